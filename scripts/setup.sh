@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install every Debian package cxsim needs to build, test and report.
+# Idempotent: when everything is present it only checks (well under a second).
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake ninja-build ccache pkg-config
+  libyaml-cpp-dev libeigen3-dev libboost-graph-dev libboost-math-dev
+  libhdf5-dev hdf5-tools libcli11-dev libfmt-dev librandom123-dev libtbb-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-h5py python3-pandas python3-numpy
+)
+# Headless browser for the report end-to-end test (optional: CXSIM_NO_BROWSER=1 skips it).
+if [ "${CXSIM_NO_BROWSER:-0}" != "1" ]; then
+  PKGS+=(chromium)
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"

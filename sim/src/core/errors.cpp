@@ -1,0 +1,15 @@
+#include "cxsim/core/errors.h"
+
+namespace cxsim::core {
+
+namespace {
+std::string summarize(const Diagnostics& d) {
+  std::string s = d.format();
+  if (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
+}
+}  // namespace
+
+InputError::InputError(Diagnostics diags) : Error(summarize(diags)), diags_(std::move(diags)) {}
+
+}  // namespace cxsim::core
