@@ -1,0 +1,101 @@
+// cxsim validate FILE...: check journey (and scenario) files and report every
+// problem at once.
+#include <iostream>
+#include <memory>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "cxsim/core/errors.h"
+#include "cxsim/core/json.h"
+#include "cxsim/model/compiled_model.h"
+#include "cxsim/model/journey_loader.h"
+
+namespace cxsim::cli {
+
+namespace {
+
+struct ValidateOptions {
+  std::vector<std::string> files;
+  bool json = false;
+  bool quiet = false;
+};
+
+void write_diag_json(core::JsonWriter& j, const core::Diagnostic& d) {
+  j.begin_object();
+  j.key("severity").value(d.severity == core::Severity::error ? "error" : "warning");
+  j.key("file").value(d.loc.file);
+  j.key("line").value(d.loc.line);
+  j.key("column").value(d.loc.column);
+  j.key("key_path").value(d.key_path);
+  j.key("message").value(d.message);
+  j.key("suggestion").value(d.suggestion);
+  j.key("text").value(d.format());
+  j.end_object();
+}
+
+int run_validate(const ValidateOptions& o) {
+  bool all_ok = true;
+  core::JsonWriter j;
+  j.begin_array();
+  for (const auto& f : o.files) {
+    core::Diagnostics diags;
+    model::JourneySpec spec = model::check_journey_file(f, diags);
+    const bool ok = !diags.has_errors();
+    all_ok = all_ok && ok;
+    std::set<std::string> channels, kinds;
+    for (const auto& t : spec.touchpoints) channels.insert(t.channel);
+    for (const auto& oc : spec.outcomes) kinds.insert(oc.kind);
+    if (o.json) {
+      j.begin_object();
+      j.key("file").value(f);
+      j.key("type").value("journey");
+      j.key("valid").value(ok);
+      if (ok) {
+        j.key("journey").value(spec.name);
+        j.key("touchpoints").value(spec.touchpoints.size());
+        j.key("outcomes").value(spec.outcomes.size());
+        j.key("channels").value(channels.size());
+        j.key("segments").value(spec.segments.size());
+      }
+      j.key("errors").value(diags.error_count());
+      j.key("warnings").value(diags.warning_count());
+      j.key("diagnostics").begin_array();
+      for (const auto& d : diags.items()) write_diag_json(j, d);
+      j.end_array();
+      j.end_object();
+      continue;
+    }
+    std::cerr << diags.format();
+    if (ok) {
+      if (!o.quiet) {
+        std::cout << fmt::format("{}: valid journey '{}': {} touchpoints, {} outcomes ({} kinds), {} channels, "
+                                 "{} segment{}, {} warning{}\n",
+                                 f, spec.name, spec.touchpoints.size(), spec.outcomes.size(), kinds.size(),
+                                 channels.size(), spec.segments.size(), spec.segments.size() == 1 ? "" : "s",
+                                 diags.warning_count(), diags.warning_count() == 1 ? "" : "s");
+      }
+    } else {
+      std::cerr << fmt::format("{}: invalid: {} error{}, {} warning{}\n", f, diags.error_count(),
+                               diags.error_count() == 1 ? "" : "s", diags.warning_count(),
+                               diags.warning_count() == 1 ? "" : "s");
+    }
+  }
+  j.end_array();
+  if (o.json) std::cout << j.str() << '\n';
+  return all_ok ? 0 : static_cast<int>(core::ExitCode::bad_input);
+}
+
+}  // namespace
+
+void setup_validate(CLI::App& app, Context& ctx) {
+  auto opt = std::make_shared<ValidateOptions>();
+  auto* sub = app.add_subcommand("validate", "Check journey and scenario files; report every problem at once");
+  sub->add_option("files", opt->files, "Journey or scenario YAML files")->required();
+  sub->add_flag("--json", opt->json, "Machine-readable output on stdout");
+  sub->add_flag("-q,--quiet", opt->quiet, "Print only problems");
+  sub->callback([opt, &ctx] { ctx.action = [opt] { return run_validate(*opt); }; });
+}
+
+}  // namespace cxsim::cli

@@ -1,0 +1,19 @@
+#pragma once
+// One setup_<name>() per subcommand, each in cmd_<name>.cpp. A setup adds its
+// subcommand and options to the app and, when the subcommand is chosen, sets
+// `ctx.action` to the function main() runs (inside its error mapping).
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace cxsim::cli {
+
+struct Context {
+  std::string command_line;     // as typed, for provenance
+  std::function<int()> action;  // returns the exit code for success paths
+};
+
+void setup_validate(CLI::App& app, Context& ctx);
+
+}  // namespace cxsim::cli

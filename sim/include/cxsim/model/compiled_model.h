@@ -1,0 +1,106 @@
+#pragma once
+// The compiled model: flat, index-based tables the engine and the analytics
+// read. Built once from a valid JourneySpec; immutable afterwards.
+//
+// Node numbering: touchpoint t is 0..T-1, outcome o is T+o, and the reserved
+// outcome `timeout` is T+O. Outcome kinds are numbered in order of first
+// appearance; kind `timeout` is always the last kind.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cxsim/model/journey_spec.h"
+
+namespace cxsim::model {
+
+// A categorical distribution stored in CompiledModel::cum/prob/target at
+// [offset, offset+count).
+struct Categorical {
+  std::uint32_t offset = 0;
+  std::uint32_t count = 0;
+};
+
+struct DurationSampler {
+  DurationSpec::Kind kind = DurationSpec::Kind::fixed;
+  double p1 = 0.0;    // fixed: value; exponential: mean; lognormal: mu; gamma: shape
+  double p2 = 0.0;    // lognormal: sigma; gamma: scale
+  double mean = 0.0;  // exact mean, for analytics
+};
+
+// One touchpoint as one segment sees it.
+struct CompiledTouchpoint {
+  double friction = 0.0;
+  double sat_ok = 0.0, sat_fr = 0.0;
+  double eff_ok = 0.0, eff_fr = 0.0;
+  double cost = 0.0;
+  DurationSampler dur_ok, dur_fr;
+  Categorical next_ok, next_fr;  // next_fr == next_ok when the file has one map
+  std::uint16_t channel = 0;
+};
+
+struct CompiledSegment {
+  std::string id;
+  double share = 1.0;
+  double s0_mean = 0.0, s0_sd = 0.0;
+  bool churns = false;
+  double alpha = 0.0, beta = 0.0;
+  std::vector<CompiledTouchpoint> tp;  // indexed by touchpoint
+};
+
+// An ordered-logit survey scale: P(score index <= c | S) = σ(cut[c] − slope·x).
+struct CompiledScale {
+  bool present = false;
+  int categories = 0;       // 11 for NPS (scores 0..10)
+  int min_score = 0;        // 0 for NPS, 1 for CSAT and CES
+  std::vector<double> cut;  // categories-1 cut-points (±inf for empty categories)
+  double slope = 1.0;
+};
+
+struct CompiledModel {
+  std::string name;
+  std::string time_unit;
+  int max_steps = 1000;
+
+  std::vector<std::string> touchpoint_ids;
+  std::vector<std::string> touchpoint_stage;
+  std::vector<std::uint16_t> touchpoint_channel;
+  std::vector<std::string> outcome_ids;  // without timeout
+  std::vector<std::uint16_t> outcome_kind;  // kind index per outcome, plus timeout's at the end
+  std::vector<double> outcome_value;        // per outcome, plus 0 for timeout
+  std::vector<std::string> kinds;           // kind names; last is "timeout"
+  std::vector<std::string> channels;
+
+  // Flat categorical tables.
+  std::vector<double> cum;            // cumulative probabilities (last of each block exactly 1)
+  std::vector<double> prob;           // the probabilities themselves
+  std::vector<std::uint32_t> target;  // node index
+
+  Categorical start;
+  std::vector<double> segment_cum_share;  // last exactly 1
+  std::vector<CompiledSegment> segments;
+
+  double switch_sat = 0.0, switch_eff = 0.0;
+
+  double response_rate = 1.0, response_extremity = 0.0;
+  CompiledScale nps, csat, ces;
+
+  double sensitivity = 0.0, carryover = 0.5;
+
+  std::size_t num_touchpoints() const { return touchpoint_ids.size(); }
+  std::size_t num_outcomes() const { return outcome_ids.size(); }
+  std::uint32_t timeout_node() const { return static_cast<std::uint32_t>(num_touchpoints() + num_outcomes()); }
+  std::size_t num_kinds() const { return kinds.size(); }
+  std::uint16_t timeout_kind() const { return static_cast<std::uint16_t>(kinds.size() - 1); }
+  bool is_outcome(std::uint32_t node) const { return node >= num_touchpoints(); }
+  // Outcome index (0..O, O = timeout) of an outcome node.
+  std::uint32_t outcome_of(std::uint32_t node) const { return node - static_cast<std::uint32_t>(num_touchpoints()); }
+};
+
+// Compiles a spec that passed validate(); throws core::RuntimeError on an
+// invalid one (a programming error: validate first).
+CompiledModel compile(const JourneySpec& spec);
+
+// Ordered-logit cut-points reproducing `baseline` at x = 0: cut[c] = logit(F_c).
+std::vector<double> cutpoints_from_baseline(const std::vector<double>& baseline);
+
+}  // namespace cxsim::model

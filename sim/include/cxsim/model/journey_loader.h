@@ -1,0 +1,34 @@
+#pragma once
+// Journey files -> JourneySpec, with every problem reported at once.
+#include <string>
+
+#include "cxsim/core/diagnostics.h"
+#include "cxsim/model/journey_spec.h"
+#include "cxsim/model/yaml_source.h"
+
+namespace cxsim::model {
+
+// Parses a loaded YAML document into a spec. Reports unknown and missing
+// keys, wrong types, duplicates and reserved ids into `diags`; value checks
+// (ranges, sums, targets, graph) are validate()'s job. The returned spec is
+// as complete as the document allows, so validation can still run on it.
+JourneySpec parse_journey(const YamlDocument& doc, core::Diagnostics& diags);
+
+// Parses a distribution node ({fixed: x}, {exponential: {mean}}, ...).
+std::optional<DurationSpec> parse_distribution(NodeReader& r, const YAML::Node& node, const std::string& path);
+
+// A journey that loaded and validated, with its warnings.
+struct LoadedJourney {
+  JourneySpec spec;
+  core::Diagnostics diagnostics;  // warnings only
+};
+
+// Load + parse + validate. Throws core::InputError carrying all diagnostics
+// when there is any error.
+LoadedJourney load_journey(const std::string& path);
+LoadedJourney load_journey_text(const std::string& text, const std::string& display_name);
+
+// Load + parse + validate without throwing: everything found goes to diags.
+JourneySpec check_journey_file(const std::string& path, core::Diagnostics& diags);
+
+}  // namespace cxsim::model

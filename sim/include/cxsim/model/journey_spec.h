@@ -1,0 +1,177 @@
+#pragma once
+// The journey as written: a plain mirror of the YAML file (MODEL.md sections
+// 1-4), before any checking beyond types. Validation (validate.h) checks it;
+// compile() (compiled_model.h) turns a valid spec into the engine's tables.
+// Scenario changes edit a copy of this spec and re-validate it.
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cxsim/core/diagnostics.h"
+
+namespace cxsim::model {
+
+using core::SourceLoc;
+
+// Where each key of the file is, by key path ("checkout.next.ok.payment",
+// "segments.new.share"); used to place diagnostics. Missing paths fall back to
+// the nearest parent path.
+class LocationIndex {
+ public:
+  void set(const std::string& key_path, SourceLoc loc) { locs_[key_path] = std::move(loc); }
+  SourceLoc find(const std::string& key_path) const;
+  const std::string& file() const { return file_; }
+  void set_file(std::string f) { file_ = std::move(f); }
+
+ private:
+  std::map<std::string, SourceLoc> locs_;
+  std::string file_;
+};
+
+struct DurationSpec {
+  enum class Kind { fixed, exponential, lognormal, gamma };
+  Kind kind = Kind::fixed;
+  double a = 0.0;  // fixed: value; exponential: mean; lognormal: median; gamma: mean
+  double b = 0.0;  // lognormal: p90; gamma: sd
+  bool operator==(const DurationSpec&) const = default;
+};
+
+template <class T>
+struct OkFriction {
+  T ok{};
+  T friction{};
+  bool operator==(const OkFriction&) const = default;
+};
+
+// An ordered {target: probability} map (order as written).
+using TransitionMap = std::vector<std::pair<std::string, double>>;
+
+struct NextSpec {
+  bool split = false;      // false: `ok` is used after both ok and friction visits
+  TransitionMap ok;
+  TransitionMap friction;  // only when split
+  const TransitionMap& after(bool friction_visit) const { return split && friction_visit ? friction : ok; }
+};
+
+struct TouchpointSpec {
+  std::string id;
+  std::string channel;
+  std::string stage;
+  double friction = 0.0;
+  OkFriction<double> satisfaction;
+  OkFriction<double> effort;
+  OkFriction<DurationSpec> duration;  // same distribution twice when not split
+  double cost = 0.0;
+  NextSpec next;
+};
+
+struct OutcomeSpec {
+  std::string id;
+  std::string kind;
+  double value = 0.0;
+};
+
+// Per-touchpoint replacement of some fields, for one segment.
+struct OverrideSpec {
+  std::optional<double> friction;
+  std::optional<OkFriction<double>> satisfaction;
+  std::optional<OkFriction<double>> effort;
+  std::optional<OkFriction<DurationSpec>> duration;
+  std::optional<NextSpec> next;
+};
+
+struct RetentionParams {
+  double alpha = 0.0;
+  double beta = 0.0;
+};
+
+struct SegmentSpec {
+  std::string id;
+  double share = 1.0;
+  double satisfaction0_mean = 0.0;
+  double satisfaction0_sd = 0.0;
+  std::optional<RetentionParams> retention;  // none: never churns
+  std::vector<std::pair<std::string, OverrideSpec>> overrides;  // touchpoint id -> fields
+};
+
+struct ScaleSpec {
+  bool present = false;
+  int scale = 0;                 // number of categories
+  std::vector<double> baseline;  // P(score = c) at S = 0, c = 0..scale-1
+  double slope = 1.0;
+};
+
+struct SurveySpec {
+  double response_rate = 1.0;
+  double response_extremity = 0.0;
+  ScaleSpec nps;   // always present: 11 categories, scores 0..10
+  ScaleSpec csat;  // scores 1..scale
+  ScaleSpec ces;   // scores 1..scale, on -effort
+};
+
+struct RetentionSpec {
+  double sensitivity = 0.0;
+  double carryover = 0.5;
+  std::optional<RetentionParams> default_params;  // top-level alpha/beta (extension)
+};
+
+struct PopulationSpec {
+  std::optional<long long> customers;
+  std::optional<int> periods;
+  std::optional<unsigned long long> seed;
+  std::optional<double> discount_rate;
+};
+
+struct ChannelSwitchSpec {
+  double satisfaction = 0.0;
+  double effort = 0.0;
+};
+
+struct JourneySpec {
+  std::string name;
+  std::string time_unit = "minutes";
+  int max_steps = 1000;
+  TransitionMap start;
+  std::vector<TouchpointSpec> touchpoints;
+  std::vector<OutcomeSpec> outcomes;
+  ChannelSwitchSpec channel_switch;
+  std::vector<SegmentSpec> segments;  // never empty after loading (default `all`)
+  bool segments_given = false;
+  SurveySpec survey;
+  RetentionSpec retention;
+  PopulationSpec population;
+
+  std::string source_path;  // as given by the user
+  std::string source_text;  // the file's text (embedded in results)
+  LocationIndex locations;
+
+  const TouchpointSpec* find_touchpoint(const std::string& id) const;
+  TouchpointSpec* find_touchpoint(const std::string& id);
+  const OutcomeSpec* find_outcome(const std::string& id) const;
+  const SegmentSpec* find_segment(const std::string& id) const;
+  std::vector<std::string> touchpoint_ids() const;
+  std::vector<std::string> outcome_ids() const;
+  std::vector<std::string> node_ids() const;  // touchpoints then outcomes
+};
+
+// Ids that may not name a touchpoint, outcome or segment.
+const std::vector<std::string>& reserved_ids();
+
+// Default survey baselines (MODEL.md section 3 for NPS; ours for CSAT/CES).
+std::vector<double> default_nps_baseline();
+std::vector<double> default_csat_baseline(int scale);  // empty when no default
+std::vector<double> default_ces_baseline(int scale);
+
+// Mean of a duration distribution, in the journey's time unit.
+double duration_mean(const DurationSpec& d);
+
+}  // namespace cxsim::model
+
+namespace cxsim::model {
+// The touchpoint as segment `seg` sees it (its overrides applied).
+TouchpointSpec effective_touchpoint(const JourneySpec& spec, std::size_t seg, std::size_t tp);
+// Retention parameters segment `seg` uses (its own, else the top-level ones), if any.
+std::optional<RetentionParams> effective_retention(const JourneySpec& spec, std::size_t seg);
+}  // namespace cxsim::model

@@ -1,0 +1,109 @@
+#pragma once
+// Mergeable fixed-bin histograms.
+//
+// LogHistogram: non-negative values such as durations, with log-spaced bins
+// from 1e-3 to 1e7 at a fixed number of bins per decade B, so quantiles have a
+// bounded *relative* error: for any p, the histogram quantile and the sample
+// quantile x_(ceil(p*W)) lie in the same bin, hence
+//     |quantile(p) - q| / q <= 10^(1/B) - 1        (1.158% for B = 200)
+// for q in [1e-3, 1e7). Bin layout (see raw_counts):
+//     [0]            x == 0 exactly
+//     [1]            0 < x < 1e-3 (underflow; absolute error < 1e-3)
+//     [2 .. 2+10B)   [e_i, e_{i+1}), e_i = 10^(-3 + i/B)
+//     [2+10B]        x >= 1e7 (overflow; bounded by the exact max)
+// min and max are kept exactly, and every quantile is clamped to [min, max].
+// Bins are fixed, so merging is an element-wise sum: any merge order of
+// integer-weighted data gives identical counts.
+//
+// IntHistogram: weights of integers 0..K (NPS, CSAT, CES score histograms).
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "cxsim/stats/estimates.h"
+
+namespace cxsim::stats {
+
+class LogHistogram {
+ public:
+  static constexpr double kLow = 1e-3;  // lower edge of the first log bin
+  static constexpr double kHigh = 1e7;  // upper edge of the last log bin
+  static constexpr int kDecades = 10;
+
+  // Throws core::InputError unless 1 <= bins_per_decade <= 10000.
+  explicit LogHistogram(int bins_per_decade = 200);
+
+  // Rebuild from raw state. Throws core::InputError on a wrong length.
+  static LogHistogram from_raw(int bins_per_decade, std::vector<double> counts, double min,
+                               double max);
+
+  // Add x (>= 0, not NaN) with weight (>= 0, finite). Throws
+  // core::InputError otherwise.
+  void add(double x, double weight = 1.0);
+  // Element-wise sum; throws core::RuntimeError when the bin layouts differ.
+  void merge(const LogHistogram& other);
+
+  double count() const;                    // total weight (sum of bins in order)
+  double min() const { return min_; }      // +inf when empty
+  double max() const { return max_; }      // -inf when empty
+  int bins_per_decade() const { return bins_per_decade_; }
+  // 10^(1/B) - 1: worst-case relative error of quantile() inside [1e-3, 1e7).
+  double relative_error_bound() const;
+
+  // Quantile at probability p in [0, 1], linear interpolation inside the bin
+  // that holds the target rank p*count(). quantile(0) = min, quantile(1) =
+  // max. NaN when empty; throws core::InputError when p is outside [0, 1].
+  double quantile(double p) const;
+
+  // 95% interval for the p-quantile by inverting the binomial: the ranks
+  // n_eff*p -+ z*sqrt(n_eff*p*(1-p)) (as probabilities, clamped to [0, 1])
+  // are mapped through the histogram, widened outward to the enclosing bin
+  // edges so that the interval contains the exact order-statistic interval.
+  // n_eff is the effective sample size (the engine may pass the number of
+  // customers). se is reported as (ci_high - ci_low) / (2 z). All NaN when
+  // empty or n_eff <= 0.
+  Estimate quantile_ci(double p, double n_eff) const;
+
+  // Raw state for serialization and inspection.
+  std::span<const double> raw_counts() const { return counts_; }
+  std::size_t bin_count() const { return counts_.size(); }
+  // Lower and upper edge of bin b of raw_counts (the zero bin is [0, 0], the
+  // underflow bin [0, 1e-3), the overflow bin [1e7, +inf)).
+  double bin_lower(std::size_t b) const;
+  double bin_upper(std::size_t b) const;
+  std::size_t bin_of(double x) const;
+
+ private:
+  // Bin holding the target cumulative weight t (first non-empty bin whose
+  // cumulative weight reaches t), and the weight before it.
+  std::size_t find_bin(double t, double* before) const;
+
+  int bins_per_decade_;
+  std::vector<double> edges_;   // 10B + 1 log edges
+  std::vector<double> counts_;  // 10B + 3 bins
+  double min_;
+  double max_;
+};
+
+class IntHistogram {
+ public:
+  // Values 0..max_value. Throws core::InputError when max_value < 0.
+  explicit IntHistogram(int max_value);
+  static IntHistogram from_raw(std::vector<double> counts);
+
+  // Throws core::InputError when v is outside 0..max_value or the weight is
+  // negative or not finite.
+  void add(int v, double weight = 1.0);
+  void merge(const IntHistogram& other);  // throws core::RuntimeError on size mismatch
+
+  int max_value() const { return static_cast<int>(counts_.size()) - 1; }
+  double count(int v) const;
+  double total() const;
+  double fraction(int v) const;  // NaN when empty
+  std::span<const double> raw_counts() const { return counts_; }
+
+ private:
+  std::vector<double> counts_;
+};
+
+}  // namespace cxsim::stats

@@ -1,0 +1,106 @@
+#pragma once
+// First and second moments of a per-unit vector, mergeable and deterministic.
+//
+// The engine gives every customer (the statistical unit) a fixed-length vector
+// x of per-customer totals and adds it here once. From the sums below every
+// headline estimate and its standard error is derived (see estimates.h and
+// docs/methods/estimators.md).
+//
+// State (all plain doubles, no running means):
+//   n         number of units added
+//   shift[i]  c_i, a fixed reference value per component
+//   sum[i]    S_i  = sum_u (x_ui - c_i)
+//   cross[ij] C_ij = sum_u (x_ui - c_i)(x_uj - c_j), packed upper triangle
+//
+// The shift avoids catastrophic cancellation in C_ij - S_i S_j / n when a
+// component's spread is small against its level (e.g. values near 1e4 that
+// differ by 1). Unless given at construction, the shift is the first unit's
+// vector. Merging two accumulators with different shifts re-centres the other
+// one onto this one's shift; the arithmetic is fixed, so merging the same
+// chunks in the same order gives bit-identical results on every run and for any
+// thread count. Merging different chunkings agrees up to rounding
+// (docs/methods/estimators.md gives the bound).
+//
+// A component that is constant over all units has S_i = C_ii = 0 exactly and
+// so zero variance exactly; two components that are equal in every unit have
+// bit-identical sums and cross products.
+//
+// Not thread-safe: each chunk owns its accumulator.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace cxsim::stats {
+
+class MomentAccumulator {
+ public:
+  // k components; the shift is taken from the first unit added.
+  explicit MomentAccumulator(int k);
+  // k = shift.size() components with a fixed, caller-chosen shift. Chunks
+  // built with the same shift merge by plain addition.
+  explicit MomentAccumulator(std::vector<double> shift);
+
+  // Rebuild from raw state (deserialization). Throws core::InputError when
+  // the lengths do not match k or n < 0.
+  static MomentAccumulator from_raw(std::int64_t n, std::vector<double> shift,
+                                    std::vector<double> sums,
+                                    std::vector<double> cross);
+
+  int size() const { return k_; }
+  std::int64_t count() const { return n_; }
+  bool empty() const { return n_ == 0; }
+
+  // Add one unit; x points at size() values. NaN propagates (not checked).
+  void add(const double* x);
+  // Same; throws core::RuntimeError when x.size() != size().
+  void add(std::span<const double> x);
+
+  // Adds `other` into this accumulator. Exact when the shifts are equal
+  // (component-wise sum of the raw state); otherwise other's sums are
+  // re-centred first. Deterministic for a fixed merge order. Throws
+  // core::RuntimeError when the sizes differ.
+  void merge(const MomentAccumulator& other);
+
+  // Forget all units (keeps k and a fixed shift, if one was given).
+  void clear();
+
+  // Sample mean of component i; NaN when empty.
+  double mean(int i) const;
+  // All means, size() values; NaN when empty.
+  std::vector<double> means() const;
+  // Unbiased sample covariance (divisor n-1); NaN when n < 2. covariance(i,i)
+  // is clamped at 0 (it can only be negative through rounding).
+  double covariance(int i, int j) const;
+  double variance(int i) const { return covariance(i, i); }
+  // Sum of component i over all units (= n*c_i + S_i, rounded once more).
+  double total(int i) const;
+
+  // Raw state for serialization; cross is packed row-major upper triangle,
+  // see packed_index. shift is meaningful only when count() > 0 or a fixed
+  // shift was given.
+  std::span<const double> raw_shift() const { return shift_; }
+  std::span<const double> raw_sums() const { return sum_; }
+  std::span<const double> raw_cross() const { return cross_; }
+  bool has_fixed_shift() const { return fixed_shift_; }
+
+  // Position of (i, j) in the packed upper triangle of a k x k symmetric
+  // matrix: row-major over i <= j, i.e. (0,0),(0,1)..(0,k-1),(1,1),...
+  static std::size_t packed_index(int k, int i, int j);
+  static std::size_t packed_size(int k) {
+    return static_cast<std::size_t>(k) * static_cast<std::size_t>(k + 1) / 2;
+  }
+
+ private:
+  void check_index(int i) const;
+
+  int k_ = 0;
+  std::int64_t n_ = 0;
+  bool fixed_shift_ = false;
+  std::vector<double> shift_;
+  std::vector<double> sum_;
+  std::vector<double> cross_;
+  std::vector<double> scratch_;  // x - shift of the unit being added
+};
+
+}  // namespace cxsim::stats

@@ -1,0 +1,181 @@
+#include "cxsim/model/compiled_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "cxsim/core/diagnostics.h"
+#include "cxsim/core/errors.h"
+#include "cxsim/model/validate.h"
+
+namespace cxsim::model {
+
+namespace {
+
+constexpr double kZ90 = 1.2815515655446004;  // standard normal 0.9 quantile
+
+DurationSampler compile_duration(const DurationSpec& d) {
+  DurationSampler s;
+  s.kind = d.kind;
+  s.mean = duration_mean(d);
+  switch (d.kind) {
+    case DurationSpec::Kind::fixed: s.p1 = d.a; break;
+    case DurationSpec::Kind::exponential: s.p1 = d.a; break;
+    case DurationSpec::Kind::lognormal:
+      s.p1 = std::log(d.a);
+      s.p2 = std::log(d.b / d.a) / kZ90;
+      break;
+    case DurationSpec::Kind::gamma:
+      s.p1 = (d.a / d.b) * (d.a / d.b);
+      s.p2 = d.b * d.b / d.a;
+      break;
+  }
+  return s;
+}
+
+}  // namespace
+
+std::vector<double> cutpoints_from_baseline(const std::vector<double>& baseline) {
+  std::vector<double> cut;
+  double total = 0;
+  for (double p : baseline) total += p;
+  double F = 0;
+  for (std::size_t c = 0; c + 1 < baseline.size(); ++c) {
+    F += baseline[c] / total;
+    if (F <= 0) cut.push_back(-std::numeric_limits<double>::infinity());
+    else if (F >= 1 - 1e-15) cut.push_back(std::numeric_limits<double>::infinity());
+    else cut.push_back(std::log(F / (1 - F)));
+  }
+  return cut;
+}
+
+CompiledModel compile(const JourneySpec& spec) {
+  {
+    core::Diagnostics d;
+    validate(spec, d);
+    if (d.has_errors()) throw core::RuntimeError("internal: compile() called on an invalid journey:\n" + d.format());
+  }
+  CompiledModel m;
+  m.name = spec.name;
+  m.time_unit = spec.time_unit;
+  m.max_steps = spec.max_steps;
+
+  std::map<std::string, std::uint32_t> node;
+  for (const auto& t : spec.touchpoints) {
+    node[t.id] = static_cast<std::uint32_t>(m.touchpoint_ids.size());
+    m.touchpoint_ids.push_back(t.id);
+    m.touchpoint_stage.push_back(t.stage);
+  }
+  const auto T = static_cast<std::uint32_t>(spec.touchpoints.size());
+  for (const auto& o : spec.outcomes) {
+    node[o.id] = T + static_cast<std::uint32_t>(m.outcome_ids.size());
+    m.outcome_ids.push_back(o.id);
+    auto it = std::find(m.kinds.begin(), m.kinds.end(), o.kind);
+    if (it == m.kinds.end()) {
+      m.kinds.push_back(o.kind);
+      it = m.kinds.end() - 1;
+    }
+    m.outcome_kind.push_back(static_cast<std::uint16_t>(it - m.kinds.begin()));
+    m.outcome_value.push_back(o.value);
+  }
+  m.kinds.push_back("timeout");
+  m.outcome_kind.push_back(static_cast<std::uint16_t>(m.kinds.size() - 1));
+  m.outcome_value.push_back(0.0);
+
+  auto channel_index = [&](const std::string& ch) {
+    auto it = std::find(m.channels.begin(), m.channels.end(), ch);
+    if (it == m.channels.end()) {
+      m.channels.push_back(ch);
+      return static_cast<std::uint16_t>(m.channels.size() - 1);
+    }
+    return static_cast<std::uint16_t>(it - m.channels.begin());
+  };
+  for (const auto& t : spec.touchpoints) m.touchpoint_channel.push_back(channel_index(t.channel));
+
+  // Identical maps are stored once (segments without overrides share them).
+  std::map<TransitionMap, Categorical> cache;
+  auto add_map = [&](const TransitionMap& tm) -> Categorical {
+    auto it = cache.find(tm);
+    if (it != cache.end()) return it->second;
+    Categorical c{static_cast<std::uint32_t>(m.cum.size()), 0};
+    double total = 0;
+    for (const auto& e : tm) total += e.second;
+    double acc = 0;
+    for (const auto& [t, p] : tm) {
+      if (p <= 0) continue;  // never drawn
+      acc += p / total;
+      m.cum.push_back(acc);
+      m.prob.push_back(p / total);
+      m.target.push_back(node.at(t));
+      ++c.count;
+    }
+    m.cum.back() = 1.0;
+    cache.emplace(tm, c);
+    return c;
+  };
+
+  m.start = add_map(spec.start);
+  double acc = 0;
+  for (const auto& s : spec.segments) {
+    acc += s.share;
+    m.segment_cum_share.push_back(acc);
+  }
+  m.segment_cum_share.back() = 1.0;
+
+  for (std::size_t si = 0; si < spec.segments.size(); ++si) {
+    const auto& s = spec.segments[si];
+    CompiledSegment cs;
+    cs.id = s.id;
+    cs.share = s.share;
+    cs.s0_mean = s.satisfaction0_mean;
+    cs.s0_sd = s.satisfaction0_sd;
+    if (auto r = effective_retention(spec, si)) {
+      cs.churns = true;
+      cs.alpha = r->alpha;
+      cs.beta = r->beta;
+    }
+    for (std::size_t k = 0; k < spec.touchpoints.size(); ++k) {
+      const TouchpointSpec t = effective_touchpoint(spec, si, k);
+      CompiledTouchpoint c;
+      c.friction = t.friction;
+      c.sat_ok = t.satisfaction.ok;
+      c.sat_fr = t.satisfaction.friction;
+      c.eff_ok = t.effort.ok;
+      c.eff_fr = t.effort.friction;
+      c.cost = t.cost;
+      c.dur_ok = compile_duration(t.duration.ok);
+      c.dur_fr = compile_duration(t.duration.friction);
+      c.next_ok = add_map(t.next.ok);
+      c.next_fr = t.next.split ? add_map(t.next.friction) : c.next_ok;
+      c.channel = m.touchpoint_channel[k];
+      cs.tp.push_back(c);
+    }
+    m.segments.push_back(std::move(cs));
+  }
+
+  m.switch_sat = spec.channel_switch.satisfaction;
+  m.switch_eff = spec.channel_switch.effort;
+  m.response_rate = spec.survey.response_rate;
+  m.response_extremity = spec.survey.response_extremity;
+  auto scale = [](const ScaleSpec& s, int min_score) {
+    CompiledScale c;
+    c.present = s.present;
+    if (!s.present) return c;
+    c.categories = s.scale;
+    c.min_score = min_score;
+    c.cut = cutpoints_from_baseline(s.baseline);
+    c.slope = s.slope;
+    return c;
+  };
+  m.nps = scale(spec.survey.nps, 0);
+  m.csat = scale(spec.survey.csat, 1);
+  m.ces = scale(spec.survey.ces, 1);
+  m.sensitivity = spec.retention.sensitivity;
+  m.carryover = spec.retention.carryover;
+  return m;
+}
+
+}  // namespace cxsim::model

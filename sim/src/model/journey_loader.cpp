@@ -1,0 +1,598 @@
+#include "cxsim/model/journey_loader.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "cxsim/core/errors.h"
+#include "cxsim/core/strings.h"
+#include "cxsim/model/validate.h"
+
+namespace cxsim::model {
+
+using core::Diagnostics;
+
+namespace {
+
+const std::vector<std::string> kTopKeys = {
+    "journey", "description", "time_unit", "max_steps", "start", "touchpoints", "outcomes",
+    "channel_switch", "segments", "survey", "retention", "population"};
+const std::vector<std::string> kTouchpointKeys = {
+    "channel", "stage", "description", "friction", "satisfaction", "effort", "duration", "cost", "next"};
+const std::vector<std::string> kOutcomeKeys = {"kind", "value", "description", "next"};
+const std::vector<std::string> kSegmentKeys = {"share", "description", "satisfaction0", "retention", "overrides"};
+const std::vector<std::string> kOverrideKeys = {"friction", "satisfaction", "effort", "duration", "next"};
+const std::vector<std::string> kOkFr = {"ok", "friction"};
+const std::vector<std::string> kDistKinds = {"fixed", "exponential", "lognormal", "gamma"};
+
+// Display path of a touchpoint/outcome field: "<id>.<field>" (the same path a
+// scenario change uses).
+std::string node_path(const std::string& id, const std::string& field = {}) {
+  return field.empty() ? id : id + "." + field;
+}
+
+bool check_id(NodeReader& r, const YAML::Node& key_node, const std::string& path, const std::string& id,
+              const char* what) {
+  if (id.empty()) {
+    r.error(key_node, path, fmt::format("{} id is empty", what));
+    return false;
+  }
+  for (char c : id) {
+    if (c == '.' || c == '[' || c == ']' || std::isspace(static_cast<unsigned char>(c))) {
+      r.error(key_node, path,
+              fmt::format("{} id '{}' contains '{}'; ids may not contain dots, brackets or spaces "
+                          "(they are used in dotted paths)", what, id, c == ' ' ? std::string("space") : std::string(1, c)));
+      return false;
+    }
+  }
+  const auto& res = reserved_ids();
+  if (std::find(res.begin(), res.end(), id) != res.end()) {
+    r.error(key_node, path,
+            fmt::format("'{}' is a reserved name and cannot be a {} id (reserved: {})", id, what,
+                        core::quoted_list(res)));
+    return false;
+  }
+  return true;
+}
+
+std::optional<OkFriction<double>> parse_ok_friction(NodeReader& r, const YAML::Node& node, const std::string& path) {
+  if (node.IsScalar()) {
+    auto v = r.number(node, path);
+    if (!v) return std::nullopt;
+    return OkFriction<double>{*v, *v};
+  }
+  if (!r.expect_map(node, path, "{ok: number, friction: number} or a number")) return std::nullopt;
+  r.check_keys(node, path, kOkFr);
+  OkFriction<double> out;
+  bool ok = true;
+  if (node["ok"]) {
+    if (auto v = r.number(node["ok"], path + ".ok")) out.ok = *v; else ok = false;
+  }
+  if (node["friction"]) {
+    if (auto v = r.number(node["friction"], path + ".friction")) out.friction = *v; else ok = false;
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::optional<OkFriction<DurationSpec>> parse_duration(NodeReader& r, const YAML::Node& node, const std::string& path) {
+  if (node.IsMap() && (node["ok"] || node["friction"])) {
+    r.check_keys(node, path, kOkFr);
+    r.require_keys(node, path, kOkFr);
+    std::optional<DurationSpec> a, b;
+    if (node["ok"]) a = parse_distribution(r, node["ok"], path + ".ok");
+    if (node["friction"]) b = parse_distribution(r, node["friction"], path + ".friction");
+    if (!a || !b) return std::nullopt;
+    return OkFriction<DurationSpec>{*a, *b};
+  }
+  auto d = parse_distribution(r, node, path);
+  if (!d) return std::nullopt;
+  return OkFriction<DurationSpec>{*d, *d};
+}
+
+std::optional<TransitionMap> parse_transition_map(NodeReader& r, const YAML::Node& node, const std::string& path) {
+  if (!r.expect_map(node, path, "a mapping {target: probability, ...}")) return std::nullopt;
+  TransitionMap out;
+  std::set<std::string> seen;
+  bool ok = true;
+  for (const auto& e : r.entries(node, path)) {
+    const std::string kp = join_path(path, e.key);
+    if (!seen.insert(e.key).second) {
+      r.error(e.key_node, kp, "duplicate target");
+      ok = false;
+      continue;
+    }
+    r.locations().set(kp, r.loc(e.key_node));
+    auto v = r.number(e.value, kp);
+    if (!v) {
+      ok = false;
+      continue;
+    }
+    out.emplace_back(e.key, *v);
+  }
+  if (out.empty() && ok) {
+    r.error(node, path, "is empty; expected at least one {target: probability}");
+    return std::nullopt;
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::optional<NextSpec> parse_next(NodeReader& r, const YAML::Node& node, const std::string& path) {
+  if (!r.expect_map(node, path, "a mapping {target: probability} or {ok: {...}, friction: {...}}"))
+    return std::nullopt;
+  bool any_map = false;
+  for (auto it = node.begin(); it != node.end(); ++it)
+    if (it->second.IsMap()) any_map = true;
+  NextSpec out;
+  if (any_map) {
+    out.split = true;
+    r.check_keys(node, path, kOkFr);
+    r.require_keys(node, path, kOkFr);
+    std::optional<TransitionMap> a, b;
+    if (node["ok"]) a = parse_transition_map(r, node["ok"], path + ".ok");
+    if (node["friction"]) b = parse_transition_map(r, node["friction"], path + ".friction");
+    if (!a || !b) return std::nullopt;
+    out.ok = std::move(*a);
+    out.friction = std::move(*b);
+    return out;
+  }
+  auto m = parse_transition_map(r, node, path);
+  if (!m) return std::nullopt;
+  out.ok = std::move(*m);
+  return out;
+}
+
+void parse_touchpoint(NodeReader& r, const std::string& id, const YAML::Node& node, TouchpointSpec& tp) {
+  tp.id = id;
+  const std::string base = node_path(id);
+  if (!r.expect_map(node, base, "a touchpoint mapping (channel, friction, satisfaction, ..., next)")) return;
+  r.check_keys(node, base, kTouchpointKeys);
+  r.require_keys(node, base, {"channel", "next"});
+  if (node["channel"]) {
+    if (auto s = r.string(node["channel"], node_path(id, "channel"))) {
+      tp.channel = *s;
+      if (s->empty()) r.error(node["channel"], node_path(id, "channel"), "channel must not be empty");
+    }
+  }
+  if (node["stage"]) {
+    if (auto s = r.string(node["stage"], node_path(id, "stage"))) tp.stage = *s;
+  }
+  if (node["description"]) r.string(node["description"], node_path(id, "description"));
+  if (node["friction"]) {
+    if (auto v = r.number(node["friction"], node_path(id, "friction"))) tp.friction = *v;
+  }
+  if (node["satisfaction"]) {
+    if (auto v = parse_ok_friction(r, node["satisfaction"], node_path(id, "satisfaction"))) tp.satisfaction = *v;
+  }
+  if (node["effort"]) {
+    if (auto v = parse_ok_friction(r, node["effort"], node_path(id, "effort"))) tp.effort = *v;
+  }
+  if (node["duration"]) {
+    if (auto v = parse_duration(r, node["duration"], node_path(id, "duration"))) tp.duration = *v;
+  }
+  if (node["cost"]) {
+    if (auto v = r.number(node["cost"], node_path(id, "cost"))) tp.cost = *v;
+  }
+  if (node["next"]) {
+    if (auto v = parse_next(r, node["next"], node_path(id, "next"))) tp.next = std::move(*v);
+  }
+}
+
+void parse_outcome(NodeReader& r, const std::string& id, const YAML::Node& node, OutcomeSpec& oc) {
+  oc.id = id;
+  oc.kind = id;
+  const std::string base = node_path(id);
+  if (node.IsNull()) return;  // `name:` alone: kind = id, value 0
+  if (!r.expect_map(node, base, "an outcome mapping {kind, value}")) return;
+  r.check_keys(node, base, kOutcomeKeys);
+  if (node["next"]) {
+    // check_keys already reported it as unknown; say why in terms of the model.
+  }
+  if (node["kind"]) {
+    if (auto s = r.string(node["kind"], node_path(id, "kind"))) oc.kind = *s;
+  }
+  if (node["value"]) {
+    if (auto v = r.number(node["value"], node_path(id, "value"))) oc.value = *v;
+  }
+  if (node["description"]) r.string(node["description"], node_path(id, "description"));
+}
+
+std::optional<RetentionParams> parse_alpha_beta(NodeReader& r, const YAML::Node& node, const std::string& path,
+                                                const std::vector<std::string>& extra_keys) {
+  std::vector<std::string> keys = {"alpha", "beta"};
+  keys.insert(keys.end(), extra_keys.begin(), extra_keys.end());
+  r.check_keys(node, path, keys);
+  const bool has_a = static_cast<bool>(node["alpha"]), has_b = static_cast<bool>(node["beta"]);
+  if (!has_a && !has_b) return std::nullopt;
+  if (has_a != has_b) {
+    r.error(node, path, fmt::format("missing required key '{}' (alpha and beta go together)", has_a ? "beta" : "alpha"));
+    return std::nullopt;
+  }
+  auto a = r.number(node["alpha"], path + ".alpha");
+  auto b = r.number(node["beta"], path + ".beta");
+  if (!a || !b) return std::nullopt;
+  return RetentionParams{*a, *b};
+}
+
+void parse_segment(NodeReader& r, const std::string& id, const YAML::Node& node, SegmentSpec& seg) {
+  seg.id = id;
+  const std::string base = "segments." + id;
+  if (!r.expect_map(node, base, "a segment mapping (share, satisfaction0, retention, overrides)")) return;
+  r.check_keys(node, base, kSegmentKeys);
+  r.require_keys(node, base, {"share"});
+  if (node["share"]) {
+    if (auto v = r.number(node["share"], base + ".share")) seg.share = *v;
+  }
+  if (node["description"]) r.string(node["description"], base + ".description");
+  if (node["satisfaction0"]) {
+    const auto& s0 = node["satisfaction0"];
+    const std::string p = base + ".satisfaction0";
+    if (s0.IsScalar()) {
+      if (auto v = r.number(s0, p)) seg.satisfaction0_mean = *v;
+    } else if (r.expect_map(s0, p, "{mean: number, sd: number}")) {
+      r.check_keys(s0, p, {"mean", "sd"});
+      if (s0["mean"]) {
+        if (auto v = r.number(s0["mean"], p + ".mean")) seg.satisfaction0_mean = *v;
+      }
+      if (s0["sd"]) {
+        if (auto v = r.number(s0["sd"], p + ".sd")) seg.satisfaction0_sd = *v;
+      }
+    }
+  }
+  if (node["retention"]) {
+    const std::string p = base + ".retention";
+    if (r.expect_map(node["retention"], p, "{alpha: number, beta: number}")) {
+      seg.retention = parse_alpha_beta(r, node["retention"], p, {});
+      if (!seg.retention && !node["retention"]["alpha"] && !node["retention"]["beta"])
+        r.error(node["retention"], p, "missing required keys 'alpha' and 'beta'");
+    }
+  }
+  if (node["overrides"]) {
+    const std::string p = base + ".overrides";
+    if (r.expect_map(node["overrides"], p, "a mapping {touchpoint: {field: value}}")) {
+      std::set<std::string> seen;
+      for (const auto& e : r.entries(node["overrides"], p)) {
+        const std::string op = p + "." + e.key;
+        if (!seen.insert(e.key).second) {
+          r.error(e.key_node, op, "duplicate key");
+          continue;
+        }
+        r.locations().set(op, r.loc(e.key_node));
+        if (!r.expect_map(e.value, op, "a mapping of touchpoint fields to replace")) continue;
+        r.check_keys(e.value, op, kOverrideKeys);
+        OverrideSpec o;
+        const auto& v = e.value;
+        if (v["friction"]) o.friction = r.number(v["friction"], op + ".friction");
+        if (v["satisfaction"]) o.satisfaction = parse_ok_friction(r, v["satisfaction"], op + ".satisfaction");
+        if (v["effort"]) o.effort = parse_ok_friction(r, v["effort"], op + ".effort");
+        if (v["duration"]) o.duration = parse_duration(r, v["duration"], op + ".duration");
+        if (v["next"]) o.next = parse_next(r, v["next"], op + ".next");
+        seg.overrides.emplace_back(e.key, std::move(o));
+      }
+    }
+  }
+}
+
+void parse_scale(NodeReader& r, const YAML::Node& node, const std::string& path, ScaleSpec& sc, bool is_nps) {
+  if (!r.expect_map(node, path, "a mapping")) return;
+  if (is_nps) {
+    r.check_keys(node, path, {"baseline", "slope"});
+  } else {
+    r.check_keys(node, path, {"scale", "baseline", "slope"});
+    if (node["scale"]) {
+      if (auto v = r.integer(node["scale"], path + ".scale")) sc.scale = static_cast<int>(*v);
+    }
+  }
+  if (node["slope"]) {
+    if (auto v = r.number(node["slope"], path + ".slope")) sc.slope = *v;
+  }
+  if (node["baseline"]) {
+    const auto& b = node["baseline"];
+    const std::string bp = path + ".baseline";
+    if (is_nps && b.IsMap()) {
+      const std::vector<std::string> groups = {"detractors", "passives", "promoters"};
+      r.check_keys(b, bp, groups);
+      r.require_keys(b, bp, groups);
+      auto d = b["detractors"] ? r.number(b["detractors"], bp + ".detractors") : std::nullopt;
+      auto pa = b["passives"] ? r.number(b["passives"], bp + ".passives") : std::nullopt;
+      auto pr = b["promoters"] ? r.number(b["promoters"], bp + ".promoters") : std::nullopt;
+      if (d && pa && pr) {
+        sc.baseline.assign(11, 0.0);
+        for (int c = 0; c <= 6; ++c) sc.baseline[c] = *d / 7.0;
+        for (int c = 7; c <= 8; ++c) sc.baseline[c] = *pa / 2.0;
+        for (int c = 9; c <= 10; ++c) sc.baseline[c] = *pr / 2.0;
+      }
+    } else if (b.IsSequence()) {
+      if (auto v = r.number_list(b, bp)) sc.baseline = *v;
+    } else {
+      r.error(b, bp,
+              is_nps ? fmt::format("expected 11 probabilities or {{detractors, passives, promoters}}, got {}", describe(b))
+                     : fmt::format("expected a list of probabilities, got {}", describe(b)));
+    }
+  }
+}
+
+void parse_survey(NodeReader& r, const YAML::Node& node, SurveySpec& sv) {
+  const std::string base = "survey";
+  if (!r.expect_map(node, base, "a survey mapping (response, nps, csat, ces)")) return;
+  r.check_keys(node, base, {"response", "nps", "csat", "ces"});
+  if (node["response"]) {
+    const std::string p = "survey.response";
+    if (r.expect_map(node["response"], p, "{rate: number, extremity: number}")) {
+      r.check_keys(node["response"], p, {"rate", "extremity"});
+      if (node["response"]["rate"]) {
+        if (auto v = r.number(node["response"]["rate"], p + ".rate")) sv.response_rate = *v;
+      }
+      if (node["response"]["extremity"]) {
+        if (auto v = r.number(node["response"]["extremity"], p + ".extremity")) sv.response_extremity = *v;
+      }
+    }
+  }
+  if (node["nps"]) parse_scale(r, node["nps"], "survey.nps", sv.nps, true);
+  if (node["csat"]) {
+    sv.csat.present = true;
+    sv.csat.scale = 5;
+    parse_scale(r, node["csat"], "survey.csat", sv.csat, false);
+  }
+  if (node["ces"]) {
+    sv.ces.present = true;
+    sv.ces.scale = 7;
+    parse_scale(r, node["ces"], "survey.ces", sv.ces, false);
+  }
+}
+
+}  // namespace
+
+std::optional<DurationSpec> parse_distribution(NodeReader& r, const YAML::Node& node, const std::string& path) {
+  if (!r.expect_map(node, path,
+                    "a distribution: {fixed: x}, {exponential: {mean}}, {lognormal: {median, p90}} or {gamma: {mean, sd}}"))
+    return std::nullopt;
+  r.check_keys(node, path, kDistKinds);
+  std::vector<std::string> kinds;
+  for (auto it = node.begin(); it != node.end(); ++it)
+    if (it->first.IsScalar() && std::find(kDistKinds.begin(), kDistKinds.end(), it->first.Scalar()) != kDistKinds.end())
+      kinds.push_back(it->first.Scalar());
+  if (kinds.empty()) {
+    if (node.size() == 0)
+      r.error(node, path, "is empty; expected one of 'fixed', 'exponential', 'lognormal' or 'gamma'");
+    return std::nullopt;
+  }
+  if (kinds.size() > 1) {
+    r.error(node, path, fmt::format("gives several distributions ({}); expected exactly one", core::quoted_list(kinds)));
+    return std::nullopt;
+  }
+  const std::string& k = kinds[0];
+  const YAML::Node v = node[k];
+  const std::string p = path + "." + k;
+  DurationSpec d;
+  if (k == "fixed") {
+    d.kind = DurationSpec::Kind::fixed;
+    auto x = r.number(v, p);
+    if (!x) return std::nullopt;
+    d.a = *x;
+    r.locations().set(path + ".value", r.loc(v));
+    return d;
+  }
+  auto two = [&](const char* a, const char* b) -> bool {
+    if (!r.expect_map(v, p, fmt::format("{{{}: number, {}: number}}", a, b).c_str())) return false;
+    r.check_keys(v, p, {a, b});
+    r.require_keys(v, p, {a, b});
+    auto x = v[a] ? r.number(v[a], p + "." + a) : std::nullopt;
+    auto y = v[b] ? r.number(v[b], p + "." + b) : std::nullopt;
+    if (!x || !y) return false;
+    d.a = *x;
+    d.b = *y;
+    // Short paths used by scenario changes: duration.median, duration.p90 ...
+    r.locations().set(path + "." + a, r.loc(v[a]));
+    r.locations().set(path + "." + b, r.loc(v[b]));
+    return true;
+  };
+  if (k == "exponential") {
+    d.kind = DurationSpec::Kind::exponential;
+    if (!r.expect_map(v, p, "{mean: number}")) return std::nullopt;
+    r.check_keys(v, p, {"mean"});
+    r.require_keys(v, p, {"mean"});
+    auto x = v["mean"] ? r.number(v["mean"], p + ".mean") : std::nullopt;
+    if (!x) return std::nullopt;
+    d.a = *x;
+    r.locations().set(path + ".mean", r.loc(v["mean"]));
+    return d;
+  }
+  if (k == "lognormal") {
+    d.kind = DurationSpec::Kind::lognormal;
+    if (!two("median", "p90")) return std::nullopt;
+    return d;
+  }
+  d.kind = DurationSpec::Kind::gamma;
+  if (!two("mean", "sd")) return std::nullopt;
+  return d;
+}
+
+JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
+  JourneySpec spec;
+  spec.source_path = doc.file;
+  spec.source_text = doc.text;
+  spec.locations.set_file(doc.file);
+  spec.segments.push_back(SegmentSpec{"all", 1.0, 0.0, 0.0, std::nullopt, {}});
+  spec.survey.nps.present = true;
+  spec.survey.nps.scale = 11;
+  spec.survey.nps.baseline = default_nps_baseline();
+  if (!doc.ok()) return spec;
+
+  NodeReader r(doc.file, diags, spec.locations);
+  const YAML::Node& root = doc.root;
+  if (!root.IsMap()) {
+    r.error(root, "", fmt::format("expected a journey mapping with 'start', 'touchpoints' and 'outcomes', got {}",
+                                  describe(root)));
+    return spec;
+  }
+  if (root["scenario"] && !root["touchpoints"]) {
+    r.error(root["scenario"], "scenario",
+            "this is a scenario file (it has 'scenario:'); expected a journey file here");
+    return spec;
+  }
+  r.check_keys(root, "", kTopKeys);
+  r.require_keys(root, "", {"start", "touchpoints", "outcomes"});
+
+  if (root["journey"]) {
+    if (auto s = r.string(root["journey"], "journey")) spec.name = *s;
+  }
+  if (root["description"]) r.string(root["description"], "description");
+  if (root["time_unit"]) {
+    if (auto s = r.string(root["time_unit"], "time_unit")) spec.time_unit = *s;
+  }
+  if (root["max_steps"]) {
+    if (auto v = r.integer(root["max_steps"], "max_steps")) {
+      spec.max_steps = static_cast<int>(std::clamp<long long>(*v, -1, 100000000));
+    }
+  }
+
+  // Ids first, so every later reference can be checked against them.
+  std::set<std::string> ids;
+  if (root["touchpoints"] && r.expect_map(root["touchpoints"], "touchpoints",
+                                          "a mapping of touchpoint ids to touchpoints")) {
+    for (const auto& e : r.entries(root["touchpoints"], "touchpoints")) {
+      const std::string kp = "touchpoints." + e.key;
+      if (!check_id(r, e.key_node, kp, e.key, "touchpoint")) continue;
+      if (!ids.insert(e.key).second) {
+        r.error(e.key_node, kp, fmt::format("duplicate id '{}'", e.key));
+        continue;
+      }
+      r.locations().set(e.key, r.loc(e.key_node));
+      r.locations().set(kp, r.loc(e.key_node));
+      TouchpointSpec tp;
+      parse_touchpoint(r, e.key, e.value, tp);
+      spec.touchpoints.push_back(std::move(tp));
+    }
+    if (root["touchpoints"].size() == 0)
+      r.error(root["touchpoints"], "touchpoints", "is empty; a journey needs at least one touchpoint");
+  }
+  if (root["outcomes"] && r.expect_map(root["outcomes"], "outcomes", "a mapping of outcome ids to outcomes")) {
+    for (const auto& e : r.entries(root["outcomes"], "outcomes")) {
+      const std::string kp = "outcomes." + e.key;
+      if (!check_id(r, e.key_node, kp, e.key, "outcome")) continue;
+      if (!ids.insert(e.key).second) {
+        const bool is_tp = spec.find_touchpoint(e.key) != nullptr;
+        r.error(e.key_node, kp,
+                is_tp ? fmt::format("duplicate id '{}': already a touchpoint", e.key)
+                      : fmt::format("duplicate id '{}'", e.key));
+        continue;
+      }
+      r.locations().set(e.key, r.loc(e.key_node));
+      r.locations().set(kp, r.loc(e.key_node));
+      if (e.value.IsMap() && e.value["next"]) {
+        r.error(e.value["next"], node_path(e.key, "next"),
+                "an outcome ends the walk and cannot have 'next' (make it a touchpoint instead)");
+      }
+      OutcomeSpec oc;
+      YAML::Node v = e.value;
+      parse_outcome(r, e.key, v, oc);
+      spec.outcomes.push_back(std::move(oc));
+    }
+    if (root["outcomes"].size() == 0)
+      r.error(root["outcomes"], "outcomes", "is empty; a journey needs at least one outcome");
+  }
+  if (root["start"]) {
+    if (auto m = parse_transition_map(r, root["start"], "start")) spec.start = std::move(*m);
+  }
+  if (root["channel_switch"]) {
+    const auto& cs = root["channel_switch"];
+    if (r.expect_map(cs, "channel_switch", "{satisfaction: number, effort: number}")) {
+      r.check_keys(cs, "channel_switch", {"satisfaction", "effort"});
+      if (cs["satisfaction"]) {
+        if (auto v = r.number(cs["satisfaction"], "channel_switch.satisfaction")) spec.channel_switch.satisfaction = *v;
+      }
+      if (cs["effort"]) {
+        if (auto v = r.number(cs["effort"], "channel_switch.effort")) spec.channel_switch.effort = *v;
+      }
+    }
+  }
+  if (root["segments"] && r.expect_map(root["segments"], "segments", "a mapping of segment ids to segments")) {
+    spec.segments.clear();
+    spec.segments_given = true;
+    std::set<std::string> seg_ids;
+    for (const auto& e : r.entries(root["segments"], "segments")) {
+      const std::string kp = "segments." + e.key;
+      if (!check_id(r, e.key_node, kp, e.key, "segment")) continue;
+      if (!seg_ids.insert(e.key).second) {
+        r.error(e.key_node, kp, fmt::format("duplicate segment '{}'", e.key));
+        continue;
+      }
+      r.locations().set(kp, r.loc(e.key_node));
+      SegmentSpec seg;
+      parse_segment(r, e.key, e.value, seg);
+      spec.segments.push_back(std::move(seg));
+    }
+    if (spec.segments.empty()) {
+      if (root["segments"].size() == 0) r.error(root["segments"], "segments", "is empty; omit it for one segment 'all'");
+      spec.segments.push_back(SegmentSpec{"all", 1.0, 0.0, 0.0, std::nullopt, {}});
+    }
+  }
+  if (root["survey"]) parse_survey(r, root["survey"], spec.survey);
+  if (root["retention"]) {
+    const auto& rt = root["retention"];
+    if (r.expect_map(rt, "retention", "{sensitivity, carryover} (and optionally alpha, beta)")) {
+      spec.retention.default_params = parse_alpha_beta(r, rt, "retention", {"sensitivity", "carryover"});
+      if (rt["sensitivity"]) {
+        if (auto v = r.number(rt["sensitivity"], "retention.sensitivity")) spec.retention.sensitivity = *v;
+      }
+      if (rt["carryover"]) {
+        if (auto v = r.number(rt["carryover"], "retention.carryover")) spec.retention.carryover = *v;
+      }
+    }
+  }
+  if (root["population"]) {
+    const auto& p = root["population"];
+    if (r.expect_map(p, "population", "{customers, periods, seed, discount_rate}")) {
+      r.check_keys(p, "population", {"customers", "periods", "seed", "discount_rate"});
+      if (p["customers"]) spec.population.customers = r.integer(p["customers"], "population.customers");
+      if (p["periods"]) {
+        if (auto v = r.integer(p["periods"], "population.periods"))
+          spec.population.periods = static_cast<int>(std::clamp<long long>(*v, -1, 1000000));
+      }
+      if (p["seed"]) {
+        if (auto v = r.integer(p["seed"], "population.seed")) {
+          if (*v < 0) r.error(p["seed"], "population.seed", "expected a non-negative whole number");
+          else spec.population.seed = static_cast<unsigned long long>(*v);
+        }
+      }
+      if (p["discount_rate"]) spec.population.discount_rate = r.number(p["discount_rate"], "population.discount_rate");
+    }
+  }
+  return spec;
+}
+
+JourneySpec check_journey_file(const std::string& path, Diagnostics& diags) {
+  YamlDocument doc = YamlDocument::load_file(path, diags);
+  JourneySpec spec = parse_journey(doc, diags);
+  if (doc.ok() && doc.root.IsMap()) validate(spec, diags);
+  diags.sort_and_dedupe();
+  return spec;
+}
+
+namespace {
+LoadedJourney finish(YamlDocument doc, Diagnostics diags) {
+  JourneySpec spec = parse_journey(doc, diags);
+  if (doc.ok() && doc.root.IsMap()) validate(spec, diags);
+  diags.sort_and_dedupe();
+  if (diags.has_errors()) throw core::InputError(std::move(diags));
+  return {std::move(spec), std::move(diags)};
+}
+}  // namespace
+
+LoadedJourney load_journey(const std::string& path) {
+  Diagnostics diags;
+  YamlDocument doc = YamlDocument::load_file(path, diags);
+  return finish(std::move(doc), std::move(diags));
+}
+
+LoadedJourney load_journey_text(const std::string& text, const std::string& display_name) {
+  Diagnostics diags;
+  YamlDocument doc = YamlDocument::load_text(text, display_name, diags);
+  return finish(std::move(doc), std::move(diags));
+}
+
+}  // namespace cxsim::model

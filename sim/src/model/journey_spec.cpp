@@ -1,0 +1,108 @@
+#include "cxsim/model/journey_spec.h"
+
+#include <cmath>
+
+namespace cxsim::model {
+
+const std::vector<std::string>& reserved_ids() {
+  static const std::vector<std::string> ids = {
+      "timeout", "baseline", "start", "segments", "survey", "retention", "channel_switch",
+      "touchpoints", "outcomes", "population"};
+  return ids;
+}
+
+std::vector<double> default_nps_baseline() {
+  std::vector<double> b(11);
+  for (int c = 0; c <= 6; ++c) b[c] = 0.30 / 7.0;
+  for (int c = 7; c <= 8; ++c) b[c] = 0.35 / 2.0;
+  for (int c = 9; c <= 10; ++c) b[c] = 0.35 / 2.0;
+  return b;
+}
+
+std::vector<double> default_csat_baseline(int scale) {
+  if (scale == 5) return {0.05, 0.10, 0.20, 0.40, 0.25};
+  return {};
+}
+
+std::vector<double> default_ces_baseline(int scale) {
+  if (scale == 7) return {0.04, 0.06, 0.10, 0.20, 0.25, 0.20, 0.15};
+  if (scale == 5) return {0.05, 0.10, 0.25, 0.35, 0.25};
+  return {};
+}
+
+double duration_mean(const DurationSpec& d) {
+  switch (d.kind) {
+    case DurationSpec::Kind::fixed: return d.a;
+    case DurationSpec::Kind::exponential: return d.a;
+    case DurationSpec::Kind::lognormal: {
+      const double sigma = std::log(d.b / d.a) / 1.2815515655446004;
+      return d.a * std::exp(0.5 * sigma * sigma);
+    }
+    case DurationSpec::Kind::gamma: return d.a;
+  }
+  return 0.0;
+}
+
+const TouchpointSpec* JourneySpec::find_touchpoint(const std::string& id) const {
+  for (const auto& t : touchpoints)
+    if (t.id == id) return &t;
+  return nullptr;
+}
+
+TouchpointSpec* JourneySpec::find_touchpoint(const std::string& id) {
+  for (auto& t : touchpoints)
+    if (t.id == id) return &t;
+  return nullptr;
+}
+
+const OutcomeSpec* JourneySpec::find_outcome(const std::string& id) const {
+  for (const auto& o : outcomes)
+    if (o.id == id) return &o;
+  return nullptr;
+}
+
+const SegmentSpec* JourneySpec::find_segment(const std::string& id) const {
+  for (const auto& s : segments)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+std::vector<std::string> JourneySpec::touchpoint_ids() const {
+  std::vector<std::string> v;
+  for (const auto& t : touchpoints) v.push_back(t.id);
+  return v;
+}
+
+std::vector<std::string> JourneySpec::outcome_ids() const {
+  std::vector<std::string> v;
+  for (const auto& o : outcomes) v.push_back(o.id);
+  return v;
+}
+
+std::vector<std::string> JourneySpec::node_ids() const {
+  auto v = touchpoint_ids();
+  auto o = outcome_ids();
+  v.insert(v.end(), o.begin(), o.end());
+  return v;
+}
+
+TouchpointSpec effective_touchpoint(const JourneySpec& spec, std::size_t seg, std::size_t tp) {
+  TouchpointSpec t = spec.touchpoints.at(tp);
+  for (const auto& [id, o] : spec.segments.at(seg).overrides) {
+    if (id != t.id) continue;
+    if (o.friction) t.friction = *o.friction;
+    if (o.satisfaction) t.satisfaction = *o.satisfaction;
+    if (o.effort) t.effort = *o.effort;
+    if (o.duration) t.duration = *o.duration;
+    if (o.next) t.next = *o.next;
+  }
+  return t;
+}
+
+std::optional<RetentionParams> effective_retention(const JourneySpec& spec, std::size_t seg) {
+  const auto& s = spec.segments.at(seg);
+  if (s.retention) return s.retention;
+  return spec.retention.default_params;
+}
+
+}  // namespace cxsim::model

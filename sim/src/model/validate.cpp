@@ -1,0 +1,373 @@
+#include "cxsim/model/validate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/breadth_first_search.hpp>
+#include <boost/graph/strong_components.hpp>
+#include <fmt/format.h>
+
+#include "cxsim/core/strings.h"
+
+namespace cxsim::model {
+
+using core::Diagnostics;
+using core::fmt_number;
+
+namespace {
+
+const std::vector<std::string> kTimeUnits = {"seconds", "minutes", "hours", "days", "weeks"};
+
+class Checker {
+ public:
+  Checker(const JourneySpec& s, Diagnostics& d) : spec_(s), diags_(d) {}
+
+  void error(const std::string& path, std::string msg, std::string sug = {}) {
+    diags_.error(spec_.locations.find(path), path, std::move(msg), std::move(sug));
+  }
+  // Placed at `loc_path` (e.g. the entry), reported under `path` (the map).
+  void error_at(const std::string& loc_path, const std::string& path, std::string msg, std::string sug = {}) {
+    diags_.error(spec_.locations.find(loc_path), path, std::move(msg), std::move(sug));
+  }
+  void warning(const std::string& path, std::string msg) {
+    diags_.warning(spec_.locations.find(path), path, std::move(msg));
+  }
+
+  void probability(double p, const std::string& path) {
+    if (!(p >= 0.0 && p <= 1.0))
+      error(path, fmt::format("probability {} is outside [0, 1]", fmt_number(p)));
+  }
+  void non_negative(double x, const std::string& path, const char* what) {
+    if (x < 0) error(path, fmt::format("{} must be >= 0, got {}", what, fmt_number(x)));
+  }
+
+  void distribution(const DurationSpec& d, const std::string& path) {
+    using K = DurationSpec::Kind;
+    switch (d.kind) {
+      case K::fixed:
+        if (d.a < 0) error(path + ".fixed", fmt::format("a duration must be >= 0, got {}", fmt_number(d.a)));
+        break;
+      case K::exponential:
+        if (!(d.a > 0)) error(path + ".mean", fmt::format("exponential mean must be > 0, got {}", fmt_number(d.a)));
+        break;
+      case K::lognormal:
+        if (!(d.a > 0)) error(path + ".median", fmt::format("lognormal median must be > 0, got {}", fmt_number(d.a)));
+        else if (!(d.b > d.a))
+          error(path + ".p90", fmt::format("lognormal p90 ({}) must be greater than the median ({})",
+                                          fmt_number(d.b), fmt_number(d.a)));
+        break;
+      case K::gamma:
+        if (!(d.a > 0)) error(path + ".mean", fmt::format("gamma mean must be > 0, got {}", fmt_number(d.a)));
+        if (!(d.b > 0)) error(path + ".sd", fmt::format("gamma sd must be > 0, got {} (use {{fixed: x}} for a constant)", fmt_number(d.b)));
+        break;
+    }
+  }
+
+  void durations(const OkFriction<DurationSpec>& d, const std::string& path) {
+    if (d.ok == d.friction) {
+      distribution(d.ok, path);
+    } else {
+      distribution(d.ok, path + ".ok");
+      distribution(d.friction, path + ".friction");
+    }
+  }
+
+  // A {target: p} map whose targets must be in `allowed`.
+  void transition_map(const TransitionMap& m, const std::string& path, bool touchpoints_only) {
+    double sum = 0;
+    bool ranges_ok = true;
+    for (const auto& [target, p] : m) {
+      const std::string kp = path + "." + target;
+      sum += p;
+      if (!(p >= 0.0 && p <= 1.0)) {
+        probability(p, kp);
+        ranges_ok = false;
+      }
+      if (target == "timeout") {
+        error(kp, "'timeout' is reserved for walks that reach max_steps; it cannot be a target");
+        targets_ok_ = false;
+        continue;
+      }
+      const bool is_tp = spec_.find_touchpoint(target) != nullptr;
+      const bool is_oc = spec_.find_outcome(target) != nullptr;
+      if (touchpoints_only) {
+        if (is_oc) {
+          error(kp, fmt::format("start must name touchpoints; '{}' is an outcome", target));
+          targets_ok_ = false;
+        } else if (!is_tp) {
+          error_at(kp, path, fmt::format("unknown touchpoint '{}'", target),
+                core::did_you_mean(target, spec_.touchpoint_ids()));
+          targets_ok_ = false;
+        }
+      } else if (!is_tp && !is_oc) {
+        error_at(kp, path, fmt::format("unknown target '{}'", target), core::did_you_mean(target, spec_.node_ids()));
+        targets_ok_ = false;
+      }
+    }
+    if (ranges_ok && std::fabs(sum - 1.0) > kProbabilityTolerance) {
+      error(path, fmt::format("probabilities sum to {}, expected 1 (tolerance 1e-9)", fmt_number(sum)));
+      targets_ok_ = false;
+    }
+  }
+
+  void next(const NextSpec& n, const std::string& path) {
+    if (n.split) {
+      transition_map(n.ok, path + ".ok", false);
+      transition_map(n.friction, path + ".friction", false);
+    } else {
+      transition_map(n.ok, path, false);
+    }
+  }
+
+  void baseline(const ScaleSpec& s, const std::string& path, const char* what) {
+    const std::string bp = path + ".baseline";
+    if (s.baseline.empty()) {
+      error(path, fmt::format("{} with scale {} needs a 'baseline' of {} probabilities", what, s.scale, s.scale));
+      return;
+    }
+    if (static_cast<int>(s.baseline.size()) != s.scale) {
+      error(bp, fmt::format("has {} probabilities, expected {} (one per score)", s.baseline.size(), s.scale));
+      return;
+    }
+    double sum = 0;
+    bool ok = true;
+    for (std::size_t i = 0; i < s.baseline.size(); ++i) {
+      if (!(s.baseline[i] >= 0 && s.baseline[i] <= 1)) {
+        probability(s.baseline[i], fmt::format("{}[{}]", bp, i));
+        ok = false;
+      }
+      sum += s.baseline[i];
+    }
+    if (ok && std::fabs(sum - 1.0) > 1e-6)
+      error(bp, fmt::format("probabilities sum to {}, expected 1", fmt_number(sum)));
+    if (!std::isfinite(s.slope)) error(path + ".slope", "slope must be finite");
+  }
+
+  void run() {
+    const auto& s = spec_;
+    if (std::find(kTimeUnits.begin(), kTimeUnits.end(), s.time_unit) == kTimeUnits.end())
+      error("time_unit", fmt::format("unknown time unit '{}'; expected one of {}", s.time_unit,
+                                     core::quoted_list(kTimeUnits)),
+            core::did_you_mean(s.time_unit, kTimeUnits));
+    if (s.max_steps < 1) error("max_steps", fmt::format("must be >= 1, got {}", s.max_steps));
+
+    if (!s.start.empty()) transition_map(s.start, "start", true);
+
+    for (const auto& tp : s.touchpoints) {
+      const std::string& id = tp.id;
+      probability(tp.friction, id + ".friction");
+      non_negative(tp.effort.ok, id + ".effort.ok", "effort");
+      non_negative(tp.effort.friction, id + ".effort.friction", "effort");
+      non_negative(tp.cost, id + ".cost", "cost");
+      durations(tp.duration, id + ".duration");
+      if (!tp.next.ok.empty() || tp.next.split) next(tp.next, id + ".next");
+    }
+    std::set<std::string> kinds;
+    for (const auto& oc : s.outcomes) {
+      if (oc.kind.empty()) error(oc.id + ".kind", "kind must not be empty");
+      if (oc.kind == "timeout")
+        error(oc.id + ".kind", "kind 'timeout' is reserved for walks that reach max_steps");
+      for (char c : oc.kind)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) {
+          error(oc.id + ".kind", fmt::format("kind '{}' may use letters, digits, '_' and '-' only "
+                                             "(it becomes the metric name share_{})", oc.kind, oc.kind));
+          break;
+        }
+    }
+
+    // Segments.
+    double share_sum = 0;
+    bool shares_ok = true;
+    for (const auto& seg : s.segments) {
+      const std::string base = "segments." + seg.id;
+      if (!(seg.share >= 0 && seg.share <= 1)) {
+        error(base + ".share", fmt::format("share {} is outside [0, 1]", fmt_number(seg.share)));
+        shares_ok = false;
+      }
+      share_sum += seg.share;
+      if (seg.satisfaction0_sd < 0)
+        error(base + ".satisfaction0.sd", fmt::format("sd must be >= 0, got {}", fmt_number(seg.satisfaction0_sd)));
+      if (seg.retention) {
+        if (!(seg.retention->alpha > 0))
+          error(base + ".retention.alpha", fmt::format("alpha must be > 0, got {}", fmt_number(seg.retention->alpha)));
+        if (!(seg.retention->beta > 0))
+          error(base + ".retention.beta", fmt::format("beta must be > 0, got {}", fmt_number(seg.retention->beta)));
+      }
+      for (const auto& [tp_id, o] : seg.overrides) {
+        const std::string op = base + ".overrides." + tp_id;
+        if (!s.find_touchpoint(tp_id)) {
+          const bool is_oc = s.find_outcome(tp_id) != nullptr;
+          error(op, is_oc ? fmt::format("'{}' is an outcome; only touchpoints can be overridden", tp_id)
+                          : fmt::format("unknown touchpoint '{}'", tp_id),
+                is_oc ? std::string() : core::did_you_mean(tp_id, s.touchpoint_ids()));
+          continue;
+        }
+        if (o.friction) probability(*o.friction, op + ".friction");
+        if (o.effort) {
+          non_negative(o.effort->ok, op + ".effort.ok", "effort");
+          non_negative(o.effort->friction, op + ".effort.friction", "effort");
+        }
+        if (o.duration) durations(*o.duration, op + ".duration");
+        if (o.next) next(*o.next, op + ".next");
+      }
+    }
+    if (shares_ok && s.segments_given && std::fabs(share_sum - 1.0) > kProbabilityTolerance)
+      error("segments", fmt::format("segment shares sum to {}, expected 1 (tolerance 1e-9)", fmt_number(share_sum)));
+
+    // Survey.
+    const auto& sv = s.survey;
+    if (!(sv.response_rate > 0 && sv.response_rate <= 1))
+      error("survey.response.rate", fmt::format("response rate must be in (0, 1], got {}", fmt_number(sv.response_rate)));
+    baseline(sv.nps, "survey.nps", "nps");
+    for (auto [sc, name] : {std::pair{&sv.csat, "csat"}, std::pair{&sv.ces, "ces"}}) {
+      if (!sc->present) continue;
+      const std::string p = std::string("survey.") + name;
+      if (sc->scale < 2 || sc->scale > 101) {
+        error(p + ".scale", fmt::format("scale must be between 2 and 101, got {}", sc->scale));
+        continue;
+      }
+      baseline(*sc, p, name);
+    }
+
+    // Retention.
+    const auto& rt = s.retention;
+    if (!(rt.carryover >= 0 && rt.carryover <= 1))
+      error("retention.carryover", fmt::format("carryover must be in [0, 1], got {}", fmt_number(rt.carryover)));
+    if (rt.default_params) {
+      if (!(rt.default_params->alpha > 0))
+        error("retention.alpha", fmt::format("alpha must be > 0, got {}", fmt_number(rt.default_params->alpha)));
+      if (!(rt.default_params->beta > 0))
+        error("retention.beta", fmt::format("beta must be > 0, got {}", fmt_number(rt.default_params->beta)));
+    }
+
+    // Population (optional in a journey).
+    const auto& pop = s.population;
+    if (pop.customers && *pop.customers < 1)
+      error("population.customers", fmt::format("must be >= 1, got {}", *pop.customers));
+    if (pop.periods && *pop.periods < 1) error("population.periods", fmt::format("must be >= 1, got {}", *pop.periods));
+    if (pop.discount_rate && !(*pop.discount_rate > -1))
+      error("population.discount_rate", fmt::format("must be > -1, got {}", fmt_number(*pop.discount_rate)));
+
+    const bool graph_inputs_ok = targets_ok_ && !s.start.empty() && !s.touchpoints.empty() && !s.outcomes.empty();
+    if (graph_inputs_ok) check_graph(s, diags_);
+  }
+
+ private:
+  const JourneySpec& spec_;
+  Diagnostics& diags_;
+  bool targets_ok_ = true;
+};
+
+using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+
+// Vertices: touchpoints 0..T-1, outcomes T..T+O-1, a virtual source T+O.
+Graph build_graph(const JourneySpec& spec, std::size_t seg) {
+  const std::size_t T = spec.touchpoints.size(), O = spec.outcomes.size();
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < T; ++i) index[spec.touchpoints[i].id] = i;
+  for (std::size_t i = 0; i < O; ++i) index[spec.outcomes[i].id] = T + i;
+  Graph g(T + O + 1);
+  auto add_map = [&](std::size_t from, const TransitionMap& m) {
+    for (const auto& [target, p] : m) {
+      auto it = index.find(target);
+      if (it != index.end() && p > 0) boost::add_edge(from, it->second, g);
+    }
+  };
+  add_map(T + O, spec.start);
+  for (std::size_t k = 0; k < T; ++k) {
+    const TouchpointSpec tp = effective_touchpoint(spec, seg, k);
+    if (!tp.next.split) {
+      add_map(k, tp.next.ok);
+    } else {
+      if (tp.friction < 1) add_map(k, tp.next.ok);
+      if (tp.friction > 0) add_map(k, tp.next.friction);
+    }
+  }
+  return g;
+}
+
+std::vector<bool> reachable_from_source(const Graph& g, std::size_t source) {
+  std::vector<boost::default_color_type> color(boost::num_vertices(g));
+  boost::breadth_first_search(g, boost::vertex(source, g),
+                              boost::color_map(boost::make_iterator_property_map(
+                                  color.begin(), boost::get(boost::vertex_index, g))));
+  std::vector<bool> out(color.size());
+  for (std::size_t i = 0; i < color.size(); ++i) out[i] = color[i] != boost::white_color;
+  return out;
+}
+
+}  // namespace
+
+std::vector<bool> reachable_touchpoints(const JourneySpec& spec, std::size_t seg) {
+  const std::size_t T = spec.touchpoints.size(), O = spec.outcomes.size();
+  const Graph g = build_graph(spec, seg);
+  auto r = reachable_from_source(g, T + O);
+  r.resize(T);
+  return r;
+}
+
+void check_graph(const JourneySpec& spec, Diagnostics& diags) {
+  const std::size_t T = spec.touchpoints.size(), O = spec.outcomes.size();
+  std::vector<bool> ever_reached(T + O, false);
+  std::set<std::vector<std::size_t>> reported;
+  for (std::size_t seg = 0; seg < spec.segments.size(); ++seg) {
+    const Graph g = build_graph(spec, seg);
+    const auto reach = reachable_from_source(g, T + O);
+    for (std::size_t v = 0; v < T + O; ++v)
+      if (reach[v]) ever_reached[v] = true;
+
+    // Strongly connected components; a component with no edge leaving it
+    // that holds no outcome is a trap: walks that enter never end.
+    std::vector<int> comp(boost::num_vertices(g));
+    const int ncomp = boost::strong_components(
+        g, boost::make_iterator_property_map(comp.begin(), boost::get(boost::vertex_index, g)));
+    std::vector<bool> leaves(ncomp, false), has_outcome(ncomp, false);
+    for (std::size_t v = T; v < T + O; ++v) has_outcome[comp[v]] = true;
+    for (auto [e, end] = boost::edges(g); e != end; ++e) {
+      const auto s = boost::source(*e, g), t = boost::target(*e, g);
+      if (comp[s] != comp[t]) leaves[comp[s]] = true;
+    }
+    std::vector<std::vector<std::size_t>> members(ncomp);
+    for (std::size_t v = 0; v < T; ++v) members[comp[v]].push_back(v);
+    for (int c = 0; c < ncomp; ++c) {
+      if (leaves[c] || has_outcome[c] || members[c].empty()) continue;
+      if (!reach[members[c].front()]) continue;  // unreachable: a warning below
+      if (!reported.insert(members[c]).second) continue;
+      std::vector<std::string> names;
+      for (auto v : members[c]) names.push_back(spec.touchpoints[v].id);
+      const std::string& first = names.front();
+      const std::string where = spec.segments_given && spec.segments.size() > 1
+                                    ? fmt::format(" for segment '{}'", spec.segments[seg].id) : std::string();
+      std::string msg;
+      if (names.size() == 1)
+        msg = fmt::format("touchpoint '{}' is a trap{}: every walk that reaches it loops back to it and never "
+                          "reaches an outcome", first, where);
+      else
+        msg = fmt::format("touchpoints {} form a trap{}: walks that enter them never reach an outcome",
+                          core::quoted_list(names), where);
+      diags.error(spec.locations.find(first + ".next"), first + ".next", msg);
+    }
+  }
+  for (std::size_t v = 0; v < T; ++v) {
+    if (!ever_reached[v]) {
+      const auto& id = spec.touchpoints[v].id;
+      diags.warning(spec.locations.find(id), id, fmt::format("touchpoint '{}' is unreachable from start", id));
+    }
+  }
+  for (std::size_t v = 0; v < O; ++v) {
+    if (!ever_reached[T + v]) {
+      const auto& id = spec.outcomes[v].id;
+      diags.warning(spec.locations.find(id), id, fmt::format("outcome '{}' is never reached", id));
+    }
+  }
+}
+
+void validate(const JourneySpec& spec, Diagnostics& diags) {
+  Checker c(spec, diags);
+  c.run();
+}
+
+}  // namespace cxsim::model

@@ -1,0 +1,356 @@
+#include "cxsim/model/yaml_source.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
+
+#include "cxsim/core/strings.h"
+
+namespace cxsim::model {
+
+using core::Diagnostics;
+
+std::string join_path(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + "." + key;
+}
+
+SourceLoc loc_of(const YAML::Node& node, const std::string& file) {
+  SourceLoc loc{file, 0, 0};
+  if (node.IsDefined()) {
+    const YAML::Mark m = node.Mark();
+    if (m.line >= 0) {
+      loc.line = m.line + 1;
+      loc.column = m.column + 1;
+    }
+  }
+  return loc;
+}
+
+std::string describe(const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) return "nothing";
+  if (node.IsMap()) return "a mapping";
+  if (node.IsSequence()) return "a list";
+  std::string s = node.Scalar();
+  if (s.size() > 40) s = s.substr(0, 37) + "...";
+  return "'" + s + "'";
+}
+
+SourceLoc LocationIndex::find(const std::string& key_path) const {
+  std::string p = key_path;
+  while (true) {
+    auto it = locs_.find(p);
+    if (it != locs_.end()) return it->second;
+    // strip a trailing [i] or .key
+    const auto dot = p.find_last_of(".[");
+    if (dot == std::string::npos) break;
+    p.resize(dot);
+  }
+  return SourceLoc{file_, 0, 0};
+}
+
+namespace {
+
+// First pass over the event stream: refuses documents whose aliases would
+// expand past a node budget (billion laughs) or whose nesting is too deep,
+// before anything walks the tree.
+class BudgetHandler : public YAML::EventHandler {
+ public:
+  struct Exceeded {
+    std::string message;
+    YAML::Mark mark;
+  };
+  explicit BudgetHandler(const YamlLimits& l) : limits_(l) {}
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t a) override { leaf(m, a, 1); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t a) override {
+    auto it = sizes_.find(a);
+    leaf(m, 0, it == sizes_.end() ? 1 : it->second);
+  }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t a, const std::string&) override {
+    leaf(m, a, 1);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a, YAML::EmitterStyle::value) override {
+    open(m, a);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a, YAML::EmitterStyle::value) override {
+    open(m, a);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  void add(const YAML::Mark& m, double n) {
+    total_ += n;
+    if (!stack_.empty()) stack_.back().count += n;
+    if (total_ > static_cast<double>(limits_.max_expanded_nodes))
+      throw Exceeded{fmt::format("aliases expand this document to more than {} nodes; "
+                                 "refusing it (an alias bomb?)", limits_.max_expanded_nodes), m};
+  }
+  void leaf(const YAML::Mark& m, YAML::anchor_t a, double n) {
+    if (a) sizes_[a] = n;
+    add(m, n);
+  }
+  void open(const YAML::Mark& m, YAML::anchor_t a) {
+    if (static_cast<int>(stack_.size()) >= limits_.max_depth)
+      throw Exceeded{fmt::format("nesting deeper than {} levels", limits_.max_depth), m};
+    stack_.push_back({a, 0.0, m});
+  }
+  void close() {
+    Frame f = stack_.back();
+    stack_.pop_back();
+    const double n = f.count + 1;
+    if (f.anchor) sizes_[f.anchor] = n;
+    total_ += 1;
+    if (!stack_.empty()) stack_.back().count += n;
+    if (total_ > static_cast<double>(limits_.max_expanded_nodes))
+      throw Exceeded{fmt::format("aliases expand this document to more than {} nodes; "
+                                 "refusing it (an alias bomb?)", limits_.max_expanded_nodes), f.mark};
+  }
+  struct Frame {
+    YAML::anchor_t anchor;
+    double count;
+    YAML::Mark mark;
+  };
+  const YamlLimits& limits_;
+  std::vector<Frame> stack_;
+  std::map<YAML::anchor_t, double> sizes_;
+  double total_ = 0;
+};
+
+}  // namespace
+
+YamlDocument YamlDocument::load_file(const std::string& path, Diagnostics& diags, const YamlLimits& limits) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    diags.error({path, 0, 0}, "", "no such file");
+    return {path, {}, {}, false};
+  }
+  if (fs::is_directory(path, ec)) {
+    diags.error({path, 0, 0}, "", "is a directory, expected a YAML file");
+    return {path, {}, {}, false};
+  }
+  const auto size = fs::file_size(path, ec);
+  if (!ec && size > limits.max_bytes) {
+    diags.error({path, 0, 0}, "",
+                fmt::format("file is {:.1f} MB; input files are limited to {:.0f} MB",
+                            static_cast<double>(size) / 1e6, static_cast<double>(limits.max_bytes) / (1 << 20)));
+    return {path, {}, {}, false};
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diags.error({path, 0, 0}, "", "cannot be opened for reading");
+    return {path, {}, {}, false};
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return load_text(ss.str(), path, diags, limits);
+}
+
+YamlDocument YamlDocument::load_text(std::string text, std::string name, Diagnostics& diags,
+                                     const YamlLimits& limits) {
+  YamlDocument doc{std::move(name), std::move(text), {}, false};
+  const std::string& t = doc.text;
+  if (t.size() > limits.max_bytes) {
+    diags.error({doc.file, 0, 0}, "",
+                fmt::format("file is {:.1f} MB; input files are limited to {:.0f} MB",
+                            static_cast<double>(t.size()) / 1e6, static_cast<double>(limits.max_bytes) / (1 << 20)));
+    return doc;
+  }
+  if (t.find('\0') != std::string::npos) {
+    const auto pos = t.find('\0');
+    const int line = 1 + static_cast<int>(std::count(t.begin(), t.begin() + static_cast<long>(pos), '\n'));
+    diags.error({doc.file, line, 0}, "", "file contains a NUL byte; expected YAML text");
+    return doc;
+  }
+  // Tabs in indentation: YAML forbids them, and yaml-cpp's message is cryptic.
+  {
+    int line = 1;
+    bool bad = false;
+    std::size_t i = 0;
+    while (i < t.size()) {
+      std::size_t col = 0;
+      while (i < t.size() && (t[i] == ' ' || t[i] == '\t')) {
+        if (t[i] == '\t') {
+          diags.error({doc.file, line, static_cast<int>(col + 1)}, "",
+                      "tab character in indentation; YAML indents with spaces only");
+          bad = true;
+          break;
+        }
+        ++i;
+        ++col;
+      }
+      while (i < t.size() && t[i] != '\n') ++i;
+      ++i;
+      ++line;
+    }
+    if (bad) return doc;
+  }
+  // Empty (or comments only)?
+  {
+    bool any = false;
+    std::istringstream ls(t);
+    std::string l;
+    while (std::getline(ls, l)) {
+      const auto p = l.find_first_not_of(" \t\r");
+      if (p != std::string::npos && l[p] != '#' && l.compare(p, 3, "---") != 0) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) {
+      diags.error({doc.file, 1, 1}, "", "file is empty; expected a YAML mapping");
+      return doc;
+    }
+  }
+  try {
+    {
+      std::istringstream s1(t);
+      YAML::Parser parser(s1);
+      BudgetHandler budget(limits);
+      parser.HandleNextDocument(budget);
+    }
+    doc.root = YAML::Load(t);
+    doc.parsed = true;
+  } catch (const BudgetHandler::Exceeded& e) {
+    diags.error({doc.file, e.mark.line + 1, e.mark.column + 1}, "", e.message);
+  } catch (const YAML::Exception& e) {
+    std::string msg = e.msg;
+    if (!msg.empty()) msg[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(msg[0])));
+    if (e.mark.line >= 0)
+      diags.error({doc.file, e.mark.line + 1, e.mark.column + 1}, "", "YAML syntax error: " + msg);
+    else
+      diags.error({doc.file, 0, 0}, "", "YAML syntax error: " + msg);
+  }
+  return doc;
+}
+
+void NodeReader::error(const YAML::Node& at, const std::string& path, std::string message, std::string suggestion) {
+  diags_.error(loc(at), path, std::move(message), std::move(suggestion));
+}
+
+void NodeReader::warning(const YAML::Node& at, const std::string& path, std::string message) {
+  diags_.warning(loc(at), path, std::move(message));
+}
+
+bool NodeReader::expect_map(const YAML::Node& node, const std::string& path, const char* what) {
+  if (node.IsMap()) return true;
+  error(node, path, fmt::format("expected {}, got {}", what, describe(node)));
+  return false;
+}
+
+std::vector<NodeReader::Entry> NodeReader::entries(const YAML::Node& map, const std::string& path) {
+  std::vector<Entry> out;
+  if (!map.IsMap()) return out;
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const YAML::Node k = it->first;
+    if (!k.IsScalar()) {
+      error(k, path, fmt::format("keys must be plain names, got {}", describe(k)));
+      continue;
+    }
+    out.push_back({k.Scalar(), k, it->second});
+  }
+  return out;
+}
+
+void NodeReader::check_keys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& allowed) {
+  std::set<std::string> seen;
+  for (const auto& e : entries(map, path)) {
+    const std::string kp = join_path(path, e.key);
+    if (!seen.insert(e.key).second) {
+      error(e.key_node, kp, "duplicate key");
+      continue;
+    }
+    if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end()) {
+      std::string msg = fmt::format("unknown key '{}'", e.key);
+      std::string sug = core::did_you_mean(e.key, allowed);
+      if (sug.empty()) msg += fmt::format("; expected one of {}", core::quoted_list(allowed));
+      error(e.key_node, kp, msg, sug);
+      continue;
+    }
+    locs_.set(kp, loc(e.key_node));
+  }
+}
+
+void NodeReader::require_keys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& required) {
+  for (const auto& r : required) {
+    if (!map[r]) error(map, path, fmt::format("missing required key '{}'", r));
+  }
+}
+
+std::optional<double> NodeReader::number(const YAML::Node& node, const std::string& path) {
+  if (!node.IsScalar()) {
+    error(node, path, fmt::format("expected a number, got {}", describe(node)));
+    return std::nullopt;
+  }
+  const std::string& s = node.Scalar();
+  // Parse strictly: the whole scalar must be a number (yaml-cpp accepts some oddities).
+  const char* b = s.c_str();
+  char* end = nullptr;
+  double v = std::strtod(b, &end);
+  bool ok = end != b && *end == '\0' && !s.empty() && !std::isspace(static_cast<unsigned char>(s[0]));
+  if (!ok) {
+    if (s == ".inf" || s == "+.inf" || s == ".Inf") v = INFINITY, ok = true;
+    else if (s == "-.inf" || s == "-.Inf") v = -INFINITY, ok = true;
+    else if (s == ".nan" || s == ".NaN" || s == ".NAN") v = NAN, ok = true;
+  }
+  if (!ok || s.find_first_of("xXpP") != std::string::npos) {
+    error(node, path, fmt::format("expected a number, got {}", describe(node)));
+    return std::nullopt;
+  }
+  if (!std::isfinite(v)) {
+    error(node, path, fmt::format("expected a finite number, got {}", describe(node)));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<long long> NodeReader::integer(const YAML::Node& node, const std::string& path) {
+  auto v = number(node, path);
+  if (!v) return std::nullopt;
+  if (*v != std::floor(*v) || std::fabs(*v) > 9.0e15) {
+    error(node, path, fmt::format("expected a whole number, got {}", describe(node)));
+    return std::nullopt;
+  }
+  return static_cast<long long>(*v);
+}
+
+std::optional<std::string> NodeReader::string(const YAML::Node& node, const std::string& path) {
+  if (!node.IsScalar()) {
+    error(node, path, fmt::format("expected a name, got {}", describe(node)));
+    return std::nullopt;
+  }
+  return node.Scalar();
+}
+
+std::optional<std::vector<double>> NodeReader::number_list(const YAML::Node& node, const std::string& path) {
+  if (!node.IsSequence()) {
+    error(node, path, fmt::format("expected a list of numbers, got {}", describe(node)));
+    return std::nullopt;
+  }
+  std::vector<double> out;
+  bool ok = true;
+  std::size_t i = 0;
+  for (const auto& el : node) {
+    const std::string p = fmt::format("{}[{}]", path, i++);
+    auto v = number(el, p);
+    if (v) {
+      out.push_back(*v);
+      locs_.set(p, loc(el));
+    } else {
+      ok = false;
+    }
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+}  // namespace cxsim::model

@@ -1,0 +1,227 @@
+#include "cxsim/stats/histogram.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "cxsim/core/errors.h"
+
+namespace cxsim::stats {
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+void check_weight(double weight, const char* who) {
+  if (!(weight >= 0.0) || !std::isfinite(weight)) {
+    throw core::InputError(std::string(who) + ": weight must be finite and >= 0, got " +
+                           std::to_string(weight));
+  }
+}
+}  // namespace
+
+// ---------------------------------------------------------------- LogHistogram
+
+LogHistogram::LogHistogram(int bins_per_decade)
+    : bins_per_decade_(bins_per_decade), min_(kInf), max_(-kInf) {
+  if (bins_per_decade < 1 || bins_per_decade > 10000) {
+    throw core::InputError("LogHistogram: bins per decade must be in 1..10000, got " +
+                           std::to_string(bins_per_decade));
+  }
+  const int nlog = kDecades * bins_per_decade;
+  edges_.resize(static_cast<std::size_t>(nlog) + 1);
+  for (int i = 0; i <= nlog; ++i) {
+    edges_[static_cast<std::size_t>(i)] =
+        std::pow(10.0, -3.0 + static_cast<double>(i) / static_cast<double>(bins_per_decade));
+  }
+  edges_.front() = kLow;
+  edges_.back() = kHigh;
+  counts_.assign(static_cast<std::size_t>(nlog) + 3, 0.0);
+}
+
+LogHistogram LogHistogram::from_raw(int bins_per_decade, std::vector<double> counts, double min,
+                                    double max) {
+  LogHistogram h(bins_per_decade);
+  if (counts.size() != h.counts_.size()) {
+    throw core::InputError("LogHistogram: raw counts of length " + std::to_string(counts.size()) +
+                           ", expected " + std::to_string(h.counts_.size()));
+  }
+  h.counts_ = std::move(counts);
+  h.min_ = min;
+  h.max_ = max;
+  return h;
+}
+
+std::size_t LogHistogram::bin_of(double x) const {
+  if (x == 0.0) return 0;
+  if (x < kLow) return 1;
+  const std::size_t nlog = edges_.size() - 1;
+  if (x >= kHigh) return nlog + 2;
+  double pos = (std::log10(x) + 3.0) * static_cast<double>(bins_per_decade_);
+  std::size_t i = pos <= 0.0 ? 0 : static_cast<std::size_t>(pos);
+  if (i >= nlog) i = nlog - 1;
+  // The logarithm may be off by one ulp at an edge: settle on the stored
+  // edges, which define the bins (edges_[i] <= x < edges_[i+1]).
+  while (i > 0 && x < edges_[i]) --i;
+  while (i + 1 < nlog && x >= edges_[i + 1]) ++i;
+  return i + 2;
+}
+
+double LogHistogram::bin_lower(std::size_t b) const {
+  if (b <= 1) return 0.0;
+  if (b == counts_.size() - 1) return kHigh;
+  return edges_[b - 2];
+}
+
+double LogHistogram::bin_upper(std::size_t b) const {
+  if (b == 0) return 0.0;
+  if (b == 1) return kLow;
+  if (b == counts_.size() - 1) return kInf;
+  return edges_[b - 1];
+}
+
+void LogHistogram::add(double x, double weight) {
+  if (!(x >= 0.0) || !std::isfinite(x)) {
+    throw core::InputError("LogHistogram::add: value must be finite and >= 0, got " +
+                           std::to_string(x));
+  }
+  check_weight(weight, "LogHistogram::add");
+  if (weight == 0.0) return;
+  counts_[bin_of(x)] += weight;
+  if (x < min_) min_ = x;
+  if (x > max_) max_ = x;
+}
+
+void LogHistogram::merge(const LogHistogram& other) {
+  if (other.bins_per_decade_ != bins_per_decade_) {
+    throw core::RuntimeError("LogHistogram::merge: bins per decade differ (" +
+                             std::to_string(bins_per_decade_) + " and " +
+                             std::to_string(other.bins_per_decade_) + ")");
+  }
+  for (std::size_t b = 0; b < counts_.size(); ++b) counts_[b] += other.counts_[b];
+  min_ = std::min(min_, other.min_);
+  max_ = std::max(max_, other.max_);
+}
+
+double LogHistogram::count() const {
+  double t = 0.0;
+  for (double c : counts_) t += c;
+  return t;
+}
+
+double LogHistogram::relative_error_bound() const {
+  return std::pow(10.0, 1.0 / static_cast<double>(bins_per_decade_)) - 1.0;
+}
+
+std::size_t LogHistogram::find_bin(double t, double* before) const {
+  double cum = 0.0;
+  std::size_t last = 0;
+  double cum_last = 0.0;
+  for (std::size_t b = 0; b < counts_.size(); ++b) {
+    const double c = counts_[b];
+    if (c > 0.0) {
+      if (cum + c >= t) {
+        *before = cum;
+        return b;
+      }
+      last = b;
+      cum_last = cum;
+    }
+    cum += c;
+  }
+  *before = cum_last;  // t beyond the total through rounding: last non-empty bin
+  return last;
+}
+
+double LogHistogram::quantile(double p) const {
+  if (!(p >= 0.0 && p <= 1.0)) {
+    throw core::InputError("LogHistogram::quantile: p must be in [0, 1], got " +
+                           std::to_string(p));
+  }
+  const double total = count();
+  if (!(total > 0.0)) return kNaN;
+  if (p == 0.0) return min_;
+  if (p == 1.0) return max_;
+  const double t = p * total;
+  double before = 0.0;
+  const std::size_t b = find_bin(t, &before);
+  const double lo = std::max(bin_lower(b), min_);
+  const double hi = std::min(bin_upper(b), max_);
+  if (!(hi > lo)) return lo;
+  double frac = (t - before) / counts_[b];
+  frac = std::clamp(frac, 0.0, 1.0);
+  return lo + (hi - lo) * frac;
+}
+
+Estimate LogHistogram::quantile_ci(double p, double n_eff) const {
+  const double est = quantile(p);  // validates p
+  if (std::isnan(est) || !(n_eff > 0.0)) return Estimate{kNaN, kNaN, kNaN, kNaN};
+  const double half = kZ95 * std::sqrt(n_eff * p * (1.0 - p)) / n_eff;
+  const double p_lo = std::max(0.0, p - half);
+  const double p_hi = std::min(1.0, p + half);
+  double low = min_;
+  double high = max_;
+  const double total = count();
+  double before = 0.0;
+  if (p_lo > 0.0) low = std::max(bin_lower(find_bin(p_lo * total, &before)), min_);
+  if (p_hi < 1.0) high = std::min(bin_upper(find_bin(p_hi * total, &before)), max_);
+  low = std::min(low, est);
+  high = std::max(high, est);
+  return Estimate{est, (high - low) / (2.0 * kZ95), low, high};
+}
+
+// ---------------------------------------------------------------- IntHistogram
+
+IntHistogram::IntHistogram(int max_value) {
+  if (max_value < 0) {
+    throw core::InputError("IntHistogram: max value must be >= 0, got " +
+                           std::to_string(max_value));
+  }
+  counts_.assign(static_cast<std::size_t>(max_value) + 1, 0.0);
+}
+
+IntHistogram IntHistogram::from_raw(std::vector<double> counts) {
+  if (counts.empty()) throw core::InputError("IntHistogram: raw counts are empty");
+  IntHistogram h(0);
+  h.counts_ = std::move(counts);
+  return h;
+}
+
+void IntHistogram::add(int v, double weight) {
+  if (v < 0 || v > max_value()) {
+    throw core::InputError("IntHistogram::add: value " + std::to_string(v) +
+                           " outside 0.." + std::to_string(max_value()));
+  }
+  check_weight(weight, "IntHistogram::add");
+  counts_[static_cast<std::size_t>(v)] += weight;
+}
+
+void IntHistogram::merge(const IntHistogram& other) {
+  if (other.counts_.size() != counts_.size()) {
+    throw core::RuntimeError("IntHistogram::merge: sizes differ (" +
+                             std::to_string(counts_.size()) + " and " +
+                             std::to_string(other.counts_.size()) + ")");
+  }
+  for (std::size_t b = 0; b < counts_.size(); ++b) counts_[b] += other.counts_[b];
+}
+
+double IntHistogram::count(int v) const {
+  if (v < 0 || v > max_value()) return 0.0;
+  return counts_[static_cast<std::size_t>(v)];
+}
+
+double IntHistogram::total() const {
+  double t = 0.0;
+  for (double c : counts_) t += c;
+  return t;
+}
+
+double IntHistogram::fraction(int v) const {
+  const double t = total();
+  if (!(t > 0.0)) return kNaN;
+  return count(v) / t;
+}
+
+}  // namespace cxsim::stats

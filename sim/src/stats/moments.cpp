@@ -1,0 +1,172 @@
+#include "cxsim/stats/moments.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "cxsim/core/errors.h"
+
+namespace cxsim::stats {
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+}  // namespace
+
+MomentAccumulator::MomentAccumulator(int k)
+    : k_(k),
+      shift_(static_cast<std::size_t>(k < 0 ? 0 : k), 0.0),
+      sum_(shift_.size(), 0.0),
+      cross_(packed_size(k < 0 ? 0 : k), 0.0),
+      scratch_(shift_.size(), 0.0) {
+  if (k < 0) throw core::RuntimeError("MomentAccumulator: negative size " + std::to_string(k));
+}
+
+MomentAccumulator::MomentAccumulator(std::vector<double> shift)
+    : MomentAccumulator(static_cast<int>(shift.size())) {
+  shift_ = std::move(shift);
+  fixed_shift_ = true;
+}
+
+MomentAccumulator MomentAccumulator::from_raw(std::int64_t n, std::vector<double> shift,
+                                              std::vector<double> sums,
+                                              std::vector<double> cross) {
+  const int k = static_cast<int>(shift.size());
+  if (n < 0) throw core::InputError("MomentAccumulator: negative count " + std::to_string(n));
+  if (sums.size() != shift.size() || cross.size() != packed_size(k)) {
+    throw core::InputError("MomentAccumulator: raw state has inconsistent lengths (k = " +
+                           std::to_string(k) + ", sums " + std::to_string(sums.size()) +
+                           ", cross " + std::to_string(cross.size()) + ", expected " +
+                           std::to_string(packed_size(k)) + ")");
+  }
+  MomentAccumulator acc(k);
+  acc.n_ = n;
+  acc.shift_ = std::move(shift);
+  acc.sum_ = std::move(sums);
+  acc.cross_ = std::move(cross);
+  return acc;
+}
+
+std::size_t MomentAccumulator::packed_index(int k, int i, int j) {
+  if (i > j) std::swap(i, j);
+  const auto ui = static_cast<std::size_t>(i);
+  const auto uk = static_cast<std::size_t>(k);
+  // Rows 0..i-1 hold k, k-1, ..., k-i+1 entries.
+  return ui * uk - (ui * (ui + 1)) / 2 + ui + static_cast<std::size_t>(j - i);
+}
+
+void MomentAccumulator::check_index(int i) const {
+  if (i < 0 || i >= k_) {
+    throw core::RuntimeError("MomentAccumulator: component " + std::to_string(i) +
+                             " out of range [0, " + std::to_string(k_) + ")");
+  }
+}
+
+void MomentAccumulator::add(const double* x) {
+  const std::size_t k = shift_.size();
+  if (n_ == 0 && !fixed_shift_) {
+    for (std::size_t i = 0; i < k; ++i) shift_[i] = x[i];
+  }
+  double* u = scratch_.data();
+  for (std::size_t i = 0; i < k; ++i) {
+    u[i] = x[i] - shift_[i];
+    sum_[i] += u[i];
+  }
+  double* c = cross_.data();
+  for (std::size_t i = 0; i < k; ++i) {
+    const double ui = u[i];
+    for (std::size_t j = i; j < k; ++j) *c++ += ui * u[j];
+  }
+  ++n_;
+}
+
+void MomentAccumulator::add(std::span<const double> x) {
+  if (x.size() != shift_.size()) {
+    throw core::RuntimeError("MomentAccumulator::add: vector of length " +
+                             std::to_string(x.size()) + ", expected " + std::to_string(k_));
+  }
+  add(x.data());
+}
+
+void MomentAccumulator::merge(const MomentAccumulator& other) {
+  if (other.k_ != k_) {
+    throw core::RuntimeError("MomentAccumulator::merge: sizes differ (" + std::to_string(k_) +
+                             " and " + std::to_string(other.k_) + ")");
+  }
+  if (other.n_ == 0) return;
+  if (n_ == 0 && !fixed_shift_) {
+    n_ = other.n_;
+    shift_ = other.shift_;
+    sum_ = other.sum_;
+    cross_ = other.cross_;
+    return;
+  }
+  bool same_shift = true;
+  for (int i = 0; i < k_; ++i) {
+    // Bitwise comparison intended: equal shifts merge by plain addition.
+    if (!(shift_[i] == other.shift_[i])) same_shift = false;
+  }
+  const std::size_t k = shift_.size();
+  if (same_shift) {
+    for (std::size_t i = 0; i < k; ++i) sum_[i] += other.sum_[i];
+    for (std::size_t p = 0; p < cross_.size(); ++p) cross_[p] += other.cross_[p];
+  } else {
+    // Re-centre other's sums on this shift. With d = c_other - c_this and
+    // S' = S + n d, C' = C + (S'_i S'_j - S_i S_j) / n. This form is
+    // symmetric in (i, j) even under floating-point contraction, so columns
+    // that are equal stay bit-identical.
+    const double m = static_cast<double>(other.n_);
+    std::vector<double> s2(k);
+    for (std::size_t i = 0; i < k; ++i) {
+      const double d = other.shift_[i] - shift_[i];
+      s2[i] = other.sum_[i] + m * d;
+    }
+    std::size_t p = 0;
+    for (std::size_t i = 0; i < k; ++i) {
+      for (std::size_t j = i; j < k; ++j, ++p) {
+        const double adj = (s2[i] * s2[j] - other.sum_[i] * other.sum_[j]) / m;
+        cross_[p] += other.cross_[p] + adj;
+      }
+    }
+    for (std::size_t i = 0; i < k; ++i) sum_[i] += s2[i];
+  }
+  n_ += other.n_;
+}
+
+void MomentAccumulator::clear() {
+  n_ = 0;
+  if (!fixed_shift_) std::fill(shift_.begin(), shift_.end(), 0.0);
+  std::fill(sum_.begin(), sum_.end(), 0.0);
+  std::fill(cross_.begin(), cross_.end(), 0.0);
+}
+
+double MomentAccumulator::mean(int i) const {
+  check_index(i);
+  if (n_ == 0) return kNaN;
+  return shift_[i] + sum_[i] / static_cast<double>(n_);
+}
+
+std::vector<double> MomentAccumulator::means() const {
+  std::vector<double> m(shift_.size());
+  for (int i = 0; i < k_; ++i) m[i] = n_ == 0 ? kNaN : shift_[i] + sum_[i] / static_cast<double>(n_);
+  return m;
+}
+
+double MomentAccumulator::covariance(int i, int j) const {
+  check_index(i);
+  check_index(j);
+  if (n_ < 2) return kNaN;
+  const double n = static_cast<double>(n_);
+  const double c = cross_[packed_index(k_, i, j)];
+  const double v = (c - (sum_[i] * sum_[j]) / n) / (n - 1.0);
+  if (i == j && v < 0.0) return 0.0;
+  return v;
+}
+
+double MomentAccumulator::total(int i) const {
+  check_index(i);
+  return static_cast<double>(n_) * shift_[i] + sum_[i];
+}
+
+}  // namespace cxsim::stats
