@@ -15,5 +15,7 @@ struct Context {
 };
 
 void setup_validate(CLI::App& app, Context& ctx);
+void setup_run(CLI::App& app, Context& ctx);
+void setup_inspect(CLI::App& app, Context& ctx);
 
 }  // namespace cxsim::cli

@@ -19,6 +19,7 @@
 #include <boost/math/distributions/uniform.hpp>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <limits>
 #include <vector>
@@ -61,6 +62,14 @@ double kolmogorov_q(double lambda) {
   return std::clamp(2.0 * s, 0.0, 1.0);
 }
 
+// Print a p-value under the running test's name (visible in CI logs), pass
+// it through.
+double logged(double p, const char* what) {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::printf("    p = %-12.4g %s.%s %s\n", p, info->test_suite_name(), info->name(), what);
+  return p;
+}
+
 struct KsResult {
   double d;
   double p;
@@ -78,7 +87,7 @@ KsResult ks_test(std::vector<double> x, const std::function<double(double)>& cdf
     d = std::max({d, f - i / n, (i + 1) / n - f});
   }
   const double sn = std::sqrt(n);
-  return {d, kolmogorov_q((sn + 0.12 + 0.11 / sn) * d)};
+  return {d, logged(kolmogorov_q((sn + 0.12 + 0.11 / sn) * d), "(KS)")};
 }
 
 // Pearson chi-squared; cells with zero expectation must be empty (else p=0)
@@ -88,15 +97,15 @@ double chi2_p(const std::vector<double>& observed, const std::vector<double>& ex
   int cells = 0;
   for (std::size_t i = 0; i < observed.size(); ++i) {
     if (expected[i] <= 0.0) {
-      if (observed[i] > 0.0) return 0.0;
+      if (observed[i] > 0.0) return logged(0.0, "(chi2: draw in a zero-probability cell)");
       continue;
     }
     const double r = observed[i] - expected[i];
     stat += r * r / expected[i];
     ++cells;
   }
-  if (cells < 2) return 1.0;
-  return bm::cdf(bm::complement(bm::chi_squared(cells - 1), stat));
+  if (cells < 2) return logged(1.0, "(chi2: one cell)");
+  return logged(bm::cdf(bm::complement(bm::chi_squared(cells - 1), stat)), "(chi2)");
 }
 
 // Sanity of the p-value machinery itself.
@@ -315,7 +324,7 @@ struct GammaCase {
 class StatRngGamma : public ::testing::TestWithParam<GammaCase> {};
 
 TEST_P(StatRngGamma, Ks) {
-  const auto [shape, scale] = GetParam();
+  const double shape = GetParam().shape, scale = GetParam().scale;
   const auto x = per_customer(rng::Purpose::duration,
                               [&](rng::Stream& s) { return rng::gamma(s, shape, scale); });
   EXPECT_GT(ks_test(x, cdf_of(bm::gamma_distribution<>(shape, scale))).p, kAlpha);
@@ -348,7 +357,7 @@ struct BetaCase {
 class StatRngBeta : public ::testing::TestWithParam<BetaCase> {};
 
 TEST_P(StatRngBeta, Ks) {
-  const auto [a, b] = GetParam();
+  const double a = GetParam().a, b = GetParam().b;
   const auto x = per_customer(rng::Purpose::churn_propensity,
                               [&](rng::Stream& s) { return rng::beta(s, a, b); });
   EXPECT_GT(ks_test(x, cdf_of(bm::beta_distribution<>(a, b))).p, kAlpha);

@@ -1,0 +1,87 @@
+// cxsim inspect FILE.h5: print a results file's provenance and headline tables.
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "cxsim/core/errors.h"
+#include "cxsim/core/version.h"
+#include "cxsim/io/h5.h"
+#include "print.h"
+
+namespace cxsim::cli {
+
+namespace {
+
+struct InspectOptions {
+  std::string file;
+  bool json = false;
+};
+
+int run_inspect(const InspectOptions& o) {
+  io::File f = io::File::open(o.file);
+  if (!f.has_attribute("filetype") || f.attribute_string("filetype") != "cxsim-results")
+    throw core::InputError(o.file + ": not a cxsim results file (no filetype attribute 'cxsim-results')");
+  const auto major = f.attribute_int64("format_version_major");
+  if (major != core::results_format_major)
+    throw core::InputError(fmt::format("{}: results format {} is not supported by this cxsim (reads {}.x)", o.file,
+                                       f.attribute_string("format_version"), core::results_format_major));
+  std::vector<std::string> variants;
+  if (f.is_group("variants")) variants = f.open_group("variants").list();
+  // Keep the run order (baseline first).
+  std::sort(variants.begin(), variants.end(), [&](const std::string& a, const std::string& b) {
+    return f.open_group("variants/" + a).attribute_int64("order") < f.open_group("variants/" + b).attribute_int64("order");
+  });
+  if (o.json) {
+    std::cout << "{\"file\":\"" << o.file << "\",\"variants\":{";
+    for (std::size_t i = 0; i < variants.size(); ++i) {
+      if (i) std::cout << ',';
+      std::cout << '"' << variants[i] << "\":" << table_json(io::read_table(f.open_group("variants/" + variants[i]), "summary"));
+    }
+    std::cout << "},\"comparisons\":{";
+    if (f.is_group("comparisons")) {
+      const auto names = f.open_group("comparisons").list();
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        if (i) std::cout << ',';
+        std::cout << '"' << names[i] << "\":" << table_json(io::read_table(f.open_group("comparisons"), names[i]));
+      }
+    }
+    std::cout << "}}\n";
+    return 0;
+  }
+  std::cout << fmt::format("{}: cxsim {} results (format {}), journey '{}'\n", o.file,
+                           f.attribute_string("tool_version"), f.attribute_string("format_version"),
+                           f.has_attribute("journey") ? f.attribute_string("journey") : std::string("?"));
+  std::cout << fmt::format("  customers {}, periods {}, seed {}, created {}\n", f.attribute_int64("customers"),
+                           f.attribute_int64("periods"), f.attribute_int64("seed"), f.attribute_string("created_utc"));
+  std::cout << fmt::format("  command: {}\n", f.attribute_string("command_line"));
+  for (const auto& v : variants) {
+    io::Group g = f.open_group("variants/" + v);
+    std::cout << fmt::format("\nvariant '{}'{}\n", v,
+                             g.has_attribute("description") && !g.attribute_string("description").empty()
+                                 ? ": " + g.attribute_string("description") : std::string());
+    std::cout << format_summary(io::read_table(g, "summary"));
+  }
+  if (f.is_group("comparisons")) {
+    io::Group c = f.open_group("comparisons");
+    for (const auto& v : variants) {
+      if (!c.exists(v)) continue;
+      std::cout << fmt::format("\n{} vs baseline (paired by customer; * = 95% CI excludes 0)\n", v);
+      std::cout << format_comparison(io::read_table(c, v));
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+void setup_inspect(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<InspectOptions>();
+  auto* sub = app.add_subcommand("inspect", "Print a results file's provenance and headline tables with CIs");
+  sub->add_option("file", o->file, "Results file (.h5)")->required()->check(CLI::ExistingFile);
+  sub->add_flag("--json", o->json, "Machine-readable output");
+  sub->callback([o, &ctx] { ctx.action = [o] { return run_inspect(*o); }; });
+}
+
+}  // namespace cxsim::cli

@@ -1,0 +1,82 @@
+#include "print.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "cxsim/core/json.h"
+
+namespace cxsim::cli {
+
+std::string format_value(double x, double se) {
+  if (std::isnan(x)) return "n/a";
+  int decimals = 3;
+  if (std::isfinite(se) && se > 0) {
+    // two significant digits of the standard error
+    decimals = std::clamp(1 - static_cast<int>(std::floor(std::log10(se))), 0, 8);
+  } else if (std::fabs(x) >= 100) {
+    decimals = 1;
+  }
+  return fmt::format("{:.{}f}", x, decimals);
+}
+
+std::string format_summary(const io::Table& t) {
+  std::string out;
+  const auto& m = t.get_string("metric");
+  const auto& e = t.get_double("estimate");
+  const auto& se = t.get_double("se");
+  const auto& lo = t.get_double("ci_low");
+  const auto& hi = t.get_double("ci_high");
+  out += fmt::format("  {:<26} {:>14} {:>12}   {}\n", "metric", "estimate", "± 95%", "95% CI");
+  for (std::size_t i = 0; i < t.rows(); ++i) {
+    const double hw = std::isfinite(se[i]) ? 1.959963984540054 * se[i] : std::nan("");
+    out += fmt::format("  {:<26} {:>14} {:>12}   [{}, {}]\n", m[i], format_value(e[i], se[i]),
+                       std::isnan(hw) ? std::string("n/a") : "± " + format_value(hw, se[i]),
+                       format_value(lo[i], se[i]), format_value(hi[i], se[i]));
+  }
+  return out;
+}
+
+std::string format_comparison(const io::Table& t) {
+  std::string out;
+  const auto& m = t.get_string("metric");
+  const auto& b = t.get_double("baseline");
+  const auto& v = t.get_double("variant");
+  const auto& d = t.get_double("delta");
+  const auto& se = t.get_double("se");
+  const auto& lo = t.get_double("ci_low");
+  const auto& hi = t.get_double("ci_high");
+  out += fmt::format("  {:<26} {:>12} {:>12} {:>12} {:>12}   {}\n", "metric", "baseline", "variant", "delta", "± 95%",
+                     "95% CI");
+  for (std::size_t i = 0; i < t.rows(); ++i) {
+    const bool sig = std::isfinite(lo[i]) && (lo[i] > 0 || hi[i] < 0);
+    out += fmt::format("  {:<26} {:>12} {:>12} {:>12} {:>12}   [{}, {}]{}\n", m[i], format_value(b[i], se[i]),
+                       format_value(v[i], se[i]), format_value(d[i], se[i]),
+                       std::isfinite(se[i]) ? "± " + format_value(1.959963984540054 * se[i], se[i]) : "n/a",
+                       format_value(lo[i], se[i]), format_value(hi[i], se[i]), sig ? " *" : "");
+  }
+  return out;
+}
+
+std::string table_json(const io::Table& t) {
+  core::JsonWriter j;
+  j.begin_array();
+  const auto names = t.column_names();
+  for (std::size_t r = 0; r < t.rows(); ++r) {
+    j.begin_object();
+    for (const auto& n : names) {
+      j.key(n);
+      switch (t.column_type(n)) {
+        case io::ColumnType::float64: j.value(t.get_double(n)[r]); break;
+        case io::ColumnType::int64: j.value(static_cast<long long>(t.get_int64(n)[r])); break;
+        case io::ColumnType::string: j.value(t.get_string(n)[r]); break;
+      }
+    }
+    j.end_object();
+  }
+  j.end_array();
+  return j.str();
+}
+
+}  // namespace cxsim::cli

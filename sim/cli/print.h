@@ -1,0 +1,18 @@
+#pragma once
+// Plain-text rendering of result tables for the terminal.
+#include <string>
+
+#include "cxsim/io/table.h"
+
+namespace cxsim::cli {
+
+// "metric   estimate ± half-width  [ci_low, ci_high]" per row of a summary table.
+std::string format_summary(const cxsim::io::Table& summary);
+// "metric   baseline → variant   Δ ± hw  [lo, hi]" per row of a comparison table.
+std::string format_comparison(const cxsim::io::Table& cmp);
+// A table as JSON (an array of row objects).
+std::string table_json(const cxsim::io::Table& t);
+// Significant digits suited to an estimate with standard error `se`.
+std::string format_value(double x, double se);
+
+}  // namespace cxsim::cli

@@ -1,0 +1,108 @@
+#pragma once
+// Per-variant accumulators: sums, sums of squares and counts (never running
+// means), filled per customer inside one chunk and merged in chunk order.
+// Everything a result needs is derived from these by results.h.
+#include <cstdint>
+#include <vector>
+
+#include "cxsim/model/compiled_model.h"
+#include "cxsim/stats/heavy_hitters.h"
+#include "cxsim/stats/histogram.h"
+#include "cxsim/stats/moments.h"
+
+namespace cxsim::engine {
+
+// Components of the per-customer headline vector x_i (totals over the
+// customer's walks in all periods). Outcome-kind counts follow at kFirstKind.
+enum Component : int {
+  kWalks = 0,
+  kRespondents,
+  kPromotersTrue,
+  kDetractorsTrue,
+  kPromotersMeasured,
+  kDetractorsMeasured,
+  kCsatTrue,       // sum of CSAT scores over all walks
+  kCsatMeasured,   // over respondents
+  kCesTrue,
+  kCesMeasured,
+  kEffort,
+  kTime,
+  kFrictions,
+  kSwitches,
+  kSteps,
+  kSatisfactionChange,  // S_end - S_start of each walk
+  kClv,                 // discounted value
+  kCost,                // discounted cost to the company (visits + recovery)
+  kAlive,               // 1 if alive after the last period
+  kRecoveryTriggered,
+  kRecoveryReached,
+  kRecoverySucceeded,
+  kFirstKind
+};
+
+inline int headline_size(const model::CompiledModel& m) { return kFirstKind + static_cast<int>(m.num_kinds()); }
+
+// Per-customer sums for a ratio of per-customer totals Y/X: ΣY, ΣY², ΣXY.
+struct RatioSums {
+  double y = 0, yy = 0, xy = 0;
+  void add(double yi, double xi) {
+    y += yi;
+    yy += yi * yi;
+    xy += xi * yi;
+  }
+  void merge(const RatioSums& o) {
+    y += o.y;
+    yy += o.yy;
+    xy += o.xy;
+  }
+};
+
+struct TouchpointAcc {
+  RatioSums visits;       // Y = visits, X = walks
+  RatioSums frictions;    // Y = friction visits, X = visits
+  RatioSums satisfaction; // Y = satisfaction change at this touchpoint, X = visits
+  std::vector<double> exits;  // per kind: walks whose last touchpoint was this one
+};
+
+struct ChannelAcc {
+  RatioSums visits;     // X = walks
+  RatioSums frictions;  // X = visits
+  RatioSums switches_into;  // X = walks
+};
+
+struct PeriodAcc {
+  double active = 0, churned = 0, respondents = 0;
+  double promoters = 0, detractors = 0;                  // true, over active
+  double promoters_measured = 0, detractors_measured = 0;
+  std::vector<double> kinds;                             // walks per kind
+};
+
+class VariantAccumulator {
+ public:
+  VariantAccumulator(const model::CompiledModel& m, int periods, std::size_t path_capacity);
+
+  void merge(const VariantAccumulator& o);
+
+  stats::MomentAccumulator headline;
+  std::vector<double> nps_hist_true, nps_hist_measured;    // 11 each
+  std::vector<double> csat_hist_true, csat_hist_measured;  // scale each (empty if absent)
+  std::vector<double> ces_hist_true, ces_hist_measured;
+  stats::LogHistogram time_hist;
+  std::vector<PeriodAcc> periods;
+  std::vector<TouchpointAcc> touchpoints;
+  std::vector<ChannelAcc> channels;
+  std::vector<RatioSums> outcomes;  // per outcome (incl. timeout): Y = walks ending there, X = walks
+  std::vector<double> segment_customers;
+  double walks_sq = 0;              // Σ walks_i², for the ratio denominators
+  stats::HeavyHitters paths;        // attached: walks per kind..., promoters, detractors
+};
+
+// Paired accumulator for one variant against the baseline: moments of the
+// joint vector [x_variant, x_baseline].
+struct PairedAccumulator {
+  explicit PairedAccumulator(int k) : joint(2 * k) {}
+  stats::MomentAccumulator joint;
+  void merge(const PairedAccumulator& o) { joint.merge(o.joint); }
+};
+
+}  // namespace cxsim::engine

@@ -1,0 +1,53 @@
+#pragma once
+// From accumulators to the numbers a user sees: every estimate with its
+// standard error and 95% CI (customer as the unit; delta method for ratios).
+// Results are io::Tables, so the HDF5 writer, `inspect`, `--json` and the
+// report all read one representation.
+#include <string>
+#include <vector>
+
+#include "cxsim/engine/runner.h"
+#include "cxsim/io/table.h"
+#include "cxsim/stats/estimates.h"
+
+namespace cxsim::engine {
+
+// A headline metric as a function of the per-customer vector.
+struct MetricDef {
+  std::string name;
+  stats::Ratio ratio;
+  std::string description;
+};
+
+// The headline metrics of MODEL.md section 6 that are smooth functions of
+// customer means (quantiles are added separately).
+std::vector<MetricDef> headline_metrics(const model::CompiledModel& m, bool with_recovery);
+
+// Tables of one variant: summary, periods, survival (with CI), touchpoints,
+// channels, outcomes, paths, segments.
+struct VariantTables {
+  io::Table summary;      // metric, estimate, se, ci_low, ci_high
+  std::vector<double> survival;  // [P+1] share alive after t periods
+  io::Table survival_ci;  // period, alive, se, ci_low, ci_high
+  io::Table periods;
+  io::Table touchpoints;
+  io::Table channels;
+  io::Table outcomes;
+  io::Table paths;
+  io::Table segments;
+  std::vector<std::int64_t> nps_histogram;  // [2][11] true then measured (row-major)
+  std::vector<std::int64_t> csat_histogram; // [2][scale] or empty
+  std::vector<std::int64_t> ces_histogram;
+};
+
+VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc, const RunSettings& s);
+
+// metric, baseline, variant, delta, se, ci_low, ci_high (paired by customer).
+io::Table comparison_table(const Variant& variant, const Variant& baseline, const PairedAccumulator& paired,
+                           const VariantAccumulator& acc_variant, const VariantAccumulator& acc_baseline,
+                           const RunSettings& s);
+
+// Looks up one metric's row in a summary or comparison table.
+stats::Estimate find_metric(const io::Table& summary, const std::string& metric);
+
+}  // namespace cxsim::engine

@@ -1,0 +1,60 @@
+#pragma once
+// The chunked parallel runner. Customers are cut into fixed chunks
+// (RunSettings::chunk_size); each chunk fills private accumulators for every
+// variant; chunks are merged strictly in chunk order. Results are therefore
+// bit-identical for any number of threads, and for any split of the chunk
+// range across processes as long as the per-chunk results are merged in
+// chunk order (run_chunks + merge_in_order).
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "cxsim/engine/accumulators.h"
+#include "cxsim/engine/simulate.h"
+#include "cxsim/engine/variant.h"
+
+namespace cxsim::engine {
+
+struct ChunkResult {
+  std::uint64_t chunk = 0;
+  std::vector<VariantAccumulator> variants;
+  std::vector<PairedAccumulator> paired;  // paired[v-1]: variant v vs baseline (v >= 1)
+  std::vector<std::vector<CustomerRecord>> customers;  // per variant, when requested
+};
+
+struct RunResult {
+  RunSettings settings;
+  std::vector<VariantAccumulator> variants;
+  std::vector<PairedAccumulator> paired;
+  std::uint64_t chunks = 0;
+};
+
+struct RunHooks {
+  // Called with (customers done, customers total), from one thread at a time.
+  std::function<void(std::uint64_t, std::uint64_t)> progress;
+  // Per-customer records wanted? Then on_chunk gets them, in chunk order.
+  bool customer_records = false;
+  std::function<void(const ChunkResult&)> on_chunk;
+};
+
+std::uint64_t chunk_count(const RunSettings& s);
+
+// Simulates chunk `c` (all variants). Pure: depends only on its arguments.
+ChunkResult run_chunk(const std::vector<Variant>& variants, const RunSettings& s, std::uint64_t c,
+                      bool customer_records = false);
+
+// Runs chunks [first, last) in this process (using s.threads threads) and
+// returns their results in chunk order, unmerged.
+std::vector<ChunkResult> run_chunks(const std::vector<Variant>& variants, const RunSettings& s, std::uint64_t first,
+                                    std::uint64_t last);
+
+// Merges per-chunk results in the order given (which must be chunk order).
+RunResult merge_in_order(const std::vector<Variant>& variants, const RunSettings& s,
+                         const std::vector<ChunkResult>& chunks);
+
+// The whole run: all chunks, s.threads workers, merged in chunk order as they
+// complete (memory bounded by a few chunks in flight).
+RunResult run(const std::vector<Variant>& variants, const RunSettings& s, const RunHooks& hooks = {});
+
+}  // namespace cxsim::engine

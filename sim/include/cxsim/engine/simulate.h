@@ -1,0 +1,58 @@
+#pragma once
+// The per-customer kernel: one customer, all periods, one variant (MODEL.md
+// sections 2-4). Every draw comes from a counter-based stream keyed by
+// (seed, purpose, customer, period, step): see docs/methods/engine.md.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cxsim/engine/accumulators.h"
+#include "cxsim/engine/variant.h"
+
+namespace cxsim::engine {
+
+// What one customer did, for the optional per-customer table.
+struct CustomerRecord {
+  std::uint64_t customer = 0;
+  int segment = 0;
+  double satisfaction0 = 0;
+  double churn_propensity = 0;  // θ (0 when the segment never churns)
+  int walks = 0;
+  int churned_period = -1;  // period index of the churn draw that ended it, -1 if alive
+  double satisfaction_final = 0;
+  double clv = 0, cost = 0;
+  double effort = 0, time = 0;
+  int responses = 0;
+  int last_nps = -1;  // true NPS score of the last walk
+};
+
+// One event of the simulated event log (calibration format, MODEL.md 9).
+struct EventSink {
+  // Called once per visit and once per survey answer; may be empty.
+  std::function<void(std::uint64_t customer, int period, int step, std::uint32_t touchpoint, bool friction,
+                     double clock, std::uint32_t outcome_or_none)> visit;
+  std::function<void(std::uint64_t customer, int period, int nps, int csat, int ces)> survey;
+};
+
+// Scratch space reused across customers (no allocation per customer).
+class CustomerScratch {
+ public:
+  explicit CustomerScratch(const model::CompiledModel& m, int periods);
+  std::vector<double> x;  // headline vector, headline_size(m)
+  std::vector<double> tp_visits, tp_frictions, tp_sat;
+  std::vector<std::uint32_t> tp_touched;
+  std::vector<double> ch_visits, ch_frictions, ch_switches;
+  std::vector<double> oc_count;
+  std::vector<std::uint16_t> path;
+  std::vector<double> path_attached;
+};
+
+// Simulates customer `i` under `v`, adds the per-walk and per-customer sums to
+// `acc`, and leaves the headline vector in scratch.x (the caller adds it to
+// the moment accumulators, so variants can be paired).
+void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, VariantAccumulator& acc,
+                       CustomerScratch& scratch, CustomerRecord* record = nullptr,
+                       const EventSink* events = nullptr);
+
+}  // namespace cxsim::engine

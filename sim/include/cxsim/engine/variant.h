@@ -1,0 +1,48 @@
+#pragma once
+// What one run simulates: named variants of a compiled model (the first is
+// the baseline) and the run settings shared by all of them.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cxsim/model/compiled_model.h"
+
+namespace cxsim::engine {
+
+// Closed-loop recovery (MODEL.md section 7): when a walk first meets the
+// trigger (checked after each visit's updates), the customer is reached with
+// probability `reach` (each reached customer costs `cost`), and a reached
+// customer's recovery succeeds with probability `success`, adding
+// `satisfaction` to S. At most once per walk.
+struct RecoveryProgram {
+  enum class Trigger { satisfaction_below, frictions_at_least };
+  Trigger trigger = Trigger::satisfaction_below;
+  double threshold = 0.0;
+  double reach = 1.0;
+  double success = 1.0;
+  double satisfaction = 0.0;
+  double cost = 0.0;
+};
+
+struct Variant {
+  std::string name;  // "baseline" for the journey as written
+  std::string description;
+  model::CompiledModel model;
+  std::optional<RecoveryProgram> recovery;
+};
+
+struct RunSettings {
+  std::uint64_t customers = 10000;
+  int periods = 1;
+  std::uint64_t seed = 1;
+  double discount_rate = 0.0;
+  int threads = 1;
+  // Customers per chunk. Fixed, independent of threads: chunks are the unit
+  // of work and of the reduction order, so results do not depend on threads.
+  std::uint64_t chunk_size = 4096;
+  std::size_t path_capacity = 4096;  // heavy-hitters sketch size per chunk and merged
+  std::size_t path_max_length = 64;  // longer paths are recorded truncated (marked)
+};
+
+}  // namespace cxsim::engine

@@ -1,0 +1,381 @@
+#include "cxsim/engine/results.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "cxsim/core/errors.h"
+
+namespace cxsim::engine {
+
+using stats::Estimate;
+using stats::make_estimate;
+using stats::Ratio;
+
+std::vector<MetricDef> headline_metrics(const model::CompiledModel& m, bool with_recovery) {
+  std::vector<MetricDef> d;
+  auto per_walk = [&](const char* name, int c, const char* desc) {
+    d.push_back({name, Ratio::ratio_of(c, kWalks), desc});
+  };
+  d.push_back({"nps_true", Ratio::nps_of(kPromotersTrue, kDetractorsTrue, kWalks), "NPS over every walk's score"});
+  d.push_back({"nps_measured", Ratio::nps_of(kPromotersMeasured, kDetractorsMeasured, kRespondents),
+               "NPS over survey respondents"});
+  for (std::size_t k = 0; k < m.num_kinds(); ++k)
+    d.push_back({"share_" + m.kinds[k], Ratio::ratio_of(kFirstKind + static_cast<int>(k), kWalks),
+                 "share of walks ending in kind " + m.kinds[k]});
+  if (m.csat.present) {
+    per_walk("csat_true", kCsatTrue, "mean CSAT over every walk");
+    d.push_back({"csat_measured", Ratio::ratio_of(kCsatMeasured, kRespondents), "mean CSAT over respondents"});
+  }
+  if (m.ces.present) {
+    per_walk("ces_true", kCesTrue, "mean CES over every walk");
+    d.push_back({"ces_measured", Ratio::ratio_of(kCesMeasured, kRespondents), "mean CES over respondents"});
+  }
+  per_walk("effort_mean", kEffort, "effort per walk");
+  per_walk("time_mean", kTime, "journey time per walk");
+  per_walk("frictions_mean", kFrictions, "friction visits per walk");
+  per_walk("switches_mean", kSwitches, "channel switches per walk");
+  per_walk("steps_mean", kSteps, "touchpoint visits per walk");
+  per_walk("satisfaction_change_mean", kSatisfactionChange, "S_end - S_start per walk");
+  d.push_back({"walks_per_customer", Ratio::mean_of(kWalks), "walks per customer"});
+  d.push_back({"retention_final", Ratio::mean_of(kAlive), "share alive after the last period"});
+  d.push_back({"clv_mean", Ratio::mean_of(kClv), "discounted value per customer"});
+  d.push_back({"cost_mean", Ratio::mean_of(kCost), "discounted cost per customer"});
+  per_walk("response_rate", kRespondents, "share of walks answered");
+  if (with_recovery) {
+    per_walk("recovery_triggered_rate", kRecoveryTriggered, "share of walks that met the trigger");
+    per_walk("recovery_reached_rate", kRecoveryReached, "share of walks reached by the program");
+    per_walk("recovery_succeeded_rate", kRecoverySucceeded, "share of walks recovered");
+  }
+  return d;
+}
+
+namespace {
+
+// Linearized SE of ΣY/ΣX from per-customer sums (n customers).
+Estimate ratio_from_sums(double sy, double syy, double sxy, double sx, double sxx, double n) {
+  if (sx <= 0) return make_estimate(std::nan(""), std::nan(""));
+  const double r = sy / sx;
+  if (n < 2) return make_estimate(r, std::nan(""));
+  double ss = syy - 2 * r * sxy + r * r * sxx;
+  if (ss < 0) ss = 0;
+  const double xbar = sx / n;
+  const double var = ss / (n * (n - 1)) / (xbar * xbar);
+  return make_estimate(r, std::sqrt(var));
+}
+
+Estimate proportion(double k, double n) {
+  if (n <= 0) return make_estimate(std::nan(""), std::nan(""));
+  const double p = k / n;
+  return make_estimate(p, std::sqrt(std::max(0.0, p * (1 - p)) / n));
+}
+
+Estimate nps_from_counts(double p, double d, double n) {
+  if (n <= 0) return make_estimate(std::nan(""), std::nan(""));
+  const double fp = p / n, fd = d / n;
+  const double var = std::max(0.0, fp + fd - (fp - fd) * (fp - fd)) / n;
+  return make_estimate(100 * (fp - fd), 100 * std::sqrt(var));
+}
+
+struct EstimateColumns {
+  std::vector<double> est, se, lo, hi;
+  void push(const Estimate& e) {
+    est.push_back(e.estimate);
+    se.push_back(e.se);
+    lo.push_back(e.ci_low);
+    hi.push_back(e.ci_high);
+  }
+  void add_to(io::Table& t, const std::string& name) {
+    t.add_column(name, est);
+    t.add_column(name + "_se", se);
+    t.add_column(name + "_ci_low", lo);
+    t.add_column(name + "_ci_high", hi);
+  }
+};
+
+std::string path_text(const stats::Path& p, const model::CompiledModel& m) {
+  std::string s;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (i) s += " > ";
+    s += p[i] == 0xFFFF ? std::string("...") : m.touchpoint_ids[p[i]];
+  }
+  return s;
+}
+
+}  // namespace
+
+Estimate find_metric(const io::Table& t, const std::string& metric) {
+  const auto& names = t.get_string("metric");
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i] != metric) continue;
+    const bool cmp = t.has_column("delta");
+    const double e = t.get_double(cmp ? "delta" : "estimate")[i];
+    return Estimate{e, t.get_double("se")[i], t.get_double("ci_low")[i], t.get_double("ci_high")[i]};
+  }
+  throw core::RuntimeError("no metric '" + metric + "' in table");
+}
+
+VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc, const RunSettings& s) {
+  const model::CompiledModel& m = v.model;
+  VariantTables out;
+  const double n = static_cast<double>(acc.headline.count());
+  const double walks_total = acc.headline.total(kWalks);
+
+  // Summary.
+  {
+    std::vector<std::string> names;
+    EstimateColumns c;
+    for (const auto& d : headline_metrics(m, v.recovery.has_value())) {
+      names.push_back(d.name);
+      c.push(stats::ratio(acc.headline, d.ratio));
+      if (d.name == "time_mean") {
+        for (double p : {0.5, 0.9}) {
+          names.push_back(p == 0.5 ? "time_p50" : "time_p90");
+          // n_eff = customers: conservative when customers walk several times.
+          c.push(acc.time_hist.quantile_ci(p, n));
+        }
+      }
+    }
+    out.summary.add_column("metric", names);
+    out.summary.add_column("estimate", c.est);
+    out.summary.add_column("se", c.se);
+    out.summary.add_column("ci_low", c.lo);
+    out.summary.add_column("ci_high", c.hi);
+  }
+
+  // Survival and periods.
+  {
+    std::vector<std::int64_t> period;
+    EstimateColumns alive;
+    double churned = 0;
+    out.survival.push_back(1.0);
+    period.push_back(0);
+    alive.push(make_estimate(1.0, 0.0));
+    std::vector<std::int64_t> p_idx;
+    std::vector<double> active, respondents;
+    EstimateColumns nps_t, nps_m, churn;
+    std::vector<EstimateColumns> kinds(m.num_kinds());
+    for (std::size_t t = 0; t < acc.periods.size(); ++t) {
+      const auto& pa = acc.periods[t];
+      churned += pa.churned;
+      const Estimate a = proportion(n - churned, n);
+      out.survival.push_back(a.estimate);
+      period.push_back(static_cast<std::int64_t>(t + 1));
+      alive.push(a);
+      p_idx.push_back(static_cast<std::int64_t>(t + 1));
+      active.push_back(pa.active);
+      respondents.push_back(pa.respondents);
+      nps_t.push(nps_from_counts(pa.promoters, pa.detractors, pa.active));
+      nps_m.push(nps_from_counts(pa.promoters_measured, pa.detractors_measured, pa.respondents));
+      churn.push(proportion(pa.churned, pa.active));
+      for (std::size_t k = 0; k < m.num_kinds(); ++k) kinds[k].push(proportion(pa.kinds[k], pa.active));
+    }
+    out.survival_ci.add_column("period", period);
+    out.survival_ci.add_column("alive", alive.est);
+    out.survival_ci.add_column("se", alive.se);
+    out.survival_ci.add_column("ci_low", alive.lo);
+    out.survival_ci.add_column("ci_high", alive.hi);
+    out.periods.add_column("period", p_idx);
+    out.periods.add_column("active", active);
+    out.periods.add_column("respondents", respondents);
+    nps_t.add_to(out.periods, "nps_true");
+    nps_m.add_to(out.periods, "nps_measured");
+    churn.add_to(out.periods, "churn_rate");
+    for (std::size_t k = 0; k < m.num_kinds(); ++k) kinds[k].add_to(out.periods, "share_" + m.kinds[k]);
+  }
+
+  // Touchpoints.
+  {
+    std::vector<std::string> id, channel, stage;
+    EstimateColumns visits, fr, sat;
+    std::vector<std::vector<double>> exits(m.num_kinds());
+    for (std::size_t k = 0; k < m.num_touchpoints(); ++k) {
+      const auto& ta = acc.touchpoints[k];
+      id.push_back(m.touchpoint_ids[k]);
+      channel.push_back(m.channels[m.touchpoint_channel[k]]);
+      stage.push_back(m.touchpoint_stage[k]);
+      visits.push(ratio_from_sums(ta.visits.y, ta.visits.yy, ta.visits.xy, walks_total, acc.walks_sq, n));
+      fr.push(ratio_from_sums(ta.frictions.y, ta.frictions.yy, ta.frictions.xy, ta.visits.y, ta.visits.yy, n));
+      sat.push(ratio_from_sums(ta.satisfaction.y, ta.satisfaction.yy, ta.satisfaction.xy, ta.visits.y,
+                               ta.visits.yy, n));
+      for (std::size_t c = 0; c < m.num_kinds(); ++c)
+        exits[c].push_back(walks_total > 0 ? ta.exits[c] / walks_total : std::nan(""));
+    }
+    out.touchpoints.add_column("touchpoint", id);
+    out.touchpoints.add_column("channel", channel);
+    out.touchpoints.add_column("stage", stage);
+    visits.add_to(out.touchpoints, "visits_per_walk");
+    fr.add_to(out.touchpoints, "friction_rate");
+    sat.add_to(out.touchpoints, "satisfaction_change");
+    for (std::size_t c = 0; c < m.num_kinds(); ++c) out.touchpoints.add_column("exit_share_" + m.kinds[c], exits[c]);
+  }
+
+  // Channels.
+  {
+    EstimateColumns visits, fr, sw;
+    for (std::size_t c = 0; c < m.channels.size(); ++c) {
+      const auto& ca = acc.channels[c];
+      visits.push(ratio_from_sums(ca.visits.y, ca.visits.yy, ca.visits.xy, walks_total, acc.walks_sq, n));
+      fr.push(ratio_from_sums(ca.frictions.y, ca.frictions.yy, ca.frictions.xy, ca.visits.y, ca.visits.yy, n));
+      sw.push(ratio_from_sums(ca.switches_into.y, ca.switches_into.yy, ca.switches_into.xy, walks_total,
+                              acc.walks_sq, n));
+    }
+    out.channels.add_column("channel", m.channels);
+    visits.add_to(out.channels, "visits_per_walk");
+    fr.add_to(out.channels, "friction_rate");
+    sw.add_to(out.channels, "switches_into_per_walk");
+  }
+
+  // Outcomes (timeout last).
+  {
+    std::vector<std::string> id, kind;
+    std::vector<double> value, count;
+    EstimateColumns share;
+    for (std::size_t o = 0; o <= m.num_outcomes(); ++o) {
+      id.push_back(o < m.num_outcomes() ? m.outcome_ids[o] : std::string("timeout"));
+      kind.push_back(m.kinds[m.outcome_kind[o]]);
+      value.push_back(m.outcome_value[o]);
+      const auto& oa = acc.outcomes[o];
+      count.push_back(oa.y);
+      share.push(ratio_from_sums(oa.y, oa.yy, oa.xy, walks_total, acc.walks_sq, n));
+    }
+    out.outcomes.add_column("outcome", id);
+    out.outcomes.add_column("kind", kind);
+    out.outcomes.add_column("value", value);
+    out.outcomes.add_column("walks", count);
+    share.add_to(out.outcomes, "share");
+  }
+
+  // Segments.
+  {
+    std::vector<std::string> id;
+    std::vector<double> share_in, customers;
+    EstimateColumns drawn;
+    for (std::size_t g = 0; g < m.segments.size(); ++g) {
+      id.push_back(m.segments[g].id);
+      share_in.push_back(m.segments[g].share);
+      customers.push_back(acc.segment_customers[g]);
+      drawn.push(proportion(acc.segment_customers[g], n));
+    }
+    out.segments.add_column("segment", id);
+    out.segments.add_column("share_model", share_in);
+    out.segments.add_column("customers", customers);
+    drawn.add_to(out.segments, "share_drawn");
+  }
+
+  // Reference book: frequent, favourable, unfavourable.
+  {
+    const std::size_t nk = m.num_kinds();
+    const auto all = acc.paths.entries();
+    const double support = std::max(30.0, std::floor(walks_total / 1000.0));
+    std::vector<std::string> book, path;
+    std::vector<std::int64_t> rank, count, error, length;
+    std::vector<double> share;
+    EstimateColumns nps;
+    std::vector<std::vector<double>> kind_share(nk);
+    auto push = [&](const char* b, std::size_t r, const stats::HeavyHitters::Entry& e) {
+      book.push_back(b);
+      rank.push_back(static_cast<std::int64_t>(r));
+      path.push_back(path_text(e.path, m));
+      length.push_back(static_cast<std::int64_t>(e.path.size()));
+      count.push_back(static_cast<std::int64_t>(e.count));
+      error.push_back(static_cast<std::int64_t>(e.error));
+      share.push_back(walks_total > 0 ? static_cast<double>(e.count) / walks_total : std::nan(""));
+      // Attached sums cover the walks observed since the entry was tracked.
+      double tracked = 0;
+      for (std::size_t k = 0; k < nk; ++k) tracked += e.attached[k];
+      for (std::size_t k = 0; k < nk; ++k) kind_share[k].push_back(tracked > 0 ? e.attached[k] / tracked : std::nan(""));
+      nps.push(nps_from_counts(e.attached[nk], e.attached[nk + 1], tracked));
+    };
+    const std::size_t top_n = 20;
+    for (std::size_t r = 0; r < std::min(top_n, all.size()); ++r) push("frequent", r + 1, all[r]);
+    std::vector<const stats::HeavyHitters::Entry*> supported;
+    for (const auto& e : all)
+      if (static_cast<double>(e.observed()) >= support) supported.push_back(&e);
+    auto nps_of = [nk](const stats::HeavyHitters::Entry* e) {
+      double tracked = 0;
+      for (std::size_t k = 0; k < nk; ++k) tracked += e->attached[k];
+      return tracked > 0 ? (e->attached[nk] - e->attached[nk + 1]) / tracked : 0.0;
+    };
+    std::vector<const stats::HeavyHitters::Entry*> fav = supported;
+    std::stable_sort(fav.begin(), fav.end(), [&](auto* a, auto* b) { return nps_of(a) > nps_of(b); });
+    for (std::size_t r = 0; r < std::min<std::size_t>(10, fav.size()); ++r) push("favourable", r + 1, *fav[r]);
+    std::vector<const stats::HeavyHitters::Entry*> unf = supported;
+    std::stable_sort(unf.begin(), unf.end(), [&](auto* a, auto* b) { return nps_of(a) < nps_of(b); });
+    for (std::size_t r = 0; r < std::min<std::size_t>(10, unf.size()); ++r) push("unfavourable", r + 1, *unf[r]);
+    out.paths.add_column("book", book);
+    out.paths.add_column("rank", rank);
+    out.paths.add_column("path", path);
+    out.paths.add_column("length", length);
+    out.paths.add_column("count", count);
+    out.paths.add_column("count_error", error);
+    out.paths.add_column("share", share);
+    nps.add_to(out.paths, "nps");
+    for (std::size_t k = 0; k < nk; ++k) out.paths.add_column("share_" + m.kinds[k], kind_share[k]);
+  }
+
+  auto hist2 = [](const std::vector<double>& a, const std::vector<double>& b) {
+    std::vector<std::int64_t> h;
+    for (double x : a) h.push_back(static_cast<std::int64_t>(x));
+    for (double x : b) h.push_back(static_cast<std::int64_t>(x));
+    return h;
+  };
+  out.nps_histogram = hist2(acc.nps_hist_true, acc.nps_hist_measured);
+  if (m.csat.present) out.csat_histogram = hist2(acc.csat_hist_true, acc.csat_hist_measured);
+  if (m.ces.present) out.ces_histogram = hist2(acc.ces_hist_true, acc.ces_hist_measured);
+  (void)s;
+  return out;
+}
+
+io::Table comparison_table(const Variant& variant, const Variant& baseline, const PairedAccumulator& paired,
+                           const VariantAccumulator& acc_v, const VariantAccumulator& acc_b, const RunSettings&) {
+  const int k = headline_size(baseline.model);
+  std::vector<std::string> names;
+  std::vector<double> base, var, delta, se, lo, hi;
+  const bool rec = variant.recovery.has_value();
+  const auto defs_v = headline_metrics(variant.model, rec);
+  for (const auto& d : headline_metrics(baseline.model, rec)) {
+    const Estimate b = stats::ratio(acc_b.headline, d.ratio);
+    const Estimate v = stats::ratio(acc_v.headline, d.ratio);
+    const Estimate dd = stats::ratio_difference(paired.joint, d.ratio, d.ratio.shifted(k));
+    names.push_back(d.name);
+    base.push_back(b.estimate);
+    var.push_back(v.estimate);
+    delta.push_back(dd.estimate);
+    se.push_back(dd.se);
+    lo.push_back(dd.ci_low);
+    hi.push_back(dd.ci_high);
+    if (d.name == "time_mean") {
+      // Quantiles: difference of the two estimates with an unpaired
+      // (conservative) standard error.
+      const double n = static_cast<double>(acc_b.headline.count());
+      for (double p : {0.5, 0.9}) {
+        const Estimate qb = acc_b.time_hist.quantile_ci(p, n);
+        const Estimate qv = acc_v.time_hist.quantile_ci(p, n);
+        const bool same = std::equal(acc_b.time_hist.raw_counts().begin(), acc_b.time_hist.raw_counts().end(),
+                                     acc_v.time_hist.raw_counts().begin(), acc_v.time_hist.raw_counts().end());
+        const Estimate q = stats::make_estimate(qv.estimate - qb.estimate, same ? 0.0 : std::hypot(qv.se, qb.se));
+        names.push_back(p == 0.5 ? "time_p50" : "time_p90");
+        base.push_back(qb.estimate);
+        var.push_back(qv.estimate);
+        delta.push_back(q.estimate);
+        se.push_back(q.se);
+        lo.push_back(q.ci_low);
+        hi.push_back(q.ci_high);
+      }
+    }
+  }
+  (void)defs_v;
+  io::Table t;
+  t.add_column("metric", names);
+  t.add_column("baseline", base);
+  t.add_column("variant", var);
+  t.add_column("delta", delta);
+  t.add_column("se", se);
+  t.add_column("ci_low", lo);
+  t.add_column("ci_high", hi);
+  return t;
+}
+
+}  // namespace cxsim::engine

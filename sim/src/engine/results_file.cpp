@@ -1,0 +1,164 @@
+#include "cxsim/engine/results_file.h"
+
+#include <chrono>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "cxsim/core/version.h"
+
+namespace cxsim::engine {
+
+std::string utc_now_iso8601() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+namespace {
+io::Schema customer_schema() {
+  using io::ColumnType;
+  return {{"customer", ColumnType::int64},       {"segment", ColumnType::int64},
+          {"satisfaction0", ColumnType::float64}, {"churn_propensity", ColumnType::float64},
+          {"walks", ColumnType::int64},          {"churned_period", ColumnType::int64},
+          {"satisfaction_final", ColumnType::float64}, {"clv", ColumnType::float64},
+          {"cost", ColumnType::float64},         {"effort", ColumnType::float64},
+          {"time", ColumnType::float64},         {"responses", ColumnType::int64},
+          {"last_nps", ColumnType::int64}};
+}
+}  // namespace
+
+struct ResultsWriter::Impl {
+  io::AtomicFile file;
+  std::vector<Variant> const* variants;
+  RunSettings settings;
+  std::vector<io::TableAppender> customers;
+  Impl(const std::filesystem::path& p) : file(p) {}
+};
+
+ResultsWriter::ResultsWriter(const std::filesystem::path& path, const Provenance& prov,
+                             const std::vector<Variant>& variants, const RunSettings& s, bool customers_out)
+    : impl_(std::make_unique<Impl>(path)) {
+  impl_->variants = &variants;
+  impl_->settings = s;
+  io::File& f = impl_->file.file();
+  f.set_attribute("filetype", "cxsim-results");
+  f.set_attribute("format_version", fmt::format("{}.{}", core::results_format_major, core::results_format_minor));
+  f.set_attribute("format_version_major", static_cast<std::int64_t>(core::results_format_major));
+  f.set_attribute("tool_version", core::tool_version);
+  f.set_attribute("seed", static_cast<std::int64_t>(s.seed));
+  f.set_attribute("customers", static_cast<std::int64_t>(s.customers));
+  f.set_attribute("periods", static_cast<std::int64_t>(s.periods));
+  f.set_attribute("discount_rate", s.discount_rate);
+  f.set_attribute("chunk_size", static_cast<std::int64_t>(s.chunk_size));
+  f.set_attribute("created_utc", utc_now_iso8601());
+  f.set_attribute("command_line", prov.command_line);
+  f.set_attribute("journey", variants.front().model.name);
+  io::Group model = f.require_group("model");
+  io::write_string(model, "journey_yaml", prov.journey_yaml, {"the journey text as loaded", ""});
+  model.set_attribute("journey_path", prov.journey_path);
+  model.set_attribute("time_unit", variants.front().model.time_unit);
+  if (!prov.scenario_yaml.empty()) {
+    io::write_string(model, "scenario_yaml", prov.scenario_yaml, {"the scenario text as loaded", ""});
+    model.set_attribute("scenario_path", prov.scenario_path);
+  }
+  io::Group vg = f.require_group("variants");
+  for (std::size_t v = 0; v < variants.size(); ++v) {
+    io::Group g = vg.require_group(variants[v].name);
+    g.set_attribute("description", variants[v].description);
+    g.set_attribute("order", static_cast<std::int64_t>(v));
+    if (customers_out) {
+      impl_->customers.emplace_back(g, "customers", customer_schema(), 65536, 4);
+    }
+  }
+}
+
+ResultsWriter::~ResultsWriter() = default;
+
+io::File& ResultsWriter::file() { return impl_->file.file(); }
+
+void ResultsWriter::on_chunk(const ChunkResult& chunk) {
+  if (impl_->customers.empty()) return;
+  for (std::size_t v = 0; v < chunk.customers.size(); ++v) {
+    io::Table t(customer_schema());
+    auto& cust = t.int64s("customer");
+    auto& seg = t.int64s("segment");
+    auto& s0 = t.doubles("satisfaction0");
+    auto& th = t.doubles("churn_propensity");
+    auto& w = t.int64s("walks");
+    auto& cp = t.int64s("churned_period");
+    auto& sf = t.doubles("satisfaction_final");
+    auto& clv = t.doubles("clv");
+    auto& cost = t.doubles("cost");
+    auto& eff = t.doubles("effort");
+    auto& tim = t.doubles("time");
+    auto& resp = t.int64s("responses");
+    auto& nps = t.int64s("last_nps");
+    for (const auto& r : chunk.customers[v]) {
+      cust.push_back(static_cast<std::int64_t>(r.customer));
+      seg.push_back(r.segment);
+      s0.push_back(r.satisfaction0);
+      th.push_back(r.churn_propensity);
+      w.push_back(r.walks);
+      cp.push_back(r.churned_period);
+      sf.push_back(r.satisfaction_final);
+      clv.push_back(r.clv);
+      cost.push_back(r.cost);
+      eff.push_back(r.effort);
+      tim.push_back(r.time);
+      resp.push_back(r.responses);
+      nps.push_back(r.last_nps);
+    }
+    impl_->customers[v].append(t);
+  }
+}
+
+void ResultsWriter::write_run(const RunResult& result) {
+  const auto& variants = *impl_->variants;
+  io::File& f = impl_->file.file();
+  io::Group vg = f.require_group("variants");
+  std::vector<VariantTables> tables;
+  for (std::size_t v = 0; v < variants.size(); ++v) {
+    VariantTables t = variant_tables(variants[v], result.variants[v], result.settings);
+    io::Group g = vg.require_group(variants[v].name);
+    io::write_table(g, "summary", t.summary, {"headline metrics with standard errors and 95% CIs", ""});
+    io::write_array(g, "nps_histogram", t.nps_histogram, {2, 11}, {"NPS score counts 0..10: row 0 true, row 1 measured", "walks"});
+    if (!t.csat_histogram.empty())
+      io::write_array(g, "csat_histogram", t.csat_histogram, {2, t.csat_histogram.size() / 2},
+                      {"CSAT score counts 1..scale: row 0 true, row 1 measured", "walks"});
+    if (!t.ces_histogram.empty())
+      io::write_array(g, "ces_histogram", t.ces_histogram, {2, t.ces_histogram.size() / 2},
+                      {"CES score counts 1..scale: row 0 true, row 1 measured", "walks"});
+    io::write_array(g, "survival", t.survival, {t.survival.size()}, {"share alive after t periods, t = 0..P", "share"});
+    io::write_table(g, "survival_ci", t.survival_ci, {"survival with standard errors and 95% CIs", ""});
+    io::write_table(g, "periods", t.periods, {"per period: active customers, NPS, churn, outcome shares", ""});
+    io::write_table(g, "touchpoints", t.touchpoints, {"per touchpoint: visits, friction rate, satisfaction, exits", ""});
+    io::write_table(g, "channels", t.channels, {"per channel: visits, friction rate, switches into it", ""});
+    io::write_table(g, "outcomes", t.outcomes, {"per outcome: walks and share", ""});
+    io::write_table(g, "segments", t.segments, {"per segment: model share and customers drawn", ""});
+    io::write_table(g, "paths", t.paths, {"reference book: frequent, favourable and unfavourable paths", ""});
+    g.set_attribute("customers", static_cast<std::int64_t>(result.variants[v].headline.count()));
+    tables.push_back(std::move(t));
+  }
+  if (variants.size() > 1) {
+    io::Group cg = f.require_group("comparisons");
+    for (std::size_t v = 1; v < variants.size(); ++v) {
+      io::Table t = comparison_table(variants[v], variants[0], result.paired[v - 1], result.variants[v],
+                                     result.variants[0], result.settings);
+      io::Dataset d = io::write_table(cg, variants[v].name, t,
+                                      {"variant minus baseline, paired by customer (common random numbers)", ""});
+      d.set_attribute("baseline", variants[0].name);
+    }
+  }
+}
+
+void ResultsWriter::commit() {
+  for (auto& c : impl_->customers) c.flush();
+  impl_->customers.clear();
+  impl_->file.commit();
+}
+
+}  // namespace cxsim::engine

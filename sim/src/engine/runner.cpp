@@ -1,0 +1,172 @@
+#include "cxsim/engine/runner.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "cxsim/core/errors.h"
+
+namespace cxsim::engine {
+
+namespace {
+
+RunResult empty_result(const std::vector<Variant>& variants, const RunSettings& s) {
+  RunResult r;
+  r.settings = s;
+  for (const auto& v : variants) r.variants.emplace_back(v.model, s.periods, s.path_capacity);
+  const int k = headline_size(variants.front().model);
+  for (std::size_t v = 1; v < variants.size(); ++v) r.paired.emplace_back(k);
+  return r;
+}
+
+void merge_into(RunResult& r, const ChunkResult& c) {
+  for (std::size_t v = 0; v < r.variants.size(); ++v) r.variants[v].merge(c.variants[v]);
+  for (std::size_t v = 0; v < r.paired.size(); ++v) r.paired[v].merge(c.paired[v]);
+  ++r.chunks;
+}
+
+void check(const std::vector<Variant>& variants, const RunSettings& s) {
+  if (variants.empty()) throw core::RuntimeError("internal: run() needs at least one variant");
+  const int k = headline_size(variants.front().model);
+  for (const auto& v : variants)
+    if (headline_size(v.model) != k || v.model.num_touchpoints() != variants.front().model.num_touchpoints())
+      throw core::RuntimeError("internal: variant '" + v.name + "' changes the journey's shape");
+  if (s.customers < 1) throw core::InputError("customers must be >= 1");
+  if (s.periods < 1) throw core::InputError("periods must be >= 1");
+  if (s.periods > 65535) throw core::InputError("periods must be <= 65535");
+  if (s.customers > (std::uint64_t{1} << 40)) throw core::InputError("customers must be <= 2^40");
+  if (s.chunk_size < 1) throw core::RuntimeError("internal: chunk_size must be >= 1");
+}
+
+}  // namespace
+
+std::uint64_t chunk_count(const RunSettings& s) { return (s.customers + s.chunk_size - 1) / s.chunk_size; }
+
+ChunkResult run_chunk(const std::vector<Variant>& variants, const RunSettings& s, std::uint64_t c,
+                      bool customer_records) {
+  ChunkResult out;
+  out.chunk = c;
+  const std::size_t V = variants.size();
+  for (const auto& v : variants) out.variants.emplace_back(v.model, s.periods, s.path_capacity);
+  const int k = headline_size(variants.front().model);
+  for (std::size_t v = 1; v < V; ++v) out.paired.emplace_back(k);
+  if (customer_records) out.customers.resize(V);
+
+  std::vector<CustomerScratch> scratch;
+  for (const auto& v : variants) scratch.emplace_back(v.model, s.periods);
+  std::vector<double> joint(static_cast<std::size_t>(2 * k));
+  const std::uint64_t first = c * s.chunk_size;
+  const std::uint64_t last = std::min(s.customers, first + s.chunk_size);
+  for (std::uint64_t i = first; i < last; ++i) {
+    for (std::size_t v = 0; v < V; ++v) {
+      CustomerRecord rec;
+      simulate_customer(variants[v], s, i, out.variants[v], scratch[v], customer_records ? &rec : nullptr);
+      out.variants[v].headline.add(scratch[v].x.data());
+      if (customer_records) out.customers[v].push_back(rec);
+    }
+    for (std::size_t v = 1; v < V; ++v) {
+      std::copy(scratch[v].x.begin(), scratch[v].x.end(), joint.begin());
+      std::copy(scratch[0].x.begin(), scratch[0].x.end(), joint.begin() + k);
+      out.paired[v - 1].joint.add(joint.data());
+    }
+  }
+  return out;
+}
+
+std::vector<ChunkResult> run_chunks(const std::vector<Variant>& variants, const RunSettings& s, std::uint64_t first,
+                                    std::uint64_t last) {
+  check(variants, s);
+  std::vector<ChunkResult> out(last > first ? last - first : 0);
+  std::atomic<std::uint64_t> next{first};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto worker = [&] {
+    try {
+      for (std::uint64_t c = next++; c < last; c = next++) out[c - first] = run_chunk(variants, s, c);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!error) error = std::current_exception();
+      next = last;
+    }
+  };
+  const int threads = std::max(1, s.threads);
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+  return out;
+}
+
+RunResult merge_in_order(const std::vector<Variant>& variants, const RunSettings& s,
+                         const std::vector<ChunkResult>& chunks) {
+  RunResult r = empty_result(variants, s);
+  for (const auto& c : chunks) merge_into(r, c);
+  return r;
+}
+
+RunResult run(const std::vector<Variant>& variants, const RunSettings& s, const RunHooks& hooks) {
+  check(variants, s);
+  RunResult result = empty_result(variants, s);
+  const std::uint64_t n_chunks = chunk_count(s);
+  const int threads = std::max(1, s.threads);
+  const std::uint64_t window = static_cast<std::uint64_t>(2 * threads);  // chunks in flight at most
+
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::map<std::uint64_t, ChunkResult> pending;
+  std::uint64_t next_to_merge = 0;
+  std::uint64_t next_to_start = 0;
+  std::uint64_t customers_done = 0;
+  std::exception_ptr error;
+
+  auto worker = [&] {
+    while (true) {
+      std::uint64_t c;
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        cv.wait(lock, [&] { return error || next_to_start >= n_chunks || next_to_start < next_to_merge + window; });
+        if (error || next_to_start >= n_chunks) return;
+        c = next_to_start++;
+      }
+      ChunkResult r;
+      try {
+        r = run_chunk(variants, s, c, hooks.customer_records);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!error) error = std::current_exception();
+        cv.notify_all();
+        return;
+      }
+      std::unique_lock<std::mutex> lock(mutex);
+      pending.emplace(c, std::move(r));
+      // Merge whatever is next in chunk order (one thread at a time: we hold the lock).
+      try {
+        for (auto it = pending.find(next_to_merge); it != pending.end(); it = pending.find(next_to_merge)) {
+          merge_into(result, it->second);
+          if (hooks.on_chunk) hooks.on_chunk(it->second);
+          const std::uint64_t first = it->first * s.chunk_size;
+          customers_done += std::min(s.customers, first + s.chunk_size) - first;
+          pending.erase(it);
+          ++next_to_merge;
+          if (hooks.progress) hooks.progress(customers_done, s.customers);
+        }
+      } catch (...) {
+        if (!error) error = std::current_exception();
+      }
+      cv.notify_all();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+  return result;
+}
+
+}  // namespace cxsim::engine

@@ -1,0 +1,351 @@
+#include "cxsim/engine/simulate.h"
+
+#include <cmath>
+
+#include "cxsim/rng/samplers.h"
+#include "cxsim/rng/stream.h"
+
+namespace cxsim::engine {
+
+using rng::Purpose;
+using rng::Stream;
+
+VariantAccumulator::VariantAccumulator(const model::CompiledModel& m, int n_periods, std::size_t path_capacity)
+    : headline(headline_size(m)),
+      nps_hist_true(11, 0.0),
+      nps_hist_measured(11, 0.0),
+      csat_hist_true(m.csat.present ? m.csat.categories : 0, 0.0),
+      csat_hist_measured(m.csat.present ? m.csat.categories : 0, 0.0),
+      ces_hist_true(m.ces.present ? m.ces.categories : 0, 0.0),
+      ces_hist_measured(m.ces.present ? m.ces.categories : 0, 0.0),
+      periods(static_cast<std::size_t>(n_periods)),
+      touchpoints(m.num_touchpoints()),
+      channels(m.channels.size()),
+      outcomes(m.num_outcomes() + 1),
+      segment_customers(m.segments.size(), 0.0),
+      paths(path_capacity, m.num_kinds() + 2) {
+  for (auto& p : periods) p.kinds.assign(m.num_kinds(), 0.0);
+  for (auto& t : touchpoints) t.exits.assign(m.num_kinds(), 0.0);
+}
+
+namespace {
+void add_vec(std::vector<double>& a, const std::vector<double>& b) {
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] += b[i];
+}
+}  // namespace
+
+void VariantAccumulator::merge(const VariantAccumulator& o) {
+  headline.merge(o.headline);
+  add_vec(nps_hist_true, o.nps_hist_true);
+  add_vec(nps_hist_measured, o.nps_hist_measured);
+  add_vec(csat_hist_true, o.csat_hist_true);
+  add_vec(csat_hist_measured, o.csat_hist_measured);
+  add_vec(ces_hist_true, o.ces_hist_true);
+  add_vec(ces_hist_measured, o.ces_hist_measured);
+  time_hist.merge(o.time_hist);
+  for (std::size_t t = 0; t < periods.size(); ++t) {
+    auto& a = periods[t];
+    const auto& b = o.periods[t];
+    a.active += b.active;
+    a.churned += b.churned;
+    a.respondents += b.respondents;
+    a.promoters += b.promoters;
+    a.detractors += b.detractors;
+    a.promoters_measured += b.promoters_measured;
+    a.detractors_measured += b.detractors_measured;
+    add_vec(a.kinds, b.kinds);
+  }
+  for (std::size_t k = 0; k < touchpoints.size(); ++k) {
+    touchpoints[k].visits.merge(o.touchpoints[k].visits);
+    touchpoints[k].frictions.merge(o.touchpoints[k].frictions);
+    touchpoints[k].satisfaction.merge(o.touchpoints[k].satisfaction);
+    add_vec(touchpoints[k].exits, o.touchpoints[k].exits);
+  }
+  for (std::size_t c = 0; c < channels.size(); ++c) {
+    channels[c].visits.merge(o.channels[c].visits);
+    channels[c].frictions.merge(o.channels[c].frictions);
+    channels[c].switches_into.merge(o.channels[c].switches_into);
+  }
+  for (std::size_t k = 0; k < outcomes.size(); ++k) outcomes[k].merge(o.outcomes[k]);
+  add_vec(segment_customers, o.segment_customers);
+  walks_sq += o.walks_sq;
+  paths.merge(o.paths);
+}
+
+CustomerScratch::CustomerScratch(const model::CompiledModel& m, int)
+    : x(static_cast<std::size_t>(headline_size(m)), 0.0),
+      tp_visits(m.num_touchpoints(), 0.0),
+      tp_frictions(m.num_touchpoints(), 0.0),
+      tp_sat(m.num_touchpoints(), 0.0),
+      ch_visits(m.channels.size(), 0.0),
+      ch_frictions(m.channels.size(), 0.0),
+      ch_switches(m.channels.size(), 0.0),
+      oc_count(m.num_outcomes() + 1, 0.0),
+      path_attached(m.num_kinds() + 2, 0.0) {
+  tp_touched.reserve(64);
+  path.reserve(128);
+}
+
+namespace {
+
+inline double sample_duration(const model::DurationSampler& d, Stream& st) {
+  using K = model::DurationSpec::Kind;
+  switch (d.kind) {
+    case K::fixed: return d.p1;
+    case K::exponential: return rng::exponential(st, d.p1);
+    case K::lognormal: return rng::lognormal(st, d.p1, d.p2);
+    case K::gamma: return rng::gamma(st, d.p1, d.p2);
+  }
+  return 0.0;
+}
+
+inline int score(const model::CompiledScale& sc, double u, double x) {
+  return rng::ordered_logit(u, sc.cut.data(), static_cast<int>(sc.cut.size()), sc.slope * x);
+}
+
+constexpr std::uint16_t kPathTruncated = 0xFFFF;
+
+}  // namespace
+
+void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, VariantAccumulator& acc,
+                       CustomerScratch& sc, CustomerRecord* record, const EventSink* events) {
+  const model::CompiledModel& m = v.model;
+  const std::uint64_t seed = s.seed;
+  const int n_kinds = static_cast<int>(m.num_kinds());
+  const auto T = static_cast<std::uint32_t>(m.num_touchpoints());
+
+  std::fill(sc.x.begin(), sc.x.end(), 0.0);
+  sc.tp_touched.clear();
+  double* x = sc.x.data();
+
+  // Customer-level draws.
+  Stream s_seg(seed, Purpose::segment, i);
+  const int seg_index = rng::categorical(s_seg.uniform(), m.segment_cum_share.data(),
+                                         static_cast<int>(m.segment_cum_share.size()));
+  const model::CompiledSegment& seg = m.segments[static_cast<std::size_t>(seg_index)];
+  Stream s_s0(seed, Purpose::satisfaction0, i);
+  const double s0_initial = seg.s0_mean + seg.s0_sd * rng::standard_normal(s_s0);
+  double theta = 0.0, logit_theta = 0.0;
+  if (seg.churns) {
+    Stream s_th(seed, Purpose::churn_propensity, i);
+    theta = rng::beta(s_th, seg.alpha, seg.beta);
+    logit_theta = std::log(theta) - std::log1p(-theta);
+  }
+  acc.segment_customers[static_cast<std::size_t>(seg_index)] += 1.0;
+
+  const double logit_r0 = m.response_rate >= 1.0 ? INFINITY : std::log(m.response_rate / (1.0 - m.response_rate));
+  const auto& rec = v.recovery;
+
+  double s0 = s0_initial;
+  bool alive = true;
+  double discount = 1.0;
+  int churned_period = -1;
+  int last_nps = -1;
+  double S = s0;
+
+  for (int t = 0; t < s.periods && alive; ++t) {
+    const auto period = static_cast<std::uint32_t>(t);
+    // --- the walk ---
+    Stream s_entry(seed, Purpose::entry, i, period);
+    std::uint32_t node =
+        m.target[m.start.offset + static_cast<std::uint32_t>(rng::categorical(
+                                      s_entry.uniform(), m.cum.data() + m.start.offset,
+                                      static_cast<int>(m.start.count)))];
+    S = s0;
+    double E = 0, time = 0, cost = 0;
+    int frictions = 0, switches = 0, steps = 0;
+    int prev_channel = -1;
+    std::uint32_t last_tp = 0;
+    bool recovery_done = false;
+    sc.path.clear();
+    while (node < T) {
+      if (steps >= m.max_steps) {
+        node = m.timeout_node();
+        break;
+      }
+      const model::CompiledTouchpoint& tp = seg.tp[node];
+      Stream st(seed, Purpose::step, i, period, static_cast<std::uint32_t>(steps));
+      const double u_fr = st.uniform();
+      const double u_next = st.uniform();
+      const bool fr = u_fr < tp.friction;
+      if (prev_channel >= 0 && tp.channel != prev_channel) {
+        S += m.switch_sat;
+        E += m.switch_eff;
+        ++switches;
+        sc.ch_switches[tp.channel] += 1.0;
+      }
+      const double dsat = fr ? tp.sat_fr : tp.sat_ok;
+      S += dsat;
+      E += fr ? tp.eff_fr : tp.eff_ok;
+      const double dt = sample_duration(fr ? tp.dur_fr : tp.dur_ok, st);
+      if (events && events->visit) events->visit(i, t, steps, node, fr, time, 0xffffffffu);
+      time += dt;
+      cost += tp.cost;
+      frictions += fr;
+      if (sc.tp_visits[node] == 0.0) sc.tp_touched.push_back(node);
+      sc.tp_visits[node] += 1.0;
+      sc.tp_frictions[node] += fr;
+      sc.tp_sat[node] += dsat;
+      sc.ch_visits[tp.channel] += 1.0;
+      sc.ch_frictions[tp.channel] += fr;
+      if (sc.path.size() < s.path_max_length) sc.path.push_back(static_cast<std::uint16_t>(node));
+      else if (sc.path.size() == s.path_max_length) sc.path.push_back(kPathTruncated);
+
+      if (rec && !recovery_done) {
+        const bool hit = rec->trigger == RecoveryProgram::Trigger::satisfaction_below ? S < rec->threshold
+                                                                                       : frictions >= rec->threshold;
+        if (hit) {
+          recovery_done = true;
+          x[kRecoveryTriggered] += 1.0;
+          Stream sr(seed, Purpose::recovery, i, period, static_cast<std::uint32_t>(steps));
+          const double u_reach = sr.uniform(), u_success = sr.uniform();
+          if (u_reach < rec->reach) {
+            x[kRecoveryReached] += 1.0;
+            cost += rec->cost;
+            if (u_success < rec->success) {
+              x[kRecoverySucceeded] += 1.0;
+              S += rec->satisfaction;
+            }
+          }
+        }
+      }
+      const model::Categorical& nx = fr ? tp.next_fr : tp.next_ok;
+      last_tp = node;
+      node = m.target[nx.offset + static_cast<std::uint32_t>(
+                                      rng::categorical(u_next, m.cum.data() + nx.offset, static_cast<int>(nx.count)))];
+      prev_channel = tp.channel;
+      ++steps;
+    }
+    const std::uint32_t outcome = m.outcome_of(node);
+    const int kind = m.outcome_kind[outcome];
+    const double value = m.outcome_value[outcome];
+    if (events && events->visit) events->visit(i, t, steps, last_tp, false, time, outcome);
+
+    // --- the survey ---
+    Stream s_sv(seed, Purpose::survey, i, period);
+    const double u_resp = s_sv.uniform(), u_nps = s_sv.uniform();
+    const double u_csat = s_sv.uniform(), u_ces = s_sv.uniform();
+    const double r = 1.0 / (1.0 + std::exp(-(logit_r0 + m.response_extremity * std::fabs(S))));
+    const bool responds = u_resp < r;
+    const int nps = score(m.nps, u_nps, S);
+    const bool promoter = nps >= 9, detractor = nps <= 6;
+    acc.nps_hist_true[static_cast<std::size_t>(nps)] += 1.0;
+    x[kPromotersTrue] += promoter;
+    x[kDetractorsTrue] += detractor;
+    int csat = 0, ces = 0;
+    if (m.csat.present) {
+      csat = score(m.csat, u_csat, S);
+      acc.csat_hist_true[static_cast<std::size_t>(csat)] += 1.0;
+      x[kCsatTrue] += csat + 1;
+    }
+    if (m.ces.present) {
+      ces = score(m.ces, u_ces, -E);
+      acc.ces_hist_true[static_cast<std::size_t>(ces)] += 1.0;
+      x[kCesTrue] += ces + 1;
+    }
+    PeriodAcc& pa = acc.periods[period];
+    pa.active += 1.0;
+    pa.promoters += promoter;
+    pa.detractors += detractor;
+    pa.kinds[static_cast<std::size_t>(kind)] += 1.0;
+    if (responds) {
+      x[kRespondents] += 1.0;
+      x[kPromotersMeasured] += promoter;
+      x[kDetractorsMeasured] += detractor;
+      acc.nps_hist_measured[static_cast<std::size_t>(nps)] += 1.0;
+      pa.respondents += 1.0;
+      pa.promoters_measured += promoter;
+      pa.detractors_measured += detractor;
+      if (m.csat.present) {
+        acc.csat_hist_measured[static_cast<std::size_t>(csat)] += 1.0;
+        x[kCsatMeasured] += csat + 1;
+      }
+      if (m.ces.present) {
+        acc.ces_hist_measured[static_cast<std::size_t>(ces)] += 1.0;
+        x[kCesMeasured] += ces + 1;
+      }
+      if (events && events->survey)
+        events->survey(i, t, nps, m.csat.present ? csat + 1 : -1, m.ces.present ? ces + 1 : -1);
+    }
+    last_nps = nps;
+
+    // --- per-walk tallies ---
+    x[kWalks] += 1.0;
+    x[kEffort] += E;
+    x[kTime] += time;
+    x[kFrictions] += frictions;
+    x[kSwitches] += switches;
+    x[kSteps] += steps;
+    x[kSatisfactionChange] += S - s0;
+    x[kClv] += value * discount;
+    x[kCost] += cost * discount;
+    x[kFirstKind + kind] += 1.0;
+    sc.oc_count[outcome] += 1.0;
+    acc.time_hist.add(time);
+    if (steps > 0) acc.touchpoints[last_tp].exits[static_cast<std::size_t>(kind)] += 1.0;
+    std::fill(sc.path_attached.begin(), sc.path_attached.end(), 0.0);
+    sc.path_attached[static_cast<std::size_t>(kind)] = 1.0;
+    sc.path_attached[static_cast<std::size_t>(n_kinds)] = promoter;
+    sc.path_attached[static_cast<std::size_t>(n_kinds) + 1] = detractor;
+    acc.paths.add(sc.path, sc.path_attached.data());
+
+    // --- retention ---
+    if (seg.churns) {
+      Stream s_ch(seed, Purpose::churn, i, period);
+      const double u = s_ch.uniform();
+      const double p = m.sensitivity == 0.0
+                           ? theta
+                           : 1.0 / (1.0 + std::exp(-(logit_theta - m.sensitivity * (S - s0))));
+      if (u < p) {
+        alive = false;
+        churned_period = t;
+        pa.churned += 1.0;
+      }
+    }
+    s0 = s0 + m.carryover * (S - s0);
+    discount /= (1.0 + s.discount_rate);
+  }
+  x[kAlive] = alive ? 1.0 : 0.0;
+
+  // Fold the customer's per-touchpoint / channel / outcome totals.
+  const double w = x[kWalks];
+  acc.walks_sq += w * w;
+  for (std::uint32_t k : sc.tp_touched) {
+    const double vk = sc.tp_visits[k];
+    auto& ta = acc.touchpoints[k];
+    ta.visits.add(vk, w);
+    ta.frictions.add(sc.tp_frictions[k], vk);
+    ta.satisfaction.add(sc.tp_sat[k], vk);
+    sc.tp_visits[k] = sc.tp_frictions[k] = sc.tp_sat[k] = 0.0;
+  }
+  for (std::size_t c = 0; c < sc.ch_visits.size(); ++c) {
+    auto& ca = acc.channels[c];
+    if (sc.ch_visits[c] != 0.0) {
+      ca.visits.add(sc.ch_visits[c], w);
+      ca.frictions.add(sc.ch_frictions[c], sc.ch_visits[c]);
+    }
+    if (sc.ch_switches[c] != 0.0) ca.switches_into.add(sc.ch_switches[c], w);
+    sc.ch_visits[c] = sc.ch_frictions[c] = sc.ch_switches[c] = 0.0;
+  }
+  for (std::size_t o = 0; o < sc.oc_count.size(); ++o) {
+    if (sc.oc_count[o] != 0.0) acc.outcomes[o].add(sc.oc_count[o], w);
+    sc.oc_count[o] = 0.0;
+  }
+  if (record) {
+    record->customer = i;
+    record->segment = seg_index;
+    record->satisfaction0 = s0_initial;
+    record->churn_propensity = theta;
+    record->walks = static_cast<int>(w);
+    record->churned_period = churned_period;
+    record->satisfaction_final = S;
+    record->clv = x[kClv];
+    record->cost = x[kCost];
+    record->effort = x[kEffort];
+    record->time = x[kTime];
+    record->responses = static_cast<int>(x[kRespondents]);
+    record->last_nps = last_nps;
+  }
+}
+
+}  // namespace cxsim::engine
