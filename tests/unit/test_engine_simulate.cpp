@@ -1,0 +1,157 @@
+// Unit tests of the per-customer kernel on journeys whose answers are known
+// without simulation.
+#include <gtest/gtest.h>
+
+#include "cxsim/engine/results.h"
+#include "cxsim/engine/runner.h"
+#include "journey_fixtures.h"
+
+namespace cxsim::engine {
+namespace {
+
+const char* kLinear = R"(
+journey: linear
+start: {a: 1.0}
+touchpoints:
+  a:
+    channel: web
+    satisfaction: {ok: 0.5, friction: -1}
+    effort: {ok: 1, friction: 3}
+    duration: {fixed: 2}
+    cost: 1.5
+    next: {b: 1.0}
+  b:
+    channel: phone
+    satisfaction: {ok: 0.25, friction: -1}
+    effort: {ok: 2, friction: 3}
+    duration: {fixed: 3}
+    next: {done: 1.0}
+outcomes:
+  done: {kind: converted, value: 10}
+channel_switch: {satisfaction: -0.1, effort: 0.5}
+)";
+
+std::vector<Variant> single(const model::JourneySpec& spec) {
+  return {Variant{"baseline", "", model::compile(spec), std::nullopt}};
+}
+
+TEST(EngineSimulate, DeterministicJourneyGivesExactTotals) {
+  auto spec = testing::spec_from_text(kLinear);
+  auto variants = single(spec);
+  RunSettings s;
+  s.customers = 100;
+  s.periods = 3;
+  s.discount_rate = 0.1;
+  RunResult r = run(variants, s);
+  const auto& h = r.variants[0].headline;
+  EXPECT_EQ(h.count(), 100);
+  EXPECT_DOUBLE_EQ(h.mean(kWalks), 3.0);  // nobody churns without retention
+  EXPECT_DOUBLE_EQ(h.mean(kEffort), 3 * (1 + 2 + 0.5));
+  EXPECT_DOUBLE_EQ(h.mean(kTime), 3 * 5.0);
+  EXPECT_DOUBLE_EQ(h.mean(kSwitches), 3.0);
+  EXPECT_DOUBLE_EQ(h.mean(kSteps), 6.0);
+  EXPECT_NEAR(h.mean(kSatisfactionChange), 3 * (0.5 + 0.25 - 0.1), 1e-12);
+  EXPECT_NEAR(h.mean(kClv), 10 * (1 + 1 / 1.1 + 1 / 1.21), 1e-9);
+  EXPECT_NEAR(h.mean(kCost), 1.5 * (1 + 1 / 1.1 + 1 / 1.21), 1e-9);
+  EXPECT_DOUBLE_EQ(h.mean(kAlive), 1.0);
+  EXPECT_DOUBLE_EQ(h.mean(kFirstKind + 0), 3.0);  // converted
+  // Zero variance: every standard error is exactly zero.
+  auto t = variant_tables(variants[0], r.variants[0], s);
+  EXPECT_EQ(find_metric(t.summary, "effort_mean").se, 0.0);
+  EXPECT_EQ(find_metric(t.summary, "share_converted").estimate, 1.0);
+  EXPECT_EQ(t.survival.size(), 4u);
+}
+
+TEST(EngineSimulate, MaxStepsEndsInTimeout) {
+  auto spec = testing::spec_from_text(R"(
+start: {a: 1.0}
+max_steps: 5
+touchpoints:
+  a: {channel: web, next: {a: 0.999999, done: 0.000001}}
+outcomes:
+  done: {kind: converted}
+)");
+  auto variants = single(spec);
+  RunSettings s;
+  s.customers = 50;
+  RunResult r = run(variants, s);
+  const auto& h = r.variants[0].headline;
+  const int timeout_kind = static_cast<int>(variants[0].model.timeout_kind());
+  EXPECT_NEAR(h.mean(kFirstKind + timeout_kind), 1.0, 0.05);
+  EXPECT_LE(h.mean(kSteps), 5.0);
+  auto t = variant_tables(variants[0], r.variants[0], s);
+  EXPECT_GT(find_metric(t.summary, "share_timeout").estimate, 0.9);
+}
+
+TEST(EngineSimulate, NoOpVariantGivesZeroDeltaAndZeroSe) {
+  auto spec = testing::spec_from_repo("journeys/retail.yaml");
+  std::vector<Variant> variants = {Variant{"baseline", "", model::compile(spec), std::nullopt},
+                                   Variant{"same", "", model::compile(spec), std::nullopt}};
+  RunSettings s;
+  s.customers = 2000;
+  s.periods = 4;
+  RunResult r = run(variants, s);
+  io::Table cmp = comparison_table(variants[1], variants[0], r.paired[0], r.variants[1], r.variants[0], s);
+  const auto& d = cmp.get_double("delta");
+  const auto& se = cmp.get_double("se");
+  const auto& names = cmp.get_string("metric");
+  for (std::size_t i = 0; i < cmp.rows(); ++i) {
+    if (std::isnan(d[i])) continue;  // e.g. a share with no walks at all
+    EXPECT_EQ(d[i], 0.0) << names[i];
+    EXPECT_EQ(se[i], 0.0) << names[i];
+  }
+}
+
+TEST(EngineSimulate, RecoveryProgramTriggersAndCosts) {
+  auto spec = testing::spec_from_text(R"(
+start: {a: 1.0}
+touchpoints:
+  a: {channel: web, friction: 1.0, satisfaction: {ok: 0, friction: -2}, next: {done: 1.0}}
+outcomes:
+  done: {kind: converted}
+)");
+  RecoveryProgram rp;
+  rp.trigger = RecoveryProgram::Trigger::satisfaction_below;
+  rp.threshold = -1.0;
+  rp.reach = 1.0;
+  rp.success = 1.0;
+  rp.satisfaction = 1.5;
+  rp.cost = 4.0;
+  std::vector<Variant> variants = {Variant{"baseline", "", model::compile(spec), std::nullopt},
+                                   Variant{"callback", "", model::compile(spec), rp}};
+  RunSettings s;
+  s.customers = 500;
+  RunResult r = run(variants, s);
+  EXPECT_DOUBLE_EQ(r.variants[1].headline.mean(kRecoverySucceeded), 1.0);
+  EXPECT_DOUBLE_EQ(r.variants[1].headline.mean(kCost), 4.0);
+  EXPECT_NEAR(r.variants[1].headline.mean(kSatisfactionChange), -0.5, 1e-12);
+  EXPECT_NEAR(r.variants[0].headline.mean(kSatisfactionChange), -2.0, 1e-12);
+}
+
+TEST(EngineSimulate, CustomerRecordsMatchHeadline) {
+  auto spec = testing::spec_from_repo("journeys/retail.yaml");
+  auto variants = single(spec);
+  RunSettings s;
+  s.customers = 300;
+  s.periods = 5;
+  s.chunk_size = 64;
+  double clv = 0, walks = 0;
+  std::uint64_t rows = 0, expected_first = 0;
+  RunHooks hooks;
+  hooks.customer_records = true;
+  hooks.on_chunk = [&](const ChunkResult& c) {
+    for (const auto& rec : c.customers[0]) {
+      EXPECT_EQ(rec.customer, expected_first++);  // streamed in customer order
+      clv += rec.clv;
+      walks += rec.walks;
+      ++rows;
+    }
+  };
+  RunResult r = run(variants, s, hooks);
+  EXPECT_EQ(rows, 300u);
+  EXPECT_NEAR(clv, r.variants[0].headline.total(kClv), 1e-6);
+  EXPECT_DOUBLE_EQ(walks, r.variants[0].headline.total(kWalks));
+}
+
+}  // namespace
+}  // namespace cxsim::engine
