@@ -2,7 +2,7 @@
 // A thin, typed, RAII layer over HDF5 (see docs/devguide/hdf5-layer.md).
 //
 // Rules:
-//  * Only sim/src/io/h5.cpp includes <hdf5.h>. This header exposes no hid_t:
+//  * Only sim/src/io/h5.cpp includes <hdf5.h>. This header exposes no raw HDF5 id type:
 //    handles are opaque 64-bit ids inside move-only classes whose destructors
 //    close them.
 //  * Every failure throws core::RuntimeError naming the file and the object
@@ -41,8 +41,8 @@ std::string_view to_string(DatasetKind kind);
 
 // Optional descriptive attributes written with a dataset (skipped if empty).
 struct DatasetAttrs {
-  std::string description;
-  std::string units;
+  std::string description{};
+  std::string units{};
 };
 
 // An N-D array read back: values in C (row-major) order, dims empty for a
@@ -213,6 +213,10 @@ class AtomicFile {
   File file_;
   State state_ = State::discarded;
 };
+
+// Number of HDF5 files and objects open in this process (for leak checks in
+// tests: 0 once every File, Group, Dataset and AtomicFile is gone).
+std::size_t open_object_count();
 
 // ---------------------------------------------------------------- writing
 // `name` may be a path ("variants/baseline/summary"); missing parent groups
