@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/json.h"
+#include "cxsim/engine/event_log.h"
 #include "cxsim/engine/results_file.h"
 #include "cxsim/engine/runner.h"
 #include "cxsim/model/journey_loader.h"
@@ -29,6 +30,7 @@ struct RunOptions {
   bool json = false;
   bool quiet = false;
   bool customers_out = false;
+  std::string events_out;
   std::uint64_t chunk_size = 4096;
 };
 
@@ -67,13 +69,26 @@ int run_run(const RunOptions& o, const Context& ctx) {
   engine::RunHooks hooks;
   hooks.progress = [&](std::uint64_t d, std::uint64_t t) { bar.update(d, t); };
   hooks.customer_records = o.customers_out;
-  hooks.on_chunk = [&](const engine::ChunkResult& c) { writer.on_chunk(c); };
+  std::optional<engine::EventLogWriter> events;
+  if (!o.events_out.empty()) events.emplace(o.events_out);
+  hooks.event_log = events.has_value();
+  hooks.on_chunk = [&](const engine::ChunkResult& c) {
+    writer.on_chunk(c);
+    if (events) events->append(c.events_csv, c.surveys_csv);
+  };
   const auto t0 = std::chrono::steady_clock::now();
   engine::RunResult result = engine::run(variants, s, hooks);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   bar.finish();
   writer.write_run(result);
   writer.commit();
+  if (events) {
+    std::vector<double> survivors;
+    double alive = static_cast<double>(s.customers);
+    survivors.push_back(alive);
+    for (const auto& p : result.variants[0].periods) survivors.push_back(alive -= p.churned);
+    events->commit(survivors);
+  }
 
   const auto tables = engine::variant_tables(variants[0], result.variants[0], s);
   if (o.json) {
@@ -116,6 +131,8 @@ void setup_run(CLI::App& app, Context& ctx) {
   sub->add_flag("--json", o->json, "Print the headline table as JSON on stdout");
   sub->add_flag("-q,--quiet", o->quiet, "No progress bar, no table");
   sub->add_flag("--customers-out", o->customers_out, "Also write the per-customer table (streamed, compressed)");
+  sub->add_option("--events-out", o->events_out,
+                  "Write the simulated event log, survey answers and cohort survival as CSV into this folder");
   sub->add_option("--chunk-size", o->chunk_size, "Customers per work chunk (part of the reduction order)")
       ->check(CLI::Range(1, 1 << 24));
   sub->callback([o, &ctx] { ctx.action = [o, &ctx] { return run_run(*o, ctx); }; });

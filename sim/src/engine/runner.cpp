@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "cxsim/core/errors.h"
+#include "cxsim/engine/event_log.h"
+#include <optional>
 
 namespace cxsim::engine {
 
@@ -47,7 +49,7 @@ void check(const std::vector<Variant>& variants, const RunSettings& s) {
 std::uint64_t chunk_count(const RunSettings& s) { return (s.customers + s.chunk_size - 1) / s.chunk_size; }
 
 ChunkResult run_chunk(const std::vector<Variant>& variants, const RunSettings& s, std::uint64_t c,
-                      bool customer_records) {
+                      bool customer_records, bool event_log) {
   ChunkResult out;
   out.chunk = c;
   const std::size_t V = variants.size();
@@ -59,12 +61,19 @@ ChunkResult run_chunk(const std::vector<Variant>& variants, const RunSettings& s
   std::vector<CustomerScratch> scratch;
   for (const auto& v : variants) scratch.emplace_back(v.model, s.periods);
   std::vector<double> joint(static_cast<std::size_t>(2 * k));
+  std::optional<ChunkEventBuffer> ev;
+  EventSink sink;
+  if (event_log) {
+    ev.emplace(variants.front().model, s.seed);
+    sink = ev->sink();
+  }
   const std::uint64_t first = c * s.chunk_size;
   const std::uint64_t last = std::min(s.customers, first + s.chunk_size);
   for (std::uint64_t i = first; i < last; ++i) {
     for (std::size_t v = 0; v < V; ++v) {
       CustomerRecord rec;
-      simulate_customer(variants[v], s, i, out.variants[v], scratch[v], customer_records ? &rec : nullptr);
+      simulate_customer(variants[v], s, i, out.variants[v], scratch[v], customer_records ? &rec : nullptr,
+                        v == 0 && event_log ? &sink : nullptr);
       out.variants[v].headline.add(scratch[v].x.data());
       if (customer_records) out.customers[v].push_back(rec);
     }
@@ -73,6 +82,10 @@ ChunkResult run_chunk(const std::vector<Variant>& variants, const RunSettings& s
       std::copy(scratch[0].x.begin(), scratch[0].x.end(), joint.begin() + k);
       out.paired[v - 1].joint.add(joint.data());
     }
+  }
+  if (ev) {
+    out.events_csv = std::move(ev->events);
+    out.surveys_csv = std::move(ev->surveys);
   }
   return out;
 }
@@ -135,7 +148,7 @@ RunResult run(const std::vector<Variant>& variants, const RunSettings& s, const 
       }
       ChunkResult r;
       try {
-        r = run_chunk(variants, s, c, hooks.customer_records);
+        r = run_chunk(variants, s, c, hooks.customer_records, hooks.event_log);
       } catch (...) {
         std::lock_guard<std::mutex> lock(mutex);
         if (!error) error = std::current_exception();

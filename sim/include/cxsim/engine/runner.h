@@ -21,6 +21,7 @@ struct ChunkResult {
   std::vector<VariantAccumulator> variants;
   std::vector<PairedAccumulator> paired;  // paired[v-1]: variant v vs baseline (v >= 1)
   std::vector<std::vector<CustomerRecord>> customers;  // per variant, when requested
+  std::string events_csv, surveys_csv;                 // baseline's event log rows, when requested
 };
 
 struct RunResult {
@@ -35,6 +36,8 @@ struct RunHooks {
   std::function<void(std::uint64_t, std::uint64_t)> progress;
   // Per-customer records wanted? Then on_chunk gets them, in chunk order.
   bool customer_records = false;
+  // Event log rows of the baseline (calibration formats) wanted in on_chunk?
+  bool event_log = false;
   std::function<void(const ChunkResult&)> on_chunk;
 };
 
@@ -42,7 +45,7 @@ std::uint64_t chunk_count(const RunSettings& s);
 
 // Simulates chunk `c` (all variants). Pure: depends only on its arguments.
 ChunkResult run_chunk(const std::vector<Variant>& variants, const RunSettings& s, std::uint64_t c,
-                      bool customer_records = false);
+                      bool customer_records = false, bool event_log = false);
 
 // Runs chunks [first, last) in this process (using s.threads threads) and
 // returns their results in chunk order, unmerged.

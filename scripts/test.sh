@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The README's second command (and what CI runs): install what is missing,
+# build everything, run every test (unit, statistical, end-to-end), then the
+# loader's mutation test under AddressSanitizer + UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/build.sh -DCXSIM_BUILD_TESTS=ON -DCXSIM_BUILD_BENCH=ON
+cd build
+ctest --output-on-failure --parallel "${CXSIM_JOBS:-$(nproc)}" --timeout 900
+cd ..
+if [ -x scripts/sanitize.sh ] && [ "${CXSIM_SKIP_SANITIZE:-0}" != "1" ]; then
+  ./scripts/sanitize.sh
+fi

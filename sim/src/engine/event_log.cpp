@@ -1,0 +1,131 @@
+#include "cxsim/engine/event_log.h"
+
+#include <unistd.h>
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "cxsim/core/errors.h"
+#include "cxsim/rng/stream.h"
+
+namespace cxsim::engine {
+
+double time_unit_ms(const std::string& u) {
+  if (u == "seconds") return 1e3;
+  if (u == "minutes") return 6e4;
+  if (u == "hours") return 3.6e6;
+  if (u == "days") return 8.64e7;
+  if (u == "weeks") return 6.048e8;
+  return 6e4;
+}
+
+std::string iso8601_ms(std::int64_t ms) {
+  // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+  std::int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+  std::int64_t rem = ms - days * 86400000;
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(days - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned mo = mp < 10 ? mp + 3 : mp - 9;
+  if (mo <= 2) ++y;
+  const auto h = rem / 3600000;
+  rem %= 3600000;
+  const auto mi = rem / 60000;
+  rem %= 60000;
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y, mo, d, h, mi, rem / 1000, rem % 1000);
+}
+
+ChunkEventBuffer::ChunkEventBuffer(const model::CompiledModel& m, std::uint64_t seed)
+    : m_(m), seed_(seed), unit_ms_(time_unit_ms(m.time_unit)) {}
+
+void ChunkEventBuffer::flush_pending(const char* outcome) {
+  if (!pending_) return;
+  fmt::format_to(std::back_inserter(events), "{},{}-{},{},{},{},{},{}\n", p_customer_, p_customer_, p_period_,
+                 iso8601_ms(p_ms_), m_.touchpoint_ids[p_tp_], p_friction_ ? "friction" : "ok",
+                 m_.channels[m_.touchpoint_channel[p_tp_]], outcome);
+  pending_ = false;
+}
+
+EventSink ChunkEventBuffer::sink() {
+  EventSink s;
+  s.visit = [this](std::uint64_t customer, int period, int, std::uint32_t tp, bool friction, double clock,
+                   std::uint32_t outcome) {
+    if (customer != cur_customer_ || period != cur_period_) {
+      cur_customer_ = customer;
+      cur_period_ = period;
+      rng::Stream st(seed_, rng::Purpose::events, customer, static_cast<std::uint32_t>(period));
+      walk_start_ms_ = kEventEpochMs + period * kPeriodMs +
+                       static_cast<std::int64_t>(st.uniform() * 29.0 * 24 * 3600 * 1000);
+    }
+    if (outcome != 0xffffffffu) {
+      const bool timeout = outcome >= m_.num_outcomes();
+      flush_pending(timeout ? "timeout" : m_.outcome_ids[outcome].c_str());
+      return;
+    }
+    flush_pending("");
+    pending_ = true;
+    p_customer_ = customer;
+    p_period_ = period;
+    p_tp_ = tp;
+    p_friction_ = friction;
+    p_ms_ = walk_start_ms_ + static_cast<std::int64_t>(std::llround(clock * unit_ms_));
+  };
+  s.survey = [this](std::uint64_t customer, int period, int nps, int csat, int ces) {
+    fmt::format_to(std::back_inserter(surveys), "{},{}-{},{},{},{}\n", customer, customer, period, nps,
+                   csat >= 0 ? fmt::format("{}", csat) : std::string(), ces >= 0 ? fmt::format("{}", ces) : std::string());
+  };
+  return s;
+}
+
+EventLogWriter::EventLogWriter(const std::filesystem::path& dir) : dir_(dir) {
+  std::filesystem::create_directories(dir_);
+  const std::string suffix = fmt::format(".tmp-{}", ::getpid());
+  ev_tmp_ = dir_ / ("events.csv" + suffix);
+  sv_tmp_ = dir_ / ("surveys.csv" + suffix);
+  ev_.open(ev_tmp_, std::ios::binary);
+  sv_.open(sv_tmp_, std::ios::binary);
+  if (!ev_ || !sv_) throw core::RuntimeError("cannot write the event log in " + dir_.string());
+  ev_ << "customer_id,journey_id,timestamp,touchpoint,status,channel,outcome\n";
+  sv_ << "customer_id,journey_id,nps,csat,ces\n";
+}
+
+EventLogWriter::~EventLogWriter() {
+  if (!committed_) {
+    ev_.close();
+    sv_.close();
+    std::error_code ec;
+    std::filesystem::remove(ev_tmp_, ec);
+    std::filesystem::remove(sv_tmp_, ec);
+  }
+}
+
+void EventLogWriter::append(const std::string& events, const std::string& surveys) {
+  ev_ << events;
+  sv_ << surveys;
+  if (!ev_ || !sv_) throw core::RuntimeError("writing the event log in " + dir_.string() + " failed (disk full?)");
+}
+
+void EventLogWriter::commit(const std::vector<double>& survivors) {
+  ev_.close();
+  sv_.close();
+  if (ev_.fail() || sv_.fail()) throw core::RuntimeError("closing the event log in " + dir_.string() + " failed");
+  const auto co_tmp = dir_ / fmt::format("cohorts.csv.tmp-{}", ::getpid());
+  {
+    std::ofstream co(co_tmp, std::ios::binary);
+    co << "period,alive\n";
+    for (std::size_t t = 0; t < survivors.size(); ++t) co << t << ',' << static_cast<long long>(survivors[t]) << '\n';
+    if (!co) throw core::RuntimeError("writing cohorts.csv failed");
+  }
+  std::filesystem::rename(ev_tmp_, dir_ / "events.csv");
+  std::filesystem::rename(sv_tmp_, dir_ / "surveys.csv");
+  std::filesystem::rename(co_tmp, dir_ / "cohorts.csv");
+  committed_ = true;
+}
+
+}  // namespace cxsim::engine
