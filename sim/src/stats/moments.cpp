@@ -68,15 +68,23 @@ void MomentAccumulator::add(const double* x) {
   if (n_ == 0 && !fixed_shift_) {
     for (std::size_t i = 0; i < k; ++i) shift_[i] = x[i];
   }
-  double* u = scratch_.data();
+  double* __restrict u = scratch_.data();
   for (std::size_t i = 0; i < k; ++i) {
     u[i] = x[i] - shift_[i];
     sum_[i] += u[i];
   }
-  double* c = cross_.data();
+  // Row i of the packed triangle: C_ij += u_i * u_j for j >= i. A row whose
+  // u_i is 0 adds only exact zeros and is skipped (common: count columns
+  // often equal the shift). Bit-identical to not skipping for finite input.
+  double* __restrict c = cross_.data();
   for (std::size_t i = 0; i < k; ++i) {
     const double ui = u[i];
-    for (std::size_t j = i; j < k; ++j) *c++ += ui * u[j];
+    const std::size_t len = k - i;
+    if (ui != 0.0) {
+      const double* __restrict uj = u + i;
+      for (std::size_t j = 0; j < len; ++j) c[j] += ui * uj[j];
+    }
+    c += len;
   }
   ++n_;
 }
@@ -149,7 +157,9 @@ double MomentAccumulator::mean(int i) const {
 
 std::vector<double> MomentAccumulator::means() const {
   std::vector<double> m(shift_.size());
-  for (int i = 0; i < k_; ++i) m[i] = n_ == 0 ? kNaN : shift_[i] + sum_[i] / static_cast<double>(n_);
+  for (int i = 0; i < k_; ++i) {
+    m[i] = n_ == 0 ? kNaN : shift_[i] + sum_[i] / static_cast<double>(n_);
+  }
   return m;
 }
 
