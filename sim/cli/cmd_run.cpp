@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "cxsim/app/run_plan.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/json.h"
 #include "cxsim/engine/event_log.h"
@@ -31,26 +32,24 @@ struct RunOptions {
   bool quiet = false;
   bool customers_out = false;
   std::string events_out;
+  std::vector<std::string> variants;
+  bool no_sweeps = false;
+  bool no_ranking = false;
   std::uint64_t chunk_size = 4096;
 };
 
 int run_run(const RunOptions& o, const Context& ctx) {
-  model::LoadedJourney lj = model::load_journey(o.input);
-  if (!o.quiet) std::cerr << lj.diagnostics.format();
-  const model::JourneySpec& spec = lj.spec;
-
-  engine::RunSettings s;
-  s.customers = static_cast<std::uint64_t>(o.customers.value_or(spec.population.customers.value_or(10000)));
-  s.periods = o.periods.value_or(spec.population.periods.value_or(1));
-  s.seed = o.seed.value_or(spec.population.seed.value_or(1));
-  s.discount_rate = spec.population.discount_rate.value_or(0.0);
-  s.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  s.chunk_size = o.chunk_size;
-  if (o.customers && *o.customers < 1) throw core::InputError("--customers must be >= 1");
-  if (o.periods && *o.periods < 1) throw core::InputError("--periods must be >= 1");
-
-  std::vector<engine::Variant> variants;
-  variants.push_back({"baseline", "the journey as written", model::compile(spec), std::nullopt});
+  app::RunOverrides ov;
+  ov.customers = o.customers;
+  ov.periods = o.periods;
+  ov.seed = o.seed;
+  ov.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  ov.chunk_size = o.chunk_size;
+  ov.only_variants = o.variants;
+  ov.no_sweeps = o.no_sweeps;
+  ov.no_ranking = o.no_ranking;
+  app::RunPlan plan = app::plan_from_file(o.input, ov, ctx.command_line);
+  if (!o.quiet) std::cerr << plan.warnings.format();
 
   std::filesystem::path out = o.output;
   if (out.empty()) {
@@ -59,12 +58,9 @@ int run_run(const RunOptions& o, const Context& ctx) {
   }
   if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
 
-  engine::Provenance prov;
-  prov.command_line = ctx.command_line;
-  prov.journey_path = o.input;
-  prov.journey_yaml = spec.source_text;
-
-  engine::ResultsWriter writer(out, prov, variants, s, o.customers_out);
+  const std::vector<engine::Variant> named(plan.variants.begin(),
+                                           plan.variants.begin() + static_cast<long>(plan.named));
+  engine::ResultsWriter writer(out, plan.provenance, named, plan.settings, o.customers_out);
   ProgressBar bar("simulating", !o.quiet && !o.json);
   engine::RunHooks hooks;
   hooks.progress = [&](std::uint64_t d, std::uint64_t t) { bar.update(d, t); };
@@ -77,11 +73,13 @@ int run_run(const RunOptions& o, const Context& ctx) {
     if (events) events->append(c.events_csv, c.surveys_csv);
   };
   const auto t0 = std::chrono::steady_clock::now();
-  engine::RunResult result = engine::run(variants, s, hooks);
+  app::PrecisionOutcome precision;
+  engine::RunResult result = app::execute(plan, hooks, &precision);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   bar.finish();
-  writer.write_run(result);
+  app::write_all(writer, plan, result, precision);
   writer.commit();
+  const auto& s = plan.settings;
   if (events) {
     std::vector<double> survivors;
     double alive = static_cast<double>(s.customers);
@@ -90,7 +88,8 @@ int run_run(const RunOptions& o, const Context& ctx) {
     events->commit(survivors);
   }
 
-  const auto tables = engine::variant_tables(variants[0], result.variants[0], s);
+  double walks = 0;
+  for (const auto& v : result.variants) walks += v.headline.total(engine::kWalks);
   if (o.json) {
     core::JsonWriter j;
     j.begin_object();
@@ -99,19 +98,44 @@ int run_run(const RunOptions& o, const Context& ctx) {
     j.key("periods").value(s.periods);
     j.key("seed").value(static_cast<unsigned long long>(s.seed));
     j.key("seconds").value(secs);
+    j.key("walks").value(walks);
+    if (precision.requested) j.key("precision").value(precision.message);
     j.end_object();
     std::string head = j.str();
     head.pop_back();
-    std::cout << head << ",\"variants\":{\"baseline\":{\"summary\":" << table_json(tables.summary) << "}}}\n";
+    std::cout << head << ",\"variants\":{";
+    for (std::size_t v = 0; v < plan.named; ++v) {
+      if (v) std::cout << ',';
+      const auto t = engine::variant_tables(plan.variants[v], result.variants[v], s);
+      std::cout << core::JsonWriter::escape(plan.variants[v].name) << ":{\"summary\":" << table_json(t.summary) << '}';
+    }
+    std::cout << "},\"comparisons\":{";
+    for (std::size_t v = 1; v < plan.named; ++v) {
+      if (v > 1) std::cout << ',';
+      const auto c = engine::comparison_table(plan.variants[v], plan.variants[0], result.paired[v - 1],
+                                              result.variants[v], result.variants[0], s);
+      std::cout << core::JsonWriter::escape(plan.variants[v].name) << ':' << table_json(c);
+    }
+    std::cout << "}}\n";
     return 0;
   }
   if (!o.quiet) {
-    const double walks = result.variants[0].headline.total(engine::kWalks);
-    std::cout << fmt::format("{}: {} customers x {} period{}, seed {}, {} walks in {:.2f} s ({:.2f} M walks/s)\n",
-                             spec.name, s.customers, s.periods, s.periods == 1 ? "" : "s", s.seed, walks, secs,
+    std::cout << fmt::format("{}: {} customers x {} period{}, seed {}, {} variant run{}, {} walks in {:.2f} s "
+                             "({:.2f} M walks/s)\n",
+                             plan.title, s.customers, s.periods, s.periods == 1 ? "" : "s", s.seed,
+                             plan.variants.size(), plan.variants.size() == 1 ? "" : "s", walks, secs,
                              walks / secs / 1e6);
-    std::cout << format_summary(tables.summary);
-    std::cout << "results: " << out.string() << "\n";
+    if (precision.requested) std::cout << precision.message << "\n";
+    const auto t = engine::variant_tables(plan.variants[0], result.variants[0], s);
+    std::cout << "\nbaseline\n" << format_summary(t.summary);
+    for (std::size_t v = 1; v < plan.named; ++v) {
+      const auto c = engine::comparison_table(plan.variants[v], plan.variants[0], result.paired[v - 1],
+                                              result.variants[v], result.variants[0], s);
+      std::cout << fmt::format("\n{} vs baseline{} (paired; * = 95% CI excludes 0)\n", plan.variants[v].name,
+                               plan.variants[v].description.empty() ? "" : ": " + plan.variants[v].description);
+      std::cout << format_comparison(c);
+    }
+    std::cout << "\nresults: " << out.string() << "\n";
   }
   return 0;
 }
@@ -131,6 +155,9 @@ void setup_run(CLI::App& app, Context& ctx) {
   sub->add_flag("--json", o->json, "Print the headline table as JSON on stdout");
   sub->add_flag("-q,--quiet", o->quiet, "No progress bar, no table");
   sub->add_flag("--customers-out", o->customers_out, "Also write the per-customer table (streamed, compressed)");
+  sub->add_option("--variant", o->variants, "Run only these variants of a scenario (repeatable; baseline always runs)");
+  sub->add_flag("--no-sweeps", o->no_sweeps, "Skip the scenario's sweeps");
+  sub->add_flag("--no-ranking", o->no_ranking, "Skip the scenario's friction ranking");
   sub->add_option("--events-out", o->events_out,
                   "Write the simulated event log, survey answers and cohort survival as CSV into this folder");
   sub->add_option("--chunk-size", o->chunk_size, "Customers per work chunk (part of the reduction order)")

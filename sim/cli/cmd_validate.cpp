@@ -11,6 +11,7 @@
 #include "cxsim/core/json.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
+#include "cxsim/scenario/scenario_loader.h"
 
 namespace cxsim::cli {
 
@@ -41,6 +42,45 @@ int run_validate(const ValidateOptions& o) {
   j.begin_array();
   for (const auto& f : o.files) {
     core::Diagnostics diags;
+    if (scenario::looks_like_scenario(f)) {
+      const auto ls = scenario::check_scenario_file(f, diags);
+      const bool ok = !diags.has_errors();
+      all_ok = all_ok && ok;
+      if (o.json) {
+        j.begin_object();
+        j.key("file").value(f);
+        j.key("type").value("scenario");
+        j.key("valid").value(ok);
+        if (ok) {
+          j.key("scenario").value(ls.scenario.name);
+          j.key("journey").value(ls.scenario.journey_path);
+          j.key("variants").value(ls.scenario.variants.size());
+          j.key("sweeps").value(ls.scenario.sweeps.size());
+          j.key("rank_frictions").value(ls.scenario.rank.present);
+        }
+        j.key("errors").value(diags.error_count());
+        j.key("warnings").value(diags.warning_count());
+        j.key("diagnostics").begin_array();
+        for (const auto& d : diags.items()) write_diag_json(j, d);
+        j.end_array();
+        j.end_object();
+        continue;
+      }
+      std::cerr << diags.format();
+      if (ok && !o.quiet) {
+        std::cout << fmt::format("{}: valid scenario '{}' on journey {}: {} variant{}, {} sweep{}, friction ranking {}, "
+                                 "{} warning{}\n",
+                                 f, ls.scenario.name, ls.scenario.journey_path, ls.scenario.variants.size(),
+                                 ls.scenario.variants.size() == 1 ? "" : "s", ls.scenario.sweeps.size(),
+                                 ls.scenario.sweeps.size() == 1 ? "" : "s", ls.scenario.rank.present ? "on" : "off",
+                                 diags.warning_count(), diags.warning_count() == 1 ? "" : "s");
+      } else if (!ok) {
+        std::cerr << fmt::format("{}: invalid: {} error{}, {} warning{}\n", f, diags.error_count(),
+                                 diags.error_count() == 1 ? "" : "s", diags.warning_count(),
+                                 diags.warning_count() == 1 ? "" : "s");
+      }
+      continue;
+    }
     model::JourneySpec spec = model::check_journey_file(f, diags);
     const bool ok = !diags.has_errors();
     all_ok = all_ok && ok;

@@ -15,7 +15,10 @@ struct Context {
 };
 
 void setup_validate(CLI::App& app, Context& ctx);
+void setup_analyze(CLI::App& app, Context& ctx);
 void setup_run(CLI::App& app, Context& ctx);
 void setup_inspect(CLI::App& app, Context& ctx);
+void setup_report(CLI::App& app, Context& ctx);
+void setup_calibrate(CLI::App& app, Context& ctx);
 
 }  // namespace cxsim::cli

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("cxsim ") + core::tool_version);
   app.require_subcommand(1);
   cli::setup_validate(app, ctx);
+  cli::setup_analyze(app, ctx);
   cli::setup_run(app, ctx);
   cli::setup_inspect(app, ctx);
 

@@ -82,7 +82,7 @@ io::File& ResultsWriter::file() { return impl_->file.file(); }
 
 void ResultsWriter::on_chunk(const ChunkResult& chunk) {
   if (impl_->customers.empty()) return;
-  for (std::size_t v = 0; v < chunk.customers.size(); ++v) {
+  for (std::size_t v = 0; v < std::min(chunk.customers.size(), impl_->customers.size()); ++v) {
     io::Table t(customer_schema());
     auto& cust = t.int64s("customer");
     auto& seg = t.int64s("segment");

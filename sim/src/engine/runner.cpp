@@ -14,8 +14,6 @@
 
 namespace cxsim::engine {
 
-namespace {
-
 RunResult empty_result(const std::vector<Variant>& variants, const RunSettings& s) {
   RunResult r;
   r.settings = s;
@@ -24,6 +22,8 @@ RunResult empty_result(const std::vector<Variant>& variants, const RunSettings& 
   for (std::size_t v = 1; v < variants.size(); ++v) r.paired.emplace_back(k);
   return r;
 }
+
+namespace {
 
 void merge_into(RunResult& r, const ChunkResult& c) {
   for (std::size_t v = 0; v < r.variants.size(); ++v) r.variants[v].merge(c.variants[v]);
@@ -125,16 +125,26 @@ RunResult merge_in_order(const std::vector<Variant>& variants, const RunSettings
 RunResult run(const std::vector<Variant>& variants, const RunSettings& s, const RunHooks& hooks) {
   check(variants, s);
   RunResult result = empty_result(variants, s);
-  const std::uint64_t n_chunks = chunk_count(s);
+  run_range(variants, s, 0, chunk_count(s), result, hooks);
+  return result;
+}
+
+void run_range(const std::vector<Variant>& variants, const RunSettings& s, std::uint64_t first_chunk,
+               std::uint64_t last_chunk, RunResult& result, const RunHooks& hooks) {
+  check(variants, s);
+  if (result.chunks != first_chunk)
+    throw core::RuntimeError("internal: run_range must continue where the result stopped");
+  result.settings = s;
+  const std::uint64_t n_chunks = std::min(last_chunk, chunk_count(s));
   const int threads = std::max(1, s.threads);
   const std::uint64_t window = static_cast<std::uint64_t>(2 * threads);  // chunks in flight at most
 
   std::mutex mutex;
   std::condition_variable cv;
   std::map<std::uint64_t, ChunkResult> pending;
-  std::uint64_t next_to_merge = 0;
-  std::uint64_t next_to_start = 0;
-  std::uint64_t customers_done = 0;
+  std::uint64_t next_to_merge = first_chunk;
+  std::uint64_t next_to_start = first_chunk;
+  std::uint64_t customers_done = std::min(s.customers, first_chunk * s.chunk_size);
   std::exception_ptr error;
 
   auto worker = [&] {
@@ -179,7 +189,6 @@ RunResult run(const std::vector<Variant>& variants, const RunSettings& s, const 
   worker();
   for (auto& t : pool) t.join();
   if (error) std::rethrow_exception(error);
-  return result;
 }
 
 }  // namespace cxsim::engine

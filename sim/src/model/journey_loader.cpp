@@ -21,16 +21,23 @@ const std::vector<std::string> kTopKeys = {
     "channel_switch", "segments", "survey", "retention", "population"};
 const std::vector<std::string> kTouchpointKeys = {
     "channel", "stage", "description", "friction", "satisfaction", "effort", "duration", "cost", "next"};
-const std::vector<std::string> kOutcomeKeys = {"kind", "value", "description", "next"};
+const std::vector<std::string> kOutcomeKeys = {"kind", "value", "description"};
 const std::vector<std::string> kSegmentKeys = {"share", "description", "satisfaction0", "retention", "overrides"};
 const std::vector<std::string> kOverrideKeys = {"friction", "satisfaction", "effort", "duration", "next"};
 const std::vector<std::string> kOkFr = {"ok", "friction"};
+constexpr long long kMaxSteps = 100000000;
+constexpr long long kMaxPeriods = 65535;  // as scenario files
 const std::vector<std::string> kDistKinds = {"fixed", "exponential", "lognormal", "gamma"};
 
 // Display path of a touchpoint/outcome field: "<id>.<field>" (the same path a
 // scenario change uses).
 std::string node_path(const std::string& id, const std::string& field = {}) {
   return field.empty() ? id : id + "." + field;
+}
+
+bool is_reserved(const std::string& id) {
+  const auto& res = reserved_ids();
+  return std::find(res.begin(), res.end(), id) != res.end();
 }
 
 bool check_id(NodeReader& r, const YAML::Node& key_node, const std::string& path, const std::string& id,
@@ -42,15 +49,17 @@ bool check_id(NodeReader& r, const YAML::Node& key_node, const std::string& path
   for (char c : id) {
     if (c == '.' || c == '[' || c == ']' || std::isspace(static_cast<unsigned char>(c))) {
       r.error(key_node, path,
-              fmt::format("{} id '{}' contains '{}'; ids may not contain dots, brackets or spaces "
-                          "(they are used in dotted paths)", what, id, c == ' ' ? std::string("space") : std::string(1, c)));
+              fmt::format("{} id '{}' contains {}; ids may not contain dots, brackets or spaces "
+                          "(they are used in dotted paths)", what, id,
+                          std::isspace(static_cast<unsigned char>(c)) ? std::string("a space")
+                                                                      : fmt::format("'{}'", c)));
       return false;
     }
   }
   const auto& res = reserved_ids();
   if (std::find(res.begin(), res.end(), id) != res.end()) {
     r.error(key_node, path,
-            fmt::format("'{}' is a reserved name and cannot be a {} id (reserved: {})", id, what,
+            fmt::format("'{}' is a reserved name; choose another {} id (reserved: {})", id, what,
                         core::quoted_list(res)));
     return false;
   }
@@ -145,12 +154,13 @@ std::optional<NextSpec> parse_next(NodeReader& r, const YAML::Node& node, const 
   return out;
 }
 
-void parse_touchpoint(NodeReader& r, const std::string& id, const YAML::Node& node, TouchpointSpec& tp) {
+void parse_touchpoint(NodeReader& r, const std::string& id, const YAML::Node& key_node, const YAML::Node& node,
+                      TouchpointSpec& tp) {
   tp.id = id;
   const std::string base = node_path(id);
   if (!r.expect_map(node, base, "a touchpoint mapping (channel, friction, satisfaction, ..., next)")) return;
   r.check_keys(node, base, kTouchpointKeys);
-  r.require_keys(node, base, {"channel", "next"});
+  r.require_keys(node, base, {"channel", "next"}, &key_node);
   if (node["channel"]) {
     if (auto s = r.string(node["channel"], node_path(id, "channel"))) {
       tp.channel = *s;
@@ -187,10 +197,8 @@ void parse_outcome(NodeReader& r, const std::string& id, const YAML::Node& node,
   const std::string base = node_path(id);
   if (node.IsNull()) return;  // `name:` alone: kind = id, value 0
   if (!r.expect_map(node, base, "an outcome mapping {kind, value}")) return;
-  r.check_keys(node, base, kOutcomeKeys);
-  if (node["next"]) {
-    // check_keys already reported it as unknown; say why in terms of the model.
-  }
+  // `next` is reported by the caller, in terms of the model.
+  r.check_keys(node, base, kOutcomeKeys, {"next"});
   if (node["kind"]) {
     if (auto s = r.string(node["kind"], node_path(id, "kind"))) oc.kind = *s;
   }
@@ -277,7 +285,8 @@ void parse_segment(NodeReader& r, const std::string& id, const YAML::Node& node,
 }
 
 void parse_scale(NodeReader& r, const YAML::Node& node, const std::string& path, ScaleSpec& sc, bool is_nps) {
-  if (!r.expect_map(node, path, "a mapping")) return;
+  if (node.IsNull()) return;  // `csat:` alone: every default
+  if (!r.expect_map(node, path, is_nps ? "a mapping {baseline, slope}" : "a mapping {scale, baseline, slope}")) return;
   if (is_nps) {
     r.check_keys(node, path, {"baseline", "slope"});
   } else {
@@ -332,15 +341,19 @@ void parse_survey(NodeReader& r, const YAML::Node& node, SurveySpec& sv) {
     }
   }
   if (node["nps"]) parse_scale(r, node["nps"], "survey.nps", sv.nps, true);
+  // CSAT and CES: a baseline may be left out for the scales that have a
+  // default one (journey_spec.h); validate() reports the others.
   if (node["csat"]) {
     sv.csat.present = true;
     sv.csat.scale = 5;
     parse_scale(r, node["csat"], "survey.csat", sv.csat, false);
+    if (!node["csat"].IsMap() || !node["csat"]["baseline"]) sv.csat.baseline = default_csat_baseline(sv.csat.scale);
   }
   if (node["ces"]) {
     sv.ces.present = true;
     sv.ces.scale = 7;
     parse_scale(r, node["ces"], "survey.ces", sv.ces, false);
+    if (!node["ces"].IsMap() || !node["ces"]["baseline"]) sv.ces.baseline = default_ces_baseline(sv.ces.scale);
   }
 }
 
@@ -430,8 +443,14 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
     return spec;
   }
   if (root["scenario"] && !root["touchpoints"]) {
-    r.error(root["scenario"], "scenario",
-            "this is a scenario file (it has 'scenario:'); expected a journey file here");
+    YAML::Node at = root["scenario"];
+    for (auto it = root.begin(); it != root.end(); ++it)
+      if (it->first.IsScalar() && it->first.Scalar() == "scenario") at = it->first;
+    std::string msg = "this is a scenario file (it has 'scenario:'), not a journey";
+    if (root["journey"] && root["journey"].IsScalar())
+      msg += fmt::format("; give the journey it names ('{}') here, or use the scenario where a scenario is expected",
+                         root["journey"].Scalar());
+    r.error(at, "", msg);
     return spec;
   }
   r.check_keys(root, "", kTopKeys);
@@ -446,7 +465,11 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
   }
   if (root["max_steps"]) {
     if (auto v = r.integer(root["max_steps"], "max_steps")) {
-      spec.max_steps = static_cast<int>(std::clamp<long long>(*v, -1, 100000000));
+      // validate() checks >= 1; only values that do not fit are refused here.
+      if (*v > kMaxSteps || *v < -kMaxSteps)
+        r.error(root["max_steps"], "max_steps", fmt::format("must be between 1 and {}, got {}", kMaxSteps, *v));
+      else
+        spec.max_steps = static_cast<int>(*v);
     }
   }
 
@@ -456,15 +479,17 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
                                           "a mapping of touchpoint ids to touchpoints")) {
     for (const auto& e : r.entries(root["touchpoints"], "touchpoints")) {
       const std::string kp = "touchpoints." + e.key;
-      if (!check_id(r, e.key_node, kp, e.key, "touchpoint")) continue;
+      // A node with a bad id is still kept (after the error), so references
+      // to it do not add a second, misleading "unknown target" error.
+      const bool id_ok = check_id(r, e.key_node, kp, e.key, "touchpoint");
       if (!ids.insert(e.key).second) {
         r.error(e.key_node, kp, fmt::format("duplicate id '{}'", e.key));
         continue;
       }
-      r.locations().set(e.key, r.loc(e.key_node));
+      if (id_ok || !is_reserved(e.key)) r.locations().set(e.key, r.loc(e.key_node));
       r.locations().set(kp, r.loc(e.key_node));
       TouchpointSpec tp;
-      parse_touchpoint(r, e.key, e.value, tp);
+      parse_touchpoint(r, e.key, e.key_node, e.value, tp);
       spec.touchpoints.push_back(std::move(tp));
     }
     if (root["touchpoints"].size() == 0)
@@ -473,7 +498,7 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
   if (root["outcomes"] && r.expect_map(root["outcomes"], "outcomes", "a mapping of outcome ids to outcomes")) {
     for (const auto& e : r.entries(root["outcomes"], "outcomes")) {
       const std::string kp = "outcomes." + e.key;
-      if (!check_id(r, e.key_node, kp, e.key, "outcome")) continue;
+      const bool id_ok = check_id(r, e.key_node, kp, e.key, "outcome");
       if (!ids.insert(e.key).second) {
         const bool is_tp = spec.find_touchpoint(e.key) != nullptr;
         r.error(e.key_node, kp,
@@ -481,7 +506,7 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
                       : fmt::format("duplicate id '{}'", e.key));
         continue;
       }
-      r.locations().set(e.key, r.loc(e.key_node));
+      if (id_ok || !is_reserved(e.key)) r.locations().set(e.key, r.loc(e.key_node));
       r.locations().set(kp, r.loc(e.key_node));
       if (e.value.IsMap() && e.value["next"]) {
         r.error(e.value["next"], node_path(e.key, "next"),
@@ -516,7 +541,7 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
     std::set<std::string> seg_ids;
     for (const auto& e : r.entries(root["segments"], "segments")) {
       const std::string kp = "segments." + e.key;
-      if (!check_id(r, e.key_node, kp, e.key, "segment")) continue;
+      check_id(r, e.key_node, kp, e.key, "segment");
       if (!seg_ids.insert(e.key).second) {
         r.error(e.key_node, kp, fmt::format("duplicate segment '{}'", e.key));
         continue;
@@ -550,8 +575,12 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
       r.check_keys(p, "population", {"customers", "periods", "seed", "discount_rate"});
       if (p["customers"]) spec.population.customers = r.integer(p["customers"], "population.customers");
       if (p["periods"]) {
-        if (auto v = r.integer(p["periods"], "population.periods"))
-          spec.population.periods = static_cast<int>(std::clamp<long long>(*v, -1, 1000000));
+        if (auto v = r.integer(p["periods"], "population.periods")) {
+          if (*v < 1 || *v > kMaxPeriods)
+            r.error(p["periods"], "population.periods", fmt::format("must be between 1 and {}, got {}", kMaxPeriods, *v));
+          else
+            spec.population.periods = static_cast<int>(*v);
+        }
       }
       if (p["seed"]) {
         if (auto v = r.integer(p["seed"], "population.seed")) {

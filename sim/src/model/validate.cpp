@@ -23,7 +23,7 @@ const std::vector<std::string> kTimeUnits = {"seconds", "minutes", "hours", "day
 
 class Checker {
  public:
-  Checker(const JourneySpec& s, Diagnostics& d) : spec_(s), diags_(d) {}
+  Checker(const JourneySpec& s, Diagnostics& d) : spec_(s), diags_(d), parse_errors_(d.has_errors()) {}
 
   void error(const std::string& path, std::string msg, std::string sug = {}) {
     diags_.error(spec_.locations.find(path), path, std::move(msg), std::move(sug));
@@ -34,6 +34,11 @@ class Checker {
   }
   void warning(const std::string& path, std::string msg) {
     diags_.warning(spec_.locations.find(path), path, std::move(msg));
+  }
+
+  // An error the parser normally reports first; added only when it did not.
+  void structural(const std::string& path, std::string msg) {
+    if (!parse_errors_) error(path, std::move(msg));
   }
 
   void probability(double p, const std::string& path) {
@@ -85,25 +90,31 @@ class Checker {
       if (!(p >= 0.0 && p <= 1.0)) {
         probability(p, kp);
         ranges_ok = false;
+        targets_ok_ = false;  // the graph would drop or misread this edge
       }
-      if (target == "timeout") {
+      const bool is_tp = spec_.find_touchpoint(target) != nullptr;
+      const bool is_oc = spec_.find_outcome(target) != nullptr;
+      if (target == "timeout" && !is_tp && !is_oc) {
         error(kp, "'timeout' is reserved for walks that reach max_steps; it cannot be a target");
         targets_ok_ = false;
         continue;
       }
-      const bool is_tp = spec_.find_touchpoint(target) != nullptr;
-      const bool is_oc = spec_.find_outcome(target) != nullptr;
       if (touchpoints_only) {
         if (is_oc) {
           error(kp, fmt::format("start must name touchpoints; '{}' is an outcome", target));
           targets_ok_ = false;
         } else if (!is_tp) {
-          error_at(kp, path, fmt::format("unknown touchpoint '{}'", target),
-                core::did_you_mean(target, spec_.touchpoint_ids()));
+          // With no touchpoints at all the parser has already said so; every
+          // name here would be "unknown" for that one reason.
+          if (!spec_.touchpoints.empty())
+            error_at(kp, path, fmt::format("unknown touchpoint '{}'", target),
+                     core::did_you_mean(target, spec_.touchpoint_ids()));
           targets_ok_ = false;
         }
       } else if (!is_tp && !is_oc) {
-        error_at(kp, path, fmt::format("unknown target '{}'", target), core::did_you_mean(target, spec_.node_ids()));
+        // Likewise with no outcomes: a missing section, not a typo.
+        if (!spec_.outcomes.empty())
+          error_at(kp, path, fmt::format("unknown target '{}'", target), core::did_you_mean(target, spec_.node_ids()));
         targets_ok_ = false;
       }
     }
@@ -125,7 +136,9 @@ class Checker {
   void baseline(const ScaleSpec& s, const std::string& path, const char* what) {
     const std::string bp = path + ".baseline";
     if (s.baseline.empty()) {
-      error(path, fmt::format("{} with scale {} needs a 'baseline' of {} probabilities", what, s.scale, s.scale));
+      error(path, fmt::format("{} with scale {} has no default baseline; give 'baseline' as {} probabilities "
+                              "(defaults exist for {})", what, s.scale, s.scale,
+                              std::string(what) == "csat" ? "scale 5" : "scales 5 and 7"));
       return;
     }
     if (static_cast<int>(s.baseline.size()) != s.scale) {
@@ -148,11 +161,21 @@ class Checker {
 
   void run() {
     const auto& s = spec_;
-    if (std::find(kTimeUnits.begin(), kTimeUnits.end(), s.time_unit) == kTimeUnits.end())
-      error("time_unit", fmt::format("unknown time unit '{}'; expected one of {}", s.time_unit,
-                                     core::quoted_list(kTimeUnits)),
-            core::did_you_mean(s.time_unit, kTimeUnits));
+    if (std::find(kTimeUnits.begin(), kTimeUnits.end(), s.time_unit) == kTimeUnits.end()) {
+      std::string sug = core::did_you_mean(s.time_unit, kTimeUnits);
+      std::string msg = fmt::format("unknown time unit '{}'", s.time_unit);
+      if (sug.empty()) msg += fmt::format("; expected one of {}", core::quoted_list(kTimeUnits));
+      error("time_unit", msg, sug);
+    }
     if (s.max_steps < 1) error("max_steps", fmt::format("must be >= 1, got {}", s.max_steps));
+
+    non_negative(s.channel_switch.effort, "channel_switch.effort", "effort");
+
+    // Structure. The parser reports a missing or empty section with its
+    // location; these checks guard specs that did not come from a file.
+    if (s.start.empty()) structural("start", "missing required key 'start'");
+    if (s.touchpoints.empty()) structural("touchpoints", "a journey needs at least one touchpoint");
+    if (s.outcomes.empty()) structural("outcomes", "a journey needs at least one outcome");
 
     if (!s.start.empty()) transition_map(s.start, "start", true);
 
@@ -163,7 +186,14 @@ class Checker {
       non_negative(tp.effort.friction, id + ".effort.friction", "effort");
       non_negative(tp.cost, id + ".cost", "cost");
       durations(tp.duration, id + ".duration");
-      if (!tp.next.ok.empty() || tp.next.split) next(tp.next, id + ".next");
+      if (!tp.next.ok.empty()) {
+        next(tp.next, id + ".next");
+      } else {
+        // No usable `next` (missing or unparsable: already reported). The
+        // graph would see a dead end and call it a trap; skip the graph.
+        structural(id + ".next", fmt::format("touchpoint '{}' has no 'next'", id));
+        targets_ok_ = false;
+      }
     }
     std::set<std::string> kinds;
     for (const auto& oc : s.outcomes) {
@@ -258,6 +288,7 @@ class Checker {
  private:
   const JourneySpec& spec_;
   Diagnostics& diags_;
+  bool parse_errors_ = false;
   bool targets_ok_ = true;
 };
 

@@ -1,5 +1,7 @@
 #include "cxsim/model/yaml_source.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -71,6 +73,7 @@ class BudgetHandler : public YAML::EventHandler {
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& m, YAML::anchor_t a) override { leaf(m, a, 1); }
   void OnAlias(const YAML::Mark& m, YAML::anchor_t a) override {
+    aliases_ = true;
     auto it = sizes_.find(a);
     leaf(m, 0, it == sizes_.end() ? 1 : it->second);
   }
@@ -90,9 +93,7 @@ class BudgetHandler : public YAML::EventHandler {
   void add(const YAML::Mark& m, double n) {
     total_ += n;
     if (!stack_.empty()) stack_.back().count += n;
-    if (total_ > static_cast<double>(limits_.max_expanded_nodes))
-      throw Exceeded{fmt::format("aliases expand this document to more than {} nodes; "
-                                 "refusing it (an alias bomb?)", limits_.max_expanded_nodes), m};
+    if (total_ > static_cast<double>(limits_.max_expanded_nodes)) throw too_many(m);
   }
   void leaf(const YAML::Mark& m, YAML::anchor_t a, double n) {
     if (a) sizes_[a] = n;
@@ -100,7 +101,8 @@ class BudgetHandler : public YAML::EventHandler {
   }
   void open(const YAML::Mark& m, YAML::anchor_t a) {
     if (static_cast<int>(stack_.size()) >= limits_.max_depth)
-      throw Exceeded{fmt::format("nesting deeper than {} levels", limits_.max_depth), m};
+      throw Exceeded{fmt::format("nesting deeper than {} levels; refusing it (a journey needs only a few)",
+                                 limits_.max_depth), m};
     stack_.push_back({a, 0.0, m});
   }
   void close() {
@@ -110,20 +112,44 @@ class BudgetHandler : public YAML::EventHandler {
     if (f.anchor) sizes_[f.anchor] = n;
     total_ += 1;
     if (!stack_.empty()) stack_.back().count += n;
-    if (total_ > static_cast<double>(limits_.max_expanded_nodes))
-      throw Exceeded{fmt::format("aliases expand this document to more than {} nodes; "
-                                 "refusing it (an alias bomb?)", limits_.max_expanded_nodes), f.mark};
+    if (total_ > static_cast<double>(limits_.max_expanded_nodes)) throw too_many(f.mark);
   }
   struct Frame {
     YAML::anchor_t anchor;
     double count;
     YAML::Mark mark;
   };
+  Exceeded too_many(const YAML::Mark& m) const {
+    if (aliases_)
+      return {fmt::format("aliases expand this document to more than {} nodes; refusing it (an alias bomb?)",
+                          limits_.max_expanded_nodes), m};
+    return {fmt::format("document has more than {} nodes; refusing it", limits_.max_expanded_nodes), m};
+  }
   const YamlLimits& limits_;
+  bool aliases_ = false;
   std::vector<Frame> stack_;
   std::map<YAML::anchor_t, double> sizes_;
   double total_ = 0;
 };
+
+// yaml-cpp's message, with a hint in the user's terms for the common ones.
+std::string explain_yaml_error(const std::string& raw) {
+  static const std::vector<std::pair<std::string, std::string>> hints = {
+      {"end of map flow not found", "a '{' is not closed by a matching '}'"},
+      {"end of sequence flow not found", "a '[' is not closed by a matching ']'"},
+      {"end of map not found", "a mapping ends unexpectedly; check the indentation"},
+      {"end of sequence not found", "a list ends unexpectedly; check the indentation"},
+      {"illegal map value", "unexpected ':'; check the indentation, or quote a value that contains ': '"},
+      {"illegal flow end", "a '}' or ']' without a matching opening bracket"},
+      {"illegal block entry", "a '- ' list entry where a mapping was expected; check the indentation"},
+      {"the referenced anchor is not defined", "an alias (*name) refers to an anchor (&name) defined nowhere before it"},
+  };
+  std::string msg = raw;
+  if (!msg.empty()) msg[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(msg[0])));
+  for (const auto& [from, hint] : hints)
+    if (msg == from) return hint + " (" + msg + ")";
+  return msg;
+}
 
 }  // namespace
 
@@ -173,20 +199,26 @@ YamlDocument YamlDocument::load_text(std::string text, std::string name, Diagnos
   }
   // Tabs in indentation: YAML forbids them, and yaml-cpp's message is cryptic.
   {
-    int line = 1;
+    int line = 1, tab_lines = 0;
     bool bad = false;
     std::size_t i = 0;
     while (i < t.size()) {
-      std::size_t col = 0;
+      std::size_t col = 0, tab_col = 0;
+      bool tab = false;
       while (i < t.size() && (t[i] == ' ' || t[i] == '\t')) {
-        if (t[i] == '\t') {
-          diags.error({doc.file, line, static_cast<int>(col + 1)}, "",
-                      "tab character in indentation; YAML indents with spaces only");
-          bad = true;
-          break;
+        if (t[i] == '\t' && !tab) {
+          tab = true;
+          tab_col = col;
         }
         ++i;
         ++col;
+      }
+      // Tabs before a comment or on a blank line are harmless.
+      const bool content = i < t.size() && t[i] != '\n' && t[i] != '\r' && t[i] != '#';
+      if (tab && content && ++tab_lines <= 10) {
+        diags.error({doc.file, line, static_cast<int>(tab_col + 1)}, "",
+                    "tab character in indentation; YAML indents with spaces only");
+        bad = true;
       }
       while (i < t.size() && t[i] != '\n') ++i;
       ++i;
@@ -223,8 +255,7 @@ YamlDocument YamlDocument::load_text(std::string text, std::string name, Diagnos
   } catch (const BudgetHandler::Exceeded& e) {
     diags.error({doc.file, e.mark.line + 1, e.mark.column + 1}, "", e.message);
   } catch (const YAML::Exception& e) {
-    std::string msg = e.msg;
-    if (!msg.empty()) msg[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(msg[0])));
+    std::string msg = explain_yaml_error(e.msg);
     if (e.mark.line >= 0)
       diags.error({doc.file, e.mark.line + 1, e.mark.column + 1}, "", "YAML syntax error: " + msg);
     else
@@ -261,7 +292,8 @@ std::vector<NodeReader::Entry> NodeReader::entries(const YAML::Node& map, const 
   return out;
 }
 
-void NodeReader::check_keys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& allowed) {
+void NodeReader::check_keys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& allowed,
+                            const std::vector<std::string>& handled) {
   std::set<std::string> seen;
   for (const auto& e : entries(map, path)) {
     const std::string kp = join_path(path, e.key);
@@ -269,6 +301,7 @@ void NodeReader::check_keys(const YAML::Node& map, const std::string& path, cons
       error(e.key_node, kp, "duplicate key");
       continue;
     }
+    if (std::find(handled.begin(), handled.end(), e.key) != handled.end()) continue;
     if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end()) {
       std::string msg = fmt::format("unknown key '{}'", e.key);
       std::string sug = core::did_you_mean(e.key, allowed);
@@ -280,9 +313,10 @@ void NodeReader::check_keys(const YAML::Node& map, const std::string& path, cons
   }
 }
 
-void NodeReader::require_keys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& required) {
+void NodeReader::require_keys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& required,
+                              const YAML::Node* at) {
   for (const auto& r : required) {
-    if (!map[r]) error(map, path, fmt::format("missing required key '{}'", r));
+    if (!map[r]) error(at ? *at : map, path, fmt::format("missing required key '{}'", r));
   }
 }
 

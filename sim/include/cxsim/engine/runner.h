@@ -60,4 +60,13 @@ RunResult merge_in_order(const std::vector<Variant>& variants, const RunSettings
 // complete (memory bounded by a few chunks in flight).
 RunResult run(const std::vector<Variant>& variants, const RunSettings& s, const RunHooks& hooks = {});
 
+// An empty result to merge chunks into.
+RunResult empty_result(const std::vector<Variant>& variants, const RunSettings& s);
+
+// Runs chunks [first, last) like run() and merges them, in chunk order, into
+// `into` (which must already hold chunks [0, first)). Growing a population
+// this way gives the same bits as one run of the final size.
+void run_range(const std::vector<Variant>& variants, const RunSettings& s, std::uint64_t first, std::uint64_t last,
+               RunResult& into, const RunHooks& hooks = {});
+
 }  // namespace cxsim::engine

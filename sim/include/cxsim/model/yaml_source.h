@@ -55,10 +55,15 @@ class NodeReader {
   // `node` must be a mapping; reports "expected a mapping" otherwise.
   bool expect_map(const YAML::Node& node, const std::string& path, const char* what = "a mapping");
   // Reports every key not in `allowed` (with a suggestion) and every
-  // duplicated key; records each key's location under path.key.
-  void check_keys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& allowed);
-  // Reports each of `required` missing from `map`.
-  void require_keys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& required);
+  // duplicated key; records each key's location under path.key. Keys in
+  // `handled` are accepted silently (the caller reports them its own way) and
+  // are not offered as suggestions.
+  void check_keys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& allowed,
+                  const std::vector<std::string>& handled = {});
+  // Reports each of `required` missing from `map`, placed at `at` when given
+  // (e.g. the key naming the mapping), else at the mapping itself.
+  void require_keys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& required,
+                    const YAML::Node* at = nullptr);
 
   std::optional<double> number(const YAML::Node& node, const std::string& path);
   std::optional<long long> integer(const YAML::Node& node, const std::string& path);

@@ -1,0 +1,331 @@
+// cxsim analyze JOURNEY: exact per-walk results of the absorbing Markov chain
+// (MODEL.md section 8): outcome probabilities, expectations, expected visits,
+// removal effects and friction sensitivities, without simulation.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <iostream>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "cxsim/analytics/absorbing_chain.h"
+#include "cxsim/analytics/analytics_h5.h"
+#include "cxsim/core/errors.h"
+#include "cxsim/core/json.h"
+#include "cxsim/core/version.h"
+#include "cxsim/io/h5.h"
+#include "cxsim/model/compiled_model.h"
+#include "cxsim/model/journey_loader.h"
+
+namespace cxsim::cli {
+
+namespace {
+
+struct AnalyzeCliOptions {
+  std::string journey;
+  bool json = false;
+  std::string output;
+  double reduce = 0.5;
+  std::string solver = "auto";
+};
+
+std::string utc_now() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Fixed-width number: 4 significant digits, NaN as "-".
+std::string num(double x, int width = 10) {
+  if (std::isnan(x)) return fmt::format("{:>{}}", "-", width);
+  if (x == 0) x = 0;  // no "-0"
+  return fmt::format("{:>{}.4g}", x, width);
+}
+std::string pct(double x, int width = 9) {
+  if (std::isnan(x)) return fmt::format("{:>{}}", "-", width);
+  return fmt::format("{:>{}.1f}%", 100 * x, width - 1);
+}
+
+std::size_t name_width(const std::vector<std::string>& names, std::size_t min) {
+  std::size_t w = min;
+  for (const auto& n : names) w = std::max(w, n.size());
+  return w;
+}
+
+void print_text(const std::string& path, const model::CompiledModel& m, const model::LoadedJourney& lj,
+                const analytics::JourneyAnalytics& a, const std::vector<analytics::FrictionRankRow>& ranking,
+                double reduce) {
+  const auto& p = a.population;
+  const std::size_t K = m.num_kinds(), T = m.num_touchpoints();
+  const std::size_t pk = analytics::primary_kind(m);
+  std::cout << fmt::format(
+      "{}: journey '{}', {} touchpoints, {} outcomes, {} segment{} (exact, absorbing Markov chain)\n", path, m.name, T,
+      m.num_outcomes(), m.segments.size(), m.segments.size() == 1 ? "" : "s");
+  if (lj.diagnostics.warning_count()) std::cerr << lj.diagnostics.format();
+
+  std::cout << "\nOutcome kinds (per walk)\n";
+  for (std::size_t c = 0; c + 1 < K; ++c) std::cout << fmt::format("  {:<24}{}\n", m.kinds[c], pct(p.kind_prob[c]));
+  std::cout << fmt::format("  {:<24}{}  (P(visits > max_steps = {}), exact; not in the shares above)\n", "timeout",
+                           num(p.timeout_prob, 9), m.max_steps);
+
+  std::cout << "\nPer walk (expected)\n";
+  const std::string tu = m.time_unit.empty() ? "" : " (" + m.time_unit + ")";
+  std::cout << fmt::format("  {:<24}{}\n", "satisfaction change", num(p.satisfaction_change));
+  std::cout << fmt::format("  {:<24}{}\n", "effort", num(p.effort));
+  std::cout << fmt::format("  {:<24}{}\n", "time" + tu, num(p.time));
+  std::cout << fmt::format("  {:<24}{}\n", "cost", num(p.cost));
+  std::cout << fmt::format("  {:<24}{}\n", "value", num(p.value));
+  std::cout << fmt::format("  {:<24}{}\n", "friction visits", num(p.frictions));
+  std::cout << fmt::format("  {:<24}{}\n", "channel switches", num(p.switches));
+  std::cout << fmt::format("  {:<24}{} ± {} (sd)\n", "steps (visits)", num(p.steps),
+                           num(std::sqrt(p.steps_variance), 0));
+
+  if (m.segments.size() > 1) {
+    std::vector<std::string> ids;
+    for (const auto& s : m.segments) ids.push_back(s.id);
+    const std::size_t w = name_width(ids, 8);
+    std::cout << "\nSegments\n  " << fmt::format("{:<{}}", "segment", w) << fmt::format("{:>8}", "share");
+    for (std::size_t c = 0; c + 1 < K; ++c) std::cout << fmt::format(" {:>12}", m.kinds[c]);
+    std::cout << fmt::format(" {:>10} {:>10} {:>10} {:>10}\n", "satisf.", "effort", "value", "steps");
+    for (std::size_t s = 0; s < m.segments.size(); ++s) {
+      const auto& x = a.segments[s];
+      std::cout << "  " << fmt::format("{:<{}}", ids[s], w) << pct(m.segments[s].share, 8);
+      for (std::size_t c = 0; c + 1 < K; ++c) std::cout << " " << pct(x.kind_prob[c], 12);
+      std::cout << " " << num(x.satisfaction_change) << " " << num(x.effort) << " " << num(x.value) << " "
+                << num(x.steps) << "\n";
+    }
+  }
+
+  const std::size_t w = name_width(m.touchpoint_ids, 10);
+  std::cout << "\nTouchpoints (per walk)\n  " << fmt::format("{:<{}}", "touchpoint", w)
+            << fmt::format("{:>10} {:>10} {:>9} {:>9}", "visits", "frictions", "reach", "exit");
+  if (a.has_removal)
+    for (std::size_t c = 0; c + 1 < K; ++c) std::cout << fmt::format(" {:>14}", "rm:" + m.kinds[c]);
+  std::cout << "\n";
+  for (std::size_t k = 0; k < T; ++k) {
+    const double exit = std::accumulate(p.exit_share[k].begin(), p.exit_share[k].end(), 0.0);
+    std::cout << "  " << fmt::format("{:<{}}", m.touchpoint_ids[k], w) << num(p.visits[k]) << " "
+              << num(p.friction_visits[k]) << " "
+              << (a.has_removal ? pct(a.population_removal.reach_prob[k]) : num(NAN, 9)) << " " << pct(exit);
+    if (a.has_removal)
+      for (std::size_t c = 0; c + 1 < K; ++c) std::cout << " " << pct(a.population_removal.relative_drop[k][c], 14);
+    std::cout << "\n";
+  }
+  if (a.has_removal) {
+    std::cout << fmt::format(
+        "  reach = P(walk visits it); rm:<kind> = removal effect, the relative drop of that "
+        "kind's share when walks entering the touchpoint end in '{}' instead\n",
+        a.removal_outcome >= 0 ? m.outcome_ids[a.removal_outcome] : std::string("removed"));
+    if (!a.removal_note.empty()) std::cout << "  note: " << a.removal_note << "\n";
+  }
+
+  if (a.has_sensitivity) {
+    std::cout << fmt::format(
+        "\nFriction sensitivities, ranked by the exact gain in {} when the friction is cut by {:g}%\n  ", m.kinds[pk],
+        100 * reduce);
+    std::cout << fmt::format("{:<{}}{:>9} {:>14} {:>12} {:>12} {:>12} {:>12}\n", "touchpoint", w, "friction",
+                             "d " + m.kinds[pk] + "/df", "d satisf./df", "Δ " + m.kinds[pk] + " 1st", "Δ exact",
+                             "Δ value");
+    for (const auto& r : ranking) {
+      const auto k = r.touchpoint;
+      std::cout << "  " << fmt::format("{:<{}}", m.touchpoint_ids[k], w) << num(r.friction, 9) << " "
+                << num(a.population_sensitivity.kind_prob[k][pk], 14) << " "
+                << num(a.population_sensitivity.satisfaction_change[k], 12) << " "
+                << num(r.kind_delta_first_order[pk], 12) << " " << num(r.kind_delta_exact[pk], 12) << " "
+                << num(r.value_delta_exact, 12) << "\n";
+    }
+    std::cout << "  d/df: derivative w.r.t. the base friction (segments that override it keep theirs); "
+                 "1st = first-order prediction, exact = re-solve\n";
+  }
+  for (const auto& n : a.notes) std::cout << "note: " << n << "\n";
+}
+
+void json_expectations(core::JsonWriter& j, const model::CompiledModel& m, const analytics::WalkExpectations& w) {
+  j.begin_object();
+  j.key("kind_prob").begin_object();
+  for (std::size_t c = 0; c < m.num_kinds(); ++c) j.key(m.kinds[c]).value(w.kind_prob[c]);
+  j.end_object();
+  j.key("outcome_prob").begin_object();
+  for (std::size_t o = 0; o < m.num_outcomes(); ++o) j.key(m.outcome_ids[o]).value(w.outcome_prob[o]);
+  j.end_object();
+  j.key("satisfaction_change").value(w.satisfaction_change);
+  j.key("effort").value(w.effort);
+  j.key("time").value(w.time);
+  j.key("cost").value(w.cost);
+  j.key("value").value(w.value);
+  j.key("frictions").value(w.frictions);
+  j.key("switches").value(w.switches);
+  j.key("steps").value(w.steps);
+  j.key("steps_variance").value(w.steps_variance);
+  j.key("steps_sd").value(std::sqrt(w.steps_variance));
+  j.key("timeout_prob").value(w.timeout_prob);
+  j.key("channels").begin_object();
+  for (std::size_t c = 0; c < m.channels.size(); ++c) {
+    j.key(m.channels[c]).begin_object();
+    j.key("visits").value(w.channel_visits[c]);
+    j.key("switches_into").value(w.switches_into[c]);
+    j.end_object();
+  }
+  j.end_object();
+  j.end_object();
+}
+
+void print_json(const std::string& path, const model::CompiledModel& m, const analytics::JourneyAnalytics& a,
+                const std::vector<analytics::FrictionRankRow>& ranking, double reduce) {
+  const std::size_t K = m.num_kinds();
+  core::JsonWriter j;
+  j.begin_object();
+  j.key("file").value(path);
+  j.key("journey").value(m.name);
+  j.key("max_steps").value(m.max_steps);
+  j.key("time_unit").value(m.time_unit);
+  j.key("primary_kind").value(m.kinds[analytics::primary_kind(m)]);
+  j.key("population");
+  json_expectations(j, m, a.population);
+  j.key("segments").begin_array();
+  for (std::size_t s = 0; s < m.segments.size(); ++s) {
+    j.begin_object();
+    j.key("segment").value(m.segments[s].id);
+    j.key("share").value(m.segments[s].share);
+    j.key("solver").value(a.solver[s]);
+    j.key("expectations");
+    json_expectations(j, m, a.segments[s]);
+    j.end_object();
+  }
+  j.end_array();
+  j.key("removal_outcome");
+  if (a.removal_outcome >= 0) j.value(m.outcome_ids[a.removal_outcome]);
+  else j.null();
+  j.key("removal_note").value(a.removal_note);
+  j.key("touchpoints").begin_array();
+  const auto& p = a.population;
+  for (std::size_t k = 0; k < m.num_touchpoints(); ++k) {
+    j.begin_object();
+    j.key("touchpoint").value(m.touchpoint_ids[k]);
+    j.key("channel").value(m.channels[m.touchpoint_channel[k]]);
+    j.key("friction").value(a.base_friction[k]);
+    j.key("visits").value(p.visits[k]);
+    j.key("friction_visits").value(p.friction_visits[k]);
+    j.key("exit_share").begin_object();
+    for (std::size_t c = 0; c + 1 < K; ++c) j.key(m.kinds[c]).value(p.exit_share[k][c]);
+    j.end_object();
+    if (a.has_removal) {
+      const auto& r = a.population_removal;
+      j.key("reach_prob").value(r.reach_prob[k]);
+      j.key("removal_effect").begin_object();
+      for (std::size_t c = 0; c + 1 < K; ++c) j.key(m.kinds[c]).value(r.relative_drop[k][c]);
+      j.key("value").value(r.value_relative_drop[k]);
+      j.end_object();
+    }
+    if (a.has_sensitivity) {
+      const auto& s = a.population_sensitivity;
+      j.key("d_df").begin_object();
+      for (std::size_t c = 0; c + 1 < K; ++c) j.key("share_" + m.kinds[c]).value(s.kind_prob[k][c]);
+      j.key("satisfaction_change").value(s.satisfaction_change[k]);
+      j.key("effort").value(s.effort[k]);
+      j.key("time").value(s.time[k]);
+      j.key("cost").value(s.cost[k]);
+      j.key("value").value(s.value[k]);
+      j.key("steps").value(s.steps[k]);
+      j.end_object();
+    }
+    j.end_object();
+  }
+  j.end_array();
+  j.key("friction_ranking").begin_object();
+  j.key("reduction").value(reduce);
+  j.key("rows").begin_array();
+  for (const auto& r : ranking) {
+    j.begin_object();
+    j.key("touchpoint").value(m.touchpoint_ids[r.touchpoint]);
+    j.key("friction").value(r.friction);
+    j.key("new_friction").value(r.new_friction);
+    j.key("kind_delta_first_order").begin_object();
+    for (std::size_t c = 0; c + 1 < K; ++c) j.key(m.kinds[c]).value(r.kind_delta_first_order[c]);
+    j.end_object();
+    j.key("kind_delta_exact").begin_object();
+    for (std::size_t c = 0; c + 1 < K; ++c) j.key(m.kinds[c]).value(r.kind_delta_exact[c]);
+    j.end_object();
+    j.key("satisfaction_delta_first_order").value(r.satisfaction_delta_first_order);
+    j.key("satisfaction_delta_exact").value(r.satisfaction_delta_exact);
+    j.key("value_delta_first_order").value(r.value_delta_first_order);
+    j.key("value_delta_exact").value(r.value_delta_exact);
+    j.end_object();
+  }
+  j.end_array();
+  j.end_object();
+  j.key("notes").begin_array();
+  for (const auto& n : a.notes) j.value(n);
+  j.end_array();
+  j.end_object();
+  std::cout << j.str() << '\n';
+}
+
+void write_file(const std::string& out, const std::string& command_line, const model::LoadedJourney& lj,
+                const model::CompiledModel& m, const analytics::JourneyAnalytics& a) {
+  io::AtomicFile file(out);
+  io::File& f = file.file();
+  // Not a simulation run (no seed, customers, periods): its own filetype.
+  f.set_attribute("filetype", "cxsim-analytics");
+  f.set_attribute("format_version", fmt::format("{}.{}", core::results_format_major, core::results_format_minor));
+  f.set_attribute("format_version_major", static_cast<std::int64_t>(core::results_format_major));
+  f.set_attribute("tool_version", core::tool_version);
+  f.set_attribute("created_utc", utc_now());
+  f.set_attribute("command_line", command_line);
+  f.set_attribute("journey", m.name);
+  io::Group model = f.require_group("model");
+  io::write_string(model, "journey_yaml", lj.spec.source_text, {"the journey text as loaded", ""});
+  model.set_attribute("journey_path", lj.spec.source_path);
+  analytics::write_analytics(f.require_group("analytics/baseline"), m, a);
+  file.commit();
+}
+
+int run_analyze(const AnalyzeCliOptions& o, const std::string& command_line) {
+  const model::LoadedJourney lj = model::load_journey(o.journey);  // InputError (exit 2) with diagnostics
+  const model::CompiledModel m = model::compile(lj.spec);
+  analytics::AnalyzeOptions opt;
+  opt.friction_overridden = analytics::friction_override_mask(lj.spec);
+  if (o.solver == "dense") opt.solver = analytics::AnalyzeOptions::Solver::dense;
+  else if (o.solver == "sparse") opt.solver = analytics::AnalyzeOptions::Solver::sparse;
+  else if (o.solver == "iterative") opt.solver = analytics::AnalyzeOptions::Solver::iterative;
+  const analytics::JourneyAnalytics a = analytics::analyze(m, opt);
+  const auto ranking = analytics::friction_ranking(m, a, o.reduce, opt);
+  if (!o.output.empty()) write_file(o.output, command_line, lj, m, a);
+  if (o.json) print_json(o.journey, m, a, ranking, o.reduce);
+  else print_text(o.journey, m, lj, a, ranking, o.reduce);
+  if (!o.output.empty() && !o.json) std::cout << "wrote " << o.output << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void setup_analyze(CLI::App& app, Context& ctx) {
+  auto opt = std::make_shared<AnalyzeCliOptions>();
+  auto* sub = app.add_subcommand(
+      "analyze",
+      "Exact per-walk results (absorbing Markov chain): outcome probabilities, expectations, removal "
+      "effects, friction sensitivities");
+  sub->add_option("journey", opt->journey, "Journey YAML file")->required();
+  sub->add_flag("--json", opt->json, "Machine-readable output on stdout");
+  sub->add_option("-o,--output", opt->output, "Write the results to this HDF5 file (/analytics/baseline/...)");
+  sub->add_option("--reduce", opt->reduce, "Friction ranking: cut each friction by this fraction")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  sub->add_option("--solver", opt->solver,
+                  "Linear solver: auto (dense LU up to 300 touchpoints, else sparse LU), dense, sparse, "
+                  "iterative (BiCGSTAB)")
+      ->check(CLI::IsMember({"auto", "dense", "sparse", "iterative"}))
+      ->capture_default_str();
+  sub->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_analyze(*opt, ctx.command_line); }; });
+}
+
+}  // namespace cxsim::cli

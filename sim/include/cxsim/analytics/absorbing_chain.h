@@ -1,0 +1,160 @@
+#pragma once
+// Exact journey analytics (MODEL.md section 8; docs/methods/analytics.md).
+//
+// Within one period the walk of a segment is an absorbing Markov chain over
+// its touchpoints once the ok/friction draw is folded in:
+//     P(j|k) = (1−f_k)·P_ok(k→j) + f_k·P_fr(k→j).
+// With Q (touchpoint→touchpoint), R (touchpoint→outcome) and the fundamental
+// matrix N = (I−Q)^-1 this gives exact per-walk expectations, the removal
+// effect of each touchpoint (Markov attribution) and exact derivatives with
+// respect to each touchpoint's friction.
+//
+// The engine's `max_steps` truncation (walks longer than max_steps end in
+// `timeout`) is NOT part of these expectations: they describe the untruncated
+// chain, so kind_prob of `timeout` is 0. The exact probability that a walk
+// needs more than max_steps visits, i.e. the engine's timeout probability, is
+// reported separately as WalkExpectations::timeout_prob.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "cxsim/model/compiled_model.h"
+#include "cxsim/model/journey_spec.h"
+
+namespace cxsim::analytics {
+
+// Exact expectations of one walk (one period), for one segment or for the
+// population mix. Vectors are indexed like the compiled model: touchpoints
+// 0..T-1, outcomes 0..O-1 (timeout excluded), kinds 0..K-1 (the last kind is
+// timeout, always 0 here), channels 0..C-1.
+struct WalkExpectations {
+  std::vector<double> outcome_prob;             // [O] P(walk ends in outcome o)
+  std::vector<double> kind_prob;                // [K] P(outcome kind c); timeout = 0
+  std::vector<double> visits;                   // [T] expected visits per touchpoint
+  std::vector<double> friction_visits;          // [T] expected friction visits
+  std::vector<double> channel_visits;           // [C] expected visits per channel
+  std::vector<double> switches_into;            // [C] expected channel switches into channel c
+  std::vector<std::vector<double>> exit_share;  // [T][K] P(last touchpoint = k and kind = c)
+  double satisfaction_change = 0;               // E[sum of satisfaction deltas, switch terms included]
+  double effort = 0;                            // E[effort], switch terms included
+  double time = 0;                              // E[time] (duration means), in the journey's time unit
+  double cost = 0;                              // E[cost to the company]
+  double frictions = 0;                         // E[friction visits]
+  double switches = 0;                          // E[channel switches]
+  double steps = 0;                             // E[visits]
+  double steps_variance = 0;                    // Var[visits]
+  double value = 0;                             // E[outcome value] = Σ outcome_prob·outcome_value
+  // Extras (not engine metrics):
+  double steps_second_moment = 0;  // E[visits²] (what mixes linearly over segments)
+  double timeout_prob = 0;         // P(visits > max_steps): the engine's timeout probability (NaN if not computed)
+};
+
+// Exact derivatives with respect to the friction f_k of each touchpoint k
+// (rows are touchpoints). For a segment: d/df_k of that segment's walk, f_k
+// being that segment's friction of k. For the population: d/df_k of the
+// share-weighted mix when the *base* friction of k moves; segments that
+// override the friction of k keep theirs and contribute nothing.
+struct Sensitivity {
+  std::vector<std::vector<double>> outcome_prob;  // [T][O]
+  std::vector<std::vector<double>> kind_prob;     // [T][K] (timeout column 0)
+  std::vector<double> satisfaction_change, effort, time, cost, frictions, switches, steps, value;  // [T]
+};
+
+// Removal effect (Markov attribution, Anderl et al. 2016): the walks that
+// would enter touchpoint k end instead in the removal outcome (the first
+// outcome of kind "abandoned"; without one, a virtual "removed" outcome that
+// belongs to no kind). For each kind c: (P_c − P_c^{−k}) / P_c (NaN when
+// P_c = 0). Negative for the kind that absorbs the removed walks.
+struct RemovalEffect {
+  std::vector<double> reach_prob;                  // [T] P(walk visits k at least once)
+  std::vector<std::vector<double>> kind_prob;      // [T][K] P_c^{−k}
+  std::vector<std::vector<double>> relative_drop;  // [T][K] (P_c − P_c^{−k}) / P_c
+  std::vector<double> value;                       // [T] E[value] with k removed
+  std::vector<double> value_relative_drop;         // [T]
+};
+
+struct AnalyzeOptions {
+  enum class Solver { automatic, dense, sparse, iterative };
+  // automatic: dense LU (Eigen::PartialPivLU) up to dense_limit transient
+  // states, sparse LU (Eigen::SparseLU) above. iterative: BiCGSTAB with a
+  // diagonal preconditioner (relative residual <= 1e-11, else it falls back
+  // to sparse LU); much faster than sparse LU on large graphs whose LU
+  // fills in (random, non-local transitions).
+  Solver solver = Solver::automatic;
+  std::size_t dense_limit = 300;
+  bool sensitivities = true;
+  // Removal effects need one extra solve per touchpoint with the sparse
+  // solver (diag of N); they are skipped (with a note) above removal_limit
+  // transient states on the sparse path.
+  bool removal = true;
+  std::size_t removal_limit = 20000;
+  // Timeout probability P(visits > max_steps) by propagating the start
+  // distribution max_steps times; skipped (NaN, with a note) when that would
+  // cost more than this many multiply-adds per segment.
+  double timeout_work_limit = 5e8;
+  // [segment][touchpoint]: true when the segment overrides the friction of
+  // the touchpoint (see friction_override_mask). Empty: no overrides, every
+  // segment follows the base friction.
+  std::vector<std::vector<bool>> friction_overridden;
+};
+
+struct JourneyAnalytics {
+  std::vector<WalkExpectations> segments;  // per CompiledModel::segments
+  WalkExpectations population;             // share-weighted mix
+
+  bool has_sensitivity = false;
+  std::vector<Sensitivity> segment_sensitivity;
+  Sensitivity population_sensitivity;
+  std::vector<double> base_friction;  // [T] the base friction (NaN when every segment overrides it)
+
+  bool has_removal = false;
+  std::vector<RemovalEffect> segment_removal;
+  RemovalEffect population_removal;
+  int removal_outcome = -1;  // outcome index absorbing removed walks; -1: virtual "removed"
+  std::string removal_note;  // non-empty when there is no outcome of kind "abandoned"
+
+  std::vector<std::vector<bool>> reachable;  // [segment][T] reachable from start (either branch)
+  std::vector<std::string> solver;           // per segment: "dense", "sparse" or "iterative"
+  std::vector<std::string> notes;            // anything the reader should know
+};
+
+// Everything above. Throws core::RuntimeError when a segment's chain has a
+// trap (touchpoints reachable from start that cannot reach any outcome: I−Q
+// singular), naming the touchpoints.
+JourneyAnalytics analyze(const model::CompiledModel& m, const AnalyzeOptions& options = {});
+
+// Only the walk expectations of one segment (no sensitivities, no removal).
+WalkExpectations analyze_segment(const model::CompiledModel& m, std::size_t segment,
+                                 const AnalyzeOptions& options = {});
+
+// [segment][touchpoint] friction-override flags of a spec, for AnalyzeOptions.
+std::vector<std::vector<bool>> friction_override_mask(const model::JourneySpec& spec);
+
+// A copy of `m` with the friction of touchpoint k set to new_f in every
+// segment that follows the base friction (options.friction_overridden).
+model::CompiledModel with_friction_model(const model::CompiledModel& m, std::size_t k, double new_f,
+                                         const AnalyzeOptions& options = {});
+// Exact population expectations after that change (a re-solve).
+WalkExpectations with_friction(const model::CompiledModel& m, std::size_t k, double new_f,
+                               const AnalyzeOptions& options = {});
+
+// Friction ranking: for each touchpoint whose base friction is > 0, the
+// change of the population expectations when that friction is reduced by
+// `reduction` (f -> f·(1−reduction)), first-order (from the sensitivities)
+// and exact (a re-solve). Sorted by the exact change of the primary kind's
+// probability, largest gain first.
+struct FrictionRankRow {
+  std::size_t touchpoint = 0;
+  double friction = 0, new_friction = 0;
+  std::vector<double> kind_delta_first_order, kind_delta_exact;  // [K]
+  double satisfaction_delta_first_order = 0, satisfaction_delta_exact = 0;
+  double value_delta_first_order = 0, value_delta_exact = 0;
+};
+std::vector<FrictionRankRow> friction_ranking(const model::CompiledModel& m, const JourneyAnalytics& a,
+                                              double reduction, const AnalyzeOptions& options = {});
+
+// The kind used for "conversion" in rankings: "converted" if present, else
+// the first kind.
+std::size_t primary_kind(const model::CompiledModel& m);
+
+}  // namespace cxsim::analytics

@@ -1,0 +1,45 @@
+#pragma once
+// Exact analytics as tables and into a results file (MODEL.md section 10:
+// /analytics/<variant>/...). Implemented in sim/src/analytics/analytics_h5.cpp,
+// which needs cxsim_io: whoever calls these links cxsim_io.
+#include "cxsim/analytics/absorbing_chain.h"
+#include "cxsim/io/table.h"
+
+namespace cxsim::io {
+class Group;
+}
+
+namespace cxsim::analytics {
+
+// metric, estimate: share_<kind> (every kind, timeout included: 0 for the
+// untruncated chain), satisfaction_change_mean, effort_mean, time_mean,
+// frictions_mean, switches_mean, steps_mean, steps_sd, cost_per_walk,
+// value_per_walk, timeout_prob_exact (P(visits > max_steps)).
+io::Table summary_table(const model::CompiledModel& m, const WalkExpectations& w);
+
+// One row per touchpoint: touchpoint, channel, stage, friction, visits,
+// friction_visits, exit_<kind>; with removal effects reach_prob,
+// removal_<kind> (relative drop), removal_value; with sensitivities
+// d_share_<kind>_df, d_satisfaction_df, d_effort_df, d_time_df, d_cost_df,
+// d_value_df, d_steps_df. Kinds exclude timeout except in exit_<kind>...
+// which also excludes it (always 0). `friction` is the segment's friction, or
+// the base friction for the population (sensitivity/removal may be null).
+io::Table touchpoints_table(const model::CompiledModel& m, const WalkExpectations& w,
+                            const std::vector<double>& friction, const Sensitivity* sens, const RemovalEffect* removal);
+
+// One row per segment: segment, share, solver and the summary metrics as columns.
+io::Table segments_table(const model::CompiledModel& m, const JourneyAnalytics& a);
+
+// outcome, kind, value, prob.
+io::Table outcomes_table(const model::CompiledModel& m, const WalkExpectations& w);
+
+// channel, visits, switches_into.
+io::Table channels_table(const model::CompiledModel& m, const WalkExpectations& w);
+
+// Writes into `group` (e.g. file.require_group("analytics/baseline")):
+// tables summary, touchpoints, segments, outcomes, channels (population), and
+// for journeys with several segments segment_touchpoints/<segment>; attributes
+// method, max_steps, removal_outcome, removal_note, notes.
+void write_analytics(const io::Group& group, const model::CompiledModel& m, const JourneyAnalytics& a);
+
+}  // namespace cxsim::analytics

@@ -1,0 +1,81 @@
+#pragma once
+// Orchestration shared by the CLI and the end-to-end tests: from an input file
+// (a journey or a scenario) to the variants to simulate, and from a run to
+// everything the results file holds (variants, comparisons, sweeps, ranking,
+// precision, analytics).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cxsim/core/diagnostics.h"
+#include "cxsim/engine/results_file.h"
+#include "cxsim/engine/runner.h"
+#include "cxsim/model/journey_spec.h"
+#include "cxsim/scenario/scenario_spec.h"
+
+namespace cxsim::app {
+
+// Command-line overrides of the file's population.
+struct RunOverrides {
+  std::optional<long long> customers;
+  std::optional<int> periods;
+  std::optional<unsigned long long> seed;
+  int threads = 1;
+  std::uint64_t chunk_size = 4096;
+  std::vector<std::string> only_variants;  // empty: all
+  bool no_sweeps = false;
+  bool no_ranking = false;
+};
+
+struct SweepPlan {
+  std::string name, path;
+  std::vector<double> values;
+  std::vector<std::size_t> variant_index;
+};
+
+struct RankingPlan {
+  bool present = false;
+  double reduce_by = 0.5;
+  std::vector<std::string> touchpoints;
+  std::vector<double> frictions;
+  std::vector<std::size_t> variant_index;
+};
+
+struct RunPlan {
+  std::vector<engine::Variant> variants;   // [0] baseline, then named variants, then sweep/ranking points
+  std::vector<model::JourneySpec> specs;   // the spec behind each variant
+  std::size_t named = 1;                   // variants [0, named) are reported under /variants and /comparisons
+  std::vector<SweepPlan> sweeps;
+  RankingPlan ranking;
+  scenario::PrecisionSpec precision;
+  engine::RunSettings settings;
+  engine::Provenance provenance;
+  std::string title;                       // scenario or journey name
+  core::Diagnostics warnings;
+};
+
+// Loads a journey or scenario file (decided by its top-level keys) into a
+// plan. Throws core::InputError with every diagnostic when it is invalid.
+RunPlan plan_from_file(const std::string& path, const RunOverrides& o, const std::string& command_line);
+
+struct PrecisionOutcome {
+  bool requested = false;
+  bool met = false;
+  double half_width = 0.0;
+  std::uint64_t customers = 0;
+  std::string message;
+};
+
+// Runs the plan (growing the population in whole chunks when a precision
+// target is set) and returns the merged result.
+engine::RunResult execute(RunPlan& plan, const engine::RunHooks& hooks, PrecisionOutcome* precision = nullptr);
+
+// Writes /variants, /comparisons, /sweeps, /ranking and /analytics.
+void write_all(engine::ResultsWriter& writer, const RunPlan& plan, const engine::RunResult& result,
+               const PrecisionOutcome& precision);
+
+// Tables for sweeps and ranking (also used by tests).
+io::Table sweep_table(const RunPlan& plan, const SweepPlan& sweep, const engine::RunResult& result);
+io::Table ranking_table(const RunPlan& plan, const engine::RunResult& result);
+
+}  // namespace cxsim::app

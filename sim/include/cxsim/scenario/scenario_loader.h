@@ -1,0 +1,29 @@
+#pragma once
+// Scenario files -> ScenarioSpec + the journey they name, every variant
+// applied and re-validated; all problems reported at once.
+#include <string>
+
+#include "cxsim/core/diagnostics.h"
+#include "cxsim/model/journey_spec.h"
+#include "cxsim/scenario/scenario_spec.h"
+
+namespace cxsim::scenario {
+
+struct LoadedScenario {
+  ScenarioSpec scenario;
+  model::JourneySpec journey;           // the baseline
+  std::vector<model::JourneySpec> variant_specs;  // one per scenario.variants, changes applied
+  core::Diagnostics diagnostics;        // warnings only
+};
+
+// True when the YAML file's top level has a `scenario:` key.
+bool looks_like_scenario(const std::string& path);
+
+// Loads, resolves the journey, applies and re-validates every variant and
+// sweep point. Throws core::InputError with all diagnostics on any error.
+LoadedScenario load_scenario(const std::string& path);
+
+// The same without throwing: everything found goes to diags.
+LoadedScenario check_scenario_file(const std::string& path, core::Diagnostics& diags);
+
+}  // namespace cxsim::scenario

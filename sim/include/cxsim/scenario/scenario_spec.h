@@ -1,0 +1,74 @@
+#pragma once
+// A scenario file (MODEL.md section 7) as written: the journey it names, the
+// population, named variants (changes + optional recovery program), sweeps,
+// friction ranking and an optional precision target.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cxsim/core/diagnostics.h"
+#include "cxsim/engine/variant.h"
+#include "cxsim/model/journey_spec.h"
+
+namespace cxsim::scenario {
+
+using core::SourceLoc;
+
+// One change: a dotted path into the model and an operation.
+struct Change {
+  std::string path;  // e.g. "checkout.friction", "chat.next.friction.phone_support"
+  enum class Op { value, scale } op = Op::value;
+  double number = 0.0;
+  bool renormalize = false;
+  SourceLoc loc;  // where the change is written (scenario file)
+  std::string describe() const;  // "checkout.friction × 0.5"
+};
+
+struct VariantSpec {
+  std::string name;
+  std::string description;
+  std::vector<Change> changes;
+  std::optional<engine::RecoveryProgram> recovery;
+  SourceLoc loc;
+};
+
+struct SweepSpec {
+  std::string name;
+  std::string path;             // parameter
+  Change::Op op = Change::Op::value;
+  std::vector<double> values;
+  bool renormalize = false;
+  SourceLoc loc;
+};
+
+struct RankSpec {
+  bool present = false;
+  double reduce_by = 0.5;  // each touchpoint's friction × (1 − reduce_by)
+  SourceLoc loc;
+};
+
+// Grow the population until a CI half-width target is met.
+struct PrecisionSpec {
+  bool present = false;
+  std::string metric;   // a headline metric name
+  std::string variant;  // empty: the baseline's estimate; else the Δ of this variant
+  double half_width = 0.0;
+  long long max_customers = 0;  // 0: 100 × the starting population
+  SourceLoc loc;
+};
+
+struct ScenarioSpec {
+  std::string name;
+  std::string description;
+  std::string journey_ref;   // as written
+  std::string journey_path;  // resolved against the scenario file's folder
+  model::PopulationSpec population;
+  PrecisionSpec precision;
+  std::vector<VariantSpec> variants;
+  std::vector<SweepSpec> sweeps;
+  RankSpec rank;
+  std::string source_path;
+  std::string source_text;
+};
+
+}  // namespace cxsim::scenario

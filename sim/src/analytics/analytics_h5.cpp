@@ -1,0 +1,174 @@
+// Exact analytics -> tables -> results file (/analytics/<variant>/...).
+// This file uses cxsim_io (Table, write_table): the analytics area must list
+// cxsim_io among its dependencies for a caller to link it.
+#include "cxsim/analytics/analytics_h5.h"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "cxsim/io/h5.h"
+
+namespace cxsim::analytics {
+
+namespace {
+
+struct Metric {
+  std::string name;
+  double value;
+};
+
+std::vector<Metric> metrics(const model::CompiledModel& m, const WalkExpectations& w) {
+  std::vector<Metric> out;
+  for (std::size_t c = 0; c < m.num_kinds(); ++c) out.push_back({"share_" + m.kinds[c], w.kind_prob[c]});
+  out.push_back({"satisfaction_change_mean", w.satisfaction_change});
+  out.push_back({"effort_mean", w.effort});
+  out.push_back({"time_mean", w.time});
+  out.push_back({"frictions_mean", w.frictions});
+  out.push_back({"switches_mean", w.switches});
+  out.push_back({"steps_mean", w.steps});
+  out.push_back({"steps_sd", std::sqrt(w.steps_variance)});
+  out.push_back({"cost_per_walk", w.cost});
+  out.push_back({"value_per_walk", w.value});
+  out.push_back({"timeout_prob_exact", w.timeout_prob});
+  return out;
+}
+
+}  // namespace
+
+io::Table summary_table(const model::CompiledModel& m, const WalkExpectations& w) {
+  std::vector<std::string> names;
+  std::vector<double> values;
+  for (const auto& x : metrics(m, w)) {
+    names.push_back(x.name);
+    values.push_back(x.value);
+  }
+  io::Table t;
+  t.add_column("metric", std::move(names));
+  t.add_column("estimate", std::move(values));
+  return t;
+}
+
+io::Table touchpoints_table(const model::CompiledModel& m, const WalkExpectations& w,
+                            const std::vector<double>& friction, const Sensitivity* sens,
+                            const RemovalEffect* removal) {
+  const std::size_t T = m.num_touchpoints(), K = m.num_kinds();
+  io::Table t;
+  std::vector<std::string> channel(T), stage(T);
+  for (std::size_t k = 0; k < T; ++k) {
+    channel[k] = m.channels[m.touchpoint_channel[k]];
+    stage[k] = k < m.touchpoint_stage.size() ? m.touchpoint_stage[k] : std::string();
+  }
+  t.add_column("touchpoint", m.touchpoint_ids);
+  t.add_column("channel", std::move(channel));
+  t.add_column("stage", std::move(stage));
+  t.add_column("friction", friction);
+  t.add_column("visits", w.visits);
+  t.add_column("friction_visits", w.friction_visits);
+  auto column = [T](auto&& get) {
+    std::vector<double> v(T);
+    for (std::size_t k = 0; k < T; ++k) v[k] = get(k);
+    return v;
+  };
+  for (std::size_t c = 0; c + 1 < K; ++c)
+    t.add_column("exit_" + m.kinds[c], column([&](std::size_t k) { return w.exit_share[k][c]; }));
+  if (removal) {
+    t.add_column("reach_prob", removal->reach_prob);
+    for (std::size_t c = 0; c + 1 < K; ++c)
+      t.add_column("removal_" + m.kinds[c], column([&](std::size_t k) { return removal->relative_drop[k][c]; }));
+    t.add_column("removal_value", removal->value_relative_drop);
+  }
+  if (sens) {
+    for (std::size_t c = 0; c + 1 < K; ++c)
+      t.add_column("d_share_" + m.kinds[c] + "_df", column([&](std::size_t k) { return sens->kind_prob[k][c]; }));
+    t.add_column("d_satisfaction_df", sens->satisfaction_change);
+    t.add_column("d_effort_df", sens->effort);
+    t.add_column("d_time_df", sens->time);
+    t.add_column("d_cost_df", sens->cost);
+    t.add_column("d_value_df", sens->value);
+    t.add_column("d_steps_df", sens->steps);
+  }
+  return t;
+}
+
+io::Table segments_table(const model::CompiledModel& m, const JourneyAnalytics& a) {
+  io::Table t;
+  std::vector<std::string> ids;
+  std::vector<double> shares;
+  for (const auto& s : m.segments) {
+    ids.push_back(s.id);
+    shares.push_back(s.share);
+  }
+  t.add_column("segment", std::move(ids));
+  t.add_column("share", std::move(shares));
+  t.add_column("solver", a.solver);
+  const auto names = metrics(m, a.population);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    std::vector<double> col;
+    for (const auto& w : a.segments) col.push_back(metrics(m, w)[i].value);
+    t.add_column(names[i].name, std::move(col));
+  }
+  return t;
+}
+
+io::Table outcomes_table(const model::CompiledModel& m, const WalkExpectations& w) {
+  io::Table t;
+  std::vector<std::string> kind;
+  std::vector<double> value;
+  for (std::size_t o = 0; o < m.num_outcomes(); ++o) {
+    kind.push_back(m.kinds[m.outcome_kind[o]]);
+    value.push_back(m.outcome_value[o]);
+  }
+  t.add_column("outcome", m.outcome_ids);
+  t.add_column("kind", std::move(kind));
+  t.add_column("value", std::move(value));
+  t.add_column("prob", w.outcome_prob);
+  return t;
+}
+
+io::Table channels_table(const model::CompiledModel& m, const WalkExpectations& w) {
+  io::Table t;
+  t.add_column("channel", m.channels);
+  t.add_column("visits", w.channel_visits);
+  t.add_column("switches_into", w.switches_into);
+  return t;
+}
+
+void write_analytics(const io::Group& group, const model::CompiledModel& m, const JourneyAnalytics& a) {
+  group.set_attribute("method", "absorbing Markov chain, exact (docs/methods/analytics.md)");
+  group.set_attribute("max_steps", m.max_steps);
+  group.set_attribute("removal_outcome",
+                      a.removal_outcome >= 0 ? m.outcome_ids[a.removal_outcome] : std::string("removed (virtual)"));
+  if (!a.removal_note.empty()) group.set_attribute("removal_note", a.removal_note);
+  if (!a.notes.empty()) {
+    std::string all;
+    for (const auto& n : a.notes) all += n + "\n";
+    group.set_attribute("notes", all);
+  }
+  const Sensitivity* ps = a.has_sensitivity ? &a.population_sensitivity : nullptr;
+  const RemovalEffect* pr = a.has_removal ? &a.population_removal : nullptr;
+  io::write_table(group, "summary", summary_table(m, a.population),
+                  {.description = "exact per-walk expectations of the population mix", .units = ""});
+  io::write_table(group, "touchpoints", touchpoints_table(m, a.population, a.base_friction, ps, pr),
+                  {.description = "per touchpoint: expected visits, exit shares, removal effects (relative drop), "
+                                  "d/df of the base friction",
+                   .units = ""});
+  io::write_table(group, "segments", segments_table(m, a),
+                  {.description = "exact per-walk expectations per segment", .units = ""});
+  io::write_table(group, "outcomes", outcomes_table(m, a.population),
+                  {.description = "P(walk ends in outcome)", .units = ""});
+  io::write_table(group, "channels", channels_table(m, a.population),
+                  {.description = "expected visits and channel switches into each channel per walk", .units = ""});
+  if (m.segments.size() > 1) {
+    for (std::size_t s = 0; s < m.segments.size(); ++s) {
+      std::vector<double> f(m.num_touchpoints());
+      for (std::size_t k = 0; k < f.size(); ++k) f[k] = m.segments[s].tp[k].friction;
+      io::write_table(group, "segment_touchpoints/" + m.segments[s].id,
+                      touchpoints_table(m, a.segments[s], f, a.has_sensitivity ? &a.segment_sensitivity[s] : nullptr,
+                                        a.has_removal ? &a.segment_removal[s] : nullptr),
+                      {.description = "per touchpoint for segment " + m.segments[s].id, .units = ""});
+    }
+  }
+}
+
+}  // namespace cxsim::analytics

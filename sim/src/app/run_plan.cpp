@@ -1,0 +1,335 @@
+#include "cxsim/app/run_plan.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "cxsim/analytics/absorbing_chain.h"
+#include "cxsim/analytics/analytics_h5.h"
+#include "cxsim/core/errors.h"
+#include "cxsim/core/strings.h"
+#include "cxsim/engine/results.h"
+#include "cxsim/model/compiled_model.h"
+#include "cxsim/model/journey_loader.h"
+#include "cxsim/scenario/changes.h"
+#include "cxsim/scenario/scenario_loader.h"
+
+namespace cxsim::app {
+
+namespace {
+
+void settings_from(engine::RunSettings& s, const model::PopulationSpec& pop, const RunOverrides& o) {
+  s.customers = static_cast<std::uint64_t>(o.customers.value_or(pop.customers.value_or(10000)));
+  s.periods = o.periods.value_or(pop.periods.value_or(1));
+  s.seed = o.seed.value_or(pop.seed.value_or(1));
+  s.discount_rate = pop.discount_rate.value_or(0.0);
+  s.threads = std::max(1, o.threads);
+  s.chunk_size = o.chunk_size;
+  if (o.customers && *o.customers < 1) throw core::InputError("--customers must be >= 1");
+  if (o.periods && (*o.periods < 1 || *o.periods > 65535)) throw core::InputError("--periods must be in 1..65535");
+}
+
+void add_variant(RunPlan& plan, std::string name, std::string description, model::JourneySpec spec,
+                 std::optional<engine::RecoveryProgram> recovery) {
+  plan.variants.push_back({std::move(name), std::move(description), model::compile(spec), recovery});
+  plan.specs.push_back(std::move(spec));
+}
+
+}  // namespace
+
+RunPlan plan_from_file(const std::string& path, const RunOverrides& o, const std::string& command_line) {
+  RunPlan plan;
+  plan.provenance.command_line = command_line;
+  if (!scenario::looks_like_scenario(path)) {
+    model::LoadedJourney lj = model::load_journey(path);
+    plan.warnings = lj.diagnostics;
+    settings_from(plan.settings, lj.spec.population, o);
+    plan.title = lj.spec.name;
+    plan.provenance.journey_path = path;
+    plan.provenance.journey_yaml = lj.spec.source_text;
+    if (!o.only_variants.empty())
+      throw core::InputError("--variant applies to scenario files; '" + path + "' is a journey");
+    add_variant(plan, "baseline", "the journey as written", std::move(lj.spec), std::nullopt);
+    plan.named = 1;
+    return plan;
+  }
+  scenario::LoadedScenario ls = scenario::load_scenario(path);
+  plan.warnings = ls.diagnostics;
+  const auto& sc = ls.scenario;
+  settings_from(plan.settings, sc.population, o);
+  plan.title = sc.name.empty() ? ls.journey.name : sc.name;
+  plan.provenance.journey_path = sc.journey_path;
+  plan.provenance.journey_yaml = ls.journey.source_text;
+  plan.provenance.scenario_path = path;
+  plan.provenance.scenario_yaml = sc.source_text;
+  plan.precision = sc.precision;
+
+  add_variant(plan, "baseline", "the journey as written", ls.journey, std::nullopt);
+  for (const auto& want : o.only_variants) {
+    const bool known = std::any_of(sc.variants.begin(), sc.variants.end(), [&](const auto& v) { return v.name == want; });
+    if (!known) {
+      std::vector<std::string> names;
+      for (const auto& v : sc.variants) names.push_back(v.name);
+      const std::string sug = core::did_you_mean(want, names);
+      throw core::InputError(fmt::format("--variant '{}': no such variant in {} (variants: {}){}", want, path,
+                                         core::quoted_list(names), sug.empty() ? "" : " (did you mean '" + sug + "'?)"));
+    }
+  }
+  for (std::size_t v = 0; v < sc.variants.size(); ++v) {
+    const auto& vs = sc.variants[v];
+    if (!o.only_variants.empty() &&
+        std::find(o.only_variants.begin(), o.only_variants.end(), vs.name) == o.only_variants.end())
+      continue;
+    std::string desc = vs.description;
+    add_variant(plan, vs.name, desc, ls.variant_specs[v], vs.recovery);
+  }
+  plan.named = plan.variants.size();
+  if (!o.no_sweeps) {
+    for (const auto& sw : sc.sweeps) {
+      SweepPlan sp{sw.name, sw.path, sw.values, {}};
+      for (double x : sw.values) {
+        core::Diagnostics d;
+        scenario::Change c{sw.path, sw.op, x, sw.renormalize, sw.loc};
+        auto spec = scenario::apply_variant(ls.journey, "sweep '" + sw.name + "'", {c}, d);
+        if (d.has_errors()) throw core::InputError(std::move(d));
+        sp.variant_index.push_back(plan.variants.size());
+        add_variant(plan, fmt::format("sweep:{}={}", sw.name, core::fmt_number(x)), c.describe(), std::move(spec),
+                    std::nullopt);
+      }
+      plan.sweeps.push_back(std::move(sp));
+    }
+  }
+  if (sc.rank.present && !o.no_ranking) {
+    plan.ranking.present = true;
+    plan.ranking.reduce_by = sc.rank.reduce_by;
+    for (const auto& tp : ls.journey.touchpoints) {
+      if (!(tp.friction > 0)) continue;
+      core::Diagnostics d;
+      scenario::Change c{tp.id + ".friction", scenario::Change::Op::scale, 1.0 - sc.rank.reduce_by, false, sc.rank.loc};
+      auto spec = scenario::apply_variant(ls.journey, "friction ranking of '" + tp.id + "'", {c}, d);
+      if (d.has_errors()) throw core::InputError(std::move(d));
+      plan.ranking.touchpoints.push_back(tp.id);
+      plan.ranking.frictions.push_back(tp.friction);
+      plan.ranking.variant_index.push_back(plan.variants.size());
+      add_variant(plan, "rank:" + tp.id, c.describe(), std::move(spec), std::nullopt);
+    }
+  }
+  return plan;
+}
+
+namespace {
+
+double precision_half_width(const RunPlan& plan, const engine::RunResult& r) {
+  const auto& q = plan.precision;
+  if (q.variant.empty()) {
+    auto t = engine::variant_tables(plan.variants[0], r.variants[0], r.settings);
+    return stats::kZ95 * engine::find_metric(t.summary, q.metric).se;
+  }
+  for (std::size_t v = 1; v < plan.named; ++v) {
+    if (plan.variants[v].name != q.variant) continue;
+    auto t = engine::comparison_table(plan.variants[v], plan.variants[0], r.paired[v - 1], r.variants[v],
+                                      r.variants[0], r.settings);
+    return stats::kZ95 * engine::find_metric(t, q.metric).se;
+  }
+  throw core::InputError("precision: variant '" + q.variant + "' is not part of this run");
+}
+
+}  // namespace
+
+engine::RunResult execute(RunPlan& plan, const engine::RunHooks& hooks, PrecisionOutcome* out) {
+  engine::RunSettings& s = plan.settings;
+  if (!plan.precision.present) return engine::run(plan.variants, s, hooks);
+
+  // Grow in whole chunks: stage sizes are multiples of the chunk size, so the
+  // final result is bit-identical to a single run of the final size.
+  const auto& q = plan.precision;
+  {
+    // Validate the metric name before simulating.
+    const auto defs = engine::headline_metrics(plan.variants[0].model, false);
+    std::vector<std::string> names;
+    for (const auto& d : defs) names.push_back(d.name);
+    names.push_back("time_p50");
+    names.push_back("time_p90");
+    if (std::find(names.begin(), names.end(), q.metric) == names.end()) {
+      core::Diagnostics d;
+      d.error(q.loc, "population.precision.metric", fmt::format("unknown metric '{}'", q.metric),
+              core::did_you_mean(q.metric, names));
+      throw core::InputError(std::move(d));
+    }
+  }
+  const std::uint64_t chunk = s.chunk_size;
+  std::uint64_t target = ((s.customers + chunk - 1) / chunk) * chunk;
+  const std::uint64_t max_customers =
+      q.max_customers > 0 ? static_cast<std::uint64_t>(q.max_customers) : 100 * target;
+  s.customers = target;
+  engine::RunResult result = engine::empty_result(plan.variants, s);
+  PrecisionOutcome po;
+  po.requested = true;
+  while (true) {
+    s.customers = target;
+    engine::run_range(plan.variants, s, result.chunks, engine::chunk_count(s), result, hooks);
+    po.half_width = precision_half_width(plan, result);
+    po.customers = target;
+    if (po.half_width <= q.half_width) {
+      po.met = true;
+      break;
+    }
+    if (target >= max_customers) break;
+    target = std::min(max_customers, 2 * target);
+    target = ((target + chunk - 1) / chunk) * chunk;
+  }
+  const std::string what = q.variant.empty() ? q.metric : fmt::format("Δ {} ({} vs baseline)", q.metric, q.variant);
+  po.message = po.met ? fmt::format("precision met: 95% CI half-width of {} is {:.4g} <= {:.4g} with {} customers", what,
+                                    po.half_width, q.half_width, po.customers)
+                      : fmt::format("precision NOT met: max_customers {} reached; 95% CI half-width of {} is {:.4g} > "
+                                    "target {:.4g}", po.customers, what, po.half_width, q.half_width);
+  if (out) *out = po;
+  return result;
+}
+
+io::Table sweep_table(const RunPlan& plan, const SweepPlan& sw, const engine::RunResult& r) {
+  std::vector<double> value, est, se, lo, hi, d, dse, dlo, dhi;
+  std::vector<std::string> metric;
+  for (std::size_t i = 0; i < sw.values.size(); ++i) {
+    const std::size_t v = sw.variant_index[i];
+    auto t = engine::variant_tables(plan.variants[v], r.variants[v], r.settings);
+    auto c = engine::comparison_table(plan.variants[v], plan.variants[0], r.paired[v - 1], r.variants[v],
+                                      r.variants[0], r.settings);
+    const auto& names = t.summary.get_string("metric");
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      value.push_back(sw.values[i]);
+      metric.push_back(names[k]);
+      est.push_back(t.summary.get_double("estimate")[k]);
+      se.push_back(t.summary.get_double("se")[k]);
+      lo.push_back(t.summary.get_double("ci_low")[k]);
+      hi.push_back(t.summary.get_double("ci_high")[k]);
+      const auto e = engine::find_metric(c, names[k]);
+      d.push_back(e.estimate);
+      dse.push_back(e.se);
+      dlo.push_back(e.ci_low);
+      dhi.push_back(e.ci_high);
+    }
+  }
+  io::Table t;
+  t.add_column("value", value);
+  t.add_column("metric", metric);
+  t.add_column("estimate", est);
+  t.add_column("se", se);
+  t.add_column("ci_low", lo);
+  t.add_column("ci_high", hi);
+  t.add_column("delta", d);
+  t.add_column("delta_se", dse);
+  t.add_column("delta_ci_low", dlo);
+  t.add_column("delta_ci_high", dhi);
+  return t;
+}
+
+io::Table ranking_table(const RunPlan& plan, const engine::RunResult& r) {
+  const auto& rk = plan.ranking;
+  const auto& m = plan.variants[0].model;
+  // Exact predictions from the absorbing chain (per walk, one period).
+  analytics::AnalyzeOptions opts;
+  opts.friction_overridden = analytics::friction_override_mask(plan.specs[0]);
+  opts.removal = false;
+  const auto base = analytics::analyze(m, opts);
+  const auto rows = analytics::friction_ranking(m, base, rk.reduce_by, opts);
+  std::vector<std::string> metrics = {"nps_true", "retention_final", "clv_mean", "satisfaction_change_mean",
+                                      "effort_mean"};
+  for (std::size_t k = 0; k + 1 < m.num_kinds(); ++k) metrics.push_back("share_" + m.kinds[k]);
+
+  std::vector<std::string> tp, metric;
+  std::vector<double> fr, delta, se, lo, hi, first, exact;
+  std::vector<std::int64_t> rank;
+  for (std::size_t i = 0; i < rk.touchpoints.size(); ++i) {
+    const std::size_t v = rk.variant_index[i];
+    auto c = engine::comparison_table(plan.variants[v], plan.variants[0], r.paired[v - 1], r.variants[v],
+                                      r.variants[0], r.settings);
+    const analytics::FrictionRankRow* row = nullptr;
+    for (const auto& x : rows)
+      if (m.touchpoint_ids[x.touchpoint] == rk.touchpoints[i]) row = &x;
+    for (const auto& name : metrics) {
+      const auto e = engine::find_metric(c, name);
+      tp.push_back(rk.touchpoints[i]);
+      fr.push_back(rk.frictions[i]);
+      metric.push_back(name);
+      delta.push_back(e.estimate);
+      se.push_back(e.se);
+      lo.push_back(e.ci_low);
+      hi.push_back(e.ci_high);
+      double f1 = std::nan(""), ex = std::nan("");
+      if (row) {
+        if (name.rfind("share_", 0) == 0) {
+          for (std::size_t k = 0; k < m.num_kinds(); ++k)
+            if ("share_" + m.kinds[k] == name) {
+              f1 = row->kind_delta_first_order[k];
+              ex = row->kind_delta_exact[k];
+            }
+        }
+      }
+      first.push_back(f1);
+      exact.push_back(ex);
+    }
+  }
+  // Rank per metric by Δ (largest improvement first; effort: smallest first).
+  rank.assign(delta.size(), 0);
+  for (const auto& name : metrics) {
+    std::vector<std::size_t> idx;
+    for (std::size_t i = 0; i < metric.size(); ++i)
+      if (metric[i] == name) idx.push_back(i);
+    const bool lower_better = name == "effort_mean" || name == "share_abandoned" || name == "share_unresolved";
+    std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
+      return lower_better ? delta[a] < delta[b] : delta[a] > delta[b];
+    });
+    for (std::size_t j = 0; j < idx.size(); ++j) rank[idx[j]] = static_cast<std::int64_t>(j + 1);
+  }
+  io::Table t;
+  t.add_column("touchpoint", tp);
+  t.add_column("friction", fr);
+  t.add_column("metric", metric);
+  t.add_column("delta", delta);
+  t.add_column("se", se);
+  t.add_column("ci_low", lo);
+  t.add_column("ci_high", hi);
+  t.add_column("exact_first_order", first);
+  t.add_column("exact", exact);
+  t.add_column("rank", rank);
+  return t;
+}
+
+void write_all(engine::ResultsWriter& writer, const RunPlan& plan, const engine::RunResult& result,
+               const PrecisionOutcome& precision) {
+  // /variants and /comparisons for the named variants only.
+  // (the writer knows only the named variants and reports those)
+  writer.write_run(result);
+  io::File& f = writer.file();
+  f.set_attribute("customers", static_cast<std::int64_t>(result.settings.customers));
+  f.set_attribute("title", plan.title);
+  if (precision.requested) {
+    f.set_attribute("precision_met", static_cast<std::int64_t>(precision.met));
+    f.set_attribute("precision_message", precision.message);
+  }
+  if (!plan.sweeps.empty()) {
+    io::Group g = f.require_group("sweeps");
+    for (const auto& sw : plan.sweeps) {
+      io::Dataset d = io::write_table(g, sw.name, sweep_table(plan, sw, result),
+                                      {"one parameter over a list of values; delta paired vs baseline", ""});
+      d.set_attribute("parameter", sw.path);
+    }
+  }
+  if (plan.ranking.present) {
+    io::Dataset d = io::write_table(f, "ranking", ranking_table(plan, result),
+                                    {"friction ranking: MC deltas with CIs beside exact per-walk predictions", ""});
+    d.set_attribute("reduce_by", plan.ranking.reduce_by);
+  }
+  // Exact analytics for every named variant.
+  io::Group ag = f.require_group("analytics");
+  for (std::size_t v = 0; v < plan.named; ++v) {
+    analytics::AnalyzeOptions opts;
+    opts.friction_overridden = analytics::friction_override_mask(plan.specs[v]);
+    const auto a = analytics::analyze(plan.variants[v].model, opts);
+    analytics::write_analytics(ag.require_group(plan.variants[v].name), plan.variants[v].model, a);
+  }
+}
+
+}  // namespace cxsim::app

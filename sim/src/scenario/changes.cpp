@@ -1,0 +1,428 @@
+#include "cxsim/scenario/changes.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "cxsim/core/strings.h"
+#include "cxsim/model/validate.h"
+
+namespace cxsim::scenario {
+
+using core::Diagnostics;
+using model::JourneySpec;
+
+std::string Change::describe() const {
+  return op == Op::scale ? fmt::format("{} × {}", path, core::fmt_number(number))
+                         : fmt::format("{} = {}{}", path, core::fmt_number(number), renormalize ? " (renormalized)" : "");
+}
+
+namespace {
+
+std::vector<std::string> split(const std::string& path) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : path) {
+    if (c == '.') {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+std::string join(const std::vector<std::string>& parts, std::size_t from, std::size_t to) {
+  std::string s;
+  for (std::size_t i = from; i < to && i < parts.size(); ++i) {
+    if (!s.empty()) s += '.';
+    s += parts[i];
+  }
+  return s;
+}
+
+// Where a change lands.
+struct Slot {
+  std::vector<double*> values;          // scalar(s) to set (a duration param may be in both ok and friction)
+  model::TransitionMap* map = nullptr;  // a probability map entry
+  std::string map_path;
+  std::string target;
+  std::vector<model::SegmentSpec>* shares = nullptr;  // segments.<s>.share
+  std::string segment;
+  int* integer = nullptr;  // max_steps
+  bool probability = false;
+  std::string error, suggestion;
+};
+
+Slot fail(std::string msg, std::string sug = {}) {
+  Slot s;
+  s.error = std::move(msg);
+  s.suggestion = std::move(sug);
+  return s;
+}
+
+Slot ok_friction_slot(model::OkFriction<double>& v, const std::vector<std::string>& p, std::size_t i,
+                      const std::string& field) {
+  Slot s;
+  if (i == p.size()) {
+    s.values = {&v.ok, &v.friction};
+    return s;
+  }
+  if (i + 1 == p.size() && p[i] == "ok") return s.values = {&v.ok}, s;
+  if (i + 1 == p.size() && p[i] == "friction") return s.values = {&v.friction}, s;
+  return fail(fmt::format("unknown field '{}' under {}; expected 'ok' or 'friction'", join(p, i, p.size()), field),
+              core::did_you_mean(p[i], {"ok", "friction"}));
+}
+
+Slot duration_param(model::DurationSpec& d, const std::string& param, const std::string& where) {
+  using K = model::DurationSpec::Kind;
+  std::vector<std::string> names;
+  switch (d.kind) {
+    case K::fixed: names = {"value", "fixed"}; break;
+    case K::exponential: names = {"mean"}; break;
+    case K::lognormal: names = {"median", "p90"}; break;
+    case K::gamma: names = {"mean", "sd"}; break;
+  }
+  Slot s;
+  if (std::find(names.begin(), names.end(), param) == names.end())
+    return fail(fmt::format("{} has parameters {}; '{}' does not apply", where, core::quoted_list(names), param),
+                core::did_you_mean(param, names));
+  const bool second = (d.kind == K::lognormal && param == "p90") || (d.kind == K::gamma && param == "sd");
+  s.values = {second ? &d.b : &d.a};
+  return s;
+}
+
+Slot duration_slot(model::OkFriction<model::DurationSpec>& d, const std::vector<std::string>& p, std::size_t i,
+                   const std::string& where) {
+  if (i == p.size()) return fail("a duration change names a parameter, e.g. " + where + ".median");
+  const bool split = !(d.ok == d.friction);
+  if (p[i] == "ok" || p[i] == "friction") {
+    if (i + 2 != p.size()) return fail("expected " + where + "." + p[i] + ".<parameter>");
+    if (!split) {
+      return fail(fmt::format("{} is one distribution for ok and friction visits; change {}.{} instead", where, where,
+                              p[i + 1]));
+    }
+    return duration_param(p[i] == "ok" ? d.ok : d.friction, p[i + 1], where + "." + p[i]);
+  }
+  if (i + 1 != p.size()) return fail("unknown duration path '" + join(p, i, p.size()) + "'");
+  if (split)
+    return fail(fmt::format("{} is split into ok and friction distributions; change {}.ok.{} or {}.friction.{}",
+                            where, where, p[i], where, p[i]));
+  Slot a = duration_param(d.ok, p[i], where);
+  if (!a.error.empty()) return a;
+  Slot b = duration_param(d.friction, p[i], where);
+  a.values.push_back(b.values.front());
+  return a;
+}
+
+Slot map_slot(model::TransitionMap& m, const std::string& map_path, const std::vector<std::string>& p, std::size_t i) {
+  if (i + 1 != p.size()) return fail(fmt::format("expected {}.<target>", map_path));
+  Slot s;
+  s.map = &m;
+  s.map_path = map_path;
+  s.target = p[i];
+  s.probability = true;
+  return s;
+}
+
+Slot next_slot(model::NextSpec& n, const std::string& where, const std::vector<std::string>& p, std::size_t i) {
+  if (i == p.size()) return fail("a next change names a target, e.g. " + where + ".next.ok.<target>");
+  if (n.split) {
+    if (p[i] != "ok" && p[i] != "friction")
+      return fail(fmt::format("{}.next has separate ok and friction maps; write {}.next.ok.{} or {}.next.friction.{}",
+                              where, where, p[i], where, p[i]));
+    return map_slot(p[i] == "ok" ? n.ok : n.friction, where + ".next." + p[i], p, i + 1);
+  }
+  if (p[i] == "ok" || p[i] == "friction") {
+    if (i + 2 == p.size())
+      return fail(fmt::format("{}.next is one map used after both ok and friction visits; write {}.next.{}", where,
+                              where, p[i + 1]));
+  }
+  return map_slot(n.ok, where + ".next", p, i);
+}
+
+const std::vector<std::string> kTouchpointFields = {"friction", "satisfaction", "effort", "duration", "cost", "next"};
+
+Slot touchpoint_slot(model::TouchpointSpec& tp, const std::vector<std::string>& p, std::size_t i) {
+  const std::string& id = tp.id;
+  if (i == p.size()) return fail(fmt::format("a change must name a field of '{}' ({})", id, core::quoted_list(kTouchpointFields)));
+  const std::string& f = p[i];
+  Slot s;
+  if (f == "friction" && i + 1 == p.size()) return s.values = {&tp.friction}, s.probability = true, s;
+  if (f == "cost" && i + 1 == p.size()) return s.values = {&tp.cost}, s;
+  if (f == "satisfaction") return ok_friction_slot(tp.satisfaction, p, i + 1, id + ".satisfaction");
+  if (f == "effort") return ok_friction_slot(tp.effort, p, i + 1, id + ".effort");
+  if (f == "duration") return duration_slot(tp.duration, p, i + 1, id + ".duration");
+  if (f == "next") return next_slot(tp.next, id, p, i + 1);
+  return fail(fmt::format("unknown field '{}' of touchpoint '{}'", f, id), core::did_you_mean(f, kTouchpointFields));
+}
+
+const std::vector<std::string> kOverrideFields = {"friction", "satisfaction", "effort", "duration", "next"};
+
+Slot override_slot(JourneySpec& spec, model::SegmentSpec& seg, const std::vector<std::string>& p, std::size_t i) {
+  if (i == p.size()) return fail("expected segments." + seg.id + ".overrides.<touchpoint>.<field>");
+  const std::string& tp_id = p[i];
+  const model::TouchpointSpec* base = spec.find_touchpoint(tp_id);
+  if (!base) return fail(fmt::format("unknown touchpoint '{}'", tp_id), core::did_you_mean(tp_id, spec.touchpoint_ids()));
+  model::OverrideSpec* o = nullptr;
+  for (auto& [id, ov] : seg.overrides)
+    if (id == tp_id) o = &ov;
+  if (!o) {
+    seg.overrides.emplace_back(tp_id, model::OverrideSpec{});
+    o = &seg.overrides.back().second;
+  }
+  if (i + 1 == p.size()) return fail("expected a field after " + join(p, 0, i + 1));
+  const std::string& f = p[i + 1];
+  const std::string where = join(p, 0, i + 1);
+  Slot s;
+  if (f == "friction" && i + 2 == p.size()) {
+    if (!o->friction) o->friction = base->friction;
+    return s.values = {&*o->friction}, s.probability = true, s;
+  }
+  if (f == "satisfaction") {
+    if (!o->satisfaction) o->satisfaction = base->satisfaction;
+    return ok_friction_slot(*o->satisfaction, p, i + 2, where + ".satisfaction");
+  }
+  if (f == "effort") {
+    if (!o->effort) o->effort = base->effort;
+    return ok_friction_slot(*o->effort, p, i + 2, where + ".effort");
+  }
+  if (f == "duration") {
+    if (!o->duration) o->duration = base->duration;
+    return duration_slot(*o->duration, p, i + 2, where + ".duration");
+  }
+  if (f == "next") {
+    if (!o->next) o->next = base->next;
+    return next_slot(*o->next, where, p, i + 2);
+  }
+  return fail(fmt::format("unknown override field '{}'", f), core::did_you_mean(f, kOverrideFields));
+}
+
+Slot resolve(JourneySpec& spec, const std::string& path) {
+  const auto p = split(path);
+  for (const auto& c : p)
+    if (c.empty()) return fail("empty component in path '" + path + "'");
+  const std::string& head = p[0];
+  Slot s;
+  if (auto* tp = spec.find_touchpoint(head)) return touchpoint_slot(*tp, p, 1);
+  for (auto& o : spec.outcomes) {
+    if (o.id != head) continue;
+    if (p.size() == 2 && p[1] == "value") return s.values = {&o.value}, s;
+    return fail(fmt::format("outcome '{}' has one changeable field, 'value'", head));
+  }
+  if (head == "start") return map_slot(spec.start, "start", p, 1);
+  if (head == "channel_switch") {
+    if (p.size() == 2 && p[1] == "satisfaction") return s.values = {&spec.channel_switch.satisfaction}, s;
+    if (p.size() == 2 && p[1] == "effort") return s.values = {&spec.channel_switch.effort}, s;
+    return fail("expected channel_switch.satisfaction or channel_switch.effort",
+                p.size() > 1 ? core::did_you_mean(p[1], {"satisfaction", "effort"}) : "");
+  }
+  if (head == "max_steps" && p.size() == 1) return s.integer = &spec.max_steps, s;
+  if (head == "retention") {
+    const std::vector<std::string> f = {"sensitivity", "carryover", "alpha", "beta"};
+    if (p.size() == 2 && p[1] == "sensitivity") return s.values = {&spec.retention.sensitivity}, s;
+    if (p.size() == 2 && p[1] == "carryover") return s.values = {&spec.retention.carryover}, s;
+    if (p.size() == 2 && (p[1] == "alpha" || p[1] == "beta")) {
+      if (!spec.retention.default_params)
+        return fail("the journey has no top-level retention alpha/beta; change segments.<segment>.retention." + p[1]);
+      return s.values = {p[1] == "alpha" ? &spec.retention.default_params->alpha : &spec.retention.default_params->beta}, s;
+    }
+    return fail("unknown retention field", p.size() > 1 ? core::did_you_mean(p[1], f) : "");
+  }
+  if (head == "survey") {
+    const std::string rest = join(p, 1, p.size());
+    if (rest == "response.rate") return s.values = {&spec.survey.response_rate}, s;
+    if (rest == "response.extremity") return s.values = {&spec.survey.response_extremity}, s;
+    if (rest == "nps.slope") return s.values = {&spec.survey.nps.slope}, s;
+    if (rest == "csat.slope" && spec.survey.csat.present) return s.values = {&spec.survey.csat.slope}, s;
+    if (rest == "ces.slope" && spec.survey.ces.present) return s.values = {&spec.survey.ces.slope}, s;
+    return fail("unknown survey path '" + path + "'",
+                core::did_you_mean(rest, {"response.rate", "response.extremity", "nps.slope", "csat.slope", "ces.slope"}));
+  }
+  if (head == "segments") {
+    if (p.size() < 3) return fail("expected segments.<segment>.<field>");
+    model::SegmentSpec* seg = nullptr;
+    for (auto& g : spec.segments)
+      if (g.id == p[1]) seg = &g;
+    if (!seg) {
+      std::vector<std::string> ids;
+      for (const auto& g : spec.segments) ids.push_back(g.id);
+      return fail(fmt::format("unknown segment '{}'", p[1]), core::did_you_mean(p[1], ids));
+    }
+    const std::string rest = join(p, 2, p.size());
+    if (rest == "share") {
+      s.shares = &spec.segments;
+      s.segment = seg->id;
+      s.probability = true;
+      return s;
+    }
+    if (rest == "satisfaction0.mean") return s.values = {&seg->satisfaction0_mean}, s;
+    if (rest == "satisfaction0.sd") return s.values = {&seg->satisfaction0_sd}, s;
+    if (rest == "retention.alpha" || rest == "retention.beta") {
+      if (!seg->retention) return fail("segment '" + seg->id + "' has no retention parameters to change");
+      return s.values = {rest == "retention.alpha" ? &seg->retention->alpha : &seg->retention->beta}, s;
+    }
+    if (p[2] == "overrides") return override_slot(spec, *seg, p, 3);
+    return fail("unknown segment field '" + rest + "'",
+                core::did_you_mean(rest, {"share", "satisfaction0.mean", "satisfaction0.sd", "retention.alpha",
+                                          "retention.beta", "overrides"}));
+  }
+  std::vector<std::string> heads = spec.node_ids();
+  for (const char* h : {"start", "segments", "survey", "retention", "channel_switch", "max_steps"}) heads.push_back(h);
+  return fail(fmt::format("'{}' is not a touchpoint, an outcome or a section", head), core::did_you_mean(head, heads));
+}
+
+// Sets map[target] = v and, when asked, rescales the siblings so the map sums to 1.
+bool set_probability(model::TransitionMap& m, const std::string& target, double v, bool renormalize,
+                     std::string* error) {
+  auto it = std::find_if(m.begin(), m.end(), [&](const auto& e) { return e.first == target; });
+  if (it == m.end()) {
+    m.emplace_back(target, 0.0);
+    it = m.end() - 1;
+  }
+  it->second = v;
+  if (!renormalize) return true;
+  double others = 0;
+  for (const auto& e : m)
+    if (e.first != target) others += e.second;
+  if (v > 1 || v < 0) return true;  // validation reports the range
+  if (others <= 0) {
+    if (std::fabs(v - 1) > model::kProbabilityTolerance) {
+      *error = "cannot renormalize: the other targets have probability 0";
+      return false;
+    }
+    return true;
+  }
+  for (auto& e : m)
+    if (e.first != target) e.second *= (1 - v) / others;
+  return true;
+}
+
+}  // namespace
+
+std::optional<double> value_at(const JourneySpec& spec_in, const std::string& path) {
+  JourneySpec spec = spec_in;
+  Slot s = resolve(spec, path);
+  if (!s.error.empty()) return std::nullopt;
+  if (!s.values.empty()) return *s.values.front();
+  if (s.integer) return static_cast<double>(*s.integer);
+  if (s.map) {
+    for (const auto& e : *s.map)
+      if (e.first == s.target) return e.second;
+    return 0.0;
+  }
+  if (s.shares) {
+    for (const auto& g : *s.shares)
+      if (g.id == s.segment) return g.share;
+  }
+  return std::nullopt;
+}
+
+bool apply_change(JourneySpec& spec, const Change& c, Diagnostics& diags) {
+  Slot s = resolve(spec, c.path);
+  if (!s.error.empty()) {
+    diags.error(c.loc, c.path, s.error, s.suggestion);
+    return false;
+  }
+  auto compute = [&](double current) { return c.op == Change::Op::scale ? current * c.number : c.number; };
+  // Diagnostics from re-validation of this path point at the change.
+  spec.locations.set(c.path, c.loc);
+  if (!s.values.empty()) {
+    for (double* v : s.values) *v = compute(*v);
+  } else if (s.integer) {
+    const double v = compute(*s.integer);
+    if (v != std::floor(v) || v < 1 || v > 1e8) {
+      diags.error(c.loc, c.path, fmt::format("expected a whole number >= 1, got {}", core::fmt_number(v)));
+      return false;
+    }
+    *s.integer = static_cast<int>(v);
+  } else if (s.map) {
+    auto it = std::find_if(s.map->begin(), s.map->end(), [&](const auto& e) { return e.first == s.target; });
+    if (it == s.map->end() && c.op == Change::Op::scale) {
+      diags.error(c.loc, c.path, fmt::format("'{}' is not a target of {}; scale needs an existing target", s.target,
+                                             s.map_path));
+      return false;
+    }
+    const double v = compute(it == s.map->end() ? 0.0 : it->second);
+    std::string err;
+    if (!set_probability(*s.map, s.target, v, c.renormalize, &err)) {
+      diags.error(c.loc, c.path, err);
+      return false;
+    }
+    spec.locations.set(s.map_path, c.loc);
+    if (!c.renormalize) {
+      double sum = 0;
+      for (const auto& e : *s.map) sum += e.second;
+      if (std::fabs(sum - 1) > model::kProbabilityTolerance) {
+        diags.error(c.loc, c.path,
+                    fmt::format("after this change {} sums to {}, not 1; add 'renormalize: true' to rescale the "
+                                "other targets", s.map_path, core::fmt_number(sum)));
+        return false;
+      }
+    }
+  } else if (s.shares) {
+    model::TransitionMap shares;
+    for (const auto& g : *s.shares) shares.emplace_back(g.id, g.share);
+    auto it = std::find_if(shares.begin(), shares.end(), [&](const auto& e) { return e.first == s.segment; });
+    std::string err;
+    if (!set_probability(shares, s.segment, compute(it->second), c.renormalize, &err)) {
+      diags.error(c.loc, c.path, err);
+      return false;
+    }
+    for (std::size_t i = 0; i < shares.size(); ++i) (*s.shares)[i].share = shares[i].second;
+    spec.locations.set("segments", c.loc);
+    if (!c.renormalize) {
+      double sum = 0;
+      for (const auto& g : *s.shares) sum += g.share;
+      if (std::fabs(sum - 1) > model::kProbabilityTolerance) {
+        diags.error(c.loc, c.path,
+                    fmt::format("after this change the segment shares sum to {}, not 1; add 'renormalize: true'",
+                                core::fmt_number(sum)));
+        return false;
+      }
+    }
+  }
+  // A change to a touchpoint field does not reach segments that override it.
+  const auto p = split(c.path);
+  if (p.size() >= 2 && spec.find_touchpoint(p[0])) {
+    for (const auto& seg : spec.segments) {
+      for (const auto& [id, o] : seg.overrides) {
+        if (id != p[0]) continue;
+        const std::string& f = p[1];
+        const bool shadowed = (f == "friction" && o.friction) || (f == "satisfaction" && o.satisfaction) ||
+                              (f == "effort" && o.effort) || (f == "duration" && o.duration) || (f == "next" && o.next);
+        if (shadowed)
+          diags.warning(c.loc, c.path,
+                        fmt::format("segment '{}' overrides {}.{}, so this change does not reach it (change "
+                                    "segments.{}.overrides.{}.{} too)", seg.id, p[0], f, seg.id, p[0], f));
+      }
+    }
+  }
+  return true;
+}
+
+JourneySpec apply_variant(const JourneySpec& base, const std::string& label, const std::vector<Change>& changes,
+                          Diagnostics& diags) {
+  JourneySpec spec = base;
+  Diagnostics local;
+  for (const auto& c : changes) apply_change(spec, c, local);
+  if (!local.has_errors()) {
+    Diagnostics v;
+    model::validate(spec, v);
+    for (auto d : v.items()) {
+      if (d.severity == core::Severity::warning) continue;  // the baseline's warnings were shown already
+      d.message = fmt::format("in {}: {}", label, d.message);
+      local.add(std::move(d));
+    }
+  }
+  for (auto d : local.items()) {
+    if (d.message.rfind("in " + label, 0) != 0) d.message = fmt::format("in {}: {}", label, d.message);
+    diags.add(std::move(d));
+  }
+  return spec;
+}
+
+}  // namespace cxsim::scenario

@@ -1,0 +1,359 @@
+#include "cxsim/scenario/scenario_loader.h"
+
+#include <cctype>
+#include <filesystem>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "cxsim/core/errors.h"
+#include "cxsim/core/strings.h"
+#include "cxsim/model/journey_loader.h"
+#include "cxsim/model/validate.h"
+#include "cxsim/model/yaml_source.h"
+#include "cxsim/scenario/changes.h"
+
+namespace cxsim::scenario {
+
+using core::Diagnostics;
+using model::NodeReader;
+using model::YamlDocument;
+
+namespace {
+
+bool valid_name(const std::string& n) {
+  if (n.empty()) return false;
+  for (char c : n)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
+  return true;
+}
+
+std::optional<Change> parse_change(NodeReader& r, const YAML::Node& n, const std::string& path) {
+  if (!r.expect_map(n, path, "a change {set: path, value: x | scale: x, renormalize: bool}")) return std::nullopt;
+  r.check_keys(n, path, {"set", "value", "scale", "renormalize"});
+  r.require_keys(n, path, {"set"});
+  Change c;
+  c.loc = r.loc(n);
+  bool ok = true;
+  if (n["set"]) {
+    auto s = r.string(n["set"], path + ".set");
+    if (s) c.path = *s; else ok = false;
+  }
+  const bool has_v = static_cast<bool>(n["value"]), has_s = static_cast<bool>(n["scale"]);
+  if (has_v == has_s) {
+    r.error(n, path, has_v ? "give either 'value' or 'scale', not both" : "missing 'value' (replace) or 'scale' (multiply)");
+    ok = false;
+  } else {
+    c.op = has_s ? Change::Op::scale : Change::Op::value;
+    auto v = r.number(has_s ? n["scale"] : n["value"], path + (has_s ? ".scale" : ".value"));
+    if (v) c.number = *v; else ok = false;
+  }
+  if (n["renormalize"]) {
+    const auto& rn = n["renormalize"];
+    if (rn.IsScalar() && (rn.Scalar() == "true" || rn.Scalar() == "false")) c.renormalize = rn.Scalar() == "true";
+    else {
+      r.error(rn, path + ".renormalize", "expected true or false, got " + model::describe(rn));
+      ok = false;
+    }
+  }
+  if (!ok) return std::nullopt;
+  return c;
+}
+
+std::optional<engine::RecoveryProgram> parse_recovery(NodeReader& r, const YAML::Node& n, const std::string& path) {
+  if (!r.expect_map(n, path, "a recovery program {trigger, reach, success, satisfaction, cost}")) return std::nullopt;
+  r.check_keys(n, path, {"trigger", "reach", "success", "satisfaction", "cost"});
+  r.require_keys(n, path, {"trigger"});
+  engine::RecoveryProgram p;
+  bool ok = true;
+  if (n["trigger"]) {
+    const auto& t = n["trigger"];
+    const std::string tp = path + ".trigger";
+    if (r.expect_map(t, tp, "{satisfaction_below: x} or {frictions_at_least: k}")) {
+      r.check_keys(t, tp, {"satisfaction_below", "frictions_at_least"});
+      if (t.size() != 1) {
+        r.error(t, tp, "expected exactly one of 'satisfaction_below' or 'frictions_at_least'");
+        ok = false;
+      } else if (t["satisfaction_below"]) {
+        p.trigger = engine::RecoveryProgram::Trigger::satisfaction_below;
+        if (auto v = r.number(t["satisfaction_below"], tp + ".satisfaction_below")) p.threshold = *v; else ok = false;
+      } else if (t["frictions_at_least"]) {
+        p.trigger = engine::RecoveryProgram::Trigger::frictions_at_least;
+        auto v = r.integer(t["frictions_at_least"], tp + ".frictions_at_least");
+        if (v && *v >= 1) p.threshold = static_cast<double>(*v);
+        else {
+          if (v) r.error(t["frictions_at_least"], tp + ".frictions_at_least", "must be >= 1");
+          ok = false;
+        }
+      }
+    } else {
+      ok = false;
+    }
+  }
+  auto prob = [&](const char* key, double& out) {
+    if (!n[key]) return;
+    auto v = r.number(n[key], path + "." + key);
+    if (!v) { ok = false; return; }
+    if (*v < 0 || *v > 1) {
+      r.error(n[key], path + "." + key, fmt::format("probability {} is outside [0, 1]", core::fmt_number(*v)));
+      ok = false;
+      return;
+    }
+    out = *v;
+  };
+  prob("reach", p.reach);
+  prob("success", p.success);
+  if (n["satisfaction"]) {
+    if (auto v = r.number(n["satisfaction"], path + ".satisfaction")) p.satisfaction = *v; else ok = false;
+  }
+  if (n["cost"]) {
+    auto v = r.number(n["cost"], path + ".cost");
+    if (v && *v >= 0) p.cost = *v;
+    else {
+      if (v) r.error(n["cost"], path + ".cost", "cost must be >= 0");
+      ok = false;
+    }
+  }
+  if (!ok) return std::nullopt;
+  return p;
+}
+
+ScenarioSpec parse_scenario(const YamlDocument& doc, Diagnostics& diags) {
+  ScenarioSpec sc;
+  sc.source_path = doc.file;
+  sc.source_text = doc.text;
+  if (!doc.ok()) return sc;
+  model::LocationIndex locs;
+  locs.set_file(doc.file);
+  NodeReader r(doc.file, diags, locs);
+  const YAML::Node& root = doc.root;
+  if (!r.expect_map(root, "", "a scenario mapping (scenario, journey, population, variants, ...)")) return sc;
+  r.check_keys(root, "", {"scenario", "description", "journey", "population", "variants", "sweeps", "rank_frictions"});
+  r.require_keys(root, "", {"journey"});
+  if (root["scenario"]) {
+    if (auto s = r.string(root["scenario"], "scenario")) sc.name = *s;
+  }
+  if (root["description"]) {
+    if (auto s = r.string(root["description"], "description")) sc.description = *s;
+  }
+  if (root["journey"]) {
+    if (auto s = r.string(root["journey"], "journey")) {
+      sc.journey_ref = *s;
+      std::filesystem::path p(*s);
+      if (p.is_relative()) p = std::filesystem::path(doc.file).parent_path() / p;
+      sc.journey_path = p.lexically_normal().string();
+      std::error_code ec;
+      if (!std::filesystem::exists(sc.journey_path, ec))
+        r.error(root["journey"], "journey",
+                fmt::format("journey file '{}' not found (looked for {}; paths are relative to the scenario file)", *s,
+                            sc.journey_path));
+    }
+  }
+  if (root["population"]) {
+    const auto& p = root["population"];
+    if (r.expect_map(p, "population", "{customers, periods, seed, discount_rate, precision}")) {
+      r.check_keys(p, "population", {"customers", "periods", "seed", "discount_rate", "precision"});
+      if (p["customers"]) {
+        sc.population.customers = r.integer(p["customers"], "population.customers");
+        if (sc.population.customers && *sc.population.customers < 1)
+          r.error(p["customers"], "population.customers", "must be >= 1");
+      }
+      if (p["periods"]) {
+        auto v = r.integer(p["periods"], "population.periods");
+        if (v && (*v < 1 || *v > 65535)) r.error(p["periods"], "population.periods", "must be between 1 and 65535");
+        else if (v) sc.population.periods = static_cast<int>(*v);
+      }
+      if (p["seed"]) {
+        auto v = r.integer(p["seed"], "population.seed");
+        if (v && *v < 0) r.error(p["seed"], "population.seed", "expected a non-negative whole number");
+        else if (v) sc.population.seed = static_cast<unsigned long long>(*v);
+      }
+      if (p["discount_rate"]) {
+        auto v = r.number(p["discount_rate"], "population.discount_rate");
+        if (v && *v <= -1) r.error(p["discount_rate"], "population.discount_rate", "must be > -1");
+        else sc.population.discount_rate = v;
+      }
+      if (p["precision"]) {
+        const auto& q = p["precision"];
+        const std::string qp = "population.precision";
+        if (r.expect_map(q, qp, "{metric, half_width, variant, max_customers}")) {
+          r.check_keys(q, qp, {"metric", "half_width", "variant", "max_customers"});
+          r.require_keys(q, qp, {"metric", "half_width"});
+          sc.precision.present = true;
+          sc.precision.loc = r.loc(q);
+          if (q["metric"]) {
+            if (auto s = r.string(q["metric"], qp + ".metric")) sc.precision.metric = *s;
+          }
+          if (q["variant"]) {
+            if (auto s = r.string(q["variant"], qp + ".variant")) sc.precision.variant = *s;
+          }
+          if (q["half_width"]) {
+            auto v = r.number(q["half_width"], qp + ".half_width");
+            if (v && *v <= 0) r.error(q["half_width"], qp + ".half_width", "must be > 0");
+            else if (v) sc.precision.half_width = *v;
+          }
+          if (q["max_customers"]) {
+            auto v = r.integer(q["max_customers"], qp + ".max_customers");
+            if (v && *v < 1) r.error(q["max_customers"], qp + ".max_customers", "must be >= 1");
+            else if (v) sc.precision.max_customers = *v;
+          }
+        }
+      }
+    }
+  }
+  if (root["variants"]) {
+    if (r.expect_map(root["variants"], "variants", "a mapping of variant names to variants")) {
+      std::set<std::string> seen;
+      for (const auto& e : r.entries(root["variants"], "variants")) {
+        const std::string vp = "variants." + e.key;
+        if (!seen.insert(e.key).second) {
+          r.error(e.key_node, vp, "duplicate variant");
+          continue;
+        }
+        if (e.key == "baseline") {
+          r.error(e.key_node, vp, "'baseline' is reserved for the journey as written; name the variant otherwise");
+          continue;
+        }
+        if (!valid_name(e.key)) {
+          r.error(e.key_node, vp, "variant names may use letters, digits, '_' and '-' only");
+          continue;
+        }
+        VariantSpec v;
+        v.name = e.key;
+        v.loc = r.loc(e.key_node);
+        if (!r.expect_map(e.value, vp, "a variant {description, changes, recovery}")) continue;
+        r.check_keys(e.value, vp, {"description", "changes", "recovery"});
+        if (e.value["description"]) {
+          if (auto s = r.string(e.value["description"], vp + ".description")) v.description = *s;
+        }
+        if (e.value["changes"]) {
+          const auto& ch = e.value["changes"];
+          if (!ch.IsSequence()) {
+            r.error(ch, vp + ".changes", "expected a list of changes, got " + model::describe(ch));
+          } else {
+            std::size_t i = 0;
+            for (const auto& c : ch)
+              if (auto pc = parse_change(r, c, fmt::format("{}.changes[{}]", vp, i++))) v.changes.push_back(*pc);
+          }
+        }
+        if (e.value["recovery"]) v.recovery = parse_recovery(r, e.value["recovery"], vp + ".recovery");
+        if (!e.value["changes"] && !e.value["recovery"])
+          r.warning(e.key_node, vp, "has no changes and no recovery program: it is the baseline again");
+        sc.variants.push_back(std::move(v));
+      }
+    }
+  }
+  if (root["sweeps"]) {
+    if (r.expect_map(root["sweeps"], "sweeps", "a mapping of sweep names to {set, values}")) {
+      for (const auto& e : r.entries(root["sweeps"], "sweeps")) {
+        const std::string sp = "sweeps." + e.key;
+        if (!valid_name(e.key)) {
+          r.error(e.key_node, sp, "sweep names may use letters, digits, '_' and '-' only");
+          continue;
+        }
+        if (!r.expect_map(e.value, sp, "{set: path, values: [...]}")) continue;
+        r.check_keys(e.value, sp, {"set", "values", "scale", "renormalize"});
+        SweepSpec sw;
+        sw.name = e.key;
+        sw.loc = r.loc(e.key_node);
+        if (e.value["set"]) {
+          if (auto s = r.string(e.value["set"], sp + ".set")) sw.path = *s;
+        } else {
+          r.error(e.value, sp, "missing required key 'set'");
+        }
+        const bool has_v = static_cast<bool>(e.value["values"]), has_s = static_cast<bool>(e.value["scale"]);
+        if (has_v == has_s) {
+          r.error(e.value, sp, "give 'values' (replacements) or 'scale' (multipliers), one of them");
+          continue;
+        }
+        sw.op = has_s ? Change::Op::scale : Change::Op::value;
+        if (auto v = r.number_list(has_s ? e.value["scale"] : e.value["values"], sp + (has_s ? ".scale" : ".values")))
+          sw.values = *v;
+        if (sw.values.empty()) r.error(e.value, sp, "needs at least one value");
+        if (e.value["renormalize"]) sw.renormalize = e.value["renormalize"].Scalar() == "true";
+        sc.sweeps.push_back(std::move(sw));
+      }
+    }
+  }
+  if (root["rank_frictions"]) {
+    const auto& rf = root["rank_frictions"];
+    sc.rank.present = true;
+    sc.rank.loc = r.loc(rf);
+    if (rf.IsScalar() && (rf.Scalar() == "true" || rf.Scalar() == "false")) {
+      sc.rank.present = rf.Scalar() == "true";
+    } else if (r.expect_map(rf, "rank_frictions", "{reduce_by: fraction} or true")) {
+      r.check_keys(rf, "rank_frictions", {"reduce_by"});
+      if (rf["reduce_by"]) {
+        auto v = r.number(rf["reduce_by"], "rank_frictions.reduce_by");
+        if (v && (*v <= 0 || *v > 1)) r.error(rf["reduce_by"], "rank_frictions.reduce_by", "must be in (0, 1]");
+        else if (v) sc.rank.reduce_by = *v;
+      }
+    }
+  }
+  return sc;
+}
+
+}  // namespace
+
+bool looks_like_scenario(const std::string& path) {
+  try {
+    Diagnostics d;
+    auto doc = YamlDocument::load_file(path, d);
+    return doc.ok() && doc.root.IsMap() && doc.root["scenario"] && !doc.root["touchpoints"];
+  } catch (...) {
+    return false;
+  }
+}
+
+LoadedScenario check_scenario_file(const std::string& path, Diagnostics& diags) {
+  LoadedScenario out;
+  YamlDocument doc = YamlDocument::load_file(path, diags);
+  out.scenario = parse_scenario(doc, diags);
+  std::error_code ec;
+  if (out.scenario.journey_path.empty() || !std::filesystem::exists(out.scenario.journey_path, ec)) {
+    diags.sort_and_dedupe();
+    return out;
+  }
+  // The journey is checked even when the scenario has problems, and the
+  // variants even when other parts of the scenario do: everything at once.
+  core::Diagnostics jd;
+  out.journey = model::check_journey_file(out.scenario.journey_path, jd);
+  diags.append(jd);
+  if (jd.has_errors()) {
+    diags.sort_and_dedupe();
+    return out;
+  }
+  for (const auto& v : out.scenario.variants) out.variant_specs.push_back(apply_variant(out.journey, "variant '" + v.name + "'", v.changes, diags));
+  for (const auto& sw : out.scenario.sweeps) {
+    for (double x : sw.values) {
+      Change c{sw.path, sw.op, x, sw.renormalize, sw.loc};
+      apply_variant(out.journey, "sweep '" + sw.name + "'", {c}, diags);
+    }
+  }
+  if (out.scenario.precision.present) {
+    const auto& q = out.scenario.precision;
+    if (!q.variant.empty()) {
+      bool found = false;
+      std::vector<std::string> names;
+      for (const auto& v : out.scenario.variants) {
+        names.push_back(v.name);
+        found = found || v.name == q.variant;
+      }
+      if (!found)
+        diags.error(q.loc, "population.precision.variant", fmt::format("unknown variant '{}'", q.variant),
+                    core::did_you_mean(q.variant, names));
+    }
+  }
+  diags.sort_and_dedupe();
+  return out;
+}
+
+LoadedScenario load_scenario(const std::string& path) {
+  Diagnostics diags;
+  LoadedScenario out = check_scenario_file(path, diags);
+  if (diags.has_errors()) throw core::InputError(std::move(diags));
+  out.diagnostics = std::move(diags);
+  return out;
+}
+
+}  // namespace cxsim::scenario

@@ -1,0 +1,128 @@
+// Scenario changes: paths, operations, renormalization, and the diagnostics
+// a wrong change gets.
+#include <gtest/gtest.h>
+
+#include "cxsim/model/validate.h"
+#include "cxsim/scenario/changes.h"
+#include "journey_fixtures.h"
+
+namespace cxsim::scenario {
+namespace {
+
+model::JourneySpec retail() { return testing::spec_from_repo("journeys/retail.yaml"); }
+
+Change change(std::string path, double x, Change::Op op = Change::Op::value, bool renorm = false) {
+  return Change{std::move(path), op, x, renorm, core::SourceLoc{"s.yaml", 7, 9}};
+}
+
+double prob(const model::TransitionMap& m, const std::string& t) {
+  for (const auto& e : m)
+    if (e.first == t) return e.second;
+  return -1;
+}
+
+TEST(ScenarioChanges, ScaleAndValueOnScalars) {
+  auto s = retail();
+  core::Diagnostics d;
+  EXPECT_TRUE(apply_change(s, change("checkout.friction", 0.5, Change::Op::scale), d));
+  EXPECT_DOUBLE_EQ(s.find_touchpoint("checkout")->friction, 0.075);
+  EXPECT_TRUE(apply_change(s, change("delivery.friction", 0.04), d));
+  EXPECT_DOUBLE_EQ(s.find_touchpoint("delivery")->friction, 0.04);
+  EXPECT_TRUE(apply_change(s, change("search.duration.median", 5), d));
+  EXPECT_DOUBLE_EQ(s.find_touchpoint("search")->duration.ok.a, 5);
+  EXPECT_DOUBLE_EQ(s.find_touchpoint("search")->duration.friction.a, 5);
+  EXPECT_TRUE(apply_change(s, change("checkout.duration.friction.p90", 30), d));
+  EXPECT_DOUBLE_EQ(s.find_touchpoint("checkout")->duration.friction.b, 30);
+  EXPECT_TRUE(apply_change(s, change("chat.satisfaction.friction", -0.5), d));
+  EXPECT_DOUBLE_EQ(s.find_touchpoint("chat")->satisfaction.friction, -0.5);
+  EXPECT_TRUE(apply_change(s, change("purchased.value", 80), d));
+  EXPECT_DOUBLE_EQ(s.find_outcome("purchased")->value, 80);
+  EXPECT_TRUE(apply_change(s, change("retention.sensitivity", 0), d));
+  EXPECT_TRUE(apply_change(s, change("survey.response.rate", 0.5), d));
+  EXPECT_DOUBLE_EQ(s.survey.response_rate, 0.5);
+  EXPECT_TRUE(apply_change(s, change("channel_switch.effort", 2), d));
+  EXPECT_EQ(d.error_count(), 0u) << d.format();
+  model::validate(s, d);
+  EXPECT_FALSE(d.has_errors()) << d.format();
+}
+
+TEST(ScenarioChanges, RenormalizeKeepsTheMapSummingToOne) {
+  auto s = retail();
+  core::Diagnostics d;
+  EXPECT_TRUE(apply_change(s, change("chat.next.friction.phone_support", 0.3, Change::Op::value, true), d));
+  const auto& m = s.find_touchpoint("chat")->next.friction;
+  EXPECT_DOUBLE_EQ(prob(m, "phone_support"), 0.3);
+  EXPECT_NEAR(prob(m, "unresolved"), 0.7, 1e-15);
+  EXPECT_TRUE(apply_change(s, change("segments.new.share", 0.4, Change::Op::value, true), d));
+  EXPECT_DOUBLE_EQ(s.segments[0].share, 0.4);
+  EXPECT_NEAR(s.segments[1].share, 0.6, 1e-15);
+  EXPECT_TRUE(apply_change(s, change("start.search", 0.5, Change::Op::value, true), d));
+  double sum = 0;
+  for (const auto& e : s.start) sum += e.second;
+  EXPECT_NEAR(sum, 1.0, 1e-12);
+  model::validate(s, d);
+  EXPECT_FALSE(d.has_errors()) << d.format();
+}
+
+TEST(ScenarioChanges, BrokenSumWithoutRenormalizeIsAnErrorAtTheChange) {
+  auto s = retail();
+  core::Diagnostics d;
+  EXPECT_FALSE(apply_change(s, change("checkout.next.friction.abandoned", 0.1), d));
+  ASSERT_EQ(d.error_count(), 1u);
+  EXPECT_EQ(d.items()[0].format(),
+            "s.yaml:7:9: error: checkout.next.friction.abandoned: after this change checkout.next.friction sums to "
+            "0.7, not 1; add 'renormalize: true' to rescale the other targets");
+}
+
+TEST(ScenarioChanges, UnknownPathsGetSuggestions) {
+  auto s = retail();
+  core::Diagnostics d;
+  EXPECT_FALSE(apply_change(s, change("chekout.friction", 0.1), d));
+  EXPECT_FALSE(apply_change(s, change("checkout.frction", 0.1), d));
+  EXPECT_FALSE(apply_change(s, change("checkout.next.friction.abandonned", 0.1, Change::Op::scale), d));
+  EXPECT_FALSE(apply_change(s, change("search.duration.mean", 3), d));
+  EXPECT_FALSE(apply_change(s, change("segments.lyal.share", 0.3), d));
+  const auto& it = d.items();
+  ASSERT_EQ(it.size(), 5u) << d.format();
+  EXPECT_EQ(it[0].suggestion, "checkout");
+  EXPECT_EQ(it[1].suggestion, "friction");
+  EXPECT_NE(it[2].message.find("scale needs an existing target"), std::string::npos);
+  EXPECT_NE(it[3].message.find("'median' and 'p90'"), std::string::npos);
+  EXPECT_EQ(it[4].suggestion, "loyal");
+}
+
+TEST(ScenarioChanges, OverrideShadowingWarnsAndOverridePathsWork) {
+  auto s = retail();
+  core::Diagnostics d;
+  EXPECT_TRUE(apply_change(s, change("checkout.friction", 0.5, Change::Op::scale), d));
+  ASSERT_EQ(d.warning_count(), 1u);
+  EXPECT_NE(d.items()[0].message.find("segment 'loyal' overrides checkout.friction"), std::string::npos);
+  EXPECT_TRUE(apply_change(s, change("segments.loyal.overrides.checkout.friction", 0.5, Change::Op::scale), d));
+  EXPECT_DOUBLE_EQ(model::effective_touchpoint(s, 1, 3).friction, 0.04);
+  // An override that did not exist is created from the base value.
+  EXPECT_TRUE(apply_change(s, change("segments.new.overrides.delivery.friction", 0.5, Change::Op::scale), d));
+  EXPECT_DOUBLE_EQ(model::effective_touchpoint(s, 0, 4).friction, 0.05);
+  EXPECT_DOUBLE_EQ(model::effective_touchpoint(s, 1, 4).friction, 0.10);
+}
+
+TEST(ScenarioChanges, VariantIsRevalidatedAsAWholeModel) {
+  auto s = retail();
+  core::Diagnostics d;
+  apply_variant(s, "variant 'too_much'", {change("checkout.friction", 1.5)}, d);
+  ASSERT_EQ(d.error_count(), 1u);
+  const auto& items = d.items();
+  auto err = std::find_if(items.begin(), items.end(), [](const auto& x) { return x.severity == core::Severity::error; });
+  EXPECT_EQ(err->format(),
+            "s.yaml:7:9: error: checkout.friction: in variant 'too_much': probability 1.5 is outside [0, 1]");
+}
+
+TEST(ScenarioChanges, ValueAt) {
+  auto s = retail();
+  EXPECT_DOUBLE_EQ(*value_at(s, "checkout.friction"), 0.15);
+  EXPECT_DOUBLE_EQ(*value_at(s, "product_page.next.ok.checkout"), 0.55);
+  EXPECT_DOUBLE_EQ(*value_at(s, "segments.loyal.share"), 0.4);
+  EXPECT_FALSE(value_at(s, "nowhere.friction").has_value());
+}
+
+}  // namespace
+}  // namespace cxsim::scenario

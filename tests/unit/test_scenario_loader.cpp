@@ -1,0 +1,111 @@
+// Scenario files: the shared example loads unchanged; broken scenarios get
+// located diagnostics, all at once.
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "cxsim/core/errors.h"
+#include "cxsim/scenario/scenario_loader.h"
+#include "journey_fixtures.h"
+
+namespace cxsim::scenario {
+namespace {
+
+TEST(ScenarioLoader, SharedExampleLoadsUnchanged) {
+  auto ls = load_scenario(testing::shared_example("retail_whatif.yaml"));
+  const auto& sc = ls.scenario;
+  EXPECT_EQ(sc.name, "retail_whatif");
+  EXPECT_EQ(*sc.population.customers, 200000);
+  EXPECT_EQ(*sc.population.periods, 12);
+  EXPECT_EQ(*sc.population.seed, 2026u);
+  EXPECT_DOUBLE_EQ(*sc.population.discount_rate, 0.01);
+  ASSERT_EQ(sc.variants.size(), 4u);
+  EXPECT_EQ(sc.variants[0].name, "fix_checkout");
+  EXPECT_EQ(sc.variants[0].changes[0].op, Change::Op::scale);
+  ASSERT_TRUE(sc.variants[2].recovery.has_value());
+  EXPECT_DOUBLE_EQ(sc.variants[2].recovery->threshold, -1.5);
+  EXPECT_DOUBLE_EQ(sc.variants[2].recovery->reach, 0.7);
+  ASSERT_EQ(sc.sweeps.size(), 1u);
+  EXPECT_EQ(sc.sweeps[0].values.size(), 6u);
+  EXPECT_TRUE(sc.rank.present);
+  EXPECT_DOUBLE_EQ(sc.rank.reduce_by, 0.5);
+  EXPECT_EQ(ls.variant_specs.size(), 4u);
+  // fix_checkout is shadowed by the loyal segment's override: a warning.
+  EXPECT_EQ(ls.diagnostics.error_count(), 0u);
+  EXPECT_GE(ls.diagnostics.warning_count(), 1u);
+}
+
+TEST(ScenarioLoader, RepoScenariosLoad) {
+  for (const auto& e : std::filesystem::directory_iterator(std::string(CXSIM_SOURCE_DIR) + "/scenarios")) {
+    if (e.path().extension() != ".yaml") continue;
+    EXPECT_NO_THROW(load_scenario(e.path().string())) << e.path();
+  }
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  auto dir = std::filesystem::temp_directory_path() / "cxsim_scenario_test";
+  std::filesystem::create_directories(dir);
+  const auto p = dir / name;
+  std::ofstream(p) << text;
+  return p.string();
+}
+
+TEST(ScenarioLoader, EveryProblemReportedAtOnce) {
+  const std::string journey = std::string(CXSIM_SOURCE_DIR) + "/journeys/retail.yaml";
+  const auto path = write_temp("bad.yaml", "scenario: bad\njourney: " + journey + R"(
+population: {customers: 0, periods: 3}
+variants:
+  baseline: {changes: [{set: checkout.friction, value: 0.1}]}
+  a:
+    changes:
+      - {set: checkout.frction, value: 0.1}
+      - {set: checkout.next.friction.abandoned, value: 0.1}
+  b:
+    changes: [{set: delivery.friction}]
+    recovery: {trigger: {satisfaction_below: -1}, reach: 1.4}
+sweeps:
+  s: {set: checkout.friction}
+rank_frictions: {reduce_by: 2}
+)");
+  core::Diagnostics d;
+  check_scenario_file(path, d);
+  const std::string text = d.format();
+  EXPECT_NE(text.find("bad.yaml:3:25: error: population.customers: must be >= 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("variants.baseline: 'baseline' is reserved"), std::string::npos) << text;
+  EXPECT_NE(text.find("missing 'value' (replace) or 'scale' (multiply)"), std::string::npos) << text;
+  EXPECT_NE(text.find("variants.b.recovery.reach: probability 1.4 is outside [0, 1]"), std::string::npos) << text;
+  EXPECT_NE(text.find("sweeps.s: give 'values'"), std::string::npos) << text;
+  EXPECT_NE(text.find("rank_frictions.reduce_by: must be in (0, 1]"), std::string::npos) << text;
+  EXPECT_NE(text.find("checkout.frction: in variant 'a': unknown field"), std::string::npos) << text;
+  EXPECT_GE(d.error_count(), 7u);
+}
+
+TEST(ScenarioLoader, ChangeErrorsPointAtTheScenarioLine) {
+  const std::string journey = std::string(CXSIM_SOURCE_DIR) + "/journeys/retail.yaml";
+  const auto path = write_temp("bad2.yaml", "scenario: bad2\njourney: " + journey + R"(
+variants:
+  a:
+    changes:
+      - {set: checkout.frction, value: 0.1}
+      - {set: chat.next.friction.phone_support, value: 0.3}
+)");
+  core::Diagnostics d;
+  check_scenario_file(path, d);
+  const std::string text = d.format();
+  EXPECT_NE(text.find("bad2.yaml:6:9: error: checkout.frction: in variant 'a': unknown field 'frction' of touchpoint "
+                      "'checkout' (did you mean 'friction'?)"), std::string::npos) << text;
+  EXPECT_NE(text.find("bad2.yaml:7:9: error: chat.next.friction.phone_support: in variant 'a': after this change "
+                      "chat.next.friction sums to 0.7, not 1; add 'renormalize: true'"), std::string::npos) << text;
+}
+
+TEST(ScenarioLoader, MissingJourneyFile) {
+  const auto path = write_temp("bad3.yaml", "scenario: x\njourney: nowhere.yaml\n");
+  core::Diagnostics d;
+  check_scenario_file(path, d);
+  EXPECT_NE(d.format().find("journey file 'nowhere.yaml' not found"), std::string::npos) << d.format();
+  EXPECT_THROW(load_scenario(path), core::InputError);
+}
+
+}  // namespace
+}  // namespace cxsim::scenario
