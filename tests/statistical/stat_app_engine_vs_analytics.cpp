@@ -171,8 +171,9 @@ TEST(EngineVsAnalytics, PairingReducesVarianceSeveralFold) {
     const double se_unpaired = std::hypot(find_metric(tb.summary, metric).se, find_metric(tv.summary, metric).se);
     std::printf("%-16s paired SE %.6f  unpaired SE %.6f  reduction %.1fx\n", metric, se_paired, se_unpaired,
                 se_unpaired / se_paired);
-    if (std::string(metric) == "nps_true" || std::string(metric) == "retention_final")
+    if (std::string(metric) == "nps_true" || std::string(metric) == "retention_final") {
       EXPECT_GT(se_unpaired / se_paired, 3.0) << metric;
+    }
   }
 }
 

@@ -100,7 +100,10 @@ TEST_P(SensitivityFiles, PopulationMatchesCentralDifferencesOfBaseFriction) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Examples, SensitivityFiles, ::testing::Values("retail.yaml", "telecom_support.yaml"));
+INSTANTIATE_TEST_SUITE_P(Analytics, SensitivityFiles, ::testing::Values("retail.yaml", "telecom_support.yaml"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param.substr(0, info.param.find('.'));
+                         });
 
 TEST(AnalyticsSensitivity, OverridingSegmentDoesNotMoveWithBaseFriction) {
   const Loaded l = load("retail.yaml");
@@ -177,7 +180,10 @@ TEST_P(SolverAgreement, MatchesDense) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Solvers, SolverAgreement,
-                         ::testing::Values(AnalyzeOptions::Solver::sparse, AnalyzeOptions::Solver::iterative));
+INSTANTIATE_TEST_SUITE_P(Analytics, SolverAgreement,
+                         ::testing::Values(AnalyzeOptions::Solver::sparse, AnalyzeOptions::Solver::iterative),
+                         [](const ::testing::TestParamInfo<AnalyzeOptions::Solver>& info) {
+                           return std::string(info.param == AnalyzeOptions::Solver::sparse ? "sparse" : "iterative");
+                         });
 
 }  // namespace

@@ -1,6 +1,5 @@
-// Exact analytics -> tables -> results file (/analytics/<variant>/...).
-// This file uses cxsim_io (Table, write_table): the analytics area must list
-// cxsim_io among its dependencies for a caller to link it.
+// Exact analytics -> tables -> results file (/analytics/<variant>/...), with
+// cxsim_io (Table, write_table).
 #include "cxsim/analytics/analytics_h5.h"
 
 #include <cmath>

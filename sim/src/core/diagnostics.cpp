@@ -53,11 +53,16 @@ void Diagnostics::sort_and_dedupe() {
   };
   std::stable_sort(items_.begin(), items_.end(),
                    [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
-  auto same = [](const Diagnostic& a, const Diagnostic& b) {
-    return a.severity == b.severity && a.loc.file == b.loc.file && a.loc.line == b.loc.line &&
-           a.loc.column == b.loc.column && a.key_path == b.key_path && a.message == b.message;
-  };
-  items_.erase(std::unique(items_.begin(), items_.end(), same), items_.end());
+  // Remove repeats (same place, path and message) wherever they stand.
+  std::vector<Diagnostic> kept;
+  for (auto& d : items_) {
+    const bool dup = std::any_of(kept.begin(), kept.end(), [&](const Diagnostic& k) {
+      return k.severity == d.severity && k.loc.file == d.loc.file && k.loc.line == d.loc.line &&
+             k.loc.column == d.loc.column && k.key_path == d.key_path && k.message == d.message;
+    });
+    if (!dup) kept.push_back(std::move(d));
+  }
+  items_ = std::move(kept);
 }
 
 std::string Diagnostics::format() const {

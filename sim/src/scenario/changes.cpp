@@ -419,6 +419,16 @@ JourneySpec apply_variant(const JourneySpec& base, const std::string& label, con
     }
   }
   for (auto d : local.items()) {
+    // A shadowing warning is moot when the same variant also changes the override.
+    if (d.severity == core::Severity::warning) {
+      const auto a = d.message.find("(change segments.");
+      if (a != std::string::npos) {
+        const std::string path = d.message.substr(a + 8, d.message.find(" too)", a) - a - 8);
+        const bool covered = std::any_of(changes.begin(), changes.end(),
+                                         [&](const Change& c) { return c.path.rfind(path, 0) == 0; });
+        if (covered) continue;
+      }
+    }
     if (d.message.rfind("in " + label, 0) != 0) d.message = fmt::format("in {}: {}", label, d.message);
     diags.add(std::move(d));
   }

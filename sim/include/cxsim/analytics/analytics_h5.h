@@ -1,7 +1,7 @@
 #pragma once
 // Exact analytics as tables and into a results file (MODEL.md section 10:
-// /analytics/<variant>/...). Implemented in sim/src/analytics/analytics_h5.cpp,
-// which needs cxsim_io: whoever calls these links cxsim_io.
+// /analytics/<variant>/...). Implemented in sim/src/analytics/analytics_h5.cpp
+// (the analytics area depends on cxsim_io for it).
 #include "cxsim/analytics/absorbing_chain.h"
 #include "cxsim/io/table.h"
 
