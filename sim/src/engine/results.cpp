@@ -189,7 +189,7 @@ VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc, co
   {
     std::vector<std::string> id, channel, stage;
     EstimateColumns visits, fr, sat;
-    std::vector<std::vector<double>> exits(m.num_kinds());
+    std::vector<EstimateColumns> exits(m.num_kinds());
     for (std::size_t k = 0; k < m.num_touchpoints(); ++k) {
       const auto& ta = acc.touchpoints[k];
       id.push_back(m.touchpoint_ids[k]);
@@ -199,8 +199,9 @@ VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc, co
       fr.push(ratio_from_sums(ta.frictions.y, ta.frictions.yy, ta.frictions.xy, ta.visits.y, ta.visits.yy, n));
       sat.push(ratio_from_sums(ta.satisfaction.y, ta.satisfaction.yy, ta.satisfaction.xy, ta.visits.y,
                                ta.visits.yy, n));
-      for (std::size_t c = 0; c < m.num_kinds(); ++c)
-        exits[c].push_back(walks_total > 0 ? ta.exits[c] / walks_total : std::nan(""));
+      // Binomial over walks (a walk ends once): slightly optimistic under
+      // customer clustering, stated in docs/results-format.md.
+      for (std::size_t c = 0; c < m.num_kinds(); ++c) exits[c].push(proportion(ta.exits[c], walks_total));
     }
     out.touchpoints.add_column("touchpoint", id);
     out.touchpoints.add_column("channel", channel);
@@ -208,7 +209,7 @@ VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc, co
     visits.add_to(out.touchpoints, "visits_per_walk");
     fr.add_to(out.touchpoints, "friction_rate");
     sat.add_to(out.touchpoints, "satisfaction_change");
-    for (std::size_t c = 0; c < m.num_kinds(); ++c) out.touchpoints.add_column("exit_share_" + m.kinds[c], exits[c]);
+    for (std::size_t c = 0; c < m.num_kinds(); ++c) exits[c].add_to(out.touchpoints, "exit_share_" + m.kinds[c]);
   }
 
   // Channels.
