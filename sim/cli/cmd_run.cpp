@@ -88,8 +88,11 @@ int run_run(const RunOptions& o, const Context& ctx) {
     events->commit(survivors);
   }
 
-  double walks = 0;
-  for (const auto& v : result.variants) walks += v.headline.total(engine::kWalks);
+  double walks = 0, steps = 0;
+  for (const auto& v : result.variants) {
+    walks += v.headline.total(engine::kWalks);
+    steps += v.headline.total(engine::kSteps);
+  }
   if (o.json) {
     core::JsonWriter j;
     j.begin_object();
@@ -99,6 +102,8 @@ int run_run(const RunOptions& o, const Context& ctx) {
     j.key("seed").value(static_cast<unsigned long long>(s.seed));
     j.key("seconds").value(secs);
     j.key("walks").value(walks);
+    j.key("steps").value(steps);
+    j.key("threads").value(s.threads);
     if (precision.requested) j.key("precision").value(precision.message);
     j.end_object();
     std::string head = j.str();
