@@ -94,4 +94,11 @@ PYEOF
 head -1 "$W/events/events.csv" | grep -q "^customer_id,journey_id,timestamp,touchpoint,status,channel,outcome$" || fail "events.csv header"
 head -1 "$W/events/surveys.csv" | grep -q "^customer_id,journey_id,nps,csat,ces$" || fail "surveys.csv header"
 [ "$(wc -l < "$W/events/cohorts.csv")" -eq 4 ] || fail "cohorts.csv rows"
+# Exact analytics of a journey and of a scenario's variants.
+"$CXSIM" analyze journeys/retail.yaml --json | $PY -c 'import json,sys; json.load(sys.stdin)'
+"$CXSIM" analyze scenarios/retail_whatif.yaml --json 2>/dev/null | $PY -c '
+import json, sys
+d = json.load(sys.stdin)["variants"]
+assert abs(d["fix_checkout"]["share_converted"]["delta"] - 0.0104717) < 1e-6, d["fix_checkout"]
+assert d["baseline"]["share_converted"]["delta"] == 0'
 echo "e2e_run: all checks passed"
