@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   cli::setup_analyze(app, ctx);
   cli::setup_run(app, ctx);
   cli::setup_inspect(app, ctx);
+  cli::setup_report(app, ctx);
 
   try {
     app.parse(argc, argv);

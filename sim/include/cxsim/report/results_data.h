@@ -1,0 +1,132 @@
+#pragma once
+// Everything the report shows, read from a results file (MODEL.md section
+// 10) and nothing else: the report never re-simulates and never reads
+// engine memory. Optional parts (comparisons, sweeps, ranking, analytics,
+// CSAT/CES histograms, ...) are simply absent when the file has none, and
+// the report leaves their sections out.
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cxsim/io/table.h"
+#include "cxsim/report/journey_map.h"
+
+namespace cxsim::report {
+
+// A [2][categories] count array: row 0 true (every walk), row 1 measured
+// (respondents). Empty when absent.
+struct ScoreHistogram {
+  std::size_t categories = 0;
+  int min_score = 0;  // 0 for NPS, 1 for CSAT and CES
+  std::vector<double> true_counts, measured_counts;
+  bool empty() const { return categories == 0; }
+};
+
+struct VariantData {
+  std::string name;
+  std::string description;
+  std::int64_t order = 0;
+  io::Table summary;  // metric, estimate, se, ci_low, ci_high
+  std::optional<io::Table> survival_ci, periods, touchpoints, channels, outcomes, segments, paths;
+  std::vector<double> survival;  // [P+1], when there is no survival_ci
+  ScoreHistogram nps, csat, ces;
+  // /analytics/<name>/summary and /touchpoints (exact results), when present.
+  std::optional<io::Table> analytics_summary, analytics_touchpoints;
+};
+
+struct SweepData {
+  std::string name;
+  std::string parameter;  // dotted path, e.g. "checkout.friction"
+  io::Table table;        // value, metric, estimate, se, ci_low, ci_high, delta, delta_se, ...
+};
+
+struct RankingData {
+  double reduce_by = std::numeric_limits<double>::quiet_NaN();
+  io::Table table;  // touchpoint, friction, metric, delta, se, ci_low, ci_high, exact_first_order, exact, rank
+};
+
+struct Provenance {
+  std::string tool_version, format_version, created_utc, command_line;
+  std::string journey, journey_path, scenario_path, time_unit = "minutes";
+  std::optional<std::uint64_t> seed;
+  std::optional<std::int64_t> customers, periods;
+  std::optional<double> discount_rate;
+  std::string journey_yaml, scenario_yaml;
+};
+
+struct ResultsData {
+  std::string source;  // the file as named by the user
+  Provenance provenance;
+  std::vector<VariantData> variants;             // by `order`, baseline first
+  std::map<std::string, io::Table> comparisons;  // by variant name
+  std::vector<SweepData> sweeps;
+  std::optional<RankingData> ranking;
+  std::optional<JourneyGraph> graph;  // filled by attach_journey_graph()
+
+  const VariantData& baseline() const { return variants.front(); }
+  const io::Table* comparison(const std::string& variant) const;
+  bool has_variants() const { return !comparisons.empty(); }
+};
+
+// Reads a results file. Throws core::InputError (exit 2) when the file is
+// missing, not HDF5, not a cxsim results file, of an unsupported major
+// format version or without any variant; core::RuntimeError when a dataset
+// that is there cannot be read.
+ResultsData read_results(const std::filesystem::path& path);
+
+// Parses /model/journey_yaml into data.graph for the journey map. Leaves
+// data.graph empty (the map section out) when the text does not load.
+// Needs the model area (journey_graph.cpp).
+void attach_journey_graph(ResultsData& data);
+
+// Defensive accessors: a number from a float64 or int64 column (NaN when
+// the column is missing), a string (empty when missing), and the row whose
+// `key` column equals `value` (npos when none).
+double table_number(const io::Table& t, std::string_view column, std::size_t row);
+std::string table_string(const io::Table& t, std::string_view column, std::size_t row);
+std::size_t find_row(const io::Table& t, std::string_view key, std::string_view value);
+
+struct EstimateRow {
+  double estimate = std::numeric_limits<double>::quiet_NaN();
+  double se = std::numeric_limits<double>::quiet_NaN();
+  double lo = std::numeric_limits<double>::quiet_NaN();
+  double hi = std::numeric_limits<double>::quiet_NaN();
+  bool found = false;
+};
+// The estimate columns of `row`: `prefix` ("" for estimate/se/ci_low/ci_high,
+// "visits_per_walk" for visits_per_walk/_se/_ci_low/_ci_high); a comparison
+// table's "delta" is read as the estimate when there is no "estimate".
+EstimateRow table_estimate(const io::Table& t, std::size_t row, std::string_view prefix = {});
+// Looks a metric up in a summary or comparison table.
+EstimateRow metric_estimate(const io::Table& t, std::string_view metric);
+
+// The X of every column named prefix + X ("exit_share_converted" ->
+// "converted"), leaving out the _se / _ci_low / _ci_high companions of
+// another such column.
+std::vector<std::string> column_suffixes(const io::Table& t, std::string_view prefix);
+
+// What the report puts first. The headline metrics of a summary table that
+// it has, in this order: nps_true, nps_measured, the conversion share (the
+// first share_<kind> of a "converted"-like kind, else the first kind),
+// retention_final, clv_mean, cost_mean, time_mean.
+std::vector<std::string> headline_metrics(const io::Table& summary);
+// The metrics compared across variants: nps_true, the conversion share,
+// retention_final, clv_mean, cost_mean (those the table has).
+std::vector<std::string> delta_metrics(const io::Table& table);
+
+// Walks simulated in a variant (sum of the outcomes table's walks; else
+// walks_per_customer x customers; NaN when unknown).
+double walks_total(const VariantData& v, const Provenance& p);
+
+// Standard error of a share p of n independent units (NaN when n <= 0).
+// Used where the file gives a share without a standard error (score
+// histograms, exit shares, path shares); walks are then the unit, which
+// slightly understates the uncertainty when customers walk several times.
+double binomial_se(double p, double n);
+
+}  // namespace cxsim::report

@@ -1,0 +1,137 @@
+// The Markdown summary: headline table, variant differences, top paths and
+// provenance, from the same data as the HTML page.
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "cxsim/report/format.h"
+#include "cxsim/report/report.h"
+
+namespace cxsim::report {
+
+namespace {
+
+// Table cells: pipes and line breaks would break the table.
+std::string cell(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n' || c == '\r') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+std::string row(const std::vector<std::string>& cells) {
+  std::string out = "|";
+  for (const auto& c : cells) out += fmt::format(" {} |", cell(c));
+  return out + "\n";
+}
+
+std::string rule(const std::vector<bool>& numeric) {
+  std::string out = "|";
+  for (bool n : numeric) out += n ? " ---: |" : " --- |";
+  return out + "\n";
+}
+
+}  // namespace
+
+std::string render_markdown(const ResultsData& d) {
+  const Provenance& p = d.provenance;
+  const std::string tu = p.time_unit;
+  std::string out = fmt::format("# {} — cxsim report\n\n", p.journey.empty() ? "cxsim results" : p.journey);
+  std::string sub;
+  if (p.customers) sub += fmt::format("{} customers", *p.customers);
+  if (p.periods) sub += fmt::format(" × {} period{}", *p.periods, *p.periods == 1 ? "" : "s");
+  if (d.variants.size() > 1) sub += fmt::format(", {} variants", d.variants.size());
+  if (!sub.empty()) out += sub + ". ";
+  out += "Every estimate is shown as estimate ± 95% half-width with its 95% confidence interval.\n\n";
+
+  const VariantData& b = d.baseline();
+  out += d.has_variants() ? fmt::format("## Headline ({})\n\n", b.name) : "## Headline\n\n";
+  out += row({"Metric", "Estimate ± 95%", "95% CI", "Unit"});
+  out += rule({false, true, true, false});
+  const auto& names = b.summary.get_string("metric");
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const auto e = table_estimate(b.summary, i);
+    const MetricInfo mi = metric_info(names[i], tu);
+    out += row({mi.label + " (`" + names[i] + "`)", plus_minus(e.estimate, e.se, mi.scale),
+                interval(e.lo, e.hi, e.se, mi.scale), mi.unit});
+  }
+  const auto timeout = metric_estimate(b.summary, "share_timeout");
+  if (timeout.found && timeout.estimate > 0)
+    out += fmt::format("\n**Warning:** {}% of walks ended in `timeout` (the step limit).\n",
+                       plus_minus(timeout.estimate, timeout.se, 100));
+  out += "\n";
+
+  if (d.has_variants()) {
+    const io::Table* first = d.comparisons.begin()->second.rows() ? &d.comparisons.begin()->second : nullptr;
+    const auto metrics = first ? delta_metrics(*first) : std::vector<std::string>{};
+    out += "## Variants against the baseline\n\n";
+    out += "Δ = variant − baseline, paired by customer; **bold\\*** = the 95% CI excludes 0.\n\n";
+    std::vector<std::string> head{"Variant"};
+    std::vector<bool> num{false};
+    for (const auto& m : metrics) {
+      const MetricInfo mi = metric_info(m, tu);
+      head.push_back("Δ " + mi.short_label + " (" + mi.delta_unit + ")");
+      num.push_back(true);
+    }
+    out += row(head) + rule(num);
+    for (const auto& v : d.variants) {
+      const io::Table* c = d.comparison(v.name);
+      if (!c) continue;
+      std::vector<std::string> r{v.name};
+      for (const auto& m : metrics) {
+        const MetricInfo mi = metric_info(m, tu);
+        const auto e = metric_estimate(*c, m);
+        const std::string pm = signed_plus_minus(e.estimate, e.se, mi.scale);
+        const std::string ci = interval(e.lo, e.hi, e.se, mi.scale);
+        r.push_back(excludes_zero(e.lo, e.hi) ? fmt::format("**{}**\\* {}", pm, ci) : fmt::format("{} {}", pm, ci));
+      }
+      out += row(r);
+    }
+    out += "\n";
+    for (const auto& v : d.variants)
+      if (d.comparison(v.name) && !v.description.empty()) out += fmt::format("- **{}**: {}\n", v.name, v.description);
+    out += "\n";
+  }
+
+  if (b.paths && b.paths->rows() > 0) {
+    const io::Table& t = *b.paths;
+    out += "## Most frequent paths\n\n";
+    out += row({"#", "Path", "Share of walks ± 95%", "Mean NPS ± 95%"});
+    out += rule({true, false, true, true});
+    int shown = 0;
+    for (std::size_t r = 0; r < t.rows() && shown < 10; ++r) {
+      if (table_string(t, "book", r) != "frequent") continue;
+      ++shown;
+      const double share = table_number(t, "share", r);
+      const double count = table_number(t, "count", r);
+      const double se = binomial_se(share, share > 0 ? count / share : std::nan(""));
+      std::string path = table_string(t, "path", r);
+      for (std::size_t pos; (pos = path.find(" > ")) != std::string::npos;) path.replace(pos, 3, " → ");
+      const auto nps = table_estimate(t, r, "nps");
+      out += row({fmt::format("{:.0f}", table_number(t, "rank", r)), path, plus_minus(share, se, 100) + "%",
+                  plus_minus(nps.estimate, nps.se)});
+    }
+    out += "\n";
+  }
+
+  out += "## Provenance\n\n";
+  auto item = [&](std::string_view k, const std::string& v) {
+    if (!v.empty()) out += fmt::format("- {}: {}\n", k, v);
+  };
+  item("Results file", "`" + d.source + "`");
+  item("Tool version", p.tool_version.empty() ? "" : "cxsim " + p.tool_version);
+  item("Results format", p.format_version);
+  item("Created (UTC)", p.created_utc);
+  item("Seed", p.seed ? std::to_string(*p.seed) : "");
+  item("Customers", p.customers ? std::to_string(*p.customers) : "");
+  item("Periods", p.periods ? std::to_string(*p.periods) : "");
+  item("Command line", p.command_line.empty() ? "" : "`" + p.command_line + "`");
+  item("Journey file", p.journey_path.empty() ? "" : "`" + p.journey_path + "`");
+  item("Scenario file", p.scenario_path.empty() ? "" : "`" + p.scenario_path + "`");
+  return out;
+}
+
+}  // namespace cxsim::report

@@ -1,0 +1,324 @@
+#include "cxsim/report/results_data.h"
+
+#include <algorithm>
+#include <cmath>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "cxsim/core/errors.h"
+#include "cxsim/core/version.h"
+#include "cxsim/io/h5.h"
+
+namespace cxsim::report {
+
+namespace {
+
+std::optional<std::string> attr_string(const io::Object& o, std::string_view name) {
+  if (!o.has_attribute(name) || o.attribute_type(name) != io::AttributeType::string) return std::nullopt;
+  return o.attribute_string(name);
+}
+
+std::optional<double> attr_number(const io::Object& o, std::string_view name) {
+  if (!o.has_attribute(name)) return std::nullopt;
+  switch (o.attribute_type(name)) {
+    case io::AttributeType::float64: return o.attribute_double(name);
+    case io::AttributeType::int64: return static_cast<double>(o.attribute_int64(name));
+    default: return std::nullopt;
+  }
+}
+
+std::optional<std::int64_t> attr_int(const io::Object& o, std::string_view name) {
+  if (!o.has_attribute(name) || o.attribute_type(name) != io::AttributeType::int64) return std::nullopt;
+  return o.attribute_int64(name);
+}
+
+bool is_table(const io::Group& g, std::string_view name) {
+  return g.is_dataset(name) && g.open_dataset(name).kind() == io::DatasetKind::table;
+}
+
+std::optional<io::Table> optional_table(const io::Group& g, std::string_view name) {
+  if (!is_table(g, name)) return std::nullopt;
+  return io::read_table(g, name);
+}
+
+ScoreHistogram read_histogram(const io::Group& g, std::string_view name, int min_score) {
+  ScoreHistogram h;
+  if (!g.is_dataset(name)) return h;
+  const auto kind = g.open_dataset(name).kind();
+  std::vector<double> values;
+  std::vector<std::size_t> dims;
+  if (kind == io::DatasetKind::int_array) {
+    auto a = io::read_array_int64(g, name);
+    values.assign(a.values.begin(), a.values.end());
+    dims = a.dims;
+  } else if (kind == io::DatasetKind::float_array) {
+    auto a = io::read_array_double(g, name);
+    values = std::move(a.values);
+    dims = a.dims;
+  } else {
+    return h;
+  }
+  if (dims.size() != 2 || dims[0] != 2 || dims[1] == 0) return h;
+  h.categories = dims[1];
+  h.min_score = min_score;
+  h.true_counts.assign(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(h.categories));
+  h.measured_counts.assign(values.begin() + static_cast<std::ptrdiff_t>(h.categories), values.end());
+  return h;
+}
+
+// A named table that may be stored as a dataset or as a group holding one
+// table dataset; its attributes come from whichever holds them.
+struct NamedTable {
+  io::Table table;
+  std::optional<std::string> parameter;
+  std::optional<double> reduce_by;
+};
+
+std::optional<NamedTable> read_named_table(const io::Group& parent, const std::string& name) {
+  NamedTable nt;
+  if (is_table(parent, name)) {
+    io::Dataset d = parent.open_dataset(name);
+    nt.parameter = attr_string(d, "parameter");
+    nt.reduce_by = attr_number(d, "reduce_by");
+    nt.table = io::read_table(parent, name);
+    return nt;
+  }
+  if (!parent.is_group(name)) return std::nullopt;
+  io::Group g = parent.open_group(name);
+  nt.parameter = attr_string(g, "parameter");
+  nt.reduce_by = attr_number(g, "reduce_by");
+  for (const auto& child : g.list()) {
+    if (!is_table(g, child)) continue;
+    io::Dataset d = g.open_dataset(child);
+    if (!nt.parameter) nt.parameter = attr_string(d, "parameter");
+    if (!nt.reduce_by) nt.reduce_by = attr_number(d, "reduce_by");
+    nt.table = io::read_table(g, child);
+    return nt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+const io::Table* ResultsData::comparison(const std::string& variant) const {
+  auto it = comparisons.find(variant);
+  return it == comparisons.end() ? nullptr : &it->second;
+}
+
+ResultsData read_results(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw core::InputError(path.string() + ": no such results file");
+  std::optional<io::File> opened;
+  try {
+    opened.emplace(io::File::open(path));
+  } catch (const core::Error& e) {
+    throw core::InputError(path.string() + ": not a readable HDF5 results file (" + e.what() + ")");
+  }
+  const io::File& f = *opened;
+  if (attr_string(f, "filetype").value_or("") != "cxsim-results")
+    throw core::InputError(path.string() + ": not a cxsim results file (no filetype attribute 'cxsim-results')");
+  const auto major = attr_int(f, "format_version_major");
+  if (!major || *major != core::results_format_major)
+    throw core::InputError(fmt::format("{}: results format {} is not supported by this cxsim (reads {}.x)",
+                                       path.string(), attr_string(f, "format_version").value_or("?"),
+                                       core::results_format_major));
+
+  ResultsData data;
+  data.source = path.string();
+  Provenance& p = data.provenance;
+  p.tool_version = attr_string(f, "tool_version").value_or("");
+  p.format_version = attr_string(f, "format_version").value_or("");
+  p.created_utc = attr_string(f, "created_utc").value_or("");
+  p.command_line = attr_string(f, "command_line").value_or("");
+  p.journey = attr_string(f, "journey").value_or("");
+  if (auto s = attr_int(f, "seed")) p.seed = static_cast<std::uint64_t>(*s);
+  p.customers = attr_int(f, "customers");
+  p.periods = attr_int(f, "periods");
+  p.discount_rate = attr_number(f, "discount_rate");
+  if (f.is_group("model")) {
+    io::Group m = f.open_group("model");
+    p.journey_path = attr_string(m, "journey_path").value_or("");
+    p.scenario_path = attr_string(m, "scenario_path").value_or("");
+    if (auto tu = attr_string(m, "time_unit"); tu && !tu->empty()) p.time_unit = *tu;
+    if (m.is_dataset("journey_yaml")) p.journey_yaml = io::read_string(m, "journey_yaml");
+    if (m.is_dataset("scenario_yaml")) p.scenario_yaml = io::read_string(m, "scenario_yaml");
+  }
+
+  if (f.is_group("variants")) {
+    io::Group vg = f.open_group("variants");
+    for (const auto& name : vg.list()) {
+      if (!vg.is_group(name)) continue;
+      io::Group g = vg.open_group(name);
+      if (!is_table(g, "summary")) continue;
+      const io::Schema schema = g.open_dataset("summary").table_schema();
+      auto column = [&](const char* c, io::ColumnType type) {
+        return std::find(schema.begin(), schema.end(), io::ColumnSpec{c, type}) != schema.end();
+      };
+      if (!column("metric", io::ColumnType::string) || !column("estimate", io::ColumnType::float64))
+        throw core::InputError(fmt::format("{}: /variants/{}/summary has no metric (string) and estimate (float) "
+                                           "columns",
+                                           path.string(), name));
+      VariantData v;
+      v.name = name;
+      v.description = attr_string(g, "description").value_or("");
+      v.order = attr_int(g, "order").value_or(name == "baseline" ? 0 : 1000);
+      v.summary = io::read_table(g, "summary");
+      v.survival_ci = optional_table(g, "survival_ci");
+      v.periods = optional_table(g, "periods");
+      v.touchpoints = optional_table(g, "touchpoints");
+      v.channels = optional_table(g, "channels");
+      v.outcomes = optional_table(g, "outcomes");
+      v.segments = optional_table(g, "segments");
+      v.paths = optional_table(g, "paths");
+      if (g.is_dataset("survival") && g.open_dataset("survival").kind() == io::DatasetKind::float_array)
+        v.survival = io::read_array_double(g, "survival").values;
+      v.nps = read_histogram(g, "nps_histogram", 0);
+      v.csat = read_histogram(g, "csat_histogram", 1);
+      v.ces = read_histogram(g, "ces_histogram", 1);
+      const std::string an = "analytics/" + name;
+      if (f.is_group(an)) {
+        io::Group a = f.open_group(an);
+        v.analytics_summary = optional_table(a, "summary");
+        v.analytics_touchpoints = optional_table(a, "touchpoints");
+      }
+      data.variants.push_back(std::move(v));
+    }
+  }
+  if (data.variants.empty())
+    throw core::InputError(path.string() + ": the results file has no variant with a summary table (an incomplete "
+                                           "or foreign file?)");
+  std::stable_sort(data.variants.begin(), data.variants.end(),
+                   [](const VariantData& a, const VariantData& b) { return a.order < b.order; });
+
+  if (f.is_group("comparisons")) {
+    io::Group c = f.open_group("comparisons");
+    for (const auto& v : data.variants)
+      if (is_table(c, v.name)) data.comparisons.emplace(v.name, io::read_table(c, v.name));
+  }
+  if (f.is_group("sweeps")) {
+    io::Group s = f.open_group("sweeps");
+    for (const auto& name : s.list()) {
+      auto nt = read_named_table(s, name);
+      if (!nt || !nt->table.has_column("value") || !nt->table.has_column("metric")) continue;
+      data.sweeps.push_back({name, nt->parameter.value_or(name), std::move(nt->table)});
+    }
+  }
+  if (f.exists("ranking")) {
+    auto nt = read_named_table(f, "ranking");
+    if (nt && nt->table.has_column("touchpoint") && nt->table.has_column("metric")) {
+      RankingData r;
+      r.reduce_by = nt->reduce_by.value_or(std::nan(""));
+      r.table = std::move(nt->table);
+      data.ranking = std::move(r);
+    }
+  }
+  return data;
+}
+
+double table_number(const io::Table& t, std::string_view column, std::size_t row) {
+  if (!t.has_column(column) || row >= t.rows()) return std::nan("");
+  switch (t.column_type(column)) {
+    case io::ColumnType::float64: return t.get_double(column)[row];
+    case io::ColumnType::int64: return static_cast<double>(t.get_int64(column)[row]);
+    default: return std::nan("");
+  }
+}
+
+std::string table_string(const io::Table& t, std::string_view column, std::size_t row) {
+  if (!t.has_column(column) || row >= t.rows() || t.column_type(column) != io::ColumnType::string) return {};
+  return t.get_string(column)[row];
+}
+
+std::size_t find_row(const io::Table& t, std::string_view key, std::string_view value) {
+  if (!t.has_column(key) || t.column_type(key) != io::ColumnType::string) return static_cast<std::size_t>(-1);
+  const auto& col = t.get_string(key);
+  for (std::size_t i = 0; i < col.size(); ++i)
+    if (col[i] == value) return i;
+  return static_cast<std::size_t>(-1);
+}
+
+EstimateRow table_estimate(const io::Table& t, std::size_t row, std::string_view prefix) {
+  EstimateRow e;
+  if (row >= t.rows()) return e;
+  const std::string p(prefix);
+  const std::string sep = p.empty() ? "" : "_";
+  std::string est = p.empty() ? "estimate" : p;
+  if (p.empty() && !t.has_column("estimate") && t.has_column("delta")) est = "delta";
+  if (!t.has_column(est)) return e;
+  e.found = true;
+  e.estimate = table_number(t, est, row);
+  e.se = table_number(t, p + sep + "se", row);
+  e.lo = table_number(t, p + sep + "ci_low", row);
+  e.hi = table_number(t, p + sep + "ci_high", row);
+  return e;
+}
+
+EstimateRow metric_estimate(const io::Table& t, std::string_view metric) {
+  return table_estimate(t, find_row(t, "metric", metric));
+}
+
+std::vector<std::string> column_suffixes(const io::Table& t, std::string_view prefix) {
+  const auto names = t.column_names();
+  auto has = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
+  std::vector<std::string> out;
+  for (const auto& c : names) {
+    if (!c.starts_with(prefix)) continue;
+    bool companion = false;
+    for (std::string_view tail : {"_se", "_ci_low", "_ci_high"})
+      if (c.ends_with(tail) && has(c.substr(0, c.size() - tail.size()))) companion = true;
+    if (!companion) out.push_back(c.substr(prefix.size()));
+  }
+  return out;
+}
+
+namespace {
+std::string conversion_metric(const io::Table& t) {
+  if (!t.has_column("metric") || t.column_type("metric") != io::ColumnType::string) return {};
+  std::string first;
+  for (const auto& m : t.get_string("metric")) {
+    if (!m.starts_with("share_") || m == "share_timeout") continue;
+    if (m == "share_converted" || m == "share_purchased" || m == "share_conversion") return m;
+    if (first.empty()) first = m;
+  }
+  return first;
+}
+
+std::vector<std::string> present(const io::Table& t, std::initializer_list<std::string> names) {
+  std::vector<std::string> out;
+  for (const auto& n : names)
+    if (!n.empty() && find_row(t, "metric", n) != static_cast<std::size_t>(-1)) out.push_back(n);
+  return out;
+}
+}  // namespace
+
+std::vector<std::string> headline_metrics(const io::Table& summary) {
+  return present(summary, {"nps_true", "nps_measured", conversion_metric(summary), "retention_final", "clv_mean",
+                           "cost_mean", "time_mean"});
+}
+
+std::vector<std::string> delta_metrics(const io::Table& table) {
+  return present(table, {"nps_true", conversion_metric(table), "retention_final", "clv_mean", "cost_mean"});
+}
+
+double walks_total(const VariantData& v, const Provenance& p) {
+  if (v.outcomes && v.outcomes->has_column("walks")) {
+    double w = 0;
+    for (std::size_t i = 0; i < v.outcomes->rows(); ++i) {
+      const double x = table_number(*v.outcomes, "walks", i);
+      if (std::isfinite(x)) w += x;
+    }
+    if (w > 0) return w;
+  }
+  const auto wpc = metric_estimate(v.summary, "walks_per_customer");
+  if (wpc.found && p.customers) return wpc.estimate * static_cast<double>(*p.customers);
+  return std::nan("");
+}
+
+double binomial_se(double p, double n) {
+  if (!(n > 0) || !std::isfinite(p)) return std::nan("");
+  return std::sqrt(std::max(0.0, p * (1 - p)) / n);
+}
+
+}  // namespace cxsim::report

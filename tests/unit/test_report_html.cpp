@@ -1,0 +1,496 @@
+// The report from small fixture results files written with the io layer:
+// sections appear only with their data, the page makes no external request,
+// strings from the file are escaped, the Markdown summary, reading errors,
+// atomic writing and the journey-map layout.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "cxsim/core/errors.h"
+#include "cxsim/io/h5.h"
+#include "cxsim/report/journey_map.h"
+#include "cxsim/report/report.h"
+#include "cxsim/report/results_data.h"
+
+namespace fs = std::filesystem;
+using namespace cxsim;
+using namespace cxsim::report;
+
+namespace {
+
+const char kInjection[] = "<script>alert('x')</script>";
+
+io::Table estimates(const std::vector<std::string>& metrics, const std::vector<double>& est,
+                    const std::vector<double>& se) {
+  io::Table t;
+  std::vector<double> lo, hi;
+  for (std::size_t i = 0; i < est.size(); ++i) {
+    lo.push_back(est[i] - 1.96 * se[i]);
+    hi.push_back(est[i] + 1.96 * se[i]);
+  }
+  t.add_column("metric", metrics);
+  t.add_column("estimate", est);
+  t.add_column("se", se);
+  t.add_column("ci_low", lo);
+  t.add_column("ci_high", hi);
+  return t;
+}
+
+// Adds name, name_se, name_ci_low, name_ci_high.
+void add_estimate(io::Table& t, const std::string& name, const std::vector<double>& est, double se) {
+  std::vector<double> s(est.size(), se), lo, hi;
+  for (double e : est) {
+    lo.push_back(e - 1.96 * se);
+    hi.push_back(e + 1.96 * se);
+  }
+  t.add_column(name, est);
+  t.add_column(name + "_se", s);
+  t.add_column(name + "_ci_low", lo);
+  t.add_column(name + "_ci_high", hi);
+}
+
+const std::vector<std::string> kMetrics{"nps_true",        "nps_measured", "share_converted", "share_abandoned",
+                                        "share_timeout",   "retention_final", "clv_mean",     "cost_mean",
+                                        "time_mean",       "walks_per_customer"};
+
+void write_variant(const io::Group& vg, const std::string& name, const std::string& description, int order,
+                   double shift) {
+  io::Group g = vg.require_group(name);
+  g.set_attribute("description", description);
+  g.set_attribute("order", static_cast<std::int64_t>(order));
+  io::write_table(g, "summary",
+                  estimates(kMetrics, {40 + shift, 48 + shift, 0.3, 0.7, 0.0, 0.5, 90 + shift, 4, 11.5, 2.5},
+                            {0.6, 0.9, 0.003, 0.003, 0.0, 0.01, 1.2, 0.05, 0.1, 0.02}));
+  std::vector<std::int64_t> hist{10, 10, 10, 20, 20, 30, 50, 100, 120, 200, 230,  // true
+                                 2,  2,  2,  4,  5,  6,  10, 25,  30,  60,  70};  // measured
+  io::write_array(g, "nps_histogram", hist, {2, 11});
+  {
+    io::Table s;
+    s.add_column("period", std::vector<std::int64_t>{0, 1, 2, 3});
+    s.add_column("alive", std::vector<double>{1, 0.8, 0.65, 0.5});
+    s.add_column("se", std::vector<double>{0, 0.01, 0.01, 0.01});
+    s.add_column("ci_low", std::vector<double>{1, 0.78, 0.63, 0.48});
+    s.add_column("ci_high", std::vector<double>{1, 0.82, 0.67, 0.52});
+    io::write_table(g, "survival_ci", s);
+    io::write_array(g, "survival", std::vector<double>{1, 0.8, 0.65, 0.5});
+  }
+  {
+    io::Table p;
+    p.add_column("period", std::vector<std::int64_t>{1, 2, 3});
+    p.add_column("active", std::vector<double>{1000, 800, 650});
+    p.add_column("respondents", std::vector<double>{250, 200, 160});
+    add_estimate(p, "nps_true", {40, 41, 42}, 1);
+    add_estimate(p, "nps_measured", {48, 49, 50}, 2);
+    add_estimate(p, "churn_rate", {0.2, 0.19, 0.23}, 0.01);
+    io::write_table(g, "periods", p);
+  }
+  {
+    io::Table t;
+    t.add_column("touchpoint", std::vector<std::string>{"web_page", "checkout"});
+    t.add_column("channel", std::vector<std::string>{"web", kInjection});
+    t.add_column("stage", std::vector<std::string>{"look", "buy"});
+    add_estimate(t, "visits_per_walk", {1.0, 0.4}, 0.01);
+    add_estimate(t, "friction_rate", {0.05, 0.15}, 0.005);
+    add_estimate(t, "satisfaction_change", {0.2, -0.1}, 0.01);
+    t.add_column("exit_share_converted", std::vector<double>{0.0, 0.3});
+    t.add_column("exit_share_abandoned", std::vector<double>{0.6, 0.1});
+    io::write_table(g, "touchpoints", t);
+  }
+  {
+    io::Table c;
+    c.add_column("channel", std::vector<std::string>{"web"});
+    add_estimate(c, "visits_per_walk", {1.4}, 0.01);
+    add_estimate(c, "friction_rate", {0.08}, 0.004);
+    add_estimate(c, "switches_into_per_walk", {0.0}, 0.0);
+    io::write_table(g, "channels", c);
+  }
+  {
+    io::Table o;
+    o.add_column("outcome", std::vector<std::string>{"bought", "left", "timeout"});
+    o.add_column("kind", std::vector<std::string>{"converted", "abandoned", "timeout"});
+    o.add_column("value", std::vector<double>{50, 0, 0});
+    o.add_column("walks", std::vector<double>{750, 1750, 0});
+    add_estimate(o, "share", {0.3, 0.7, 0.0}, 0.003);
+    io::write_table(g, "outcomes", o);
+  }
+  {
+    io::Table p;
+    p.add_column("book", std::vector<std::string>{"frequent", "frequent", "favourable", "unfavourable"});
+    p.add_column("rank", std::vector<std::int64_t>{1, 2, 1, 1});
+    p.add_column("path", std::vector<std::string>{"web_page", "web_page > checkout", "web_page > checkout",
+                                                  std::string("web_page > ") + kInjection});
+    p.add_column("length", std::vector<std::int64_t>{1, 2, 2, 2});
+    p.add_column("count", std::vector<std::int64_t>{1500, 750, 750, 30});
+    p.add_column("count_error", std::vector<std::int64_t>{0, 0, 0, 3});
+    p.add_column("share", std::vector<double>{0.6, 0.3, 0.3, 0.012});
+    add_estimate(p, "nps", {30, 60, 60, -20}, 2);
+    p.add_column("share_converted", std::vector<double>{0, 1, 1, 0});
+    p.add_column("share_abandoned", std::vector<double>{1, 0, 0, 1});
+    io::write_table(g, "paths", p);
+  }
+}
+
+// A results file as `cxsim run` writes it; with `scenario`, also a second
+// variant, comparisons, a sweep and a friction ranking.
+void write_fixture(const fs::path& path, bool scenario) {
+  io::AtomicFile out(path);
+  io::File& f = out.file();
+  f.set_attribute("filetype", "cxsim-results");
+  f.set_attribute("format_version", "1.0");
+  f.set_attribute("format_version_major", static_cast<std::int64_t>(1));
+  f.set_attribute("tool_version", "0.1.0");
+  f.set_attribute("seed", static_cast<std::int64_t>(7));
+  f.set_attribute("customers", static_cast<std::int64_t>(1000));
+  f.set_attribute("periods", static_cast<std::int64_t>(3));
+  f.set_attribute("created_utc", "2026-01-02T03:04:05Z");
+  f.set_attribute("command_line", std::string("cxsim run shop.yaml ") + kInjection);
+  f.set_attribute("journey", "tiny_shop");
+  io::Group model = f.require_group("model");
+  io::write_string(model, "journey_yaml", std::string("journey: tiny_shop\n# a <b>comment</b> & more\n"));
+  model.set_attribute("journey_path", "shop.yaml");
+  model.set_attribute("time_unit", "minutes");
+  io::Group vg = f.require_group("variants");
+  write_variant(vg, "baseline", "the journey as written", 0, 0);
+  if (scenario) {
+    io::write_string(model, "scenario_yaml", std::string("scenario: s\n"));
+    model.set_attribute("scenario_path", "s.yaml");
+    write_variant(vg, "fix_checkout", std::string("Halve errors ") + kInjection, 1, 3);
+    io::Group cg = f.require_group("comparisons");
+    io::Table c;
+    c.add_column("metric", kMetrics);
+    c.add_column("baseline", std::vector<double>(kMetrics.size(), 1.0));
+    c.add_column("variant", std::vector<double>(kMetrics.size(), 1.0));
+    // nps_true significant up, share_converted not significant, cost significant up (worse).
+    c.add_column("delta", std::vector<double>{3, 3, 0.001, -0.001, 0, 0.01, 3, 0.2, -0.1, 0.0});
+    c.add_column("se", std::vector<double>{0.5, 0.9, 0.002, 0.002, 0, 0.004, 1, 0.05, 0.1, 0.01});
+    c.add_column("ci_low", std::vector<double>{2.02, 1.2, -0.003, -0.005, 0, 0.002, 1.04, 0.1, -0.3, -0.02});
+    c.add_column("ci_high", std::vector<double>{3.98, 4.8, 0.005, 0.003, 0, 0.018, 4.96, 0.3, 0.1, 0.02});
+    io::write_table(cg, "fix_checkout", c);
+
+    io::Table s;
+    std::vector<double> value, est, se, lo, hi, d, dse, dlo, dhi;
+    std::vector<std::string> metric;
+    for (double v : {0.05, 0.15, 0.25})
+      for (const char* m : {"nps_true", "share_converted"}) {
+        const bool nps = std::string(m) == "nps_true";
+        const double e = nps ? 45 - 30 * v : 0.35 - 0.3 * v;
+        const double s0 = nps ? 0.6 : 0.003;
+        const double delta = nps ? -30 * (v - 0.15) : -0.3 * (v - 0.15);
+        const double ds = v == 0.15 ? 0.0 : s0 / 3;
+        value.push_back(v);
+        metric.push_back(m);
+        est.push_back(e);
+        se.push_back(s0);
+        lo.push_back(e - 1.96 * s0);
+        hi.push_back(e + 1.96 * s0);
+        d.push_back(delta);
+        dse.push_back(ds);
+        dlo.push_back(delta - 1.96 * ds);
+        dhi.push_back(delta + 1.96 * ds);
+      }
+    s.add_column("value", value);
+    s.add_column("metric", metric);
+    s.add_column("estimate", est);
+    s.add_column("se", se);
+    s.add_column("ci_low", lo);
+    s.add_column("ci_high", hi);
+    s.add_column("delta", d);
+    s.add_column("delta_se", dse);
+    s.add_column("delta_ci_low", dlo);
+    s.add_column("delta_ci_high", dhi);
+    io::Dataset sd = io::write_table(f, "sweeps/checkout_friction", s);
+    sd.set_attribute("parameter", "checkout.friction");
+
+    io::Table r;
+    r.add_column("touchpoint", std::vector<std::string>{"checkout", "web_page", "checkout", "web_page"});
+    r.add_column("friction", std::vector<double>{0.15, 0.05, 0.15, 0.05});
+    r.add_column("metric", std::vector<std::string>{"nps_true", "nps_true", "share_converted", "share_converted"});
+    r.add_column("delta", std::vector<double>{2.5, 0.4, 0.02, 0.004});
+    r.add_column("se", std::vector<double>{0.3, 0.2, 0.002, 0.002});
+    r.add_column("ci_low", std::vector<double>{1.9, 0.0, 0.016, 0.0});
+    r.add_column("ci_high", std::vector<double>{3.1, 0.8, 0.024, 0.008});
+    r.add_column("exact_first_order", std::vector<double>{std::nan(""), std::nan(""), 0.021, 0.0035});
+    r.add_column("exact", std::vector<double>{std::nan(""), std::nan(""), 0.0205, 0.0036});
+    r.add_column("rank", std::vector<std::int64_t>{1, 2, 1, 2});
+    io::Dataset rd = io::write_table(f, "ranking", r);
+    rd.set_attribute("reduce_by", 0.5);
+
+    io::Table a;
+    a.add_column("metric", std::vector<std::string>{"share_converted", "time_mean"});
+    a.add_column("estimate", std::vector<double>{0.301, 11.49});
+    io::write_table(f, "analytics/baseline/summary", a);
+  }
+  out.commit();
+}
+
+class ReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    dir_ = fs::temp_directory_path() / ("cxsim_report_" + std::to_string(::getpid()) + "_" + std::to_string(rd()));
+    fs::create_directories(dir_);
+    journey_ = dir_ / "journey.h5";
+    scenario_ = dir_ / "scenario.h5";
+    write_fixture(journey_, false);
+    write_fixture(scenario_, true);
+  }
+  void TearDown() override {
+    EXPECT_EQ(io::open_object_count(), 0u) << "an HDF5 handle leaked";
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  fs::path dir_, journey_, scenario_;
+};
+
+bool has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+
+void expect_self_contained(const std::string& html) {
+  for (const char* bad : {"http://", "https://", "//cdn", "<link", "@import", "<script", "<iframe", "<img",
+                          "<object", "<embed", "src=", "@font-face"})
+    EXPECT_FALSE(has(html, bad)) << "found " << bad;
+  // url(...) only for data: or in-page fragments (the page uses none).
+  const std::regex url(R"(url\(\s*['"]?(?!data:|#))");
+  EXPECT_FALSE(std::regex_search(html, url));
+  // The only href targets are in-page anchors.
+  const std::regex href(R"re(href="([^"]*)")re");
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), href); it != std::sregex_iterator(); ++it)
+    EXPECT_EQ((*it)[1].str().rfind('#', 0), 0u) << (*it)[1].str();
+  EXPECT_TRUE(has(html, "Content-Security-Policy"));
+}
+
+}  // namespace
+
+TEST_F(ReportTest, ReadsTheFixture) {
+  const ResultsData d = read_results(scenario_);
+  ASSERT_EQ(d.variants.size(), 2u);
+  EXPECT_EQ(d.baseline().name, "baseline");
+  EXPECT_EQ(d.variants[1].name, "fix_checkout");
+  EXPECT_EQ(d.variants[0].nps.categories, 11u);
+  EXPECT_DOUBLE_EQ(d.variants[0].nps.true_counts[10], 230);
+  EXPECT_DOUBLE_EQ(d.variants[0].nps.measured_counts[0], 2);
+  EXPECT_TRUE(d.variants[0].csat.empty());
+  ASSERT_NE(d.comparison("fix_checkout"), nullptr);
+  ASSERT_EQ(d.sweeps.size(), 1u);
+  EXPECT_EQ(d.sweeps[0].parameter, "checkout.friction");
+  ASSERT_TRUE(d.ranking);
+  EXPECT_DOUBLE_EQ(d.ranking->reduce_by, 0.5);
+  ASSERT_TRUE(d.variants[0].analytics_summary);
+  EXPECT_EQ(*d.provenance.seed, 7u);
+  EXPECT_EQ(d.provenance.scenario_path, "s.yaml");
+  const auto e = metric_estimate(d.baseline().summary, "nps_true");
+  EXPECT_TRUE(e.found);
+  EXPECT_DOUBLE_EQ(e.estimate, 40);
+  EXPECT_FALSE(metric_estimate(d.baseline().summary, "no_such").found);
+  EXPECT_DOUBLE_EQ(walks_total(d.baseline(), d.provenance), 2500);
+  EXPECT_EQ(headline_metrics(d.baseline().summary),
+            (std::vector<std::string>{"nps_true", "nps_measured", "share_converted", "retention_final", "clv_mean",
+                                      "cost_mean", "time_mean"}));
+}
+
+TEST(ReportColumns, SuffixesSkipEstimateCompanions) {
+  io::Table t;
+  add_estimate(t, "exit_share_converted", {0.3}, 0.01);
+  t.add_column("exit_share_abandoned", std::vector<double>{0.6});
+  t.add_column("exit_share_odd_se", std::vector<double>{0.1});  // no exit_share_odd: a kind of its own
+  t.add_column("visits", std::vector<double>{1});
+  EXPECT_EQ(column_suffixes(t, "exit_share_"), (std::vector<std::string>{"converted", "abandoned", "odd_se"}));
+}
+
+TEST_F(ReportTest, JourneyOnlyRunHasNoScenarioSections) {
+  const std::string html = render_html(read_results(journey_));
+  for (const char* id : {"headline", "nps", "survival", "paths", "tables", "provenance"})
+    EXPECT_TRUE(has(html, std::string("<section id=\"") + id + "\"")) << id;
+  for (const char* id : {"deltas", "ranking", "sweeps", "map"})
+    EXPECT_FALSE(has(html, std::string("id=\"") + id + "\"")) << id;
+  EXPECT_FALSE(has(html, "Variants against the baseline"));
+  EXPECT_FALSE(has(html, "Scenario YAML"));
+  expect_self_contained(html);
+}
+
+TEST_F(ReportTest, ScenarioRunHasEverySection) {
+  const std::string html = render_html(read_results(scenario_));
+  for (const char* id : {"headline", "deltas", "nps", "survival", "ranking", "sweeps", "paths", "tables", "provenance"})
+    EXPECT_TRUE(has(html, std::string("<section id=\"") + id + "\"")) << id;
+  EXPECT_TRUE(has(html, "Variants against the baseline"));
+  EXPECT_TRUE(has(html, "Scenario YAML"));
+  EXPECT_TRUE(has(html, "checkout.friction"));
+  // The significant NPS change is marked; the cost increase is marked worse.
+  EXPECT_TRUE(has(html, "<td class=\"num sig-better\"><b>+3.00 ± 0.98</b>"));
+  EXPECT_TRUE(has(html, "sig-worse"));
+  // The analytics column and the exact markers appear.
+  EXPECT_TRUE(has(html, "Exact (analytics)"));
+  EXPECT_TRUE(has(html, "exact first-order"));
+  expect_self_contained(html);
+}
+
+TEST_F(ReportTest, EveryStringFromTheFileIsEscaped) {
+  const std::string html = render_html(read_results(scenario_));
+  EXPECT_FALSE(has(html, kInjection));
+  EXPECT_TRUE(has(html, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+  EXPECT_TRUE(has(html, "# a &lt;b&gt;comment&lt;/b&gt; &amp; more"));
+}
+
+TEST_F(ReportTest, NumbersCarryTheirUncertainty) {
+  const std::string html = render_html(read_results(journey_));
+  // Headline cards: estimate, ± half-width and the CI.
+  EXPECT_TRUE(has(html, "40.0<span class=\"pm\"> ± 1.2</span>"));
+  EXPECT_TRUE(has(html, "points · 95% CI [38.8, 41.2]</div>"));
+  EXPECT_TRUE(has(html, "30.00<span class=\"pm\"> ± 0.59 %</span>"));
+  // Survival table cells and path shares have intervals too.
+  EXPECT_TRUE(has(html, "80.0 ± 2.0"));
+  EXPECT_TRUE(has(html, "60.0 ± 1.9%"));
+}
+
+TEST_F(ReportTest, JourneyMapAppearsWithAGraph) {
+  ResultsData d = read_results(journey_);
+  JourneyGraph g;
+  g.name = "tiny_shop";
+  g.nodes = {{"web_page", false, "web", "look", 0.05, ""},
+             {"checkout", false, "web", "buy", 0.15, ""},
+             {"bought", true, "", "", 0, "converted"},
+             {"left", true, "", "", 0, "abandoned"}};
+  g.edges = {{0, 1, 0.4, 0.2}, {0, 3, 0.6, 0.8}, {1, 2, 1.0, 0.5}, {1, 1, 0.0, 0.3}, {1, 3, 0.0, 0.2}};
+  g.start = {{0, 1.0}};
+  d.graph = g;
+  const std::string html = render_html(d);
+  EXPECT_TRUE(has(html, "<section id=\"map\""));
+  EXPECT_TRUE(has(html, ">web_page<"));
+  EXPECT_TRUE(has(html, ">bought<"));
+  expect_self_contained(html);
+}
+
+TEST_F(ReportTest, MarkdownSummary) {
+  const std::string md = render_markdown(read_results(scenario_));
+  EXPECT_EQ(md.rfind("# tiny_shop — cxsim report", 0), 0u);
+  EXPECT_TRUE(has(md, "| Metric | Estimate ± 95% | 95% CI | Unit |"));
+  EXPECT_TRUE(has(md, "| NPS, all walks (true) (`nps_true`) | 40.0 ± 1.2 | [38.8, 41.2] | points |"));
+  EXPECT_TRUE(has(md, "## Variants against the baseline"));
+  EXPECT_TRUE(has(md, "| fix_checkout | **+3.00 ± 0.98**\\* [2.02, 3.98] |"));
+  EXPECT_TRUE(has(md, "## Most frequent paths"));
+  EXPECT_TRUE(has(md, "| 2 | web_page → checkout | 30.0 ± 1.8% | 60.0 ± 3.9 |"));
+  EXPECT_TRUE(has(md, "## Provenance"));
+  EXPECT_TRUE(has(md, "- Seed: 7"));
+  EXPECT_FALSE(has(md, "<table"));
+  const std::string journey_md = render_markdown(read_results(journey_));
+  EXPECT_FALSE(has(journey_md, "Variants against the baseline"));
+}
+
+TEST_F(ReportTest, RefusesWhatIsNotAResultsFile) {
+  auto refused = [](const fs::path& p) {
+    try {
+      read_results(p);
+    } catch (const core::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_TRUE(has(refused(dir_ / "missing.h5"), "no such results file"));
+  {
+    std::ofstream(dir_ / "text.h5") << "not hdf5\n";
+  }
+  EXPECT_TRUE(has(refused(dir_ / "text.h5"), "not a readable HDF5"));
+  {
+    io::AtomicFile f(dir_ / "foreign.h5");
+    f.file().set_attribute("filetype", "something-else");
+    f.commit();
+  }
+  EXPECT_TRUE(has(refused(dir_ / "foreign.h5"), "not a cxsim results file"));
+  {
+    io::AtomicFile f(dir_ / "future.h5");
+    f.file().set_attribute("filetype", "cxsim-results");
+    f.file().set_attribute("format_version", "9.0");
+    f.file().set_attribute("format_version_major", static_cast<std::int64_t>(9));
+    f.commit();
+  }
+  EXPECT_TRUE(has(refused(dir_ / "future.h5"), "results format 9.0 is not supported"));
+  {
+    io::AtomicFile f(dir_ / "empty.h5");
+    f.file().set_attribute("filetype", "cxsim-results");
+    f.file().set_attribute("format_version_major", static_cast<std::int64_t>(1));
+    f.commit();
+  }
+  EXPECT_TRUE(has(refused(dir_ / "empty.h5"), "no variant"));
+  {
+    io::AtomicFile f(dir_ / "odd.h5");
+    f.file().set_attribute("filetype", "cxsim-results");
+    f.file().set_attribute("format_version_major", static_cast<std::int64_t>(1));
+    io::Table t;
+    t.add_column("name", std::vector<std::string>{"nps_true"});
+    t.add_column("value", std::vector<double>{1.0});
+    io::write_table(f.file(), "variants/baseline/summary", t);
+    f.commit();
+  }
+  EXPECT_TRUE(has(refused(dir_ / "odd.h5"), "/variants/baseline/summary has no metric"));
+}
+
+TEST_F(ReportTest, WritesAtomicallyNextToTheInput) {
+  EXPECT_EQ(default_output("out/run.h5", Format::html), fs::path("out/run.html"));
+  EXPECT_EQ(default_output("run.h5", Format::md), fs::path("run.md"));
+  EXPECT_EQ(parse_format("markdown"), Format::md);
+  EXPECT_THROW(parse_format("pdf"), core::InputError);
+
+  const fs::path out = dir_ / "r.html";
+  write_text_atomically(out, "first");
+  write_text_atomically(out, "second");
+  std::ifstream in(out);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "second");
+  for (const auto& e : fs::directory_iterator(dir_))
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
+  EXPECT_THROW(write_text_atomically(dir_ / "no_dir" / "r.html", "x"), core::InputError);
+  EXPECT_FALSE(fs::exists(dir_ / "no_dir"));
+}
+
+TEST(ReportLayout, StagesBecomeColumnsInOrderOfFirstAppearance) {
+  JourneyGraph g;
+  g.nodes = {{"a", false, "web", "aware", 0.1, ""},  {"b", false, "web", "buy", 0.1, ""},
+             {"c", false, "app", "aware", 0.1, ""},  {"d", false, "phone", "help", 0.2, ""},
+             {"win", true, "", "", 0, "converted"}, {"lose", true, "", "", 0, "abandoned"}};
+  g.edges = {{0, 1, 1, 1}, {2, 1, 1, 1}, {1, 4, 0.9, 0.3}, {1, 3, 0.1, 0.7}, {3, 1, 0.5, 0.5}, {3, 5, 0.5, 0.5}};
+  g.start = {{0, 0.5}, {2, 0.5}};
+  const MapLayout l = layout_journey(g);
+  EXPECT_TRUE(l.by_stage);
+  EXPECT_EQ(l.column_labels, (std::vector<std::string>{"aware", "buy", "help", "outcomes"}));
+  EXPECT_EQ(l.column, (std::vector<int>{0, 1, 0, 2, 3, 3}));
+  EXPECT_NE(l.row[0], l.row[2]);  // two nodes in one column do not overlap
+}
+
+TEST(ReportLayout, WithoutStagesLayersFollowTheLongestPathIgnoringCycles) {
+  JourneyGraph g;
+  g.nodes = {{"a", false, "web", "", 0, ""}, {"b", false, "web", "", 0, ""}, {"c", false, "web", "", 0, ""},
+             {"end", true, "", "", 0, "done"}};
+  // a -> b -> c, a -> c, c -> a (a cycle), c -> end.
+  g.edges = {{0, 1, 1, 0}, {0, 2, 0, 1}, {1, 2, 1, 1}, {2, 0, 0.5, 0.5}, {2, 3, 0.5, 0.5}};
+  g.start = {{0, 1.0}};
+  const MapLayout l = layout_journey(g);
+  EXPECT_FALSE(l.by_stage);
+  EXPECT_EQ(l.column, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(l.column_labels.back(), "outcomes");
+}
+
+TEST(ReportLayout, FlowsFoldOkAndFrictionWithTheMeasuredRate) {
+  JourneyGraph g;
+  g.nodes = {{"a", false, "web", "s", 0.5, ""}, {"x", true, "", "", 0, "k"}, {"y", true, "", "", 0, "k"}};
+  g.edges = {{0, 1, 1.0, 0.0}, {0, 2, 0.0, 1.0}};
+  g.start = {{0, 1.0}};
+  io::Table tp;
+  tp.add_column("touchpoint", std::vector<std::string>{"a"});
+  tp.add_column("visits_per_walk", std::vector<double>{2.0});
+  tp.add_column("friction_rate", std::vector<double>{0.25});
+  const MapFlows f = journey_flows(g, &tp);
+  ASSERT_EQ(f.edge.size(), 2u);
+  EXPECT_DOUBLE_EQ(f.edge[0], 2.0 * 0.75);
+  EXPECT_DOUBLE_EQ(f.edge[1], 2.0 * 0.25);
+  EXPECT_DOUBLE_EQ(f.start[0], 1.0);
+  // Without results: the model's friction and no visits.
+  const MapFlows none = journey_flows(g, nullptr);
+  EXPECT_DOUBLE_EQ(none.edge[0], 0.0);
+}
