@@ -7,8 +7,6 @@ cd "$(dirname "$0")/.."
 mkdir -p outputs
 FLAGSHIP="${CXSIM_FLAGSHIP:-scenarios/retail_whatif.yaml}"
 ./build/bin/cxsim run "$FLAGSHIP" -o outputs/flagship.h5
-if ./build/bin/cxsim report --help >/dev/null 2>&1; then
-  ./build/bin/cxsim report outputs/flagship.h5 -o outputs/flagship.html
-  echo "report:  outputs/flagship.html"
-fi
+./build/bin/cxsim report outputs/flagship.h5 -o outputs/flagship.html
+echo "report:  outputs/flagship.html"
 echo "results: outputs/flagship.h5   (cxsim inspect outputs/flagship.h5)"
