@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the model tests with AddressSanitizer + UndefinedBehaviorSanitizer
-# (LeakSanitizer included) in a separate build dir, and run them.
+# (LeakSanitizer included) in a separate build dir, and run them: the loader's
+# robustness tests, the engine kernel and scenario changes.
 #
 #   scripts/sanitize.sh [BUILD_DIR] [TARGET...]
 #
@@ -13,7 +14,7 @@ build="${1:-$root/build-sanitize}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(test_model_mutation test_model_invalid test_model_loader)
+  targets=(test_model_mutation test_model_invalid test_model_loader test_engine_simulate test_scenario_changes)
 fi
 jobs="${CXSIM_JOBS:-2}"
 

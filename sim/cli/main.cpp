@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   cli::setup_run(app, ctx);
   cli::setup_inspect(app, ctx);
   cli::setup_report(app, ctx);
+  cli::setup_calibrate(app, ctx);
 
   try {
     app.parse(argc, argv);

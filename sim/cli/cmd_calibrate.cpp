@@ -1,0 +1,219 @@
+// cxsim calibrate: fit a journey model to event logs (or aggregated paths),
+// survey answers and cohort retention; write the journey YAML and, with
+// --report, the fit report (HDF5). See docs/calibration.md.
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "cxsim/calibrate/calibrate.h"
+#include "cxsim/core/errors.h"
+#include "cxsim/core/json.h"
+#include "cxsim/core/version.h"
+#include "cxsim/io/h5.h"
+#include "cxsim/model/journey_loader.h"
+
+namespace cxsim::cli {
+
+namespace {
+
+struct CalibrateCli {
+  calibrate::CalibrateOptions o;
+  std::string output;
+  std::string report;
+  std::string on_bad_row = "error";
+  std::vector<std::string> kinds, values;
+  bool quiet = false;
+  bool json = false;
+  bool require_pass = false;
+};
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Write text to `path` atomically (temporary in the same directory, renamed).
+void write_text_atomic(const std::filesystem::path& path, const std::string& text) {
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  const std::filesystem::path tmp = path.string() + fmt::format(".tmp-{}", ::getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw core::RuntimeError(fmt::format("cannot write {}", tmp.string()));
+    f << text;
+    f.close();
+    if (!f) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      throw core::RuntimeError(fmt::format("cannot write {}", tmp.string()));
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw core::RuntimeError(fmt::format("cannot rename onto {}: {}", path.string(), ec.message()));
+  }
+}
+
+io::Table to_table(const calibrate::ReportTable& t) {
+  io::Table out;
+  for (const auto& c : t.columns) {
+    if (c.is_string) out.add_column(c.name, c.strings);
+    else out.add_column(c.name, c.numbers);
+  }
+  return out;
+}
+
+void write_report(const std::filesystem::path& path, const calibrate::Report& r) {
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  io::AtomicFile file(path);
+  io::File& f = file.file();
+  f.set_attribute("filetype", "cxsim-calibration");
+  f.set_attribute("created_utc", utc_now());
+  for (const auto& a : r.attributes) {
+    if (a.is_string) f.set_attribute(a.name, a.text);
+    else f.set_attribute(a.name, a.number);
+  }
+  io::Group model = f.require_group("model");
+  io::write_string(model, "journey_yaml", r.journey_yaml, {"the fitted journey (as written with -o)", ""});
+  for (const auto& t : r.tables) io::write_table(f, t.path, to_table(t), {t.description, ""});
+  file.commit();
+}
+
+int run_calibrate(CalibrateCli& c, const Context& ctx) {
+  if (c.on_bad_row != "error" && c.on_bad_row != "skip")
+    throw core::InputError(fmt::format("--on-bad-row '{}': expected error or skip", c.on_bad_row));
+  c.o.skip_bad_rows = c.on_bad_row == "skip";
+  c.o.command_line = ctx.command_line;
+  c.o.outcome_kinds = calibrate::parse_key_values(c.kinds, "--outcome-kind");
+  for (const auto& [k, v] : calibrate::parse_key_values(c.values, "--outcome-value")) {
+    try {
+      std::size_t pos = 0;
+      const double x = std::stod(v, &pos);
+      if (pos != v.size() || !(x >= 0)) throw std::invalid_argument(v);
+      c.o.outcome_values[k] = x;
+    } catch (const std::exception&) {
+      throw core::InputError(fmt::format("--outcome-value {}={}: expected a number >= 0", k, v));
+    }
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  calibrate::CalibrationResult r = calibrate::calibrate(c.o);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // The library already checked that the YAML loads; check again as a file
+  // would be read, then write it.
+  model::load_journey_text(r.yaml, c.output);
+  if (!c.report.empty()) {
+    r.report.attr("created_by", std::string("cxsim calibrate"));
+    r.report.attr("seconds", secs);
+    write_report(c.report, r.report);
+  }
+  write_text_atomic(c.output, r.yaml);
+  if (c.json) {
+    // Columnar: {"tables": {"calibration/transitions": {"source": [...], ...}}}
+    core::JsonWriter j;
+    j.begin_object();
+    j.key("output").value(c.output);
+    j.key("report").value(c.report);
+    j.key("seconds").value(secs);
+    j.key("holdout_pass").value(r.holdout_pass);
+    j.key("warnings").begin_array();
+    for (const auto& w : r.warnings) j.value(w);
+    j.end_array();
+    j.key("attributes").begin_object();
+    for (const auto& a : r.report.attributes) {
+      j.key(a.name);
+      if (a.is_string) j.value(a.text);
+      else j.value(a.number);
+    }
+    j.end_object();
+    j.key("tables").begin_object();
+    for (const auto& t : r.report.tables) {
+      j.key(t.path).begin_object();
+      for (const auto& col : t.columns) {
+        j.key(col.name).begin_array();
+        if (col.is_string)
+          for (const auto& v : col.strings) j.value(v);
+        else
+          for (double v : col.numbers) j.value(v);
+        j.end_array();
+      }
+      j.end_object();
+    }
+    j.end_object();
+    j.end_object();
+    std::cout << j.str() << "\n";
+  } else if (!c.quiet) {
+    std::cout << r.summary;
+    std::cout << fmt::format("wrote {}{} in {:.2f} s\n", c.output, c.report.empty() ? "" : " and " + c.report, secs);
+  }
+  if (c.quiet || c.json)
+    for (const auto& w : r.warnings) std::cerr << "warning: " << w << "\n";
+  if (c.require_pass && !r.holdout_pass) {
+    std::cerr << "cxsim: error: a holdout measure failed (--require-pass)\n";
+    return static_cast<int>(core::ExitCode::runtime_failure);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void setup_calibrate(CLI::App& app, Context& ctx) {
+  auto c = std::make_shared<CalibrateCli>();
+  auto* sub = app.add_subcommand("calibrate",
+                                 "Fit a journey model to event logs (or aggregated paths), surveys and cohort retention");
+  auto* ev = sub->add_option("--events", c->o.events,
+                             "Event log CSV: customer_id,journey_id,timestamp,touchpoint[,status,channel,outcome]")
+                 ->check(CLI::ExistingFile);
+  auto* pa = sub->add_option("--paths", c->o.paths,
+                             "Aggregated paths CSV: path;total_conversions;total_conversion_value;total_null")
+                 ->check(CLI::ExistingFile);
+  ev->excludes(pa);
+  sub->add_option("--surveys", c->o.surveys, "Survey answers CSV: journey_id or customer_id, nps[, csat, ces]")
+      ->check(CLI::ExistingFile);
+  auto* co = sub->add_option("--cohorts", c->o.cohorts, "Cohort survivors CSV: period,alive[,segment]")
+                 ->check(CLI::ExistingFile);
+  auto* li = sub->add_option("--lifetimes", c->o.lifetimes,
+                             "Per-customer lifetimes CSV: customer_id,periods,churned[,segment] (churned 0 = censored)")
+                 ->check(CLI::ExistingFile);
+  co->excludes(li);
+  sub->add_option("-o,--output", c->output, "Fitted journey YAML to write")->required();
+  sub->add_option("--report", c->report, "Fit report to write (HDF5)");
+  sub->add_option("--map", c->o.map, "Column mapping FIELD=COLUMN[,FIELD=COLUMN...] (e.g. journey_id=case:concept:name)");
+  sub->add_option("--on-bad-row", c->on_bad_row, "error (default: stop at the first bad row, exit 2) or skip (count per reason)");
+  sub->add_option("--holdout", c->o.holdout, "Fraction of journeys held out (by a hash of journey_id) to check the fit")
+      ->check(CLI::Range(0.0, 0.95));
+  sub->add_option("--seed", c->o.seed, "Seed of the holdout assignment and of the noise thresholds (default 1)");
+  sub->add_option("--sep", c->o.separator, "CSV separator: auto (default), ',', ';', tab or '|'");
+  sub->add_option("--max-line-bytes", c->o.max_line_bytes, "Longest CSV record accepted (default 1048576)");
+  sub->add_option("--memory-mb", c->o.memory_mb, "Event buffer budget before spilling sorted runs to disk (default 128)")
+      ->check(CLI::Range(1, 1 << 20));
+  sub->add_option("--tmp-dir", c->o.tmp_dir, "Directory for spilled runs (default: the system temporary directory)");
+  sub->add_option("--time-unit", c->o.time_unit, "Time unit of the fitted durations (default minutes)");
+  sub->add_option("--durations", c->o.durations, "Duration family: aic (default: best AIC), lognormal, exponential, gamma");
+  sub->add_option("--name", c->o.name, "Journey name (default: the input file's stem)");
+  sub->add_option("--satisfaction0-sd", c->o.satisfaction0_sd,
+                  "Known sd of initial satisfaction: undo the ordered logit's attenuation (default 0: no correction)");
+  sub->add_option("--csat-scale", c->o.csat_scale, "CSAT scale (scores 1..scale, default 5)");
+  sub->add_option("--ces-scale", c->o.ces_scale, "CES scale (scores 1..scale, default 7)");
+  sub->add_option("--outcome-kind", c->kinds, "Outcome kinds OUTCOME=KIND[,...] (default: kind = outcome id)");
+  sub->add_option("--outcome-value", c->values, "Outcome values OUTCOME=VALUE[,...] (default 0)");
+  sub->add_flag("--keep-duplicates", c->o.keep_duplicates, "Keep exact duplicate rows (default: drop and count them)");
+  sub->add_flag("--require-pass", c->require_pass, "Exit 1 when a holdout measure fails");
+  sub->add_flag("-q,--quiet", c->quiet, "Print only warnings");
+  sub->add_flag("--json", c->json, "Print the fitted tables (as in the report) as JSON on stdout");
+  sub->callback([c, &ctx] { ctx.action = [c, &ctx] { return run_calibrate(*c, ctx); }; });
+}
+
+}  // namespace cxsim::cli

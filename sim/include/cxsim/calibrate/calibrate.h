@@ -1,0 +1,67 @@
+#pragma once
+// `cxsim calibrate`: fit a journey model to real data (MODEL.md section 9;
+// docs/calibration.md for the user's guide, docs/methods/calibration.md for
+// the estimators).
+//
+//   events (or aggregated paths) -> start/next counts, Dirichlet posteriors,
+//                                   friction (Beta), durations, outcomes
+//   surveys joined to journeys   -> ordered-logit satisfaction deltas and
+//                                   baselines (NPS, CSAT), effort (CES)
+//   cohorts or lifetimes         -> sBG alpha, beta per segment
+//   --holdout                    -> outcome shares and path lengths of
+//                                   held-out journeys vs the fitted model
+//
+// The library returns the YAML text and the report as plain tables; the CLI
+// writes the files (the YAML after checking that it loads, the report
+// through the HDF5 layer, both atomically).
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cxsim/calibrate/report.h"
+
+namespace cxsim::calibrate {
+
+struct CalibrateOptions {
+  std::string events;     // event log CSV
+  std::string paths;      // aggregated paths CSV (instead of events)
+  std::string surveys;    // survey answers CSV (optional)
+  std::string cohorts;    // period,alive[,segment] (optional)
+  std::string lifetimes;  // customer_id,periods,churned[,segment] (optional)
+  std::vector<std::string> map;  // --map items (FIELD=COLUMN)
+  bool skip_bad_rows = false;
+  bool keep_duplicates = false;
+  double holdout = 0.0;
+  std::uint64_t seed = 1;
+  std::string separator = "auto";
+  std::size_t max_line_bytes = std::size_t{1} << 20;
+  std::size_t memory_mb = 128;
+  std::string tmp_dir;
+  std::string time_unit = "minutes";
+  std::string durations = "aic";
+  std::string name;                               // journey name (default: from the input file)
+  double satisfaction0_sd = 0.0;                  // attenuation correction (docs/methods)
+  int csat_scale = 5;
+  int ces_scale = 7;
+  std::map<std::string, std::string> outcome_kinds;  // outcome (as in the data) -> kind
+  std::map<std::string, double> outcome_values;      // outcome (as in the data) -> value
+  std::string command_line;                          // provenance, written in the YAML header
+};
+
+struct CalibrationResult {
+  std::string yaml;                  // the fitted journey; load_journey_text accepts it
+  std::string summary;               // human-readable, printed by the CLI
+  std::vector<std::string> warnings; // also in the summary
+  Report report;                     // tables for FIT.h5
+  bool holdout_pass = true;          // every holdout measure passed (true without --holdout)
+};
+
+// Throws core::InputError for bad input (exit 2) and core::RuntimeError for
+// internal failures; nothing is written.
+CalibrationResult calibrate(const CalibrateOptions& options);
+
+// "purchased=converted,x=y" -> map; throws InputError naming `flag`.
+std::map<std::string, std::string> parse_key_values(const std::vector<std::string>& items, const std::string& flag);
+
+}  // namespace cxsim::calibrate

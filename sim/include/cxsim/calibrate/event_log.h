@@ -1,0 +1,137 @@
+#pragma once
+// Streaming event-log reader: CSV rows -> complete journeys, each with its
+// events ordered by timestamp (ties in file order) and exact duplicate rows
+// dropped (docs/calibration.md, "Memory").
+//
+// Rows may come in any order. Open journeys are buffered in memory as compact
+// 32-byte events keyed by journey_id. When the buffer passes the memory
+// budget it is written, sorted by journey_id, to a temporary run file and
+// cleared; at the end the runs are merged (a k-way merge by journey_id), so
+// memory is bounded by the budget plus one journey per run whatever the row
+// order and the file size. Without a spill (the log fits the budget) nothing
+// touches the disk.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "cxsim/calibrate/columns.h"
+#include "cxsim/calibrate/csv.h"
+
+namespace cxsim::calibrate {
+
+inline constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+
+// Transparent hashing: look strings up by string_view without allocating.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+template <class V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
+// Interned strings (touchpoints, channels, outcomes).
+class Dictionary {
+ public:
+  std::uint32_t intern(std::string_view s);
+  std::uint32_t find(std::string_view s) const;  // kNone when absent
+  const std::string& name(std::uint32_t i) const { return names_[i]; }
+  std::size_t size() const { return names_.size(); }
+  const std::vector<std::string>& names() const { return names_; }
+
+ private:
+  std::vector<std::string> names_;
+  StringMap<std::uint32_t> index_;
+};
+
+enum class Status : std::uint8_t { ok = 0, friction = 1, none = 2 };
+
+struct Event {
+  std::int64_t ts_us = 0;       // microseconds since the epoch (UTC)
+  std::uint64_t row_hash = 0;   // hash of every field of the row (duplicate detection)
+  std::uint32_t touchpoint = 0;
+  std::uint32_t channel = kNone;
+  std::uint32_t outcome = kNone;
+  Status status = Status::none;
+};
+static_assert(sizeof(Event) == 32, "events are kept compact");
+
+struct JourneyEvents {
+  std::string id;
+  std::string customer;       // the first non-empty customer_id (else the journey id)
+  std::vector<Event> events;  // sorted by time (stable), duplicates dropped
+};
+
+struct EventReadOptions {
+  CsvOptions csv;
+  ColumnMap map;
+  bool skip_bad_rows = false;
+  bool keep_duplicates = false;
+  std::size_t memory_budget_bytes = std::size_t{128} << 20;
+  std::filesystem::path tmp_dir;  // for spill runs (default: the system temp dir)
+};
+
+struct EventReadStats {
+  std::uint64_t rows = 0;          // data rows read (bad ones included)
+  std::uint64_t events = 0;        // rows kept
+  std::uint64_t bad_rows = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t journeys = 0;
+  std::uint64_t customer_conflicts = 0;  // journeys whose rows name several customers
+  std::uint64_t runs = 0;                // spill runs written
+  std::uint64_t peak_buffer_bytes = 0;   // peak estimated size of the in-memory buffer
+  std::uint64_t bytes = 0;               // file bytes read
+  std::map<std::string, std::uint64_t> bad_by_reason;
+  std::vector<std::string> bad_examples;  // the first few formatted messages
+  ResolvedColumns columns;
+  char separator = ',';
+};
+
+class EventLogReader {
+ public:
+  EventLogReader(std::string path, EventReadOptions options);
+  // Streams the log and calls `on_journey` once per journey, in the same
+  // order (by a hash of journey_id, then journey_id) whether or not runs were
+  // spilled, so results never depend on the memory budget.
+  // Throws core::InputError for a bad row (unless skip_bad_rows), a missing
+  // column, an empty file or a log without events.
+  EventReadStats read(const std::function<void(const JourneyEvents&)>& on_journey);
+
+  const Dictionary& touchpoints() const { return touchpoints_; }
+  const Dictionary& channels() const { return channels_; }
+  const Dictionary& outcomes() const { return outcomes_; }
+
+ private:
+  std::string path_;
+  EventReadOptions opt_;
+  Dictionary touchpoints_, channels_, outcomes_;
+};
+
+// Bad rows: "file:line: column 'x': message" as an error, or counted by reason.
+class BadRowSink {
+ public:
+  BadRowSink(std::string file, bool skip) : file_(std::move(file)), skip_(skip) {}
+  // Throws InputError unless skipping; `reason` is the short key counted.
+  void bad(std::uint64_t line, const std::string& column, const std::string& reason, const std::string& message);
+  std::uint64_t count() const { return count_; }
+  const std::map<std::string, std::uint64_t>& by_reason() const { return by_reason_; }
+  const std::vector<std::string>& examples() const { return examples_; }
+
+ private:
+  std::string file_;
+  bool skip_;
+  std::uint64_t count_ = 0;
+  std::map<std::string, std::uint64_t> by_reason_;
+  std::vector<std::string> examples_;
+};
+
+// 64-bit FNV-1a, and a deterministic uniform in [0,1) from (text, seed) used
+// to assign journeys to the holdout.
+std::uint64_t fnv1a64(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ull);
+double hash_uniform(std::string_view s, std::uint64_t seed);
+
+}  // namespace cxsim::calibrate

@@ -1,0 +1,104 @@
+#pragma once
+// The fitted model and its YAML text (MODEL.md sections 1-4), with counts and
+// intervals kept as comments and original names of sanitized ids.
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cxsim/calibrate/durations.h"
+#include "cxsim/calibrate/posterior.h"
+
+namespace cxsim::calibrate {
+
+// Makes model ids from names found in data: lower-case ASCII, every run of
+// other bytes -> '_', trimmed; empty -> "x"; a reserved word (MODEL.md
+// section 7) or a YAML keyword (null, true, yes, ...) gets a trailing '_';
+// duplicates get _2, _3, ... (all ids share one namespace).
+class IdMaker {
+ public:
+  std::string make(const std::string& name);
+  bool used(const std::string& id) const { return used_.count(id) > 0; }
+
+ private:
+  std::set<std::string> used_;
+};
+std::string sanitize_id(const std::string& name);
+
+struct FittedTarget {
+  std::string id;
+  double count = 0;
+  double prob = 0;
+  Interval ci;
+};
+
+struct FittedMap {
+  std::vector<FittedTarget> targets;
+  double total = 0;
+};
+
+struct Coefficient {
+  double estimate = 0;
+  double se = 0;
+  bool identified = false;
+};
+
+struct FittedTouchpoint {
+  std::string id, name, channel;
+  double visits = 0, friction_visits = 0;
+  bool has_status = false;
+  RatePosterior friction;
+  bool split = false;
+  FittedMap ok, fr;  // fr only when split
+  bool dur_split = false;
+  DurationFit dur_ok, dur_fr;
+  Coefficient sat_ok, sat_fr, eff_ok, eff_fr;
+  bool has_sat = false, has_eff = false;
+};
+
+struct FittedOutcome {
+  std::string id, name, kind;
+  double value = 0;
+  double count = 0;
+};
+
+struct FittedSegment {
+  std::string id, name;
+  double share = 1, customers = 0;
+  double s0_sd = 0;
+  bool has_retention = false;
+  double alpha = 0, beta = 0, se_alpha = 0, se_beta = 0;
+  std::string note;
+};
+
+struct FittedScale {
+  bool present = false;
+  int scale = 0;
+  std::vector<double> baseline;
+  double respondents = 0;
+};
+
+struct FittedModel {
+  std::vector<std::string> header;  // comment lines at the top
+  std::string name;
+  std::string time_unit = "minutes";
+  int max_steps = 1000;
+  FittedMap start;
+  std::vector<FittedTouchpoint> touchpoints;
+  std::vector<FittedOutcome> outcomes;
+  bool has_switch = false;
+  Coefficient switch_sat, switch_eff;
+  std::vector<FittedSegment> segments;  // empty: default segment
+  bool has_survey = false;
+  double response_rate = 1.0;
+  FittedScale nps, csat, ces;
+  std::optional<int> periods;
+};
+
+std::string write_yaml(const FittedModel& m);
+
+// Probabilities formatted so that they sum to 1 within 1e-12 when parsed
+// back (6 significant digits; the largest absorbs the rounding).
+std::vector<std::string> format_probabilities(const std::vector<double>& p);
+
+}  // namespace cxsim::calibrate

@@ -1,0 +1,173 @@
+#include "cxsim/calibrate/durations.h"
+
+#include <cmath>
+#include <limits>
+
+#include <boost/math/special_functions/digamma.hpp>
+#include <boost/math/special_functions/trigamma.hpp>
+#include <fmt/format.h>
+
+#include "cxsim/core/errors.h"
+
+namespace cxsim::calibrate {
+
+namespace {
+constexpr double kZ90 = 1.2815515655446004;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+}  // namespace
+
+void DurationStats::add(double x) {
+  if (!(x > 0)) {
+    zeros += 1;
+    return;
+  }
+  if (n == 0) min = max = x;
+  else {
+    min = std::min(min, x);
+    max = std::max(max, x);
+  }
+  n += 1;
+  sum += x;
+  const double l = std::log(x);
+  const double d = l - mean_log;
+  mean_log += d / n;
+  m2_log += d * (l - mean_log);
+}
+
+void DurationStats::merge(const DurationStats& o) {
+  if (o.n > 0) {
+    if (n == 0) {
+      min = o.min;
+      max = o.max;
+    } else {
+      min = std::min(min, o.min);
+      max = std::max(max, o.max);
+    }
+    const double nt = n + o.n;
+    const double d = o.mean_log - mean_log;
+    m2_log += o.m2_log + d * d * n * o.n / nt;
+    mean_log += d * o.n / nt;
+    n = nt;
+    sum += o.sum;
+  }
+  zeros += o.zeros;
+}
+
+DurationChoice parse_duration_choice(const std::string& s) {
+  if (s == "aic" || s == "auto") return DurationChoice::aic;
+  if (s == "lognormal") return DurationChoice::lognormal;
+  if (s == "exponential") return DurationChoice::exponential;
+  if (s == "gamma") return DurationChoice::gamma;
+  throw core::InputError(fmt::format("--durations '{}': expected aic, lognormal, exponential or gamma", s));
+}
+
+double seconds_per_unit(const std::string& unit) {
+  if (unit == "seconds") return 1;
+  if (unit == "minutes") return 60;
+  if (unit == "hours") return 3600;
+  if (unit == "days") return 86400;
+  if (unit == "weeks") return 604800;
+  throw core::InputError(fmt::format("--time-unit '{}': expected seconds, minutes, hours, days or weeks", unit));
+}
+
+DurationFit fit_durations(const DurationStats& s, DurationChoice choice, double scale) {
+  DurationFit f;
+  f.n = s.n;
+  f.zeros = s.zeros;
+  f.ln_median = f.ln_p90 = f.ln_loglik = f.ln_aic = kNaN;
+  f.exp_mean = f.exp_loglik = f.exp_aic = kNaN;
+  f.gamma_mean = f.gamma_sd = f.gamma_shape = f.gamma_loglik = f.gamma_aic = kNaN;
+  f.spec.kind = model::DurationSpec::Kind::fixed;
+  f.spec.a = 0;
+  f.family = "fixed";
+  if (s.total() == 0) {
+    f.note = "no gap observed (only ever the last event of a journey): fixed 0";
+    return f;
+  }
+  if (s.zeros > s.n) {
+    f.note = fmt::format("{} of {} gaps are 0: fixed 0", s.zeros, s.total());
+    return f;
+  }
+  const double n = s.n;
+  const double ls = std::log(scale);
+  const double mean_log = s.mean_log - ls;  // log of scaled values
+  const double mean = s.sum / n / scale;
+  const double var_log = s.m2_log / n;  // MLE
+  const double sum_log = mean_log * n;
+  if (n < 2 || !(var_log > 1e-12) || s.max <= s.min) {
+    f.spec.a = mean;
+    f.note = n < 2 ? "one positive gap: fixed at its value" : "all gaps equal: fixed";
+    return f;
+  }
+  // Lognormal.
+  const double sigma = std::sqrt(var_log);
+  f.ln_median = std::exp(mean_log);
+  f.ln_p90 = std::exp(mean_log + kZ90 * sigma);
+  f.ln_loglik = -sum_log - 0.5 * n * std::log(2 * M_PI * var_log) - 0.5 * n;
+  f.ln_aic = 4 - 2 * f.ln_loglik;
+  // Exponential.
+  f.exp_mean = mean;
+  f.exp_loglik = -n * std::log(mean) - n;
+  f.exp_aic = 2 - 2 * f.exp_loglik;
+  // Gamma: shape k solves log k - digamma(k) = log(mean) - mean(log x).
+  const double g = std::log(mean) - mean_log;
+  if (g > 1e-12) {
+    double k = (3 - g + std::sqrt((g - 3) * (g - 3) + 24 * g)) / (12 * g);
+    for (int it = 0; it < 50; ++it) {
+      const double fk = std::log(k) - boost::math::digamma(k) - g;
+      const double dk = 1 / k - boost::math::trigamma(k);
+      double step = fk / dk;
+      double k_new = k - step;
+      while (k_new <= 0) {
+        step /= 2;
+        k_new = k - step;
+      }
+      const bool done = std::fabs(k_new - k) < 1e-12 * k;
+      k = k_new;
+      if (done) break;
+    }
+    const double theta = mean / k;
+    f.gamma_shape = k;
+    f.gamma_mean = mean;
+    f.gamma_sd = mean / std::sqrt(k);
+    f.gamma_loglik = (k - 1) * sum_log - n * k * std::log(theta) - n * std::lgamma(k) - n * k;
+    f.gamma_aic = 4 - 2 * f.gamma_loglik;
+  }
+  DurationChoice pick = choice;
+  if (choice == DurationChoice::aic) {
+    // Smallest AIC; lognormal wins ties and is used with fewer than 10 gaps.
+    pick = DurationChoice::lognormal;
+    if (n >= 10) {
+      double best = f.ln_aic;
+      if (f.exp_aic < best - 1e-9) {
+        best = f.exp_aic;
+        pick = DurationChoice::exponential;
+      }
+      if (std::isfinite(f.gamma_aic) && f.gamma_aic < best - 1e-9) pick = DurationChoice::gamma;
+    }
+  }
+  if (pick == DurationChoice::gamma && !std::isfinite(f.gamma_aic)) pick = DurationChoice::lognormal;
+  switch (pick) {
+    case DurationChoice::exponential:
+      f.family = "exponential";
+      f.spec.kind = model::DurationSpec::Kind::exponential;
+      f.spec.a = f.exp_mean;
+      break;
+    case DurationChoice::gamma:
+      f.family = "gamma";
+      f.spec.kind = model::DurationSpec::Kind::gamma;
+      f.spec.a = f.gamma_mean;
+      f.spec.b = f.gamma_sd;
+      break;
+    default:
+      f.family = "lognormal";
+      f.spec.kind = model::DurationSpec::Kind::lognormal;
+      f.spec.a = f.ln_median;
+      f.spec.b = f.ln_p90;
+      break;
+  }
+  if (s.zeros > 0) f.note = fmt::format("{} zero gaps of {} ignored in the fit", s.zeros, s.total());
+  return f;
+}
+
+}  // namespace cxsim::calibrate

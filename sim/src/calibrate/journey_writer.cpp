@@ -1,0 +1,268 @@
+#include "cxsim/calibrate/journey_writer.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "cxsim/model/journey_spec.h"
+
+namespace cxsim::calibrate {
+
+namespace {
+
+const std::set<std::string>& yaml_keywords() {
+  static const std::set<std::string> k = {"null", "true", "false", "yes", "no", "on", "off", "y", "n", "nan", "inf"};
+  return k;
+}
+
+// Valid UTF-8 only (invalid bytes -> '?'), no control characters.
+std::string clean_utf8(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      out.push_back(c < 0x20 || c == 0x7f ? ' ' : static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    int len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = len > 0 && i + static_cast<std::size_t>(len) <= s.size();
+    for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) >> 6) == 0x2;
+    if (ok) {
+      out.append(s, i, static_cast<std::size_t>(len));
+      i += static_cast<std::size_t>(len);
+    } else {
+      out.push_back('?');
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : clean_utf8(s)) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string comment_name(const std::string& s) {
+  std::string c = clean_utf8(s);
+  if (c.size() > 200) c = c.substr(0, 197) + "...";
+  return quote(c);
+}
+
+std::string num(double x) {
+  if (x == 0) return "0";
+  return fmt::format("{:.6g}", x);
+}
+
+std::string count(double x) {
+  if (x == std::floor(x) && std::fabs(x) < 1e15) return fmt::format("{}", static_cast<long long>(x));
+  return fmt::format("{:.6g}", x);
+}
+
+double parse(const std::string& s) {
+  double v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+std::string dist(const model::DurationSpec& d) {
+  using K = model::DurationSpec::Kind;
+  switch (d.kind) {
+    case K::fixed: return fmt::format("{{fixed: {}}}", num(d.a));
+    case K::exponential: return fmt::format("{{exponential: {{mean: {}}}}}", num(d.a));
+    case K::lognormal: {
+      std::string m = fmt::format("{:.8g}", d.a), q = fmt::format("{:.8g}", d.b);
+      if (!(parse(q) > parse(m))) q = fmt::format("{:.17g}", std::nextafter(parse(m), INFINITY) * (1 + 1e-12));
+      return fmt::format("{{lognormal: {{median: {}, p90: {}}}}}", m, q);
+    }
+    case K::gamma: return fmt::format("{{gamma: {{mean: {:.8g}, sd: {:.8g}}}}}", d.a, d.b);
+  }
+  return "{fixed: 0}";
+}
+
+std::string dist_comment(const DurationFit& f) {
+  std::string c = fmt::format("{} gaps", count(f.n + f.zeros));
+  if (std::isfinite(f.ln_aic)) {
+    c += fmt::format("; AIC lognormal {:.1f}, exponential {:.1f}", f.ln_aic, f.exp_aic);
+    if (std::isfinite(f.gamma_aic)) c += fmt::format(", gamma {:.1f}", f.gamma_aic);
+    c += fmt::format(" -> {}", f.family);
+  }
+  if (!f.note.empty()) c += "; " + f.note;
+  return c;
+}
+
+std::string ci(const Interval& i) { return fmt::format("[{:.4g}, {:.4g}]", i.lo, i.hi); }
+
+void write_map(std::string& out, const FittedMap& m, const std::string& indent, const std::string& what) {
+  std::vector<double> p;
+  for (const auto& t : m.targets) p.push_back(t.prob);
+  const auto text = format_probabilities(p);
+  for (std::size_t i = 0; i < m.targets.size(); ++i) {
+    const auto& t = m.targets[i];
+    out += fmt::format("{}{}: {}  # {} of {} {}, 95% CrI {}\n", indent, t.id, text[i], count(t.count), count(m.total),
+                       what, ci(t.ci));
+  }
+}
+
+std::string coef(const Coefficient& c) {
+  if (!c.identified) return "n/a";
+  return fmt::format("{:.3g} (se {:.2g})", c.estimate, c.se);
+}
+
+}  // namespace
+
+std::string sanitize_id(const std::string& name) {
+  std::string id;
+  bool underscore = false;
+  for (unsigned char c : name) {
+    if (std::isalnum(c) && c < 0x80) {
+      id.push_back(static_cast<char>(std::tolower(c)));
+      underscore = false;
+    } else if (!underscore && !id.empty()) {
+      id.push_back('_');
+      underscore = true;
+    }
+  }
+  while (!id.empty() && id.back() == '_') id.pop_back();
+  if (id.empty()) id.push_back('x');
+  const auto& res = model::reserved_ids();
+  if (std::find(res.begin(), res.end(), id) != res.end() || yaml_keywords().count(id)) id.push_back('_');
+  return id;
+}
+
+std::string IdMaker::make(const std::string& name) {
+  const std::string base = sanitize_id(name);
+  std::string id = base;
+  for (int k = 2; used_.count(id); ++k) id = fmt::format("{}_{}", base, k);
+  used_.insert(id);
+  return id;
+}
+
+std::vector<std::string> format_probabilities(const std::vector<double>& p) {
+  std::vector<std::string> out(p.size());
+  if (p.empty()) return out;
+  std::size_t imax = 0;
+  for (std::size_t i = 1; i < p.size(); ++i)
+    if (p[i] > p[imax]) imax = i;
+  double others = 0;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (i == imax) continue;
+    out[i] = num(p[i]);
+    others += parse(out[i]);
+  }
+  const double rest = std::max(0.0, 1.0 - others);
+  out[imax] = rest == 0 ? "0" : fmt::format("{:.12g}", rest);
+  return out;
+}
+
+std::string write_yaml(const FittedModel& m) {
+  std::string o;
+  for (const auto& h : m.header) o += "# " + clean_utf8(h) + "\n";
+  o += fmt::format("journey: {}\n", m.name);
+  o += fmt::format("time_unit: {}\n", m.time_unit);
+  o += fmt::format("max_steps: {}\n\n", m.max_steps);
+  o += "start:\n";
+  write_map(o, m.start, "  ", "journeys");
+  o += "\ntouchpoints:\n";
+  for (const auto& t : m.touchpoints) {
+    o += fmt::format("  {}:  # {}: {} visits\n", t.id, comment_name(t.name), count(t.visits));
+    o += fmt::format("    channel: {}\n", quote(t.channel));
+    if (t.has_status) {
+      o += fmt::format("    friction: {}  # {} of {} visits, 95% CrI {}\n", num(t.friction.mean),
+                       count(t.friction_visits), count(t.visits), ci(t.friction.interval));
+    }
+    if (t.has_sat) {
+      o += fmt::format("    satisfaction: {{ok: {}, friction: {}}}  # ordered logit: ok {}, friction {}\n",
+                       num(t.sat_ok.identified ? t.sat_ok.estimate : 0.0),
+                       num(t.sat_fr.identified ? t.sat_fr.estimate : 0.0), coef(t.sat_ok), coef(t.sat_fr));
+    }
+    if (t.has_eff) {
+      o += fmt::format("    effort: {{ok: {}, friction: {}}}  # from CES: ok {}, friction {}\n",
+                       num(t.eff_ok.identified ? std::max(0.0, t.eff_ok.estimate) : 0.0),
+                       num(t.eff_fr.identified ? std::max(0.0, t.eff_fr.estimate) : 0.0), coef(t.eff_ok),
+                       coef(t.eff_fr));
+    }
+    if (t.dur_split) {
+      o += "    duration:\n";
+      o += fmt::format("      ok: {}  # {}\n", dist(t.dur_ok.spec), dist_comment(t.dur_ok));
+      o += fmt::format("      friction: {}  # {}\n", dist(t.dur_fr.spec), dist_comment(t.dur_fr));
+    } else {
+      o += fmt::format("    duration: {}  # {}\n", dist(t.dur_ok.spec), dist_comment(t.dur_ok));
+    }
+    o += "    next:\n";
+    if (t.split) {
+      o += "      ok:\n";
+      write_map(o, t.ok, "        ", "ok visits");
+      o += "      friction:\n";
+      write_map(o, t.fr, "        ", "friction visits");
+    } else {
+      write_map(o, t.ok, "      ", "visits");
+    }
+  }
+  o += "\noutcomes:\n";
+  for (const auto& oc : m.outcomes) {
+    o += fmt::format("  {}: {{kind: {}", oc.id, quote(oc.kind));
+    if (oc.value != 0) o += fmt::format(", value: {}", num(oc.value));
+    o += fmt::format("}}  # {}: {} journeys\n", comment_name(oc.name), count(oc.count));
+  }
+  if (m.has_switch) {
+    o += fmt::format("\nchannel_switch: {{satisfaction: {}, effort: {}}}  # satisfaction {}, effort {}\n",
+                     num(m.switch_sat.identified ? m.switch_sat.estimate : 0.0),
+                     num(m.switch_eff.identified ? std::max(0.0, m.switch_eff.estimate) : 0.0), coef(m.switch_sat),
+                     coef(m.switch_eff));
+  }
+  if (!m.segments.empty()) {
+    o += "\nsegments:\n";
+    std::vector<double> shares;
+    for (const auto& s : m.segments) shares.push_back(s.share);
+    const auto st = format_probabilities(shares);
+    for (std::size_t i = 0; i < m.segments.size(); ++i) {
+      const auto& s = m.segments[i];
+      o += fmt::format("  {}:  # {}: {} customers\n", s.id, comment_name(s.name), count(s.customers));
+      o += fmt::format("    share: {}\n", st[i]);
+      o += fmt::format("    satisfaction0: {{mean: 0, sd: {}}}\n", num(s.s0_sd));
+      if (s.has_retention) {
+        o += fmt::format("    retention: {{alpha: {:.6g}, beta: {:.6g}}}  # sBG MLE, se {:.3g} and {:.3g}\n", s.alpha,
+                         s.beta, s.se_alpha, s.se_beta);
+      } else if (!s.note.empty()) {
+        o += fmt::format("    # no retention fitted: {}\n", clean_utf8(s.note));
+      }
+    }
+  }
+  if (m.has_survey) {
+    o += "\nsurvey:\n";
+    o += fmt::format("  response: {{rate: {}, extremity: 0}}  # respondents per journey\n",
+                     num(std::min(1.0, std::max(1e-6, m.response_rate))));
+    auto scale = [&](const char* key, const FittedScale& s, bool with_scale) {
+      if (!s.present) return;
+      const auto b = format_probabilities(s.baseline);
+      std::string list;
+      for (std::size_t i = 0; i < b.size(); ++i) list += (i ? ", " : "") + b[i];
+      if (with_scale) {
+        o += fmt::format("  {}: {{scale: {}, baseline: [{}], slope: 1}}  # {} respondents\n", key, s.scale, list,
+                         count(s.respondents));
+      } else {
+        o += fmt::format("  {}:  # {} respondents; baseline = P(score) at satisfaction 0\n", key, count(s.respondents));
+        o += fmt::format("    baseline: [{}]\n    slope: 1\n", list);
+      }
+    };
+    scale("nps", m.nps, false);
+    scale("csat", m.csat, true);
+    scale("ces", m.ces, true);
+  }
+  if (m.periods) o += fmt::format("\npopulation:\n  periods: {}\n", *m.periods);
+  return o;
+}
+
+}  // namespace cxsim::calibrate

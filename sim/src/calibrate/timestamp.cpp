@@ -1,0 +1,175 @@
+#include "cxsim/calibrate/timestamp.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace cxsim::calibrate {
+
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+namespace {
+
+struct Cursor {
+  std::string_view s;
+  std::size_t i = 0;
+  bool done() const { return i >= s.size(); }
+  char peek() const { return i < s.size() ? s[i] : '\0'; }
+  bool digits(int n, int& out) {
+    if (i + static_cast<std::size_t>(n) > s.size()) return false;
+    int v = 0;
+    for (int k = 0; k < n; ++k) {
+      const char c = s[i + static_cast<std::size_t>(k)];
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + (c - '0');
+    }
+    i += static_cast<std::size_t>(n);
+    out = v;
+    return true;
+  }
+};
+
+bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int days_in_month(int y, int m) {
+  static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && is_leap(y) ? 29 : d[m - 1];
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<std::int64_t> parse_epoch(std::string_view s) {
+  // [-]digits[.digits]
+  std::size_t i = 0;
+  bool neg = false;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
+  const std::size_t int_start = i;
+  std::int64_t ip = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+    if (i - int_start > 17) return std::nullopt;
+    ip = ip * 10 + (s[i] - '0');
+    ++i;
+  }
+  if (i == int_start) return std::nullopt;
+  double frac = 0;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    double scale = 0.1;
+    const std::size_t fs = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      frac += (s[i] - '0') * scale;
+      scale *= 0.1;
+      ++i;
+    }
+    if (i == fs) return std::nullopt;
+  }
+  if (i != s.size()) return std::nullopt;
+  const bool ms = static_cast<double>(ip) >= 1e11;
+  std::int64_t us;
+  if (ms) us = ip * 1000 + static_cast<std::int64_t>(std::llround(frac * 1000.0));
+  else us = ip * 1000000 + static_cast<std::int64_t>(std::llround(frac * 1e6));
+  return neg ? -us : us;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_timestamp_us(std::string_view text) {
+  const std::string_view s = trim(text);
+  if (s.empty()) return std::nullopt;
+  // ISO dates have '-' at position 4.
+  if (s.size() < 10 || s[4] != '-') return parse_epoch(s);
+  Cursor c{s};
+  int y = 0, mo = 0, d = 0;
+  if (!c.digits(4, y) || c.peek() != '-') return std::nullopt;
+  ++c.i;
+  if (!c.digits(2, mo) || c.peek() != '-') return std::nullopt;
+  ++c.i;
+  if (!c.digits(2, d)) return std::nullopt;
+  if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo)) return std::nullopt;
+  int hh = 0, mm = 0, ss = 0;
+  std::int64_t frac_us = 0;
+  std::int64_t offset_s = 0;
+  if (!c.done()) {
+    if (c.peek() != 'T' && c.peek() != 't' && c.peek() != ' ') return std::nullopt;
+    ++c.i;
+    if (!c.digits(2, hh) || c.peek() != ':') return std::nullopt;
+    ++c.i;
+    if (!c.digits(2, mm)) return std::nullopt;
+    if (c.peek() == ':') {
+      ++c.i;
+      if (!c.digits(2, ss)) return std::nullopt;
+      if (c.peek() == '.' || c.peek() == ',') {
+        ++c.i;
+        int n = 0;
+        std::int64_t scale = 100000;
+        while (!c.done() && c.peek() >= '0' && c.peek() <= '9') {
+          if (n < 6) frac_us += (c.peek() - '0') * scale;
+          scale /= 10;
+          ++n;
+          ++c.i;
+        }
+        if (n == 0) return std::nullopt;
+      }
+    }
+    if (hh > 23 || mm > 59 || ss > 60) return std::nullopt;
+    if (c.peek() == ' ') ++c.i;  // "2024-01-01 10:00:00 +02:00"
+    if (!c.done()) {
+      const char z = c.peek();
+      if (z == 'Z' || z == 'z') {
+        ++c.i;
+      } else if (z == '+' || z == '-') {
+        ++c.i;
+        int oh = 0, om = 0;
+        if (!c.digits(2, oh)) return std::nullopt;
+        if (c.peek() == ':') {
+          ++c.i;
+          if (!c.digits(2, om)) return std::nullopt;
+        } else if (!c.done()) {
+          if (!c.digits(2, om)) return std::nullopt;
+        }
+        if (oh > 23 || om > 59) return std::nullopt;
+        offset_s = (oh * 3600 + om * 60) * (z == '-' ? -1 : 1);
+      } else {
+        return std::nullopt;
+      }
+    }
+    if (!c.done()) return std::nullopt;
+  }
+  const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  const std::int64_t secs = days * 86400 + hh * 3600 + mm * 60 + ss - offset_s;
+  return secs * 1000000 + frac_us;
+}
+
+std::string format_timestamp_ms(std::int64_t us) {
+  std::int64_t ms = us >= 0 ? us / 1000 : -((-us + 999) / 1000);
+  std::int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+  const int milli = static_cast<int>(ms - secs * 1000);
+  std::int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+  std::int64_t sod = secs - days * 86400;
+  // civil_from_days
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(days - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y, m, d, sod / 3600, (sod / 60) % 60, sod % 60,
+                     milli);
+}
+
+}  // namespace cxsim::calibrate

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# End-to-end: `cxsim calibrate`.
+#  1. Round trip through the real engine: `cxsim run --events-out` on a known
+#     journey (tests/data/calibrate/roundtrip_journey.yaml), calibrate, and
+#     check that the 95% intervals cover the true transition probabilities,
+#     friction rates, satisfaction deltas and sBG alpha/beta in at least 90%
+#     of the parameters.
+#  2. Real data: pm4py_receipt.csv (auto-detected XES columns) and
+#     ChannelAttribution_Data.csv (--paths) give journeys that validate and run.
+#  3. The sample CSVs of docs/calibration.md (shop_*, messy_events.csv).
+#  4. Bad inputs: exit 2, "file:line:" diagnostics, no output file; a 1 GiB
+#     line is refused without being read; --on-bad-row skip counts reasons.
+#  5. The fit report (HDF5) layout, written atomically.
+# Env (set by ctest): CXSIM, CXSIM_SOURCE_DIR, CXSIM_SHARED_DIR, CXSIM_WORK_DIR.
+set -uo pipefail
+
+: "${CXSIM:?path to the cxsim binary}"
+: "${CXSIM_SOURCE_DIR:?}"
+: "${CXSIM_SHARED_DIR:?}"
+work="${CXSIM_WORK_DIR:-$(mktemp -d)}/calibrate"
+rm -rf "$work"
+mkdir -p "$work"
+PY=/usr/bin/python3
+data="$CXSIM_SOURCE_DIR/tests/data/calibrate"
+
+fails=0
+fail() {
+  echo "FAIL: $*" >&2
+  fails=$((fails + 1))
+}
+
+# ---------------------------------------------------------------- 1. round trip
+truth="$data/roundtrip_journey.yaml"
+"$CXSIM" run "$truth" -n 30000 -p 6 -s 7 -q --events-out "$work/sim" -o "$work/sim.h5" >"$work/run.out" 2>&1 ||
+  fail "cxsim run --events-out: $(cat "$work/run.out")"
+for f in events surveys cohorts; do [ -s "$work/sim/$f.csv" ] || fail "no $f.csv from --events-out"; done
+"$CXSIM" calibrate --events "$work/sim/events.csv" --surveys "$work/sim/surveys.csv" --cohorts "$work/sim/cohorts.csv" \
+  --outcome-kind purchased=converted -o "$work/rt.yaml" --report "$work/rt.h5" --holdout 0.2 --json \
+  >"$work/rt.json" 2>"$work/rt.err"
+rc=$?
+[ $rc -eq 0 ] || fail "calibrate round trip: exit $rc: $(cat "$work/rt.err")"
+"$CXSIM" validate -q "$work/rt.yaml" || fail "the round-trip YAML does not validate"
+"$PY" - "$work/rt.json" <<'PYEOF' || fail "round-trip coverage below 90% (see above)"
+import json, sys
+fit = json.load(open(sys.argv[1]))
+T = fit["tables"]
+# The truth: tests/data/calibrate/roundtrip_journey.yaml.
+start = {"search": 0.6, "social_ad": 0.4}
+nxt = {
+    "search": {"ok": {"product_page": 0.7, "abandoned": 0.3}, "friction": {"search": 0.3, "abandoned": 0.7}},
+    "social_ad": {"ok": {"product_page": 0.6, "abandoned": 0.4}, "friction": {"product_page": 0.6, "abandoned": 0.4}},
+    "product_page": {"ok": {"checkout": 0.6, "search": 0.1, "abandoned": 0.3},
+                     "friction": {"support_call": 0.5, "abandoned": 0.5}},
+    "checkout": {"ok": {"purchased": 1.0}, "friction": {"checkout": 0.3, "support_call": 0.4, "abandoned": 0.3}},
+    "support_call": {"ok": {"checkout": 0.5, "resolved": 0.5}, "friction": {"unresolved": 1.0}},
+}
+friction = {"search": 0.10, "social_ad": 0.05, "product_page": 0.15, "checkout": 0.20, "support_call": 0.25}
+sat = {"search": (0.2, -0.8), "social_ad": (0.1, -0.3), "product_page": (0.4, -1.0), "checkout": (0.6, -1.5),
+       "support_call": (0.5, -1.2)}
+switch = -0.2
+alpha, beta = 0.7, 1.2
+
+hits, total, misses = 0, 0, []
+def check(ok, what):
+    global hits, total
+    total += 1
+    hits += ok
+    if not ok:
+        misses.append(what)
+
+tr = T["calibration/transitions"]
+for i, src in enumerate(tr["source"]):
+    st, tg, lo, hi = tr["status"][i], tr["target"][i], tr["ci_low"][i], tr["ci_high"][i]
+    if src == "start":
+        p = start[tg]
+    else:
+        assert st in ("ok", "friction"), f"{src}: expected split next maps, got status {st!r}"
+        m = nxt[src][st]
+        assert tg in m, f"fitted an arc that does not exist: {src}.{st} -> {tg}"
+        if len(m) == 1:
+            continue  # degenerate: [1, 1]
+        p = m[tg]
+    check(lo <= p <= hi, f"{src}.{st}.{tg}: true {p}, CrI [{lo:.4f}, {hi:.4f}]")
+tp = T["calibration/touchpoints"]
+for i, t in enumerate(tp["id"]):
+    lo, hi = tp["friction_ci_low"][i], tp["friction_ci_high"][i]
+    check(lo <= friction[t] <= hi, f"{t}.friction: true {friction[t]}, CrI [{lo:.4f}, {hi:.4f}]")
+co = T["calibration/survey/nps/coefficients"]
+n_sat = 0
+for i, term in enumerate(co["term"]):
+    if term == "cut-point":
+        continue
+    p = switch if term == "switch" else sat[co["touchpoint"][i]][0 if term == "ok" else 1]
+    lo, hi = co["ci_low"][i], co["ci_high"][i]
+    n_sat += 1
+    check(lo <= p <= hi, f"{co['parameter'][i]}: true {p}, CI [{lo:.4f}, {hi:.4f}]")
+assert n_sat == 11, n_sat
+rt = T["calibration/retention"]
+check(rt["alpha_ci_low"][0] <= alpha <= rt["alpha_ci_high"][0], f"alpha: true {alpha}, CI {rt['alpha_ci_low'][0]:.3f}..{rt['alpha_ci_high'][0]:.3f}")
+check(rt["beta_ci_low"][0] <= beta <= rt["beta_ci_high"][0], f"beta: true {beta}, CI {rt['beta_ci_low'][0]:.3f}..{rt['beta_ci_high'][0]:.3f}")
+print(f"round trip: {hits}/{total} parameters inside their 95% intervals")
+for m in misses:
+    print("  outside:", m)
+# Holdout: the model is the truth, so every measure should pass.
+ho = T["fit/holdout"]
+for i, m in enumerate(ho["measure"]):
+    print(f"  holdout {m}: TV {ho['tv_distance'][i]:.4f} threshold {ho['threshold'][i]:.4f} pass {ho['pass'][i]}")
+sys.exit(0 if hits >= 0.9 * total else 1)
+PYEOF
+
+# The report: layout and no temporary left behind.
+"$PY" - "$work/rt.h5" <<'PYEOF' || fail "report layout"
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    assert f.attrs["filetype"] == "cxsim-calibration", f.attrs["filetype"]
+    for p in ["model/journey_yaml", "calibration/transitions", "calibration/touchpoints", "calibration/durations",
+              "calibration/outcomes", "calibration/survey/nps/coefficients", "calibration/survey/key_drivers",
+              "calibration/retention", "calibration/data_quality", "fit/holdout", "fit/outcome_shares",
+              "fit/path_length", "fit/nps_distribution"]:
+        assert p in f, p
+    t = f["calibration/transitions"][()]
+    assert set(t.dtype.names) >= {"source", "status", "target", "count", "probability", "ci_low", "ci_high"}
+    assert len(f["fit/holdout"][()]) == 3
+PYEOF
+ls "$work" | grep -q 'tmp' && fail "temporary files left in $work: $(ls "$work")"
+
+# The fitted model runs.
+"$CXSIM" run "$work/rt.yaml" -n 2000 -q -o "$work/rt_run.h5" >/dev/null 2>&1 || fail "cxsim run on the fitted model"
+
+# ---------------------------------------------------------------- 2. public data
+out="$("$CXSIM" calibrate --events "$CXSIM_SHARED_DIR/data/pm4py_receipt.csv" -o "$work/receipt.yaml" --holdout 0.2 2>&1)"
+rc=$?
+[ $rc -eq 0 ] || fail "pm4py_receipt.csv: exit $rc: $out"
+[[ "$out" == *"journey_id=case:concept:name"*"touchpoint=concept:name"* ]] || fail "XES columns not auto-detected: $out"
+[[ "$out" == *"1434 journeys"* ]] || fail "pm4py_receipt.csv: expected 1434 journeys: $out"
+"$CXSIM" validate -q "$work/receipt.yaml" || fail "receipt YAML does not validate"
+grep -q '"T02 Check confirmation of receipt"' "$work/receipt.yaml" || fail "original activity names not kept in comments"
+grep -q '^  t02_check_confirmation_of_receipt:' "$work/receipt.yaml" || fail "sanitized touchpoint id missing"
+"$CXSIM" run "$work/receipt.yaml" -n 500 -q -o "$work/receipt_run.h5" >/dev/null 2>&1 || fail "run the receipt model"
+
+out="$("$CXSIM" calibrate --events "$CXSIM_SHARED_DIR/data/pm4py_running-example.csv" -o "$work/running.yaml" 2>&1)" ||
+  fail "pm4py_running-example.csv: $out"
+"$CXSIM" validate -q "$work/running.yaml" || fail "running-example YAML does not validate"
+
+out="$("$CXSIM" calibrate --paths "$CXSIM_SHARED_DIR/data/ChannelAttribution_Data.csv" -o "$work/paths.yaml" \
+  --outcome-kind converted=converted,abandoned=abandoned --holdout 0.2 2>&1)"
+rc=$?
+[ $rc -eq 0 ] || fail "ChannelAttribution_Data.csv: exit $rc: $out"
+"$CXSIM" validate -q "$work/paths.yaml" || fail "paths YAML does not validate"
+grep -q '^  converted: {kind: "converted", value: ' "$work/paths.yaml" || fail "paths: converted outcome without value"
+"$CXSIM" run "$work/paths.yaml" -n 2000 -q -o "$work/paths_run.h5" >/dev/null 2>&1 || fail "run the paths model"
+
+# ---------------------------------------------------------------- 3. docs samples
+out="$("$CXSIM" calibrate --events "$data/shop_events.csv" --surveys "$data/shop_surveys.csv" \
+  --cohorts "$data/shop_cohorts.csv" -o "$work/shop.yaml" --report "$work/shop.h5" 2>&1)" || fail "shop sample: $out"
+"$CXSIM" validate -q "$work/shop.yaml" || fail "shop YAML does not validate"
+out="$("$CXSIM" calibrate --events "$data/shop_events.csv" --lifetimes "$data/shop_lifetimes.csv" -o "$work/shop2.yaml" 2>&1)" ||
+  fail "shop lifetimes: $out"
+out="$("$CXSIM" calibrate --events "$data/messy_events.csv" -o "$work/messy.yaml" 2>&1)"
+rc=$?
+[ $rc -eq 0 ] || fail "messy_events.csv: exit $rc: $out"
+[[ "$out" == *"separator ';'"* ]] || fail "messy: ';' not detected: $out"
+[[ "$out" == *"3 journeys"* ]] || fail "messy: expected 3 journeys: $out"
+[[ "$out" == *"duplicate rows dropped: 1"* ]] || fail "messy: the duplicate row not dropped: $out"
+grep -q '"T04 Determine confirmation, of receipt"' "$work/messy.yaml" || fail "messy: quoted name with a comma lost"
+# case-2 starts at 08:30Z with T02 (the 'Confirmation' row is at 10:00+02:00 = 08:00Z, earlier): 3 starts of 'Confirmation'.
+grep -q 'confirmation_of_receipt: 1  # 3 of 3 journeys' "$work/messy.yaml" || fail "messy: offsets/ordering wrong: $(head -20 "$work/messy.yaml")"
+
+# ---------------------------------------------------------------- 4. bad inputs
+expect_bad() {  # expect_bad NAME PATTERN ARGS...
+  local name="$1" pattern="$2"
+  shift 2
+  local outf="$work/bad_$name.yaml"
+  "$CXSIM" calibrate "$@" -o "$outf" >"$work/bad.out" 2>"$work/bad.err"
+  local rc=$?
+  [ $rc -eq 2 ] || fail "$name: exit $rc, expected 2 (stderr: $(cat "$work/bad.err"))"
+  grep -qF -- "$pattern" "$work/bad.err" || fail "$name: stderr lacks '$pattern': $(cat "$work/bad.err")"
+  [ ! -e "$outf" ] || fail "$name: an output file was written"
+  ls "$work" | grep -q "bad_$name.yaml.tmp" && fail "$name: temporary left behind"
+}
+b="$data/bad"
+expect_bad missing_columns "events_missing_columns.csv:1: error: missing column 'timestamp'" --events "$b/events_missing_columns.csv"
+expect_bad bad_timestamp "events_bad_timestamp.csv:3: error: column 'timestamp': 'yesterday' is not a timestamp" --events "$b/events_bad_timestamp.csv"
+expect_bad empty "events_empty.csv: error: empty file" --events "$b/events_empty.csv"
+expect_bad header_only "no events" --events "$b/events_header_only.csv"
+expect_bad bad_status "events_bad_status.csv:3: error: column 'status': 'broken'" --events "$b/events_bad_status.csv"
+expect_bad quote "events_unterminated_quote.csv:2: error: quoted field opened on line 2 is never closed" --events "$b/events_unterminated_quote.csv"
+expect_bad fields "events_wrong_field_count.csv:3: error: expected 4 fields" --events "$b/events_wrong_field_count.csv"
+expect_bad nps_text "surveys_nps_not_numeric.csv:3: error: column 'nps': 'nine' is not a number" --events "$data/shop_events.csv" --surveys "$b/surveys_nps_not_numeric.csv"
+expect_bad nps_11 "surveys_nps_11.csv:3: error: column 'nps': '11' is outside 0..10" --events "$data/shop_events.csv" --surveys "$b/surveys_nps_11.csv"
+expect_bad cohorts "cohorts_increasing.csv:4: error:" --events "$data/shop_events.csv" --cohorts "$b/cohorts_increasing.csv"
+expect_bad paths "paths_empty_step.csv:3: error: column 'path'" --paths "$b/paths_empty_step.csv"
+expect_bad map "--map journey_id=nope: no column 'nope'" --events "$data/shop_events.csv" --map journey_id=nope
+expect_bad map_field "unknown field 'jouney_id'" --events "$data/shop_events.csv" --map jouney_id=journey_id
+# A 1 GiB line (a sparse file: header, then 1 GiB without a newline) is refused
+# after the 1 MiB record limit, quickly and in little memory.
+giga="$work/giga.csv"
+printf 'journey_id,timestamp,touchpoint\nj1,' >"$giga"
+truncate -s 1G "$giga"
+start_ns=$(date +%s%N)
+expect_bad giga "giga.csv:2: error: record longer than 1048576 bytes" --events "$giga"
+elapsed_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+[ $elapsed_ms -lt 5000 ] || fail "1 GiB line: took ${elapsed_ms} ms (should stop at the limit)"
+rm -f "$giga"
+# The same through a pipe: the reader stops, the writer gets SIGPIPE.
+expect_bad pipe "record longer than 1048576 bytes" --events <(printf 'journey_id,timestamp,touchpoint\nj1,'; head -c 1073741824 /dev/zero | tr '\0' a)
+
+# --on-bad-row skip: counted per reason, the rest fitted.
+cat "$data/shop_events.csv" >"$work/mixed.csv"
+printf '9,9-0,not a time,search,ok,web,\n9,9-0,2026-01-01T00:00:00Z,search,weird,web,\n9,,2026-01-01T00:00:00Z,search,ok,web,\n' >>"$work/mixed.csv"
+out="$("$CXSIM" calibrate --events "$work/mixed.csv" --on-bad-row skip -o "$work/mixed.yaml" 2>&1)"
+rc=$?
+[ $rc -eq 0 ] || fail "--on-bad-row skip: exit $rc: $out"
+[[ "$out" == *"bad rows skipped: 3 (empty journey_id: 1, status not ok/friction: 1, timestamp does not parse: 1)"* ]] ||
+  fail "--on-bad-row skip: per-reason counts missing: $out"
+expect_bad on_bad_row "--on-bad-row 'maybe'" --events "$data/shop_events.csv" --on-bad-row maybe
+
+if [ $fails -gt 0 ]; then
+  echo "e2e_calibrate: $fails failure(s)" >&2
+  exit 1
+fi
+echo "e2e_calibrate: all checks passed"

@@ -1,0 +1,247 @@
+// Calibration of whole files: the public data sets (pm4py receipt log with
+// XES columns, ChannelAttribution aggregated paths), the documented samples
+// (tests/data/calibrate), survey joins, retention inputs, censored journeys,
+// and bad inputs. Every fitted YAML must load unchanged.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "cxsim/calibrate/calibrate.h"
+#include "cxsim/core/errors.h"
+#include "cxsim/model/journey_loader.h"
+
+using namespace cxsim;
+using namespace cxsim::calibrate;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kData = std::string(CXSIM_TEST_DATA_DIR) + "/calibrate/";
+const std::string kShared = std::string(CXSIM_SHARED_DIR) + "/data/";
+
+fs::path write(const std::string& name, const std::string& text) {
+  const fs::path d = fs::temp_directory_path() / fmt::format("cxsim_test_calibrate_files_{}", ::getpid());
+  fs::create_directories(d);
+  std::ofstream(d / name, std::ios::binary) << text;
+  return d / name;
+}
+
+model::JourneySpec loads(const CalibrationResult& r) {
+  try {
+    return model::load_journey_text(r.yaml, "fitted.yaml").spec;
+  } catch (const core::InputError& e) {
+    ADD_FAILURE() << e.what() << "\n" << r.yaml;
+    throw;
+  }
+}
+
+const ReportTable& table(const CalibrationResult& r, const std::string& path) {
+  const ReportTable* t = r.report.find(path);
+  if (!t) throw std::runtime_error("no table " + path);
+  return *t;
+}
+
+std::string error_of(const CalibrateOptions& o) {
+  try {
+    calibrate::calibrate(o);
+  } catch (const core::InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST(CalibrateFiles, Pm4pyReceiptWithXesColumns) {
+  CalibrateOptions o;
+  o.events = kShared + "pm4py_receipt.csv";
+  o.holdout = 0.2;
+  const auto r = calibrate::calibrate(o);
+  const auto spec = loads(r);
+  EXPECT_NE(r.summary.find("1434 journeys"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("journey_id=case:concept:name"), std::string::npos);
+  EXPECT_NE(r.summary.find("touchpoint=concept:name"), std::string::npos);
+  EXPECT_NE(r.summary.find("timestamp=time:timestamp"), std::string::npos);
+  ASSERT_NE(spec.find_touchpoint("t02_check_confirmation_of_receipt"), nullptr);
+  EXPECT_NE(r.yaml.find("# \"T02 Check confirmation of receipt\""), std::string::npos);
+  // No outcome column: one outcome per last activity.
+  EXPECT_NE(spec.find_outcome("end_t10_determine_necessity_to_stop_indication"), nullptr);
+  EXPECT_EQ(spec.start.size(), 1u);
+  EXPECT_EQ(spec.start[0].first, "confirmation_of_receipt");
+  // The channel comes from case:channel.
+  EXPECT_EQ(spec.find_touchpoint("confirmation_of_receipt")->channel, "Internet");
+  // The holdout table is there.
+  EXPECT_EQ(table(r, "fit/holdout").rows(), 2u);
+  // Deterministic: the same run gives the same text.
+  EXPECT_EQ(calibrate::calibrate(o).yaml, r.yaml);
+}
+
+TEST(CalibrateFiles, RunningExampleWithPandasIndexColumn) {
+  CalibrateOptions o;
+  o.events = kShared + "pm4py_running-example.csv";
+  const auto r = calibrate::calibrate(o);
+  const auto spec = loads(r);
+  EXPECT_NE(r.summary.find("6 journeys"), std::string::npos) << r.summary;
+  EXPECT_NE(spec.find_touchpoint("register_request"), nullptr);
+}
+
+TEST(CalibrateFiles, ChannelAttributionPaths) {
+  CalibrateOptions o;
+  o.paths = kShared + "ChannelAttribution_Data.csv";
+  o.outcome_kinds = {{"converted", "converted"}, {"abandoned", "abandoned"}};
+  const auto r = calibrate::calibrate(o);
+  const auto spec = loads(r);
+  const auto* conv = spec.find_outcome("converted");
+  ASSERT_NE(conv, nullptr);
+  EXPECT_EQ(conv->kind, "converted");
+  EXPECT_GT(conv->value, 0);
+  ASSERT_NE(spec.find_outcome("abandoned"), nullptr);
+  for (const char* ch : {"alpha", "beta", "eta", "iota", "theta"}) EXPECT_NE(spec.find_touchpoint(ch), nullptr) << ch;
+  // Counts are conversions + nulls per path: the start counts add up to all journeys.
+  const auto& tr = table(r, "calibration/transitions");
+  double starts = 0;
+  for (std::size_t i = 0; i < tr.rows(); ++i)
+    if (tr.columns[0].strings[i] == "start") starts += tr.columns[3].numbers[i];
+  double conv_n = 0, null_n = 0;
+  {
+    std::ifstream f(kShared + "ChannelAttribution_Data.csv");
+    std::string line;
+    std::getline(f, line);
+    while (std::getline(f, line)) {
+      auto a = line.find(';'), b = line.find(';', a + 1), c = line.find(';', b + 1);
+      conv_n += std::stod(line.substr(a + 1, b - a - 1));
+      null_n += std::stod(line.substr(c + 1));
+    }
+  }
+  EXPECT_DOUBLE_EQ(starts, conv_n + null_n);
+}
+
+TEST(CalibrateFiles, ShopSamplesWithSurveysAndRetention) {
+  CalibrateOptions o;
+  o.events = kData + "shop_events.csv";
+  o.surveys = kData + "shop_surveys.csv";
+  o.cohorts = kData + "shop_cohorts.csv";
+  o.outcome_kinds = {{"purchased", "converted"}};
+  o.outcome_values = {{"purchased", 60}};
+  const auto r = calibrate::calibrate(o);
+  const auto spec = loads(r);
+  EXPECT_EQ(spec.find_outcome("purchased")->kind, "converted");
+  EXPECT_EQ(spec.find_outcome("purchased")->value, 60);
+  ASSERT_EQ(spec.segments.size(), 1u);
+  ASSERT_TRUE(spec.segments[0].retention.has_value());
+  EXPECT_GT(spec.segments[0].retention->alpha, 0.3);
+  EXPECT_LT(spec.segments[0].retention->alpha, 1.5);
+  EXPECT_TRUE(spec.survey.csat.present);
+  EXPECT_TRUE(spec.survey.ces.present);
+  EXPECT_NE(r.report.find("calibration/survey/key_drivers"), nullptr);
+  EXPECT_EQ(spec.population.periods.value_or(0), 4);
+  // Lifetimes instead of cohorts.
+  o.cohorts.clear();
+  o.lifetimes = kData + "shop_lifetimes.csv";
+  const auto r2 = calibrate::calibrate(o);
+  EXPECT_TRUE(loads(r2).segments[0].retention.has_value());
+}
+
+TEST(CalibrateFiles, SurveysJoinedByCustomerUseTheLastJourney) {
+  const auto ev = write("cust_events.csv",
+                        "customer_id,journey_id,timestamp,touchpoint,status\n"
+                        "a,a-0,2026-01-01T00:00:00Z,x,ok\n"
+                        "a,a-1,2026-02-01T00:00:00Z,x,friction\n"
+                        "b,b-0,2026-01-01T00:00:00Z,x,ok\n"
+                        "c,c-0,2026-01-01T00:00:00Z,x,friction\n"
+                        "d,d-0,2026-01-01T00:00:00Z,x,ok\n");
+  const auto sv = write("cust_surveys.csv", "customer_id,nps\na,2\nb,9\nc,3\nd,10\nzz,5\n");
+  CalibrateOptions o;
+  o.events = ev.string();
+  o.surveys = sv.string();
+  const auto r = calibrate::calibrate(o);
+  loads(r);
+  EXPECT_NE(r.summary.find("4 joined to journeys by customer_id"), std::string::npos) << r.summary;
+  bool warned = false;
+  for (const auto& w : r.warnings) warned = warned || w.find("1 survey answers match no journey") != std::string::npos;
+  EXPECT_TRUE(warned) << r.summary;
+}
+
+TEST(CalibrateFiles, TimeoutJourneysAreCensoredAndTrapsGetAnExit) {
+  // j2 loops on b and times out: its last visit has no exit. b's only exit is
+  // censored, so b would be a trap without the prior-only 'unobserved' outcome.
+  const auto ev = write("timeout.csv",
+                        "journey_id,timestamp,touchpoint,outcome\n"
+                        "j1,2026-01-01T00:00:00Z,a,\n"
+                        "j1,2026-01-01T00:01:00Z,a,done\n"
+                        "j2,2026-01-01T00:00:00Z,a,\n"
+                        "j2,2026-01-01T00:01:00Z,b,\n"
+                        "j2,2026-01-01T00:02:00Z,b,timeout\n");
+  CalibrateOptions o;
+  o.events = ev.string();
+  const auto r = calibrate::calibrate(o);
+  const auto spec = loads(r);
+  EXPECT_NE(r.summary.find("journeys ending in 'timeout' (censored: no exit counted): 1"), std::string::npos)
+      << r.summary;
+  ASSERT_NE(spec.find_outcome("unobserved"), nullptr);
+  EXPECT_EQ(spec.find_outcome("timeout"), nullptr);
+  EXPECT_FALSE(r.warnings.empty());
+}
+
+TEST(CalibrateFiles, AttenuationCorrectionScalesTheDeltas) {
+  CalibrateOptions o;
+  o.events = kData + "shop_events.csv";
+  o.surveys = kData + "shop_surveys.csv";
+  const auto plain = loads(calibrate::calibrate(o));
+  o.satisfaction0_sd = 1.0;
+  const auto corrected = loads(calibrate::calibrate(o));
+  const double factor = std::sqrt(1 + std::pow(16 * std::sqrt(3.0) / (15 * M_PI), 2));
+  const auto* a = plain.find_touchpoint("checkout");
+  const auto* b = corrected.find_touchpoint("checkout");
+  ASSERT_TRUE(a && b);
+  EXPECT_NEAR(b->satisfaction.friction, a->satisfaction.friction * factor, 1e-4);
+  EXPECT_EQ(corrected.segments[0].satisfaction0_sd, 1.0);
+}
+
+TEST(CalibrateFiles, BadInputsAreInputErrors) {
+  const std::string b = kData + "bad/";
+  CalibrateOptions o;
+  o.events = b + "events_missing_columns.csv";
+  EXPECT_NE(error_of(o).find("missing column 'timestamp'"), std::string::npos);
+  o.events = b + "events_bad_timestamp.csv";
+  EXPECT_NE(error_of(o).find("events_bad_timestamp.csv:3: error: column 'timestamp'"), std::string::npos);
+  o.events = b + "events_empty.csv";
+  EXPECT_NE(error_of(o).find("empty file"), std::string::npos);
+  o.events = kData + "shop_events.csv";
+  o.surveys = b + "surveys_nps_11.csv";
+  EXPECT_NE(error_of(o).find("surveys_nps_11.csv:3: error: column 'nps': '11' is outside 0..10"), std::string::npos);
+  o.surveys = b + "surveys_nps_not_numeric.csv";
+  EXPECT_NE(error_of(o).find("'nine' is not a number"), std::string::npos);
+  o.surveys.clear();
+  o.cohorts = b + "cohorts_increasing.csv";
+  EXPECT_NE(error_of(o).find("survivors cannot increase"), std::string::npos);
+  // Option errors.
+  CalibrateOptions none;
+  EXPECT_NE(error_of(none).find("exactly one of --events"), std::string::npos);
+  CalibrateOptions both;
+  both.events = kData + "shop_events.csv";
+  both.paths = kShared + "ChannelAttribution_Data.csv";
+  EXPECT_NE(error_of(both).find("exactly one of --events"), std::string::npos);
+  CalibrateOptions unit;
+  unit.events = kData + "shop_events.csv";
+  unit.time_unit = "fortnights";
+  EXPECT_NE(error_of(unit).find("--time-unit"), std::string::npos);
+}
+
+TEST(CalibrateFiles, SkipBadRowsKeepsTheRest) {
+  const auto ev = write("skip.csv",
+                        "journey_id,timestamp,touchpoint\n"
+                        "j1,2026-01-01T00:00:00Z,a\n"
+                        "j1,garbage,b\n"
+                        "j1,2026-01-01T00:02:00Z,c\n");
+  CalibrateOptions o;
+  o.events = ev.string();
+  o.skip_bad_rows = true;
+  const auto r = calibrate::calibrate(o);
+  loads(r);
+  EXPECT_NE(r.summary.find("bad rows skipped: 1 (timestamp does not parse: 1)"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("skip.csv:3: column 'timestamp'"), std::string::npos) << r.summary;
+}
