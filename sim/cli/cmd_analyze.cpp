@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "cxsim/core/time.h"
 #include "cxsim/scenario/scenario_loader.h"
 #include <functional>
 #include "cxsim/analytics/absorbing_chain.h"
@@ -37,14 +38,7 @@ struct AnalyzeCliOptions {
   std::string solver = "auto";
 };
 
-std::string utc_now() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string utc_now() { return core::utc_now_iso8601(); }
 
 // Fixed-width number: 4 significant digits, NaN as "-".
 std::string num(double x, int width = 10) {

@@ -1,4 +1,5 @@
 #include "cxsim/calibrate/timestamp.h"
+#include "cxsim/core/time.h"
 
 #include <cmath>
 
@@ -6,14 +7,7 @@
 
 namespace cxsim::calibrate {
 
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) { return core::days_from_civil(y, m, d); }
 
 namespace {
 
@@ -152,24 +146,7 @@ std::optional<std::int64_t> parse_timestamp_us(std::string_view text) {
 }
 
 std::string format_timestamp_ms(std::int64_t us) {
-  std::int64_t ms = us >= 0 ? us / 1000 : -((-us + 999) / 1000);
-  std::int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-  const int milli = static_cast<int>(ms - secs * 1000);
-  std::int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-  std::int64_t sod = secs - days * 86400;
-  // civil_from_days
-  days += 719468;
-  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(days - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  y += m <= 2;
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y, m, d, sod / 3600, (sod / 60) % 60, sod % 60,
-                     milli);
+  return core::iso8601_utc_ms(us >= 0 ? us / 1000 : -((-us + 999) / 1000));
 }
 
 }  // namespace cxsim::calibrate

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cxsim/core/errors.h"
+#include "cxsim/core/time.h"
 #include "cxsim/rng/stream.h"
 
 namespace cxsim::engine {
@@ -20,26 +21,7 @@ double time_unit_ms(const std::string& u) {
   return 6e4;
 }
 
-std::string iso8601_ms(std::int64_t ms) {
-  // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-  std::int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
-  std::int64_t rem = ms - days * 86400000;
-  days += 719468;
-  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(days - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned mo = mp < 10 ? mp + 3 : mp - 9;
-  if (mo <= 2) ++y;
-  const auto h = rem / 3600000;
-  rem %= 3600000;
-  const auto mi = rem / 60000;
-  rem %= 60000;
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y, mo, d, h, mi, rem / 1000, rem % 1000);
-}
+std::string iso8601_ms(std::int64_t ms) { return core::iso8601_utc_ms(ms); }
 
 ChunkEventBuffer::ChunkEventBuffer(const model::CompiledModel& m, std::uint64_t seed)
     : m_(m), seed_(seed), unit_ms_(time_unit_ms(m.time_unit)) {}

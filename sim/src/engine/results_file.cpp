@@ -5,18 +5,12 @@
 
 #include <fmt/format.h>
 
+#include "cxsim/core/time.h"
 #include "cxsim/core/version.h"
 
 namespace cxsim::engine {
 
-std::string utc_now_iso8601() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string utc_now_iso8601() { return core::utc_now_iso8601(); }
 
 namespace {
 io::Schema customer_schema() {
