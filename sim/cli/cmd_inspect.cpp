@@ -21,6 +21,21 @@ struct InspectOptions {
 
 int run_inspect(const InspectOptions& o) {
   io::File f = io::File::open(o.file);
+  if (f.has_attribute("filetype") && f.attribute_string("filetype") == "cxsim-analytics") {
+    // Written by `cxsim analyze -o`: exact values, no sampling error.
+    std::cout << fmt::format("{}: cxsim {} exact analytics (absorbing chain; no sampling error)\n", o.file,
+                             f.attribute_string("tool_version"));
+    if (f.is_group("analytics")) {
+      for (const auto& v : f.open_group("analytics").list()) {
+        const io::Table t = io::read_table(f.open_group("analytics/" + v), "summary");
+        std::cout << fmt::format("\n{}\n", v);
+        const auto& m = t.get_string("metric");
+        const auto& e = t.get_double("estimate");
+        for (std::size_t i = 0; i < t.rows(); ++i) std::cout << fmt::format("  {:<28} {:>14.6g}\n", m[i], e[i]);
+      }
+    }
+    return 0;
+  }
   if (!f.has_attribute("filetype") || f.attribute_string("filetype") != "cxsim-results")
     throw core::InputError(o.file + ": not a cxsim results file (no filetype attribute 'cxsim-results')");
   const auto major = f.attribute_int64("format_version_major");
