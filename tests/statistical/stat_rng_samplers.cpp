@@ -278,6 +278,52 @@ TEST(StatRngContinuous, Normal) {
   EXPECT_GT(ks_test(y, cdf_of(bm::normal_distribution<>(0.0, 1.0))).p, kAlpha);
 }
 
+// The ziggurat in depth: 2,000,000 normals from one stream, so that errors
+// confined to a few of its 256 layers, its wedges or its tail would show.
+TEST(StatRngContinuous, NormalZigguratFine) {
+  constexpr int n = 2'000'000;
+  std::vector<double> x(n);
+  rng::Stream s(kSeed, rng::Purpose::satisfaction0, 99, 1, 2);
+  for (auto& v : x) v = rng::standard_normal(s);
+  const bm::normal_distribution<> nd(0.0, 1.0);
+  // 1000 equiprobable cells.
+  std::vector<double> obs(1000, 0.0), expect(1000, n / 1000.0);
+  for (double v : x) obs[std::min(999, static_cast<int>(bm::cdf(nd, v) * 1000))] += 1.0;
+  EXPECT_GT(chi2_p(obs, expect), kAlpha);
+  EXPECT_GT(ks_test(x, cdf_of(nd)).p, kAlpha);
+  // Power: sd 1% too large.
+  EXPECT_LT(ks_test(x, cdf_of(bm::normal_distribution<>(0.0, 1.01))).p, kPower);
+  // Symmetry: as many negatives as positives.
+  const double neg = static_cast<double>(std::count_if(x.begin(), x.end(), [](double v) { return v < 0; }));
+  EXPECT_GT(chi2_p({neg, n - neg}, {n / 2.0, n / 2.0}), kAlpha);
+}
+
+TEST(StatRngContinuous, NormalZigguratTail) {
+  // |z| beyond the base strip's edge R comes from the tail algorithm:
+  // given |z| > R, P(|z| <= t) = 1 - Q(t)/Q(R). 40 million draws give
+  // about 10,500 tail values.
+  const double r = rng::detail::kZigR;
+  const bm::normal_distribution<> nd(0.0, 1.0);
+  const double q_r = bm::cdf(bm::complement(nd, r));
+  std::vector<double> tail;
+  rng::Stream s(kSeed, rng::Purpose::satisfaction0, 7, 3, 1);
+  constexpr int n = 40'000'000;
+  for (int i = 0; i < n; ++i) {
+    const double z = rng::standard_normal(s);
+    if (std::fabs(z) > r) tail.push_back(std::fabs(z));
+  }
+  // The count matches 2 Q(R) n (binomial, two cells).
+  const double k = static_cast<double>(tail.size());
+  EXPECT_GT(chi2_p({k, n - k}, {2 * q_r * n, (1 - 2 * q_r) * n}), kAlpha);
+  const auto tail_cdf = [&](double t) { return 1.0 - bm::cdf(bm::complement(nd, t)) / q_r; };
+  EXPECT_GT(ks_test(tail, tail_cdf).p, kAlpha);
+  // Power: the tail of a normal with sd 1.05 instead.
+  const bm::normal_distribution<> wide(0.0, 1.05);
+  const double qw = bm::cdf(bm::complement(wide, r));
+  EXPECT_LT(ks_test(tail, [&](double t) { return 1.0 - bm::cdf(bm::complement(wide, t)) / qw; }).p,
+            kPower);
+}
+
 TEST(StatRngContinuous, NormalPairBothHalves) {
   std::vector<double> first(kN), second(kN);
   for (int i = 0; i < kN; ++i) {

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -46,12 +47,7 @@ TEST(RngSamplers, Exponential) {
   EXPECT_EQ(g.used, 2u);
 }
 
-TEST(RngSamplers, BoxMuller) {
-  {
-    Scripted g{{std::exp(-0.5), 0.5}};  // r = 1, angle π
-    EXPECT_NEAR(rng::standard_normal(g), -1.0, 1e-15);
-    EXPECT_EQ(g.used, 2u);
-  }
+TEST(RngSamplers, BoxMullerPair) {
   {
     Scripted g{{std::exp(-2.0), 0.125}};  // r = 2, angle π/4
     const auto p = rng::standard_normal_pair(g);
@@ -60,47 +56,148 @@ TEST(RngSamplers, BoxMuller) {
     EXPECT_EQ(g.used, 2u);
   }
   {
-    Scripted g{{std::exp(-0.5), 0.5, std::exp(-0.5), 0.5}};
-    EXPECT_NEAR(rng::normal(g, 10.0, 3.0), 7.0, 1e-14);
-    EXPECT_NEAR(rng::lognormal(g, 1.0, 2.0), std::exp(-1.0), 1e-14);
-    EXPECT_EQ(g.used, 4u);
+    Scripted g{{std::exp(-0.5), 0.5}};  // r = 1, angle π
+    const auto p = rng::standard_normal_pair(g);
+    EXPECT_NEAR(p.first, -1.0, 1e-15);
+    EXPECT_NEAR(p.second, 0.0, 1e-15);
   }
-  // The single normal is exactly the cosine half of the pair.
-  rng::Stream a(11, rng::Purpose::satisfaction0, 5), b = a;
-  for (int i = 0; i < 100; ++i)
-    EXPECT_EQ(rng::standard_normal(a), rng::standard_normal_pair(b).first);
+  // The largest radius: u1 = 2^-53 gives sqrt(2 * 53 ln 2) ≈ 8.57.
+  Scripted h{{kMinU, 0.5}};
+  const auto p = rng::standard_normal_pair(h);
+  EXPECT_TRUE(std::isfinite(p.first));
+  EXPECT_NEAR(p.first, -std::sqrt(2.0 * 53.0 * std::log(2.0)), 1e-12);
 }
 
-TEST(RngSamplers, NormalTailIsFinite) {
-  Scripted g{{kMinU, 0.5}};
-  const double z = rng::standard_normal(g);
+// The open uniform (2k+1)/2^53 whose 52 bits k put the ziggurat in `layer`
+// (bits 0-7), with `sign` (bit 8) and 43-bit position j (bits 9-51).
+double zig_u(unsigned layer, unsigned sign, std::uint64_t j) {
+  const std::uint64_t k = (j << 9) | (std::uint64_t{sign} << 8) | layer;
+  return static_cast<double>(2 * k + 1) * 0x1.0p-53;
+}
+constexpr std::uint64_t kJMax = (std::uint64_t{1} << 43) - 1;
+// x_i, the right edge of layer i (x_256 = 0).
+double zig_x(int i) { return i == 256 ? 0.0 : rng::detail::kZigW[i] * 0x1.0p43; }
+double zig_f(double x) { return std::exp(-0.5 * x * x); }
+
+TEST(RngZiggurat, TablesAreConsistent) {
+  namespace d = rng::detail;
+  EXPECT_EQ(zig_x(1), d::kZigR);
+  EXPECT_EQ(d::kZigInvR, 1.0 / d::kZigR);
+  // Every layer has the same area V; the base strip's is R f(R) plus the
+  // tail sqrt(π/2) erfc(R/√2).
+  const double v = d::kZigR * zig_f(d::kZigR) +
+                   std::sqrt(std::acos(-1.0) / 2.0) * std::erfc(d::kZigR / std::sqrt(2.0));
+  EXPECT_NEAR(zig_x(0) * zig_f(d::kZigR), v, 1e-15);
+  for (int i = 1; i < 256; ++i) {
+    EXPECT_LT(zig_x(i + 1), zig_x(i)) << i;
+    EXPECT_NEAR(d::kZigF[i], zig_f(zig_x(i + 1)), 4e-16) << i;
+    EXPECT_NEAR(zig_x(i) * (d::kZigF[i] - d::kZigF[i - 1]), v, 1e-13 * v) << i;
+  }
+  EXPECT_EQ(d::kZigF[255], 1.0);
+  EXPECT_EQ(d::kZigK[255], 0u);  // the top layer has no inner rectangle
+  for (int i = 0; i < 256; ++i) {
+    const double r = zig_x(i + 1) / zig_x(i) * 0x1.0p43;
+    EXPECT_LE(static_cast<double>(d::kZigK[i]), r) << i;
+    EXPECT_GT(static_cast<double>(d::kZigK[i]) + 1.0, r * (1 - 1e-15)) << i;
+  }
+}
+
+TEST(RngZiggurat, FastPathUsesOneUniform) {
+  // A position inside the inner rectangle: j * x_i / 2^43, signed.
+  const std::uint64_t j = 123456789;
+  ASSERT_LT(j, rng::detail::kZigK[5]);
+  Scripted g{{zig_u(5, 0, j), zig_u(5, 1, j), zig_u(77, 0, 0)}};
+  EXPECT_EQ(rng::standard_normal(g), static_cast<double>(j) * rng::detail::kZigW[5]);
+  EXPECT_EQ(rng::standard_normal(g), -static_cast<double>(j) * rng::detail::kZigW[5]);
+  EXPECT_EQ(rng::standard_normal(g), 0.0);
+  EXPECT_EQ(g.used, 3u);
+  // The largest fast-path value, just below R in the base strip.
+  const std::uint64_t j0 = rng::detail::kZigK[0] - 1;
+  Scripted h{{zig_u(0, 1, j0)}};
+  const double z = rng::standard_normal(h);
+  EXPECT_LT(z, -rng::detail::kZigR + 1e-9);
+  EXPECT_GT(z, -rng::detail::kZigR);
+  EXPECT_EQ(h.used, 1u);
+  // normal and lognormal are mean + sd z and exp(mu + sigma z).
+  const double z5 = static_cast<double>(j) * rng::detail::kZigW[5];
+  Scripted n{{zig_u(5, 0, j), zig_u(5, 0, j)}};
+  EXPECT_EQ(rng::normal(n, 10.0, 3.0), 10.0 + 3.0 * z5);
+  EXPECT_EQ(rng::lognormal(n, 1.0, 2.0), std::exp(1.0 + 2.0 * z5));
+  EXPECT_EQ(n.used, 2u);
+}
+
+TEST(RngZiggurat, TailBeyondR) {
+  const double r = rng::detail::kZigR;
+  // Layer 0 past its rectangle: the tail R + x, x = -ln(U1)/R, accepted
+  // when -2 ln U2 > x^2. First pair: x = 2, 2y = 2 <= 4, rejected; second:
+  // x = 0.5, 2y = 2 > 0.25, accepted.
+  Scripted g{{zig_u(0, 1, kJMax), std::exp(-2.0 * r), std::exp(-1.0), std::exp(-0.5 * r),
+              std::exp(-1.0)}};
+  EXPECT_NEAR(rng::standard_normal(g), -(r + 0.5), 1e-12);
+  EXPECT_EQ(g.used, 5u);
+  // The smallest uniform is finite everywhere: x = 53 ln2 / R is rejected
+  // even by the largest y, then a small x is accepted.
+  Scripted h{{zig_u(0, 0, kJMax), kMinU, kMinU, std::exp(-0.1 * r), kMinU}};
+  const double z = rng::standard_normal(h);
   EXPECT_TRUE(std::isfinite(z));
-  EXPECT_NEAR(z, -std::sqrt(2.0 * 53.0 * std::log(2.0)), 1e-12);
-  Scripted h{{kMinU}};
-  EXPECT_NEAR(rng::exponential(h, 1.0), 53.0 * std::log(2.0), 1e-12);
+  EXPECT_NEAR(z, r + 0.1, 1e-12);
+  EXPECT_EQ(h.used, 5u);
+}
+
+TEST(RngZiggurat, Wedge) {
+  // Layer 100 at the outermost position: x just below x_100, where the
+  // curve is barely above the box's bottom f(x_100).
+  const double x = static_cast<double>(kJMax) * rng::detail::kZigW[100];
+  ASSERT_GE(kJMax, rng::detail::kZigK[100]);
+  Scripted g{{zig_u(100, 1, kJMax), kMinU}};  // y at the bottom: accepted
+  EXPECT_EQ(rng::standard_normal(g), -x);
+  EXPECT_EQ(g.used, 2u);
+  // y at the top f(x_101) > f(x): rejected, the next uniform starts over.
+  const std::uint64_t j = 1000;
+  Scripted h{{zig_u(100, 0, kJMax), kMaxU, zig_u(3, 0, j)}};
+  EXPECT_EQ(rng::standard_normal(h), static_cast<double>(j) * rng::detail::kZigW[3]);
+  EXPECT_EQ(h.used, 3u);
+  // The top layer (no inner rectangle) always takes the wedge test.
+  Scripted t{{zig_u(255, 0, 5), 0.5}};
+  EXPECT_EQ(rng::standard_normal(t), 5.0 * rng::detail::kZigW[255]);
+  EXPECT_EQ(t.used, 2u);
+}
+
+TEST(RngZiggurat, RegressionValues) {
+  // Known answers of one fixed stream: if these change, every stored
+  // result with a normal, lognormal, gamma or beta draw changes.
+  rng::Stream s(42, rng::Purpose::satisfaction0, 7);
+  std::vector<double> got;
+  for (int i = 0; i < 6; ++i) got.push_back(rng::standard_normal(s));
+  const std::vector<double> want = {-0x1.b0d8f71eb3432p-1, 0x1.02affcc6d2eaap+1, 0x1.cadffc26183fcp+0,
+                                    -0x1.db155bb9be9ebp-1, 0x1.b35d44bcb27bdp-8, -0x1.20486eb359351p-1};
+  EXPECT_EQ(got, want);
 }
 
 TEST(RngSamplers, GammaShapeAtLeastOneAcceptsFirstCandidate) {
-  // Normal pair (u1 near 1, u2 = 1/4) gives x ~ 1e-17, so v ~ 1 and the
-  // squeeze accepts: the draw is d = shape - 1/3, times scale.
-  Scripted g{{kMaxU, 0.25, 0.5}};
+  // A zero normal (layer 7, position 0) gives v = 1 and the squeeze
+  // accepts: the draw is d = shape - 1/3, times scale.
+  Scripted g{{zig_u(7, 0, 0), 0.5}};
   EXPECT_NEAR(rng::gamma(g, 4.2, 2.0), (4.2 - 1.0 / 3.0) * 2.0, 1e-12);
-  EXPECT_EQ(g.used, 3u);
+  EXPECT_EQ(g.used, 2u);
 }
 
 TEST(RngSamplers, GammaRejectsNonPositiveV) {
-  // shape 1: d = 2/3, c = 1/sqrt(6). x = -3 (r = 3, angle π) makes
-  // 1 + c x < 0, so the normal is redrawn before the uniform.
-  Scripted g{{std::exp(-4.5), 0.5, kMaxU, 0.25, 0.5}};
+  // shape 1: d = 2/3, c = 1/sqrt(6). A normal near -3 (layer 1, fast path)
+  // makes 1 + c x < 0, so the normal is redrawn before the uniform.
+  const auto j = static_cast<std::uint64_t>(3.0 / rng::detail::kZigR * 0x1.0p43);
+  ASSERT_LT(j, rng::detail::kZigK[1]);
+  ASSERT_LT(1.0 - static_cast<double>(j) * rng::detail::kZigW[1] / std::sqrt(6.0), 0.0);
+  Scripted g{{zig_u(1, 1, j), zig_u(7, 0, 0), 0.5}};
   EXPECT_NEAR(rng::gamma(g, 1.0, 1.0), 2.0 / 3.0, 1e-12);
-  EXPECT_EQ(g.used, 5u);
+  EXPECT_EQ(g.used, 3u);
 }
 
 TEST(RngSamplers, GammaShapeBelowOneBoosts) {
   // Gamma(1.5) candidate d = 7/6 first, then U = 0.25: 7/6 * 0.25^(1/0.5).
-  Scripted g{{kMaxU, 0.25, 0.5, 0.25}};
+  Scripted g{{zig_u(7, 0, 0), 0.5, 0.25}};
   EXPECT_NEAR(rng::gamma(g, 0.5, 3.0), 7.0 / 6.0 * 0.0625 * 3.0, 1e-12);
-  EXPECT_EQ(g.used, 4u);
+  EXPECT_EQ(g.used, 3u);
 }
 
 TEST(RngSamplers, GammaAndBetaInvalidGiveNaNWithoutDrawing) {
@@ -117,15 +214,16 @@ TEST(RngSamplers, GammaAndBetaInvalidGiveNaNWithoutDrawing) {
 }
 
 TEST(RngSamplers, BetaFromTwoGammas) {
-  // Both gammas accept d = 5/3 at once: X/(X+Y) = 1/2; 3 uniforms each.
-  Scripted g{{kMaxU, 0.25, 0.5, kMaxU, 0.25, 0.5}};
+  // Both gammas accept d = 5/3 at once: X/(X+Y) = 1/2; 2 uniforms each.
+  const double z0 = zig_u(7, 0, 0);
+  Scripted g{{z0, 0.5, z0, 0.5}};
   EXPECT_NEAR(rng::beta(g, 2.0, 2.0), 0.5, 1e-12);
-  EXPECT_EQ(g.used, 6u);
-  // a = 2 (X = 5/3), b = 0.5 (Y = 7/6 * 0.25^2): 4 more uniforms for Y.
-  Scripted h{{kMaxU, 0.25, 0.5, kMaxU, 0.25, 0.5, 0.25}};
+  EXPECT_EQ(g.used, 4u);
+  // a = 2 (X = 5/3), b = 0.5 (Y = 7/6 * 0.25^2): 3 more uniforms for Y.
+  Scripted h{{z0, 0.5, z0, 0.5, 0.25}};
   const double x = 5.0 / 3.0, y = 7.0 / 6.0 * 0.0625;
   EXPECT_NEAR(rng::beta(h, 2.0, 0.5), x / (x + y), 1e-12);
-  EXPECT_EQ(h.used, 7u);
+  EXPECT_EQ(h.used, 5u);
 }
 
 TEST(RngSamplers, TinyShapesStayInUnitInterval) {
@@ -252,6 +350,40 @@ TEST(RngOrderedLogit, InfiniteCutpoints) {
     EXPECT_NE(rng::ordered_logit(i / 1000.0, tied, 4, 0.0), 2);
   // No cut-points: one category.
   EXPECT_EQ(rng::ordered_logit(0.5, nullptr, 0, 0.0), 0);
+}
+
+TEST(RngOrderedLogit, GridPathEqualsExact) {
+  // The grid bracket only skips the log; the score and the comparison are
+  // always those of the direct formula, also at and next to the cell edges
+  // and the cut-points.
+  const double tau[] = {-kInf, -2.0, -0.4, 0.0, 0.0, 0.7, 1.9, 3.3, kInf};
+  rng::Stream s(5, rng::Purpose::survey, 1);
+  std::vector<double> us = {kMinU, kMaxU, 0.5, 1.0 / 1024, 1023.0 / 1024, 2.0 / 1024};
+  for (double u : std::vector<double>(us)) {
+    us.push_back(std::nextafter(u, 0.0));
+    us.push_back(std::nextafter(u, 1.0));
+  }
+  for (int i = 0; i < 200000; ++i) us.push_back(s.uniform());
+  for (double c : {-2.0, -0.4, 0.7, 1.9}) us.push_back(rng::sigmoid(c));  // on a cut-point
+  const double etas[] = {0.0, 0.3, -1.7, 12.5, -40.0, 1e6, kInf, -kInf};
+  for (double u : us) {
+    if (!(u > 0.0 && u < 1.0)) continue;
+    for (double eta : etas) {
+      ASSERT_EQ(rng::ordered_logit(u, tau, 9, eta), rng::ordered_logit_exact(u, tau, 9, eta))
+          << u << " " << eta;
+      const double a = eta == kInf || eta == -kInf ? eta : rng::logit(u) + eta * 1e-12;
+      ASSERT_EQ(rng::logit_below(u, a), rng::logit(u) < a) << u << " " << a;
+      ASSERT_EQ(rng::logit_below(u, eta), rng::logit(u) < eta) << u << " " << eta;
+    }
+  }
+  // a exactly logit(u): not below. NaN a: false.
+  EXPECT_FALSE(rng::logit_below(0.3, rng::logit(0.3)));
+  EXPECT_FALSE(rng::logit_below(0.3, std::numeric_limits<double>::quiet_NaN()));
+  EXPECT_EQ(rng::ordered_logit(0.3, tau, 9, std::numeric_limits<double>::quiet_NaN()), 9);
+  // The grid itself.
+  EXPECT_EQ(rng::detail::kLogitGrid[512], 0.0);
+  for (int m = 1; m < 1024; ++m)
+    EXPECT_NEAR(rng::detail::kLogitGrid[m], std::log(m / (1024.0 - m)), 1e-14) << m;
 }
 
 }  // namespace

@@ -225,8 +225,8 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     Stream s_sv(seed, Purpose::survey, i, period);
     const double u_resp = s_sv.uniform(), u_nps = s_sv.uniform();
     const double u_csat = s_sv.uniform(), u_ces = s_sv.uniform();
-    const double r = 1.0 / (1.0 + std::exp(-(logit_r0 + m.response_extremity * std::fabs(S))));
-    const bool responds = u_resp < r;
+    // Responds with probability r = σ(logit r0 + ρ|S|): u < r ⇔ logit(u) < logit r0 + ρ|S|.
+    const bool responds = rng::logit_below(u_resp, logit_r0 + m.response_extremity * std::fabs(S));
     const int nps = score(m.nps, u_nps, S);
     const bool promoter = nps >= 9, detractor = nps <= 6;
     acc.nps_hist_true[static_cast<std::size_t>(nps)] += 1.0;
@@ -293,10 +293,11 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     if (seg.churns) {
       Stream s_ch(seed, Purpose::churn, i, period);
       const double u = s_ch.uniform();
-      const double p = m.sensitivity == 0.0
-                           ? theta
-                           : 1.0 / (1.0 + std::exp(-(logit_theta - m.sensitivity * (S - s0))));
-      if (u < p) {
+      // Churns with probability p = σ(logit θ − γ(S − s0)) (exactly θ when
+      // γ = 0): u < p ⇔ logit(u) < logit θ − γ(S − s0).
+      const bool churns = m.sensitivity == 0.0 ? u < theta
+                                               : rng::logit_below(u, logit_theta - m.sensitivity * (S - s0));
+      if (churns) {
         alive = false;
         churned_period = t;
         pa.churned += 1.0;

@@ -10,15 +10,17 @@
 // Every sampler takes any generator `g` with `double g.uniform()` returning
 // a value in the open interval (0,1), normally a cxsim::rng::Stream.
 // Draws consumed per call (what a common-random-numbers comparison lines up):
-//   bernoulli 1, exponential 1, standard_normal/normal/lognormal 2,
-//   standard_normal_pair 2, gamma >= 3 (rejection; >= 4 when shape < 1),
-//   beta = two gammas. categorical/ordered_logit take the uniform as input.
+//   bernoulli 1, exponential 1, standard_normal/normal/lognormal >= 1
+//   (ziggurat: exactly 1 in ~98.5% of draws), standard_normal_pair 2,
+//   gamma >= 2 (rejection; >= 3 when shape < 1), beta = two gammas. categorical/ordered_logit take the uniform as input.
 //
 // Preconditions are the caller's (the model is validated when compiled);
 // the hot paths neither check nor throw. gamma and beta return NaN for a
 // non-positive or NaN shape/scale rather than loop.
+#include <bit>
 #include <cmath>
 #include <concepts>
+#include <cstdint>
 #include <limits>
 
 namespace cxsim::rng {
@@ -67,12 +69,81 @@ inline NormalPair standard_normal_pair(G& g) {
   return {r * std::cos(t), r * std::sin(t)};
 }
 
-// The cosine half of standard_normal_pair (same two uniforms, same value).
+namespace detail {
+// Ziggurat tables (256 layers) for the standard normal; see standard_normal.
+// Exact constants written out in samplers.cpp (computed once with 60-digit
+// arithmetic, docs/methods/rng.md), so they do not depend on the C library.
+inline constexpr int kZigLayers = 256;
+inline constexpr int kZigValueBits = 43;  // bits of the in-layer position
+// Right edge of the base strip: the tail starts at R.
+inline constexpr double kZigR = 0x1.d3bb48209ad33p+1;     // 3.6541528853610088
+inline constexpr double kZigInvR = 0x1.183aa6c20e8c1p-2;  // 1/R
+// Layer i spans [0, x_i] horizontally. kZigK[i] = floor(2^43 x_{i+1}/x_i)
+// (a 43-bit position j below it lies in the layer's inner rectangle),
+// kZigW[i] = x_i / 2^43, kZigF[i] = exp(-x_{i+1}^2/2) (kZigF[255] = 1).
+extern const std::uint64_t kZigK[kZigLayers];
+extern const double kZigW[kZigLayers];
+extern const double kZigF[kZigLayers];
+
+inline double with_sign(double x, std::uint64_t sign_bit) {
+  return std::bit_cast<double>(std::bit_cast<std::uint64_t>(x) ^ (sign_bit << 63));
+}
+
+// The 52 random bits k of an open uniform u = (2k+1)/2^53: u * 2^52 is
+// exactly k + 1/2, so the truncation is exact.
+inline std::uint64_t open01_bits(double u) {
+  return static_cast<std::uint64_t>(u * 0x1.0p52);
+}
+
+// The rare paths of the ziggurat (about 1.5% of draws): the wedge test of
+// layer i >= 1 at the position j, the tail of layer 0, and redraws after a
+// rejection. Returns the variate.
+template <UniformGenerator G>
+double standard_normal_slow(G& g, std::uint64_t k) {
+  for (;;) {
+    const auto i = static_cast<unsigned>(k & 0xFF);
+    const std::uint64_t sign = (k >> 8) & 1;
+    const std::uint64_t j = k >> 9;
+    if (j < kZigK[i]) return with_sign(static_cast<double>(static_cast<std::int64_t>(j)) * kZigW[i], sign);
+    if (i == 0) {
+      // Tail beyond R (Marsaglia 1964): x = -ln(U1)/R, y = -ln(U2),
+      // accept when 2y > x^2; the variate is R + x. Always >= 2 uniforms.
+      double x, y;
+      do {
+        x = -std::log(g.uniform()) * kZigInvR;
+        y = -std::log(g.uniform());
+      } while (y + y <= x * x);
+      return with_sign(kZigR + x, sign);
+    }
+    // Wedge: the point (x, y) is uniform in the layer's box above the
+    // inner rectangle; accept when it is under the curve exp(-x^2/2).
+    const double x = static_cast<double>(static_cast<std::int64_t>(j)) * kZigW[i];
+    const double f_lo = kZigF[i - 1];  // exp(-x_i^2/2), the box's bottom
+    const double y = f_lo + g.uniform() * (kZigF[i] - f_lo);
+    if (y < std::exp(-0.5 * x * x)) return with_sign(x, sign);
+    k = open01_bits(g.uniform());
+  }
+}
+}  // namespace detail
+
+// Standard normal by the ziggurat method (Marsaglia & Tsang 2000, "The
+// ziggurat method for generating random variables", J. Stat. Softw. 5(8)),
+// 256 layers, with independent bits for the layer, the sign and the
+// position, and Marsaglia's (1964) exact tail. One uniform u gives 52 bits:
+// bits 0-7 the layer, bit 8 the sign, bits 9-51 the position. In about
+// 98.5% of draws that is all (one multiply); otherwise the wedge test or
+// the tail take more uniforms (see detail::standard_normal_slow), so the
+// number of uniforms is variable (>= 1): put a normal alone or last in its
+// stream when draws must line up across variants.
 template <UniformGenerator G>
 inline double standard_normal(G& g) {
-  const double u1 = g.uniform();
-  const double u2 = g.uniform();
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(kTwoPi * u2);
+  const std::uint64_t k = detail::open01_bits(g.uniform());
+  const auto i = static_cast<unsigned>(k & 0xFF);
+  const std::uint64_t j = k >> 9;
+  if (j < detail::kZigK[i]) [[likely]]
+    return detail::with_sign(static_cast<double>(static_cast<std::int64_t>(j)) * detail::kZigW[i],
+                             (k >> 8) & 1);
+  return detail::standard_normal_slow(g, k);
 }
 
 template <UniformGenerator G>
@@ -181,18 +252,68 @@ inline int categorical(double u, const double* cumulative, int n) noexcept {
   return n - 1;
 }
 
+namespace detail {
+// logit(m/1024) for m = 0..1024 (±infinity at the ends), exact constants
+// rounded once to binary64 (samplers.cpp). For u in [m/1024, (m+1)/1024]
+// logit(u) lies between entries m and m+1, which decides most comparisons
+// of logit(u) with a threshold without calling log (see logit_below).
+inline constexpr int kLogitGridCells = 1024;
+extern const double kLogitGrid[kLogitGridCells + 1];
+// Widening of a grid bracket: far more than the error of logit(u) computed
+// as std::log(u/(1-u)) (a few ulps, |logit| < 7 inside the used cells) and
+// of adding eta (relative 2^-53, hence the |eta| term).
+inline constexpr double kLogitSlack = 1e-9;
+}  // namespace detail
+
+// logit(u) < a, i.e. u < σ(a), with logit(u) = std::log(u/(1-u)) as in
+// logit(): the result is always exactly that comparison. The bracket
+// logit(m/1024) <= logit(u) <= logit((m+1)/1024) decides it without a log
+// unless a falls within the bracket (about one draw in a thousand) or u is
+// in the first or last cell. u in (0,1); a may be ±infinity (always false
+// for -inf, always true for +inf); NaN a gives false.
+inline bool logit_below(double u, double a) noexcept {
+  const auto m = static_cast<unsigned>(u * detail::kLogitGridCells);
+  if (m - 1u < static_cast<unsigned>(detail::kLogitGridCells - 2)) [[likely]] {
+    if (detail::kLogitGrid[m + 1] + detail::kLogitSlack < a) return true;
+    if (detail::kLogitGrid[m] - detail::kLogitSlack >= a) return false;
+  }
+  return logit(u) < a;
+}
+
 // Ordered logit with cut-points tau[0..n_cut) (non-decreasing, ±infinity
 // allowed) and linear predictor eta: P(score <= c) = σ(tau_c − eta).
 // Returns the score in 0..n_cut: the first c with tau_c >= logit(u) + eta,
 // n_cut if none (equivalently the smallest c with u <= σ(tau_c − eta)).
 // tau_0 = -inf gives score 0 zero probability; tau_{n_cut-1} = +inf gives
 // score n_cut zero probability.
-inline int ordered_logit(double u, const double* cutpoints, int n_cut,
-                         double eta) noexcept {
+//
+// Exactly the score of ordered_logit_exact (z = std::log(u/(1-u)) + eta),
+// but the log is only computed when the grid bracket of logit(u) (see
+// logit_below), shifted by eta, contains a cut-point: about n_cut draws in
+// 1024, plus the first and last cells.
+inline int ordered_logit_exact(double u, const double* cutpoints, int n_cut,
+                               double eta) noexcept {
   const double z = logit(u) + eta;
   for (int c = 0; c < n_cut; ++c)
     if (cutpoints[c] >= z) return c;
   return n_cut;
+}
+
+inline int ordered_logit(double u, const double* cutpoints, int n_cut,
+                         double eta) noexcept {
+  const auto m = static_cast<unsigned>(u * detail::kLogitGridCells);
+  if (m - 1u < static_cast<unsigned>(detail::kLogitGridCells - 2)) [[likely]] {
+    const double slack = detail::kLogitSlack * (1.0 + std::fabs(eta));
+    const double lo = (detail::kLogitGrid[m] + eta) - slack;
+    const double hi = (detail::kLogitGrid[m + 1] + eta) + slack;
+    int c = 0;
+    for (; c < n_cut; ++c) {
+      if (cutpoints[c] >= hi) return c;  // tau_c >= every z in the bracket
+      if (!(cutpoints[c] < lo)) break;   // ambiguous (or NaN): exact path
+    }
+    if (c == n_cut) return n_cut;
+  }
+  return ordered_logit_exact(u, cutpoints, n_cut, eta);
 }
 
 }  // namespace cxsim::rng
