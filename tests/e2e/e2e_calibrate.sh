@@ -30,20 +30,26 @@ fail() {
 }
 
 # ---------------------------------------------------------------- 1. round trip
+# Three independent simulations (seeds 7, 8, 9), each calibrated back; the
+# coverage of the 95% intervals is pooled over the 3 × 38 parameters, so the
+# 90% threshold tests the estimator, not the luck of one seed (with one run of
+# 38 parameters, a perfect estimator falls below 90% about 1 time in 6).
 truth="$data/roundtrip_journey.yaml"
-"$CXSIM" run "$truth" -n 30000 -p 6 -s 7 -q --events-out "$work/sim" -o "$work/sim.h5" >"$work/run.out" 2>&1 ||
-  fail "cxsim run --events-out: $(cat "$work/run.out")"
-for f in events surveys cohorts; do [ -s "$work/sim/$f.csv" ] || fail "no $f.csv from --events-out"; done
-"$CXSIM" calibrate --events "$work/sim/events.csv" --surveys "$work/sim/surveys.csv" --cohorts "$work/sim/cohorts.csv" \
-  --outcome-kind purchased=converted -o "$work/rt.yaml" --report "$work/rt.h5" --holdout 0.2 --json \
-  >"$work/rt.json" 2>"$work/rt.err"
-rc=$?
-[ $rc -eq 0 ] || fail "calibrate round trip: exit $rc: $(cat "$work/rt.err")"
-"$CXSIM" validate -q "$work/rt.yaml" || fail "the round-trip YAML does not validate"
-"$PY" - "$work/rt.json" <<'PYEOF' || fail "round-trip coverage below 90% (see above)"
+for seed in 7 8 9; do
+  "$CXSIM" run "$truth" -n 30000 -p 6 -s $seed -q --events-out "$work/sim_$seed" -o "$work/sim_$seed.h5" \
+    >"$work/run.out" 2>&1 || fail "cxsim run --events-out: $(cat "$work/run.out")"
+  for f in events surveys cohorts; do [ -s "$work/sim_$seed/$f.csv" ] || fail "no $f.csv from --events-out"; done
+  "$CXSIM" calibrate --events "$work/sim_$seed/events.csv" --surveys "$work/sim_$seed/surveys.csv" \
+    --cohorts "$work/sim_$seed/cohorts.csv" --outcome-kind purchased=converted -o "$work/rt_$seed.yaml" \
+    --report "$work/rt_$seed.h5" --holdout 0.2 --json >"$work/rt_$seed.json" 2>"$work/rt.err"
+  rc=$?
+  [ $rc -eq 0 ] || fail "calibrate round trip (seed $seed): exit $rc: $(cat "$work/rt.err")"
+  "$CXSIM" validate -q "$work/rt_$seed.yaml" || fail "the round-trip YAML (seed $seed) does not validate"
+done
+cp "$work/rt_7.yaml" "$work/rt.yaml"
+cp "$work/rt_7.h5" "$work/rt.h5"
+"$PY" - "$work/rt_7.json" "$work/rt_8.json" "$work/rt_9.json" <<'PYEOF' || fail "round-trip coverage below 90% (see above)"
 import json, sys
-fit = json.load(open(sys.argv[1]))
-T = fit["tables"]
 # The truth: tests/data/calibrate/roundtrip_journey.yaml.
 start = {"search": 0.6, "social_ad": 0.4}
 nxt = {
@@ -68,41 +74,45 @@ def check(ok, what):
     if not ok:
         misses.append(what)
 
-tr = T["calibration/transitions"]
-for i, src in enumerate(tr["source"]):
-    st, tg, lo, hi = tr["status"][i], tr["target"][i], tr["ci_low"][i], tr["ci_high"][i]
-    if src == "start":
-        p = start[tg]
-    else:
-        assert st in ("ok", "friction"), f"{src}: expected split next maps, got status {st!r}"
-        m = nxt[src][st]
-        assert tg in m, f"fitted an arc that does not exist: {src}.{st} -> {tg}"
-        if len(m) == 1:
-            continue  # degenerate: [1, 1]
-        p = m[tg]
-    check(lo <= p <= hi, f"{src}.{st}.{tg}: true {p}, CrI [{lo:.4f}, {hi:.4f}]")
-tp = T["calibration/touchpoints"]
-for i, t in enumerate(tp["id"]):
-    lo, hi = tp["friction_ci_low"][i], tp["friction_ci_high"][i]
-    check(lo <= friction[t] <= hi, f"{t}.friction: true {friction[t]}, CrI [{lo:.4f}, {hi:.4f}]")
-co = T["calibration/survey/nps/coefficients"]
-n_sat = 0
-for i, term in enumerate(co["term"]):
-    if term == "cut-point":
-        continue
-    p = switch if term == "switch" else sat[co["touchpoint"][i]][0 if term == "ok" else 1]
-    lo, hi = co["ci_low"][i], co["ci_high"][i]
-    n_sat += 1
-    check(lo <= p <= hi, f"{co['parameter'][i]}: true {p}, CI [{lo:.4f}, {hi:.4f}]")
-assert n_sat == 11, n_sat
-rt = T["calibration/retention"]
-check(rt["alpha_ci_low"][0] <= alpha <= rt["alpha_ci_high"][0], f"alpha: true {alpha}, CI {rt['alpha_ci_low'][0]:.3f}..{rt['alpha_ci_high'][0]:.3f}")
-check(rt["beta_ci_low"][0] <= beta <= rt["beta_ci_high"][0], f"beta: true {beta}, CI {rt['beta_ci_low'][0]:.3f}..{rt['beta_ci_high'][0]:.3f}")
-print(f"round trip: {hits}/{total} parameters inside their 95% intervals")
+for path in sys.argv[1:]:
+    T = json.load(open(path))["tables"]
+    before = hits
+    tr = T["calibration/transitions"]
+    for i, src in enumerate(tr["source"]):
+        st, tg, lo, hi = tr["status"][i], tr["target"][i], tr["ci_low"][i], tr["ci_high"][i]
+        if src == "start":
+            p = start[tg]
+        else:
+            assert st in ("ok", "friction"), f"{src}: expected split next maps, got status {st!r}"
+            m = nxt[src][st]
+            assert tg in m, f"fitted an arc that does not exist: {src}.{st} -> {tg}"
+            if len(m) == 1:
+                continue  # degenerate: [1, 1]
+            p = m[tg]
+        check(lo <= p <= hi, f"{src}.{st}.{tg}: true {p}, CrI [{lo:.4f}, {hi:.4f}]")
+    tp = T["calibration/touchpoints"]
+    for i, t in enumerate(tp["id"]):
+        lo, hi = tp["friction_ci_low"][i], tp["friction_ci_high"][i]
+        check(lo <= friction[t] <= hi, f"{t}.friction: true {friction[t]}, CrI [{lo:.4f}, {hi:.4f}]")
+    co = T["calibration/survey/nps/coefficients"]
+    n_sat = 0
+    for i, term in enumerate(co["term"]):
+        if term == "cut-point":
+            continue
+        p = switch if term == "switch" else sat[co["touchpoint"][i]][0 if term == "ok" else 1]
+        lo, hi = co["ci_low"][i], co["ci_high"][i]
+        n_sat += 1
+        check(lo <= p <= hi, f"{co['parameter'][i]}: true {p}, CI [{lo:.4f}, {hi:.4f}]")
+    assert n_sat == 11, n_sat
+    rt = T["calibration/retention"]
+    check(rt["alpha_ci_low"][0] <= alpha <= rt["alpha_ci_high"][0], f"alpha: true {alpha}, CI {rt['alpha_ci_low'][0]:.3f}..{rt['alpha_ci_high'][0]:.3f}")
+    check(rt["beta_ci_low"][0] <= beta <= rt["beta_ci_high"][0], f"beta: true {beta}, CI {rt['beta_ci_low'][0]:.3f}..{rt['beta_ci_high'][0]:.3f}")
+    print(f"{path}: {hits - before} inside")
+print(f"round trip (3 seeds pooled): {hits}/{total} parameters inside their 95% intervals")
 for m in misses:
     print("  outside:", m)
 # Holdout: the model is the truth, so every measure should pass.
-ho = T["fit/holdout"]
+ho = json.load(open(sys.argv[1]))["tables"]["fit/holdout"]
 for i, m in enumerate(ho["measure"]):
     print(f"  holdout {m}: TV {ho['tv_distance'][i]:.4f} threshold {ho['threshold'][i]:.4f} pass {ho['pass'][i]}")
 sys.exit(0 if hits >= 0.9 * total else 1)

@@ -146,10 +146,13 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
   for (int t = 0; t < s.periods && alive; ++t) {
     const auto period = static_cast<std::uint32_t>(t);
     // --- the walk ---
-    Stream s_entry(seed, Purpose::entry, i, period);
+    // The period stream: draw 1 = (entry, response), draw 2 = (NPS, churn),
+    // draw 3 = (CSAT, CES) — each 64-bit draw split into two 32-bit uniforms.
+    Stream s_period(seed, Purpose::entry, i, period);
+    const std::uint64_t p1 = s_period.next_u64();
     std::uint32_t node =
         m.target[m.start.offset + static_cast<std::uint32_t>(rng::categorical(
-                                      s_entry.uniform(), m.cum.data() + m.start.offset,
+                                      rng::u64_hi_open01(p1), m.cum.data() + m.start.offset,
                                       static_cast<int>(m.start.count)))];
     S = s0;
     double E = 0, time = 0, cost = 0;
@@ -165,8 +168,10 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       }
       const model::CompiledTouchpoint& tp = seg.tp[node];
       Stream st(seed, Purpose::step, i, period, static_cast<std::uint32_t>(steps));
-      const double u_fr = st.uniform();
-      const double u_next = st.uniform();
+      // One 64-bit draw gives both: friction (high half), next node (low half).
+      const std::uint64_t xv = st.next_u64();
+      const double u_fr = rng::u64_hi_open01(xv);
+      const double u_next = rng::u64_lo_open01(xv);
       const bool fr = u_fr < tp.friction;
       if (prev_channel >= 0 && tp.channel != prev_channel) {
         S += m.switch_sat;
@@ -222,9 +227,15 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     if (events && events->visit) events->visit(i, t, steps, last_tp, false, time, outcome);
 
     // --- the survey ---
-    Stream s_sv(seed, Purpose::survey, i, period);
-    const double u_resp = s_sv.uniform(), u_nps = s_sv.uniform();
-    const double u_csat = s_sv.uniform(), u_ces = s_sv.uniform();
+    const std::uint64_t p2 = s_period.next_u64();
+    const double u_resp = rng::u64_lo_open01(p1), u_nps = rng::u64_hi_open01(p2);
+    const double u_churn = rng::u64_lo_open01(p2);
+    double u_csat = 0.5, u_ces = 0.5;
+    if (m.csat.present || m.ces.present) {
+      const std::uint64_t p3 = s_period.next_u64();
+      u_csat = rng::u64_hi_open01(p3);
+      u_ces = rng::u64_lo_open01(p3);
+    }
     // Responds with probability r = σ(logit r0 + ρ|S|): u < r ⇔ logit(u) < logit r0 + ρ|S|.
     const bool responds = rng::logit_below(u_resp, logit_r0 + m.response_extremity * std::fabs(S));
     const int nps = score(m.nps, u_nps, S);
@@ -291,8 +302,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
 
     // --- retention ---
     if (seg.churns) {
-      Stream s_ch(seed, Purpose::churn, i, period);
-      const double u = s_ch.uniform();
+      const double u = u_churn;
       // Churns with probability p = σ(logit θ − γ(S − s0)) (exactly θ when
       // γ = 0): u < p ⇔ logit(u) < logit θ − γ(S − s0).
       const bool churns = m.sensitivity == 0.0 ? u < theta

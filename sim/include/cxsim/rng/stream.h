@@ -40,11 +40,11 @@ namespace cxsim::rng {
   X(segment, 1, "segment assignment of a customer")                             \
   X(satisfaction0, 2, "initial latent satisfaction S0")                         \
   X(churn_propensity, 3, "churn propensity theta ~ Beta(alpha, beta)")          \
-  X(entry, 4, "entry touchpoint draw at the start of a walk")                   \
+  X(entry, 4, "one period: entry, survey and churn draws of a walk")           \
   X(step, 5, "one visit: friction Bernoulli and next-node draw")                \
   X(duration, 6, "duration of one visit")                                       \
-  X(survey, 7, "survey response and NPS/CSAT/CES scores")                       \
-  X(churn, 8, "churn decision after a walk")                                    \
+  X(survey, 7, "reserved (survey draws live in the entry stream)")              \
+  X(churn, 8, "reserved (churn draws live in the entry stream)")                \
   X(recovery, 9, "recovery-program draws")                                      \
   X(replication, 10, "parameter draws of one replication")                      \
   X(holdout, 11, "holdout assignment")                                          \
@@ -106,6 +106,13 @@ constexpr std::string_view purpose_description(Purpose p) {
 // 2^-53, the largest 1-2^-53, and the set is symmetric under u -> 1-u (so
 // 1-u is exact and never 0). (A 53-bit (k+0.5)/2^53 would need 54
 // significant bits and rounds the largest value up to exactly 1.0.)
+// A 32-bit uniform in the open interval (0, 1): (k + 0.5) / 2^32. The engine
+// splits one 64-bit draw into two of these where 32 bits of resolution are
+// plenty (a Bernoulli, a categorical, a survey score).
+constexpr double u32_to_open01(std::uint32_t k) noexcept { return (static_cast<double>(k) + 0.5) * 0x1p-32; }
+constexpr double u64_hi_open01(std::uint64_t x) noexcept { return u32_to_open01(static_cast<std::uint32_t>(x >> 32)); }
+constexpr double u64_lo_open01(std::uint64_t x) noexcept { return u32_to_open01(static_cast<std::uint32_t>(x)); }
+
 constexpr double u64_to_open01(std::uint64_t x) noexcept {
   return static_cast<double>(((x >> 12) << 1) | 1u) * 0x1.0p-53;
 }
