@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "cxsim/core/atomic_output.h"
 #include "cxsim/calibrate/calibrate.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/json.h"
@@ -47,24 +48,7 @@ std::string utc_now() {
 // Write text to `path` atomically (temporary in the same directory, renamed).
 void write_text_atomic(const std::filesystem::path& path, const std::string& text) {
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-  const std::filesystem::path tmp = path.string() + fmt::format(".tmp-{}", ::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw core::RuntimeError(fmt::format("cannot write {}", tmp.string()));
-    f << text;
-    f.close();
-    if (!f) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw core::RuntimeError(fmt::format("cannot write {}", tmp.string()));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw core::RuntimeError(fmt::format("cannot rename onto {}: {}", path.string(), ec.message()));
-  }
+  core::write_text_atomically(path, text);
 }
 
 io::Table to_table(const calibrate::ReportTable& t) {

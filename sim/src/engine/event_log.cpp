@@ -1,6 +1,5 @@
 #include "cxsim/engine/event_log.h"
 
-#include <unistd.h>
 
 #include <cmath>
 
@@ -67,47 +66,30 @@ EventSink ChunkEventBuffer::sink() {
 
 EventLogWriter::EventLogWriter(const std::filesystem::path& dir) : dir_(dir) {
   std::filesystem::create_directories(dir_);
-  const std::string suffix = fmt::format(".tmp-{}", ::getpid());
-  ev_tmp_ = dir_ / ("events.csv" + suffix);
-  sv_tmp_ = dir_ / ("surveys.csv" + suffix);
-  ev_.open(ev_tmp_, std::ios::binary);
-  sv_.open(sv_tmp_, std::ios::binary);
-  if (!ev_ || !sv_) throw core::RuntimeError("cannot write the event log in " + dir_.string());
-  ev_ << "customer_id,journey_id,timestamp,touchpoint,status,channel,outcome\n";
-  sv_ << "customer_id,journey_id,nps,csat,ces\n";
+  ev_ = std::make_unique<core::AtomicOutputFile>(dir_ / "events.csv");
+  sv_ = std::make_unique<core::AtomicOutputFile>(dir_ / "surveys.csv");
+  ev_->stream() << "customer_id,journey_id,timestamp,touchpoint,status,channel,outcome\n";
+  sv_->stream() << "customer_id,journey_id,nps,csat,ces\n";
 }
 
-EventLogWriter::~EventLogWriter() {
-  if (!committed_) {
-    ev_.close();
-    sv_.close();
-    std::error_code ec;
-    std::filesystem::remove(ev_tmp_, ec);
-    std::filesystem::remove(sv_tmp_, ec);
-  }
-}
+EventLogWriter::~EventLogWriter() = default;
 
 void EventLogWriter::append(const std::string& events, const std::string& surveys) {
-  ev_ << events;
-  sv_ << surveys;
-  if (!ev_ || !sv_) throw core::RuntimeError("writing the event log in " + dir_.string() + " failed (disk full?)");
+  ev_->stream() << events;
+  sv_->stream() << surveys;
+  if (!ev_->stream() || !sv_->stream())
+    throw core::RuntimeError("writing the event log in " + dir_.string() + " failed (disk full?)");
 }
 
 void EventLogWriter::commit(const std::vector<double>& survivors) {
-  ev_.close();
-  sv_.close();
-  if (ev_.fail() || sv_.fail()) throw core::RuntimeError("closing the event log in " + dir_.string() + " failed");
-  const auto co_tmp = dir_ / fmt::format("cohorts.csv.tmp-{}", ::getpid());
-  {
-    std::ofstream co(co_tmp, std::ios::binary);
-    co << "period,alive\n";
-    for (std::size_t t = 0; t < survivors.size(); ++t) co << t << ',' << static_cast<long long>(survivors[t]) << '\n';
-    if (!co) throw core::RuntimeError("writing cohorts.csv failed");
-  }
-  std::filesystem::rename(ev_tmp_, dir_ / "events.csv");
-  std::filesystem::rename(sv_tmp_, dir_ / "surveys.csv");
-  std::filesystem::rename(co_tmp, dir_ / "cohorts.csv");
-  committed_ = true;
+  std::string cohorts = "period,alive\n";
+  for (std::size_t t = 0; t < survivors.size(); ++t)
+    cohorts += fmt::format("{},{}\n", t, static_cast<long long>(survivors[t]));
+  core::AtomicOutputFile co(dir_ / "cohorts.csv");
+  co.stream() << cohorts;
+  ev_->commit();
+  sv_->commit();
+  co.commit();
 }
 
 }  // namespace cxsim::engine

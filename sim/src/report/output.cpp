@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cxsim/core/errors.h"
+#include "cxsim/core/atomic_output.h"
 #include "cxsim/report/report.h"
 
 namespace cxsim::report {
@@ -23,31 +24,7 @@ std::filesystem::path default_output(const std::filesystem::path& results, Forma
 }
 
 void write_text_atomically(const std::filesystem::path& path, std::string_view text) {
-  namespace fs = std::filesystem;
-  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec))
-    throw core::InputError(fmt::format("{}: the output directory '{}' does not exist", path.string(), dir.string()));
-  static int counter = 0;
-  const fs::path tmp = dir / fmt::format(".{}.tmp-{}-{}", path.filename().string(), ::getpid(), counter++);
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw core::RuntimeError(fmt::format("{}: cannot create a temporary file to write", tmp.string()));
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      fs::remove(tmp, ec);
-      throw core::RuntimeError(fmt::format("{}: writing failed (disk full?)", tmp.string()));
-    }
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw core::RuntimeError(fmt::format("{}: cannot rename the finished report into place: {}", path.string(),
-                                         ec.message()));
-  }
+  core::write_text_atomically(path, text);
 }
 
 }  // namespace cxsim::report

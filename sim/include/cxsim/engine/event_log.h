@@ -5,9 +5,11 @@
 // identical for any thread count.
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
+#include <memory>
+#include <vector>
 #include <string>
 
+#include "cxsim/core/atomic_output.h"
 #include "cxsim/engine/simulate.h"
 
 namespace cxsim::engine {
@@ -59,9 +61,7 @@ class EventLogWriter {
 
  private:
   std::filesystem::path dir_;
-  std::filesystem::path ev_tmp_, sv_tmp_;
-  std::ofstream ev_, sv_;
-  bool committed_ = false;
+  std::unique_ptr<core::AtomicOutputFile> ev_, sv_;
 };
 
 }  // namespace cxsim::engine
