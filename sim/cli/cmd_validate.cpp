@@ -36,6 +36,20 @@ void write_diag_json(core::JsonWriter& j, const core::Diagnostic& d) {
   j.end_object();
 }
 
+void write_diagnostics_json(core::JsonWriter& j, const core::Diagnostics& diags) {
+  j.key("errors").value(diags.error_count());
+  j.key("warnings").value(diags.warning_count());
+  j.key("diagnostics").begin_array();
+  for (const auto& d : diags.items()) write_diag_json(j, d);
+  j.end_array();
+}
+
+// "2 errors, 1 warning"
+std::string counts(const core::Diagnostics& diags) {
+  return fmt::format("{} error{}, {} warning{}", diags.error_count(), diags.error_count() == 1 ? "" : "s",
+                     diags.warning_count(), diags.warning_count() == 1 ? "" : "s");
+}
+
 int run_validate(const ValidateOptions& o) {
   bool all_ok = true;
   core::JsonWriter j;
@@ -58,11 +72,7 @@ int run_validate(const ValidateOptions& o) {
           j.key("sweeps").value(ls.scenario.sweeps.size());
           j.key("rank_frictions").value(ls.scenario.rank.present);
         }
-        j.key("errors").value(diags.error_count());
-        j.key("warnings").value(diags.warning_count());
-        j.key("diagnostics").begin_array();
-        for (const auto& d : diags.items()) write_diag_json(j, d);
-        j.end_array();
+        write_diagnostics_json(j, diags);
         j.end_object();
         continue;
       }
@@ -75,9 +85,7 @@ int run_validate(const ValidateOptions& o) {
                                  ls.scenario.sweeps.size() == 1 ? "" : "s", ls.scenario.rank.present ? "on" : "off",
                                  diags.warning_count(), diags.warning_count() == 1 ? "" : "s");
       } else if (!ok) {
-        std::cerr << fmt::format("{}: invalid: {} error{}, {} warning{}\n", f, diags.error_count(),
-                                 diags.error_count() == 1 ? "" : "s", diags.warning_count(),
-                                 diags.warning_count() == 1 ? "" : "s");
+        std::cerr << fmt::format("{}: invalid: {}\n", f, counts(diags));
       }
       continue;
     }
@@ -99,11 +107,7 @@ int run_validate(const ValidateOptions& o) {
         j.key("channels").value(channels.size());
         j.key("segments").value(spec.segments.size());
       }
-      j.key("errors").value(diags.error_count());
-      j.key("warnings").value(diags.warning_count());
-      j.key("diagnostics").begin_array();
-      for (const auto& d : diags.items()) write_diag_json(j, d);
-      j.end_array();
+      write_diagnostics_json(j, diags);
       j.end_object();
       continue;
     }
@@ -117,9 +121,7 @@ int run_validate(const ValidateOptions& o) {
                                  diags.warning_count(), diags.warning_count() == 1 ? "" : "s");
       }
     } else {
-      std::cerr << fmt::format("{}: invalid: {} error{}, {} warning{}\n", f, diags.error_count(),
-                               diags.error_count() == 1 ? "" : "s", diags.warning_count(),
-                               diags.warning_count() == 1 ? "" : "s");
+      std::cerr << fmt::format("{}: invalid: {}\n", f, counts(diags));
     }
   }
   j.end_array();
