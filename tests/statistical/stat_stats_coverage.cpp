@@ -10,6 +10,8 @@
 // shows the test can fail.
 #include <gtest/gtest.h>
 
+#include "splitmix.h"
+
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -22,24 +24,7 @@ namespace {
 
 using namespace cxsim::stats;
 
-// Local generator, independent of the rng area: SplitMix64.
-struct SplitMix64 {
-  std::uint64_t s;
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  int uniform_int(int lo, int hi) { return lo + static_cast<int>(uniform() * (hi - lo + 1)); }
-  // Box-Muller (one of the pair).
-  double normal() {
-    const double u1 = 1.0 - uniform();  // (0, 1]
-    const double u2 = uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-  }
-};
+using cxsim::testing::SplitMix64;
 
 // A customer type: share of the population, walks ~ uniform{1..max_walks},
 // per-walk conversion, survey response and score-category probabilities,

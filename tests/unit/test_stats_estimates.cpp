@@ -2,6 +2,8 @@
 // the linearized per-unit residuals, paired differences, and edge cases.
 #include <gtest/gtest.h>
 
+#include "splitmix.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -14,17 +16,7 @@ namespace {
 
 using namespace cxsim::stats;
 
-struct SplitMix64 {
-  std::uint64_t s;
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  int below(int n) { return static_cast<int>(uniform() * n); }
-};
+using cxsim::testing::SplitMix64;
 
 // Per-customer vector of a small journey: walks, converted walks, effort sum,
 // respondents, promoters, detractors.

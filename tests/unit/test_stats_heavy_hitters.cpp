@@ -2,6 +2,8 @@
 // and count bounds on a Zipf stream, deterministic merging and ordering.
 #include <gtest/gtest.h>
 
+#include "splitmix.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,16 +18,7 @@ namespace {
 
 using namespace cxsim::stats;
 
-struct SplitMix64 {
-  std::uint64_t s;
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-};
+using cxsim::testing::SplitMix64;
 
 // Item id -> a path of touchpoint indices (base-37 digits, variable length).
 Path path_of(std::uint32_t id) {
