@@ -306,12 +306,17 @@ inline int ordered_logit(double u, const double* cutpoints, int n_cut,
     const double slack = detail::kLogitSlack * (1.0 + std::fabs(eta));
     const double lo = (detail::kLogitGrid[m] + eta) - slack;
     const double hi = (detail::kLogitGrid[m + 1] + eta) + slack;
-    int c = 0;
-    for (; c < n_cut; ++c) {
-      if (cutpoints[c] >= hi) return c;  // tau_c >= every z in the bracket
-      if (!(cutpoints[c] < lo)) break;   // ambiguous (or NaN): exact path
+    // Cut-points are non-decreasing, so the first c with tau_c >= lo is found
+    // by bisection; it is the answer when tau_c >= hi too (tau_c >= every z in
+    // the bracket), else the bracket is ambiguous and the exact path decides.
+    int lo_i = 0, hi_i = n_cut;
+    while (lo_i < hi_i) {
+      const int mid = (lo_i + hi_i) >> 1;
+      if (cutpoints[mid] < lo) lo_i = mid + 1;
+      else hi_i = mid;
     }
-    if (c == n_cut) return n_cut;
+    if (lo_i == n_cut) return n_cut;
+    if (cutpoints[lo_i] >= hi) return lo_i;
   }
   return ordered_logit_exact(u, cutpoints, n_cut, eta);
 }
