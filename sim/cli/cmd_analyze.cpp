@@ -38,8 +38,6 @@ struct AnalyzeCliOptions {
   std::string solver = "auto";
 };
 
-std::string utc_now() { return core::utc_now_iso8601(); }
-
 // Fixed-width number: 4 significant digits, NaN as "-".
 std::string num(double x, int width = 10) {
   if (std::isnan(x)) return fmt::format("{:>{}}", "-", width);
@@ -275,7 +273,7 @@ void write_file(const std::string& out, const std::string& command_line, const m
   f.set_attribute("format_version", fmt::format("{}.{}", core::results_format_major, core::results_format_minor));
   f.set_attribute("format_version_major", static_cast<std::int64_t>(core::results_format_major));
   f.set_attribute("tool_version", core::tool_version);
-  f.set_attribute("created_utc", utc_now());
+  f.set_attribute("created_utc", core::utc_now_iso8601());
   f.set_attribute("command_line", command_line);
   f.set_attribute("journey", m.name);
   io::Group model = f.require_group("model");
@@ -334,7 +332,7 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
     io::File& f = file.file();
     f.set_attribute("filetype", "cxsim-analytics");
     f.set_attribute("tool_version", core::tool_version);
-    f.set_attribute("created_utc", utc_now());
+    f.set_attribute("created_utc", core::utc_now_iso8601());
     f.set_attribute("command_line", command_line);
     io::Group model = f.require_group("model");
     io::write_string(model, "journey_yaml", ls.journey.source_text, {"the journey text as loaded", ""});

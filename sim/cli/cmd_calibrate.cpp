@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "cxsim/core/time.h"
 #include "cxsim/core/atomic_output.h"
 #include "cxsim/calibrate/calibrate.h"
 #include "cxsim/core/errors.h"
@@ -36,14 +37,6 @@ struct CalibrateCli {
   bool require_pass = false;
 };
 
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // Write text to `path` atomically (temporary in the same directory, renamed).
 void write_text_atomic(const std::filesystem::path& path, const std::string& text) {
@@ -65,7 +58,7 @@ void write_report(const std::filesystem::path& path, const calibrate::Report& r)
   io::AtomicFile file(path);
   io::File& f = file.file();
   f.set_attribute("filetype", "cxsim-calibration");
-  f.set_attribute("created_utc", utc_now());
+  f.set_attribute("created_utc", core::utc_now_iso8601());
   for (const auto& a : r.attributes) {
     if (a.is_string) f.set_attribute(a.name, a.text);
     else f.set_attribute(a.name, a.number);

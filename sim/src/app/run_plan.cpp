@@ -189,39 +189,26 @@ engine::RunResult execute(RunPlan& plan, const engine::RunHooks& hooks, Precisio
 }
 
 io::Table sweep_table(const RunPlan& plan, const SweepPlan& sw, const engine::RunResult& r) {
-  std::vector<double> value, est, se, lo, hi, d, dse, dlo, dhi;
+  std::vector<double> value;
   std::vector<std::string> metric;
+  engine::EstimateColumns est, delta;
   for (std::size_t i = 0; i < sw.values.size(); ++i) {
     const std::size_t v = sw.variant_index[i];
     auto t = engine::variant_tables(plan.variants[v], r.variants[v], r.settings);
     auto c = engine::comparison_table(plan.variants[v], plan.variants[0], r.paired[v - 1], r.variants[v],
                                       r.variants[0], r.settings);
-    const auto& names = t.summary.get_string("metric");
-    for (std::size_t k = 0; k < names.size(); ++k) {
+    for (const auto& name : t.summary.get_string("metric")) {
       value.push_back(sw.values[i]);
-      metric.push_back(names[k]);
-      est.push_back(t.summary.get_double("estimate")[k]);
-      se.push_back(t.summary.get_double("se")[k]);
-      lo.push_back(t.summary.get_double("ci_low")[k]);
-      hi.push_back(t.summary.get_double("ci_high")[k]);
-      const auto e = engine::find_metric(c, names[k]);
-      d.push_back(e.estimate);
-      dse.push_back(e.se);
-      dlo.push_back(e.ci_low);
-      dhi.push_back(e.ci_high);
+      metric.push_back(name);
+      est.push(engine::find_metric(t.summary, name));
+      delta.push(engine::find_metric(c, name));
     }
   }
   io::Table t;
   t.add_column("value", value);
   t.add_column("metric", metric);
-  t.add_column("estimate", est);
-  t.add_column("se", se);
-  t.add_column("ci_low", lo);
-  t.add_column("ci_high", hi);
-  t.add_column("delta", d);
-  t.add_column("delta_se", dse);
-  t.add_column("delta_ci_low", dlo);
-  t.add_column("delta_ci_high", dhi);
+  est.add_plain(t, "estimate");
+  delta.add_to(t, "delta");
   return t;
 }
 
@@ -239,7 +226,8 @@ io::Table ranking_table(const RunPlan& plan, const engine::RunResult& r) {
   for (std::size_t k = 0; k + 1 < m.num_kinds(); ++k) metrics.push_back("share_" + m.kinds[k]);
 
   std::vector<std::string> tp, metric;
-  std::vector<double> fr, delta, se, lo, hi, first, exact;
+  std::vector<double> fr, first, exact;
+  engine::EstimateColumns delta;
   std::vector<std::int64_t> rank;
   for (std::size_t i = 0; i < rk.touchpoints.size(); ++i) {
     const std::size_t v = rk.variant_index[i];
@@ -249,14 +237,10 @@ io::Table ranking_table(const RunPlan& plan, const engine::RunResult& r) {
     for (const auto& x : rows)
       if (m.touchpoint_ids[x.touchpoint] == rk.touchpoints[i]) row = &x;
     for (const auto& name : metrics) {
-      const auto e = engine::find_metric(c, name);
       tp.push_back(rk.touchpoints[i]);
       fr.push_back(rk.frictions[i]);
       metric.push_back(name);
-      delta.push_back(e.estimate);
-      se.push_back(e.se);
-      lo.push_back(e.ci_low);
-      hi.push_back(e.ci_high);
+      delta.push(engine::find_metric(c, name));
       double f1 = std::nan(""), ex = std::nan("");
       if (row) {
         if (name.rfind("share_", 0) == 0) {
@@ -272,14 +256,15 @@ io::Table ranking_table(const RunPlan& plan, const engine::RunResult& r) {
     }
   }
   // Rank per metric by Δ (largest improvement first; effort: smallest first).
-  rank.assign(delta.size(), 0);
+  const std::vector<double>& d = delta.est;
+  rank.assign(d.size(), 0);
   for (const auto& name : metrics) {
     std::vector<std::size_t> idx;
     for (std::size_t i = 0; i < metric.size(); ++i)
       if (metric[i] == name) idx.push_back(i);
     const bool lower_better = name == "effort_mean" || name == "share_abandoned" || name == "share_unresolved";
     std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
-      return lower_better ? delta[a] < delta[b] : delta[a] > delta[b];
+      return lower_better ? d[a] < d[b] : d[a] > d[b];
     });
     for (std::size_t j = 0; j < idx.size(); ++j) rank[idx[j]] = static_cast<std::int64_t>(j + 1);
   }
@@ -287,10 +272,7 @@ io::Table ranking_table(const RunPlan& plan, const engine::RunResult& r) {
   t.add_column("touchpoint", tp);
   t.add_column("friction", fr);
   t.add_column("metric", metric);
-  t.add_column("delta", delta);
-  t.add_column("se", se);
-  t.add_column("ci_low", lo);
-  t.add_column("ci_high", hi);
+  delta.add_plain(t, "delta");
   t.add_column("exact_first_order", first);
   t.add_column("exact", exact);
   t.add_column("rank", rank);

@@ -166,11 +166,7 @@ SurveyData read_surveys(const CalibrateOptions& o, const ColumnMap& map, const C
   s.file = o.surveys;
   CsvReader csv(o.surveys, csvo);
   std::vector<std::string> f;
-  if (!csv.next(f)) {
-    core::Diagnostics d;
-    d.error({o.surveys, 0, 0}, "", "empty file: expected a header line (journey_id or customer_id, nps, csat, ces)");
-    throw core::InputError(std::move(d));
-  }
+  csv.read_header(f, "journey_id or customer_id, nps, csat, ces");
   const auto cols = resolve_columns(f, {Field::journey_id, Field::customer_id, Field::nps, Field::csat, Field::ces},
                                     {Field::nps}, map, o.surveys);
   if (!cols.has(Field::journey_id) && !cols.has(Field::customer_id)) {
@@ -257,11 +253,7 @@ struct SegmentSurvival {
 std::vector<SegmentSurvival> read_cohorts(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo) {
   CsvReader csv(o.cohorts, csvo);
   std::vector<std::string> f;
-  if (!csv.next(f)) {
-    core::Diagnostics d;
-    d.error({o.cohorts, 0, 0}, "", "empty file: expected a header line (period,alive[,segment])");
-    throw core::InputError(std::move(d));
-  }
+  csv.read_header(f, "period,alive[,segment]");
   const auto cols = resolve_columns(f, {Field::period, Field::alive, Field::segment}, {Field::period, Field::alive},
                                     map, o.cohorts);
   BadRowSink sink(o.cohorts, o.skip_bad_rows);
@@ -338,11 +330,7 @@ std::vector<SegmentSurvival> read_cohorts(const CalibrateOptions& o, const Colum
 std::vector<SegmentSurvival> read_lifetimes(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo) {
   CsvReader csv(o.lifetimes, csvo);
   std::vector<std::string> f;
-  if (!csv.next(f)) {
-    core::Diagnostics d;
-    d.error({o.lifetimes, 0, 0}, "", "empty file: expected a header line (customer_id,periods,churned[,segment])");
-    throw core::InputError(std::move(d));
-  }
+  csv.read_header(f, "customer_id,periods,churned[,segment]");
   const auto cols = resolve_columns(f, {Field::customer_id, Field::periods, Field::churned, Field::segment},
                                     {Field::periods, Field::churned}, map, o.lifetimes);
   BadRowSink sink(o.lifetimes, o.skip_bad_rows);
@@ -737,11 +725,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
     // ---- aggregated paths: path;total_conversions;total_conversion_value;total_null
     CsvReader csv(o.paths, csvo);
     std::vector<std::string> f;
-    if (!csv.next(f)) {
-      core::Diagnostics d;
-      d.error({o.paths, 0, 0}, "", "empty file: expected a header (path;total_conversions;total_conversion_value;total_null)");
-      throw core::InputError(std::move(d));
-    }
+    csv.read_header(f, "path;total_conversions;total_conversion_value;total_null");
     auto find = [&](std::initializer_list<const char*> names) -> int {
       for (const char* n : names)
         for (std::size_t i = 0; i < f.size(); ++i) {

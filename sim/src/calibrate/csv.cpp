@@ -104,6 +104,13 @@ void CsvReader::too_long() {
                    opt_.max_record_bytes));
 }
 
+void CsvReader::read_header(std::vector<std::string>& fields, const std::string& expected) {
+  if (next(fields)) return;
+  core::Diagnostics d;
+  d.error({display_, 0, 0}, "", "empty file: expected a header line (" + expected + ")");
+  throw core::InputError(std::move(d));
+}
+
 bool CsvReader::next(std::vector<std::string>& fields) {
   for (;;) {
     int c = peek();

@@ -212,11 +212,7 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
   EventReadStats st;
   CsvReader csv(path_, opt_.csv);
   std::vector<std::string> fields;
-  if (!csv.next(fields)) {
-    core::Diagnostics d;
-    d.error({path_, 0, 0}, "", "empty file: expected a header line (customer_id,journey_id,timestamp,touchpoint,...)");
-    throw core::InputError(std::move(d));
-  }
+  csv.read_header(fields, "customer_id,journey_id,timestamp,touchpoint,...");
   st.separator = csv.separator();
   const std::vector<Field> wanted = {Field::customer_id, Field::journey_id, Field::timestamp, Field::touchpoint,
                                      Field::status,      Field::channel,    Field::outcome};

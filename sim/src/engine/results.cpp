@@ -78,21 +78,6 @@ Estimate nps_from_counts(double p, double d, double n) {
   return make_estimate(100 * (fp - fd), 100 * std::sqrt(var));
 }
 
-struct EstimateColumns {
-  std::vector<double> est, se, lo, hi;
-  void push(const Estimate& e) {
-    est.push_back(e.estimate);
-    se.push_back(e.se);
-    lo.push_back(e.ci_low);
-    hi.push_back(e.ci_high);
-  }
-  void add_to(io::Table& t, const std::string& name) {
-    t.add_column(name, est);
-    t.add_column(name + "_se", se);
-    t.add_column(name + "_ci_low", lo);
-    t.add_column(name + "_ci_high", hi);
-  }
-};
 
 std::string path_text(const stats::Path& p, const model::CompiledModel& m) {
   std::string s;
@@ -104,6 +89,20 @@ std::string path_text(const stats::Path& p, const model::CompiledModel& m) {
 }
 
 }  // namespace
+
+void EstimateColumns::add_to(io::Table& t, const std::string& name) const {
+  t.add_column(name, est);
+  t.add_column(name + "_se", se);
+  t.add_column(name + "_ci_low", lo);
+  t.add_column(name + "_ci_high", hi);
+}
+
+void EstimateColumns::add_plain(io::Table& t, const std::string& name) const {
+  t.add_column(name, est);
+  t.add_column("se", se);
+  t.add_column("ci_low", lo);
+  t.add_column("ci_high", hi);
+}
 
 Estimate find_metric(const io::Table& t, const std::string& metric) {
   const auto& names = t.get_string("metric");
@@ -138,10 +137,7 @@ VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc, co
       }
     }
     out.summary.add_column("metric", names);
-    out.summary.add_column("estimate", c.est);
-    out.summary.add_column("se", c.se);
-    out.summary.add_column("ci_low", c.lo);
-    out.summary.add_column("ci_high", c.hi);
+    c.add_plain(out.summary, "estimate");
   }
 
   // Survival and periods.
@@ -172,10 +168,7 @@ VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc, co
       for (std::size_t k = 0; k < m.num_kinds(); ++k) kinds[k].push(proportion(pa.kinds[k], pa.active));
     }
     out.survival_ci.add_column("period", period);
-    out.survival_ci.add_column("alive", alive.est);
-    out.survival_ci.add_column("se", alive.se);
-    out.survival_ci.add_column("ci_low", alive.lo);
-    out.survival_ci.add_column("ci_high", alive.hi);
+    alive.add_plain(out.survival_ci, "alive");
     out.periods.add_column("period", p_idx);
     out.periods.add_column("active", active);
     out.periods.add_column("respondents", respondents);
@@ -325,7 +318,6 @@ VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc, co
   out.nps_histogram = hist2(acc.nps_hist_true, acc.nps_hist_measured);
   if (m.csat.present) out.csat_histogram = hist2(acc.csat_hist_true, acc.csat_hist_measured);
   if (m.ces.present) out.ces_histogram = hist2(acc.ces_hist_true, acc.ces_hist_measured);
-  (void)s;
   return out;
 }
 
@@ -333,49 +325,34 @@ io::Table comparison_table(const Variant& variant, const Variant& baseline, cons
                            const VariantAccumulator& acc_v, const VariantAccumulator& acc_b, const RunSettings&) {
   const int k = headline_size(baseline.model);
   std::vector<std::string> names;
-  std::vector<double> base, var, delta, se, lo, hi;
-  const bool rec = variant.recovery.has_value();
-  const auto defs_v = headline_metrics(variant.model, rec);
-  for (const auto& d : headline_metrics(baseline.model, rec)) {
-    const Estimate b = stats::ratio(acc_b.headline, d.ratio);
-    const Estimate v = stats::ratio(acc_v.headline, d.ratio);
-    const Estimate dd = stats::ratio_difference(paired.joint, d.ratio, d.ratio.shifted(k));
+  std::vector<double> base, var;
+  EstimateColumns delta;
+  for (const auto& d : headline_metrics(baseline.model, variant.recovery.has_value())) {
     names.push_back(d.name);
-    base.push_back(b.estimate);
-    var.push_back(v.estimate);
-    delta.push_back(dd.estimate);
-    se.push_back(dd.se);
-    lo.push_back(dd.ci_low);
-    hi.push_back(dd.ci_high);
+    base.push_back(stats::ratio(acc_b.headline, d.ratio).estimate);
+    var.push_back(stats::ratio(acc_v.headline, d.ratio).estimate);
+    delta.push(stats::ratio_difference(paired.joint, d.ratio, d.ratio.shifted(k)));
     if (d.name == "time_mean") {
       // Quantiles: difference of the two estimates with an unpaired
-      // (conservative) standard error.
+      // (conservative) standard error; exactly 0 when the histograms agree.
       const double n = static_cast<double>(acc_b.headline.count());
+      const bool same = std::equal(acc_b.time_hist.raw_counts().begin(), acc_b.time_hist.raw_counts().end(),
+                                   acc_v.time_hist.raw_counts().begin(), acc_v.time_hist.raw_counts().end());
       for (double p : {0.5, 0.9}) {
         const Estimate qb = acc_b.time_hist.quantile_ci(p, n);
         const Estimate qv = acc_v.time_hist.quantile_ci(p, n);
-        const bool same = std::equal(acc_b.time_hist.raw_counts().begin(), acc_b.time_hist.raw_counts().end(),
-                                     acc_v.time_hist.raw_counts().begin(), acc_v.time_hist.raw_counts().end());
-        const Estimate q = stats::make_estimate(qv.estimate - qb.estimate, same ? 0.0 : std::hypot(qv.se, qb.se));
         names.push_back(p == 0.5 ? "time_p50" : "time_p90");
         base.push_back(qb.estimate);
         var.push_back(qv.estimate);
-        delta.push_back(q.estimate);
-        se.push_back(q.se);
-        lo.push_back(q.ci_low);
-        hi.push_back(q.ci_high);
+        delta.push(stats::make_estimate(qv.estimate - qb.estimate, same ? 0.0 : std::hypot(qv.se, qb.se)));
       }
     }
   }
-  (void)defs_v;
   io::Table t;
   t.add_column("metric", names);
   t.add_column("baseline", base);
   t.add_column("variant", var);
-  t.add_column("delta", delta);
-  t.add_column("se", se);
-  t.add_column("ci_low", lo);
-  t.add_column("ci_high", hi);
+  delta.add_plain(t, "delta");
   return t;
 }
 

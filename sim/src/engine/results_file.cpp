@@ -10,8 +10,6 @@
 
 namespace cxsim::engine {
 
-std::string utc_now_iso8601() { return core::utc_now_iso8601(); }
-
 namespace {
 io::Schema customer_schema() {
   using io::ColumnType;
@@ -48,7 +46,7 @@ ResultsWriter::ResultsWriter(const std::filesystem::path& path, const Provenance
   f.set_attribute("periods", static_cast<std::int64_t>(s.periods));
   f.set_attribute("discount_rate", s.discount_rate);
   f.set_attribute("chunk_size", static_cast<std::int64_t>(s.chunk_size));
-  f.set_attribute("created_utc", utc_now_iso8601());
+  f.set_attribute("created_utc", core::utc_now_iso8601());
   f.set_attribute("command_line", prov.command_line);
   f.set_attribute("journey", variants.front().model.name);
   io::Group model = f.require_group("model");

@@ -43,6 +43,9 @@ class CsvReader {
   // Reads the next record into `fields` (reusing its strings). Returns false
   // at end of file.
   bool next(std::vector<std::string>& fields);
+  // The header record; an empty file is an InputError saying what header was
+  // expected (e.g. "period,alive[,segment]").
+  void read_header(std::vector<std::string>& fields, const std::string& expected);
 
   // The first physical line of the record last returned by next().
   std::uint64_t record_line() const { return record_line_; }

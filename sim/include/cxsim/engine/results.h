@@ -23,6 +23,21 @@ struct MetricDef {
 // customer means (quantiles are added separately).
 std::vector<MetricDef> headline_metrics(const model::CompiledModel& m, bool with_recovery);
 
+// Columns of estimates being built row by row, added to a table either as
+// `name, name_se, name_ci_low, name_ci_high` (add_to) or as
+// `name, se, ci_low, ci_high` (add_plain).
+struct EstimateColumns {
+  std::vector<double> est, se, lo, hi;
+  void push(const stats::Estimate& e) {
+    est.push_back(e.estimate);
+    se.push_back(e.se);
+    lo.push_back(e.ci_low);
+    hi.push_back(e.ci_high);
+  }
+  void add_to(io::Table& t, const std::string& name) const;
+  void add_plain(io::Table& t, const std::string& name) const;
+};
+
 // Tables of one variant: summary, periods, survival (with CI), touchpoints,
 // channels, outcomes, paths, segments.
 struct VariantTables {

@@ -45,7 +45,5 @@ class ResultsWriter {
   std::unique_ptr<Impl> impl_;
 };
 
-// Current UTC time as ISO-8601 ("2026-11-22T10:00:00Z").
-std::string utc_now_iso8601();
 
 }  // namespace cxsim::engine
