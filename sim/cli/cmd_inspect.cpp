@@ -20,7 +20,14 @@ struct InspectOptions {
 };
 
 int run_inspect(const InspectOptions& o) {
-  io::File f = io::File::open(o.file);
+  // A file that is not HDF5 (or not ours) is bad input: exit 2.
+  io::File f = [&] {
+    try {
+      return io::File::open(o.file);
+    } catch (const core::RuntimeError& e) {
+      throw core::InputError(o.file + ": not a readable HDF5 results file (" + e.what() + ")");
+    }
+  }();
   if (f.has_attribute("filetype") && f.attribute_string("filetype") == "cxsim-analytics") {
     // Written by `cxsim analyze -o`: exact values, no sampling error.
     std::cout << fmt::format("{}: cxsim {} exact analytics (absorbing chain; no sampling error)\n", o.file,
@@ -38,6 +45,8 @@ int run_inspect(const InspectOptions& o) {
   }
   if (!f.has_attribute("filetype") || f.attribute_string("filetype") != "cxsim-results")
     throw core::InputError(o.file + ": not a cxsim results file (no filetype attribute 'cxsim-results')");
+  if (!f.has_attribute("format_version_major"))
+    throw core::InputError(o.file + ": results file without format_version_major attribute");
   const auto major = f.attribute_int64("format_version_major");
   if (major != core::results_format_major)
     throw core::InputError(fmt::format("{}: results format {} is not supported by this cxsim (reads {}.x)", o.file,

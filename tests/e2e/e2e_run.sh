@@ -62,6 +62,11 @@ set +e
 "$CXSIM" nosuchcommand 2>/dev/null; rc4=$?
 set -e
 [ $rc -eq 2 ] && [ $rc2 -eq 2 ] && [ $rc3 -eq 2 ] && [ $rc4 -eq 2 ] || fail "bad flags: exits $rc $rc2 $rc3 $rc4, expected 2"
+set +e
+"$CXSIM" inspect README.md 2>"$W/err3.txt"; rc=$?
+set -e
+[ $rc -eq 2 ] || fail "inspect of a non-HDF5 file: exit $rc, expected 2"
+grep -q "not a readable HDF5 results file" "$W/err3.txt" || fail "inspect: no clear message for a non-HDF5 file"
 grep -q "did you mean 'fix_checkout'" "$W/err2.txt" || fail "no suggestion for a misspelt variant"
 
 # Runtime failure: output path is a directory -> exit 1, no temporary left behind.
