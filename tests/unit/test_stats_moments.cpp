@@ -2,6 +2,7 @@
 // computation, shift handling, merging and raw state.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -260,3 +261,49 @@ TEST(Moments, Errors) {
 }
 
 }  // namespace
+
+// Sparse mode: every kept pair is bit-identical to full mode, through
+// re-centring merges too; the others are refused.
+TEST(Moments, SparseKeepsExactlyTheFullModeValues) {
+  const int k = 7;
+  Rows rows = random_rows(4000, k, 21, 3.0);
+  for (std::size_t u = 0; u < rows.size(); ++u) {
+    rows[u][2] = static_cast<double>(u % 3 == 0);  // a count column, often equal to the shift
+    rows[u][5] = 0.0;                              // a constant column
+  }
+  const std::vector<std::pair<int, int>> pairs = {{0, 3}, {3, 0}, {6, 2}, {1, 5}, {4, 4}};
+  MomentAccumulator full(k), sparse(k, pairs);
+  EXPECT_TRUE(sparse.sparse());
+  EXPECT_FALSE(full.sparse());
+  for (std::size_t from = 0; from < rows.size(); from += 512) {
+    MomentAccumulator cf(k), cs(k, pairs);
+    for (std::size_t u = from; u < std::min(rows.size(), from + 512); ++u) {
+      cf.add(rows[u].data());
+      cs.add(rows[u].data());
+    }
+    full.merge(cf);
+    sparse.merge(cs);
+  }
+  EXPECT_EQ(sparse.raw_cross().size(), static_cast<std::size_t>(k + 3));  // 7 variances + 3 distinct pairs
+  for (int i = 0; i < k; ++i) {
+    EXPECT_EQ(sparse.raw_sums()[i], full.raw_sums()[i]);
+    for (int j = 0; j < k; ++j) {
+      const bool kept = i == j || (std::min(i, j) == 0 && std::max(i, j) == 3) ||
+                        (std::min(i, j) == 2 && std::max(i, j) == 6) || (std::min(i, j) == 1 && std::max(i, j) == 5);
+      EXPECT_EQ(sparse.tracks(i, j), kept) << i << "," << j;
+      if (kept) {
+        const double a = sparse.covariance(i, j), b = full.covariance(i, j);
+        EXPECT_EQ(std::memcmp(&a, &b, sizeof a), 0) << i << "," << j;
+      } else {
+        EXPECT_THROW(sparse.covariance(i, j), cxsim::core::RuntimeError);
+      }
+    }
+  }
+  // Even when empty, an unkept pair is an error (not a silent NaN).
+  EXPECT_THROW(MomentAccumulator(k, pairs).covariance(0, 1), cxsim::core::RuntimeError);
+  // Layouts must agree to merge.
+  MomentAccumulator other(k, std::vector<std::pair<int, int>>{{0, 1}});
+  EXPECT_THROW(sparse.merge(other), cxsim::core::RuntimeError);
+  EXPECT_THROW(sparse.merge(full), cxsim::core::RuntimeError);
+  EXPECT_THROW(MomentAccumulator(k, std::vector<std::pair<int, int>>{{0, 7}}), cxsim::core::RuntimeError);
+}

@@ -51,6 +51,27 @@ std::vector<MetricDef> headline_metrics(const model::CompiledModel& m, bool with
   return d;
 }
 
+std::vector<std::pair<int, int>> headline_pairs(const model::CompiledModel& m) {
+  std::vector<std::pair<int, int>> pairs;
+  for (const auto& d : headline_metrics(m, true)) stats::append_pairs(d.ratio.components(), pairs);
+  // The gap measured − true NPS (response bias) on one accumulator.
+  const int gap[] = {kPromotersMeasured, kDetractorsMeasured, kRespondents, kPromotersTrue, kDetractorsTrue, kWalks};
+  stats::append_pairs(gap, pairs);
+  return pairs;
+}
+
+std::vector<std::pair<int, int>> paired_pairs(const model::CompiledModel& m) {
+  const int k = headline_size(m);
+  std::vector<std::pair<int, int>> pairs;
+  for (const auto& d : headline_metrics(m, true)) {
+    std::vector<int> c = d.ratio.components();
+    const std::vector<int> b = d.ratio.shifted(k).components();
+    c.insert(c.end(), b.begin(), b.end());
+    stats::append_pairs(c, pairs);
+  }
+  return pairs;
+}
+
 namespace {
 
 // Linearized SE of ΣY/ΣX from per-customer sums (n customers).

@@ -18,8 +18,7 @@ RunResult empty_result(const std::vector<Variant>& variants, const RunSettings& 
   RunResult r;
   r.settings = s;
   for (const auto& v : variants) r.variants.emplace_back(v.model, s.periods, s.path_capacity);
-  const int k = headline_size(variants.front().model);
-  for (std::size_t v = 1; v < variants.size(); ++v) r.paired.emplace_back(k);
+  for (std::size_t v = 1; v < variants.size(); ++v) r.paired.emplace_back(variants.front().model);
   return r;
 }
 
@@ -55,7 +54,7 @@ ChunkResult run_chunk(const std::vector<Variant>& variants, const RunSettings& s
   const std::size_t V = variants.size();
   for (const auto& v : variants) out.variants.emplace_back(v.model, s.periods, s.path_capacity);
   const int k = headline_size(variants.front().model);
-  for (std::size_t v = 1; v < V; ++v) out.paired.emplace_back(k);
+  for (std::size_t v = 1; v < V; ++v) out.paired.emplace_back(variants.front().model);
   if (customer_records) out.customers.resize(V);
 
   std::vector<CustomerScratch> scratch;

@@ -1,5 +1,6 @@
 #include "cxsim/engine/simulate.h"
 
+#include <bit>
 #include <cmath>
 
 #include "cxsim/rng/samplers.h"
@@ -11,7 +12,7 @@ using rng::Purpose;
 using rng::Stream;
 
 VariantAccumulator::VariantAccumulator(const model::CompiledModel& m, int n_periods, std::size_t path_capacity)
-    : headline(headline_size(m)),
+    : headline(headline_size(m), headline_pairs(m)),
       nps_hist_true(11, 0.0),
       nps_hist_measured(11, 0.0),
       csat_hist_true(m.csat.present ? m.csat.categories : 0, 0.0),
@@ -80,9 +81,9 @@ CustomerScratch::CustomerScratch(const model::CompiledModel& m, int)
       ch_visits(m.channels.size(), 0.0),
       ch_frictions(m.channels.size(), 0.0),
       ch_switches(m.channels.size(), 0.0),
+      tp_touched((m.num_touchpoints() + 63) / 64, 0),
       oc_count(m.num_outcomes() + 1, 0.0),
       path_attached(m.num_kinds() + 2, 0.0) {
-  tp_touched.reserve(64);
   path.reserve(128);
 }
 
@@ -115,7 +116,6 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
   const auto T = static_cast<std::uint32_t>(m.num_touchpoints());
 
   std::fill(sc.x.begin(), sc.x.end(), 0.0);
-  sc.tp_touched.clear();
   double* x = sc.x.data();
 
   // Customer-level draws.
@@ -173,12 +173,13 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       const double u_fr = rng::u64_hi_open01(xv);
       const double u_next = rng::u64_lo_open01(xv);
       const bool fr = u_fr < tp.friction;
-      if (prev_channel >= 0 && tp.channel != prev_channel) {
-        S += m.switch_sat;
-        E += m.switch_eff;
-        ++switches;
-        sc.ch_switches[tp.channel] += 1.0;
-      }
+      // A channel switch, without a data-dependent branch (adding 0.0 leaves
+      // S and E unchanged).
+      const bool sw = prev_channel >= 0 && tp.channel != prev_channel;
+      S += sw ? m.switch_sat : 0.0;
+      E += sw ? m.switch_eff : 0.0;
+      switches += sw;
+      sc.ch_switches[tp.channel] += sw;
       const double dsat = fr ? tp.sat_fr : tp.sat_ok;
       S += dsat;
       E += fr ? tp.eff_fr : tp.eff_ok;
@@ -187,7 +188,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       time += dt;
       cost += tp.cost;
       frictions += fr;
-      if (sc.tp_visits[node] == 0.0) sc.tp_touched.push_back(node);
+      sc.tp_touched[node >> 6] |= std::uint64_t{1} << (node & 63);
       sc.tp_visits[node] += 1.0;
       sc.tp_frictions[node] += fr;
       sc.tp_sat[node] += dsat;
@@ -321,13 +322,17 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
   // Fold the customer's per-touchpoint / channel / outcome totals.
   const double w = x[kWalks];
   acc.walks_sq += w * w;
-  for (std::uint32_t k : sc.tp_touched) {
-    const double vk = sc.tp_visits[k];
-    auto& ta = acc.touchpoints[k];
-    ta.visits.add(vk, w);
-    ta.frictions.add(sc.tp_frictions[k], vk);
-    ta.satisfaction.add(sc.tp_sat[k], vk);
-    sc.tp_visits[k] = sc.tp_frictions[k] = sc.tp_sat[k] = 0.0;
+  for (std::size_t word = 0; word < sc.tp_touched.size(); ++word) {
+    for (std::uint64_t bits = sc.tp_touched[word]; bits != 0; bits &= bits - 1) {
+      const std::size_t k = word * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+      const double vk = sc.tp_visits[k];
+      auto& ta = acc.touchpoints[k];
+      ta.visits.add(vk, w);
+      ta.frictions.add(sc.tp_frictions[k], vk);
+      ta.satisfaction.add(sc.tp_sat[k], vk);
+      sc.tp_visits[k] = sc.tp_frictions[k] = sc.tp_sat[k] = 0.0;
+    }
+    sc.tp_touched[word] = 0;
   }
   for (std::size_t c = 0; c < sc.ch_visits.size(); ++c) {
     auto& ca = acc.channels[c];

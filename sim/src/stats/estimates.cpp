@@ -65,6 +65,19 @@ Ratio Ratio::shifted(int offset) const {
   return out;
 }
 
+std::vector<int> Ratio::components() const {
+  std::vector<int> c;
+  for (const Term& t : num) c.push_back(t.index);
+  for (const Term& t : den) c.push_back(t.index);
+  return c;
+}
+
+void append_pairs(std::span<const int> components, std::vector<std::pair<int, int>>& out) {
+  for (std::size_t a = 0; a < components.size(); ++a) {
+    for (std::size_t b = a; b < components.size(); ++b) out.emplace_back(components[a], components[b]);
+  }
+}
+
 double exact_sum(std::span<const double> values) {
   double naive = 0.0;
   bool finite = true;

@@ -29,6 +29,28 @@ MomentAccumulator::MomentAccumulator(std::vector<double> shift)
   fixed_shift_ = true;
 }
 
+MomentAccumulator::MomentAccumulator(int k, std::span<const std::pair<int, int>> pairs)
+    : MomentAccumulator(k) {
+  std::vector<char> keep(packed_size(k), 0);
+  for (int i = 0; i < k; ++i) keep[packed_index(k, i, i)] = 1;
+  for (const auto& [i, j] : pairs) {
+    check_index(i);
+    check_index(j);
+    keep[packed_index(k, i, j)] = 1;
+  }
+  slot_.assign(keep.size(), -1);
+  std::size_t p = 0;
+  for (int i = 0; i < k; ++i) {
+    for (int j = i; j < k; ++j, ++p) {
+      if (!keep[p]) continue;
+      slot_[p] = static_cast<std::int32_t>(pair_i_.size());
+      pair_i_.push_back(static_cast<std::uint32_t>(i));
+      pair_j_.push_back(static_cast<std::uint32_t>(j));
+    }
+  }
+  cross_.assign(pair_i_.size(), 0.0);
+}
+
 MomentAccumulator MomentAccumulator::from_raw(std::int64_t n, std::vector<double> shift,
                                               std::vector<double> sums,
                                               std::vector<double> cross) {
@@ -63,6 +85,22 @@ void MomentAccumulator::check_index(int i) const {
   }
 }
 
+bool MomentAccumulator::tracks(int i, int j) const {
+  check_index(i);
+  check_index(j);
+  return slot_.empty() || slot_[packed_index(k_, i, j)] >= 0;
+}
+
+std::size_t MomentAccumulator::slot(int i, int j) const {
+  const std::size_t p = packed_index(k_, i, j);
+  if (slot_.empty()) return p;
+  if (slot_[p] < 0) {
+    throw core::RuntimeError("MomentAccumulator: the pair (" + std::to_string(i) + ", " + std::to_string(j) +
+                             ") is not kept by this sparse accumulator");
+  }
+  return static_cast<std::size_t>(slot_[p]);
+}
+
 void MomentAccumulator::add(const double* x) {
   const std::size_t k = shift_.size();
   if (n_ == 0 && !fixed_shift_) {
@@ -72,6 +110,17 @@ void MomentAccumulator::add(const double* x) {
   for (std::size_t i = 0; i < k; ++i) {
     u[i] = x[i] - shift_[i];
     sum_[i] += u[i];
+  }
+  if (!slot_.empty()) {
+    // Sparse: the kept pairs in packed order, one fixed-length loop (no
+    // data-dependent branch). Same products, same order as in full mode.
+    double* __restrict c = cross_.data();
+    const std::uint32_t* __restrict pi = pair_i_.data();
+    const std::uint32_t* __restrict pj = pair_j_.data();
+    const std::size_t np = cross_.size();
+    for (std::size_t p = 0; p < np; ++p) c[p] += u[pi[p]] * u[pj[p]];
+    ++n_;
+    return;
   }
   // Row i of the packed triangle: C_ij += u_i * u_j for j >= i. A row whose
   // u_i is 0 adds only exact zeros and is skipped (common: count columns
@@ -102,6 +151,9 @@ void MomentAccumulator::merge(const MomentAccumulator& other) {
     throw core::RuntimeError("MomentAccumulator::merge: sizes differ (" + std::to_string(k_) +
                              " and " + std::to_string(other.k_) + ")");
   }
+  if (other.pair_i_ != pair_i_ || other.pair_j_ != pair_j_ || other.slot_.size() != slot_.size()) {
+    throw core::RuntimeError("MomentAccumulator::merge: the accumulators keep different pairs");
+  }
   if (other.n_ == 0) return;
   if (n_ == 0 && !fixed_shift_) {
     n_ = other.n_;
@@ -130,12 +182,17 @@ void MomentAccumulator::merge(const MomentAccumulator& other) {
       const double d = other.shift_[i] - shift_[i];
       s2[i] = other.sum_[i] + m * d;
     }
-    std::size_t p = 0;
-    for (std::size_t i = 0; i < k; ++i) {
-      for (std::size_t j = i; j < k; ++j, ++p) {
-        const double adj = (s2[i] * s2[j] - other.sum_[i] * other.sum_[j]) / m;
-        cross_[p] += other.cross_[p] + adj;
+    auto recentre = [&](std::size_t p, std::size_t i, std::size_t j) {
+      const double adj = (s2[i] * s2[j] - other.sum_[i] * other.sum_[j]) / m;
+      cross_[p] += other.cross_[p] + adj;
+    };
+    if (slot_.empty()) {
+      std::size_t p = 0;
+      for (std::size_t i = 0; i < k; ++i) {
+        for (std::size_t j = i; j < k; ++j, ++p) recentre(p, i, j);
       }
+    } else {
+      for (std::size_t p = 0; p < cross_.size(); ++p) recentre(p, pair_i_[p], pair_j_[p]);
     }
     for (std::size_t i = 0; i < k; ++i) sum_[i] += s2[i];
   }
@@ -166,9 +223,10 @@ std::vector<double> MomentAccumulator::means() const {
 double MomentAccumulator::covariance(int i, int j) const {
   check_index(i);
   check_index(j);
+  const std::size_t p = slot(i, j);
   if (n_ < 2) return kNaN;
   const double n = static_cast<double>(n_);
-  const double c = cross_[packed_index(k_, i, j)];
+  const double c = cross_[p];
   const double v = (c - (sum_[i] * sum_[j]) / n) / (n - 1.0);
   if (i == j && v < 0.0) return 0.0;
   return v;

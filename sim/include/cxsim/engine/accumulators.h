@@ -3,6 +3,7 @@
 // means), filled per customer inside one chunk and merged in chunk order.
 // Everything a result needs is derived from these by results.h.
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "cxsim/model/compiled_model.h"
@@ -41,6 +42,13 @@ enum Component : int {
 };
 
 inline int headline_size(const model::CompiledModel& m) { return kFirstKind + static_cast<int>(m.num_kinds()); }
+
+// The covariance pairs the headline metrics of results.h read (with the
+// recovery metrics, so one layout serves every variant), plus those of the
+// measured − true NPS gap: for the per-variant vector x, and for the joint vector [x_v, x_b] of a paired comparison. The
+// moment accumulators keep only these cross products (stats/moments.h).
+std::vector<std::pair<int, int>> headline_pairs(const model::CompiledModel& m);
+std::vector<std::pair<int, int>> paired_pairs(const model::CompiledModel& m);
 
 // Per-customer sums for a ratio of per-customer totals Y/X: ΣY, ΣY², ΣXY.
 struct RatioSums {
@@ -100,7 +108,7 @@ class VariantAccumulator {
 // Paired accumulator for one variant against the baseline: moments of the
 // joint vector [x_variant, x_baseline].
 struct PairedAccumulator {
-  explicit PairedAccumulator(int k) : joint(2 * k) {}
+  explicit PairedAccumulator(const model::CompiledModel& m) : joint(2 * headline_size(m), paired_pairs(m)) {}
   stats::MomentAccumulator joint;
   void merge(const PairedAccumulator& o) { joint.merge(o.joint); }
 };

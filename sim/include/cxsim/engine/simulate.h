@@ -41,7 +41,7 @@ class CustomerScratch {
   explicit CustomerScratch(const model::CompiledModel& m, int periods);
   std::vector<double> x;  // headline vector, headline_size(m)
   std::vector<double> tp_visits, tp_frictions, tp_sat;
-  std::vector<std::uint32_t> tp_touched;
+  std::vector<std::uint64_t> tp_touched;  // bitset: touchpoints visited by this customer
   std::vector<double> ch_visits, ch_frictions, ch_switches;
   std::vector<double> oc_count;
   std::vector<std::uint16_t> path;

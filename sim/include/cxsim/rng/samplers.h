@@ -246,10 +246,13 @@ inline double gamma(G& g, const GammaParams& p) {
 // First i in [0, n-1) with u < cumulative[i]; n-1 otherwise (the last
 // category catches rounding in the cumulative sums). Requires n >= 1 and a
 // non-decreasing cumulative array; cumulative[n-1] is never read.
+// Branch-free: the number of i < n-1 with u >= cumulative[i] is that first
+// index, because the cumulative probabilities are non-decreasing (no
+// data-dependent branch to mispredict; the answer is identical).
 inline int categorical(double u, const double* cumulative, int n) noexcept {
-  for (int i = 0; i < n - 1; ++i)
-    if (u < cumulative[i]) return i;
-  return n - 1;
+  int index = 0;
+  for (int i = 0; i < n - 1; ++i) index += u >= cumulative[i];
+  return index;
 }
 
 namespace detail {
@@ -306,15 +309,12 @@ inline int ordered_logit(double u, const double* cutpoints, int n_cut,
     const double slack = detail::kLogitSlack * (1.0 + std::fabs(eta));
     const double lo = (detail::kLogitGrid[m] + eta) - slack;
     const double hi = (detail::kLogitGrid[m + 1] + eta) + slack;
-    // Cut-points are non-decreasing, so the first c with tau_c >= lo is found
-    // by bisection; it is the answer when tau_c >= hi too (tau_c >= every z in
-    // the bracket), else the bracket is ambiguous and the exact path decides.
-    int lo_i = 0, hi_i = n_cut;
-    while (lo_i < hi_i) {
-      const int mid = (lo_i + hi_i) >> 1;
-      if (cutpoints[mid] < lo) lo_i = mid + 1;
-      else hi_i = mid;
-    }
+    // Cut-points are non-decreasing, so the first c with tau_c >= lo is the
+    // number of cut-points below lo (counted without a data-dependent
+    // branch); it is the answer when tau_c >= hi too (tau_c >= every z in the
+    // bracket), else the bracket is ambiguous and the exact path decides.
+    int lo_i = 0;
+    for (int c = 0; c < n_cut; ++c) lo_i += cutpoints[c] < lo;
     if (lo_i == n_cut) return n_cut;
     if (cutpoints[lo_i] >= hi) return lo_i;
   }

@@ -21,6 +21,7 @@
 #include <functional>
 #include <initializer_list>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "cxsim/stats/moments.h"
@@ -68,7 +69,15 @@ struct Ratio {
   // The same ratio with every index moved by `offset`: maps a metric defined
   // on x to the baseline half of the joint vector [x_v, x_b] (offset = k).
   Ratio shifted(int offset) const;
+  // The component indices it reads (num, then den; may repeat).
+  std::vector<int> components() const;
 };
+
+// Appends every pair (i, j) of the given components, (i, i) included: the
+// covariances the delta method reads for a function of exactly those means.
+// What a sparse MomentAccumulator (moments.h) must keep for ratio() of a
+// Ratio (its components()) or ratio_difference() of two (both lists joined).
+void append_pairs(std::span<const int> components, std::vector<std::pair<int, int>>& out);
 
 // Plain mean of component i, se = sd / sqrt(n).
 Estimate mean(const MomentAccumulator& acc, int i);

@@ -11,6 +11,13 @@
 //   shift[i]  c_i, a fixed reference value per component
 //   sum[i]    S_i  = sum_u (x_ui - c_i)
 //   cross[ij] C_ij = sum_u (x_ui - c_i)(x_uj - c_j), packed upper triangle
+//             (all pairs), or only for a chosen set of pairs (sparse mode)
+//
+// Sparse mode: a caller that knows which covariances it will ask for (the
+// engine: the pairs inside each metric's ratio) keeps only those cross
+// products, in packed order. Every kept C_ij gets exactly the same additions
+// in the same order as in full mode, so its value is bit-identical; the
+// other pairs are simply not computed, and asking for one throws.
 //
 // The shift avoids catastrophic cancellation in C_ij - S_i S_j / n when a
 // component's spread is small against its level (e.g. values near 1e4 that
@@ -29,6 +36,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace cxsim::stats {
@@ -40,8 +48,12 @@ class MomentAccumulator {
   // k = shift.size() components with a fixed, caller-chosen shift. Chunks
   // built with the same shift merge by plain addition.
   explicit MomentAccumulator(std::vector<double> shift);
+  // k components, first-unit shift, cross products only for `pairs` (each
+  // (i, j) in either order; duplicates are ignored) and for every (i, i).
+  // Throws core::RuntimeError when an index is outside [0, k).
+  MomentAccumulator(int k, std::span<const std::pair<int, int>> pairs);
 
-  // Rebuild from raw state (deserialization). Throws core::InputError when
+  // Rebuild a full-mode accumulator from raw state (deserialization). Throws core::InputError when
   // the lengths do not match k or n < 0.
   static MomentAccumulator from_raw(std::int64_t n, std::vector<double> shift,
                                     std::vector<double> sums,
@@ -51,6 +63,10 @@ class MomentAccumulator {
   std::int64_t count() const { return n_; }
   bool empty() const { return n_ == 0; }
 
+  // Whether covariance(i, j) is available (always true in full mode).
+  bool tracks(int i, int j) const;
+  bool sparse() const { return !slot_.empty(); }
+
   // Add one unit; x points at size() values. NaN propagates (not checked).
   void add(const double* x);
   // Same; throws core::RuntimeError when x.size() != size().
@@ -59,7 +75,7 @@ class MomentAccumulator {
   // Adds `other` into this accumulator. Exact when the shifts are equal
   // (component-wise sum of the raw state); otherwise other's sums are
   // re-centred first. Deterministic for a fixed merge order. Throws
-  // core::RuntimeError when the sizes differ.
+  // core::RuntimeError when the sizes or the kept pairs differ.
   void merge(const MomentAccumulator& other);
 
   // Forget all units (keeps k and a fixed shift, if one was given).
@@ -70,14 +86,15 @@ class MomentAccumulator {
   // All means, size() values; NaN when empty.
   std::vector<double> means() const;
   // Unbiased sample covariance (divisor n-1); NaN when n < 2. covariance(i,i)
-  // is clamped at 0 (it can only be negative through rounding).
+  // is clamped at 0 (it can only be negative through rounding). Throws
+  // core::RuntimeError for a pair a sparse accumulator does not keep.
   double covariance(int i, int j) const;
   double variance(int i) const { return covariance(i, i); }
   // Sum of component i over all units (= n*c_i + S_i, rounded once more).
   double total(int i) const;
 
   // Raw state for serialization; cross is packed row-major upper triangle,
-  // see packed_index. shift is meaningful only when count() > 0 or a fixed
+  // see packed_index (sparse mode: the kept pairs only, in that order). shift is meaningful only when count() > 0 or a fixed
   // shift was given.
   std::span<const double> raw_shift() const { return shift_; }
   std::span<const double> raw_sums() const { return sum_; }
@@ -93,6 +110,7 @@ class MomentAccumulator {
 
  private:
   void check_index(int i) const;
+  std::size_t slot(int i, int j) const;  // position of (i, j) in cross_
 
   int k_ = 0;
   std::int64_t n_ = 0;
@@ -101,6 +119,10 @@ class MomentAccumulator {
   std::vector<double> sum_;
   std::vector<double> cross_;
   std::vector<double> scratch_;  // x - shift of the unit being added
+  // Sparse mode only (empty in full mode): the kept pairs in packed order,
+  // and for every packed index its position in cross_ or -1.
+  std::vector<std::uint32_t> pair_i_, pair_j_;
+  std::vector<std::int32_t> slot_;
 };
 
 }  // namespace cxsim::stats
