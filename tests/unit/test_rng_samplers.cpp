@@ -307,6 +307,35 @@ TEST(RngCategorical, HandCases) {
   EXPECT_EQ(rng::categorical(0.7, one, 1), 0);
 }
 
+TEST(RngCategorical, FourWideEqualsScan) {
+  // categorical4 on the padded table gives the index of the scan, for every
+  // size 1..4, tied and zero-width categories, and uniforms on the edges.
+  rng::Stream s(9, rng::Purpose::step, 3);
+  for (int trial = 0; trial < 2000; ++trial) {
+    const int n = 1 + trial % 4;
+    std::vector<double> p(static_cast<std::size_t>(n));
+    for (auto& v : p) v = trial % 7 == 0 && &v != &p.back() ? 0.0 : s.uniform();
+    double total = 0;
+    for (double v : p) total += v;
+    std::vector<double> cum;
+    double acc = 0;
+    for (double v : p) cum.push_back(acc += v / total);
+    cum.back() = 1.0;
+    double c4[4] = {2.0, 2.0, 2.0, 2.0};
+    for (int k = 0; k + 1 < n; ++k) c4[k] = cum[static_cast<std::size_t>(k)];
+    std::vector<double> us = {kMinU, kMaxU};
+    for (int k = 0; k + 1 < n; ++k) {
+      us.push_back(cum[static_cast<std::size_t>(k)]);
+      us.push_back(std::nextafter(cum[static_cast<std::size_t>(k)], 0.0));
+    }
+    for (int k = 0; k < 20; ++k) us.push_back(s.uniform());
+    for (double u : us) {
+      if (!(u > 0.0 && u < 1.0)) continue;
+      ASSERT_EQ(rng::categorical4(u, c4), rng::categorical(u, cum.data(), n)) << u << " n=" << n;
+    }
+  }
+}
+
 TEST(RngOrderedLogit, HandCases) {
   const double tau[] = {-1.0, 0.0, 1.0};
   // logit(0.1) = -2.197: first tau >= it is tau_0.
@@ -357,6 +386,8 @@ TEST(RngOrderedLogit, GridPathEqualsExact) {
   // always those of the direct formula, also at and next to the cell edges
   // and the cut-points.
   const double tau[] = {-kInf, -2.0, -0.4, 0.0, 0.0, 0.7, 1.9, 3.3, kInf};
+  // The same cut-points padded with +inf (to 12, and tau[1..8) to 8).
+  const double tau_padded[] = {-kInf, -2.0, -0.4, 0.0, 0.0, 0.7, 1.9, 3.3, kInf, kInf, kInf, kInf};
   rng::Stream s(5, rng::Purpose::survey, 1);
   std::vector<double> us = {kMinU, kMaxU, 0.5, 1.0 / 1024, 1023.0 / 1024, 2.0 / 1024};
   for (double u : std::vector<double>(us)) {
@@ -370,6 +401,11 @@ TEST(RngOrderedLogit, GridPathEqualsExact) {
     if (!(u > 0.0 && u < 1.0)) continue;
     for (double eta : etas) {
       ASSERT_EQ(rng::ordered_logit(u, tau, 9, eta), rng::ordered_logit_exact(u, tau, 9, eta))
+          << u << " " << eta;
+      ASSERT_EQ(rng::ordered_logit_padded(u, tau_padded, 9, 12, eta), rng::ordered_logit_exact(u, tau, 9, eta))
+          << u << " " << eta;
+      ASSERT_EQ(rng::ordered_logit_padded(u, tau_padded + 1, 7, 8, eta),
+                rng::ordered_logit_exact(u, tau + 1, 7, eta))
           << u << " " << eta;
       const double a = eta == kInf || eta == -kInf ? eta : rng::logit(u) + eta * 1e-12;
       ASSERT_EQ(rng::logit_below(u, a), rng::logit(u) < a) << u << " " << a;

@@ -70,11 +70,14 @@ ChunkResult run_chunk(const std::vector<Variant>& variants, const RunSettings& s
   const std::uint64_t last = std::min(s.customers, first + s.chunk_size);
   for (std::uint64_t i = first; i < last; ++i) {
     for (std::size_t v = 0; v < V; ++v) {
-      CustomerRecord rec;
-      simulate_customer(variants[v], s, i, out.variants[v], scratch[v], customer_records ? &rec : nullptr,
-                        v == 0 && event_log ? &sink : nullptr);
+      if (customer_records) {
+        CustomerRecord rec;
+        simulate_customer(variants[v], s, i, out.variants[v], scratch[v], &rec, v == 0 && event_log ? &sink : nullptr);
+        out.customers[v].push_back(rec);
+      } else {
+        simulate_customer(variants[v], s, i, out.variants[v], scratch[v], nullptr, v == 0 && event_log ? &sink : nullptr);
+      }
       out.variants[v].headline.add(scratch[v].x.data());
-      if (customer_records) out.customers[v].push_back(rec);
     }
     for (std::size_t v = 1; v < V; ++v) {
       std::copy(scratch[v].x.begin(), scratch[v].x.end(), joint.begin());

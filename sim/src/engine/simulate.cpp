@@ -101,7 +101,16 @@ inline double sample_duration(const model::DurationSampler& d, Stream& st) {
 }
 
 inline int score(const model::CompiledScale& sc, double u, double x) {
-  return rng::ordered_logit(u, sc.cut.data(), static_cast<int>(sc.cut.size()), sc.slope * x);
+  return rng::ordered_logit_padded(u, sc.cut_padded.data(), static_cast<int>(sc.cut.size()),
+                                   static_cast<int>(sc.cut_padded.size()), sc.slope * x);
+}
+
+// The node drawn from categorical c with uniform u (inversion).
+inline std::uint32_t draw_next(const model::CompiledModel& m, const model::Categorical& c, double u) {
+  const int index = c.small != model::Categorical::kNotSmall
+                        ? rng::categorical4(u, m.cum4[c.small].data())
+                        : rng::categorical(u, m.cum.data() + c.offset, static_cast<int>(c.count));
+  return m.target[c.offset + static_cast<std::uint32_t>(index)];
 }
 
 constexpr std::uint16_t kPathTruncated = 0xFFFF;
@@ -150,10 +159,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     // draw 3 = (CSAT, CES) — each 64-bit draw split into two 32-bit uniforms.
     Stream s_period(seed, Purpose::entry, i, period);
     const std::uint64_t p1 = s_period.next_u64();
-    std::uint32_t node =
-        m.target[m.start.offset + static_cast<std::uint32_t>(rng::categorical(
-                                      rng::u64_hi_open01(p1), m.cum.data() + m.start.offset,
-                                      static_cast<int>(m.start.count)))];
+    std::uint32_t node = draw_next(m, m.start, rng::u64_hi_open01(p1));
     S = s0;
     double E = 0, time = 0, cost = 0;
     int frictions = 0, switches = 0, steps = 0;
@@ -161,6 +167,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     std::uint32_t last_tp = 0;
     bool recovery_done = false;
     sc.path.clear();
+    stats::PathHasher path_hash;
     while (node < T) {
       if (steps >= m.max_steps) {
         node = m.timeout_node();
@@ -194,8 +201,13 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       sc.tp_sat[node] += dsat;
       sc.ch_visits[tp.channel] += 1.0;
       sc.ch_frictions[tp.channel] += fr;
-      if (sc.path.size() < s.path_max_length) sc.path.push_back(static_cast<std::uint16_t>(node));
-      else if (sc.path.size() == s.path_max_length) sc.path.push_back(kPathTruncated);
+      if (sc.path.size() < s.path_max_length) {
+        sc.path.push_back(static_cast<std::uint16_t>(node));
+        path_hash.push(static_cast<std::uint16_t>(node));
+      } else if (sc.path.size() == s.path_max_length) {
+        sc.path.push_back(kPathTruncated);
+        path_hash.push(kPathTruncated);
+      }
 
       if (rec && !recovery_done) {
         const bool hit = rec->trigger == RecoveryProgram::Trigger::satisfaction_below ? S < rec->threshold
@@ -217,8 +229,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       }
       const model::Categorical& nx = fr ? tp.next_fr : tp.next_ok;
       last_tp = node;
-      node = m.target[nx.offset + static_cast<std::uint32_t>(
-                                      rng::categorical(u_next, m.cum.data() + nx.offset, static_cast<int>(nx.count)))];
+      node = draw_next(m, nx, u_next);
       prev_channel = tp.channel;
       ++steps;
     }
@@ -260,25 +271,27 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     pa.promoters += promoter;
     pa.detractors += detractor;
     pa.kinds[static_cast<std::size_t>(kind)] += 1.0;
-    if (responds) {
-      x[kRespondents] += 1.0;
-      x[kPromotersMeasured] += promoter;
-      x[kDetractorsMeasured] += detractor;
-      acc.nps_hist_measured[static_cast<std::size_t>(nps)] += 1.0;
-      pa.respondents += 1.0;
-      pa.promoters_measured += promoter;
-      pa.detractors_measured += detractor;
-      if (m.csat.present) {
-        acc.csat_hist_measured[static_cast<std::size_t>(csat)] += 1.0;
-        x[kCsatMeasured] += csat + 1;
-      }
-      if (m.ces.present) {
-        acc.ces_hist_measured[static_cast<std::size_t>(ces)] += 1.0;
-        x[kCesMeasured] += ces + 1;
-      }
-      if (events && events->survey)
-        events->survey(i, t, nps, m.csat.present ? csat + 1 : -1, m.ces.present ? ces + 1 : -1);
+    // Respondent tallies without a data-dependent branch: adding 0 to a count
+    // leaves it unchanged.
+    const double r = responds ? 1.0 : 0.0;
+    const bool pm = responds && promoter, dm = responds && detractor;
+    x[kRespondents] += r;
+    x[kPromotersMeasured] += pm;
+    x[kDetractorsMeasured] += dm;
+    acc.nps_hist_measured[static_cast<std::size_t>(nps)] += r;
+    pa.respondents += r;
+    pa.promoters_measured += pm;
+    pa.detractors_measured += dm;
+    if (m.csat.present) {
+      acc.csat_hist_measured[static_cast<std::size_t>(csat)] += r;
+      x[kCsatMeasured] += r * (csat + 1);
     }
+    if (m.ces.present) {
+      acc.ces_hist_measured[static_cast<std::size_t>(ces)] += r;
+      x[kCesMeasured] += r * (ces + 1);
+    }
+    if (events && events->survey && responds)
+      events->survey(i, t, nps, m.csat.present ? csat + 1 : -1, m.ces.present ? ces + 1 : -1);
     last_nps = nps;
 
     // --- per-walk tallies ---
@@ -299,7 +312,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     sc.path_attached[static_cast<std::size_t>(kind)] = 1.0;
     sc.path_attached[static_cast<std::size_t>(n_kinds)] = promoter;
     sc.path_attached[static_cast<std::size_t>(n_kinds) + 1] = detractor;
-    acc.paths.add(sc.path, sc.path_attached.data());
+    acc.paths.add(sc.path, path_hash.finish(), sc.path_attached.data());
 
     // --- retention ---
     if (seg.churns) {

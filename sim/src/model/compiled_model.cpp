@@ -113,6 +113,12 @@ CompiledModel compile(const JourneySpec& spec) {
       ++c.count;
     }
     m.cum.back() = 1.0;
+    if (c.count <= 4) {
+      std::array<double, 4> padded{2.0, 2.0, 2.0, 2.0};
+      for (std::uint32_t k = 0; k + 1 < c.count; ++k) padded[k] = m.cum[c.offset + k];
+      c.small = static_cast<std::uint32_t>(m.cum4.size());
+      m.cum4.push_back(padded);
+    }
     cache.emplace(tm, c);
     return c;
   };
@@ -167,6 +173,9 @@ CompiledModel compile(const JourneySpec& spec) {
     c.categories = s.scale;
     c.min_score = min_score;
     c.cut = cutpoints_from_baseline(s.baseline);
+    c.cut_padded = c.cut;
+    do c.cut_padded.push_back(std::numeric_limits<double>::infinity());
+    while (c.cut_padded.size() % 4 != 0);
     c.slope = s.slope;
     return c;
   };

@@ -9,21 +9,9 @@
 namespace cxsim::stats {
 
 std::uint64_t path_hash(std::span<const std::uint16_t> path) {
-  std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64 offset basis
-  constexpr std::uint64_t prime = 0x100000001b3ull;
-  for (std::uint16_t v : path) {
-    h ^= static_cast<std::uint64_t>(v & 0xffu);
-    h *= prime;
-    h ^= static_cast<std::uint64_t>(v >> 8);
-    h *= prime;
-  }
-  // MurmurHash3 fmix64: spreads FNV's weak low bits for the hash table.
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
+  PathHasher h;
+  for (std::uint16_t v : path) h.push(v);
+  return h.finish();
 }
 
 namespace {
@@ -126,7 +114,10 @@ std::uint64_t HeavyHitters::min_count() const {
 }
 
 void HeavyHitters::add(std::span<const std::uint16_t> path, const double* attached) {
-  const std::uint64_t h = path_hash(path);
+  add(path, path_hash(path), attached);
+}
+
+void HeavyHitters::add(std::span<const std::uint16_t> path, std::uint64_t h, const double* attached) {
   ++total_;
   std::uint32_t s = find(path, h);
   if (s != kEmpty) {

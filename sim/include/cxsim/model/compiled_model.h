@@ -5,6 +5,7 @@
 // Node numbering: touchpoint t is 0..T-1, outcome o is T+o, and the reserved
 // outcome `timeout` is T+O. Outcome kinds are numbered in order of first
 // appearance; kind `timeout` is always the last kind.
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,8 +17,12 @@ namespace cxsim::model {
 // A categorical distribution stored in CompiledModel::cum/prob/target at
 // [offset, offset+count).
 struct Categorical {
+  static constexpr std::uint32_t kNotSmall = 0xffffffffu;
   std::uint32_t offset = 0;
   std::uint32_t count = 0;
+  // count <= 4: index into CompiledModel::cum4 (the same cumulative
+  // probabilities padded to four, for a branch-free draw); else kNotSmall.
+  std::uint32_t small = kNotSmall;
 };
 
 struct DurationSampler {
@@ -53,6 +58,9 @@ struct CompiledScale {
   int categories = 0;       // 11 for NPS (scores 0..10)
   int min_score = 0;        // 0 for NPS, 1 for CSAT and CES
   std::vector<double> cut;  // categories-1 cut-points (±inf for empty categories)
+  // cut followed by +inf up to a multiple of 4 (at least one +inf): the
+  // engine's branch-free sampler reads this (rng::ordered_logit_padded).
+  std::vector<double> cut_padded;
   double slope = 1.0;
 };
 
@@ -74,6 +82,9 @@ struct CompiledModel {
   std::vector<double> cum;            // cumulative probabilities (last of each block exactly 1)
   std::vector<double> prob;           // the probabilities themselves
   std::vector<std::uint32_t> target;  // node index
+  // Per small categorical (count <= 4): cum[offset..offset+count-1) then 2.0
+  // (never reached by a uniform) up to four values; see rng::categorical4.
+  std::vector<std::array<double, 4>> cum4;
 
   Categorical start;
   std::vector<double> segment_cum_share;  // last exactly 1

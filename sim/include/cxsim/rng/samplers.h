@@ -255,6 +255,13 @@ inline int categorical(double u, const double* cumulative, int n) noexcept {
   return index;
 }
 
+// categorical for at most four categories without a loop: c4 holds the
+// first n-1 cumulative probabilities followed by values > 1 (e.g. 2.0) up to
+// four. Same index as categorical(u, cumulative, n).
+inline int categorical4(double u, const double* c4) noexcept {
+  return (u >= c4[0]) + (u >= c4[1]) + (u >= c4[2]);
+}
+
 namespace detail {
 // logit(m/1024) for m = 0..1024 (±infinity at the ends), exact constants
 // rounded once to binary64 (samplers.cpp). For u in [m/1024, (m+1)/1024]
@@ -316,6 +323,27 @@ inline int ordered_logit(double u, const double* cutpoints, int n_cut,
     int lo_i = 0;
     for (int c = 0; c < n_cut; ++c) lo_i += cutpoints[c] < lo;
     if (lo_i == n_cut) return n_cut;
+    if (cutpoints[lo_i] >= hi) return lo_i;
+  }
+  return ordered_logit_exact(u, cutpoints, n_cut, eta);
+}
+
+// ordered_logit with the cut-points padded: cutpoints[n_cut .. n_padded) are
+// +infinity, n_padded a multiple of 4 and > n_cut. The count runs over whole
+// groups of four with no data-dependent branch, and the padding answers
+// "score n_cut" through the same final comparison. Same score as
+// ordered_logit(u, cutpoints, n_cut, eta).
+inline int ordered_logit_padded(double u, const double* cutpoints, int n_cut, int n_padded,
+                                double eta) noexcept {
+  const auto m = static_cast<unsigned>(u * detail::kLogitGridCells);
+  if (m - 1u < static_cast<unsigned>(detail::kLogitGridCells - 2)) [[likely]] {
+    const double slack = detail::kLogitSlack * (1.0 + std::fabs(eta));
+    const double lo = (detail::kLogitGrid[m] + eta) - slack;
+    const double hi = (detail::kLogitGrid[m + 1] + eta) + slack;
+    int lo_i = 0;
+    for (int c = 0; c < n_padded; c += 4)
+      lo_i += (cutpoints[c] < lo) + (cutpoints[c + 1] < lo) + (cutpoints[c + 2] < lo) + (cutpoints[c + 3] < lo);
+    // lo_i <= n_cut: a +inf pad is never below lo (finite here, or NaN).
     if (cutpoints[lo_i] >= hi) return lo_i;
   }
   return ordered_logit_exact(u, cutpoints, n_cut, eta);

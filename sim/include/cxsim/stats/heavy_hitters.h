@@ -34,6 +34,32 @@ using Path = std::vector<std::uint16_t>;
 // the MurmurHash3 fmix64 finalizer. Identical on every platform.
 std::uint64_t path_hash(std::span<const std::uint16_t> path);
 
+// The same hash built one value at a time (the engine hashes a path while it
+// walks it): push every value in order, then finish() == path_hash(path).
+class PathHasher {
+ public:
+  void push(std::uint16_t v) {
+    h_ ^= static_cast<std::uint64_t>(v & 0xffu);
+    h_ *= kPrime;
+    h_ ^= static_cast<std::uint64_t>(v >> 8);
+    h_ *= kPrime;
+  }
+  std::uint64_t finish() const {
+    // MurmurHash3 fmix64: spreads FNV's weak low bits for the hash table.
+    std::uint64_t h = h_;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h;
+  }
+
+ private:
+  static constexpr std::uint64_t kPrime = 0x100000001b3ull;
+  std::uint64_t h_ = 0xcbf29ce484222325ull;  // FNV-1a 64 offset basis
+};
+
 class HeavyHitters {
  public:
   struct Entry {
@@ -57,6 +83,9 @@ class HeavyHitters {
   // One occurrence of `path`; `attached` points at attached_size() values
   // (may be null when attached_size() is 0).
   void add(std::span<const std::uint16_t> path, const double* attached);
+  // Same, with hash == path_hash(path) already computed (precondition, not
+  // checked).
+  void add(std::span<const std::uint16_t> path, std::uint64_t hash, const double* attached);
 
   // Combine with a sketch of another part of the stream: common paths add
   // counts, errors and sums; a path missing from one side is charged that
