@@ -85,6 +85,35 @@ TEST(LogHistogram, EdgesAndSpecialBins) {
   EXPECT_EQ(h.bin_of(1.0), 2u + 30u);
 }
 
+TEST(LogHistogram, FastBinningIsExactForEveryResolution) {
+  // bin_of (sub-bucket table, or bisection for very fine bins) must put every
+  // x in the bin whose stored edges hold it: at each edge, one ulp either
+  // side, and at log-uniform points over the whole range.
+  std::uint64_t state = 12345;
+  auto next_u = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<double>(state >> 11) * 0x1.0p-53;
+  };
+  for (int B : {1, 3, 10, 64, 200, 299, 1000, 4000, 10000}) {
+    LogHistogram h(B);
+    auto check = [&](double x) {
+      const std::size_t b = h.bin_of(x);
+      ASSERT_GE(b, 2u) << B << " " << x;
+      ASSERT_LT(b + 1, h.bin_count()) << B << " " << x;
+      ASSERT_LE(h.bin_lower(b), x) << B << " " << x;
+      ASSERT_LT(x, h.bin_upper(b)) << B << " " << x;
+    };
+    for (std::size_t b = 2; b + 1 < h.bin_count(); ++b) {
+      const double lo = h.bin_lower(b);
+      check(lo);
+      check(std::nextafter(lo, 1e300));
+      if (b > 2) check(std::nextafter(lo, 0.0));
+    }
+    for (int i = 0; i < 20000; ++i) check(std::pow(10.0, -3.0 + 10.0 * next_u()));
+    check(std::nextafter(1e7, 0.0));
+  }
+}
+
 TEST(LogHistogram, ZerosHaveTheirOwnBin) {
   LogHistogram h;
   for (int i = 0; i < 60; ++i) h.add(0.0);

@@ -85,6 +85,7 @@ ChunkResult run_chunk(const std::vector<Variant>& variants, const RunSettings& s
       out.paired[v - 1].joint.add(joint.data());
     }
   }
+  for (auto& acc : out.variants) acc.flush();
   if (ev) {
     out.events_csv = std::move(ev->events);
     out.surveys_csv = std::move(ev->surveys);

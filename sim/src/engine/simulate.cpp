@@ -3,6 +3,7 @@
 #include <bit>
 #include <cmath>
 
+#include "cxsim/core/errors.h"
 #include "cxsim/rng/samplers.h"
 #include "cxsim/rng/stream.h"
 
@@ -27,6 +28,12 @@ VariantAccumulator::VariantAccumulator(const model::CompiledModel& m, int n_peri
       paths(path_capacity, m.num_kinds() + 2) {
   for (auto& p : periods) p.kinds.assign(m.num_kinds(), 0.0);
   for (auto& t : touchpoints) t.exits.assign(m.num_kinds(), 0.0);
+  pending_times_.reserve(kTimeBatch);
+}
+
+void VariantAccumulator::flush() {
+  time_hist.add_all(pending_times_);
+  pending_times_.clear();
 }
 
 namespace {
@@ -36,6 +43,8 @@ void add_vec(std::vector<double>& a, const std::vector<double>& b) {
 }  // namespace
 
 void VariantAccumulator::merge(const VariantAccumulator& o) {
+  if (o.has_pending()) throw core::RuntimeError("internal: merging an accumulator with unflushed walk times");
+  flush();
   headline.merge(o.headline);
   add_vec(nps_hist_true, o.nps_hist_true);
   add_vec(nps_hist_measured, o.nps_hist_measured);
@@ -306,7 +315,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     x[kCost] += cost * discount;
     x[kFirstKind + kind] += 1.0;
     sc.oc_count[outcome] += 1.0;
-    acc.time_hist.add(time);
+    acc.add_time(time);
     if (steps > 0) acc.touchpoints[last_tp].exits[static_cast<std::size_t>(kind)] += 1.0;
     std::fill(sc.path_attached.begin(), sc.path_attached.end(), 0.0);
     sc.path_attached[static_cast<std::size_t>(kind)] = 1.0;

@@ -33,14 +33,35 @@ LogHistogram::LogHistogram(int bins_per_decade)
                            std::to_string(bins_per_decade));
   }
   const int nlog = kDecades * bins_per_decade;
-  edges_.resize(static_cast<std::size_t>(nlog) + 1);
+  auto layout = std::make_shared<Layout>();
+  layout->edges.resize(static_cast<std::size_t>(nlog) + 1);
   for (int i = 0; i <= nlog; ++i) {
-    edges_[static_cast<std::size_t>(i)] =
+    layout->edges[static_cast<std::size_t>(i)] =
         std::pow(10.0, -3.0 + static_cast<double>(i) / static_cast<double>(bins_per_decade));
   }
-  edges_.front() = kLow;
-  edges_.back() = kHigh;
+  layout->edges.front() = kLow;
+  layout->edges.back() = kHigh;
+  layout_ = layout;
   counts_.assign(static_cast<std::size_t>(nlog) + 3, 0.0);
+
+  // Sub-buckets of relative width 2^-k at most 3/4 of the narrowest bin (the
+  // edges' ratio 10^(1/B), less a margin for their rounding), so a
+  // sub-bucket never holds two edges; k <= 12 keeps the table small.
+  const double bin_ratio = std::pow(10.0, 1.0 / bins_per_decade) - 1.0;
+  int k = 0;
+  while (k <= 12 && std::ldexp(1.0, -k) > 0.75 * bin_ratio) ++k;
+  if (k <= 12) {
+    layout->sub_bits = k;
+    layout->first_exponent = std::ilogb(kLow);
+    const int octaves = std::ilogb(kHigh) - layout->first_exponent + 1;
+    layout->first.resize(static_cast<std::size_t>(octaves) << k);
+    for (std::size_t q = 0; q < layout->first.size(); ++q) {
+      const int e = layout->first_exponent + static_cast<int>(q >> k);
+      const double sub = static_cast<double>(q & ((std::size_t{1} << k) - 1));
+      const double lowest = std::max(kLow, std::ldexp(1.0 + std::ldexp(sub, -k), e));
+      layout->first[q] = static_cast<std::uint32_t>(lowest >= kHigh ? nlog - 1 : log_bin_search(lowest));
+    }
+  }
 }
 
 LogHistogram LogHistogram::from_raw(int bins_per_decade, std::vector<double> counts, double min,
@@ -56,41 +77,42 @@ LogHistogram LogHistogram::from_raw(int bins_per_decade, std::vector<double> cou
   return h;
 }
 
+std::size_t LogHistogram::log_bin_search(double x) const {
+  // Last i with edges[i] <= x (kLow <= x < kHigh).
+  const auto& edges = layout_->edges;
+  const auto it = std::upper_bound(edges.begin(), edges.end(), x);
+  const auto i = static_cast<std::size_t>(it - edges.begin()) - 1;
+  return std::min(i, edges.size() - 2);
+}
+
 std::size_t LogHistogram::bin_of(double x) const {
   if (x == 0.0) return 0;
   if (x < kLow) return 1;
-  const std::size_t nlog = edges_.size() - 1;
+  const Layout& l = *layout_;
+  const std::size_t nlog = l.edges.size() - 1;
   if (x >= kHigh) return nlog + 2;
-  // A first guess of the bin from a cheap log10 (exponent bits plus a cubic
-  // for log2 of the mantissa, error < 0.0014 in log2, i.e. well under one
-  // bin); the edge comparisons below make the result exact whatever the
-  // guess. x is a normal double here (kLow <= x < kHigh).
+  if (l.sub_bits == 0) return log_bin_search(x) + 2;
+  // x is a normal double here: its exponent and top mantissa bits name the
+  // sub-bucket; the one edge it may hold decides between two bins.
   const auto bits = std::bit_cast<std::uint64_t>(x);
   const int e = static_cast<int>((bits >> 52) & 0x7FF) - 1023;
-  const double t = std::bit_cast<double>((bits & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull) - 1.0;
-  const double log2x = e + t * (1.4234853174046127 + t * (-0.587733773980492 + t * 0.1655588490201194));
-  constexpr double kLog10Of2 = 0.30102999566398120;
-  double pos = (log2x * kLog10Of2 + 3.0) * static_cast<double>(bins_per_decade_);
-  std::size_t i = pos <= 0.0 ? 0 : static_cast<std::size_t>(pos);
-  if (i >= nlog) i = nlog - 1;
-  // The logarithm may be off by one ulp at an edge: settle on the stored
-  // edges, which define the bins (edges_[i] <= x < edges_[i+1]).
-  while (i > 0 && x < edges_[i]) --i;
-  while (i + 1 < nlog && x >= edges_[i + 1]) ++i;
-  return i + 2;
+  const std::size_t q = (static_cast<std::size_t>(e - l.first_exponent) << l.sub_bits) |
+                        static_cast<std::size_t>((bits & 0x000FFFFFFFFFFFFFull) >> (52 - l.sub_bits));
+  const std::size_t i = l.first[q];
+  return i + 2 + (x >= l.edges[i + 1] ? 1 : 0);
 }
 
 double LogHistogram::bin_lower(std::size_t b) const {
   if (b <= 1) return 0.0;
   if (b == counts_.size() - 1) return kHigh;
-  return edges_[b - 2];
+  return layout_->edges[b - 2];
 }
 
 double LogHistogram::bin_upper(std::size_t b) const {
   if (b == 0) return 0.0;
   if (b == 1) return kLow;
   if (b == counts_.size() - 1) return kInf;
-  return edges_[b - 1];
+  return layout_->edges[b - 1];
 }
 
 void LogHistogram::add(double x, double weight) {
@@ -103,6 +125,22 @@ void LogHistogram::add(double x, double weight) {
   counts_[bin_of(x)] += weight;
   if (x < min_) min_ = x;
   if (x > max_) max_ = x;
+}
+
+void LogHistogram::add_all(std::span<const double> xs) {
+  for (double x : xs) {
+    if (!(x >= 0.0) || !std::isfinite(x)) {
+      throw core::InputError("LogHistogram::add: value must be finite and >= 0, got " + std::to_string(x));
+    }
+  }
+  double lo = min_, hi = max_;
+  for (double x : xs) {
+    counts_[bin_of(x)] += 1.0;
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+  }
+  min_ = lo;
+  max_ = hi;
 }
 
 void LogHistogram::merge(const LogHistogram& other) {

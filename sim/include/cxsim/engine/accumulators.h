@@ -89,7 +89,19 @@ class VariantAccumulator {
  public:
   VariantAccumulator(const model::CompiledModel& m, int periods, std::size_t path_capacity);
 
+  // Merges o (which must have no pending times) after flushing this one.
   void merge(const VariantAccumulator& o);
+
+  // Walk times go to time_hist in batches (binning a batch at once keeps the
+  // end of a walk off the histogram's memory latency); the counts are the
+  // same as adding one at a time. The runner flushes every chunk before
+  // merging or reading it.
+  void add_time(double t) {
+    pending_times_.push_back(t);
+    if (pending_times_.size() == kTimeBatch) flush();
+  }
+  void flush();
+  bool has_pending() const { return !pending_times_.empty(); }
 
   stats::MomentAccumulator headline;
   std::vector<double> nps_hist_true, nps_hist_measured;    // 11 each
@@ -103,6 +115,10 @@ class VariantAccumulator {
   std::vector<double> segment_customers;
   double walks_sq = 0;              // Σ walks_i², for the ratio denominators
   stats::HeavyHitters paths;        // attached: walks per kind..., promoters, detractors
+
+ private:
+  static constexpr std::size_t kTimeBatch = 256;
+  std::vector<double> pending_times_;
 };
 
 // Paired accumulator for one variant against the baseline: moments of the

@@ -17,6 +17,8 @@
 //
 // IntHistogram: weights of integers 0..K (NPS, CSAT, CES score histograms).
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -40,6 +42,9 @@ class LogHistogram {
   // Add x (>= 0, not NaN) with weight (>= 0, finite). Throws
   // core::InputError otherwise.
   void add(double x, double weight = 1.0);
+  // add(x) for every x, in order (the same counts, min and max). Throws
+  // core::InputError before adding anything when a value is invalid.
+  void add_all(std::span<const double> xs);
   // Element-wise sum; throws core::RuntimeError when the bin layouts differ.
   void merge(const LogHistogram& other);
 
@@ -78,8 +83,23 @@ class LogHistogram {
   // cumulative weight reaches t), and the weight before it.
   std::size_t find_bin(double t, double* before) const;
 
+  // The immutable bin layout, shared by copies (a histogram per chunk costs
+  // one allocation of counts, not a recomputation of the edges).
+  struct Layout {
+    std::vector<double> edges;  // 10B + 1 log edges
+    // Fast exact binning: x in [kLow, kHigh) lies in the octave sub-bucket
+    // given by its exponent and top `sub_bits` mantissa bits; a sub-bucket is
+    // narrower than a bin, so it meets at most one edge and the bin is
+    // first[bucket] or the next one (one comparison with the stored edge).
+    // sub_bits = 0: no table (very fine bins), bin_of bisects the edges.
+    int sub_bits = 0;
+    int first_exponent = 0;            // unbiased exponent of kLow
+    std::vector<std::uint32_t> first;  // log-bin index of each sub-bucket's lowest value >= kLow
+  };
+  std::size_t log_bin_search(double x) const;  // exact, by the edges alone
+
   int bins_per_decade_;
-  std::vector<double> edges_;   // 10B + 1 log edges
+  std::shared_ptr<const Layout> layout_;
   std::vector<double> counts_;  // 10B + 3 bins
   double min_;
   double max_;
