@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -423,3 +424,19 @@ TEST(RngOrderedLogit, GridPathEqualsExact) {
 }
 
 }  // namespace
+
+// standard_normal reads a Stream's raw bits directly; a generator that only
+// offers uniform() must give the very same variates (including the slow
+// paths, which draw further uniforms).
+TEST(RngNormal, RawBitsPathEqualsUniformPath) {
+  struct UniformOnly {
+    rng::Stream s;
+    double uniform() { return s.uniform(); }
+  };
+  rng::Stream a(77, rng::Purpose::duration, 5);
+  UniformOnly b{rng::Stream(77, rng::Purpose::duration, 5)};
+  for (int i = 0; i < 200000; ++i) {
+    const double x = rng::standard_normal(a), y = rng::standard_normal(b);
+    ASSERT_EQ(std::bit_cast<std::uint64_t>(x), std::bit_cast<std::uint64_t>(y)) << i;
+  }
+}

@@ -87,10 +87,10 @@ CustomerScratch::CustomerScratch(const model::CompiledModel& m, int)
       tp_visits(m.num_touchpoints(), 0.0),
       tp_frictions(m.num_touchpoints(), 0.0),
       tp_sat(m.num_touchpoints(), 0.0),
+      tp_touched((m.num_touchpoints() + 63) / 64, 0),
       ch_visits(m.channels.size(), 0.0),
       ch_frictions(m.channels.size(), 0.0),
       ch_switches(m.channels.size(), 0.0),
-      tp_touched((m.num_touchpoints() + 63) / 64, 0),
       oc_count(m.num_outcomes() + 1, 0.0),
       path_attached(m.num_kinds() + 2, 0.0) {
   path.reserve(128);

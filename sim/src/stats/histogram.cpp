@@ -55,11 +55,15 @@ LogHistogram::LogHistogram(int bins_per_decade)
     layout->first_exponent = std::ilogb(kLow);
     const int octaves = std::ilogb(kHigh) - layout->first_exponent + 1;
     layout->first.resize(static_cast<std::size_t>(octaves) << k);
+    // The buckets' lowest values increase with q: one sweep over the edges.
+    const auto& edges = layout->edges;
+    std::size_t i = 0;
     for (std::size_t q = 0; q < layout->first.size(); ++q) {
       const int e = layout->first_exponent + static_cast<int>(q >> k);
       const double sub = static_cast<double>(q & ((std::size_t{1} << k) - 1));
       const double lowest = std::max(kLow, std::ldexp(1.0 + std::ldexp(sub, -k), e));
-      layout->first[q] = static_cast<std::uint32_t>(lowest >= kHigh ? nlog - 1 : log_bin_search(lowest));
+      while (i + 1 < static_cast<std::size_t>(nlog) && edges[i + 1] <= lowest) ++i;
+      layout->first[q] = static_cast<std::uint32_t>(i);
     }
   }
 }

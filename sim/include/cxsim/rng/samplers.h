@@ -137,7 +137,13 @@ double standard_normal_slow(G& g, std::uint64_t k) {
 // stream when draws must line up across variants.
 template <UniformGenerator G>
 inline double standard_normal(G& g) {
-  const std::uint64_t k = detail::open01_bits(g.uniform());
+  // With a raw 64-bit source the 52 bits are the draw's top bits directly:
+  // the same k as open01_bits(u64_to_open01(x)), without the round trip.
+  std::uint64_t k;
+  if constexpr (requires { { g.next_u64() } -> std::convertible_to<std::uint64_t>; })
+    k = g.next_u64() >> 12;
+  else
+    k = detail::open01_bits(g.uniform());
   const auto i = static_cast<unsigned>(k & 0xFF);
   const std::uint64_t j = k >> 9;
   if (j < detail::kZigK[i]) [[likely]]
@@ -340,9 +346,25 @@ inline int ordered_logit_padded(double u, const double* cutpoints, int n_cut, in
     const double slack = detail::kLogitSlack * (1.0 + std::fabs(eta));
     const double lo = (detail::kLogitGrid[m] + eta) - slack;
     const double hi = (detail::kLogitGrid[m + 1] + eta) + slack;
+#if defined(__GNUC__)
+    // Two-lane vector compares (GCC/Clang vector extension; SSE2 on x86-64):
+    // each lane is -1 where the cut-point is below lo.
+    typedef double v2d __attribute__((vector_size(16)));
+    typedef long long v2i __attribute__((vector_size(16)));
+    const v2d lo2 = {lo, lo};
+    v2i below = {0, 0};
+    for (int c = 0; c < n_padded; c += 4) {
+      v2d a, b;
+      __builtin_memcpy(&a, cutpoints + c, sizeof a);
+      __builtin_memcpy(&b, cutpoints + c + 2, sizeof b);
+      below += (a < lo2) + (b < lo2);
+    }
+    const int lo_i = static_cast<int>(-(below[0] + below[1]));
+#else
     int lo_i = 0;
     for (int c = 0; c < n_padded; c += 4)
       lo_i += (cutpoints[c] < lo) + (cutpoints[c + 1] < lo) + (cutpoints[c + 2] < lo) + (cutpoints[c + 3] < lo);
+#endif
     // lo_i <= n_cut: a +inf pad is never below lo (finite here, or NaN).
     if (cutpoints[lo_i] >= hi) return lo_i;
   }
