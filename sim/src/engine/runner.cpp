@@ -147,6 +147,7 @@ void run_range(const std::vector<Variant>& variants, const RunSettings& s, std::
   std::map<std::uint64_t, ChunkResult> pending;
   std::uint64_t next_to_merge = first_chunk;
   std::uint64_t next_to_start = first_chunk;
+  bool merging = false;  // a worker is merging (only it touches result and the hooks)
   std::uint64_t customers_done = std::min(s.customers, first_chunk * s.chunk_size);
   std::exception_ptr error;
 
@@ -170,20 +171,36 @@ void run_range(const std::vector<Variant>& variants, const RunSettings& s, std::
       }
       std::unique_lock<std::mutex> lock(mutex);
       pending.emplace(c, std::move(r));
-      // Merge whatever is next in chunk order (one thread at a time: we hold the lock).
+      // One merger at a time, in chunk order, outside the lock: the other
+      // workers only queue their chunk and go on simulating. The merger
+      // looks for the next chunk under the lock before it stops, so a chunk
+      // queued while it merged is never left behind.
+      if (merging) {
+        cv.notify_all();
+        continue;
+      }
+      merging = true;
       try {
-        for (auto it = pending.find(next_to_merge); it != pending.end(); it = pending.find(next_to_merge)) {
-          merge_into(result, it->second);
-          if (hooks.on_chunk) hooks.on_chunk(it->second);
-          const std::uint64_t first = it->first * s.chunk_size;
-          customers_done += std::min(s.customers, first + s.chunk_size) - first;
+        for (auto it = pending.find(next_to_merge); it != pending.end() && !error;
+             it = pending.find(next_to_merge)) {
+          const std::uint64_t index = it->first;
+          ChunkResult chunk = std::move(it->second);
           pending.erase(it);
-          ++next_to_merge;
+          lock.unlock();
+          merge_into(result, chunk);
+          if (hooks.on_chunk) hooks.on_chunk(chunk);
+          const std::uint64_t first = index * s.chunk_size;
+          customers_done += std::min(s.customers, first + s.chunk_size) - first;
           if (hooks.progress) hooks.progress(customers_done, s.customers);
+          lock.lock();
+          ++next_to_merge;
+          cv.notify_all();
         }
       } catch (...) {
+        if (!lock.owns_lock()) lock.lock();
         if (!error) error = std::current_exception();
       }
+      merging = false;
       cv.notify_all();
     }
   };
