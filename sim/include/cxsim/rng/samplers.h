@@ -315,13 +315,24 @@ inline int ordered_logit_exact(double u, const double* cutpoints, int n_cut,
   return n_cut;
 }
 
+namespace detail {
+// The widened grid bracket [lo, hi] of logit(u) + eta (see logit_below);
+// false in the first and last cells, where only the exact formula decides.
+inline bool latent_bracket(double u, double eta, double& lo, double& hi) noexcept {
+  const auto m = static_cast<unsigned>(u * kLogitGridCells);
+  if (m - 1u >= static_cast<unsigned>(kLogitGridCells - 2)) [[unlikely]]
+    return false;
+  const double slack = kLogitSlack * (1.0 + std::fabs(eta));
+  lo = (kLogitGrid[m] + eta) - slack;
+  hi = (kLogitGrid[m + 1] + eta) + slack;
+  return true;
+}
+}  // namespace detail
+
 inline int ordered_logit(double u, const double* cutpoints, int n_cut,
                          double eta) noexcept {
-  const auto m = static_cast<unsigned>(u * detail::kLogitGridCells);
-  if (m - 1u < static_cast<unsigned>(detail::kLogitGridCells - 2)) [[likely]] {
-    const double slack = detail::kLogitSlack * (1.0 + std::fabs(eta));
-    const double lo = (detail::kLogitGrid[m] + eta) - slack;
-    const double hi = (detail::kLogitGrid[m + 1] + eta) + slack;
+  double lo = 0.0, hi = 0.0;
+  if (detail::latent_bracket(u, eta, lo, hi)) [[likely]] {
     // Cut-points are non-decreasing, so the first c with tau_c >= lo is the
     // number of cut-points below lo (counted without a data-dependent
     // branch); it is the answer when tau_c >= hi too (tau_c >= every z in the
@@ -341,11 +352,8 @@ inline int ordered_logit(double u, const double* cutpoints, int n_cut,
 // ordered_logit(u, cutpoints, n_cut, eta).
 inline int ordered_logit_padded(double u, const double* cutpoints, int n_cut, int n_padded,
                                 double eta) noexcept {
-  const auto m = static_cast<unsigned>(u * detail::kLogitGridCells);
-  if (m - 1u < static_cast<unsigned>(detail::kLogitGridCells - 2)) [[likely]] {
-    const double slack = detail::kLogitSlack * (1.0 + std::fabs(eta));
-    const double lo = (detail::kLogitGrid[m] + eta) - slack;
-    const double hi = (detail::kLogitGrid[m + 1] + eta) + slack;
+  double lo = 0.0, hi = 0.0;
+  if (detail::latent_bracket(u, eta, lo, hi)) [[likely]] {
 #if defined(__GNUC__)
     // Two-lane vector compares (GCC/Clang vector extension; SSE2 on x86-64):
     // each lane is -1 where the cut-point is below lo.
