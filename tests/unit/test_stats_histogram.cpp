@@ -89,11 +89,7 @@ TEST(LogHistogram, FastBinningIsExactForEveryResolution) {
   // bin_of (sub-bucket table, or bisection for very fine bins) must put every
   // x in the bin whose stored edges hold it: at each edge, one ulp either
   // side, and at log-uniform points over the whole range.
-  std::uint64_t state = 12345;
-  auto next_u = [&] {
-    state = state * 6364136223846793005ull + 1442695040888963407ull;
-    return static_cast<double>(state >> 11) * 0x1.0p-53;
-  };
+  SplitMix64 g{12345};
   for (int B : {1, 3, 10, 64, 200, 299, 1000, 4000, 10000}) {
     LogHistogram h(B);
     auto check = [&](double x) {
@@ -109,7 +105,7 @@ TEST(LogHistogram, FastBinningIsExactForEveryResolution) {
       check(std::nextafter(lo, 1e300));
       if (b > 2) check(std::nextafter(lo, 0.0));
     }
-    for (int i = 0; i < 20000; ++i) check(std::pow(10.0, -3.0 + 10.0 * next_u()));
+    for (int i = 0; i < 20000; ++i) check(std::pow(10.0, -3.0 + 10.0 * g.uniform()));
     check(std::nextafter(1e7, 0.0));
   }
 }

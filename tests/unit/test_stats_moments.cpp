@@ -10,22 +10,13 @@
 
 #include "cxsim/core/errors.h"
 #include "cxsim/stats/moments.h"
+#include "splitmix.h"
 
 namespace {
 
 using cxsim::stats::MomentAccumulator;
 
-// Small deterministic generator for test data (SplitMix64).
-struct SplitMix64 {
-  std::uint64_t s;
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-};
+using cxsim::testing::SplitMix64;
 
 using Rows = std::vector<std::vector<double>>;
 
