@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "cxsim/stats/estimates.h"
 #include "cxsim/core/json.h"
 
 namespace cxsim::cli {
@@ -30,7 +31,7 @@ std::string format_summary(const io::Table& t) {
   const auto& hi = t.get_double("ci_high");
   out += fmt::format("  {:<26} {:>14} {:>12}   {}\n", "metric", "estimate", "± 95%", "95% CI");
   for (std::size_t i = 0; i < t.rows(); ++i) {
-    const double hw = std::isfinite(se[i]) ? 1.959963984540054 * se[i] : std::nan("");
+    const double hw = std::isfinite(se[i]) ? stats::kZ95 * se[i] : std::nan("");
     out += fmt::format("  {:<26} {:>14} {:>12}   [{}, {}]\n", m[i], format_value(e[i], se[i]),
                        std::isnan(hw) ? std::string("n/a") : "± " + format_value(hw, se[i]),
                        format_value(lo[i], se[i]), format_value(hi[i], se[i]));
@@ -53,7 +54,7 @@ std::string format_comparison(const io::Table& t) {
     const bool sig = std::isfinite(lo[i]) && (lo[i] > 0 || hi[i] < 0);
     out += fmt::format("  {:<26} {:>12} {:>12} {:>12} {:>12}   [{}, {}]{}\n", m[i], format_value(b[i], se[i]),
                        format_value(v[i], se[i]), format_value(d[i], se[i]),
-                       std::isfinite(se[i]) ? "± " + format_value(1.959963984540054 * se[i], se[i]) : "n/a",
+                       std::isfinite(se[i]) ? "± " + format_value(stats::kZ95 * se[i], se[i]) : "n/a",
                        format_value(lo[i], se[i]), format_value(hi[i], se[i]), sig ? " *" : "");
   }
   return out;

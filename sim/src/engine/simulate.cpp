@@ -151,7 +151,6 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
   }
   acc.segment_customers[static_cast<std::size_t>(seg_index)] += 1.0;
 
-  const double logit_r0 = m.response_rate >= 1.0 ? INFINITY : std::log(m.response_rate / (1.0 - m.response_rate));
   const auto& rec = v.recovery;
 
   double s0 = s0_initial;
@@ -210,12 +209,11 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       sc.tp_sat[node] += dsat;
       sc.ch_visits[tp.channel] += 1.0;
       sc.ch_frictions[tp.channel] += fr;
-      if (sc.path.size() < s.path_max_length) {
-        sc.path.push_back(static_cast<std::uint16_t>(node));
-        path_hash.push(static_cast<std::uint16_t>(node));
-      } else if (sc.path.size() == s.path_max_length) {
-        sc.path.push_back(kPathTruncated);
-        path_hash.push(kPathTruncated);
+      // The path as recorded (truncated paths end in one marker) and its hash.
+      if (sc.path.size() <= s.path_max_length) {
+        const auto v = sc.path.size() < s.path_max_length ? static_cast<std::uint16_t>(node) : kPathTruncated;
+        sc.path.push_back(v);
+        path_hash.push(v);
       }
 
       if (rec && !recovery_done) {
@@ -258,7 +256,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       u_ces = rng::u64_lo_open01(p3);
     }
     // Responds with probability r = σ(logit r0 + ρ|S|): u < r ⇔ logit(u) < logit r0 + ρ|S|.
-    const bool responds = rng::logit_below(u_resp, logit_r0 + m.response_extremity * std::fabs(S));
+    const bool responds = rng::logit_below(u_resp, m.response_logit + m.response_extremity * std::fabs(S));
     const int nps = score(m.nps, u_nps, S);
     const bool promoter = nps >= 9, detractor = nps <= 6;
     acc.nps_hist_true[static_cast<std::size_t>(nps)] += 1.0;

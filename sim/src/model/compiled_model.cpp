@@ -165,6 +165,7 @@ CompiledModel compile(const JourneySpec& spec) {
   m.switch_sat = spec.channel_switch.satisfaction;
   m.switch_eff = spec.channel_switch.effort;
   m.response_rate = spec.survey.response_rate;
+  m.response_logit = m.response_rate >= 1.0 ? INFINITY : std::log(m.response_rate / (1.0 - m.response_rate));
   m.response_extremity = spec.survey.response_extremity;
   auto scale = [](const ScaleSpec& s, int min_score) {
     CompiledScale c;

@@ -16,6 +16,12 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
+void check_value(double x) {
+  if (!(x >= 0.0) || !std::isfinite(x)) {
+    throw core::InputError("LogHistogram::add: value must be finite and >= 0, got " + std::to_string(x));
+  }
+}
+
 void check_weight(double weight, const char* who) {
   if (!(weight >= 0.0) || !std::isfinite(weight)) {
     throw core::InputError(std::string(who) + ": weight must be finite and >= 0, got " +
@@ -120,10 +126,7 @@ double LogHistogram::bin_upper(std::size_t b) const {
 }
 
 void LogHistogram::add(double x, double weight) {
-  if (!(x >= 0.0) || !std::isfinite(x)) {
-    throw core::InputError("LogHistogram::add: value must be finite and >= 0, got " +
-                           std::to_string(x));
-  }
+  check_value(x);
   check_weight(weight, "LogHistogram::add");
   if (weight == 0.0) return;
   counts_[bin_of(x)] += weight;
@@ -132,11 +135,7 @@ void LogHistogram::add(double x, double weight) {
 }
 
 void LogHistogram::add_all(std::span<const double> xs) {
-  for (double x : xs) {
-    if (!(x >= 0.0) || !std::isfinite(x)) {
-      throw core::InputError("LogHistogram::add: value must be finite and >= 0, got " + std::to_string(x));
-    }
-  }
+  for (double x : xs) check_value(x);
   double lo = min_, hi = max_;
   for (double x : xs) {
     counts_[bin_of(x)] += 1.0;

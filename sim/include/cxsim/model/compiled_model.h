@@ -6,6 +6,7 @@
 // outcome `timeout` is T+O. Outcome kinds are numbered in order of first
 // appearance; kind `timeout` is always the last kind.
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -93,6 +94,7 @@ struct CompiledModel {
   double switch_sat = 0.0, switch_eff = 0.0;
 
   double response_rate = 1.0, response_extremity = 0.0;
+  double response_logit = INFINITY;  // logit(response_rate), +inf at rate 1 (the engine's threshold)
   CompiledScale nps, csat, ces;
 
   double sensitivity = 0.0, carryover = 0.5;
