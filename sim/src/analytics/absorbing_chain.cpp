@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <deque>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -19,6 +18,7 @@
 
 #include "cxsim/core/errors.h"
 #include "cxsim/core/strings.h"
+#include "cxsim/model/digraph.h"
 
 namespace cxsim::analytics {
 
@@ -100,64 +100,37 @@ std::vector<Edge> delta_row(const CompiledModel& m, const CompiledTouchpoint& t)
 std::vector<bool> reach_from_start(const CompiledModel& m, const std::vector<std::vector<Edge>>& rows,
                                    const std::vector<std::vector<std::uint32_t>>& union_adj, bool effective) {
   const std::size_t T = m.num_touchpoints();
-  std::vector<bool> seen(T, false);
-  std::deque<std::uint32_t> todo;
-  for_each_entry(m, m.start, [&](std::uint32_t n, double p) {
-    if (p > 0 && n < T && !seen[n]) {
-      seen[n] = true;
-      todo.push_back(n);
-    }
-  });
-  while (!todo.empty()) {
-    const auto k = todo.front();
-    todo.pop_front();
-    auto visit = [&](std::uint32_t n) {
-      if (n < T && !seen[n]) {
-        seen[n] = true;
-        todo.push_back(n);
-      }
-    };
+  model::Digraph g(T);
+  for (std::size_t k = 0; k < T; ++k) {
     if (effective) {
       for (const auto& e : rows[k])
-        if (e.p > 0) visit(e.node);
+        if (e.p > 0 && e.node < T) g.add_edge(k, e.node);
     } else {
-      for (auto n : union_adj[k]) visit(n);
+      for (auto n : union_adj[k])
+        if (n < T) g.add_edge(k, n);
     }
   }
-  return seen;
+  std::vector<std::size_t> sources;
+  for_each_entry(m, m.start, [&](std::uint32_t n, double p) {
+    if (p > 0 && n < T) sources.push_back(n);
+  });
+  return g.reachable_from(sources);
 }
 
 // Touchpoints of `in` that cannot reach an outcome through edges of positive
-// probability: a trap, which makes I−Q singular.
+// probability (staying within `in`): a trap, which makes I−Q singular.
 std::vector<std::size_t> traps(const CompiledModel& m, const std::vector<std::vector<Edge>>& rows,
                                const std::vector<bool>& in) {
   const std::size_t T = m.num_touchpoints();
-  std::vector<std::vector<std::uint32_t>> rev(T);
-  std::vector<bool> good(T, false);
-  std::deque<std::uint32_t> todo;
-  for (std::uint32_t k = 0; k < T; ++k) {
+  model::Digraph g(T + 1);  // node T stands for every outcome
+  for (std::size_t k = 0; k < T; ++k) {
     if (!in[k]) continue;
-    for (const auto& e : rows[k]) {
-      if (!(e.p > 0)) continue;
-      if (e.node >= T) {
-        if (!good[k]) {
-          good[k] = true;
-          todo.push_back(k);
-        }
-      } else {
-        rev[e.node].push_back(k);
-      }
-    }
+    for (const auto& e : rows[k])
+      if (e.p > 0) g.add_edge(k, e.node >= T ? T : e.node);
   }
-  while (!todo.empty()) {
-    const auto j = todo.front();
-    todo.pop_front();
-    for (auto k : rev[j])
-      if (!good[k]) {
-        good[k] = true;
-        todo.push_back(k);
-      }
-  }
+  std::vector<bool> outcome(T + 1, false);
+  outcome[T] = true;
+  const auto good = g.reaching(outcome);
   std::vector<std::size_t> out;
   for (std::size_t k = 0; k < T; ++k)
     if (in[k] && !good[k]) out.push_back(k);

@@ -5,12 +5,10 @@
 #include <map>
 #include <set>
 
-#include <boost/graph/adjacency_list.hpp>
-#include <boost/graph/breadth_first_search.hpp>
-#include <boost/graph/strong_components.hpp>
 #include <fmt/format.h>
 
 #include "cxsim/core/strings.h"
+#include "cxsim/model/digraph.h"
 
 namespace cxsim::model {
 
@@ -292,19 +290,20 @@ class Checker {
   bool targets_ok_ = true;
 };
 
-using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
-
-// Vertices: touchpoints 0..T-1, outcomes T..T+O-1, a virtual source T+O.
-Graph build_graph(const JourneySpec& spec, std::size_t seg) {
+// Vertices: touchpoints 0..T-1, outcomes T..T+O-1, a virtual source T+O;
+// an edge for every target of positive probability on a branch that can be
+// taken (the friction branch only when friction > 0, the ok branch only when
+// friction < 1).
+Digraph build_graph(const JourneySpec& spec, std::size_t seg) {
   const std::size_t T = spec.touchpoints.size(), O = spec.outcomes.size();
   std::map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < T; ++i) index[spec.touchpoints[i].id] = i;
   for (std::size_t i = 0; i < O; ++i) index[spec.outcomes[i].id] = T + i;
-  Graph g(T + O + 1);
+  Digraph g(T + O + 1);
   auto add_map = [&](std::size_t from, const TransitionMap& m) {
     for (const auto& [target, p] : m) {
       auto it = index.find(target);
-      if (it != index.end() && p > 0) boost::add_edge(from, it->second, g);
+      if (it != index.end() && p > 0) g.add_edge(from, it->second);
     }
   };
   add_map(T + O, spec.start);
@@ -320,22 +319,11 @@ Graph build_graph(const JourneySpec& spec, std::size_t seg) {
   return g;
 }
 
-std::vector<bool> reachable_from_source(const Graph& g, std::size_t source) {
-  std::vector<boost::default_color_type> color(boost::num_vertices(g));
-  boost::breadth_first_search(g, boost::vertex(source, g),
-                              boost::color_map(boost::make_iterator_property_map(
-                                  color.begin(), boost::get(boost::vertex_index, g))));
-  std::vector<bool> out(color.size());
-  for (std::size_t i = 0; i < color.size(); ++i) out[i] = color[i] != boost::white_color;
-  return out;
-}
-
 }  // namespace
 
 std::vector<bool> reachable_touchpoints(const JourneySpec& spec, std::size_t seg) {
   const std::size_t T = spec.touchpoints.size(), O = spec.outcomes.size();
-  const Graph g = build_graph(spec, seg);
-  auto r = reachable_from_source(g, T + O);
+  auto r = build_graph(spec, seg).reachable_from({T + O});
   r.resize(T);
   return r;
 }
@@ -343,32 +331,24 @@ std::vector<bool> reachable_touchpoints(const JourneySpec& spec, std::size_t seg
 void check_graph(const JourneySpec& spec, Diagnostics& diags) {
   const std::size_t T = spec.touchpoints.size(), O = spec.outcomes.size();
   std::vector<bool> ever_reached(T + O, false);
+  std::vector<bool> terminal(T + O + 1, false);
+  for (std::size_t v = T; v < T + O; ++v) terminal[v] = true;
   std::set<std::vector<std::size_t>> reported;
   for (std::size_t seg = 0; seg < spec.segments.size(); ++seg) {
-    const Graph g = build_graph(spec, seg);
-    const auto reach = reachable_from_source(g, T + O);
+    const Digraph g = build_graph(spec, seg);
+    const auto reach = g.reachable_from({T + O});
     for (std::size_t v = 0; v < T + O; ++v)
       if (reach[v]) ever_reached[v] = true;
 
-    // Strongly connected components; a component with no edge leaving it
-    // that holds no outcome is a trap: walks that enter never end.
-    std::vector<int> comp(boost::num_vertices(g));
-    const int ncomp = boost::strong_components(
-        g, boost::make_iterator_property_map(comp.begin(), boost::get(boost::vertex_index, g)));
-    std::vector<bool> leaves(ncomp, false), has_outcome(ncomp, false);
-    for (std::size_t v = T; v < T + O; ++v) has_outcome[comp[v]] = true;
-    for (auto [e, end] = boost::edges(g); e != end; ++e) {
-      const auto s = boost::source(*e, g), t = boost::target(*e, g);
-      if (comp[s] != comp[t]) leaves[comp[s]] = true;
-    }
-    std::vector<std::vector<std::size_t>> members(ncomp);
-    for (std::size_t v = 0; v < T; ++v) members[comp[v]].push_back(v);
-    for (int c = 0; c < ncomp; ++c) {
-      if (leaves[c] || has_outcome[c] || members[c].empty()) continue;
-      if (!reach[members[c].front()]) continue;  // unreachable: a warning below
-      if (!reported.insert(members[c]).second) continue;
+    // A closed class of touchpoints (no edge leaves it, no outcome in it) is
+    // a trap: walks that enter never end.
+    for (auto members : g.closed_classes(terminal)) {
+      std::erase_if(members, [T](std::size_t v) { return v >= T; });  // the virtual source alone
+      if (members.empty()) continue;
+      if (!reach[members.front()]) continue;  // unreachable: a warning below
+      if (!reported.insert(members).second) continue;
       std::vector<std::string> names;
-      for (auto v : members[c]) names.push_back(spec.touchpoints[v].id);
+      for (auto v : members) names.push_back(spec.touchpoints[v].id);
       const std::string& first = names.front();
       const std::string where = spec.segments_given && spec.segments.size() > 1
                                     ? fmt::format(" for segment '{}'", spec.segments[seg].id) : std::string();
