@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -21,7 +22,13 @@ const std::vector<std::string> kTimeUnits = {"seconds", "minutes", "hours", "day
 
 class Checker {
  public:
-  Checker(const JourneySpec& s, Diagnostics& d) : spec_(s), diags_(d), parse_errors_(d.has_errors()) {}
+  Checker(const JourneySpec& s, Diagnostics& d) : spec_(s), diags_(d), parse_errors_(d.has_errors()) {
+    // Hashed ids: target lookups stay O(1), so validation is linear in the journey's size.
+    for (const auto& t : s.touchpoints) tp_ids_.insert(t.id);
+    for (const auto& o : s.outcomes) oc_ids_.insert(o.id);
+  }
+  bool is_touchpoint(const std::string& id) const { return tp_ids_.count(id) != 0; }
+  bool is_outcome(const std::string& id) const { return oc_ids_.count(id) != 0; }
 
   void error(const std::string& path, std::string msg, std::string sug = {}) {
     diags_.error(spec_.locations.find(path), path, std::move(msg), std::move(sug));
@@ -90,8 +97,8 @@ class Checker {
         ranges_ok = false;
         targets_ok_ = false;  // the graph would drop or misread this edge
       }
-      const bool is_tp = spec_.find_touchpoint(target) != nullptr;
-      const bool is_oc = spec_.find_outcome(target) != nullptr;
+      const bool is_tp = is_touchpoint(target);
+      const bool is_oc = is_outcome(target);
       if (target == "timeout" && !is_tp && !is_oc) {
         error(kp, "'timeout' is reserved for walks that reach max_steps; it cannot be a target");
         targets_ok_ = false;
@@ -226,8 +233,8 @@ class Checker {
       }
       for (const auto& [tp_id, o] : seg.overrides) {
         const std::string op = base + ".overrides." + tp_id;
-        if (!s.find_touchpoint(tp_id)) {
-          const bool is_oc = s.find_outcome(tp_id) != nullptr;
+        if (!is_touchpoint(tp_id)) {
+          const bool is_oc = is_outcome(tp_id);
           error(op, is_oc ? fmt::format("'{}' is an outcome; only touchpoints can be overridden", tp_id)
                           : fmt::format("unknown touchpoint '{}'", tp_id),
                 is_oc ? std::string() : core::did_you_mean(tp_id, s.touchpoint_ids()));
@@ -288,6 +295,7 @@ class Checker {
   Diagnostics& diags_;
   bool parse_errors_ = false;
   bool targets_ok_ = true;
+  std::unordered_set<std::string> tp_ids_, oc_ids_;
 };
 
 // Vertices: touchpoints 0..T-1, outcomes T..T+O-1, a virtual source T+O;
