@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "cxsim/core/strings.h"
+
 namespace cxsim::core {
 
 std::string Diagnostic::format() const {
@@ -21,7 +23,10 @@ std::string Diagnostic::format() const {
   if (!key_path.empty()) out += key_path + ": ";
   out += message;
   if (!suggestion.empty()) out += fmt::format(" (did you mean '{}'?)", suggestion);
-  return out;
+  // One line of printable text whatever the input held (a file name, an id
+  // with an escape sequence): control and invisible characters are shown
+  // escaped, never sent to the terminal.
+  return printable(out);
 }
 
 void Diagnostics::add(Diagnostic d) { items_.push_back(std::move(d)); }

@@ -46,6 +46,10 @@ bool check_id(NodeReader& r, const YAML::Node& key_node, const std::string& path
     r.error(key_node, path, fmt::format("{} id is empty", what));
     return false;
   }
+  if (auto problem = core::text_problem(id, core::TextRule::id)) {
+    r.error(key_node, path, fmt::format("{} id '{}' {}; ids must be printable UTF-8 text", what, id, *problem));
+    return false;
+  }
   for (char c : id) {
     if (c == '.' || c == '[' || c == ']' || std::isspace(static_cast<unsigned char>(c))) {
       r.error(key_node, path,
@@ -165,6 +169,9 @@ void parse_touchpoint(NodeReader& r, const std::string& id, const YAML::Node& ke
     if (auto s = r.string(node["channel"], node_path(id, "channel"))) {
       tp.channel = *s;
       if (s->empty()) r.error(node["channel"], node_path(id, "channel"), "channel must not be empty");
+      else if (auto problem = core::text_problem(*s, core::TextRule::id))
+        r.error(node["channel"], node_path(id, "channel"),
+                fmt::format("channel '{}' {}; channels must be printable UTF-8 text", *s, *problem));
     }
   }
   if (node["stage"]) {

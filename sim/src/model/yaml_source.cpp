@@ -197,6 +197,15 @@ YamlDocument YamlDocument::load_text(std::string text, std::string name, Diagnos
     diags.error({doc.file, line, 0}, "", "file contains a NUL byte; expected YAML text");
     return doc;
   }
+  if (const auto bad = core::first_invalid_utf8(t); bad != std::string::npos) {
+    const auto nl = t.rfind('\n', bad == 0 ? 0 : bad - 1);
+    const int line = 1 + static_cast<int>(std::count(t.begin(), t.begin() + static_cast<long>(bad), '\n'));
+    const int col = static_cast<int>(nl == std::string::npos || bad == 0 ? bad + 1 : bad - nl);
+    diags.error({doc.file, line, col}, "",
+                fmt::format("file is not valid UTF-8 (byte 0x{:02x}); save it as UTF-8 text",
+                            static_cast<unsigned>(static_cast<unsigned char>(t[bad]))));
+    return doc;
+  }
   // Tabs in indentation: YAML forbids them, and yaml-cpp's message is cryptic.
   {
     int line = 1, tab_lines = 0;
@@ -360,6 +369,12 @@ std::optional<long long> NodeReader::integer(const YAML::Node& node, const std::
 std::optional<std::string> NodeReader::string(const YAML::Node& node, const std::string& path) {
   if (!node.IsScalar()) {
     error(node, path, fmt::format("expected a name, got {}", describe(node)));
+    return std::nullopt;
+  }
+  // Escapes in quoted scalars ("\0", "\e", "\uD800") can still make control
+  // characters or broken UTF-8: refuse them so results stay valid text.
+  if (auto problem = core::text_problem(node.Scalar(), core::TextRule::text)) {
+    error(node, path, fmt::format("'{}' {}", node.Scalar(), *problem));
     return std::nullopt;
   }
   return node.Scalar();
