@@ -499,11 +499,13 @@ TEST(AnalyticsChain, RemovalEffectHandComputed) {
   EXPECT_TRUE(std::isnan(r.relative_drop[A][m.timeout_kind()]));  // P = 0
 }
 
-TEST(AnalyticsChain, RemovalWithoutAbandonedKindUsesVirtualOutcome) {
-  std::string y = kRemoval;
-  const std::string from = "kind: abandoned";
-  y = y.substr(0, y.find(from)) + "kind: lost" + y.substr(y.find(from) + from.size());
-  const CompiledModel m = compile_text(y);
+std::string replaced(std::string y, const std::string& from, const std::string& to) {
+  return y.substr(0, y.find(from)) + to + y.substr(y.find(from) + from.size());
+}
+
+TEST(AnalyticsChain, RemovalWithoutBadKindUsesVirtualOutcome) {
+  // `lost` (bad by default) declared good: no kind is bad, so nothing absorbs the removed walks.
+  const CompiledModel m = compile_text(replaced(kRemoval, "kind: abandoned", "kind: lost, good: true"));
   const JourneyAnalytics a = cxsim::analytics::analyze(m);
   EXPECT_EQ(a.removal_outcome, -1);
   EXPECT_FALSE(a.removal_note.empty());
@@ -514,6 +516,27 @@ TEST(AnalyticsChain, RemovalWithoutAbandonedKindUsesVirtualOutcome) {
   // lost without b: only .5·.3 from c; the .65 that reach b go to "removed".
   EXPECT_NEAR(r.kind_prob[B][lost], 0.15, 1e-14);
   EXPECT_NEAR(r.relative_drop[B][lost], (0.28 - 0.15) / 0.28, 1e-13);
+}
+
+// The removed walks go to the first outcome of a bad kind, by the journey's
+// declaration (or the default table), not by the name `abandoned`; so the
+// removal effect is positive for good kinds and negative for that bad one.
+TEST(AnalyticsChain, RemovalFollowsTheDeclaredBadKind) {
+  for (const std::string kinds : {"{kind: lost}", "{kind: dropped, good: false}"}) {
+    std::string y = replaced(kRemoval, "{kind: abandoned}", kinds);
+    y = replaced(y, "{kind: converted}", "{kind: done, good: true}");
+    const CompiledModel m = compile_text(y);
+    const JourneyAnalytics a = cxsim::analytics::analyze(m);
+    EXPECT_EQ(a.removal_outcome, 1) << kinds;
+    EXPECT_TRUE(a.removal_note.empty()) << kinds;
+    EXPECT_EQ(m.kinds[cxsim::analytics::primary_kind(m)], "done");
+    const std::size_t good = kind_index(m, "done"), bad = m.outcome_kind[1];
+    const auto B = tp_index(m, "b");
+    const auto& r = a.population_removal;
+    EXPECT_NEAR(r.relative_drop[B][good], (0.72 - 0.2) / 0.72, 1e-14) << kinds;
+    EXPECT_NEAR(r.relative_drop[B][bad], (0.28 - 0.8) / 0.28, 1e-13) << kinds;
+    EXPECT_LT(r.relative_drop[B][bad], 0) << kinds;
+  }
 }
 
 // Removal by re-solving: redirect every transition into k (and start) to the

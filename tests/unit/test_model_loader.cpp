@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -346,7 +347,11 @@ retention: {alpha: 1.5, beta: 4}
 
 TEST(ModelLoader, DefaultsOfAMinimalJourney) {
   const auto lj = load_journey_text(kMinimal, "minimal.yaml");
-  EXPECT_TRUE(lj.diagnostics.empty()) << lj.diagnostics.format();
+  // Only: the bare outcome's kind `left` has no direction.
+  EXPECT_EQ(lj.diagnostics.format(),
+            "minimal.yaml:9:3: warning: left.kind: kind 'left' has no direction: add good: true (more walks ending "
+            "here is better) or good: false; until then rankings leave share_left unranked and reports do not colour "
+            "it\n");
   const auto& s = lj.spec;
   EXPECT_EQ(s.max_steps, 1000);
   EXPECT_EQ(s.time_unit, "minutes");
@@ -385,6 +390,49 @@ TEST(ModelLoader, DefaultsOfAMinimalJourney) {
   expect_cutpoints_reproduce(m.csat, default_csat_baseline(5));
   expect_cutpoints_reproduce(m.ces, default_ces_baseline(5));
   expect_all_tables_ok(m);
+}
+
+TEST(ModelLoader, OutcomeKindsDeclareWhichWayIsBetter) {
+  const auto lj = load_journey_text(R"(journey: directions
+start: {browse: 1.0}
+touchpoints:
+  browse:
+    channel: web
+    next: {bought: 0.2, quit: 0.2, kept: 0.2, handoff: 0.1, misc: 0.1, reopened: 0.1, also_kept: 0.1}
+outcomes:
+  bought: {kind: converted}
+  quit: {kind: gave_up, good: false}
+  kept: {kind: stayed, good: true}
+  also_kept: {kind: stayed}
+  handoff: {kind: escalated}
+  misc: {kind: other}
+  reopened: {kind: resolved, good: false}
+)",
+                                    "directions.yaml");
+  const auto& s = lj.spec;
+  EXPECT_EQ(s.find_outcome("quit")->good, std::optional<bool>(false));
+  EXPECT_EQ(s.find_outcome("bought")->good, std::nullopt);
+  EXPECT_EQ(s.kind_direction("converted"), kHigherBetter);  // default table
+  EXPECT_EQ(s.kind_direction("escalated"), kLowerBetter);   // default table
+  EXPECT_EQ(s.kind_direction("gave_up"), kLowerBetter);     // declared
+  EXPECT_EQ(s.kind_direction("stayed"), kHigherBetter);     // declared once for the kind
+  EXPECT_EQ(s.kind_direction("resolved"), kLowerBetter);    // a declaration beats the default
+  EXPECT_EQ(s.kind_direction("other"), kNoDirection);
+  EXPECT_EQ(lj.diagnostics.warning_count(), 1u) << lj.diagnostics.format();
+  EXPECT_NE(lj.diagnostics.format().find("misc.kind: kind 'other' has no direction"), std::string::npos);
+
+  const CompiledModel m = compile(s);
+  ASSERT_EQ(m.kinds.size(), m.kind_direction.size());
+  for (std::size_t k = 0; k + 1 < m.kinds.size(); ++k) EXPECT_EQ(m.kind_direction[k], s.kind_direction(m.kinds[k]));
+  EXPECT_EQ(m.kind_direction.back(), kLowerBetter);  // timeout
+  EXPECT_EQ(m.metric_direction("share_gave_up"), kLowerBetter);
+  EXPECT_EQ(m.metric_direction("share_stayed"), kHigherBetter);
+  EXPECT_EQ(m.metric_direction("share_other"), kNoDirection);
+  EXPECT_EQ(m.metric_direction("share_timeout"), kLowerBetter);
+  EXPECT_EQ(m.metric_direction("effort_mean"), kLowerBetter);
+  EXPECT_EQ(m.metric_direction("time_p90"), kLowerBetter);
+  EXPECT_EQ(m.metric_direction("nps_true"), kHigherBetter);
+  EXPECT_EQ(m.metric_direction("steps_mean"), kNoDirection);
 }
 
 TEST(ModelLoader, DefaultBaselinesAreDistributions) {

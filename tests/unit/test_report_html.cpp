@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <regex>
 #include <string>
@@ -140,7 +141,8 @@ void write_variant(const io::Group& vg, const std::string& name, const std::stri
 
 // A results file as `cxsim run` writes it; with `scenario`, also a second
 // variant, comparisons, a sweep and a friction ranking.
-void write_fixture(const fs::path& path, bool scenario) {
+// `extra`, when given, replaces the ranking and adds to the file.
+void write_fixture(const fs::path& path, bool scenario, const std::function<void(io::File&)>& extra = {}) {
   io::AtomicFile out(path);
   io::File& f = out.file();
   f.set_attribute("filetype", "cxsim-results");
@@ -209,6 +211,7 @@ void write_fixture(const fs::path& path, bool scenario) {
     io::Dataset sd = io::write_table(f, "sweeps/checkout_friction", s);
     sd.set_attribute("parameter", "checkout.friction");
 
+    if (extra) extra(f);
     io::Table r;
     r.add_column("touchpoint", std::vector<std::string>{"checkout", "web_page", "checkout", "web_page"});
     r.add_column("friction", std::vector<double>{0.15, 0.05, 0.15, 0.05});
@@ -220,8 +223,10 @@ void write_fixture(const fs::path& path, bool scenario) {
     r.add_column("exact_first_order", std::vector<double>{std::nan(""), std::nan(""), 0.021, 0.0035});
     r.add_column("exact", std::vector<double>{std::nan(""), std::nan(""), 0.0205, 0.0036});
     r.add_column("rank", std::vector<std::int64_t>{1, 2, 1, 2});
-    io::Dataset rd = io::write_table(f, "ranking", r);
-    rd.set_attribute("reduce_by", 0.5);
+    if (!extra) {
+      io::Dataset rd = io::write_table(f, "ranking", r);
+      rd.set_attribute("reduce_by", 0.5);
+    }
 
     io::Table a;
     a.add_column("metric", std::vector<std::string>{"share_converted", "time_mean"});
@@ -329,6 +334,48 @@ TEST_F(ReportTest, ScenarioRunHasEverySection) {
   EXPECT_TRUE(has(html, "Exact (analytics)"));
   EXPECT_TRUE(has(html, "exact first-order"));
   expect_self_contained(html);
+}
+
+// A support journey without `converted`: its good kind is `solved` and its bad
+// one `handoff`, as the journey declared them (the file's /model@kind_<kind>).
+TEST_F(ReportTest, DirectionsComeFromTheFileNotFromKindNames) {
+  const fs::path support = dir_ / "support.h5";
+  write_fixture(support, true, [](io::File& f) {
+    io::Group model = f.open_group("model");
+    model.set_attribute("kind_solved", "good");
+    model.set_attribute("kind_handoff", "bad");
+    model.set_attribute("kind_converted", "neutral");
+    io::Table r;
+    r.add_column("touchpoint", std::vector<std::string>{"ivr", "agent", "ivr", "agent"});
+    r.add_column("friction", std::vector<double>{0.4, 0.1, 0.4, 0.1});
+    r.add_column("metric", std::vector<std::string>{"share_solved", "share_solved", "share_handoff", "share_handoff"});
+    r.add_column("delta", std::vector<double>{0.1, 0.01, -0.1, -0.01});
+    r.add_column("se", std::vector<double>{0.002, 0.002, 0.002, 0.002});
+    r.add_column("ci_low", std::vector<double>{0.096, 0.006, -0.104, -0.014});
+    r.add_column("ci_high", std::vector<double>{0.104, 0.014, -0.096, -0.006});
+    r.add_column("exact_first_order", std::vector<double>{0.1, 0.01, -0.1, -0.01});
+    r.add_column("exact", std::vector<double>{0.1, 0.01, -0.1, -0.01});
+    r.add_column("rank", std::vector<std::int64_t>{1, 2, 1, 2});
+    io::Dataset rd = io::write_table(f, "ranking", r);
+    rd.set_attribute("reduce_by", 0.5);
+    rd.set_attribute("notes", "touchpoint 'hidden' is not in the friction ranking: no customer reaches it");
+  });
+  const ResultsData d = read_results(support);
+  EXPECT_EQ(d.kind_direction("solved"), 1);
+  EXPECT_EQ(d.kind_direction("handoff"), -1);
+  EXPECT_EQ(d.kind_direction("converted"), 0);   // the file's word beats the name
+  EXPECT_EQ(d.kind_direction("abandoned"), -1);  // not in the file: the default table
+  EXPECT_EQ(d.metric_direction("effort_mean"), -1);
+  ASSERT_TRUE(d.ranking);
+  EXPECT_EQ(d.ranking->notes.size(), 1u);
+  const std::string html = render_html(d);
+  // The conversion chart is the good kind's, though there is no share_converted.
+  EXPECT_TRUE(has(html, "Δ Solved when friction is cut by 50%"));
+  EXPECT_FALSE(has(html, "Δ Handoff when friction is cut by 50%"));
+  // Fewer handoffs is better (blue, sig-better), more solved too.
+  EXPECT_TRUE(has(html, "<td class=\"num sig-better\"><b>−10.00 ± 0.39</b>"));
+  EXPECT_TRUE(has(html, "<td class=\"num sig-better\"><b>+10.00 ± 0.39</b>"));
+  EXPECT_TRUE(has(html, "<b>Not ranked:</b> touchpoint &#39;hidden&#39; is not in the friction ranking"));
 }
 
 TEST_F(ReportTest, EveryStringFromTheFileIsEscaped) {

@@ -653,17 +653,24 @@ void check_model(const CompiledModel& m) {
     throw core::RuntimeError("analytics: inconsistent compiled model tables");
 }
 
+// The first outcome of a bad kind (model::kLowerBetter), one of kind
+// `abandoned` first when that kind is bad.
 int find_removal_outcome(const CompiledModel& m) {
-  for (std::size_t o = 0; o < m.num_outcomes(); ++o)
-    if (m.kinds[m.outcome_kind[o]] == "abandoned") return static_cast<int>(o);
-  return -1;
+  int first_bad = -1;
+  for (std::size_t o = 0; o < m.num_outcomes(); ++o) {
+    const std::size_t c = m.outcome_kind[o];
+    if (m.kind_direction_of(c) != model::kLowerBetter) continue;
+    if (m.kinds[c] == "abandoned") return static_cast<int>(o);
+    if (first_bad < 0) first_bad = static_cast<int>(o);
+  }
+  return first_bad;
 }
 
 }  // namespace
 
 std::size_t primary_kind(const CompiledModel& m) {
   for (std::size_t c = 0; c + 1 < m.kinds.size(); ++c)
-    if (m.kinds[c] == "converted") return c;
+    if (m.kind_direction_of(c) == model::kHigherBetter) return c;
   return 0;
 }
 
@@ -683,8 +690,8 @@ JourneyAnalytics analyze(const CompiledModel& m, const AnalyzeOptions& options) 
   a.removal_outcome = want.removal_outcome;
   if (want.removal_outcome < 0)
     a.removal_note =
-        "the journey has no outcome of kind 'abandoned': removal effects send the removed walks to a virtual "
-        "'removed' outcome that belongs to no kind";
+        "the journey has no outcome of a bad kind (good: false): removal effects send the removed walks to a "
+        "virtual 'removed' outcome that belongs to no kind";
 
   want.removal = options.removal;
   std::vector<SegmentResult> res;

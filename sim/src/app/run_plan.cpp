@@ -12,6 +12,7 @@
 #include "cxsim/engine/results.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
+#include "cxsim/model/validate.h"
 #include "cxsim/scenario/changes.h"
 #include "cxsim/scenario/scenario_loader.h"
 
@@ -103,16 +104,55 @@ RunPlan plan_from_file(const std::string& path, const RunOverrides& o, const std
   if (sc.rank.present && !o.no_ranking) {
     plan.ranking.present = true;
     plan.ranking.reduce_by = sc.rank.reduce_by;
-    for (const auto& tp : ls.journey.touchpoints) {
-      if (!(tp.friction > 0)) continue;
+    const model::JourneySpec& j = ls.journey;
+    std::vector<std::vector<bool>> reach;
+    for (std::size_t seg = 0; seg < j.segments.size(); ++seg) reach.push_back(model::reachable_touchpoints(j, seg));
+    for (std::size_t k = 0; k < j.touchpoints.size(); ++k) {
+      const auto& tp = j.touchpoints[k];
+      // The friction each segment's customers meet here: its override, else the base.
+      std::vector<std::string> overriding;
+      bool follows_base = false, positive = false, reached = false, same = true;
+      double weighted = 0, first = std::nan("");
+      for (std::size_t seg = 0; seg < j.segments.size(); ++seg) {
+        const auto& sg = j.segments[seg];
+        double f = tp.friction;
+        bool own = false;
+        for (const auto& [id, ov] : sg.overrides)
+          if (id == tp.id && ov.friction) f = *ov.friction, own = true;
+        if (own) overriding.push_back(sg.id);
+        else follows_base = true;
+        positive = positive || f > 0;
+        reached = reached || (f > 0 && reach[seg][k]);
+        if (seg == 0) first = f;
+        same = same && f == first;
+        weighted += sg.share * f;
+      }
+      if (!positive) continue;
+      if (!reached) {
+        std::string why = fmt::format(
+            "touchpoint '{}' is not in the friction ranking: no customer reaches it where its friction is > 0 "
+            "(unreachable from start{})",
+            tp.id, j.segments.size() > 1 ? " for every segment with friction there" : "");
+        plan.warnings.warning(sc.rank.loc, "rank_frictions", why);
+        plan.ranking.notes.push_back(std::move(why));
+        continue;
+      }
+      std::vector<scenario::Change> changes;
+      const double factor = 1.0 - sc.rank.reduce_by;
+      if (follows_base)
+        changes.push_back({tp.id + ".friction", scenario::Change::Op::scale, factor, false, sc.rank.loc});
+      for (const auto& seg : overriding)
+        changes.push_back({"segments." + seg + ".overrides." + tp.id + ".friction", scenario::Change::Op::scale, factor,
+                           false, sc.rank.loc});
       core::Diagnostics d;
-      scenario::Change c{tp.id + ".friction", scenario::Change::Op::scale, 1.0 - sc.rank.reduce_by, false, sc.rank.loc};
-      auto spec = scenario::apply_variant(ls.journey, "friction ranking of '" + tp.id + "'", {c}, d);
+      auto spec = scenario::apply_variant(j, "friction ranking of '" + tp.id + "'", changes, d);
       if (d.has_errors()) throw core::InputError(std::move(d));
+      std::string desc;
+      for (const auto& c : changes) desc += (desc.empty() ? "" : ", ") + c.describe();
       plan.ranking.touchpoints.push_back(tp.id);
-      plan.ranking.frictions.push_back(tp.friction);
+      plan.ranking.frictions.push_back(same ? first : weighted);
       plan.ranking.variant_index.push_back(plan.variants.size());
-      add_variant(plan, "rank:" + tp.id, c.describe(), std::move(spec), std::nullopt);
+      add_variant(plan, "rank:" + tp.id, desc, std::move(spec), std::nullopt);
     }
   }
   return plan;
@@ -220,7 +260,8 @@ io::Table ranking_table(const RunPlan& plan, const engine::RunResult& r) {
   opts.friction_overridden = analytics::friction_override_mask(plan.specs[0]);
   opts.removal = false;
   const auto base = analytics::analyze(m, opts);
-  const auto rows = analytics::friction_ranking(m, base, rk.reduce_by, opts);
+  analytics::AnalyzeOptions solve = opts;
+  solve.sensitivities = false;
   std::vector<std::string> metrics = {"nps_true", "retention_final", "clv_mean", "satisfaction_change_mean",
                                       "effort_mean"};
   for (std::size_t k = 0; k + 1 < m.num_kinds(); ++k) metrics.push_back("share_" + m.kinds[k]);
@@ -233,38 +274,57 @@ io::Table ranking_table(const RunPlan& plan, const engine::RunResult& r) {
     const std::size_t v = rk.variant_index[i];
     auto c = engine::comparison_table(plan.variants[v], plan.variants[0], r.paired[v - 1], r.variants[v],
                                       r.variants[0], r.settings);
-    const analytics::FrictionRankRow* row = nullptr;
-    for (const auto& x : rows)
-      if (m.touchpoint_ids[x.touchpoint] == rk.touchpoints[i]) row = &x;
+    const auto& vm = plan.variants[v].model;
+    std::size_t k = 0;
+    while (k < m.num_touchpoints() && m.touchpoint_ids[k] != rk.touchpoints[i]) ++k;
+    // Exact: re-solve the variant's own model (every segment's friction
+    // reduced). First order: each segment's derivative times its own change;
+    // the segments following the base friction through the population
+    // sensitivity (their share-weighted sum), the overriding ones one by one.
+    const analytics::WalkExpectations ex = analytics::analyze(vm, solve).population;
+    std::vector<double> kind_first(m.num_kinds(), 0.0);
+    bool base_done = false, any = false;
+    for (std::size_t s = 0; s < m.segments.size(); ++s) {
+      const double df = vm.segments[s].tp[k].friction - m.segments[s].tp[k].friction;
+      const bool own = s < opts.friction_overridden.size() && opts.friction_overridden[s][k];
+      if (!own && base_done) continue;
+      for (std::size_t kc = 0; kc < m.num_kinds(); ++kc) {
+        const double term = own ? m.segments[s].share * df * base.segment_sensitivity[s].kind_prob[k][kc]
+                                : df * base.population_sensitivity.kind_prob[k][kc];
+        kind_first[kc] = any ? kind_first[kc] + term : term;
+      }
+      any = true;
+      if (!own) base_done = true;
+    }
     for (const auto& name : metrics) {
       tp.push_back(rk.touchpoints[i]);
       fr.push_back(rk.frictions[i]);
       metric.push_back(name);
       delta.push(engine::find_metric(c, name));
-      double f1 = std::nan(""), ex = std::nan("");
-      if (row) {
-        if (name.rfind("share_", 0) == 0) {
-          for (std::size_t k = 0; k < m.num_kinds(); ++k)
-            if ("share_" + m.kinds[k] == name) {
-              f1 = row->kind_delta_first_order[k];
-              ex = row->kind_delta_exact[k];
-            }
-        }
+      double f1 = std::nan(""), e1 = std::nan("");
+      if (name.rfind("share_", 0) == 0) {
+        for (std::size_t kc = 0; kc < m.num_kinds(); ++kc)
+          if ("share_" + m.kinds[kc] == name) {
+            f1 = kind_first[kc];
+            e1 = ex.kind_prob[kc] - base.population.kind_prob[kc];
+          }
       }
       first.push_back(f1);
-      exact.push_back(ex);
+      exact.push_back(e1);
     }
   }
-  // Rank per metric by Δ (largest improvement first; effort: smallest first).
+  // Rank per metric by Δ, the most valuable first in the metric's declared
+  // direction (model::metric_direction); 0 for a metric without one.
   const std::vector<double>& d = delta.est;
   rank.assign(d.size(), 0);
   for (const auto& name : metrics) {
+    const int dir = m.metric_direction(name);
+    if (dir == model::kNoDirection) continue;
     std::vector<std::size_t> idx;
     for (std::size_t i = 0; i < metric.size(); ++i)
       if (metric[i] == name) idx.push_back(i);
-    const bool lower_better = name == "effort_mean" || name == "share_abandoned" || name == "share_unresolved";
     std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
-      return lower_better ? d[a] < d[b] : d[a] > d[b];
+      return dir == model::kLowerBetter ? d[a] < d[b] : d[a] > d[b];
     });
     for (std::size_t j = 0; j < idx.size(); ++j) rank[idx[j]] = static_cast<std::int64_t>(j + 1);
   }
@@ -303,6 +363,11 @@ void write_all(engine::ResultsWriter& writer, const RunPlan& plan, const engine:
     io::Dataset d = io::write_table(f, "ranking", ranking_table(plan, result),
                                     {"friction ranking: MC deltas with CIs beside exact per-walk predictions", ""});
     d.set_attribute("reduce_by", plan.ranking.reduce_by);
+    if (!plan.ranking.notes.empty()) {
+      std::string notes;
+      for (const auto& n : plan.ranking.notes) notes += (notes.empty() ? "" : "\n") + n;
+      d.set_attribute("notes", notes);
+    }
   }
   // Exact analytics for every named variant.
   io::Group ag = f.require_group("analytics");

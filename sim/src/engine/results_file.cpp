@@ -53,6 +53,13 @@ ResultsWriter::ResultsWriter(const std::filesystem::path& path, const Provenance
   io::write_string(model, "journey_yaml", prov.journey_yaml, {"the journey text as loaded", ""});
   model.set_attribute("journey_path", prov.journey_path);
   model.set_attribute("time_unit", variants.front().model.time_unit);
+  // Which way is better per outcome kind (the journey's `good`, else the
+  // default for the name), so a reader needs no journey to colour or rank.
+  const model::CompiledModel& cm = variants.front().model;
+  for (std::size_t k = 0; k < cm.num_kinds(); ++k) {
+    const int d = cm.kind_direction_of(k);
+    model.set_attribute("kind_" + cm.kinds[k], d > 0 ? "good" : d < 0 ? "bad" : "neutral");
+  }
   if (!prov.scenario_yaml.empty()) {
     io::write_string(model, "scenario_yaml", prov.scenario_yaml, {"the scenario text as loaded", ""});
     model.set_attribute("scenario_path", prov.scenario_path);

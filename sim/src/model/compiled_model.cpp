@@ -52,6 +52,16 @@ std::vector<double> cutpoints_from_baseline(const std::vector<double>& baseline)
   return cut;
 }
 
+int CompiledModel::direction_of_kind(std::string_view kind) const {
+  for (std::size_t k = 0; k < kinds.size(); ++k)
+    if (kinds[k] == kind) return kind_direction_of(k);
+  return kNoDirection;
+}
+
+int CompiledModel::metric_direction(std::string_view metric) const {
+  return model::metric_direction(metric, [this](std::string_view k) { return direction_of_kind(k); });
+}
+
 CompiledModel compile(const JourneySpec& spec) {
   {
     core::Diagnostics d;
@@ -84,6 +94,7 @@ CompiledModel compile(const JourneySpec& spec) {
   m.kinds.push_back("timeout");
   m.outcome_kind.push_back(static_cast<std::uint16_t>(m.kinds.size() - 1));
   m.outcome_value.push_back(0.0);
+  for (const auto& k : m.kinds) m.kind_direction.push_back(spec.kind_direction(k));
 
   auto channel_index = [&](const std::string& ch) {
     auto it = std::find(m.channels.begin(), m.channels.end(), ch);

@@ -21,7 +21,7 @@ const std::vector<std::string> kTopKeys = {
     "channel_switch", "segments", "survey", "retention", "population"};
 const std::vector<std::string> kTouchpointKeys = {
     "channel", "stage", "description", "friction", "satisfaction", "effort", "duration", "cost", "next"};
-const std::vector<std::string> kOutcomeKeys = {"kind", "value", "description"};
+const std::vector<std::string> kOutcomeKeys = {"kind", "value", "good", "description"};
 const std::vector<std::string> kSegmentKeys = {"share", "description", "satisfaction0", "retention", "overrides"};
 const std::vector<std::string> kOverrideKeys = {"friction", "satisfaction", "effort", "duration", "next"};
 const std::vector<std::string> kOkFr = {"ok", "friction"};
@@ -211,6 +211,19 @@ void parse_outcome(NodeReader& r, const std::string& id, const YAML::Node& node,
   }
   if (node["value"]) {
     if (auto v = r.number(node["value"], node_path(id, "value"))) oc.value = *v;
+  }
+  if (node["good"]) {
+    // A YAML 1.2 boolean only: `yes`, `1` or `"true"` are refused, so a typo
+    // never flips which way the reports call better.
+    const YAML::Node& g = node["good"];
+    const std::string s = g.IsScalar() ? g.Scalar() : std::string();
+    const bool quoted = g.IsScalar() && g.Tag() == "!";
+    if (!quoted && (s == "true" || s == "True" || s == "TRUE")) oc.good = true;
+    else if (!quoted && (s == "false" || s == "False" || s == "FALSE")) oc.good = false;
+    else
+      r.error(g, node_path(id, "good"),
+              fmt::format("expected true or false (is more walks ending in kind '{}' better?), got {}{}", oc.kind,
+                          describe(g), quoted ? " in quotes (write it without quotes)" : ""));
   }
   if (node["description"]) r.string(node["description"], node_path(id, "description"));
 }

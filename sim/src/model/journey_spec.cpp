@@ -86,6 +86,46 @@ std::vector<std::string> JourneySpec::node_ids() const {
   return v;
 }
 
+int JourneySpec::kind_direction(std::string_view kind) const {
+  for (const auto& o : outcomes)
+    if (o.kind == kind && o.good) return *o.good ? kHigherBetter : kLowerBetter;
+  return default_kind_direction(kind);
+}
+
+int default_kind_direction(std::string_view kind) {
+  static constexpr std::string_view good[] = {"converted", "conversion", "purchased", "resolved",
+                                              "retained",  "won",        "success"};
+  static constexpr std::string_view bad[] = {"abandoned", "unresolved", "escalated", "churned",
+                                             "failed",    "lost",       "timeout"};
+  for (auto g : good)
+    if (kind == g) return kHigherBetter;
+  for (auto b : bad)
+    if (kind == b) return kLowerBetter;
+  return kNoDirection;
+}
+
+int metric_direction(std::string_view metric, const KindDirectionFn& kind_direction) {
+  if (metric.starts_with("share_"))
+    return kind_direction ? kind_direction(metric.substr(6)) : default_kind_direction(metric.substr(6));
+  static constexpr std::string_view higher[] = {"nps_true",
+                                                "nps_measured",
+                                                "csat_true",
+                                                "csat_measured",
+                                                "ces_true",
+                                                "ces_measured",
+                                                "retention_final",
+                                                "clv_mean",
+                                                "satisfaction_change_mean",
+                                                "recovery_succeeded_rate"};
+  static constexpr std::string_view lower[] = {"effort_mean",    "time_mean",     "time_p50", "time_p90",
+                                               "frictions_mean", "switches_mean", "cost_mean"};
+  for (auto h : higher)
+    if (metric == h) return kHigherBetter;
+  for (auto l : lower)
+    if (metric == l) return kLowerBetter;
+  return kNoDirection;
+}
+
 TouchpointSpec effective_touchpoint(const JourneySpec& spec, std::size_t seg, std::size_t tp) {
   TouchpointSpec t = spec.touchpoints.at(tp);
   for (const auto& [id, o] : spec.segments.at(seg).overrides) {

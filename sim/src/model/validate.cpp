@@ -212,6 +212,25 @@ class Checker {
           break;
         }
     }
+    // Which way is better, per kind: outcomes of one kind that declare `good`
+    // must agree; a kind with no direction (not declared, not a well-known
+    // name) is a warning, since rankings and reports then cannot call it.
+    std::map<std::string, const OutcomeSpec*> declared;
+    for (const auto& oc : s.outcomes) {
+      if (!oc.good) continue;
+      auto [it, fresh] = declared.emplace(oc.kind, &oc);
+      if (!fresh && *it->second->good != *oc.good)
+        error(oc.id + ".good", fmt::format("kind '{}' is declared good: {} here but good: {} by outcome '{}'; "
+                                           "outcomes of one kind must agree (declare it once)",
+                                           oc.kind, *oc.good, *it->second->good, it->second->id));
+    }
+    std::set<std::string> undirected;
+    for (const auto& oc : s.outcomes)
+      if (!oc.kind.empty() && s.kind_direction(oc.kind) == kNoDirection && undirected.insert(oc.kind).second)
+        warning(oc.id + ".kind",
+                fmt::format("kind '{}' has no direction: add good: true (more walks ending here is better) or "
+                            "good: false; until then rankings leave share_{} unranked and reports do not colour it",
+                            oc.kind, oc.kind));
 
     // Segments.
     double share_sum = 0;

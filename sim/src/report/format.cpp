@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "cxsim/model/journey_spec.h"
 #include "cxsim/report/svg.h"
 
 namespace cxsim::report {
@@ -50,51 +51,46 @@ bool excludes_zero(double lo, double hi) {
   return std::isfinite(lo) && std::isfinite(hi) && (lo > 0 || hi < 0);
 }
 
-MetricInfo metric_info(std::string_view metric, std::string_view time_unit) {
+MetricInfo metric_info(std::string_view metric, std::string_view time_unit,
+                       const std::function<int(std::string_view)>& kind_direction) {
   const std::string tu(time_unit.empty() ? "minutes" : time_unit);
-  auto m = [](std::string label, std::string short_label, std::string unit, int better, double scale = 1.0) {
+  // Which way is better comes from the model layer only (one source of truth).
+  const int better = model::metric_direction(metric, kind_direction);
+  auto m = [better](std::string label, std::string short_label, std::string unit, double scale = 1.0) {
     const std::string delta_unit = scale == 100.0 ? "pp" : unit;
     return MetricInfo{std::move(label), std::move(unit), delta_unit, scale, better, std::move(short_label)};
   };
-  if (metric == "nps_true") return m("NPS, all walks (true)", "NPS (true)", "points", +1);
-  if (metric == "nps_measured") return m("NPS, respondents (measured)", "NPS (measured)", "points", +1);
+  if (metric == "nps_true") return m("NPS, all walks (true)", "NPS (true)", "points");
+  if (metric == "nps_measured") return m("NPS, respondents (measured)", "NPS (measured)", "points");
   if (metric.starts_with("share_")) {
     const std::string kind(metric.substr(6));
-    static const char* good[] = {"converted", "resolved", "purchased", "retained", "won", "success"};
-    static const char* bad[] = {"abandoned", "unresolved", "timeout", "escalated", "churned", "failed", "lost"};
-    int better = 0;
-    for (const char* g : good)
-      if (kind == g) better = +1;
-    for (const char* b : bad)
-      if (kind == b) better = -1;
     std::string short_label = kind;
     if (!short_label.empty() && short_label[0] >= 'a' && short_label[0] <= 'z') short_label[0] -= 'a' - 'A';
-    return m("Walks ending " + kind, short_label, "%", better, 100.0);
+    return m("Walks ending " + kind, short_label, "%", 100.0);
   }
-  if (metric == "csat_true") return m("CSAT mean, all walks", "CSAT (true)", "score", +1);
-  if (metric == "csat_measured") return m("CSAT mean, respondents", "CSAT (measured)", "score", +1);
-  if (metric == "ces_true") return m("CES mean, all walks (high = easy)", "CES (true)", "score", +1);
-  if (metric == "ces_measured") return m("CES mean, respondents (high = easy)", "CES (measured)", "score", +1);
-  if (metric == "effort_mean") return m("Effort per walk", "Effort", "effort units", -1);
-  if (metric == "time_mean") return m("Journey time, mean", "Time (mean)", tu, -1);
-  if (metric == "time_p50") return m("Journey time, median", "Time (median)", tu, -1);
-  if (metric == "time_p90") return m("Journey time, 90th percentile", "Time (p90)", tu, -1);
-  if (metric == "frictions_mean") return m("Friction visits per walk", "Frictions", "visits", -1);
-  if (metric == "switches_mean") return m("Channel switches per walk", "Switches", "switches", -1);
-  if (metric == "steps_mean") return m("Touchpoint visits per walk", "Visits", "visits", 0);
-  if (metric == "satisfaction_change_mean")
-    return m("Satisfaction change per walk", "Satisfaction Δ", "latent units", +1);
-  if (metric == "walks_per_customer") return m("Walks per customer", "Walks", "walks", 0);
-  if (metric == "retention_final") return m("Customers retained at the end", "Retention", "%", +1, 100.0);
-  if (metric == "clv_mean") return m("Customer lifetime value (CLV)", "CLV", "value units", +1);
-  if (metric == "cost_mean") return m("Cost per customer", "Cost", "value units", -1);
-  if (metric == "response_rate") return m("Survey response rate", "Response rate", "%", 0, 100.0);
+  if (metric == "csat_true") return m("CSAT mean, all walks", "CSAT (true)", "score");
+  if (metric == "csat_measured") return m("CSAT mean, respondents", "CSAT (measured)", "score");
+  if (metric == "ces_true") return m("CES mean, all walks (high = easy)", "CES (true)", "score");
+  if (metric == "ces_measured") return m("CES mean, respondents (high = easy)", "CES (measured)", "score");
+  if (metric == "effort_mean") return m("Effort per walk", "Effort", "effort units");
+  if (metric == "time_mean") return m("Journey time, mean", "Time (mean)", tu);
+  if (metric == "time_p50") return m("Journey time, median", "Time (median)", tu);
+  if (metric == "time_p90") return m("Journey time, 90th percentile", "Time (p90)", tu);
+  if (metric == "frictions_mean") return m("Friction visits per walk", "Frictions", "visits");
+  if (metric == "switches_mean") return m("Channel switches per walk", "Switches", "switches");
+  if (metric == "steps_mean") return m("Touchpoint visits per walk", "Visits", "visits");
+  if (metric == "satisfaction_change_mean") return m("Satisfaction change per walk", "Satisfaction Δ", "latent units");
+  if (metric == "walks_per_customer") return m("Walks per customer", "Walks", "walks");
+  if (metric == "retention_final") return m("Customers retained at the end", "Retention", "%", 100.0);
+  if (metric == "clv_mean") return m("Customer lifetime value (CLV)", "CLV", "value units");
+  if (metric == "cost_mean") return m("Cost per customer", "Cost", "value units");
+  if (metric == "response_rate") return m("Survey response rate", "Response rate", "%", 100.0);
   if (metric == "recovery_triggered_rate")
-    return m("Walks meeting the recovery trigger", "Recovery triggered", "%", 0, 100.0);
+    return m("Walks meeting the recovery trigger", "Recovery triggered", "%", 100.0);
   if (metric == "recovery_reached_rate")
-    return m("Walks reached by the recovery program", "Recovery reached", "%", 0, 100.0);
-  if (metric == "recovery_succeeded_rate") return m("Walks recovered", "Recovered", "%", +1, 100.0);
-  return m(std::string(metric), std::string(metric), "", 0);
+    return m("Walks reached by the recovery program", "Recovery reached", "%", 100.0);
+  if (metric == "recovery_succeeded_rate") return m("Walks recovered", "Recovered", "%", 100.0);
+  return m(std::string(metric), std::string(metric), "");
 }
 
 std::string plain_number(double x) {

@@ -215,7 +215,10 @@ class Page {
   void add_section(std::string id, std::string title, std::string body) {
     if (!body.empty()) sections_.push_back({std::move(id), std::move(title), std::move(body)});
   }
-  MetricInfo info(std::string_view metric) const { return metric_info(metric, d_.provenance.time_unit); }
+  MetricInfo info(std::string_view metric) const { return metric_info(metric, d_.provenance.time_unit, kinds()); }
+  std::function<int(std::string_view)> kinds() const {
+    return [this](std::string_view k) { return d_.kind_direction(k); };
+  }
   std::size_t variant_index(const std::string& name) const {
     for (std::size_t i = 0; i < d_.variants.size(); ++i)
       if (d_.variants[i].name == name) return i;
@@ -228,6 +231,7 @@ class Page {
   std::string survival();
   std::string journey_map();
   std::string ranking();
+  std::string ranking_notes() const;
   std::string sweeps();
   std::string reference_book();
   std::string tables();
@@ -267,7 +271,7 @@ std::string Page::headline() {
   if (d_.has_variants())
     out += "<h3>Baseline" + (b.name == "baseline" ? std::string() : ": " + h(b.name)) + "</h3>";
   out += "<div class=\"cards\">";
-  for (const auto& m : headline_metrics(b.summary)) {
+  for (const auto& m : headline_metrics(b.summary, kinds())) {
     const auto e = metric_estimate(b.summary, m);
     MetricInfo mi = info(m);
     if (m == "retention_final" && p.periods)
@@ -320,7 +324,7 @@ std::string Page::headline() {
         first = c;
         break;
       }
-    const auto metrics = delta_metrics(*first);
+    const auto metrics = delta_metrics(*first, kinds());
     std::vector<std::string> headers{"Variant"};
     std::vector<bool> num{false};
     for (const auto& m : metrics) {
@@ -352,7 +356,7 @@ std::string Page::headline() {
       vn.push_back(true);
     }
     std::vector<std::vector<Cell>> vrows;
-    for (const auto& m : headline_metrics(b.summary)) {
+    for (const auto& m : headline_metrics(b.summary, kinds())) {
       const MetricInfo mi = info(m);
       std::vector<Cell> r{{h(mi.label) + unit_suffix(mi, false), ""}};
       for (const auto& v : d_.variants) r.push_back({est_cell(metric_estimate(v.summary, m), mi.scale), "num"});
@@ -372,7 +376,7 @@ std::string Page::delta_chart() {
       "<p class=\"help\">Each bar is a variant's difference from the baseline (one colour per variant, as in the "
       "retention chart) with its 95% confidence interval as a whisker. A solid bar's interval excludes 0 (a "
       "significant change); a pale bar's does not.</p><div class=\"grid2\">";
-  for (const auto& m : delta_metrics(*first)) {
+  for (const auto& m : delta_metrics(*first, kinds())) {
     const MetricInfo mi = info(m);
     std::vector<IntervalRow> rows;
     std::vector<std::vector<Cell>> trows;
@@ -621,7 +625,14 @@ std::string Page::journey_map() {
 
 // 6. Friction ranking ---------------------------------------------------------
 
+std::string Page::ranking_notes() const {
+  std::string out;
+  for (const auto& n : d_.ranking->notes) out += "<p class=\"help\"><b>Not ranked:</b> " + h(n) + "</p>";
+  return out;
+}
+
 std::string Page::ranking() {
+  if (d_.ranking && d_.ranking->table.rows() == 0 && !d_.ranking->notes.empty()) return ranking_notes();
   if (!d_.ranking || d_.ranking->table.rows() == 0) return {};
   const io::Table& t = d_.ranking->table;
   std::vector<std::string> metrics;
@@ -629,20 +640,20 @@ std::string Page::ranking() {
     const std::string m = table_string(t, "metric", r);
     if (std::find(metrics.begin(), metrics.end(), m) == metrics.end()) metrics.push_back(m);
   }
-  std::vector<std::string> shown;
-  for (const char* pref : {"nps_true", "share_converted", "retention_final", "clv_mean"})
-    if (std::find(metrics.begin(), metrics.end(), pref) != metrics.end()) shown.push_back(pref);
+  std::vector<std::string> shown = d_.key_metrics(metrics);
   if (shown.empty()) shown.push_back(metrics.front());
   const double reduce = d_.ranking->reduce_by;
   const std::string cut =
       std::isfinite(reduce) ? fmt::format("cut by {}%", format_fixed(100 * reduce, 0)) : std::string("reduced");
   std::string out = fmt::format(
-      "<p class=\"help\">Driver analysis: for each touchpoint with friction, a variant with its friction {} and "
-      "everything else unchanged. Bars are the simulated change (paired by customer) with 95% CIs, largest effect "
-      "on top; ◇ is the exact first-order prediction from the Markov-chain analytics (derivative × change) and ○ "
-      "the exact re-solve of the changed journey, where available. Rank 1 is the most valuable fix for that "
-      "metric.</p><div class=\"grid2\">",
-      h(cut));
+      "<p class=\"help\">Driver analysis: for each touchpoint with friction, a variant with its friction {} for "
+      "every customer (the base value and every segment's override alike) and everything else unchanged. Bars are "
+      "the simulated change (paired by customer) with 95% CIs, largest effect on top; ◇ is the exact first-order "
+      "prediction from the Markov-chain analytics (derivative × change) and ○ the exact re-solve of the changed "
+      "journey, where available. Rank 1 is the most valuable fix for that metric; blue bars are improvements and "
+      "orange ones losses, by the direction the journey declares for each outcome kind (rank 0: no direction).</p>"
+      "{}<div class=\"grid2\">",
+      h(cut), ranking_notes());
   for (const auto& m : shown) {
     const MetricInfo mi = info(m);
     std::vector<IntervalRow> rows;
@@ -721,9 +732,7 @@ std::string Page::sweeps() {
       const std::string m = table_string(t, "metric", r);
       if (std::find(metrics.begin(), metrics.end(), m) == metrics.end()) metrics.push_back(m);
     }
-    std::vector<std::string> shown;
-    for (const char* pref : {"nps_true", "share_converted", "retention_final", "clv_mean"})
-      if (std::find(metrics.begin(), metrics.end(), pref) != metrics.end()) shown.push_back(pref);
+    std::vector<std::string> shown = d_.key_metrics(metrics);
     if (shown.empty() && !metrics.empty()) shown.push_back(metrics.front());
     for (const auto& m : shown) {
       const MetricInfo mi = info(m);

@@ -66,7 +66,8 @@ std::string render_markdown(const ResultsData& d) {
 
   if (d.has_variants()) {
     const io::Table* first = d.comparisons.begin()->second.rows() ? &d.comparisons.begin()->second : nullptr;
-    const auto metrics = first ? delta_metrics(*first) : std::vector<std::string>{};
+    const auto metrics = first ? delta_metrics(*first, [&d](std::string_view k) { return d.kind_direction(k); })
+                               : std::vector<std::string>{};
     out += "## Variants against the baseline\n\n";
     out += "Δ = variant − baseline, paired by customer; **bold\\*** = the 95% CI excludes 0.\n\n";
     std::vector<std::string> head{"Variant"};

@@ -9,6 +9,7 @@
 #include "cxsim/core/errors.h"
 #include "cxsim/core/version.h"
 #include "cxsim/io/h5.h"
+#include "cxsim/model/journey_spec.h"
 
 namespace cxsim::report {
 
@@ -73,7 +74,21 @@ struct NamedTable {
   io::Table table;
   std::optional<std::string> parameter;
   std::optional<double> reduce_by;
+  std::vector<std::string> notes;  // attribute `notes`, one per line
 };
+
+std::vector<std::string> notes_of(const io::Object& o) {
+  std::vector<std::string> out;
+  const std::string all = attr_string(o, "notes").value_or("");
+  std::size_t pos = 0;
+  while (pos < all.size()) {
+    std::size_t nl = all.find('\n', pos);
+    if (nl == std::string::npos) nl = all.size();
+    if (nl > pos) out.push_back(all.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return out;
+}
 
 std::optional<NamedTable> read_named_table(const io::Group& parent, const std::string& name) {
   NamedTable nt;
@@ -81,6 +96,7 @@ std::optional<NamedTable> read_named_table(const io::Group& parent, const std::s
     io::Dataset d = parent.open_dataset(name);
     nt.parameter = attr_string(d, "parameter");
     nt.reduce_by = attr_number(d, "reduce_by");
+    nt.notes = notes_of(d);
     nt.table = io::read_table(parent, name);
     return nt;
   }
@@ -88,6 +104,7 @@ std::optional<NamedTable> read_named_table(const io::Group& parent, const std::s
   io::Group g = parent.open_group(name);
   nt.parameter = attr_string(g, "parameter");
   nt.reduce_by = attr_number(g, "reduce_by");
+  nt.notes = notes_of(g);
   for (const auto& child : g.list()) {
     if (!is_table(g, child)) continue;
     io::Dataset d = g.open_dataset(child);
@@ -100,6 +117,29 @@ std::optional<NamedTable> read_named_table(const io::Group& parent, const std::s
 }
 
 }  // namespace
+
+int ResultsData::kind_direction(std::string_view kind) const {
+  auto it = kind_directions.find(kind);
+  return it != kind_directions.end() ? it->second : model::default_kind_direction(kind);
+}
+
+int ResultsData::metric_direction(std::string_view metric) const {
+  return model::metric_direction(metric, [this](std::string_view k) { return kind_direction(k); });
+}
+
+std::vector<std::string> ResultsData::key_metrics(const std::vector<std::string>& metrics) const {
+  std::vector<std::string> want = {"nps_true"};
+  for (const auto& m : metrics)
+    if (m.starts_with("share_") && metric_direction(m) == model::kHigherBetter) want.push_back(m);
+  want.push_back("retention_final");
+  want.push_back("clv_mean");
+  std::vector<std::string> out;
+  for (const auto& w : want)
+    if (std::find(metrics.begin(), metrics.end(), w) != metrics.end() &&
+        std::find(out.begin(), out.end(), w) == out.end())
+      out.push_back(w);
+  return out;
+}
 
 const io::Table* ResultsData::comparison(const std::string& variant) const {
   auto it = comparisons.find(variant);
@@ -144,6 +184,14 @@ ResultsData read_results(const std::filesystem::path& path) {
     if (auto tu = attr_string(m, "time_unit"); tu && !tu->empty()) p.time_unit = *tu;
     if (m.is_dataset("journey_yaml")) p.journey_yaml = io::read_string(m, "journey_yaml");
     if (m.is_dataset("scenario_yaml")) p.scenario_yaml = io::read_string(m, "scenario_yaml");
+    for (const auto& a : m.attribute_names()) {
+      if (!a.starts_with("kind_") || a.size() == 5) continue;
+      const std::string d = attr_string(m, a).value_or("");
+      if (d == "good" || d == "bad" || d == "neutral")
+        data.kind_directions[a.substr(5)] = d == "good"  ? model::kHigherBetter
+                                            : d == "bad" ? model::kLowerBetter
+                                                         : model::kNoDirection;
+    }
   }
 
   if (f.is_group("variants")) {
@@ -210,6 +258,7 @@ ResultsData read_results(const std::filesystem::path& path) {
     if (nt && nt->table.has_column("touchpoint") && nt->table.has_column("metric")) {
       RankingData r;
       r.reduce_by = nt->reduce_by.value_or(std::nan(""));
+      r.notes = std::move(nt->notes);
       r.table = std::move(nt->table);
       data.ranking = std::move(r);
     }
@@ -274,12 +323,12 @@ std::vector<std::string> column_suffixes(const io::Table& t, std::string_view pr
 }
 
 namespace {
-std::string conversion_metric(const io::Table& t) {
+std::string conversion_metric(const io::Table& t, const std::function<int(std::string_view)>& kind_direction) {
   if (!t.has_column("metric") || t.column_type("metric") != io::ColumnType::string) return {};
   std::string first;
   for (const auto& m : t.get_string("metric")) {
     if (!m.starts_with("share_") || m == "share_timeout") continue;
-    if (m == "share_converted" || m == "share_purchased" || m == "share_conversion") return m;
+    if (model::metric_direction(m, kind_direction) == model::kHigherBetter) return m;
     if (first.empty()) first = m;
   }
   return first;
@@ -293,13 +342,16 @@ std::vector<std::string> present(const io::Table& t, std::initializer_list<std::
 }
 }  // namespace
 
-std::vector<std::string> headline_metrics(const io::Table& summary) {
-  return present(summary, {"nps_true", "nps_measured", conversion_metric(summary), "retention_final", "clv_mean",
-                           "cost_mean", "time_mean"});
+std::vector<std::string> headline_metrics(const io::Table& summary,
+                                          const std::function<int(std::string_view)>& kind_direction) {
+  return present(summary, {"nps_true", "nps_measured", conversion_metric(summary, kind_direction), "retention_final",
+                           "clv_mean", "cost_mean", "time_mean"});
 }
 
-std::vector<std::string> delta_metrics(const io::Table& table) {
-  return present(table, {"nps_true", conversion_metric(table), "retention_final", "clv_mean", "cost_mean"});
+std::vector<std::string> delta_metrics(const io::Table& table,
+                                       const std::function<int(std::string_view)>& kind_direction) {
+  return present(table,
+                 {"nps_true", conversion_metric(table, kind_direction), "retention_final", "clv_mean", "cost_mean"});
 }
 
 double walks_total(const VariantData& v, const Provenance& p) {

@@ -62,9 +62,10 @@ struct Sensitivity {
 
 // Removal effect (Markov attribution, Anderl et al. 2016): the walks that
 // would enter touchpoint k end instead in the removal outcome (the first
-// outcome of kind "abandoned"; without one, a virtual "removed" outcome that
-// belongs to no kind). For each kind c: (P_c − P_c^{−k}) / P_c (NaN when
-// P_c = 0). Negative for the kind that absorbs the removed walks.
+// outcome of a bad kind, model::kLowerBetter, preferring kind "abandoned";
+// without one, a virtual "removed" outcome that belongs to no kind). For each
+// kind c: (P_c − P_c^{−k}) / P_c (NaN when P_c = 0). Negative for the kind
+// that absorbs the removed walks.
 struct RemovalEffect {
   std::vector<double> reach_prob;                  // [T] P(walk visits k at least once)
   std::vector<std::vector<double>> kind_prob;      // [T][K] P_c^{−k}
@@ -111,7 +112,7 @@ struct JourneyAnalytics {
   std::vector<RemovalEffect> segment_removal;
   RemovalEffect population_removal;
   int removal_outcome = -1;  // outcome index absorbing removed walks; -1: virtual "removed"
-  std::string removal_note;  // non-empty when there is no outcome of kind "abandoned"
+  std::string removal_note;  // non-empty when there is no outcome of a bad kind
 
   std::vector<std::vector<bool>> reachable;  // [segment][T] reachable from start (either branch)
   std::vector<std::string> solver;           // per segment: "dense", "sparse" or "iterative"
@@ -153,8 +154,8 @@ struct FrictionRankRow {
 std::vector<FrictionRankRow> friction_ranking(const model::CompiledModel& m, const JourneyAnalytics& a,
                                               double reduction, const AnalyzeOptions& options = {});
 
-// The kind used for "conversion" in rankings: "converted" if present, else
-// the first kind.
+// The kind used for "conversion" in rankings: the first good kind
+// (model::kHigherBetter), else the first kind.
 std::size_t primary_kind(const model::CompiledModel& m);
 
 }  // namespace cxsim::analytics

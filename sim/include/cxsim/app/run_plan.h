@@ -33,12 +33,21 @@ struct SweepPlan {
   std::vector<std::size_t> variant_index;
 };
 
+// The friction ranking: one variant per touchpoint that reduces the friction
+// every customer experiences there (the base value and each segment's
+// override alike) by reduce_by.
 struct RankingPlan {
   bool present = false;
   double reduce_by = 0.5;
   std::vector<std::string> touchpoints;
+  // The friction customers experience: the common value when every segment
+  // has the same, else the share-weighted mean of the segments' values.
   std::vector<double> frictions;
   std::vector<std::size_t> variant_index;
+  // Touchpoints with friction that are left out (no customer can reach them
+  // where their friction is > 0), one sentence each; also in the plan's
+  // warnings and the /ranking attribute `notes`.
+  std::vector<std::string> notes;
 };
 
 struct RunPlan {

@@ -77,6 +77,7 @@ struct CompiledModel {
   std::vector<std::uint16_t> outcome_kind;  // kind index per outcome, plus timeout's at the end
   std::vector<double> outcome_value;        // per outcome, plus 0 for timeout
   std::vector<std::string> kinds;           // kind names; last is "timeout"
+  std::vector<int> kind_direction;          // per kind: JourneySpec::kind_direction (timeout: -1)
   std::vector<std::string> channels;
 
   // Flat categorical tables.
@@ -104,6 +105,15 @@ struct CompiledModel {
   std::uint32_t timeout_node() const { return static_cast<std::uint32_t>(num_touchpoints() + num_outcomes()); }
   std::size_t num_kinds() const { return kinds.size(); }
   std::uint16_t timeout_kind() const { return static_cast<std::uint16_t>(kinds.size() - 1); }
+  // Direction of kind index k (kind_direction, or the default for the kind's
+  // name in a model built by hand), of kind `kind` (0 for a name that is not
+  // a kind of this model) and of a results metric (model::metric_direction
+  // with these kinds).
+  int kind_direction_of(std::size_t k) const {
+    return k < kind_direction.size() ? kind_direction[k] : default_kind_direction(kinds[k]);
+  }
+  int direction_of_kind(std::string_view kind) const;
+  int metric_direction(std::string_view metric) const;
   bool is_outcome(std::uint32_t node) const { return node >= num_touchpoints(); }
   // Outcome index (0..O, O = timeout) of an outcome node.
   std::uint32_t outcome_of(std::uint32_t node) const { return node - static_cast<std::uint32_t>(num_touchpoints()); }

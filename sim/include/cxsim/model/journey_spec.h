@@ -3,9 +3,11 @@
 // 1-4), before any checking beyond types. Validation (validate.h) checks it;
 // compile() (compiled_model.h) turns a valid spec into the engine's tables.
 // Scenario changes edit a copy of this spec and re-validate it.
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -71,6 +73,10 @@ struct OutcomeSpec {
   std::string id;
   std::string kind;
   double value = 0.0;
+  // `good: true|false`: the direction of this outcome's kind (more walks
+  // ending in it is better / worse). None: the default for the kind's name
+  // (default_kind_direction), unless another outcome of the kind declares it.
+  std::optional<bool> good;
 };
 
 // Per-touchpoint replacement of some fields, for one segment.
@@ -154,6 +160,9 @@ struct JourneySpec {
   std::vector<std::string> touchpoint_ids() const;
   std::vector<std::string> outcome_ids() const;
   std::vector<std::string> node_ids() const;  // touchpoints then outcomes
+  // Which way is better for outcome kind `kind` (see Direction below): the
+  // `good` an outcome of that kind declares, else default_kind_direction.
+  int kind_direction(std::string_view kind) const;
 };
 
 // Ids that may not name a touchpoint, outcome or segment.
@@ -163,6 +172,27 @@ const std::vector<std::string>& reserved_ids();
 std::vector<double> default_nps_baseline();
 std::vector<double> default_csat_baseline(int scale);  // empty when no default
 std::vector<double> default_ces_baseline(int scale);
+
+// Direction of a quantity: +1 more is better, -1 less is better, 0 neither
+// (no direction declared or known). The one source of truth for "which way is
+// better" (rankings, report colours, removal effects, charts).
+inline constexpr int kHigherBetter = +1;
+inline constexpr int kLowerBetter = -1;
+inline constexpr int kNoDirection = 0;
+
+// The direction of an outcome kind nobody declared (docs/journey-format.md,
+// "Outcomes"): +1 for converted, conversion, purchased, resolved, retained,
+// won, success; -1 for abandoned, unresolved, escalated, churned, failed,
+// lost and the reserved `timeout`; 0 for every other name.
+int default_kind_direction(std::string_view kind);
+
+// The direction of a results metric (MODEL.md section 6 names): NPS, CSAT,
+// CES, retention, CLV, satisfaction change, recovered: +1; effort, time,
+// frictions, switches, cost: -1; share_<kind>: kind_direction(kind); anything
+// else (steps, walks, response rate, unknown names): 0.
+// An empty kind_direction means default_kind_direction.
+using KindDirectionFn = std::function<int(std::string_view)>;
+int metric_direction(std::string_view metric, const KindDirectionFn& kind_direction);
 
 // Mean of a duration distribution, in the journey's time unit.
 double duration_mean(const DurationSpec& d);

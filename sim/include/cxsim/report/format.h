@@ -1,6 +1,7 @@
 #pragma once
 // Numbers with their uncertainty, and what each metric is called and
 // measured in, for the report's text (HTML and Markdown alike).
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -41,6 +42,9 @@ struct MetricInfo {
 
 // What a `metric` name of a summary/comparison/ranking table means
 // (MODEL.md section 6). Unknown names come back as themselves, scale 1.
-MetricInfo metric_info(std::string_view metric, std::string_view time_unit = "minutes");
+// `better` is model::metric_direction with `kind_direction` (the file's
+// declared kinds, ResultsData::kind_direction; empty: the default table).
+MetricInfo metric_info(std::string_view metric, std::string_view time_unit = "minutes",
+                       const std::function<int(std::string_view)>& kind_direction = {});
 
 }  // namespace cxsim::report

@@ -6,6 +6,7 @@
 // the report leaves their sections out.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
@@ -48,6 +49,7 @@ struct SweepData {
 struct RankingData {
   double reduce_by = std::numeric_limits<double>::quiet_NaN();
   io::Table table;  // touchpoint, friction, metric, delta, se, ci_low, ci_high, exact_first_order, exact, rank
+  std::vector<std::string> notes;  // attribute `notes`: touchpoints left out of the ranking, and why
 };
 
 struct Provenance {
@@ -67,6 +69,18 @@ struct ResultsData {
   std::vector<SweepData> sweeps;
   std::optional<RankingData> ranking;
   std::optional<JourneyGraph> graph;  // filled by attach_journey_graph()
+  // /model@kind_<kind>: "good" +1, "bad" -1, "neutral" 0 (the journey's `good`).
+  std::map<std::string, int, std::less<>> kind_directions;
+
+  // Which way is better: a kind's direction as the file states it, else (a
+  // file written before it did) model::default_kind_direction; a metric's by
+  // model::metric_direction with those kinds.
+  int kind_direction(std::string_view kind) const;
+  int metric_direction(std::string_view metric) const;
+  // The metrics charted first (ranking, sweeps): nps_true, share_<kind> of
+  // every good kind, retention_final, clv_mean; those among `metrics`, in
+  // that order.
+  std::vector<std::string> key_metrics(const std::vector<std::string>& metrics) const;
 
   const VariantData& baseline() const { return variants.front(); }
   const io::Table* comparison(const std::string& variant) const;
@@ -112,12 +126,15 @@ std::vector<std::string> column_suffixes(const io::Table& t, std::string_view pr
 
 // What the report puts first. The headline metrics of a summary table that
 // it has, in this order: nps_true, nps_measured, the conversion share (the
-// first share_<kind> of a "converted"-like kind, else the first kind),
+// first share_<kind> of a good kind by `kind_direction`, empty meaning
+// model::default_kind_direction; else the first kind but timeout),
 // retention_final, clv_mean, cost_mean, time_mean.
-std::vector<std::string> headline_metrics(const io::Table& summary);
+std::vector<std::string> headline_metrics(const io::Table& summary,
+                                          const std::function<int(std::string_view)>& kind_direction = {});
 // The metrics compared across variants: nps_true, the conversion share,
 // retention_final, clv_mean, cost_mean (those the table has).
-std::vector<std::string> delta_metrics(const io::Table& table);
+std::vector<std::string> delta_metrics(const io::Table& table,
+                                       const std::function<int(std::string_view)>& kind_direction = {});
 
 // Walks simulated in a variant (sum of the outcomes table's walks; else
 // walks_per_customer x customers; NaN when unknown).
