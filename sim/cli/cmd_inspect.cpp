@@ -1,11 +1,15 @@
 // cxsim inspect FILE.h5: print a results file's provenance and headline tables.
+#include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <memory>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "commands.h"
 #include "cxsim/core/errors.h"
+#include "cxsim/core/json.h"
 #include "cxsim/core/version.h"
 #include "cxsim/io/h5.h"
 #include "print.h"
@@ -38,7 +42,20 @@ int run_inspect(const InspectOptions& o) {
         std::cout << fmt::format("\n{}\n", v);
         const auto& m = t.get_string("metric");
         const auto& e = t.get_double("estimate");
-        for (std::size_t i = 0; i < t.rows(); ++i) std::cout << fmt::format("  {:<28} {:>14.6g}\n", m[i], e[i]);
+        // `exact` = 0: the chain has no exact value (a recovery program
+        // triggered by satisfaction); `pooled`: over every walk of the run.
+        const bool has_exact = t.has_column("exact"), has_pooled = t.has_column("pooled");
+        if (has_pooled) std::cout << fmt::format("  {:<28} {:>14} {:>14}\n", "metric", "one walk", "pooled");
+        for (std::size_t i = 0; i < t.rows(); ++i) {
+          const bool exact = !has_exact || t.get_int64("exact")[i] != 0;
+          std::string line =
+              exact ? fmt::format("  {:<28} {:>14.6g}", m[i], e[i]) : fmt::format("  {:<28} {:>14}", m[i], "not exact");
+          if (has_pooled) {
+            const double x = t.get_double("pooled")[i];
+            line += std::isnan(x) ? fmt::format(" {:>14}", "-") : fmt::format(" {:>14.6g}", x);
+          }
+          std::cout << line << '\n';
+        }
       }
     }
     return 0;
