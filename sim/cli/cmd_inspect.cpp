@@ -74,6 +74,37 @@ int run_inspect(const InspectOptions& o) {
   std::sort(variants.begin(), variants.end(), [&](const std::string& a, const std::string& b) {
     return f.open_group("variants/" + a).attribute_int64("order") < f.open_group("variants/" + b).attribute_int64("order");
   });
+  // Walks that hit max_steps (outcome `timeout`): warned on stderr, listed in
+  // --json. From the variant's attributes, or for files written before they
+  // existed from the summary's share_timeout.
+  std::vector<double> timeouts(variants.size(), 0.0);
+  std::vector<std::string> warnings;
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    io::Group g = f.open_group("variants/" + variants[i]);
+    double walks = std::nan(""), share = std::nan("");
+    long long max_steps = -1;
+    if (g.has_attribute("timeout_walks")) {
+      timeouts[i] = static_cast<double>(g.attribute_int64("timeout_walks"));
+      walks = static_cast<double>(g.attribute_int64("walks"));
+      max_steps = g.attribute_int64("max_steps");
+    } else {
+      const io::Table t = io::read_table(g, "summary");
+      const auto& m = t.get_string("metric");
+      for (std::size_t r = 0; r < t.rows(); ++r)
+        if (m[r] == "share_timeout") share = t.get_double("estimate")[r];
+      if (share > 0) {
+        timeouts[i] = std::nan("");
+        warnings.push_back(
+            fmt::format("warning: variant '{}': {:.3g}% of walks hit the step limit and ended in "
+                        "'timeout' (raise the journey's max_steps)",
+                        variants[i], 100 * share));
+      }
+      continue;
+    }
+    const std::string w = timeout_warning(variants[i], timeouts[i], walks, max_steps);
+    if (!w.empty()) warnings.push_back(w.substr(0, w.size() - 1));
+  }
+  for (const auto& w : warnings) std::cerr << w << '\n';
   if (o.json) {
     std::cout << "{\"file\":\"" << o.file << "\",\"variants\":{";
     for (std::size_t i = 0; i < variants.size(); ++i) {
@@ -88,7 +119,16 @@ int run_inspect(const InspectOptions& o) {
         std::cout << '"' << names[i] << "\":" << table_json(io::read_table(f.open_group("comparisons"), names[i]));
       }
     }
-    std::cout << "}}\n";
+    core::JsonWriter j;
+    j.begin_object();
+    j.key("timeout_walks").begin_object();
+    for (std::size_t i = 0; i < variants.size(); ++i) j.key(variants[i]).value(timeouts[i]);  // null: unknown count
+    j.end_object();
+    j.key("warnings").begin_array();
+    for (const auto& w : warnings) j.value(w);
+    j.end_array();
+    j.end_object();
+    std::cout << "}," << j.str().substr(1) << "\n";
     return 0;
   }
   std::cout << fmt::format("{}: cxsim {} results (format {}), journey '{}'\n", o.file,
