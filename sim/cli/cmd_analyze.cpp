@@ -294,21 +294,33 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
     analytics::JourneyAnalytics a;
   };
   std::vector<Row> rows;
-  auto add = [&](const std::string& name, const model::JourneySpec& spec, std::string note) {
+  auto add = [&](const std::string& name, const model::JourneySpec& spec, std::string note,
+                 const std::optional<engine::RecoveryProgram>& recovery) {
     analytics::AnalyzeOptions opt;
     opt.friction_overridden = analytics::friction_override_mask(spec);
     opt.removal = false;
+    opt.recovery = recovery;
     model::CompiledModel m = model::compile(spec);
     analytics::JourneyAnalytics a = analytics::analyze(m, opt);
     rows.push_back({name, std::move(note), std::move(m), std::move(a)});
   };
-  add("baseline", ls.journey, "");
+  add("baseline", ls.journey, "", std::nullopt);
   for (std::size_t v = 0; v < ls.scenario.variants.size(); ++v) {
     const auto& vs = ls.scenario.variants[v];
-    add(vs.name, ls.variant_specs[v],
-        vs.recovery ? "has a recovery program: it acts on satisfaction during the walk, which the exact chain "
-                      "does not model (its other expectations are exact)"
-                    : "");
+    std::string note;
+    // A recovery program changes S and the cost, never the route. Triggered by
+    // friction visits its effect is exact; triggered by satisfaction it is not
+    // (the chain does not track S): those values are n/a, not the baseline's.
+    if (vs.recovery && vs.recovery->trigger == engine::RecoveryProgram::Trigger::frictions_at_least)
+      note =
+          "has a recovery program triggered by friction visits: its trigger probability is exact and included "
+          "in satisfaction_change_mean and cost_per_walk";
+    else if (vs.recovery)
+      note =
+          "has a recovery program triggered by satisfaction, which the exact chain does not track: "
+          "satisfaction_change_mean and cost_per_walk are not exact (n/a); the other expectations are exact "
+          "(the program never changes the route)";
+    add(vs.name, ls.variant_specs[v], std::move(note), vs.recovery);
   }
   const auto& base = rows.front().a.population;
   const auto& m0 = rows.front().m;
@@ -349,9 +361,19 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
       j.key(r.name).begin_object();
       for (const auto& mt : metrics) {
         j.key(mt.name).begin_object();
-        const bool na = !r.note.empty() && mt.name == "satisfaction_change_mean";
-        j.key("exact").value(na ? std::nan("") : mt.get(r.a.population));
-        j.key("delta").value(na ? std::nan("") : mt.get(r.a.population) - mt.get(base));
+        const double x = mt.get(r.a.population);  // NaN: no exact value
+        j.key("exact").value(x);
+        j.key("delta").value(x - mt.get(base));
+        j.key("is_exact").value(!std::isnan(x));
+        j.end_object();
+      }
+      const auto& p = r.a.population;
+      if (p.recovery) {
+        j.key("recovery").begin_object();
+        j.key("is_exact").value(p.recovery_exact);
+        j.key("triggered_rate").value(p.recovery_triggered);
+        j.key("reached_rate").value(p.recovery_reached);
+        j.key("succeeded_rate").value(p.recovery_succeeded);
         j.end_object();
       }
       if (!r.note.empty()) j.key("note").value(r.note);
@@ -372,15 +394,21 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
     std::string line = fmt::format("  {:<26}{:>12.5g}", mt.name, mt.get(base));
     for (std::size_t r = 1; r < rows.size(); ++r) {
       const auto width = std::max<std::size_t>(14, rows[r].name.size() + 4);
-      if (!rows[r].note.empty() && mt.name == "satisfaction_change_mean")
-        line += fmt::format("{:>{}}", "n/a", width);
-      else
-        line += fmt::format("{:>{}.4g}", mt.get(rows[r].a.population) - mt.get(base), width);
+      const double x = mt.get(rows[r].a.population);
+      if (std::isnan(x))
+        line += fmt::format("{:>{}}", "n/a", width);  // not exact (a recovery program triggered by satisfaction)
+      else line += fmt::format("{:>{}.4g}", x - mt.get(base), width);
     }
     std::cout << line << '\n';
   }
-  for (const auto& r : rows)
-    if (!r.note.empty()) std::cout << "\nnote: " << r.name << " " << r.note << '\n';
+  for (const auto& r : rows) {
+    if (r.note.empty()) continue;
+    std::cout << "\nnote: " << r.name << " " << r.note << '\n';
+    const auto& p = r.a.population;
+    if (p.recovery && p.recovery_exact)
+      std::cout << fmt::format("      recovery per walk (exact): triggered {:.4g}, reached {:.4g}, succeeded {:.4g}\n",
+                               p.recovery_triggered, p.recovery_reached, p.recovery_succeeded);
+  }
   std::cout << "\nNPS, retention and CLV need the survey and several periods: `cxsim run` gives them with CIs.\n";
   if (!o.output.empty()) std::cout << "wrote " << o.output << "\n";
   return 0;

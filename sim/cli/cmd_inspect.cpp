@@ -1,11 +1,15 @@
 // cxsim inspect FILE.h5: print a results file's provenance and headline tables.
+#include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <memory>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "commands.h"
 #include "cxsim/core/errors.h"
+#include "cxsim/core/json.h"
 #include "cxsim/core/version.h"
 #include "cxsim/io/h5.h"
 #include "print.h"
@@ -38,7 +42,20 @@ int run_inspect(const InspectOptions& o) {
         std::cout << fmt::format("\n{}\n", v);
         const auto& m = t.get_string("metric");
         const auto& e = t.get_double("estimate");
-        for (std::size_t i = 0; i < t.rows(); ++i) std::cout << fmt::format("  {:<28} {:>14.6g}\n", m[i], e[i]);
+        // `exact` = 0: the chain has no exact value (a recovery program
+        // triggered by satisfaction); `pooled`: over every walk of the run.
+        const bool has_exact = t.has_column("exact"), has_pooled = t.has_column("pooled");
+        if (has_pooled) std::cout << fmt::format("  {:<28} {:>14} {:>14}\n", "metric", "one walk", "pooled");
+        for (std::size_t i = 0; i < t.rows(); ++i) {
+          const bool exact = !has_exact || t.get_int64("exact")[i] != 0;
+          std::string line =
+              exact ? fmt::format("  {:<28} {:>14.6g}", m[i], e[i]) : fmt::format("  {:<28} {:>14}", m[i], "not exact");
+          if (has_pooled) {
+            const double x = t.get_double("pooled")[i];
+            line += std::isnan(x) ? fmt::format(" {:>14}", "-") : fmt::format(" {:>14.6g}", x);
+          }
+          std::cout << line << '\n';
+        }
       }
     }
     return 0;
@@ -57,6 +74,37 @@ int run_inspect(const InspectOptions& o) {
   std::sort(variants.begin(), variants.end(), [&](const std::string& a, const std::string& b) {
     return f.open_group("variants/" + a).attribute_int64("order") < f.open_group("variants/" + b).attribute_int64("order");
   });
+  // Walks that hit max_steps (outcome `timeout`): warned on stderr, listed in
+  // --json. From the variant's attributes, or for files written before they
+  // existed from the summary's share_timeout.
+  std::vector<double> timeouts(variants.size(), 0.0);
+  std::vector<std::string> warnings;
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    io::Group g = f.open_group("variants/" + variants[i]);
+    double walks = std::nan(""), share = std::nan("");
+    long long max_steps = -1;
+    if (g.has_attribute("timeout_walks")) {
+      timeouts[i] = static_cast<double>(g.attribute_int64("timeout_walks"));
+      walks = static_cast<double>(g.attribute_int64("walks"));
+      max_steps = g.attribute_int64("max_steps");
+    } else {
+      const io::Table t = io::read_table(g, "summary");
+      const auto& m = t.get_string("metric");
+      for (std::size_t r = 0; r < t.rows(); ++r)
+        if (m[r] == "share_timeout") share = t.get_double("estimate")[r];
+      if (share > 0) {
+        timeouts[i] = std::nan("");
+        warnings.push_back(
+            fmt::format("warning: variant '{}': {:.3g}% of walks hit the step limit and ended in "
+                        "'timeout' (raise the journey's max_steps)",
+                        variants[i], 100 * share));
+      }
+      continue;
+    }
+    const std::string w = timeout_warning(variants[i], timeouts[i], walks, max_steps);
+    if (!w.empty()) warnings.push_back(w.substr(0, w.size() - 1));
+  }
+  for (const auto& w : warnings) std::cerr << w << '\n';
   if (o.json) {
     std::cout << "{\"file\":\"" << o.file << "\",\"variants\":{";
     for (std::size_t i = 0; i < variants.size(); ++i) {
@@ -71,7 +119,16 @@ int run_inspect(const InspectOptions& o) {
         std::cout << '"' << names[i] << "\":" << table_json(io::read_table(f.open_group("comparisons"), names[i]));
       }
     }
-    std::cout << "}}\n";
+    core::JsonWriter j;
+    j.begin_object();
+    j.key("timeout_walks").begin_object();
+    for (std::size_t i = 0; i < variants.size(); ++i) j.key(variants[i]).value(timeouts[i]);  // null: unknown count
+    j.end_object();
+    j.key("warnings").begin_array();
+    for (const auto& w : warnings) j.value(w);
+    j.end_array();
+    j.end_object();
+    std::cout << "}," << j.str().substr(1) << "\n";
     return 0;
   }
   std::cout << fmt::format("{}: cxsim {} results (format {}), journey '{}'\n", o.file,

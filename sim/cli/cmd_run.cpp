@@ -93,6 +93,18 @@ int run_run(const RunOptions& o, const Context& ctx) {
     walks += v.headline.total(engine::kWalks);
     steps += v.headline.total(engine::kSteps);
   }
+  // Walks that hit max_steps (outcome `timeout`): always warned on stderr
+  // (even with --quiet), listed in --json and stored as attributes.
+  std::vector<double> timeouts(plan.named);
+  std::vector<std::string> warnings;
+  for (std::size_t v = 0; v < plan.named; ++v) {
+    const auto& m = plan.variants[v].model;
+    timeouts[v] = result.variants[v].headline.total(engine::kFirstKind + static_cast<int>(m.timeout_kind()));
+    const std::string w = timeout_warning(plan.variants[v].name, timeouts[v],
+                                          result.variants[v].headline.total(engine::kWalks), m.max_steps);
+    if (!w.empty()) warnings.push_back(w.substr(0, w.size() - 1));
+    std::cerr << w;
+  }
   if (o.json) {
     core::JsonWriter j;
     j.begin_object();
@@ -105,6 +117,12 @@ int run_run(const RunOptions& o, const Context& ctx) {
     j.key("steps").value(steps);
     j.key("threads").value(s.threads);
     if (precision.requested) j.key("precision").value(precision.message);
+    j.key("timeout_walks").begin_object();
+    for (std::size_t v = 0; v < plan.named; ++v) j.key(plan.variants[v].name).value(timeouts[v]);
+    j.end_object();
+    j.key("warnings").begin_array();
+    for (const auto& w : warnings) j.value(w);
+    j.end_array();
     j.end_object();
     std::string head = j.str();
     head.pop_back();

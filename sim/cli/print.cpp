@@ -22,6 +22,14 @@ std::string format_value(double x, double se) {
   return fmt::format("{:.{}f}", x, decimals);
 }
 
+std::string timeout_warning(const std::string& variant, double timeouts, double walks, long long max_steps) {
+  if (!(timeouts > 0)) return {};
+  return fmt::format(
+      "warning: variant '{}': {:.0f} of {:.0f} walks ({:.3g}%) hit the step limit (max_steps = {}) and ended in "
+      "'timeout'; their outcome, time and value are cut short (raise the journey's max_steps)\n",
+      variant, timeouts, walks, walks > 0 ? 100.0 * timeouts / walks : 0.0, max_steps);
+}
+
 std::string format_summary(const io::Table& t) {
   std::string out;
   const auto& m = t.get_string("metric");

@@ -12,6 +12,9 @@ std::string format_summary(const cxsim::io::Table& summary);
 std::string format_comparison(const cxsim::io::Table& cmp);
 // A table as JSON (an array of row objects).
 std::string table_json(const cxsim::io::Table& t);
+// "warning: variant 'v': N of W walks (p%) hit the step limit ..." for a run
+// whose walks ended in `timeout` (empty when timeouts == 0).
+std::string timeout_warning(const std::string& variant, double timeouts, double walks, long long max_steps);
 // Significant digits suited to an estimate with standard error `se`.
 std::string format_value(double x, double se);
 

@@ -106,4 +106,47 @@ import json, sys
 d = json.load(sys.stdin)["variants"]
 assert abs(d["fix_checkout"]["share_converted"]["delta"] - 0.0104717) < 1e-6, d["fix_checkout"]
 assert d["baseline"]["share_converted"]["delta"] == 0'
+# A recovery program triggered by satisfaction: its satisfaction change and
+# cost are not exact (n/a, is_exact false), never the baseline's values.
+"$CXSIM" analyze scenarios/retail_whatif.yaml --json 2>/dev/null | $PY -c '
+import json, sys
+v = json.load(sys.stdin)["variants"]["callback_program"]
+assert v["cost_per_walk"]["is_exact"] is False and v["cost_per_walk"]["exact"] is None, v
+assert v["satisfaction_change_mean"]["is_exact"] is False, v
+assert v["effort_mean"]["is_exact"] is True and v["recovery"]["is_exact"] is False, v'
+"$CXSIM" analyze scenarios/retail_whatif.yaml 2>/dev/null | grep "^  cost_per_walk" | grep -q "n/a" \
+  || fail "analyze: the recovery variant's cost is not marked n/a"
+
+# Timeouts (walks that hit max_steps) are warned by run (also with --quiet and
+# --json), inspect and inspect --json, and stored as attributes.
+"$CXSIM" run tests/data/timeout_loop.yaml -n 2000 -o "$W/timeout.h5" -q 2>"$W/timeout_err.txt"
+grep -q "warning: variant 'baseline': .* walks .* hit the step limit (max_steps = 5)" "$W/timeout_err.txt" \
+  || fail "run: no timeout warning on stderr"
+"$CXSIM" run tests/data/timeout_loop.yaml -n 2000 -o "$W/timeout2.h5" --json 2>"$W/timeout_err2.txt" | $PY -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["timeout_walks"]["baseline"] > 0, d
+assert any("step limit" in w for w in d["warnings"]), d["warnings"]'
+grep -q "hit the step limit" "$W/timeout_err2.txt" || fail "run --json: no timeout warning on stderr"
+"$CXSIM" inspect "$W/timeout.h5" 2>"$W/inspect_err.txt" >/dev/null
+grep -q "hit the step limit" "$W/inspect_err.txt" || fail "inspect: no timeout warning on stderr"
+"$CXSIM" inspect --json "$W/timeout.h5" 2>/dev/null | $PY -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["timeout_walks"]["baseline"] > 0 and len(d["warnings"]) == 1, d["warnings"]
+assert "baseline" in d["variants"]'
+$PY - "$W/timeout.h5" <<'PYEOF'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+g = f["variants/baseline"]
+assert f.attrs["timeout_walks"] == g.attrs["timeout_walks"] > 0, dict(g.attrs)
+assert g.attrs["max_steps"] == 5 and g.attrs["walks"] == 2000
+PYEOF
+# ... and not for a run without timeouts.
+"$CXSIM" run journeys/retail.yaml -n 500 -o "$W/no_timeout.h5" -q 2>"$W/no_timeout_err.txt"
+if grep -q "step limit" "$W/no_timeout_err.txt"; then fail "timeout warning without timeouts"; fi
+"$CXSIM" inspect --json "$W/no_timeout.h5" | $PY -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["warnings"] == [] and d["timeout_walks"]["baseline"] == 0, d["warnings"]'
 echo "e2e_run: all checks passed"

@@ -673,6 +673,64 @@ outcomes:
   EXPECT_FALSE(a.notes.empty());
 }
 
+// A recovery program triggered by friction visits: P(at least k friction
+// visits) in closed form on a one-touchpoint loop. `a` has friction f and
+// after a friction visit returns to itself with probability q, so
+// P(frictions >= k) = f (q f)^(k-1). The program adds satisfaction and cost
+// through that probability; a satisfaction trigger is not exact (NaN).
+TEST(AnalyticsChain, RecoveryFrictionsTriggerClosedForm) {
+  const CompiledModel m = compile_text(R"(
+journey: loop
+start: {a: 1.0}
+touchpoints:
+  a:
+    channel: web
+    friction: 0.4
+    satisfaction: {ok: 0.5, friction: -1.0}
+    cost: 1.0
+    next:
+      ok: {done: 1.0}
+      friction: {a: 0.5, done: 0.5}
+outcomes:
+  done: {kind: resolved}
+)");
+  const auto plain = cxsim::analytics::analyze(m).population;
+  EXPECT_FALSE(plain.recovery);
+  for (int k = 0; k <= 4; ++k) {
+    cxsim::engine::RecoveryProgram rp;
+    rp.trigger = cxsim::engine::RecoveryProgram::Trigger::frictions_at_least;
+    rp.threshold = k;
+    rp.reach = 0.8;
+    rp.success = 0.25;
+    rp.satisfaction = 2.0;
+    rp.cost = 10.0;
+    AnalyzeOptions o;
+    o.recovery = rp;
+    const auto w = cxsim::analytics::analyze(m, o).population;
+    // k <= 0: every walk meets the trigger after its first visit.
+    const double p = k == 0 ? 1.0 : 0.4 * std::pow(0.5 * 0.4, k - 1);
+    ASSERT_TRUE(w.recovery && w.recovery_exact);
+    EXPECT_NEAR(w.recovery_triggered, p, 1e-14) << k;
+    EXPECT_NEAR(w.recovery_reached, 0.8 * p, 1e-14);
+    EXPECT_NEAR(w.recovery_succeeded, 0.2 * p, 1e-14);
+    EXPECT_NEAR(w.satisfaction_change, plain.satisfaction_change + 2.0 * 0.2 * p, 1e-13);
+    EXPECT_NEAR(w.cost, plain.cost + 10.0 * 0.8 * p, 1e-13);
+    EXPECT_NEAR(w.steps, plain.steps, 1e-14);  // the route does not change
+  }
+  cxsim::engine::RecoveryProgram mood;
+  mood.trigger = cxsim::engine::RecoveryProgram::Trigger::satisfaction_below;
+  mood.threshold = -0.5;
+  AnalyzeOptions o;
+  o.recovery = mood;
+  const auto a = cxsim::analytics::analyze(m, o);
+  EXPECT_FALSE(a.population.recovery_exact);
+  EXPECT_TRUE(std::isnan(a.population.satisfaction_change));
+  EXPECT_TRUE(std::isnan(a.population.cost));
+  EXPECT_TRUE(std::isnan(a.population.recovery_triggered));
+  EXPECT_NEAR(a.population.steps, plain.steps, 1e-14);
+  EXPECT_TRUE(std::isnan(a.population_sensitivity.satisfaction_change[0]));
+}
+
 TEST(AnalyticsChain, FrictionOverrideMaskFromSpec) {
   const auto spec = cxsim::model::load_journey(std::string(CXSIM_SHARED_DIR) + "/spec/examples/retail.yaml").spec;
   const auto mask = cxsim::analytics::friction_override_mask(spec);

@@ -541,3 +541,44 @@ TEST(ReportLayout, FlowsFoldOkAndFrictionWithTheMeasuredRate) {
   const MapFlows none = journey_flows(g, nullptr);
   EXPECT_DOUBLE_EQ(none.edge[0], 0.0);
 }
+
+namespace {
+
+// The "Exact (analytics)" column compares like with like: the pooled value
+// (every walk of the run), "not exact" where the chain has none, and a file
+// without `pooled` (one-walk values only) is comparable only for one period.
+TEST(ReportExactValue, PooledNotExactAndOldFiles) {
+  VariantData v;
+  v.summary =
+      estimates({"steps_mean", "cost_mean", "share_timeout", "nps_true"}, {2.0, 5.0, 0.01, 10}, {0.1, 0.1, 0.001, 1});
+  io::Table a;
+  a.add_column("metric", std::vector<std::string>{"steps_mean", "cost_mean", "timeout_prob_exact", "effort_mean"});
+  a.add_column("estimate", std::vector<double>{1.5, std::nan(""), 0.011, 3.0});
+  a.add_column("exact", std::vector<std::int64_t>{1, 0, 1, 1});
+  a.add_column("pooled", std::vector<double>{2.05, std::nan(""), 0.0105, std::nan("")});
+  v.analytics_summary = a;
+  Provenance p;
+  p.periods = 4;
+  auto x = exact_value(v, "steps_mean", p);
+  EXPECT_EQ(x.kind, ExactValue::Kind::value);
+  EXPECT_DOUBLE_EQ(x.value, 2.05);  // pooled, not the one-walk 1.5
+  EXPECT_EQ(exact_value(v, "cost_mean", p).kind, ExactValue::Kind::not_exact);
+  x = exact_value(v, "share_timeout", p);  // the chain's timeout probability
+  EXPECT_EQ(x.kind, ExactValue::Kind::value);
+  EXPECT_DOUBLE_EQ(x.value, 0.0105);
+  EXPECT_EQ(exact_value(v, "effort_mean", p).kind, ExactValue::Kind::not_comparable);
+  EXPECT_EQ(exact_value(v, "nps_true", p).kind, ExactValue::Kind::absent);
+
+  // A file written before `pooled` and `exact`: one-walk values.
+  io::Table old;
+  old.add_column("metric", std::vector<std::string>{"steps_mean"});
+  old.add_column("estimate", std::vector<double>{1.5});
+  v.analytics_summary = old;
+  EXPECT_EQ(exact_value(v, "steps_mean", p).kind, ExactValue::Kind::not_comparable);
+  p.periods = 1;
+  x = exact_value(v, "steps_mean", p);
+  EXPECT_EQ(x.kind, ExactValue::Kind::value);
+  EXPECT_DOUBLE_EQ(x.value, 1.5);
+}
+
+}  // namespace

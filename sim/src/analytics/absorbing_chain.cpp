@@ -414,6 +414,56 @@ double timeout_probability(const Chain& c, int max_steps, double work_limit, boo
   return std::accumulate(x.begin(), x.end(), 0.0);
 }
 
+// P(a walk has at least k friction visits) for a `frictions_at_least` recovery
+// trigger: level c of the walk is "c friction visits so far"; within a level
+// the walk moves by the ok branch, A = (1−f)·P_ok, and a friction visit moves
+// it to the next level by F = f·P_fr. Visits per level v_0 = π (I−A)^-1,
+// v_{c+1} = (v_c F)(I−A)^-1, and the trigger probability is the expected
+// number of friction visits made on level k−1, Σ_i v_{k−1,i} f_i (at most one
+// such visit per walk). NaN (skipped = true) when k is above max_levels.
+double frictions_trigger_probability(const CompiledModel& m, const Chain& c, std::size_t s, double threshold,
+                                     LinearSolver::Kind kind, std::size_t max_levels, bool& skipped) {
+  skipped = false;
+  const auto& seg = m.segments[s];
+  const double walks_with_a_visit = 1.0 - std::accumulate(c.direct.begin(), c.direct.end(), 0.0);
+  // The engine checks `frictions >= threshold` after each visit's updates.
+  if (!(threshold > 0)) return walks_with_a_visit;
+  const double kd = std::ceil(threshold);
+  if (kd > static_cast<double>(max_levels)) {
+    skipped = true;
+    return kNaN;
+  }
+  const auto k = static_cast<std::size_t>(kd);
+  Chain a = c;
+  std::vector<std::vector<Edge>> feed(c.n);
+  std::vector<double> f(c.n);
+  for (std::size_t i = 0; i < c.n; ++i) {
+    const auto& t = seg.tp[c.tp[i]];
+    f[i] = t.friction;
+    a.q[i].clear();
+    for_each_entry(m, t.next_ok, [&](std::uint32_t n, double p) {
+      if (n < c.T && c.local[n] >= 0) a.q[i].push_back({static_cast<std::uint32_t>(c.local[n]), (1 - f[i]) * p});
+    });
+    for_each_entry(m, t.next_fr, [&](std::uint32_t n, double p) {
+      if (n < c.T && c.local[n] >= 0) feed[i].push_back({static_cast<std::uint32_t>(c.local[n]), f[i] * p});
+    });
+  }
+  LinearSolver lu(a, kind, seg.id);
+  Eigen::VectorXd x(static_cast<Eigen::Index>(c.n));
+  for (std::size_t i = 0; i < c.n; ++i) x(i) = c.pi[i];
+  for (std::size_t level = 0;; ++level) {
+    const Eigen::VectorXd v = lu.solve_transposed(x);
+    if (level + 1 == k) {
+      double p = 0;
+      for (std::size_t i = 0; i < c.n; ++i) p += v(i) * f[i];
+      return std::clamp(p, 0.0, walks_with_a_visit);
+    }
+    x.setZero();
+    for (std::size_t i = 0; i < c.n; ++i)
+      for (const auto& e : feed[i]) x(e.node) += v(i) * e.p;
+  }
+}
+
 SegmentResult solve_segment(const CompiledModel& m, std::size_t s, const AnalyzeOptions& opt, const Want& want) {
   const auto& seg = m.segments[s];
   const Chain c = build_chain(m, s);
@@ -518,6 +568,33 @@ SegmentResult solve_segment(const CompiledModel& m, std::size_t s, const Analyze
                     "raise timeout_work_limit",
                     seg.id, m.max_steps));
 
+  // Recovery program: exact for a frictions_at_least trigger (it adds to S and
+  // to the cost only, never to the route); not exact for satisfaction_below.
+  if (opt.recovery) {
+    const auto& rp = *opt.recovery;
+    w.recovery = true;
+    w.recovery_exact = rp.trigger == engine::RecoveryProgram::Trigger::frictions_at_least;
+    if (w.recovery_exact) {
+      bool too_many = false;
+      const double pt = frictions_trigger_probability(m, c, s, rp.threshold, kind, opt.recovery_max_levels, too_many);
+      if (too_many) {
+        w.recovery_exact = false;
+        res.notes.push_back(
+            fmt::format("segment '{}': recovery trigger frictions_at_least {} not computed (more than {} levels)",
+                        seg.id, rp.threshold, opt.recovery_max_levels));
+      }
+      w.recovery_triggered = pt;
+      w.recovery_reached = rp.reach * pt;
+      w.recovery_succeeded = rp.reach * rp.success * pt;
+      w.satisfaction_change += rp.satisfaction * w.recovery_succeeded;
+      w.cost += rp.cost * w.recovery_reached;
+    }
+    if (!w.recovery_exact) {
+      w.satisfaction_change = w.cost = kNaN;
+      w.recovery_triggered = w.recovery_reached = w.recovery_succeeded = kNaN;
+    }
+  }
+
   // Sensitivities: d/df_k = v_k [ΔQ_k·(N x) + Δr_k] (docs/methods/analytics.md).
   if (want.sensitivities) {
     res.sens = empty_sensitivity(m);
@@ -565,6 +642,9 @@ SegmentResult solve_segment(const CompiledModel& m, std::size_t s, const Analyze
       S.frictions[k] = vk * (g(O + c_fr) + 1.0);
       S.switches[k] = vk * (g(O + c_sw) + dsw);
       S.steps[k] = vk * g(O + c_one);
+      // With a recovery program, satisfaction and cost also move through the
+      // trigger probability, which these derivatives do not follow.
+      if (opt.recovery) S.satisfaction_change[k] = S.cost[k] = kNaN;
     }
   }
 
@@ -627,6 +707,9 @@ void add_scaled(WalkExpectations& acc, double a, const WalkExpectations& x) {
   acc.value += a * x.value;
   acc.steps_second_moment += a * x.steps_second_moment;
   acc.timeout_prob += a * x.timeout_prob;
+  acc.recovery_triggered += a * x.recovery_triggered;
+  acc.recovery_reached += a * x.recovery_reached;
+  acc.recovery_succeeded += a * x.recovery_succeeded;
 }
 
 void add_scaled_row(Sensitivity& acc, std::size_t k, double a, const Sensitivity& x) {
@@ -666,6 +749,67 @@ int find_removal_outcome(const CompiledModel& m) {
   return first_bad;
 }
 
+// The run of P periods beside the one-walk expectations (RunExpectations).
+RunExpectations run_expectations(const CompiledModel& m, const JourneyAnalytics& a, int periods, double discount) {
+  RunExpectations r;
+  r.periods = std::max(1, periods);
+  r.discount_rate = discount;
+  const std::size_t S = m.segments.size();
+  std::size_t positive = 0;
+  bool all_exact = true;
+  for (std::size_t s = 0; s < S; ++s) {
+    const auto& seg = m.segments[s];
+    const bool exact = !seg.churns || m.sensitivity == 0.0;
+    double walks = kNaN, dw = kNaN, alive = kNaN;
+    if (exact) {
+      // Alive after t periods: Π_{j<t} (β+j)/(α+β+j) = B(α, β+t)/B(α, β).
+      walks = dw = 0;
+      alive = 1;
+      double disc = 1;
+      for (int t = 0; t < r.periods; ++t) {
+        walks += alive;
+        dw += alive * disc;
+        if (seg.churns) alive *= (seg.beta + t) / (seg.alpha + seg.beta + t);
+        disc /= 1.0 + discount;
+      }
+    }
+    r.walks.push_back(walks);
+    r.discounted_walks.push_back(dw);
+    r.alive_final.push_back(alive);
+    if (seg.share > 0) {
+      ++positive;
+      all_exact = all_exact && exact;
+    }
+  }
+  r.pooled_exact = all_exact || positive == 1;
+  r.pooled = a.population;
+  if (r.pooled_exact) {
+    double total = 0;
+    for (std::size_t s = 0; s < S; ++s)
+      if (m.segments[s].share > 0) total += m.segments[s].share * (all_exact ? r.walks[s] : 1.0);
+    WalkExpectations p = empty_expectations(m);
+    p.recovery = a.population.recovery;
+    p.recovery_exact = a.population.recovery_exact;
+    if (p.recovery) p.recovery_triggered = p.recovery_reached = p.recovery_succeeded = 0;
+    p.timeout_prob = 0;
+    for (std::size_t s = 0; s < S; ++s)
+      if (m.segments[s].share > 0)
+        add_scaled(p, m.segments[s].share * (all_exact ? r.walks[s] : 1.0) / total, a.segments[s]);
+    p.steps_variance = std::max(0.0, p.steps_second_moment - p.steps * p.steps);
+    r.pooled = std::move(p);
+  }
+  r.walks_per_customer = r.retention_final = r.clv_mean = r.cost_mean = 0;
+  for (std::size_t s = 0; s < S; ++s) {
+    const double sh = m.segments[s].share;
+    if (!(sh > 0)) continue;
+    r.walks_per_customer += sh * r.walks[s];
+    r.retention_final += sh * r.alive_final[s];
+    r.clv_mean += sh * r.discounted_walks[s] * a.segments[s].value;
+    r.cost_mean += sh * r.discounted_walks[s] * a.segments[s].cost;
+  }
+  return r;
+}
+
 }  // namespace
 
 std::size_t primary_kind(const CompiledModel& m) {
@@ -703,7 +847,12 @@ JourneyAnalytics analyze(const CompiledModel& m, const AnalyzeOptions& options) 
   }
 
   a.population = empty_expectations(m);
+  if (options.recovery) {
+    a.population.recovery = true;
+    a.population.recovery_triggered = a.population.recovery_reached = a.population.recovery_succeeded = 0;
+  }
   for (std::size_t s = 0; s < S; ++s) {
+    a.population.recovery_exact = a.population.recovery_exact && res[s].w.recovery_exact;
     add_scaled(a.population, m.segments[s].share, res[s].w);
     a.segments.push_back(res[s].w);
     a.reachable.push_back(res[s].reachable);
@@ -712,6 +861,7 @@ JourneyAnalytics analyze(const CompiledModel& m, const AnalyzeOptions& options) 
   }
   a.population.steps_variance =
       std::max(0.0, a.population.steps_second_moment - a.population.steps * a.population.steps);
+  a.run = run_expectations(m, a, options.periods, options.discount_rate);
 
   a.base_friction.assign(T, kNaN);
   for (std::size_t k = 0; k < T; ++k)

@@ -2,6 +2,7 @@
 // cxsim_io (Table, write_table).
 #include "cxsim/analytics/analytics_h5.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -17,6 +18,9 @@ struct Metric {
   double value;
 };
 
+// Per-walk metrics. A value the chain cannot give exactly is NaN (with a
+// recovery program triggered by satisfaction: satisfaction change, cost and
+// the recovery_* rates).
 std::vector<Metric> metrics(const model::CompiledModel& m, const WalkExpectations& w) {
   std::vector<Metric> out;
   for (std::size_t c = 0; c < m.num_kinds(); ++c) out.push_back({"share_" + m.kinds[c], w.kind_prob[c]});
@@ -30,21 +34,76 @@ std::vector<Metric> metrics(const model::CompiledModel& m, const WalkExpectation
   out.push_back({"cost_per_walk", w.cost});
   out.push_back({"value_per_walk", w.value});
   out.push_back({"timeout_prob_exact", w.timeout_prob});
+  if (w.recovery) {
+    out.push_back({"recovery_triggered_rate", w.recovery_triggered});
+    out.push_back({"recovery_reached_rate", w.recovery_reached});
+    out.push_back({"recovery_succeeded_rate", w.recovery_succeeded});
+  }
   return out;
 }
+
+std::int64_t exact_flag(double x) { return std::isnan(x) ? 0 : 1; }
 
 }  // namespace
 
 io::Table summary_table(const model::CompiledModel& m, const WalkExpectations& w) {
   std::vector<std::string> names;
   std::vector<double> values;
+  std::vector<std::int64_t> exact;
   for (const auto& x : metrics(m, w)) {
     names.push_back(x.name);
     values.push_back(x.value);
+    exact.push_back(exact_flag(x.value));
   }
   io::Table t;
   t.add_column("metric", std::move(names));
   t.add_column("estimate", std::move(values));
+  t.add_column("exact", std::move(exact));
+  return t;
+}
+
+io::Table summary_table(const model::CompiledModel& m, const JourneyAnalytics& a) {
+  const auto one = metrics(m, a.population);
+  const auto pooled = metrics(m, a.run.pooled);
+  std::vector<std::string> names;
+  std::vector<double> values, pooled_values;
+  std::vector<std::int64_t> exact;
+  std::vector<std::vector<Metric>> per_segment;
+  for (const auto& w : a.segments) per_segment.push_back(metrics(m, w));
+  // Without exact walk weights a metric still pools exactly when every
+  // segment of positive share has the same value.
+  auto same_in_every_segment = [&](std::size_t i) {
+    double x = std::nan("");
+    for (std::size_t s = 0; s < per_segment.size(); ++s) {
+      if (!(m.segments[s].share > 0)) continue;
+      const double y = per_segment[s][i].value;
+      if (std::isnan(x)) x = y;
+      else if (!(std::fabs(y - x) <= 1e-12 * std::max(1.0, std::fabs(x)))) return std::nan("");
+    }
+    return x;
+  };
+  for (std::size_t i = 0; i < one.size(); ++i) {
+    names.push_back(one[i].name);
+    values.push_back(one[i].value);
+    exact.push_back(exact_flag(one[i].value));
+    pooled_values.push_back(a.run.pooled_exact ? pooled[i].value : same_in_every_segment(i));
+  }
+  // Per customer over the run's P periods (estimate and pooled alike).
+  const Metric per_customer[] = {{"walks_per_customer", a.run.walks_per_customer},
+                                 {"retention_final", a.run.retention_final},
+                                 {"clv_mean", a.run.clv_mean},
+                                 {"cost_mean", a.run.cost_mean}};
+  for (const auto& x : per_customer) {
+    names.push_back(x.name);
+    values.push_back(x.value);
+    exact.push_back(exact_flag(x.value));
+    pooled_values.push_back(x.value);
+  }
+  io::Table t;
+  t.add_column("metric", std::move(names));
+  t.add_column("estimate", std::move(values));
+  t.add_column("exact", std::move(exact));
+  t.add_column("pooled", std::move(pooled_values));
   return t;
 }
 
@@ -101,6 +160,7 @@ io::Table segments_table(const model::CompiledModel& m, const JourneyAnalytics& 
   t.add_column("segment", std::move(ids));
   t.add_column("share", std::move(shares));
   t.add_column("solver", a.solver);
+  t.add_column("expected_walks", a.run.walks);
   const auto names = metrics(m, a.population);
   for (std::size_t i = 0; i < names.size(); ++i) {
     std::vector<double> col;
@@ -139,15 +199,32 @@ void write_analytics(const io::Group& group, const model::CompiledModel& m, cons
   group.set_attribute("removal_outcome",
                       a.removal_outcome >= 0 ? m.outcome_ids[a.removal_outcome] : std::string("removed (virtual)"));
   if (!a.removal_note.empty()) group.set_attribute("removal_note", a.removal_note);
-  if (!a.notes.empty()) {
+  group.set_attribute("periods", static_cast<std::int64_t>(a.run.periods));
+  group.set_attribute("discount_rate", a.run.discount_rate);
+  group.set_attribute("pooled_exact", static_cast<std::int64_t>(a.run.pooled_exact ? 1 : 0));
+  std::vector<std::string> notes = a.notes;
+  if (a.population.recovery && !a.population.recovery_exact)
+    notes.push_back(
+        "recovery program: its trigger depends on the customer's satisfaction, which the chain does not track; "
+        "satisfaction_change_mean, cost_per_walk, cost_mean and the recovery_* rates are not exact (NaN, exact = 0); "
+        "the other expectations are exact (the program never changes the route)");
+  if (!a.run.pooled_exact)
+    notes.push_back(
+        "retention depends on the walks (retention.sensitivity != 0) and segments differ: the walks per segment "
+        "over the periods have no exact value: `pooled` is NaN where the segments' values differ and the "
+        "per-customer rows are NaN");
+  if (!notes.empty()) {
     std::string all;
-    for (const auto& n : a.notes) all += n + "\n";
+    for (const auto& n : notes) all += n + "\n";
     group.set_attribute("notes", all);
   }
   const Sensitivity* ps = a.has_sensitivity ? &a.population_sensitivity : nullptr;
   const RemovalEffect* pr = a.has_removal ? &a.population_removal : nullptr;
-  io::write_table(group, "summary", summary_table(m, a.population),
-                  {.description = "exact per-walk expectations of the population mix", .units = ""});
+  io::write_table(group, "summary", summary_table(m, a),
+                  {.description = "exact expectations: estimate = one walk of the population mix, pooled = every walk "
+                                  "of the run's periods (what Monte Carlo per-walk metrics estimate); exact = 0 "
+                                  "where no exact value exists (NaN)",
+                   .units = ""});
   io::write_table(group, "touchpoints", touchpoints_table(m, a.population, a.base_friction, ps, pr),
                   {.description = "per touchpoint: expected visits, exit shares, removal effects (relative drop), "
                                   "d/df of the base friction",

@@ -374,6 +374,9 @@ void write_all(engine::ResultsWriter& writer, const RunPlan& plan, const engine:
   for (std::size_t v = 0; v < plan.named; ++v) {
     analytics::AnalyzeOptions opts;
     opts.friction_overridden = analytics::friction_override_mask(plan.specs[v]);
+    opts.recovery = plan.variants[v].recovery;
+    opts.periods = plan.settings.periods;
+    opts.discount_rate = plan.settings.discount_rate;
     const auto a = analytics::analyze(plan.variants[v].model, opts);
     analytics::write_analytics(ag.require_group(plan.variants[v].name), plan.variants[v].model, a);
   }

@@ -120,6 +120,7 @@ void ResultsWriter::write_run(const RunResult& result) {
   io::File& f = impl_->file.file();
   io::Group vg = f.require_group("variants");
   std::vector<VariantTables> tables;
+  double timeout_walks = 0;
   for (std::size_t v = 0; v < variants.size(); ++v) {
     VariantTables t = variant_tables(variants[v], result.variants[v], result.settings);
     io::Group g = vg.require_group(variants[v].name);
@@ -140,8 +141,17 @@ void ResultsWriter::write_run(const RunResult& result) {
     io::write_table(g, "segments", t.segments, {"per segment: model share and customers drawn", ""});
     io::write_table(g, "paths", t.paths, {"reference book: frequent, favourable and unfavourable paths", ""});
     g.set_attribute("customers", static_cast<std::int64_t>(result.variants[v].headline.count()));
+    // Walks that hit max_steps (outcome `timeout`), so a reader is warned
+    // without scanning the tables (cxsim inspect, docs/results-format.md).
+    const double timeouts =
+        result.variants[v].headline.total(kFirstKind + static_cast<int>(variants[v].model.timeout_kind()));
+    g.set_attribute("walks", static_cast<std::int64_t>(result.variants[v].headline.total(kWalks)));
+    g.set_attribute("timeout_walks", static_cast<std::int64_t>(timeouts));
+    g.set_attribute("max_steps", static_cast<std::int64_t>(variants[v].model.max_steps));
+    timeout_walks += timeouts;
     tables.push_back(std::move(t));
   }
+  f.set_attribute("timeout_walks", static_cast<std::int64_t>(timeout_walks));
   if (variants.size() > 1) {
     io::Group cg = f.require_group("comparisons");
     for (std::size_t v = 1; v < variants.size(); ++v) {

@@ -49,15 +49,38 @@ std::string render_markdown(const ResultsData& d) {
 
   const VariantData& b = d.baseline();
   out += d.has_variants() ? fmt::format("## Headline ({})\n\n", b.name) : "## Headline\n\n";
-  out += row({"Metric", "Estimate ± 95%", "95% CI", "Unit"});
-  out += rule({false, true, true, false});
+  // With analytics, the exact counterpart of each estimate (see exact_value:
+  // pooled over the run's walks, like the estimate).
+  const bool with_exact = b.analytics_summary.has_value();
+  std::vector<std::string> head{"Metric", "Estimate ± 95%", "95% CI", "Unit"};
+  std::vector<bool> numeric{false, true, true, false};
+  if (with_exact) {
+    head.push_back("Exact (analytics)");
+    numeric.push_back(true);
+  }
+  out += row(head);
+  out += rule(numeric);
   const auto& names = b.summary.get_string("metric");
   for (std::size_t i = 0; i < names.size(); ++i) {
     const auto e = table_estimate(b.summary, i);
     const MetricInfo mi = metric_info(names[i], tu);
-    out += row({mi.label + " (`" + names[i] + "`)", plus_minus(e.estimate, e.se, mi.scale),
-                interval(e.lo, e.hi, e.se, mi.scale), mi.unit});
+    std::vector<std::string> r{mi.label + " (`" + names[i] + "`)", plus_minus(e.estimate, e.se, mi.scale),
+                               interval(e.lo, e.hi, e.se, mi.scale), mi.unit};
+    if (with_exact) {
+      const ExactValue x = exact_value(b, names[i], p);
+      r.push_back(x.kind == ExactValue::Kind::value            ? value_only(x.value, e.se, mi.scale)
+                  : x.kind == ExactValue::Kind::not_exact      ? std::string("not exact")
+                  : x.kind == ExactValue::Kind::not_comparable ? std::string("n/c")
+                                                               : std::string());
+    }
+    out += row(r);
   }
+  if (with_exact)
+    out +=
+        "\nExact: the absorbing-chain expectation over every walk of the run's periods (segments weighted by "
+        "their expected walks), comparable with the estimate within about 4 standard errors; *not exact*: the "
+        "chain has none (a recovery program triggered by satisfaction, or a per-customer metric whose churn depends "
+        "on the walks); *n/c*: churn depends on the walks and segments differ, so no exact pooled value exists.\n";
   const auto timeout = metric_estimate(b.summary, "share_timeout");
   if (timeout.found && timeout.estimate > 0)
     out += fmt::format("\n**Warning:** {}% of walks ended in `timeout` (the step limit).\n",

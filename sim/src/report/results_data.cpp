@@ -354,6 +354,26 @@ std::vector<std::string> delta_metrics(const io::Table& table,
                  {"nps_true", conversion_metric(table, kind_direction), "retention_final", "clv_mean", "cost_mean"});
 }
 
+ExactValue exact_value(const VariantData& v, std::string_view metric, const Provenance& p) {
+  ExactValue out;
+  if (!v.analytics_summary) return out;
+  const io::Table& t = *v.analytics_summary;
+  const std::size_t r = find_row(t, "metric", metric == "share_timeout" ? "timeout_prob_exact" : metric);
+  if (r == static_cast<std::size_t>(-1)) return out;
+  if (t.has_column("exact") && table_number(t, "exact", r) == 0) {
+    out.kind = ExactValue::Kind::not_exact;
+    return out;
+  }
+  // Files without `pooled` hold one-walk values: comparable with pooled Monte
+  // Carlo estimates only for one period.
+  const double x = t.has_column("pooled")           ? table_number(t, "pooled", r)
+                   : (p.periods && *p.periods == 1) ? table_number(t, "estimate", r)
+                                                    : std::nan("");
+  out.kind = std::isfinite(x) ? ExactValue::Kind::value : ExactValue::Kind::not_comparable;
+  out.value = x;
+  return out;
+}
+
 double walks_total(const VariantData& v, const Provenance& p) {
   if (v.outcomes && v.outcomes->has_column("walks")) {
     double w = 0;

@@ -15,9 +15,12 @@
 // needs more than max_steps visits, i.e. the engine's timeout probability, is
 // reported separately as WalkExpectations::timeout_prob.
 #include <cstddef>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "cxsim/engine/variant.h"  // RecoveryProgram (a plain struct; no link dependency)
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_spec.h"
 
@@ -47,6 +50,44 @@ struct WalkExpectations {
   // Extras (not engine metrics):
   double steps_second_moment = 0;  // E[visits²] (what mixes linearly over segments)
   double timeout_prob = 0;         // P(visits > max_steps): the engine's timeout probability (NaN if not computed)
+
+  // Recovery program (AnalyzeOptions::recovery; docs/methods/analytics.md,
+  // "Recovery programs"). With a `frictions_at_least` trigger the trigger
+  // probability is exact (a chain over (touchpoint, frictions so far)) and
+  // satisfaction_change and cost include the program. A `satisfaction_below`
+  // trigger depends on the customer's satisfaction S (its random start S0 and,
+  // after period 1, the carried-over experience), which the chain does not
+  // track: recovery_exact is false and satisfaction_change, cost and the
+  // recovery_* probabilities are NaN (not exact), never the values without the
+  // program.
+  bool recovery = false;
+  bool recovery_exact = true;
+  double recovery_triggered = std::numeric_limits<double>::quiet_NaN();  // P(the walk meets the trigger)
+  double recovery_reached = std::numeric_limits<double>::quiet_NaN();    // = reach · triggered
+  double recovery_succeeded = std::numeric_limits<double>::quiet_NaN();  // = reach · success · triggered
+};
+
+// Exact expectations of a run of P periods (MODEL.md section 4) beside the
+// one-walk expectations. Customer i walks in period t (t = 0..P−1) when alive
+// after t periods; with retention.sensitivity = 0 (or a segment without
+// retention) that is the sBG survival S_s(t) = B(α, β+t)/B(α, β), which does
+// not depend on the walks. Every walk of a segment has the same exact
+// expectations whatever the period (the walk does not depend on S), so the
+// Monte Carlo per-walk metrics, which pool every walk of every period,
+// estimate the mix of the segments weighted by share_s · E[walks_s], not by
+// share_s: `pooled`. docs/methods/analytics.md, "Comparing with Monte Carlo".
+struct RunExpectations {
+  int periods = 1;
+  double discount_rate = 0;
+  std::vector<double> walks;             // [segment] E[walks per customer]; NaN when not exact
+  std::vector<double> discounted_walks;  // [segment] E[Σ_t alive_t·(1+d)^−t]; NaN when not exact
+  std::vector<double> alive_final;       // [segment] P(alive after P periods); NaN when not exact
+  // True when `pooled` is exact: every segment of positive share has exact
+  // walks, or only one segment has a positive share (then the weights do not
+  // matter).
+  bool pooled_exact = false;
+  WalkExpectations pooled;  // the walk-weighted mix (equals the population mix when P = 1)
+  double walks_per_customer = 0, retention_final = 0, clv_mean = 0, cost_mean = 0;  // per customer; NaN: not exact
 };
 
 // Exact derivatives with respect to the friction f_k of each touchpoint k
@@ -89,6 +130,9 @@ struct AnalyzeOptions {
   // transient states on the sparse path.
   bool removal = true;
   std::size_t removal_limit = 20000;
+  // A frictions_at_least recovery trigger needs one solve per friction visit
+  // up to the threshold; above this many it is not computed (NaN, a note).
+  std::size_t recovery_max_levels = 1000;
   // Timeout probability P(visits > max_steps) by propagating the start
   // distribution max_steps times; skipped (NaN, with a note) when that would
   // cost more than this many multiply-adds per segment.
@@ -97,6 +141,12 @@ struct AnalyzeOptions {
   // the touchpoint (see friction_override_mask). Empty: no overrides, every
   // segment follows the base friction.
   std::vector<std::vector<bool>> friction_overridden;
+  // A variant's recovery program, when it has one (see WalkExpectations).
+  std::optional<engine::RecoveryProgram> recovery;
+  // The run the analytics stand beside (JourneyAnalytics::run): periods P >= 1
+  // and the discount rate d of CLV and cost.
+  int periods = 1;
+  double discount_rate = 0;
 };
 
 struct JourneyAnalytics {
@@ -117,6 +167,8 @@ struct JourneyAnalytics {
   std::vector<std::vector<bool>> reachable;  // [segment][T] reachable from start (either branch)
   std::vector<std::string> solver;           // per segment: "dense", "sparse" or "iterative"
   std::vector<std::string> notes;            // anything the reader should know
+
+  RunExpectations run;  // over AnalyzeOptions::periods
 };
 
 // Everything above. Throws core::RuntimeError when a segment's chain has a

@@ -11,11 +11,20 @@ class Group;
 
 namespace cxsim::analytics {
 
-// metric, estimate: share_<kind> (every kind, timeout included: 0 for the
-// untruncated chain), satisfaction_change_mean, effort_mean, time_mean,
+// metric, estimate, exact: share_<kind> (every kind, timeout included: 0 for
+// the untruncated chain), satisfaction_change_mean, effort_mean, time_mean,
 // frictions_mean, switches_mean, steps_mean, steps_sd, cost_per_walk,
-// value_per_walk, timeout_prob_exact (P(visits > max_steps)).
+// value_per_walk, timeout_prob_exact (P(visits > max_steps)), and with a
+// recovery program recovery_triggered_rate, recovery_reached_rate,
+// recovery_succeeded_rate. `exact` is 1 for an exact value, 0 where the chain
+// has none (the estimate is then NaN).
 io::Table summary_table(const model::CompiledModel& m, const WalkExpectations& w);
+// The same rows for the population, plus a column `pooled` (the per-walk
+// expectations pooled over every walk of the run's periods, weighted by the
+// expected walks of each segment: JourneyAnalytics::run; NaN when not exact)
+// and the per-customer rows walks_per_customer, retention_final, clv_mean,
+// cost_mean over the run (estimate = pooled).
+io::Table summary_table(const model::CompiledModel& m, const JourneyAnalytics& a);
 
 // One row per touchpoint: touchpoint, channel, stage, friction, visits,
 // friction_visits, exit_<kind>; with removal effects reach_prob,
@@ -27,7 +36,8 @@ io::Table summary_table(const model::CompiledModel& m, const WalkExpectations& w
 io::Table touchpoints_table(const model::CompiledModel& m, const WalkExpectations& w,
                             const std::vector<double>& friction, const Sensitivity* sens, const RemovalEffect* removal);
 
-// One row per segment: segment, share, solver and the summary metrics as columns.
+// One row per segment: segment, share, solver, expected_walks (per customer
+// over the run; NaN when not exact) and the summary metrics as columns.
 io::Table segments_table(const model::CompiledModel& m, const JourneyAnalytics& a);
 
 // outcome, kind, value, prob.
@@ -39,7 +49,8 @@ io::Table channels_table(const model::CompiledModel& m, const WalkExpectations& 
 // Writes into `group` (e.g. file.require_group("analytics/baseline")):
 // tables summary, touchpoints, segments, outcomes, channels (population), and
 // for journeys with several segments segment_touchpoints/<segment>; attributes
-// method, max_steps, removal_outcome, removal_note, notes.
+// method, max_steps, periods, discount_rate, pooled_exact, removal_outcome,
+// removal_note, notes.
 void write_analytics(const io::Group& group, const model::CompiledModel& m, const JourneyAnalytics& a);
 
 }  // namespace cxsim::analytics

@@ -136,6 +136,27 @@ std::vector<std::string> headline_metrics(const io::Table& summary,
 std::vector<std::string> delta_metrics(const io::Table& table,
                                        const std::function<int(std::string_view)>& kind_direction = {});
 
+// The exact counterpart of a Monte Carlo estimate of `metric`, for the
+// report's "Exact (analytics)" column (docs/reports.md): the analytics'
+// `pooled` value, i.e. the per-walk expectation over every walk of the run's
+// periods weighted by the expected walks of each segment, or the per-customer
+// expectation over the run — what the Monte Carlo estimate estimates.
+//  - absent: the file has no analytics, or none for this metric;
+//  - value: comparable, within a few standard errors of the estimate;
+//  - not_exact: the chain has no exact value (`exact` = 0: a recovery program
+//    triggered by satisfaction);
+//  - not_comparable: an exact one-walk value exists but no exact pooled one
+//    (churn depends on the walks and segments differ, or a file written before
+//    `pooled` existed with P > 1).
+// share_timeout is compared with timeout_prob_exact (the chain's shares are
+// those of the untruncated walk).
+struct ExactValue {
+  enum class Kind { absent, value, not_exact, not_comparable };
+  Kind kind = Kind::absent;
+  double value = std::numeric_limits<double>::quiet_NaN();
+};
+ExactValue exact_value(const VariantData& v, std::string_view metric, const Provenance& p);
+
 // Walks simulated in a variant (sum of the outcomes table's walks; else
 // walks_per_customer x customers; NaN when unknown).
 double walks_total(const VariantData& v, const Provenance& p);
