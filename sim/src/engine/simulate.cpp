@@ -29,14 +29,12 @@ VariantAccumulator::VariantAccumulator(const model::CompiledModel& m, int n_peri
       paths(path_capacity, m.num_kinds() + 2) {
   for (auto& p : periods) p.kinds.assign(m.num_kinds(), 0.0);
   for (auto& t : touchpoints) t.exits.assign(m.num_kinds(), 0.0);
-  pending_times_.reserve(kTimeBatch);
-  pending_groups_.reserve(kTimeBatch);
 }
 
 void VariantAccumulator::flush() {
-  time_hist.add_all(pending_times_, pending_groups_, time_groups);
-  pending_times_.clear();
-  pending_groups_.clear();
+  time_hist.add_all(std::span<const double>(pending_times_.data(), pending_),
+                    std::span<const std::uint32_t>(pending_groups_.data(), pending_), time_groups);
+  pending_ = 0;
 }
 
 namespace {

@@ -157,11 +157,12 @@ void LogHistogram::add_all(std::span<const double> xs, std::span<const std::uint
     throw core::InputError("LogHistogram::add_all: groups of " + std::to_string(split.bins_) + " bins, expected " +
                            std::to_string(counts_.size()));
   }
-  for (double x : xs) check_value(x);
-  for (std::uint32_t g : groups) {
-    if (g >= static_cast<std::uint32_t>(split.groups_)) {
-      throw core::InputError("LogHistogram::add_all: group " + std::to_string(g) + " outside 0.." +
-                             std::to_string(split.groups_ - 1));
+  const auto n_groups = static_cast<std::uint32_t>(split.groups_);
+  for (std::size_t j = 0; j < xs.size(); ++j) {
+    check_value(xs[j]);
+    if (groups[j] >= n_groups) {
+      throw core::InputError("LogHistogram::add_all: group " + std::to_string(groups[j]) + " outside 0.." +
+                             std::to_string(n_groups - 1));
     }
   }
   double lo = min_, hi = max_;

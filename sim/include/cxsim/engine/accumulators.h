@@ -2,6 +2,7 @@
 // Per-variant accumulators: sums, sums of squares and counts (never running
 // means), filled per customer inside one chunk and merged in chunk order.
 // Everything a result needs is derived from these by results.h.
+#include <array>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -98,12 +99,12 @@ class VariantAccumulator {
   // same as adding one at a time. The runner flushes every chunk before
   // merging or reading it.
   void add_time(double t, std::uint64_t customer) {
-    pending_times_.push_back(t);
-    pending_groups_.push_back(static_cast<std::uint32_t>(customer % kTimeGroups));
-    if (pending_times_.size() == kTimeBatch) flush();
+    pending_times_[pending_] = t;
+    pending_groups_[pending_] = static_cast<std::uint32_t>(customer % kTimeGroups);
+    if (++pending_ == kTimeBatch) flush();
   }
   void flush();
-  bool has_pending() const { return !pending_times_.empty(); }
+  bool has_pending() const { return pending_ != 0; }
 
   stats::MomentAccumulator headline;
   std::vector<double> nps_hist_true, nps_hist_measured;    // 11 each
@@ -126,8 +127,9 @@ class VariantAccumulator {
 
  private:
   static constexpr std::size_t kTimeBatch = 256;
-  std::vector<double> pending_times_;
-  std::vector<std::uint32_t> pending_groups_;
+  std::size_t pending_ = 0;
+  std::array<double, kTimeBatch> pending_times_;
+  std::array<std::uint32_t, kTimeBatch> pending_groups_;
 };
 
 // Paired accumulator for one variant against the baseline: moments of the
