@@ -71,7 +71,7 @@ TEST(EngineQuantileGroups, GroupsSumToTheHistogramAndNoOpIsExact) {
     ASSERT_EQ(g.bins(), acc.time_hist.bin_count());
     for (std::size_t b = 0; b < g.bins(); ++b) {
       double sum = 0;
-      for (int k = 0; k < g.groups(); ++k) sum += g.counts(k)[b];
+      for (int k = 0; k < g.groups(); ++k) sum += g.count(k, b);
       ASSERT_EQ(sum, acc.time_hist.raw_counts()[b]);
     }
     // Customers i ≡ k (mod 32) are in group k: 3000 = 93·32 + 24.

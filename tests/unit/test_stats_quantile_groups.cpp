@@ -5,6 +5,7 @@
 
 #include "splitmix.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -49,7 +50,7 @@ TEST(HistogramGroups, RowsSumToTheHistogram) {
   EXPECT_EQ(s.h.max(), plain.max());
   for (std::size_t b = 0; b < s.h.bin_count(); ++b) {
     double sum = 0;
-    for (int g = 0; g < kGroups; ++g) sum += s.g.counts(g)[b];
+    for (int g = 0; g < kGroups; ++g) sum += s.g.count(g, b);
     ASSERT_EQ(sum, plain.raw_counts()[b]) << "bin " << b;
     ASSERT_EQ(s.h.raw_counts()[b], plain.raw_counts()[b]);
   }
@@ -84,6 +85,36 @@ TEST(HistogramGroups, MergeIsExactInAnyOrder) {
   EXPECT_TRUE(b.g == whole.g);
 }
 
+TEST(HistogramGroups, FoldingThePendingListChangesNothing) {
+  // More values than the pending list holds: folded once on the way, the
+  // rest pending; the same counts as merging pieces that never fold.
+  const std::size_t n = HistogramGroups::kMaxPending + 1234;
+  const auto x = exponential(9, n, 4.0);
+  Split whole;
+  whole.add(x);
+  Split merged;
+  for (std::size_t first = 0; first < n; first += 1000) {
+    Split part;
+    std::vector<double> xs;
+    std::vector<std::uint32_t> gs;
+    for (std::size_t i = first; i < std::min(n, first + 1000); ++i) {
+      xs.push_back(x[i]);
+      gs.push_back(static_cast<std::uint32_t>(i % kGroups));
+    }
+    part.h.add_all(xs, gs, part.g);
+    merged.g.merge(part.g);
+  }
+  EXPECT_TRUE(whole.g == merged.g);
+  EXPECT_EQ(whole.g.dense_counts(), merged.g.dense_counts());
+  for (int g = 0; g < kGroups; ++g) {
+    EXPECT_EQ(whole.g.weight(g), merged.g.weight(g));
+    EXPECT_EQ(whole.g.weight_below(g, 1500, 0.25), merged.g.weight_below(g, 1500, 0.25));
+  }
+  double total = 0;
+  for (int g = 0; g < kGroups; ++g) total += whole.g.weight(g);
+  EXPECT_EQ(total, static_cast<double>(n));
+}
+
 TEST(HistogramGroups, BadInputThrows) {
   EXPECT_THROW(HistogramGroups(0, 10), cxsim::core::InputError);
   EXPECT_THROW(HistogramGroups(2, 0), cxsim::core::InputError);
@@ -98,7 +129,8 @@ TEST(HistogramGroups, BadInputThrows) {
   EXPECT_THROW(h.add_all(xs, ok, wrong_bins), cxsim::core::InputError);
   EXPECT_EQ(h.count(), 0.0);  // nothing was added
   EXPECT_THROW(g.merge(wrong_bins), cxsim::core::RuntimeError);
-  EXPECT_THROW(g.counts(2), cxsim::core::InputError);
+  EXPECT_THROW(g.count(2, 0), cxsim::core::InputError);
+  EXPECT_THROW(g.count(0, h.bin_count()), cxsim::core::InputError);
 }
 
 TEST(LogHistogramLocate, GroupSharesAddUpToTheTargetRank) {

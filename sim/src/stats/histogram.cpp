@@ -166,13 +166,11 @@ void LogHistogram::add_all(std::span<const double> xs, std::span<const std::uint
     }
   }
   double lo = min_, hi = max_;
-  double* rows = split.counts_.data();
-  const std::size_t bins = split.bins_;
   for (std::size_t j = 0; j < xs.size(); ++j) {
     const double x = xs[j];
     const std::size_t b = bin_of(x);
     counts_[b] += 1.0;
-    rows[static_cast<std::size_t>(groups[j]) * bins + b] += 1.0;
+    split.add(groups[j], b);
     lo = std::min(lo, x);
     hi = std::max(hi, x);
   }
@@ -279,33 +277,47 @@ Estimate LogHistogram::quantile_ci(double p, double n_eff) const {
 // ------------------------------------------------------------- HistogramGroups
 
 HistogramGroups::HistogramGroups(int groups, std::size_t bins) : groups_(groups), bins_(bins) {
-  if (groups < 1 || bins < 1) {
-    throw core::InputError("HistogramGroups: need >= 1 group and >= 1 bin, got " + std::to_string(groups) + " and " +
-                           std::to_string(bins));
+  if (groups < 1 || bins < 1 || static_cast<std::uint64_t>(groups) * bins > std::uint64_t{0xFFFFFFFF}) {
+    throw core::InputError("HistogramGroups: need >= 1 group, >= 1 bin and groups x bins < 2^32, got " +
+                           std::to_string(groups) + " and " + std::to_string(bins));
   }
-  counts_.assign(static_cast<std::size_t>(groups) * bins, 0.0);
 }
 
-std::span<const double> HistogramGroups::counts(int g) const {
-  if (g < 0 || g >= groups_) {
-    throw core::InputError("HistogramGroups: group " + std::to_string(g) + " outside 0.." +
-                           std::to_string(groups_ - 1));
-  }
-  return std::span<const double>(counts_).subspan(static_cast<std::size_t>(g) * bins_, bins_);
+void HistogramGroups::fold() {
+  if (pending_.empty()) return;
+  if (counts_.empty()) counts_.assign(static_cast<std::size_t>(groups_) * bins_, 0.0);
+  for (std::uint32_t k : pending_) counts_[k] += 1.0;
+  pending_.clear();
 }
 
-double HistogramGroups::weight(int g) const {
-  double w = 0.0;
-  for (double c : counts(g)) w += c;
-  return w;
+double HistogramGroups::pending_in(std::size_t first, std::size_t last) const {
+  double n = 0.0;
+  for (std::uint32_t k : pending_) n += (k >= first && k < last) ? 1.0 : 0.0;
+  return n;
 }
+
+double HistogramGroups::count(int g, std::size_t b) const {
+  if (g < 0 || g >= groups_ || b >= bins_) {
+    throw core::InputError("HistogramGroups: group " + std::to_string(g) + ", bin " + std::to_string(b) +
+                           " outside " + std::to_string(groups_) + " x " + std::to_string(bins_));
+  }
+  const std::size_t k = static_cast<std::size_t>(g) * bins_ + b;
+  return (counts_.empty() ? 0.0 : counts_[k]) + pending_in(k, k + 1);
+}
+
+double HistogramGroups::weight(int g) const { return weight_below(g, bins_ - 1, 1.0); }
 
 double HistogramGroups::weight_below(int g, std::size_t b, double frac) const {
-  const auto row = counts(g);
-  if (b >= bins_) throw core::InputError("HistogramGroups: bin " + std::to_string(b) + " out of range");
+  if (g < 0 || g >= groups_ || b >= bins_) {
+    throw core::InputError("HistogramGroups: group " + std::to_string(g) + ", bin " + std::to_string(b) +
+                           " outside " + std::to_string(groups_) + " x " + std::to_string(bins_));
+  }
+  const std::size_t row = static_cast<std::size_t>(g) * bins_;
   double w = 0.0;
-  for (std::size_t k = 0; k < b; ++k) w += row[k];
-  return w + frac * row[b];
+  if (!counts_.empty())
+    for (std::size_t k = 0; k < b; ++k) w += counts_[row + k];
+  w += pending_in(row, row + b);
+  return w + frac * count(g, b);
 }
 
 void HistogramGroups::merge(const HistogramGroups& other) {
@@ -314,7 +326,24 @@ void HistogramGroups::merge(const HistogramGroups& other) {
                              std::to_string(bins_) + " and " + std::to_string(other.groups_) + "x" +
                              std::to_string(other.bins_) + ")");
   }
-  for (std::size_t k = 0; k < counts_.size(); ++k) counts_[k] += other.counts_[k];
+  if (counts_.empty()) counts_.assign(static_cast<std::size_t>(groups_) * bins_, 0.0);
+  fold();
+  if (!other.counts_.empty())
+    for (std::size_t k = 0; k < counts_.size(); ++k) counts_[k] += other.counts_[k];
+  for (std::uint32_t k : other.pending_) counts_[k] += 1.0;
+}
+
+std::vector<double> HistogramGroups::dense_counts() const {
+  std::vector<double> d = counts_;
+  if (d.empty()) d.assign(static_cast<std::size_t>(groups_) * bins_, 0.0);
+  for (std::uint32_t k : pending_) d[k] += 1.0;
+  return d;
+}
+
+bool HistogramGroups::operator==(const HistogramGroups& o) const {
+  if (groups_ != o.groups_ || bins_ != o.bins_) return false;
+  if (pending_.empty() && o.pending_.empty() && !counts_.empty() && !o.counts_.empty()) return counts_ == o.counts_;
+  return dense_counts() == o.dense_counts();
 }
 
 double hall_sheather_bandwidth(double p, double n) {

@@ -126,31 +126,49 @@ class LogHistogram {
 };
 
 // Bin counts of a LogHistogram split into groups of units (same bins, one
-// row per group). Merging is an element-wise sum, exact in any order for
-// integer weights, like the histogram's own.
+// row per group). Counting appends (group, bin) to a short list that is
+// folded into the dense rows when it reaches kMaxPending entries and on every
+// merge: a chunk of walks writes a few bytes per walk in sequence instead of
+// scattering over groups x bins counters (which, for many variants, does not
+// fit in cache), and holds no dense rows at all unless it overflows the list.
+// Integer counts, so the result is the same whenever the list is folded, and
+// merging is exact in any order, like the histogram's own.
 class HistogramGroups {
  public:
+  static constexpr std::size_t kMaxPending = std::size_t{1} << 16;
+
   // groups >= 1 rows of `bins` zero counts; throws core::InputError when
-  // groups < 1 or bins < 1.
+  // groups < 1, bins < 1 or groups x bins does not fit in 32 bits.
   HistogramGroups(int groups, std::size_t bins);
 
   int groups() const { return groups_; }
   std::size_t bins() const { return bins_; }
-  std::span<const double> counts(int g) const;  // bins values; throws core::InputError out of range
-  double weight(int g) const;                   // sum of counts(g), in bin order
-  // Weight of group g below bin b plus frac of its weight in bin b (the
+  // Count of group g in bin b; throws core::InputError out of range.
+  double count(int g, std::size_t b) const;
+  double weight(int g) const;  // total count of group g
+  // Count of group g below bin b plus frac of its count in bin b (the
   // group's share of a target rank placed by LogHistogram::locate).
   double weight_below(int g, std::size_t b, double frac) const;
-  // Element-wise sum; throws core::RuntimeError when groups or bins differ.
+  // Element-wise sum (this one ends folded); throws core::RuntimeError when
+  // groups or bins differ.
   void merge(const HistogramGroups& other);
-  std::span<const double> raw_counts() const { return counts_; }  // [group][bin], row-major
-  bool operator==(const HistogramGroups& o) const = default;
+  // All counts, [group][bin] row-major (pending entries folded in).
+  std::vector<double> dense_counts() const;
+  bool operator==(const HistogramGroups& o) const;
 
  private:
   friend class LogHistogram;
+  void add(std::uint32_t group, std::size_t bin) {
+    pending_.push_back(group * static_cast<std::uint32_t>(bins_) + static_cast<std::uint32_t>(bin));
+    if (pending_.size() == kMaxPending) fold();
+  }
+  void fold();  // pending_ into counts_ (allocated on first use)
+  double pending_in(std::size_t first, std::size_t last) const;  // pending entries with index in [first, last)
+
   int groups_;
   std::size_t bins_;
-  std::vector<double> counts_;
+  std::vector<double> counts_;           // groups x bins, or empty (all zero)
+  std::vector<std::uint32_t> pending_;   // group * bins + bin, one per unit of weight
 };
 
 // Paired difference quantile_v(p) - quantile_b(p) of two histograms of the
