@@ -298,8 +298,8 @@ double HistogramGroups::pending_in(std::size_t first, std::size_t last) const {
 
 double HistogramGroups::count(int g, std::size_t b) const {
   if (g < 0 || g >= groups_ || b >= bins_) {
-    throw core::InputError("HistogramGroups: group " + std::to_string(g) + ", bin " + std::to_string(b) +
-                           " outside " + std::to_string(groups_) + " x " + std::to_string(bins_));
+    throw core::InputError("HistogramGroups: group " + std::to_string(g) + ", bin " + std::to_string(b) + " outside " +
+                           std::to_string(groups_) + " x " + std::to_string(bins_));
   }
   const std::size_t k = static_cast<std::size_t>(g) * bins_ + b;
   return (counts_.empty() ? 0.0 : counts_[k]) + pending_in(k, k + 1);
@@ -309,8 +309,8 @@ double HistogramGroups::weight(int g) const { return weight_below(g, bins_ - 1, 
 
 double HistogramGroups::weight_below(int g, std::size_t b, double frac) const {
   if (g < 0 || g >= groups_ || b >= bins_) {
-    throw core::InputError("HistogramGroups: group " + std::to_string(g) + ", bin " + std::to_string(b) +
-                           " outside " + std::to_string(groups_) + " x " + std::to_string(bins_));
+    throw core::InputError("HistogramGroups: group " + std::to_string(g) + ", bin " + std::to_string(b) + " outside " +
+                           std::to_string(groups_) + " x " + std::to_string(bins_));
   }
   const std::size_t row = static_cast<std::size_t>(g) * bins_;
   double w = 0.0;

@@ -162,13 +162,13 @@ class HistogramGroups {
     pending_.push_back(group * static_cast<std::uint32_t>(bins_) + static_cast<std::uint32_t>(bin));
     if (pending_.size() == kMaxPending) fold();
   }
-  void fold();  // pending_ into counts_ (allocated on first use)
+  void fold();                                                   // pending_ into counts_ (allocated on first use)
   double pending_in(std::size_t first, std::size_t last) const;  // pending entries with index in [first, last)
 
   int groups_;
   std::size_t bins_;
-  std::vector<double> counts_;           // groups x bins, or empty (all zero)
-  std::vector<std::uint32_t> pending_;   // group * bins + bin, one per unit of weight
+  std::vector<double> counts_;          // groups x bins, or empty (all zero)
+  std::vector<std::uint32_t> pending_;  // group * bins + bin, one per unit of weight
 };
 
 // Paired difference quantile_v(p) - quantile_b(p) of two histograms of the
