@@ -354,18 +354,17 @@ io::Table comparison_table(const Variant& variant, const Variant& baseline, cons
     var.push_back(stats::ratio(acc_v.headline, d.ratio).estimate);
     delta.push(stats::ratio_difference(paired.joint, d.ratio, d.ratio.shifted(k)));
     if (d.name == "time_mean") {
-      // Quantiles: difference of the two estimates with an unpaired
-      // (conservative) standard error; exactly 0 when the histograms agree.
+      // Quantiles: difference of the two estimates, with a paired SE from
+      // the customer groups of the two histograms (the same customers in the
+      // same group under both): docs/methods/comparisons.md. Exactly 0 with
+      // SE 0 when the histograms agree.
       const double n = static_cast<double>(acc_b.headline.count());
-      const bool same = std::equal(acc_b.time_hist.raw_counts().begin(), acc_b.time_hist.raw_counts().end(),
-                                   acc_v.time_hist.raw_counts().begin(), acc_v.time_hist.raw_counts().end());
       for (double p : {0.5, 0.9}) {
-        const Estimate qb = acc_b.time_hist.quantile_ci(p, n);
-        const Estimate qv = acc_v.time_hist.quantile_ci(p, n);
         names.push_back(p == 0.5 ? "time_p50" : "time_p90");
-        base.push_back(qb.estimate);
-        var.push_back(qv.estimate);
-        delta.push(stats::make_estimate(qv.estimate - qb.estimate, same ? 0.0 : std::hypot(qv.se, qb.se)));
+        base.push_back(acc_b.time_hist.quantile(p));
+        var.push_back(acc_v.time_hist.quantile(p));
+        delta.push(stats::paired_quantile_difference(acc_v.time_hist, acc_v.time_groups, acc_b.time_hist,
+                                                     acc_b.time_groups, p, n));
       }
     }
   }

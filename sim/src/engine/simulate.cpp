@@ -20,6 +20,7 @@ VariantAccumulator::VariantAccumulator(const model::CompiledModel& m, int n_peri
       csat_hist_measured(m.csat.present ? m.csat.categories : 0, 0.0),
       ces_hist_true(m.ces.present ? m.ces.categories : 0, 0.0),
       ces_hist_measured(m.ces.present ? m.ces.categories : 0, 0.0),
+      time_groups(kTimeGroups, time_hist.bin_count()),
       periods(static_cast<std::size_t>(n_periods)),
       touchpoints(m.num_touchpoints()),
       channels(m.channels.size()),
@@ -28,12 +29,12 @@ VariantAccumulator::VariantAccumulator(const model::CompiledModel& m, int n_peri
       paths(path_capacity, m.num_kinds() + 2) {
   for (auto& p : periods) p.kinds.assign(m.num_kinds(), 0.0);
   for (auto& t : touchpoints) t.exits.assign(m.num_kinds(), 0.0);
-  pending_times_.reserve(kTimeBatch);
 }
 
 void VariantAccumulator::flush() {
-  time_hist.add_all(pending_times_);
-  pending_times_.clear();
+  time_hist.add_all(std::span<const double>(pending_times_.data(), pending_),
+                    std::span<const std::uint32_t>(pending_groups_.data(), pending_), time_groups);
+  pending_ = 0;
 }
 
 namespace {
@@ -53,6 +54,7 @@ void VariantAccumulator::merge(const VariantAccumulator& o) {
   add_vec(ces_hist_true, o.ces_hist_true);
   add_vec(ces_hist_measured, o.ces_hist_measured);
   time_hist.merge(o.time_hist);
+  time_groups.merge(o.time_groups);
   for (std::size_t t = 0; t < periods.size(); ++t) {
     auto& a = periods[t];
     const auto& b = o.periods[t];
@@ -313,7 +315,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     x[kCost] += cost * discount;
     x[kFirstKind + kind] += 1.0;
     sc.oc_count[outcome] += 1.0;
-    acc.add_time(time);
+    acc.add_time(time, i);
     if (steps > 0) acc.touchpoints[last_tp].exits[static_cast<std::size_t>(kind)] += 1.0;
     std::fill(sc.path_attached.begin(), sc.path_attached.end(), 0.0);
     sc.path_attached[static_cast<std::size_t>(kind)] = 1.0;

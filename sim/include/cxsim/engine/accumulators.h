@@ -2,6 +2,7 @@
 // Per-variant accumulators: sums, sums of squares and counts (never running
 // means), filled per customer inside one chunk and merged in chunk order.
 // Everything a result needs is derived from these by results.h.
+#include <array>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -92,22 +93,30 @@ class VariantAccumulator {
   // Merges o (which must have no pending times) after flushing this one.
   void merge(const VariantAccumulator& o);
 
-  // Walk times go to time_hist in batches (binning a batch at once keeps the
+  // Walk times go to time_hist, and to time_groups under the walker's group
+  // (customer mod kTimeGroups), in batches (binning a batch at once keeps the
   // end of a walk off the histogram's memory latency); the counts are the
   // same as adding one at a time. The runner flushes every chunk before
   // merging or reading it.
-  void add_time(double t) {
-    pending_times_.push_back(t);
-    if (pending_times_.size() == kTimeBatch) flush();
+  void add_time(double t, std::uint64_t customer) {
+    pending_times_[pending_] = t;
+    pending_groups_[pending_] = static_cast<std::uint32_t>(customer % kTimeGroups);
+    if (++pending_ == kTimeBatch) flush();
   }
   void flush();
-  bool has_pending() const { return !pending_times_.empty(); }
+  bool has_pending() const { return pending_ != 0; }
 
   stats::MomentAccumulator headline;
   std::vector<double> nps_hist_true, nps_hist_measured;    // 11 each
   std::vector<double> csat_hist_true, csat_hist_measured;  // scale each (empty if absent)
   std::vector<double> ces_hist_true, ces_hist_measured;
   stats::LogHistogram time_hist;
+  // time_hist's counts per customer group: the paired SE of the quantile Δs
+  // (stats::paired_quantile_difference). The group is a function of the
+  // customer index alone, so every chunking and thread count gives the same
+  // counts; memory is fixed (kTimeGroups rows of time_hist's bins).
+  static constexpr int kTimeGroups = 32;
+  stats::HistogramGroups time_groups;
   std::vector<PeriodAcc> periods;
   std::vector<TouchpointAcc> touchpoints;
   std::vector<ChannelAcc> channels;
@@ -118,7 +127,9 @@ class VariantAccumulator {
 
  private:
   static constexpr std::size_t kTimeBatch = 256;
-  std::vector<double> pending_times_;
+  std::size_t pending_ = 0;
+  std::array<double, kTimeBatch> pending_times_;
+  std::array<std::uint32_t, kTimeBatch> pending_groups_;
 };
 
 // Paired accumulator for one variant against the baseline: moments of the

@@ -15,6 +15,11 @@
 // Bins are fixed, so merging is an element-wise sum: any merge order of
 // integer-weighted data gives identical counts.
 //
+// HistogramGroups: the same bins counted separately for G groups of units
+// (the engine: customer i in group i mod G), so that a quantile's sampling
+// variability can be estimated from between-group variation, and a paired
+// quantile difference (paired_quantile_difference) gets a paired SE.
+//
 // IntHistogram: weights of integers 0..K (NPS, CSAT, CES score histograms).
 #include <cstddef>
 #include <cstdint>
@@ -25,6 +30,8 @@
 #include "cxsim/stats/estimates.h"
 
 namespace cxsim::stats {
+
+class HistogramGroups;
 
 class LogHistogram {
  public:
@@ -45,6 +52,11 @@ class LogHistogram {
   // add(x) for every x, in order (the same counts, min and max). Throws
   // core::InputError before adding anything when a value is invalid.
   void add_all(std::span<const double> xs);
+  // add_all(xs), and each xs[j] also counted (weight 1) in group groups[j]
+  // of `split`, one binning per value. Throws core::InputError before adding
+  // anything when a value is invalid, the lengths differ, a group is out of
+  // range or split's bin count differs from bin_count().
+  void add_all(std::span<const double> xs, std::span<const std::uint32_t> groups, HistogramGroups& split);
   // Element-wise sum; throws core::RuntimeError when the bin layouts differ.
   void merge(const LogHistogram& other);
 
@@ -68,6 +80,14 @@ class LogHistogram {
   // customers). se is reported as (ci_high - ci_low) / (2 z). All NaN when
   // empty or n_eff <= 0.
   Estimate quantile_ci(double p, double n_eff) const;
+
+  // Where quantile(p) sits: the bin b holding the target rank p*count() and
+  // the fraction of b's weight below that rank, clamp((t - before)/count_b,
+  // 0, 1), so that weight(bins < b) + frac*count_b = p*count(). The same bin
+  // and fraction quantile() interpolates with (p = 0: the first non-empty
+  // bin, frac 0; p = 1: the last, frac 1). False when empty; throws
+  // core::InputError when p is outside [0, 1].
+  bool locate(double p, std::size_t* bin, double* frac) const;
 
   // Raw state for serialization and inspection.
   std::span<const double> raw_counts() const { return counts_; }
@@ -104,6 +124,78 @@ class LogHistogram {
   double min_;
   double max_;
 };
+
+// Bin counts of a LogHistogram split into groups of units (same bins, one
+// row per group). Counting appends (group, bin) to a short list that is
+// folded into the dense rows when it reaches kMaxPending entries and on every
+// merge: a chunk of walks writes a few bytes per walk in sequence instead of
+// scattering over groups x bins counters (which, for many variants, does not
+// fit in cache), and holds no dense rows at all unless it overflows the list.
+// Integer counts, so the result is the same whenever the list is folded, and
+// merging is exact in any order, like the histogram's own.
+class HistogramGroups {
+ public:
+  static constexpr std::size_t kMaxPending = std::size_t{1} << 16;
+
+  // groups >= 1 rows of `bins` zero counts; throws core::InputError when
+  // groups < 1, bins < 1 or groups x bins does not fit in 32 bits.
+  HistogramGroups(int groups, std::size_t bins);
+
+  int groups() const { return groups_; }
+  std::size_t bins() const { return bins_; }
+  // Count of group g in bin b; throws core::InputError out of range.
+  double count(int g, std::size_t b) const;
+  double weight(int g) const;  // total count of group g
+  // Count of group g below bin b plus frac of its count in bin b (the
+  // group's share of a target rank placed by LogHistogram::locate).
+  double weight_below(int g, std::size_t b, double frac) const;
+  // Element-wise sum (this one ends folded); throws core::RuntimeError when
+  // groups or bins differ.
+  void merge(const HistogramGroups& other);
+  // All counts, [group][bin] row-major (pending entries folded in).
+  std::vector<double> dense_counts() const;
+  bool operator==(const HistogramGroups& o) const;
+
+ private:
+  friend class LogHistogram;
+  void add(std::uint32_t group, std::size_t bin) {
+    pending_.push_back(group * static_cast<std::uint32_t>(bins_) + static_cast<std::uint32_t>(bin));
+    if (pending_.size() == kMaxPending) fold();
+  }
+  void fold();                                                   // pending_ into counts_ (allocated on first use)
+  double pending_in(std::size_t first, std::size_t last) const;  // pending entries with index in [first, last)
+
+  int groups_;
+  std::size_t bins_;
+  std::vector<double> counts_;          // groups x bins, or empty (all zero)
+  std::vector<std::uint32_t> pending_;  // group * bins + bin, one per unit of weight
+};
+
+// Paired difference quantile_v(p) - quantile_b(p) of two histograms of the
+// same units (say, one customer's walks under a variant and under the
+// baseline, simulated with common random numbers), with its standard error
+// from the groups (unit u in the same group in both splits). Linearization
+// (Bahadur): q̂ - q ≈ -(F̂(q) - p)/f(q), F̂ the histogram's interpolated CDF,
+// so the difference is a sum over groups of
+//     u_g = -(C_vg - p W_vg) s_v / W_v + (C_bg - p W_bg) s_b / W_b,
+// C_g the group's weight below the quantile (weight_below at locate), W_g the
+// group's weight, W the total and s = 1/f the sparsity, estimated from the
+// histogram's own quantiles as (q̂(p+h) - q̂(p-h))/(2h) with the
+// Hall-Sheather bandwidth h at n_eff (clipped to [0, 1]). The variance is the
+// between-group one, G/(G-1) Σ (u_g - ū)² over the G non-empty groups.
+// Exactly 0 with se exactly 0 when both histograms and splits are identical.
+// se NaN when fewer than 2 groups are non-empty or n_eff < 2; all NaN when a
+// histogram is empty. Throws core::InputError when p is outside (0, 1) or
+// the splits' layouts differ from each other or from the histograms.
+// Method and its calibration: docs/methods/comparisons.md.
+Estimate paired_quantile_difference(const LogHistogram& variant, const HistogramGroups& variant_groups,
+                                    const LogHistogram& baseline, const HistogramGroups& baseline_groups, double p,
+                                    double n_eff);
+
+// Hall & Sheather (1988) bandwidth for the sparsity 1/f at probability p and
+// sample size n: n^(-1/3) z^(2/3) (1.5 φ(Φ⁻¹(p))² / (2 Φ⁻¹(p)² + 1))^(1/3), z =
+// kZ95 (Koenker 2005, §3.4.2). NaN unless 0 < p < 1 and n > 0.
+double hall_sheather_bandwidth(double p, double n);
 
 class IntHistogram {
  public:

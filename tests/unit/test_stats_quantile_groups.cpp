@@ -1,0 +1,239 @@
+// HistogramGroups (a LogHistogram's counts per group of units), locate, and
+// paired_quantile_difference: layout and error checks, exact cases, and the
+// paired SE being far below the unpaired one for strongly paired data.
+#include <gtest/gtest.h>
+
+#include "splitmix.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "cxsim/core/errors.h"
+#include "cxsim/stats/histogram.h"
+
+namespace {
+
+using namespace cxsim::stats;
+
+using cxsim::testing::SplitMix64;
+
+constexpr int kGroups = 8;
+
+// Unit i has one value x_i (exponential, mean 5); group i mod kGroups.
+struct Split {
+  LogHistogram h;
+  HistogramGroups g{kGroups, LogHistogram().bin_count()};
+  void add(const std::vector<double>& xs) {
+    std::vector<std::uint32_t> groups(xs.size());
+    for (std::size_t i = 0; i < xs.size(); ++i) groups[i] = static_cast<std::uint32_t>(i % kGroups);
+    h.add_all(xs, groups, g);
+  }
+};
+
+std::vector<double> exponential(std::uint64_t seed, std::size_t n, double mean) {
+  SplitMix64 r{seed};
+  std::vector<double> x(n);
+  for (auto& v : x) v = -mean * std::log(1.0 - r.uniform());
+  return x;
+}
+
+TEST(HistogramGroups, RowsSumToTheHistogram) {
+  Split s;
+  const auto x = exponential(1, 5000, 5.0);
+  s.add(x);
+  LogHistogram plain;
+  plain.add_all(x);
+  ASSERT_EQ(s.h.count(), plain.count());
+  EXPECT_EQ(s.h.min(), plain.min());
+  EXPECT_EQ(s.h.max(), plain.max());
+  for (std::size_t b = 0; b < s.h.bin_count(); ++b) {
+    double sum = 0;
+    for (int g = 0; g < kGroups; ++g) sum += s.g.count(g, b);
+    ASSERT_EQ(sum, plain.raw_counts()[b]) << "bin " << b;
+    ASSERT_EQ(s.h.raw_counts()[b], plain.raw_counts()[b]);
+  }
+  double w = 0;
+  for (int g = 0; g < kGroups; ++g) w += s.g.weight(g);
+  EXPECT_EQ(w, 5000.0);
+  EXPECT_EQ(s.g.weight(0), 625.0);
+}
+
+TEST(HistogramGroups, MergeIsExactInAnyOrder) {
+  const auto x = exponential(2, 3000, 2.0);
+  Split whole;
+  whole.add(x);
+  // The same units in three pieces, each piece keeping the global group of
+  // its units, merged in two different orders.
+  std::vector<Split> parts(3);
+  for (std::size_t p = 0; p < 3; ++p) {
+    std::vector<double> xs;
+    std::vector<std::uint32_t> gs;
+    for (std::size_t i = p * 1000; i < (p + 1) * 1000; ++i) {
+      xs.push_back(x[i]);
+      gs.push_back(static_cast<std::uint32_t>(i % kGroups));
+    }
+    parts[p].h.add_all(xs, gs, parts[p].g);
+  }
+  Split a = parts[0], b = parts[2];
+  a.g.merge(parts[1].g);
+  a.g.merge(parts[2].g);
+  b.g.merge(parts[1].g);
+  b.g.merge(parts[0].g);
+  EXPECT_TRUE(a.g == whole.g);
+  EXPECT_TRUE(b.g == whole.g);
+}
+
+TEST(HistogramGroups, FoldingThePendingListChangesNothing) {
+  // More values than the pending list holds: folded once on the way, the
+  // rest pending; the same counts as merging pieces that never fold.
+  const std::size_t n = HistogramGroups::kMaxPending + 1234;
+  const auto x = exponential(9, n, 4.0);
+  Split whole;
+  whole.add(x);
+  Split merged;
+  for (std::size_t first = 0; first < n; first += 1000) {
+    Split part;
+    std::vector<double> xs;
+    std::vector<std::uint32_t> gs;
+    for (std::size_t i = first; i < std::min(n, first + 1000); ++i) {
+      xs.push_back(x[i]);
+      gs.push_back(static_cast<std::uint32_t>(i % kGroups));
+    }
+    part.h.add_all(xs, gs, part.g);
+    merged.g.merge(part.g);
+  }
+  EXPECT_TRUE(whole.g == merged.g);
+  EXPECT_EQ(whole.g.dense_counts(), merged.g.dense_counts());
+  for (int g = 0; g < kGroups; ++g) {
+    EXPECT_EQ(whole.g.weight(g), merged.g.weight(g));
+    EXPECT_EQ(whole.g.weight_below(g, 1500, 0.25), merged.g.weight_below(g, 1500, 0.25));
+  }
+  double total = 0;
+  for (int g = 0; g < kGroups; ++g) total += whole.g.weight(g);
+  EXPECT_EQ(total, static_cast<double>(n));
+}
+
+TEST(HistogramGroups, BadInputThrows) {
+  EXPECT_THROW(HistogramGroups(0, 10), cxsim::core::InputError);
+  EXPECT_THROW(HistogramGroups(2, 0), cxsim::core::InputError);
+  LogHistogram h;
+  HistogramGroups g(2, h.bin_count());
+  const std::vector<double> xs = {1.0, 2.0};
+  const std::vector<std::uint32_t> bad_group = {0, 2}, short_groups = {0};
+  EXPECT_THROW(h.add_all(xs, bad_group, g), cxsim::core::InputError);
+  EXPECT_THROW(h.add_all(xs, short_groups, g), cxsim::core::InputError);
+  HistogramGroups wrong_bins(2, 5);
+  const std::vector<std::uint32_t> ok = {0, 1};
+  EXPECT_THROW(h.add_all(xs, ok, wrong_bins), cxsim::core::InputError);
+  EXPECT_EQ(h.count(), 0.0);  // nothing was added
+  EXPECT_THROW(g.merge(wrong_bins), cxsim::core::RuntimeError);
+  EXPECT_THROW(g.count(2, 0), cxsim::core::InputError);
+  EXPECT_THROW(g.count(0, h.bin_count()), cxsim::core::InputError);
+}
+
+TEST(LogHistogramLocate, GroupSharesAddUpToTheTargetRank) {
+  Split s;
+  s.add(exponential(3, 4001, 3.0));
+  for (double p : {0.0, 0.1, 0.5, 0.9, 0.999, 1.0}) {
+    std::size_t bin = 0;
+    double frac = -1;
+    ASSERT_TRUE(s.h.locate(p, &bin, &frac));
+    EXPECT_GE(frac, 0.0);
+    EXPECT_LE(frac, 1.0);
+    EXPECT_GT(s.h.raw_counts()[bin], 0.0);
+    double below = 0;
+    for (int g = 0; g < kGroups; ++g) below += s.g.weight_below(g, bin, frac);
+    EXPECT_NEAR(below, p * s.h.count(), 1e-9) << "p = " << p;
+    // The quantile lies in that bin.
+    const double q = s.h.quantile(p);
+    EXPECT_GE(q, std::max(s.h.bin_lower(bin), s.h.min()));
+    EXPECT_LE(q, std::min(s.h.bin_upper(bin), s.h.max()));
+  }
+  LogHistogram empty;
+  std::size_t bin = 0;
+  double frac = 0;
+  EXPECT_FALSE(empty.locate(0.5, &bin, &frac));
+  EXPECT_THROW(empty.locate(1.5, &bin, &frac), cxsim::core::InputError);
+}
+
+TEST(HallSheather, KnownValues) {
+  // n^(-1/3) z^(2/3) (1.5 φ(0)² / 1)^(1/3) at p = 0.5, n = 1000.
+  const double z = 1.959963984540054, phi0 = 0.3989422804014327;
+  EXPECT_NEAR(hall_sheather_bandwidth(0.5, 1000), 0.1 * std::pow(z, 2.0 / 3) * std::cbrt(1.5 * phi0 * phi0), 1e-12);
+  EXPECT_NEAR(hall_sheather_bandwidth(0.5, 1000), 0.09716, 1e-5);
+  // Symmetric in p, shrinking as n^(-1/3).
+  EXPECT_NEAR(hall_sheather_bandwidth(0.1, 500), hall_sheather_bandwidth(0.9, 500), 1e-12);
+  EXPECT_NEAR(hall_sheather_bandwidth(0.9, 8000) * 2, hall_sheather_bandwidth(0.9, 1000), 1e-12);
+  EXPECT_TRUE(std::isnan(hall_sheather_bandwidth(0.0, 100)));
+  EXPECT_TRUE(std::isnan(hall_sheather_bandwidth(0.5, 0)));
+}
+
+TEST(PairedQuantileDifference, IdenticalDataGiveExactZero) {
+  Split a, b;
+  const auto x = exponential(4, 2000, 5.0);
+  a.add(x);
+  b.add(x);
+  for (double p : {0.5, 0.9}) {
+    const Estimate d = paired_quantile_difference(a.h, a.g, b.h, b.g, p, 2000);
+    EXPECT_EQ(d.estimate, 0.0);
+    EXPECT_EQ(d.se, 0.0);
+    EXPECT_EQ(d.ci_low, 0.0);
+    EXPECT_EQ(d.ci_high, 0.0);
+  }
+}
+
+TEST(PairedQuantileDifference, PairedSeIsFarBelowTheUnpairedOne) {
+  // Variant: every unit's value plus a small unit-specific change (strong
+  // pairing); the paired SE is a small fraction of √(se_v² + se_b²), and the
+  // one from an independent baseline is not.
+  const auto x = exponential(5, 5000, 5.0);
+  const auto noise = exponential(6, 5000, 0.2);
+  const auto other = exponential(7, 5000, 5.0);
+  std::vector<double> y(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) y[i] = 0.9 * x[i] + noise[i];
+  Split base, var, indep;
+  base.add(x);
+  var.add(y);
+  indep.add(other);
+  for (double p : {0.5, 0.9}) {
+    const Estimate d = paired_quantile_difference(var.h, var.g, base.h, base.g, p, 5000);
+    const double unpaired = std::hypot(var.h.quantile_ci(p, 5000).se, base.h.quantile_ci(p, 5000).se);
+    EXPECT_NEAR(d.estimate, var.h.quantile(p) - base.h.quantile(p), 0.0);
+    EXPECT_GT(d.se, 0.0);
+    EXPECT_LT(d.se, 0.3 * unpaired) << "p = " << p;
+    const Estimate u = paired_quantile_difference(indep.h, indep.g, base.h, base.g, p, 5000);
+    EXPECT_GT(u.se, 0.5 * unpaired) << "p = " << p;
+  }
+}
+
+TEST(PairedQuantileDifference, EdgeCases) {
+  Split a, b;
+  const auto x = exponential(8, 100, 1.0);
+  a.add(x);
+  std::vector<double> y = x;
+  for (auto& v : y) v *= 1.1;
+  b.add(y);
+  EXPECT_THROW(paired_quantile_difference(a.h, a.g, b.h, b.g, 0.0, 100), cxsim::core::InputError);
+  EXPECT_THROW(paired_quantile_difference(a.h, a.g, b.h, b.g, 1.0, 100), cxsim::core::InputError);
+  HistogramGroups other_groups(3, a.h.bin_count());
+  EXPECT_THROW(paired_quantile_difference(a.h, a.g, b.h, other_groups, 0.5, 100), cxsim::core::InputError);
+  // n_eff < 2: estimate only.
+  const Estimate one = paired_quantile_difference(a.h, a.g, b.h, b.g, 0.5, 1);
+  EXPECT_FALSE(std::isnan(one.estimate));
+  EXPECT_TRUE(std::isnan(one.se));
+  // Empty: all NaN.
+  Split e;
+  EXPECT_TRUE(std::isnan(paired_quantile_difference(e.h, e.g, b.h, b.g, 0.5, 100).estimate));
+  // Every unit in one group: no between-group variation to measure.
+  Split c, d;
+  std::vector<std::uint32_t> zeros(x.size(), 0);
+  c.h.add_all(x, zeros, c.g);
+  d.h.add_all(y, zeros, d.g);
+  const Estimate g1 = paired_quantile_difference(c.h, c.g, d.h, d.g, 0.5, 100);
+  EXPECT_FALSE(std::isnan(g1.estimate));
+  EXPECT_TRUE(std::isnan(g1.se));
+}
+
+}  // namespace
