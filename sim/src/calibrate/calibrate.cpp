@@ -5,7 +5,6 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
-#include <random>
 #include <unordered_map>
 
 #include <Eigen/Dense>
@@ -22,6 +21,8 @@
 #include "cxsim/core/strings.h"
 #include "cxsim/core/version.h"
 #include "cxsim/model/journey_loader.h"
+#include "cxsim/rng/samplers.h"
+#include "cxsim/rng/stream.h"
 
 namespace cxsim::calibrate {
 
@@ -396,18 +397,20 @@ double total_variation(const std::vector<double>& p, const std::vector<double>& 
 }
 
 // The 95th percentile of TV(multinomial(n, p)/n, p): what sampling noise
-// alone gives (200 draws, seeded).
-double tv_noise_q95(const std::vector<double>& p, double n, std::uint64_t seed) {
-  const auto N = static_cast<long long>(std::max(1.0, std::round(n)));
-  std::mt19937_64 rng(seed);
+// alone gives (200 draws). Replicate r of measure `measure` draws from the
+// Philox stream (seed, Purpose::holdout, customer = measure, period 2,
+// step = r); the multinomial is a chain of exact binomials.
+double tv_noise_q95(const std::vector<double>& p, double n, std::uint64_t seed, std::uint64_t measure) {
+  const auto N = static_cast<std::int64_t>(std::max(1.0, std::round(n)));
   std::vector<double> tv;
-  for (int r = 0; r < 200; ++r) {
-    long long left = N;
+  for (std::uint32_t r = 0; r < 200; ++r) {
+    rng::Stream stream(seed, rng::Purpose::holdout, measure, 2, r);
+    std::int64_t left = N;
     double rest = 1.0;
     std::vector<double> q(p.size(), 0.0);
     for (std::size_t i = 0; i < p.size() && left > 0; ++i) {
       const double pi = rest > 0 ? std::clamp(p[i] / rest, 0.0, 1.0) : 0.0;
-      long long k = i + 1 == p.size() ? left : std::binomial_distribution<long long>(left, pi)(rng);
+      const std::int64_t k = i + 1 == p.size() ? left : rng::binomial(stream, left, pi);
       q[i] = static_cast<double>(k) / static_cast<double>(N);
       left -= k;
       rest -= p[i];
@@ -492,7 +495,7 @@ struct Measure {
 };
 
 Measure compare(const std::string& name, std::vector<std::string> bins, std::vector<double> obs_counts,
-                std::vector<double> model_p, double n_train, std::uint64_t seed) {
+                std::vector<double> model_p, double n_train, std::uint64_t seed, std::uint64_t measure) {
   Measure m;
   m.name = name;
   m.bins = std::move(bins);
@@ -509,7 +512,7 @@ Measure compare(const std::string& name, std::vector<std::string> bins, std::vec
   if (n <= 0) return m;
   m.tv = total_variation(m.observed, m.model);
   const double n_eff = n_train > 0 ? n * n_train / (n + n_train) : n;
-  m.threshold = std::max(0.01, tv_noise_q95(m.model, n_eff, seed));
+  m.threshold = std::max(0.01, tv_noise_q95(m.model, n_eff, seed, measure));
   m.pass = m.tv <= m.threshold;
   return m;
 }
@@ -796,14 +799,15 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
       if (!num(c_conv, "total_conversions", conv) || !num(c_val, "total_conversion_value", val) ||
           !num(c_null, "total_null", nul))
         continue;
-      // Holdout: a seeded binomial split of each row's counts.
+      // Holdout: each of the row's journeys is held out independently with
+      // probability --holdout, i.e. an exact binomial split of its counts
+      // (Philox stream (seed, Purpose::holdout, customer = data row, period 1)).
       double hc = 0, hn = 0;
       if (o.holdout > 0) {
-        std::mt19937_64 rng(fnv1a64(path) ^ (o.seed * 0x9E3779B97F4A7C15ull));
+        rng::Stream stream(o.seed, rng::Purpose::holdout, static_cast<std::uint64_t>(rows), 1, 0);
         auto split = [&](double n) {
-          if (n != std::floor(n) || n > 1e12) return n * o.holdout;
-          return static_cast<double>(
-              std::binomial_distribution<long long>(static_cast<long long>(n), o.holdout)(rng));
+          if (n != std::floor(n) || n > 1e15) return n * o.holdout;
+          return static_cast<double>(rng::binomial(stream, static_cast<std::int64_t>(n), o.holdout));
         };
         hc = split(conv);
         hn = split(nul);
@@ -1474,7 +1478,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
       bins.push_back("(not in the model)");
       obs.push_back(other);
       mod.push_back(0);
-      measures.push_back(compare("outcome_shares", bins, obs, mod, train.journeys, o.seed));
+      measures.push_back(compare("outcome_shares", bins, obs, mod, train.journeys, o.seed, 0));
       // Path lengths 1..K and a tail bin.
       long K = 1;
       for (const auto& [len, w] : hold.lengths) K = std::max(K, len);
@@ -1491,7 +1495,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
         else tail += cr.length[n];
       }
       mod[static_cast<std::size_t>(K)] = tail;
-      measures.push_back(compare("path_length", bins, obs, mod, train.journeys, o.seed + 1));
+      measures.push_back(compare("path_length", bins, obs, mod, train.journeys, o.seed, 1));
       // NPS distribution of held-out respondents vs the fit's prediction for them.
       if (sv && nps_fit.observed.size() >= 2 && !hold_resp.empty()) {
         std::vector<double> o11(11, 0.0), m11(11, 0.0);
@@ -1504,7 +1508,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
         }
         std::vector<std::string> nb;
         for (int c = 0; c <= 10; ++c) nb.push_back(fmt::format("{}", c));
-        measures.push_back(compare("nps_distribution", nb, o11, m11, static_cast<double>(train_resp.size()), o.seed + 2));
+        measures.push_back(compare("nps_distribution", nb, o11, m11, static_cast<double>(train_resp.size()), o.seed, 2));
       }
       sum += fmt::format("holdout: {} journeys ({:.0f}%) vs the fitted model (total variation; pass when <= threshold):\n",
                          hold.journeys, 100 * o.holdout);
