@@ -251,7 +251,25 @@ struct SegmentSurvival {
   double customers = 0;
 };
 
-std::vector<SegmentSurvival> read_cohorts(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo) {
+// Rows read and rows skipped (--on-bad-row skip) of one input file.
+struct RowCounts {
+  std::uint64_t rows = 0, bad_rows = 0;
+  std::map<std::string, std::uint64_t> bad_by_reason;
+  std::vector<std::string> bad_examples;
+  void take(const BadRowSink& sink) {
+    bad_rows = sink.count();
+    bad_by_reason = sink.by_reason();
+    bad_examples = sink.examples();
+  }
+};
+
+struct RetentionInput {
+  std::vector<SegmentSurvival> segments;
+  RowCounts counts;
+};
+
+RetentionInput read_cohorts(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo) {
+  RetentionInput in;
   CsvReader csv(o.cohorts, csvo);
   std::vector<std::string> f;
   csv.read_header(f, "period,alive[,segment]");
@@ -261,6 +279,7 @@ std::vector<SegmentSurvival> read_cohorts(const CalibrateOptions& o, const Colum
   std::map<std::string, std::map<long long, std::pair<double, std::uint64_t>>> data;
   const std::size_t nf = f.size();
   while (csv.next(f)) {
+    ++in.counts.rows;
     const std::uint64_t line = csv.record_line();
     if (f.size() != nf) {
       sink.bad(line, "", "wrong number of fields", fmt::format("expected {} fields, found {}", nf, f.size()));
@@ -325,10 +344,13 @@ std::vector<SegmentSurvival> read_cohorts(const CalibrateOptions& o, const Colum
     d.error({o.cohorts, 0, 0}, "", "no cohort rows");
     throw core::InputError(std::move(d));
   }
-  return out;
+  in.segments = std::move(out);
+  in.counts.take(sink);
+  return in;
 }
 
-std::vector<SegmentSurvival> read_lifetimes(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo) {
+RetentionInput read_lifetimes(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo) {
+  RetentionInput in;
   CsvReader csv(o.lifetimes, csvo);
   std::vector<std::string> f;
   csv.read_header(f, "customer_id,periods,churned[,segment]");
@@ -338,6 +360,7 @@ std::vector<SegmentSurvival> read_lifetimes(const CalibrateOptions& o, const Col
   std::map<std::string, SegmentSurvival> segs;
   const std::size_t nf = f.size();
   while (csv.next(f)) {
+    ++in.counts.rows;
     const std::uint64_t line = csv.record_line();
     if (f.size() != nf) {
       sink.bad(line, "", "wrong number of fields", fmt::format("expected {} fields, found {}", nf, f.size()));
@@ -384,7 +407,9 @@ std::vector<SegmentSurvival> read_lifetimes(const CalibrateOptions& o, const Col
     d.error({o.lifetimes, 0, 0}, "", "no lifetimes: the file has a header but no usable rows");
     throw core::InputError(std::move(d));
   }
-  return out;
+  in.segments = std::move(out);
+  in.counts.take(sink);
+  return in;
 }
 
 // ------------------------------------------------------------ holdout
@@ -600,12 +625,32 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
   const ColumnMap map = parse_column_map(o.map);
   std::map<std::string, double> values = o.outcome_values;
 
-  rep.attr("format_version", 1.0);
+  rep.attr("format_version", fmt::format("{}.{}", kFitReportFormatMajor, kFitReportFormatMinor));
+  rep.attr_int("format_version_major", kFitReportFormatMajor);
+  rep.attr_int("format_version_minor", kFitReportFormatMinor);
   rep.attr("tool_version", std::string(core::tool_version));
   rep.attr("command_line", o.command_line);
-  rep.attr("seed", static_cast<double>(o.seed));
+  rep.attr_int("seed", static_cast<std::int64_t>(o.seed));
   rep.attr("holdout_fraction", o.holdout);
   rep.attr("input", o.events.empty() ? o.paths : o.events);
+
+  // Data quality of every input file: one table, a row per (source, item).
+  auto& dq = rep.table("calibration/data_quality", "row counts and bad rows by reason, per input file");
+  dq.str("source").str("item").integer("count");
+  auto dqa = [&](const std::string& source, const std::string& item, double v) {
+    dq.add("source", source);
+    dq.add("item", item);
+    dq.add("count", v);
+  };
+  // The summary lines and data-quality rows of skipped bad rows.
+  auto bad_rows = [&](const std::string& source, std::uint64_t n, const std::map<std::string, std::uint64_t>& by,
+                      const std::vector<std::string>& examples) {
+    dqa(source, "bad_rows", static_cast<double>(n));
+    for (const auto& [k, v] : by) dqa(source, "bad_rows: " + k, static_cast<double>(v));
+    if (!n) return;
+    sum += fmt::format("  bad rows skipped: {} ({})\n", n, reasons(by));
+    for (const auto& e : examples) sum += "    " + e + "\n";
+  };
 
   // ---- surveys first (the join needs them while journeys stream by)
   std::optional<SurveyData> sv;
@@ -707,10 +752,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
     sum += fmt::format("events: {}: {} rows, {} events, {} journeys, {} touchpoints (separator {}; columns {})\n",
                        o.events, st.rows, st.events - st.duplicates, st.journeys, reader.touchpoints().size(), sepname,
                        colmap);
-    if (st.bad_rows) {
-      sum += fmt::format("  bad rows skipped: {} ({})\n", st.bad_rows, reasons(st.bad_by_reason));
-      for (const auto& e : st.bad_examples) sum += "    " + e + "\n";
-    }
+    bad_rows("events", st.bad_rows, st.bad_by_reason, st.bad_examples);
     if (st.duplicates) sum += fmt::format("  exact duplicate rows dropped: {}\n", st.duplicates);
     if (st.runs)
       sum += fmt::format("  external merge: {} sorted runs spilled (buffer budget {} MiB)\n", st.runs, o.memory_mb);
@@ -719,23 +761,15 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
       warn(fmt::format("{} journeys name more than one customer_id; the first one is used", st.customer_conflicts));
     if (!has_outcome_col)
       sum += "  no outcome column: each journey ends in outcome end_<its last touchpoint>\n";
-    auto& dq = rep.table("calibration/data_quality", "row counts and bad rows by reason");
-    dq.str("item").num("count");
-    auto dqa = [&](const std::string& k, double v) {
-      dq.add("item", k);
-      dq.add("count", v);
-    };
-    dqa("rows", static_cast<double>(st.rows));
-    dqa("events_kept", static_cast<double>(st.events - st.duplicates));
-    dqa("journeys", static_cast<double>(st.journeys));
-    dqa("duplicates_dropped", static_cast<double>(st.duplicates));
-    dqa("bad_rows", static_cast<double>(st.bad_rows));
-    dqa("timeout_journeys", static_cast<double>(timeouts));
-    dqa("customer_conflicts", static_cast<double>(st.customer_conflicts));
-    dqa("spill_runs", static_cast<double>(st.runs));
-    dqa("peak_buffer_bytes", static_cast<double>(st.peak_buffer_bytes));
-    for (const auto& [k, v] : st.bad_by_reason) dqa("bad_rows: " + k, static_cast<double>(v));
-    rep.attr("rows", static_cast<double>(st.rows));
+    dqa("events", "rows", static_cast<double>(st.rows));
+    dqa("events", "events_kept", static_cast<double>(st.events - st.duplicates));
+    dqa("events", "journeys", static_cast<double>(st.journeys));
+    dqa("events", "duplicates_dropped", static_cast<double>(st.duplicates));
+    dqa("events", "timeout_journeys", static_cast<double>(timeouts));
+    dqa("events", "customer_conflicts", static_cast<double>(st.customer_conflicts));
+    dqa("events", "spill_runs", static_cast<double>(st.runs));
+    dqa("events", "peak_buffer_bytes", static_cast<double>(st.peak_buffer_bytes));
+    rep.attr_int("rows", static_cast<std::int64_t>(st.rows));
     rep.attr("journeys", static_cast<double>(st.journeys));
     input_desc = fmt::format("{} ({} journeys)", std::filesystem::path(o.events).filename().string(), st.journeys);
   } else {
@@ -844,11 +878,11 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
     has_outcome_col = true;
     sum += fmt::format("paths: {}: {} rows, {} journeys, {} touchpoints\n", o.paths, rows, train.journeys + hold.journeys,
                        tp_names.size());
-    if (sink.count()) {
-      sum += fmt::format("  bad rows skipped: {} ({})\n", sink.count(), reasons(sink.by_reason()));
-      for (const auto& e : sink.examples()) sum += "    " + e + "\n";
-    }
-    rep.attr("rows", rows);
+    dqa("paths", "rows", rows);
+    dqa("paths", "rows_kept", rows - static_cast<double>(sink.count()));
+    dqa("paths", "journeys", std::round(train.journeys + hold.journeys));
+    bad_rows("paths", sink.count(), sink.by_reason(), sink.examples());
+    rep.attr_int("rows", static_cast<std::int64_t>(rows));
     rep.attr("journeys", train.journeys + hold.journeys);
     input_desc = fmt::format("{} ({} journeys, aggregated paths)", std::filesystem::path(o.paths).filename().string(),
                              train.journeys + hold.journeys);
@@ -977,7 +1011,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
                          "next-map counts and Dirichlet posterior (prior 0.5 per observed target): mean, 95% CrI");
   t_tr.str("source").str("status").str("target").num("count").num("total").num("probability").num("ci_low").num("ci_high");
   auto& t_du = rep.table("calibration/durations", "duration fits per touchpoint and status (time unit of the journey)");
-  t_du.str("touchpoint").str("status").str("family").num("gaps").num("zero_gaps").num("lognormal_median")
+  t_du.str("touchpoint").str("status").str("family").integer("gaps").integer("zero_gaps").num("lognormal_median")
       .num("lognormal_p90").num("lognormal_aic").num("exponential_mean").num("exponential_aic").num("gamma_mean")
       .num("gamma_sd").num("gamma_aic");
   auto add_tr = [&](const std::string& src, const std::string& status, const FittedMap& fm) {
@@ -1157,10 +1191,10 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
     if (answers_total > matched_keys)
       warn(fmt::format("{} survey answers match no journey of the event log and are ignored",
                        answers_total - matched_keys));
-    if (sv->bad_rows) {
-      sum += fmt::format("  bad rows skipped: {} ({})\n", sv->bad_rows, reasons(sv->bad_by_reason));
-      for (const auto& e : sv->bad_examples) sum += "    " + e + "\n";
-    }
+    dqa("surveys", "rows", static_cast<double>(sv->rows));
+    dqa("surveys", "answers_joined", matched_keys);
+    dqa("surveys", "answers_used_for_fitting", static_cast<double>(train_resp.size()));
+    bad_rows("surveys", sv->bad_rows, sv->bad_by_reason, sv->bad_examples);
     X.resize(static_cast<Eigen::Index>(train_resp.size()), static_cast<Eigen::Index>(P));
     for (std::size_t r = 0; r < train_resp.size(); ++r)
       dense(respondents[train_resp[r]].x, X.row(static_cast<Eigen::Index>(r)));
@@ -1291,7 +1325,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
         row("channel_switch", "", "switch", idf ? sign * f.beta[P - 1] : kNaN, idf ? f.beta_se[P - 1] : kNaN);
       }
       auto& s = rep.table("calibration/survey/" + name + "/fit", "fit statistics");
-      s.num("respondents").num("loglik").num("loglik_null").num("iterations").num("converged").num("parameters");
+      s.integer("respondents").num("loglik").num("loglik_null").integer("iterations").integer("converged").integer("parameters");
       s.add("respondents", n_resp);
       s.add("loglik", f.loglik);
       s.add("loglik_null", f.loglik_null);
@@ -1313,7 +1347,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
       auto& kd = rep.table("calibration/survey/key_drivers",
                            "touchpoints ranked by the NPS cost of friction: (b - a) x friction visits per journey, "
                            "and the NPS points gained if every friction visit of the touchpoint had been ok");
-      kd.num("rank").str("touchpoint").num("a_ok").num("b_friction").num("b_minus_a").num("b_minus_a_se")
+      kd.integer("rank").str("touchpoint").num("a_ok").num("b_friction").num("b_minus_a").num("b_minus_a_se")
           .num("friction_visits_per_journey").num("satisfaction_cost_per_journey").num("nps_points");
       struct Row {
         std::string id;
@@ -1378,13 +1412,15 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
 
   // ---- retention
   if (!o.cohorts.empty() || !o.lifetimes.empty()) {
-    const auto segs = !o.cohorts.empty() ? read_cohorts(o, map, csvo) : read_lifetimes(o, map, csvo);
+    const RetentionInput rin = !o.cohorts.empty() ? read_cohorts(o, map, csvo) : read_lifetimes(o, map, csvo);
+    const auto& segs = rin.segments;
+    const std::string rsource = !o.cohorts.empty() ? "cohorts" : "lifetimes";
     auto& rt = rep.table("calibration/retention",
                          "sBG maximum likelihood per segment: alpha, beta, se (observed information), 95% CI (log "
                          "scale)");
-    rt.str("segment").num("customers").num("horizon").num("alpha").num("alpha_se").num("alpha_ci_low")
+    rt.str("segment").num("customers").integer("horizon").num("alpha").num("alpha_se").num("alpha_ci_low")
         .num("alpha_ci_high").num("beta").num("beta_se").num("beta_ci_low").num("beta_ci_high").num("loglik")
-        .num("converged").num("mean_churn");
+        .integer("converged").num("mean_churn");
     std::vector<FittedSegment> fs;
     IdMaker seg_ids;
     double total = 0;
@@ -1392,6 +1428,9 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
     for (const auto& s : segs) total += s.customers;
     sum += fmt::format("retention: {} ({}):\n", !o.cohorts.empty() ? o.cohorts : o.lifetimes,
                        !o.cohorts.empty() ? "cohort survivors" : "individual lifetimes, right-censored");
+    dqa(rsource, "rows", static_cast<double>(rin.counts.rows));
+    dqa(rsource, "segments", static_cast<double>(segs.size()));
+    bad_rows(rsource, rin.counts.bad_rows, rin.counts.bad_by_reason, rin.counts.bad_examples);
     for (const auto& s : segs) {
       const SbgFit f = fit_sbg(s.counts);
       FittedSegment seg;
@@ -1463,7 +1502,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
     auto& fit_t = rep.table("fit/holdout",
                             "held-out journeys vs the fitted model: total-variation distance, threshold (max(0.01, "
                             "the 1 - 0.01/m quantile of sampling noise, m measures)), pass");
-    fit_t.str("measure").num("tv_distance").num("threshold").num("pass").num("n_holdout").num("n_train");
+    fit_t.str("measure").num("tv_distance").num("threshold").integer("pass").num("n_holdout").num("n_train");
     std::vector<Measure> measures;
     if (hold.journeys <= 0) {
       warn("--holdout: no journey fell into the holdout; nothing to compare");
