@@ -47,8 +47,15 @@ void write_text_atomic(const std::filesystem::path& path, const std::string& tex
 io::Table to_table(const calibrate::ReportTable& t) {
   io::Table out;
   for (const auto& c : t.columns) {
-    if (c.is_string) out.add_column(c.name, c.strings);
-    else out.add_column(c.name, c.numbers);
+    if (c.is_string) {
+      out.add_column(c.name, c.strings);
+    } else if (c.is_integer) {
+      std::vector<std::int64_t> v(c.numbers.size());
+      for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<std::int64_t>(c.numbers[i]);
+      out.add_column(c.name, std::move(v));
+    } else {
+      out.add_column(c.name, c.numbers);
+    }
   }
   return out;
 }
@@ -61,6 +68,7 @@ void write_report(const std::filesystem::path& path, const calibrate::Report& r)
   f.set_attribute("created_utc", core::utc_now_iso8601());
   for (const auto& a : r.attributes) {
     if (a.is_string) f.set_attribute(a.name, a.text);
+    else if (a.is_integer) f.set_attribute(a.name, a.integer);
     else f.set_attribute(a.name, a.number);
   }
   io::Group model = f.require_group("model");
@@ -112,6 +120,7 @@ int run_calibrate(CalibrateCli& c, const Context& ctx) {
     for (const auto& a : r.report.attributes) {
       j.key(a.name);
       if (a.is_string) j.value(a.text);
+      else if (a.is_integer) j.value(static_cast<long long>(a.integer));
       else j.value(a.number);
     }
     j.end_object();
@@ -122,6 +131,8 @@ int run_calibrate(CalibrateCli& c, const Context& ctx) {
         j.key(col.name).begin_array();
         if (col.is_string)
           for (const auto& v : col.strings) j.value(v);
+        else if (col.is_integer)
+          for (double v : col.numbers) j.value(static_cast<long long>(v));
         else
           for (double v : col.numbers) j.value(v);
         j.end_array();

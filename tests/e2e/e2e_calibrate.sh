@@ -131,6 +131,24 @@ with h5py.File(sys.argv[1], "r") as f:
     t = f["calibration/transitions"][()]
     assert set(t.dtype.names) >= {"source", "status", "target", "count", "probability", "ci_low", "ci_high"}
     assert len(f["fit/holdout"][()]) == 3
+    # Versioned format a reader can check, integers stored as integers.
+    assert f.attrs["format_version"] == "2.0", f.attrs["format_version"]
+    for a in ["format_version_major", "format_version_minor", "seed", "rows"]:
+        assert f.attrs[a].dtype.kind == "i", (a, f.attrs[a].dtype)
+    assert f.attrs["format_version_major"] == 2
+    ints = {"calibration/data_quality": ["count"], "calibration/durations": ["gaps", "zero_gaps"],
+            "calibration/survey/nps/fit": ["respondents", "iterations", "converged", "parameters"],
+            "calibration/survey/key_drivers": ["rank"], "calibration/retention": ["horizon", "converged"],
+            "fit/holdout": ["pass"]}
+    for p, cols in ints.items():
+        d = f[p][()]
+        for c in cols:
+            assert d.dtype[c].kind == "i", (p, c, d.dtype[c])
+    assert f["calibration/transitions"][()].dtype["probability"].kind == "f"
+    # Data quality of every source.
+    dq = f["calibration/data_quality"][()]
+    sources = {s.decode() if isinstance(s, bytes) else s for s in dq["source"]}
+    assert sources == {"events", "surveys", "cohorts"}, sources
 PYEOF
 ls "$work" | grep -q 'tmp' && fail "temporary files left in $work: $(ls "$work")"
 
@@ -158,6 +176,17 @@ rc=$?
 [ $rc -eq 0 ] || fail "ChannelAttribution_Data.csv: exit $rc: $out"
 "$CXSIM" validate -q "$work/paths.yaml" || fail "paths YAML does not validate"
 grep -q '^  converted: {kind: "converted", value: ' "$work/paths.yaml" || fail "paths: converted outcome without value"
+"$CXSIM" calibrate --paths "$CXSIM_SHARED_DIR/data/ChannelAttribution_Data.csv" -o "$work/paths2.yaml" \
+  --report "$work/paths.h5" -q || fail "paths with --report"
+"$PY" - "$work/paths.h5" <<'PYEOF' || fail "paths: data_quality"
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    dq = f["calibration/data_quality"][()]
+    items = {(s.decode(), i.decode()): int(c) for s, i, c in zip(dq["source"], dq["item"], dq["count"])}
+    assert items[("paths", "rows")] == 10000, items
+    assert items[("paths", "journeys")] == 88387, items
+    assert items[("paths", "bad_rows")] == 0, items
+PYEOF
 "$CXSIM" run "$work/paths.yaml" -n 2000 -q -o "$work/paths_run.h5" >/dev/null 2>&1 || fail "run the paths model"
 
 # ---------------------------------------------------------------- 3. docs samples

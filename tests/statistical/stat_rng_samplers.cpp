@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/math/distributions/beta.hpp>
+#include <boost/math/distributions/binomial.hpp>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/exponential.hpp>
 #include <boost/math/distributions/gamma.hpp>
@@ -22,6 +23,7 @@
 #include <cstdio>
 #include <functional>
 #include <limits>
+#include <tuple>
 #include <vector>
 
 #include "cxsim/rng/samplers.h"
@@ -260,6 +262,78 @@ TEST(StatRngDiscrete, OrderedLogitInfiniteCutpoints) {
     EXPECT_EQ(obs[0], 0.0);
     EXPECT_EQ(obs[10], 0.0);
     EXPECT_GT(chi2_p(obs, ordered_logit_expected(tau.data(), 10, eta)), kAlpha) << "eta=" << eta;
+  }
+}
+
+// Binomial: chi-squared over the support, tails pooled into cells with an
+// expectation of at least 20 draws. Covers inversion (floor((n+1)q) < 11),
+// BTRD (>= 11) and the reflection for p > 1/2.
+struct BinomialCells {
+  std::vector<std::int64_t> lo;  // cell j holds k in [lo[j], lo[j+1])
+  std::vector<double> expected;
+};
+
+BinomialCells binomial_cells(std::int64_t n, double p) {
+  const bm::binomial_distribution<> d(static_cast<double>(n), p);
+  const double mean = static_cast<double>(n) * p, sd = std::sqrt(mean * (1.0 - p));
+  const auto first = static_cast<std::int64_t>(std::max(0.0, std::floor(mean - 12.0 * sd)));
+  const auto last = static_cast<std::int64_t>(std::min(static_cast<double>(n), std::ceil(mean + 12.0 * sd)));
+  auto upper_tail = [&](std::int64_t k) {  // P(X > k)
+    return k < 0 ? 1.0 : bm::cdf(bm::complement(d, static_cast<double>(k)));
+  };
+  BinomialCells c;
+  double acc = 1.0 - upper_tail(first - 1);  // P(X < first)
+  std::int64_t start = 0;
+  for (std::int64_t k = first; k <= last; ++k) {
+    acc += bm::pdf(d, static_cast<double>(k));
+    if (kN * acc >= 20.0 && kN * upper_tail(k) >= 20.0) {
+      c.lo.push_back(start);
+      c.expected.push_back(kN * acc);
+      acc = 0.0;
+      start = k + 1;
+    }
+  }
+  c.lo.push_back(start);
+  c.expected.push_back(kN * upper_tail(start - 1));
+  c.lo.push_back(n + 1);
+  return c;
+}
+
+std::vector<double> binomial_counts(const BinomialCells& c, std::int64_t n, double p, bool* in_range) {
+  std::vector<double> obs(c.expected.size(), 0.0);
+  *in_range = true;
+  for (int i = 0; i < kN; ++i) {
+    rng::Stream s(kSeed, rng::Purpose::holdout, static_cast<std::uint64_t>(i));
+    const std::int64_t k = rng::binomial(s, n, p);
+    if (k < 0 || k > n) {
+      *in_range = false;
+      continue;
+    }
+    const auto j = std::upper_bound(c.lo.begin(), c.lo.end(), k) - c.lo.begin() - 1;
+    obs[static_cast<std::size_t>(j)] += 1.0;
+  }
+  return obs;
+}
+
+TEST(StatRngDiscrete, Binomial) {
+  const std::pair<std::int64_t, double> cases[] = {
+      {1, 0.3},      {10, 0.3},    {30, 0.7},  {1000, 0.005},  // inversion (direct and reflected)
+      {21, 0.5},     {50, 0.4},    {200, 0.9}, {17'000, 0.2},  // BTRD (direct and reflected)
+      {5'000'000, 0.01}};
+  for (const auto& [n, p] : cases) {
+    const auto cells = binomial_cells(n, p);
+    bool in_range = false;
+    const auto obs = binomial_counts(cells, n, p, &in_range);
+    EXPECT_TRUE(in_range) << "n=" << n << " p=" << p;
+    EXPECT_GT(chi2_p(obs, cells.expected), kAlpha) << "n=" << n << " p=" << p;
+  }
+  // Power: draws at p = 0.40 against the cells of p = 0.41 (BTRD), and at
+  // p = 0.3 against p = 0.31 (inversion).
+  for (const auto& [n, p, wrong] : {std::tuple<std::int64_t, double, double>{50, 0.40, 0.41}, {10, 0.3, 0.31}}) {
+    const auto cells = binomial_cells(n, wrong);
+    bool in_range = false;
+    const auto obs = binomial_counts(cells, n, p, &in_range);
+    EXPECT_LT(chi2_p(obs, cells.expected), kPower) << "n=" << n << " p=" << p;
   }
 }
 

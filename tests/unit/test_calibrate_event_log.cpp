@@ -13,6 +13,7 @@
 #include "cxsim/calibrate/calibrate.h"
 #include "cxsim/calibrate/columns.h"
 #include "cxsim/calibrate/event_log.h"
+#include "cxsim/rng/stream.h"
 #include "cxsim/core/errors.h"
 
 using namespace cxsim::calibrate;
@@ -213,4 +214,12 @@ TEST(CalibrateEventLog, HoldoutHashIsDeterministicAndUniform) {
   int below = 0;
   for (int i = 0; i < 100000; ++i) below += hash_uniform(fmt::format("{}-0", i), 7) < 0.2;
   EXPECT_NEAR(below / 100000.0, 0.2, 0.005);
+  // Pinned: the first uniform of the Philox stream (seed, holdout, low 40
+  // bits of the FNV-1a hash, period 0, high 24 bits), the same on every
+  // platform (no standard-library generator or distribution involved).
+  EXPECT_EQ(hash_uniform("case-10011", 1), 0x1.cc63811df4ffcp-3);
+  EXPECT_EQ(hash_uniform("c7-0", 3), 0x1.88bc3e9f8c6e1p-1);
+  const std::uint64_t h = fnv1a64("case-10011");
+  cxsim::rng::Stream s(1, cxsim::rng::Purpose::holdout, h & cxsim::rng::kMaxCustomer, 0, static_cast<std::uint32_t>(h >> 40));
+  EXPECT_EQ(hash_uniform("case-10011", 1), s.uniform());
 }

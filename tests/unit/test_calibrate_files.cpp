@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -117,6 +118,25 @@ TEST(CalibrateFiles, ChannelAttributionPaths) {
     }
   }
   EXPECT_DOUBLE_EQ(starts, conv_n + null_n);
+}
+
+TEST(CalibrateFiles, PathsHoldoutSplitIsPortableAndPinned) {
+  // --paths --holdout splits each row's counts with the project's binomial
+  // sampler on Philox streams (no std::binomial_distribution): the same seed
+  // gives the same split everywhere. Pinned held-out sizes for two seeds
+  // (expected 0.2 x 88,387 = 17,677 +- 119).
+  CalibrateOptions o;
+  o.paths = kShared + "ChannelAttribution_Data.csv";
+  o.holdout = 0.2;
+  for (const auto& [seed, expect] : {std::pair<std::uint64_t, double>{1, 17936}, {2, 17569}}) {
+    o.seed = seed;
+    const auto r = calibrate::calibrate(o);
+    const auto& h = table(r, "fit/holdout");
+    double n_hold = -1;
+    for (const auto& c : h.columns)
+      if (c.name == "n_holdout") n_hold = c.numbers.at(0);
+    EXPECT_EQ(n_hold, expect) << "seed " << seed;
+  }
 }
 
 TEST(CalibrateFiles, ShopSamplesWithSurveysAndRetention) {
@@ -244,4 +264,94 @@ TEST(CalibrateFiles, SkipBadRowsKeepsTheRest) {
   loads(r);
   EXPECT_NE(r.summary.find("bad rows skipped: 1 (timestamp does not parse: 1)"), std::string::npos) << r.summary;
   EXPECT_NE(r.summary.find("skip.csv:3: column 'timestamp'"), std::string::npos) << r.summary;
+}
+
+namespace {
+// The data_quality count of (source, item); -1 when absent.
+double quality(const CalibrationResult& r, const std::string& source, const std::string& item) {
+  const auto& t = table(r, "calibration/data_quality");
+  for (std::size_t i = 0; i < t.rows(); ++i)
+    if (t.columns[0].strings[i] == source && t.columns[1].strings[i] == item) return t.columns[2].numbers[i];
+  return -1;
+}
+}  // namespace
+
+TEST(CalibrateFiles, SkippedRetentionRowsAreCountedAndReported) {
+  // Before: --on-bad-row skip dropped bad cohort and lifetime rows silently
+  // (no count in the summary, no data_quality rows).
+  const auto cohorts = write("bad_cohorts.csv",
+                             "period,alive\n"
+                             "0,100\n"
+                             "1,x\n"
+                             "1,80\n"
+                             "2,60\n"
+                             "-3,50\n");
+  CalibrateOptions o;
+  o.events = kData + "shop_events.csv";
+  o.cohorts = cohorts.string();
+  o.skip_bad_rows = true;
+  const auto r = calibrate::calibrate(o);
+  EXPECT_NE(r.summary.find("bad rows skipped: 2 (alive not a number >= 0: 1, period not an integer >= 0: 1)"),
+            std::string::npos)
+      << r.summary;
+  EXPECT_EQ(quality(r, "cohorts", "rows"), 5);
+  EXPECT_EQ(quality(r, "cohorts", "bad_rows"), 2);
+  EXPECT_EQ(quality(r, "cohorts", "bad_rows: alive not a number >= 0"), 1);
+  EXPECT_EQ(quality(r, "cohorts", "segments"), 1);
+
+  const auto lifetimes = write("bad_lifetimes.csv",
+                               "customer_id,periods,churned\n"
+                               "a,3,1\n"
+                               "b,2,maybe\n"
+                               "c,4,0\n"
+                               "d,0,1\n");
+  o.cohorts.clear();
+  o.lifetimes = lifetimes.string();
+  const auto l = calibrate::calibrate(o);
+  EXPECT_NE(l.summary.find("bad rows skipped: 2 (churned after 0 periods: 1, churned not 0/1: 1)"), std::string::npos)
+      << l.summary;
+  EXPECT_EQ(quality(l, "lifetimes", "rows"), 4);
+  EXPECT_EQ(quality(l, "lifetimes", "bad_rows"), 2);
+}
+
+TEST(CalibrateFiles, DataQualityForEverySourceAndVersionedIntegers) {
+  // Before: /calibration/data_quality was written for --events only, and
+  // every number (seed, counts, flags) was a float64 with a float
+  // format_version.
+  CalibrateOptions o;
+  o.paths = kShared + "ChannelAttribution_Data.csv";
+  const auto p = calibrate::calibrate(o);
+  EXPECT_EQ(quality(p, "paths", "rows"), 10000);
+  EXPECT_EQ(quality(p, "paths", "journeys"), 88387);
+  EXPECT_EQ(quality(p, "paths", "bad_rows"), 0);
+
+  CalibrateOptions e;
+  e.events = kData + "shop_events.csv";
+  e.surveys = kData + "shop_surveys.csv";
+  e.cohorts = kData + "shop_cohorts.csv";
+  const auto r = calibrate::calibrate(e);
+  EXPECT_EQ(quality(r, "events", "rows"), 1755);
+  EXPECT_EQ(quality(r, "surveys", "rows"), 442);
+  EXPECT_EQ(quality(r, "surveys", "answers_joined"), 442);
+  EXPECT_GE(quality(r, "cohorts", "rows"), 2);
+  const auto& dq = table(r, "calibration/data_quality");
+  EXPECT_TRUE(dq.columns[2].is_integer);
+  std::map<std::string, const ReportAttribute*> attrs;
+  for (const auto& a : r.report.attributes) attrs[a.name] = &a;
+  ASSERT_TRUE(attrs.count("format_version") && attrs.count("format_version_major") && attrs.count("seed"));
+  EXPECT_TRUE(attrs["format_version"]->is_string);
+  EXPECT_EQ(attrs["format_version"]->text, fmt::format("{}.{}", kFitReportFormatMajor, kFitReportFormatMinor));
+  EXPECT_TRUE(attrs["format_version_major"]->is_integer);
+  EXPECT_EQ(attrs["format_version_major"]->integer, 2);
+  EXPECT_TRUE(attrs["seed"]->is_integer);
+  EXPECT_TRUE(attrs["rows"]->is_integer);
+  for (const char* path : {"calibration/durations", "fit/holdout", "calibration/retention"}) {
+    const ReportTable* t = r.report.find(path);
+    if (!t) continue;
+    for (const auto& c : t->columns) {
+      if (c.name == "gaps" || c.name == "pass" || c.name == "horizon" || c.name == "converged") {
+        EXPECT_TRUE(c.is_integer) << path << " " << c.name;
+      }
+    }
+  }
 }

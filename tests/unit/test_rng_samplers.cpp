@@ -41,6 +41,34 @@ TEST(RngSamplers, Bernoulli) {
   EXPECT_EQ(g.used, 5u);
 }
 
+TEST(RngSamplers, BinomialEdgesAndDraws) {
+  Scripted none{{}};
+  EXPECT_EQ(rng::binomial(none, 0, 0.3), 0);    // no trials
+  EXPECT_EQ(rng::binomial(none, -5, 0.3), 0);
+  EXPECT_EQ(rng::binomial(none, 7, 0.0), 0);    // p = 0: never
+  EXPECT_EQ(rng::binomial(none, 7, 1.0), 7);    // p = 1: always
+  EXPECT_EQ(rng::binomial(none, 7, std::nan("")), 0);
+  EXPECT_EQ(none.used, 0u);
+  // Inversion takes one uniform: P(0) = 0.7^2 = 0.49, P(<= 1) = 0.91.
+  Scripted g{{0.4899, 0.4901, 0.9099, 0.9101}};
+  EXPECT_EQ(rng::binomial(g, 2, 0.3), 0);
+  EXPECT_EQ(rng::binomial(g, 2, 0.3), 1);
+  EXPECT_EQ(rng::binomial(g, 2, 0.3), 1);
+  EXPECT_EQ(rng::binomial(g, 2, 0.3), 2);
+  EXPECT_EQ(g.used, 4u);
+  // p > 1/2 reflects: n - Binomial(n, 1 - p) on the same uniform.
+  Scripted h{{0.4899}};
+  EXPECT_EQ(rng::binomial(h, 2, 0.7), 2);
+  // BTRD stays in 0..n and is a pure function of the stream.
+  for (std::uint64_t i = 0; i < 2000; ++i) {
+    rng::Stream a(42, rng::Purpose::holdout, i), b(42, rng::Purpose::holdout, i);
+    const auto k = rng::binomial(a, 40, 0.45);
+    EXPECT_GE(k, 0);
+    EXPECT_LE(k, 40);
+    EXPECT_EQ(k, rng::binomial(b, 40, 0.45));
+  }
+}
+
 TEST(RngSamplers, Exponential) {
   Scripted g{{0.5, std::exp(-3.0)}};
   EXPECT_DOUBLE_EQ(rng::exponential(g, 2.0), 2.0 * std::log(2.0));

@@ -1,11 +1,9 @@
 #include "cxsim/calibrate/calibrate.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <limits>
-#include <random>
 #include <unordered_map>
 
 #include <Eigen/Dense>
@@ -22,497 +20,15 @@
 #include "cxsim/core/strings.h"
 #include "cxsim/core/version.h"
 #include "cxsim/model/journey_loader.h"
+#include "cxsim/rng/samplers.h"
+#include "cxsim/rng/stream.h"
+#include "stages.h"
 
 namespace cxsim::calibrate {
 
+using namespace stages;
+
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kZ95 = 1.959963984540054;
-// Zeger, Liang & Albert (1988): a normal random intercept with sd s shrinks
-// logit coefficients by about 1/sqrt(1 + c^2 s^2), c = 16 sqrt(3) / (15 pi).
-constexpr double kAttenuationC2 = (16.0 * 1.7320508075688772 / (15.0 * M_PI)) * (16.0 * 1.7320508075688772 / (15.0 * M_PI));
-constexpr std::uint32_t kSwitchColumn = 0xFFFFFFFEu;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::string shorten(std::string_view s) {
-  if (s.size() <= 60) return std::string(s);
-  return std::string(s.substr(0, 57)) + "...";
-}
-
-std::optional<double> parse_number(std::string_view s) {
-  s = trim(s);
-  if (s.empty()) return std::nullopt;
-  if (s.front() == '+') s.remove_prefix(1);
-  double v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
-
-std::optional<long long> parse_integer(std::string_view s) {
-  auto v = parse_number(s);
-  if (!v || *v != std::floor(*v) || std::fabs(*v) > 1e15) return std::nullopt;
-  return static_cast<long long>(*v);
-}
-
-// ------------------------------------------------------------ aggregation
-
-struct Visit {
-  std::uint32_t tp;
-  Status status;
-  std::uint32_t channel;
-  double gap_s;  // seconds to the next event of the journey; NaN for the last
-};
-
-inline std::uint64_t tkey(std::uint32_t src, bool friction, bool outcome, std::uint32_t target) {
-  return (static_cast<std::uint64_t>(src) << 34) | (static_cast<std::uint64_t>(friction) << 33) |
-         (static_cast<std::uint64_t>(outcome) << 32) | target;
-}
-
-struct Aggregate {
-  std::vector<double> start, visits, fr_visits;
-  std::vector<DurationStats> dur[2];
-  std::unordered_map<std::uint64_t, double> trans;
-  std::unordered_map<std::uint64_t, double> channel_counts;
-  std::vector<double> outcome_count;
-  double censored = 0, journeys = 0;
-  std::map<long, double> lengths;
-
-  void ensure_tp(std::size_t T) {
-    if (start.size() >= T) return;
-    start.resize(T, 0.0);
-    visits.resize(T, 0.0);
-    fr_visits.resize(T, 0.0);
-    dur[0].resize(T);
-    dur[1].resize(T);
-  }
-  void ensure_oc(std::size_t O) {
-    if (outcome_count.size() < O) outcome_count.resize(O, 0.0);
-  }
-  // `outcome` kNone: censored (timeout or no exit observed).
-  void add(const std::vector<Visit>& v, std::uint32_t outcome, double w) {
-    if (v.empty() || w <= 0) return;
-    std::uint32_t maxtp = 0;
-    for (const auto& x : v) maxtp = std::max(maxtp, x.tp);
-    ensure_tp(maxtp + 1);
-    journeys += w;
-    lengths[static_cast<long>(v.size())] += w;
-    start[v[0].tp] += w;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      const auto& x = v[i];
-      const bool fr = x.status == Status::friction;
-      visits[x.tp] += w;
-      if (fr) fr_visits[x.tp] += w;
-      if (x.channel != kNone) channel_counts[(static_cast<std::uint64_t>(x.tp) << 32) | x.channel] += w;
-      if (i + 1 < v.size()) {
-        trans[tkey(x.tp, fr, false, v[i + 1].tp)] += w;
-        if (std::isfinite(x.gap_s)) dur[fr ? 1 : 0][x.tp].add(x.gap_s);
-      } else if (outcome != kNone) {
-        trans[tkey(x.tp, fr, true, outcome)] += w;
-      }
-    }
-    if (outcome == kNone) censored += w;
-    else {
-      ensure_oc(outcome + 1);
-      outcome_count[outcome] += w;
-    }
-  }
-};
-
-// Sparse survey covariates: column 2*tp (+1 for friction), or kSwitchColumn.
-using Covariates = std::vector<std::pair<std::uint32_t, float>>;
-
-Covariates covariates_of(const std::vector<Visit>& v) {
-  std::map<std::uint32_t, float> m;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    m[2 * v[i].tp + (v[i].status == Status::friction ? 1u : 0u)] += 1.0f;
-    if (i > 0 && v[i].channel != kNone && v[i - 1].channel != kNone && v[i].channel != v[i - 1].channel)
-      m[kSwitchColumn] += 1.0f;
-  }
-  return Covariates(m.begin(), m.end());
-}
-
-// ------------------------------------------------------------ surveys
-
-struct Answer {
-  int nps = -1, csat = -1, ces = -1;  // scores as given (nps 0..10, csat/ces 1..scale)
-};
-
-struct SurveyData {
-  std::string file;
-  bool by_journey = true;
-  bool has_csat = false, has_ces = false;
-  std::unordered_map<std::string, std::vector<Answer>> answers;
-  std::uint64_t rows = 0, bad_rows = 0;
-  std::map<std::string, std::uint64_t> bad_by_reason;
-  std::vector<std::string> bad_examples;
-  std::string join_column;
-};
-
-struct Respondent {
-  Answer a;
-  Covariates x;
-  bool holdout = false;
-};
-
-SurveyData read_surveys(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo) {
-  SurveyData s;
-  s.file = o.surveys;
-  CsvReader csv(o.surveys, csvo);
-  std::vector<std::string> f;
-  csv.read_header(f, "journey_id or customer_id, nps, csat, ces");
-  const auto cols = resolve_columns(f, {Field::journey_id, Field::customer_id, Field::nps, Field::csat, Field::ces},
-                                    {Field::nps}, map, o.surveys);
-  if (!cols.has(Field::journey_id) && !cols.has(Field::customer_id)) {
-    core::Diagnostics d;
-    d.error({o.surveys, 1, 0}, "",
-            fmt::format("missing column 'journey_id' or 'customer_id' to join answers to journeys (columns: {}; "
-                        "map one with --map journey_id=COLUMN)",
-                        core::quoted_list(f)));
-    throw core::InputError(std::move(d));
-  }
-  s.by_journey = cols.has(Field::journey_id);
-  const int key = s.by_journey ? cols[Field::journey_id] : cols[Field::customer_id];
-  s.join_column = cols.header[static_cast<std::size_t>(key)];
-  s.has_csat = cols.has(Field::csat);
-  s.has_ces = cols.has(Field::ces);
-  const std::size_t nf = f.size();
-  BadRowSink sink(o.surveys, o.skip_bad_rows);
-  bool any_csat = false, any_ces = false;
-  auto score = [&](std::uint64_t line, Field fld, int lo, int hi, bool required, int& out) -> bool {
-    const std::string& col = cols.name(fld);
-    const std::string_view v = trim(f[static_cast<std::size_t>(cols[fld])]);
-    if (v.empty()) {
-      if (!required) return true;
-      sink.bad(line, col, fmt::format("empty {}", field_name(fld)), "empty score");
-      return false;
-    }
-    auto n = parse_number(v);
-    if (!n) {
-      sink.bad(line, col, fmt::format("{} not a number", field_name(fld)),
-               fmt::format("'{}' is not a number (expected an integer {}..{})", shorten(v), lo, hi));
-      return false;
-    }
-    if (*n != std::floor(*n) || *n < lo || *n > hi) {
-      sink.bad(line, col, fmt::format("{} out of range", field_name(fld)),
-               fmt::format("'{}' is outside {}..{} (integer scores)", shorten(v), lo, hi));
-      return false;
-    }
-    out = static_cast<int>(*n);
-    return true;
-  };
-  while (csv.next(f)) {
-    ++s.rows;
-    const std::uint64_t line = csv.record_line();
-    if (f.size() != nf) {
-      sink.bad(line, "", "wrong number of fields",
-               fmt::format("expected {} fields (as in the header), found {}", nf, f.size()));
-      continue;
-    }
-    const std::string_view id = trim(f[static_cast<std::size_t>(key)]);
-    if (id.empty()) {
-      sink.bad(line, s.join_column, "empty id", "empty id");
-      continue;
-    }
-    Answer a;
-    if (!score(line, Field::nps, 0, 10, true, a.nps)) continue;
-    if (s.has_csat && !score(line, Field::csat, 1, o.csat_scale, false, a.csat)) continue;
-    if (s.has_ces && !score(line, Field::ces, 1, o.ces_scale, false, a.ces)) continue;
-    if (a.csat >= 0) any_csat = true;
-    if (a.ces >= 0) any_ces = true;
-    s.answers[std::string(id)].push_back(a);
-  }
-  // A CSAT/CES column that is empty throughout is treated as absent.
-  s.has_csat = s.has_csat && any_csat;
-  s.has_ces = s.has_ces && any_ces;
-  if (s.rows == 0) {
-    core::Diagnostics d;
-    d.error({o.surveys, 0, 0}, "", "no answers: the file has a header but no rows");
-    throw core::InputError(std::move(d));
-  }
-  s.bad_rows = sink.count();
-  s.bad_by_reason = sink.by_reason();
-  s.bad_examples = sink.examples();
-  return s;
-}
-
-// ------------------------------------------------------------ retention
-
-struct SegmentSurvival {
-  std::string name;
-  SurvivalCounts counts;
-  double customers = 0;
-};
-
-std::vector<SegmentSurvival> read_cohorts(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo) {
-  CsvReader csv(o.cohorts, csvo);
-  std::vector<std::string> f;
-  csv.read_header(f, "period,alive[,segment]");
-  const auto cols = resolve_columns(f, {Field::period, Field::alive, Field::segment}, {Field::period, Field::alive},
-                                    map, o.cohorts);
-  BadRowSink sink(o.cohorts, o.skip_bad_rows);
-  std::map<std::string, std::map<long long, std::pair<double, std::uint64_t>>> data;
-  const std::size_t nf = f.size();
-  while (csv.next(f)) {
-    const std::uint64_t line = csv.record_line();
-    if (f.size() != nf) {
-      sink.bad(line, "", "wrong number of fields", fmt::format("expected {} fields, found {}", nf, f.size()));
-      continue;
-    }
-    const std::string seg = cols.has(Field::segment) ? std::string(trim(f[static_cast<std::size_t>(cols[Field::segment])])) : "all";
-    auto t = parse_integer(f[static_cast<std::size_t>(cols[Field::period])]);
-    if (!t || *t < 0) {
-      sink.bad(line, cols.name(Field::period), "period not an integer >= 0",
-               fmt::format("'{}' is not a period (an integer >= 0)", shorten(f[static_cast<std::size_t>(cols[Field::period])])));
-      continue;
-    }
-    auto a = parse_number(f[static_cast<std::size_t>(cols[Field::alive])]);
-    if (!a || *a < 0) {
-      sink.bad(line, cols.name(Field::alive), "alive not a number >= 0",
-               fmt::format("'{}' is not a count (a number >= 0)", shorten(f[static_cast<std::size_t>(cols[Field::alive])])));
-      continue;
-    }
-    auto& m = data[seg.empty() ? "all" : seg];
-    if (m.count(*t)) {
-      sink.bad(line, cols.name(Field::period), "duplicate period",
-               fmt::format("period {} already given on line {}", *t, m[*t].second));
-      continue;
-    }
-    m[*t] = {*a, line};
-  }
-  std::vector<SegmentSurvival> out;
-  core::Diagnostics diags;
-  for (auto& [seg, m] : data) {
-    if (m.empty()) continue;
-    std::vector<double> alive;
-    long long expect = 0;
-    bool ok = true;
-    for (auto& [t, v] : m) {
-      if (t != expect) {
-        diags.error({o.cohorts, static_cast<int>(v.second), 0}, "",
-                    fmt::format("segment '{}': period {} follows {} (periods must run 0, 1, 2, ... without gaps)", seg,
-                                t, expect - 1));
-        ok = false;
-        break;
-      }
-      if (!alive.empty() && v.first > alive.back()) {
-        diags.error({o.cohorts, static_cast<int>(v.second), 0}, "",
-                    fmt::format("segment '{}': alive {} at period {} is more than {} at period {} (survivors cannot "
-                                "increase)", seg, v.first, t, alive.back(), t - 1));
-        ok = false;
-        break;
-      }
-      alive.push_back(v.first);
-      ++expect;
-    }
-    if (!ok) continue;
-    if (alive.size() < 2) {
-      diags.error({o.cohorts, 0, 0}, "", fmt::format("segment '{}': need periods 0 and at least 1", seg));
-      continue;
-    }
-    out.push_back({seg, survival_from_cohort(alive), alive[0]});
-  }
-  if (diags.has_errors()) throw core::InputError(std::move(diags));
-  if (out.empty()) {
-    core::Diagnostics d;
-    d.error({o.cohorts, 0, 0}, "", "no cohort rows");
-    throw core::InputError(std::move(d));
-  }
-  return out;
-}
-
-std::vector<SegmentSurvival> read_lifetimes(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo) {
-  CsvReader csv(o.lifetimes, csvo);
-  std::vector<std::string> f;
-  csv.read_header(f, "customer_id,periods,churned[,segment]");
-  const auto cols = resolve_columns(f, {Field::customer_id, Field::periods, Field::churned, Field::segment},
-                                    {Field::periods, Field::churned}, map, o.lifetimes);
-  BadRowSink sink(o.lifetimes, o.skip_bad_rows);
-  std::map<std::string, SegmentSurvival> segs;
-  const std::size_t nf = f.size();
-  while (csv.next(f)) {
-    const std::uint64_t line = csv.record_line();
-    if (f.size() != nf) {
-      sink.bad(line, "", "wrong number of fields", fmt::format("expected {} fields, found {}", nf, f.size()));
-      continue;
-    }
-    const std::string_view ptxt = f[static_cast<std::size_t>(cols[Field::periods])];
-    auto t = parse_integer(ptxt);
-    if (!t || *t < 0) {
-      sink.bad(line, cols.name(Field::periods), "periods not an integer >= 0",
-               fmt::format("'{}' is not a number of periods (an integer >= 0)", shorten(ptxt)));
-      continue;
-    }
-    std::string c(trim(f[static_cast<std::size_t>(cols[Field::churned])]));
-    for (char& ch : c) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    int churned;
-    if (c == "1" || c == "true" || c == "yes" || c == "y" || c == "churned") churned = 1;
-    else if (c == "0" || c == "false" || c == "no" || c == "n" || c == "alive" || c == "active") churned = 0;
-    else {
-      sink.bad(line, cols.name(Field::churned), "churned not 0/1",
-               fmt::format("'{}' is not a churn flag (expected 1/0, true/false, yes/no)", shorten(c)));
-      continue;
-    }
-    if (churned && *t < 1) {
-      sink.bad(line, cols.name(Field::periods), "churned after 0 periods",
-               "a churned customer must have periods >= 1 (the period at whose end it churned)");
-      continue;
-    }
-    const std::string seg = cols.has(Field::segment) ? std::string(trim(f[static_cast<std::size_t>(cols[Field::segment])])) : "all";
-    auto& s = segs[seg.empty() ? "all" : seg];
-    s.name = seg.empty() ? "all" : seg;
-    const auto tt = static_cast<std::size_t>(*t);
-    if (s.counts.churned.size() <= tt) {
-      s.counts.churned.resize(tt + 1, 0.0);
-      s.counts.censored.resize(tt + 1, 0.0);
-    }
-    if (churned) s.counts.churned[tt] += 1;
-    else s.counts.censored[tt] += 1;
-    s.customers += 1;
-  }
-  std::vector<SegmentSurvival> out;
-  for (auto& [k, v] : segs) out.push_back(std::move(v));
-  if (out.empty()) {
-    core::Diagnostics d;
-    d.error({o.lifetimes, 0, 0}, "", "no lifetimes: the file has a header but no usable rows");
-    throw core::InputError(std::move(d));
-  }
-  return out;
-}
-
-// ------------------------------------------------------------ holdout
-
-// TV distance between two distributions on the same bins.
-double total_variation(const std::vector<double>& p, const std::vector<double>& q) {
-  double s = 0;
-  for (std::size_t i = 0; i < p.size(); ++i) s += std::fabs(p[i] - q[i]);
-  return 0.5 * s;
-}
-
-// The 95th percentile of TV(multinomial(n, p)/n, p): what sampling noise
-// alone gives (200 draws, seeded).
-double tv_noise_q95(const std::vector<double>& p, double n, std::uint64_t seed) {
-  const auto N = static_cast<long long>(std::max(1.0, std::round(n)));
-  std::mt19937_64 rng(seed);
-  std::vector<double> tv;
-  for (int r = 0; r < 200; ++r) {
-    long long left = N;
-    double rest = 1.0;
-    std::vector<double> q(p.size(), 0.0);
-    for (std::size_t i = 0; i < p.size() && left > 0; ++i) {
-      const double pi = rest > 0 ? std::clamp(p[i] / rest, 0.0, 1.0) : 0.0;
-      long long k = i + 1 == p.size() ? left : std::binomial_distribution<long long>(left, pi)(rng);
-      q[i] = static_cast<double>(k) / static_cast<double>(N);
-      left -= k;
-      rest -= p[i];
-    }
-    tv.push_back(total_variation(p, q));
-  }
-  std::sort(tv.begin(), tv.end());
-  return tv[189];  // 0.95 * 200 - 1
-}
-
-struct ChainResult {
-  std::vector<double> outcome;  // by spec outcome index
-  double timeout = 0;
-  std::vector<double> length;   // P(L = n), n = 0..max_steps
-};
-
-// Exact outcome and path-length distributions of one walk of the fitted model
-// (default segment; the absorbing chain with friction folded in), truncated
-// at max_steps like the engine.
-ChainResult exact_chain(const model::JourneySpec& spec) {
-  const auto tps = spec.touchpoint_ids();
-  const auto ocs = spec.outcome_ids();
-  std::unordered_map<std::string, std::size_t> ti, oi;
-  for (std::size_t i = 0; i < tps.size(); ++i) ti[tps[i]] = i;
-  for (std::size_t i = 0; i < ocs.size(); ++i) oi[ocs[i]] = i;
-  struct Arc {
-    std::size_t target;
-    bool outcome;
-    double p;
-  };
-  std::vector<std::vector<Arc>> arcs(tps.size());
-  for (std::size_t k = 0; k < spec.touchpoints.size(); ++k) {
-    const auto& t = spec.touchpoints[k];
-    auto add = [&](const model::TransitionMap& m, double w) {
-      for (const auto& [id, p] : m) {
-        if (ti.count(id)) arcs[k].push_back({ti[id], false, w * p});
-        else arcs[k].push_back({oi.at(id), true, w * p});
-      }
-    };
-    if (t.next.split) {
-      add(t.next.ok, 1 - t.friction);
-      add(t.next.friction, t.friction);
-    } else {
-      add(t.next.ok, 1.0);
-    }
-  }
-  ChainResult r;
-  r.outcome.assign(ocs.size(), 0.0);
-  r.length.assign(static_cast<std::size_t>(spec.max_steps) + 1, 0.0);
-  std::vector<double> v(tps.size(), 0.0), w(tps.size());
-  for (const auto& [id, p] : spec.start) v[ti.at(id)] += p;
-  for (int n = 1; n <= spec.max_steps; ++n) {
-    std::fill(w.begin(), w.end(), 0.0);
-    double absorbed = 0, mass = 0;
-    for (std::size_t k = 0; k < v.size(); ++k) {
-      if (v[k] == 0) continue;
-      for (const auto& a : arcs[k]) {
-        const double m = v[k] * a.p;
-        if (a.outcome) {
-          r.outcome[a.target] += m;
-          absorbed += m;
-        } else {
-          w[a.target] += m;
-        }
-      }
-    }
-    r.length[static_cast<std::size_t>(n)] = absorbed;
-    v.swap(w);
-    for (double x : v) mass += x;
-    if (mass < 1e-13) break;
-    if (n == spec.max_steps) r.timeout = mass;
-  }
-  return r;
-}
-
-struct Measure {
-  std::string name;
-  double tv = kNaN, threshold = kNaN, n_holdout = 0, n_train = 0;
-  bool pass = true;
-  std::vector<std::string> bins;
-  std::vector<double> observed, model;
-};
-
-Measure compare(const std::string& name, std::vector<std::string> bins, std::vector<double> obs_counts,
-                std::vector<double> model_p, double n_train, std::uint64_t seed) {
-  Measure m;
-  m.name = name;
-  m.bins = std::move(bins);
-  double n = 0;
-  for (double c : obs_counts) n += c;
-  m.n_holdout = n;
-  m.n_train = n_train;
-  m.observed = obs_counts;
-  for (double& c : m.observed) c = n > 0 ? c / n : 0;
-  double ps = 0;
-  for (double p : model_p) ps += p;
-  for (double& p : model_p) p = ps > 0 ? p / ps : 0;
-  m.model = model_p;
-  if (n <= 0) return m;
-  m.tv = total_variation(m.observed, m.model);
-  const double n_eff = n_train > 0 ? n * n_train / (n + n_train) : n;
-  m.threshold = std::max(0.01, tv_noise_q95(m.model, n_eff, seed));
-  m.pass = m.tv <= m.threshold;
-  return m;
-}
 
 // ------------------------------------------------------------ helpers
 
@@ -528,12 +44,6 @@ double nps_of(const std::vector<double>& p) {
     if (c <= 6) det += p[static_cast<std::size_t>(c)];
   }
   return 100 * (prom - det);
-}
-
-std::string reasons(const std::map<std::string, std::uint64_t>& m) {
-  std::string s;
-  for (const auto& [k, v] : m) s += fmt::format("{}{}: {}", s.empty() ? "" : ", ", k, v);
-  return s;
 }
 
 }  // namespace
@@ -583,12 +93,32 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
   const ColumnMap map = parse_column_map(o.map);
   std::map<std::string, double> values = o.outcome_values;
 
-  rep.attr("format_version", 1.0);
+  rep.attr("format_version", fmt::format("{}.{}", kFitReportFormatMajor, kFitReportFormatMinor));
+  rep.attr_int("format_version_major", kFitReportFormatMajor);
+  rep.attr_int("format_version_minor", kFitReportFormatMinor);
   rep.attr("tool_version", std::string(core::tool_version));
   rep.attr("command_line", o.command_line);
-  rep.attr("seed", static_cast<double>(o.seed));
+  rep.attr_int("seed", static_cast<std::int64_t>(o.seed));
   rep.attr("holdout_fraction", o.holdout);
   rep.attr("input", o.events.empty() ? o.paths : o.events);
+
+  // Data quality of every input file: one table, a row per (source, item).
+  auto& dq = rep.table("calibration/data_quality", "row counts and bad rows by reason, per input file");
+  dq.str("source").str("item").integer("count");
+  auto dqa = [&](const std::string& source, const std::string& item, double v) {
+    dq.add("source", source);
+    dq.add("item", item);
+    dq.add("count", v);
+  };
+  // The summary lines and data-quality rows of skipped bad rows.
+  auto bad_rows = [&](const std::string& source, std::uint64_t n, const std::map<std::string, std::uint64_t>& by,
+                      const std::vector<std::string>& examples) {
+    dqa(source, "bad_rows", static_cast<double>(n));
+    for (const auto& [k, v] : by) dqa(source, "bad_rows: " + k, static_cast<double>(v));
+    if (!n) return;
+    sum += fmt::format("  bad rows skipped: {} ({})\n", n, reasons(by));
+    for (const auto& e : examples) sum += "    " + e + "\n";
+  };
 
   // ---- surveys first (the join needs them while journeys stream by)
   std::optional<SurveyData> sv;
@@ -690,10 +220,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
     sum += fmt::format("events: {}: {} rows, {} events, {} journeys, {} touchpoints (separator {}; columns {})\n",
                        o.events, st.rows, st.events - st.duplicates, st.journeys, reader.touchpoints().size(), sepname,
                        colmap);
-    if (st.bad_rows) {
-      sum += fmt::format("  bad rows skipped: {} ({})\n", st.bad_rows, reasons(st.bad_by_reason));
-      for (const auto& e : st.bad_examples) sum += "    " + e + "\n";
-    }
+    bad_rows("events", st.bad_rows, st.bad_by_reason, st.bad_examples);
     if (st.duplicates) sum += fmt::format("  exact duplicate rows dropped: {}\n", st.duplicates);
     if (st.runs)
       sum += fmt::format("  external merge: {} sorted runs spilled (buffer budget {} MiB)\n", st.runs, o.memory_mb);
@@ -702,23 +229,15 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
       warn(fmt::format("{} journeys name more than one customer_id; the first one is used", st.customer_conflicts));
     if (!has_outcome_col)
       sum += "  no outcome column: each journey ends in outcome end_<its last touchpoint>\n";
-    auto& dq = rep.table("calibration/data_quality", "row counts and bad rows by reason");
-    dq.str("item").num("count");
-    auto dqa = [&](const std::string& k, double v) {
-      dq.add("item", k);
-      dq.add("count", v);
-    };
-    dqa("rows", static_cast<double>(st.rows));
-    dqa("events_kept", static_cast<double>(st.events - st.duplicates));
-    dqa("journeys", static_cast<double>(st.journeys));
-    dqa("duplicates_dropped", static_cast<double>(st.duplicates));
-    dqa("bad_rows", static_cast<double>(st.bad_rows));
-    dqa("timeout_journeys", static_cast<double>(timeouts));
-    dqa("customer_conflicts", static_cast<double>(st.customer_conflicts));
-    dqa("spill_runs", static_cast<double>(st.runs));
-    dqa("peak_buffer_bytes", static_cast<double>(st.peak_buffer_bytes));
-    for (const auto& [k, v] : st.bad_by_reason) dqa("bad_rows: " + k, static_cast<double>(v));
-    rep.attr("rows", static_cast<double>(st.rows));
+    dqa("events", "rows", static_cast<double>(st.rows));
+    dqa("events", "events_kept", static_cast<double>(st.events - st.duplicates));
+    dqa("events", "journeys", static_cast<double>(st.journeys));
+    dqa("events", "duplicates_dropped", static_cast<double>(st.duplicates));
+    dqa("events", "timeout_journeys", static_cast<double>(timeouts));
+    dqa("events", "customer_conflicts", static_cast<double>(st.customer_conflicts));
+    dqa("events", "spill_runs", static_cast<double>(st.runs));
+    dqa("events", "peak_buffer_bytes", static_cast<double>(st.peak_buffer_bytes));
+    rep.attr_int("rows", static_cast<std::int64_t>(st.rows));
     rep.attr("journeys", static_cast<double>(st.journeys));
     input_desc = fmt::format("{} ({} journeys)", std::filesystem::path(o.events).filename().string(), st.journeys);
   } else {
@@ -796,14 +315,15 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
       if (!num(c_conv, "total_conversions", conv) || !num(c_val, "total_conversion_value", val) ||
           !num(c_null, "total_null", nul))
         continue;
-      // Holdout: a seeded binomial split of each row's counts.
+      // Holdout: each of the row's journeys is held out independently with
+      // probability --holdout, i.e. an exact binomial split of its counts
+      // (Philox stream (seed, Purpose::holdout, customer = data row, period 1)).
       double hc = 0, hn = 0;
       if (o.holdout > 0) {
-        std::mt19937_64 rng(fnv1a64(path) ^ (o.seed * 0x9E3779B97F4A7C15ull));
+        rng::Stream stream(o.seed, rng::Purpose::holdout, static_cast<std::uint64_t>(rows), 1, 0);
         auto split = [&](double n) {
-          if (n != std::floor(n) || n > 1e12) return n * o.holdout;
-          return static_cast<double>(
-              std::binomial_distribution<long long>(static_cast<long long>(n), o.holdout)(rng));
+          if (n != std::floor(n) || n > 1e15) return n * o.holdout;
+          return static_cast<double>(rng::binomial(stream, static_cast<std::int64_t>(n), o.holdout));
         };
         hc = split(conv);
         hn = split(nul);
@@ -826,11 +346,11 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
     has_outcome_col = true;
     sum += fmt::format("paths: {}: {} rows, {} journeys, {} touchpoints\n", o.paths, rows, train.journeys + hold.journeys,
                        tp_names.size());
-    if (sink.count()) {
-      sum += fmt::format("  bad rows skipped: {} ({})\n", sink.count(), reasons(sink.by_reason()));
-      for (const auto& e : sink.examples()) sum += "    " + e + "\n";
-    }
-    rep.attr("rows", rows);
+    dqa("paths", "rows", rows);
+    dqa("paths", "rows_kept", rows - static_cast<double>(sink.count()));
+    dqa("paths", "journeys", std::round(train.journeys + hold.journeys));
+    bad_rows("paths", sink.count(), sink.by_reason(), sink.examples());
+    rep.attr_int("rows", static_cast<std::int64_t>(rows));
     rep.attr("journeys", train.journeys + hold.journeys);
     input_desc = fmt::format("{} ({} journeys, aggregated paths)", std::filesystem::path(o.paths).filename().string(),
                              train.journeys + hold.journeys);
@@ -959,7 +479,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
                          "next-map counts and Dirichlet posterior (prior 0.5 per observed target): mean, 95% CrI");
   t_tr.str("source").str("status").str("target").num("count").num("total").num("probability").num("ci_low").num("ci_high");
   auto& t_du = rep.table("calibration/durations", "duration fits per touchpoint and status (time unit of the journey)");
-  t_du.str("touchpoint").str("status").str("family").num("gaps").num("zero_gaps").num("lognormal_median")
+  t_du.str("touchpoint").str("status").str("family").integer("gaps").integer("zero_gaps").num("lognormal_median")
       .num("lognormal_p90").num("lognormal_aic").num("exponential_mean").num("exponential_aic").num("gamma_mean")
       .num("gamma_sd").num("gamma_aic");
   auto add_tr = [&](const std::string& src, const std::string& status, const FittedMap& fm) {
@@ -1139,10 +659,10 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
     if (answers_total > matched_keys)
       warn(fmt::format("{} survey answers match no journey of the event log and are ignored",
                        answers_total - matched_keys));
-    if (sv->bad_rows) {
-      sum += fmt::format("  bad rows skipped: {} ({})\n", sv->bad_rows, reasons(sv->bad_by_reason));
-      for (const auto& e : sv->bad_examples) sum += "    " + e + "\n";
-    }
+    dqa("surveys", "rows", static_cast<double>(sv->rows));
+    dqa("surveys", "answers_joined", matched_keys);
+    dqa("surveys", "answers_used_for_fitting", static_cast<double>(train_resp.size()));
+    bad_rows("surveys", sv->bad_rows, sv->bad_by_reason, sv->bad_examples);
     X.resize(static_cast<Eigen::Index>(train_resp.size()), static_cast<Eigen::Index>(P));
     for (std::size_t r = 0; r < train_resp.size(); ++r)
       dense(respondents[train_resp[r]].x, X.row(static_cast<Eigen::Index>(r)));
@@ -1273,7 +793,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
         row("channel_switch", "", "switch", idf ? sign * f.beta[P - 1] : kNaN, idf ? f.beta_se[P - 1] : kNaN);
       }
       auto& s = rep.table("calibration/survey/" + name + "/fit", "fit statistics");
-      s.num("respondents").num("loglik").num("loglik_null").num("iterations").num("converged").num("parameters");
+      s.integer("respondents").num("loglik").num("loglik_null").integer("iterations").integer("converged").integer("parameters");
       s.add("respondents", n_resp);
       s.add("loglik", f.loglik);
       s.add("loglik_null", f.loglik_null);
@@ -1295,7 +815,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
       auto& kd = rep.table("calibration/survey/key_drivers",
                            "touchpoints ranked by the NPS cost of friction: (b - a) x friction visits per journey, "
                            "and the NPS points gained if every friction visit of the touchpoint had been ok");
-      kd.num("rank").str("touchpoint").num("a_ok").num("b_friction").num("b_minus_a").num("b_minus_a_se")
+      kd.integer("rank").str("touchpoint").num("a_ok").num("b_friction").num("b_minus_a").num("b_minus_a_se")
           .num("friction_visits_per_journey").num("satisfaction_cost_per_journey").num("nps_points");
       struct Row {
         std::string id;
@@ -1360,13 +880,15 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
 
   // ---- retention
   if (!o.cohorts.empty() || !o.lifetimes.empty()) {
-    const auto segs = !o.cohorts.empty() ? read_cohorts(o, map, csvo) : read_lifetimes(o, map, csvo);
+    const RetentionInput rin = !o.cohorts.empty() ? read_cohorts(o, map, csvo) : read_lifetimes(o, map, csvo);
+    const auto& segs = rin.segments;
+    const std::string rsource = !o.cohorts.empty() ? "cohorts" : "lifetimes";
     auto& rt = rep.table("calibration/retention",
                          "sBG maximum likelihood per segment: alpha, beta, se (observed information), 95% CI (log "
                          "scale)");
-    rt.str("segment").num("customers").num("horizon").num("alpha").num("alpha_se").num("alpha_ci_low")
+    rt.str("segment").num("customers").integer("horizon").num("alpha").num("alpha_se").num("alpha_ci_low")
         .num("alpha_ci_high").num("beta").num("beta_se").num("beta_ci_low").num("beta_ci_high").num("loglik")
-        .num("converged").num("mean_churn");
+        .integer("converged").num("mean_churn");
     std::vector<FittedSegment> fs;
     IdMaker seg_ids;
     double total = 0;
@@ -1374,6 +896,9 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
     for (const auto& s : segs) total += s.customers;
     sum += fmt::format("retention: {} ({}):\n", !o.cohorts.empty() ? o.cohorts : o.lifetimes,
                        !o.cohorts.empty() ? "cohort survivors" : "individual lifetimes, right-censored");
+    dqa(rsource, "rows", static_cast<double>(rin.counts.rows));
+    dqa(rsource, "segments", static_cast<double>(segs.size()));
+    bad_rows(rsource, rin.counts.bad_rows, rin.counts.bad_by_reason, rin.counts.bad_examples);
     for (const auto& s : segs) {
       const SbgFit f = fit_sbg(s.counts);
       FittedSegment seg;
@@ -1424,7 +949,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
   m.header.push_back("Counts, 95% credible intervals (Dirichlet/Beta posteriors, prior 0.5 per observed target) and");
   m.header.push_back("standard errors are in the comments; see docs/methods/calibration.md.");
   if (o.holdout > 0)
-    m.header.push_back(fmt::format("Fitted on {} training journeys ({:.0f}% held out by a hash of journey_id, seed {}).",
+    m.header.push_back(fmt::format("Fitted on {} training journeys ({:.0f}% held out journey by journey, seed {}).",
                                    train.journeys, 100 * o.holdout, o.seed));
   m.header.push_back("Ids are sanitized from the data's names (originals in comments).");
   res.yaml = write_yaml(m);
@@ -1444,13 +969,15 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
   if (o.holdout > 0) {
     auto& fit_t = rep.table("fit/holdout",
                             "held-out journeys vs the fitted model: total-variation distance, threshold (max(0.01, "
-                            "95th percentile of sampling noise)), pass");
-    fit_t.str("measure").num("tv_distance").num("threshold").num("pass").num("n_holdout").num("n_train");
+                            "the 1 - 0.01/m quantile of sampling noise, m measures)), pass");
+    fit_t.str("measure").num("tv_distance").num("threshold").integer("pass").num("n_holdout").num("n_train");
     std::vector<Measure> measures;
     if (hold.journeys <= 0) {
       warn("--holdout: no journey fell into the holdout; nothing to compare");
     } else {
       const ChainResult cr = exact_chain(lj.spec);
+      const bool nps_measure = sv && nps_fit.observed.size() >= 2 && !hold_resp.empty();
+      const std::size_t n_measures = nps_measure ? 3 : 2;
       // Outcomes: the fitted ones, then timeout/censored, then any other.
       std::vector<std::string> bins;
       std::vector<double> obs, mod;
@@ -1474,7 +1001,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
       bins.push_back("(not in the model)");
       obs.push_back(other);
       mod.push_back(0);
-      measures.push_back(compare("outcome_shares", bins, obs, mod, train.journeys, o.seed));
+      measures.push_back(compare("outcome_shares", bins, obs, mod, train.journeys, o.seed, 0, n_measures));
       // Path lengths 1..K and a tail bin.
       long K = 1;
       for (const auto& [len, w] : hold.lengths) K = std::max(K, len);
@@ -1491,9 +1018,9 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
         else tail += cr.length[n];
       }
       mod[static_cast<std::size_t>(K)] = tail;
-      measures.push_back(compare("path_length", bins, obs, mod, train.journeys, o.seed + 1));
+      measures.push_back(compare("path_length", bins, obs, mod, train.journeys, o.seed, 1, n_measures));
       // NPS distribution of held-out respondents vs the fit's prediction for them.
-      if (sv && nps_fit.observed.size() >= 2 && !hold_resp.empty()) {
+      if (nps_measure) {
         std::vector<double> o11(11, 0.0), m11(11, 0.0);
         Eigen::RowVectorXd row(static_cast<Eigen::Index>(P));
         for (auto i : hold_resp) {
@@ -1504,7 +1031,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
         }
         std::vector<std::string> nb;
         for (int c = 0; c <= 10; ++c) nb.push_back(fmt::format("{}", c));
-        measures.push_back(compare("nps_distribution", nb, o11, m11, static_cast<double>(train_resp.size()), o.seed + 2));
+        measures.push_back(compare("nps_distribution", nb, o11, m11, static_cast<double>(train_resp.size()), o.seed, 2, n_measures));
       }
       sum += fmt::format("holdout: {} journeys ({:.0f}%) vs the fitted model (total variation; pass when <= threshold):\n",
                          hold.journeys, 100 * o.holdout);

@@ -14,6 +14,7 @@
 
 #include "cxsim/calibrate/timestamp.h"
 #include "cxsim/core/errors.h"
+#include "cxsim/rng/stream.h"
 
 namespace cxsim::calibrate {
 
@@ -40,13 +41,9 @@ std::uint64_t fnv1a64(std::string_view s, std::uint64_t h) {
 }
 
 double hash_uniform(std::string_view s, std::uint64_t seed) {
-  std::uint64_t z = fnv1a64(s) ^ (seed * 0x9E3779B97F4A7C15ull);
-  // SplitMix64 finalizer.
-  z += 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  z ^= z >> 31;
-  return static_cast<double>(z >> 11) * 0x1.0p-53;
+  const std::uint64_t h = fnv1a64(s);
+  rng::Stream stream(seed, rng::Purpose::holdout, h & rng::kMaxCustomer, 0, static_cast<std::uint32_t>(h >> 40));
+  return stream.uniform();
 }
 
 void BadRowSink::bad(std::uint64_t line, const std::string& column, const std::string& reason,

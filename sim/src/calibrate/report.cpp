@@ -1,22 +1,33 @@
 #include "cxsim/calibrate/report.h"
 
+#include <cmath>
+#include <string>
+
 #include "cxsim/core/errors.h"
 
 namespace cxsim::calibrate {
 
 ReportTable& ReportTable::num(const std::string& name) {
-  columns.push_back({name, false, {}, {}});
+  columns.push_back({name, false, false, {}, {}});
+  return *this;
+}
+
+ReportTable& ReportTable::integer(const std::string& name) {
+  columns.push_back({name, false, true, {}, {}});
   return *this;
 }
 
 ReportTable& ReportTable::str(const std::string& name) {
-  columns.push_back({name, true, {}, {}});
+  columns.push_back({name, true, false, {}, {}});
   return *this;
 }
 
 void ReportTable::add(const std::string& name, double v) {
   for (auto& c : columns)
     if (c.name == name && !c.is_string) {
+      if (c.is_integer && !(v == std::floor(v) && std::fabs(v) <= 0x1p53))
+        throw core::RuntimeError("internal: report table " + path + ": integer column " + name + " given " +
+                                 std::to_string(v));
       c.numbers.push_back(v);
       return;
     }

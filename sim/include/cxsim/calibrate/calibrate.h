@@ -23,6 +23,14 @@
 
 namespace cxsim::calibrate {
 
+// The fit report's format: root attributes format_version ("major.minor"),
+// format_version_major and format_version_minor (int64). The minor number
+// grows when tables or columns are added, the major one if one changes
+// meaning or type (docs/calibration.md, "The fit report"). 2.0: integer
+// columns and attributes are int64, data_quality has a source column.
+inline constexpr int kFitReportFormatMajor = 2;
+inline constexpr int kFitReportFormatMinor = 0;
+
 struct CalibrateOptions {
   std::string events;     // event log CSV
   std::string paths;      // aggregated paths CSV (instead of events)

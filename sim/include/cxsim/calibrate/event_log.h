@@ -129,8 +129,11 @@ class BadRowSink {
   std::vector<std::string> examples_;
 };
 
-// 64-bit FNV-1a, and a deterministic uniform in [0,1) from (text, seed) used
-// to assign journeys to the holdout.
+// 64-bit FNV-1a, and a deterministic uniform in (0,1) from (text, seed) used
+// to assign journeys to the holdout: the first draw of the Philox stream
+// (seed, Purpose::holdout, customer = bits 0..39 of fnv1a64(text), period 0,
+// step = bits 40..63), so the same seed gives the same split on any platform
+// (docs/methods/calibration.md, "Holdout").
 std::uint64_t fnv1a64(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ull);
 double hash_uniform(std::string_view s, std::uint64_t seed);
 

@@ -12,7 +12,9 @@
 // Draws consumed per call (what a common-random-numbers comparison lines up):
 //   bernoulli 1, exponential 1, standard_normal/normal/lognormal >= 1
 //   (ziggurat: exactly 1 in ~98.5% of draws), standard_normal_pair 2,
-//   gamma >= 2 (rejection; >= 3 when shape < 1), beta = two gammas. categorical/ordered_logit take the uniform as input.
+//   gamma >= 2 (rejection; >= 3 when shape < 1), beta = two gammas,
+//   binomial >= 1 (inversion exactly 1; BTRD rejection ~1.2).
+//   categorical/ordered_logit take the uniform as input.
 //
 // Preconditions are the caller's (the model is validated when compiled);
 // the hot paths neither check nor throw. gamma and beta return NaN for a
@@ -216,6 +218,110 @@ inline double beta(G& g, double a, double b) {
   const double lx = detail::log_gamma_variate(g, a);
   const double ly = detail::log_gamma_variate(g, b);
   return 1.0 / (1.0 + std::exp(ly - lx));
+}
+
+// ---------------------------------------------------------------------------
+// Binomial(n, p): the number of successes in n Bernoulli(p) trials. Exact:
+// with q = min(p, 1-p) (the result reflected as n - k when p > 1/2) and
+// m = floor((n+1) q), inversion (sequential search from 0 with the pmf
+// recurrence, 1 uniform) when m < 11, else Hörmann's BTRD (transformed
+// rejection with decomposition, "The generation of binomial random
+// variates", J. Stat. Comput. Simul. 46, 1993; the algorithm of
+// boost::random::binomial_distribution), >= 1 uniforms, ~1.2 on average.
+// n <= 0 or p <= 0 gives 0, p >= 1 gives n; NaN p gives 0.
+
+namespace detail {
+// ln k! - [(k + 1/2) ln(k + 1) - (k + 1) + ln(2 pi)/2]: the Stirling
+// correction of BTRD (exact values below 10, the series above).
+inline double binomial_fc(std::int64_t k) {
+  static constexpr double kTable[10] = {0.08106146679532726, 0.04134069595540929, 0.02767792568499834,
+                                        0.02079067210376509, 0.01664469118982119, 0.01387612882307075,
+                                        0.01189670994589177, 0.01041126526197209, 0.009255462182712733,
+                                        0.008330563433362871};
+  if (k < 10) return kTable[k];
+  const double r = 1.0 / static_cast<double>(k + 1), r2 = r * r;
+  return (1.0 / 12 - (1.0 / 360 - (1.0 / 1260) * r2) * r2) * r;
+}
+
+// Inversion for p <= 1/2: the first x with u <= F(x). f(x+1) = f(x) (n-x)/(x+1) p/q.
+template <UniformGenerator G>
+std::int64_t binomial_inversion(G& g, std::int64_t n, double p) {
+  const double q = 1.0 - p, s = p / q, a = static_cast<double>(n + 1) * s;
+  double r = std::pow(q, static_cast<double>(n));
+  double u = g.uniform();
+  std::int64_t x = 0;
+  while (u > r && x < n) {
+    u -= r;
+    ++x;
+    r *= a / static_cast<double>(x) - s;
+  }
+  return x;
+}
+
+// BTRD for p <= 1/2 and m = floor((n+1) p) >= 11 (Hörmann 1993, steps 0-3).
+template <UniformGenerator G>
+std::int64_t binomial_btrd(G& g, std::int64_t n, double p) {
+  const auto m = static_cast<std::int64_t>(static_cast<double>(n + 1) * p);
+  const double nd = static_cast<double>(n);
+  const double r = p / (1.0 - p), nr = (nd + 1.0) * r, npq = nd * p * (1.0 - p);
+  const double sqrt_npq = std::sqrt(npq);
+  const double b = 1.15 + 2.53 * sqrt_npq, a = -0.0873 + 0.0248 * b + 0.01 * p, c = nd * p + 0.5;
+  const double alpha = (2.83 + 5.1 / b) * sqrt_npq, v_r = 0.92 - 4.2 / b, u_rv_r = 0.86 * v_r;
+  for (;;) {
+    double v = g.uniform(), u;
+    if (v <= u_rv_r) {  // the triangle-free centre: accept at once
+      u = v / v_r - 0.43;
+      return static_cast<std::int64_t>(std::floor((2 * a / (0.5 - std::fabs(u)) + b) * u + c));
+    }
+    if (v >= v_r) {
+      u = g.uniform() - 0.5;
+    } else {
+      u = v / v_r - 0.93;
+      u = (u < 0 ? -0.5 : 0.5) - u;
+      v = g.uniform() * v_r;
+    }
+    const double us = 0.5 - std::fabs(u);
+    const double kd = std::floor((2 * a / us + b) * u + c);
+    if (kd < 0 || kd > nd) continue;
+    const auto k = static_cast<std::int64_t>(kd);
+    v = v * alpha / (a / (us * us) + b);
+    const double km = std::fabs(kd - static_cast<double>(m));
+    if (km <= 15) {  // recursive evaluation of f(k)/f(m)
+      double f = 1.0;
+      if (m < k) {
+        for (std::int64_t i = m + 1; i <= k; ++i) f *= nr / static_cast<double>(i) - r;
+      } else if (m > k) {
+        for (std::int64_t i = k + 1; i <= m; ++i) v *= nr / static_cast<double>(i) - r;
+      }
+      if (v <= f) return k;
+      continue;
+    }
+    // Squeeze, then the final test with Stirling's formula.
+    v = std::log(v);
+    const double rho = (km / npq) * (((km / 3.0 + 0.625) * km + 1.0 / 6) / npq + 0.5);
+    const double t = -km * km / (2 * npq);
+    if (v < t - rho) return k;
+    if (v > t + rho) continue;
+    const double nm = static_cast<double>(n - m + 1);
+    const double h = (static_cast<double>(m) + 0.5) * std::log((static_cast<double>(m) + 1) / (r * nm)) +
+                     binomial_fc(m) + binomial_fc(n - m);
+    const double nk = static_cast<double>(n - k + 1);
+    if (v <= h + (nd + 1) * std::log(nm / nk) + (kd + 0.5) * std::log(nk * r / (kd + 1)) - binomial_fc(k) -
+                  binomial_fc(n - k))
+      return k;
+  }
+}
+}  // namespace detail
+
+template <UniformGenerator G>
+inline std::int64_t binomial(G& g, std::int64_t n, double p) {
+  if (n <= 0 || !(p > 0.0)) return 0;
+  if (p >= 1.0) return n;
+  const bool flip = p > 0.5;
+  const double q = flip ? 1.0 - p : p;
+  const bool small = static_cast<double>(n + 1) * q < 11.0;
+  const std::int64_t k = small ? detail::binomial_inversion(g, n, q) : detail::binomial_btrd(g, n, q);
+  return flip ? n - k : k;
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,276 @@
+// Sources of calibrate(): the survey, cohort and lifetime readers, and the
+// text helpers they share with the event and path readers (stages.h).
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "cxsim/core/errors.h"
+#include "cxsim/core/strings.h"
+#include "stages.h"
+
+namespace cxsim::calibrate::stages {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::string shorten(std::string_view s) {
+  if (s.size() <= 60) return std::string(s);
+  return std::string(s.substr(0, 57)) + "...";
+}
+
+std::optional<double> parse_number(std::string_view s) {
+  s = trim(s);
+  if (s.empty()) return std::nullopt;
+  if (s.front() == '+') s.remove_prefix(1);
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+std::optional<long long> parse_integer(std::string_view s) {
+  auto v = parse_number(s);
+  if (!v || *v != std::floor(*v) || std::fabs(*v) > 1e15) return std::nullopt;
+  return static_cast<long long>(*v);
+}
+
+std::string reasons(const std::map<std::string, std::uint64_t>& m) {
+  std::string s;
+  for (const auto& [k, v] : m) s += fmt::format("{}{}: {}", s.empty() ? "" : ", ", k, v);
+  return s;
+}
+
+SurveyData read_surveys(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo) {
+  SurveyData s;
+  s.file = o.surveys;
+  CsvReader csv(o.surveys, csvo);
+  std::vector<std::string> f;
+  csv.read_header(f, "journey_id or customer_id, nps, csat, ces");
+  const auto cols = resolve_columns(f, {Field::journey_id, Field::customer_id, Field::nps, Field::csat, Field::ces},
+                                    {Field::nps}, map, o.surveys);
+  if (!cols.has(Field::journey_id) && !cols.has(Field::customer_id)) {
+    core::Diagnostics d;
+    d.error({o.surveys, 1, 0}, "",
+            fmt::format("missing column 'journey_id' or 'customer_id' to join answers to journeys (columns: {}; "
+                        "map one with --map journey_id=COLUMN)",
+                        core::quoted_list(f)));
+    throw core::InputError(std::move(d));
+  }
+  s.by_journey = cols.has(Field::journey_id);
+  const int key = s.by_journey ? cols[Field::journey_id] : cols[Field::customer_id];
+  s.join_column = cols.header[static_cast<std::size_t>(key)];
+  s.has_csat = cols.has(Field::csat);
+  s.has_ces = cols.has(Field::ces);
+  const std::size_t nf = f.size();
+  BadRowSink sink(o.surveys, o.skip_bad_rows);
+  bool any_csat = false, any_ces = false;
+  auto score = [&](std::uint64_t line, Field fld, int lo, int hi, bool required, int& out) -> bool {
+    const std::string& col = cols.name(fld);
+    const std::string_view v = trim(f[static_cast<std::size_t>(cols[fld])]);
+    if (v.empty()) {
+      if (!required) return true;
+      sink.bad(line, col, fmt::format("empty {}", field_name(fld)), "empty score");
+      return false;
+    }
+    auto n = parse_number(v);
+    if (!n) {
+      sink.bad(line, col, fmt::format("{} not a number", field_name(fld)),
+               fmt::format("'{}' is not a number (expected an integer {}..{})", shorten(v), lo, hi));
+      return false;
+    }
+    if (*n != std::floor(*n) || *n < lo || *n > hi) {
+      sink.bad(line, col, fmt::format("{} out of range", field_name(fld)),
+               fmt::format("'{}' is outside {}..{} (integer scores)", shorten(v), lo, hi));
+      return false;
+    }
+    out = static_cast<int>(*n);
+    return true;
+  };
+  while (csv.next(f)) {
+    ++s.rows;
+    const std::uint64_t line = csv.record_line();
+    if (f.size() != nf) {
+      sink.bad(line, "", "wrong number of fields",
+               fmt::format("expected {} fields (as in the header), found {}", nf, f.size()));
+      continue;
+    }
+    const std::string_view id = trim(f[static_cast<std::size_t>(key)]);
+    if (id.empty()) {
+      sink.bad(line, s.join_column, "empty id", "empty id");
+      continue;
+    }
+    Answer a;
+    if (!score(line, Field::nps, 0, 10, true, a.nps)) continue;
+    if (s.has_csat && !score(line, Field::csat, 1, o.csat_scale, false, a.csat)) continue;
+    if (s.has_ces && !score(line, Field::ces, 1, o.ces_scale, false, a.ces)) continue;
+    if (a.csat >= 0) any_csat = true;
+    if (a.ces >= 0) any_ces = true;
+    s.answers[std::string(id)].push_back(a);
+  }
+  // A CSAT/CES column that is empty throughout is treated as absent.
+  s.has_csat = s.has_csat && any_csat;
+  s.has_ces = s.has_ces && any_ces;
+  if (s.rows == 0) {
+    core::Diagnostics d;
+    d.error({o.surveys, 0, 0}, "", "no answers: the file has a header but no rows");
+    throw core::InputError(std::move(d));
+  }
+  s.bad_rows = sink.count();
+  s.bad_by_reason = sink.by_reason();
+  s.bad_examples = sink.examples();
+  return s;
+}
+
+// ------------------------------------------------------------ retention
+
+RetentionInput read_cohorts(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo) {
+  RetentionInput in;
+  CsvReader csv(o.cohorts, csvo);
+  std::vector<std::string> f;
+  csv.read_header(f, "period,alive[,segment]");
+  const auto cols = resolve_columns(f, {Field::period, Field::alive, Field::segment}, {Field::period, Field::alive},
+                                    map, o.cohorts);
+  BadRowSink sink(o.cohorts, o.skip_bad_rows);
+  std::map<std::string, std::map<long long, std::pair<double, std::uint64_t>>> data;
+  const std::size_t nf = f.size();
+  while (csv.next(f)) {
+    ++in.counts.rows;
+    const std::uint64_t line = csv.record_line();
+    if (f.size() != nf) {
+      sink.bad(line, "", "wrong number of fields", fmt::format("expected {} fields, found {}", nf, f.size()));
+      continue;
+    }
+    const std::string seg = cols.has(Field::segment) ? std::string(trim(f[static_cast<std::size_t>(cols[Field::segment])])) : "all";
+    auto t = parse_integer(f[static_cast<std::size_t>(cols[Field::period])]);
+    if (!t || *t < 0) {
+      sink.bad(line, cols.name(Field::period), "period not an integer >= 0",
+               fmt::format("'{}' is not a period (an integer >= 0)", shorten(f[static_cast<std::size_t>(cols[Field::period])])));
+      continue;
+    }
+    auto a = parse_number(f[static_cast<std::size_t>(cols[Field::alive])]);
+    if (!a || *a < 0) {
+      sink.bad(line, cols.name(Field::alive), "alive not a number >= 0",
+               fmt::format("'{}' is not a count (a number >= 0)", shorten(f[static_cast<std::size_t>(cols[Field::alive])])));
+      continue;
+    }
+    auto& m = data[seg.empty() ? "all" : seg];
+    if (m.count(*t)) {
+      sink.bad(line, cols.name(Field::period), "duplicate period",
+               fmt::format("period {} already given on line {}", *t, m[*t].second));
+      continue;
+    }
+    m[*t] = {*a, line};
+  }
+  std::vector<SegmentSurvival> out;
+  core::Diagnostics diags;
+  for (auto& [seg, m] : data) {
+    if (m.empty()) continue;
+    std::vector<double> alive;
+    long long expect = 0;
+    bool ok = true;
+    for (auto& [t, v] : m) {
+      if (t != expect) {
+        diags.error({o.cohorts, static_cast<int>(v.second), 0}, "",
+                    fmt::format("segment '{}': period {} follows {} (periods must run 0, 1, 2, ... without gaps)", seg,
+                                t, expect - 1));
+        ok = false;
+        break;
+      }
+      if (!alive.empty() && v.first > alive.back()) {
+        diags.error({o.cohorts, static_cast<int>(v.second), 0}, "",
+                    fmt::format("segment '{}': alive {} at period {} is more than {} at period {} (survivors cannot "
+                                "increase)", seg, v.first, t, alive.back(), t - 1));
+        ok = false;
+        break;
+      }
+      alive.push_back(v.first);
+      ++expect;
+    }
+    if (!ok) continue;
+    if (alive.size() < 2) {
+      diags.error({o.cohorts, 0, 0}, "", fmt::format("segment '{}': need periods 0 and at least 1", seg));
+      continue;
+    }
+    out.push_back({seg, survival_from_cohort(alive), alive[0]});
+  }
+  if (diags.has_errors()) throw core::InputError(std::move(diags));
+  if (out.empty()) {
+    core::Diagnostics d;
+    d.error({o.cohorts, 0, 0}, "", "no cohort rows");
+    throw core::InputError(std::move(d));
+  }
+  in.segments = std::move(out);
+  in.counts.take(sink);
+  return in;
+}
+
+RetentionInput read_lifetimes(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo) {
+  RetentionInput in;
+  CsvReader csv(o.lifetimes, csvo);
+  std::vector<std::string> f;
+  csv.read_header(f, "customer_id,periods,churned[,segment]");
+  const auto cols = resolve_columns(f, {Field::customer_id, Field::periods, Field::churned, Field::segment},
+                                    {Field::periods, Field::churned}, map, o.lifetimes);
+  BadRowSink sink(o.lifetimes, o.skip_bad_rows);
+  std::map<std::string, SegmentSurvival> segs;
+  const std::size_t nf = f.size();
+  while (csv.next(f)) {
+    ++in.counts.rows;
+    const std::uint64_t line = csv.record_line();
+    if (f.size() != nf) {
+      sink.bad(line, "", "wrong number of fields", fmt::format("expected {} fields, found {}", nf, f.size()));
+      continue;
+    }
+    const std::string_view ptxt = f[static_cast<std::size_t>(cols[Field::periods])];
+    auto t = parse_integer(ptxt);
+    if (!t || *t < 0) {
+      sink.bad(line, cols.name(Field::periods), "periods not an integer >= 0",
+               fmt::format("'{}' is not a number of periods (an integer >= 0)", shorten(ptxt)));
+      continue;
+    }
+    std::string c(trim(f[static_cast<std::size_t>(cols[Field::churned])]));
+    for (char& ch : c) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    int churned;
+    if (c == "1" || c == "true" || c == "yes" || c == "y" || c == "churned") churned = 1;
+    else if (c == "0" || c == "false" || c == "no" || c == "n" || c == "alive" || c == "active") churned = 0;
+    else {
+      sink.bad(line, cols.name(Field::churned), "churned not 0/1",
+               fmt::format("'{}' is not a churn flag (expected 1/0, true/false, yes/no)", shorten(c)));
+      continue;
+    }
+    if (churned && *t < 1) {
+      sink.bad(line, cols.name(Field::periods), "churned after 0 periods",
+               "a churned customer must have periods >= 1 (the period at whose end it churned)");
+      continue;
+    }
+    const std::string seg = cols.has(Field::segment) ? std::string(trim(f[static_cast<std::size_t>(cols[Field::segment])])) : "all";
+    auto& s = segs[seg.empty() ? "all" : seg];
+    s.name = seg.empty() ? "all" : seg;
+    const auto tt = static_cast<std::size_t>(*t);
+    if (s.counts.churned.size() <= tt) {
+      s.counts.churned.resize(tt + 1, 0.0);
+      s.counts.censored.resize(tt + 1, 0.0);
+    }
+    if (churned) s.counts.churned[tt] += 1;
+    else s.counts.censored[tt] += 1;
+    s.customers += 1;
+  }
+  std::vector<SegmentSurvival> out;
+  for (auto& [k, v] : segs) out.push_back(std::move(v));
+  if (out.empty()) {
+    core::Diagnostics d;
+    d.error({o.lifetimes, 0, 0}, "", "no lifetimes: the file has a header but no usable rows");
+    throw core::InputError(std::move(d));
+  }
+  in.segments = std::move(out);
+  in.counts.take(sink);
+  return in;
+}
+
+}  // namespace cxsim::calibrate::stages

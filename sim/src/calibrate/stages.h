@@ -1,0 +1,202 @@
+#pragma once
+// Internal to sim/src/calibrate: the types and stage functions that
+// calibrate() (calibrate.cpp) orchestrates. The pipeline:
+//
+//   sources.cpp    read the survey, cohort and lifetime files (the event log
+//                  and the aggregated paths stream through calibrate() into
+//                  the aggregates)
+//   aggregate.cpp  per-journey counts (Aggregate, below) and survey covariates
+//   calibrate.cpp  journey fit, survey fit, retention fit, YAML and report
+//   holdout.cpp    exact chain distributions and the noise-calibrated check
+//
+// Not installed: nothing outside sim/src/calibrate includes it.
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "cxsim/calibrate/calibrate.h"
+#include "cxsim/calibrate/columns.h"
+#include "cxsim/calibrate/csv.h"
+#include "cxsim/calibrate/durations.h"
+#include "cxsim/calibrate/event_log.h"
+#include "cxsim/calibrate/sbg.h"
+#include "cxsim/model/journey_spec.h"
+
+namespace cxsim::calibrate::stages {
+
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+inline constexpr double kZ95 = 1.959963984540054;
+// Zeger, Liang & Albert (1988): a normal random intercept with sd s shrinks
+// logit coefficients by about 1/sqrt(1 + c^2 s^2), c = 16 sqrt(3) / (15 pi).
+inline constexpr double kAttenuationC2 = (16.0 * 1.7320508075688772 / (15.0 * M_PI)) * (16.0 * 1.7320508075688772 / (15.0 * M_PI));
+inline constexpr std::uint32_t kSwitchColumn = 0xFFFFFFFEu;
+
+// ------------------------------------------------------------ text
+
+std::string_view trim(std::string_view s);
+// At most 60 characters ("..." when cut), for messages.
+std::string shorten(std::string_view s);
+// A finite number (leading '+' allowed, surrounding spaces ignored).
+std::optional<double> parse_number(std::string_view s);
+// An integral number of magnitude <= 1e15.
+std::optional<long long> parse_integer(std::string_view s);
+// "reason: n, reason: n".
+std::string reasons(const std::map<std::string, std::uint64_t>& m);
+
+// ------------------------------------------------------------ aggregation
+
+struct Visit {
+  std::uint32_t tp;
+  Status status;
+  std::uint32_t channel;
+  double gap_s;  // seconds to the next event of the journey; NaN for the last
+};
+
+inline std::uint64_t tkey(std::uint32_t src, bool friction, bool outcome, std::uint32_t target) {
+  return (static_cast<std::uint64_t>(src) << 34) | (static_cast<std::uint64_t>(friction) << 33) |
+         (static_cast<std::uint64_t>(outcome) << 32) | target;
+}
+
+struct Aggregate {
+  std::vector<double> start, visits, fr_visits;
+  std::vector<DurationStats> dur[2];
+  std::unordered_map<std::uint64_t, double> trans;
+  std::unordered_map<std::uint64_t, double> channel_counts;
+  std::vector<double> outcome_count;
+  double censored = 0, journeys = 0;
+  std::map<long, double> lengths;
+
+  void ensure_tp(std::size_t T) {
+    if (start.size() >= T) return;
+    start.resize(T, 0.0);
+    visits.resize(T, 0.0);
+    fr_visits.resize(T, 0.0);
+    dur[0].resize(T);
+    dur[1].resize(T);
+  }
+  void ensure_oc(std::size_t O) {
+    if (outcome_count.size() < O) outcome_count.resize(O, 0.0);
+  }
+  // `outcome` kNone: censored (timeout or no exit observed).
+  void add(const std::vector<Visit>& v, std::uint32_t outcome, double w) {
+    if (v.empty() || w <= 0) return;
+    std::uint32_t maxtp = 0;
+    for (const auto& x : v) maxtp = std::max(maxtp, x.tp);
+    ensure_tp(maxtp + 1);
+    journeys += w;
+    lengths[static_cast<long>(v.size())] += w;
+    start[v[0].tp] += w;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const auto& x = v[i];
+      const bool fr = x.status == Status::friction;
+      visits[x.tp] += w;
+      if (fr) fr_visits[x.tp] += w;
+      if (x.channel != kNone) channel_counts[(static_cast<std::uint64_t>(x.tp) << 32) | x.channel] += w;
+      if (i + 1 < v.size()) {
+        trans[tkey(x.tp, fr, false, v[i + 1].tp)] += w;
+        if (std::isfinite(x.gap_s)) dur[fr ? 1 : 0][x.tp].add(x.gap_s);
+      } else if (outcome != kNone) {
+        trans[tkey(x.tp, fr, true, outcome)] += w;
+      }
+    }
+    if (outcome == kNone) censored += w;
+    else {
+      ensure_oc(outcome + 1);
+      outcome_count[outcome] += w;
+    }
+  }
+};
+
+// Sparse survey covariates: column 2*tp (+1 for friction), or kSwitchColumn.
+using Covariates = std::vector<std::pair<std::uint32_t, float>>;
+Covariates covariates_of(const std::vector<Visit>& v);
+
+// ------------------------------------------------------------ surveys
+
+struct Answer {
+  int nps = -1, csat = -1, ces = -1;  // scores as given (nps 0..10, csat/ces 1..scale)
+};
+
+struct SurveyData {
+  std::string file;
+  bool by_journey = true;
+  bool has_csat = false, has_ces = false;
+  std::unordered_map<std::string, std::vector<Answer>> answers;
+  std::uint64_t rows = 0, bad_rows = 0;
+  std::map<std::string, std::uint64_t> bad_by_reason;
+  std::vector<std::string> bad_examples;
+  std::string join_column;
+};
+
+struct Respondent {
+  Answer a;
+  Covariates x;
+  bool holdout = false;
+};
+
+SurveyData read_surveys(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo);
+
+// ------------------------------------------------------------ retention
+
+struct SegmentSurvival {
+  std::string name;
+  SurvivalCounts counts;
+  double customers = 0;
+};
+
+// Rows read and rows skipped (--on-bad-row skip) of one input file.
+struct RowCounts {
+  std::uint64_t rows = 0, bad_rows = 0;
+  std::map<std::string, std::uint64_t> bad_by_reason;
+  std::vector<std::string> bad_examples;
+  void take(const BadRowSink& sink) {
+    bad_rows = sink.count();
+    bad_by_reason = sink.by_reason();
+    bad_examples = sink.examples();
+  }
+};
+
+struct RetentionInput {
+  std::vector<SegmentSurvival> segments;
+  RowCounts counts;
+};
+
+RetentionInput read_cohorts(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo);
+RetentionInput read_lifetimes(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo);
+
+// ------------------------------------------------------------ holdout
+
+// TV distance between two distributions on the same bins.
+double total_variation(const std::vector<double>& p, const std::vector<double>& q);
+
+struct ChainResult {
+  std::vector<double> outcome;  // by spec outcome index
+  double timeout = 0;
+  std::vector<double> length;   // P(L = n), n = 0..max_steps
+};
+
+// Exact outcome and path-length distributions of one walk of the fitted model
+// (default segment; the absorbing chain with friction folded in), truncated
+// at max_steps like the engine.
+ChainResult exact_chain(const model::JourneySpec& spec);
+
+struct Measure {
+  std::string name;
+  double tv = kNaN, threshold = kNaN, n_holdout = 0, n_train = 0;
+  bool pass = true;
+  std::vector<std::string> bins;
+  std::vector<double> observed, model;
+};
+
+// One holdout measure: observed counts vs model probabilities on the same
+// bins, TV distance and its noise threshold (measure-th of `measures`).
+Measure compare(const std::string& name, std::vector<std::string> bins, std::vector<double> obs_counts,
+                std::vector<double> model_p, double n_train, std::uint64_t seed, std::uint64_t measure,
+                std::size_t measures);
+
+}  // namespace cxsim::calibrate::stages
