@@ -1,5 +1,5 @@
 #pragma once
-// Exact journey analytics (MODEL.md section 8; docs/methods/analytics.md).
+// Exact journey analytics (docs/model.md section 8; docs/methods/analytics.md).
 //
 // Within one period the walk of a segment is an absorbing Markov chain over
 // its touchpoints once the ok/friction draw is folded in:

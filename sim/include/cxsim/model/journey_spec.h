@@ -1,5 +1,5 @@
 #pragma once
-// The journey as written: a plain mirror of the YAML file (MODEL.md sections
+// The journey as written: a plain mirror of the YAML file (docs/model.md sections
 // 1-4), before any checking beyond types. Validation (validate.h) checks it;
 // compile() (compiled_model.h) turns a valid spec into the engine's tables.
 // Scenario changes edit a copy of this spec and re-validate it.
@@ -159,7 +159,7 @@ struct JourneySpec {
 // Ids that may not name a touchpoint, outcome or segment.
 const std::vector<std::string>& reserved_ids();
 
-// Default survey baselines (MODEL.md section 3 for NPS; ours for CSAT/CES).
+// Default survey baselines (docs/model.md section 3 for NPS; ours for CSAT/CES).
 std::vector<double> default_nps_baseline();
 std::vector<double> default_csat_baseline(int scale);  // empty when no default
 std::vector<double> default_ces_baseline(int scale);

@@ -40,7 +40,7 @@ struct MetricInfo {
 };
 
 // What a `metric` name of a summary/comparison/ranking table means
-// (MODEL.md section 6). Unknown names come back as themselves, scale 1.
+// (docs/model.md section 6). Unknown names come back as themselves, scale 1.
 MetricInfo metric_info(std::string_view metric, std::string_view time_unit = "minutes");
 
 }  // namespace cxsim::report
