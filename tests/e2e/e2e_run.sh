@@ -106,4 +106,24 @@ import json, sys
 d = json.load(sys.stdin)["variants"]
 assert abs(d["fix_checkout"]["share_converted"]["delta"] - 0.0104717) < 1e-6, d["fix_checkout"]
 assert d["baseline"]["share_converted"]["delta"] == 0'
+
+# Precision target: growing the population stage by stage (whole chunks) gives
+# the same bits as one run of the final size, which the file reports in its
+# `customers` attribute. The one-shot run uses a copy of the scenario without
+# the precision key; besides the precision attributes, only the stored copy of
+# the scenario YAML may differ.
+"$CXSIM" run scenarios/bank_kyc.yaml --variant better_kyc --no-sweeps --threads 2 -o "$W/grown.h5" -q 2>/dev/null
+read -r final met < <($PY -c 'import sys, h5py; a = h5py.File(sys.argv[1], "r").attrs; print(int(a["customers"]), int(a["precision_met"]))' "$W/grown.h5")
+[ "$met" = "1" ] || fail "bank_kyc: precision target not met"
+[ "$final" -gt 20480 ] || fail "bank_kyc: the population did not grow ($final customers), so nothing was checked"
+sed -e '/^ *precision:/d' -e "s#^journey: \.\./#journey: $CXSIM_SOURCE_DIR/#" scenarios/bank_kyc.yaml > "$W/bank_kyc_fixed.yaml"
+! grep -q precision "$W/bank_kyc_fixed.yaml" || fail "bank_kyc: precision key not removed from the copy"
+"$CXSIM" run "$W/bank_kyc_fixed.yaml" -n "$final" --variant better_kyc --no-sweeps --threads 2 -o "$W/oneshot.h5" -q 2>/dev/null
+$DIGEST "$W/grown.h5" | grep -v -e '^attr /@precision_' -e '^data model/scenario_yaml ' > "$W/grown.digest"
+$DIGEST "$W/oneshot.h5" | grep -v -e '^data model/scenario_yaml ' > "$W/oneshot.digest"
+if ! diff "$W/grown.digest" "$W/oneshot.digest" > "$W/grown.diff"; then
+  head -20 "$W/grown.diff"
+  fail "bank_kyc: growing to $final customers differs from one run of $final customers"
+fi
+
 echo "e2e_run: all checks passed"
