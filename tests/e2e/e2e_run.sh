@@ -126,4 +126,46 @@ if ! diff "$W/grown.digest" "$W/oneshot.digest" > "$W/grown.diff"; then
   fail "bank_kyc: growing to $final customers differs from one run of $final customers"
 fi
 
+# The analytics file of `cxsim analyze -o` (docs/analytics-format.md), for a
+# journey and for a scenario: the same root attributes, `order` per group.
+"$CXSIM" analyze journeys/bank_account.yaml -o "$W/an_journey.h5" >/dev/null
+"$CXSIM" analyze scenarios/retail_whatif.yaml -o "$W/an_scenario.h5" >/dev/null 2>&1
+$PY - "$W/an_journey.h5" "$W/an_scenario.h5" <<'PYEOF' || fail "analytics files do not match docs/analytics-format.md"
+import sys, h5py, pandas as pd
+for path, scenario in ((sys.argv[1], False), (sys.argv[2], True)):
+    f = h5py.File(path, "r")
+    a = f.attrs
+    for k in ("filetype", "format_version", "format_version_major", "tool_version", "created_utc",
+              "command_line", "journey", "title"):
+        assert k in a, (path, "root attribute missing", k)
+    assert a["filetype"] == "cxsim-analytics" and a["format_version_major"] == 1, path
+    assert ("scenario_yaml" in f["model"]) == scenario and "journey_path" in f["model"].attrs, path
+    assert ("scenario_path" in f["model"].attrs) == scenario, path
+    variants = sorted(f["analytics"], key=lambda v: f["analytics"][v].attrs["order"])
+    assert variants[0] == "baseline" and (len(variants) > 1) == scenario, (path, variants)
+    if scenario:
+        assert variants == ["baseline", "fix_checkout", "faster_delivery", "callback_program",
+                            "fewer_phone_escalations"], variants
+    for v in variants:
+        g = f["analytics"][v]
+        for k in ("method", "max_steps", "removal_outcome"):
+            assert k in g.attrs, (path, v, k)
+        for name in ("summary", "touchpoints", "segments", "outcomes", "channels"):
+            assert "description" in g[name].attrs, (path, v, name)
+        summary = pd.DataFrame(g["summary"][()])
+        summary["metric"] = summary["metric"].str.decode("utf-8")
+        tp = pd.DataFrame(g["touchpoints"][()])
+        assert ("reach_prob" in tp.columns) != scenario, (path, v, list(tp.columns))
+        assert "d_share_converted_df" in tp.columns, (path, v)
+        seg = pd.DataFrame(g["segments"][()])
+        assert list(seg.columns[3:]) == list(summary["metric"]), (path, v)
+        out = pd.DataFrame(g["outcomes"][()])
+        share = summary.set_index("metric").loc["share_converted", "estimate"]
+        conv = out[out["kind"].str.decode("utf-8") == "converted"]["prob"].sum()
+        assert abs(share - conv) < 1e-12, (path, v, share, conv)
+        if len(seg) > 1:
+            assert sorted(g["segment_touchpoints"]) == sorted(seg["segment"].str.decode("utf-8")), (path, v)
+print("analytics files ok")
+PYEOF
+
 echo "e2e_run: all checks passed"
