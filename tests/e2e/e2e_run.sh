@@ -168,4 +168,27 @@ for path, scenario in ((sys.argv[1], False), (sys.argv[2], True)):
 print("analytics files ok")
 PYEOF
 
+# h5digest.py compares bits: in a table with a string column (hashed through
+# repr) and in attributes, -0.0 is not +0.0 and NaNs differ by their bits.
+$PY - "$W" <<'PYEOF' || fail "h5digest.py does not compare bits"
+import struct, subprocess, sys
+import h5py, numpy as np
+w = sys.argv[1]
+def bits(b): return struct.unpack("<d", struct.pack("<Q", b))[0]
+def write(name, x):
+    with h5py.File(f"{w}/{name}.h5", "w") as f:
+        t = np.array([(b"a", x)], dtype=[("s", h5py.string_dtype()), ("x", "<f8")])
+        f.create_dataset("t", data=t)
+        f.attrs["x"] = x
+def same(a, b):
+    return subprocess.run([sys.executable, "tests/e2e/h5digest.py", f"{w}/{a}.h5", f"{w}/{b}.h5"],
+                          stdout=subprocess.DEVNULL).returncode == 0
+for name, x in (("pz", 0.0), ("nz", -0.0), ("nan", float("nan")), ("nan2", float("nan")),
+                ("negnan", bits(0xFFF8000000000000)), ("payload", bits(0x7FF8000000000001))):
+    write(name, x)
+assert not same("pz", "nz"), "+0 vs -0"
+assert same("nan", "nan2"), "the same NaN"
+assert not same("nan", "negnan") and not same("nan", "payload"), "NaNs with other bits"
+PYEOF
+
 echo "e2e_run: all checks passed"
