@@ -191,4 +191,12 @@ assert same("nan", "nan2"), "the same NaN"
 assert not same("nan", "negnan") and not same("nan", "payload"), "NaNs with other bits"
 PYEOF
 
+# The sampler tables are what scripts/gen_sampler_tables.py computes (needs
+# mpmath; skipped with a note where no python3 has it).
+if python3 -c 'import mpmath' 2>/dev/null; then
+  python3 scripts/gen_sampler_tables.py --check 2>/dev/null || fail "sim/src/rng/sampler_tables.cpp differs from scripts/gen_sampler_tables.py"
+else
+  echo "note: mpmath not found, sampler tables not regenerated"
+fi
+
 echo "e2e_run: all checks passed"
