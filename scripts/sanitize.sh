@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# Build the model tests with AddressSanitizer + UndefinedBehaviorSanitizer
-# (LeakSanitizer included) in a separate build dir, and run them: the loader's
-# robustness tests, the engine kernel and scenario changes.
+# Two sanitizer jobs, each in its own build dir, building only what they run:
+#
+#  asan  AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer
+#        included) on the model's robustness tests: the loader, the engine
+#        kernel and scenario changes.
+#  tsan  ThreadSanitizer on the determinism tests (the runner with 1, 2 and 7
+#        threads) and on multi-threaded `cxsim run`s that stream per-customer
+#        records and the event log (the hooks called from worker threads),
+#        whose files must also equal a one-thread run's.
 #
 #   scripts/sanitize.sh [BUILD_DIR] [TARGET...]
 #
-# BUILD_DIR defaults to build-sanitize at the repository root; the targets
-# default to the model's robustness tests. Exits non-zero on any finding.
+# BUILD_DIR (default build-sanitize at the repository root) and TARGETs (the
+# robustness tests by default) are for the asan job. The tsan job builds in
+# build-tsan (CXSIM_TSAN_BUILD_DIR). CXSIM_SANITIZERS picks the jobs
+# (default "asan tsan"). Exits non-zero on any finding.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,25 +25,71 @@ if [ ${#targets[@]} -eq 0 ]; then
   targets=(test_model_mutation test_model_invalid test_model_loader test_engine_simulate test_scenario_changes)
 fi
 jobs="${CXSIM_JOBS:-2}"
-
-cmake -S "$root" -B "$build" -G Ninja \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCXSIM_SANITIZE=ON \
-  -DCXSIM_BUILD_BENCH=OFF >/dev/null
-cmake --build "$build" -j "$jobs" --target "${targets[@]}"
-
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-export LSAN_OPTIONS="report_objects=1"
-
+sanitizers="${CXSIM_SANITIZERS:-asan tsan}"
 status=0
-for t in "${targets[@]}"; do
-  exe="$build/tests/$t"
-  echo "== $t"
-  if ! "$exe" --gtest_brief=1; then
-    echo "sanitize: $t FAILED" >&2
+
+run_asan() {
+  cmake -S "$root" -B "$build" -G Ninja \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCXSIM_SANITIZE=ON \
+    -DCXSIM_BUILD_BENCH=OFF >/dev/null
+  cmake --build "$build" -j "$jobs" --target "${targets[@]}"
+
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  export LSAN_OPTIONS="report_objects=1"
+
+  local ok=1
+  for t in "${targets[@]}"; do
+    echo "== asan: $t"
+    if ! "$build/tests/$t" --gtest_brief=1; then
+      echo "sanitize: $t FAILED (asan)" >&2
+      ok=0
+    fi
+  done
+  if [ $ok -eq 1 ]; then echo "sanitize: asan clean (${targets[*]})"; else status=1; fi
+}
+
+run_tsan() {
+  local tbuild="${CXSIM_TSAN_BUILD_DIR:-$root/build-tsan}"
+  # RelWithDebInfo (-O2 -g): TSan's usual setting, and fast enough to run.
+  cmake -S "$root" -B "$tbuild" -G Ninja \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCXSIM_SANITIZE_THREAD=ON \
+    -DCXSIM_BUILD_BENCH=OFF >/dev/null
+  cmake --build "$tbuild" -j "$jobs" --target test_engine_determinism cxsim
+
+  # exitcode: a data race fails the run even if the program itself succeeds.
+  export TSAN_OPTIONS="halt_on_error=1:exitcode=66:second_deadlock_stack=1:history_size=4"
+  local ok=1 work
+  work="$(mktemp -d "${TMPDIR:-/tmp}/cxsim-tsan.XXXXXX")"
+  echo "== tsan: test_engine_determinism"
+  "$tbuild/tests/test_engine_determinism" --gtest_brief=1 || ok=0
+  local cxsim="$tbuild/bin/cxsim" scenario="$root/scenarios/retail_whatif.yaml"
+  local flags=(-n 6000 -p 3 --chunk-size 256 --customers-out -q)
+  for t in 4 1; do
+    echo "== tsan: cxsim run --threads $t"
+    "$cxsim" run "$scenario" "${flags[@]}" --threads $t --events-out "$work/events$t" -o "$work/t$t.h5" || ok=0
+  done
+  if [ $ok -eq 1 ]; then
+    "$root/tests/e2e/h5digest.py" "$work/t1.h5" "$work/t4.h5" || { echo "sanitize: threads 4 vs 1 differ" >&2; ok=0; }
+    for f in events.csv surveys.csv cohorts.csv; do
+      cmp -s "$work/events1/$f" "$work/events4/$f" || { echo "sanitize: $f differs for threads 4 vs 1" >&2; ok=0; }
+    done
+  fi
+  rm -rf "$work"
+  if [ $ok -eq 1 ]; then echo "sanitize: tsan clean (test_engine_determinism, cxsim run --threads 4)"; else
+    echo "sanitize: tsan FAILED" >&2
     status=1
   fi
+}
+
+for s in $sanitizers; do
+  case "$s" in
+    asan) run_asan ;;
+    tsan) run_tsan ;;
+    *) echo "sanitize: unknown job '$s' in CXSIM_SANITIZERS (asan, tsan)" >&2; exit 2 ;;
+  esac
 done
-if [ $status -eq 0 ]; then echo "sanitize: all clean (${targets[*]})"; fi
+if [ $status -eq 0 ]; then echo "sanitize: all clean ($sanitizers)"; fi
 exit $status

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's second command (and what CI runs): install what is missing,
 # build everything, run every test (unit, statistical, end-to-end), then the
-# loader's mutation test under AddressSanitizer + UBSan.
+# sanitizer jobs (scripts/sanitize.sh: robustness tests under AddressSanitizer
+# + UBSan, determinism tests and a multi-threaded run under ThreadSanitizer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh -DCXSIM_BUILD_TESTS=ON -DCXSIM_BUILD_BENCH=ON

@@ -1,5 +1,5 @@
 // cxsim analyze JOURNEY: exact per-walk results of the absorbing Markov chain
-// (MODEL.md section 8): outcome probabilities, expectations, expected visits,
+// (docs/model.md section 8): outcome probabilities, expectations, expected visits,
 // removal effects and friction sensitivities, without simulation.
 #include <algorithm>
 #include <chrono>
@@ -279,7 +279,10 @@ void write_file(const std::string& out, const std::string& command_line, const m
   io::Group model = f.require_group("model");
   io::write_string(model, "journey_yaml", lj.spec.source_text, {"the journey text as loaded", ""});
   model.set_attribute("journey_path", lj.spec.source_path);
-  analytics::write_analytics(f.require_group("analytics/baseline"), m, a);
+  f.set_attribute("title", m.name);
+  const io::Group g = f.require_group("analytics/baseline");
+  g.set_attribute("order", static_cast<std::int64_t>(0));
+  analytics::write_analytics(g, m, a);
   file.commit();
 }
 
@@ -342,14 +345,25 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
   if (!o.output.empty()) {
     io::AtomicFile file(o.output);
     io::File& f = file.file();
+    // The same root attributes as for a journey (docs/analytics-format.md).
     f.set_attribute("filetype", "cxsim-analytics");
+    f.set_attribute("format_version", fmt::format("{}.{}", core::results_format_major, core::results_format_minor));
+    f.set_attribute("format_version_major", static_cast<std::int64_t>(core::results_format_major));
     f.set_attribute("tool_version", core::tool_version);
     f.set_attribute("created_utc", core::utc_now_iso8601());
     f.set_attribute("command_line", command_line);
+    f.set_attribute("journey", m0.name);
+    f.set_attribute("title", ls.scenario.name.empty() ? m0.name : ls.scenario.name);
     io::Group model = f.require_group("model");
     io::write_string(model, "journey_yaml", ls.journey.source_text, {"the journey text as loaded", ""});
     io::write_string(model, "scenario_yaml", ls.scenario.source_text, {"the scenario text as loaded", ""});
-    for (const auto& r : rows) analytics::write_analytics(f.require_group("analytics/" + r.name), r.m, r.a);
+    model.set_attribute("journey_path", ls.scenario.journey_path);
+    model.set_attribute("scenario_path", o.journey);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const io::Group g = f.require_group("analytics/" + rows[i].name);
+      g.set_attribute("order", static_cast<std::int64_t>(i));  // 0 = baseline, then the scenario's order
+      analytics::write_analytics(g, rows[i].m, rows[i].a);
+    }
     file.commit();
   }
   if (o.json) {

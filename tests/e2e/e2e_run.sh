@@ -149,4 +149,97 @@ if grep -q "step limit" "$W/no_timeout_err.txt"; then fail "timeout warning with
 import json, sys
 d = json.load(sys.stdin)
 assert d["warnings"] == [] and d["timeout_walks"]["baseline"] == 0, d["warnings"]'
+
+# Precision target: growing the population stage by stage (whole chunks) gives
+# the same bits as one run of the final size, which the file reports in its
+# `customers` attribute. The one-shot run uses a copy of the scenario without
+# the precision key; besides the precision attributes, only the stored copy of
+# the scenario YAML may differ.
+"$CXSIM" run scenarios/bank_kyc.yaml --variant better_kyc --no-sweeps --threads 2 -o "$W/grown.h5" -q 2>/dev/null
+read -r final met < <($PY -c 'import sys, h5py; a = h5py.File(sys.argv[1], "r").attrs; print(int(a["customers"]), int(a["precision_met"]))' "$W/grown.h5")
+[ "$met" = "1" ] || fail "bank_kyc: precision target not met"
+[ "$final" -gt 20480 ] || fail "bank_kyc: the population did not grow ($final customers), so nothing was checked"
+sed -e '/^ *precision:/d' -e "s#^journey: \.\./#journey: $CXSIM_SOURCE_DIR/#" scenarios/bank_kyc.yaml > "$W/bank_kyc_fixed.yaml"
+! grep -q precision "$W/bank_kyc_fixed.yaml" || fail "bank_kyc: precision key not removed from the copy"
+"$CXSIM" run "$W/bank_kyc_fixed.yaml" -n "$final" --variant better_kyc --no-sweeps --threads 2 -o "$W/oneshot.h5" -q 2>/dev/null
+$DIGEST "$W/grown.h5" | grep -v -e '^attr /@precision_' -e '^data model/scenario_yaml ' > "$W/grown.digest"
+$DIGEST "$W/oneshot.h5" | grep -v -e '^data model/scenario_yaml ' > "$W/oneshot.digest"
+if ! diff "$W/grown.digest" "$W/oneshot.digest" > "$W/grown.diff"; then
+  head -20 "$W/grown.diff"
+  fail "bank_kyc: growing to $final customers differs from one run of $final customers"
+fi
+
+# The analytics file of `cxsim analyze -o` (docs/analytics-format.md), for a
+# journey and for a scenario: the same root attributes, `order` per group.
+"$CXSIM" analyze journeys/bank_account.yaml -o "$W/an_journey.h5" >/dev/null
+"$CXSIM" analyze scenarios/retail_whatif.yaml -o "$W/an_scenario.h5" >/dev/null 2>&1
+$PY - "$W/an_journey.h5" "$W/an_scenario.h5" <<'PYEOF' || fail "analytics files do not match docs/analytics-format.md"
+import sys, h5py, pandas as pd
+for path, scenario in ((sys.argv[1], False), (sys.argv[2], True)):
+    f = h5py.File(path, "r")
+    a = f.attrs
+    for k in ("filetype", "format_version", "format_version_major", "tool_version", "created_utc",
+              "command_line", "journey", "title"):
+        assert k in a, (path, "root attribute missing", k)
+    assert a["filetype"] == "cxsim-analytics" and a["format_version_major"] == 1, path
+    assert ("scenario_yaml" in f["model"]) == scenario and "journey_path" in f["model"].attrs, path
+    assert ("scenario_path" in f["model"].attrs) == scenario, path
+    variants = sorted(f["analytics"], key=lambda v: f["analytics"][v].attrs["order"])
+    assert variants[0] == "baseline" and (len(variants) > 1) == scenario, (path, variants)
+    if scenario:
+        assert variants == ["baseline", "fix_checkout", "faster_delivery", "callback_program",
+                            "fewer_phone_escalations"], variants
+    for v in variants:
+        g = f["analytics"][v]
+        for k in ("method", "max_steps", "removal_outcome"):
+            assert k in g.attrs, (path, v, k)
+        for name in ("summary", "touchpoints", "segments", "outcomes", "channels"):
+            assert "description" in g[name].attrs, (path, v, name)
+        summary = pd.DataFrame(g["summary"][()])
+        summary["metric"] = summary["metric"].str.decode("utf-8")
+        tp = pd.DataFrame(g["touchpoints"][()])
+        assert ("reach_prob" in tp.columns) != scenario, (path, v, list(tp.columns))
+        assert "d_share_converted_df" in tp.columns, (path, v)
+        seg = pd.DataFrame(g["segments"][()])
+        assert list(seg.columns[3:]) == list(summary["metric"]), (path, v)
+        out = pd.DataFrame(g["outcomes"][()])
+        share = summary.set_index("metric").loc["share_converted", "estimate"]
+        conv = out[out["kind"].str.decode("utf-8") == "converted"]["prob"].sum()
+        assert abs(share - conv) < 1e-12, (path, v, share, conv)
+        if len(seg) > 1:
+            assert sorted(g["segment_touchpoints"]) == sorted(seg["segment"].str.decode("utf-8")), (path, v)
+print("analytics files ok")
+PYEOF
+
+# h5digest.py compares bits: in a table with a string column (hashed through
+# repr) and in attributes, -0.0 is not +0.0 and NaNs differ by their bits.
+$PY - "$W" <<'PYEOF' || fail "h5digest.py does not compare bits"
+import struct, subprocess, sys
+import h5py, numpy as np
+w = sys.argv[1]
+def bits(b): return struct.unpack("<d", struct.pack("<Q", b))[0]
+def write(name, x):
+    with h5py.File(f"{w}/{name}.h5", "w") as f:
+        t = np.array([(b"a", x)], dtype=[("s", h5py.string_dtype()), ("x", "<f8")])
+        f.create_dataset("t", data=t)
+        f.attrs["x"] = x
+def same(a, b):
+    return subprocess.run([sys.executable, "tests/e2e/h5digest.py", f"{w}/{a}.h5", f"{w}/{b}.h5"],
+                          stdout=subprocess.DEVNULL).returncode == 0
+for name, x in (("pz", 0.0), ("nz", -0.0), ("nan", float("nan")), ("nan2", float("nan")),
+                ("negnan", bits(0xFFF8000000000000)), ("payload", bits(0x7FF8000000000001))):
+    write(name, x)
+assert not same("pz", "nz"), "+0 vs -0"
+assert same("nan", "nan2"), "the same NaN"
+assert not same("nan", "negnan") and not same("nan", "payload"), "NaNs with other bits"
+PYEOF
+
+# The sampler tables are what scripts/gen_sampler_tables.py computes (needs
+# mpmath; skipped with a note where no python3 has it).
+if python3 -c 'import mpmath' 2>/dev/null; then
+  python3 scripts/gen_sampler_tables.py --check 2>/dev/null || fail "sim/src/rng/sampler_tables.cpp differs from scripts/gen_sampler_tables.py"
+else
+  echo "note: mpmath not found, sampler tables not regenerated"
+fi
+
 echo "e2e_run: all checks passed"

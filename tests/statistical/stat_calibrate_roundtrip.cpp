@@ -3,7 +3,7 @@
 // transition probabilities, friction rates and satisfaction deltas in at
 // least 90% of the parameters (pooled over fixed seeds).
 //
-// The simulator here follows MODEL.md sections 1 and 3 and writes exactly
+// The simulator here follows docs/model.md sections 1 and 3 and writes exactly
 // the format of `cxsim run --events-out` (tests/e2e/e2e_calibrate.sh runs the
 // same round trip through the real engine).
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 #pragma once
-// Exact journey analytics (MODEL.md section 8; docs/methods/analytics.md).
+// Exact journey analytics (docs/model.md section 8; docs/methods/analytics.md).
 //
 // Within one period the walk of a segment is an absorbing Markov chain over
 // its touchpoints once the ok/friction draw is folded in:
@@ -67,7 +67,7 @@ struct WalkExpectations {
   double recovery_succeeded = std::numeric_limits<double>::quiet_NaN();  // = reach · success · triggered
 };
 
-// Exact expectations of a run of P periods (MODEL.md section 4) beside the
+// Exact expectations of a run of P periods (docs/model.md section 4) beside the
 // one-walk expectations. Customer i walks in period t (t = 0..P−1) when alive
 // after t periods; with retention.sensitivity = 0 (or a segment without
 // retention) that is the sBG survival S_s(t) = B(α, β+t)/B(α, β), which does

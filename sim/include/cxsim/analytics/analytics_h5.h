@@ -1,5 +1,5 @@
 #pragma once
-// Exact analytics as tables and into a results file (MODEL.md section 10:
+// Exact analytics as tables and into a results file (docs/model.md section 10:
 // /analytics/<variant>/...). Implemented in sim/src/analytics/analytics_h5.cpp
 // (the analytics area depends on cxsim_io for it).
 #include "cxsim/analytics/absorbing_chain.h"

@@ -1,5 +1,5 @@
 #pragma once
-// `cxsim calibrate`: fit a journey model to real data (MODEL.md section 9;
+// `cxsim calibrate`: fit a journey model to real data (docs/model.md section 9;
 // docs/calibration.md for the user's guide, docs/methods/calibration.md for
 // the estimators).
 //

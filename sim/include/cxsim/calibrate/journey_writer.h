@@ -1,5 +1,5 @@
 #pragma once
-// The fitted model and its YAML text (MODEL.md sections 1-4), with counts and
+// The fitted model and its YAML text (docs/model.md sections 1-4), with counts and
 // intervals kept as comments and original names of sanitized ids.
 #include <optional>
 #include <set>
@@ -12,7 +12,7 @@
 namespace cxsim::calibrate {
 
 // Makes model ids from names found in data: lower-case ASCII, every run of
-// other bytes -> '_', trimmed; empty -> "x"; a reserved word (MODEL.md
+// other bytes -> '_', trimmed; empty -> "x"; a reserved word (docs/model.md
 // section 7) or a YAML keyword (null, true, yes, ...) gets a trailing '_';
 // duplicates get _2, _3, ... (all ids share one namespace).
 class IdMaker {

@@ -1,6 +1,6 @@
 #pragma once
 // The simulated event log and survey answers, in the calibration formats of
-// MODEL.md section 9 (`cxsim run --events-out DIR`). Rows are produced per
+// docs/model.md section 9 (`cxsim run --events-out DIR`). Rows are produced per
 // chunk (in worker threads) and written in chunk order, so the files are
 // identical for any thread count.
 #include <cstdint>

@@ -19,7 +19,7 @@ struct MetricDef {
   std::string description;
 };
 
-// The headline metrics of MODEL.md section 6 that are smooth functions of
+// The headline metrics of docs/model.md section 6 that are smooth functions of
 // customer means (quantiles are added separately).
 std::vector<MetricDef> headline_metrics(const model::CompiledModel& m, bool with_recovery);
 

@@ -1,5 +1,5 @@
 #pragma once
-// Writes a run into the results file (MODEL.md section 10). The file is
+// Writes a run into the results file (docs/model.md section 10). The file is
 // created under a temporary name and renamed by commit(): a crash or an
 // error never leaves a half file under the final name.
 #include <filesystem>

@@ -1,5 +1,5 @@
 #pragma once
-// The per-customer kernel: one customer, all periods, one variant (MODEL.md
+// The per-customer kernel: one customer, all periods, one variant (docs/model.md
 // sections 2-4). Every draw comes from a counter-based stream keyed by
 // (seed, purpose, customer, period, step): see docs/methods/engine.md.
 #include <cstdint>
@@ -27,7 +27,7 @@ struct CustomerRecord {
   int last_nps = -1;  // true NPS score of the last walk
 };
 
-// One event of the simulated event log (calibration format, MODEL.md 9).
+// One event of the simulated event log (calibration format, docs/model.md section 9).
 struct EventSink {
   // Called once per visit and once per survey answer; may be empty.
   std::function<void(std::uint64_t customer, int period, int step, std::uint32_t touchpoint, bool friction,

@@ -10,7 +10,7 @@
 
 namespace cxsim::engine {
 
-// Closed-loop recovery (MODEL.md section 7): when a walk first meets the
+// Closed-loop recovery (docs/model.md section 7): when a walk first meets the
 // trigger (checked after each visit's updates), the customer is reached with
 // probability `reach` (each reached customer costs `cost`), and a reached
 // customer's recovery succeeds with probability `success`, adding

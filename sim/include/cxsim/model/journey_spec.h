@@ -1,5 +1,5 @@
 #pragma once
-// The journey as written: a plain mirror of the YAML file (MODEL.md sections
+// The journey as written: a plain mirror of the YAML file (docs/model.md sections
 // 1-4), before any checking beyond types. Validation (validate.h) checks it;
 // compile() (compiled_model.h) turns a valid spec into the engine's tables.
 // Scenario changes edit a copy of this spec and re-validate it.
@@ -168,7 +168,7 @@ struct JourneySpec {
 // Ids that may not name a touchpoint, outcome or segment.
 const std::vector<std::string>& reserved_ids();
 
-// Default survey baselines (MODEL.md section 3 for NPS; ours for CSAT/CES).
+// Default survey baselines (docs/model.md section 3 for NPS; ours for CSAT/CES).
 std::vector<double> default_nps_baseline();
 std::vector<double> default_csat_baseline(int scale);  // empty when no default
 std::vector<double> default_ces_baseline(int scale);
@@ -186,7 +186,7 @@ inline constexpr int kNoDirection = 0;
 // lost and the reserved `timeout`; 0 for every other name.
 int default_kind_direction(std::string_view kind);
 
-// The direction of a results metric (MODEL.md section 6 names): NPS, CSAT,
+// The direction of a results metric (docs/model.md section 6 names): NPS, CSAT,
 // CES, retention, CLV, satisfaction change, recovered: +1; effort, time,
 // frictions, switches, cost: -1; share_<kind>: kind_direction(kind); anything
 // else (steps, walks, response rate, unknown names): 0.

@@ -1,5 +1,5 @@
 #pragma once
-// Semantic validation of a JourneySpec (MODEL.md section 1): ranges, sums,
+// Semantic validation of a JourneySpec (docs/model.md section 1): ranges, sums,
 // targets, distributions, shares, and the graph checks (reachability and
 // traps, with Boost.Graph). Every problem is added to `diags`.
 #include "cxsim/core/diagnostics.h"

@@ -41,7 +41,7 @@ struct MetricInfo {
 };
 
 // What a `metric` name of a summary/comparison/ranking table means
-// (MODEL.md section 6). Unknown names come back as themselves, scale 1.
+// (docs/model.md section 6). Unknown names come back as themselves, scale 1.
 // `better` is model::metric_direction with `kind_direction` (the file's
 // declared kinds, ResultsData::kind_direction; empty: the default table).
 MetricInfo metric_info(std::string_view metric, std::string_view time_unit = "minutes",

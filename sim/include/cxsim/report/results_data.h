@@ -1,5 +1,5 @@
 #pragma once
-// Everything the report shows, read from a results file (MODEL.md section
+// Everything the report shows, read from a results file (docs/model.md section
 // 10) and nothing else: the report never re-simulates and never reads
 // engine memory. Optional parts (comparisons, sweeps, ranking, analytics,
 // CSAT/CES histograms, ...) are simply absent when the file has none, and

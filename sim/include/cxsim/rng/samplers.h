@@ -73,7 +73,7 @@ inline NormalPair standard_normal_pair(G& g) {
 
 namespace detail {
 // Ziggurat tables (256 layers) for the standard normal; see standard_normal.
-// Exact constants written out in samplers.cpp (computed once with 60-digit
+// Exact constants written out in sampler_tables.cpp (computed once with 60-digit
 // arithmetic, docs/methods/rng.md), so they do not depend on the C library.
 inline constexpr int kZigLayers = 256;
 inline constexpr int kZigValueBits = 43;  // bits of the in-layer position
@@ -376,7 +376,7 @@ inline int categorical4(double u, const double* c4) noexcept {
 
 namespace detail {
 // logit(m/1024) for m = 0..1024 (±infinity at the ends), exact constants
-// rounded once to binary64 (samplers.cpp). For u in [m/1024, (m+1)/1024]
+// rounded once to binary64 (sampler_tables.cpp). For u in [m/1024, (m+1)/1024]
 // logit(u) lies between entries m and m+1, which decides most comparisons
 // of logit(u) with a threshold without calling log (see logit_below).
 inline constexpr int kLogitGridCells = 1024;

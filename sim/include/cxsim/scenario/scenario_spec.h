@@ -1,5 +1,5 @@
 #pragma once
-// A scenario file (MODEL.md section 7) as written: the journey it names, the
+// A scenario file (docs/model.md section 7) as written: the journey it names, the
 // population, named variants (changes + optional recovery program), sweeps,
 // friction ranking and an optional precision target.
 #include <optional>
