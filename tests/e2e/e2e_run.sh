@@ -201,7 +201,11 @@ for path, scenario in ((sys.argv[1], False), (sys.argv[2], True)):
         assert ("reach_prob" in tp.columns) != scenario, (path, v, list(tp.columns))
         assert "d_share_converted_df" in tp.columns, (path, v)
         seg = pd.DataFrame(g["segments"][()])
-        assert list(seg.columns[3:]) == list(summary["metric"]), (path, v)
+        assert list(summary.columns) == ["metric", "estimate", "exact", "pooled"], (path, v)
+        per_walk = [m for m in summary["metric"]
+                    if m not in ("walks_per_customer", "retention_final", "clv_mean", "cost_mean")]
+        assert list(seg.columns[:4]) == ["segment", "share", "solver", "expected_walks"], (path, v)
+        assert list(seg.columns[4:]) == per_walk, (path, v, list(seg.columns), per_walk)
         out = pd.DataFrame(g["outcomes"][()])
         share = summary.set_index("metric").loc["share_converted", "estimate"]
         conv = out[out["kind"].str.decode("utf-8") == "converted"]["prob"].sum()
