@@ -105,23 +105,25 @@ int run_run(const RunOptions& o, const Context& ctx) {
     j.key("steps").value(steps);
     j.key("threads").value(s.threads);
     if (precision.requested) j.key("precision").value(precision.message);
-    j.end_object();
-    std::string head = j.str();
-    head.pop_back();
-    std::cout << head << ",\"variants\":{";
+    j.key("variants").begin_object();
     for (std::size_t v = 0; v < plan.named; ++v) {
-      if (v) std::cout << ',';
       const auto t = engine::variant_tables(plan.variants[v], result.variants[v], s);
-      std::cout << core::JsonWriter::escape(plan.variants[v].name) << ":{\"summary\":" << table_json(t.summary) << '}';
+      j.key(plan.variants[v].name).begin_object();
+      j.key("summary");
+      write_table_json(j, t.summary);
+      j.end_object();
     }
-    std::cout << "},\"comparisons\":{";
+    j.end_object();
+    j.key("comparisons").begin_object();
     for (std::size_t v = 1; v < plan.named; ++v) {
-      if (v > 1) std::cout << ',';
       const auto c = engine::comparison_table(plan.variants[v], plan.variants[0], result.paired[v - 1],
                                               result.variants[v], result.variants[0], s);
-      std::cout << core::JsonWriter::escape(plan.variants[v].name) << ':' << table_json(c);
+      j.key(plan.variants[v].name);
+      write_table_json(j, c);
     }
-    std::cout << "}}\n";
+    j.end_object();
+    j.end_object();
+    std::cout << j.str() << '\n';
     return 0;
   }
   if (!o.quiet) {

@@ -25,8 +25,34 @@ run() {
   [ $rc -eq "$want" ] || fail "$*: exit $rc, expected $want: $(head -c 400 "$W/err")"
 }
 
+# 2. JSON output with a path holding '"' and '\'.
 D="$W/we\"ird\\dir"
 mkdir -p "$D"
+R="$D/r\"un\\1.h5"
+run 0 "$CXSIM" run scenarios/retail_whatif.yaml -n 2000 -p 2 --no-sweeps --no-ranking -o "$R" --json
+$PY - "$W/out" "$R" <<'PYEOF' || fail "run --json: $(head -c 300 "$W/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["output"] == sys.argv[2], d["output"]
+assert "baseline" in d["variants"] and "fix_checkout" in d["comparisons"], list(d)
+PYEOF
+run 0 "$CXSIM" inspect --json "$R"
+$PY - "$W/out" "$R" <<'PYEOF' || fail "inspect --json: $(head -c 300 "$W/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["file"] == sys.argv[2], d["file"]
+assert list(d["variants"])[0] == "baseline" and "fix_checkout" in d["comparisons"], d.keys()
+rows = {r["metric"]: r for r in d["variants"]["baseline"]}
+assert rows["nps_true"]["ci_low"] <= rows["nps_true"]["estimate"] <= rows["nps_true"]["ci_high"]
+PYEOF
+cp journeys/retail.yaml "$D/jour\"ney.yaml"
+run 0 "$CXSIM" validate --json "$D/jour\"ney.yaml"
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d[0]["file"] == sys.argv[2] and d[0]["valid"]' \
+  "$W/out" "$D/jour\"ney.yaml" || fail "validate --json: $(head -c 300 "$W/out")"
+run 0 "$CXSIM" analyze --json "$D/jour\"ney.yaml"
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["file"] == sys.argv[2]' "$W/out" "$D/jour\"ney.yaml" \
+  || fail "analyze --json: $(head -c 300 "$W/out")"
+
 # 3. analyze SCENARIO: --solver reaches every variant, --reduce is refused, -o is versioned.
 A="$D/an\"alytics.h5"
 run 0 "$CXSIM" analyze scenarios/retail_whatif.yaml --solver iterative -o "$A"
@@ -46,6 +72,9 @@ PYEOF
 run 0 "$CXSIM" analyze journeys/retail.yaml --solver dense -o "$W/journey_an.h5"
 $PY -c 'import sys,h5py; a=h5py.File(sys.argv[1],"r").attrs; assert a["format_version_major"] == 1 and "scenario" not in a' \
   "$W/journey_an.h5" || fail "analyze JOURNEY -o: attributes"
+run 0 "$CXSIM" inspect --json "$A"
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["filetype"] == "cxsim-analytics" and "fix_checkout" in d["analytics"]' \
+  "$W/out" || fail "inspect --json of an analytics file: $(head -c 300 "$W/out")"
 run 2 "$CXSIM" analyze scenarios/retail_whatif.yaml --reduce 0.3
 grep -qF -- "--reduce: " "$W/err" || fail "analyze SCENARIO --reduce: no message: $(cat "$W/err")"
 run 0 "$CXSIM" analyze journeys/retail.yaml --reduce 0.3 --json
