@@ -25,6 +25,34 @@ run() {
   [ $rc -eq "$want" ] || fail "$*: exit $rc, expected $want: $(head -c 400 "$W/err")"
 }
 
+# 1. Usage: bare cxsim, unknown subcommands and options.
+run 0 "$CXSIM"
+grep -q "^Usage: cxsim \[OPTIONS\] SUBCOMMAND" "$W/out" || fail "bare cxsim: no usage on stdout: $(head -3 "$W/out")"
+for s in validate analyze run inspect report calibrate; do
+  grep -q "^  $s " "$W/out" || fail "bare cxsim: help does not list '$s'"
+done
+run 2 "$CXSIM" rnu journeys/retail.yaml
+grep -qF "unknown subcommand 'rnu' (did you mean 'run'?); the subcommands are validate, analyze, run, inspect, report, calibrate" "$W/err" \
+  || fail "unknown subcommand: $(cat "$W/err")"
+run 2 "$CXSIM" frobnicate
+grep -qF "unknown subcommand 'frobnicate'; the subcommands are validate, analyze, run," "$W/err" \
+  || fail "unknown subcommand without a match: $(cat "$W/err")"
+run 2 "$CXSIM" run --custmers 5 journeys/retail.yaml -o "$W/never.h5"
+grep -qF "run: unknown option '--custmers' (did you mean '--customers'?)" "$W/err" || fail "--custmers: $(cat "$W/err")"
+[ ! -e "$W/never.h5" ] || fail "--custmers: a results file was written"
+run 2 "$CXSIM" validate --jsn journeys/retail.yaml
+grep -qF "validate: unknown option '--jsn' (did you mean '--json'?)" "$W/err" || fail "--jsn: $(cat "$W/err")"
+run 2 "$CXSIM" run --custmers=5 journeys/retail.yaml
+grep -qF "unknown option '--custmers' (did you mean" "$W/err" || fail "--custmers=5: $(cat "$W/err")"
+run 2 "$CXSIM" --verison
+grep -qF "unknown option '--verison' (did you mean '--version'?)" "$W/err" || fail "--verison: $(cat "$W/err")"
+# Known options with values, a value after '=', and a negative number as a value are not mistaken for options.
+run 0 "$CXSIM" run journeys/retail.yaml -n 300 --seed=3 -q -o "$W/ok.h5"
+run 2 "$CXSIM" analyze journeys/retail.yaml --reduce -0.5
+grep -q "unknown option" "$W/err" && fail "--reduce -0.5: the value was taken for an option: $(cat "$W/err")"
+run 0 "$CXSIM" --version
+run 0 "$CXSIM" run --help
+
 # 2. JSON output with a path holding '"' and '\'.
 D="$W/we\"ird\\dir"
 mkdir -p "$D"
