@@ -132,10 +132,10 @@ TEST(ScenarioChanges, ShadowingWarningIsMootWhenTheVariantAlsoChangesTheOverride
   }
   // Changing another field of the override does not cover this one.
   core::Diagnostics other;
-  apply_variant(s, "variant 'v'",
-                {change("checkout.friction", 0.5, Change::Op::scale),
-                 change("segments.loyal.overrides.checkout.effort.ok", 0.5)},
-                other);
+  apply_variant(
+      s, "variant 'v'",
+      {change("checkout.friction", 0.5, Change::Op::scale), change("segments.loyal.overrides.checkout.effort.ok", 0.5)},
+      other);
   EXPECT_EQ(warnings(other), std::vector<std::string>{expected}) << other.format();
 }
 

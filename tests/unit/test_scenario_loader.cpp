@@ -175,9 +175,10 @@ TEST(ScenarioLoader, PrecisionMetricsAreTheHeadlineMetricsAndTimeQuantiles) {
 }
 
 TEST(ScenarioLoader, SweepRenormalizeIsRead) {
-  const auto path = write_temp("renorm.yaml", "scenario: r\njourney: " + (kInvalidScenarios / "_journey.yaml").string() +
-                                                  "\nsweeps:\n  s: {set: browse.next.checkout, values: [0.7], "
-                                                  "renormalize: true}\n");
+  const auto path =
+      write_temp("renorm.yaml", "scenario: r\njourney: " + (kInvalidScenarios / "_journey.yaml").string() +
+                                    "\nsweeps:\n  s: {set: browse.next.checkout, values: [0.7], "
+                                    "renormalize: true}\n");
   const auto ls = load_scenario(path);
   ASSERT_EQ(ls.scenario.sweeps.size(), 1u);
   EXPECT_TRUE(ls.scenario.sweeps[0].renormalize);
