@@ -109,6 +109,11 @@ run 0 "$CXSIM" analyze journeys/retail.yaml --reduce 0.3 --json
 $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["friction_ranking"]["reduction"] == 0.3' "$W/out" \
   || fail "analyze JOURNEY --reduce 0.3"
 
+# 4. calibrate: an outcome named in --outcome-kind that the data does not have is exit 2.
+run 2 "$CXSIM" calibrate --events tests/data/calibrate/shop_events.csv --outcome-kind purchsed=converted -o "$W/fit.yaml"
+grep -qF "no outcome 'purchsed' in the data (did you mean 'purchased'?)" "$W/err" || fail "--outcome-kind typo: $(cat "$W/err")"
+[ ! -e "$W/fit.yaml" ] || fail "--outcome-kind typo: a journey was written"
+
 if [ $fails -ne 0 ]; then
   echo "e2e_cli: $fails failure(s)" >&2
   exit 1
