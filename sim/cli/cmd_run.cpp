@@ -107,7 +107,7 @@ int run_run(const RunOptions& o, const Context& ctx) {
     if (precision.requested) j.key("precision").value(precision.message);
     j.key("variants").begin_object();
     for (std::size_t v = 0; v < plan.named; ++v) {
-      const auto t = engine::variant_tables(plan.variants[v], result.variants[v], s);
+      const auto t = engine::variant_tables(plan.variants[v], result.variants[v]);
       j.key(plan.variants[v].name).begin_object();
       j.key("summary");
       write_table_json(j, t.summary);
@@ -133,7 +133,7 @@ int run_run(const RunOptions& o, const Context& ctx) {
                              plan.variants.size(), plan.variants.size() == 1 ? "" : "s", walks, secs,
                              walks / secs / 1e6);
     if (precision.requested) std::cout << precision.message << "\n";
-    const auto t = engine::variant_tables(plan.variants[0], result.variants[0], s);
+    const auto t = engine::variant_tables(plan.variants[0], result.variants[0]);
     std::cout << "\nbaseline\n" << format_summary(t.summary);
     for (std::size_t v = 1; v < plan.named; ++v) {
       const auto c = engine::comparison_table(plan.variants[v], plan.variants[0], result.paired[v - 1],

@@ -34,8 +34,8 @@ void expect_identical(const RunResult& a, const RunResult& b, const std::vector<
     EXPECT_TRUE(same_bits(x.time_hist.raw_counts(), y.time_hist.raw_counts()));
     EXPECT_TRUE(same_bits(x.nps_hist_true, y.nps_hist_true));
     // Every derived table is identical too.
-    auto tx = variant_tables(variants[v], x, a.settings);
-    auto ty = variant_tables(variants[v], y, b.settings);
+    auto tx = variant_tables(variants[v], x);
+    auto ty = variant_tables(variants[v], y);
     EXPECT_TRUE(tx.summary == ty.summary);
     EXPECT_TRUE(tx.touchpoints == ty.touchpoints);
     EXPECT_TRUE(tx.paths == ty.paths);

@@ -123,7 +123,7 @@ namespace {
 double precision_half_width(const RunPlan& plan, const engine::RunResult& r) {
   const auto& q = plan.precision;
   if (q.variant.empty()) {
-    auto t = engine::variant_tables(plan.variants[0], r.variants[0], r.settings);
+    auto t = engine::variant_tables(plan.variants[0], r.variants[0]);
     return stats::kZ95 * engine::find_metric(t.summary, q.metric).se;
   }
   for (std::size_t v = 1; v < plan.named; ++v) {
@@ -182,7 +182,7 @@ io::Table sweep_table(const RunPlan& plan, const SweepPlan& sw, const engine::Ru
   engine::EstimateColumns est, delta;
   for (std::size_t i = 0; i < sw.values.size(); ++i) {
     const std::size_t v = sw.variant_index[i];
-    auto t = engine::variant_tables(plan.variants[v], r.variants[v], r.settings);
+    auto t = engine::variant_tables(plan.variants[v], r.variants[v]);
     auto c = engine::comparison_table(plan.variants[v], plan.variants[0], r.paired[v - 1], r.variants[v],
                                       r.variants[0], r.settings);
     for (const auto& name : t.summary.get_string("metric")) {

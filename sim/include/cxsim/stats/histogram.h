@@ -14,8 +14,6 @@
 // min and max are kept exactly, and every quantile is clamped to [min, max].
 // Bins are fixed, so merging is an element-wise sum: any merge order of
 // integer-weighted data gives identical counts.
-//
-// IntHistogram: weights of integers 0..K (NPS, CSAT, CES score histograms).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -34,10 +32,6 @@ class LogHistogram {
 
   // Throws core::InputError unless 1 <= bins_per_decade <= 10000.
   explicit LogHistogram(int bins_per_decade = 200);
-
-  // Rebuild from raw state. Throws core::InputError on a wrong length.
-  static LogHistogram from_raw(int bins_per_decade, std::vector<double> counts, double min,
-                               double max);
 
   // Add x (>= 0, not NaN) with weight (>= 0, finite). Throws
   // core::InputError otherwise.
@@ -103,27 +97,6 @@ class LogHistogram {
   std::vector<double> counts_;  // 10B + 3 bins
   double min_;
   double max_;
-};
-
-class IntHistogram {
- public:
-  // Values 0..max_value. Throws core::InputError when max_value < 0.
-  explicit IntHistogram(int max_value);
-  static IntHistogram from_raw(std::vector<double> counts);
-
-  // Throws core::InputError when v is outside 0..max_value or the weight is
-  // negative or not finite.
-  void add(int v, double weight = 1.0);
-  void merge(const IntHistogram& other);  // throws core::RuntimeError on size mismatch
-
-  int max_value() const { return static_cast<int>(counts_.size()) - 1; }
-  double count(int v) const;
-  double total() const;
-  double fraction(int v) const;  // NaN when empty
-  std::span<const double> raw_counts() const { return counts_; }
-
- private:
-  std::vector<double> counts_;
 };
 
 }  // namespace cxsim::stats
