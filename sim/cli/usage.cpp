@@ -55,7 +55,7 @@ std::string unknown_option(const CLI::App& app, const std::string& command, std:
 
 }  // namespace
 
-std::string unknown_argument(const CLI::App& app, int argc, const char* const* argv) {
+std::string unknown_argument(CLI::App& app, int argc, const char* const* argv) {
   int i = 1;
   // Options before the subcommand: only the top level's own (--help, --version).
   for (; i < argc && argv[i][0] == '-' && std::string_view(argv[i]) != "--"; ++i)
@@ -64,7 +64,7 @@ std::string unknown_argument(const CLI::App& app, int argc, const char* const* a
   const std::string word = argv[i];
   std::vector<std::string> names;
   const CLI::App* sub = nullptr;
-  for (const CLI::App* s : const_cast<CLI::App&>(app).get_subcommands({})) {
+  for (const CLI::App* s : app.get_subcommands({})) {
     names.push_back(s->get_name());
     if (s->get_name() == word) sub = s;
   }
