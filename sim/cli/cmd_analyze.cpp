@@ -36,6 +36,7 @@ struct AnalyzeCliOptions {
   std::string output;
   double reduce = 0.5;
   std::string solver = "auto";
+  bool reduce_given = false;  // --reduce was on the command line
 };
 
 // Fixed-width number: 4 significant digits, NaN as "-".
@@ -268,14 +269,7 @@ void write_file(const std::string& out, const std::string& command_line, const m
                 const model::CompiledModel& m, const analytics::JourneyAnalytics& a) {
   io::AtomicFile file(out);
   io::File& f = file.file();
-  // Not a simulation run (no seed, customers, periods): its own filetype.
-  f.set_attribute("filetype", "cxsim-analytics");
-  f.set_attribute("format_version", fmt::format("{}.{}", core::results_format_major, core::results_format_minor));
-  f.set_attribute("format_version_major", static_cast<std::int64_t>(core::results_format_major));
-  f.set_attribute("tool_version", core::tool_version);
-  f.set_attribute("created_utc", core::utc_now_iso8601());
-  f.set_attribute("command_line", command_line);
-  f.set_attribute("journey", m.name);
+  analytics::write_analytics_file_attributes(f, command_line, m.name);
   io::Group model = f.require_group("model");
   io::write_string(model, "journey_yaml", lj.spec.source_text, {"the journey text as loaded", ""});
   model.set_attribute("journey_path", lj.spec.source_path);
@@ -286,9 +280,24 @@ void write_file(const std::string& out, const std::string& command_line, const m
   file.commit();
 }
 
+analytics::AnalyzeOptions::Solver solver_of(const std::string& name) {
+  using S = analytics::AnalyzeOptions::Solver;
+  if (name == "dense") return S::dense;
+  if (name == "sparse") return S::sparse;
+  if (name == "iterative") return S::iterative;
+  return S::automatic;  // "auto" (CLI11 admits only these four)
+}
+
 // A scenario: the exact per-walk expectations of every variant and their Δ
 // against the baseline (one period, segment shares as written).
 int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_line) {
+  // The scenario table has no friction ranking: say so rather than ignore the flag.
+  if (o.reduce_given)
+    throw core::InputError(
+        fmt::format("--reduce: {} is a scenario; the friction ranking that --reduce sets is "
+                    "printed for a journey (cxsim analyze JOURNEY --reduce x), and a scenario "
+                    "ranks frictions with rank_frictions.reduce_by in cxsim run",
+                    o.journey));
   const scenario::LoadedScenario ls = scenario::load_scenario(o.journey);
   std::cerr << ls.diagnostics.format();
   struct Row {
@@ -303,6 +312,7 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
     opt.friction_overridden = analytics::friction_override_mask(spec);
     opt.removal = false;
     opt.recovery = recovery;
+    opt.solver = solver_of(o.solver);
     model::CompiledModel m = model::compile(spec);
     analytics::JourneyAnalytics a = analytics::analyze(m, opt);
     rows.push_back({name, std::move(note), std::move(m), std::move(a)});
@@ -345,14 +355,7 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
   if (!o.output.empty()) {
     io::AtomicFile file(o.output);
     io::File& f = file.file();
-    // The same root attributes as for a journey (docs/analytics-format.md).
-    f.set_attribute("filetype", "cxsim-analytics");
-    f.set_attribute("format_version", fmt::format("{}.{}", core::results_format_major, core::results_format_minor));
-    f.set_attribute("format_version_major", static_cast<std::int64_t>(core::results_format_major));
-    f.set_attribute("tool_version", core::tool_version);
-    f.set_attribute("created_utc", core::utc_now_iso8601());
-    f.set_attribute("command_line", command_line);
-    f.set_attribute("journey", m0.name);
+    analytics::write_analytics_file_attributes(f, command_line, m0.name, ls.scenario.name);
     f.set_attribute("title", ls.scenario.name.empty() ? m0.name : ls.scenario.name);
     io::Group model = f.require_group("model");
     io::write_string(model, "journey_yaml", ls.journey.source_text, {"the journey text as loaded", ""});
@@ -434,9 +437,7 @@ int run_analyze(const AnalyzeCliOptions& o, const std::string& command_line) {
   const model::CompiledModel m = model::compile(lj.spec);
   analytics::AnalyzeOptions opt;
   opt.friction_overridden = analytics::friction_override_mask(lj.spec);
-  if (o.solver == "dense") opt.solver = analytics::AnalyzeOptions::Solver::dense;
-  else if (o.solver == "sparse") opt.solver = analytics::AnalyzeOptions::Solver::sparse;
-  else if (o.solver == "iterative") opt.solver = analytics::AnalyzeOptions::Solver::iterative;
+  opt.solver = solver_of(o.solver);
   const analytics::JourneyAnalytics a = analytics::analyze(m, opt);
   const auto ranking = analytics::friction_ranking(m, a, o.reduce, opt);
   if (!o.output.empty()) write_file(o.output, command_line, lj, m, a);
@@ -457,15 +458,19 @@ void setup_analyze(CLI::App& app, Context& ctx) {
   sub->add_option("input", opt->journey, "Journey or scenario YAML file")->required();
   sub->add_flag("--json", opt->json, "Machine-readable output on stdout");
   sub->add_option("-o,--output", opt->output, "Write the results to this HDF5 file (/analytics/baseline/...)");
-  sub->add_option("--reduce", opt->reduce, "Friction ranking: cut each friction by this fraction")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
+  auto* reduce =
+      sub->add_option("--reduce", opt->reduce, "Friction ranking (journeys): cut each friction by this fraction")
+          ->check(CLI::Range(0.0, 1.0))
+          ->capture_default_str();
   sub->add_option("--solver", opt->solver,
                   "Linear solver: auto (dense LU up to 300 touchpoints, else sparse LU), dense, sparse, "
                   "iterative (BiCGSTAB)")
       ->check(CLI::IsMember({"auto", "dense", "sparse", "iterative"}))
       ->capture_default_str();
-  sub->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_analyze(*opt, ctx.command_line); }; });
+  sub->callback([opt, reduce, &ctx] {
+    opt->reduce_given = reduce->count() > 0;
+    ctx.action = [opt, &ctx] { return run_analyze(*opt, ctx.command_line); };
+  });
 }
 
 }  // namespace cxsim::cli

@@ -32,42 +32,60 @@ int run_inspect(const InspectOptions& o) {
       throw core::InputError(o.file + ": not a readable HDF5 results file (" + e.what() + ")");
     }
   }();
-  if (f.has_attribute("filetype") && f.attribute_string("filetype") == "cxsim-analytics") {
-    // Written by `cxsim analyze -o`: exact values, no sampling error.
-    std::cout << fmt::format("{}: cxsim {} exact analytics (absorbing chain; no sampling error)\n", o.file,
-                             f.attribute_string("tool_version"));
-    if (f.is_group("analytics")) {
-      for (const auto& v : f.open_group("analytics").list()) {
-        const io::Table t = io::read_table(f.open_group("analytics/" + v), "summary");
-        std::cout << fmt::format("\n{}\n", v);
-        const auto& m = t.get_string("metric");
-        const auto& e = t.get_double("estimate");
-        // `exact` = 0: the chain has no exact value (a recovery program
-        // triggered by satisfaction); `pooled`: over every walk of the run.
-        const bool has_exact = t.has_column("exact"), has_pooled = t.has_column("pooled");
-        if (has_pooled) std::cout << fmt::format("  {:<28} {:>14} {:>14}\n", "metric", "one walk", "pooled");
-        for (std::size_t i = 0; i < t.rows(); ++i) {
-          const bool exact = !has_exact || t.get_int64("exact")[i] != 0;
-          std::string line =
-              exact ? fmt::format("  {:<28} {:>14.6g}", m[i], e[i]) : fmt::format("  {:<28} {:>14}", m[i], "not exact");
-          if (has_pooled) {
-            const double x = t.get_double("pooled")[i];
-            line += std::isnan(x) ? fmt::format(" {:>14}", "-") : fmt::format(" {:>14.6g}", x);
-          }
-          std::cout << line << '\n';
-        }
-      }
-    }
-    return 0;
-  }
-  if (!f.has_attribute("filetype") || f.attribute_string("filetype") != "cxsim-results")
-    throw core::InputError(o.file + ": not a cxsim results file (no filetype attribute 'cxsim-results')");
+  const std::string filetype = f.has_attribute("filetype") ? f.attribute_string("filetype") : std::string();
+  if (filetype != "cxsim-results" && filetype != "cxsim-analytics")
+    throw core::InputError(
+        o.file +
+        ": not a cxsim results file (its filetype attribute is neither 'cxsim-results' nor 'cxsim-analytics')");
   if (!f.has_attribute("format_version_major"))
     throw core::InputError(o.file + ": results file without format_version_major attribute");
   const auto major = f.attribute_int64("format_version_major");
   if (major != core::results_format_major)
     throw core::InputError(fmt::format("{}: results format {} is not supported by this cxsim (reads {}.x)", o.file,
                                        f.attribute_string("format_version"), core::results_format_major));
+  if (filetype == "cxsim-analytics") {
+    // Written by `cxsim analyze -o`: exact values, no sampling error.
+    const std::vector<std::string> names =
+        f.is_group("analytics") ? f.open_group("analytics").list() : std::vector<std::string>{};
+    if (o.json) {
+      core::JsonWriter j;
+      j.begin_object();
+      j.key("file").value(o.file);
+      j.key("filetype").value(filetype);
+      j.key("analytics").begin_object();
+      for (const auto& v : names) {
+        j.key(v);
+        write_table_json(j, io::read_table(f.open_group("analytics/" + v), "summary"));
+      }
+      j.end_object();
+      j.end_object();
+      std::cout << j.str() << '\n';
+      return 0;
+    }
+    std::cout << fmt::format("{}: cxsim {} exact analytics (format {}; absorbing chain; no sampling error)\n", o.file,
+                             f.attribute_string("tool_version"), f.attribute_string("format_version"));
+    for (const auto& v : names) {
+      const io::Table t = io::read_table(f.open_group("analytics/" + v), "summary");
+      std::cout << fmt::format("\n{}\n", v);
+      const auto& m = t.get_string("metric");
+      const auto& e = t.get_double("estimate");
+      // `exact` = 0: the chain has no exact value (a recovery program
+      // triggered by satisfaction); `pooled`: over every walk of the run.
+      const bool has_exact = t.has_column("exact"), has_pooled = t.has_column("pooled");
+      if (has_pooled) std::cout << fmt::format("  {:<28} {:>14} {:>14}\n", "metric", "one walk", "pooled");
+      for (std::size_t i = 0; i < t.rows(); ++i) {
+        const bool exact = !has_exact || t.get_int64("exact")[i] != 0;
+        std::string line =
+            exact ? fmt::format("  {:<28} {:>14.6g}", m[i], e[i]) : fmt::format("  {:<28} {:>14}", m[i], "not exact");
+        if (has_pooled) {
+          const double x = t.get_double("pooled")[i];
+          line += std::isnan(x) ? fmt::format(" {:>14}", "-") : fmt::format(" {:>14.6g}", x);
+        }
+        std::cout << line << '\n';
+      }
+    }
+    return 0;
+  }
   std::vector<std::string> variants;
   if (f.is_group("variants")) variants = f.open_group("variants").list();
   // Keep the run order (baseline first).
@@ -106,21 +124,22 @@ int run_inspect(const InspectOptions& o) {
   }
   for (const auto& w : warnings) std::cerr << w << '\n';
   if (o.json) {
-    std::cout << "{\"file\":\"" << o.file << "\",\"variants\":{";
-    for (std::size_t i = 0; i < variants.size(); ++i) {
-      if (i) std::cout << ',';
-      std::cout << '"' << variants[i] << "\":" << table_json(io::read_table(f.open_group("variants/" + variants[i]), "summary"));
-    }
-    std::cout << "},\"comparisons\":{";
-    if (f.is_group("comparisons")) {
-      const auto names = f.open_group("comparisons").list();
-      for (std::size_t i = 0; i < names.size(); ++i) {
-        if (i) std::cout << ',';
-        std::cout << '"' << names[i] << "\":" << table_json(io::read_table(f.open_group("comparisons"), names[i]));
-      }
-    }
     core::JsonWriter j;
     j.begin_object();
+    j.key("file").value(o.file);
+    j.key("variants").begin_object();
+    for (const auto& v : variants) {
+      j.key(v);
+      write_table_json(j, io::read_table(f.open_group("variants/" + v), "summary"));
+    }
+    j.end_object();
+    j.key("comparisons").begin_object();
+    if (f.is_group("comparisons")) {
+      for (const auto& name : f.open_group("comparisons").list()) {
+        j.key(name);
+        write_table_json(j, io::read_table(f.open_group("comparisons"), name));
+      }
+    }
     j.key("timeout_walks").begin_object();
     for (std::size_t i = 0; i < variants.size(); ++i) j.key(variants[i]).value(timeouts[i]);  // null: unknown count
     j.end_object();
@@ -128,7 +147,8 @@ int run_inspect(const InspectOptions& o) {
     for (const auto& w : warnings) j.value(w);
     j.end_array();
     j.end_object();
-    std::cout << "}," << j.str().substr(1) << "\n";
+    j.end_object();
+    std::cout << j.str() << '\n';
     return 0;
   }
   std::cout << fmt::format("{}: cxsim {} results (format {}), journey '{}'\n", o.file,

@@ -123,23 +123,25 @@ int run_run(const RunOptions& o, const Context& ctx) {
     j.key("warnings").begin_array();
     for (const auto& w : warnings) j.value(w);
     j.end_array();
-    j.end_object();
-    std::string head = j.str();
-    head.pop_back();
-    std::cout << head << ",\"variants\":{";
+    j.key("variants").begin_object();
     for (std::size_t v = 0; v < plan.named; ++v) {
-      if (v) std::cout << ',';
-      const auto t = engine::variant_tables(plan.variants[v], result.variants[v], s);
-      std::cout << core::JsonWriter::escape(plan.variants[v].name) << ":{\"summary\":" << table_json(t.summary) << '}';
+      const auto t = engine::variant_tables(plan.variants[v], result.variants[v]);
+      j.key(plan.variants[v].name).begin_object();
+      j.key("summary");
+      write_table_json(j, t.summary);
+      j.end_object();
     }
-    std::cout << "},\"comparisons\":{";
+    j.end_object();
+    j.key("comparisons").begin_object();
     for (std::size_t v = 1; v < plan.named; ++v) {
-      if (v > 1) std::cout << ',';
       const auto c = engine::comparison_table(plan.variants[v], plan.variants[0], result.paired[v - 1],
                                               result.variants[v], result.variants[0], s);
-      std::cout << core::JsonWriter::escape(plan.variants[v].name) << ':' << table_json(c);
+      j.key(plan.variants[v].name);
+      write_table_json(j, c);
     }
-    std::cout << "}}\n";
+    j.end_object();
+    j.end_object();
+    std::cout << j.str() << '\n';
     return 0;
   }
   if (!o.quiet) {
@@ -149,7 +151,7 @@ int run_run(const RunOptions& o, const Context& ctx) {
                              plan.variants.size(), plan.variants.size() == 1 ? "" : "s", walks, secs,
                              walks / secs / 1e6);
     if (precision.requested) std::cout << precision.message << "\n";
-    const auto t = engine::variant_tables(plan.variants[0], result.variants[0], s);
+    const auto t = engine::variant_tables(plan.variants[0], result.variants[0]);
     std::cout << "\nbaseline\n" << format_summary(t.summary);
     for (std::size_t v = 1; v < plan.named; ++v) {
       const auto c = engine::comparison_table(plan.variants[v], plan.variants[0], result.paired[v - 1],

@@ -21,4 +21,9 @@ void setup_inspect(CLI::App& app, Context& ctx);
 void setup_report(CLI::App& app, Context& ctx);
 void setup_calibrate(CLI::App& app, Context& ctx);
 
+// The first argument that names no subcommand or no option of its subcommand,
+// as a message with a did-you-mean (or the list of subcommands); empty when
+// every one is known. Run after the setups, before parsing (usage.cpp).
+std::string unknown_argument(CLI::App& app, int argc, const char* const* argv);
+
 }  // namespace cxsim::cli

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
     if (i) ctx.command_line += ' ';
     ctx.command_line += argv[i];
   }
-  CLI::App app{"cxsim: simulate customer journeys and answer what-if questions about customer experience"};
+  CLI::App app{"cxsim: simulate customer journeys and answer what-if questions about customer experience", "cxsim"};
   app.set_version_flag("--version", std::string("cxsim ") + core::tool_version);
   app.require_subcommand(1);
   cli::setup_validate(app, ctx);
@@ -28,6 +28,14 @@ int main(int argc, char** argv) {
   cli::setup_report(app, ctx);
   cli::setup_calibrate(app, ctx);
 
+  if (argc == 1) {  // bare `cxsim`: the overview, a success (nothing was asked, nothing failed)
+    std::cout << app.help();
+    return 0;
+  }
+  if (const std::string bad = cli::unknown_argument(app, argc, argv); !bad.empty()) {
+    std::cerr << "cxsim: error: " << bad << '\n';
+    return static_cast<int>(core::ExitCode::bad_input);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

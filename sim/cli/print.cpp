@@ -68,8 +68,7 @@ std::string format_comparison(const io::Table& t) {
   return out;
 }
 
-std::string table_json(const io::Table& t) {
-  core::JsonWriter j;
+void write_table_json(core::JsonWriter& j, const io::Table& t) {
   j.begin_array();
   const auto names = t.column_names();
   for (std::size_t r = 0; r < t.rows(); ++r) {
@@ -85,7 +84,6 @@ std::string table_json(const io::Table& t) {
     j.end_object();
   }
   j.end_array();
-  return j.str();
 }
 
 }  // namespace cxsim::cli

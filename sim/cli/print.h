@@ -2,6 +2,7 @@
 // Plain-text rendering of result tables for the terminal.
 #include <string>
 
+#include "cxsim/core/json.h"
 #include "cxsim/io/table.h"
 
 namespace cxsim::cli {
@@ -10,8 +11,8 @@ namespace cxsim::cli {
 std::string format_summary(const cxsim::io::Table& summary);
 // "metric   baseline → variant   Δ ± hw  [lo, hi]" per row of a comparison table.
 std::string format_comparison(const cxsim::io::Table& cmp);
-// A table as JSON (an array of row objects).
-std::string table_json(const cxsim::io::Table& t);
+// A table as the next JSON value of `j`: an array of row objects.
+void write_table_json(cxsim::core::JsonWriter& j, const cxsim::io::Table& t);
 // "warning: variant 'v': N of W walks (p%) hit the step limit ..." for a run
 // whose walks ended in `timeout` (empty when timeouts == 0).
 std::string timeout_warning(const std::string& variant, double timeouts, double walks, long long max_steps);

@@ -55,6 +55,29 @@ $(cat "$work/diff")"
 done
 [ $n -ge 34 ] || fail "only $n invalid examples found"
 
+# 2b. Every invalid scenario (tests/data/invalid/scenarios/, naming _journey.yaml):
+#     exit 2 from validate, exactly its `# expect:` lines, and `run` refuses it
+#     the same way before simulating anything.
+mkdir -p "$work/scenarios"
+cp "$CXSIM_SOURCE_DIR"/tests/data/invalid/scenarios/*.yaml "$work/scenarios/"
+ns=0
+for f in "$CXSIM_SOURCE_DIR"/tests/data/invalid/scenarios/[!_]*.yaml; do
+  name="$(basename "$f")"
+  ns=$((ns + 1))
+  (cd "$work/scenarios" && "$CXSIM" validate -q "$name" >"$work/out" 2>"$work/err")
+  rc=$?
+  [ $rc -eq 2 ] || fail "scenarios/$name: exit $rc, expected 2"
+  grep '^# expect: ' "$f" | sed 's/^# expect: //' >"$work/expected"
+  grep -v ': invalid: ' "$work/err" >"$work/got"
+  diff -u "$work/expected" "$work/got" >"$work/diff" || fail "scenarios/$name: stderr differs from its expectations:
+$(cat "$work/diff")"
+  (cd "$work/scenarios" && "$CXSIM" run -q "$name" -o "$work/scenarios/out.h5" >"$work/out" 2>"$work/err")
+  rc=$?
+  [ $rc -eq 2 ] || fail "run scenarios/$name: exit $rc, expected 2"
+  [ ! -e "$work/scenarios/out.h5" ] || fail "run scenarios/$name wrote a results file"
+done
+[ $ns -ge 6 ] || fail "only $ns invalid scenario examples found"
+
 # The spec's scenario example validates too (as a scenario).
 out="$("$CXSIM" validate "$CXSIM_SHARED_DIR/spec/examples/retail_whatif.yaml" 2>"$work/err")"
 rc=$?

@@ -54,7 +54,7 @@ TEST(EngineVsAnalytics, EveryExampleJourneyPerSegmentOnePeriod) {
       s.seed = 20261122 + g;
       s.threads = 2;
       const auto r = engine::run(v, s);
-      const auto t = engine::variant_tables(v[0], r.variants[0], s);
+      const auto t = engine::variant_tables(v[0], r.variants[0]);
       const std::string where = std::string(file) + " segment " + spec.segments[g].id + ": ";
       for (std::size_t k = 0; k + 1 < m.num_kinds(); ++k) {
         const auto e = find_metric(t.summary, "share_" + m.kinds[k]);
@@ -164,8 +164,8 @@ TEST(EngineVsAnalytics, PairingReducesVarianceSeveralFold) {
   engine::RunSettings s2 = s;
   s2.seed = s.seed + 1;
   const auto other = engine::run({variants[1]}, s2);
-  const auto tb = engine::variant_tables(variants[0], paired.variants[0], s);
-  const auto tv = engine::variant_tables(variants[1], other.variants[0], s2);
+  const auto tb = engine::variant_tables(variants[0], paired.variants[0]);
+  const auto tv = engine::variant_tables(variants[1], other.variants[0]);
   for (const char* metric : {"nps_true", "nps_measured", "retention_final", "clv_mean", "share_converted"}) {
     const double se_paired = find_metric(c, metric).se;
     const double se_unpaired = std::hypot(find_metric(tb.summary, metric).se, find_metric(tv.summary, metric).se);

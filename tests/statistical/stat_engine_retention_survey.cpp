@@ -49,7 +49,7 @@ TEST(EngineRetention, SensitivityZeroGivesShiftedBetaGeometric) {
     s.seed = 11;
     s.threads = 2;
     RunResult r = run(v, s);
-    auto t = variant_tables(v[0], r.variants[0], s);
+    auto t = variant_tables(v[0], r.variants[0]);
     const auto& se = t.survival_ci.get_double("se");
     for (int p = 1; p <= 12; ++p) {
       double exact = 0;
@@ -75,7 +75,7 @@ TEST(EngineRetention, SensitivityMattersWhenNonZero) {
   s.customers = 50000;
   s.periods = 6;
   RunResult r = run(v, s);
-  auto t = variant_tables(v[0], r.variants[0], s);
+  auto t = variant_tables(v[0], r.variants[0]);
   double exact = 0;
   for (std::size_t g = 0; g < spec.segments.size(); ++g) {
     const auto rp = model::effective_retention(spec, g);

@@ -234,7 +234,7 @@ std::vector<double> ordered_logit_expected(const double* tau, int n_cut, double 
 std::vector<double> ordered_logit_counts(const double* tau, int n_cut, double eta) {
   std::vector<double> obs(n_cut + 1, 0.0);
   for (int i = 0; i < kN; ++i) {
-    rng::Stream s(kSeed, rng::Purpose::survey, static_cast<std::uint64_t>(i));
+    rng::Stream s(kSeed, rng::Purpose::entry, static_cast<std::uint64_t>(i));
     obs[rng::ordered_logit(s.uniform(), tau, n_cut, eta)] += 1.0;
   }
   return obs;
@@ -420,7 +420,7 @@ TEST(StatRngContinuous, NormalPairBothHalves) {
 }
 
 TEST(StatRngContinuous, Exponential) {
-  const auto x = per_customer(rng::Purpose::duration,
+  const auto x = per_customer(rng::Purpose::step,
                               [](rng::Stream& s) { return rng::exponential(s, 4.0); });
   EXPECT_GT(ks_test(x, cdf_of(bm::exponential_distribution<>(1.0 / 4.0))).p, kAlpha);
   EXPECT_LT(ks_test(x, cdf_of(bm::exponential_distribution<>(1.0 / 4.2))).p, kPower);
@@ -428,7 +428,7 @@ TEST(StatRngContinuous, Exponential) {
 
 TEST(StatRngContinuous, Lognormal) {
   const auto par = rng::lognormal_from_median_p90(5.0, 12.0);
-  const auto x = per_customer(rng::Purpose::duration,
+  const auto x = per_customer(rng::Purpose::step,
                               [&](rng::Stream& s) { return rng::lognormal(s, par); });
   EXPECT_GT(ks_test(x, cdf_of(bm::lognormal_distribution<>(par.mu, par.sigma))).p, kAlpha);
   // Check the helper's meaning directly: median 5, 90th percentile 12.
@@ -445,10 +445,10 @@ class StatRngGamma : public ::testing::TestWithParam<GammaCase> {};
 
 TEST_P(StatRngGamma, Ks) {
   const double shape = GetParam().shape, scale = GetParam().scale;
-  const auto x = per_customer(rng::Purpose::duration,
+  const auto x = per_customer(rng::Purpose::step,
                               [&](rng::Stream& s) { return rng::gamma(s, shape, scale); });
   EXPECT_GT(ks_test(x, cdf_of(bm::gamma_distribution<>(shape, scale))).p, kAlpha);
-  const auto y = one_stream(rng::Purpose::duration,
+  const auto y = one_stream(rng::Purpose::step,
                             [&](rng::Stream& s) { return rng::gamma(s, shape, scale); });
   EXPECT_GT(ks_test(y, cdf_of(bm::gamma_distribution<>(shape, scale))).p, kAlpha);
   // Power: shape 5% off.
@@ -462,7 +462,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, StatRngGamma,
 
 TEST(StatRngContinuous, GammaFromMeanSd) {
   const auto par = rng::gamma_from_mean_sd(6.0, 4.0);
-  const auto x = per_customer(rng::Purpose::duration,
+  const auto x = per_customer(rng::Purpose::step,
                               [&](rng::Stream& s) { return rng::gamma(s, par); });
   const bm::gamma_distribution<> d(par.shape, par.scale);
   EXPECT_NEAR(bm::mean(d), 6.0, 1e-12);
@@ -518,7 +518,7 @@ TEST(StatRngIndependence, SameCustomerOtherField) {
   const auto c = [](int i) { return static_cast<std::uint64_t>(i); };
   EXPECT_GT(grid_p([&](int i) {  // purpose
               return std::pair{Stream(kSeed, Purpose::step, c(i)).uniform(),
-                               Stream(kSeed, Purpose::survey, c(i)).uniform()};
+                               Stream(kSeed, Purpose::entry, c(i)).uniform()};
             }),
             kAlpha);
   EXPECT_GT(grid_p([&](int i) {  // step

@@ -74,8 +74,8 @@ void expect_identical(const RunResult& a, const RunResult& b, const std::vector<
     EXPECT_TRUE(same_bits(x.segment_customers, y.segment_customers));
     EXPECT_TRUE(same_bits(x.walks_sq, y.walks_sq));
     // Every derived table is identical too.
-    auto tx = variant_tables(variants[v], x, a.settings);
-    auto ty = variant_tables(variants[v], y, b.settings);
+    auto tx = variant_tables(variants[v], x);
+    auto ty = variant_tables(variants[v], y);
     EXPECT_TRUE(same_bits(tx.summary, ty.summary));
     EXPECT_TRUE(same_bits(tx.survival, ty.survival));
     EXPECT_TRUE(same_bits(tx.survival_ci, ty.survival_ci));

@@ -56,7 +56,7 @@ TEST(EngineSimulate, DeterministicJourneyGivesExactTotals) {
   EXPECT_DOUBLE_EQ(h.mean(kAlive), 1.0);
   EXPECT_DOUBLE_EQ(h.mean(kFirstKind + 0), 3.0);  // converted
   // Zero variance: every standard error is exactly zero.
-  auto t = variant_tables(variants[0], r.variants[0], s);
+  auto t = variant_tables(variants[0], r.variants[0]);
   EXPECT_EQ(find_metric(t.summary, "effort_mean").se, 0.0);
   EXPECT_EQ(find_metric(t.summary, "share_converted").estimate, 1.0);
   EXPECT_EQ(t.survival.size(), 4u);
@@ -79,7 +79,7 @@ outcomes:
   const int timeout_kind = static_cast<int>(variants[0].model.timeout_kind());
   EXPECT_NEAR(h.mean(kFirstKind + timeout_kind), 1.0, 0.05);
   EXPECT_LE(h.mean(kSteps), 5.0);
-  auto t = variant_tables(variants[0], r.variants[0], s);
+  auto t = variant_tables(variants[0], r.variants[0]);
   EXPECT_GT(find_metric(t.summary, "share_timeout").estimate, 0.9);
 }
 

@@ -158,7 +158,7 @@ TEST(InvalidJourneys, FiveMegabyteFileIsRefused) {
     std::ofstream out(big, std::ios::binary);
     out << text;
   }
-  const std::string expected = "big.yaml: error: file is 5.2 MB; input files are limited to 4 MB";
+  const std::string expected = "big.yaml: error: file is 5.0 MiB; input files are limited to 4 MiB";
   Diagnostics diags;
   cxsim::model::check_journey_file(big.string(), diags);
   EXPECT_EQ(formatted(diags, "big.yaml"), std::vector<std::string>{expected});

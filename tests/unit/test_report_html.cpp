@@ -481,7 +481,8 @@ TEST_F(ReportTest, RefusesWhatIsNotAResultsFile) {
 TEST_F(ReportTest, WritesAtomicallyNextToTheInput) {
   EXPECT_EQ(default_output("out/run.h5", Format::html), fs::path("out/run.html"));
   EXPECT_EQ(default_output("run.h5", Format::md), fs::path("run.md"));
-  EXPECT_EQ(parse_format("markdown"), Format::md);
+  EXPECT_EQ(parse_format("md"), Format::md);
+  EXPECT_THROW(parse_format("markdown"), core::InputError);  // one name per format, as the CLI
   EXPECT_THROW(parse_format("pdf"), core::InputError);
 
   const fs::path out = dir_ / "r.html";

@@ -302,7 +302,7 @@ TEST(RngSamplers, ParameterHelpers) {
   EXPECT_THROW(rng::gamma_from_mean_sd(1.0, -2.0), cxsim::core::InputError);
 
   // The struct overloads are the same draws as the scalar ones.
-  rng::Stream a(1, rng::Purpose::duration, 2), b = a;
+  rng::Stream a(1, rng::Purpose::step, 2), b = a;
   EXPECT_EQ(rng::lognormal(a, ln), rng::lognormal(b, ln.mu, ln.sigma));
   EXPECT_EQ(rng::gamma(a, ga), rng::gamma(b, ga.shape, ga.scale));
 }
@@ -417,7 +417,7 @@ TEST(RngOrderedLogit, GridPathEqualsExact) {
   const double tau[] = {-kInf, -2.0, -0.4, 0.0, 0.0, 0.7, 1.9, 3.3, kInf};
   // The same cut-points padded with +inf (to 12, and tau[1..8) to 8).
   const double tau_padded[] = {-kInf, -2.0, -0.4, 0.0, 0.0, 0.7, 1.9, 3.3, kInf, kInf, kInf, kInf};
-  rng::Stream s(5, rng::Purpose::survey, 1);
+  rng::Stream s(5, rng::Purpose::entry, 1);
   std::vector<double> us = {kMinU, kMaxU, 0.5, 1.0 / 1024, 1023.0 / 1024, 2.0 / 1024};
   for (double u : std::vector<double>(us)) {
     us.push_back(std::nextafter(u, 0.0));
@@ -461,8 +461,8 @@ TEST(RngNormal, RawBitsPathEqualsUniformPath) {
     rng::Stream s;
     double uniform() { return s.uniform(); }
   };
-  rng::Stream a(77, rng::Purpose::duration, 5);
-  UniformOnly b{rng::Stream(77, rng::Purpose::duration, 5)};
+  rng::Stream a(77, rng::Purpose::step, 5);
+  UniformOnly b{rng::Stream(77, rng::Purpose::step, 5)};
   for (int i = 0; i < 200000; ++i) {
     const double x = rng::standard_normal(a), y = rng::standard_normal(b);
     ASSERT_EQ(std::bit_cast<std::uint64_t>(x), std::bit_cast<std::uint64_t>(y)) << i;

@@ -53,11 +53,11 @@ TEST(RngStream, MatchesDocumentedCounterLayout) {
   const std::uint64_t seed = 0x0123456789abcdefULL;
   const std::uint64_t customer = 0xAB12345678ULL;  // uses all 40 bits
   const std::uint32_t period = 0xBEEF, step = 0xCAFEF00D;
-  Stream s(seed, Purpose::survey, customer, period, step);
+  Stream s(seed, Purpose::events, customer, period, step);
   using E = r123::Philox4x32;
   const E::key_type key = {{0x89abcdefu, 0x01234567u}};
   for (std::uint32_t block = 0; block < 3; ++block) {
-    const E::ctr_type ctr = {{block, step, 0xAB07BEEFu /* 0xAB<<24 | 7<<16 | 0xBEEF */,
+    const E::ctr_type ctr = {{block, step, 0xAB0CBEEFu /* 0xAB<<24 | 12<<16 | 0xBEEF */,
                               0x12345678u}};
     const auto r = E{}(ctr, key);
     EXPECT_EQ(s.next_u64(), std::uint64_t{r.v[0]} | (std::uint64_t{r.v[1]} << 32));
@@ -100,7 +100,7 @@ TEST(RngStream, EveryFieldSeparatesStreams) {
       Stream(seed, Purpose::step, customer, period, step),
       Stream(seed + 1, Purpose::step, customer, period, step),
       Stream(seed | (1ULL << 63), Purpose::step, customer, period, step),
-      Stream(seed, Purpose::duration, customer, period, step),
+      Stream(seed, Purpose::recovery, customer, period, step),
       Stream(seed, Purpose::step, customer + 1, period, step),
       Stream(seed, Purpose::step, customer | (1ULL << 39), period, step),
       Stream(seed, Purpose::step, customer, period + 1, step),
@@ -132,7 +132,7 @@ TEST(RngStream, FieldsDoNotAlias) {
   add(Purpose::segment, 1ULL << 32, 0, 0);
   add(Purpose::segment, 0, 1u << 15, 0);
   add(Purpose::satisfaction0, 0, 0, 0);   // purpose 2
-  add(Purpose::churn, 0, 0, 0);           // purpose 8
+  add(Purpose::events, 0, 0, 0);          // purpose 12
   add(Purpose::segment, 0, 0, 1);
   add(Purpose::segment, 1, 0, 0);
   add(Purpose::segment, 0, 1, 0);
@@ -175,14 +175,13 @@ TEST(RngPurpose, ValuesAreTheContract) {
   EXPECT_EQ(static_cast<int>(Purpose::churn_propensity), 3);
   EXPECT_EQ(static_cast<int>(Purpose::entry), 4);
   EXPECT_EQ(static_cast<int>(Purpose::step), 5);
-  EXPECT_EQ(static_cast<int>(Purpose::duration), 6);
-  EXPECT_EQ(static_cast<int>(Purpose::survey), 7);
-  EXPECT_EQ(static_cast<int>(Purpose::churn), 8);
   EXPECT_EQ(static_cast<int>(Purpose::recovery), 9);
   EXPECT_EQ(static_cast<int>(Purpose::replication), 10);
   EXPECT_EQ(static_cast<int>(Purpose::holdout), 11);
   EXPECT_EQ(static_cast<int>(Purpose::events), 12);
-  EXPECT_EQ(cxsim::rng::kAllPurposes.size(), 12u);
+  EXPECT_EQ(cxsim::rng::kAllPurposes.size(), 9u);
+  // Retired: 6 (duration), 7 (survey), 8 (churn); never to be reused.
+  EXPECT_EQ(cxsim::rng::kRetiredPurposeValues, (std::array<unsigned, 3>{6, 7, 8}));
   std::set<int> values;
   std::set<std::string_view> names;
   for (Purpose p : cxsim::rng::kAllPurposes) {
@@ -245,8 +244,8 @@ TEST(RngStream, UniformStaysInsideOpenInterval) {
 }
 
 TEST(RngStream, UniformUsesSameBitsAsNextU64) {
-  Stream a(8, Purpose::survey, 77, 1, 2);
-  Stream b(8, Purpose::survey, 77, 1, 2);
+  Stream a(8, Purpose::entry, 77, 1, 2);
+  Stream b(8, Purpose::entry, 77, 1, 2);
   for (int i = 0; i < 9; ++i) {
     const std::uint64_t x = a.next_u64();
     if (i % 2 == 0)

@@ -105,6 +105,40 @@ TEST(ScenarioChanges, OverrideShadowingWarnsAndOverridePathsWork) {
   EXPECT_DOUBLE_EQ(model::effective_touchpoint(s, 1, 4).friction, 0.10);
 }
 
+std::vector<std::string> warnings(const core::Diagnostics& d) {
+  std::vector<std::string> out;
+  for (const auto& x : d.items())
+    if (x.severity == core::Severity::warning) out.push_back(x.format());
+  return out;
+}
+
+TEST(ScenarioChanges, ShadowingWarningIsMootWhenTheVariantAlsoChangesTheOverride) {
+  const auto s = retail();
+  const std::string expected =
+      "s.yaml:7:9: warning: checkout.friction: in variant 'v': segment 'loyal' overrides checkout.friction, so this "
+      "change does not reach it (change segments.loyal.overrides.checkout.friction too)";
+  core::Diagnostics alone;
+  apply_variant(s, "variant 'v'", {change("checkout.friction", 0.5, Change::Op::scale)}, alone);
+  EXPECT_EQ(warnings(alone), std::vector<std::string>{expected});
+  // The override changed too, before or after the base value: no warning.
+  for (const bool override_first : {false, true}) {
+    std::vector<Change> both = {change("checkout.friction", 0.5, Change::Op::scale),
+                                change("segments.loyal.overrides.checkout.friction", 0.5, Change::Op::scale)};
+    if (override_first) std::swap(both[0], both[1]);
+    core::Diagnostics d;
+    apply_variant(s, "variant 'v'", both, d);
+    EXPECT_TRUE(warnings(d).empty()) << d.format();
+    EXPECT_FALSE(d.has_errors()) << d.format();
+  }
+  // Changing another field of the override does not cover this one.
+  core::Diagnostics other;
+  apply_variant(
+      s, "variant 'v'",
+      {change("checkout.friction", 0.5, Change::Op::scale), change("segments.loyal.overrides.checkout.effort.ok", 0.5)},
+      other);
+  EXPECT_EQ(warnings(other), std::vector<std::string>{expected}) << other.format();
+}
+
 TEST(ScenarioChanges, VariantIsRevalidatedAsAWholeModel) {
   auto s = retail();
   core::Diagnostics d;

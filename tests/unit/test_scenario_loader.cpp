@@ -1,11 +1,16 @@
 // Scenario files: the shared example loads unchanged; broken scenarios get
 // located diagnostics, all at once.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "cxsim/core/errors.h"
+#include "cxsim/model/compiled_model.h"
+#include "cxsim/model/journey_loader.h"
 #include "cxsim/scenario/scenario_loader.h"
 #include "journey_fixtures.h"
 
@@ -105,6 +110,78 @@ TEST(ScenarioLoader, MissingJourneyFile) {
   check_scenario_file(path, d);
   EXPECT_NE(d.format().find("journey file 'nowhere.yaml' not found"), std::string::npos) << d.format();
   EXPECT_THROW(load_scenario(path), core::InputError);
+}
+
+// Every tests/data/invalid/scenarios/<rule>.yaml breaks one rule of the
+// scenario format and states, in its leading `# expect: ` lines, exactly what
+// check_scenario_file reports (as tests/data/invalid/ does for journeys; the
+// journey they name, _journey.yaml, is valid).
+const std::filesystem::path kInvalidScenarios = std::filesystem::path(CXSIM_TEST_DATA_DIR) / "invalid" / "scenarios";
+
+std::vector<std::string> invalid_scenarios() {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(kInvalidScenarios)) {
+    const std::string n = e.path().filename().string();
+    if (e.path().extension() == ".yaml" && n[0] != '_') names.push_back(n);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::vector<std::string> expectations(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::vector<std::string> out;
+  const std::string prefix = "# expect: ";
+  std::string line;
+  while (std::getline(in, line) && line.rfind(prefix, 0) == 0) out.push_back(line.substr(prefix.size()));
+  return out;
+}
+
+class InvalidScenario : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(InvalidScenario, ReportsExactlyWhatItExpects) {
+  const std::string name = GetParam();
+  const auto path = kInvalidScenarios / name;
+  const auto expected = expectations(path);
+  ASSERT_FALSE(expected.empty()) << name << ": first line must be '# expect: <diagnostic>'";
+  core::Diagnostics d;
+  check_scenario_file(path.string(), d);
+  std::vector<std::string> got;
+  for (auto item : d.items()) {
+    item.loc.file = std::filesystem::path(item.loc.file).filename().string();
+    got.push_back(item.format());
+  }
+  EXPECT_EQ(got, expected) << d.format();
+  EXPECT_THROW(load_scenario(path.string()), core::InputError);
+}
+
+INSTANTIATE_TEST_SUITE_P(Files, InvalidScenario, ::testing::ValuesIn(invalid_scenarios()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return std::filesystem::path(info.param).stem().string();
+                         });
+
+TEST(InvalidScenarios, TheirJourneyIsValid) {
+  EXPECT_NO_THROW(model::load_journey((kInvalidScenarios / "_journey.yaml").string()));
+  EXPECT_GE(invalid_scenarios().size(), 6u);
+}
+
+TEST(ScenarioLoader, PrecisionMetricsAreTheHeadlineMetricsAndTimeQuantiles) {
+  const auto lj = model::load_journey((kInvalidScenarios / "_journey.yaml").string());
+  const auto names = precision_metrics(model::compile(lj.spec));
+  for (const char* m : {"nps_true", "share_converted", "clv_mean", "retention_final", "time_p50", "time_p90"})
+    EXPECT_NE(std::find(names.begin(), names.end(), m), names.end()) << m;
+  // A journey without CSAT has no csat metric to target.
+  EXPECT_EQ(std::find(names.begin(), names.end(), "csat_true"), names.end());
+}
+
+TEST(ScenarioLoader, SweepRenormalizeIsRead) {
+  const auto path =
+      write_temp("renorm.yaml", "scenario: r\njourney: " + (kInvalidScenarios / "_journey.yaml").string() +
+                                    "\nsweeps:\n  s: {set: browse.next.checkout, values: [0.7], "
+                                    "renormalize: true}\n");
+  const auto ls = load_scenario(path);
+  ASSERT_EQ(ls.scenario.sweeps.size(), 1u);
+  EXPECT_TRUE(ls.scenario.sweeps[0].renormalize);
 }
 
 }  // namespace

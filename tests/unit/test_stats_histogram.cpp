@@ -1,5 +1,5 @@
 // LogHistogram quantiles within the documented relative error, merging,
-// quantile intervals; IntHistogram basics.
+// quantile intervals.
 #include <gtest/gtest.h>
 
 #include "splitmix.h"
@@ -150,17 +150,6 @@ TEST(LogHistogram, MergeEqualsOnePassExactly) {
   EXPECT_THROW(a.merge(coarse), cxsim::core::RuntimeError);
 }
 
-TEST(LogHistogram, RawRoundTrip) {
-  LogHistogram h(50);
-  for (double x : {0.0, 0.5, 3.0, 1e8}) h.add(x, 2.0);
-  const auto c = h.raw_counts();
-  const LogHistogram back =
-      LogHistogram::from_raw(50, std::vector<double>(c.begin(), c.end()), h.min(), h.max());
-  EXPECT_EQ(back.count(), 8.0);
-  EXPECT_EQ(back.quantile(0.6), h.quantile(0.6));
-  EXPECT_THROW(LogHistogram::from_raw(50, {1.0}, 0, 0), cxsim::core::InputError);
-}
-
 TEST(LogHistogram, QuantileCiContainsOrderStatisticInterval) {
   SplitMix64 g{4};
   LogHistogram h;
@@ -202,24 +191,6 @@ TEST(LogHistogram, InvalidInput) {
   EXPECT_THROW(h.quantile(1.5), cxsim::core::InputError);
   EXPECT_THROW(LogHistogram(0), cxsim::core::InputError);
   EXPECT_TRUE(std::isnan(h.quantile(0.5)));
-}
-
-TEST(IntHistogram, CountsAndMerge) {
-  IntHistogram a(10), b(10);
-  for (int s = 0; s <= 10; ++s) a.add(s, s);
-  b.add(10, 5.0);
-  a.merge(b);
-  EXPECT_EQ(a.count(10), 15.0);
-  EXPECT_EQ(a.total(), 60.0);
-  EXPECT_DOUBLE_EQ(a.fraction(3), 3.0 / 60.0);
-  EXPECT_EQ(a.max_value(), 10);
-  EXPECT_THROW(a.add(11), cxsim::core::InputError);
-  EXPECT_THROW(a.add(-1), cxsim::core::InputError);
-  IntHistogram c(5);
-  EXPECT_THROW(a.merge(c), cxsim::core::RuntimeError);
-  EXPECT_TRUE(std::isnan(IntHistogram(3).fraction(0)));
-  const auto raw = a.raw_counts();
-  EXPECT_EQ(IntHistogram::from_raw(std::vector<double>(raw.begin(), raw.end())).total(), 60.0);
 }
 
 }  // namespace

@@ -219,17 +219,6 @@ TEST(Moments, FixedShiftMergesByAddition) {
   for (int i = 0; i < k; ++i) EXPECT_NEAR(a.variance(i), whole.variance(i), 1e-12);
 }
 
-TEST(Moments, RawRoundTrip) {
-  const int k = 3;
-  const Rows rows = random_rows(50, k, 1);
-  const MomentAccumulator acc = accumulate(rows, 0, rows.size(), k);
-  auto vec = [](std::span<const double> s) { return std::vector<double>(s.begin(), s.end()); };
-  const MomentAccumulator back = MomentAccumulator::from_raw(
-      acc.count(), vec(acc.raw_shift()), vec(acc.raw_sums()), vec(acc.raw_cross()));
-  EXPECT_TRUE(bit_identical(acc, back));
-  EXPECT_THROW(MomentAccumulator::from_raw(3, {0, 0}, {0, 0}, {0, 0}), cxsim::core::InputError);
-}
-
 TEST(Moments, PackedIndexLayout) {
   const int k = 4;
   std::size_t expect = 0;

@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "cxsim/core/time.h"
+#include "cxsim/core/version.h"
 #include "cxsim/io/h5.h"
 
 namespace cxsim::analytics {
@@ -245,6 +249,20 @@ void write_analytics(const io::Group& group, const model::CompiledModel& m, cons
                       {.description = "per touchpoint for segment " + m.segments[s].id, .units = ""});
     }
   }
+}
+
+void write_analytics_file_attributes(io::File& f, const std::string& command_line, const std::string& journey,
+                                     const std::string& scenario) {
+  // Not a simulation run (no seed, customers, periods): its own filetype,
+  // versioned like the results file.
+  f.set_attribute("filetype", "cxsim-analytics");
+  f.set_attribute("format_version", fmt::format("{}.{}", core::results_format_major, core::results_format_minor));
+  f.set_attribute("format_version_major", static_cast<std::int64_t>(core::results_format_major));
+  f.set_attribute("tool_version", core::tool_version);
+  f.set_attribute("created_utc", core::utc_now_iso8601());
+  f.set_attribute("command_line", command_line);
+  f.set_attribute("journey", journey);
+  if (!scenario.empty()) f.set_attribute("scenario", scenario);
 }
 
 }  // namespace cxsim::analytics

@@ -163,7 +163,7 @@ namespace {
 double precision_half_width(const RunPlan& plan, const engine::RunResult& r) {
   const auto& q = plan.precision;
   if (q.variant.empty()) {
-    auto t = engine::variant_tables(plan.variants[0], r.variants[0], r.settings);
+    auto t = engine::variant_tables(plan.variants[0], r.variants[0]);
     return stats::kZ95 * engine::find_metric(t.summary, q.metric).se;
   }
   for (std::size_t v = 1; v < plan.named; ++v) {
@@ -184,20 +184,8 @@ engine::RunResult execute(RunPlan& plan, const engine::RunHooks& hooks, Precisio
   // Grow in whole chunks: stage sizes are multiples of the chunk size, so the
   // final result is bit-identical to a single run of the final size.
   const auto& q = plan.precision;
-  {
-    // Validate the metric name before simulating.
-    const auto defs = engine::headline_metrics(plan.variants[0].model, false);
-    std::vector<std::string> names;
-    for (const auto& d : defs) names.push_back(d.name);
-    names.push_back("time_p50");
-    names.push_back("time_p90");
-    if (std::find(names.begin(), names.end(), q.metric) == names.end()) {
-      core::Diagnostics d;
-      d.error(q.loc, "population.precision.metric", fmt::format("unknown metric '{}'", q.metric),
-              core::did_you_mean(q.metric, names));
-      throw core::InputError(std::move(d));
-    }
-  }
+  // The metric name was checked when the scenario was loaded
+  // (scenario::check_scenario_file, exit 2 before anything runs).
   const std::uint64_t chunk = s.chunk_size;
   std::uint64_t target = ((s.customers + chunk - 1) / chunk) * chunk;
   const std::uint64_t max_customers =
@@ -234,7 +222,7 @@ io::Table sweep_table(const RunPlan& plan, const SweepPlan& sw, const engine::Ru
   engine::EstimateColumns est, delta;
   for (std::size_t i = 0; i < sw.values.size(); ++i) {
     const std::size_t v = sw.variant_index[i];
-    auto t = engine::variant_tables(plan.variants[v], r.variants[v], r.settings);
+    auto t = engine::variant_tables(plan.variants[v], r.variants[v]);
     auto c = engine::comparison_table(plan.variants[v], plan.variants[0], r.paired[v - 1], r.variants[v],
                                       r.variants[0], r.settings);
     for (const auto& name : t.summary.get_string("metric")) {

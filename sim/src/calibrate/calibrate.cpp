@@ -380,6 +380,27 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
     }
   for (std::uint32_t k = 0; k < O; ++k)
     if (train.outcome_count[k] > 0) oc_id[k] = ids.make(oc_names.name(k));
+  // --outcome-kind / --outcome-value must name outcomes of the data (as
+  // written there, or by the id given to them): a typo is not ignored.
+  {
+    std::vector<std::string> known;
+    for (std::uint32_t k = 0; k < O; ++k) {
+      known.push_back(oc_names.name(k));
+      if (!oc_id[k].empty() && oc_id[k] != oc_names.name(k)) known.push_back(oc_id[k]);
+    }
+    auto check = [&](const char* flag, const std::string& name, const std::string& value) {
+      if (std::find(known.begin(), known.end(), name) != known.end()) return;
+      const std::string sug = core::did_you_mean(name, known);
+      constexpr std::size_t kShown = 20;
+      std::vector<std::string> shown(known.begin(), known.begin() + static_cast<long>(std::min(kShown, known.size())));
+      if (known.size() > kShown) shown.push_back(fmt::format("{} more", known.size() - kShown));
+      throw core::InputError(fmt::format("{} {}={}: no outcome '{}' in the data{}; the outcomes are {}", flag, name,
+                                         value, name, sug.empty() ? "" : " (did you mean '" + sug + "'?)",
+                                         core::quoted_list(shown)));
+    };
+    for (const auto& [name, kind] : o.outcome_kinds) check("--outcome-kind", name, kind);
+    for (const auto& [name, v] : o.outcome_values) check("--outcome-value", name, core::fmt_number(v));
+  }
   long max_len = 0;
   for (const auto& [len, w] : train.lengths) max_len = std::max(max_len, len);
   m.max_steps = static_cast<int>(std::max<long>(1000, 2 * max_len));

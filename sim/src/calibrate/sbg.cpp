@@ -96,9 +96,8 @@ SbgFit fit_sbg(const SurvivalCounts& data, int max_iterations) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   f.alpha = f.beta = f.se_alpha = f.se_beta = f.cov_alpha_beta = nan;
   f.alpha_lo = f.alpha_hi = f.beta_lo = f.beta_hi = nan;
-  double churns = 0, later = 0;
+  double churns = 0;
   for (std::size_t t = 1; t < data.churned.size(); ++t) churns += data.churned[t];
-  for (std::size_t t = 2; t < data.churned.size(); ++t) later += data.churned[t];
   if (f.customers <= 0) {
     f.note = "no customers";
     return f;
@@ -170,7 +169,6 @@ SbgFit fit_sbg(const SurvivalCounts& data, int max_iterations) {
     f.beta_lo = f.beta * std::exp(-kZ95 * slb);
     f.beta_hi = f.beta * std::exp(kZ95 * slb);
   }
-  (void)later;
   return f;
 }
 

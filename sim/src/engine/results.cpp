@@ -136,7 +136,7 @@ Estimate find_metric(const io::Table& t, const std::string& metric) {
   throw core::RuntimeError("no metric '" + metric + "' in table");
 }
 
-VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc, const RunSettings& /*settings*/) {
+VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc) {
   const model::CompiledModel& m = v.model;
   VariantTables out;
   const double n = static_cast<double>(acc.headline.count());

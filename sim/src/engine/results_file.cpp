@@ -122,7 +122,7 @@ void ResultsWriter::write_run(const RunResult& result) {
   std::vector<VariantTables> tables;
   double timeout_walks = 0;
   for (std::size_t v = 0; v < variants.size(); ++v) {
-    VariantTables t = variant_tables(variants[v], result.variants[v], result.settings);
+    VariantTables t = variant_tables(variants[v], result.variants[v]);
     io::Group g = vg.require_group(variants[v].name);
     io::write_table(g, "summary", t.summary, {"headline metrics with standard errors and 95% CIs", ""});
     io::write_array(g, "nps_histogram", t.nps_histogram, {2, 11}, {"NPS score counts 0..10: row 0 true, row 1 measured", "walks"});

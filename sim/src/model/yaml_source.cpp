@@ -151,6 +151,13 @@ std::string explain_yaml_error(const std::string& raw) {
   return msg;
 }
 
+// One unit for both sizes: MiB (2^20 bytes), as the limit is set.
+std::string too_large_message(std::size_t size, std::size_t limit) {
+  constexpr double kMiB = 1024.0 * 1024.0;
+  return fmt::format("file is {:.1f} MiB; input files are limited to {:g} MiB", static_cast<double>(size) / kMiB,
+                     static_cast<double>(limit) / kMiB);
+}
+
 }  // namespace
 
 YamlDocument YamlDocument::load_file(const std::string& path, Diagnostics& diags, const YamlLimits& limits) {
@@ -166,9 +173,7 @@ YamlDocument YamlDocument::load_file(const std::string& path, Diagnostics& diags
   }
   const auto size = fs::file_size(path, ec);
   if (!ec && size > limits.max_bytes) {
-    diags.error({path, 0, 0}, "",
-                fmt::format("file is {:.1f} MB; input files are limited to {:.0f} MB",
-                            static_cast<double>(size) / 1e6, static_cast<double>(limits.max_bytes) / (1 << 20)));
+    diags.error({path, 0, 0}, "", too_large_message(size, limits.max_bytes));
     return {path, {}, {}, false};
   }
   std::ifstream in(path, std::ios::binary);
@@ -186,9 +191,7 @@ YamlDocument YamlDocument::load_text(std::string text, std::string name, Diagnos
   YamlDocument doc{std::move(name), std::move(text), {}, false};
   const std::string& t = doc.text;
   if (t.size() > limits.max_bytes) {
-    diags.error({doc.file, 0, 0}, "",
-                fmt::format("file is {:.1f} MB; input files are limited to {:.0f} MB",
-                            static_cast<double>(t.size()) / 1e6, static_cast<double>(limits.max_bytes) / (1 << 20)));
+    diags.error({doc.file, 0, 0}, "", too_large_message(t.size(), limits.max_bytes));
     return doc;
   }
   if (t.find('\0') != std::string::npos) {

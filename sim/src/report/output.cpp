@@ -13,7 +13,7 @@ namespace cxsim::report {
 
 Format parse_format(std::string_view name) {
   if (name == "html") return Format::html;
-  if (name == "md" || name == "markdown") return Format::md;
+  if (name == "md") return Format::md;
   throw core::InputError(fmt::format("unknown report format '{}' (use html or md)", name));
 }
 

@@ -321,7 +321,11 @@ std::optional<double> value_at(const JourneySpec& spec_in, const std::string& pa
   return std::nullopt;
 }
 
-bool apply_change(JourneySpec& spec, const Change& c, Diagnostics& diags) {
+namespace {
+
+// apply_change without the shadowing warning (apply_variant decides it with
+// the variant's other changes in view).
+bool apply_change_quietly(JourneySpec& spec, const Change& c, Diagnostics& diags) {
   Slot s = resolve(spec, c.path);
   if (!s.error.empty()) {
     diags.error(c.loc, c.path, s.error, s.suggestion);
@@ -385,22 +389,51 @@ bool apply_change(JourneySpec& spec, const Change& c, Diagnostics& diags) {
       }
     }
   }
-  // A change to a touchpoint field does not reach segments that override it.
+  return true;
+}
+
+// A segment override that a change to a touchpoint field does not reach.
+struct Shadow {
+  std::string segment;
+  std::string override_path;  // "segments.<segment>.overrides.<touchpoint>.<field>"
+};
+
+std::vector<Shadow> shadowing_overrides(const JourneySpec& spec, const Change& c) {
+  std::vector<Shadow> out;
   const auto p = split(c.path);
-  if (p.size() >= 2 && spec.find_touchpoint(p[0])) {
-    for (const auto& seg : spec.segments) {
-      for (const auto& [id, o] : seg.overrides) {
-        if (id != p[0]) continue;
-        const std::string& f = p[1];
-        const bool shadowed = (f == "friction" && o.friction) || (f == "satisfaction" && o.satisfaction) ||
-                              (f == "effort" && o.effort) || (f == "duration" && o.duration) || (f == "next" && o.next);
-        if (shadowed)
-          diags.warning(c.loc, c.path,
-                        fmt::format("segment '{}' overrides {}.{}, so this change does not reach it (change "
-                                    "segments.{}.overrides.{}.{} too)", seg.id, p[0], f, seg.id, p[0], f));
-      }
+  if (p.size() < 2 || !spec.find_touchpoint(p[0])) return out;
+  const std::string& f = p[1];
+  for (const auto& seg : spec.segments) {
+    for (const auto& [id, o] : seg.overrides) {
+      if (id != p[0]) continue;
+      const bool shadowed = (f == "friction" && o.friction) || (f == "satisfaction" && o.satisfaction) ||
+                            (f == "effort" && o.effort) || (f == "duration" && o.duration) || (f == "next" && o.next);
+      if (shadowed) out.push_back({seg.id, fmt::format("segments.{}.overrides.{}.{}", seg.id, p[0], f)});
     }
   }
+  return out;
+}
+
+// Warns for each override that shadows `c`, unless `also` (the other changes
+// of the same variant) changes that override too.
+void warn_shadowed(const JourneySpec& spec, const Change& c, const std::vector<Change>& also, Diagnostics& diags) {
+  const auto p = split(c.path);
+  for (const auto& sh : shadowing_overrides(spec, c)) {
+    const bool covered = std::any_of(also.begin(), also.end(), [&](const Change& o) {
+      return o.path == sh.override_path || o.path.rfind(sh.override_path + ".", 0) == 0;
+    });
+    if (covered) continue;
+    diags.warning(c.loc, c.path,
+                  fmt::format("segment '{}' overrides {}.{}, so this change does not reach it (change {} too)",
+                              sh.segment, p[0], p[1], sh.override_path));
+  }
+}
+
+}  // namespace
+
+bool apply_change(JourneySpec& spec, const Change& c, Diagnostics& diags) {
+  if (!apply_change_quietly(spec, c, diags)) return false;
+  warn_shadowed(spec, c, {}, diags);
   return true;
 }
 
@@ -408,7 +441,8 @@ JourneySpec apply_variant(const JourneySpec& base, const std::string& label, con
                           Diagnostics& diags) {
   JourneySpec spec = base;
   Diagnostics local;
-  for (const auto& c : changes) apply_change(spec, c, local);
+  for (const auto& c : changes)
+    if (apply_change_quietly(spec, c, local)) warn_shadowed(spec, c, changes, local);
   if (!local.has_errors()) {
     Diagnostics v;
     model::validate(spec, v);
@@ -419,16 +453,6 @@ JourneySpec apply_variant(const JourneySpec& base, const std::string& label, con
     }
   }
   for (auto d : local.items()) {
-    // A shadowing warning is moot when the same variant also changes the override.
-    if (d.severity == core::Severity::warning) {
-      const auto a = d.message.find("(change segments.");
-      if (a != std::string::npos) {
-        const std::string path = d.message.substr(a + 8, d.message.find(" too)", a) - a - 8);
-        const bool covered = std::any_of(changes.begin(), changes.end(),
-                                         [&](const Change& c) { return c.path.rfind(path, 0) == 0; });
-        if (covered) continue;
-      }
-    }
     if (d.message.rfind("in " + label, 0) != 0) d.message = fmt::format("in {}: {}", label, d.message);
     diags.add(std::move(d));
   }

@@ -1,5 +1,6 @@
 #include "cxsim/scenario/scenario_loader.h"
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <set>
@@ -8,6 +9,8 @@
 
 #include "cxsim/core/errors.h"
 #include "cxsim/core/strings.h"
+#include "cxsim/engine/results.h"
+#include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
 #include "cxsim/model/validate.h"
 #include "cxsim/model/yaml_source.h"
@@ -26,6 +29,17 @@ bool valid_name(const std::string& n) {
   for (char c : n)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
   return true;
+}
+
+// `true` or `false` (YAML's other spellings, `yes`, `on`, ..., are refused:
+// one spelling, as everywhere in the formats). False with an error otherwise.
+bool parse_bool(NodeReader& r, const YAML::Node& n, const std::string& path, bool& out) {
+  if (n.IsScalar() && (n.Scalar() == "true" || n.Scalar() == "false")) {
+    out = n.Scalar() == "true";
+    return true;
+  }
+  r.error(n, path, "expected true or false, got " + model::describe(n));
+  return false;
 }
 
 std::optional<Change> parse_change(NodeReader& r, const YAML::Node& n, const std::string& path) {
@@ -48,14 +62,7 @@ std::optional<Change> parse_change(NodeReader& r, const YAML::Node& n, const std
     auto v = r.number(has_s ? n["scale"] : n["value"], path + (has_s ? ".scale" : ".value"));
     if (v) c.number = *v; else ok = false;
   }
-  if (n["renormalize"]) {
-    const auto& rn = n["renormalize"];
-    if (rn.IsScalar() && (rn.Scalar() == "true" || rn.Scalar() == "false")) c.renormalize = rn.Scalar() == "true";
-    else {
-      r.error(rn, path + ".renormalize", "expected true or false, got " + model::describe(rn));
-      ok = false;
-    }
-  }
+  if (n["renormalize"] && !parse_bool(r, n["renormalize"], path + ".renormalize", c.renormalize)) ok = false;
   if (!ok) return std::nullopt;
   return c;
 }
@@ -183,9 +190,11 @@ ScenarioSpec parse_scenario(const YamlDocument& doc, Diagnostics& diags) {
           sc.precision.loc = r.loc(q);
           if (q["metric"]) {
             if (auto s = r.string(q["metric"], qp + ".metric")) sc.precision.metric = *s;
+            sc.precision.metric_loc = r.loc(q["metric"]);
           }
           if (q["variant"]) {
             if (auto s = r.string(q["variant"], qp + ".variant")) sc.precision.variant = *s;
+            sc.precision.variant_loc = r.loc(q["variant"]);
           }
           if (q["half_width"]) {
             auto v = r.number(q["half_width"], qp + ".half_width");
@@ -245,8 +254,13 @@ ScenarioSpec parse_scenario(const YamlDocument& doc, Diagnostics& diags) {
   }
   if (root["sweeps"]) {
     if (r.expect_map(root["sweeps"], "sweeps", "a mapping of sweep names to {set, values}")) {
+      std::set<std::string> seen;
       for (const auto& e : r.entries(root["sweeps"], "sweeps")) {
         const std::string sp = "sweeps." + e.key;
+        if (!seen.insert(e.key).second) {
+          r.error(e.key_node, sp, "duplicate sweep");
+          continue;
+        }
         if (!valid_name(e.key)) {
           r.error(e.key_node, sp, "sweep names may use letters, digits, '_' and '-' only");
           continue;
@@ -270,7 +284,9 @@ ScenarioSpec parse_scenario(const YamlDocument& doc, Diagnostics& diags) {
         if (auto v = r.number_list(has_s ? e.value["scale"] : e.value["values"], sp + (has_s ? ".scale" : ".values")))
           sw.values = *v;
         if (sw.values.empty()) r.error(e.value, sp, "needs at least one value");
-        if (e.value["renormalize"]) sw.renormalize = e.value["renormalize"].Scalar() == "true";
+        // A sweep with a broken part is not applied (its points would only repeat the error).
+        if (e.value["renormalize"] && !parse_bool(r, e.value["renormalize"], sp + ".renormalize", sw.renormalize))
+          continue;
         sc.sweeps.push_back(std::move(sw));
       }
     }
@@ -294,6 +310,14 @@ ScenarioSpec parse_scenario(const YamlDocument& doc, Diagnostics& diags) {
 }
 
 }  // namespace
+
+std::vector<std::string> precision_metrics(const model::CompiledModel& m) {
+  std::vector<std::string> names;
+  for (const auto& d : engine::headline_metrics(m, false)) names.push_back(d.name);
+  names.push_back("time_p50");
+  names.push_back("time_p90");
+  return names;
+}
 
 bool looks_like_scenario(const std::string& path) {
   try {
@@ -340,8 +364,18 @@ LoadedScenario check_scenario_file(const std::string& path, Diagnostics& diags) 
         found = found || v.name == q.variant;
       }
       if (!found)
-        diags.error(q.loc, "population.precision.variant", fmt::format("unknown variant '{}'", q.variant),
+        diags.error(q.variant_loc, "population.precision.variant", fmt::format("unknown variant '{}'", q.variant),
                     core::did_you_mean(q.variant, names));
+    }
+    if (!q.metric.empty()) {
+      const auto names = precision_metrics(model::compile(out.journey));
+      if (std::find(names.begin(), names.end(), q.metric) == names.end()) {
+        const std::string sug = core::did_you_mean(q.metric, names);
+        diags.error(q.metric_loc, "population.precision.metric",
+                    fmt::format("unknown metric '{}'{}", q.metric,
+                                sug.empty() ? "; expected a headline metric: " + core::quoted_list(names) : ""),
+                    sug);
+      }
     }
   }
   diags.sort_and_dedupe();

@@ -76,19 +76,6 @@ LogHistogram::LogHistogram(int bins_per_decade)
   }
 }
 
-LogHistogram LogHistogram::from_raw(int bins_per_decade, std::vector<double> counts, double min,
-                                    double max) {
-  LogHistogram h(bins_per_decade);
-  if (counts.size() != h.counts_.size()) {
-    throw core::InputError("LogHistogram: raw counts of length " + std::to_string(counts.size()) +
-                           ", expected " + std::to_string(h.counts_.size()));
-  }
-  h.counts_ = std::move(counts);
-  h.min_ = min;
-  h.max_ = max;
-  return h;
-}
-
 std::size_t LogHistogram::log_bin_search(double x) const {
   // Last i with edges[i] <= x (kLow <= x < kHigh).
   const auto& edges = layout_->edges;
@@ -422,58 +409,6 @@ Estimate paired_quantile_difference(const LogHistogram& variant, const Histogram
   for (double x : u) ss += (x - mean) * (x - mean);
   const double var = ss * static_cast<double>(m) / static_cast<double>(m - 1);
   return make_estimate(delta, std::sqrt(var));
-}
-
-// ---------------------------------------------------------------- IntHistogram
-
-IntHistogram::IntHistogram(int max_value) {
-  if (max_value < 0) {
-    throw core::InputError("IntHistogram: max value must be >= 0, got " +
-                           std::to_string(max_value));
-  }
-  counts_.assign(static_cast<std::size_t>(max_value) + 1, 0.0);
-}
-
-IntHistogram IntHistogram::from_raw(std::vector<double> counts) {
-  if (counts.empty()) throw core::InputError("IntHistogram: raw counts are empty");
-  IntHistogram h(0);
-  h.counts_ = std::move(counts);
-  return h;
-}
-
-void IntHistogram::add(int v, double weight) {
-  if (v < 0 || v > max_value()) {
-    throw core::InputError("IntHistogram::add: value " + std::to_string(v) +
-                           " outside 0.." + std::to_string(max_value()));
-  }
-  check_weight(weight, "IntHistogram::add");
-  counts_[static_cast<std::size_t>(v)] += weight;
-}
-
-void IntHistogram::merge(const IntHistogram& other) {
-  if (other.counts_.size() != counts_.size()) {
-    throw core::RuntimeError("IntHistogram::merge: sizes differ (" +
-                             std::to_string(counts_.size()) + " and " +
-                             std::to_string(other.counts_.size()) + ")");
-  }
-  for (std::size_t b = 0; b < counts_.size(); ++b) counts_[b] += other.counts_[b];
-}
-
-double IntHistogram::count(int v) const {
-  if (v < 0 || v > max_value()) return 0.0;
-  return counts_[static_cast<std::size_t>(v)];
-}
-
-double IntHistogram::total() const {
-  double t = 0.0;
-  for (double c : counts_) t += c;
-  return t;
-}
-
-double IntHistogram::fraction(int v) const {
-  const double t = total();
-  if (!(t > 0.0)) return kNaN;
-  return count(v) / t;
 }
 
 }  // namespace cxsim::stats

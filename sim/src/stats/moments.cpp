@@ -51,25 +51,6 @@ MomentAccumulator::MomentAccumulator(int k, std::span<const std::pair<int, int>>
   cross_.assign(pair_i_.size(), 0.0);
 }
 
-MomentAccumulator MomentAccumulator::from_raw(std::int64_t n, std::vector<double> shift,
-                                              std::vector<double> sums,
-                                              std::vector<double> cross) {
-  const int k = static_cast<int>(shift.size());
-  if (n < 0) throw core::InputError("MomentAccumulator: negative count " + std::to_string(n));
-  if (sums.size() != shift.size() || cross.size() != packed_size(k)) {
-    throw core::InputError("MomentAccumulator: raw state has inconsistent lengths (k = " +
-                           std::to_string(k) + ", sums " + std::to_string(sums.size()) +
-                           ", cross " + std::to_string(cross.size()) + ", expected " +
-                           std::to_string(packed_size(k)) + ")");
-  }
-  MomentAccumulator acc(k);
-  acc.n_ = n;
-  acc.shift_ = std::move(shift);
-  acc.sum_ = std::move(sums);
-  acc.cross_ = std::move(cross);
-  return acc;
-}
-
 std::size_t MomentAccumulator::packed_index(int k, int i, int j) {
   if (i > j) std::swap(i, j);
   const auto ui = static_cast<std::size_t>(i);

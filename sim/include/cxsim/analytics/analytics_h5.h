@@ -2,10 +2,13 @@
 // Exact analytics as tables and into a results file (docs/model.md section 10:
 // /analytics/<variant>/...). Implemented in sim/src/analytics/analytics_h5.cpp
 // (the analytics area depends on cxsim_io for it).
+#include <string>
+
 #include "cxsim/analytics/absorbing_chain.h"
 #include "cxsim/io/table.h"
 
 namespace cxsim::io {
+class File;
 class Group;
 }
 
@@ -52,5 +55,12 @@ io::Table channels_table(const model::CompiledModel& m, const WalkExpectations& 
 // method, max_steps, periods, discount_rate, pooled_exact, removal_outcome,
 // removal_note, notes.
 void write_analytics(const io::Group& group, const model::CompiledModel& m, const JourneyAnalytics& a);
+
+// The root attributes of a `cxsim analyze -o` file (journey or scenario):
+// filetype "cxsim-analytics", format_version, format_version_major,
+// tool_version, created_utc, command_line, journey (its name), and for a
+// scenario `scenario` (its name; empty: none).
+void write_analytics_file_attributes(io::File& f, const std::string& command_line, const std::string& journey,
+                                     const std::string& scenario = {});
 
 }  // namespace cxsim::analytics

@@ -1,5 +1,7 @@
 #pragma once
-// A minimal streaming JSON writer for `--json` outputs (no parsing).
+// A minimal streaming JSON writer for `--json` outputs (no parsing). Every
+// JSON the CLI prints goes through it: strings are always escaped (and bytes
+// that are not UTF-8 become U+FFFD), so any path or name gives valid JSON.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,9 +27,8 @@ class JsonWriter {
   JsonWriter& null();
   const std::string& str() const { return out_; }
 
-  static std::string escape(std::string_view s);
-
  private:
+  static std::string escape(std::string_view s);
   void sep();
   std::string out_;
   std::vector<bool> first_;  // per open container: no element written yet

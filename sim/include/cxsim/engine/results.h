@@ -55,7 +55,7 @@ struct VariantTables {
   std::vector<std::int64_t> ces_histogram;
 };
 
-VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc, const RunSettings& s);
+VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc);
 
 // metric, baseline, variant, delta, se, ci_low, ci_high (paired by customer).
 io::Table comparison_table(const Variant& variant, const Variant& baseline, const PairedAccumulator& paired,

@@ -13,7 +13,7 @@ namespace cxsim::report {
 
 enum class Format { html, md };
 
-// "html" / "md" (also "markdown"); throws core::InputError otherwise.
+// "html" / "md" (the names `cxsim report --format` takes); throws core::InputError otherwise.
 Format parse_format(std::string_view name);
 
 // The report next to the results file: same stem, .html or .md.

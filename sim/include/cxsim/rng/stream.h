@@ -35,6 +35,9 @@ namespace cxsim::rng {
 // Stream purposes: the one place that lists them. Value 0 is reserved
 // (never a valid purpose). Values are part of the reproducibility contract:
 // never renumber or reuse one; append new purposes with a fresh value.
+// Retired values (listed in kRetiredPurposeValues, never to be reused): 6
+// (duration: durations are drawn last in the step stream), 7 (survey) and 8
+// (churn: both live in the entry stream).
 // X(name, value, description)
 #define CXSIM_RNG_PURPOSES(X)                                                   \
   X(segment, 1, "segment assignment of a customer")                             \
@@ -42,9 +45,6 @@ namespace cxsim::rng {
   X(churn_propensity, 3, "churn propensity theta ~ Beta(alpha, beta)")          \
   X(entry, 4, "one period: entry, survey and churn draws of a walk")           \
   X(step, 5, "one visit: friction Bernoulli and next-node draw")                \
-  X(duration, 6, "duration of one visit")                                       \
-  X(survey, 7, "reserved (survey draws live in the entry stream)")              \
-  X(churn, 8, "reserved (churn draws live in the entry stream)")                \
   X(recovery, 9, "recovery-program draws")                                      \
   X(replication, 10, "parameter draws of one replication")                      \
   X(holdout, 11, "holdout assignment")                                          \
@@ -62,10 +62,14 @@ inline constexpr std::array kAllPurposes = {
 #undef CXSIM_RNG_X
 };
 
+inline constexpr std::array<unsigned, 3> kRetiredPurposeValues = {6, 7, 8};
+
 namespace detail {
 constexpr bool purposes_are_unique_and_nonzero() {
   for (std::size_t i = 0; i < kAllPurposes.size(); ++i) {
     if (static_cast<unsigned>(kAllPurposes[i]) == 0) return false;
+    for (unsigned r : kRetiredPurposeValues)
+      if (static_cast<unsigned>(kAllPurposes[i]) == r) return false;
     for (std::size_t j = i + 1; j < kAllPurposes.size(); ++j)
       if (kAllPurposes[i] == kAllPurposes[j]) return false;
   }
@@ -73,7 +77,7 @@ constexpr bool purposes_are_unique_and_nonzero() {
 }
 }  // namespace detail
 static_assert(detail::purposes_are_unique_and_nonzero(),
-              "cxsim::rng::Purpose values must be unique and non-zero");
+              "cxsim::rng::Purpose values must be unique, non-zero and not retired");
 
 // Short name ("step"), for diagnostics and docs; "unknown" otherwise.
 constexpr std::string_view purpose_name(Purpose p) {

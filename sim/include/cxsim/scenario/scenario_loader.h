@@ -2,8 +2,10 @@
 // Scenario files -> ScenarioSpec + the journey they name, every variant
 // applied and re-validated; all problems reported at once.
 #include <string>
+#include <vector>
 
 #include "cxsim/core/diagnostics.h"
+#include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_spec.h"
 #include "cxsim/scenario/scenario_spec.h"
 
@@ -15,6 +17,10 @@ struct LoadedScenario {
   std::vector<model::JourneySpec> variant_specs;  // one per scenario.variants, changes applied
   core::Diagnostics diagnostics;        // warnings only
 };
+
+// The metric names population.precision.metric accepts for this journey:
+// its headline metrics (engine::headline_metrics) and time_p50, time_p90.
+std::vector<std::string> precision_metrics(const model::CompiledModel& m);
 
 // True when the YAML file's top level has a `scenario:` key.
 bool looks_like_scenario(const std::string& path);

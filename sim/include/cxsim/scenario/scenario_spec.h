@@ -55,6 +55,7 @@ struct PrecisionSpec {
   double half_width = 0.0;
   long long max_customers = 0;  // 0: 100 × the starting population
   SourceLoc loc;
+  SourceLoc metric_loc, variant_loc;  // where `metric` and `variant` are written
 };
 
 struct ScenarioSpec {

@@ -19,8 +19,6 @@
 // (the engine: customer i in group i mod G), so that a quantile's sampling
 // variability can be estimated from between-group variation, and a paired
 // quantile difference (paired_quantile_difference) gets a paired SE.
-//
-// IntHistogram: weights of integers 0..K (NPS, CSAT, CES score histograms).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -41,10 +39,6 @@ class LogHistogram {
 
   // Throws core::InputError unless 1 <= bins_per_decade <= 10000.
   explicit LogHistogram(int bins_per_decade = 200);
-
-  // Rebuild from raw state. Throws core::InputError on a wrong length.
-  static LogHistogram from_raw(int bins_per_decade, std::vector<double> counts, double min,
-                               double max);
 
   // Add x (>= 0, not NaN) with weight (>= 0, finite). Throws
   // core::InputError otherwise.
@@ -196,26 +190,5 @@ Estimate paired_quantile_difference(const LogHistogram& variant, const Histogram
 // sample size n: n^(-1/3) z^(2/3) (1.5 φ(Φ⁻¹(p))² / (2 Φ⁻¹(p)² + 1))^(1/3), z =
 // kZ95 (Koenker 2005, §3.4.2). NaN unless 0 < p < 1 and n > 0.
 double hall_sheather_bandwidth(double p, double n);
-
-class IntHistogram {
- public:
-  // Values 0..max_value. Throws core::InputError when max_value < 0.
-  explicit IntHistogram(int max_value);
-  static IntHistogram from_raw(std::vector<double> counts);
-
-  // Throws core::InputError when v is outside 0..max_value or the weight is
-  // negative or not finite.
-  void add(int v, double weight = 1.0);
-  void merge(const IntHistogram& other);  // throws core::RuntimeError on size mismatch
-
-  int max_value() const { return static_cast<int>(counts_.size()) - 1; }
-  double count(int v) const;
-  double total() const;
-  double fraction(int v) const;  // NaN when empty
-  std::span<const double> raw_counts() const { return counts_; }
-
- private:
-  std::vector<double> counts_;
-};
 
 }  // namespace cxsim::stats

@@ -53,12 +53,6 @@ class MomentAccumulator {
   // Throws core::RuntimeError when an index is outside [0, k).
   MomentAccumulator(int k, std::span<const std::pair<int, int>> pairs);
 
-  // Rebuild a full-mode accumulator from raw state (deserialization). Throws core::InputError when
-  // the lengths do not match k or n < 0.
-  static MomentAccumulator from_raw(std::int64_t n, std::vector<double> shift,
-                                    std::vector<double> sums,
-                                    std::vector<double> cross);
-
   int size() const { return k_; }
   std::int64_t count() const { return n_; }
   bool empty() const { return n_ == 0; }
