@@ -140,13 +140,13 @@ int run_inspect(const InspectOptions& o) {
         write_table_json(j, io::read_table(f.open_group("comparisons"), name));
       }
     }
+    j.end_object();
     j.key("timeout_walks").begin_object();
     for (std::size_t i = 0; i < variants.size(); ++i) j.key(variants[i]).value(timeouts[i]);  // null: unknown count
     j.end_object();
     j.key("warnings").begin_array();
     for (const auto& w : warnings) j.value(w);
     j.end_array();
-    j.end_object();
     j.end_object();
     std::cout << j.str() << '\n';
     return 0;

@@ -73,7 +73,7 @@ std::vector<std::pair<std::string, double>> per_walk(const model::CompiledModel&
 TEST(ExactPooled, SeveralPeriodsWithSegmentDependentChurn) {
   RunPlan p = plan("churn_segments.yaml", 6, 40000, 4242);
   const auto r = execute(p, {});
-  const auto t = engine::variant_tables(p.variants[0], r.variants[0], r.settings).summary;
+  const auto t = engine::variant_tables(p.variants[0], r.variants[0]).summary;
   const auto& m = p.variants[0].model;
   const auto a = exact_for(p, 0);
   ASSERT_TRUE(a.run.pooled_exact);
@@ -122,7 +122,7 @@ TEST(ExactPooled, RecoveryTriggeredByFrictionsIsExact) {
   RunPlan p = plan("recovery.yaml", 4, 60000, 9090);
   const auto r = execute(p, {});
   ASSERT_EQ(p.variants[1].name, "callback_on_friction");
-  const auto t = engine::variant_tables(p.variants[1], r.variants[1], r.settings).summary;
+  const auto t = engine::variant_tables(p.variants[1], r.variants[1]).summary;
   const auto& m = p.variants[1].model;
   const auto a = exact_for(p, 1);
   ASSERT_TRUE(a.population.recovery && a.population.recovery_exact);
@@ -144,7 +144,7 @@ TEST(ExactPooled, RecoveryTriggeredBySatisfactionIsMarkedNotExact) {
   RunPlan p = plan("recovery.yaml", 4, 40000, 9191);
   const auto r = execute(p, {});
   ASSERT_EQ(p.variants[2].name, "callback_on_mood");
-  const auto t = engine::variant_tables(p.variants[2], r.variants[2], r.settings).summary;
+  const auto t = engine::variant_tables(p.variants[2], r.variants[2]).summary;
   const auto& m = p.variants[2].model;
   const auto a = exact_for(p, 2);
   ASSERT_TRUE(a.population.recovery);
