@@ -80,6 +80,7 @@ int run_run(const RunOptions& o, const Context& ctx) {
   engine::RunHooks hooks;
   hooks.progress = [&](std::uint64_t d, std::uint64_t t) { bar.update(d, t); };
   hooks.customer_records = o.customers_out;
+  hooks.stop = ctx.stop;
   std::optional<engine::EventLogWriter> events;
   if (!o.events_out.empty()) events.emplace(o.events_out);
   hooks.event_log = events.has_value();
@@ -93,6 +94,9 @@ int run_run(const RunOptions& o, const Context& ctx) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   bar.finish();
   app::write_all(writer, plan, result, precision);
+  // A signal that arrived after the last chunk still stops before any
+  // output is renamed into place.
+  if (ctx.stop != nullptr && ctx.stop->load() != 0) throw core::Interrupted(ctx.stop->load());
   writer.commit();
   const auto& s = plan.settings;
   if (events) {

@@ -250,4 +250,64 @@ else
   skip "PID 1 runs: unshare --pid needs root"
 fi
 
+# ------------------------------------------------------------ 5. signals
+# SIGINT, SIGTERM, SIGHUP: stop at the next chunk boundary, remove every
+# temporary, keep the previous outputs, exit 128 + signal with a message.
+for sig in INT:130 TERM:143 HUP:129; do
+  name=${sig%%:*}
+  want=${sig##*:}
+  D="$W/sig-$name"
+  mkdir -p "$D"
+  "$CXSIM" run "$J" -n 100 -q -o "$D/r.h5" --events-out "$D/ev"
+  before=$(cd "$D" && md5sum r.h5 ev/*.csv)
+  start_bg "$D/err" "$CXSIM" run "$J" -n 1000000000 -t 2 -q -o "$D/r.h5" --events-out "$D/ev"
+  wait_for_temps "$D" "$D/ev"
+  kill -"$name" "$bg"
+  wait_bg "SIG$name"
+  [ "$rc" -eq "$want" ] || fail "SIG$name: exit $rc, expected $want: $(cat "$D/err")"
+  grep -q "stopped by SIG$name" "$D/err" || fail "SIG$name: no message on stderr: $(cat "$D/err")"
+  no_temps "$D" "SIG$name"
+  no_temps "$D/ev" "SIG$name (event log)"
+  [ "$(cd "$D" && md5sum r.h5 ev/*.csv)" = "$before" ] || fail "SIG$name: the previous outputs changed"
+  pass "SIG$name: exit $want, no temporary, previous outputs intact"
+done
+
+# A signal ignored at start (nohup) stays ignored: the run finishes.
+if command -v nohup >/dev/null; then
+  D="$W/sig-nohup"
+  mkdir -p "$D"
+  (trap - INT QUIT; exec nohup "$CXSIM" run "$J" -n 300000 -t 1 -q -o "$D/r.h5" >/dev/null 2>"$D/err") &
+  bg=$!
+  wait_for_temps "$D"
+  kill -HUP "$bg"
+  wait_bg "nohup"
+  [ "$rc" -eq 0 ] && [ -f "$D/r.h5" ] || fail "nohup run: exit $rc: $(cat "$D/err")"
+  pass "an ignored SIGHUP stays ignored"
+fi
+
+# ------------------------------------------------------------ 6. no threads
+# The process may not start a thread (RLIMIT_NPROC): a clear error, exit 1,
+# no temporary. Root is exempt from the limit, so drop to nobody.
+T="$W/threads"
+mkdir -p "$T"
+chmod 777 "$T"
+limited=()
+if is_root; then
+  if command -v setpriv >/dev/null && command -v prlimit >/dev/null &&
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$CXSIM" --version >/dev/null 2>&1 &&
+    setpriv --reuid=65534 --regid=65534 --clear-groups test -r "$J"; then
+    limited=(setpriv --reuid=65534 --regid=65534 --clear-groups prlimit --nproc=2 "$CXSIM")
+  else
+    skip "no threads: needs setpriv and prlimit, and nobody (65534) able to run $CXSIM and read $J"
+  fi
+else
+  limited=(bash -c 'ulimit -u 1 && exec "$0" "$@"' "$CXSIM")
+fi
+if [ ${#limited[@]} -gt 0 ]; then
+  expect 1 "run -t 4 when no thread can start" "${limited[@]}" run "$J" -n 100000 -t 4 -q -o "$T/r.h5"
+  grep -q "cannot start worker thread" "$W/err" || fail "no clear message: $(cat "$W/err")"
+  ! grep -q "terminate called" "$W/err" || fail "std::terminate: $(cat "$W/err")"
+  no_temps "$T" "no threads"
+fi
+
 echo "e2e_faults: all passed"
