@@ -310,4 +310,45 @@ if [ ${#limited[@]} -gt 0 ]; then
   no_temps "$T" "no threads"
 fi
 
+# ------------------------------------------------------------ 2. full disk
+# A 200 KB tmpfs: every HDF5 output (results, customer records, fit report)
+# and text output (report, journey YAML) that does not fit is exit 1 with the
+# reason, never a crash (it was SIGSEGV, exit 139, in HDF5's shutdown), no
+# temporary is left and the previous file is intact.
+MNT="$W/mnt"
+mkdir -p "$MNT"
+if ! is_root || ! mount -t tmpfs -o size=200k tmpfs "$MNT" 2>/dev/null; then
+  MNT=""
+  skip "full disk: needs root and mount -t tmpfs (a 200 KB file system)"
+else
+  "$CXSIM" run "$J" -n 100 -q -o "$MNT/r.h5"
+  "$CXSIM" calibrate --events "$EV" -q -o "$MNT/j.yaml" --report "$MNT/fit.h5"
+  "$CXSIM" report "$MNT/r.h5" -q -o "$MNT/r.html"
+  sums=$(cd "$MNT" && md5sum r.h5 j.yaml fit.h5 r.html)
+  full_disk() {
+    local label=$1
+    shift
+    expect 1 "$label on a full disk" "$@"
+    grep -Eq "No space left on device|disk full" "$W/err" || fail "$label: the reason is not given: $(cat "$W/err")"
+    ! grep -q "internal error" "$W/err" || fail "$label: an internal error: $(cat "$W/err")"
+    [ "$(wc -l <"$W/err")" -eq 1 ] || fail "$label: the message is not one line: $(cat "$W/err")"
+    no_temps "$MNT" "$label on a full disk"
+    [ "$(cd "$MNT" && md5sum r.h5 j.yaml fit.h5 r.html)" = "$sums" ] || fail "$label: a previous file changed"
+  }
+  # Customer records: the streamed table outgrows the disk while simulating.
+  full_disk "run --customers-out" "$CXSIM" run "$J" -n 200000 --customers-out -q -o "$MNT/r.h5"
+  # Fill the rest (the tmpfs has more free space than any of these needs).
+  dd if=/dev/zero of="$MNT/fill" bs=1k count=400 2>/dev/null || true
+  full_disk "run (results)" "$CXSIM" run "$J" -n 100 -q -o "$MNT/r.h5"
+  full_disk "run (a new results file)" "$CXSIM" run "$J" -n 100 -q -o "$MNT/new.h5"
+  full_disk "calibrate --report (fit report)" \
+    "$CXSIM" calibrate --events "$EV" -q -o "$W/j-full.yaml" --report "$MNT/fit.h5"
+  full_disk "calibrate -o (journey YAML)" "$CXSIM" calibrate --events "$EV" -q -o "$MNT/j.yaml"
+  full_disk "report -o" "$CXSIM" report "$W/base.h5" -q -o "$MNT/r.html"
+  full_disk "run --events-out" "$CXSIM" run "$J" -n 2000 -q -o "$W/ev-full.h5" --events-out "$MNT/ev"
+  umount "$MNT"
+  MNT=""
+  pass "full disk: exit 1, no crash, no temporary, previous files intact"
+fi
+
 echo "e2e_faults: all passed"
