@@ -153,7 +153,7 @@ void check_output_path(const fs::path& target, std::span<const fs::path> inputs)
 TempOutput::TempOutput(fs::path final_path) : path_(std::move(final_path)) {
   check_output_path(path_);
   const fs::path dir = folder_of(path_);
-  const std::string prefix = "." + path_.filename().string() + ".tmp-";
+  const std::string prefix = fmt::format(".{}.tmp-", path_.filename().string());
   remove_stale_temps(dir, prefix);
   for (int attempt = 0; attempt < 100; ++attempt) {
     fs::path tmp = dir / (prefix + random_suffix(attempt));
