@@ -40,8 +40,21 @@ struct CalibrateCli {
 
 // Write text to `path` atomically (temporary in the same directory, renamed).
 void write_text_atomic(const std::filesystem::path& path, const std::string& text) {
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
   core::write_text_atomically(path, text);
+}
+
+// The output rules (core/atomic_output.h) for -o and --report, checked
+// before calibrating: folders created, only regular files replaced, never an
+// input, and not both the same file.
+void check_outputs(const CalibrateCli& c) {
+  const std::filesystem::path inputs[] = {c.o.events, c.o.paths, c.o.surveys, c.o.cohorts, c.o.lifetimes};
+  core::check_output_path(c.output, inputs);
+  if (c.report.empty()) return;
+  core::check_output_path(c.report, inputs);
+  std::error_code ec1, ec2;
+  if (std::filesystem::weakly_canonical(c.output, ec1) == std::filesystem::weakly_canonical(c.report, ec2) && !ec1 &&
+      !ec2)
+    throw core::InputError(fmt::format("{}: -o and --report name the same file", c.output));
 }
 
 io::Table to_table(const calibrate::ReportTable& t) {
@@ -61,7 +74,6 @@ io::Table to_table(const calibrate::ReportTable& t) {
 }
 
 void write_report(const std::filesystem::path& path, const calibrate::Report& r) {
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
   io::AtomicFile file(path);
   io::File& f = file.file();
   f.set_attribute("filetype", "cxsim-calibration");
@@ -93,6 +105,7 @@ int run_calibrate(CalibrateCli& c, const Context& ctx) {
       throw core::InputError(fmt::format("--outcome-value {}={}: expected a number >= 0", k, v));
     }
   }
+  check_outputs(c);
   const auto t0 = std::chrono::steady_clock::now();
   calibrate::CalibrationResult r = calibrate::calibrate(c.o);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

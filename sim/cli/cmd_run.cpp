@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "cxsim/app/run_plan.h"
+#include "cxsim/core/atomic_output.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/json.h"
 #include "cxsim/engine/event_log.h"
@@ -56,7 +57,21 @@ int run_run(const RunOptions& o, const Context& ctx) {
     const std::string stem = std::filesystem::path(o.input).stem().string();
     out = std::filesystem::path("outputs") / (stem + ".h5");
   }
-  if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
+  // The output rules (core/atomic_output.h) up front, before simulating: the
+  // folder is created, only a regular file is replaced, never an input.
+  {
+    const std::filesystem::path inputs[] = {o.input, plan.provenance.journey_path, plan.provenance.scenario_path};
+    core::check_output_path(out, inputs);
+    if (!o.events_out.empty()) {
+      for (const char* name : {"events.csv", "surveys.csv", "cohorts.csv"}) {
+        const std::filesystem::path p = std::filesystem::path(o.events_out) / name;
+        core::check_output_path(p, inputs);
+        std::error_code ec1, ec2;
+        if (std::filesystem::weakly_canonical(p, ec1) == std::filesystem::weakly_canonical(out, ec2) && !ec1 && !ec2)
+          throw core::InputError(fmt::format("{}: -o and --events-out name the same file", out.string()));
+      }
+    }
+  }
 
   const std::vector<engine::Variant> named(plan.variants.begin(),
                                            plan.variants.begin() + static_cast<long>(plan.named));
@@ -65,6 +80,7 @@ int run_run(const RunOptions& o, const Context& ctx) {
   engine::RunHooks hooks;
   hooks.progress = [&](std::uint64_t d, std::uint64_t t) { bar.update(d, t); };
   hooks.customer_records = o.customers_out;
+  hooks.stop = ctx.stop;
   std::optional<engine::EventLogWriter> events;
   if (!o.events_out.empty()) events.emplace(o.events_out);
   hooks.event_log = events.has_value();
@@ -78,6 +94,9 @@ int run_run(const RunOptions& o, const Context& ctx) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   bar.finish();
   app::write_all(writer, plan, result, precision);
+  // A signal that arrived after the last chunk still stops before any
+  // output is renamed into place.
+  if (ctx.stop != nullptr && ctx.stop->load() != 0) throw core::Interrupted(ctx.stop->load());
   writer.commit();
   const auto& s = plan.settings;
   if (events) {

@@ -2,6 +2,7 @@
 // One setup_<name>() per subcommand, each in cmd_<name>.cpp. A setup adds its
 // subcommand and options to the app and, when the subcommand is chosen, sets
 // `ctx.action` to the function main() runs (inside its error mapping).
+#include <atomic>
 #include <functional>
 #include <string>
 
@@ -12,6 +13,9 @@ namespace cxsim::cli {
 struct Context {
   std::string command_line;     // as typed, for provenance
   std::function<int()> action;  // returns the exit code for success paths
+  // Set by main(): non-zero once SIGINT/SIGTERM/SIGHUP arrived (the signal
+  // number). Commands that poll it stop cleanly and throw core::Interrupted.
+  const std::atomic<int>* stop = nullptr;
 };
 
 void setup_validate(CLI::App& app, Context& ctx);

@@ -114,10 +114,14 @@ set -e
 [ $rc -eq 2 ] || fail "non-HDF5 input: exit $rc, expected 2 ($out)"
 echo "$out" | grep -q 'text.h5' || fail "the error does not name the file: $out"
 [ ! -e "$W/text.html" ] || fail "a report was written for a bad input"
+# A missing output folder is created, as for `run -o` (docs/index.md,
+# "Output files"); one that cannot be made (a path through a file) is exit 2.
+"$CXSIM" report "$W/retail.h5" -q -o "$W/no_such_dir/r.html" || fail "report -o into a missing folder failed"
+[ -f "$W/no_such_dir/r.html" ] || fail "report -o did not create the missing folder"
 set +e
-out=$("$CXSIM" report "$W/retail.h5" -o "$W/no_such_dir/r.html" 2>&1); rc=$?
+out=$("$CXSIM" report "$W/retail.h5" -o "$W/retail.h5/r.html" 2>&1); rc=$?
 set -e
-[ $rc -eq 2 ] || fail "missing output directory: exit $rc, expected 2 ($out)"
+[ $rc -eq 2 ] || fail "output folder through a file: exit $rc, expected 2 ($out)"
 set +e
 out=$("$CXSIM" report "$W/retail.h5" --format pdf 2>&1); rc=$?
 set -e

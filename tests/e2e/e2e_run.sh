@@ -69,12 +69,14 @@ set -e
 grep -q "not a readable HDF5 results file" "$W/err3.txt" || fail "inspect: no clear message for a non-HDF5 file"
 grep -q "did you mean 'fix_checkout'" "$W/err2.txt" || fail "no suggestion for a misspelt variant"
 
-# Runtime failure: output path is a directory -> exit 1, no temporary left behind.
+# Bad input: the output path is a directory (only regular files are
+# replaced; tests/e2e/e2e_faults.sh has the other kinds) -> exit 2, no
+# temporary left behind.
 mkdir -p "$W/adir.h5"
 set +e
 "$CXSIM" run journeys/retail.yaml -n 100 -o "$W/adir.h5" -q 2>/dev/null; rc=$?
 set -e
-[ $rc -eq 1 ] || fail "unwritable output: exit $rc, expected 1"
+[ $rc -eq 2 ] || fail "output onto a directory: exit $rc, expected 2"
 if ls "$W" | grep -q "tmp-"; then fail "temporary file left behind"; fi
 
 # Per-customer table and the documented Python snippet.

@@ -1,5 +1,6 @@
 // Tests of the HDF5 layer (cxsim/io/h5.h) and Table (cxsim/io/table.h).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -405,7 +406,7 @@ TEST_F(H5Test, AtomicCommitRenamesAndLeavesNoTemp) {
   AtomicFile out(p);
   EXPECT_EQ(out.path(), p);
   EXPECT_EQ(out.temp_path().parent_path(), p.parent_path());
-  EXPECT_TRUE(std::regex_match(out.temp_path().filename().string(), std::regex(R"(results\.h5\.tmp-\d+-\d+)")))
+  EXPECT_TRUE(std::regex_match(out.temp_path().filename().string(), std::regex(R"(\.results\.h5\.tmp-[0-9a-f]{16})")))
       << out.temp_path();
   EXPECT_TRUE(fs::exists(out.temp_path()));
   EXPECT_FALSE(fs::exists(p));
@@ -478,10 +479,31 @@ TEST_F(H5Test, AtomicTempNamesAreUnique) {
 }
 
 TEST_F(H5Test, AtomicFileInMissingDirectory) {
+  // Created, as for every output (cxsim/core/atomic_output.h) ...
   const auto p = path("no/such/dir/results.h5");
-  const auto msg = error_of([&] { AtomicFile out(p); });
-  EXPECT_NE(msg.find(p.string()), std::string::npos) << msg;
-  EXPECT_NE(msg.find("does not exist"), std::string::npos) << msg;
+  {
+    AtomicFile out(p);
+    out.commit();
+  }
+  EXPECT_TRUE(fs::is_regular_file(p));
+  // ... unless it cannot be: bad input, naming the output.
+  try {
+    AtomicFile out(p / "results.h5");
+    ADD_FAILURE() << "no exception";
+  } catch (const cxsim::core::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("output folder"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(H5Test, AtomicFileNeverReplacesANonRegularFile) {
+  const auto fifo = path("results.h5");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  fs::create_symlink("results.h5", path("link.h5"));
+  EXPECT_THROW(AtomicFile{fifo}, cxsim::core::InputError);
+  EXPECT_THROW(AtomicFile{path("link.h5")}, cxsim::core::InputError);
+  EXPECT_TRUE(fs::is_fifo(fifo));
+  EXPECT_TRUE(fs::is_symlink(path("link.h5")));
+  EXPECT_TRUE(temp_files().empty());
 }
 
 // ------------------------------------------------------------------ bad files

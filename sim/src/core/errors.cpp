@@ -1,5 +1,7 @@
 #include "cxsim/core/errors.h"
 
+#include <fmt/format.h>
+
 namespace cxsim::core {
 
 namespace {
@@ -11,5 +13,7 @@ std::string summarize(const Diagnostics& d) {
 }  // namespace
 
 InputError::InputError(Diagnostics diags) : Error(summarize(diags)), diags_(std::move(diags)) {}
+
+Interrupted::Interrupted(int signal) : Error(fmt::format("stopped by signal {}", signal)), signal_(signal) {}
 
 }  // namespace cxsim::core

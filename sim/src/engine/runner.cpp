@@ -6,7 +6,10 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <system_error>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "cxsim/core/errors.h"
 #include "cxsim/engine/event_log.h"
@@ -41,6 +44,29 @@ void check(const std::vector<Variant>& variants, const RunSettings& s) {
   if (s.periods > 65535) throw core::InputError("periods must be <= 65535");
   if (s.customers > (std::uint64_t{1} << 40)) throw core::InputError("customers must be <= 2^40");
   if (s.chunk_size < 1) throw core::RuntimeError("internal: chunk_size must be >= 1");
+}
+
+// Starts threads - 1 workers (the caller is the last one). When the system
+// refuses a thread, `refused` is called (under no lock) with the message,
+// every started worker is joined and the error is rethrown by the caller's
+// error path; never std::terminate with joinable threads.
+template <class Worker, class Refused>
+std::vector<std::thread> start_workers(int threads, Worker& worker, Refused refused) {
+  std::vector<std::thread> pool;
+  pool.reserve(static_cast<std::size_t>(std::max(0, threads - 1)));
+  for (int t = 1; t < threads; ++t) {
+    try {
+      pool.emplace_back(worker);
+    } catch (const std::system_error& e) {
+      refused(fmt::format("cannot start worker thread {} of {}: {} (use fewer --threads, or raise the limit on "
+                          "processes/threads, ulimit -u)",
+                          t + 1, threads, e.code().message()));
+      for (auto& th : pool) th.join();
+      pool.clear();
+      return pool;
+    }
+  }
+  return pool;
 }
 
 }  // namespace
@@ -110,9 +136,14 @@ std::vector<ChunkResult> run_chunks(const std::vector<Variant>& variants, const 
     }
   };
   const int threads = std::max(1, s.threads);
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
+  bool refused = false;
+  std::vector<std::thread> pool = start_workers(threads, worker, [&](const std::string& msg) {
+    std::lock_guard<std::mutex> lock(error_mutex);
+    if (!error) error = std::make_exception_ptr(core::RuntimeError(msg));
+    next = last;
+    refused = true;
+  });
+  if (!refused) worker();
   for (auto& t : pool) t.join();
   if (error) std::rethrow_exception(error);
   return out;
@@ -150,14 +181,21 @@ void run_range(const std::vector<Variant>& variants, const RunSettings& s, std::
   bool merging = false;  // a worker is merging (only it touches result and the hooks)
   std::uint64_t customers_done = std::min(s.customers, first_chunk * s.chunk_size);
   std::exception_ptr error;
+  const auto stop_signal = [&] { return hooks.stop != nullptr ? hooks.stop->load(std::memory_order_relaxed) : 0; };
 
   auto worker = [&] {
     while (true) {
       std::uint64_t c;
       {
         std::unique_lock<std::mutex> lock(mutex);
-        cv.wait(lock, [&] { return error || next_to_start >= n_chunks || next_to_start < next_to_merge + window; });
-        if (error || next_to_start >= n_chunks) return;
+        cv.wait(lock, [&] {
+          return error || stop_signal() != 0 || next_to_start >= n_chunks || next_to_start < next_to_merge + window;
+        });
+        if (!error && stop_signal() != 0) error = std::make_exception_ptr(core::Interrupted(stop_signal()));
+        if (error || next_to_start >= n_chunks) {
+          cv.notify_all();
+          return;
+        }
         c = next_to_start++;
       }
       ChunkResult r;
@@ -204,10 +242,16 @@ void run_range(const std::vector<Variant>& variants, const RunSettings& s, std::
       cv.notify_all();
     }
   };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
+  bool refused = false;
+  std::vector<std::thread> pool = start_workers(threads, worker, [&](const std::string& msg) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!error) error = std::make_exception_ptr(core::RuntimeError(msg));
+    refused = true;
+    cv.notify_all();
+  });
+  if (!refused) worker();
   for (auto& t : pool) t.join();
+  if (!error && stop_signal() != 0) error = std::make_exception_ptr(core::Interrupted(stop_signal()));
   if (error) std::rethrow_exception(error);
 }
 

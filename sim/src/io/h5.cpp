@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <hdf5.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,6 +38,39 @@ struct Access {
 namespace {
 
 using detail::Access;
+
+// A write error (a full disk, EIO) must end in a clean exit 1. HDF5 1.10
+// cannot always close such a file: after a failed flush H5Fclose fails too
+// ("slist already enabled"), and the half-destroyed file left in HDF5's id
+// table made its atexit shutdown crash (SIGSEGV after the error was
+// reported). Two defences: a file being thrown away is first pointed at a
+// memory file (discard_writes), so its close flushes there and succeeds
+// after a failed data write; and the library's atexit shutdown is not
+// registered at all (every handle is closed by RAII before exit, so it has
+// nothing left to do; a file HDF5 could not close is simply left to the
+// operating system). H5dont_atexit() only works before the library
+// initialises itself, hence this constant's static initialiser.
+[[maybe_unused]] const bool kNoAtexitShutdown = [] {
+  H5dont_atexit();
+  return true;
+}();
+
+// Point HDF5's descriptor of a file being thrown away at an anonymous memory
+// file, so that the flush done by H5Fclose cannot fail. (The sec2 driver,
+// HDF5's default, keeps an int descriptor: H5Fget_vfd_handle.)
+void discard_writes(hid_t file_id) noexcept {
+  void* handle = nullptr;
+  if (file_id < 0 || H5Iis_valid(file_id) <= 0 || H5Fget_vfd_handle(file_id, H5P_DEFAULT, &handle) < 0 ||
+      handle == nullptr) {
+    H5Eclear2(H5E_DEFAULT);
+    return;
+  }
+  const int fd = *static_cast<int*>(handle);
+  const int mem = ::memfd_create("cxsim-discarded", MFD_CLOEXEC);
+  if (mem < 0) return;
+  ::dup2(mem, fd);  // atomically replaces the descriptor HDF5 writes to
+  ::close(mem);
+}
 
 // HDF5 prints its error stack to stderr by default; the layer reports errors
 // as exceptions instead. Cheap, and per thread in thread-safe builds, so it
@@ -94,6 +128,8 @@ herr_t collect_error(unsigned /*n*/, const H5E_error2_t* err, void* data) {
   auto* out = static_cast<std::vector<std::string>*>(data);
   std::string item;
   if (err->desc != nullptr && *err->desc != '\0') item = err->desc;
+  // Some descriptions span lines ("file write failed: time = ...\n, filename = ..."): one line.
+  std::replace(item.begin(), item.end(), '\n', ' ');
   if (out->empty() && err->func_name != nullptr) item = std::string(err->func_name) + "(): " + item;
   if (!item.empty() && (out->empty() || out->back() != item)) out->push_back(std::move(item));
   return 0;
@@ -1145,38 +1181,10 @@ void File::close() {
 
 // ============================================================== AtomicFile
 
-namespace {
-std::atomic<unsigned long> g_temp_counter{0};
-
-void fsync_path(const std::filesystem::path& p, bool required) {
-  const int fd = ::open(p.c_str(), O_RDONLY);
-  if (fd < 0) {
-    if (required) throw RuntimeError("'" + p.string() + "': cannot open for fsync: " + std::strerror(errno));
-    return;
-  }
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0 && required) throw RuntimeError("'" + p.string() + "': fsync failed: " + std::strerror(err));
-}
-}  // namespace
-
-AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
+AtomicFile::AtomicFile(std::filesystem::path path) : path_(path), tmp_(std::move(path)) {
+  // tmp_ applied the output rules (folder, type) and created the locked,
+  // empty temporary; HDF5 writes it by name.
   quiet();
-  if (path_.empty() || !path_.has_filename()) throw RuntimeError("'" + path_.string() + "': not a file path");
-  std::error_code ec;
-  std::filesystem::path dir = path_.parent_path();
-  if (dir.empty()) dir = ".";
-  if (!std::filesystem::is_directory(dir, ec)) {
-    throw RuntimeError("'" + path_.string() + "': cannot create file: directory '" + dir.string() +
-                       "' does not exist");
-  }
-  if (std::filesystem::is_directory(path_, ec)) {
-    throw RuntimeError("'" + path_.string() + "': cannot create file: a directory has that name");
-  }
-  temp_path_ = path_;
-  temp_path_ += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(g_temp_counter++);
-
   Hid fcpl = own(H5Pcreate(H5P_FILE_CREATE), H5Pclose, -1, "", "cannot create file property list");
   H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
   H5Pset_attr_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
@@ -1184,14 +1192,17 @@ AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
   // Closing the file closes everything opened from it, so commit() really
   // closes the file even while Group/Dataset objects are still alive.
   H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
-  const hid_t fid = H5Fcreate(temp_path_.c_str(), H5F_ACC_EXCL, fcpl.get(), fapl.get());
-  if (fid < 0) fail_file(temp_path_, "cannot create HDF5 file");
+  // The temporary is ours alone and already flock()ed by tmp_ (the mark of
+  // a live temporary); HDF5's own flock on a second descriptor would clash.
+  H5Pset_file_locking(fapl.get(), false, true);
+  const hid_t fid = H5Fcreate(tmp_.temp_path().c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get());
+  if (fid < 0) fail_file(tmp_.temp_path(), "cannot create HDF5 file");
   const hid_t root = H5Gopen2(fid, "/", H5P_DEFAULT);
   if (root < 0) {
     const std::string stack = take_error_stack();
     H5Fclose(fid);
-    std::filesystem::remove(temp_path_, ec);
-    throw RuntimeError("'" + temp_path_.string() + "': cannot open the root group [HDF5: " + stack + "]");
+    H5Eclear2(H5E_DEFAULT);
+    throw RuntimeError("'" + tmp_.temp_path().string() + "': cannot open the root group [HDF5: " + stack + "]");
   }
   file_ = Access::file(fid, root);
   state_ = State::open;
@@ -1199,7 +1210,7 @@ AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
 
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept
     : path_(std::move(other.path_)),
-      temp_path_(std::move(other.temp_path_)),
+      tmp_(std::move(other.tmp_)),
       file_(std::move(other.file_)),
       state_(std::exchange(other.state_, State::discarded)) {}
 
@@ -1207,7 +1218,7 @@ AtomicFile& AtomicFile::operator=(AtomicFile&& other) noexcept {
   if (this != &other) {
     if (state_ == State::open) discard();
     path_ = std::move(other.path_);
-    temp_path_ = std::move(other.temp_path_);
+    tmp_ = std::move(other.tmp_);
     file_ = std::move(other.file_);
     state_ = std::exchange(other.state_, State::discarded);
   }
@@ -1235,31 +1246,28 @@ void AtomicFile::commit() {
   try {
     file_.flush();
     file_.close();
-    fsync_path(temp_path_, /*required=*/true);
   } catch (const RuntimeError& e) {
     discard();
-    throw RuntimeError("'" + path_.string() + "': cannot finish writing '" + temp_path_.string() + "': " + e.what());
+    throw RuntimeError("'" + path_.string() + "': cannot finish writing '" + tmp_.temp_path().string() +
+                       "': " + e.what());
   }
-  std::error_code ec;
-  std::filesystem::rename(temp_path_, path_, ec);
-  if (ec) {
-    discard();
-    throw RuntimeError("'" + path_.string() + "': cannot rename '" + temp_path_.string() + "' onto it: " +
-                       ec.message());
+  try {
+    tmp_.commit();  // fsync, target checked again, rename, fsync of the folder
+  } catch (...) {
+    state_ = State::discarded;  // tmp_ removed the temporary
+    throw;
   }
-  std::filesystem::path dir = path_.parent_path();
-  fsync_path(dir.empty() ? std::filesystem::path(".") : dir, /*required=*/false);  // make the rename durable
   state_ = State::committed;
 }
 
 void AtomicFile::discard() noexcept {
   if (state_ != State::open) return;
+  discard_writes(file_.file_id_);  // the content is thrown away: the close must not fail
   try {
     file_.close();
   } catch (...) {
   }
-  std::error_code ec;
-  std::filesystem::remove(temp_path_, ec);
+  tmp_.discard();
   state_ = State::discarded;
 }
 

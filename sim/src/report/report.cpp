@@ -2,6 +2,7 @@
 
 #include <system_error>
 
+#include "cxsim/core/atomic_output.h"
 #include "cxsim/core/errors.h"
 
 namespace cxsim::report {
@@ -9,9 +10,9 @@ namespace cxsim::report {
 std::filesystem::path write_report(const ReportOptions& o) {
   ResultsData data = read_results(o.input);
   const std::filesystem::path out = o.output.empty() ? default_output(o.input, o.format) : o.output;
-  std::error_code ec;
-  if (std::filesystem::equivalent(out, o.input, ec))
-    throw core::InputError(out.string() + ": the report would overwrite the results file it reads");
+  // The output rules (folder created, only a regular file replaced, never
+  // the results file it reads): core/atomic_output.h.
+  core::check_output_path(out, {o.input});
   if (o.format == Format::html) attach_journey_graph(data);
   write_text_atomically(out, o.format == Format::html ? render_html(data) : render_markdown(data));
   return out;

@@ -34,4 +34,16 @@ class RuntimeError : public Error {
   ExitCode exit_code() const override { return ExitCode::runtime_failure; }
 };
 
+// The command was stopped by a signal (SIGINT, SIGTERM, SIGHUP) before its
+// outputs were committed. Exit code 128 + the signal number (130, 143, 129).
+class Interrupted : public Error {
+ public:
+  explicit Interrupted(int signal);
+  int signal() const { return signal_; }
+  ExitCode exit_code() const override { return static_cast<ExitCode>(128 + signal_); }
+
+ private:
+  int signal_;
+};
+
 }  // namespace cxsim::core

@@ -5,6 +5,7 @@
 // bit-identical for any number of threads, and for any split of the chunk
 // range across processes as long as the per-chunk results are merged in
 // chunk order (run_chunks + merge_in_order).
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -39,6 +40,10 @@ struct RunHooks {
   // Event log rows of the baseline (calibration formats) wanted in on_chunk?
   bool event_log = false;
   std::function<void(const ChunkResult&)> on_chunk;
+  // When set and non-zero (a signal number, written by a signal handler),
+  // the run stops at the next chunk boundary: no new chunk starts, the
+  // workers finish theirs, and run()/run_range() throw core::Interrupted.
+  const std::atomic<int>* stop = nullptr;
 };
 
 std::uint64_t chunk_count(const RunSettings& s);

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cxsim/core/atomic_output.h"
 #include "cxsim/io/table.h"
 
 namespace cxsim::io {
@@ -181,7 +182,9 @@ class File : public Group {
   friend class AtomicFile;
 };
 
-// A new file written under "<path>.tmp-<pid>-<n>" in the same directory.
+// A new file written under a temporary name in the same directory (a
+// core::TempOutput: ".<name>.tmp-<random>", with the output rules of
+// cxsim/core/atomic_output.h: folder created, only a regular file replaced).
 // commit() flushes, closes and renames it onto `path` (replacing any file
 // there); if commit() is never called (an exception, an early return) the
 // destructor deletes the temporary, so the final path never holds a half
@@ -199,7 +202,7 @@ class AtomicFile {
   // The open temporary file (its root group). Throws after commit/discard.
   File& file();
   const std::filesystem::path& path() const noexcept { return path_; }
-  const std::filesystem::path& temp_path() const noexcept { return temp_path_; }
+  const std::filesystem::path& temp_path() const noexcept { return tmp_.temp_path(); }
   bool committed() const noexcept { return state_ == State::committed; }
 
   void commit();
@@ -209,7 +212,7 @@ class AtomicFile {
  private:
   enum class State { open, committed, discarded };
   std::filesystem::path path_;
-  std::filesystem::path temp_path_;
+  core::TempOutput tmp_;  // declared before file_: the HDF5 file closes first
   File file_;
   State state_ = State::discarded;
 };
