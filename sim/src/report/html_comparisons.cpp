@@ -7,6 +7,17 @@
 
 namespace cxsim::report::html {
 
+std::vector<std::string> Page::charted_metrics(const io::Table& t) const {
+  std::vector<std::string> metrics;
+  for (std::size_t r = 0; r < t.rows(); ++r) {
+    const std::string m = table_string(t, "metric", r);
+    if (std::find(metrics.begin(), metrics.end(), m) == metrics.end()) metrics.push_back(m);
+  }
+  std::vector<std::string> shown = d_.key_metrics(metrics);
+  if (shown.empty() && !metrics.empty()) shown.push_back(metrics.front());
+  return shown;
+}
+
 // 2. Δ chart ----------------------------------------------------------------
 
 std::string Page::delta_chart() {
@@ -24,15 +35,8 @@ std::string Page::delta_chart() {
       const io::Table* c = d_.comparison(v.name);
       if (!c) continue;
       const auto e = metric_estimate(*c, m);
-      IntervalRow r;
-      r.label = v.name;
-      r.estimate = e.estimate * mi.scale;
-      r.lo = e.lo * mi.scale;
-      r.hi = e.hi * mi.scale;
+      IntervalRow r = delta_interval_row(v.name, e, mi);
       r.colour = series_colour(variant_index(v.name));
-      r.emphasis = excludes_zero(e.lo, e.hi);
-      r.tooltip = fmt::format("{}: Δ {} {} {}", v.name, signed_plus_minus(e.estimate, e.se, mi.scale), mi.delta_unit,
-                              interval(e.lo, e.hi, e.se, mi.scale));
       rows.push_back(r);
       trows.push_back({{h(v.name), ""},
                        delta_cell(e, mi),
@@ -54,13 +58,6 @@ std::string Page::ranking() {
   if (d_.ranking && d_.ranking->table.rows() == 0 && !d_.ranking->notes.empty()) return ranking_notes();
   if (!d_.ranking || d_.ranking->table.rows() == 0) return {};
   const io::Table& t = d_.ranking->table;
-  std::vector<std::string> metrics;
-  for (std::size_t r = 0; r < t.rows(); ++r) {
-    const std::string m = table_string(t, "metric", r);
-    if (std::find(metrics.begin(), metrics.end(), m) == metrics.end()) metrics.push_back(m);
-  }
-  std::vector<std::string> shown = d_.key_metrics(metrics);
-  if (shown.empty()) shown.push_back(metrics.front());
   const double reduce = d_.ranking->reduce_by;
   const std::string cut =
       std::isfinite(reduce) ? fmt::format("cut by {}%", format_fixed(100 * reduce, 0)) : std::string("reduced");
@@ -73,27 +70,22 @@ std::string Page::ranking() {
       "orange ones losses, by the direction the journey declares for each outcome kind (rank 0: no direction).</p>"
       "{}<div class=\"grid2\">",
       h(cut), ranking_notes());
-  for (const auto& m : shown) {
+  for (const auto& m : charted_metrics(t)) {
     const MetricInfo mi = info(m);
     std::vector<IntervalRow> rows;
     for (std::size_t r = 0; r < t.rows(); ++r) {
       if (table_string(t, "metric", r) != m) continue;
       const auto e = table_estimate(t, r);
       const double f = table_number(t, "friction", r);
-      IntervalRow ir;
-      ir.label = table_string(t, "touchpoint", r) +
-                 (std::isfinite(f) ? " (" + format_fixed(100 * f, f < 0.1 ? 1 : 0) + "%)" : std::string());
-      ir.estimate = e.estimate * mi.scale;
-      ir.lo = e.lo * mi.scale;
-      ir.hi = e.hi * mi.scale;
+      IntervalRow ir = delta_interval_row(
+          table_string(t, "touchpoint", r) +
+              (std::isfinite(f) ? " (" + format_fixed(100 * f, f < 0.1 ? 1 : 0) + "%)" : std::string()),
+          e, mi);
       ir.marker = table_number(t, "exact_first_order", r) * mi.scale;
       ir.marker2 = table_number(t, "exact", r) * mi.scale;
-      ir.emphasis = excludes_zero(e.lo, e.hi);
       ir.colour = mi.better == 0 || !std::isfinite(e.estimate) ? okabe_ito::blue
                   : (e.estimate > 0) == (mi.better > 0)          ? okabe_ito::blue
                                                                  : okabe_ito::vermillion;
-      ir.tooltip = fmt::format("{}: Δ {} {} {}", ir.label, signed_plus_minus(e.estimate, e.se, mi.scale),
-                               mi.delta_unit, interval(e.lo, e.hi, e.se, mi.scale));
       rows.push_back(ir);
     }
     ChartText ct{next_id(), "Δ " + mi.short_label + " when friction is " + cut, ""};
@@ -119,7 +111,7 @@ std::string Page::ranking() {
     };
     const double rank = table_number(t, "rank", r);
     rows.push_back({{h(mi.label) + unit_suffix(mi, true), ""},
-                    {std::isfinite(rank) ? fmt::format("{:.0f}", rank) : "", "num"},
+                    {rank_text(rank), "num"},
                     {h(table_string(t, "touchpoint", r)), ""},
                     {h(format_fixed(100 * table_number(t, "friction", r), 1)), "num"},
                     delta_cell(e, mi),
@@ -146,14 +138,7 @@ std::string Page::sweeps() {
     const io::Table& t = s.table;
     out += fmt::format("<h3>Sweep <code>{}</code>: <code>{}</code></h3><div class=\"grid2\">", h(s.name),
                        h(s.parameter));
-    std::vector<std::string> metrics;
-    for (std::size_t r = 0; r < t.rows(); ++r) {
-      const std::string m = table_string(t, "metric", r);
-      if (std::find(metrics.begin(), metrics.end(), m) == metrics.end()) metrics.push_back(m);
-    }
-    std::vector<std::string> shown = d_.key_metrics(metrics);
-    if (shown.empty() && !metrics.empty()) shown.push_back(metrics.front());
-    for (const auto& m : shown) {
+    for (const auto& m : charted_metrics(t)) {
       const MetricInfo mi = info(m);
       std::vector<std::size_t> idx;
       for (std::size_t r = 0; r < t.rows(); ++r)

@@ -72,6 +72,20 @@ std::string unit_suffix(const MetricInfo& info, bool delta) {
   return u.empty() ? std::string() : " (" + u + ")";
 }
 
+std::string rank_text(double x) { return std::isfinite(x) ? fmt::format("{:.0f}", x) : ""; }
+
+IntervalRow delta_interval_row(const std::string& label, const EstimateRow& e, const MetricInfo& mi) {
+  IntervalRow r;
+  r.label = label;
+  r.estimate = e.estimate * mi.scale;
+  r.lo = e.lo * mi.scale;
+  r.hi = e.hi * mi.scale;
+  r.emphasis = excludes_zero(e.lo, e.hi);
+  r.tooltip = fmt::format("{}: Δ {} {} {}", label, signed_plus_minus(e.estimate, e.se, mi.scale), mi.delta_unit,
+                          interval(e.lo, e.hi, e.se, mi.scale));
+  return r;
+}
+
 std::string path_html(const std::string& path) {
   std::string out = "<span class=\"path\">";
   std::size_t pos = 0;

@@ -26,12 +26,9 @@ std::string Page::all_metrics(const VariantData& b) {
       // Like with like: the exact value over every walk of the run's periods
       // (weighted by the expected walks per segment), not one walk.
       const ExactValue x = exact_value(b, names[i], p);
-      switch (x.kind) {
-        case ExactValue::Kind::value: r.push_back({h(value_only(x.value, e.se, mi.scale)), "num"}); break;
-        case ExactValue::Kind::not_exact: r.push_back({"<small>not exact</small>", "num"}); break;
-        case ExactValue::Kind::not_comparable: r.push_back({"<small>n/c</small>", "num"}); break;
-        case ExactValue::Kind::absent: r.push_back({"", "num"}); break;
-      }
+      const std::string text = h(exact_text(x, e.se, mi.scale));
+      // The words (not exact, n/c) small, a value as a number.
+      r.push_back({x.kind == ExactValue::Kind::value || text.empty() ? text : "<small>" + text + "</small>", "num"});
     }
     rows.push_back(std::move(r));
   }

@@ -18,11 +18,7 @@ std::string Page::headline() {
     out += "Variants are compared with the baseline paired by customer (common random numbers), so a difference "
            "reflects the change, not sampling noise. ";
   out += "</p>";
-  const auto timeout = metric_estimate(b.summary, "share_timeout");
-  if (timeout.found && timeout.estimate > 0)
-    out += fmt::format("<p class=\"warn\">Warning: {}% of walks hit the step limit and ended in <code>timeout</code> "
-                       "(see the journey's <code>max_steps</code>).</p>",
-                       h(plus_minus(timeout.estimate, timeout.se, 100)));
+  out += timeout_warning();
 
   if (d_.has_variants())
     out += "<h3>Baseline" + (b.name == "baseline" ? std::string() : ": " + h(b.name)) + "</h3>";

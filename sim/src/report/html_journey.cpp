@@ -87,7 +87,7 @@ std::string Page::path_tables(const VariantData& v) {
                                "this many walks\">count may be over by ≤ {:.0f}</small>",
                                err);
       const double rank = table_number(t, "rank", r);
-      rows.push_back({{std::isfinite(rank) ? fmt::format("{:.0f}", rank) : "", "num"},
+      rows.push_back({{rank_text(rank), "num"},
                       {path_html(table_string(t, "path", r)), ""},
                       {share_s, "num"},
                       {est_cell(table_estimate(t, r, "nps")), "num"},
@@ -102,17 +102,12 @@ std::string Page::path_tables(const VariantData& v) {
 }
 
 std::string Page::reference_book() {
-  std::string out = path_tables(d_.baseline());
+  const std::string out = every_variant([this](const VariantData& v) { return path_tables(v); }, "Reference book");
   if (out.empty()) return {};
-  out = "<p class=\"help\">Paths are touchpoint sequences of one walk, counted with a bounded-memory heavy-hitters "
-        "sketch. Shares and outcome shares use 95% binomial intervals with walks as the unit; mean NPS is over "
-        "every walk on the path (true scores), with its 95% CI.</p>" +
-        (d_.variants.size() > 1 ? "<p><b>Baseline</b></p>" : std::string()) + out;
-  for (std::size_t i = 1; i < d_.variants.size(); ++i) {
-    const std::string t = path_tables(d_.variants[i]);
-    if (!t.empty()) out += details("Reference book: " + d_.variants[i].name, t);
-  }
-  return out;
+  return "<p class=\"help\">Paths are touchpoint sequences of one walk, counted with a bounded-memory heavy-hitters "
+         "sketch. Shares and outcome shares use 95% binomial intervals with walks as the unit; mean NPS is over "
+         "every walk on the path (true scores), with its 95% CI.</p>" +
+         out;
 }
 
 }  // namespace cxsim::report::html

@@ -10,6 +10,18 @@ namespace cxsim::report {
 
 namespace html {
 
+std::string Page::every_variant(const std::function<std::string(const VariantData&)>& block,
+                                std::string_view title) const {
+  std::string out = block(d_.baseline());
+  if (out.empty()) return {};
+  if (d_.variants.size() > 1) out = "<p><b>Baseline</b></p>" + out;
+  for (std::size_t i = 1; i < d_.variants.size(); ++i) {
+    const std::string t = block(d_.variants[i]);
+    if (!t.empty()) out += details(std::string(title) + ": " + d_.variants[i].name, t);
+  }
+  return out;
+}
+
 std::string Page::render() {
   add_section("headline", "Headline", headline());
   add_section("deltas", "Changes against the baseline", delta_chart());

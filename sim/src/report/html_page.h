@@ -10,7 +10,7 @@
 //   html_scores.cpp      3. NPS / CSAT / CES score distributions
 //   html_retention.cpp   4. survival across periods and per-period table
 //   html_journey.cpp     5. journey map, 8. reference book of paths, 9. touchpoint/channel/outcome/segment tables
-//   html_notes.cpp       notes (touchpoints left out of the ranking), 10. provenance
+//   html_notes.cpp       warnings and notes (timeouts, touchpoints left out of the ranking), 10. provenance
 #include <functional>
 #include <string>
 #include <string_view>
@@ -53,6 +53,12 @@ Cell delta_cell(const EstimateRow& d, const MetricInfo& info);
 std::string unit_suffix(const MetricInfo& info, bool delta);
 // A path "a > b > c" as steps with arrows.
 std::string path_html(const std::string& path);
+// A whole number ("12"), or "" when `x` is not finite (ranks).
+std::string rank_text(double x);
+// One bar of an interval or tornado chart: the difference `e` scaled for
+// display, emphasised when its CI excludes 0, with the tooltip
+// "label: Δ ± unit [CI]". The colour is the caller's.
+IntervalRow delta_interval_row(const std::string& label, const EstimateRow& e, const MetricInfo& mi);
 
 // ------------------------------------------------------------------ page
 
@@ -76,6 +82,13 @@ class Page {
       if (d_.variants[i].name == name) return i;
     return 0;
   }
+  // The metrics charted from a table with a `metric` column (ranking, a
+  // sweep): its key metrics, else its first metric.
+  std::vector<std::string> charted_metrics(const io::Table& t) const;
+  // `block` of the baseline, then each other variant's in a <details> titled
+  // "`title`: <variant>" (those with a block); empty when the baseline has none.
+  std::string every_variant(const std::function<std::string(const VariantData&)>& block,
+                            std::string_view title) const;
   std::string headline();
   std::string delta_chart();
   std::string nps_distribution();
@@ -87,6 +100,7 @@ class Page {
   std::string tables();
   std::string provenance();
 
+  std::string timeout_warning() const;
   std::string ranking_notes() const;
   std::string score_chart(const VariantData& v, const ScoreHistogram& hist, const std::string& what, bool nps,
                           double y_max);

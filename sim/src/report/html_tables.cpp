@@ -82,14 +82,7 @@ std::string Page::touchpoint_tables(const VariantData& v) {
 }
 
 std::string Page::tables() {
-  std::string out = touchpoint_tables(d_.baseline());
-  if (out.empty()) return {};
-  if (d_.variants.size() > 1) out = "<p><b>Baseline</b></p>" + out;
-  for (std::size_t i = 1; i < d_.variants.size(); ++i) {
-    const std::string t = touchpoint_tables(d_.variants[i]);
-    if (!t.empty()) out += details("Tables: " + d_.variants[i].name, t);
-  }
-  return out;
+  return every_variant([this](const VariantData& v) { return touchpoint_tables(v); }, "Tables");
 }
 
 }  // namespace cxsim::report::html
