@@ -38,13 +38,11 @@ std::string Page::delta_chart() {
       IntervalRow r = delta_interval_row(v.name, e, mi);
       r.colour = series_colour(variant_index(v.name));
       rows.push_back(r);
-      trows.push_back({{h(v.name), ""},
-                       delta_cell(e, mi),
-                       {excludes_zero(e.lo, e.hi) ? "yes" : "no", ""}});
+      trows.push_back({{h(v.name), ""}, delta_cell(e, mi), {excludes_zero(e.lo, e.hi) ? "yes" : "no", ""}});
     }
     ChartText t{next_id(), "Δ " + mi.short_label + " against the baseline", ""};
-    t.desc = fmt::format("Difference from the baseline in {} for {} variants, with 95% confidence intervals.",
-                         mi.label, rows.size());
+    t.desc = fmt::format("Difference from the baseline in {} for {} variants, with 95% confidence intervals.", mi.label,
+                         rows.size());
     const std::string svg = interval_chart(t, Axis{"Δ " + mi.short_label + unit_suffix(mi, true)}, rows);
     out += figure(svg, "",
                   table_html({"Variant", "Δ ± 95% [CI]" + h(unit_suffix(mi, true)), "CI excludes 0"},
@@ -84,8 +82,8 @@ std::string Page::ranking() {
       ir.marker = table_number(t, "exact_first_order", r) * mi.scale;
       ir.marker2 = table_number(t, "exact", r) * mi.scale;
       ir.colour = mi.better == 0 || !std::isfinite(e.estimate) ? okabe_ito::blue
-                  : (e.estimate > 0) == (mi.better > 0)          ? okabe_ito::blue
-                                                                 : okabe_ito::vermillion;
+                  : (e.estimate > 0) == (mi.better > 0)        ? okabe_ito::blue
+                                                               : okabe_ito::vermillion;
       rows.push_back(ir);
     }
     ChartText ct{next_id(), "Δ " + mi.short_label + " when friction is " + cut, ""};
@@ -118,10 +116,9 @@ std::string Page::ranking() {
                     exact("exact_first_order"),
                     exact("exact")});
   }
-  out += details("Full ranking (every metric)",
-                 table_html({"Metric", "Rank", "Touchpoint", "Friction (%)", "Δ ± 95% [CI]", "Exact first-order",
-                             "Exact re-solve"},
-                            {false, true, false, true, true, true, true}, rows));
+  out += details("Full ranking (every metric)", table_html({"Metric", "Rank", "Touchpoint", "Friction (%)",
+                                                            "Δ ± 95% [CI]", "Exact first-order", "Exact re-solve"},
+                                                           {false, true, false, true, true, true, true}, rows));
   return out;
 }
 
@@ -136,8 +133,8 @@ std::string Page::sweeps() {
       "is known much more precisely (see the sweep table).</p>";
   for (const auto& s : d_.sweeps) {
     const io::Table& t = s.table;
-    out += fmt::format("<h3>Sweep <code>{}</code>: <code>{}</code></h3><div class=\"grid2\">", h(s.name),
-                       h(s.parameter));
+    out +=
+        fmt::format("<h3>Sweep <code>{}</code>: <code>{}</code></h3><div class=\"grid2\">", h(s.name), h(s.parameter));
     for (const auto& m : charted_metrics(t)) {
       const MetricInfo mi = info(m);
       std::vector<std::size_t> idx;
@@ -159,8 +156,8 @@ std::string Page::sweeps() {
         any_hl = any_hl || base;
       }
       ChartText ct{next_id(), mi.short_label + " vs " + s.parameter, ""};
-      ct.desc = fmt::format("{} as {} varies over {} values, with 95% confidence band.", mi.label, s.parameter,
-                            ser.x.size());
+      ct.desc =
+          fmt::format("{} as {} varies over {} values, with 95% confidence band.", mi.label, s.parameter, ser.x.size());
       LineChartOptions o;
       o.width = 520;
       o.height = 320;

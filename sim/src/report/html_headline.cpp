@@ -12,16 +12,17 @@ std::string Page::headline() {
   const VariantData& b = d_.baseline();
   std::string out;
   const auto& p = d_.provenance;
-  out += "<p class=\"help\">Estimates are Monte Carlo means with 95% confidence intervals (± half-width, and "
-         "[low, high]); standard errors treat the customer as the unit. ";
+  out +=
+      "<p class=\"help\">Estimates are Monte Carlo means with 95% confidence intervals (± half-width, and "
+      "[low, high]); standard errors treat the customer as the unit. ";
   if (d_.has_variants())
-    out += "Variants are compared with the baseline paired by customer (common random numbers), so a difference "
-           "reflects the change, not sampling noise. ";
+    out +=
+        "Variants are compared with the baseline paired by customer (common random numbers), so a difference "
+        "reflects the change, not sampling noise. ";
   out += "</p>";
   out += timeout_warning();
 
-  if (d_.has_variants())
-    out += "<h3>Baseline" + (b.name == "baseline" ? std::string() : ": " + h(b.name)) + "</h3>";
+  if (d_.has_variants()) out += "<h3>Baseline" + (b.name == "baseline" ? std::string() : ": " + h(b.name)) + "</h3>";
   out += "<div class=\"cards\">";
   for (const auto& m : headline_metrics(b.summary, kinds())) {
     const auto e = metric_estimate(b.summary, m);
@@ -70,9 +71,10 @@ std::string Page::headline() {
     }
     out += "<h3>Variants against the baseline</h3>";
     out += table_html(headers, num, rows);
-    out += "<p class=\"help\">Δ = variant − baseline with ± 95% half-width and [CI]. <b>Bold ▲*/▼*</b>: the 95% CI "
-           "excludes 0; shaded blue where the change is an improvement, orange where it is a deterioration. "
-           "pp = percentage points.</p>";
+    out +=
+        "<p class=\"help\">Δ = variant − baseline with ± 95% half-width and [CI]. <b>Bold ▲*/▼*</b>: the 95% CI "
+        "excludes 0; shaded blue where the change is an improvement, orange where it is a deterioration. "
+        "pp = percentage points.</p>";
 
     // Every variant's estimates side by side.
     std::vector<std::string> vh{"Metric"};

@@ -79,13 +79,15 @@ std::string Page::path_tables(const VariantData& v) {
         if (!(x > 0.0005)) continue;
         if (!ends.empty()) ends += "<br>";
         // (fmt::format, not " " + ...: GCC 12 warns falsely, -Wrestrict, on that concatenation here.)
-        ends += h(k) + (x >= 1 ? std::string(" (all)") : fmt::format(" {}%", h(plus_minus(x, binomial_se(x, count), 100))));
+        ends +=
+            h(k) + (x >= 1 ? std::string(" (all)") : fmt::format(" {}%", h(plus_minus(x, binomial_se(x, count), 100))));
       }
       std::string share_s = h(plus_minus(share, se, 100)) + "%";
       if (std::isfinite(err) && err > 0)
-        share_s += fmt::format("<br><small title=\"heavy-hitters sketch: the count may be over-stated by up to "
-                               "this many walks\">count may be over by ≤ {:.0f}</small>",
-                               err);
+        share_s += fmt::format(
+            "<br><small title=\"heavy-hitters sketch: the count may be over-stated by up to "
+            "this many walks\">count may be over by ≤ {:.0f}</small>",
+            err);
       const double rank = table_number(t, "rank", r);
       rows.push_back({{rank_text(rank), "num"},
                       {path_html(table_string(t, "path", r)), ""},

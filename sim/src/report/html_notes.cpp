@@ -15,9 +15,10 @@ std::string Page::ranking_notes() const {
 std::string Page::timeout_warning() const {
   const auto timeout = timeout_share(d_.baseline());
   if (!timeout) return {};
-  return fmt::format("<p class=\"warn\">Warning: {}% of walks hit the step limit and ended in <code>timeout</code> "
-                     "(see the journey's <code>max_steps</code>).</p>",
-                     h(plus_minus(timeout->estimate, timeout->se, 100)));
+  return fmt::format(
+      "<p class=\"warn\">Warning: {}% of walks hit the step limit and ended in <code>timeout</code> "
+      "(see the journey's <code>max_steps</code>).</p>",
+      h(plus_minus(timeout->estimate, timeout->se, 100)));
 }
 
 // 10. Provenance ------------------------------------------------------------------

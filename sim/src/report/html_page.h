@@ -87,8 +87,7 @@ class Page {
   std::vector<std::string> charted_metrics(const io::Table& t) const;
   // `block` of the baseline, then each other variant's in a <details> titled
   // "`title`: <variant>" (those with a block); empty when the baseline has none.
-  std::string every_variant(const std::function<std::string(const VariantData&)>& block,
-                            std::string_view title) const;
+  std::string every_variant(const std::function<std::string(const VariantData&)>& block, std::string_view title) const;
   std::string headline();
   std::string delta_chart();
   std::string nps_distribution();

@@ -54,15 +54,14 @@ std::string Page::survival() {
   std::vector<bool> num(headers.size(), true);
   const auto last = series.front().y.back();
   ChartText t{next_id(), "Customers still active after each period", ""};
-  t.desc = fmt::format("Share of customers alive after t periods for {} variant(s), with 95% confidence bands; "
-                       "{} keeps {}% after {} periods.",
-                       series.size(), series.front().name, format_fixed(last, 1),
-                       format_fixed(series.front().x.back(), 0));
+  t.desc = fmt::format(
+      "Share of customers alive after t periods for {} variant(s), with 95% confidence bands; "
+      "{} keeps {}% after {} periods.",
+      series.size(), series.front().name, format_fixed(last, 1), format_fixed(series.front().x.back(), 0));
   LineChartOptions o;
   o.width = 960;
   o.height = 420;
-  const std::string svg =
-      line_chart(t, Axis{"period"}, Axis{"customers alive (%)", 0, 100, true}, series, o);
+  const std::string svg = line_chart(t, Axis{"period"}, Axis{"customers alive (%)", 0, 100, true}, series, o);
   std::string out =
       "<p class=\"help\">Retention across periods: the share of customers who have not churned after each period. "
       "A customer's churn chance after each walk depends on how the walk went; bands are 95% confidence intervals.</p>";

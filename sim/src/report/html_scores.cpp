@@ -60,9 +60,10 @@ std::string Page::score_chart(const VariantData& v, const ScoreHistogram& hist, 
   std::vector<CategoryBand> bands;
   if (nps && hist.categories == 11)
     bands = {{0, 6, "detractors", "#fbeee6"}, {7, 8, "passives", "#f1f2f4"}, {9, 10, "promoters", "#e6f1f8"}};
-  std::string desc = fmt::format("{} score distribution for variant {}: share of all walks (true) and of survey "
-                                 "respondents (measured) at each score.",
-                                 what, v.name);
+  std::string desc = fmt::format(
+      "{} score distribution for variant {}: share of all walks (true) and of survey "
+      "respondents (measured) at each score.",
+      what, v.name);
   std::string sub;
   if (nps) {
     const auto t = metric_estimate(v.summary, "nps_true");
@@ -72,8 +73,7 @@ std::string Page::score_chart(const VariantData& v, const ScoreHistogram& hist, 
   }
   ChartText text{next_id(), d_.variants.size() > 1 ? what + " scores: " + v.name : what + " scores", desc};
   const std::string svg = grouped_bar_chart(text, cats, Axis{what + " score"},
-                                            Axis{"share of walks or answers (%)", 0, y_max}, {st, sm},
-                                            bands, 480, 300);
+                                            Axis{"share of walks or answers (%)", 0, y_max}, {st, sm}, bands, 480, 300);
   return figure(svg, h(sub),
                 table_html({"Score", "True count", "True % ± 95%", "Measured count", "Measured % ± 95%"},
                            {true, true, true, true, true}, trows));

@@ -13,8 +13,13 @@ std::string Page::touchpoint_tables(const VariantData& v) {
     const io::Table& t = *v.touchpoints;
     const auto kinds = column_suffixes(t, "exit_share_");
     const double walks = walks_total(v, d_.provenance);
-    std::vector<std::string> headers{"Touchpoint", "Channel", "Stage", "Visits per walk", "Friction rate (%)",
-                                     "Satisfaction Δ per visit", "Last touchpoint of (% of walks)"};
+    std::vector<std::string> headers{"Touchpoint",
+                                     "Channel",
+                                     "Stage",
+                                     "Visits per walk",
+                                     "Friction rate (%)",
+                                     "Satisfaction Δ per visit",
+                                     "Last touchpoint of (% of walks)"};
     std::vector<bool> num{false, false, false, true, true, true, true};
     std::vector<std::vector<Cell>> rows;
     for (std::size_t r = 0; r < t.rows(); ++r) {
@@ -37,10 +42,11 @@ std::string Page::touchpoint_tables(const VariantData& v) {
                       {exits.empty() ? "—" : exits, "num"}});
     }
     out += "<h3>Touchpoints</h3>" + table_html(headers, num, rows);
-    out += "<p class=\"help\">Visits per walk count repeat visits. Friction rate is friction visits ÷ visits. "
-           "Satisfaction Δ: the mean change of latent satisfaction per visit. Last touchpoint of: the share of all "
-           "walks that ended right after this touchpoint, by the outcome kind they reached (binomial 95% intervals, "
-           "walks as the unit).</p>";
+    out +=
+        "<p class=\"help\">Visits per walk count repeat visits. Friction rate is friction visits ÷ visits. "
+        "Satisfaction Δ: the mean change of latent satisfaction per visit. Last touchpoint of: the share of all "
+        "walks that ended right after this touchpoint, by the outcome kind they reached (binomial 95% intervals, "
+        "walks as the unit).</p>";
   }
   if (v.channels && v.channels->rows() > 0) {
     const io::Table& t = *v.channels;
@@ -50,8 +56,9 @@ std::string Page::touchpoint_tables(const VariantData& v) {
                       {est_cell(table_estimate(t, r, "visits_per_walk")), "num"},
                       {est_cell(table_estimate(t, r, "friction_rate"), 100), "num"},
                       {est_cell(table_estimate(t, r, "switches_into_per_walk")), "num"}});
-    out += "<h3>Channels</h3>" + table_html({"Channel", "Visits per walk", "Friction rate (%)", "Switches into it per walk"},
-                                            {false, true, true, true}, rows);
+    out += "<h3>Channels</h3>" +
+           table_html({"Channel", "Visits per walk", "Friction rate (%)", "Switches into it per walk"},
+                      {false, true, true, true}, rows);
   }
   if (v.outcomes && v.outcomes->rows() > 0) {
     const io::Table& t = *v.outcomes;
