@@ -585,4 +585,47 @@ TEST(ReportExactValue, PooledNotExactAndOldFiles) {
   EXPECT_DOUBLE_EQ(x.value, 1.5);
 }
 
+// What the HTML page and the Markdown summary share: the Exact column's text,
+// when to warn about timeouts, and the provenance lines (the page lists them
+// all, the summary those marked in_summary).
+TEST(ReportShared, ExactTextTimeoutAndProvenance) {
+  EXPECT_EQ(exact_text({ExactValue::Kind::value, 2.0512}, 0.01, 1.0), "2.051");
+  EXPECT_EQ(exact_text({ExactValue::Kind::value, 0.0105}, 0.001, 100.0), "1.05");
+  EXPECT_EQ(exact_text({ExactValue::Kind::not_exact}, 0.01, 1.0), "not exact");
+  EXPECT_EQ(exact_text({ExactValue::Kind::not_comparable}, 0.01, 1.0), "n/c");
+  EXPECT_EQ(exact_text({}, 0.01, 1.0), "");
+
+  VariantData v;
+  v.summary = estimates({"nps_true", "share_timeout"}, {10, 0}, {1, 0});
+  EXPECT_FALSE(timeout_share(v));
+  v.summary = estimates({"nps_true"}, {10}, {1});
+  EXPECT_FALSE(timeout_share(v));
+  v.summary = estimates({"nps_true", "share_timeout"}, {10, 0.02}, {1, 0.001});
+  ASSERT_TRUE(timeout_share(v));
+  EXPECT_DOUBLE_EQ(timeout_share(v)->estimate, 0.02);
+
+  ResultsData d;
+  d.variants.push_back(v);
+  d.variants.back().name = "baseline";
+  d.variants.push_back(v);
+  d.variants.back().name = "fix";
+  d.provenance.seed = 7;
+  d.provenance.discount_rate = 0.01;
+  d.provenance.command_line = "cxsim run x.yaml";
+  std::vector<std::string> labels, summary;
+  for (const auto& it : provenance_items(d)) {
+    labels.push_back(it.label);
+    if (it.in_summary) summary.push_back(it.label);
+  }
+  // The results file is always named; lines without a value are left out.
+  EXPECT_EQ(labels, (std::vector<std::string>{"Results file", "Seed", "Discount rate", "Time unit", "Variants",
+                                              "Command line"}));
+  EXPECT_EQ(summary, (std::vector<std::string>{"Results file", "Seed", "Command line"}));
+  const auto items = provenance_items(d);
+  EXPECT_TRUE(items[0].code);
+  EXPECT_EQ(items[2].text, "0.01");
+  EXPECT_EQ(items[4].text, "baseline, fix");
+  EXPECT_TRUE(items[5].code);
+}
+
 }  // namespace

@@ -67,11 +67,7 @@ std::string render_markdown(const ResultsData& d) {
     std::vector<std::string> r{mi.label + " (`" + names[i] + "`)", plus_minus(e.estimate, e.se, mi.scale),
                                interval(e.lo, e.hi, e.se, mi.scale), mi.unit};
     if (with_exact) {
-      const ExactValue x = exact_value(b, names[i], p);
-      r.push_back(x.kind == ExactValue::Kind::value            ? value_only(x.value, e.se, mi.scale)
-                  : x.kind == ExactValue::Kind::not_exact      ? std::string("not exact")
-                  : x.kind == ExactValue::Kind::not_comparable ? std::string("n/c")
-                                                               : std::string());
+      r.push_back(exact_text(exact_value(b, names[i], p), e.se, mi.scale));
     }
     out += row(r);
   }
@@ -81,10 +77,9 @@ std::string render_markdown(const ResultsData& d) {
         "their expected walks), comparable with the estimate within about 4 standard errors; *not exact*: the "
         "chain has none (a recovery program triggered by satisfaction, or a per-customer metric whose churn depends "
         "on the walks); *n/c*: churn depends on the walks and segments differ, so no exact pooled value exists.\n";
-  const auto timeout = metric_estimate(b.summary, "share_timeout");
-  if (timeout.found && timeout.estimate > 0)
+  if (const auto timeout = timeout_share(b))
     out += fmt::format("\n**Warning:** {}% of walks ended in `timeout` (the step limit).\n",
-                       plus_minus(timeout.estimate, timeout.se, 100));
+                       plus_minus(timeout->estimate, timeout->se, 100));
   out += "\n";
 
   if (d.has_variants()) {
@@ -142,19 +137,8 @@ std::string render_markdown(const ResultsData& d) {
   }
 
   out += "## Provenance\n\n";
-  auto item = [&](std::string_view k, const std::string& v) {
-    if (!v.empty()) out += fmt::format("- {}: {}\n", k, v);
-  };
-  item("Results file", "`" + d.source + "`");
-  item("Tool version", p.tool_version.empty() ? "" : "cxsim " + p.tool_version);
-  item("Results format", p.format_version);
-  item("Created (UTC)", p.created_utc);
-  item("Seed", p.seed ? std::to_string(*p.seed) : "");
-  item("Customers", p.customers ? std::to_string(*p.customers) : "");
-  item("Periods", p.periods ? std::to_string(*p.periods) : "");
-  item("Command line", p.command_line.empty() ? "" : "`" + p.command_line + "`");
-  item("Journey file", p.journey_path.empty() ? "" : "`" + p.journey_path + "`");
-  item("Scenario file", p.scenario_path.empty() ? "" : "`" + p.scenario_path + "`");
+  for (const auto& it : provenance_items(d))
+    if (it.in_summary) out += fmt::format("- {}: {}\n", it.label, it.code ? "`" + it.text + "`" : it.text);
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include "cxsim/core/version.h"
 #include "cxsim/io/h5.h"
 #include "cxsim/model/journey_spec.h"
+#include "cxsim/report/format.h"
 
 namespace cxsim::report {
 
@@ -90,21 +91,22 @@ std::vector<std::string> notes_of(const io::Object& o) {
   return out;
 }
 
+void read_attributes(const io::Object& o, NamedTable& nt) {
+  nt.parameter = attr_string(o, "parameter");
+  nt.reduce_by = attr_number(o, "reduce_by");
+  nt.notes = notes_of(o);
+}
+
 std::optional<NamedTable> read_named_table(const io::Group& parent, const std::string& name) {
   NamedTable nt;
   if (is_table(parent, name)) {
-    io::Dataset d = parent.open_dataset(name);
-    nt.parameter = attr_string(d, "parameter");
-    nt.reduce_by = attr_number(d, "reduce_by");
-    nt.notes = notes_of(d);
+    read_attributes(parent.open_dataset(name), nt);
     nt.table = io::read_table(parent, name);
     return nt;
   }
   if (!parent.is_group(name)) return std::nullopt;
   io::Group g = parent.open_group(name);
-  nt.parameter = attr_string(g, "parameter");
-  nt.reduce_by = attr_number(g, "reduce_by");
-  nt.notes = notes_of(g);
+  read_attributes(g, nt);
   for (const auto& child : g.list()) {
     if (!is_table(g, child)) continue;
     io::Dataset d = g.open_dataset(child);
@@ -371,6 +373,47 @@ ExactValue exact_value(const VariantData& v, std::string_view metric, const Prov
                                                     : std::nan("");
   out.kind = std::isfinite(x) ? ExactValue::Kind::value : ExactValue::Kind::not_comparable;
   out.value = x;
+  return out;
+}
+
+std::string exact_text(const ExactValue& x, double se, double scale) {
+  switch (x.kind) {
+    case ExactValue::Kind::value: return value_only(x.value, se, scale);
+    case ExactValue::Kind::not_exact: return "not exact";
+    case ExactValue::Kind::not_comparable: return "n/c";
+    case ExactValue::Kind::absent: break;
+  }
+  return {};
+}
+
+std::optional<EstimateRow> timeout_share(const VariantData& v) {
+  const auto e = metric_estimate(v.summary, "share_timeout");
+  if (e.found && e.estimate > 0) return e;
+  return std::nullopt;
+}
+
+std::vector<ProvenanceItem> provenance_items(const ResultsData& d) {
+  const Provenance& p = d.provenance;
+  std::vector<ProvenanceItem> out;
+  auto add = [&](std::string label, std::string text, bool code = false, bool in_summary = true) {
+    if (!text.empty() || out.empty()) out.push_back({std::move(label), std::move(text), code, in_summary});
+  };
+  add("Results file", d.source, true);
+  add("Journey", p.journey, false, false);
+  add("Tool version", p.tool_version.empty() ? "" : "cxsim " + p.tool_version);
+  add("Results format", p.format_version);
+  add("Created (UTC)", p.created_utc);
+  add("Seed", p.seed ? std::to_string(*p.seed) : "");
+  add("Customers", p.customers ? std::to_string(*p.customers) : "");
+  add("Periods", p.periods ? std::to_string(*p.periods) : "");
+  add("Discount rate", p.discount_rate ? plain_number(*p.discount_rate) : "", false, false);
+  add("Time unit", p.time_unit, false, false);
+  std::string variants;
+  for (const auto& v : d.variants) variants += (variants.empty() ? "" : ", ") + v.name;
+  add("Variants", variants, false, false);
+  add("Command line", p.command_line, true);
+  add("Journey file", p.journey_path, true);
+  add("Scenario file", p.scenario_path, true);
   return out;
 }
 

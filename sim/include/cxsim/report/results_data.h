@@ -156,6 +156,26 @@ struct ExactValue {
   double value = std::numeric_limits<double>::quiet_NaN();
 };
 ExactValue exact_value(const VariantData& v, std::string_view metric, const Provenance& p);
+// The report's text for it (HTML and Markdown alike): the value with the
+// decimals of the estimate beside it (`se`, `scale` as for plus_minus),
+// "not exact", "n/c", or "" when absent.
+std::string exact_text(const ExactValue& x, double se, double scale);
+
+// The share of a variant's walks that hit the step limit, when the summary
+// has it and it is above 0 (the reports then warn); nullopt otherwise.
+std::optional<EstimateRow> timeout_share(const VariantData& v);
+
+// One line of the reports' provenance list: `text` is plain (the renderer
+// escapes it), `code` asks for code formatting (file names, the command
+// line), and `in_summary` is false for lines only the HTML page shows.
+struct ProvenanceItem {
+  std::string label, text;
+  bool code = false;
+  bool in_summary = true;
+};
+// Every provenance line with a value, in the order the reports list them
+// (the results file always).
+std::vector<ProvenanceItem> provenance_items(const ResultsData& d);
 
 // Walks simulated in a variant (sum of the outcomes table's walks; else
 // walks_per_customer x customers; NaN when unknown).

@@ -9,7 +9,7 @@
 // multiplied by 100) and axis labels that name the unit. Every chart is an
 // <svg role="img"> with a viewBox (it scales to 100% of its container), a
 // <title> and a <desc> referenced by aria-labelledby / aria-describedby.
-// The report puts a data table beside each chart (see html.cpp).
+// The report puts a data table beside each chart (see html_elements.cpp, figure()).
 #include <cmath>
 #include <limits>
 #include <string>

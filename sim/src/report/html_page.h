@@ -1,0 +1,118 @@
+#pragma once
+// Internal to the HTML report (not installed): the page elements every
+// section uses and the Page that assembles the sections. The files:
+//   html_style.cpp       the CSS (colours, layout, print and small screens)
+//   html_elements.cpp    tables, figures, <details>, estimate and Δ cells, paths
+//   html_page.cpp        the page skeleton: head, header, navigation, footer
+//   html_headline.cpp    1. headline cards and the variant comparison table
+//   html_exact.cpp       every metric of a variant with its exact (analytic) value
+//   html_comparisons.cpp 2. Δ charts, 6. friction ranking, 7. sweeps
+//   html_scores.cpp      3. NPS / CSAT / CES score distributions
+//   html_retention.cpp   4. survival across periods and per-period table
+//   html_journey.cpp     5. journey map, 8. reference book of paths, 9. touchpoint/channel/outcome/segment tables
+//   html_notes.cpp       warnings and notes (timeouts, touchpoints left out of the ranking), 10. provenance
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cxsim/report/format.h"
+#include "cxsim/report/results_data.h"
+#include "cxsim/report/svg.h"
+
+namespace cxsim::report::html {
+
+// The page's style sheet (html_style.cpp).
+extern const char kStyle[];
+
+// ------------------------------------------------------------------ elements
+
+inline std::string h(std::string_view s) { return escape_html(s); }
+
+struct Cell {
+  std::string html;
+  std::string cls;  // "num", "num sig-better", ...
+};
+
+// A table in a scrolling wrapper; `numeric[i]` right-aligns column i (a cell
+// with its own class keeps it). Headers are HTML already.
+std::string table_html(const std::vector<std::string>& headers, const std::vector<bool>& numeric,
+                       const std::vector<std::vector<Cell>>& rows, std::string_view caption = {});
+// A collapsed (or open) <details> block; `summary` is text.
+std::string details(std::string_view summary, const std::string& body, bool open = false);
+// A chart with an optional caption and its data table in a <details>.
+std::string figure(const std::string& svg, const std::string& caption_html, const std::string& data_table,
+                   std::string_view extra_class = {});
+// "12.3 ± 0.4" over a small "[11.9, 12.7]"; "n/a" when missing.
+std::string est_cell(const EstimateRow& e, double scale = 1.0, bool with_ci = true);
+// A difference, marked when its CI excludes 0; better/worse by the metric.
+Cell delta_cell(const EstimateRow& d, const MetricInfo& info);
+// " (unit)" of a metric's value or difference; empty without a unit.
+std::string unit_suffix(const MetricInfo& info, bool delta);
+// A path "a > b > c" as steps with arrows.
+std::string path_html(const std::string& path);
+// A whole number ("12"), or "" when `x` is not finite (ranks).
+std::string rank_text(double x);
+// One bar of an interval or tornado chart: the difference `e` scaled for
+// display, emphasised when its CI excludes 0, with the tooltip
+// "label: Δ ± unit [CI]". The colour is the caller's.
+IntervalRow delta_interval_row(const std::string& label, const EstimateRow& e, const MetricInfo& mi);
+
+// ------------------------------------------------------------------ page
+
+class Page {
+ public:
+  explicit Page(const ResultsData& d) : d_(d) {}
+
+  std::string render();
+
+ private:
+  std::string next_id() { return fmt::format("fig{}", ++figures_); }
+  void add_section(std::string id, std::string title, std::string body) {
+    if (!body.empty()) sections_.push_back({std::move(id), std::move(title), std::move(body)});
+  }
+  MetricInfo info(std::string_view metric) const { return metric_info(metric, d_.provenance.time_unit, kinds()); }
+  std::function<int(std::string_view)> kinds() const {
+    return [this](std::string_view k) { return d_.kind_direction(k); };
+  }
+  std::size_t variant_index(const std::string& name) const {
+    for (std::size_t i = 0; i < d_.variants.size(); ++i)
+      if (d_.variants[i].name == name) return i;
+    return 0;
+  }
+  // The metrics charted from a table with a `metric` column (ranking, a
+  // sweep): its key metrics, else its first metric.
+  std::vector<std::string> charted_metrics(const io::Table& t) const;
+  // `block` of the baseline, then each other variant's in a <details> titled
+  // "`title`: <variant>" (those with a block); empty when the baseline has none.
+  std::string every_variant(const std::function<std::string(const VariantData&)>& block, std::string_view title) const;
+  std::string headline();
+  std::string delta_chart();
+  std::string nps_distribution();
+  std::string survival();
+  std::string journey_map();
+  std::string ranking();
+  std::string sweeps();
+  std::string reference_book();
+  std::string tables();
+  std::string provenance();
+
+  std::string timeout_warning() const;
+  std::string ranking_notes() const;
+  std::string score_chart(const VariantData& v, const ScoreHistogram& hist, const std::string& what, bool nps,
+                          double y_max);
+  std::string path_tables(const VariantData& v);
+  std::string touchpoint_tables(const VariantData& v);
+  std::string all_metrics(const VariantData& v);
+
+  struct Section {
+    std::string id, title, body;
+  };
+  const ResultsData& d_;
+  std::vector<Section> sections_;
+  int figures_ = 0;
+};
+
+}  // namespace cxsim::report::html
