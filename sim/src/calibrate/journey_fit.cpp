@@ -20,6 +20,7 @@
 #include "cxsim/core/errors.h"
 #include "cxsim/core/strings.h"
 #include "cxsim/core/version.h"
+#include "cxsim/model/digraph.h"
 #include "cxsim/model/journey_loader.h"
 #include "cxsim/rng/samplers.h"
 #include "cxsim/rng/stream.h"
@@ -121,29 +122,17 @@ void fit_journey(State& s) {
     const auto ok = raw.find(static_cast<std::uint64_t>(k) << 1), fr = raw.find((static_cast<std::uint64_t>(k) << 1) | 1);
     split[k] = has_status && ok != raw.end() && fr != raw.end() && ok->second.total > 0 && fr->second.total > 0;
   }
-  // Reverse reachability from outcomes over observed arcs.
-  std::map<std::string, std::vector<std::uint32_t>> preds;  // target tp id -> sources
-  std::vector<bool> reaches(T, false);
+  // Reverse reachability from outcomes over observed arcs: node k < T is
+  // touchpoint k, node T stands for every outcome.
+  model::Digraph arcs(T + 1);
+  std::vector<bool> exit_node(T + 1, false);
+  exit_node[T] = true;
   for (const auto& [key, w] : train.trans) {
     const auto src = static_cast<std::uint32_t>(key >> 34);
     const bool is_oc = (key >> 32) & 1;
-    if (is_oc) reaches[src] = true;
-    else preds[tp_id[static_cast<std::uint32_t>(key & 0xFFFFFFFFu)]].push_back(src);
+    arcs.add_edge(src, is_oc ? T : static_cast<std::size_t>(key & 0xFFFFFFFFu));
   }
-  {
-    std::vector<std::uint32_t> stack;
-    for (auto k : order)
-      if (reaches[k]) stack.push_back(k);
-    while (!stack.empty()) {
-      const auto k = stack.back();
-      stack.pop_back();
-      for (auto s : preds[tp_id[k]])
-        if (!reaches[s]) {
-          reaches[s] = true;
-          stack.push_back(s);
-        }
-    }
-  }
+  const std::vector<bool> reaches = arcs.reaching(exit_node);
   bool need_unobserved = false;
   for (auto k : order)
     if (!reaches[k]) need_unobserved = true;
