@@ -110,6 +110,9 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
   // ---- holdout
   check_holdout(s);
 
+  // ---- the fit report
+  write_report(s);
+
   for (const auto& w : res.warnings) res.summary += "warning: " + w + "\n";
   return res;
 }

@@ -150,7 +150,6 @@ Measure compare(const std::string& name, std::vector<std::string> bins, std::vec
 
 void check_holdout(State& s) {
   const CalibrateOptions& o = s.o;
-  Report& rep = s.res.report;
   std::string& sum = s.res.summary;
   auto warn = [&](const std::string& w) { s.warn(w); };
   auto& train = s.train;
@@ -166,11 +165,8 @@ void check_holdout(State& s) {
   const model::LoadedJourney& lj = *s.lj;
   auto dense = [&](const Covariates& c, auto&& row) { stages::dense(c, P, row); };
   if (o.holdout > 0) {
-    auto& fit_t = rep.table("fit/holdout",
-                            "held-out journeys vs the fitted model: total-variation distance, threshold (max(0.01, "
-                            "the 1 - 0.01/m quantile of sampling noise, m measures)), pass");
-    fit_t.str("measure").num("tv_distance").num("threshold").integer("pass").num("n_holdout").num("n_train");
-    std::vector<Measure> measures;
+    s.has_holdout = true;
+    std::vector<Measure>& measures = s.measures;
     if (hold.journeys <= 0) {
       warn("--holdout: no journey fell into the holdout; nothing to compare");
     } else {
@@ -235,19 +231,6 @@ void check_holdout(State& s) {
       sum += fmt::format("holdout: {} journeys ({:.0f}%) vs the fitted model (total variation; pass when <= threshold):\n",
                          hold.journeys, 100 * o.holdout);
       for (const auto& me : measures) {
-        fit_t.add("measure", me.name);
-        fit_t.add("tv_distance", me.tv);
-        fit_t.add("threshold", me.threshold);
-        fit_t.add("pass", me.pass ? 1.0 : 0.0);
-        fit_t.add("n_holdout", me.n_holdout);
-        fit_t.add("n_train", me.n_train);
-        auto& d = rep.table("fit/" + me.name, "observed (holdout) and model shares per bin");
-        d.str("bin").num("observed").num("model");
-        for (std::size_t i = 0; i < me.bins.size(); ++i) {
-          d.add("bin", me.bins[i]);
-          d.add("observed", me.observed[i]);
-          d.add("model", me.model[i]);
-        }
         sum += fmt::format("  {:<18} TV {:.4f}  threshold {:.4f}  {}\n", me.name, me.tv, me.threshold,
                            me.pass ? "PASS" : "FAIL");
         if (!me.pass) res.holdout_pass = false;

@@ -1,6 +1,6 @@
 // Journey fit of calibrate(): the start and next maps (Dirichlet posteriors),
-// friction (Beta), durations and outcomes of the fitted model, and their
-// report tables (docs/methods/calibration.md, "Journeys").
+// friction (Beta), durations and outcomes of the fitted model (their report
+// tables: writer.cpp) (docs/methods/calibration.md, "Journeys").
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -39,7 +39,6 @@ std::string stem_name(const std::string& path) {
 
 void fit_journey(State& s) {
   const CalibrateOptions& o = s.o;
-  Report& rep = s.res.report;
   auto warn = [&](const std::string& w) { s.warn(w); };
   auto& unit_s = s.unit_s;
   auto& dchoice = s.dchoice;
@@ -148,44 +147,6 @@ void fit_journey(State& s) {
     if (w > b.first || (w == b.first && ch < b.second)) b = {w, ch};
   }
 
-  auto& t_tp = rep.table("calibration/touchpoints", "per touchpoint: visits, friction (Beta posterior), channel");
-  t_tp.str("id").str("name").str("channel").num("visits").num("friction_visits").num("friction").num("friction_ci_low")
-      .num("friction_ci_high").num("exits").num("journeys_started");
-  auto& t_tr = rep.table("calibration/transitions",
-                         "next-map counts and Dirichlet posterior (prior 0.5 per observed target): mean, 95% CrI");
-  t_tr.str("source").str("status").str("target").num("count").num("total").num("probability").num("ci_low").num("ci_high");
-  auto& t_du = rep.table("calibration/durations", "duration fits per touchpoint and status (time unit of the journey)");
-  t_du.str("touchpoint").str("status").str("family").integer("gaps").integer("zero_gaps").num("lognormal_median")
-      .num("lognormal_p90").num("lognormal_aic").num("exponential_mean").num("exponential_aic").num("gamma_mean")
-      .num("gamma_sd").num("gamma_aic");
-  auto add_tr = [&](const std::string& src, const std::string& status, const FittedMap& fm) {
-    for (const auto& t : fm.targets) {
-      t_tr.add("source", src);
-      t_tr.add("status", status);
-      t_tr.add("target", t.id);
-      t_tr.add("count", t.count);
-      t_tr.add("total", fm.total);
-      t_tr.add("probability", t.prob);
-      t_tr.add("ci_low", t.ci.lo);
-      t_tr.add("ci_high", t.ci.hi);
-    }
-  };
-  auto add_du = [&](const std::string& tp, const std::string& status, const DurationFit& d) {
-    t_du.add("touchpoint", tp);
-    t_du.add("status", status);
-    t_du.add("family", d.family);
-    t_du.add("gaps", d.n + d.zeros);
-    t_du.add("zero_gaps", d.zeros);
-    t_du.add("lognormal_median", d.ln_median);
-    t_du.add("lognormal_p90", d.ln_p90);
-    t_du.add("lognormal_aic", d.ln_aic);
-    t_du.add("exponential_mean", d.exp_mean);
-    t_du.add("exponential_aic", d.exp_aic);
-    t_du.add("gamma_mean", d.gamma_mean);
-    t_du.add("gamma_sd", d.gamma_sd);
-    t_du.add("gamma_aic", d.gamma_aic);
-  };
-
   {
     RawMap sm;
     for (auto k : order)
@@ -194,7 +155,6 @@ void fit_journey(State& s) {
       return a.second != b.second ? a.second > b.second : a.first < b.first;
     });
     m.start = make_map(sm, {});
-    add_tr("start", "", m.start);
   }
   std::vector<std::string> trap_ids;
   for (auto k : order) {
@@ -220,8 +180,6 @@ void fit_journey(State& s) {
     if (t.split) {
       t.ok = make_map(get(false), extra);
       t.fr = make_map(get(true), extra);
-      add_tr(t.id, "ok", t.ok);
-      add_tr(t.id, "friction", t.fr);
     } else {
       // Pooled over ok and friction visits.
       RawMap pooled;
@@ -233,7 +191,6 @@ void fit_journey(State& s) {
         return a.second != b.second ? a.second > b.second : a.first < b.first;
       });
       t.ok = make_map(pooled, extra);
-      add_tr(t.id, has_status ? "any" : "", t.ok);
     }
     // Durations.
     const DurationStats& d0 = train.dur[0][k];
@@ -242,20 +199,15 @@ void fit_journey(State& s) {
     if (t.dur_split) {
       t.dur_ok = fit_durations(d0, dchoice, unit_s);
       t.dur_fr = fit_durations(d1, dchoice, unit_s);
-      add_du(t.id, "ok", t.dur_ok);
-      add_du(t.id, "friction", t.dur_fr);
     } else {
       DurationStats pooled = d0;
       pooled.merge(d1);
       t.dur_ok = fit_durations(pooled, dchoice, unit_s);
-      add_du(t.id, "any", t.dur_ok);
     }
     tp_index[k] = static_cast<int>(m.touchpoints.size());
     m.touchpoints.push_back(std::move(t));
   }
   // Outcomes.
-  auto& t_oc = rep.table("calibration/outcomes", "outcomes reached by training journeys");
-  t_oc.str("id").str("name").str("kind").num("journeys").num("share").num("value");
   for (std::uint32_t k = 0; k < O; ++k) {
     if (oc_id[k].empty()) continue;
     FittedOutcome oc;
@@ -268,29 +220,14 @@ void fit_journey(State& s) {
     if (vit == values.end()) vit = values.find(oc.id);
     oc.value = vit != values.end() ? vit->second : 0.0;
     oc.count = train.outcome_count[k];
-    t_oc.add("id", oc.id);
-    t_oc.add("name", oc.name);
-    t_oc.add("kind", oc.kind);
-    t_oc.add("journeys", oc.count);
-    t_oc.add("share", oc.count / train.journeys);
-    t_oc.add("value", oc.value);
     m.outcomes.push_back(std::move(oc));
   }
+  s.data_outcomes = m.outcomes.size();
   if (need_unobserved) {
     m.outcomes.push_back({unobserved_id, "(no exit observed)", "unobserved", 0.0, 0.0});
     warn(fmt::format("no exit was ever observed from {} (only censored journeys pass there): an outcome '{}' with "
                      "prior-only probability was added so that the model has no trap",
                      core::quoted_list(trap_ids), unobserved_id));
-  }
-  for (const auto& t : m.touchpoints) {
-    t_tp.add("id", t.id);
-    t_tp.add("name", t.name);
-    t_tp.add("channel", t.channel);
-    t_tp.add("visits", t.visits);
-    t_tp.add("friction_visits", t.friction_visits);
-    t_tp.add("friction", t.has_status ? t.friction.mean : kNaN);
-    t_tp.add("friction_ci_low", t.has_status ? t.friction.interval.lo : kNaN);
-    t_tp.add("friction_ci_high", t.has_status ? t.friction.interval.hi : kNaN);
   }
   for (auto k : order) {
     double exits = 0;
@@ -301,8 +238,8 @@ void fit_journey(State& s) {
         for (const auto& oc : m.outcomes)
           if (oc.id == id) exits += c;
     }
-    t_tp.add("exits", exits);
-    t_tp.add("journeys_started", train.start[k]);
+    s.exits.push_back(exits);
+    s.started.push_back(train.start[k]);
   }
 }
 

@@ -1,6 +1,6 @@
 // Retention fit of calibrate(): the shifted-beta-geometric model per segment
 // from cohort survivors or individual lifetimes (docs/methods/calibration.md,
-// "Retention").
+// "Retention"; the table: writer.cpp).
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -29,7 +29,6 @@ namespace cxsim::calibrate::stages {
 
 void fit_retention(State& s) {
   const CalibrateOptions& o = s.o;
-  Report& rep = s.res.report;
   std::string& sum = s.res.summary;
   auto warn = [&](const std::string& w) { s.warn(w); };
   auto dqa = [&](const std::string& source, const std::string& item, double v) { s.dqa(source, item, v); };
@@ -42,29 +41,24 @@ void fit_retention(State& s) {
     const RetentionInput rin = !o.cohorts.empty() ? read_cohorts(o, map, csvo) : read_lifetimes(o, map, csvo);
     const auto& segs = rin.segments;
     const std::string rsource = !o.cohorts.empty() ? "cohorts" : "lifetimes";
-    auto& rt = rep.table("calibration/retention",
-                         "sBG maximum likelihood per segment: alpha, beta, se (observed information), 95% CI (log "
-                         "scale)");
-    rt.str("segment").num("customers").integer("horizon").num("alpha").num("alpha_se").num("alpha_ci_low")
-        .num("alpha_ci_high").num("beta").num("beta_se").num("beta_ci_low").num("beta_ci_high").num("loglik")
-        .integer("converged").num("mean_churn");
+    s.has_retention = true;
     std::vector<FittedSegment> fs;
     IdMaker seg_ids;
     double total = 0;
     int horizon = 0;
-    for (const auto& s : segs) total += s.customers;
+    for (const auto& g : segs) total += g.customers;
     sum += fmt::format("retention: {} ({}):\n", !o.cohorts.empty() ? o.cohorts : o.lifetimes,
                        !o.cohorts.empty() ? "cohort survivors" : "individual lifetimes, right-censored");
     dqa(rsource, "rows", static_cast<double>(rin.counts.rows));
     dqa(rsource, "segments", static_cast<double>(segs.size()));
     bad_rows(rsource, rin.counts.bad_rows, rin.counts.bad_by_reason, rin.counts.bad_examples);
-    for (const auto& s : segs) {
-      const SbgFit f = fit_sbg(s.counts);
+    for (const auto& g : segs) {
+      const SbgFit f = fit_sbg(g.counts);
       FittedSegment seg;
-      seg.name = s.name;
-      seg.id = seg_ids.make(s.name);
-      seg.customers = s.customers;
-      seg.share = total > 0 ? s.customers / total : 1.0;
+      seg.name = g.name;
+      seg.id = seg_ids.make(g.name);
+      seg.customers = g.customers;
+      seg.share = total > 0 ? g.customers / total : 1.0;
       seg.s0_sd = o.satisfaction0_sd;
       seg.has_retention = f.converged && std::isfinite(f.alpha);
       seg.alpha = f.alpha;
@@ -73,27 +67,14 @@ void fit_retention(State& s) {
       seg.se_beta = f.se_beta;
       seg.note = f.note;
       horizon = std::max(horizon, f.horizon);
-      rt.add("segment", seg.id);
-      rt.add("customers", s.customers);
-      rt.add("horizon", f.horizon);
-      rt.add("alpha", f.alpha);
-      rt.add("alpha_se", f.se_alpha);
-      rt.add("alpha_ci_low", f.alpha_lo);
-      rt.add("alpha_ci_high", f.alpha_hi);
-      rt.add("beta", f.beta);
-      rt.add("beta_se", f.se_beta);
-      rt.add("beta_ci_low", f.beta_lo);
-      rt.add("beta_ci_high", f.beta_hi);
-      rt.add("loglik", f.loglik);
-      rt.add("converged", f.converged ? 1.0 : 0.0);
-      rt.add("mean_churn", f.alpha / (f.alpha + f.beta));
+      s.retention.push_back({seg.id, g.customers, f});
       if (seg.has_retention)
         sum += fmt::format("  {:<12} {} customers: alpha = {:.4g} (95% CI {:.4g}..{:.4g}), beta = {:.4g} "
                            "({:.4g}..{:.4g}), mean churn {:.3f}\n",
-                           seg.id, s.customers, f.alpha, f.alpha_lo, f.alpha_hi, f.beta, f.beta_lo, f.beta_hi,
+                           seg.id, g.customers, f.alpha, f.alpha_lo, f.alpha_hi, f.beta, f.beta_lo, f.beta_hi,
                            f.alpha / (f.alpha + f.beta));
       else {
-        sum += fmt::format("  {:<12} {} customers: no fit ({})\n", seg.id, s.customers, f.note);
+        sum += fmt::format("  {:<12} {} customers: no fit ({})\n", seg.id, g.customers, f.note);
         warn(fmt::format("segment '{}': sBG not fitted: {}", seg.id, f.note));
       }
       fs.push_back(seg);

@@ -219,6 +219,19 @@ struct Pending {
   bool holdout = false;
 };
 
+// One row of the key drivers (survey fit).
+struct KeyDriver {
+  std::string id;
+  double a, b, d, dse, fv, cost, nps;
+};
+
+// The sBG fit of one segment (retention fit).
+struct RetentionRow {
+  std::string id;
+  double customers = 0;
+  SbgFit fit;
+};
+
 // What the stages share: each stage reads what earlier ones filled in and
 // adds its own part (in the order of the members).
 struct State {
@@ -258,15 +271,26 @@ struct State {
   std::vector<std::string> tp_id, oc_id;
   std::vector<int> tp_index;          // -> m.touchpoints
   std::vector<std::uint32_t> order;   // touchpoints with training visits
+  std::size_t data_outcomes = 0;      // m.outcomes seen in the data (then 'unobserved')
+  std::vector<double> exits, started; // per m.touchpoints: training exits and starts
 
   // Survey fit.
   OrderedLogitFit nps_fit, csat_fit, ces_fit;
   std::vector<std::size_t> train_resp, hold_resp;
   std::size_t P = 0;  // covariate columns: ok/friction per touchpoint + switches
   double attenuation = 1;
+  double respondents_nps = 0, respondents_csat = 0, respondents_ces = 0;  // training answers per scale
+  bool has_key_drivers = false;
+  std::vector<KeyDriver> key_drivers;  // by NPS points, decreasing
 
-  // Writer.
+  // Retention fit.
+  bool has_retention = false;  // --cohorts or --lifetimes
+  std::vector<RetentionRow> retention;
+
+  // Writer (the YAML) and holdout.
   std::optional<model::LoadedJourney> lj;
+  bool has_holdout = false;  // --holdout given: a fit/holdout table, maybe empty
+  std::vector<Measure> measures;
 };
 
 // Dense covariate row of P columns.
@@ -288,5 +312,6 @@ void fit_surveys(State& s);
 void fit_retention(State& s);
 void write_model(State& s);
 void check_holdout(State& s);
+void write_report(State& s);
 
 }  // namespace cxsim::calibrate::stages

@@ -1,6 +1,6 @@
 // Survey fit of calibrate(): ordered logits of NPS, CSAT and CES on the
 // journeys' visit counts, the satisfaction deltas and baselines of the
-// fitted model, their tables and the key drivers
+// fitted model and the key drivers (their report tables: writer.cpp)
 // (docs/methods/calibration.md, "Surveys").
 #include <algorithm>
 #include <cmath>
@@ -43,7 +43,6 @@ double nps_of(const std::vector<double>& p) {
 
 void fit_surveys(State& s) {
   const CalibrateOptions& o = s.o;
-  Report& rep = s.res.report;
   std::string& sum = s.res.summary;
   auto warn = [&](const std::string& w) { s.warn(w); };
   auto dqa = [&](const std::string& source, const std::string& item, double v) { s.dqa(source, item, v); };
@@ -186,70 +185,15 @@ void fit_surveys(State& s) {
       m.segments.push_back(seg);
     }
 
-    // Coefficient tables.
-    auto coef_table = [&](const std::string& name, const OrderedLogitFit& f, double sign, const char* what, double n_resp) {
-      auto& t = rep.table("calibration/survey/" + name + "/coefficients",
-                          fmt::format("ordered logit of {} on per-journey visit counts: {} (estimate, se from the "
-                                      "observed information, Wald 95% CI)",
-                                      name, what));
-      t.str("parameter").str("touchpoint").str("term").num("estimate").num("se").num("ci_low").num("ci_high")
-          .num("corrected");
-      // `corrected`: times sqrt(1 + c^2 sd^2) for --satisfaction0-sd (= estimate without it).
-      auto row = [&](const std::string& p, const std::string& tp, const std::string& term, double e, double se) {
-        t.add("parameter", p);
-        t.add("touchpoint", tp);
-        t.add("term", term);
-        t.add("estimate", e);
-        t.add("se", se);
-        t.add("ci_low", e - kZ95 * se);
-        t.add("ci_high", e + kZ95 * se);
-        t.add("corrected", e * attenuation);
-      };
-      for (std::size_t c = 0; c < f.cut.size(); ++c)
-        row(fmt::format("cut_{}_{}", f.observed[c], f.observed[c + 1]), "", "cut-point", f.cut[c], f.cut_se[c]);
-      for (auto k : order) {
-        for (int fr = 0; fr < 2; ++fr) {
-          if (fr && !has_status) continue;
-          const std::size_t col = 2 * k + static_cast<std::size_t>(fr);
-          const bool idf = col < f.dropped.size() && !f.dropped[col];
-          row(fmt::format("{}.{}", tp_id[k], fr ? "friction" : "ok"), tp_id[k], fr ? "friction" : "ok",
-              idf ? sign * f.beta[col] : kNaN, idf ? f.beta_se[col] : kNaN);
-        }
-      }
-      if (has_channel) {
-        const bool idf = P - 1 < f.dropped.size() && !f.dropped[P - 1];
-        row("channel_switch", "", "switch", idf ? sign * f.beta[P - 1] : kNaN, idf ? f.beta_se[P - 1] : kNaN);
-      }
-      auto& s = rep.table("calibration/survey/" + name + "/fit", "fit statistics");
-      s.integer("respondents").num("loglik").num("loglik_null").integer("iterations").integer("converged").integer("parameters");
-      s.add("respondents", n_resp);
-      s.add("loglik", f.loglik);
-      s.add("loglik_null", f.loglik_null);
-      s.add("iterations", f.iterations);
-      s.add("converged", f.converged ? 1.0 : 0.0);
-      s.add("parameters", static_cast<double>(f.covariance.rows()));
-    };
-    coef_table("nps", nps_fit, 1.0, "satisfaction deltas (ok, friction), channel switch and cut-points",
-               static_cast<double>(Xn.rows()));
-    if (sv->has_csat)
-      coef_table("csat", csat_fit, 1.0, "satisfaction deltas as seen by CSAT (a check of the NPS fit)",
-                 static_cast<double>(Xc.rows()));
-    if (sv->has_ces)
-      coef_table("ces", ces_fit, -1.0, "effort per visit (minus the CES coefficients, CES slope fixed to 1)",
-                 static_cast<double>(Xe.rows()));
+    s.respondents_nps = static_cast<double>(Xn.rows());
+    s.respondents_csat = static_cast<double>(Xc.rows());
+    s.respondents_ces = static_cast<double>(Xe.rows());
 
     // Key drivers: NPS cost of friction.
     if (nps_ok && has_status) {
-      auto& kd = rep.table("calibration/survey/key_drivers",
-                           "touchpoints ranked by the NPS cost of friction: (b - a) x friction visits per journey, "
-                           "and the NPS points gained if every friction visit of the touchpoint had been ok");
-      kd.integer("rank").str("touchpoint").num("a_ok").num("b_friction").num("b_minus_a").num("b_minus_a_se")
-          .num("friction_visits_per_journey").num("satisfaction_cost_per_journey").num("nps_points");
-      struct Row {
-        std::string id;
-        double a, b, d, dse, fv, cost, nps;
-      };
-      std::vector<Row> rows;
+      s.has_key_drivers = true;
+      using Row = KeyDriver;
+      std::vector<Row>& rows = s.key_drivers;
       // Predicted NPS of the training respondents, as fitted and with tp k's
       // friction visits turned ok.
       const Eigen::Index nn = Xn.rows();
@@ -285,18 +229,6 @@ void fit_surveys(State& s) {
         rows.push_back(r);
       }
       std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.nps > b.nps; });
-      for (std::size_t i = 0; i < rows.size(); ++i) {
-        const auto& r = rows[i];
-        kd.add("rank", static_cast<double>(i + 1));
-        kd.add("touchpoint", r.id);
-        kd.add("a_ok", r.a);
-        kd.add("b_friction", r.b);
-        kd.add("b_minus_a", r.d);
-        kd.add("b_minus_a_se", r.dse);
-        kd.add("friction_visits_per_journey", r.fv);
-        kd.add("satisfaction_cost_per_journey", r.cost);
-        kd.add("nps_points", r.nps);
-      }
       if (!rows.empty()) {
         sum += "  key drivers (NPS points if the touchpoint's friction visits had been ok):\n";
         for (std::size_t i = 0; i < std::min<std::size_t>(rows.size(), 5); ++i)
