@@ -1,6 +1,6 @@
 // Journey fit of calibrate(): the start and next maps (Dirichlet posteriors),
 // friction (Beta), durations and outcomes of the fitted model (their report
-// tables: writer.cpp) (docs/methods/calibration.md, "Journeys").
+// tables: writer.cpp) (docs/methods/calibration.md, sections 2-4).
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -118,7 +118,8 @@ void fit_journey(State& s) {
     if (train.visits[k] > 0) order.push_back(k);
   std::vector<bool> split(T, false);
   for (auto k : order) {
-    const auto ok = raw.find(static_cast<std::uint64_t>(k) << 1), fr = raw.find((static_cast<std::uint64_t>(k) << 1) | 1);
+    const auto ok = raw.find(static_cast<std::uint64_t>(k) << 1),
+               fr = raw.find((static_cast<std::uint64_t>(k) << 1) | 1);
     split[k] = has_status && ok != raw.end() && fr != raw.end() && ok->second.total > 0 && fr->second.total > 0;
   }
   // Reverse reachability from outcomes over observed arcs: node k < T is
@@ -225,9 +226,10 @@ void fit_journey(State& s) {
   s.data_outcomes = m.outcomes.size();
   if (need_unobserved) {
     m.outcomes.push_back({unobserved_id, "(no exit observed)", "unobserved", 0.0, 0.0});
-    warn(fmt::format("no exit was ever observed from {} (only censored journeys pass there): an outcome '{}' with "
-                     "prior-only probability was added so that the model has no trap",
-                     core::quoted_list(trap_ids), unobserved_id));
+    warn(
+        fmt::format("no exit was ever observed from {} (only censored journeys pass there): an outcome '{}' with "
+                    "prior-only probability was added so that the model has no trap",
+                    core::quoted_list(trap_ids), unobserved_id));
   }
   for (auto k : order) {
     double exits = 0;

@@ -1,7 +1,7 @@
 // Sources of calibrate(): the event log (one journey at a time, in journey
 // order, from EventLogReader) or the aggregated paths stream into the
 // training and holdout aggregates, and the survey answers are joined to the
-// journeys as they pass (docs/methods/calibration.md, "Data").
+// journeys as they pass (docs/methods/calibration.md, sections 1 and 8).
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -86,9 +86,7 @@ void read_events(State& s) {
     std::uint32_t out_raw = kNone;
     for (std::size_t i = 0; i < j.events.size(); ++i) {
       const Event& e = j.events[i];
-      const double gap = i + 1 < j.events.size()
-                             ? static_cast<double>(j.events[i + 1].ts_us - e.ts_us) * 1e-6
-                             : kNaN;
+      const double gap = i + 1 < j.events.size() ? static_cast<double>(j.events[i + 1].ts_us - e.ts_us) * 1e-6 : kNaN;
       visits.push_back({e.touchpoint, e.status, e.channel, gap});
       if (e.outcome != kNone) out_raw = e.outcome;
     }
@@ -128,11 +126,15 @@ void read_events(State& s) {
   std::string colmap;
   for (Field f : {Field::customer_id, Field::journey_id, Field::timestamp, Field::touchpoint, Field::status,
                   Field::channel, Field::outcome})
-    if (st.columns.has(f)) colmap += fmt::format("{}{}={}", colmap.empty() ? "" : ", ", field_name(f), st.columns.name(f));
-  const char* sepname = st.separator == '\t' ? "tab" : st.separator == ';' ? "';'" : st.separator == '|' ? "'|'" : "','";
-  sum += fmt::format("events: {}: {} rows, {} events, {} journeys, {} touchpoints (separator {}; columns {})\n",
-                     o.events, st.rows, st.events - st.duplicates, st.journeys, reader.touchpoints().size(), sepname,
-                     colmap);
+    if (st.columns.has(f))
+      colmap += fmt::format("{}{}={}", colmap.empty() ? "" : ", ", field_name(f), st.columns.name(f));
+  const char* sepname = st.separator == '\t'  ? "tab"
+                        : st.separator == ';' ? "';'"
+                        : st.separator == '|' ? "'|'"
+                                              : "','";
+  sum +=
+      fmt::format("events: {}: {} rows, {} events, {} journeys, {} touchpoints (separator {}; columns {})\n", o.events,
+                  st.rows, st.events - st.duplicates, st.journeys, reader.touchpoints().size(), sepname, colmap);
   bad_rows("events", st.bad_rows, st.bad_by_reason, st.bad_examples);
   if (st.duplicates) sum += fmt::format("  exact duplicate rows dropped: {}\n", st.duplicates);
   if (st.runs)
@@ -140,8 +142,7 @@ void read_events(State& s) {
   if (timeouts) sum += fmt::format("  journeys ending in 'timeout' (censored: no exit counted): {}\n", timeouts);
   if (st.customer_conflicts)
     warn(fmt::format("{} journeys name more than one customer_id; the first one is used", st.customer_conflicts));
-  if (!has_outcome_col)
-    sum += "  no outcome column: each journey ends in outcome end_<its last touchpoint>\n";
+  if (!has_outcome_col) sum += "  no outcome column: each journey ends in outcome end_<its last touchpoint>\n";
   dqa("events", "rows", static_cast<double>(st.rows));
   dqa("events", "events_kept", static_cast<double>(st.events - st.duplicates));
   dqa("events", "journeys", static_cast<double>(st.journeys));

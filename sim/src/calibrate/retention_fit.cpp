@@ -1,6 +1,6 @@
 // Retention fit of calibrate(): the shifted-beta-geometric model per segment
 // from cohort survivors or individual lifetimes (docs/methods/calibration.md,
-// "Retention"; the table: writer.cpp).
+// section 6; the table: writer.cpp).
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -69,10 +69,11 @@ void fit_retention(State& s) {
       horizon = std::max(horizon, f.horizon);
       s.retention.push_back({seg.id, g.customers, f});
       if (seg.has_retention)
-        sum += fmt::format("  {:<12} {} customers: alpha = {:.4g} (95% CI {:.4g}..{:.4g}), beta = {:.4g} "
-                           "({:.4g}..{:.4g}), mean churn {:.3f}\n",
-                           seg.id, g.customers, f.alpha, f.alpha_lo, f.alpha_hi, f.beta, f.beta_lo, f.beta_hi,
-                           f.alpha / (f.alpha + f.beta));
+        sum += fmt::format(
+            "  {:<12} {} customers: alpha = {:.4g} (95% CI {:.4g}..{:.4g}), beta = {:.4g} "
+            "({:.4g}..{:.4g}), mean churn {:.3f}\n",
+            seg.id, g.customers, f.alpha, f.alpha_lo, f.alpha_hi, f.beta, f.beta_lo, f.beta_hi,
+            f.alpha / (f.alpha + f.beta));
       else {
         sum += fmt::format("  {:<12} {} customers: no fit ({})\n", seg.id, g.customers, f.note);
         warn(fmt::format("segment '{}': sBG not fitted: {}", seg.id, f.note));

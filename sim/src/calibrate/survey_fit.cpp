@@ -1,7 +1,7 @@
 // Survey fit of calibrate(): ordered logits of NPS, CSAT and CES on the
 // journeys' visit counts, the satisfaction deltas and baselines of the
 // fitted model and the key drivers (their report tables: writer.cpp)
-// (docs/methods/calibration.md, "Surveys").
+// (docs/methods/calibration.md, section 5).
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -78,11 +78,12 @@ void fit_surveys(State& s) {
       for (auto& [c, p] : pending) matched_keys += static_cast<double>(sv->answers.at(c).size());
     }
     const double answers_total = static_cast<double>(sv->rows - sv->bad_rows);
-    sum += fmt::format("surveys: {}: {} answers ({}{}{}), {} joined to journeys by {} (column '{}'); {} used for "
-                       "fitting\n",
-                       o.surveys, answers_total, "nps", sv->has_csat ? ", csat" : "", sv->has_ces ? ", ces" : "",
-                       matched_keys, sv->by_journey ? "journey_id" : "customer_id (that customer's last journey)",
-                       sv->join_column, train_resp.size());
+    sum += fmt::format(
+        "surveys: {}: {} answers ({}{}{}), {} joined to journeys by {} (column '{}'); {} used for "
+        "fitting\n",
+        o.surveys, answers_total, "nps", sv->has_csat ? ", csat" : "", sv->has_ces ? ", ces" : "", matched_keys,
+        sv->by_journey ? "journey_id" : "customer_id (that customer's last journey)", sv->join_column,
+        train_resp.size());
     if (answers_total > matched_keys)
       warn(fmt::format("{} survey answers match no journey of the event log and are ignored",
                        answers_total - matched_keys));
@@ -232,8 +233,9 @@ void fit_surveys(State& s) {
       if (!rows.empty()) {
         sum += "  key drivers (NPS points if the touchpoint's friction visits had been ok):\n";
         for (std::size_t i = 0; i < std::min<std::size_t>(rows.size(), 5); ++i)
-          sum += fmt::format("    {}. {:<28} +{:.2f} NPS   (b - a = {:.3f} +- {:.3f}, {:.3f} friction visits/journey)\n",
-                             i + 1, rows[i].id, rows[i].nps, rows[i].d, kZ95 * rows[i].dse, rows[i].fv);
+          sum +=
+              fmt::format("    {}. {:<28} +{:.2f} NPS   (b - a = {:.3f} +- {:.3f}, {:.3f} friction visits/journey)\n",
+                          i + 1, rows[i].id, rows[i].nps, rows[i].d, kZ95 * rows[i].dse, rows[i].fv);
       }
     }
   }
