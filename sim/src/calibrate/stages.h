@@ -2,16 +2,23 @@
 // Internal to sim/src/calibrate: the types and stage functions that
 // calibrate() (calibrate.cpp) orchestrates. The pipeline:
 //
-//   sources.cpp    read the survey, cohort and lifetime files (the event log
-//                  and the aggregated paths stream through calibrate() into
-//                  the aggregates)
-//   aggregate.cpp  per-journey counts (Aggregate, below) and survey covariates
-//   calibrate.cpp  journey fit, survey fit, retention fit, YAML and report
-//   holdout.cpp    exact chain distributions and the noise-calibrated check
+//   calibrate.cpp      options, then the stages below in order over one State
+//   sources.cpp        read the survey, cohort and lifetime files
+//   journey_source.cpp stream the event log or the aggregated paths into the
+//                      training and holdout aggregates (read_events, read_paths)
+//   aggregate.cpp      per-journey counts (Aggregate, below), survey
+//                      covariates, the customer join (finish_aggregates)
+//   journey_fit.cpp    start/next maps, friction, durations, outcomes (fit_journey)
+//   survey_fit.cpp     ordered logits and key drivers (fit_surveys)
+//   retention_fit.cpp  sBG per segment (fit_retention)
+//   writer.cpp         the YAML and the fit report tables (write_model)
+//   holdout.cpp        exact chain distributions and the noise-calibrated
+//                      check of held-out journeys (check_holdout)
 //
 // Not installed: nothing outside sim/src/calibrate includes it.
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,7 +31,10 @@
 #include "cxsim/calibrate/csv.h"
 #include "cxsim/calibrate/durations.h"
 #include "cxsim/calibrate/event_log.h"
+#include "cxsim/calibrate/journey_writer.h"
+#include "cxsim/calibrate/ordered_logit.h"
 #include "cxsim/calibrate/sbg.h"
+#include "cxsim/model/journey_loader.h"
 #include "cxsim/model/journey_spec.h"
 
 namespace cxsim::calibrate::stages {
@@ -198,5 +208,110 @@ struct Measure {
 Measure compare(const std::string& name, std::vector<std::string> bins, std::vector<double> obs_counts,
                 std::vector<double> model_p, double n_train, std::uint64_t seed, std::uint64_t measure,
                 std::size_t measures);
+
+// ------------------------------------------------------------ pipeline state
+
+// A survey answer joined by customer_id waits for that customer's last
+// journey.
+struct Pending {
+  std::int64_t end_ts = std::numeric_limits<std::int64_t>::min();
+  Covariates x;
+  bool holdout = false;
+};
+
+// One row of the key drivers (survey fit).
+struct KeyDriver {
+  std::string id;
+  double a, b, d, dse, fv, cost, nps;
+};
+
+// The sBG fit of one segment (retention fit).
+struct RetentionRow {
+  std::string id;
+  double customers = 0;
+  SbgFit fit;
+};
+
+// What the stages share: each stage reads what earlier ones filled in and
+// adds its own part (in the order of the members).
+struct State {
+  State(const CalibrateOptions& options, CalibrationResult& result) : o(options), res(result) {}
+  const CalibrateOptions& o;
+  CalibrationResult& res;  // summary, warnings, report
+
+  // Options, parsed.
+  double unit_s = 60;
+  DurationChoice dchoice{};
+  CsvOptions csvo;
+  ColumnMap map;
+  std::map<std::string, double> values;  // outcome values (the paths add converted's)
+
+  // Data quality of every input file: one table, a row per (source, item).
+  ReportTable* dq = nullptr;
+  void warn(const std::string& w) { res.warnings.push_back(w); }
+  void dqa(const std::string& source, const std::string& item, double v);
+  // The summary lines and data-quality rows of skipped bad rows.
+  void bad_rows(const std::string& source, std::uint64_t n, const std::map<std::string, std::uint64_t>& by,
+                const std::vector<std::string>& examples);
+
+  // Sources and aggregation.
+  std::optional<SurveyData> sv;
+  std::vector<Respondent> respondents;
+  std::unordered_map<std::string, Pending> pending;  // customer join
+  Aggregate train, hold;
+  Dictionary tp_names, oc_names;  // aggregator dictionaries (raw names)
+  bool has_status = false, has_channel = false, has_outcome_col = false;
+  std::vector<std::string> channel_names;
+  std::string input_desc;
+
+  // Journey fit.
+  FittedModel m;
+  IdMaker ids;
+  std::size_t T = 0, O = 0;
+  std::vector<std::string> tp_id, oc_id;
+  std::vector<int> tp_index;          // -> m.touchpoints
+  std::vector<std::uint32_t> order;   // touchpoints with training visits
+  std::size_t data_outcomes = 0;      // m.outcomes seen in the data (then 'unobserved')
+  std::vector<double> exits, started; // per m.touchpoints: training exits and starts
+
+  // Survey fit.
+  OrderedLogitFit nps_fit, csat_fit, ces_fit;
+  std::vector<std::size_t> train_resp, hold_resp;
+  std::size_t P = 0;  // covariate columns: ok/friction per touchpoint + switches
+  double attenuation = 1;
+  double respondents_nps = 0, respondents_csat = 0, respondents_ces = 0;  // training answers per scale
+  bool has_key_drivers = false;
+  std::vector<KeyDriver> key_drivers;  // by NPS points, decreasing
+
+  // Retention fit.
+  bool has_retention = false;  // --cohorts or --lifetimes
+  std::vector<RetentionRow> retention;
+
+  // Writer (the YAML) and holdout.
+  std::optional<model::LoadedJourney> lj;
+  bool has_holdout = false;  // --holdout given: a fit/holdout table, maybe empty
+  std::vector<Measure> measures;
+};
+
+// Dense covariate row of P columns.
+template <class Row>
+void dense(const Covariates& c, std::size_t P, Row&& row) {
+  row.setZero();
+  for (const auto& [col, v] : c) {
+    if (col == kSwitchColumn) row(static_cast<Eigen::Index>(P - 1)) = v;
+    else if (col < P - 1) row(static_cast<Eigen::Index>(col)) = v;
+  }
+}
+
+// The stages, in order.
+void read_events(State& s);
+void read_paths(State& s);
+void finish_aggregates(State& s);
+void fit_journey(State& s);
+void fit_surveys(State& s);
+void fit_retention(State& s);
+void write_model(State& s);
+void check_holdout(State& s);
+void write_report(State& s);
 
 }  // namespace cxsim::calibrate::stages

@@ -1,0 +1,269 @@
+// Journey fit of calibrate(): the start and next maps (Dirichlet posteriors),
+// friction (Beta), durations and outcomes of the fitted model (their report
+// tables: writer.cpp) (docs/methods/calibration.md, sections 2-4).
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <unordered_map>
+
+#include <Eigen/Dense>
+#include <fmt/format.h>
+
+#include "cxsim/calibrate/csv.h"
+#include "cxsim/calibrate/durations.h"
+#include "cxsim/calibrate/event_log.h"
+#include "cxsim/calibrate/journey_writer.h"
+#include "cxsim/calibrate/ordered_logit.h"
+#include "cxsim/calibrate/posterior.h"
+#include "cxsim/calibrate/sbg.h"
+#include "cxsim/core/errors.h"
+#include "cxsim/core/strings.h"
+#include "cxsim/core/version.h"
+#include "cxsim/model/digraph.h"
+#include "cxsim/model/journey_loader.h"
+#include "cxsim/rng/samplers.h"
+#include "cxsim/rng/stream.h"
+#include "stages.h"
+
+namespace cxsim::calibrate::stages {
+
+namespace {
+
+std::string stem_name(const std::string& path) {
+  std::string s = std::filesystem::path(path).stem().string();
+  return sanitize_id(s.empty() ? "calibrated" : s);
+}
+
+}  // namespace
+
+void fit_journey(State& s) {
+  const CalibrateOptions& o = s.o;
+  auto warn = [&](const std::string& w) { s.warn(w); };
+  auto& unit_s = s.unit_s;
+  auto& dchoice = s.dchoice;
+  auto& values = s.values;
+  auto& train = s.train;
+  auto& tp_names = s.tp_names;
+  auto& oc_names = s.oc_names;
+  auto& has_status = s.has_status;
+  auto& channel_names = s.channel_names;
+  auto& m = s.m;
+  auto& ids = s.ids;
+  auto& tp_id = s.tp_id;
+  auto& oc_id = s.oc_id;
+  auto& tp_index = s.tp_index;
+  auto& order = s.order;
+  m.name = o.name.empty() ? stem_name(o.events.empty() ? o.paths : o.events) : sanitize_id(o.name);
+  m.time_unit = o.time_unit;
+  s.T = tp_names.size();
+  s.O = oc_names.size();
+  const std::size_t T = s.T, O = s.O;
+  tp_id.assign(T, std::string());
+  oc_id.assign(O, std::string());
+  tp_index.assign(T, -1);
+  for (std::uint32_t k = 0; k < T; ++k)
+    if (train.visits[k] > 0) {
+      tp_id[k] = ids.make(tp_names.name(k));
+    }
+  for (std::uint32_t k = 0; k < O; ++k)
+    if (train.outcome_count[k] > 0) oc_id[k] = ids.make(oc_names.name(k));
+  // --outcome-kind / --outcome-value must name outcomes of the data (as
+  // written there, or by the id given to them): a typo is not ignored.
+  {
+    std::vector<std::string> known;
+    for (std::uint32_t k = 0; k < O; ++k) {
+      known.push_back(oc_names.name(k));
+      if (!oc_id[k].empty() && oc_id[k] != oc_names.name(k)) known.push_back(oc_id[k]);
+    }
+    auto check = [&](const char* flag, const std::string& name, const std::string& value) {
+      if (std::find(known.begin(), known.end(), name) != known.end()) return;
+      const std::string sug = core::did_you_mean(name, known);
+      constexpr std::size_t kShown = 20;
+      std::vector<std::string> shown(known.begin(), known.begin() + static_cast<long>(std::min(kShown, known.size())));
+      if (known.size() > kShown) shown.push_back(fmt::format("{} more", known.size() - kShown));
+      throw core::InputError(fmt::format("{} {}={}: no outcome '{}' in the data{}; the outcomes are {}", flag, name,
+                                         value, name, sug.empty() ? "" : " (did you mean '" + sug + "'?)",
+                                         core::quoted_list(shown)));
+    };
+    for (const auto& [name, kind] : o.outcome_kinds) check("--outcome-kind", name, kind);
+    for (const auto& [name, v] : o.outcome_values) check("--outcome-value", name, core::fmt_number(v));
+  }
+  long max_len = 0;
+  for (const auto& [len, w] : train.lengths) max_len = std::max(max_len, len);
+  m.max_steps = static_cast<int>(std::max<long>(1000, 2 * max_len));
+
+  // Maps: collect per (source, status) the observed targets.
+  struct RawMap {
+    std::vector<std::pair<std::string, double>> t;  // id -> count
+    double total = 0;
+  };
+  std::map<std::uint64_t, RawMap> raw;  // (tp << 1 | friction)
+  for (const auto& [key, w] : train.trans) {
+    const auto src = static_cast<std::uint32_t>(key >> 34);
+    const bool fr = (key >> 33) & 1;
+    const bool is_oc = (key >> 32) & 1;
+    const auto tgt = static_cast<std::uint32_t>(key & 0xFFFFFFFFu);
+    const std::string& id = is_oc ? oc_id[tgt] : tp_id[tgt];
+    auto& rm = raw[(static_cast<std::uint64_t>(src) << 1) | (fr ? 1u : 0u)];
+    rm.t.emplace_back(id, w);
+    rm.total += w;
+  }
+  for (auto& [k, rm] : raw)
+    std::sort(rm.t.begin(), rm.t.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+  auto make_map = [](const RawMap& rm, const std::vector<std::string>& extra_prior_only) {
+    FittedMap fm;
+    std::vector<double> counts;
+    for (const auto& [id, c] : rm.t) {
+      fm.targets.push_back({id, c, 0, {}});
+      counts.push_back(c);
+    }
+    // Prior-only targets (a trap's way out): pseudo-count alpha0 and no data.
+    const double eps_total = rm.total;
+    for (const auto& id : extra_prior_only) fm.targets.push_back({id, 0, 0, {}});
+    const std::size_t J = fm.targets.size();
+    double a_sum = eps_total + kDirichletAlpha0 * static_cast<double>(J);
+    for (std::size_t j = 0; j < J; ++j) {
+      const double a = fm.targets[j].count + kDirichletAlpha0;
+      fm.targets[j].prob = a / a_sum;
+      fm.targets[j].ci = J == 1 ? Interval{1, 1} : beta_interval(a, a_sum - a);
+    }
+    fm.total = rm.total;
+    return fm;
+  };
+
+  // Which touchpoints split their next map, and the reachability of outcomes.
+  for (std::uint32_t k = 0; k < T; ++k)
+    if (train.visits[k] > 0) order.push_back(k);
+  std::vector<bool> split(T, false);
+  for (auto k : order) {
+    const auto ok = raw.find(static_cast<std::uint64_t>(k) << 1),
+               fr = raw.find((static_cast<std::uint64_t>(k) << 1) | 1);
+    split[k] = has_status && ok != raw.end() && fr != raw.end() && ok->second.total > 0 && fr->second.total > 0;
+  }
+  // Reverse reachability from outcomes over observed arcs: node k < T is
+  // touchpoint k, node T stands for every outcome.
+  model::Digraph arcs(T + 1);
+  std::vector<bool> exit_node(T + 1, false);
+  exit_node[T] = true;
+  for (const auto& [key, w] : train.trans) {
+    const auto src = static_cast<std::uint32_t>(key >> 34);
+    const bool is_oc = (key >> 32) & 1;
+    arcs.add_edge(src, is_oc ? T : static_cast<std::size_t>(key & 0xFFFFFFFFu));
+  }
+  const std::vector<bool> reaches = arcs.reaching(exit_node);
+  bool need_unobserved = false;
+  for (auto k : order)
+    if (!reaches[k]) need_unobserved = true;
+  std::string unobserved_id;
+  if (need_unobserved) unobserved_id = ids.make("unobserved");
+
+  // Channels: the most frequent per touchpoint.
+  std::vector<std::pair<double, std::uint32_t>> best_channel(T, {0.0, kNone});
+  for (const auto& [key, w] : train.channel_counts) {
+    const auto tp = static_cast<std::uint32_t>(key >> 32);
+    const auto ch = static_cast<std::uint32_t>(key & 0xFFFFFFFFu);
+    auto& b = best_channel[tp];
+    if (w > b.first || (w == b.first && ch < b.second)) b = {w, ch};
+  }
+
+  {
+    RawMap sm;
+    for (auto k : order)
+      if (train.start[k] > 0) sm.t.emplace_back(tp_id[k], train.start[k]), sm.total += train.start[k];
+    std::sort(sm.t.begin(), sm.t.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    m.start = make_map(sm, {});
+  }
+  std::vector<std::string> trap_ids;
+  for (auto k : order) {
+    FittedTouchpoint t;
+    t.id = tp_id[k];
+    t.name = tp_names.name(k);
+    t.channel = best_channel[k].second != kNone ? channel_names[best_channel[k].second] : "unknown";
+    t.visits = train.visits[k];
+    t.friction_visits = train.fr_visits[k];
+    t.has_status = has_status;
+    if (has_status) t.friction = beta_posterior(t.friction_visits, t.visits);
+    std::vector<std::string> extra;
+    if (!reaches[k]) {
+      extra.push_back(unobserved_id);
+      trap_ids.push_back(t.id);
+    }
+    const RawMap empty;
+    auto get = [&](bool fr) -> const RawMap& {
+      auto it = raw.find((static_cast<std::uint64_t>(k) << 1) | (fr ? 1u : 0u));
+      return it == raw.end() ? empty : it->second;
+    };
+    t.split = split[k];
+    if (t.split) {
+      t.ok = make_map(get(false), extra);
+      t.fr = make_map(get(true), extra);
+    } else {
+      // Pooled over ok and friction visits.
+      RawMap pooled;
+      std::map<std::string, double> acc;
+      for (bool fr : {false, true})
+        for (const auto& [id, c] : get(fr).t) acc[id] += c;
+      for (const auto& [id, c] : acc) pooled.t.emplace_back(id, c), pooled.total += c;
+      std::sort(pooled.t.begin(), pooled.t.end(), [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+      });
+      t.ok = make_map(pooled, extra);
+    }
+    // Durations.
+    const DurationStats& d0 = train.dur[0][k];
+    const DurationStats& d1 = train.dur[1][k];
+    t.dur_split = has_status && d0.total() >= 5 && d1.total() >= 5;
+    if (t.dur_split) {
+      t.dur_ok = fit_durations(d0, dchoice, unit_s);
+      t.dur_fr = fit_durations(d1, dchoice, unit_s);
+    } else {
+      DurationStats pooled = d0;
+      pooled.merge(d1);
+      t.dur_ok = fit_durations(pooled, dchoice, unit_s);
+    }
+    tp_index[k] = static_cast<int>(m.touchpoints.size());
+    m.touchpoints.push_back(std::move(t));
+  }
+  // Outcomes.
+  for (std::uint32_t k = 0; k < O; ++k) {
+    if (oc_id[k].empty()) continue;
+    FittedOutcome oc;
+    oc.id = oc_id[k];
+    oc.name = oc_names.name(k);
+    auto kit = o.outcome_kinds.find(oc.name);
+    if (kit == o.outcome_kinds.end()) kit = o.outcome_kinds.find(oc.id);
+    oc.kind = kit != o.outcome_kinds.end() ? kit->second : oc.id;
+    auto vit = values.find(oc.name);
+    if (vit == values.end()) vit = values.find(oc.id);
+    oc.value = vit != values.end() ? vit->second : 0.0;
+    oc.count = train.outcome_count[k];
+    m.outcomes.push_back(std::move(oc));
+  }
+  s.data_outcomes = m.outcomes.size();
+  if (need_unobserved) {
+    m.outcomes.push_back({unobserved_id, "(no exit observed)", "unobserved", 0.0, 0.0});
+    warn(
+        fmt::format("no exit was ever observed from {} (only censored journeys pass there): an outcome '{}' with "
+                    "prior-only probability was added so that the model has no trap",
+                    core::quoted_list(trap_ids), unobserved_id));
+  }
+  for (auto k : order) {
+    double exits = 0;
+    for (bool fr : {false, true}) {
+      auto it = raw.find((static_cast<std::uint64_t>(k) << 1) | (fr ? 1u : 0u));
+      if (it == raw.end()) continue;
+      for (const auto& [id, c] : it->second.t)
+        for (const auto& oc : m.outcomes)
+          if (oc.id == id) exits += c;
+    }
+    s.exits.push_back(exits);
+    s.started.push_back(train.start[k]);
+  }
+}
+
+}  // namespace cxsim::calibrate::stages

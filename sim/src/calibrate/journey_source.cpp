@@ -1,0 +1,291 @@
+// Sources of calibrate(): the event log (one journey at a time, in journey
+// order, from EventLogReader) or the aggregated paths stream into the
+// training and holdout aggregates, and the survey answers are joined to the
+// journeys as they pass (docs/methods/calibration.md, sections 1 and 8).
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <unordered_map>
+
+#include <Eigen/Dense>
+#include <fmt/format.h>
+
+#include "cxsim/calibrate/csv.h"
+#include "cxsim/calibrate/durations.h"
+#include "cxsim/calibrate/event_log.h"
+#include "cxsim/calibrate/journey_writer.h"
+#include "cxsim/calibrate/ordered_logit.h"
+#include "cxsim/calibrate/posterior.h"
+#include "cxsim/calibrate/sbg.h"
+#include "cxsim/core/errors.h"
+#include "cxsim/core/strings.h"
+#include "cxsim/core/version.h"
+#include "cxsim/model/journey_loader.h"
+#include "cxsim/rng/samplers.h"
+#include "cxsim/rng/stream.h"
+#include "stages.h"
+
+namespace cxsim::calibrate::stages {
+
+void read_events(State& s) {
+  const CalibrateOptions& o = s.o;
+  Report& rep = s.res.report;
+  std::string& sum = s.res.summary;
+  auto warn = [&](const std::string& w) { s.warn(w); };
+  auto dqa = [&](const std::string& source, const std::string& item, double v) { s.dqa(source, item, v); };
+  auto bad_rows = [&](const std::string& source, std::uint64_t n, const std::map<std::string, std::uint64_t>& by,
+                      const std::vector<std::string>& examples) { s.bad_rows(source, n, by, examples); };
+  auto& csvo = s.csvo;
+  auto& map = s.map;
+  auto& sv = s.sv;
+  auto& respondents = s.respondents;
+  auto& pending = s.pending;
+  auto& train = s.train;
+  auto& hold = s.hold;
+  auto& tp_names = s.tp_names;
+  auto& oc_names = s.oc_names;
+  auto& has_status = s.has_status;
+  auto& has_channel = s.has_channel;
+  auto& has_outcome_col = s.has_outcome_col;
+  auto& channel_names = s.channel_names;
+  auto& input_desc = s.input_desc;
+  std::vector<std::uint32_t> end_outcome;  // per touchpoint: "end_<name>" outcome index
+  std::uint64_t timeouts = 0;
+  auto end_of = [&](std::uint32_t tp) {
+    if (end_outcome.size() <= tp) end_outcome.resize(tp + 1, kNone);
+    if (end_outcome[tp] == kNone) end_outcome[tp] = oc_names.intern("end_" + tp_names.name(tp));
+    return end_outcome[tp];
+  };
+
+  EventReadOptions eo;
+  eo.csv = csvo;
+  eo.map = map;
+  eo.skip_bad_rows = o.skip_bad_rows;
+  eo.keep_duplicates = o.keep_duplicates;
+  eo.memory_budget_bytes = o.memory_mb << 20;
+  eo.tmp_dir = o.tmp_dir;
+  EventLogReader reader(o.events, eo);
+  std::vector<std::uint32_t> oc_map;  // reader outcome -> aggregator outcome
+  std::uint32_t timeout_id = kNone;
+  std::vector<Visit> visits;
+  const auto st = reader.read([&](const JourneyEvents& j) {
+    // Touchpoint indices: the reader's dictionary order is the aggregator's.
+    while (tp_names.size() < reader.touchpoints().size())
+      tp_names.intern(reader.touchpoints().name(static_cast<std::uint32_t>(tp_names.size())));
+    while (oc_map.size() < reader.outcomes().size()) {
+      const auto& n = reader.outcomes().name(static_cast<std::uint32_t>(oc_map.size()));
+      if (n == "timeout") {
+        timeout_id = static_cast<std::uint32_t>(oc_map.size());
+        oc_map.push_back(kNone);
+      } else {
+        oc_map.push_back(oc_names.intern(n));
+      }
+    }
+    visits.clear();
+    std::uint32_t out_raw = kNone;
+    for (std::size_t i = 0; i < j.events.size(); ++i) {
+      const Event& e = j.events[i];
+      const double gap = i + 1 < j.events.size() ? static_cast<double>(j.events[i + 1].ts_us - e.ts_us) * 1e-6 : kNaN;
+      visits.push_back({e.touchpoint, e.status, e.channel, gap});
+      if (e.outcome != kNone) out_raw = e.outcome;
+    }
+    std::uint32_t outcome;
+    if (out_raw == timeout_id && out_raw != kNone) {
+      outcome = kNone;
+      ++timeouts;
+    } else if (out_raw != kNone) {
+      outcome = oc_map[out_raw];
+    } else {
+      outcome = end_of(visits.back().tp);
+    }
+    const bool in_holdout = o.holdout > 0 && hash_uniform(j.id, o.seed) < o.holdout;
+    (in_holdout ? hold : train).add(visits, outcome, 1.0);
+    if (sv) {
+      if (sv->by_journey) {
+        auto it = sv->answers.find(j.id);
+        if (it != sv->answers.end()) {
+          Covariates x = covariates_of(visits);
+          for (const auto& a : it->second) respondents.push_back({a, x, in_holdout});
+        }
+      } else if (sv->answers.count(j.customer)) {
+        auto& p = pending[j.customer];
+        const std::int64_t end_ts = j.events.back().ts_us;
+        if (end_ts >= p.end_ts) {
+          p.end_ts = end_ts;
+          p.x = covariates_of(visits);
+          p.holdout = in_holdout;
+        }
+      }
+    }
+  });
+  has_status = st.columns.has(Field::status);
+  has_channel = st.columns.has(Field::channel);
+  has_outcome_col = st.columns.has(Field::outcome);
+  channel_names = reader.channels().names();
+  std::string colmap;
+  for (Field f : {Field::customer_id, Field::journey_id, Field::timestamp, Field::touchpoint, Field::status,
+                  Field::channel, Field::outcome})
+    if (st.columns.has(f))
+      colmap += fmt::format("{}{}={}", colmap.empty() ? "" : ", ", field_name(f), st.columns.name(f));
+  const char* sepname = st.separator == '\t'  ? "tab"
+                        : st.separator == ';' ? "';'"
+                        : st.separator == '|' ? "'|'"
+                                              : "','";
+  sum +=
+      fmt::format("events: {}: {} rows, {} events, {} journeys, {} touchpoints (separator {}; columns {})\n", o.events,
+                  st.rows, st.events - st.duplicates, st.journeys, reader.touchpoints().size(), sepname, colmap);
+  bad_rows("events", st.bad_rows, st.bad_by_reason, st.bad_examples);
+  if (st.duplicates) sum += fmt::format("  exact duplicate rows dropped: {}\n", st.duplicates);
+  if (st.runs)
+    sum += fmt::format("  external merge: {} sorted runs spilled (buffer budget {} MiB)\n", st.runs, o.memory_mb);
+  if (timeouts) sum += fmt::format("  journeys ending in 'timeout' (censored: no exit counted): {}\n", timeouts);
+  if (st.customer_conflicts)
+    warn(fmt::format("{} journeys name more than one customer_id; the first one is used", st.customer_conflicts));
+  if (!has_outcome_col) sum += "  no outcome column: each journey ends in outcome end_<its last touchpoint>\n";
+  dqa("events", "rows", static_cast<double>(st.rows));
+  dqa("events", "events_kept", static_cast<double>(st.events - st.duplicates));
+  dqa("events", "journeys", static_cast<double>(st.journeys));
+  dqa("events", "duplicates_dropped", static_cast<double>(st.duplicates));
+  dqa("events", "timeout_journeys", static_cast<double>(timeouts));
+  dqa("events", "customer_conflicts", static_cast<double>(st.customer_conflicts));
+  dqa("events", "spill_runs", static_cast<double>(st.runs));
+  dqa("events", "peak_buffer_bytes", static_cast<double>(st.peak_buffer_bytes));
+  rep.attr_int("rows", static_cast<std::int64_t>(st.rows));
+  rep.attr("journeys", static_cast<double>(st.journeys));
+  input_desc = fmt::format("{} ({} journeys)", std::filesystem::path(o.events).filename().string(), st.journeys);
+}
+
+// Aggregated paths: path;total_conversions;total_conversion_value;total_null
+void read_paths(State& s) {
+  const CalibrateOptions& o = s.o;
+  Report& rep = s.res.report;
+  std::string& sum = s.res.summary;
+  auto dqa = [&](const std::string& source, const std::string& item, double v) { s.dqa(source, item, v); };
+  auto bad_rows = [&](const std::string& source, std::uint64_t n, const std::map<std::string, std::uint64_t>& by,
+                      const std::vector<std::string>& examples) { s.bad_rows(source, n, by, examples); };
+  auto& csvo = s.csvo;
+  auto& values = s.values;
+  auto& train = s.train;
+  auto& hold = s.hold;
+  auto& tp_names = s.tp_names;
+  auto& oc_names = s.oc_names;
+  auto& has_channel = s.has_channel;
+  auto& has_outcome_col = s.has_outcome_col;
+  auto& channel_names = s.channel_names;
+  auto& input_desc = s.input_desc;
+  CsvReader csv(o.paths, csvo);
+  std::vector<std::string> f;
+  csv.read_header(f, "path;total_conversions;total_conversion_value;total_null");
+  auto find = [&](std::initializer_list<const char*> names) -> int {
+    for (const char* n : names)
+      for (std::size_t i = 0; i < f.size(); ++i) {
+        std::string h(trim(f[i]));
+        for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (h == n) return static_cast<int>(i);
+      }
+    return -1;
+  };
+  const int c_path = find({"path", "paths", "journey", "sequence"});
+  const int c_conv = find({"total_conversions", "conversions", "total_conversion", "conv"});
+  const int c_val = find({"total_conversion_value", "conversion_value", "value", "revenue"});
+  const int c_null = find({"total_null", "null", "nulls", "total_nulls", "non_conversions"});
+  if (c_path < 0 || (c_conv < 0 && c_null < 0)) {
+    core::Diagnostics d;
+    d.error({o.paths, 1, 0}, "",
+            fmt::format("expected columns path and total_conversions and/or total_null (columns: {})",
+                        core::quoted_list(f)));
+    throw core::InputError(std::move(d));
+  }
+  const std::uint32_t conv_id = oc_names.intern("converted");
+  const std::uint32_t null_id = oc_names.intern("abandoned");
+  BadRowSink sink(o.paths, o.skip_bad_rows);
+  std::vector<Visit> visits;
+  double total_value = 0, total_conv = 0, rows = 0;
+  const std::size_t nf = f.size();
+  while (csv.next(f)) {
+    ++rows;
+    const std::uint64_t line = csv.record_line();
+    if (f.size() != nf) {
+      sink.bad(line, "", "wrong number of fields", fmt::format("expected {} fields, found {}", nf, f.size()));
+      continue;
+    }
+    const std::string& path = f[static_cast<std::size_t>(c_path)];
+    visits.clear();
+    bool bad = false;
+    std::size_t s = 0;
+    while (s <= path.size()) {
+      std::size_t e = path.find('>', s);
+      if (e == std::string::npos) e = path.size();
+      const std::string_view step = trim(std::string_view(path).substr(s, e - s));
+      if (step.empty()) {
+        bad = true;
+        break;
+      }
+      const auto tp = tp_names.intern(step);
+      visits.push_back({tp, Status::none, tp, kNaN});
+      s = e + 1;
+    }
+    if (bad || visits.empty()) {
+      sink.bad(line, f.size() > 0 ? "path" : "", "empty path step",
+               fmt::format("'{}' has an empty step (expected 'a > b > c')", shorten(path)));
+      continue;
+    }
+    auto num = [&](int c, const char* what, double& out) -> bool {
+      out = 0;
+      if (c < 0) return true;
+      auto v = parse_number(f[static_cast<std::size_t>(c)]);
+      if (!v || *v < 0) {
+        sink.bad(line, what, fmt::format("{} not a number >= 0", what),
+                 fmt::format("'{}' is not a number >= 0", shorten(f[static_cast<std::size_t>(c)])));
+        return false;
+      }
+      out = *v;
+      return true;
+    };
+    double conv, val, nul;
+    if (!num(c_conv, "total_conversions", conv) || !num(c_val, "total_conversion_value", val) ||
+        !num(c_null, "total_null", nul))
+      continue;
+    // Holdout: each of the row's journeys is held out independently with
+    // probability --holdout, i.e. an exact binomial split of its counts
+    // (Philox stream (seed, Purpose::holdout, customer = data row, period 1)).
+    double hc = 0, hn = 0;
+    if (o.holdout > 0) {
+      rng::Stream stream(o.seed, rng::Purpose::holdout, static_cast<std::uint64_t>(rows), 1, 0);
+      auto split = [&](double n) {
+        if (n != std::floor(n) || n > 1e15) return n * o.holdout;
+        return static_cast<double>(rng::binomial(stream, static_cast<std::int64_t>(n), o.holdout));
+      };
+      hc = split(conv);
+      hn = split(nul);
+    }
+    train.add(visits, conv_id, conv - hc);
+    train.add(visits, null_id, nul - hn);
+    hold.add(visits, conv_id, hc);
+    hold.add(visits, null_id, hn);
+    total_value += val;
+    total_conv += conv;
+  }
+  if (rows == 0) {
+    core::Diagnostics d;
+    d.error({o.paths, 0, 0}, "", "no paths: the file has a header but no rows");
+    throw core::InputError(std::move(d));
+  }
+  if (total_conv > 0 && !values.count("converted")) values["converted"] = total_value / total_conv;
+  channel_names = tp_names.names();
+  has_channel = true;
+  has_outcome_col = true;
+  sum += fmt::format("paths: {}: {} rows, {} journeys, {} touchpoints\n", o.paths, rows, train.journeys + hold.journeys,
+                     tp_names.size());
+  dqa("paths", "rows", rows);
+  dqa("paths", "rows_kept", rows - static_cast<double>(sink.count()));
+  dqa("paths", "journeys", std::round(train.journeys + hold.journeys));
+  bad_rows("paths", sink.count(), sink.by_reason(), sink.examples());
+  rep.attr_int("rows", static_cast<std::int64_t>(rows));
+  rep.attr("journeys", train.journeys + hold.journeys);
+  input_desc = fmt::format("{} ({} journeys, aggregated paths)", std::filesystem::path(o.paths).filename().string(),
+                           train.journeys + hold.journeys);
+}
+
+}  // namespace cxsim::calibrate::stages

@@ -1,0 +1,244 @@
+// Survey fit of calibrate(): ordered logits of NPS, CSAT and CES on the
+// journeys' visit counts, the satisfaction deltas and baselines of the
+// fitted model and the key drivers (their report tables: writer.cpp)
+// (docs/methods/calibration.md, section 5).
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <unordered_map>
+
+#include <Eigen/Dense>
+#include <fmt/format.h>
+
+#include "cxsim/calibrate/csv.h"
+#include "cxsim/calibrate/durations.h"
+#include "cxsim/calibrate/event_log.h"
+#include "cxsim/calibrate/journey_writer.h"
+#include "cxsim/calibrate/ordered_logit.h"
+#include "cxsim/calibrate/posterior.h"
+#include "cxsim/calibrate/sbg.h"
+#include "cxsim/core/errors.h"
+#include "cxsim/core/strings.h"
+#include "cxsim/core/version.h"
+#include "cxsim/model/journey_loader.h"
+#include "cxsim/rng/samplers.h"
+#include "cxsim/rng/stream.h"
+#include "stages.h"
+
+namespace cxsim::calibrate::stages {
+
+namespace {
+
+double nps_of(const std::vector<double>& p) {
+  double prom = 0, det = 0;
+  for (int c = 0; c <= 10; ++c) {
+    if (c >= 9) prom += p[static_cast<std::size_t>(c)];
+    if (c <= 6) det += p[static_cast<std::size_t>(c)];
+  }
+  return 100 * (prom - det);
+}
+
+}  // namespace
+
+void fit_surveys(State& s) {
+  const CalibrateOptions& o = s.o;
+  std::string& sum = s.res.summary;
+  auto warn = [&](const std::string& w) { s.warn(w); };
+  auto dqa = [&](const std::string& source, const std::string& item, double v) { s.dqa(source, item, v); };
+  auto bad_rows = [&](const std::string& source, std::uint64_t n, const std::map<std::string, std::uint64_t>& by,
+                      const std::vector<std::string>& examples) { s.bad_rows(source, n, by, examples); };
+  auto& sv = s.sv;
+  auto& respondents = s.respondents;
+  auto& pending = s.pending;
+  auto& train = s.train;
+  auto& has_status = s.has_status;
+  auto& has_channel = s.has_channel;
+  auto& m = s.m;
+  auto& tp_id = s.tp_id;
+  auto& tp_index = s.tp_index;
+  auto& order = s.order;
+  auto& nps_fit = s.nps_fit;
+  auto& csat_fit = s.csat_fit;
+  auto& ces_fit = s.ces_fit;
+  auto& train_resp = s.train_resp;
+  auto& hold_resp = s.hold_resp;
+  Eigen::MatrixXd X;
+  s.P = 2 * s.T + 1;  // ok/friction per touchpoint + switches
+  const std::size_t P = s.P;
+  s.attenuation = std::sqrt(1.0 + kAttenuationC2 * o.satisfaction0_sd * o.satisfaction0_sd);
+  const double attenuation = s.attenuation;
+  auto dense = [&](const Covariates& c, auto&& row) { stages::dense(c, P, row); };
+  if (sv) {
+    for (std::size_t i = 0; i < respondents.size(); ++i) (respondents[i].holdout ? hold_resp : train_resp).push_back(i);
+    double matched_keys = 0;
+    if (sv->by_journey) {
+      matched_keys = static_cast<double>(respondents.size());
+    } else {
+      for (auto& [c, p] : pending) matched_keys += static_cast<double>(sv->answers.at(c).size());
+    }
+    const double answers_total = static_cast<double>(sv->rows - sv->bad_rows);
+    sum += fmt::format(
+        "surveys: {}: {} answers ({}{}{}), {} joined to journeys by {} (column '{}'); {} used for "
+        "fitting\n",
+        o.surveys, answers_total, "nps", sv->has_csat ? ", csat" : "", sv->has_ces ? ", ces" : "", matched_keys,
+        sv->by_journey ? "journey_id" : "customer_id (that customer's last journey)", sv->join_column,
+        train_resp.size());
+    if (answers_total > matched_keys)
+      warn(fmt::format("{} survey answers match no journey of the event log and are ignored",
+                       answers_total - matched_keys));
+    dqa("surveys", "rows", static_cast<double>(sv->rows));
+    dqa("surveys", "answers_joined", matched_keys);
+    dqa("surveys", "answers_used_for_fitting", static_cast<double>(train_resp.size()));
+    bad_rows("surveys", sv->bad_rows, sv->bad_by_reason, sv->bad_examples);
+    X.resize(static_cast<Eigen::Index>(train_resp.size()), static_cast<Eigen::Index>(P));
+    for (std::size_t r = 0; r < train_resp.size(); ++r)
+      dense(respondents[train_resp[r]].x, X.row(static_cast<Eigen::Index>(r)));
+    auto fit_scale = [&](int Answer::*field, int categories, int offset, Eigen::MatrixXd& Xs) {
+      std::vector<int> y;
+      std::vector<Eigen::Index> rows;
+      for (std::size_t r = 0; r < train_resp.size(); ++r) {
+        const int v = respondents[train_resp[r]].a.*field;
+        if (v < 0) continue;
+        y.push_back(v - offset);
+        rows.push_back(static_cast<Eigen::Index>(r));
+      }
+      Xs.resize(static_cast<Eigen::Index>(rows.size()), X.cols());
+      for (std::size_t i = 0; i < rows.size(); ++i) Xs.row(static_cast<Eigen::Index>(i)) = X.row(rows[i]);
+      return fit_ordered_logit(y, Xs, categories);
+    };
+    Eigen::MatrixXd Xn, Xc, Xe;
+    nps_fit = fit_scale(&Answer::nps, 11, 0, Xn);
+    if (sv->has_csat) csat_fit = fit_scale(&Answer::csat, o.csat_scale, 1, Xc);
+    if (sv->has_ces) ces_fit = fit_scale(&Answer::ces, o.ces_scale, 1, Xe);
+    if (!nps_fit.converged) warn("NPS ordered logit: " + nps_fit.note);
+    if (sv->has_csat && !csat_fit.converged && !csat_fit.note.empty()) warn("CSAT ordered logit: " + csat_fit.note);
+    if (sv->has_ces && !ces_fit.converged && !ces_fit.note.empty()) warn("CES ordered logit: " + ces_fit.note);
+
+    std::vector<std::string> separated;
+    auto coefficient = [&](const OrderedLogitFit& f, std::size_t col, double sign, const std::string& what) {
+      Coefficient c;
+      if (col < f.beta.size() && !f.dropped[col] && std::isfinite(f.beta[col])) {
+        c.identified = true;
+        c.estimate = sign * f.beta[col] * attenuation;
+        c.se = f.beta_se[col] * attenuation;
+        // (Quasi-)separation: the likelihood keeps rising along this
+        // coefficient; the estimate is only a bound.
+        if (!(c.se < 25.0)) separated.push_back(what);
+      }
+      return c;
+    };
+    const bool nps_ok = !nps_fit.observed.empty() && nps_fit.observed.size() >= 2;
+    for (auto k : order) {
+      auto& t = m.touchpoints[static_cast<std::size_t>(tp_index[k])];
+      if (nps_ok) {
+        t.has_sat = true;
+        t.sat_ok = coefficient(nps_fit, 2 * k, 1.0, "NPS " + tp_id[k] + ".ok");
+        t.sat_fr = coefficient(nps_fit, 2 * k + 1, 1.0, "NPS " + tp_id[k] + ".friction");
+        if (!has_status) t.sat_fr = t.sat_ok;
+      }
+      if (sv->has_ces && ces_fit.observed.size() >= 2) {
+        t.has_eff = true;
+        t.eff_ok = coefficient(ces_fit, 2 * k, -1.0, "CES " + tp_id[k] + ".ok");
+        t.eff_fr = coefficient(ces_fit, 2 * k + 1, -1.0, "CES " + tp_id[k] + ".friction");
+        if (!has_status) t.eff_fr = t.eff_ok;
+      }
+    }
+    if (has_channel && nps_ok) {
+      m.has_switch = true;
+      m.switch_sat = coefficient(nps_fit, P - 1, 1.0, "NPS channel_switch");
+      if (sv->has_ces && ces_fit.observed.size() >= 2)
+        m.switch_eff = coefficient(ces_fit, P - 1, -1.0, "CES channel_switch");
+    }
+    if (!separated.empty())
+      warn(fmt::format("(quasi-)separation, estimates are bounds only and their standard errors huge: {}",
+                       core::quoted_list(separated)));
+    m.has_survey = true;
+    m.response_rate = train.journeys > 0 ? static_cast<double>(train_resp.size()) / train.journeys : 1.0;
+    auto baseline = [&](const OrderedLogitFit& f, FittedScale& s, int scale, double respondents_n) {
+      if (f.observed.size() < 2) {
+        if (f.observed.size() == 1) {
+          s.present = true;
+          s.scale = scale;
+          s.baseline.assign(static_cast<std::size_t>(scale), 0.0);
+          s.baseline[static_cast<std::size_t>(f.observed[0])] = 1.0;
+          s.respondents = respondents_n;
+        }
+        return;
+      }
+      s.present = true;
+      s.scale = scale;
+      s.respondents = respondents_n;
+      // Corrected cut-points when --satisfaction0-sd is given.
+      OrderedLogitFit g = f;
+      for (double& c : g.cut) c *= attenuation;
+      s.baseline = g.baseline();
+    };
+    baseline(nps_fit, m.nps, 11, static_cast<double>(Xn.rows()));
+    if (sv->has_csat) baseline(csat_fit, m.csat, o.csat_scale, static_cast<double>(Xc.rows()));
+    if (sv->has_ces) baseline(ces_fit, m.ces, o.ces_scale, static_cast<double>(Xe.rows()));
+    if (o.satisfaction0_sd > 0) {
+      FittedSegment seg;
+      seg.id = "all";
+      seg.name = "all";
+      seg.share = 1;
+      seg.s0_sd = o.satisfaction0_sd;
+      m.segments.push_back(seg);
+    }
+
+    s.respondents_nps = static_cast<double>(Xn.rows());
+    s.respondents_csat = static_cast<double>(Xc.rows());
+    s.respondents_ces = static_cast<double>(Xe.rows());
+
+    // Key drivers: NPS cost of friction.
+    if (nps_ok && has_status) {
+      s.has_key_drivers = true;
+      using Row = KeyDriver;
+      std::vector<Row>& rows = s.key_drivers;
+      // Predicted NPS of the training respondents, as fitted and with tp k's
+      // friction visits turned ok.
+      const Eigen::Index nn = Xn.rows();
+      auto mean_nps = [&](const Eigen::MatrixXd& Xm) {
+        double s = 0;
+        for (Eigen::Index i = 0; i < nn; ++i) s += nps_of(nps_fit.probabilities(Xm.row(i).transpose()));
+        return nn > 0 ? s / static_cast<double>(nn) : kNaN;
+      };
+      const double base = mean_nps(Xn);
+      for (auto k : order) {
+        const std::size_t ca = 2 * k, cb = 2 * k + 1;
+        if (nps_fit.dropped[ca] || nps_fit.dropped[cb] || train.fr_visits[k] <= 0) continue;
+        Row r;
+        r.id = tp_id[k];
+        r.a = nps_fit.beta[ca];
+        r.b = nps_fit.beta[cb];
+        r.d = r.b - r.a;
+        // Covariance indices: cut-points first, then kept columns in order.
+        Eigen::Index ia = -1, ib = -1, pos = static_cast<Eigen::Index>(nps_fit.cut.size());
+        for (std::size_t c = 0; c < nps_fit.dropped.size(); ++c) {
+          if (nps_fit.dropped[c]) continue;
+          if (c == ca) ia = pos;
+          if (c == cb) ib = pos;
+          ++pos;
+        }
+        r.dse = std::sqrt(nps_fit.covariance(ia, ia) + nps_fit.covariance(ib, ib) - 2 * nps_fit.covariance(ia, ib));
+        r.fv = train.fr_visits[k] / train.journeys;
+        r.cost = r.d * r.fv;
+        Eigen::MatrixXd Xm = Xn;
+        Xm.col(static_cast<Eigen::Index>(ca)) += Xm.col(static_cast<Eigen::Index>(cb));
+        Xm.col(static_cast<Eigen::Index>(cb)).setZero();
+        r.nps = mean_nps(Xm) - base;
+        rows.push_back(r);
+      }
+      std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.nps > b.nps; });
+      if (!rows.empty()) {
+        sum += "  key drivers (NPS points if the touchpoint's friction visits had been ok):\n";
+        for (std::size_t i = 0; i < std::min<std::size_t>(rows.size(), 5); ++i)
+          sum +=
+              fmt::format("    {}. {:<28} +{:.2f} NPS   (b - a = {:.3f} +- {:.3f}, {:.3f} friction visits/journey)\n",
+                          i + 1, rows[i].id, rows[i].nps, rows[i].d, kZ95 * rows[i].dse, rows[i].fv);
+      }
+    }
+  }
+}
+
+}  // namespace cxsim::calibrate::stages

@@ -1,0 +1,334 @@
+// Writer of calibrate(): the YAML of the fitted model (header comments,
+// journey_writer.cpp's write_yaml), loaded back as the engine would load it
+// (write_model, before the holdout check that needs it), and the fit report
+// tables (write_report, last).
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <unordered_map>
+
+#include <Eigen/Dense>
+#include <fmt/format.h>
+
+#include "cxsim/calibrate/csv.h"
+#include "cxsim/calibrate/durations.h"
+#include "cxsim/calibrate/event_log.h"
+#include "cxsim/calibrate/journey_writer.h"
+#include "cxsim/calibrate/ordered_logit.h"
+#include "cxsim/calibrate/posterior.h"
+#include "cxsim/calibrate/sbg.h"
+#include "cxsim/core/errors.h"
+#include "cxsim/core/strings.h"
+#include "cxsim/core/version.h"
+#include "cxsim/model/journey_loader.h"
+#include "cxsim/rng/samplers.h"
+#include "cxsim/rng/stream.h"
+#include "stages.h"
+
+namespace cxsim::calibrate::stages {
+
+void write_model(State& s) {
+  const CalibrateOptions& o = s.o;
+  Report& rep = s.res.report;
+  std::string& sum = s.res.summary;
+  auto& train = s.train;
+  auto& m = s.m;
+  auto& input_desc = s.input_desc;
+  auto& res = s.res;
+  m.header.push_back(fmt::format("Fitted by cxsim calibrate {} from {}", core::tool_version, input_desc));
+  if (!o.command_line.empty()) m.header.push_back("command: " + o.command_line);
+  m.header.push_back("Counts, 95% credible intervals (Dirichlet/Beta posteriors, prior 0.5 per observed target) and");
+  m.header.push_back("standard errors are in the comments; see docs/methods/calibration.md.");
+  if (o.holdout > 0)
+    m.header.push_back(fmt::format("Fitted on {} training journeys ({:.0f}% held out journey by journey, seed {}).",
+                                   train.journeys, 100 * o.holdout, o.seed));
+  m.header.push_back("Ids are sanitized from the data's names (originals in comments).");
+  res.yaml = write_yaml(m);
+  rep.journey_yaml = res.yaml;
+  s.lj = [&] {
+    try {
+      return model::load_journey_text(res.yaml, m.name + ".yaml");
+    } catch (const core::InputError& e) {
+      throw core::RuntimeError(std::string("internal: the fitted journey does not load:\n") + e.what() + "\n" +
+                               res.yaml);
+    }
+  }();
+  sum += fmt::format("model: {} touchpoints, {} outcomes, {} start entries, max_steps {}\n", m.touchpoints.size(),
+                     m.outcomes.size(), m.start.targets.size(), m.max_steps);
+}
+
+// The fit report tables (docs/calibration.md, "The fit report"), in their
+// order in the file, from what the stages left in the State. The data-quality
+// table comes first: calibrate() opens it and the sources fill it.
+void write_report(State& s) {
+  Report& rep = s.res.report;
+  const auto& train = s.train;
+  const auto& m = s.m;
+  const auto& order = s.order;
+  const auto& tp_id = s.tp_id;
+  const bool has_status = s.has_status, has_channel = s.has_channel;
+  const std::size_t P = s.P;
+  const double attenuation = s.attenuation;
+
+  // ---- journey fit
+  auto& t_tp = rep.table("calibration/touchpoints", "per touchpoint: visits, friction (Beta posterior), channel");
+  t_tp.str("id")
+      .str("name")
+      .str("channel")
+      .num("visits")
+      .num("friction_visits")
+      .num("friction")
+      .num("friction_ci_low")
+      .num("friction_ci_high")
+      .num("exits")
+      .num("journeys_started");
+  auto& t_tr = rep.table("calibration/transitions",
+                         "next-map counts and Dirichlet posterior (prior 0.5 per observed target): mean, 95% CrI");
+  t_tr.str("source")
+      .str("status")
+      .str("target")
+      .num("count")
+      .num("total")
+      .num("probability")
+      .num("ci_low")
+      .num("ci_high");
+  auto& t_du = rep.table("calibration/durations", "duration fits per touchpoint and status (time unit of the journey)");
+  t_du.str("touchpoint")
+      .str("status")
+      .str("family")
+      .integer("gaps")
+      .integer("zero_gaps")
+      .num("lognormal_median")
+      .num("lognormal_p90")
+      .num("lognormal_aic")
+      .num("exponential_mean")
+      .num("exponential_aic")
+      .num("gamma_mean")
+      .num("gamma_sd")
+      .num("gamma_aic");
+  auto add_tr = [&](const std::string& src, const std::string& status, const FittedMap& fm) {
+    for (const auto& t : fm.targets) {
+      t_tr.add("source", src);
+      t_tr.add("status", status);
+      t_tr.add("target", t.id);
+      t_tr.add("count", t.count);
+      t_tr.add("total", fm.total);
+      t_tr.add("probability", t.prob);
+      t_tr.add("ci_low", t.ci.lo);
+      t_tr.add("ci_high", t.ci.hi);
+    }
+  };
+  auto add_du = [&](const std::string& tp, const std::string& status, const DurationFit& d) {
+    t_du.add("touchpoint", tp);
+    t_du.add("status", status);
+    t_du.add("family", d.family);
+    t_du.add("gaps", d.n + d.zeros);
+    t_du.add("zero_gaps", d.zeros);
+    t_du.add("lognormal_median", d.ln_median);
+    t_du.add("lognormal_p90", d.ln_p90);
+    t_du.add("lognormal_aic", d.ln_aic);
+    t_du.add("exponential_mean", d.exp_mean);
+    t_du.add("exponential_aic", d.exp_aic);
+    t_du.add("gamma_mean", d.gamma_mean);
+    t_du.add("gamma_sd", d.gamma_sd);
+    t_du.add("gamma_aic", d.gamma_aic);
+  };
+  add_tr("start", "", m.start);
+  for (const auto& t : m.touchpoints) {
+    if (t.split) {
+      add_tr(t.id, "ok", t.ok);
+      add_tr(t.id, "friction", t.fr);
+    } else {
+      add_tr(t.id, has_status ? "any" : "", t.ok);
+    }
+    if (t.dur_split) {
+      add_du(t.id, "ok", t.dur_ok);
+      add_du(t.id, "friction", t.dur_fr);
+    } else {
+      add_du(t.id, "any", t.dur_ok);
+    }
+  }
+  auto& t_oc = rep.table("calibration/outcomes", "outcomes reached by training journeys");
+  t_oc.str("id").str("name").str("kind").num("journeys").num("share").num("value");
+  for (std::size_t i = 0; i < s.data_outcomes; ++i) {
+    const auto& oc = m.outcomes[i];
+    t_oc.add("id", oc.id);
+    t_oc.add("name", oc.name);
+    t_oc.add("kind", oc.kind);
+    t_oc.add("journeys", oc.count);
+    t_oc.add("share", oc.count / train.journeys);
+    t_oc.add("value", oc.value);
+  }
+  for (std::size_t i = 0; i < m.touchpoints.size(); ++i) {
+    const auto& t = m.touchpoints[i];
+    t_tp.add("id", t.id);
+    t_tp.add("name", t.name);
+    t_tp.add("channel", t.channel);
+    t_tp.add("visits", t.visits);
+    t_tp.add("friction_visits", t.friction_visits);
+    t_tp.add("friction", t.has_status ? t.friction.mean : kNaN);
+    t_tp.add("friction_ci_low", t.has_status ? t.friction.interval.lo : kNaN);
+    t_tp.add("friction_ci_high", t.has_status ? t.friction.interval.hi : kNaN);
+    t_tp.add("exits", s.exits[i]);
+    t_tp.add("journeys_started", s.started[i]);
+  }
+
+  // ---- survey fit
+  if (s.sv) {
+    const auto& sv = s.sv;
+    const auto& nps_fit = s.nps_fit;
+    const auto& csat_fit = s.csat_fit;
+    const auto& ces_fit = s.ces_fit;
+    auto coef_table = [&](const std::string& name, const OrderedLogitFit& f, double sign, const char* what,
+                          double n_resp) {
+      auto& t = rep.table("calibration/survey/" + name + "/coefficients",
+                          fmt::format("ordered logit of {} on per-journey visit counts: {} (estimate, se from the "
+                                      "observed information, Wald 95% CI)",
+                                      name, what));
+      t.str("parameter")
+          .str("touchpoint")
+          .str("term")
+          .num("estimate")
+          .num("se")
+          .num("ci_low")
+          .num("ci_high")
+          .num("corrected");
+      // `corrected`: times sqrt(1 + c^2 sd^2) for --satisfaction0-sd (= estimate without it).
+      auto row = [&](const std::string& p, const std::string& tp, const std::string& term, double e, double se) {
+        t.add("parameter", p);
+        t.add("touchpoint", tp);
+        t.add("term", term);
+        t.add("estimate", e);
+        t.add("se", se);
+        t.add("ci_low", e - kZ95 * se);
+        t.add("ci_high", e + kZ95 * se);
+        t.add("corrected", e * attenuation);
+      };
+      for (std::size_t c = 0; c < f.cut.size(); ++c)
+        row(fmt::format("cut_{}_{}", f.observed[c], f.observed[c + 1]), "", "cut-point", f.cut[c], f.cut_se[c]);
+      for (auto k : order) {
+        for (int fr = 0; fr < 2; ++fr) {
+          if (fr && !has_status) continue;
+          const std::size_t col = 2 * k + static_cast<std::size_t>(fr);
+          const bool idf = col < f.dropped.size() && !f.dropped[col];
+          row(fmt::format("{}.{}", tp_id[k], fr ? "friction" : "ok"), tp_id[k], fr ? "friction" : "ok",
+              idf ? sign * f.beta[col] : kNaN, idf ? f.beta_se[col] : kNaN);
+        }
+      }
+      if (has_channel) {
+        const bool idf = P - 1 < f.dropped.size() && !f.dropped[P - 1];
+        row("channel_switch", "", "switch", idf ? sign * f.beta[P - 1] : kNaN, idf ? f.beta_se[P - 1] : kNaN);
+      }
+      auto& st = rep.table("calibration/survey/" + name + "/fit", "fit statistics");
+      st.integer("respondents")
+          .num("loglik")
+          .num("loglik_null")
+          .integer("iterations")
+          .integer("converged")
+          .integer("parameters");
+      st.add("respondents", n_resp);
+      st.add("loglik", f.loglik);
+      st.add("loglik_null", f.loglik_null);
+      st.add("iterations", f.iterations);
+      st.add("converged", f.converged ? 1.0 : 0.0);
+      st.add("parameters", static_cast<double>(f.covariance.rows()));
+    };
+    coef_table("nps", nps_fit, 1.0, "satisfaction deltas (ok, friction), channel switch and cut-points",
+               s.respondents_nps);
+    if (sv->has_csat)
+      coef_table("csat", csat_fit, 1.0, "satisfaction deltas as seen by CSAT (a check of the NPS fit)",
+                 s.respondents_csat);
+    if (sv->has_ces)
+      coef_table("ces", ces_fit, -1.0, "effort per visit (minus the CES coefficients, CES slope fixed to 1)",
+                 s.respondents_ces);
+  }
+  if (s.has_key_drivers) {
+    auto& kd = rep.table("calibration/survey/key_drivers",
+                         "touchpoints ranked by the NPS cost of friction: (b - a) x friction visits per journey, "
+                         "and the NPS points gained if every friction visit of the touchpoint had been ok");
+    kd.integer("rank")
+        .str("touchpoint")
+        .num("a_ok")
+        .num("b_friction")
+        .num("b_minus_a")
+        .num("b_minus_a_se")
+        .num("friction_visits_per_journey")
+        .num("satisfaction_cost_per_journey")
+        .num("nps_points");
+    for (std::size_t i = 0; i < s.key_drivers.size(); ++i) {
+      const auto& r = s.key_drivers[i];
+      kd.add("rank", static_cast<double>(i + 1));
+      kd.add("touchpoint", r.id);
+      kd.add("a_ok", r.a);
+      kd.add("b_friction", r.b);
+      kd.add("b_minus_a", r.d);
+      kd.add("b_minus_a_se", r.dse);
+      kd.add("friction_visits_per_journey", r.fv);
+      kd.add("satisfaction_cost_per_journey", r.cost);
+      kd.add("nps_points", r.nps);
+    }
+  }
+
+  // ---- retention fit
+  if (s.has_retention) {
+    auto& rt = rep.table("calibration/retention",
+                         "sBG maximum likelihood per segment: alpha, beta, se (observed information), 95% CI (log "
+                         "scale)");
+    rt.str("segment")
+        .num("customers")
+        .integer("horizon")
+        .num("alpha")
+        .num("alpha_se")
+        .num("alpha_ci_low")
+        .num("alpha_ci_high")
+        .num("beta")
+        .num("beta_se")
+        .num("beta_ci_low")
+        .num("beta_ci_high")
+        .num("loglik")
+        .integer("converged")
+        .num("mean_churn");
+    for (const auto& r : s.retention) {
+      rt.add("segment", r.id);
+      rt.add("customers", r.customers);
+      rt.add("horizon", r.fit.horizon);
+      rt.add("alpha", r.fit.alpha);
+      rt.add("alpha_se", r.fit.se_alpha);
+      rt.add("alpha_ci_low", r.fit.alpha_lo);
+      rt.add("alpha_ci_high", r.fit.alpha_hi);
+      rt.add("beta", r.fit.beta);
+      rt.add("beta_se", r.fit.se_beta);
+      rt.add("beta_ci_low", r.fit.beta_lo);
+      rt.add("beta_ci_high", r.fit.beta_hi);
+      rt.add("loglik", r.fit.loglik);
+      rt.add("converged", r.fit.converged ? 1.0 : 0.0);
+      rt.add("mean_churn", r.fit.alpha / (r.fit.alpha + r.fit.beta));
+    }
+  }
+
+  // ---- holdout
+  if (s.has_holdout) {
+    auto& fit_t = rep.table("fit/holdout",
+                            "held-out journeys vs the fitted model: total-variation distance, threshold (max(0.01, "
+                            "the 1 - 0.01/m quantile of sampling noise, m measures)), pass");
+    fit_t.str("measure").num("tv_distance").num("threshold").integer("pass").num("n_holdout").num("n_train");
+    for (const auto& me : s.measures) {
+      fit_t.add("measure", me.name);
+      fit_t.add("tv_distance", me.tv);
+      fit_t.add("threshold", me.threshold);
+      fit_t.add("pass", me.pass ? 1.0 : 0.0);
+      fit_t.add("n_holdout", me.n_holdout);
+      fit_t.add("n_train", me.n_train);
+      auto& d = rep.table("fit/" + me.name, "observed (holdout) and model shares per bin");
+      d.str("bin").num("observed").num("model");
+      for (std::size_t i = 0; i < me.bins.size(); ++i) {
+        d.add("bin", me.bins[i]);
+        d.add("observed", me.observed[i]);
+        d.add("model", me.model[i]);
+      }
+    }
+  }
+}
+
+}  // namespace cxsim::calibrate::stages
