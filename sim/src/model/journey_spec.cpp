@@ -1,7 +1,5 @@
 #include "cxsim/model/journey_spec.h"
 
-#include <cmath>
-
 namespace cxsim::model {
 
 const std::vector<std::string>& reserved_ids() {
@@ -28,19 +26,6 @@ std::vector<double> default_ces_baseline(int scale) {
   if (scale == 7) return {0.04, 0.06, 0.10, 0.20, 0.25, 0.20, 0.15};
   if (scale == 5) return {0.05, 0.10, 0.25, 0.35, 0.25};
   return {};
-}
-
-double duration_mean(const DurationSpec& d) {
-  switch (d.kind) {
-    case DurationSpec::Kind::fixed: return d.a;
-    case DurationSpec::Kind::exponential: return d.a;
-    case DurationSpec::Kind::lognormal: {
-      const double sigma = std::log(d.b / d.a) / 1.2815515655446004;
-      return d.a * std::exp(0.5 * sigma * sigma);
-    }
-    case DurationSpec::Kind::gamma: return d.a;
-  }
-  return 0.0;
 }
 
 const TouchpointSpec* JourneySpec::find_touchpoint(const std::string& id) const {
