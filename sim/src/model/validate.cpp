@@ -265,7 +265,7 @@ class Checker {
       if (!sc->present) continue;
       const std::string p = std::string("survey.") + name;
       if (sc->scale < 2 || sc->scale > 101) {
-        error(p + ".scale", fmt::format("scale must be between 2 and 101, got {}", sc->scale));
+        error(p + ".scale", must_be_between("scale", 2, 101, sc->scale));
         continue;
       }
       baseline(*sc, p, name);

@@ -265,7 +265,8 @@ ScenarioSpec parse_scenario(const YamlDocument& doc, Diagnostics& diags) {
       r.check_keys(rf, "rank_frictions", {"reduce_by"});
       if (rf["reduce_by"]) {
         auto v = r.number(rf["reduce_by"], "rank_frictions.reduce_by");
-        if (v && (*v <= 0 || *v > 1)) r.error(rf["reduce_by"], "rank_frictions.reduce_by", "must be in (0, 1]");
+        if (v && (*v <= 0 || *v > 1))
+          r.error(rf["reduce_by"], "rank_frictions.reduce_by", model::must_be_in_unit_interval("", *v, true));
         else if (v) sc.rank.reduce_by = *v;
       }
     }
