@@ -42,7 +42,10 @@ TEST(DurationFamilies, OneRowPerKindInKindOrder) {
 
 TEST(DurationFamilies, WrittenFormParsesBackToTheSameSpec) {
   const std::vector<DurationSpec> specs = {
-      {K::fixed, 0.0, 0.0}, {K::fixed, 2.5, 0.0}, {K::exponential, 3.25, 0.0}, {K::lognormal, 2.0, 6.0},
+      {K::fixed, 0.0, 0.0},
+      {K::fixed, 2.5, 0.0},
+      {K::exponential, 3.25, 0.0},
+      {K::lognormal, 2.0, 6.0},
       {K::lognormal, 1.0, 1.0 + 1e-12},  // rounding would make p90 = median: written a hair above
       {K::gamma, 12.0, 6.0}};
   for (const auto& d : specs) {
@@ -113,8 +116,7 @@ TEST(DurationFamilies, ParserReportsLikeBefore) {
 }
 
 TEST(TimeUnits, OneTable) {
-  EXPECT_EQ(cxsim::core::time_unit_names(),
-            (std::vector<std::string>{"seconds", "minutes", "hours", "days", "weeks"}));
+  EXPECT_EQ(cxsim::core::time_unit_names(), (std::vector<std::string>{"seconds", "minutes", "hours", "days", "weeks"}));
   ASSERT_NE(cxsim::core::find_time_unit("weeks"), nullptr);
   EXPECT_EQ(cxsim::core::find_time_unit("weeks")->seconds, 604800.0);
   EXPECT_EQ(cxsim::core::find_time_unit(cxsim::core::kDefaultTimeUnit)->seconds, 60.0);
@@ -134,7 +136,7 @@ TEST(Population, OneParserOneWording) {
   EXPECT_NE(text.find("population.periods: must be between 1 and 65535, got 100000"), std::string::npos) << text;
   EXPECT_NE(text.find("population.seed: expected a non-negative whole number"), std::string::npos) << text;
   EXPECT_NE(text.find("population.discount_rate: must be > -1, got -2"), std::string::npos) << text;
-  EXPECT_EQ(text.find("precision"), std::string::npos) << text;  // an extra key the caller reads
+  EXPECT_EQ(text.find("precision"), std::string::npos) << text;                 // an extra key the caller reads
   EXPECT_FALSE(pop.customers || pop.periods || pop.seed || pop.discount_rate);  // bad values are not kept
 
   Diagnostics d2;

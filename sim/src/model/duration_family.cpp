@@ -30,54 +30,87 @@ double lognormal_sigma(const DurationSpec& d) { return std::log(d.b / d.a) / kZ9
 
 std::vector<DurationFamily> make_families() {
   std::vector<DurationFamily> f;
-  f.push_back(DurationFamily{
-      K::fixed, "fixed", {"value"}, true,
-      [](const DurationSpec& d, std::vector<DurationProblem>& out) {
-        if (d.a < 0) out.push_back({"fixed", must_be_at_least("a duration", 0, d.a)});
-      },
-      [](const DurationSpec& d) { return d.a; },
-      [](const DurationSpec& d) { return SamplerParams{d.a, 0.0}; },
-      [](const DurationSpec& d) { return std::vector<std::string>{short_number(d.a)}; }});
-  f.push_back(DurationFamily{
-      K::exponential, "exponential", {"mean"}, false,
-      [](const DurationSpec& d, std::vector<DurationProblem>& out) {
-        if (!(d.a > 0)) out.push_back({"mean", must_be_greater("exponential mean", 0, d.a)});
-      },
-      [](const DurationSpec& d) { return d.a; },
-      [](const DurationSpec& d) { return SamplerParams{d.a, 0.0}; },
-      [](const DurationSpec& d) { return std::vector<std::string>{short_number(d.a)}; }});
-  f.push_back(DurationFamily{
-      K::lognormal, "lognormal", {"median", "p90"}, false,
-      [](const DurationSpec& d, std::vector<DurationProblem>& out) {
-        if (!(d.a > 0))
-          out.push_back({"median", must_be_greater("lognormal median", 0, d.a)});
-        else if (!(d.b > d.a))
-          out.push_back({"p90", fmt::format("lognormal p90 ({}) must be greater than the median ({})",
-                                            Shown(d.b).str(), Shown(d.a).str())});
-      },
-      [](const DurationSpec& d) {
-        const double sigma = lognormal_sigma(d);
-        return d.a * std::exp(0.5 * sigma * sigma);
-      },
-      [](const DurationSpec& d) { return SamplerParams{std::log(d.a), lognormal_sigma(d)}; },
-      [](const DurationSpec& d) {
-        // Rounding must keep p90 above the median (the file has to validate).
-        std::string m = long_number(d.a), q = long_number(d.b);
-        if (!(parse_number(q) > parse_number(m)))
-          q = fmt::format("{:.17g}", std::nextafter(parse_number(m), INFINITY) * (1 + 1e-12));
-        return std::vector<std::string>{m, q};
-      }});
-  f.push_back(DurationFamily{
-      K::gamma, "gamma", {"mean", "sd"}, false,
-      [](const DurationSpec& d, std::vector<DurationProblem>& out) {
-        if (!(d.a > 0)) out.push_back({"mean", must_be_greater("gamma mean", 0, d.a)});
-        if (!(d.b > 0))
-          out.push_back({"sd", must_be_greater("gamma sd", 0, d.b) + " (use {fixed: x} for a constant)"});
-      },
-      [](const DurationSpec& d) { return d.a; },
+  f.push_back({
+      .kind = K::fixed,
+      .name = "fixed",
+      .params = {"value"},
+      .bare = true,
+      .check =
+          [](const DurationSpec& d, std::vector<DurationProblem>& out) {
+            if (d.a < 0) out.push_back({"fixed", must_be_at_least("a duration", 0, d.a)});
+          },
+      .mean = [](const DurationSpec& d) { return d.a; },
+      .sampler =
+          [](const DurationSpec& d) {
+            return SamplerParams{d.a, 0.0};
+          },
+      .yaml_params = [](const DurationSpec& d) { return std::vector<std::string>{short_number(d.a)}; },
+  });
+  f.push_back({
+      .kind = K::exponential,
+      .name = "exponential",
+      .params = {"mean"},
+      .check =
+          [](const DurationSpec& d, std::vector<DurationProblem>& out) {
+            if (!(d.a > 0)) out.push_back({"mean", must_be_greater("exponential mean", 0, d.a)});
+          },
+      .mean = [](const DurationSpec& d) { return d.a; },
+      .sampler =
+          [](const DurationSpec& d) {
+            return SamplerParams{d.a, 0.0};
+          },
+      .yaml_params = [](const DurationSpec& d) { return std::vector<std::string>{short_number(d.a)}; },
+  });
+  f.push_back({
+      .kind = K::lognormal,
+      .name = "lognormal",
+      .params = {"median", "p90"},
+      .check =
+          [](const DurationSpec& d, std::vector<DurationProblem>& out) {
+            if (!(d.a > 0)) out.push_back({"median", must_be_greater("lognormal median", 0, d.a)});
+            else if (!(d.b > d.a))
+              out.push_back({"p90", fmt::format("lognormal p90 ({}) must be greater than the median ({})",
+                                                Shown(d.b).str(), Shown(d.a).str())});
+          },
+      .mean =
+          [](const DurationSpec& d) {
+            const double sigma = lognormal_sigma(d);
+            return d.a * std::exp(0.5 * sigma * sigma);
+          },
+      .sampler =
+          [](const DurationSpec& d) {
+            return SamplerParams{std::log(d.a), lognormal_sigma(d)};
+          },
+      .yaml_params =
+          [](const DurationSpec& d) {
+            // Rounding must keep p90 above the median (the file has to validate).
+            std::string m = long_number(d.a), q = long_number(d.b);
+            if (!(parse_number(q) > parse_number(m)))
+              q = fmt::format("{:.17g}", std::nextafter(parse_number(m), INFINITY) * (1 + 1e-12));
+            return std::vector<std::string>{m, q};
+          },
+  });
+  f.push_back({
+      .kind = K::gamma,
+      .name = "gamma",
+      .params = {"mean", "sd"},
+      .check =
+          [](const DurationSpec& d, std::vector<DurationProblem>& out) {
+            if (!(d.a > 0)) out.push_back({"mean", must_be_greater("gamma mean", 0, d.a)});
+            if (!(d.b > 0))
+              out.push_back({"sd", must_be_greater("gamma sd", 0, d.b) + " (use {fixed: x} for a constant)"});
+          },
+      .mean = [](const DurationSpec& d) { return d.a; },
       // shape (mean/sd)^2, scale sd^2/mean
-      [](const DurationSpec& d) { return SamplerParams{(d.a / d.b) * (d.a / d.b), d.b * d.b / d.a}; },
-      [](const DurationSpec& d) { return std::vector<std::string>{long_number(d.a), long_number(d.b)}; }});
+      .sampler =
+          [](const DurationSpec& d) {
+            return SamplerParams{(d.a / d.b) * (d.a / d.b), d.b * d.b / d.a};
+          },
+      .yaml_params =
+          [](const DurationSpec& d) {
+            return std::vector<std::string>{long_number(d.a), long_number(d.b)};
+          },
+  });
   return f;
 }
 

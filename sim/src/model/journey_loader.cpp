@@ -92,16 +92,22 @@ std::optional<OkFriction<double>> parse_ok_friction(NodeReader& r, const YAML::N
   return out;
 }
 
+// The split form {ok: X, friction: Y} of durations and next maps: both keys
+// required, each parsed by `parse(r, node, path)`.
+template <class T, class Parse>
+std::optional<OkFriction<T>> parse_split(NodeReader& r, const YAML::Node& node, const std::string& path, Parse parse) {
+  r.check_keys(node, path, kOkFr);
+  r.require_keys(node, path, kOkFr);
+  std::optional<T> a, b;
+  if (node["ok"]) a = parse(r, node["ok"], path + ".ok");
+  if (node["friction"]) b = parse(r, node["friction"], path + ".friction");
+  if (!a || !b) return std::nullopt;
+  return OkFriction<T>{std::move(*a), std::move(*b)};
+}
+
 std::optional<OkFriction<DurationSpec>> parse_duration(NodeReader& r, const YAML::Node& node, const std::string& path) {
-  if (node.IsMap() && (node["ok"] || node["friction"])) {
-    r.check_keys(node, path, kOkFr);
-    r.require_keys(node, path, kOkFr);
-    std::optional<DurationSpec> a, b;
-    if (node["ok"]) a = parse_distribution(r, node["ok"], path + ".ok");
-    if (node["friction"]) b = parse_distribution(r, node["friction"], path + ".friction");
-    if (!a || !b) return std::nullopt;
-    return OkFriction<DurationSpec>{*a, *b};
-  }
+  if (node.IsMap() && (node["ok"] || node["friction"]))
+    return parse_split<DurationSpec>(r, node, path, parse_distribution);
   auto d = parse_distribution(r, node, path);
   if (!d) return std::nullopt;
   return OkFriction<DurationSpec>{*d, *d};
@@ -144,14 +150,10 @@ std::optional<NextSpec> parse_next(NodeReader& r, const YAML::Node& node, const 
   NextSpec out;
   if (any_map) {
     out.split = true;
-    r.check_keys(node, path, kOkFr);
-    r.require_keys(node, path, kOkFr);
-    std::optional<TransitionMap> a, b;
-    if (node["ok"]) a = parse_transition_map(r, node["ok"], path + ".ok");
-    if (node["friction"]) b = parse_transition_map(r, node["friction"], path + ".friction");
-    if (!a || !b) return std::nullopt;
-    out.ok = std::move(*a);
-    out.friction = std::move(*b);
+    auto maps = parse_split<TransitionMap>(r, node, path, parse_transition_map);
+    if (!maps) return std::nullopt;
+    out.ok = std::move(maps->ok);
+    out.friction = std::move(maps->friction);
     return out;
   }
   auto m = parse_transition_map(r, node, path);
@@ -414,7 +416,8 @@ std::optional<DurationSpec> parse_distribution(NodeReader& r, const YAML::Node& 
     return d;
   }
   std::string form;
-  for (std::size_t i = 0; i < f.params.size(); ++i) form += fmt::format("{}{}: number", i == 0 ? "" : ", ", f.params[i]);
+  for (std::size_t i = 0; i < f.params.size(); ++i)
+    form += fmt::format("{}{}: number", i == 0 ? "" : ", ", f.params[i]);
   if (!r.expect_map(v, p, fmt::format("{{{}}}", form).c_str())) return std::nullopt;
   r.check_keys(v, p, f.params);
   r.require_keys(v, p, f.params);

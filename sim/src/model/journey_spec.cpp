@@ -1,5 +1,7 @@
 #include "cxsim/model/journey_spec.h"
 
+#include <span>
+
 namespace cxsim::model {
 
 const std::vector<std::string>& reserved_ids() {
@@ -77,16 +79,24 @@ int JourneySpec::kind_direction(std::string_view kind) const {
   return default_kind_direction(kind);
 }
 
+namespace {
+// kHigherBetter for a name in `higher`, kLowerBetter for one in `lower`, else kNoDirection.
+int listed_direction(std::string_view name, std::span<const std::string_view> higher,
+                     std::span<const std::string_view> lower) {
+  for (auto h : higher)
+    if (name == h) return kHigherBetter;
+  for (auto l : lower)
+    if (name == l) return kLowerBetter;
+  return kNoDirection;
+}
+}  // namespace
+
 int default_kind_direction(std::string_view kind) {
   static constexpr std::string_view good[] = {"converted", "conversion", "purchased", "resolved",
                                               "retained",  "won",        "success"};
   static constexpr std::string_view bad[] = {"abandoned", "unresolved", "escalated", "churned",
                                              "failed",    "lost",       "timeout"};
-  for (auto g : good)
-    if (kind == g) return kHigherBetter;
-  for (auto b : bad)
-    if (kind == b) return kLowerBetter;
-  return kNoDirection;
+  return listed_direction(kind, good, bad);
 }
 
 int metric_direction(std::string_view metric, const KindDirectionFn& kind_direction) {
@@ -104,11 +114,7 @@ int metric_direction(std::string_view metric, const KindDirectionFn& kind_direct
                                                 "recovery_succeeded_rate"};
   static constexpr std::string_view lower[] = {"effort_mean",    "time_mean",     "time_p50", "time_p90",
                                                "frictions_mean", "switches_mean", "cost_mean"};
-  for (auto h : higher)
-    if (metric == h) return kHigherBetter;
-  for (auto l : lower)
-    if (metric == l) return kLowerBetter;
-  return kNoDirection;
+  return listed_direction(metric, higher, lower);
 }
 
 TouchpointSpec effective_touchpoint(const JourneySpec& spec, std::size_t seg, std::size_t tp) {

@@ -35,7 +35,7 @@ struct DurationFamily {
   // `name`) rather than {name: {param: x, ...}}.
   bool bare = false;
   void (*check)(const DurationSpec& d, std::vector<DurationProblem>& out);
-  double (*mean)(const DurationSpec& d);     // in the journey's time unit
+  double (*mean)(const DurationSpec& d);  // in the journey's time unit
   SamplerParams (*sampler)(const DurationSpec& d);
   // The parameters as written by the journey writer (one string each).
   std::vector<std::string> (*yaml_params)(const DurationSpec& d);
