@@ -28,6 +28,11 @@ double parse_number(const std::string& s) {
 
 double lognormal_sigma(const DurationSpec& d) { return std::log(d.b / d.a) / kZ90; }
 
+// Shared by the families whose first parameter is the mean (or the value) itself.
+double mean_is_first(const DurationSpec& d) { return d.a; }
+SamplerParams sampler_is_first(const DurationSpec& d) { return SamplerParams{d.a, 0.0}; }
+std::vector<std::string> write_first_short(const DurationSpec& d) { return {short_number(d.a)}; }
+
 std::vector<DurationFamily> make_families() {
   std::vector<DurationFamily> f;
   f.push_back({
@@ -39,12 +44,9 @@ std::vector<DurationFamily> make_families() {
           [](const DurationSpec& d, std::vector<DurationProblem>& out) {
             if (d.a < 0) out.push_back({"fixed", must_be_at_least("a duration", 0, d.a)});
           },
-      .mean = [](const DurationSpec& d) { return d.a; },
-      .sampler =
-          [](const DurationSpec& d) {
-            return SamplerParams{d.a, 0.0};
-          },
-      .yaml_params = [](const DurationSpec& d) { return std::vector<std::string>{short_number(d.a)}; },
+      .mean = mean_is_first,
+      .sampler = sampler_is_first,
+      .yaml_params = write_first_short,
   });
   f.push_back({
       .kind = K::exponential,
@@ -54,12 +56,9 @@ std::vector<DurationFamily> make_families() {
           [](const DurationSpec& d, std::vector<DurationProblem>& out) {
             if (!(d.a > 0)) out.push_back({"mean", must_be_greater("exponential mean", 0, d.a)});
           },
-      .mean = [](const DurationSpec& d) { return d.a; },
-      .sampler =
-          [](const DurationSpec& d) {
-            return SamplerParams{d.a, 0.0};
-          },
-      .yaml_params = [](const DurationSpec& d) { return std::vector<std::string>{short_number(d.a)}; },
+      .mean = mean_is_first,
+      .sampler = sampler_is_first,
+      .yaml_params = write_first_short,
   });
   f.push_back({
       .kind = K::lognormal,
@@ -100,7 +99,7 @@ std::vector<DurationFamily> make_families() {
             if (!(d.b > 0))
               out.push_back({"sd", must_be_greater("gamma sd", 0, d.b) + " (use {fixed: x} for a constant)"});
           },
-      .mean = [](const DurationSpec& d) { return d.a; },
+      .mean = mean_is_first,
       // shape (mean/sd)^2, scale sd^2/mean
       .sampler =
           [](const DurationSpec& d) {
