@@ -76,12 +76,12 @@ rank_frictions: {reduce_by: 2}
   core::Diagnostics d;
   check_scenario_file(path, d);
   const std::string text = d.format();
-  EXPECT_NE(text.find("bad.yaml:3:25: error: population.customers: must be >= 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("bad.yaml:3:25: error: population.customers: must be >= 1, got 0"), std::string::npos) << text;
   EXPECT_NE(text.find("variants.baseline: 'baseline' is reserved"), std::string::npos) << text;
   EXPECT_NE(text.find("missing 'value' (replace) or 'scale' (multiply)"), std::string::npos) << text;
   EXPECT_NE(text.find("variants.b.recovery.reach: probability 1.4 is outside [0, 1]"), std::string::npos) << text;
   EXPECT_NE(text.find("sweeps.s: give 'values'"), std::string::npos) << text;
-  EXPECT_NE(text.find("rank_frictions.reduce_by: must be in (0, 1]"), std::string::npos) << text;
+  EXPECT_NE(text.find("rank_frictions.reduce_by: must be in (0, 1], got 2"), std::string::npos) << text;
   EXPECT_NE(text.find("checkout.frction: in variant 'a': unknown field"), std::string::npos) << text;
   EXPECT_GE(d.error_count(), 7u);
 }

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include "cxsim/core/errors.h"
+#include "cxsim/core/time.h"
+#include "cxsim/model/duration_family.h"
 
 namespace cxsim::calibrate {
 
@@ -54,20 +56,23 @@ void DurationStats::merge(const DurationStats& o) {
 }
 
 DurationChoice parse_duration_choice(const std::string& s) {
+  using K = model::DurationSpec::Kind;
   if (s == "aic" || s == "auto") return DurationChoice::aic;
-  if (s == "lognormal") return DurationChoice::lognormal;
-  if (s == "exponential") return DurationChoice::exponential;
-  if (s == "gamma") return DurationChoice::gamma;
+  if (const auto* f = model::find_duration_family(s)) {
+    if (f->kind == K::lognormal) return DurationChoice::lognormal;
+    if (f->kind == K::exponential) return DurationChoice::exponential;
+    if (f->kind == K::gamma) return DurationChoice::gamma;
+  }
   throw core::InputError(fmt::format("--durations '{}': expected aic, lognormal, exponential or gamma", s));
 }
 
 double seconds_per_unit(const std::string& unit) {
-  if (unit == "seconds") return 1;
-  if (unit == "minutes") return 60;
-  if (unit == "hours") return 3600;
-  if (unit == "days") return 86400;
-  if (unit == "weeks") return 604800;
-  throw core::InputError(fmt::format("--time-unit '{}': expected seconds, minutes, hours, days or weeks", unit));
+  if (const auto* u = core::find_time_unit(unit)) return u->seconds;
+  const auto names = core::time_unit_names();
+  std::string list;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    list += fmt::format("{}{}", i == 0 ? "" : i + 1 == names.size() ? " or " : ", ", names[i]);
+  throw core::InputError(fmt::format("--time-unit '{}': expected {}", unit, list));
 }
 
 DurationFit fit_durations(const DurationStats& s, DurationChoice choice, double scale) {
@@ -79,7 +84,7 @@ DurationFit fit_durations(const DurationStats& s, DurationChoice choice, double 
   f.gamma_mean = f.gamma_sd = f.gamma_shape = f.gamma_loglik = f.gamma_aic = kNaN;
   f.spec.kind = model::DurationSpec::Kind::fixed;
   f.spec.a = 0;
-  f.family = "fixed";
+  f.family = model::duration_family(f.spec.kind).name;
   if (s.total() == 0) {
     f.note = "no gap observed (only ever the last event of a journey): fixed 0";
     return f;
@@ -147,25 +152,14 @@ DurationFit fit_durations(const DurationStats& s, DurationChoice choice, double 
     }
   }
   if (pick == DurationChoice::gamma && !std::isfinite(f.gamma_aic)) pick = DurationChoice::lognormal;
+  // The chosen family's parameters, in its own order (model/duration_family.h).
+  using K = model::DurationSpec::Kind;
   switch (pick) {
-    case DurationChoice::exponential:
-      f.family = "exponential";
-      f.spec.kind = model::DurationSpec::Kind::exponential;
-      f.spec.a = f.exp_mean;
-      break;
-    case DurationChoice::gamma:
-      f.family = "gamma";
-      f.spec.kind = model::DurationSpec::Kind::gamma;
-      f.spec.a = f.gamma_mean;
-      f.spec.b = f.gamma_sd;
-      break;
-    default:
-      f.family = "lognormal";
-      f.spec.kind = model::DurationSpec::Kind::lognormal;
-      f.spec.a = f.ln_median;
-      f.spec.b = f.ln_p90;
-      break;
+    case DurationChoice::exponential: f.spec = {K::exponential, f.exp_mean, 0.0}; break;
+    case DurationChoice::gamma: f.spec = {K::gamma, f.gamma_mean, f.gamma_sd}; break;
+    default: f.spec = {K::lognormal, f.ln_median, f.ln_p90}; break;
   }
+  f.family = model::duration_family(f.spec.kind).name;
   if (s.zeros > 0) f.note = fmt::format("{} zero gaps of {} ignored in the fit", s.zeros, s.total());
   return f;
 }

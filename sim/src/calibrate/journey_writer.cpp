@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "cxsim/model/duration_family.h"
 #include "cxsim/model/journey_spec.h"
 
 namespace cxsim::calibrate {
@@ -74,21 +75,6 @@ double parse(const std::string& s) {
   double v = 0;
   std::from_chars(s.data(), s.data() + s.size(), v);
   return v;
-}
-
-std::string dist(const model::DurationSpec& d) {
-  using K = model::DurationSpec::Kind;
-  switch (d.kind) {
-    case K::fixed: return fmt::format("{{fixed: {}}}", num(d.a));
-    case K::exponential: return fmt::format("{{exponential: {{mean: {}}}}}", num(d.a));
-    case K::lognormal: {
-      std::string m = fmt::format("{:.8g}", d.a), q = fmt::format("{:.8g}", d.b);
-      if (!(parse(q) > parse(m))) q = fmt::format("{:.17g}", std::nextafter(parse(m), INFINITY) * (1 + 1e-12));
-      return fmt::format("{{lognormal: {{median: {}, p90: {}}}}}", m, q);
-    }
-    case K::gamma: return fmt::format("{{gamma: {{mean: {:.8g}, sd: {:.8g}}}}}", d.a, d.b);
-  }
-  return "{fixed: 0}";
 }
 
 std::string dist_comment(const DurationFit& f) {
@@ -195,10 +181,10 @@ std::string write_yaml(const FittedModel& m) {
     }
     if (t.dur_split) {
       o += "    duration:\n";
-      o += fmt::format("      ok: {}  # {}\n", dist(t.dur_ok.spec), dist_comment(t.dur_ok));
-      o += fmt::format("      friction: {}  # {}\n", dist(t.dur_fr.spec), dist_comment(t.dur_fr));
+      o += fmt::format("      ok: {}  # {}\n", model::duration_yaml(t.dur_ok.spec), dist_comment(t.dur_ok));
+      o += fmt::format("      friction: {}  # {}\n", model::duration_yaml(t.dur_fr.spec), dist_comment(t.dur_fr));
     } else {
-      o += fmt::format("    duration: {}  # {}\n", dist(t.dur_ok.spec), dist_comment(t.dur_ok));
+      o += fmt::format("    duration: {}  # {}\n", model::duration_yaml(t.dur_ok.spec), dist_comment(t.dur_ok));
     }
     o += "    next:\n";
     if (t.split) {

@@ -7,6 +7,18 @@
 
 namespace cxsim::core {
 
+const TimeUnit* find_time_unit(std::string_view name) {
+  for (const auto& u : kTimeUnits)
+    if (u.name == name) return &u;
+  return nullptr;
+}
+
+std::vector<std::string> time_unit_names() {
+  std::vector<std::string> v;
+  for (const auto& u : kTimeUnits) v.emplace_back(u.name);
+  return v;
+}
+
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const std::int64_t era = (y >= 0 ? y : y - 399) / 400;

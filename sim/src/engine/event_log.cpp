@@ -12,12 +12,9 @@
 namespace cxsim::engine {
 
 double time_unit_ms(const std::string& u) {
-  if (u == "seconds") return 1e3;
-  if (u == "minutes") return 6e4;
-  if (u == "hours") return 3.6e6;
-  if (u == "days") return 8.64e7;
-  if (u == "weeks") return 6.048e8;
-  return 6e4;
+  const auto* unit = core::find_time_unit(u);
+  if (!unit) unit = core::find_time_unit(core::kDefaultTimeUnit);
+  return unit->seconds * 1e3;
 }
 
 std::string iso8601_ms(std::int64_t ms) { return core::iso8601_utc_ms(ms); }

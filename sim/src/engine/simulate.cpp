@@ -100,6 +100,8 @@ CustomerScratch::CustomerScratch(const model::CompiledModel& m, int)
 
 namespace {
 
+// One draw from a compiled duration (the families and the parameters they
+// compile to: model/duration_family.h).
 inline double sample_duration(const model::DurationSampler& d, Stream& st) {
   using K = model::DurationSpec::Kind;
   switch (d.kind) {

@@ -9,30 +9,20 @@
 
 #include "cxsim/core/diagnostics.h"
 #include "cxsim/core/errors.h"
+#include "cxsim/model/duration_family.h"
 #include "cxsim/model/validate.h"
 
 namespace cxsim::model {
 
 namespace {
 
-constexpr double kZ90 = 1.2815515655446004;  // standard normal 0.9 quantile
-
 DurationSampler compile_duration(const DurationSpec& d) {
   DurationSampler s;
   s.kind = d.kind;
   s.mean = duration_mean(d);
-  switch (d.kind) {
-    case DurationSpec::Kind::fixed: s.p1 = d.a; break;
-    case DurationSpec::Kind::exponential: s.p1 = d.a; break;
-    case DurationSpec::Kind::lognormal:
-      s.p1 = std::log(d.a);
-      s.p2 = std::log(d.b / d.a) / kZ90;
-      break;
-    case DurationSpec::Kind::gamma:
-      s.p1 = (d.a / d.b) * (d.a / d.b);
-      s.p2 = d.b * d.b / d.a;
-      break;
-  }
+  const SamplerParams p = duration_sampler_params(d);
+  s.p1 = p.p1;
+  s.p2 = p.p2;
   return s;
 }
 

@@ -5,9 +5,12 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cxsim/core/errors.h"
 #include "cxsim/core/strings.h"
+#include "cxsim/model/duration_family.h"
+#include "cxsim/model/messages.h"
 #include "cxsim/model/validate.h"
 
 namespace cxsim::model {
@@ -26,8 +29,7 @@ const std::vector<std::string> kSegmentKeys = {"share", "description", "satisfac
 const std::vector<std::string> kOverrideKeys = {"friction", "satisfaction", "effort", "duration", "next"};
 const std::vector<std::string> kOkFr = {"ok", "friction"};
 constexpr long long kMaxSteps = 100000000;
-constexpr long long kMaxPeriods = 65535;  // as scenario files
-const std::vector<std::string> kDistKinds = {"fixed", "exponential", "lognormal", "gamma"};
+constexpr long long kMaxPeriods = 65535;  // journey and scenario files (parse_population)
 
 // Display path of a touchpoint/outcome field: "<id>.<field>" (the same path a
 // scenario change uses).
@@ -90,16 +92,22 @@ std::optional<OkFriction<double>> parse_ok_friction(NodeReader& r, const YAML::N
   return out;
 }
 
+// The split form {ok: X, friction: Y} of durations and next maps: both keys
+// required, each parsed by `parse(r, node, path)`.
+template <class T, class Parse>
+std::optional<OkFriction<T>> parse_split(NodeReader& r, const YAML::Node& node, const std::string& path, Parse parse) {
+  r.check_keys(node, path, kOkFr);
+  r.require_keys(node, path, kOkFr);
+  std::optional<T> a, b;
+  if (node["ok"]) a = parse(r, node["ok"], path + ".ok");
+  if (node["friction"]) b = parse(r, node["friction"], path + ".friction");
+  if (!a || !b) return std::nullopt;
+  return OkFriction<T>{std::move(*a), std::move(*b)};
+}
+
 std::optional<OkFriction<DurationSpec>> parse_duration(NodeReader& r, const YAML::Node& node, const std::string& path) {
-  if (node.IsMap() && (node["ok"] || node["friction"])) {
-    r.check_keys(node, path, kOkFr);
-    r.require_keys(node, path, kOkFr);
-    std::optional<DurationSpec> a, b;
-    if (node["ok"]) a = parse_distribution(r, node["ok"], path + ".ok");
-    if (node["friction"]) b = parse_distribution(r, node["friction"], path + ".friction");
-    if (!a || !b) return std::nullopt;
-    return OkFriction<DurationSpec>{*a, *b};
-  }
+  if (node.IsMap() && (node["ok"] || node["friction"]))
+    return parse_split<DurationSpec>(r, node, path, parse_distribution);
   auto d = parse_distribution(r, node, path);
   if (!d) return std::nullopt;
   return OkFriction<DurationSpec>{*d, *d};
@@ -142,14 +150,10 @@ std::optional<NextSpec> parse_next(NodeReader& r, const YAML::Node& node, const 
   NextSpec out;
   if (any_map) {
     out.split = true;
-    r.check_keys(node, path, kOkFr);
-    r.require_keys(node, path, kOkFr);
-    std::optional<TransitionMap> a, b;
-    if (node["ok"]) a = parse_transition_map(r, node["ok"], path + ".ok");
-    if (node["friction"]) b = parse_transition_map(r, node["friction"], path + ".friction");
-    if (!a || !b) return std::nullopt;
-    out.ok = std::move(*a);
-    out.friction = std::move(*b);
+    auto maps = parse_split<TransitionMap>(r, node, path, parse_transition_map);
+    if (!maps) return std::nullopt;
+    out.ok = std::move(maps->ok);
+    out.friction = std::move(maps->friction);
     return out;
   }
   auto m = parse_transition_map(r, node, path);
@@ -380,68 +384,88 @@ void parse_survey(NodeReader& r, const YAML::Node& node, SurveySpec& sv) {
 }  // namespace
 
 std::optional<DurationSpec> parse_distribution(NodeReader& r, const YAML::Node& node, const std::string& path) {
-  if (!r.expect_map(node, path,
-                    "a distribution: {fixed: x}, {exponential: {mean}}, {lognormal: {median, p90}} or {gamma: {mean, sd}}"))
-    return std::nullopt;
-  r.check_keys(node, path, kDistKinds);
+  if (!r.expect_map(node, path, duration_forms().c_str())) return std::nullopt;
+  const auto names = duration_family_names();
+  r.check_keys(node, path, names);
   std::vector<std::string> kinds;
   for (auto it = node.begin(); it != node.end(); ++it)
-    if (it->first.IsScalar() && std::find(kDistKinds.begin(), kDistKinds.end(), it->first.Scalar()) != kDistKinds.end())
-      kinds.push_back(it->first.Scalar());
+    if (it->first.IsScalar() && find_duration_family(it->first.Scalar())) kinds.push_back(it->first.Scalar());
   if (kinds.empty()) {
-    if (node.size() == 0)
-      r.error(node, path, "is empty; expected one of 'fixed', 'exponential', 'lognormal' or 'gamma'");
+    if (node.size() == 0) {
+      std::string list;
+      for (std::size_t i = 0; i < names.size(); ++i)
+        list += fmt::format("{}'{}'", i == 0 ? "" : i + 1 == names.size() ? " or " : ", ", names[i]);
+      r.error(node, path, "is empty; expected one of " + list);
+    }
     return std::nullopt;
   }
   if (kinds.size() > 1) {
     r.error(node, path, fmt::format("gives several distributions ({}); expected exactly one", core::quoted_list(kinds)));
     return std::nullopt;
   }
-  const std::string& k = kinds[0];
-  const YAML::Node v = node[k];
-  const std::string p = path + "." + k;
+  const DurationFamily& f = *find_duration_family(kinds[0]);
+  const YAML::Node v = node[f.name];
+  const std::string p = path + "." + f.name;
   DurationSpec d;
-  if (k == "fixed") {
-    d.kind = DurationSpec::Kind::fixed;
+  d.kind = f.kind;
+  if (f.bare) {
     auto x = r.number(v, p);
     if (!x) return std::nullopt;
-    d.a = *x;
-    r.locations().set(path + ".value", r.loc(v));
+    duration_param(d, 0) = *x;
+    r.locations().set(path + "." + f.params[0], r.loc(v));
     return d;
   }
-  auto two = [&](const char* a, const char* b) -> bool {
-    if (!r.expect_map(v, p, fmt::format("{{{}: number, {}: number}}", a, b).c_str())) return false;
-    r.check_keys(v, p, {a, b});
-    r.require_keys(v, p, {a, b});
-    auto x = v[a] ? r.number(v[a], p + "." + a) : std::nullopt;
-    auto y = v[b] ? r.number(v[b], p + "." + b) : std::nullopt;
-    if (!x || !y) return false;
-    d.a = *x;
-    d.b = *y;
-    // Short paths used by scenario changes: duration.median, duration.p90 ...
-    r.locations().set(path + "." + a, r.loc(v[a]));
-    r.locations().set(path + "." + b, r.loc(v[b]));
-    return true;
-  };
-  if (k == "exponential") {
-    d.kind = DurationSpec::Kind::exponential;
-    if (!r.expect_map(v, p, "{mean: number}")) return std::nullopt;
-    r.check_keys(v, p, {"mean"});
-    r.require_keys(v, p, {"mean"});
-    auto x = v["mean"] ? r.number(v["mean"], p + ".mean") : std::nullopt;
-    if (!x) return std::nullopt;
-    d.a = *x;
-    r.locations().set(path + ".mean", r.loc(v["mean"]));
-    return d;
+  std::string form;
+  for (std::size_t i = 0; i < f.params.size(); ++i)
+    form += fmt::format("{}{}: number", i == 0 ? "" : ", ", f.params[i]);
+  if (!r.expect_map(v, p, fmt::format("{{{}}}", form).c_str())) return std::nullopt;
+  r.check_keys(v, p, f.params);
+  r.require_keys(v, p, f.params);
+  bool ok = true;
+  for (std::size_t i = 0; i < f.params.size(); ++i) {
+    const std::string& key = f.params[i];
+    auto x = v[key] ? r.number(v[key], p + "." + key) : std::nullopt;
+    if (x) duration_param(d, i) = *x;
+    else ok = false;
   }
-  if (k == "lognormal") {
-    d.kind = DurationSpec::Kind::lognormal;
-    if (!two("median", "p90")) return std::nullopt;
-    return d;
-  }
-  d.kind = DurationSpec::Kind::gamma;
-  if (!two("mean", "sd")) return std::nullopt;
+  if (!ok) return std::nullopt;
+  // Short paths used by scenario changes: duration.median, duration.p90 ...
+  for (const auto& key : f.params) r.locations().set(path + "." + key, r.loc(v[key]));
   return d;
+}
+
+bool parse_population(NodeReader& r, const YAML::Node& p, PopulationSpec& pop,
+                      const std::vector<std::string>& extra_keys) {
+  std::vector<std::string> keys = {"customers", "periods", "seed", "discount_rate"};
+  keys.insert(keys.end(), extra_keys.begin(), extra_keys.end());
+  if (!r.expect_map(p, "population", fmt::format("{{{}}}", fmt::join(keys, ", ")).c_str())) return false;
+  r.check_keys(p, "population", keys);
+  if (p["customers"]) {
+    if (auto v = r.integer(p["customers"], "population.customers")) {
+      if (*v < 1) r.error(p["customers"], "population.customers", must_be_at_least("", 1, *v));
+      else pop.customers = *v;
+    }
+  }
+  if (p["periods"]) {
+    if (auto v = r.integer(p["periods"], "population.periods")) {
+      if (*v < 1 || *v > kMaxPeriods)
+        r.error(p["periods"], "population.periods", must_be_between("", 1, kMaxPeriods, *v));
+      else pop.periods = static_cast<int>(*v);
+    }
+  }
+  if (p["seed"]) {
+    if (auto v = r.integer(p["seed"], "population.seed")) {
+      if (*v < 0) r.error(p["seed"], "population.seed", "expected a non-negative whole number");
+      else pop.seed = static_cast<unsigned long long>(*v);
+    }
+  }
+  if (p["discount_rate"]) {
+    if (auto v = r.number(p["discount_rate"], "population.discount_rate")) {
+      if (!(*v > -1)) r.error(p["discount_rate"], "population.discount_rate", must_be_greater("", -1, *v));
+      else pop.discount_rate = *v;
+    }
+  }
+  return true;
 }
 
 JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
@@ -487,7 +511,7 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
     if (auto v = r.integer(root["max_steps"], "max_steps")) {
       // validate() checks >= 1; only values that do not fit are refused here.
       if (*v > kMaxSteps || *v < -kMaxSteps)
-        r.error(root["max_steps"], "max_steps", fmt::format("must be between 1 and {}, got {}", kMaxSteps, *v));
+        r.error(root["max_steps"], "max_steps", must_be_between("", 1, kMaxSteps, *v));
       else
         spec.max_steps = static_cast<int>(*v);
     }
@@ -589,28 +613,7 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
       }
     }
   }
-  if (root["population"]) {
-    const auto& p = root["population"];
-    if (r.expect_map(p, "population", "{customers, periods, seed, discount_rate}")) {
-      r.check_keys(p, "population", {"customers", "periods", "seed", "discount_rate"});
-      if (p["customers"]) spec.population.customers = r.integer(p["customers"], "population.customers");
-      if (p["periods"]) {
-        if (auto v = r.integer(p["periods"], "population.periods")) {
-          if (*v < 1 || *v > kMaxPeriods)
-            r.error(p["periods"], "population.periods", fmt::format("must be between 1 and {}, got {}", kMaxPeriods, *v));
-          else
-            spec.population.periods = static_cast<int>(*v);
-        }
-      }
-      if (p["seed"]) {
-        if (auto v = r.integer(p["seed"], "population.seed")) {
-          if (*v < 0) r.error(p["seed"], "population.seed", "expected a non-negative whole number");
-          else spec.population.seed = static_cast<unsigned long long>(*v);
-        }
-      }
-      if (p["discount_rate"]) spec.population.discount_rate = r.number(p["discount_rate"], "population.discount_rate");
-    }
-  }
+  if (root["population"]) parse_population(r, root["population"], spec.population);
   return spec;
 }
 

@@ -1,6 +1,6 @@
 #include "cxsim/model/journey_spec.h"
 
-#include <cmath>
+#include <span>
 
 namespace cxsim::model {
 
@@ -28,19 +28,6 @@ std::vector<double> default_ces_baseline(int scale) {
   if (scale == 7) return {0.04, 0.06, 0.10, 0.20, 0.25, 0.20, 0.15};
   if (scale == 5) return {0.05, 0.10, 0.25, 0.35, 0.25};
   return {};
-}
-
-double duration_mean(const DurationSpec& d) {
-  switch (d.kind) {
-    case DurationSpec::Kind::fixed: return d.a;
-    case DurationSpec::Kind::exponential: return d.a;
-    case DurationSpec::Kind::lognormal: {
-      const double sigma = std::log(d.b / d.a) / 1.2815515655446004;
-      return d.a * std::exp(0.5 * sigma * sigma);
-    }
-    case DurationSpec::Kind::gamma: return d.a;
-  }
-  return 0.0;
 }
 
 const TouchpointSpec* JourneySpec::find_touchpoint(const std::string& id) const {
@@ -92,16 +79,24 @@ int JourneySpec::kind_direction(std::string_view kind) const {
   return default_kind_direction(kind);
 }
 
+namespace {
+// kHigherBetter for a name in `higher`, kLowerBetter for one in `lower`, else kNoDirection.
+int listed_direction(std::string_view name, std::span<const std::string_view> higher,
+                     std::span<const std::string_view> lower) {
+  for (auto h : higher)
+    if (name == h) return kHigherBetter;
+  for (auto l : lower)
+    if (name == l) return kLowerBetter;
+  return kNoDirection;
+}
+}  // namespace
+
 int default_kind_direction(std::string_view kind) {
   static constexpr std::string_view good[] = {"converted", "conversion", "purchased", "resolved",
                                               "retained",  "won",        "success"};
   static constexpr std::string_view bad[] = {"abandoned", "unresolved", "escalated", "churned",
                                              "failed",    "lost",       "timeout"};
-  for (auto g : good)
-    if (kind == g) return kHigherBetter;
-  for (auto b : bad)
-    if (kind == b) return kLowerBetter;
-  return kNoDirection;
+  return listed_direction(kind, good, bad);
 }
 
 int metric_direction(std::string_view metric, const KindDirectionFn& kind_direction) {
@@ -119,11 +114,7 @@ int metric_direction(std::string_view metric, const KindDirectionFn& kind_direct
                                                 "recovery_succeeded_rate"};
   static constexpr std::string_view lower[] = {"effort_mean",    "time_mean",     "time_p50", "time_p90",
                                                "frictions_mean", "switches_mean", "cost_mean"};
-  for (auto h : higher)
-    if (metric == h) return kHigherBetter;
-  for (auto l : lower)
-    if (metric == l) return kLowerBetter;
-  return kNoDirection;
+  return listed_direction(metric, higher, lower);
 }
 
 TouchpointSpec effective_touchpoint(const JourneySpec& spec, std::size_t seg, std::size_t tp) {

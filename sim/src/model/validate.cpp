@@ -9,7 +9,10 @@
 #include <fmt/format.h>
 
 #include "cxsim/core/strings.h"
+#include "cxsim/core/time.h"
 #include "cxsim/model/digraph.h"
+#include "cxsim/model/duration_family.h"
+#include "cxsim/model/messages.h"
 
 namespace cxsim::model {
 
@@ -17,8 +20,6 @@ using core::Diagnostics;
 using core::fmt_number;
 
 namespace {
-
-const std::vector<std::string> kTimeUnits = {"seconds", "minutes", "hours", "days", "weeks"};
 
 class Checker {
  public:
@@ -48,32 +49,20 @@ class Checker {
 
   void probability(double p, const std::string& path) {
     if (!(p >= 0.0 && p <= 1.0))
-      error(path, fmt::format("probability {} is outside [0, 1]", fmt_number(p)));
+      error(path, outside_unit_interval("probability", p));
   }
   void non_negative(double x, const std::string& path, const char* what) {
-    if (x < 0) error(path, fmt::format("{} must be >= 0, got {}", what, fmt_number(x)));
+    if (x < 0) error(path, must_be_at_least(what, 0, x));
+  }
+
+  // The sBG churn parameters (segment or top-level): both > 0.
+  void retention_params(const RetentionParams& r, const std::string& path) {
+    if (!(r.alpha > 0)) error(path + ".alpha", must_be_greater("alpha", 0, r.alpha));
+    if (!(r.beta > 0)) error(path + ".beta", must_be_greater("beta", 0, r.beta));
   }
 
   void distribution(const DurationSpec& d, const std::string& path) {
-    using K = DurationSpec::Kind;
-    switch (d.kind) {
-      case K::fixed:
-        if (d.a < 0) error(path + ".fixed", fmt::format("a duration must be >= 0, got {}", fmt_number(d.a)));
-        break;
-      case K::exponential:
-        if (!(d.a > 0)) error(path + ".mean", fmt::format("exponential mean must be > 0, got {}", fmt_number(d.a)));
-        break;
-      case K::lognormal:
-        if (!(d.a > 0)) error(path + ".median", fmt::format("lognormal median must be > 0, got {}", fmt_number(d.a)));
-        else if (!(d.b > d.a))
-          error(path + ".p90", fmt::format("lognormal p90 ({}) must be greater than the median ({})",
-                                          fmt_number(d.b), fmt_number(d.a)));
-        break;
-      case K::gamma:
-        if (!(d.a > 0)) error(path + ".mean", fmt::format("gamma mean must be > 0, got {}", fmt_number(d.a)));
-        if (!(d.b > 0)) error(path + ".sd", fmt::format("gamma sd must be > 0, got {} (use {{fixed: x}} for a constant)", fmt_number(d.b)));
-        break;
-    }
+    for (auto& p : duration_problems(d)) error(path + "." + p.param, std::move(p.message));
   }
 
   void durations(const OkFriction<DurationSpec>& d, const std::string& path) {
@@ -166,13 +155,14 @@ class Checker {
 
   void run() {
     const auto& s = spec_;
-    if (std::find(kTimeUnits.begin(), kTimeUnits.end(), s.time_unit) == kTimeUnits.end()) {
-      std::string sug = core::did_you_mean(s.time_unit, kTimeUnits);
+    if (!core::find_time_unit(s.time_unit)) {
+      const auto units = core::time_unit_names();
+      std::string sug = core::did_you_mean(s.time_unit, units);
       std::string msg = fmt::format("unknown time unit '{}'", s.time_unit);
-      if (sug.empty()) msg += fmt::format("; expected one of {}", core::quoted_list(kTimeUnits));
+      if (sug.empty()) msg += fmt::format("; expected one of {}", core::quoted_list(units));
       error("time_unit", msg, sug);
     }
-    if (s.max_steps < 1) error("max_steps", fmt::format("must be >= 1, got {}", s.max_steps));
+    if (s.max_steps < 1) error("max_steps", must_be_at_least("", 1, s.max_steps));
 
     non_negative(s.channel_switch.effort, "channel_switch.effort", "effort");
 
@@ -238,18 +228,13 @@ class Checker {
     for (const auto& seg : s.segments) {
       const std::string base = "segments." + seg.id;
       if (!(seg.share >= 0 && seg.share <= 1)) {
-        error(base + ".share", fmt::format("share {} is outside [0, 1]", fmt_number(seg.share)));
+        error(base + ".share", outside_unit_interval("share", seg.share));
         shares_ok = false;
       }
       share_sum += seg.share;
       if (seg.satisfaction0_sd < 0)
-        error(base + ".satisfaction0.sd", fmt::format("sd must be >= 0, got {}", fmt_number(seg.satisfaction0_sd)));
-      if (seg.retention) {
-        if (!(seg.retention->alpha > 0))
-          error(base + ".retention.alpha", fmt::format("alpha must be > 0, got {}", fmt_number(seg.retention->alpha)));
-        if (!(seg.retention->beta > 0))
-          error(base + ".retention.beta", fmt::format("beta must be > 0, got {}", fmt_number(seg.retention->beta)));
-      }
+        error(base + ".satisfaction0.sd", must_be_at_least("sd", 0, seg.satisfaction0_sd));
+      if (seg.retention) retention_params(*seg.retention, base + ".retention");
       for (const auto& [tp_id, o] : seg.overrides) {
         const std::string op = base + ".overrides." + tp_id;
         if (!is_touchpoint(tp_id)) {
@@ -274,13 +259,13 @@ class Checker {
     // Survey.
     const auto& sv = s.survey;
     if (!(sv.response_rate > 0 && sv.response_rate <= 1))
-      error("survey.response.rate", fmt::format("response rate must be in (0, 1], got {}", fmt_number(sv.response_rate)));
+      error("survey.response.rate", must_be_in_unit_interval("response rate", sv.response_rate, true));
     baseline(sv.nps, "survey.nps", "nps");
     for (auto [sc, name] : {std::pair{&sv.csat, "csat"}, std::pair{&sv.ces, "ces"}}) {
       if (!sc->present) continue;
       const std::string p = std::string("survey.") + name;
       if (sc->scale < 2 || sc->scale > 101) {
-        error(p + ".scale", fmt::format("scale must be between 2 and 101, got {}", sc->scale));
+        error(p + ".scale", must_be_between("scale", 2, 101, sc->scale));
         continue;
       }
       baseline(*sc, p, name);
@@ -289,21 +274,16 @@ class Checker {
     // Retention.
     const auto& rt = s.retention;
     if (!(rt.carryover >= 0 && rt.carryover <= 1))
-      error("retention.carryover", fmt::format("carryover must be in [0, 1], got {}", fmt_number(rt.carryover)));
-    if (rt.default_params) {
-      if (!(rt.default_params->alpha > 0))
-        error("retention.alpha", fmt::format("alpha must be > 0, got {}", fmt_number(rt.default_params->alpha)));
-      if (!(rt.default_params->beta > 0))
-        error("retention.beta", fmt::format("beta must be > 0, got {}", fmt_number(rt.default_params->beta)));
-    }
+      error("retention.carryover", must_be_in_unit_interval("carryover", rt.carryover));
+    if (rt.default_params) retention_params(*rt.default_params, "retention");
 
     // Population (optional in a journey).
     const auto& pop = s.population;
     if (pop.customers && *pop.customers < 1)
-      error("population.customers", fmt::format("must be >= 1, got {}", *pop.customers));
-    if (pop.periods && *pop.periods < 1) error("population.periods", fmt::format("must be >= 1, got {}", *pop.periods));
+      error("population.customers", must_be_at_least("", 1, *pop.customers));
+    if (pop.periods && *pop.periods < 1) error("population.periods", must_be_at_least("", 1, *pop.periods));
     if (pop.discount_rate && !(*pop.discount_rate > -1))
-      error("population.discount_rate", fmt::format("must be > -1, got {}", fmt_number(*pop.discount_rate)));
+      error("population.discount_rate", must_be_greater("", -1, *pop.discount_rate));
 
     const bool graph_inputs_ok = targets_ok_ && !s.start.empty() && !s.touchpoints.empty() && !s.outcomes.empty();
     if (graph_inputs_ok) check_graph(s, diags_);

@@ -13,6 +13,7 @@
 #include <yaml-cpp/eventhandler.h>
 
 #include "cxsim/core/strings.h"
+#include "cxsim/model/messages.h"
 
 namespace cxsim::model {
 
@@ -334,7 +335,7 @@ void NodeReader::require_keys(const YAML::Node& map, const std::string& path, co
 
 std::optional<double> NodeReader::number(const YAML::Node& node, const std::string& path) {
   if (!node.IsScalar()) {
-    error(node, path, fmt::format("expected a number, got {}", describe(node)));
+    error(node, path, expected_number(describe(node)));
     return std::nullopt;
   }
   const std::string& s = node.Scalar();
@@ -349,7 +350,7 @@ std::optional<double> NodeReader::number(const YAML::Node& node, const std::stri
     else if (s == ".nan" || s == ".NaN" || s == ".NAN") v = NAN, ok = true;
   }
   if (!ok || s.find_first_of("xXpP") != std::string::npos) {
-    error(node, path, fmt::format("expected a number, got {}", describe(node)));
+    error(node, path, expected_number(describe(node)));
     return std::nullopt;
   }
   if (!std::isfinite(v)) {

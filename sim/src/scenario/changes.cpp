@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cxsim/core/strings.h"
+#include "cxsim/model/duration_family.h"
 #include "cxsim/model/validate.h"
 
 namespace cxsim::scenario {
@@ -78,20 +79,14 @@ Slot ok_friction_slot(model::OkFriction<double>& v, const std::vector<std::strin
 }
 
 Slot duration_param(model::DurationSpec& d, const std::string& param, const std::string& where) {
-  using K = model::DurationSpec::Kind;
-  std::vector<std::string> names;
-  switch (d.kind) {
-    case K::fixed: names = {"value", "fixed"}; break;
-    case K::exponential: names = {"mean"}; break;
-    case K::lognormal: names = {"median", "p90"}; break;
-    case K::gamma: names = {"mean", "sd"}; break;
-  }
-  Slot s;
-  if (std::find(names.begin(), names.end(), param) == names.end())
+  const int i = model::duration_param_index(d, param);
+  if (i < 0) {
+    const auto names = model::duration_param_names(d);
     return fail(fmt::format("{} has parameters {}; '{}' does not apply", where, core::quoted_list(names), param),
                 core::did_you_mean(param, names));
-  const bool second = (d.kind == K::lognormal && param == "p90") || (d.kind == K::gamma && param == "sd");
-  s.values = {second ? &d.b : &d.a};
+  }
+  Slot s;
+  s.values = {&model::duration_param(d, static_cast<std::size_t>(i))};
   return s;
 }
 

@@ -12,6 +12,7 @@
 #include "cxsim/engine/results.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
+#include "cxsim/model/messages.h"
 #include "cxsim/model/validate.h"
 #include "cxsim/model/yaml_source.h"
 #include "cxsim/scenario/changes.h"
@@ -89,7 +90,7 @@ std::optional<engine::RecoveryProgram> parse_recovery(NodeReader& r, const YAML:
         auto v = r.integer(t["frictions_at_least"], tp + ".frictions_at_least");
         if (v && *v >= 1) p.threshold = static_cast<double>(*v);
         else {
-          if (v) r.error(t["frictions_at_least"], tp + ".frictions_at_least", "must be >= 1");
+          if (v) r.error(t["frictions_at_least"], tp + ".frictions_at_least", model::must_be_at_least("", 1, *v));
           ok = false;
         }
       }
@@ -102,7 +103,7 @@ std::optional<engine::RecoveryProgram> parse_recovery(NodeReader& r, const YAML:
     auto v = r.number(n[key], path + "." + key);
     if (!v) { ok = false; return; }
     if (*v < 0 || *v > 1) {
-      r.error(n[key], path + "." + key, fmt::format("probability {} is outside [0, 1]", core::fmt_number(*v)));
+      r.error(n[key], path + "." + key, model::outside_unit_interval("probability", *v));
       ok = false;
       return;
     }
@@ -117,7 +118,7 @@ std::optional<engine::RecoveryProgram> parse_recovery(NodeReader& r, const YAML:
     auto v = r.number(n["cost"], path + ".cost");
     if (v && *v >= 0) p.cost = *v;
     else {
-      if (v) r.error(n["cost"], path + ".cost", "cost must be >= 0");
+      if (v) r.error(n["cost"], path + ".cost", model::must_be_at_least("cost", 0, *v));
       ok = false;
     }
   }
@@ -158,28 +159,7 @@ ScenarioSpec parse_scenario(const YamlDocument& doc, Diagnostics& diags) {
   }
   if (root["population"]) {
     const auto& p = root["population"];
-    if (r.expect_map(p, "population", "{customers, periods, seed, discount_rate, precision}")) {
-      r.check_keys(p, "population", {"customers", "periods", "seed", "discount_rate", "precision"});
-      if (p["customers"]) {
-        sc.population.customers = r.integer(p["customers"], "population.customers");
-        if (sc.population.customers && *sc.population.customers < 1)
-          r.error(p["customers"], "population.customers", "must be >= 1");
-      }
-      if (p["periods"]) {
-        auto v = r.integer(p["periods"], "population.periods");
-        if (v && (*v < 1 || *v > 65535)) r.error(p["periods"], "population.periods", "must be between 1 and 65535");
-        else if (v) sc.population.periods = static_cast<int>(*v);
-      }
-      if (p["seed"]) {
-        auto v = r.integer(p["seed"], "population.seed");
-        if (v && *v < 0) r.error(p["seed"], "population.seed", "expected a non-negative whole number");
-        else if (v) sc.population.seed = static_cast<unsigned long long>(*v);
-      }
-      if (p["discount_rate"]) {
-        auto v = r.number(p["discount_rate"], "population.discount_rate");
-        if (v && *v <= -1) r.error(p["discount_rate"], "population.discount_rate", "must be > -1");
-        else sc.population.discount_rate = v;
-      }
+    if (model::parse_population(r, p, sc.population, {"precision"})) {
       if (p["precision"]) {
         const auto& q = p["precision"];
         const std::string qp = "population.precision";
@@ -198,12 +178,12 @@ ScenarioSpec parse_scenario(const YamlDocument& doc, Diagnostics& diags) {
           }
           if (q["half_width"]) {
             auto v = r.number(q["half_width"], qp + ".half_width");
-            if (v && *v <= 0) r.error(q["half_width"], qp + ".half_width", "must be > 0");
+            if (v && *v <= 0) r.error(q["half_width"], qp + ".half_width", model::must_be_greater("", 0, *v));
             else if (v) sc.precision.half_width = *v;
           }
           if (q["max_customers"]) {
             auto v = r.integer(q["max_customers"], qp + ".max_customers");
-            if (v && *v < 1) r.error(q["max_customers"], qp + ".max_customers", "must be >= 1");
+            if (v && *v < 1) r.error(q["max_customers"], qp + ".max_customers", model::must_be_at_least("", 1, *v));
             else if (v) sc.precision.max_customers = *v;
           }
         }
@@ -301,7 +281,8 @@ ScenarioSpec parse_scenario(const YamlDocument& doc, Diagnostics& diags) {
       r.check_keys(rf, "rank_frictions", {"reduce_by"});
       if (rf["reduce_by"]) {
         auto v = r.number(rf["reduce_by"], "rank_frictions.reduce_by");
-        if (v && (*v <= 0 || *v > 1)) r.error(rf["reduce_by"], "rank_frictions.reduce_by", "must be in (0, 1]");
+        if (v && (*v <= 0 || *v > 1))
+          r.error(rf["reduce_by"], "rank_frictions.reduce_by", model::must_be_in_unit_interval("", *v, true));
         else if (v) sc.rank.reduce_by = *v;
       }
     }

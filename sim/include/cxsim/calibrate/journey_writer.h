@@ -8,6 +8,7 @@
 
 #include "cxsim/calibrate/durations.h"
 #include "cxsim/calibrate/posterior.h"
+#include "cxsim/core/time.h"
 
 namespace cxsim::calibrate {
 
@@ -81,7 +82,7 @@ struct FittedScale {
 struct FittedModel {
   std::vector<std::string> header;  // comment lines at the top
   std::string name;
-  std::string time_unit = "minutes";
+  std::string time_unit{core::kDefaultTimeUnit};
   int max_steps = 1000;
   FittedMap start;
   std::vector<FittedTouchpoint> touchpoints;

@@ -1,6 +1,7 @@
 #pragma once
 // Journey files -> JourneySpec, with every problem reported at once.
 #include <string>
+#include <vector>
 
 #include "cxsim/core/diagnostics.h"
 #include "cxsim/model/journey_spec.h"
@@ -16,6 +17,14 @@ JourneySpec parse_journey(const YamlDocument& doc, core::Diagnostics& diags);
 
 // Parses a distribution node ({fixed: x}, {exponential: {mean}}, ...).
 std::optional<DurationSpec> parse_distribution(NodeReader& r, const YAML::Node& node, const std::string& path);
+
+// Parses a `population` mapping, the same in journey and scenario files:
+// customers >= 1, periods 1..65535, seed >= 0, discount_rate > -1. A value
+// that breaks its rule is reported and not stored. `extra_keys` are accepted
+// for the caller to read (a scenario's `precision`). False when `node` is not
+// a mapping (reported).
+bool parse_population(NodeReader& r, const YAML::Node& node, PopulationSpec& out,
+                      const std::vector<std::string>& extra_keys = {});
 
 // A journey that loaded and validated, with its warnings.
 struct LoadedJourney {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cxsim/core/diagnostics.h"
+#include "cxsim/core/time.h"
 
 namespace cxsim::model {
 
@@ -32,8 +33,10 @@ class LocationIndex {
   std::string file_;
 };
 
+// A duration distribution as written; its families (names, parameters,
+// checks, mean, sampler) are described in duration_family.h.
 struct DurationSpec {
-  enum class Kind { fixed, exponential, lognormal, gamma };
+  enum class Kind { fixed, exponential, lognormal, gamma };  // duration_families() order
   Kind kind = Kind::fixed;
   double a = 0.0;  // fixed: value; exponential: mean; lognormal: median; gamma: mean
   double b = 0.0;  // lognormal: p90; gamma: sd
@@ -137,7 +140,7 @@ struct ChannelSwitchSpec {
 
 struct JourneySpec {
   std::string name;
-  std::string time_unit = "minutes";
+  std::string time_unit{core::kDefaultTimeUnit};
   int max_steps = 1000;
   TransitionMap start;
   std::vector<TouchpointSpec> touchpoints;
@@ -193,9 +196,6 @@ int default_kind_direction(std::string_view kind);
 // An empty kind_direction means default_kind_direction.
 using KindDirectionFn = std::function<int(std::string_view)>;
 int metric_direction(std::string_view metric, const KindDirectionFn& kind_direction);
-
-// Mean of a duration distribution, in the journey's time unit.
-double duration_mean(const DurationSpec& d);
 
 }  // namespace cxsim::model
 
