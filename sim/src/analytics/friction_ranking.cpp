@@ -1,0 +1,82 @@
+// Friction what-ifs: a model with one touchpoint's friction changed, its
+// exact re-solve, and the friction ranking (first order from the
+// sensitivities, exact from a re-solve). docs/methods/analytics.md.
+#include <algorithm>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "chain.h"
+#include "cxsim/analytics/absorbing_chain.h"
+#include "cxsim/core/errors.h"
+
+namespace cxsim::analytics {
+
+using detail::overridden;
+using model::CompiledModel;
+
+std::vector<std::vector<bool>> friction_override_mask(const model::JourneySpec& spec) {
+  std::vector<std::vector<bool>> mask(spec.segments.size(), std::vector<bool>(spec.touchpoints.size(), false));
+  for (std::size_t s = 0; s < spec.segments.size(); ++s)
+    for (const auto& [id, ov] : spec.segments[s].overrides) {
+      if (!ov.friction) continue;
+      for (std::size_t k = 0; k < spec.touchpoints.size(); ++k)
+        if (spec.touchpoints[k].id == id) mask[s][k] = true;
+    }
+  return mask;
+}
+
+CompiledModel with_friction_model(const CompiledModel& m, std::size_t k, double new_f, const AnalyzeOptions& options) {
+  if (k >= m.num_touchpoints()) throw core::RuntimeError("analytics: touchpoint index out of range");
+  if (!(new_f >= 0 && new_f <= 1))
+    throw core::InputError(fmt::format("friction of '{}' must be in [0,1], got {}", m.touchpoint_ids[k], new_f));
+  CompiledModel c = m;
+  for (std::size_t s = 0; s < c.segments.size(); ++s)
+    if (!overridden(options, s, k)) c.segments[s].tp[k].friction = new_f;
+  return c;
+}
+
+WalkExpectations with_friction(const CompiledModel& m, std::size_t k, double new_f, const AnalyzeOptions& options) {
+  AnalyzeOptions o = options;
+  o.sensitivities = false;
+  o.removal = false;
+  return analyze(with_friction_model(m, k, new_f, options), o).population;
+}
+
+std::vector<FrictionRankRow> friction_ranking(const CompiledModel& m, const JourneyAnalytics& a, double reduction,
+                                              const AnalyzeOptions& options) {
+  if (!(reduction >= 0 && reduction <= 1))
+    throw core::InputError(fmt::format("friction reduction must be in [0,1], got {}", reduction));
+  if (!a.has_sensitivity) throw core::RuntimeError("analytics: friction_ranking needs the sensitivities");
+  std::vector<FrictionRankRow> rows;
+  const std::size_t K = m.num_kinds();
+  for (std::size_t k = 0; k < m.num_touchpoints(); ++k) {
+    const double f = a.base_friction[k];
+    if (!(f > 0)) continue;
+    FrictionRankRow r;
+    r.touchpoint = k;
+    r.friction = f;
+    r.new_friction = f * (1 - reduction);
+    const double df = r.new_friction - f;
+    const auto& ps = a.population_sensitivity;
+    const WalkExpectations ex = with_friction(m, k, r.new_friction, options);
+    r.kind_delta_first_order.resize(K);
+    r.kind_delta_exact.resize(K);
+    for (std::size_t c = 0; c < K; ++c) {
+      r.kind_delta_first_order[c] = df * ps.kind_prob[k][c];
+      r.kind_delta_exact[c] = ex.kind_prob[c] - a.population.kind_prob[c];
+    }
+    r.satisfaction_delta_first_order = df * ps.satisfaction_change[k];
+    r.satisfaction_delta_exact = ex.satisfaction_change - a.population.satisfaction_change;
+    r.value_delta_first_order = df * ps.value[k];
+    r.value_delta_exact = ex.value - a.population.value;
+    rows.push_back(std::move(r));
+  }
+  const std::size_t pk = primary_kind(m);
+  std::stable_sort(rows.begin(), rows.end(), [pk](const FrictionRankRow& x, const FrictionRankRow& y) {
+    return x.kind_delta_exact[pk] > y.kind_delta_exact[pk];
+  });
+  return rows;
+}
+
+}  // namespace cxsim::analytics
