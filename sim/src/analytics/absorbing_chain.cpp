@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -49,6 +51,58 @@ SegmentResult solve_segment(const CompiledModel& m, std::size_t s, const Analyze
   segment_removal(m, s, opt, want, c, dense, lu, x, res);
   res.solver = lu.name();
   return res;
+}
+
+bool same_chain(const model::CompiledSegment& a, const model::CompiledSegment& b) {
+  if (a.tp.size() != b.tp.size()) return false;
+  for (std::size_t k = 0; k < a.tp.size(); ++k) {
+    const auto &x = a.tp[k], &y = b.tp[k];
+    if (!(x.friction == y.friction && x.sat_ok == y.sat_ok && x.sat_fr == y.sat_fr && x.eff_ok == y.eff_ok &&
+          x.eff_fr == y.eff_fr && x.cost == y.cost && x.dur_ok.mean == y.dur_ok.mean &&
+          x.dur_fr.mean == y.dur_fr.mean && x.next_ok.offset == y.next_ok.offset &&
+          x.next_ok.count == y.next_ok.count && x.next_fr.offset == y.next_fr.offset &&
+          x.next_fr.count == y.next_fr.count))
+      return false;
+  }
+  return true;
+}
+
+std::vector<SegmentResult> solve_segments(const CompiledModel& m, const AnalyzeOptions& opt, const Want& want) {
+  const std::size_t S = m.segments.size();
+  std::vector<SegmentResult> res;
+  res.reserve(S);
+  for (std::size_t s = 0; s < S; ++s) {
+    std::size_t twin = 0;
+    while (twin < s && !same_chain(m.segments[twin], m.segments[s])) ++twin;
+    if (twin == s) {
+      res.push_back(solve_segment(m, s, opt, want));
+      continue;
+    }
+    // The same I−Q, rewards and start: the same numbers. Only the notes name
+    // the segment ("segment 'id': ...").
+    SegmentResult r = res[twin];
+    const std::string from = fmt::format("segment '{}': ", m.segments[twin].id);
+    const std::string to = fmt::format("segment '{}': ", m.segments[s].id);
+    for (auto& note : r.notes)
+      if (note.rfind(from, 0) == 0) note = to + note.substr(from.size());
+    res.push_back(std::move(r));
+  }
+  return res;
+}
+
+WalkExpectations mix_population(const CompiledModel& m, const AnalyzeOptions& opt,
+                                const std::vector<SegmentResult>& res) {
+  WalkExpectations p = empty_expectations(m);
+  if (opt.recovery) {
+    p.recovery = true;
+    p.recovery_triggered = p.recovery_reached = p.recovery_succeeded = 0;
+  }
+  for (std::size_t s = 0; s < res.size(); ++s) {
+    p.recovery_exact = p.recovery_exact && res[s].w.recovery_exact;
+    add_scaled(p, m.segments[s].share, res[s].w);
+  }
+  p.steps_variance = std::max(0.0, p.steps_second_moment - p.steps * p.steps);
+  return p;
 }
 
 }  // namespace detail
@@ -94,29 +148,18 @@ JourneyAnalytics analyze(const CompiledModel& m, const AnalyzeOptions& options) 
         "virtual 'removed' outcome that belongs to no kind";
 
   want.removal = options.removal;
-  std::vector<SegmentResult> res;
-  res.reserve(S);
+  std::vector<SegmentResult> res = solve_segments(m, options, want);
   bool removal_done = options.removal;
-  for (std::size_t s = 0; s < S; ++s) {
-    res.push_back(solve_segment(m, s, options, want));
-    if (res.back().removal_skipped) removal_done = false;
-  }
+  for (const auto& r : res)
+    if (r.removal_skipped) removal_done = false;
 
-  a.population = empty_expectations(m);
-  if (options.recovery) {
-    a.population.recovery = true;
-    a.population.recovery_triggered = a.population.recovery_reached = a.population.recovery_succeeded = 0;
-  }
+  a.population = mix_population(m, options, res);
   for (std::size_t s = 0; s < S; ++s) {
-    a.population.recovery_exact = a.population.recovery_exact && res[s].w.recovery_exact;
-    add_scaled(a.population, m.segments[s].share, res[s].w);
     a.segments.push_back(res[s].w);
     a.reachable.push_back(res[s].reachable);
     a.solver.push_back(res[s].solver);
     for (auto& note : res[s].notes) a.notes.push_back(note);
   }
-  a.population.steps_variance =
-      std::max(0.0, a.population.steps_second_moment - a.population.steps * a.population.steps);
   a.run = run_expectations(m, a, options.periods, options.discount_rate);
 
   a.base_friction.assign(T, kNaN);

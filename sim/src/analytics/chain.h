@@ -123,6 +123,16 @@ void segment_removal(const CompiledModel& m, std::size_t s, const AnalyzeOptions
 
 // absorbing_chain.cpp
 SegmentResult solve_segment(const CompiledModel& m, std::size_t s, const AnalyzeOptions& opt, const Want& want);
+// True when two segments have the same chain (every touchpoint parameter the
+// analytics read): the same I−Q, so one factorisation serves both.
+bool same_chain(const model::CompiledSegment& a, const model::CompiledSegment& b);
+// solve_segment for every segment; a segment with the same chain as an
+// earlier one shares its result (and so its factorisation) instead of a
+// second solve.
+std::vector<SegmentResult> solve_segments(const CompiledModel& m, const AnalyzeOptions& opt, const Want& want);
+// The share-weighted mix of the segments' walk expectations.
+WalkExpectations mix_population(const CompiledModel& m, const AnalyzeOptions& opt,
+                                const std::vector<SegmentResult>& res);
 inline bool overridden(const AnalyzeOptions& opt, std::size_t s, std::size_t k) {
   return s < opt.friction_overridden.size() && k < opt.friction_overridden[s].size() && opt.friction_overridden[s][k];
 }

@@ -15,6 +15,23 @@ namespace cxsim::analytics {
 using detail::overridden;
 using model::CompiledModel;
 
+namespace {
+
+// The population expectations of a changed model for the ranking, which
+// compares kinds, satisfaction and value only: the same solve as
+// with_friction but without the timeout propagation (max_steps products with
+// Q per segment that the ranking never reads), segments with the same chain
+// sharing one factorisation (detail::solve_segments).
+WalkExpectations resolve_for_ranking(const CompiledModel& changed, const AnalyzeOptions& options) {
+  AnalyzeOptions o = options;
+  o.sensitivities = false;
+  o.removal = false;
+  o.timeout_work_limit = -1;
+  return detail::mix_population(changed, o, detail::solve_segments(changed, o, detail::Want{}));
+}
+
+}  // namespace
+
 std::vector<std::vector<bool>> friction_override_mask(const model::JourneySpec& spec) {
   std::vector<std::vector<bool>> mask(spec.segments.size(), std::vector<bool>(spec.touchpoints.size(), false));
   for (std::size_t s = 0; s < spec.segments.size(); ++s)
@@ -59,7 +76,7 @@ std::vector<FrictionRankRow> friction_ranking(const CompiledModel& m, const Jour
     r.new_friction = f * (1 - reduction);
     const double df = r.new_friction - f;
     const auto& ps = a.population_sensitivity;
-    const WalkExpectations ex = with_friction(m, k, r.new_friction, options);
+    const WalkExpectations ex = resolve_for_ranking(with_friction_model(m, k, r.new_friction, options), options);
     r.kind_delta_first_order.resize(K);
     r.kind_delta_exact.resize(K);
     for (std::size_t c = 0; c < K; ++c) {
