@@ -2,7 +2,9 @@
 // exact re-solve, and the friction ranking (first order from the
 // sensitivities, exact from a re-solve). docs/methods/analytics.md.
 #include <algorithm>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -61,31 +63,69 @@ WalkExpectations with_friction(const CompiledModel& m, std::size_t k, double new
 }
 
 std::vector<FrictionRankRow> friction_ranking(const CompiledModel& m, const JourneyAnalytics& a, double reduction,
-                                              const AnalyzeOptions& options) {
+                                              const AnalyzeOptions& options, std::vector<std::string>* notes) {
   if (!(reduction >= 0 && reduction <= 1))
     throw core::InputError(fmt::format("friction reduction must be in [0,1], got {}", reduction));
   if (!a.has_sensitivity) throw core::RuntimeError("analytics: friction_ranking needs the sensitivities");
   std::vector<FrictionRankRow> rows;
-  const std::size_t K = m.num_kinds();
+  const std::size_t K = m.num_kinds(), S = m.segments.size();
   for (std::size_t k = 0; k < m.num_touchpoints(); ++k) {
-    const double f = a.base_friction[k];
-    if (!(f > 0)) continue;
+    // The friction each segment's customers meet here (its override, else the
+    // base), as `cxsim run`'s ranking reads it (app/run_plan.cpp).
+    bool positive = false, reached = false, same = true;
+    double weighted = 0;
+    const double first = m.segments[0].tp[k].friction;
+    for (std::size_t s = 0; s < S; ++s) {
+      const double f = m.segments[s].tp[k].friction;
+      positive = positive || f > 0;
+      reached = reached || (f > 0 && s < a.reachable.size() && a.reachable[s][k]);
+      same = same && f == first;
+      weighted += m.segments[s].share * f;
+    }
+    if (!positive) continue;
+    if (!reached) {
+      if (notes)
+        notes->push_back(fmt::format(
+            "touchpoint '{}' is not in the friction ranking: no customer reaches it where its friction is > 0 "
+            "(unreachable from start{})",
+            m.touchpoint_ids[k], S > 1 ? " for every segment with friction there" : ""));
+      continue;
+    }
+    // Every customer's friction cut: the base and every segment's override.
+    CompiledModel changed = m;
+    for (auto& seg : changed.segments) seg.tp[k].friction = seg.tp[k].friction * (1 - reduction);
     FrictionRankRow r;
     r.touchpoint = k;
-    r.friction = f;
-    r.new_friction = f * (1 - reduction);
-    const double df = r.new_friction - f;
-    const auto& ps = a.population_sensitivity;
-    const WalkExpectations ex = resolve_for_ranking(with_friction_model(m, k, r.new_friction, options), options);
+    r.friction = same ? first : weighted;
+    r.new_friction = r.friction * (1 - reduction);
+    // First order: each segment's derivative times its own change; the
+    // segments that follow the base friction through the population
+    // sensitivity (their share-weighted sum), the overriding ones one by one.
+    auto first_order = [&](auto&& of) {
+      double acc = 0;
+      bool base_done = false, any = false;
+      for (std::size_t s = 0; s < S; ++s) {
+        const double df = changed.segments[s].tp[k].friction - m.segments[s].tp[k].friction;
+        const bool own = overridden(options, s, k);
+        if (!own && base_done) continue;
+        const double term =
+            own ? m.segments[s].share * df * of(a.segment_sensitivity[s]) : df * of(a.population_sensitivity);
+        acc = any ? acc + term : term;
+        any = true;
+        if (!own) base_done = true;
+      }
+      return acc;
+    };
+    const WalkExpectations ex = resolve_for_ranking(changed, options);
     r.kind_delta_first_order.resize(K);
     r.kind_delta_exact.resize(K);
     for (std::size_t c = 0; c < K; ++c) {
-      r.kind_delta_first_order[c] = df * ps.kind_prob[k][c];
+      r.kind_delta_first_order[c] = first_order([&](const Sensitivity& x) { return x.kind_prob[k][c]; });
       r.kind_delta_exact[c] = ex.kind_prob[c] - a.population.kind_prob[c];
     }
-    r.satisfaction_delta_first_order = df * ps.satisfaction_change[k];
+    r.satisfaction_delta_first_order = first_order([&](const Sensitivity& x) { return x.satisfaction_change[k]; });
     r.satisfaction_delta_exact = ex.satisfaction_change - a.population.satisfaction_change;
-    r.value_delta_first_order = df * ps.value[k];
+    r.value_delta_first_order = first_order([&](const Sensitivity& x) { return x.value[k]; });
     r.value_delta_exact = ex.value - a.population.value;
     rows.push_back(std::move(r));
   }
