@@ -154,6 +154,50 @@ void BM_AnalyzeDense300(benchmark::State& state) {
 }
 BENCHMARK(BM_AnalyzeDense300)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
+// A journey of `segments` segments with the same chain (they differ only in
+// share, as segments that override retention or the satisfaction start do):
+// one solve serves them all.
+CompiledModel with_segments(CompiledModel m, std::size_t segments) {
+  const auto seg = m.segments.front();
+  m.segments.clear();
+  m.segment_cum_share.clear();
+  for (std::size_t s = 0; s < segments; ++s) {
+    m.segments.push_back(seg);
+    m.segments.back().id = fmt::format("s{}", s);
+    m.segments.back().share = 1.0 / static_cast<double>(segments);
+    m.segment_cum_share.push_back(static_cast<double>(s + 1) / static_cast<double>(segments));
+  }
+  return m;
+}
+
+// arg0: segments. 10,000 touchpoints, local, sparse LU, + sensitivities.
+void BM_AnalyzeSegments(benchmark::State& state) {
+  const CompiledModel m = with_segments(random_journey(10000, true, 42), static_cast<std::size_t>(state.range(0)));
+  cxsim::analytics::AnalyzeOptions opt;
+  opt.solver = cxsim::analytics::AnalyzeOptions::Solver::sparse;
+  opt.removal = false;
+  for (auto _ : state) {
+    const auto a = cxsim::analytics::analyze(m, opt);
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_AnalyzeSegments)->Arg(1)->Arg(4)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// `cxsim analyze`'s friction ranking: one re-solve per touchpoint with
+// friction. arg0: touchpoints (dense path), arg1: segments.
+void BM_FrictionRanking(benchmark::State& state) {
+  const CompiledModel m = with_segments(random_journey(static_cast<std::size_t>(state.range(0)), true, 7),
+                                        static_cast<std::size_t>(state.range(1)));
+  cxsim::analytics::AnalyzeOptions opt;
+  opt.removal = false;
+  const auto a = cxsim::analytics::analyze(m, opt);
+  for (auto _ : state) {
+    const auto r = cxsim::analytics::friction_ranking(m, a, 0.5, opt);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_FrictionRanking)->Args({100, 1})->Args({100, 3})->Unit(benchmark::kMillisecond)->Iterations(1);
+
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -58,7 +58,7 @@ std::size_t name_width(const std::vector<std::string>& names, std::size_t min) {
 
 void print_text(const std::string& path, const model::CompiledModel& m, const model::LoadedJourney& lj,
                 const analytics::JourneyAnalytics& a, const std::vector<analytics::FrictionRankRow>& ranking,
-                double reduce) {
+                const std::vector<std::string>& ranking_notes, double reduce) {
   const auto& p = a.population;
   const std::size_t K = m.num_kinds(), T = m.num_touchpoints();
   const std::size_t pk = analytics::primary_kind(m);
@@ -139,7 +139,9 @@ void print_text(const std::string& path, const model::CompiledModel& m, const mo
                 << num(r.value_delta_exact, 12) << "\n";
     }
     std::cout << "  d/df: derivative w.r.t. the base friction (segments that override it keep theirs); "
+                 "Δ: the friction every customer meets there (the base and every segment's override) cut; "
                  "1st = first-order prediction, exact = re-solve\n";
+    for (const auto& n : ranking_notes) std::cout << "  note: " << n << "\n";
   }
   for (const auto& n : a.notes) std::cout << "note: " << n << "\n";
 }
@@ -175,7 +177,8 @@ void json_expectations(core::JsonWriter& j, const model::CompiledModel& m, const
 }
 
 void print_json(const std::string& path, const model::CompiledModel& m, const analytics::JourneyAnalytics& a,
-                const std::vector<analytics::FrictionRankRow>& ranking, double reduce) {
+                const std::vector<analytics::FrictionRankRow>& ranking, const std::vector<std::string>& ranking_notes,
+                double reduce) {
   const std::size_t K = m.num_kinds();
   core::JsonWriter j;
   j.begin_object();
@@ -256,6 +259,9 @@ void print_json(const std::string& path, const model::CompiledModel& m, const an
     j.key("value_delta_exact").value(r.value_delta_exact);
     j.end_object();
   }
+  j.end_array();
+  j.key("notes").begin_array();
+  for (const auto& n : ranking_notes) j.value(n);
   j.end_array();
   j.end_object();
   j.key("notes").begin_array();
@@ -439,10 +445,11 @@ int run_analyze(const AnalyzeCliOptions& o, const std::string& command_line) {
   opt.friction_overridden = analytics::friction_override_mask(lj.spec);
   opt.solver = solver_of(o.solver);
   const analytics::JourneyAnalytics a = analytics::analyze(m, opt);
-  const auto ranking = analytics::friction_ranking(m, a, o.reduce, opt);
+  std::vector<std::string> ranking_notes;
+  const auto ranking = analytics::friction_ranking(m, a, o.reduce, opt, &ranking_notes);
   if (!o.output.empty()) write_file(o.output, command_line, lj, m, a);
-  if (o.json) print_json(o.journey, m, a, ranking, o.reduce);
-  else print_text(o.journey, m, lj, a, ranking, o.reduce);
+  if (o.json) print_json(o.journey, m, a, ranking, ranking_notes, o.reduce);
+  else print_text(o.journey, m, lj, a, ranking, ranking_notes, o.reduce);
   if (!o.output.empty() && !o.json) std::cout << "wrote " << o.output << "\n";
   return 0;
 }

@@ -747,3 +747,38 @@ TEST(AnalyticsChain, FrictionOverrideMaskFromSpec) {
 }
 
 }  // namespace
+
+// Segments whose chains are the same (no override that changes a touchpoint)
+// share one solve (one factorisation of I−Q): their results must be exactly
+// those of solving each alone, and every note must name its own segment.
+TEST(AnalyticsChain, SegmentsWithTheSameChainShareOneSolve) {
+  std::string y = kDag;
+  y += R"(
+segments:
+  a: {share: 0.2}
+  b:
+    share: 0.5
+    overrides:
+      search: {friction: 0.6}
+  c: {share: 0.3}
+)";
+  const CompiledModel m = compile_text(y);
+  AnalyzeOptions opt;
+  opt.timeout_work_limit = 1;  // every segment gets a "not computed" note
+  const JourneyAnalytics a = cxsim::analytics::analyze(m, opt);
+  ASSERT_EQ(a.segments.size(), 3u);
+  for (std::size_t s = 0; s < 3; ++s) {
+    const WalkExpectations alone = cxsim::analytics::analyze_segment(m, s, opt);
+    EXPECT_EQ(a.segments[s].kind_prob, alone.kind_prob) << s;
+    EXPECT_EQ(a.segments[s].visits, alone.visits) << s;
+    EXPECT_EQ(a.segments[s].satisfaction_change, alone.satisfaction_change) << s;
+    EXPECT_EQ(a.segments[s].steps_second_moment, alone.steps_second_moment) << s;
+  }
+  EXPECT_EQ(a.segments[0].visits, a.segments[2].visits);
+  EXPECT_NE(a.segments[0].visits, a.segments[1].visits);
+  ASSERT_EQ(a.notes.size(), 3u);
+  for (std::size_t s = 0; s < 3; ++s)
+    EXPECT_EQ(a.notes[s].rfind(fmt::format("segment '{}': ", m.segments[s].id), 0), 0u) << a.notes[s];
+  EXPECT_EQ(a.segment_sensitivity[0].kind_prob, a.segment_sensitivity[2].kind_prob);
+  EXPECT_EQ(a.segment_removal[0].kind_prob, a.segment_removal[2].kind_prob);
+}

@@ -148,10 +148,12 @@ TEST(AnalyticsSensitivity, FrictionRankingFirstOrderApproachesExact) {
   const auto half = cxsim::analytics::friction_ranking(m, a, 0.5, l.opt);
   for (std::size_t i = 1; i < half.size(); ++i)
     EXPECT_GE(half[i - 1].kind_delta_exact[conv], half[i].kind_delta_exact[conv]);
-  // Exact = a re-solve of the changed model.
+  // Exact = a re-solve of the changed model: every customer's friction there
+  // halved (checkout, on top, is overridden by `loyal`: its override too).
   const auto& top = half.front();
-  const auto re = cxsim::analytics::analyze(
-      cxsim::analytics::with_friction_model(m, top.touchpoint, top.new_friction, l.opt), l.opt);
+  CompiledModel cut = m;
+  for (auto& seg : cut.segments) seg.tp[top.touchpoint].friction *= 0.5;
+  const auto re = cxsim::analytics::analyze(cut, l.opt);
   EXPECT_NEAR(top.kind_delta_exact[conv], re.population.kind_prob[conv] - a.population.kind_prob[conv], 1e-15);
   EXPECT_THROW((void)cxsim::analytics::friction_ranking(m, a, 1.5, l.opt), cxsim::core::InputError);
   EXPECT_THROW((void)cxsim::analytics::with_friction(m, 0, -0.1, l.opt), cxsim::core::InputError);
@@ -187,3 +189,71 @@ INSTANTIATE_TEST_SUITE_P(Analytics, SolverAgreement,
                          });
 
 }  // namespace
+
+// Every segment overrides the friction of `a`: the ranking must cut the
+// friction each customer meets (both overrides), so `a` has an effect and,
+// with by far the highest friction, ranks first. `lone` (friction > 0) is
+// reachable from nowhere: left out of the ranking, with a note.
+TEST(AnalyticsSensitivity, FrictionRankingCutsEveryOverrideAndSkipsUnreachable) {
+  const auto spec = cxsim::model::load_journey_text(R"(
+journey: all_override
+start: {a: 1}
+touchpoints:
+  a:
+    channel: web
+    friction: 0.1
+    next: {ok: {b: 1}, friction: {gone: 0.7, b: 0.3}}
+  b:
+    channel: web
+    friction: 0.05
+    next: {ok: {bought: 1}, friction: {gone: 1}}
+  lone:
+    channel: web
+    friction: 0.3
+    next: {ok: {bought: 1}, friction: {gone: 1}}
+outcomes:
+  bought: {kind: converted}
+  gone: {kind: abandoned}
+segments:
+  x:
+    share: 0.4
+    overrides:
+      a: {friction: 0.6}
+  y:
+    share: 0.6
+    overrides:
+      a: {friction: 0.5}
+)",
+                                                    "all_override.yaml")
+                        .spec;
+  const CompiledModel m = cxsim::model::compile(spec);
+  AnalyzeOptions opt;
+  opt.friction_overridden = cxsim::analytics::friction_override_mask(spec);
+  const JourneyAnalytics a = cxsim::analytics::analyze(m, opt);
+  const auto conv = cxsim::analytics::primary_kind(m);
+  std::vector<std::string> notes;
+  const auto rows = cxsim::analytics::friction_ranking(m, a, 0.5, opt, &notes);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(m.touchpoint_ids[rows[0].touchpoint], "a");
+  EXPECT_EQ(m.touchpoint_ids[rows[1].touchpoint], "b");
+  // Customers meet 0.4·0.6 + 0.6·0.5 = 0.54 on average; the exact effect is
+  // the re-solve with both overrides halved.
+  EXPECT_NEAR(rows[0].friction, 0.54, 1e-15);
+  EXPECT_NEAR(rows[0].new_friction, 0.27, 1e-15);
+  CompiledModel cut = m;
+  for (auto& seg : cut.segments) seg.tp[rows[0].touchpoint].friction *= 0.5;
+  const double want = cxsim::analytics::analyze(cut, opt).population.kind_prob[conv] - a.population.kind_prob[conv];
+  EXPECT_GT(want, 0.05);
+  EXPECT_NEAR(rows[0].kind_delta_exact[conv], want, 1e-15);
+  EXPECT_GT(rows[0].kind_delta_exact[conv], rows[1].kind_delta_exact[conv]);
+  // First order: each segment's derivative times its own change.
+  const auto small = cxsim::analytics::friction_ranking(m, a, 1e-4, opt);
+  ASSERT_EQ(small.size(), 2u);
+  for (const auto& r : small) {
+    EXPECT_NE(r.kind_delta_exact[conv], 0.0);
+    EXPECT_NEAR(r.kind_delta_first_order[conv], r.kind_delta_exact[conv], 1e-3 * std::abs(r.kind_delta_exact[conv]))
+        << m.touchpoint_ids[r.touchpoint];
+  }
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("'lone' is not in the friction ranking"), std::string::npos) << notes[0];
+}

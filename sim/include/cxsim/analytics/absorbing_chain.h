@@ -191,20 +191,26 @@ model::CompiledModel with_friction_model(const model::CompiledModel& m, std::siz
 WalkExpectations with_friction(const model::CompiledModel& m, std::size_t k, double new_f,
                                const AnalyzeOptions& options = {});
 
-// Friction ranking: for each touchpoint whose base friction is > 0, the
-// change of the population expectations when that friction is reduced by
+// Friction ranking: for each touchpoint where some customer meets a friction
+// > 0, the change of the population expectations when the friction every
+// customer meets there (the base and every segment's override) is reduced by
 // `reduction` (f -> f·(1−reduction)), first-order (from the sensitivities)
-// and exact (a re-solve). Sorted by the exact change of the primary kind's
-// probability, largest gain first.
+// and exact (a re-solve). A touchpoint no customer reaches where its friction
+// is > 0 is left out, with a note in `notes` (when given). Sorted by the
+// exact change of the primary kind's probability, largest gain first. `a`
+// must be analyze(m, options).
 struct FrictionRankRow {
   std::size_t touchpoint = 0;
+  // The friction customers meet: the segments' common value, or their
+  // share-weighted mean when segments differ; new_friction = friction·(1−reduction).
   double friction = 0, new_friction = 0;
   std::vector<double> kind_delta_first_order, kind_delta_exact;  // [K]
   double satisfaction_delta_first_order = 0, satisfaction_delta_exact = 0;
   double value_delta_first_order = 0, value_delta_exact = 0;
 };
 std::vector<FrictionRankRow> friction_ranking(const model::CompiledModel& m, const JourneyAnalytics& a,
-                                              double reduction, const AnalyzeOptions& options = {});
+                                              double reduction, const AnalyzeOptions& options = {},
+                                              std::vector<std::string>* notes = nullptr);
 
 // The kind used for "conversion" in rankings: the first good kind
 // (model::kHigherBetter), else the first kind.
