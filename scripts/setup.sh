@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build ccache pkg-config
   libyaml-cpp-dev libeigen3-dev libboost-graph-dev libboost-math-dev
-  libhdf5-dev hdf5-tools libcli11-dev libfmt-dev librandom123-dev libtbb-dev
+  libhdf5-dev hdf5-tools libcli11-dev libfmt-dev librandom123-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-h5py python3-pandas python3-numpy time
 )
