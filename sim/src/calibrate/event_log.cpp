@@ -288,7 +288,7 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
     if (!ts) {
       sink.bad(line, colname(c_t), "timestamp does not parse",
                fmt::format("'{}' is not a timestamp (expected ISO-8601 like 2026-01-01T00:03:12.345Z or "
-                           "2011-10-11 13:45:40.276000+02:00, or epoch seconds/milliseconds)",
+                           "2011-10-11 13:45:40.276000+02:00, or epoch seconds/milliseconds, in the years 0000 to 9999)",
                            shorten(ts_text)));
       continue;
     }
