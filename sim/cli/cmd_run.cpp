@@ -56,7 +56,13 @@ int run_run(const RunOptions& o, const Context& ctx) {
     const std::string stem = std::filesystem::path(o.input).stem().string();
     out = std::filesystem::path("outputs") / (stem + ".h5");
   }
-  if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
+  if (out.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(out.parent_path(), ec);
+    if (ec)
+      throw core::InputError(fmt::format("-o {}: cannot create the folder '{}': {}", out.string(),
+                                         out.parent_path().string(), ec.message()));
+  }
 
   const std::vector<engine::Variant> named(plan.variants.begin(),
                                            plan.variants.begin() + static_cast<long>(plan.named));
@@ -78,15 +84,18 @@ int run_run(const RunOptions& o, const Context& ctx) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   bar.finish();
   app::write_all(writer, plan, result, precision);
-  writer.commit();
+  // The outputs commit together: the event log's files are complete and
+  // flushed before the results file is committed, and renamed right after.
   const auto& s = plan.settings;
   if (events) {
     std::vector<double> survivors;
     double alive = static_cast<double>(s.customers);
     survivors.push_back(alive);
     for (const auto& p : result.variants[0].periods) survivors.push_back(alive -= p.churned);
-    events->commit(survivors);
+    events->prepare(survivors);
   }
+  writer.commit();
+  if (events) events->commit();
 
   double walks = 0, steps = 0;
   for (const auto& v : result.variants) {
