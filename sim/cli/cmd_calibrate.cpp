@@ -38,7 +38,6 @@ struct CalibrateCli {
   bool require_pass = false;
 };
 
-
 // The folder of an output, created if missing; a user error when it cannot be
 // (a file in the way, no permission).
 void make_output_folder(const std::filesystem::path& path, const char* flag) {

@@ -618,8 +618,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
           "{}: the data have {} distinct outcome kinds, too many for a journey's results tables ((name length + {}) "
           "summed over the kinds and 'timeout' is {}, more than {}: about 190 kinds of 10 characters); merge outcomes "
           "into fewer kinds with --outcome-kind OUTCOME=KIND[,...]",
-          o.events.empty() ? o.paths : o.events, kinds.size(), model::kKindColumnCost, cost,
-          model::kKindColumnBudget));
+          o.events.empty() ? o.paths : o.events, kinds.size(), model::kKindColumnCost, cost, model::kKindColumnBudget));
   }
   for (const auto& t : m.touchpoints) {
     t_tp.add("id", t.id);

@@ -1,6 +1,5 @@
 #include "cxsim/engine/event_log.h"
 
-
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -73,16 +72,17 @@ EventLogWriter::EventLogWriter(const std::filesystem::path& dir) : dir_(dir) {
   std::error_code ec;
   const auto st = fs::status(dir_, ec);
   if (fs::exists(st) && !fs::is_directory(st))
-    throw core::InputError(fmt::format("--events-out {}: is a file, not a folder; give a folder (it receives "
-                                       "events.csv, surveys.csv and cohorts.csv)",
-                                       dir_.string()));
+    throw core::InputError(
+        fmt::format("--events-out {}: is a file, not a folder; give a folder (it receives "
+                    "events.csv, surveys.csv and cohorts.csv)",
+                    dir_.string()));
   ec.clear();
   fs::create_directories(dir_, ec);
   if (ec)
     throw core::InputError(fmt::format("--events-out {}: cannot create the folder: {}", dir_.string(), ec.message()));
   if (::access(dir_.c_str(), W_OK | X_OK) != 0)
-    throw core::InputError(fmt::format("--events-out {}: cannot write into the folder: {}", dir_.string(),
-                                       std::strerror(errno)));
+    throw core::InputError(
+        fmt::format("--events-out {}: cannot write into the folder: {}", dir_.string(), std::strerror(errno)));
   ev_ = std::make_unique<core::AtomicOutputFile>(dir_ / "events.csv");
   sv_ = std::make_unique<core::AtomicOutputFile>(dir_ / "surveys.csv");
   ev_->stream() << "customer_id,journey_id,timestamp,touchpoint,status,channel,outcome\n";
@@ -106,8 +106,7 @@ void EventLogWriter::prepare(const std::vector<double>& survivors) {
   co_->stream() << cohorts;
   for (auto* f : {ev_.get(), sv_.get(), co_.get()}) {
     f->stream().flush();
-    if (!f->stream())
-      throw core::RuntimeError(fmt::format("{}: writing failed (disk full?)", f->temp_path().string()));
+    if (!f->stream()) throw core::RuntimeError(fmt::format("{}: writing failed (disk full?)", f->temp_path().string()));
   }
 }
 

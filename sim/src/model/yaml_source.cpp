@@ -367,8 +367,8 @@ std::optional<double> NodeReader::number(const YAML::Node& node, const std::stri
   // Numbers are plain YAML numbers (docs/journey-format.md): a quoted "0.5"
   // is a string, refused like a quoted "true" is where a boolean goes.
   if (node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str") {
-    error(node, path, fmt::format("expected a number, got the quoted string {}; write numbers without quotes",
-                                  describe(node)));
+    error(node, path,
+          fmt::format("expected a number, got the quoted string {}; write numbers without quotes", describe(node)));
     return std::nullopt;
   }
   // Parse strictly: the whole scalar must be a number (yaml-cpp accepts some oddities).
