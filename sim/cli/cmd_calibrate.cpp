@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include <unistd.h>
 
@@ -37,10 +38,15 @@ struct CalibrateCli {
   bool require_pass = false;
 };
 
-
-// Write text to `path` atomically (temporary in the same directory, renamed).
-void write_text_atomic(const std::filesystem::path& path, const std::string& text) {
-  core::write_text_atomically(path, text);
+// The folder of an output, created if missing; a user error when it cannot be
+// (a file in the way, no permission).
+void make_output_folder(const std::filesystem::path& path, const char* flag) {
+  if (!path.has_parent_path()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec)
+    throw core::InputError(fmt::format("{} {}: cannot create the folder '{}': {}", flag, path.string(),
+                                       path.parent_path().string(), ec.message()));
 }
 
 // The output rules (core/atomic_output.h) for -o and --report, checked
@@ -73,8 +79,8 @@ io::Table to_table(const calibrate::ReportTable& t) {
   return out;
 }
 
-void write_report(const std::filesystem::path& path, const calibrate::Report& r) {
-  io::AtomicFile file(path);
+// Writes the report into `file`'s temporary (the caller commits it).
+void write_report(io::AtomicFile& file, const calibrate::Report& r) {
   io::File& f = file.file();
   f.set_attribute("filetype", "cxsim-calibration");
   f.set_attribute("created_utc", core::utc_now_iso8601());
@@ -86,7 +92,6 @@ void write_report(const std::filesystem::path& path, const calibrate::Report& r)
   io::Group model = f.require_group("model");
   io::write_string(model, "journey_yaml", r.journey_yaml, {"the fitted journey (as written with -o)", ""});
   for (const auto& t : r.tables) io::write_table(f, t.path, to_table(t), {t.description, ""});
-  file.commit();
 }
 
 int run_calibrate(CalibrateCli& c, const Context& ctx) {
@@ -112,12 +117,38 @@ int run_calibrate(CalibrateCli& c, const Context& ctx) {
   // The library already checked that the YAML loads; check again as a file
   // would be read, then write it.
   model::load_journey_text(r.yaml, c.output);
+  // The outputs commit together: both are written completely to temporaries
+  // first (a failure there leaves every previous file as it was), then
+  // renamed into place, the YAML last (its data already flushed, so its
+  // commit is a close and a rename).
+  auto not_a_folder = [](const std::string& path, const char* flag) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+      throw core::InputError(fmt::format("{} {}: is a folder; give a file name", flag, path));
+  };
+  not_a_folder(c.output, "-o");
+  if (!c.report.empty()) {
+    not_a_folder(c.report, "--report");
+    std::error_code ec;
+    if (std::filesystem::weakly_canonical(c.report, ec) == std::filesystem::weakly_canonical(c.output, ec))
+      throw core::InputError(fmt::format("--report {}: is also the -o file; give two different files", c.report));
+  }
+  make_output_folder(c.output, "-o");
+  core::AtomicOutputFile yaml_out(c.output);
+  yaml_out.stream().write(r.yaml.data(), static_cast<std::streamsize>(r.yaml.size()));
+  yaml_out.stream().flush();
+  if (!yaml_out.stream())
+    throw core::RuntimeError(fmt::format("{}: writing failed (disk full?)", yaml_out.temp_path().string()));
+  std::optional<io::AtomicFile> report_out;
   if (!c.report.empty()) {
     r.report.attr("created_by", std::string("cxsim calibrate"));
     r.report.attr("seconds", secs);
-    write_report(c.report, r.report);
+    make_output_folder(c.report, "--report");
+    report_out.emplace(c.report);
+    write_report(*report_out, r.report);
   }
-  write_text_atomic(c.output, r.yaml);
+  if (report_out) report_out->commit();
+  yaml_out.commit();
   if (c.json) {
     // Columnar: {"tables": {"calibration/transitions": {"source": [...], ...}}}
     core::JsonWriter j;

@@ -97,15 +97,18 @@ int run_run(const RunOptions& o, const Context& ctx) {
   // A signal that arrived after the last chunk still stops before any
   // output is renamed into place.
   if (ctx.stop != nullptr && ctx.stop->load() != 0) throw core::Interrupted(ctx.stop->load());
-  writer.commit();
+  // The outputs commit together: the event log's files are complete and
+  // flushed before the results file is committed, and renamed right after.
   const auto& s = plan.settings;
   if (events) {
     std::vector<double> survivors;
     double alive = static_cast<double>(s.customers);
     survivors.push_back(alive);
     for (const auto& p : result.variants[0].periods) survivors.push_back(alive -= p.churned);
-    events->commit(survivors);
+    events->prepare(survivors);
   }
+  writer.commit();
+  if (events) events->commit();
 
   double walks = 0, steps = 0;
   for (const auto& v : result.variants) {

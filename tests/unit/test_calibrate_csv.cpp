@@ -184,6 +184,19 @@ TEST(CalibrateTimestamp, RejectsGarbageAndImpossibleDates) {
     EXPECT_FALSE(parse_timestamp_us(s).has_value()) << s;
 }
 
+// Issue 12 item 15: 17-18 digit epoch numbers used to overflow `ip * 1000`
+// (undefined behaviour; in practice they wrapped to negative times and
+// reordered events). Now refused, as is anything outside the years 0000..9999.
+TEST(CalibrateTimestamp, RefusesEpochsThatOverflowOrLeaveTheYears0To9999) {
+  for (const char* s : {"999999999999999999", "-999999999999999999", "99999999999999999", "9223372036854775",
+                        "9223372036854776", "253402300800000", "10000-01-01", "-62167219200001"})
+    EXPECT_FALSE(parse_timestamp_us(s).has_value()) << s;
+  EXPECT_EQ(parse_timestamp_us("253402300799999"), 253402300799999LL * 1000);  // 9999-12-31T23:59:59.999Z
+  EXPECT_EQ(parse_timestamp_us("9999-12-31T23:59:59Z"), 253402300799LL * 1000000);
+  EXPECT_EQ(parse_timestamp_us("0000-01-01"), -62167219200LL * 1000000);
+  EXPECT_EQ(parse_timestamp_us("-62167219200000"), -62167219200LL * 1000000);
+}
+
 TEST(CalibrateTimestamp, FormatRoundTrip) {
   const auto t = parse_timestamp_us("2026-01-01T00:03:12.345Z");
   EXPECT_EQ(format_timestamp_ms(*t), "2026-01-01T00:03:12.345Z");

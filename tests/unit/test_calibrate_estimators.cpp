@@ -197,6 +197,10 @@ TEST(CalibrateWriter, SanitizesIds) {
   EXPECT_EQ(sanitize_id("timeout"), "timeout_");
   EXPECT_EQ(sanitize_id("baseline"), "baseline_");
   EXPECT_EQ(sanitize_id("Yes"), "yes_");
+  // Issue 12 item 15: ids are YAML keys (at most 1,024 characters); a longer
+  // name made a journey the loader could not read. Cut to 64.
+  EXPECT_EQ(sanitize_id(std::string(5000, 'a')), std::string(64, 'a'));
+  EXPECT_EQ(sanitize_id(std::string(63, 'b') + " c" + std::string(900, 'd')), std::string(63, 'b'));
   IdMaker ids;
   EXPECT_EQ(ids.make("Check A"), "check_a");
   EXPECT_EQ(ids.make("check.a"), "check_a_2");

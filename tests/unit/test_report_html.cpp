@@ -430,6 +430,39 @@ TEST_F(ReportTest, MarkdownSummary) {
   EXPECT_FALSE(has(journey_md, "Variants against the baseline"));
 }
 
+// Issue 12 item 11: the Markdown summary replaced each " > " of a path by
+// find-and-replace from the start, quadratic in the path's length (a 2M-step
+// path ran past 300 s). The escaping is now one pass: by construction linear;
+// here a 2M-character path full of separators, pipes and line breaks comes out
+// exactly as escaped unit by unit, through the real summary.
+TEST_F(ReportTest, MarkdownEscapesAHugePathInOnePass) {
+  const std::string unit = "a|b > c\n > ";  // 12 characters: 2 separators, a pipe, a line break
+  const std::string unit_md = "a\\|b → c  → ";
+  const std::size_t n = 2'000'000 / unit.size();
+  std::string path, want;
+  path.reserve(n * unit.size());
+  want.reserve(n * unit_md.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    path += unit;
+    want += unit_md;
+  }
+  ASSERT_GE(path.size(), 1'999'990u);
+  EXPECT_EQ(markdown_cell(markdown_path(path)), want);
+  EXPECT_EQ(markdown_cell("x > y|z"), "x > y\\|z");  // no arrows outside paths
+  EXPECT_EQ(markdown_path("x > y|z >  > "), "x → y|z →  → ");
+  ResultsData d = read_results(scenario_);
+  io::Table p;
+  p.add_column("book", std::vector<std::string>{"frequent"});
+  p.add_column("rank", std::vector<std::int64_t>{1});
+  p.add_column("path", std::vector<std::string>{path});
+  p.add_column("count", std::vector<std::int64_t>{1});
+  p.add_column("share", std::vector<double>{1.0});
+  add_estimate(p, "nps", {10}, 1);
+  d.variants[0].paths = p;
+  const std::string md = render_markdown(d);
+  EXPECT_TRUE(has(md, "| 1 | " + want + " |"));
+}
+
 TEST_F(ReportTest, RefusesWhatIsNotAResultsFile) {
   auto refused = [](const fs::path& p) {
     try {

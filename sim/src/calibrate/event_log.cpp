@@ -286,10 +286,11 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
     const std::string_view ts_text = fields[static_cast<std::size_t>(c_t)];
     const auto ts = parse_timestamp_us(ts_text);
     if (!ts) {
-      sink.bad(line, colname(c_t), "timestamp does not parse",
-               fmt::format("'{}' is not a timestamp (expected ISO-8601 like 2026-01-01T00:03:12.345Z or "
-                           "2011-10-11 13:45:40.276000+02:00, or epoch seconds/milliseconds)",
-                           shorten(ts_text)));
+      sink.bad(
+          line, colname(c_t), "timestamp does not parse",
+          fmt::format("'{}' is not a timestamp (expected ISO-8601 like 2026-01-01T00:03:12.345Z or "
+                      "2011-10-11 13:45:40.276000+02:00, or epoch seconds/milliseconds, in the years 0000 to 9999)",
+                      shorten(ts_text)));
       continue;
     }
     Event e;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <set>
 #include <unordered_map>
 
 #include <Eigen/Dense>
@@ -252,6 +253,20 @@ void fit_journey(State& s) {
                     "prior-only probability was added so that the model has no trap",
                     core::quoted_list(trap_ids), unobserved_id));
   }
+  {
+    // The kinds must fit the results tables (model::kKindColumnBudget), or the
+    // fitted journey would not validate (and a run could not write it).
+    std::set<std::string> kinds;
+    for (const auto& oc : m.outcomes) kinds.insert(oc.kind);
+    const std::size_t cost = model::kind_column_cost({kinds.begin(), kinds.end()});
+    if (cost > model::kKindColumnBudget)
+      throw core::InputError(fmt::format(
+          "{}: the data have {} distinct outcome kinds, too many for a journey's results tables ((name length + {}) "
+          "summed over the kinds and 'timeout' is {}, more than {}: about 190 kinds of 10 characters); merge outcomes "
+          "into fewer kinds with --outcome-kind OUTCOME=KIND[,...]",
+          o.events.empty() ? o.paths : o.events, kinds.size(), model::kKindColumnCost, cost, model::kKindColumnBudget));
+  }
+
   for (auto k : order) {
     double exits = 0;
     for (bool fr : {false, true}) {

@@ -120,6 +120,10 @@ std::string sanitize_id(const std::string& name) {
       underscore = true;
     }
   }
+  // Ids are YAML keys, which may be at most 1,024 characters long (a longer
+  // implicit key does not load); names from the data can be any length (the
+  // original stays in the comments), so ids keep their first 64 characters.
+  if (id.size() > kMaxIdLength) id.resize(kMaxIdLength);
   while (!id.empty() && id.back() == '_') id.pop_back();
   if (id.empty()) id.push_back('x');
   const auto& res = model::reserved_ids();
@@ -155,7 +159,7 @@ std::vector<std::string> format_probabilities(const std::vector<double>& p) {
 std::string write_yaml(const FittedModel& m) {
   std::string o;
   for (const auto& h : m.header) o += "# " + clean_utf8(h) + "\n";
-  o += fmt::format("journey: {}\n", m.name);
+  o += fmt::format("journey: {}\n", m.name);  // an id (sanitize_id): needs no quotes
   o += fmt::format("time_unit: {}\n", m.time_unit);
   o += fmt::format("max_steps: {}\n\n", m.max_steps);
   o += "start:\n";

@@ -13,6 +13,18 @@
 
 namespace cxsim::calibrate::stages {
 
+namespace {
+// The largest period a fitted model can simulate: population.periods of a
+// journey file is limited to this (journey_loader.cpp), so a row beyond it
+// could never be used and is refused where it is read.
+constexpr long long kMaxPeriods = 65535;
+// Lifetimes are counted in one dense table per segment (sbg.h) whose length is
+// the segment's largest `periods`; their total length is bounded so that
+// memory follows the file's size, not the values it claims (16 bytes each:
+// at most 64 MB).
+constexpr std::size_t kMaxLifetimeCells = std::size_t{1} << 22;
+}  // namespace
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
@@ -153,6 +165,11 @@ RetentionInput read_cohorts(const CalibrateOptions& o, const ColumnMap& map, con
                fmt::format("'{}' is not a period (an integer >= 0)", shorten(f[static_cast<std::size_t>(cols[Field::period])])));
       continue;
     }
+    if (*t > kMaxPeriods) {
+      sink.bad(line, cols.name(Field::period), "period too large",
+               fmt::format("period {} is more than {} (the most periods a journey can simulate)", *t, kMaxPeriods));
+      continue;
+    }
     auto a = parse_number(f[static_cast<std::size_t>(cols[Field::alive])]);
     if (!a || *a < 0) {
       sink.bad(line, cols.name(Field::alive), "alive not a number >= 0",
@@ -219,6 +236,7 @@ RetentionInput read_lifetimes(const CalibrateOptions& o, const ColumnMap& map, c
                                     {Field::periods, Field::churned}, map, o.lifetimes);
   BadRowSink sink(o.lifetimes, o.skip_bad_rows);
   std::map<std::string, SegmentSurvival> segs;
+  std::size_t cells = 0;  // total length of the per-segment tables
   const std::size_t nf = f.size();
   while (csv.next(f)) {
     ++in.counts.rows;
@@ -232,6 +250,11 @@ RetentionInput read_lifetimes(const CalibrateOptions& o, const ColumnMap& map, c
     if (!t || *t < 0) {
       sink.bad(line, cols.name(Field::periods), "periods not an integer >= 0",
                fmt::format("'{}' is not a number of periods (an integer >= 0)", shorten(ptxt)));
+      continue;
+    }
+    if (*t > kMaxPeriods) {
+      sink.bad(line, cols.name(Field::periods), "periods too large",
+               fmt::format("periods {} is more than {} (the most periods a journey can simulate)", *t, kMaxPeriods));
       continue;
     }
     std::string c(trim(f[static_cast<std::size_t>(cols[Field::churned])]));
@@ -250,10 +273,21 @@ RetentionInput read_lifetimes(const CalibrateOptions& o, const ColumnMap& map, c
       continue;
     }
     const std::string seg = cols.has(Field::segment) ? std::string(trim(f[static_cast<std::size_t>(cols[Field::segment])])) : "all";
-    auto& s = segs[seg.empty() ? "all" : seg];
-    s.name = seg.empty() ? "all" : seg;
+    const std::string seg_name = seg.empty() ? "all" : seg;
     const auto tt = static_cast<std::size_t>(*t);
+    auto found = segs.find(seg_name);
+    const std::size_t have = found == segs.end() ? 0 : found->second.counts.churned.size();
+    if (tt + 1 > have && cells + (tt + 1 - have) > kMaxLifetimeCells) {
+      sink.bad(line, cols.name(Field::periods), "too many periods over all segments",
+               fmt::format("segment '{}' with periods {}: the segments' largest periods (plus one each) add up to "
+                           "more than {}; use fewer segments or shorter lifetimes",
+                           shorten(seg_name), *t, kMaxLifetimeCells));
+      continue;
+    }
+    auto& s = segs[seg_name];
+    s.name = seg_name;
     if (s.counts.churned.size() <= tt) {
+      cells += tt + 1 - s.counts.churned.size();
       s.counts.churned.resize(tt + 1, 0.0);
       s.counts.censored.resize(tt + 1, 0.0);
     }

@@ -37,6 +37,18 @@ int days_in_month(int y, int m) {
   return m == 2 && is_leap(y) ? 29 : d[m - 1];
 }
 
+// Timestamps are limited to the years 0000..9999 (as ISO dates are): epoch
+// numbers beyond them (e.g. 17-18 digit milliseconds, year 300,000+) are
+// refused rather than wrapped, and differences of two accepted timestamps
+// never overflow.
+constexpr std::int64_t kMinUs = -62167219200LL * 1000000;  // 0000-01-01T00:00:00Z
+constexpr std::int64_t kEndUs = 253402300800LL * 1000000;  // 10000-01-01T00:00:00Z
+
+std::optional<std::int64_t> in_range(std::int64_t us) {
+  if (us < kMinUs || us >= kEndUs) return std::nullopt;
+  return us;
+}
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -70,10 +82,12 @@ std::optional<std::int64_t> parse_epoch(std::string_view s) {
   }
   if (i != s.size()) return std::nullopt;
   const bool ms = static_cast<double>(ip) >= 1e11;
-  std::int64_t us;
-  if (ms) us = ip * 1000 + static_cast<std::int64_t>(std::llround(frac * 1000.0));
-  else us = ip * 1000000 + static_cast<std::int64_t>(std::llround(frac * 1e6));
-  return neg ? -us : us;
+  // Checked: 18 digits times 1000 overflows int64 (it used to wrap).
+  std::int64_t us = 0;
+  const std::int64_t unit = ms ? 1000 : 1000000;
+  const auto fraction = static_cast<std::int64_t>(std::llround(frac * static_cast<double>(unit)));
+  if (__builtin_mul_overflow(ip, unit, &us) || __builtin_add_overflow(us, fraction, &us)) return std::nullopt;
+  return in_range(neg ? -us : us);
 }
 
 }  // namespace
@@ -142,7 +156,7 @@ std::optional<std::int64_t> parse_timestamp_us(std::string_view text) {
   }
   const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   const std::int64_t secs = days * 86400 + hh * 3600 + mm * 60 + ss - offset_s;
-  return secs * 1000000 + frac_us;
+  return in_range(secs * 1000000 + frac_us);
 }
 
 std::string format_timestamp_ms(std::int64_t us) {

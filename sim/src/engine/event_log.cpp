@@ -1,7 +1,10 @@
 #include "cxsim/engine/event_log.h"
 
-
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -62,7 +65,21 @@ EventSink ChunkEventBuffer::sink() {
 }
 
 EventLogWriter::EventLogWriter(const std::filesystem::path& dir) : dir_(dir) {
-  std::filesystem::create_directories(dir_);
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto st = fs::status(dir_, ec);
+  if (fs::exists(st) && !fs::is_directory(st))
+    throw core::InputError(
+        fmt::format("--events-out {}: is a file, not a folder; give a folder (it receives "
+                    "events.csv, surveys.csv and cohorts.csv)",
+                    dir_.string()));
+  ec.clear();
+  fs::create_directories(dir_, ec);
+  if (ec)
+    throw core::InputError(fmt::format("--events-out {}: cannot create the folder: {}", dir_.string(), ec.message()));
+  if (::access(dir_.c_str(), W_OK | X_OK) != 0)
+    throw core::InputError(
+        fmt::format("--events-out {}: cannot write into the folder: {}", dir_.string(), std::strerror(errno)));
   ev_ = std::make_unique<core::AtomicOutputFile>(dir_ / "events.csv");
   sv_ = std::make_unique<core::AtomicOutputFile>(dir_ / "surveys.csv");
   ev_->stream() << "customer_id,journey_id,timestamp,touchpoint,status,channel,outcome\n";
@@ -78,15 +95,28 @@ void EventLogWriter::append(const std::string& events, const std::string& survey
     throw core::RuntimeError("writing the event log in " + dir_.string() + " failed (disk full?)");
 }
 
-void EventLogWriter::commit(const std::vector<double>& survivors) {
+void EventLogWriter::prepare(const std::vector<double>& survivors) {
   std::string cohorts = "period,alive\n";
   for (std::size_t t = 0; t < survivors.size(); ++t)
     cohorts += fmt::format("{},{}\n", t, static_cast<long long>(survivors[t]));
-  core::AtomicOutputFile co(dir_ / "cohorts.csv");
-  co.stream() << cohorts;
+  co_ = std::make_unique<core::AtomicOutputFile>(dir_ / "cohorts.csv");
+  co_->stream() << cohorts;
+  for (auto* f : {ev_.get(), sv_.get(), co_.get()}) {
+    f->stream().flush();
+    if (!f->stream()) throw core::RuntimeError(fmt::format("{}: writing failed (disk full?)", f->temp_path().string()));
+  }
+}
+
+void EventLogWriter::commit() {
+  if (!co_) throw core::RuntimeError("EventLogWriter::commit() before prepare()");
   ev_->commit();
   sv_->commit();
-  co.commit();
+  co_->commit();
+}
+
+void EventLogWriter::commit(const std::vector<double>& survivors) {
+  prepare(survivors);
+  commit();
 }
 
 }  // namespace cxsim::engine

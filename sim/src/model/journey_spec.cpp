@@ -91,6 +91,17 @@ int listed_direction(std::string_view name, std::span<const std::string_view> hi
 }
 }  // namespace
 
+std::size_t kind_column_cost(const std::vector<std::string>& distinct_kinds) {
+  std::size_t cost = 0;
+  bool timeout = false;
+  for (const auto& k : distinct_kinds) {
+    cost += k.size() + kKindColumnCost;
+    timeout = timeout || k == "timeout";
+  }
+  if (!timeout) cost += std::string_view("timeout").size() + kKindColumnCost;
+  return cost;
+}
+
 int default_kind_direction(std::string_view kind) {
   static constexpr std::string_view good[] = {"converted", "conversion", "purchased", "resolved",
                                               "retained",  "won",        "success"};

@@ -192,6 +192,7 @@ class Checker {
     }
     std::set<std::string> kinds;
     for (const auto& oc : s.outcomes) {
+      if (!oc.kind.empty()) kinds.insert(oc.kind);
       if (oc.kind.empty()) error(oc.id + ".kind", "kind must not be empty");
       if (oc.kind == "timeout")
         error(oc.id + ".kind", "kind 'timeout' is reserved for walks that reach max_steps");
@@ -202,6 +203,14 @@ class Checker {
           break;
         }
     }
+    // Too many (or too long) kinds for the results tables' column lists
+    // (kKindColumnBudget): refused here rather than failing after a run.
+    if (const std::size_t cost = kind_column_cost({kinds.begin(), kinds.end()}); cost > kKindColumnBudget)
+      error("outcomes",
+            fmt::format("{} distinct outcome kinds are too many for the results tables: (name length + {}) summed "
+                        "over them and 'timeout' is {}, more than {} (about 190 kinds of 10 characters, or 113 of 64); "
+                        "let outcomes share kinds, or shorten the kind names",
+                        kinds.size(), kKindColumnCost, cost, kKindColumnBudget));
     // Which way is better, per kind: outcomes of one kind that declare `good`
     // must agree; a kind with no direction (not declared, not a well-known
     // name) is a warning, since rankings and reports then cannot call it.

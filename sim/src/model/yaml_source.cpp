@@ -133,6 +133,23 @@ class BudgetHandler : public YAML::EventHandler {
   double total_ = 0;
 };
 
+// Stops at the start of a document (used for the one after the first).
+class FurtherDocument : public YAML::EventHandler {
+ public:
+  struct Found {
+    YAML::Mark mark;
+  };
+  void OnDocumentStart(const YAML::Mark& m) override { throw Found{m}; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 // yaml-cpp's message, with a hint in the user's terms for the common ones.
 std::string explain_yaml_error(const std::string& raw) {
   static const std::vector<std::pair<std::string, std::string>> hints = {
@@ -262,6 +279,18 @@ YamlDocument YamlDocument::load_text(std::string text, std::string name, Diagnos
       YAML::Parser parser(s1);
       BudgetHandler budget(limits);
       parser.HandleNextDocument(budget);
+      // A file is one document: a further one after '---' would be silently
+      // ignored (YAML::Load reads the first), so it is an error at its start.
+      // The handler stops at the document's first event, before reading it.
+      FurtherDocument further;
+      try {
+        parser.HandleNextDocument(further);
+      } catch (const FurtherDocument::Found& f) {
+        diags.error({doc.file, f.mark.line + 1, f.mark.column + 1}, "",
+                    "a second YAML document (after '---'); a file holds one document: remove the '---' line and "
+                    "what follows, or put it in its own file");
+        return doc;
+      }
     }
     doc.root = YAML::Load(t);
     doc.parsed = true;
@@ -339,6 +368,13 @@ std::optional<double> NodeReader::number(const YAML::Node& node, const std::stri
     return std::nullopt;
   }
   const std::string& s = node.Scalar();
+  // Numbers are plain YAML numbers (docs/journey-format.md): a quoted "0.5"
+  // is a string, refused like a quoted "true" is where a boolean goes.
+  if (node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str") {
+    error(node, path,
+          fmt::format("expected a number, got the quoted string {}; write numbers without quotes", describe(node)));
+    return std::nullopt;
+  }
   // Parse strictly: the whole scalar must be a number (yaml-cpp accepts some oddities).
   const char* b = s.c_str();
   char* end = nullptr;

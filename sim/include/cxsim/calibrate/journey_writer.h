@@ -15,7 +15,10 @@ namespace cxsim::calibrate {
 // Makes model ids from names found in data: lower-case ASCII, every run of
 // other bytes -> '_', trimmed; empty -> "x"; a reserved word (docs/model.md
 // section 7) or a YAML keyword (null, true, yes, ...) gets a trailing '_';
-// duplicates get _2, _3, ... (all ids share one namespace).
+// duplicates get _2, _3, ... (all ids share one namespace). Ids are cut to
+// their first kMaxIdLength characters (names of any length stay loadable:
+// YAML keys are limited to 1,024).
+inline constexpr std::size_t kMaxIdLength = 64;
 class IdMaker {
  public:
   std::string make(const std::string& name);

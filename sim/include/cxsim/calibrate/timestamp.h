@@ -9,6 +9,8 @@
 //   Epoch numbers: "1700000000", "1700000000.25" (seconds) and
 //       "1700000000000" (milliseconds): a number whose absolute value is at
 //       least 1e11 is read as milliseconds (1e11 s is the year 5138).
+//   Either form must fall in the years 0000..9999 (checked arithmetic: an
+//   18-digit number is refused, never wrapped).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,7 +19,8 @@
 namespace cxsim::calibrate {
 
 // nullopt when the text is not a timestamp in one of the forms above (or a
-// field is out of range: month 13, February 30, hour 24, ...).
+// field is out of range: month 13, February 30, hour 24, ..., or the time is
+// outside the years 0000..9999).
 std::optional<std::int64_t> parse_timestamp_us(std::string_view text);
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).

@@ -49,19 +49,27 @@ class ChunkEventBuffer {
   int cur_period_ = -1;
 };
 
-// Writes DIR/events.csv and DIR/surveys.csv (atomically: temp names renamed
-// by commit()) and DIR/cohorts.csv.
+// Writes DIR/events.csv, DIR/surveys.csv and DIR/cohorts.csv atomically:
+// temporaries, renamed by commit(). The folder is created if missing; a file
+// in its place, or a folder that cannot be created or written, is an
+// InputError.
 class EventLogWriter {
  public:
   explicit EventLogWriter(const std::filesystem::path& dir);
   ~EventLogWriter();
   void append(const std::string& events, const std::string& surveys);
-  // survivors[t] = customers alive after t periods, t = 0..P.
+  // Writes cohorts.csv (survivors[t] = customers alive after t periods,
+  // t = 0..P) and flushes all three temporaries (RuntimeError if that fails);
+  // afterwards commit() only closes and renames them. So another output can
+  // be committed in between, and the outputs of one run commit together.
+  void prepare(const std::vector<double>& survivors);
+  void commit();
+  // prepare() then commit().
   void commit(const std::vector<double>& survivors);
 
  private:
   std::filesystem::path dir_;
-  std::unique_ptr<core::AtomicOutputFile> ev_, sv_;
+  std::unique_ptr<core::AtomicOutputFile> ev_, sv_, co_;
 };
 
 }  // namespace cxsim::engine

@@ -197,6 +197,17 @@ int default_kind_direction(std::string_view kind);
 using KindDirectionFn = std::function<int(std::string_view)>;
 int metric_direction(std::string_view metric, const KindDirectionFn& kind_direction);
 
+// Outcome kinds become columns of the results tables (share_<kind> with _se,
+// _ci_low, _ci_high; exit_share_<kind>...), and HDF5 keeps a table's column
+// list in one object-header message of at most 64 KB. So the distinct kinds,
+// with the reserved `timeout`, must fit: the sum of (name length + 67) over
+// them is at most kKindColumnBudget (e.g. 190 kinds of 10 characters, or 113
+// of 64). Measured: the first table to overflow takes about 15,300.
+inline constexpr std::size_t kKindColumnBudget = 15000;
+inline constexpr std::size_t kKindColumnCost = 67;
+// The cost of these distinct kinds (plus `timeout` unless listed).
+std::size_t kind_column_cost(const std::vector<std::string>& distinct_kinds);
+
 }  // namespace cxsim::model
 
 namespace cxsim::model {

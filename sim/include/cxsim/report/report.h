@@ -22,6 +22,10 @@ std::filesystem::path default_output(const std::filesystem::path& results, Forma
 // The whole page / summary from data already read.
 std::string render_html(const ResultsData& data);
 std::string render_markdown(const ResultsData& data);
+// Markdown table cell text: '|' escaped, line breaks as spaces; and a path
+// with each " > " (the step separator) as " → ". Both linear in the length.
+std::string markdown_cell(std::string_view s);
+std::string markdown_path(std::string_view path);
 
 // Writes `text` to `path` atomically: into a temporary file in the same
 // directory, renamed onto `path` when complete (a failure leaves no partial
