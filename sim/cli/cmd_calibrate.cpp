@@ -38,17 +38,6 @@ struct CalibrateCli {
   bool require_pass = false;
 };
 
-// The folder of an output, created if missing; a user error when it cannot be
-// (a file in the way, no permission).
-void make_output_folder(const std::filesystem::path& path, const char* flag) {
-  if (!path.has_parent_path()) return;
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec)
-    throw core::InputError(fmt::format("{} {}: cannot create the folder '{}': {}", flag, path.string(),
-                                       path.parent_path().string(), ec.message()));
-}
-
 // The output rules (core/atomic_output.h) for -o and --report, checked
 // before calibrating: folders created, only regular files replaced, never an
 // input, and not both the same file.
@@ -117,23 +106,11 @@ int run_calibrate(CalibrateCli& c, const Context& ctx) {
   // The library already checked that the YAML loads; check again as a file
   // would be read, then write it.
   model::load_journey_text(r.yaml, c.output);
-  // The outputs commit together: both are written completely to temporaries
-  // first (a failure there leaves every previous file as it was), then
-  // renamed into place, the YAML last (its data already flushed, so its
-  // commit is a close and a rename).
-  auto not_a_folder = [](const std::string& path, const char* flag) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-      throw core::InputError(fmt::format("{} {}: is a folder; give a file name", flag, path));
-  };
-  not_a_folder(c.output, "-o");
-  if (!c.report.empty()) {
-    not_a_folder(c.report, "--report");
-    std::error_code ec;
-    if (std::filesystem::weakly_canonical(c.report, ec) == std::filesystem::weakly_canonical(c.output, ec))
-      throw core::InputError(fmt::format("--report {}: is also the -o file; give two different files", c.report));
-  }
-  make_output_folder(c.output, "-o");
+  // The outputs commit together (their targets were checked by check_outputs
+  // before calibrating): both are written completely to temporaries first (a
+  // failure there leaves every previous file as it was), then renamed into
+  // place, the YAML last (its data already flushed, so its commit is a close
+  // and a rename).
   core::AtomicOutputFile yaml_out(c.output);
   yaml_out.stream().write(r.yaml.data(), static_cast<std::streamsize>(r.yaml.size()));
   yaml_out.stream().flush();
@@ -143,7 +120,6 @@ int run_calibrate(CalibrateCli& c, const Context& ctx) {
   if (!c.report.empty()) {
     r.report.attr("created_by", std::string("cxsim calibrate"));
     r.report.attr("seconds", secs);
-    make_output_folder(c.report, "--report");
     report_out.emplace(c.report);
     write_report(*report_out, r.report);
   }

@@ -111,11 +111,11 @@ expect_exit 2 '300 distinct outcome kinds.*--outcome-kind' -- \
 
 # ------------------------------------------------- 2. calibrate's outputs commit together
 mkdir -p "$work/a_folder"
-expect_exit 2 'a_folder: is a folder' -- "$CXSIM" calibrate --events "$data/shop_events.csv" -o "$work/a_folder" \
+expect_exit 2 'a_folder: the output exists and is a folder' -- "$CXSIM" calibrate --events "$data/shop_events.csv" -o "$work/a_folder" \
   --report "$work/rep.h5"
 [ -e "$work/rep.h5" ] && fail "calibrate --report was written although -o failed"
 ls -a "$work" | grep -q '\.tmp-' && fail "calibrate left a temporary behind: $(ls -a "$work")"
-expect_exit 2 'also the -o file' -- "$CXSIM" calibrate --events "$data/shop_events.csv" -o "$work/same" \
+expect_exit 2 '-o and --report name the same file' -- "$CXSIM" calibrate --events "$data/shop_events.csv" -o "$work/same" \
   --report "$work/same"
 
 # ------------------------------------------------- 3. validate
@@ -144,10 +144,10 @@ expect_exit 2 'quoted\.yaml:9:[0-9]+: error: queue\.friction: expected a number,
 
 # ------------------------------------------------- 4. run --events-out
 echo "not a folder" >"$work/a_file"
-expect_exit 2 'events-out .*a_file: is a file, not a folder' -- \
+expect_exit 2 "output folder '.*a_file' is not a folder" -- \
   "$CXSIM" run "$journey" -n 10 -p 1 -q -o "$work/ev1.h5" --events-out "$work/a_file"
 [ -e "$work/ev1.h5" ] && fail "run wrote -o although --events-out was refused"
-expect_exit 2 'events-out .*cannot create the folder' -- \
+expect_exit 2 'cannot create the output folder .*a_file/sub' -- \
   "$CXSIM" run "$journey" -n 10 -p 1 -q -o "$work/ev2.h5" --events-out "$work/a_file/sub"
 
 # A read-only parent: as root permissions do not apply, so run as nobody.
@@ -165,7 +165,7 @@ if [ "$(id -u)" -eq 0 ]; then
   fi
 fi
 if [ "${as_user[0]:-}" != skip ]; then
-  expect_exit 2 'events-out .*ro/sub: cannot create the folder: Permission denied' -- \
+  expect_exit 2 'cannot create the output folder .*ro/sub.*: Permission denied' -- \
     "${as_user[@]}" "$CXSIM" run "$journey" -n 10 -p 1 -q -o "$work/ev3.h5" --events-out "$work/ro/sub"
   expect_exit 2 'events-out .*ro: cannot write into the folder' -- \
     "${as_user[@]}" "$CXSIM" run "$journey" -n 10 -p 1 -q -o "$work/ev4.h5" --events-out "$work/ro"
