@@ -20,30 +20,31 @@ J=journeys/retail.yaml
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
 
-# expect CODE LABEL CMD...: run (20 s at most: a hang is a failure, not a
-# stuck test), check the exit code, keep stdout/stderr in $W/out, $W/err.
+# expect CODE LABEL CMD...: run (120 s at most: a guard that turns a hang into a
+# failure, not a time bound: each command takes well under a second), check
+# the exit code, keep stdout/stderr in $W/out, $W/err.
 expect() {
   local want=$1 label=$2 rc=0
   shift 2
-  timeout 20 "$@" >"$W/out" 2>"$W/err" || rc=$?
-  [ "$rc" -ne 124 ] || fail "$label: still running after 20 s (hangs?)"
+  timeout 120 "$@" >"$W/out" 2>"$W/err" || rc=$?
+  [ "$rc" -ne 124 ] || fail "$label: still running after 120 s (hangs?)"
   [ "$rc" -eq "$want" ] || fail "$label: exit $rc, expected $want: $(head -c 600 "$W/err")"
   pass "$label: exit $want"
 }
 
 # Feeds FILE into a new FIFO at PATH once, in the background (one writer, one
-# reading); the writer is given up after 20 s if nobody reads.
+# reading); the writer is given up after 120 s if nobody reads.
 feed_fifo() {
   local file=$1 fifo=$2
   rm -f "$fifo"
   mkfifo "$fifo"
-  (timeout 20 sh -c 'cat "$1" > "$2"' sh "$file" "$fifo" || true) &
+  (timeout 120 sh -c 'cat "$1" > "$2"' sh "$file" "$fifo" || true) &
 }
 
 # ------------------------------------------------------------ /dev/zero
 if [ -x /usr/bin/time ]; then
   rc=0
-  timeout 20 /usr/bin/time -f %M -o "$W/rss" "$CXSIM" validate /dev/zero >"$W/out" 2>"$W/err" || rc=$?
+  timeout 120 /usr/bin/time -f %M -o "$W/rss" "$CXSIM" validate /dev/zero >"$W/out" 2>"$W/err" || rc=$?
   [ "$rc" -eq 2 ] || fail "validate /dev/zero: exit $rc, expected 2: $(head -c 600 "$W/err")"
   rss=$(tail -1 "$W/rss")
   [ "$rss" -lt 102400 ] || fail "validate /dev/zero: peak RSS $rss KB (limit 100 MB)"
@@ -60,7 +61,7 @@ grep -q "larger than 4 MiB" "$W/err" || fail "run /dev/zero: no size message: $(
 
 # ------------------------------------------------------------ pipes
 expect 0 "validate <(cat $J)" "$CXSIM" validate <(cat "$J")
-grep -q "valid journey 'Retail checkout'\|valid journey" "$W/out" || fail "pipe: not reported valid: $(cat "$W/out")"
+grep -q "valid journey" "$W/out" || fail "pipe: not reported valid: $(cat "$W/out")"
 expect 0 "validate /dev/stdin < $J" sh -c '"$1" validate /dev/stdin < "$2"' sh "$CXSIM" "$J"
 expect 0 "validate /dev/stdin from a pipe" sh -c 'cat "$2" | "$1" validate /dev/stdin' sh "$CXSIM" "$J"
 # The same summary as the file itself.
