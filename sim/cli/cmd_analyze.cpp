@@ -296,7 +296,8 @@ analytics::AnalyzeOptions::Solver solver_of(const std::string& name) {
 
 // A scenario: the exact per-walk expectations of every variant and their Δ
 // against the baseline (one period, segment shares as written).
-int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_line) {
+int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_line, const model::YamlDocument& doc,
+                         core::Diagnostics load_diags) {
   // The scenario table has no friction ranking: say so rather than ignore the flag.
   if (o.reduce_given)
     throw core::InputError(
@@ -304,7 +305,7 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
                     "printed for a journey (cxsim analyze JOURNEY --reduce x), and a scenario "
                     "ranks frictions with rank_frictions.reduce_by in cxsim run",
                     o.journey));
-  const scenario::LoadedScenario ls = scenario::load_scenario(o.journey);
+  const scenario::LoadedScenario ls = scenario::load_scenario_document(doc, std::move(load_diags));
   std::cerr << ls.diagnostics.format();
   struct Row {
     std::string name, note;
@@ -438,8 +439,12 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
 }
 
 int run_analyze(const AnalyzeCliOptions& o, const std::string& command_line) {
-  if (scenario::looks_like_scenario(o.journey)) return run_analyze_scenario(o, command_line);
-  const model::LoadedJourney lj = model::load_journey(o.journey);  // InputError (exit 2) with diagnostics
+  // Read and parse once (a pipe or FIFO has one reading), then take it as a scenario or a journey.
+  core::Diagnostics load_diags;
+  const model::YamlDocument doc = model::YamlDocument::load_file(o.journey, load_diags);
+  if (scenario::is_scenario(doc)) return run_analyze_scenario(o, command_line, doc, std::move(load_diags));
+  const model::LoadedJourney lj =
+      model::load_journey_document(doc, std::move(load_diags));  // InputError (exit 2) with diagnostics
   const model::CompiledModel m = model::compile(lj.spec);
   analytics::AnalyzeOptions opt;
   opt.friction_overridden = analytics::friction_override_mask(lj.spec);

@@ -56,8 +56,10 @@ int run_validate(const ValidateOptions& o) {
   j.begin_array();
   for (const auto& f : o.files) {
     core::Diagnostics diags;
-    if (scenario::looks_like_scenario(f)) {
-      const auto ls = scenario::check_scenario_file(f, diags);
+    // Read and parse once (a pipe or FIFO has one reading), then check it as a scenario or a journey.
+    const model::YamlDocument doc = model::YamlDocument::load_file(f, diags);
+    if (scenario::is_scenario(doc)) {
+      const auto ls = scenario::check_scenario_document(doc, diags);
       const bool ok = !diags.has_errors();
       all_ok = all_ok && ok;
       if (o.json) {
@@ -89,7 +91,7 @@ int run_validate(const ValidateOptions& o) {
       }
       continue;
     }
-    model::JourneySpec spec = model::check_journey_file(f, diags);
+    model::JourneySpec spec = model::check_journey_document(doc, diags);
     const bool ok = !diags.has_errors();
     all_ok = all_ok && ok;
     std::set<std::string> channels, kinds;

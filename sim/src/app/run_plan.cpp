@@ -42,8 +42,11 @@ void add_variant(RunPlan& plan, std::string name, std::string description, model
 RunPlan plan_from_file(const std::string& path, const RunOverrides& o, const std::string& command_line) {
   RunPlan plan;
   plan.provenance.command_line = command_line;
-  if (!scenario::looks_like_scenario(path)) {
-    model::LoadedJourney lj = model::load_journey(path);
+  // Read and parse once (a pipe or FIFO has one reading), then take it as a journey or a scenario.
+  core::Diagnostics load_diags;
+  const model::YamlDocument doc = model::YamlDocument::load_file(path, load_diags);
+  if (!scenario::is_scenario(doc)) {
+    model::LoadedJourney lj = model::load_journey_document(doc, std::move(load_diags));
     plan.warnings = lj.diagnostics;
     settings_from(plan.settings, lj.spec.population, o);
     plan.title = lj.spec.name;
@@ -55,7 +58,7 @@ RunPlan plan_from_file(const std::string& path, const RunOverrides& o, const std
     plan.named = 1;
     return plan;
   }
-  scenario::LoadedScenario ls = scenario::load_scenario(path);
+  scenario::LoadedScenario ls = scenario::load_scenario_document(doc, std::move(load_diags));
   plan.warnings = ls.diagnostics;
   const auto& sc = ls.scenario;
   settings_from(plan.settings, sc.population, o);

@@ -618,33 +618,34 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
 }
 
 JourneySpec check_journey_file(const std::string& path, Diagnostics& diags) {
-  YamlDocument doc = YamlDocument::load_file(path, diags);
+  return check_journey_document(YamlDocument::load_file(path, diags), diags);
+}
+
+JourneySpec check_journey_document(const YamlDocument& doc, Diagnostics& diags) {
   JourneySpec spec = parse_journey(doc, diags);
   if (doc.ok() && doc.root.IsMap()) validate(spec, diags);
   diags.sort_and_dedupe();
   return spec;
 }
 
-namespace {
-LoadedJourney finish(YamlDocument doc, Diagnostics diags) {
+LoadedJourney load_journey_document(const YamlDocument& doc, Diagnostics diags) {
   JourneySpec spec = parse_journey(doc, diags);
   if (doc.ok() && doc.root.IsMap()) validate(spec, diags);
   diags.sort_and_dedupe();
   if (diags.has_errors()) throw core::InputError(std::move(diags));
   return {std::move(spec), std::move(diags)};
 }
-}  // namespace
 
 LoadedJourney load_journey(const std::string& path) {
   Diagnostics diags;
   YamlDocument doc = YamlDocument::load_file(path, diags);
-  return finish(std::move(doc), std::move(diags));
+  return load_journey_document(doc, std::move(diags));
 }
 
 LoadedJourney load_journey_text(const std::string& text, const std::string& display_name) {
   Diagnostics diags;
   YamlDocument doc = YamlDocument::load_text(text, display_name, diags);
-  return finish(std::move(doc), std::move(diags));
+  return load_journey_document(doc, std::move(diags));
 }
 
 }  // namespace cxsim::model

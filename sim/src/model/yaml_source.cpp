@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/eventhandler.h>
 
+#include "cxsim/core/input_file.h"
 #include "cxsim/core/strings.h"
 #include "cxsim/model/messages.h"
 
@@ -179,29 +180,15 @@ std::string too_large_message(std::size_t size, std::size_t limit) {
 }  // namespace
 
 YamlDocument YamlDocument::load_file(const std::string& path, Diagnostics& diags, const YamlLimits& limits) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::exists(path, ec)) {
-    diags.error({path, 0, 0}, "", "no such file");
+  // One open, one bounded read: pipes, FIFOs and devices work, /dev/zero stops at the limit.
+  std::string text;
+  try {
+    text = core::read_input_file(path, limits.max_bytes, "a YAML file");
+  } catch (const core::InputFileError& e) {
+    diags.error({path, 0, 0}, "", e.reason());
     return {path, {}, {}, false};
   }
-  if (fs::is_directory(path, ec)) {
-    diags.error({path, 0, 0}, "", "is a directory, expected a YAML file");
-    return {path, {}, {}, false};
-  }
-  const auto size = fs::file_size(path, ec);
-  if (!ec && size > limits.max_bytes) {
-    diags.error({path, 0, 0}, "", too_large_message(size, limits.max_bytes));
-    return {path, {}, {}, false};
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diags.error({path, 0, 0}, "", "cannot be opened for reading");
-    return {path, {}, {}, false};
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return load_text(ss.str(), path, diags, limits);
+  return load_text(std::move(text), path, diags, limits);
 }
 
 YamlDocument YamlDocument::load_text(std::string text, std::string name, Diagnostics& diags,

@@ -300,19 +300,25 @@ std::vector<std::string> precision_metrics(const model::CompiledModel& m) {
   return names;
 }
 
+bool is_scenario(const YamlDocument& doc) {
+  return doc.ok() && doc.root.IsMap() && doc.root["scenario"] && !doc.root["touchpoints"];
+}
+
 bool looks_like_scenario(const std::string& path) {
   try {
     Diagnostics d;
-    auto doc = YamlDocument::load_file(path, d);
-    return doc.ok() && doc.root.IsMap() && doc.root["scenario"] && !doc.root["touchpoints"];
+    return is_scenario(YamlDocument::load_file(path, d));
   } catch (...) {
     return false;
   }
 }
 
 LoadedScenario check_scenario_file(const std::string& path, Diagnostics& diags) {
+  return check_scenario_document(YamlDocument::load_file(path, diags), diags);
+}
+
+LoadedScenario check_scenario_document(const YamlDocument& doc, Diagnostics& diags) {
   LoadedScenario out;
-  YamlDocument doc = YamlDocument::load_file(path, diags);
   out.scenario = parse_scenario(doc, diags);
   std::error_code ec;
   if (out.scenario.journey_path.empty() || !std::filesystem::exists(out.scenario.journey_path, ec)) {
@@ -365,7 +371,12 @@ LoadedScenario check_scenario_file(const std::string& path, Diagnostics& diags) 
 
 LoadedScenario load_scenario(const std::string& path) {
   Diagnostics diags;
-  LoadedScenario out = check_scenario_file(path, diags);
+  const YamlDocument doc = YamlDocument::load_file(path, diags);
+  return load_scenario_document(doc, std::move(diags));
+}
+
+LoadedScenario load_scenario_document(const YamlDocument& doc, Diagnostics diags) {
+  LoadedScenario out = check_scenario_document(doc, diags);
   if (diags.has_errors()) throw core::InputError(std::move(diags));
   out.diagnostics = std::move(diags);
   return out;

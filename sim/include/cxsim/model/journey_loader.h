@@ -40,4 +40,9 @@ LoadedJourney load_journey_text(const std::string& text, const std::string& disp
 // Load + parse + validate without throwing: everything found goes to diags.
 JourneySpec check_journey_file(const std::string& path, core::Diagnostics& diags);
 
+// The same two on a document already loaded (its load diagnostics in diags),
+// so a caller that looked at the document first reads the file only once.
+LoadedJourney load_journey_document(const YamlDocument& doc, core::Diagnostics diags);
+JourneySpec check_journey_document(const YamlDocument& doc, core::Diagnostics& diags);
+
 }  // namespace cxsim::model

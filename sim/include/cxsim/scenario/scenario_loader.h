@@ -7,6 +7,7 @@
 #include "cxsim/core/diagnostics.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_spec.h"
+#include "cxsim/model/yaml_source.h"
 #include "cxsim/scenario/scenario_spec.h"
 
 namespace cxsim::scenario {
@@ -22,7 +23,14 @@ struct LoadedScenario {
 // its headline metrics (engine::headline_metrics) and time_p50, time_p90.
 std::vector<std::string> precision_metrics(const model::CompiledModel& m);
 
-// True when the YAML file's top level has a `scenario:` key.
+// True when a loaded document's top level has a `scenario:` key (and no
+// `touchpoints:`): parse it as a scenario, else as a journey. Callers load the
+// document once (model::YamlDocument::load_file) and pass it on, so a pipe or
+// FIFO is read once and a large file parsed once.
+bool is_scenario(const model::YamlDocument& doc);
+
+// The same for a file, which it reads and parses; the document entry points
+// below avoid reading the file a second time.
 bool looks_like_scenario(const std::string& path);
 
 // Loads, resolves the journey, applies and re-validates every variant and
@@ -31,5 +39,9 @@ LoadedScenario load_scenario(const std::string& path);
 
 // The same without throwing: everything found goes to diags.
 LoadedScenario check_scenario_file(const std::string& path, core::Diagnostics& diags);
+
+// The same two on a document already loaded (its load diagnostics in diags).
+LoadedScenario load_scenario_document(const model::YamlDocument& doc, core::Diagnostics diags);
+LoadedScenario check_scenario_document(const model::YamlDocument& doc, core::Diagnostics& diags);
 
 }  // namespace cxsim::scenario
