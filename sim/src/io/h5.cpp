@@ -108,31 +108,26 @@ std::string take_error_stack() {
   return s;
 }
 
-std::string object_path(hid_t id) {
+namespace {
+// A name HDF5 hands out by the two-call protocol (length first, then the
+// characters), or "" (error stack cleared) when it has none.
+std::string get_name(hid_t id, ssize_t (*get)(hid_t, char*, std::size_t)) {
   if (id < 0) return {};
-  const ssize_t n = H5Iget_name(id, nullptr, 0);
+  const ssize_t n = get(id, nullptr, 0);
   if (n <= 0) {
     H5Eclear2(H5E_DEFAULT);
     return {};
   }
   std::string s(static_cast<std::size_t>(n) + 1, '\0');
-  H5Iget_name(id, s.data(), s.size());
+  get(id, s.data(), s.size());
   s.resize(static_cast<std::size_t>(n));
   return s;
 }
+}  // namespace
 
-std::string file_name(hid_t id) {
-  if (id < 0) return {};
-  const ssize_t n = H5Fget_name(id, nullptr, 0);
-  if (n <= 0) {
-    H5Eclear2(H5E_DEFAULT);
-    return {};
-  }
-  std::string s(static_cast<std::size_t>(n) + 1, '\0');
-  H5Fget_name(id, s.data(), s.size());
-  s.resize(static_cast<std::size_t>(n));
-  return s;
-}
+std::string object_path(hid_t id) { return get_name(id, H5Iget_name); }
+
+std::string file_name(hid_t id) { return get_name(id, H5Fget_name); }
 
 [[noreturn]] void fail(hid_t loc, std::string_view name, const std::string& what) {
   const std::string stack = take_error_stack();
@@ -281,6 +276,12 @@ std::vector<std::string> link_names(hid_t group) {
   fail(loc, path, msg);
 }
 
+void expect_object(hid_t loc, const std::string& path, H5I_type_t type, const char* missing,
+                   const std::string& wrong_type) {
+  if (!path_exists(loc, path)) fail_missing(loc, path, missing);
+  if (object_type(loc, path) != type) fail(loc, path, wrong_type);
+}
+
 Hid vlen_string_type(H5T_cset_t cset) {
   Hid t(H5Tcopy(H5T_C_S1), H5Tclose);
   if (t.get() < 0 || H5Tset_size(t.get(), H5T_VARIABLE) < 0 || H5Tset_cset(t.get(), cset) < 0) {
@@ -377,8 +378,7 @@ Group Group::create_group(std::string_view path) const {
 Group Group::open_group(std::string_view path) const {
   quiet();
   const std::string p(path);
-  if (!path_exists(id_, p)) fail_missing(id_, p, "group");
-  if (object_type(id_, p) != H5I_GROUP) fail(id_, p, "is a dataset, not a group");
+  expect_object(id_, p, H5I_GROUP, "group", "is a dataset, not a group");
   return Access::group(walk_groups(id_, p, /*create=*/false).release());
 }
 
@@ -390,8 +390,7 @@ Group Group::require_group(std::string_view path) const {
 Dataset Group::open_dataset(std::string_view path) const {
   quiet();
   const std::string p(path);
-  if (!path_exists(id_, p)) fail_missing(id_, p, "dataset");
-  if (object_type(id_, p) != H5I_DATASET) fail(id_, p, "is a group, not a dataset");
+  expect_object(id_, p, H5I_DATASET, "dataset", "is a group, not a dataset");
   return Access::dataset(own(H5Dopen2(id_, p.c_str(), H5P_DEFAULT), H5Dclose, id_, p, "cannot open dataset").release());
 }
 

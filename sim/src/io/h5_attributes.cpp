@@ -1,5 +1,6 @@
 // Attributes of any HDF5 object: scalar string, float64 and int64 values
 // (Object::set_attribute / attribute_*). Part of the HDF5 layer (see h5.cpp).
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,16 @@ void write_attribute(hid_t obj, std::string_view name, hid_t file_type, hid_t me
   if (H5Awrite(attr.get(), mem_type, buf) < 0) fail(obj, "", "cannot write attribute '" + n + "'");
 }
 
+// Reads a scalar numeric attribute of type `want` as T (mem_type in memory).
+template <class T>
+T read_scalar_attribute(hid_t obj, std::string_view name, AttributeType want, hid_t mem_type) {
+  quiet();
+  OpenAttr a = open_scalar_attribute(obj, name, want);
+  T x = 0;
+  if (H5Aread(a.attr.get(), mem_type, &x) < 0) fail(obj, "", "cannot read attribute '" + std::string(name) + "'");
+  return x;
+}
+
 herr_t collect_attribute(hid_t, const char* name, const H5A_info_t*, void* data) {
   static_cast<std::vector<std::string>*>(data)->emplace_back(name);
   return 0;
@@ -140,21 +151,11 @@ std::string Object::attribute_string(std::string_view name) const {
 }
 
 double Object::attribute_double(std::string_view name) const {
-  quiet();
-  OpenAttr a = open_scalar_attribute(id_, name, AttributeType::float64);
-  double x = 0;
-  if (H5Aread(a.attr.get(), H5T_NATIVE_DOUBLE, &x) < 0)
-    fail(id_, "", "cannot read attribute '" + std::string(name) + "'");
-  return x;
+  return read_scalar_attribute<double>(id_, name, AttributeType::float64, H5T_NATIVE_DOUBLE);
 }
 
 std::int64_t Object::attribute_int64(std::string_view name) const {
-  quiet();
-  OpenAttr a = open_scalar_attribute(id_, name, AttributeType::int64);
-  std::int64_t x = 0;
-  if (H5Aread(a.attr.get(), H5T_NATIVE_INT64, &x) < 0)
-    fail(id_, "", "cannot read attribute '" + std::string(name) + "'");
-  return x;
+  return read_scalar_attribute<std::int64_t>(id_, name, AttributeType::int64, H5T_NATIVE_INT64);
 }
 
 }  // namespace cxsim::io

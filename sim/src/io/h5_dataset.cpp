@@ -40,8 +40,7 @@ OpenDataset open_dataset_checked(const Group& group, std::string_view name, Data
   quiet();
   const hid_t loc = Access::id(group);
   const std::string n(name);
-  if (!path_exists(loc, n)) fail_missing(loc, n, "dataset");
-  if (object_type(loc, n) != H5I_DATASET) fail(loc, n, "is a group, not " + std::string(kind_phrase(want)));
+  expect_object(loc, n, H5I_DATASET, "dataset", "is a group, not " + std::string(kind_phrase(want)));
   OpenDataset d;
   d.ds = own(H5Dopen2(loc, n.c_str(), H5P_DEFAULT), H5Dclose, loc, n, "cannot open dataset");
   d.type = own(H5Dget_type(d.ds.get()), H5Tclose, loc, n, "cannot get dataset type");

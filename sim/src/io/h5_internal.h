@@ -95,6 +95,10 @@ Hid walk_groups(hid_t loc, std::string_view path, bool create);
 std::vector<std::string> link_names(hid_t group);
 // "no such dataset (did you mean 'x'?)" etc.
 [[noreturn]] void fail_missing(hid_t loc, std::string_view path, const char* what);
+// Fails unless `path` below `loc` is an object of `type`: "no such <missing>"
+// (with a did-you-mean) when absent, `wrong_type` when of another type.
+void expect_object(hid_t loc, const std::string& path, H5I_type_t type, const char* missing,
+                   const std::string& wrong_type);
 
 // ---------------------------------------------------------------- string types (h5.cpp)
 

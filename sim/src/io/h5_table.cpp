@@ -1,6 +1,7 @@
 // Tables: io::Table as a 1-D compound dataset (write_table, read_table,
 // TableAppender, Dataset::table_schema). Part of the HDF5 layer (see h5.cpp).
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -205,6 +206,17 @@ std::vector<MemberPlan> plan_members(hid_t ftype, hid_t loc, std::string_view na
   return plan;
 }
 
+// Appends the `m` numbers of one column of packed records (`record` bytes
+// apart, starting at `in`) to v.
+template <class T>
+void unpack_numbers(std::vector<T>& v, const unsigned char* in, std::size_t m, std::size_t record) {
+  for (std::size_t r = 0; r < m; ++r) {
+    T x;
+    std::memcpy(&x, in + r * record, sizeof x);
+    v.push_back(x);
+  }
+}
+
 Table read_table_impl(const Group& group, std::string_view name, std::size_t first, std::optional<std::size_t> count) {
   OpenDataset d = open_dataset_checked(group, name, DatasetKind::table);
   const hid_t loc = Access::id(group);
@@ -256,24 +268,8 @@ Table read_table_impl(const Group& group, std::string_view name, std::size_t fir
     for (const auto& p : plan) {
       const unsigned char* in = buf.data() + p.offset;
       switch (p.type) {
-        case ColumnType::float64: {
-          auto& v = out.doubles(p.name);
-          for (std::size_t r = 0; r < m; ++r) {
-            double x;
-            std::memcpy(&x, in + r * record, sizeof x);
-            v.push_back(x);
-          }
-          break;
-        }
-        case ColumnType::int64: {
-          auto& v = out.int64s(p.name);
-          for (std::size_t r = 0; r < m; ++r) {
-            std::int64_t x;
-            std::memcpy(&x, in + r * record, sizeof x);
-            v.push_back(x);
-          }
-          break;
-        }
+        case ColumnType::float64: unpack_numbers(out.doubles(p.name), in, m, record); break;
+        case ColumnType::int64: unpack_numbers(out.int64s(p.name), in, m, record); break;
         case ColumnType::string: {
           auto& v = out.strings(p.name);
           for (std::size_t r = 0; r < m; ++r) {
