@@ -2,7 +2,7 @@
 // A thin, typed, RAII layer over HDF5 (see docs/devguide/hdf5-layer.md).
 //
 // Rules:
-//  * Only sim/src/io/h5.cpp includes <hdf5.h>. This header exposes no raw HDF5 id type:
+//  * Only files under sim/src/io/ include <hdf5.h>. This header exposes no raw HDF5 id type:
 //    handles are opaque 64-bit ids inside move-only classes whose destructors
 //    close them.
 //  * Every failure throws core::RuntimeError naming the file and the object
@@ -25,7 +25,7 @@
 namespace cxsim::io {
 
 namespace detail {
-struct Access;  // defined in h5.cpp; builds handles from raw ids
+struct Access;  // defined in src/io/h5_internal.h; builds handles from raw ids
 }
 
 enum class Mode { read_only, read_write };
