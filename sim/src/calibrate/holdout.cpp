@@ -151,7 +151,6 @@ Measure compare(const std::string& name, std::vector<std::string> bins, std::vec
 void check_holdout(State& s) {
   const CalibrateOptions& o = s.o;
   std::string& sum = s.res.summary;
-  auto warn = [&](const std::string& w) { s.warn(w); };
   auto& train = s.train;
   auto& hold = s.hold;
   auto& sv = s.sv;
@@ -168,7 +167,7 @@ void check_holdout(State& s) {
     s.has_holdout = true;
     std::vector<Measure>& measures = s.measures;
     if (hold.journeys <= 0) {
-      warn("--holdout: no journey fell into the holdout; nothing to compare");
+      s.warn("--holdout: no journey fell into the holdout; nothing to compare");
     } else {
       const ChainResult cr = exact_chain(lj.spec);
       const bool nps_measure = sv && nps_fit.observed.size() >= 2 && !hold_resp.empty();

@@ -40,7 +40,6 @@ std::string stem_name(const std::string& path) {
 
 void fit_journey(State& s) {
   const CalibrateOptions& o = s.o;
-  auto warn = [&](const std::string& w) { s.warn(w); };
   auto& unit_s = s.unit_s;
   auto& dchoice = s.dchoice;
   auto& values = s.values;
@@ -248,7 +247,7 @@ void fit_journey(State& s) {
   s.data_outcomes = m.outcomes.size();
   if (need_unobserved) {
     m.outcomes.push_back({unobserved_id, "(no exit observed)", "unobserved", 0.0, 0.0});
-    warn(
+    s.warn(
         fmt::format("no exit was ever observed from {} (only censored journeys pass there): an outcome '{}' with "
                     "prior-only probability was added so that the model has no trap",
                     core::quoted_list(trap_ids), unobserved_id));

@@ -32,10 +32,6 @@ void read_events(State& s) {
   const CalibrateOptions& o = s.o;
   Report& rep = s.res.report;
   std::string& sum = s.res.summary;
-  auto warn = [&](const std::string& w) { s.warn(w); };
-  auto dqa = [&](const std::string& source, const std::string& item, double v) { s.dqa(source, item, v); };
-  auto bad_rows = [&](const std::string& source, std::uint64_t n, const std::map<std::string, std::uint64_t>& by,
-                      const std::vector<std::string>& examples) { s.bad_rows(source, n, by, examples); };
   auto& csvo = s.csvo;
   auto& map = s.map;
   auto& sv = s.sv;
@@ -135,22 +131,22 @@ void read_events(State& s) {
   sum +=
       fmt::format("events: {}: {} rows, {} events, {} journeys, {} touchpoints (separator {}; columns {})\n", o.events,
                   st.rows, st.events - st.duplicates, st.journeys, reader.touchpoints().size(), sepname, colmap);
-  bad_rows("events", st.bad_rows, st.bad_by_reason, st.bad_examples);
+  s.bad_rows("events", st.bad_rows, st.bad_by_reason, st.bad_examples);
   if (st.duplicates) sum += fmt::format("  exact duplicate rows dropped: {}\n", st.duplicates);
   if (st.runs)
     sum += fmt::format("  external merge: {} sorted runs spilled (buffer budget {} MiB)\n", st.runs, o.memory_mb);
   if (timeouts) sum += fmt::format("  journeys ending in 'timeout' (censored: no exit counted): {}\n", timeouts);
   if (st.customer_conflicts)
-    warn(fmt::format("{} journeys name more than one customer_id; the first one is used", st.customer_conflicts));
+    s.warn(fmt::format("{} journeys name more than one customer_id; the first one is used", st.customer_conflicts));
   if (!has_outcome_col) sum += "  no outcome column: each journey ends in outcome end_<its last touchpoint>\n";
-  dqa("events", "rows", static_cast<double>(st.rows));
-  dqa("events", "events_kept", static_cast<double>(st.events - st.duplicates));
-  dqa("events", "journeys", static_cast<double>(st.journeys));
-  dqa("events", "duplicates_dropped", static_cast<double>(st.duplicates));
-  dqa("events", "timeout_journeys", static_cast<double>(timeouts));
-  dqa("events", "customer_conflicts", static_cast<double>(st.customer_conflicts));
-  dqa("events", "spill_runs", static_cast<double>(st.runs));
-  dqa("events", "peak_buffer_bytes", static_cast<double>(st.peak_buffer_bytes));
+  s.dqa("events", "rows", static_cast<double>(st.rows));
+  s.dqa("events", "events_kept", static_cast<double>(st.events - st.duplicates));
+  s.dqa("events", "journeys", static_cast<double>(st.journeys));
+  s.dqa("events", "duplicates_dropped", static_cast<double>(st.duplicates));
+  s.dqa("events", "timeout_journeys", static_cast<double>(timeouts));
+  s.dqa("events", "customer_conflicts", static_cast<double>(st.customer_conflicts));
+  s.dqa("events", "spill_runs", static_cast<double>(st.runs));
+  s.dqa("events", "peak_buffer_bytes", static_cast<double>(st.peak_buffer_bytes));
   rep.attr_int("rows", static_cast<std::int64_t>(st.rows));
   rep.attr("journeys", static_cast<double>(st.journeys));
   input_desc = fmt::format("{} ({} journeys)", std::filesystem::path(o.events).filename().string(), st.journeys);
@@ -161,9 +157,6 @@ void read_paths(State& s) {
   const CalibrateOptions& o = s.o;
   Report& rep = s.res.report;
   std::string& sum = s.res.summary;
-  auto dqa = [&](const std::string& source, const std::string& item, double v) { s.dqa(source, item, v); };
-  auto bad_rows = [&](const std::string& source, std::uint64_t n, const std::map<std::string, std::uint64_t>& by,
-                      const std::vector<std::string>& examples) { s.bad_rows(source, n, by, examples); };
   auto& csvo = s.csvo;
   auto& values = s.values;
   auto& train = s.train;
@@ -278,10 +271,10 @@ void read_paths(State& s) {
   has_outcome_col = true;
   sum += fmt::format("paths: {}: {} rows, {} journeys, {} touchpoints\n", o.paths, rows, train.journeys + hold.journeys,
                      tp_names.size());
-  dqa("paths", "rows", rows);
-  dqa("paths", "rows_kept", rows - static_cast<double>(sink.count()));
-  dqa("paths", "journeys", std::round(train.journeys + hold.journeys));
-  bad_rows("paths", sink.count(), sink.by_reason(), sink.examples());
+  s.dqa("paths", "rows", rows);
+  s.dqa("paths", "rows_kept", rows - static_cast<double>(sink.count()));
+  s.dqa("paths", "journeys", std::round(train.journeys + hold.journeys));
+  s.bad_rows("paths", sink.count(), sink.by_reason(), sink.examples());
   rep.attr_int("rows", static_cast<std::int64_t>(rows));
   rep.attr("journeys", train.journeys + hold.journeys);
   input_desc = fmt::format("{} ({} journeys, aggregated paths)", std::filesystem::path(o.paths).filename().string(),

@@ -44,10 +44,6 @@ double nps_of(const std::vector<double>& p) {
 void fit_surveys(State& s) {
   const CalibrateOptions& o = s.o;
   std::string& sum = s.res.summary;
-  auto warn = [&](const std::string& w) { s.warn(w); };
-  auto dqa = [&](const std::string& source, const std::string& item, double v) { s.dqa(source, item, v); };
-  auto bad_rows = [&](const std::string& source, std::uint64_t n, const std::map<std::string, std::uint64_t>& by,
-                      const std::vector<std::string>& examples) { s.bad_rows(source, n, by, examples); };
   auto& sv = s.sv;
   auto& respondents = s.respondents;
   auto& pending = s.pending;
@@ -85,12 +81,12 @@ void fit_surveys(State& s) {
         sv->by_journey ? "journey_id" : "customer_id (that customer's last journey)", sv->join_column,
         train_resp.size());
     if (answers_total > matched_keys)
-      warn(fmt::format("{} survey answers match no journey of the event log and are ignored",
-                       answers_total - matched_keys));
-    dqa("surveys", "rows", static_cast<double>(sv->rows));
-    dqa("surveys", "answers_joined", matched_keys);
-    dqa("surveys", "answers_used_for_fitting", static_cast<double>(train_resp.size()));
-    bad_rows("surveys", sv->bad_rows, sv->bad_by_reason, sv->bad_examples);
+      s.warn(fmt::format("{} survey answers match no journey of the event log and are ignored",
+                         answers_total - matched_keys));
+    s.dqa("surveys", "rows", static_cast<double>(sv->rows));
+    s.dqa("surveys", "answers_joined", matched_keys);
+    s.dqa("surveys", "answers_used_for_fitting", static_cast<double>(train_resp.size()));
+    s.bad_rows("surveys", sv->bad_rows, sv->bad_by_reason, sv->bad_examples);
     X.resize(static_cast<Eigen::Index>(train_resp.size()), static_cast<Eigen::Index>(P));
     for (std::size_t r = 0; r < train_resp.size(); ++r)
       dense(respondents[train_resp[r]].x, X.row(static_cast<Eigen::Index>(r)));
@@ -111,9 +107,9 @@ void fit_surveys(State& s) {
     nps_fit = fit_scale(&Answer::nps, 11, 0, Xn);
     if (sv->has_csat) csat_fit = fit_scale(&Answer::csat, o.csat_scale, 1, Xc);
     if (sv->has_ces) ces_fit = fit_scale(&Answer::ces, o.ces_scale, 1, Xe);
-    if (!nps_fit.converged) warn("NPS ordered logit: " + nps_fit.note);
-    if (sv->has_csat && !csat_fit.converged && !csat_fit.note.empty()) warn("CSAT ordered logit: " + csat_fit.note);
-    if (sv->has_ces && !ces_fit.converged && !ces_fit.note.empty()) warn("CES ordered logit: " + ces_fit.note);
+    if (!nps_fit.converged) s.warn("NPS ordered logit: " + nps_fit.note);
+    if (sv->has_csat && !csat_fit.converged && !csat_fit.note.empty()) s.warn("CSAT ordered logit: " + csat_fit.note);
+    if (sv->has_ces && !ces_fit.converged && !ces_fit.note.empty()) s.warn("CES ordered logit: " + ces_fit.note);
 
     std::vector<std::string> separated;
     auto coefficient = [&](const OrderedLogitFit& f, std::size_t col, double sign, const std::string& what) {
@@ -151,8 +147,8 @@ void fit_surveys(State& s) {
         m.switch_eff = coefficient(ces_fit, P - 1, -1.0, "CES channel_switch");
     }
     if (!separated.empty())
-      warn(fmt::format("(quasi-)separation, estimates are bounds only and their standard errors huge: {}",
-                       core::quoted_list(separated)));
+      s.warn(fmt::format("(quasi-)separation, estimates are bounds only and their standard errors huge: {}",
+                         core::quoted_list(separated)));
     m.has_survey = true;
     m.response_rate = train.journeys > 0 ? static_cast<double>(train_resp.size()) / train.journeys : 1.0;
     auto baseline = [&](const OrderedLogitFit& f, FittedScale& s, int scale, double respondents_n) {
