@@ -84,6 +84,16 @@ inline bool before(std::uint64_t ka, const std::string& a, std::uint64_t kb, con
   return ka != kb ? ka < kb : a < b;
 }
 
+// The buffered journeys in the order they leave the reader.
+std::vector<std::pair<const std::string*, Open*>> in_order(StringMap<Open>& open) {
+  std::vector<std::pair<const std::string*, Open*>> order;
+  order.reserve(open.size());
+  for (auto& [k, v] : open) order.emplace_back(&k, &v);
+  std::sort(order.begin(), order.end(),
+            [](const auto& a, const auto& b) { return before(a.second->key, *a.first, b.second->key, *b.first); });
+  return order;
+}
+
 // Memory accounting of the buffer (what --memory-mb bounds): per journey the
 // hash node with its key and value, malloc headers, the bucket pointer and
 // the pointer pair of the sort at spill time; strings longer than the small
@@ -236,11 +246,7 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
     FilePtr f(std::fopen(p.c_str(), "wb"));
     if (!f) throw core::RuntimeError(fmt::format("cannot create temporary run {}", p.string()));
     std::setvbuf(f.get(), nullptr, _IOFBF, 1 << 20);
-    std::vector<std::pair<const std::string*, Open*>> order;
-    order.reserve(open.size());
-    for (auto& [k, v] : open) order.emplace_back(&k, &v);
-    std::sort(order.begin(), order.end(),
-              [](const auto& a, const auto& b) { return before(a.second->key, *a.first, b.second->key, *b.first); });
+    const auto order = in_order(open);
     for (auto& [k, v] : order) {
       const auto idlen = static_cast<std::uint32_t>(k->size());
       const auto clen = static_cast<std::uint32_t>(v->customer.size());
@@ -382,11 +388,7 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
   if (runs.empty()) {
     // Everything fitted in memory: emit in order of first appearance? The
     // unordered_map has no such order; sort by id for determinism.
-    std::vector<std::pair<const std::string*, Open*>> order;
-    order.reserve(open.size());
-    for (auto& [k, v] : open) order.emplace_back(&k, &v);
-    std::sort(order.begin(), order.end(),
-              [](const auto& a, const auto& b) { return before(a.second->key, *a.first, b.second->key, *b.first); });
+    const auto order = in_order(open);
     for (auto& [k, v] : order) {
       j.id = *k;
       j.customer = std::move(v->customer);
