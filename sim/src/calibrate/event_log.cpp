@@ -59,6 +59,13 @@ void BadRowSink::bad(std::uint64_t line, const std::string& column, const std::s
   if (examples_.size() < 5) examples_.push_back(fmt::format("{}:{}: {}", file_, line, text));
 }
 
+bool BadRowSink::field_count_ok(std::uint64_t line, std::size_t found, std::size_t expected) {
+  if (found == expected) return true;
+  bad(line, "", "wrong number of fields",
+      fmt::format("expected {} fields (as in the header), found {}", expected, found));
+  return false;
+}
+
 namespace {
 
 std::string_view trim(std::string_view s) {
@@ -274,11 +281,7 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
   while (csv.next(fields)) {
     ++st.rows;
     const std::uint64_t line = csv.record_line();
-    if (fields.size() != nfields) {
-      sink.bad(line, "", "wrong number of fields",
-               fmt::format("expected {} fields (as in the header), found {}", nfields, fields.size()));
-      continue;
-    }
+    if (!sink.field_count_ok(line, fields.size(), nfields)) continue;
     const std::string_view jid = trim(fields[static_cast<std::size_t>(c_j)]);
     if (jid.empty()) {
       sink.bad(line, colname(c_j), "empty journey_id", "empty journey id");

@@ -107,11 +107,7 @@ SurveyData read_surveys(const CalibrateOptions& o, const ColumnMap& map, const C
   while (csv.next(f)) {
     ++s.rows;
     const std::uint64_t line = csv.record_line();
-    if (f.size() != nf) {
-      sink.bad(line, "", "wrong number of fields",
-               fmt::format("expected {} fields (as in the header), found {}", nf, f.size()));
-      continue;
-    }
+    if (!sink.field_count_ok(line, f.size(), nf)) continue;
     const std::string_view id = trim(f[static_cast<std::size_t>(key)]);
     if (id.empty()) {
       sink.bad(line, s.join_column, "empty id", "empty id");
