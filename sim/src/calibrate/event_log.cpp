@@ -15,6 +15,7 @@
 #include "cxsim/calibrate/timestamp.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/rng/stream.h"
+#include "stages.h"
 
 namespace cxsim::calibrate {
 
@@ -68,16 +69,8 @@ bool BadRowSink::field_count_ok(std::uint64_t line, std::size_t found, std::size
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::string shorten(std::string_view s) {
-  if (s.size() <= 60) return std::string(s);
-  return std::string(s.substr(0, 57)) + "...";
-}
+using stages::shorten;  // sources.cpp
+using stages::trim;
 
 struct Open {
   std::string customer;
