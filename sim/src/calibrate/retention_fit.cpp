@@ -30,11 +30,8 @@ namespace cxsim::calibrate::stages {
 void fit_retention(State& s) {
   const CalibrateOptions& o = s.o;
   std::string& sum = s.res.summary;
-  auto& csvo = s.csvo;
-  auto& map = s.map;
-  auto& m = s.m;
   if (!o.cohorts.empty() || !o.lifetimes.empty()) {
-    const RetentionInput rin = !o.cohorts.empty() ? read_cohorts(o, map, csvo) : read_lifetimes(o, map, csvo);
+    const RetentionInput rin = !o.cohorts.empty() ? read_cohorts(o, s.map, s.csvo) : read_lifetimes(o, s.map, s.csvo);
     const auto& segs = rin.segments;
     const std::string rsource = !o.cohorts.empty() ? "cohorts" : "lifetimes";
     s.has_retention = true;
@@ -76,8 +73,8 @@ void fit_retention(State& s) {
       }
       fs.push_back(seg);
     }
-    m.segments = fs;
-    m.periods = std::max(1, horizon);
+    s.m.segments = fs;
+    s.m.periods = std::max(1, horizon);
   }
 }
 
