@@ -32,31 +32,17 @@ void read_events(State& s) {
   const CalibrateOptions& o = s.o;
   Report& rep = s.res.report;
   std::string& sum = s.res.summary;
-  auto& csvo = s.csvo;
-  auto& map = s.map;
-  auto& sv = s.sv;
-  auto& respondents = s.respondents;
-  auto& pending = s.pending;
-  auto& train = s.train;
-  auto& hold = s.hold;
-  auto& tp_names = s.tp_names;
-  auto& oc_names = s.oc_names;
-  auto& has_status = s.has_status;
-  auto& has_channel = s.has_channel;
-  auto& has_outcome_col = s.has_outcome_col;
-  auto& channel_names = s.channel_names;
-  auto& input_desc = s.input_desc;
   std::vector<std::uint32_t> end_outcome;  // per touchpoint: "end_<name>" outcome index
   std::uint64_t timeouts = 0;
   auto end_of = [&](std::uint32_t tp) {
     if (end_outcome.size() <= tp) end_outcome.resize(tp + 1, kNone);
-    if (end_outcome[tp] == kNone) end_outcome[tp] = oc_names.intern("end_" + tp_names.name(tp));
+    if (end_outcome[tp] == kNone) end_outcome[tp] = s.oc_names.intern("end_" + s.tp_names.name(tp));
     return end_outcome[tp];
   };
 
   EventReadOptions eo;
-  eo.csv = csvo;
-  eo.map = map;
+  eo.csv = s.csvo;
+  eo.map = s.map;
   eo.skip_bad_rows = o.skip_bad_rows;
   eo.keep_duplicates = o.keep_duplicates;
   eo.memory_budget_bytes = o.memory_mb << 20;
@@ -67,15 +53,15 @@ void read_events(State& s) {
   std::vector<Visit> visits;
   const auto st = reader.read([&](const JourneyEvents& j) {
     // Touchpoint indices: the reader's dictionary order is the aggregator's.
-    while (tp_names.size() < reader.touchpoints().size())
-      tp_names.intern(reader.touchpoints().name(static_cast<std::uint32_t>(tp_names.size())));
+    while (s.tp_names.size() < reader.touchpoints().size())
+      s.tp_names.intern(reader.touchpoints().name(static_cast<std::uint32_t>(s.tp_names.size())));
     while (oc_map.size() < reader.outcomes().size()) {
       const auto& n = reader.outcomes().name(static_cast<std::uint32_t>(oc_map.size()));
       if (n == "timeout") {
         timeout_id = static_cast<std::uint32_t>(oc_map.size());
         oc_map.push_back(kNone);
       } else {
-        oc_map.push_back(oc_names.intern(n));
+        oc_map.push_back(s.oc_names.intern(n));
       }
     }
     visits.clear();
@@ -96,16 +82,16 @@ void read_events(State& s) {
       outcome = end_of(visits.back().tp);
     }
     const bool in_holdout = o.holdout > 0 && hash_uniform(j.id, o.seed) < o.holdout;
-    (in_holdout ? hold : train).add(visits, outcome, 1.0);
-    if (sv) {
-      if (sv->by_journey) {
-        auto it = sv->answers.find(j.id);
-        if (it != sv->answers.end()) {
+    (in_holdout ? s.hold : s.train).add(visits, outcome, 1.0);
+    if (s.sv) {
+      if (s.sv->by_journey) {
+        auto it = s.sv->answers.find(j.id);
+        if (it != s.sv->answers.end()) {
           Covariates x = covariates_of(visits);
-          for (const auto& a : it->second) respondents.push_back({a, x, in_holdout});
+          for (const auto& a : it->second) s.respondents.push_back({a, x, in_holdout});
         }
-      } else if (sv->answers.count(j.customer)) {
-        auto& p = pending[j.customer];
+      } else if (s.sv->answers.count(j.customer)) {
+        auto& p = s.pending[j.customer];
         const std::int64_t end_ts = j.events.back().ts_us;
         if (end_ts >= p.end_ts) {
           p.end_ts = end_ts;
@@ -115,10 +101,10 @@ void read_events(State& s) {
       }
     }
   });
-  has_status = st.columns.has(Field::status);
-  has_channel = st.columns.has(Field::channel);
-  has_outcome_col = st.columns.has(Field::outcome);
-  channel_names = reader.channels().names();
+  s.has_status = st.columns.has(Field::status);
+  s.has_channel = st.columns.has(Field::channel);
+  s.has_outcome_col = st.columns.has(Field::outcome);
+  s.channel_names = reader.channels().names();
   std::string colmap;
   for (Field f : {Field::customer_id, Field::journey_id, Field::timestamp, Field::touchpoint, Field::status,
                   Field::channel, Field::outcome})
@@ -138,7 +124,7 @@ void read_events(State& s) {
   if (timeouts) sum += fmt::format("  journeys ending in 'timeout' (censored: no exit counted): {}\n", timeouts);
   if (st.customer_conflicts)
     s.warn(fmt::format("{} journeys name more than one customer_id; the first one is used", st.customer_conflicts));
-  if (!has_outcome_col) sum += "  no outcome column: each journey ends in outcome end_<its last touchpoint>\n";
+  if (!s.has_outcome_col) sum += "  no outcome column: each journey ends in outcome end_<its last touchpoint>\n";
   s.dqa("events", "rows", static_cast<double>(st.rows));
   s.dqa("events", "events_kept", static_cast<double>(st.events - st.duplicates));
   s.dqa("events", "journeys", static_cast<double>(st.journeys));
@@ -149,7 +135,7 @@ void read_events(State& s) {
   s.dqa("events", "peak_buffer_bytes", static_cast<double>(st.peak_buffer_bytes));
   rep.attr_int("rows", static_cast<std::int64_t>(st.rows));
   rep.attr("journeys", static_cast<double>(st.journeys));
-  input_desc = fmt::format("{} ({} journeys)", std::filesystem::path(o.events).filename().string(), st.journeys);
+  s.input_desc = fmt::format("{} ({} journeys)", std::filesystem::path(o.events).filename().string(), st.journeys);
 }
 
 // Aggregated paths: path;total_conversions;total_conversion_value;total_null
