@@ -170,11 +170,9 @@ void read_paths(State& s) {
   const int c_val = find({"total_conversion_value", "conversion_value", "value", "revenue"});
   const int c_null = find({"total_null", "null", "nulls", "total_nulls", "non_conversions"});
   if (c_path < 0 || (c_conv < 0 && c_null < 0)) {
-    core::Diagnostics d;
-    d.error({o.paths, 1, 0}, "",
-            fmt::format("expected columns path and total_conversions and/or total_null (columns: {})",
-                        core::quoted_list(f)));
-    throw core::InputError(std::move(d));
+    throw_file_error(o.paths, 1,
+                     fmt::format("expected columns path and total_conversions and/or total_null (columns: {})",
+                                 core::quoted_list(f)));
   }
   const std::uint32_t conv_id = oc_names.intern("converted");
   const std::uint32_t null_id = oc_names.intern("abandoned");
@@ -247,9 +245,7 @@ void read_paths(State& s) {
     total_conv += conv;
   }
   if (rows == 0) {
-    core::Diagnostics d;
-    d.error({o.paths, 0, 0}, "", "no paths: the file has a header but no rows");
-    throw core::InputError(std::move(d));
+    throw_file_error(o.paths, 0, "no paths: the file has a header but no rows");
   }
   if (total_conv > 0 && !values.count("converted")) values["converted"] = total_value / total_conv;
   channel_names = tp_names.names();
