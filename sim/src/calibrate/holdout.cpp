@@ -204,7 +204,7 @@ void check_holdout(State& s) {
       }
       mod[static_cast<std::size_t>(K)] = tail;
       measures.push_back(compare("path_length", bins, obs, mod, s.train.journeys, o.seed, 1, n_measures));
-      // NPS distribution of held-out s.respondents vs the fit's prediction for them.
+      // NPS distribution of held-out respondents vs the fit's prediction for them.
       if (nps_measure) {
         std::vector<double> o11(11, 0.0), m11(11, 0.0);
         Eigen::RowVectorXd row(static_cast<Eigen::Index>(P));
