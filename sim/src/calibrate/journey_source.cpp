@@ -143,17 +143,7 @@ void read_paths(State& s) {
   const CalibrateOptions& o = s.o;
   Report& rep = s.res.report;
   std::string& sum = s.res.summary;
-  auto& csvo = s.csvo;
-  auto& values = s.values;
-  auto& train = s.train;
-  auto& hold = s.hold;
-  auto& tp_names = s.tp_names;
-  auto& oc_names = s.oc_names;
-  auto& has_channel = s.has_channel;
-  auto& has_outcome_col = s.has_outcome_col;
-  auto& channel_names = s.channel_names;
-  auto& input_desc = s.input_desc;
-  CsvReader csv(o.paths, csvo);
+  CsvReader csv(o.paths, s.csvo);
   std::vector<std::string> f;
   csv.read_header(f, "path;total_conversions;total_conversion_value;total_null");
   auto find = [&](std::initializer_list<const char*> names) -> int {
@@ -174,8 +164,8 @@ void read_paths(State& s) {
                      fmt::format("expected columns path and total_conversions and/or total_null (columns: {})",
                                  core::quoted_list(f)));
   }
-  const std::uint32_t conv_id = oc_names.intern("converted");
-  const std::uint32_t null_id = oc_names.intern("abandoned");
+  const std::uint32_t conv_id = s.oc_names.intern("converted");
+  const std::uint32_t null_id = s.oc_names.intern("abandoned");
   BadRowSink sink(o.paths, o.skip_bad_rows);
   std::vector<Visit> visits;
   double total_value = 0, total_conv = 0, rows = 0;
@@ -190,18 +180,18 @@ void read_paths(State& s) {
     const std::string& path = f[static_cast<std::size_t>(c_path)];
     visits.clear();
     bool bad = false;
-    std::size_t s = 0;
-    while (s <= path.size()) {
-      std::size_t e = path.find('>', s);
+    std::size_t start = 0;
+    while (start <= path.size()) {
+      std::size_t e = path.find('>', start);
       if (e == std::string::npos) e = path.size();
-      const std::string_view step = trim(std::string_view(path).substr(s, e - s));
+      const std::string_view step = trim(std::string_view(path).substr(start, e - start));
       if (step.empty()) {
         bad = true;
         break;
       }
-      const auto tp = tp_names.intern(step);
+      const auto tp = s.tp_names.intern(step);
       visits.push_back({tp, Status::none, tp, kNaN});
-      s = e + 1;
+      start = e + 1;
     }
     if (bad || visits.empty()) {
       sink.bad(line, f.size() > 0 ? "path" : "", "empty path step",
@@ -237,30 +227,30 @@ void read_paths(State& s) {
       hc = split(conv);
       hn = split(nul);
     }
-    train.add(visits, conv_id, conv - hc);
-    train.add(visits, null_id, nul - hn);
-    hold.add(visits, conv_id, hc);
-    hold.add(visits, null_id, hn);
+    s.train.add(visits, conv_id, conv - hc);
+    s.train.add(visits, null_id, nul - hn);
+    s.hold.add(visits, conv_id, hc);
+    s.hold.add(visits, null_id, hn);
     total_value += val;
     total_conv += conv;
   }
   if (rows == 0) {
     throw_file_error(o.paths, 0, "no paths: the file has a header but no rows");
   }
-  if (total_conv > 0 && !values.count("converted")) values["converted"] = total_value / total_conv;
-  channel_names = tp_names.names();
-  has_channel = true;
-  has_outcome_col = true;
-  sum += fmt::format("paths: {}: {} rows, {} journeys, {} touchpoints\n", o.paths, rows, train.journeys + hold.journeys,
-                     tp_names.size());
+  if (total_conv > 0 && !s.values.count("converted")) s.values["converted"] = total_value / total_conv;
+  s.channel_names = s.tp_names.names();
+  s.has_channel = true;
+  s.has_outcome_col = true;
+  sum += fmt::format("paths: {}: {} rows, {} journeys, {} touchpoints\n", o.paths, rows,
+                     s.train.journeys + s.hold.journeys, s.tp_names.size());
   s.dqa("paths", "rows", rows);
   s.dqa("paths", "rows_kept", rows - static_cast<double>(sink.count()));
-  s.dqa("paths", "journeys", std::round(train.journeys + hold.journeys));
+  s.dqa("paths", "journeys", std::round(s.train.journeys + s.hold.journeys));
   s.bad_rows("paths", sink.count(), sink.by_reason(), sink.examples());
   rep.attr_int("rows", static_cast<std::int64_t>(rows));
-  rep.attr("journeys", train.journeys + hold.journeys);
-  input_desc = fmt::format("{} ({} journeys, aggregated paths)", std::filesystem::path(o.paths).filename().string(),
-                           train.journeys + hold.journeys);
+  rep.attr("journeys", s.train.journeys + s.hold.journeys);
+  s.input_desc = fmt::format("{} ({} journeys, aggregated paths)", std::filesystem::path(o.paths).filename().string(),
+                             s.train.journeys + s.hold.journeys);
 }
 
 }  // namespace cxsim::calibrate::stages
