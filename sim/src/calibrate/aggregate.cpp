@@ -21,23 +21,16 @@ Covariates covariates_of(const std::vector<Visit>& v) {
 }
 
 void finish_aggregates(State& s) {
-  auto& sv = s.sv;
-  auto& respondents = s.respondents;
-  auto& pending = s.pending;
-  auto& train = s.train;
-  auto& hold = s.hold;
-  auto& tp_names = s.tp_names;
-  auto& oc_names = s.oc_names;
-  if (sv && !sv->by_journey) {
-    for (auto& [cust, p] : pending) {
-      for (const auto& a : sv->answers.at(cust)) respondents.push_back({a, p.x, p.holdout});
+  if (s.sv && !s.sv->by_journey) {
+    for (auto& [cust, p] : s.pending) {
+      for (const auto& a : s.sv->answers.at(cust)) s.respondents.push_back({a, p.x, p.holdout});
     }
   }
-  if (!(train.journeys > 0)) throw core::InputError("no journeys left for fitting (is --holdout too large?)");
-  train.ensure_tp(tp_names.size());
-  hold.ensure_tp(tp_names.size());
-  train.ensure_oc(oc_names.size());
-  hold.ensure_oc(oc_names.size());
+  if (!(s.train.journeys > 0)) throw core::InputError("no journeys left for fitting (is --holdout too large?)");
+  s.train.ensure_tp(s.tp_names.size());
+  s.hold.ensure_tp(s.tp_names.size());
+  s.train.ensure_oc(s.oc_names.size());
+  s.hold.ensure_oc(s.oc_names.size());
 }
 
 }  // namespace cxsim::calibrate::stages

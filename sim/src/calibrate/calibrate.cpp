@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "cxsim/calibrate/columns.h"
 #include "cxsim/calibrate/csv.h"
 #include "cxsim/calibrate/durations.h"
 #include "cxsim/core/errors.h"
@@ -38,19 +39,11 @@ void State::bad_rows(const std::string& source, std::uint64_t n, const std::map<
 
 std::map<std::string, std::string> parse_key_values(const std::vector<std::string>& items, const std::string& flag) {
   std::map<std::string, std::string> out;
-  for (const auto& raw : items) {
-    std::size_t start = 0;
-    while (start <= raw.size()) {
-      std::size_t end = raw.find(',', start);
-      if (end == std::string::npos) end = raw.size();
-      const std::string item = raw.substr(start, end - start);
-      start = end + 1;
-      if (item.empty()) continue;
-      const auto eq = item.find('=');
-      if (eq == std::string::npos || eq == 0)
-        throw core::InputError(fmt::format("{} '{}': expected NAME=VALUE", flag, item));
-      out[item.substr(0, eq)] = item.substr(eq + 1);
-    }
+  for (const std::string& item : split_items(items)) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw core::InputError(fmt::format("{} '{}': expected NAME=VALUE", flag, item));
+    out[item.substr(0, eq)] = item.substr(eq + 1);
   }
   return out;
 }

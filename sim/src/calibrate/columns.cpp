@@ -69,34 +69,41 @@ const std::vector<std::string>& field_aliases(Field f) {
   return aliases[static_cast<std::size_t>(f)];
 }
 
-ColumnMap parse_column_map(const std::vector<std::string>& items) {
-  ColumnMap m;
-  std::vector<std::string> names(std::begin(kNames), std::end(kNames));
+std::vector<std::string> split_items(const std::vector<std::string>& items) {
+  std::vector<std::string> out;
   for (const auto& raw : items) {
-    // CLI11 already splits on ','; accept "a=b,c=d" in one item too.
     std::size_t start = 0;
     while (start <= raw.size()) {
       std::size_t end = raw.find(',', start);
       if (end == std::string::npos) end = raw.size();
-      const std::string item = raw.substr(start, end - start);
+      std::string item = raw.substr(start, end - start);
       start = end + 1;
-      if (item.empty()) continue;
-      const auto eq = item.find('=');
-      if (eq == std::string::npos) {
-        throw core::InputError(fmt::format("--map '{}': expected FIELD=COLUMN (fields: {})", item,
-                                           core::quoted_list(names)));
-      }
-      const std::string key = norm(item.substr(0, eq));
-      const std::string value = item.substr(eq + 1);
-      auto it = std::find(names.begin(), names.end(), key);
-      if (it == names.end()) {
-        std::string sug = core::did_you_mean(key, names);
-        throw core::InputError(fmt::format("--map '{}': unknown field '{}'{} (fields: {})", item, key,
-                                           sug.empty() ? "" : fmt::format(" (did you mean '{}'?)", sug),
-                                           core::quoted_list(names)));
-      }
-      m[static_cast<Field>(it - names.begin())] = value;
+      if (!item.empty()) out.push_back(std::move(item));
     }
+  }
+  return out;
+}
+
+ColumnMap parse_column_map(const std::vector<std::string>& items) {
+  ColumnMap m;
+  std::vector<std::string> names(std::begin(kNames), std::end(kNames));
+  // CLI11 already splits on ','; accept "a=b,c=d" in one item too.
+  for (const std::string& item : split_items(items)) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos) {
+      throw core::InputError(
+          fmt::format("--map '{}': expected FIELD=COLUMN (fields: {})", item, core::quoted_list(names)));
+    }
+    const std::string key = norm(item.substr(0, eq));
+    const std::string value = item.substr(eq + 1);
+    auto it = std::find(names.begin(), names.end(), key);
+    if (it == names.end()) {
+      std::string sug = core::did_you_mean(key, names);
+      throw core::InputError(fmt::format("--map '{}': unknown field '{}'{} (fields: {})", item, key,
+                                         sug.empty() ? "" : fmt::format(" (did you mean '{}'?)", sug),
+                                         core::quoted_list(names)));
+    }
+    m[static_cast<Field>(it - names.begin())] = value;
   }
   return m;
 }

@@ -15,6 +15,7 @@
 #include "cxsim/calibrate/timestamp.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/rng/stream.h"
+#include "stages.h"
 
 namespace cxsim::calibrate {
 
@@ -59,18 +60,17 @@ void BadRowSink::bad(std::uint64_t line, const std::string& column, const std::s
   if (examples_.size() < 5) examples_.push_back(fmt::format("{}:{}: {}", file_, line, text));
 }
 
+bool BadRowSink::field_count_ok(std::uint64_t line, std::size_t found, std::size_t expected) {
+  if (found == expected) return true;
+  bad(line, "", "wrong number of fields",
+      fmt::format("expected {} fields (as in the header), found {}", expected, found));
+  return false;
+}
+
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::string shorten(std::string_view s) {
-  if (s.size() <= 60) return std::string(s);
-  return std::string(s.substr(0, 57)) + "...";
-}
+using stages::shorten;  // sources.cpp
+using stages::trim;
 
 struct Open {
   std::string customer;
@@ -82,6 +82,16 @@ struct Open {
 // The order in which journeys leave the reader (in memory and in the merge).
 inline bool before(std::uint64_t ka, const std::string& a, std::uint64_t kb, const std::string& b) {
   return ka != kb ? ka < kb : a < b;
+}
+
+// The buffered journeys in the order they leave the reader.
+std::vector<std::pair<const std::string*, Open*>> in_order(StringMap<Open>& open) {
+  std::vector<std::pair<const std::string*, Open*>> order;
+  order.reserve(open.size());
+  for (auto& [k, v] : open) order.emplace_back(&k, &v);
+  std::sort(order.begin(), order.end(),
+            [](const auto& a, const auto& b) { return before(a.second->key, *a.first, b.second->key, *b.first); });
+  return order;
 }
 
 // Memory accounting of the buffer (what --memory-mb bounds): per journey the
@@ -236,11 +246,7 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
     FilePtr f(std::fopen(p.c_str(), "wb"));
     if (!f) throw core::RuntimeError(fmt::format("cannot create temporary run {}", p.string()));
     std::setvbuf(f.get(), nullptr, _IOFBF, 1 << 20);
-    std::vector<std::pair<const std::string*, Open*>> order;
-    order.reserve(open.size());
-    for (auto& [k, v] : open) order.emplace_back(&k, &v);
-    std::sort(order.begin(), order.end(),
-              [](const auto& a, const auto& b) { return before(a.second->key, *a.first, b.second->key, *b.first); });
+    const auto order = in_order(open);
     for (auto& [k, v] : order) {
       const auto idlen = static_cast<std::uint32_t>(k->size());
       const auto clen = static_cast<std::uint32_t>(v->customer.size());
@@ -268,11 +274,7 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
   while (csv.next(fields)) {
     ++st.rows;
     const std::uint64_t line = csv.record_line();
-    if (fields.size() != nfields) {
-      sink.bad(line, "", "wrong number of fields",
-               fmt::format("expected {} fields (as in the header), found {}", nfields, fields.size()));
-      continue;
-    }
+    if (!sink.field_count_ok(line, fields.size(), nfields)) continue;
     const std::string_view jid = trim(fields[static_cast<std::size_t>(c_j)]);
     if (jid.empty()) {
       sink.bad(line, colname(c_j), "empty journey_id", "empty journey id");
@@ -382,11 +384,7 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
   if (runs.empty()) {
     // Everything fitted in memory: emit in order of first appearance? The
     // unordered_map has no such order; sort by id for determinism.
-    std::vector<std::pair<const std::string*, Open*>> order;
-    order.reserve(open.size());
-    for (auto& [k, v] : open) order.emplace_back(&k, &v);
-    std::sort(order.begin(), order.end(),
-              [](const auto& a, const auto& b) { return before(a.second->key, *a.first, b.second->key, *b.first); });
+    const auto order = in_order(open);
     for (auto& [k, v] : order) {
       j.id = *k;
       j.customer = std::move(v->customer);

@@ -151,27 +151,17 @@ Measure compare(const std::string& name, std::vector<std::string> bins, std::vec
 void check_holdout(State& s) {
   const CalibrateOptions& o = s.o;
   std::string& sum = s.res.summary;
-  auto warn = [&](const std::string& w) { s.warn(w); };
-  auto& train = s.train;
-  auto& hold = s.hold;
-  auto& sv = s.sv;
-  auto& nps_fit = s.nps_fit;
-  auto& respondents = s.respondents;
-  auto& train_resp = s.train_resp;
-  auto& hold_resp = s.hold_resp;
-  auto& oc_id = s.oc_id;
-  auto& res = s.res;
   const std::size_t P = s.P;
   const model::LoadedJourney& lj = *s.lj;
   auto dense = [&](const Covariates& c, auto&& row) { stages::dense(c, P, row); };
   if (o.holdout > 0) {
     s.has_holdout = true;
     std::vector<Measure>& measures = s.measures;
-    if (hold.journeys <= 0) {
-      warn("--holdout: no journey fell into the holdout; nothing to compare");
+    if (s.hold.journeys <= 0) {
+      s.warn("--holdout: no journey fell into the holdout; nothing to compare");
     } else {
       const ChainResult cr = exact_chain(lj.spec);
-      const bool nps_measure = sv && nps_fit.observed.size() >= 2 && !hold_resp.empty();
+      const bool nps_measure = s.sv && s.nps_fit.observed.size() >= 2 && !s.hold_resp.empty();
       const std::size_t n_measures = nps_measure ? 3 : 2;
       // Outcomes: the fitted ones, then timeout/censored, then any other.
       std::vector<std::string> bins;
@@ -185,55 +175,57 @@ void check_holdout(State& s) {
         mod.push_back(cr.outcome[i]);
       }
       bins.push_back("timeout");
-      obs.push_back(hold.censored);
+      obs.push_back(s.hold.censored);
       mod.push_back(cr.timeout);
       double other = 0;
-      for (std::uint32_t k = 0; k < hold.outcome_count.size(); ++k) {
-        if (hold.outcome_count[k] <= 0) continue;
-        if (k < oc_id.size() && !oc_id[k].empty()) obs[spec_oc.at(oc_id[k])] += hold.outcome_count[k];
-        else other += hold.outcome_count[k];
+      for (std::uint32_t k = 0; k < s.hold.outcome_count.size(); ++k) {
+        if (s.hold.outcome_count[k] <= 0) continue;
+        if (k < s.oc_id.size() && !s.oc_id[k].empty()) obs[spec_oc.at(s.oc_id[k])] += s.hold.outcome_count[k];
+        else other += s.hold.outcome_count[k];
       }
       bins.push_back("(not in the model)");
       obs.push_back(other);
       mod.push_back(0);
-      measures.push_back(compare("outcome_shares", bins, obs, mod, train.journeys, o.seed, 0, n_measures));
+      measures.push_back(compare("outcome_shares", bins, obs, mod, s.train.journeys, o.seed, 0, n_measures));
       // Path lengths 1..K and a tail bin.
       long K = 1;
-      for (const auto& [len, w] : hold.lengths) K = std::max(K, len);
+      for (const auto& [len, w] : s.hold.lengths) K = std::max(K, len);
       K = std::min<long>(K, 50);
       bins.clear();
       obs.assign(static_cast<std::size_t>(K) + 1, 0.0);
       mod.assign(static_cast<std::size_t>(K) + 1, 0.0);
       for (long n = 1; n <= K; ++n) bins.push_back(fmt::format("{}", n));
       bins.push_back(fmt::format(">{}", K));
-      for (const auto& [len, w] : hold.lengths) obs[static_cast<std::size_t>(std::min(len, K + 1) - 1)] += w;
+      for (const auto& [len, w] : s.hold.lengths) obs[static_cast<std::size_t>(std::min(len, K + 1) - 1)] += w;
       double tail = cr.timeout;
       for (std::size_t n = 1; n < cr.length.size(); ++n) {
         if (static_cast<long>(n) <= K) mod[n - 1] += cr.length[n];
         else tail += cr.length[n];
       }
       mod[static_cast<std::size_t>(K)] = tail;
-      measures.push_back(compare("path_length", bins, obs, mod, train.journeys, o.seed, 1, n_measures));
+      measures.push_back(compare("path_length", bins, obs, mod, s.train.journeys, o.seed, 1, n_measures));
       // NPS distribution of held-out respondents vs the fit's prediction for them.
       if (nps_measure) {
         std::vector<double> o11(11, 0.0), m11(11, 0.0);
         Eigen::RowVectorXd row(static_cast<Eigen::Index>(P));
-        for (auto i : hold_resp) {
-          o11[static_cast<std::size_t>(respondents[i].a.nps)] += 1;
-          dense(respondents[i].x, row);
-          const auto p = nps_fit.probabilities(row.transpose());
+        for (auto i : s.hold_resp) {
+          o11[static_cast<std::size_t>(s.respondents[i].a.nps)] += 1;
+          dense(s.respondents[i].x, row);
+          const auto p = s.nps_fit.probabilities(row.transpose());
           for (int c = 0; c < 11; ++c) m11[static_cast<std::size_t>(c)] += p[static_cast<std::size_t>(c)];
         }
         std::vector<std::string> nb;
         for (int c = 0; c <= 10; ++c) nb.push_back(fmt::format("{}", c));
-        measures.push_back(compare("nps_distribution", nb, o11, m11, static_cast<double>(train_resp.size()), o.seed, 2, n_measures));
+        measures.push_back(
+            compare("nps_distribution", nb, o11, m11, static_cast<double>(s.train_resp.size()), o.seed, 2, n_measures));
       }
-      sum += fmt::format("holdout: {} journeys ({:.0f}%) vs the fitted model (total variation; pass when <= threshold):\n",
-                         hold.journeys, 100 * o.holdout);
+      sum +=
+          fmt::format("holdout: {} journeys ({:.0f}%) vs the fitted model (total variation; pass when <= threshold):\n",
+                      s.hold.journeys, 100 * o.holdout);
       for (const auto& me : measures) {
         sum += fmt::format("  {:<18} TV {:.4f}  threshold {:.4f}  {}\n", me.name, me.tv, me.threshold,
                            me.pass ? "PASS" : "FAIL");
-        if (!me.pass) res.holdout_pass = false;
+        if (!me.pass) s.res.holdout_pass = false;
       }
     }
   }

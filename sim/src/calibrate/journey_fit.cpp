@@ -40,42 +40,27 @@ std::string stem_name(const std::string& path) {
 
 void fit_journey(State& s) {
   const CalibrateOptions& o = s.o;
-  auto warn = [&](const std::string& w) { s.warn(w); };
-  auto& unit_s = s.unit_s;
-  auto& dchoice = s.dchoice;
-  auto& values = s.values;
-  auto& train = s.train;
-  auto& tp_names = s.tp_names;
-  auto& oc_names = s.oc_names;
-  auto& has_status = s.has_status;
-  auto& channel_names = s.channel_names;
-  auto& m = s.m;
-  auto& ids = s.ids;
-  auto& tp_id = s.tp_id;
-  auto& oc_id = s.oc_id;
-  auto& tp_index = s.tp_index;
-  auto& order = s.order;
-  m.name = o.name.empty() ? stem_name(o.events.empty() ? o.paths : o.events) : sanitize_id(o.name);
-  m.time_unit = o.time_unit;
-  s.T = tp_names.size();
-  s.O = oc_names.size();
+  s.m.name = o.name.empty() ? stem_name(o.events.empty() ? o.paths : o.events) : sanitize_id(o.name);
+  s.m.time_unit = o.time_unit;
+  s.T = s.tp_names.size();
+  s.O = s.oc_names.size();
   const std::size_t T = s.T, O = s.O;
-  tp_id.assign(T, std::string());
-  oc_id.assign(O, std::string());
-  tp_index.assign(T, -1);
+  s.tp_id.assign(T, std::string());
+  s.oc_id.assign(O, std::string());
+  s.tp_index.assign(T, -1);
   for (std::uint32_t k = 0; k < T; ++k)
-    if (train.visits[k] > 0) {
-      tp_id[k] = ids.make(tp_names.name(k));
+    if (s.train.visits[k] > 0) {
+      s.tp_id[k] = s.ids.make(s.tp_names.name(k));
     }
   for (std::uint32_t k = 0; k < O; ++k)
-    if (train.outcome_count[k] > 0) oc_id[k] = ids.make(oc_names.name(k));
+    if (s.train.outcome_count[k] > 0) s.oc_id[k] = s.ids.make(s.oc_names.name(k));
   // --outcome-kind / --outcome-value must name outcomes of the data (as
   // written there, or by the id given to them): a typo is not ignored.
   {
     std::vector<std::string> known;
     for (std::uint32_t k = 0; k < O; ++k) {
-      known.push_back(oc_names.name(k));
-      if (!oc_id[k].empty() && oc_id[k] != oc_names.name(k)) known.push_back(oc_id[k]);
+      known.push_back(s.oc_names.name(k));
+      if (!s.oc_id[k].empty() && s.oc_id[k] != s.oc_names.name(k)) known.push_back(s.oc_id[k]);
     }
     auto check = [&](const char* flag, const std::string& name, const std::string& value) {
       if (std::find(known.begin(), known.end(), name) != known.end()) return;
@@ -91,8 +76,8 @@ void fit_journey(State& s) {
     for (const auto& [name, v] : o.outcome_values) check("--outcome-value", name, core::fmt_number(v));
   }
   long max_len = 0;
-  for (const auto& [len, w] : train.lengths) max_len = std::max(max_len, len);
-  m.max_steps = static_cast<int>(std::max<long>(1000, 2 * max_len));
+  for (const auto& [len, w] : s.train.lengths) max_len = std::max(max_len, len);
+  s.m.max_steps = static_cast<int>(std::max<long>(1000, 2 * max_len));
 
   // Maps: collect per (source, status) the observed targets.
   struct RawMap {
@@ -100,12 +85,12 @@ void fit_journey(State& s) {
     double total = 0;
   };
   std::map<std::uint64_t, RawMap> raw;  // (tp << 1 | friction)
-  for (const auto& [key, w] : train.trans) {
+  for (const auto& [key, w] : s.train.trans) {
     const auto src = static_cast<std::uint32_t>(key >> 34);
     const bool fr = (key >> 33) & 1;
     const bool is_oc = (key >> 32) & 1;
     const auto tgt = static_cast<std::uint32_t>(key & 0xFFFFFFFFu);
-    const std::string& id = is_oc ? oc_id[tgt] : tp_id[tgt];
+    const std::string& id = is_oc ? s.oc_id[tgt] : s.tp_id[tgt];
     auto& rm = raw[(static_cast<std::uint64_t>(src) << 1) | (fr ? 1u : 0u)];
     rm.t.emplace_back(id, w);
     rm.total += w;
@@ -137,33 +122,33 @@ void fit_journey(State& s) {
 
   // Which touchpoints split their next map, and the reachability of outcomes.
   for (std::uint32_t k = 0; k < T; ++k)
-    if (train.visits[k] > 0) order.push_back(k);
+    if (s.train.visits[k] > 0) s.order.push_back(k);
   std::vector<bool> split(T, false);
-  for (auto k : order) {
+  for (auto k : s.order) {
     const auto ok = raw.find(static_cast<std::uint64_t>(k) << 1),
                fr = raw.find((static_cast<std::uint64_t>(k) << 1) | 1);
-    split[k] = has_status && ok != raw.end() && fr != raw.end() && ok->second.total > 0 && fr->second.total > 0;
+    split[k] = s.has_status && ok != raw.end() && fr != raw.end() && ok->second.total > 0 && fr->second.total > 0;
   }
   // Reverse reachability from outcomes over observed arcs: node k < T is
   // touchpoint k, node T stands for every outcome.
   model::Digraph arcs(T + 1);
   std::vector<bool> exit_node(T + 1, false);
   exit_node[T] = true;
-  for (const auto& [key, w] : train.trans) {
+  for (const auto& [key, w] : s.train.trans) {
     const auto src = static_cast<std::uint32_t>(key >> 34);
     const bool is_oc = (key >> 32) & 1;
     arcs.add_edge(src, is_oc ? T : static_cast<std::size_t>(key & 0xFFFFFFFFu));
   }
   const std::vector<bool> reaches = arcs.reaching(exit_node);
   bool need_unobserved = false;
-  for (auto k : order)
+  for (auto k : s.order)
     if (!reaches[k]) need_unobserved = true;
   std::string unobserved_id;
-  if (need_unobserved) unobserved_id = ids.make("unobserved");
+  if (need_unobserved) unobserved_id = s.ids.make("unobserved");
 
   // Channels: the most frequent per touchpoint.
   std::vector<std::pair<double, std::uint32_t>> best_channel(T, {0.0, kNone});
-  for (const auto& [key, w] : train.channel_counts) {
+  for (const auto& [key, w] : s.train.channel_counts) {
     const auto tp = static_cast<std::uint32_t>(key >> 32);
     const auto ch = static_cast<std::uint32_t>(key & 0xFFFFFFFFu);
     auto& b = best_channel[tp];
@@ -172,23 +157,23 @@ void fit_journey(State& s) {
 
   {
     RawMap sm;
-    for (auto k : order)
-      if (train.start[k] > 0) sm.t.emplace_back(tp_id[k], train.start[k]), sm.total += train.start[k];
+    for (auto k : s.order)
+      if (s.train.start[k] > 0) sm.t.emplace_back(s.tp_id[k], s.train.start[k]), sm.total += s.train.start[k];
     std::sort(sm.t.begin(), sm.t.end(), [](const auto& a, const auto& b) {
       return a.second != b.second ? a.second > b.second : a.first < b.first;
     });
-    m.start = make_map(sm, {});
+    s.m.start = make_map(sm, {});
   }
   std::vector<std::string> trap_ids;
-  for (auto k : order) {
+  for (auto k : s.order) {
     FittedTouchpoint t;
-    t.id = tp_id[k];
-    t.name = tp_names.name(k);
-    t.channel = best_channel[k].second != kNone ? channel_names[best_channel[k].second] : "unknown";
-    t.visits = train.visits[k];
-    t.friction_visits = train.fr_visits[k];
-    t.has_status = has_status;
-    if (has_status) t.friction = beta_posterior(t.friction_visits, t.visits);
+    t.id = s.tp_id[k];
+    t.name = s.tp_names.name(k);
+    t.channel = best_channel[k].second != kNone ? s.channel_names[best_channel[k].second] : "unknown";
+    t.visits = s.train.visits[k];
+    t.friction_visits = s.train.fr_visits[k];
+    t.has_status = s.has_status;
+    if (s.has_status) t.friction = beta_posterior(t.friction_visits, t.visits);
     std::vector<std::string> extra;
     if (!reaches[k]) {
       extra.push_back(unobserved_id);
@@ -216,39 +201,39 @@ void fit_journey(State& s) {
       t.ok = make_map(pooled, extra);
     }
     // Durations.
-    const DurationStats& d0 = train.dur[0][k];
-    const DurationStats& d1 = train.dur[1][k];
-    t.dur_split = has_status && d0.total() >= 5 && d1.total() >= 5;
+    const DurationStats& d0 = s.train.dur[0][k];
+    const DurationStats& d1 = s.train.dur[1][k];
+    t.dur_split = s.has_status && d0.total() >= 5 && d1.total() >= 5;
     if (t.dur_split) {
-      t.dur_ok = fit_durations(d0, dchoice, unit_s);
-      t.dur_fr = fit_durations(d1, dchoice, unit_s);
+      t.dur_ok = fit_durations(d0, s.dchoice, s.unit_s);
+      t.dur_fr = fit_durations(d1, s.dchoice, s.unit_s);
     } else {
       DurationStats pooled = d0;
       pooled.merge(d1);
-      t.dur_ok = fit_durations(pooled, dchoice, unit_s);
+      t.dur_ok = fit_durations(pooled, s.dchoice, s.unit_s);
     }
-    tp_index[k] = static_cast<int>(m.touchpoints.size());
-    m.touchpoints.push_back(std::move(t));
+    s.tp_index[k] = static_cast<int>(s.m.touchpoints.size());
+    s.m.touchpoints.push_back(std::move(t));
   }
   // Outcomes.
   for (std::uint32_t k = 0; k < O; ++k) {
-    if (oc_id[k].empty()) continue;
+    if (s.oc_id[k].empty()) continue;
     FittedOutcome oc;
-    oc.id = oc_id[k];
-    oc.name = oc_names.name(k);
+    oc.id = s.oc_id[k];
+    oc.name = s.oc_names.name(k);
     auto kit = o.outcome_kinds.find(oc.name);
     if (kit == o.outcome_kinds.end()) kit = o.outcome_kinds.find(oc.id);
     oc.kind = kit != o.outcome_kinds.end() ? kit->second : oc.id;
-    auto vit = values.find(oc.name);
-    if (vit == values.end()) vit = values.find(oc.id);
-    oc.value = vit != values.end() ? vit->second : 0.0;
-    oc.count = train.outcome_count[k];
-    m.outcomes.push_back(std::move(oc));
+    auto vit = s.values.find(oc.name);
+    if (vit == s.values.end()) vit = s.values.find(oc.id);
+    oc.value = vit != s.values.end() ? vit->second : 0.0;
+    oc.count = s.train.outcome_count[k];
+    s.m.outcomes.push_back(std::move(oc));
   }
-  s.data_outcomes = m.outcomes.size();
+  s.data_outcomes = s.m.outcomes.size();
   if (need_unobserved) {
-    m.outcomes.push_back({unobserved_id, "(no exit observed)", "unobserved", 0.0, 0.0});
-    warn(
+    s.m.outcomes.push_back({unobserved_id, "(no exit observed)", "unobserved", 0.0, 0.0});
+    s.warn(
         fmt::format("no exit was ever observed from {} (only censored journeys pass there): an outcome '{}' with "
                     "prior-only probability was added so that the model has no trap",
                     core::quoted_list(trap_ids), unobserved_id));
@@ -257,7 +242,7 @@ void fit_journey(State& s) {
     // The kinds must fit the results tables (model::kKindColumnBudget), or the
     // fitted journey would not validate (and a run could not write it).
     std::set<std::string> kinds;
-    for (const auto& oc : m.outcomes) kinds.insert(oc.kind);
+    for (const auto& oc : s.m.outcomes) kinds.insert(oc.kind);
     const std::size_t cost = model::kind_column_cost({kinds.begin(), kinds.end()});
     if (cost > model::kKindColumnBudget)
       throw core::InputError(fmt::format(
@@ -267,17 +252,17 @@ void fit_journey(State& s) {
           o.events.empty() ? o.paths : o.events, kinds.size(), model::kKindColumnCost, cost, model::kKindColumnBudget));
   }
 
-  for (auto k : order) {
+  for (auto k : s.order) {
     double exits = 0;
     for (bool fr : {false, true}) {
       auto it = raw.find((static_cast<std::uint64_t>(k) << 1) | (fr ? 1u : 0u));
       if (it == raw.end()) continue;
       for (const auto& [id, c] : it->second.t)
-        for (const auto& oc : m.outcomes)
+        for (const auto& oc : s.m.outcomes)
           if (oc.id == id) exits += c;
     }
     s.exits.push_back(exits);
-    s.started.push_back(train.start[k]);
+    s.started.push_back(s.train.start[k]);
   }
 }
 

@@ -32,35 +32,17 @@ void read_events(State& s) {
   const CalibrateOptions& o = s.o;
   Report& rep = s.res.report;
   std::string& sum = s.res.summary;
-  auto warn = [&](const std::string& w) { s.warn(w); };
-  auto dqa = [&](const std::string& source, const std::string& item, double v) { s.dqa(source, item, v); };
-  auto bad_rows = [&](const std::string& source, std::uint64_t n, const std::map<std::string, std::uint64_t>& by,
-                      const std::vector<std::string>& examples) { s.bad_rows(source, n, by, examples); };
-  auto& csvo = s.csvo;
-  auto& map = s.map;
-  auto& sv = s.sv;
-  auto& respondents = s.respondents;
-  auto& pending = s.pending;
-  auto& train = s.train;
-  auto& hold = s.hold;
-  auto& tp_names = s.tp_names;
-  auto& oc_names = s.oc_names;
-  auto& has_status = s.has_status;
-  auto& has_channel = s.has_channel;
-  auto& has_outcome_col = s.has_outcome_col;
-  auto& channel_names = s.channel_names;
-  auto& input_desc = s.input_desc;
   std::vector<std::uint32_t> end_outcome;  // per touchpoint: "end_<name>" outcome index
   std::uint64_t timeouts = 0;
   auto end_of = [&](std::uint32_t tp) {
     if (end_outcome.size() <= tp) end_outcome.resize(tp + 1, kNone);
-    if (end_outcome[tp] == kNone) end_outcome[tp] = oc_names.intern("end_" + tp_names.name(tp));
+    if (end_outcome[tp] == kNone) end_outcome[tp] = s.oc_names.intern("end_" + s.tp_names.name(tp));
     return end_outcome[tp];
   };
 
   EventReadOptions eo;
-  eo.csv = csvo;
-  eo.map = map;
+  eo.csv = s.csvo;
+  eo.map = s.map;
   eo.skip_bad_rows = o.skip_bad_rows;
   eo.keep_duplicates = o.keep_duplicates;
   eo.memory_budget_bytes = o.memory_mb << 20;
@@ -71,15 +53,15 @@ void read_events(State& s) {
   std::vector<Visit> visits;
   const auto st = reader.read([&](const JourneyEvents& j) {
     // Touchpoint indices: the reader's dictionary order is the aggregator's.
-    while (tp_names.size() < reader.touchpoints().size())
-      tp_names.intern(reader.touchpoints().name(static_cast<std::uint32_t>(tp_names.size())));
+    while (s.tp_names.size() < reader.touchpoints().size())
+      s.tp_names.intern(reader.touchpoints().name(static_cast<std::uint32_t>(s.tp_names.size())));
     while (oc_map.size() < reader.outcomes().size()) {
       const auto& n = reader.outcomes().name(static_cast<std::uint32_t>(oc_map.size()));
       if (n == "timeout") {
         timeout_id = static_cast<std::uint32_t>(oc_map.size());
         oc_map.push_back(kNone);
       } else {
-        oc_map.push_back(oc_names.intern(n));
+        oc_map.push_back(s.oc_names.intern(n));
       }
     }
     visits.clear();
@@ -100,16 +82,16 @@ void read_events(State& s) {
       outcome = end_of(visits.back().tp);
     }
     const bool in_holdout = o.holdout > 0 && hash_uniform(j.id, o.seed) < o.holdout;
-    (in_holdout ? hold : train).add(visits, outcome, 1.0);
-    if (sv) {
-      if (sv->by_journey) {
-        auto it = sv->answers.find(j.id);
-        if (it != sv->answers.end()) {
+    (in_holdout ? s.hold : s.train).add(visits, outcome, 1.0);
+    if (s.sv) {
+      if (s.sv->by_journey) {
+        auto it = s.sv->answers.find(j.id);
+        if (it != s.sv->answers.end()) {
           Covariates x = covariates_of(visits);
-          for (const auto& a : it->second) respondents.push_back({a, x, in_holdout});
+          for (const auto& a : it->second) s.respondents.push_back({a, x, in_holdout});
         }
-      } else if (sv->answers.count(j.customer)) {
-        auto& p = pending[j.customer];
+      } else if (s.sv->answers.count(j.customer)) {
+        auto& p = s.pending[j.customer];
         const std::int64_t end_ts = j.events.back().ts_us;
         if (end_ts >= p.end_ts) {
           p.end_ts = end_ts;
@@ -119,10 +101,10 @@ void read_events(State& s) {
       }
     }
   });
-  has_status = st.columns.has(Field::status);
-  has_channel = st.columns.has(Field::channel);
-  has_outcome_col = st.columns.has(Field::outcome);
-  channel_names = reader.channels().names();
+  s.has_status = st.columns.has(Field::status);
+  s.has_channel = st.columns.has(Field::channel);
+  s.has_outcome_col = st.columns.has(Field::outcome);
+  s.channel_names = reader.channels().names();
   std::string colmap;
   for (Field f : {Field::customer_id, Field::journey_id, Field::timestamp, Field::touchpoint, Field::status,
                   Field::channel, Field::outcome})
@@ -135,25 +117,25 @@ void read_events(State& s) {
   sum +=
       fmt::format("events: {}: {} rows, {} events, {} journeys, {} touchpoints (separator {}; columns {})\n", o.events,
                   st.rows, st.events - st.duplicates, st.journeys, reader.touchpoints().size(), sepname, colmap);
-  bad_rows("events", st.bad_rows, st.bad_by_reason, st.bad_examples);
+  s.bad_rows("events", st.bad_rows, st.bad_by_reason, st.bad_examples);
   if (st.duplicates) sum += fmt::format("  exact duplicate rows dropped: {}\n", st.duplicates);
   if (st.runs)
     sum += fmt::format("  external merge: {} sorted runs spilled (buffer budget {} MiB)\n", st.runs, o.memory_mb);
   if (timeouts) sum += fmt::format("  journeys ending in 'timeout' (censored: no exit counted): {}\n", timeouts);
   if (st.customer_conflicts)
-    warn(fmt::format("{} journeys name more than one customer_id; the first one is used", st.customer_conflicts));
-  if (!has_outcome_col) sum += "  no outcome column: each journey ends in outcome end_<its last touchpoint>\n";
-  dqa("events", "rows", static_cast<double>(st.rows));
-  dqa("events", "events_kept", static_cast<double>(st.events - st.duplicates));
-  dqa("events", "journeys", static_cast<double>(st.journeys));
-  dqa("events", "duplicates_dropped", static_cast<double>(st.duplicates));
-  dqa("events", "timeout_journeys", static_cast<double>(timeouts));
-  dqa("events", "customer_conflicts", static_cast<double>(st.customer_conflicts));
-  dqa("events", "spill_runs", static_cast<double>(st.runs));
-  dqa("events", "peak_buffer_bytes", static_cast<double>(st.peak_buffer_bytes));
+    s.warn(fmt::format("{} journeys name more than one customer_id; the first one is used", st.customer_conflicts));
+  if (!s.has_outcome_col) sum += "  no outcome column: each journey ends in outcome end_<its last touchpoint>\n";
+  s.dqa("events", "rows", static_cast<double>(st.rows));
+  s.dqa("events", "events_kept", static_cast<double>(st.events - st.duplicates));
+  s.dqa("events", "journeys", static_cast<double>(st.journeys));
+  s.dqa("events", "duplicates_dropped", static_cast<double>(st.duplicates));
+  s.dqa("events", "timeout_journeys", static_cast<double>(timeouts));
+  s.dqa("events", "customer_conflicts", static_cast<double>(st.customer_conflicts));
+  s.dqa("events", "spill_runs", static_cast<double>(st.runs));
+  s.dqa("events", "peak_buffer_bytes", static_cast<double>(st.peak_buffer_bytes));
   rep.attr_int("rows", static_cast<std::int64_t>(st.rows));
   rep.attr("journeys", static_cast<double>(st.journeys));
-  input_desc = fmt::format("{} ({} journeys)", std::filesystem::path(o.events).filename().string(), st.journeys);
+  s.input_desc = fmt::format("{} ({} journeys)", std::filesystem::path(o.events).filename().string(), st.journeys);
 }
 
 // Aggregated paths: path;total_conversions;total_conversion_value;total_null
@@ -161,20 +143,7 @@ void read_paths(State& s) {
   const CalibrateOptions& o = s.o;
   Report& rep = s.res.report;
   std::string& sum = s.res.summary;
-  auto dqa = [&](const std::string& source, const std::string& item, double v) { s.dqa(source, item, v); };
-  auto bad_rows = [&](const std::string& source, std::uint64_t n, const std::map<std::string, std::uint64_t>& by,
-                      const std::vector<std::string>& examples) { s.bad_rows(source, n, by, examples); };
-  auto& csvo = s.csvo;
-  auto& values = s.values;
-  auto& train = s.train;
-  auto& hold = s.hold;
-  auto& tp_names = s.tp_names;
-  auto& oc_names = s.oc_names;
-  auto& has_channel = s.has_channel;
-  auto& has_outcome_col = s.has_outcome_col;
-  auto& channel_names = s.channel_names;
-  auto& input_desc = s.input_desc;
-  CsvReader csv(o.paths, csvo);
+  CsvReader csv(o.paths, s.csvo);
   std::vector<std::string> f;
   csv.read_header(f, "path;total_conversions;total_conversion_value;total_null");
   auto find = [&](std::initializer_list<const char*> names) -> int {
@@ -191,14 +160,12 @@ void read_paths(State& s) {
   const int c_val = find({"total_conversion_value", "conversion_value", "value", "revenue"});
   const int c_null = find({"total_null", "null", "nulls", "total_nulls", "non_conversions"});
   if (c_path < 0 || (c_conv < 0 && c_null < 0)) {
-    core::Diagnostics d;
-    d.error({o.paths, 1, 0}, "",
-            fmt::format("expected columns path and total_conversions and/or total_null (columns: {})",
-                        core::quoted_list(f)));
-    throw core::InputError(std::move(d));
+    throw_file_error(o.paths, 1,
+                     fmt::format("expected columns path and total_conversions and/or total_null (columns: {})",
+                                 core::quoted_list(f)));
   }
-  const std::uint32_t conv_id = oc_names.intern("converted");
-  const std::uint32_t null_id = oc_names.intern("abandoned");
+  const std::uint32_t conv_id = s.oc_names.intern("converted");
+  const std::uint32_t null_id = s.oc_names.intern("abandoned");
   BadRowSink sink(o.paths, o.skip_bad_rows);
   std::vector<Visit> visits;
   double total_value = 0, total_conv = 0, rows = 0;
@@ -213,18 +180,18 @@ void read_paths(State& s) {
     const std::string& path = f[static_cast<std::size_t>(c_path)];
     visits.clear();
     bool bad = false;
-    std::size_t s = 0;
-    while (s <= path.size()) {
-      std::size_t e = path.find('>', s);
+    std::size_t start = 0;
+    while (start <= path.size()) {
+      std::size_t e = path.find('>', start);
       if (e == std::string::npos) e = path.size();
-      const std::string_view step = trim(std::string_view(path).substr(s, e - s));
+      const std::string_view step = trim(std::string_view(path).substr(start, e - start));
       if (step.empty()) {
         bad = true;
         break;
       }
-      const auto tp = tp_names.intern(step);
+      const auto tp = s.tp_names.intern(step);
       visits.push_back({tp, Status::none, tp, kNaN});
-      s = e + 1;
+      start = e + 1;
     }
     if (bad || visits.empty()) {
       sink.bad(line, f.size() > 0 ? "path" : "", "empty path step",
@@ -260,32 +227,30 @@ void read_paths(State& s) {
       hc = split(conv);
       hn = split(nul);
     }
-    train.add(visits, conv_id, conv - hc);
-    train.add(visits, null_id, nul - hn);
-    hold.add(visits, conv_id, hc);
-    hold.add(visits, null_id, hn);
+    s.train.add(visits, conv_id, conv - hc);
+    s.train.add(visits, null_id, nul - hn);
+    s.hold.add(visits, conv_id, hc);
+    s.hold.add(visits, null_id, hn);
     total_value += val;
     total_conv += conv;
   }
   if (rows == 0) {
-    core::Diagnostics d;
-    d.error({o.paths, 0, 0}, "", "no paths: the file has a header but no rows");
-    throw core::InputError(std::move(d));
+    throw_file_error(o.paths, 0, "no paths: the file has a header but no rows");
   }
-  if (total_conv > 0 && !values.count("converted")) values["converted"] = total_value / total_conv;
-  channel_names = tp_names.names();
-  has_channel = true;
-  has_outcome_col = true;
-  sum += fmt::format("paths: {}: {} rows, {} journeys, {} touchpoints\n", o.paths, rows, train.journeys + hold.journeys,
-                     tp_names.size());
-  dqa("paths", "rows", rows);
-  dqa("paths", "rows_kept", rows - static_cast<double>(sink.count()));
-  dqa("paths", "journeys", std::round(train.journeys + hold.journeys));
-  bad_rows("paths", sink.count(), sink.by_reason(), sink.examples());
+  if (total_conv > 0 && !s.values.count("converted")) s.values["converted"] = total_value / total_conv;
+  s.channel_names = s.tp_names.names();
+  s.has_channel = true;
+  s.has_outcome_col = true;
+  sum += fmt::format("paths: {}: {} rows, {} journeys, {} touchpoints\n", o.paths, rows,
+                     s.train.journeys + s.hold.journeys, s.tp_names.size());
+  s.dqa("paths", "rows", rows);
+  s.dqa("paths", "rows_kept", rows - static_cast<double>(sink.count()));
+  s.dqa("paths", "journeys", std::round(s.train.journeys + s.hold.journeys));
+  s.bad_rows("paths", sink.count(), sink.by_reason(), sink.examples());
   rep.attr_int("rows", static_cast<std::int64_t>(rows));
-  rep.attr("journeys", train.journeys + hold.journeys);
-  input_desc = fmt::format("{} ({} journeys, aggregated paths)", std::filesystem::path(o.paths).filename().string(),
-                           train.journeys + hold.journeys);
+  rep.attr("journeys", s.train.journeys + s.hold.journeys);
+  s.input_desc = fmt::format("{} ({} journeys, aggregated paths)", std::filesystem::path(o.paths).filename().string(),
+                             s.train.journeys + s.hold.journeys);
 }
 
 }  // namespace cxsim::calibrate::stages

@@ -30,15 +30,8 @@ namespace cxsim::calibrate::stages {
 void fit_retention(State& s) {
   const CalibrateOptions& o = s.o;
   std::string& sum = s.res.summary;
-  auto warn = [&](const std::string& w) { s.warn(w); };
-  auto dqa = [&](const std::string& source, const std::string& item, double v) { s.dqa(source, item, v); };
-  auto bad_rows = [&](const std::string& source, std::uint64_t n, const std::map<std::string, std::uint64_t>& by,
-                      const std::vector<std::string>& examples) { s.bad_rows(source, n, by, examples); };
-  auto& csvo = s.csvo;
-  auto& map = s.map;
-  auto& m = s.m;
   if (!o.cohorts.empty() || !o.lifetimes.empty()) {
-    const RetentionInput rin = !o.cohorts.empty() ? read_cohorts(o, map, csvo) : read_lifetimes(o, map, csvo);
+    const RetentionInput rin = !o.cohorts.empty() ? read_cohorts(o, s.map, s.csvo) : read_lifetimes(o, s.map, s.csvo);
     const auto& segs = rin.segments;
     const std::string rsource = !o.cohorts.empty() ? "cohorts" : "lifetimes";
     s.has_retention = true;
@@ -49,9 +42,9 @@ void fit_retention(State& s) {
     for (const auto& g : segs) total += g.customers;
     sum += fmt::format("retention: {} ({}):\n", !o.cohorts.empty() ? o.cohorts : o.lifetimes,
                        !o.cohorts.empty() ? "cohort survivors" : "individual lifetimes, right-censored");
-    dqa(rsource, "rows", static_cast<double>(rin.counts.rows));
-    dqa(rsource, "segments", static_cast<double>(segs.size()));
-    bad_rows(rsource, rin.counts.bad_rows, rin.counts.bad_by_reason, rin.counts.bad_examples);
+    s.dqa(rsource, "rows", static_cast<double>(rin.counts.rows));
+    s.dqa(rsource, "segments", static_cast<double>(segs.size()));
+    s.bad_rows(rsource, rin.counts.bad_rows, rin.counts.bad_by_reason, rin.counts.bad_examples);
     for (const auto& g : segs) {
       const SbgFit f = fit_sbg(g.counts);
       FittedSegment seg;
@@ -76,12 +69,12 @@ void fit_retention(State& s) {
             f.alpha / (f.alpha + f.beta));
       else {
         sum += fmt::format("  {:<12} {} customers: no fit ({})\n", seg.id, g.customers, f.note);
-        warn(fmt::format("segment '{}': sBG not fitted: {}", seg.id, f.note));
+        s.warn(fmt::format("segment '{}': sBG not fitted: {}", seg.id, f.note));
       }
       fs.push_back(seg);
     }
-    m.segments = fs;
-    m.periods = std::max(1, horizon);
+    s.m.segments = fs;
+    s.m.periods = std::max(1, horizon);
   }
 }
 

@@ -25,6 +25,12 @@ constexpr long long kMaxPeriods = 65535;
 constexpr std::size_t kMaxLifetimeCells = std::size_t{1} << 22;
 }  // namespace
 
+[[noreturn]] void throw_file_error(const std::string& file, int line, const std::string& message) {
+  core::Diagnostics d;
+  d.error({file, line, 0}, "", message);
+  throw core::InputError(std::move(d));
+}
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
@@ -67,12 +73,11 @@ SurveyData read_surveys(const CalibrateOptions& o, const ColumnMap& map, const C
   const auto cols = resolve_columns(f, {Field::journey_id, Field::customer_id, Field::nps, Field::csat, Field::ces},
                                     {Field::nps}, map, o.surveys);
   if (!cols.has(Field::journey_id) && !cols.has(Field::customer_id)) {
-    core::Diagnostics d;
-    d.error({o.surveys, 1, 0}, "",
-            fmt::format("missing column 'journey_id' or 'customer_id' to join answers to journeys (columns: {}; "
-                        "map one with --map journey_id=COLUMN)",
-                        core::quoted_list(f)));
-    throw core::InputError(std::move(d));
+    throw_file_error(
+        o.surveys, 1,
+        fmt::format("missing column 'journey_id' or 'customer_id' to join answers to journeys (columns: {}; "
+                    "map one with --map journey_id=COLUMN)",
+                    core::quoted_list(f)));
   }
   s.by_journey = cols.has(Field::journey_id);
   const int key = s.by_journey ? cols[Field::journey_id] : cols[Field::customer_id];
@@ -107,11 +112,7 @@ SurveyData read_surveys(const CalibrateOptions& o, const ColumnMap& map, const C
   while (csv.next(f)) {
     ++s.rows;
     const std::uint64_t line = csv.record_line();
-    if (f.size() != nf) {
-      sink.bad(line, "", "wrong number of fields",
-               fmt::format("expected {} fields (as in the header), found {}", nf, f.size()));
-      continue;
-    }
+    if (!sink.field_count_ok(line, f.size(), nf)) continue;
     const std::string_view id = trim(f[static_cast<std::size_t>(key)]);
     if (id.empty()) {
       sink.bad(line, s.join_column, "empty id", "empty id");
@@ -129,9 +130,7 @@ SurveyData read_surveys(const CalibrateOptions& o, const ColumnMap& map, const C
   s.has_csat = s.has_csat && any_csat;
   s.has_ces = s.has_ces && any_ces;
   if (s.rows == 0) {
-    core::Diagnostics d;
-    d.error({o.surveys, 0, 0}, "", "no answers: the file has a header but no rows");
-    throw core::InputError(std::move(d));
+    throw_file_error(o.surveys, 0, "no answers: the file has a header but no rows");
   }
   s.bad_rows = sink.count();
   s.bad_by_reason = sink.by_reason();
@@ -218,9 +217,7 @@ RetentionInput read_cohorts(const CalibrateOptions& o, const ColumnMap& map, con
   }
   if (diags.has_errors()) throw core::InputError(std::move(diags));
   if (out.empty()) {
-    core::Diagnostics d;
-    d.error({o.cohorts, 0, 0}, "", "no cohort rows");
-    throw core::InputError(std::move(d));
+    throw_file_error(o.cohorts, 0, "no cohort rows");
   }
   in.segments = std::move(out);
   in.counts.take(sink);
@@ -298,9 +295,7 @@ RetentionInput read_lifetimes(const CalibrateOptions& o, const ColumnMap& map, c
   std::vector<SegmentSurvival> out;
   for (auto& [k, v] : segs) out.push_back(std::move(v));
   if (out.empty()) {
-    core::Diagnostics d;
-    d.error({o.lifetimes, 0, 0}, "", "no lifetimes: the file has a header but no usable rows");
-    throw core::InputError(std::move(d));
+    throw_file_error(o.lifetimes, 0, "no lifetimes: the file has a header but no usable rows");
   }
   in.segments = std::move(out);
   in.counts.take(sink);

@@ -48,6 +48,8 @@ inline constexpr std::uint32_t kSwitchColumn = 0xFFFFFFFEu;
 
 // ------------------------------------------------------------ text
 
+// Throws InputError with one error at file:line (0: the whole file).
+[[noreturn]] void throw_file_error(const std::string& file, int line, const std::string& message);
 std::string_view trim(std::string_view s);
 // At most 60 characters ("..." when cut), for messages.
 std::string shorten(std::string_view s);

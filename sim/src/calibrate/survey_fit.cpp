@@ -44,61 +44,43 @@ double nps_of(const std::vector<double>& p) {
 void fit_surveys(State& s) {
   const CalibrateOptions& o = s.o;
   std::string& sum = s.res.summary;
-  auto warn = [&](const std::string& w) { s.warn(w); };
-  auto dqa = [&](const std::string& source, const std::string& item, double v) { s.dqa(source, item, v); };
-  auto bad_rows = [&](const std::string& source, std::uint64_t n, const std::map<std::string, std::uint64_t>& by,
-                      const std::vector<std::string>& examples) { s.bad_rows(source, n, by, examples); };
-  auto& sv = s.sv;
-  auto& respondents = s.respondents;
-  auto& pending = s.pending;
-  auto& train = s.train;
-  auto& has_status = s.has_status;
-  auto& has_channel = s.has_channel;
-  auto& m = s.m;
-  auto& tp_id = s.tp_id;
-  auto& tp_index = s.tp_index;
-  auto& order = s.order;
-  auto& nps_fit = s.nps_fit;
-  auto& csat_fit = s.csat_fit;
-  auto& ces_fit = s.ces_fit;
-  auto& train_resp = s.train_resp;
-  auto& hold_resp = s.hold_resp;
   Eigen::MatrixXd X;
   s.P = 2 * s.T + 1;  // ok/friction per touchpoint + switches
   const std::size_t P = s.P;
   s.attenuation = std::sqrt(1.0 + kAttenuationC2 * o.satisfaction0_sd * o.satisfaction0_sd);
   const double attenuation = s.attenuation;
   auto dense = [&](const Covariates& c, auto&& row) { stages::dense(c, P, row); };
-  if (sv) {
-    for (std::size_t i = 0; i < respondents.size(); ++i) (respondents[i].holdout ? hold_resp : train_resp).push_back(i);
+  if (s.sv) {
+    for (std::size_t i = 0; i < s.respondents.size(); ++i)
+      (s.respondents[i].holdout ? s.hold_resp : s.train_resp).push_back(i);
     double matched_keys = 0;
-    if (sv->by_journey) {
-      matched_keys = static_cast<double>(respondents.size());
+    if (s.sv->by_journey) {
+      matched_keys = static_cast<double>(s.respondents.size());
     } else {
-      for (auto& [c, p] : pending) matched_keys += static_cast<double>(sv->answers.at(c).size());
+      for (auto& [c, p] : s.pending) matched_keys += static_cast<double>(s.sv->answers.at(c).size());
     }
-    const double answers_total = static_cast<double>(sv->rows - sv->bad_rows);
+    const double answers_total = static_cast<double>(s.sv->rows - s.sv->bad_rows);
     sum += fmt::format(
         "surveys: {}: {} answers ({}{}{}), {} joined to journeys by {} (column '{}'); {} used for "
         "fitting\n",
-        o.surveys, answers_total, "nps", sv->has_csat ? ", csat" : "", sv->has_ces ? ", ces" : "", matched_keys,
-        sv->by_journey ? "journey_id" : "customer_id (that customer's last journey)", sv->join_column,
-        train_resp.size());
+        o.surveys, answers_total, "nps", s.sv->has_csat ? ", csat" : "", s.sv->has_ces ? ", ces" : "", matched_keys,
+        s.sv->by_journey ? "journey_id" : "customer_id (that customer's last journey)", s.sv->join_column,
+        s.train_resp.size());
     if (answers_total > matched_keys)
-      warn(fmt::format("{} survey answers match no journey of the event log and are ignored",
-                       answers_total - matched_keys));
-    dqa("surveys", "rows", static_cast<double>(sv->rows));
-    dqa("surveys", "answers_joined", matched_keys);
-    dqa("surveys", "answers_used_for_fitting", static_cast<double>(train_resp.size()));
-    bad_rows("surveys", sv->bad_rows, sv->bad_by_reason, sv->bad_examples);
-    X.resize(static_cast<Eigen::Index>(train_resp.size()), static_cast<Eigen::Index>(P));
-    for (std::size_t r = 0; r < train_resp.size(); ++r)
-      dense(respondents[train_resp[r]].x, X.row(static_cast<Eigen::Index>(r)));
+      s.warn(fmt::format("{} survey answers match no journey of the event log and are ignored",
+                         answers_total - matched_keys));
+    s.dqa("surveys", "rows", static_cast<double>(s.sv->rows));
+    s.dqa("surveys", "answers_joined", matched_keys);
+    s.dqa("surveys", "answers_used_for_fitting", static_cast<double>(s.train_resp.size()));
+    s.bad_rows("surveys", s.sv->bad_rows, s.sv->bad_by_reason, s.sv->bad_examples);
+    X.resize(static_cast<Eigen::Index>(s.train_resp.size()), static_cast<Eigen::Index>(P));
+    for (std::size_t r = 0; r < s.train_resp.size(); ++r)
+      dense(s.respondents[s.train_resp[r]].x, X.row(static_cast<Eigen::Index>(r)));
     auto fit_scale = [&](int Answer::*field, int categories, int offset, Eigen::MatrixXd& Xs) {
       std::vector<int> y;
       std::vector<Eigen::Index> rows;
-      for (std::size_t r = 0; r < train_resp.size(); ++r) {
-        const int v = respondents[train_resp[r]].a.*field;
+      for (std::size_t r = 0; r < s.train_resp.size(); ++r) {
+        const int v = s.respondents[s.train_resp[r]].a.*field;
         if (v < 0) continue;
         y.push_back(v - offset);
         rows.push_back(static_cast<Eigen::Index>(r));
@@ -108,12 +90,14 @@ void fit_surveys(State& s) {
       return fit_ordered_logit(y, Xs, categories);
     };
     Eigen::MatrixXd Xn, Xc, Xe;
-    nps_fit = fit_scale(&Answer::nps, 11, 0, Xn);
-    if (sv->has_csat) csat_fit = fit_scale(&Answer::csat, o.csat_scale, 1, Xc);
-    if (sv->has_ces) ces_fit = fit_scale(&Answer::ces, o.ces_scale, 1, Xe);
-    if (!nps_fit.converged) warn("NPS ordered logit: " + nps_fit.note);
-    if (sv->has_csat && !csat_fit.converged && !csat_fit.note.empty()) warn("CSAT ordered logit: " + csat_fit.note);
-    if (sv->has_ces && !ces_fit.converged && !ces_fit.note.empty()) warn("CES ordered logit: " + ces_fit.note);
+    s.nps_fit = fit_scale(&Answer::nps, 11, 0, Xn);
+    if (s.sv->has_csat) s.csat_fit = fit_scale(&Answer::csat, o.csat_scale, 1, Xc);
+    if (s.sv->has_ces) s.ces_fit = fit_scale(&Answer::ces, o.ces_scale, 1, Xe);
+    if (!s.nps_fit.converged) s.warn("NPS ordered logit: " + s.nps_fit.note);
+    if (s.sv->has_csat && !s.csat_fit.converged && !s.csat_fit.note.empty())
+      s.warn("CSAT ordered logit: " + s.csat_fit.note);
+    if (s.sv->has_ces && !s.ces_fit.converged && !s.ces_fit.note.empty())
+      s.warn("CES ordered logit: " + s.ces_fit.note);
 
     std::vector<std::string> separated;
     auto coefficient = [&](const OrderedLogitFit& f, std::size_t col, double sign, const std::string& what) {
@@ -128,62 +112,62 @@ void fit_surveys(State& s) {
       }
       return c;
     };
-    const bool nps_ok = !nps_fit.observed.empty() && nps_fit.observed.size() >= 2;
-    for (auto k : order) {
-      auto& t = m.touchpoints[static_cast<std::size_t>(tp_index[k])];
+    const bool nps_ok = !s.nps_fit.observed.empty() && s.nps_fit.observed.size() >= 2;
+    for (auto k : s.order) {
+      auto& t = s.m.touchpoints[static_cast<std::size_t>(s.tp_index[k])];
       if (nps_ok) {
         t.has_sat = true;
-        t.sat_ok = coefficient(nps_fit, 2 * k, 1.0, "NPS " + tp_id[k] + ".ok");
-        t.sat_fr = coefficient(nps_fit, 2 * k + 1, 1.0, "NPS " + tp_id[k] + ".friction");
-        if (!has_status) t.sat_fr = t.sat_ok;
+        t.sat_ok = coefficient(s.nps_fit, 2 * k, 1.0, "NPS " + s.tp_id[k] + ".ok");
+        t.sat_fr = coefficient(s.nps_fit, 2 * k + 1, 1.0, "NPS " + s.tp_id[k] + ".friction");
+        if (!s.has_status) t.sat_fr = t.sat_ok;
       }
-      if (sv->has_ces && ces_fit.observed.size() >= 2) {
+      if (s.sv->has_ces && s.ces_fit.observed.size() >= 2) {
         t.has_eff = true;
-        t.eff_ok = coefficient(ces_fit, 2 * k, -1.0, "CES " + tp_id[k] + ".ok");
-        t.eff_fr = coefficient(ces_fit, 2 * k + 1, -1.0, "CES " + tp_id[k] + ".friction");
-        if (!has_status) t.eff_fr = t.eff_ok;
+        t.eff_ok = coefficient(s.ces_fit, 2 * k, -1.0, "CES " + s.tp_id[k] + ".ok");
+        t.eff_fr = coefficient(s.ces_fit, 2 * k + 1, -1.0, "CES " + s.tp_id[k] + ".friction");
+        if (!s.has_status) t.eff_fr = t.eff_ok;
       }
     }
-    if (has_channel && nps_ok) {
-      m.has_switch = true;
-      m.switch_sat = coefficient(nps_fit, P - 1, 1.0, "NPS channel_switch");
-      if (sv->has_ces && ces_fit.observed.size() >= 2)
-        m.switch_eff = coefficient(ces_fit, P - 1, -1.0, "CES channel_switch");
+    if (s.has_channel && nps_ok) {
+      s.m.has_switch = true;
+      s.m.switch_sat = coefficient(s.nps_fit, P - 1, 1.0, "NPS channel_switch");
+      if (s.sv->has_ces && s.ces_fit.observed.size() >= 2)
+        s.m.switch_eff = coefficient(s.ces_fit, P - 1, -1.0, "CES channel_switch");
     }
     if (!separated.empty())
-      warn(fmt::format("(quasi-)separation, estimates are bounds only and their standard errors huge: {}",
-                       core::quoted_list(separated)));
-    m.has_survey = true;
-    m.response_rate = train.journeys > 0 ? static_cast<double>(train_resp.size()) / train.journeys : 1.0;
-    auto baseline = [&](const OrderedLogitFit& f, FittedScale& s, int scale, double respondents_n) {
+      s.warn(fmt::format("(quasi-)separation, estimates are bounds only and their standard errors huge: {}",
+                         core::quoted_list(separated)));
+    s.m.has_survey = true;
+    s.m.response_rate = s.train.journeys > 0 ? static_cast<double>(s.train_resp.size()) / s.train.journeys : 1.0;
+    auto baseline = [&](const OrderedLogitFit& f, FittedScale& fs, int scale, double respondents_n) {
       if (f.observed.size() < 2) {
         if (f.observed.size() == 1) {
-          s.present = true;
-          s.scale = scale;
-          s.baseline.assign(static_cast<std::size_t>(scale), 0.0);
-          s.baseline[static_cast<std::size_t>(f.observed[0])] = 1.0;
-          s.respondents = respondents_n;
+          fs.present = true;
+          fs.scale = scale;
+          fs.baseline.assign(static_cast<std::size_t>(scale), 0.0);
+          fs.baseline[static_cast<std::size_t>(f.observed[0])] = 1.0;
+          fs.respondents = respondents_n;
         }
         return;
       }
-      s.present = true;
-      s.scale = scale;
-      s.respondents = respondents_n;
+      fs.present = true;
+      fs.scale = scale;
+      fs.respondents = respondents_n;
       // Corrected cut-points when --satisfaction0-sd is given.
       OrderedLogitFit g = f;
       for (double& c : g.cut) c *= attenuation;
-      s.baseline = g.baseline();
+      fs.baseline = g.baseline();
     };
-    baseline(nps_fit, m.nps, 11, static_cast<double>(Xn.rows()));
-    if (sv->has_csat) baseline(csat_fit, m.csat, o.csat_scale, static_cast<double>(Xc.rows()));
-    if (sv->has_ces) baseline(ces_fit, m.ces, o.ces_scale, static_cast<double>(Xe.rows()));
+    baseline(s.nps_fit, s.m.nps, 11, static_cast<double>(Xn.rows()));
+    if (s.sv->has_csat) baseline(s.csat_fit, s.m.csat, o.csat_scale, static_cast<double>(Xc.rows()));
+    if (s.sv->has_ces) baseline(s.ces_fit, s.m.ces, o.ces_scale, static_cast<double>(Xe.rows()));
     if (o.satisfaction0_sd > 0) {
       FittedSegment seg;
       seg.id = "all";
       seg.name = "all";
       seg.share = 1;
       seg.s0_sd = o.satisfaction0_sd;
-      m.segments.push_back(seg);
+      s.m.segments.push_back(seg);
     }
 
     s.respondents_nps = static_cast<double>(Xn.rows());
@@ -191,7 +175,7 @@ void fit_surveys(State& s) {
     s.respondents_ces = static_cast<double>(Xe.rows());
 
     // Key drivers: NPS cost of friction.
-    if (nps_ok && has_status) {
+    if (nps_ok && s.has_status) {
       s.has_key_drivers = true;
       using Row = KeyDriver;
       std::vector<Row>& rows = s.key_drivers;
@@ -199,29 +183,30 @@ void fit_surveys(State& s) {
       // friction visits turned ok.
       const Eigen::Index nn = Xn.rows();
       auto mean_nps = [&](const Eigen::MatrixXd& Xm) {
-        double s = 0;
-        for (Eigen::Index i = 0; i < nn; ++i) s += nps_of(nps_fit.probabilities(Xm.row(i).transpose()));
-        return nn > 0 ? s / static_cast<double>(nn) : kNaN;
+        double total = 0;
+        for (Eigen::Index i = 0; i < nn; ++i) total += nps_of(s.nps_fit.probabilities(Xm.row(i).transpose()));
+        return nn > 0 ? total / static_cast<double>(nn) : kNaN;
       };
       const double base = mean_nps(Xn);
-      for (auto k : order) {
+      for (auto k : s.order) {
         const std::size_t ca = 2 * k, cb = 2 * k + 1;
-        if (nps_fit.dropped[ca] || nps_fit.dropped[cb] || train.fr_visits[k] <= 0) continue;
+        if (s.nps_fit.dropped[ca] || s.nps_fit.dropped[cb] || s.train.fr_visits[k] <= 0) continue;
         Row r;
-        r.id = tp_id[k];
-        r.a = nps_fit.beta[ca];
-        r.b = nps_fit.beta[cb];
+        r.id = s.tp_id[k];
+        r.a = s.nps_fit.beta[ca];
+        r.b = s.nps_fit.beta[cb];
         r.d = r.b - r.a;
         // Covariance indices: cut-points first, then kept columns in order.
-        Eigen::Index ia = -1, ib = -1, pos = static_cast<Eigen::Index>(nps_fit.cut.size());
-        for (std::size_t c = 0; c < nps_fit.dropped.size(); ++c) {
-          if (nps_fit.dropped[c]) continue;
+        Eigen::Index ia = -1, ib = -1, pos = static_cast<Eigen::Index>(s.nps_fit.cut.size());
+        for (std::size_t c = 0; c < s.nps_fit.dropped.size(); ++c) {
+          if (s.nps_fit.dropped[c]) continue;
           if (c == ca) ia = pos;
           if (c == cb) ib = pos;
           ++pos;
         }
-        r.dse = std::sqrt(nps_fit.covariance(ia, ia) + nps_fit.covariance(ib, ib) - 2 * nps_fit.covariance(ia, ib));
-        r.fv = train.fr_visits[k] / train.journeys;
+        r.dse =
+            std::sqrt(s.nps_fit.covariance(ia, ia) + s.nps_fit.covariance(ib, ib) - 2 * s.nps_fit.covariance(ia, ib));
+        r.fv = s.train.fr_visits[k] / s.train.journeys;
         r.cost = r.d * r.fv;
         Eigen::MatrixXd Xm = Xn;
         Xm.col(static_cast<Eigen::Index>(ca)) += Xm.col(static_cast<Eigen::Index>(cb));

@@ -32,30 +32,26 @@ void write_model(State& s) {
   const CalibrateOptions& o = s.o;
   Report& rep = s.res.report;
   std::string& sum = s.res.summary;
-  auto& train = s.train;
-  auto& m = s.m;
-  auto& input_desc = s.input_desc;
-  auto& res = s.res;
-  m.header.push_back(fmt::format("Fitted by cxsim calibrate {} from {}", core::tool_version, input_desc));
-  if (!o.command_line.empty()) m.header.push_back("command: " + o.command_line);
-  m.header.push_back("Counts, 95% credible intervals (Dirichlet/Beta posteriors, prior 0.5 per observed target) and");
-  m.header.push_back("standard errors are in the comments; see docs/methods/calibration.md.");
+  s.m.header.push_back(fmt::format("Fitted by cxsim calibrate {} from {}", core::tool_version, s.input_desc));
+  if (!o.command_line.empty()) s.m.header.push_back("command: " + o.command_line);
+  s.m.header.push_back("Counts, 95% credible intervals (Dirichlet/Beta posteriors, prior 0.5 per observed target) and");
+  s.m.header.push_back("standard errors are in the comments; see docs/methods/calibration.md.");
   if (o.holdout > 0)
-    m.header.push_back(fmt::format("Fitted on {} training journeys ({:.0f}% held out journey by journey, seed {}).",
-                                   train.journeys, 100 * o.holdout, o.seed));
-  m.header.push_back("Ids are sanitized from the data's names (originals in comments).");
-  res.yaml = write_yaml(m);
-  rep.journey_yaml = res.yaml;
+    s.m.header.push_back(fmt::format("Fitted on {} training journeys ({:.0f}% held out journey by journey, seed {}).",
+                                     s.train.journeys, 100 * o.holdout, o.seed));
+  s.m.header.push_back("Ids are sanitized from the data's names (originals in comments).");
+  s.res.yaml = write_yaml(s.m);
+  rep.journey_yaml = s.res.yaml;
   s.lj = [&] {
     try {
-      return model::load_journey_text(res.yaml, m.name + ".yaml");
+      return model::load_journey_text(s.res.yaml, s.m.name + ".yaml");
     } catch (const core::InputError& e) {
       throw core::RuntimeError(std::string("internal: the fitted journey does not load:\n") + e.what() + "\n" +
-                               res.yaml);
+                               s.res.yaml);
     }
   }();
-  sum += fmt::format("model: {} touchpoints, {} outcomes, {} start entries, max_steps {}\n", m.touchpoints.size(),
-                     m.outcomes.size(), m.start.targets.size(), m.max_steps);
+  sum += fmt::format("model: {} touchpoints, {} outcomes, {} start entries, max_steps {}\n", s.m.touchpoints.size(),
+                     s.m.outcomes.size(), s.m.start.targets.size(), s.m.max_steps);
 }
 
 // The fit report tables (docs/calibration.md, "The fit report"), in their

@@ -20,6 +20,10 @@ const char* field_name(Field f);
 // lower-casing and trimming).
 const std::vector<std::string>& field_aliases(Field f);
 
+// The non-empty items of repeated comma-separated options ("a=b,c=d" in one
+// item counts as two), in order.
+std::vector<std::string> split_items(const std::vector<std::string>& items);
+
 // `--map k=v,k2=v2`: field name -> header name. An empty value ("channel=")
 // means "do not use this field even if a column matches". Throws InputError
 // for an unknown field name or a malformed item.

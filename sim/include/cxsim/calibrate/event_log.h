@@ -117,6 +117,8 @@ class BadRowSink {
   BadRowSink(std::string file, bool skip) : file_(std::move(file)), skip_(skip) {}
   // Throws InputError unless skipping; `reason` is the short key counted.
   void bad(std::uint64_t line, const std::string& column, const std::string& reason, const std::string& message);
+  // False (after bad()) when a row has `found` fields where the header has `expected`.
+  bool field_count_ok(std::uint64_t line, std::size_t found, std::size_t expected);
   std::uint64_t count() const { return count_; }
   const std::map<std::string, std::uint64_t>& by_reason() const { return by_reason_; }
   const std::vector<std::string>& examples() const { return examples_; }
