@@ -192,7 +192,8 @@ void setup_run(CLI::App& app, Context& ctx) {
   sub->add_option("input", o->input, "Journey or scenario YAML file")->required()->check(CLI::ExistingFile);
   sub->add_option("-n,--customers", o->customers, "Customers to simulate (default: the file's population, else 10000)");
   sub->add_option("-p,--periods", o->periods, "Periods per customer (default: the file's population, else 1)");
-  sub->add_option("-s,--seed", o->seed, "Random seed (default: the file's population, else 1)");
+  add_whole_number(sub, "-s,--seed", o->seed, "Random seed (default: the file's population, else 1)", 0,
+                   kMaxSeed);
   sub->add_option("-t,--threads", o->threads, "Worker threads (default: all cores); results do not depend on it")
       ->check(CLI::Range(0, 1024));
   sub->add_option("-o,--output", o->output, "Results file (default: outputs/<input stem>.h5)");

@@ -27,7 +27,10 @@ void settings_from(engine::RunSettings& s, const model::PopulationSpec& pop, con
   s.discount_rate = pop.discount_rate.value_or(0.0);
   s.threads = std::max(1, o.threads);
   s.chunk_size = o.chunk_size;
-  if (o.customers && *o.customers < 1) throw core::InputError("--customers must be >= 1");
+  if (o.customers && (*o.customers < 1 || *o.customers > model::kMaxCustomers))
+    throw core::InputError(fmt::format("--customers must be between 1 and {}{}, got {}", model::kMaxCustomers,
+                                       *o.customers > model::kMaxCustomers ? model::kMaxCustomersNote : "",
+                                       *o.customers));
   if (o.periods && (*o.periods < 1 || *o.periods > 65535)) throw core::InputError("--periods must be in 1..65535");
 }
 

@@ -300,6 +300,8 @@ class Checker {
     const auto& pop = s.population;
     if (pop.customers && *pop.customers < 1)
       error("population.customers", must_be_at_least("", 1, *pop.customers));
+    else if (pop.customers && *pop.customers > kMaxCustomers)
+      error("population.customers", must_be_between("", 1, kMaxCustomers, *pop.customers) + kMaxCustomersNote);
     if (pop.periods && *pop.periods < 1) error("population.periods", must_be_at_least("", 1, *pop.periods));
     if (pop.discount_rate && !(*pop.discount_rate > -1))
       error("population.discount_rate", must_be_greater("", -1, *pop.discount_rate));
