@@ -89,6 +89,30 @@ YAML
 expect_exit 2 "s.yaml:7:9: error: chat.cost: in variant 'big': 3e+300 × 1e+300 gives inf; the result must be a finite number" \
   "$CXSIM" validate "$work/s.yaml"
 
+# 5. Exact analytics in run: --no-analytics skips them (root attribute
+#    analytics_skipped, no /analytics) and so does a journey above 5000
+#    touchpoints, with a note on stderr; inspect and report cope.
+"$CXSIM" run "$retail" -n 50 --no-analytics -o "$work/na.h5" -q 2>"$work/err" || fail "run --no-analytics: $(cat "$work/err")"
+h5ls "$work/na.h5" | grep -q '^analytics' && fail "run --no-analytics wrote /analytics"
+h5dump -a analytics_skipped "$work/na.h5" | grep -q -- '--no-analytics' || fail "no analytics_skipped attribute"
+"$CXSIM" inspect "$work/na.h5" >/dev/null 2>"$work/err" || fail "inspect without /analytics: $(cat "$work/err")"
+"$CXSIM" report "$work/na.h5" -o "$work/na.html" -q 2>"$work/err" || fail "report without /analytics: $(cat "$work/err")"
+"$CXSIM" report "$work/na.h5" --format md -o "$work/na.md" -q 2>"$work/err" || fail "md report without /analytics: $(cat "$work/err")"
+/usr/bin/python3 - "$work/big.yaml" <<'PY'
+import sys
+n = 5001
+lines = ["journey: big", "start: {t0: 1.0}", "touchpoints:"]
+for i in range(n):
+    nxt = f"t{i + 1}" if i + 1 < n else "done"
+    lines += [f"  t{i}:", "    channel: web", f"    next: {{{nxt}: 1.0}}"]
+lines += ["outcomes:", "  done: {kind: converted}"]
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+PY
+"$CXSIM" run "$work/big.yaml" -n 5 -q -o "$work/big.h5" 2>"$work/err" || fail "run big: $(cat "$work/err")"
+grep -qF "cxsim: note: exact analytics skipped: the journey has 5001 touchpoints, more than the 5000" "$work/err" ||
+  fail "no note for the automatic skip: $(cat "$work/err")"
+h5ls "$work/big.h5" | grep -q '^analytics' && fail "a 5001-touchpoint run wrote /analytics"
+
 if [ "$fails" -ne 0 ]; then
   echo "e2e_limits: $fails failure(s)" >&2
   exit 1
