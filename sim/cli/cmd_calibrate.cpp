@@ -202,9 +202,11 @@ void setup_calibrate(CLI::App& app, Context& ctx) {
   sub->add_option("--on-bad-row", c->on_bad_row, "error (default: stop at the first bad row, exit 2) or skip (count per reason)");
   sub->add_option("--holdout", c->o.holdout, "Fraction of journeys held out (by a hash of journey_id) to check the fit")
       ->check(CLI::Range(0.0, 0.95));
-  sub->add_option("--seed", c->o.seed, "Seed of the holdout assignment and of the noise thresholds (default 1)");
+  add_whole_number(sub, "--seed", c->o.seed, "Seed of the holdout assignment and of the noise thresholds (default 1)", 0,
+                   kMaxSeed);
   sub->add_option("--sep", c->o.separator, "CSV separator: auto (default), ',', ';', tab or '|'");
-  sub->add_option("--max-line-bytes", c->o.max_line_bytes, "Longest CSV record accepted (default 1048576)");
+  add_whole_number(sub, "--max-line-bytes", c->o.max_line_bytes, "Longest CSV record accepted (default 1048576)", 64,
+                   std::uint64_t{1} << 30);
   sub->add_option("--memory-mb", c->o.memory_mb, "Event buffer budget before spilling sorted runs to disk (default 128)")
       ->check(CLI::Range(1, 1 << 20));
   sub->add_option("--tmp-dir", c->o.tmp_dir, "Directory for spilled runs (default: the system temporary directory)");

@@ -36,6 +36,7 @@ struct RunOptions {
   std::vector<std::string> variants;
   bool no_sweeps = false;
   bool no_ranking = false;
+  bool no_analytics = false;
   std::uint64_t chunk_size = 4096;
 };
 
@@ -49,8 +50,13 @@ int run_run(const RunOptions& o, const Context& ctx) {
   ov.only_variants = o.variants;
   ov.no_sweeps = o.no_sweeps;
   ov.no_ranking = o.no_ranking;
+  ov.no_analytics = o.no_analytics;
   app::RunPlan plan = app::plan_from_file(o.input, ov, ctx.command_line);
+  app::decide_analytics(plan, ov);
   if (!o.quiet) std::cerr << plan.warnings.format();
+  // A skip the user did not ask for is always said (also with --quiet).
+  if (!plan.analytics_skipped.empty() && !o.no_analytics)
+    std::cerr << "cxsim: note: exact analytics skipped: " << plan.analytics_skipped << '\n';
 
   std::filesystem::path out = o.output;
   if (out.empty()) {
@@ -195,7 +201,8 @@ void setup_run(CLI::App& app, Context& ctx) {
   sub->add_option("input", o->input, "Journey or scenario YAML file")->required()->check(CLI::ExistingFile);
   sub->add_option("-n,--customers", o->customers, "Customers to simulate (default: the file's population, else 10000)");
   sub->add_option("-p,--periods", o->periods, "Periods per customer (default: the file's population, else 1)");
-  sub->add_option("-s,--seed", o->seed, "Random seed (default: the file's population, else 1)");
+  add_whole_number(sub, "-s,--seed", o->seed, "Random seed (default: the file's population, else 1)", 0,
+                   kMaxSeed);
   sub->add_option("-t,--threads", o->threads, "Worker threads (default: all cores); results do not depend on it")
       ->check(CLI::Range(0, 1024));
   sub->add_option("-o,--output", o->output, "Results file (default: outputs/<input stem>.h5)");
@@ -205,6 +212,8 @@ void setup_run(CLI::App& app, Context& ctx) {
   sub->add_option("--variant", o->variants, "Run only these variants of a scenario (repeatable; baseline always runs)");
   sub->add_flag("--no-sweeps", o->no_sweeps, "Skip the scenario's sweeps");
   sub->add_flag("--no-ranking", o->no_ranking, "Skip the scenario's friction ranking");
+  sub->add_flag("--no-analytics", o->no_analytics,
+                "Skip the exact analytics (/analytics; skipped anyway above 5000 touchpoints)");
   sub->add_option("--events-out", o->events_out,
                   "Write the simulated event log, survey answers and cohort survival as CSV into this folder");
   sub->add_option("--chunk-size", o->chunk_size, "Customers per work chunk (part of the reduction order)")

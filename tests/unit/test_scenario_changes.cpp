@@ -2,6 +2,8 @@
 // a wrong change gets.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "cxsim/model/validate.h"
 #include "cxsim/scenario/changes.h"
 #include "journey_fixtures.h"
@@ -148,6 +150,68 @@ TEST(ScenarioChanges, VariantIsRevalidatedAsAWholeModel) {
   auto err = std::find_if(items.begin(), items.end(), [](const auto& x) { return x.severity == core::Severity::error; });
   EXPECT_EQ(err->format(),
             "s.yaml:7:9: error: checkout.friction: in variant 'too_much': probability 1.5 is outside [0, 1]");
+}
+
+// Issue 12 item 12: chained scales overflowed to inf (and inf × 0 to NaN),
+// and re-validation let them through; each change is refused at its line.
+TEST(ScenarioChanges, NonFiniteResultsAreRefusedAtTheChange) {
+  auto s = retail();
+  core::Diagnostics d;
+  EXPECT_TRUE(apply_change(s, change("chat.cost", 1e300, Change::Op::scale), d));
+  EXPECT_FALSE(apply_change(s, change("chat.cost", 1e300, Change::Op::scale), d));
+  ASSERT_EQ(d.error_count(), 1u) << d.format();
+  EXPECT_EQ(d.items().back().format(), "s.yaml:7:9: error: chat.cost: 3e+300 × 1e+300 gives inf; the result must be "
+                                       "a finite number");
+  for (const char* path : {"chat.satisfaction.ok", "search.duration.p90", "purchased.value",
+                           "segments.loyal.retention.alpha", "segments.loyal.satisfaction0.sd"}) {
+    EXPECT_TRUE(apply_change(s, change(path, 1e300, Change::Op::scale), d)) << path;
+    EXPECT_FALSE(apply_change(s, change(path, 1e300, Change::Op::scale), d)) << path;
+  }
+  EXPECT_EQ(d.error_count(), 6u) << d.format();
+  // The spec is left as it was by a refused change.
+  EXPECT_DOUBLE_EQ(s.find_touchpoint("chat")->cost, 3e300);
+}
+
+// Re-validation of a changed spec: a NaN or an infinity fails every range
+// rule (the old `x < 0` checks let NaN pass).
+TEST(ScenarioChanges, RevalidationRefusesNonFiniteValues) {
+  const double nan = std::nan(""), inf = INFINITY;
+  auto expect_error = [](model::JourneySpec s, const std::string& path) {
+    core::Diagnostics d;
+    model::validate(s, d);
+    bool found = false;
+    for (const auto& it : d.items())
+      if (it.severity == core::Severity::error && it.key_path == path) found = true;
+    EXPECT_TRUE(found) << path << ":\n" << d.format();
+  };
+  const auto base = retail();
+  auto s = base;
+  s.find_touchpoint("chat")->cost = nan;
+  expect_error(s, "chat.cost");
+  s = base;
+  s.find_touchpoint("chat")->cost = inf;
+  expect_error(s, "chat.cost");
+  s = base;
+  s.find_touchpoint("chat")->effort.ok = nan;
+  expect_error(s, "chat.effort.ok");
+  s = base;
+  s.find_touchpoint("chat")->satisfaction.friction = nan;
+  expect_error(s, "chat.satisfaction.friction");
+  s = base;
+  s.outcomes[0].value = nan;
+  expect_error(s, s.outcomes[0].id + ".value");
+  s = base;
+  s.segments[0].satisfaction0_sd = nan;
+  expect_error(s, "segments." + s.segments[0].id + ".satisfaction0.sd");
+  s = base;
+  s.segments[0].retention->alpha = inf;
+  expect_error(s, "segments." + s.segments[0].id + ".retention.alpha");
+  s = base;
+  s.find_touchpoint("search")->duration.ok.b = nan;
+  expect_error(s, "search.duration.ok.p90");
+  s = base;
+  s.channel_switch.satisfaction = nan;
+  expect_error(s, "channel_switch.satisfaction");
 }
 
 TEST(ScenarioChanges, ValueAt) {

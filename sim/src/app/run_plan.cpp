@@ -27,7 +27,10 @@ void settings_from(engine::RunSettings& s, const model::PopulationSpec& pop, con
   s.discount_rate = pop.discount_rate.value_or(0.0);
   s.threads = std::max(1, o.threads);
   s.chunk_size = o.chunk_size;
-  if (o.customers && *o.customers < 1) throw core::InputError("--customers must be >= 1");
+  if (o.customers && (*o.customers < 1 || *o.customers > model::kMaxCustomers))
+    throw core::InputError(fmt::format("--customers must be between 1 and {}{}, got {}", model::kMaxCustomers,
+                                       *o.customers > model::kMaxCustomers ? model::kMaxCustomersNote : "",
+                                       *o.customers));
   if (o.periods && (*o.periods < 1 || *o.periods > 65535)) throw core::InputError("--periods must be in 1..65535");
 }
 
@@ -243,14 +246,25 @@ io::Table sweep_table(const RunPlan& plan, const SweepPlan& sw, const engine::Ru
   return t;
 }
 
+void decide_analytics(RunPlan& plan, const RunOverrides& o) {
+  const std::size_t T = plan.variants.front().model.num_touchpoints();
+  if (o.no_analytics)
+    plan.analytics_skipped = "--no-analytics";
+  else if (T > kMaxAnalyticsTouchpoints)
+    plan.analytics_skipped = fmt::format("the journey has {} touchpoints, more than the {} up to which run computes "
+                                         "them (use cxsim analyze for them)", T, kMaxAnalyticsTouchpoints);
+}
+
 io::Table ranking_table(const RunPlan& plan, const engine::RunResult& r) {
   const auto& rk = plan.ranking;
   const auto& m = plan.variants[0].model;
+  const bool exact_wanted = plan.analytics_skipped.empty();
   // Exact predictions from the absorbing chain (per walk, one period).
   analytics::AnalyzeOptions opts;
   opts.friction_overridden = analytics::friction_override_mask(plan.specs[0]);
   opts.removal = false;
-  const auto base = analytics::analyze(m, opts);
+  opts.sensitivities = exact_wanted;
+  const auto base = exact_wanted ? analytics::analyze(m, opts) : analytics::JourneyAnalytics{};
   analytics::AnalyzeOptions solve = opts;
   solve.sensitivities = false;
   std::vector<std::string> metrics = {"nps_true", "retention_final", "clv_mean", "satisfaction_change_mean",
@@ -272,10 +286,12 @@ io::Table ranking_table(const RunPlan& plan, const engine::RunResult& r) {
     // reduced). First order: each segment's derivative times its own change;
     // the segments following the base friction through the population
     // sensitivity (their share-weighted sum), the overriding ones one by one.
-    const analytics::WalkExpectations ex = analytics::analyze(vm, solve).population;
-    std::vector<double> kind_first(m.num_kinds(), 0.0);
+    // Without the analytics (plan.analytics_skipped) both exact columns are NaN.
+    const analytics::WalkExpectations ex =
+        exact_wanted ? analytics::analyze(vm, solve).population : analytics::WalkExpectations{};
+    std::vector<double> kind_first(m.num_kinds(), std::nan(""));
     bool base_done = false, any = false;
-    for (std::size_t s = 0; s < m.segments.size(); ++s) {
+    for (std::size_t s = 0; exact_wanted && s < m.segments.size(); ++s) {
       const double df = vm.segments[s].tp[k].friction - m.segments[s].tp[k].friction;
       const bool own = s < opts.friction_overridden.size() && opts.friction_overridden[s][k];
       if (!own && base_done) continue;
@@ -295,7 +311,7 @@ io::Table ranking_table(const RunPlan& plan, const engine::RunResult& r) {
       double f1 = std::nan(""), e1 = std::nan("");
       if (name.rfind("share_", 0) == 0) {
         for (std::size_t kc = 0; kc < m.num_kinds(); ++kc)
-          if ("share_" + m.kinds[kc] == name) {
+          if ("share_" + m.kinds[kc] == name && exact_wanted) {
             f1 = kind_first[kc];
             e1 = ex.kind_prob[kc] - base.population.kind_prob[kc];
           }
@@ -360,7 +376,12 @@ void write_all(engine::ResultsWriter& writer, const RunPlan& plan, const engine:
       d.set_attribute("notes", notes);
     }
   }
-  // Exact analytics for every named variant.
+  // Exact analytics for every named variant (unless skipped: then the root
+  // attribute says why and /analytics is absent).
+  if (!plan.analytics_skipped.empty()) {
+    f.set_attribute("analytics_skipped", plan.analytics_skipped);
+    return;
+  }
   io::Group ag = f.require_group("analytics");
   for (std::size_t v = 0; v < plan.named; ++v) {
     analytics::AnalyzeOptions opts;

@@ -28,6 +28,21 @@ double parse_number(const std::string& s) {
 
 double lognormal_sigma(const DurationSpec& d) { return std::log(d.b / d.a) / kZ90; }
 
+// The cap every family applies to its parameters and its mean (NaN fails it
+// too); true when x passed.
+bool within_cap(double x, const std::string& param, std::string_view what, std::vector<DurationProblem>& out) {
+  if (!std::isfinite(x)) {
+    out.push_back({param, must_be_finite(what, x)});
+    return false;
+  }
+  if (x > kMaxDuration) {
+    out.push_back({param, fmt::format("{} must be at most {} (time units), got {}", what, Shown(kMaxDuration).str(),
+                                      Shown(x).str())});
+    return false;
+  }
+  return true;
+}
+
 // Shared by the families whose first parameter is the mean (or the value) itself.
 double mean_is_first(const DurationSpec& d) { return d.a; }
 SamplerParams sampler_is_first(const DurationSpec& d) { return SamplerParams{d.a, 0.0}; }
@@ -43,6 +58,7 @@ std::vector<DurationFamily> make_families() {
       .check =
           [](const DurationSpec& d, std::vector<DurationProblem>& out) {
             if (d.a < 0) out.push_back({"fixed", must_be_at_least("a duration", 0, d.a)});
+            else within_cap(d.a, "fixed", "a duration", out);
           },
       .mean = mean_is_first,
       .sampler = sampler_is_first,
@@ -55,6 +71,7 @@ std::vector<DurationFamily> make_families() {
       .check =
           [](const DurationSpec& d, std::vector<DurationProblem>& out) {
             if (!(d.a > 0)) out.push_back({"mean", must_be_greater("exponential mean", 0, d.a)});
+            else within_cap(d.a, "mean", "exponential mean", out);
           },
       .mean = mean_is_first,
       .sampler = sampler_is_first,
@@ -70,6 +87,18 @@ std::vector<DurationFamily> make_families() {
             else if (!(d.b > d.a))
               out.push_back({"p90", fmt::format("lognormal p90 ({}) must be greater than the median ({})",
                                                 Shown(d.b).str(), Shown(d.a).str())});
+            else if (within_cap(d.a, "median", "lognormal median", out) &&
+                     within_cap(d.b, "p90", "lognormal p90", out)) {
+              // A p90 far above a tiny median gives a huge sigma: the mean
+              // (and the samples) overflow although both parameters are small.
+              const double sigma = lognormal_sigma(d);
+              const double mean = d.a * std::exp(0.5 * sigma * sigma);
+              if (!(mean <= kMaxDuration))
+                out.push_back({"p90", fmt::format("lognormal median {} and p90 {} give a mean of {}; the mean must be "
+                                                  "at most {} (time units): bring p90 closer to the median",
+                                                  Shown(d.a).str(), Shown(d.b).str(), Shown(mean).str(),
+                                                  Shown(kMaxDuration).str())});
+            }
           },
       .mean =
           [](const DurationSpec& d) {
@@ -98,6 +127,20 @@ std::vector<DurationFamily> make_families() {
             if (!(d.a > 0)) out.push_back({"mean", must_be_greater("gamma mean", 0, d.a)});
             if (!(d.b > 0))
               out.push_back({"sd", must_be_greater("gamma sd", 0, d.b) + " (use {fixed: x} for a constant)"});
+            if (!(d.a > 0 && d.b > 0)) return;
+            if (!within_cap(d.a, "mean", "gamma mean", out) || !within_cap(d.b, "sd", "gamma sd", out)) return;
+            // The sampler's shape (mean/sd)^2 and scale sd^2/mean must be
+            // usable numbers: a tiny sd overflows the shape, a tiny mean
+            // under a large sd the scale (and the samples).
+            const double shape = (d.a / d.b) * (d.a / d.b), scale = d.b * d.b / d.a;
+            if (!(std::isfinite(shape) && scale > 0))
+              out.push_back({"sd", fmt::format("gamma sd {} is too small for the mean {}: the shape (mean/sd)^2 "
+                                               "overflows (use {{fixed: x}} for a constant)",
+                                               Shown(d.b).str(), Shown(d.a).str())});
+            else if (!(shape > 0 && scale <= kMaxDuration * kMaxDuration))
+              out.push_back({"sd", fmt::format("gamma sd {} is too large for the mean {}: the scale sd^2/mean must "
+                                               "be at most {}, got {}", Shown(d.b).str(), Shown(d.a).str(),
+                                               Shown(kMaxDuration * kMaxDuration).str(), Shown(scale).str())});
           },
       .mean = mean_is_first,
       // shape (mean/sd)^2, scale sd^2/mean

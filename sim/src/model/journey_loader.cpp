@@ -443,6 +443,8 @@ bool parse_population(NodeReader& r, const YAML::Node& p, PopulationSpec& pop,
   if (p["customers"]) {
     if (auto v = r.integer(p["customers"], "population.customers")) {
       if (*v < 1) r.error(p["customers"], "population.customers", must_be_at_least("", 1, *v));
+      else if (*v > kMaxCustomers)
+        r.error(p["customers"], "population.customers", must_be_between("", 1, kMaxCustomers, *v) + kMaxCustomersNote);
       else pop.customers = *v;
     }
   }

@@ -35,6 +35,10 @@ std::string outside_unit_interval(std::string_view what, Shown got) {
   return fmt::format("{}{} is outside [0, 1]", subject(what), got.str());
 }
 
+std::string must_be_finite(std::string_view what, Shown got) {
+  return fmt::format("{}must be a finite number, got {}", subject(what), got.str());
+}
+
 std::string expected_number(std::string_view description) {
   return fmt::format("expected a number, got {}", description);
 }

@@ -51,14 +51,23 @@ class Checker {
     if (!(p >= 0.0 && p <= 1.0))
       error(path, outside_unit_interval("probability", p));
   }
+  // NaN and infinities (reachable through chained scenario changes) fail
+  // every range rule: each check is written so that they cannot slip past.
   void non_negative(double x, const std::string& path, const char* what) {
-    if (x < 0) error(path, must_be_at_least(what, 0, x));
+    if (!std::isfinite(x)) error(path, must_be_finite(what, x));
+    else if (x < 0) error(path, must_be_at_least(what, 0, x));
+  }
+  // Any finite number (satisfaction deltas, outcome values, ...).
+  void finite(double x, const std::string& path, const char* what) {
+    if (!std::isfinite(x)) error(path, must_be_finite(what, x));
   }
 
   // The sBG churn parameters (segment or top-level): both > 0.
   void retention_params(const RetentionParams& r, const std::string& path) {
     if (!(r.alpha > 0)) error(path + ".alpha", must_be_greater("alpha", 0, r.alpha));
+    else finite(r.alpha, path + ".alpha", "alpha");
     if (!(r.beta > 0)) error(path + ".beta", must_be_greater("beta", 0, r.beta));
+    else finite(r.beta, path + ".beta", "beta");
   }
 
   void distribution(const DurationSpec& d, const std::string& path) {
@@ -165,6 +174,7 @@ class Checker {
     if (s.max_steps < 1) error("max_steps", must_be_at_least("", 1, s.max_steps));
 
     non_negative(s.channel_switch.effort, "channel_switch.effort", "effort");
+    finite(s.channel_switch.satisfaction, "channel_switch.satisfaction", "satisfaction");
 
     // Structure. The parser reports a missing or empty section with its
     // location; these checks guard specs that did not come from a file.
@@ -180,6 +190,8 @@ class Checker {
       non_negative(tp.effort.ok, id + ".effort.ok", "effort");
       non_negative(tp.effort.friction, id + ".effort.friction", "effort");
       non_negative(tp.cost, id + ".cost", "cost");
+      finite(tp.satisfaction.ok, id + ".satisfaction.ok", "satisfaction");
+      finite(tp.satisfaction.friction, id + ".satisfaction.friction", "satisfaction");
       durations(tp.duration, id + ".duration");
       if (!tp.next.ok.empty()) {
         next(tp.next, id + ".next");
@@ -192,6 +204,7 @@ class Checker {
     }
     std::set<std::string> kinds;
     for (const auto& oc : s.outcomes) {
+      finite(oc.value, oc.id + ".value", "value");
       if (!oc.kind.empty()) kinds.insert(oc.kind);
       if (oc.kind.empty()) error(oc.id + ".kind", "kind must not be empty");
       if (oc.kind == "timeout")
@@ -241,8 +254,8 @@ class Checker {
         shares_ok = false;
       }
       share_sum += seg.share;
-      if (seg.satisfaction0_sd < 0)
-        error(base + ".satisfaction0.sd", must_be_at_least("sd", 0, seg.satisfaction0_sd));
+      finite(seg.satisfaction0_mean, base + ".satisfaction0.mean", "mean");
+      non_negative(seg.satisfaction0_sd, base + ".satisfaction0.sd", "sd");
       if (seg.retention) retention_params(*seg.retention, base + ".retention");
       for (const auto& [tp_id, o] : seg.overrides) {
         const std::string op = base + ".overrides." + tp_id;
@@ -254,6 +267,10 @@ class Checker {
           continue;
         }
         if (o.friction) probability(*o.friction, op + ".friction");
+        if (o.satisfaction) {
+          finite(o.satisfaction->ok, op + ".satisfaction.ok", "satisfaction");
+          finite(o.satisfaction->friction, op + ".satisfaction.friction", "satisfaction");
+        }
         if (o.effort) {
           non_negative(o.effort->ok, op + ".effort.ok", "effort");
           non_negative(o.effort->friction, op + ".effort.friction", "effort");
@@ -269,6 +286,7 @@ class Checker {
     const auto& sv = s.survey;
     if (!(sv.response_rate > 0 && sv.response_rate <= 1))
       error("survey.response.rate", must_be_in_unit_interval("response rate", sv.response_rate, true));
+    finite(sv.response_extremity, "survey.response.extremity", "extremity");
     baseline(sv.nps, "survey.nps", "nps");
     for (auto [sc, name] : {std::pair{&sv.csat, "csat"}, std::pair{&sv.ces, "ces"}}) {
       if (!sc->present) continue;
@@ -285,14 +303,19 @@ class Checker {
     if (!(rt.carryover >= 0 && rt.carryover <= 1))
       error("retention.carryover", must_be_in_unit_interval("carryover", rt.carryover));
     if (rt.default_params) retention_params(*rt.default_params, "retention");
+    finite(rt.sensitivity, "retention.sensitivity", "sensitivity");
 
     // Population (optional in a journey).
     const auto& pop = s.population;
     if (pop.customers && *pop.customers < 1)
       error("population.customers", must_be_at_least("", 1, *pop.customers));
+    else if (pop.customers && *pop.customers > kMaxCustomers)
+      error("population.customers", must_be_between("", 1, kMaxCustomers, *pop.customers) + kMaxCustomersNote);
     if (pop.periods && *pop.periods < 1) error("population.periods", must_be_at_least("", 1, *pop.periods));
     if (pop.discount_rate && !(*pop.discount_rate > -1))
       error("population.discount_rate", must_be_greater("", -1, *pop.discount_rate));
+    else if (pop.discount_rate)
+      finite(*pop.discount_rate, "population.discount_rate", "");
 
     const bool graph_inputs_ok = targets_ok_ && !s.start.empty() && !s.touchpoints.empty() && !s.outcomes.empty();
     if (graph_inputs_ok) check_graph(s, diags_);

@@ -327,9 +327,24 @@ bool apply_change_quietly(JourneySpec& spec, const Change& c, Diagnostics& diags
     return false;
   }
   auto compute = [&](double current) { return c.op == Change::Op::scale ? current * c.number : c.number; };
+  // A result that is not a finite number (chained scales overflow to inf,
+  // inf × 0 is NaN) is refused here, at the change: NaN would pass the range
+  // checks of re-validation that are written `x < 0`.
+  auto finite_result = [&](double current) {
+    const double v = compute(current);
+    if (std::isfinite(v)) return true;
+    diags.error(c.loc, c.path,
+                c.op == Change::Op::scale
+                    ? fmt::format("{} × {} gives {}; the result must be a finite number", core::fmt_number(current),
+                                  core::fmt_number(c.number), core::fmt_number(v))
+                    : fmt::format("the value must be a finite number, got {}", core::fmt_number(v)));
+    return false;
+  };
   // Diagnostics from re-validation of this path point at the change.
   spec.locations.set(c.path, c.loc);
   if (!s.values.empty()) {
+    for (double* v : s.values)
+      if (!finite_result(*v)) return false;
     for (double* v : s.values) *v = compute(*v);
   } else if (s.integer) {
     const double v = compute(*s.integer);
@@ -345,6 +360,7 @@ bool apply_change_quietly(JourneySpec& spec, const Change& c, Diagnostics& diags
                                              s.map_path));
       return false;
     }
+    if (!finite_result(it == s.map->end() ? 0.0 : it->second)) return false;
     const double v = compute(it == s.map->end() ? 0.0 : it->second);
     std::string err;
     if (!set_probability(*s.map, s.target, v, c.renormalize, &err)) {
@@ -366,6 +382,7 @@ bool apply_change_quietly(JourneySpec& spec, const Change& c, Diagnostics& diags
     model::TransitionMap shares;
     for (const auto& g : *s.shares) shares.emplace_back(g.id, g.share);
     auto it = std::find_if(shares.begin(), shares.end(), [&](const auto& e) { return e.first == s.segment; });
+    if (!finite_result(it->second)) return false;
     std::string err;
     if (!set_probability(shares, s.segment, compute(it->second), c.renormalize, &err)) {
       diags.error(c.loc, c.path, err);

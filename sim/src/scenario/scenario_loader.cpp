@@ -184,6 +184,9 @@ ScenarioSpec parse_scenario(const YamlDocument& doc, Diagnostics& diags) {
           if (q["max_customers"]) {
             auto v = r.integer(q["max_customers"], qp + ".max_customers");
             if (v && *v < 1) r.error(q["max_customers"], qp + ".max_customers", model::must_be_at_least("", 1, *v));
+            else if (v && *v > model::kMaxCustomers)
+              r.error(q["max_customers"], qp + ".max_customers",
+                      model::must_be_between("", 1, model::kMaxCustomers, *v) + model::kMaxCustomersNote);
             else if (v) sc.precision.max_customers = *v;
           }
         }

@@ -25,7 +25,13 @@ struct RunOverrides {
   std::vector<std::string> only_variants;  // empty: all
   bool no_sweeps = false;
   bool no_ranking = false;
+  bool no_analytics = false;  // cxsim run --no-analytics
 };
+
+// Above this many touchpoints `cxsim run` skips the exact analytics (their
+// sparse LU solves have no useful work bound there: a 20,000-touchpoint
+// random graph took minutes); `cxsim analyze` still computes them.
+inline constexpr std::size_t kMaxAnalyticsTouchpoints = 5000;
 
 struct SweepPlan {
   std::string name, path;
@@ -60,6 +66,11 @@ struct RunPlan {
   engine::RunSettings settings;
   engine::Provenance provenance;
   std::string title;                       // scenario or journey name
+  // Why the exact analytics are not computed (--no-analytics, or the journey
+  // is above kMaxAnalyticsTouchpoints); empty when they are. Written as the
+  // root attribute `analytics_skipped`; /analytics is then absent and the
+  // ranking's exact columns are NaN.
+  std::string analytics_skipped;
   core::Diagnostics warnings;
 };
 
@@ -74,6 +85,9 @@ struct PrecisionOutcome {
   std::uint64_t customers = 0;
   std::string message;
 };
+
+// Decides plan.analytics_skipped from the flag and the journey's size.
+void decide_analytics(RunPlan& plan, const RunOverrides& o);
 
 // Runs the plan (growing the population in whole chunks when a precision
 // target is set) and returns the merged result.

@@ -15,6 +15,12 @@
 
 namespace cxsim::model {
 
+// The largest duration parameter (and mean) a journey may give, in its time
+// unit (docs/journey-format.md, "Durations"): far beyond any journey, and
+// small enough that every sample, a walk's total time over max_steps steps
+// and the sums over all customers stay finite.
+inline constexpr double kMaxDuration = 1e12;
+
 // A parameter that breaks a family's rule: reported under `<path>.<param>`.
 struct DurationProblem {
   std::string param;

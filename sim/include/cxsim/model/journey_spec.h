@@ -126,6 +126,12 @@ struct RetentionSpec {
   std::optional<RetentionParams> default_params;  // top-level alpha/beta (extension)
 };
 
+// The most customers one run simulates: the random streams number customers
+// in 40 bits (docs/methods/rng.md); journey and scenario files, -n and the
+// engine all refuse more.
+inline constexpr long long kMaxCustomers = 1LL << 40;
+inline constexpr const char* kMaxCustomersNote = " (2^40: the random streams number customers in 40 bits)";
+
 struct PopulationSpec {
   std::optional<long long> customers;
   std::optional<int> periods;

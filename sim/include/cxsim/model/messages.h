@@ -32,6 +32,9 @@ std::string must_be_between(std::string_view what, Shown lo, Shown hi, Shown got
 std::string must_be_in_unit_interval(std::string_view what, Shown got, bool zero_excluded = false);
 // "<what> <got> is outside [0, 1]" (a probability or share as a value)
 std::string outside_unit_interval(std::string_view what, Shown got);
+// "<what> must be a finite number, got <got>" (NaN or an infinity, e.g. after
+// chained scenario changes)
+std::string must_be_finite(std::string_view what, Shown got);
 // "expected a number, got <description>" (description: model::describe of the node)
 std::string expected_number(std::string_view description);
 
