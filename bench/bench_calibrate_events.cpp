@@ -197,11 +197,12 @@ int main(int argc, char** argv) {
           std::printf("%s", r.summary.c_str());
         },
         secs, cpu, status);
-    std::printf("calibrate --memory-mb %zu: %s, %.2f s wall (%.2f s CPU), %.2f M rows/s (%.2f M rows per CPU second), "
-                "%.1f MiB/s, peak RSS %.1f MiB\n",
-                budget, WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "ok" : "FAILED", secs, cpu,
-                static_cast<double>(rows) / secs / 1e6, static_cast<double>(rows) / cpu / 1e6, mib / secs,
-                static_cast<double>(rss) / 1024.0);
+    std::printf(
+        "calibrate --memory-mb %zu: %s, %.2f s wall (%.2f s CPU), %.2f M rows/s (%.2f M rows per CPU second), "
+        "%.1f MiB/s, peak RSS %.1f MiB\n",
+        budget, WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "ok" : "FAILED", secs, cpu,
+        static_cast<double>(rows) / secs / 1e6, static_cast<double>(rows) / cpu / 1e6, mib / secs,
+        static_cast<double>(rss) / 1024.0);
     std::fflush(stdout);
   }
   // Micro-benchmarks on the first 200k rows.

@@ -3,12 +3,15 @@
 # build everything, run every test (unit, statistical, end-to-end), then the
 # sanitizer jobs (scripts/sanitize.sh: robustness tests under AddressSanitizer
 # + UBSan, determinism tests and a multi-threaded run under ThreadSanitizer).
+# The formatting check (scripts/format.sh) runs before the sanitizers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh -DCXSIM_BUILD_TESTS=ON -DCXSIM_BUILD_BENCH=ON
 cd build
 ctest --output-on-failure --parallel "${CXSIM_JOBS:-$(nproc)}" --timeout 900
 cd ..
+# House style: every C++ file as .clang-format says (scripts/format.sh --fix).
+./scripts/format.sh
 if [ -x scripts/sanitize.sh ] && [ "${CXSIM_SKIP_SANITIZE:-0}" != "1" ]; then
   ./scripts/sanitize.sh
 fi

@@ -14,17 +14,17 @@
 #include <fmt/format.h>
 
 #include "commands.h"
-#include "cxsim/core/time.h"
-#include "cxsim/scenario/scenario_loader.h"
-#include <functional>
 #include "cxsim/analytics/absorbing_chain.h"
 #include "cxsim/analytics/analytics_h5.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/json.h"
+#include "cxsim/core/time.h"
 #include "cxsim/core/version.h"
 #include "cxsim/io/h5.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
+#include "cxsim/scenario/scenario_loader.h"
+#include <functional>
 
 namespace cxsim::cli {
 
@@ -408,11 +408,13 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
     std::cout << j.str() << '\n';
     return 0;
   }
-  std::cout << fmt::format("{}: scenario '{}', exact per-walk expectations for one period (absorbing Markov chain);\n"
-                           "no sampling error. Δ = variant − baseline.\n\n",
-                           o.journey, ls.scenario.name);
+  std::cout << fmt::format(
+      "{}: scenario '{}', exact per-walk expectations for one period (absorbing Markov chain);\n"
+      "no sampling error. Δ = variant − baseline.\n\n",
+      o.journey, ls.scenario.name);
   std::string header = fmt::format("  {:<26}{:>12}", "metric", "baseline");
-  for (std::size_t r = 1; r < rows.size(); ++r) header += fmt::format("{:>{}}", "Δ " + rows[r].name, std::max<std::size_t>(14, rows[r].name.size() + 4));
+  for (std::size_t r = 1; r < rows.size(); ++r)
+    header += fmt::format("{:>{}}", "Δ " + rows[r].name, std::max<std::size_t>(14, rows[r].name.size() + 4));
   std::cout << header << '\n';
   for (const auto& mt : metrics) {
     std::string line = fmt::format("  {:<26}{:>12.5g}", mt.name, mt.get(base));

@@ -14,11 +14,11 @@
 #include <fmt/format.h>
 
 #include "commands.h"
-#include "cxsim/core/time.h"
-#include "cxsim/core/atomic_output.h"
 #include "cxsim/calibrate/calibrate.h"
+#include "cxsim/core/atomic_output.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/json.h"
+#include "cxsim/core/time.h"
 #include "cxsim/core/version.h"
 #include "cxsim/io/h5.h"
 #include "cxsim/model/journey_loader.h"
@@ -179,8 +179,8 @@ int run_calibrate(CalibrateCli& c, const Context& ctx) {
 
 void setup_calibrate(CLI::App& app, Context& ctx) {
   auto c = std::make_shared<CalibrateCli>();
-  auto* sub = app.add_subcommand("calibrate",
-                                 "Fit a journey model to event logs (or aggregated paths), surveys and cohort retention");
+  auto* sub = app.add_subcommand(
+      "calibrate", "Fit a journey model to event logs (or aggregated paths), surveys and cohort retention");
   auto* ev = sub->add_option("--events", c->o.events,
                              "Event log CSV: customer_id,journey_id,timestamp,touchpoint[,status,channel,outcome]")
                  ->check(CLI::ExistingFile);
@@ -198,20 +198,24 @@ void setup_calibrate(CLI::App& app, Context& ctx) {
   co->excludes(li);
   sub->add_option("-o,--output", c->output, "Fitted journey YAML to write")->required();
   sub->add_option("--report", c->report, "Fit report to write (HDF5)");
-  sub->add_option("--map", c->o.map, "Column mapping FIELD=COLUMN[,FIELD=COLUMN...] (e.g. journey_id=case:concept:name)");
-  sub->add_option("--on-bad-row", c->on_bad_row, "error (default: stop at the first bad row, exit 2) or skip (count per reason)");
+  sub->add_option("--map", c->o.map,
+                  "Column mapping FIELD=COLUMN[,FIELD=COLUMN...] (e.g. journey_id=case:concept:name)");
+  sub->add_option("--on-bad-row", c->on_bad_row,
+                  "error (default: stop at the first bad row, exit 2) or skip (count per reason)");
   sub->add_option("--holdout", c->o.holdout, "Fraction of journeys held out (by a hash of journey_id) to check the fit")
       ->check(CLI::Range(0.0, 0.95));
-  add_whole_number(sub, "--seed", c->o.seed, "Seed of the holdout assignment and of the noise thresholds (default 1)", 0,
-                   kMaxSeed);
+  add_whole_number(sub, "--seed", c->o.seed, "Seed of the holdout assignment and of the noise thresholds (default 1)",
+                   0, kMaxSeed);
   sub->add_option("--sep", c->o.separator, "CSV separator: auto (default), ',', ';', tab or '|'");
   add_whole_number(sub, "--max-line-bytes", c->o.max_line_bytes, "Longest CSV record accepted (default 1048576)", 64,
                    std::uint64_t{1} << 30);
-  sub->add_option("--memory-mb", c->o.memory_mb, "Event buffer budget before spilling sorted runs to disk (default 128)")
+  sub->add_option("--memory-mb", c->o.memory_mb,
+                  "Event buffer budget before spilling sorted runs to disk (default 128)")
       ->check(CLI::Range(1, 1 << 20));
   sub->add_option("--tmp-dir", c->o.tmp_dir, "Directory for spilled runs (default: the system temporary directory)");
   sub->add_option("--time-unit", c->o.time_unit, "Time unit of the fitted durations (default minutes)");
-  sub->add_option("--durations", c->o.durations, "Duration family: aic (default: best AIC), lognormal, exponential, gamma");
+  sub->add_option("--durations", c->o.durations,
+                  "Duration family: aic (default: best AIC), lognormal, exponential, gamma");
   sub->add_option("--name", c->o.name, "Journey name (default: the input file's stem)");
   sub->add_option("--satisfaction0-sd", c->o.satisfaction0_sd,
                   "Known sd of initial satisfaction: undo the ordered logit's attenuation (default 0: no correction)");

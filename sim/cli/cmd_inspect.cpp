@@ -90,7 +90,8 @@ int run_inspect(const InspectOptions& o) {
   if (f.is_group("variants")) variants = f.open_group("variants").list();
   // Keep the run order (baseline first).
   std::sort(variants.begin(), variants.end(), [&](const std::string& a, const std::string& b) {
-    return f.open_group("variants/" + a).attribute_int64("order") < f.open_group("variants/" + b).attribute_int64("order");
+    return f.open_group("variants/" + a).attribute_int64("order") <
+           f.open_group("variants/" + b).attribute_int64("order");
   });
   // Walks that hit max_steps (outcome `timeout`): warned on stderr, listed in
   // --json. From the variant's attributes, or for files written before they
@@ -161,7 +162,8 @@ int run_inspect(const InspectOptions& o) {
     io::Group g = f.open_group("variants/" + v);
     std::cout << fmt::format("\nvariant '{}'{}\n", v,
                              g.has_attribute("description") && !g.attribute_string("description").empty()
-                                 ? ": " + g.attribute_string("description") : std::string());
+                                 ? ": " + g.attribute_string("description")
+                                 : std::string());
     std::cout << format_summary(io::read_table(g, "summary"));
   }
   if (f.is_group("comparisons")) {

@@ -173,11 +173,11 @@ int run_run(const RunOptions& o, const Context& ctx) {
     return 0;
   }
   if (!o.quiet) {
-    std::cout << fmt::format("{}: {} customers x {} period{}, seed {}, {} variant run{}, {} walks in {:.2f} s "
-                             "({:.2f} M walks/s)\n",
-                             plan.title, s.customers, s.periods, s.periods == 1 ? "" : "s", s.seed,
-                             plan.variants.size(), plan.variants.size() == 1 ? "" : "s", walks, secs,
-                             walks / secs / 1e6);
+    std::cout << fmt::format(
+        "{}: {} customers x {} period{}, seed {}, {} variant run{}, {} walks in {:.2f} s "
+        "({:.2f} M walks/s)\n",
+        plan.title, s.customers, s.periods, s.periods == 1 ? "" : "s", s.seed, plan.variants.size(),
+        plan.variants.size() == 1 ? "" : "s", walks, secs, walks / secs / 1e6);
     if (precision.requested) std::cout << precision.message << "\n";
     const auto t = engine::variant_tables(plan.variants[0], result.variants[0]);
     std::cout << "\nbaseline\n" << format_summary(t.summary);
@@ -201,8 +201,7 @@ void setup_run(CLI::App& app, Context& ctx) {
   sub->add_option("input", o->input, "Journey or scenario YAML file")->required()->check(CLI::ExistingFile);
   sub->add_option("-n,--customers", o->customers, "Customers to simulate (default: the file's population, else 10000)");
   sub->add_option("-p,--periods", o->periods, "Periods per customer (default: the file's population, else 1)");
-  add_whole_number(sub, "-s,--seed", o->seed, "Random seed (default: the file's population, else 1)", 0,
-                   kMaxSeed);
+  add_whole_number(sub, "-s,--seed", o->seed, "Random seed (default: the file's population, else 1)", 0, kMaxSeed);
   sub->add_option("-t,--threads", o->threads, "Worker threads (default: all cores); results do not depend on it")
       ->check(CLI::Range(0, 1024));
   sub->add_option("-o,--output", o->output, "Results file (default: outputs/<input stem>.h5)");

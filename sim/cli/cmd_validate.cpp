@@ -80,12 +80,13 @@ int run_validate(const ValidateOptions& o) {
       }
       std::cerr << diags.format();
       if (ok && !o.quiet) {
-        std::cout << fmt::format("{}: valid scenario '{}' on journey {}: {} variant{}, {} sweep{}, friction ranking {}, "
-                                 "{} warning{}\n",
-                                 f, ls.scenario.name, ls.scenario.journey_path, ls.scenario.variants.size(),
-                                 ls.scenario.variants.size() == 1 ? "" : "s", ls.scenario.sweeps.size(),
-                                 ls.scenario.sweeps.size() == 1 ? "" : "s", ls.scenario.rank.present ? "on" : "off",
-                                 diags.warning_count(), diags.warning_count() == 1 ? "" : "s");
+        std::cout << fmt::format(
+            "{}: valid scenario '{}' on journey {}: {} variant{}, {} sweep{}, friction ranking {}, "
+            "{} warning{}\n",
+            f, ls.scenario.name, ls.scenario.journey_path, ls.scenario.variants.size(),
+            ls.scenario.variants.size() == 1 ? "" : "s", ls.scenario.sweeps.size(),
+            ls.scenario.sweeps.size() == 1 ? "" : "s", ls.scenario.rank.present ? "on" : "off", diags.warning_count(),
+            diags.warning_count() == 1 ? "" : "s");
       } else if (!ok) {
         std::cerr << fmt::format("{}: invalid: {}\n", f, counts(diags));
       }
@@ -116,11 +117,12 @@ int run_validate(const ValidateOptions& o) {
     std::cerr << diags.format();
     if (ok) {
       if (!o.quiet) {
-        std::cout << fmt::format("{}: valid journey '{}': {} touchpoints, {} outcomes ({} kinds), {} channels, "
-                                 "{} segment{}, {} warning{}\n",
-                                 f, spec.name, spec.touchpoints.size(), spec.outcomes.size(), kinds.size(),
-                                 channels.size(), spec.segments.size(), spec.segments.size() == 1 ? "" : "s",
-                                 diags.warning_count(), diags.warning_count() == 1 ? "" : "s");
+        std::cout << fmt::format(
+            "{}: valid journey '{}': {} touchpoints, {} outcomes ({} kinds), {} channels, "
+            "{} segment{}, {} warning{}\n",
+            f, spec.name, spec.touchpoints.size(), spec.outcomes.size(), kinds.size(), channels.size(),
+            spec.segments.size(), spec.segments.size() == 1 ? "" : "s", diags.warning_count(),
+            diags.warning_count() == 1 ? "" : "s");
       }
     } else {
       std::cerr << fmt::format("{}: invalid: {}\n", f, counts(diags));

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "cxsim/stats/estimates.h"
 #include "cxsim/core/json.h"
+#include "cxsim/stats/estimates.h"
 
 namespace cxsim::cli {
 
@@ -41,8 +41,8 @@ std::string format_summary(const io::Table& t) {
   for (std::size_t i = 0; i < t.rows(); ++i) {
     const double hw = std::isfinite(se[i]) ? stats::kZ95 * se[i] : std::nan("");
     out += fmt::format("  {:<26} {:>14} {:>12}   [{}, {}]\n", m[i], format_value(e[i], se[i]),
-                       std::isnan(hw) ? std::string("n/a") : "± " + format_value(hw, se[i]),
-                       format_value(lo[i], se[i]), format_value(hi[i], se[i]));
+                       std::isnan(hw) ? std::string("n/a") : "± " + format_value(hw, se[i]), format_value(lo[i], se[i]),
+                       format_value(hi[i], se[i]));
   }
   return out;
 }

@@ -11,8 +11,10 @@ namespace cxsim::cli {
 bool ProgressBar::stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
 ProgressBar::ProgressBar(std::string label, bool enabled)
-    : label_(std::move(label)), enabled_(enabled && stderr_is_terminal()),
-      start_(std::chrono::steady_clock::now()), last_(start_) {}
+    : label_(std::move(label)),
+      enabled_(enabled && stderr_is_terminal()),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
 
 ProgressBar::~ProgressBar() { finish(); }
 

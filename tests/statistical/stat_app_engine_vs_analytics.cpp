@@ -158,8 +158,8 @@ TEST(EngineVsAnalytics, PairingReducesVarianceSeveralFold) {
   std::vector<engine::Variant> variants = {plan.variants[0], plan.variants[1]};
   engine::RunSettings s = plan.settings;
   const auto paired = engine::run(variants, s);
-  const auto c = engine::comparison_table(variants[1], variants[0], paired.paired[0], paired.variants[1],
-                                          paired.variants[0], s);
+  const auto c =
+      engine::comparison_table(variants[1], variants[0], paired.paired[0], paired.variants[1], paired.variants[0], s);
   // Unpaired: the variant with another seed.
   engine::RunSettings s2 = s;
   s2.seed = s.seed + 1;

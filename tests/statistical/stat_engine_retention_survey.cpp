@@ -59,7 +59,8 @@ TEST(EngineRetention, SensitivityZeroGivesShiftedBetaGeometric) {
       }
       const double mc = t.survival[static_cast<std::size_t>(p)];
       EXPECT_LT(std::fabs(mc - exact), 4 * se[static_cast<std::size_t>(p)])
-          << file << " period " << p << ": MC " << mc << " exact " << exact << " se " << se[static_cast<std::size_t>(p)];
+          << file << " period " << p << ": MC " << mc << " exact " << exact << " se "
+          << se[static_cast<std::size_t>(p)];
     }
   }
 }
@@ -149,8 +150,9 @@ TEST(EngineSurvey, MeasuredNpsMovesTheWayTheResponseModelImplies) {
     RunResult r = run(v, s);
     const auto& x = r.variants[0].headline;
     // Paired difference measured − true over the same customers, via the delta method.
-    const auto diff = stats::ratio_difference(x, stats::Ratio::nps_of(kPromotersMeasured, kDetractorsMeasured, kRespondents),
-                                              stats::Ratio::nps_of(kPromotersTrue, kDetractorsTrue, kWalks));
+    const auto diff =
+        stats::ratio_difference(x, stats::Ratio::nps_of(kPromotersMeasured, kDetractorsMeasured, kRespondents),
+                                stats::Ratio::nps_of(kPromotersTrue, kDetractorsTrue, kWalks));
     if (mean > 0) EXPECT_GT(diff.estimate, 4 * diff.se) << diff.estimate << " ± " << diff.se;
     else EXPECT_LT(diff.estimate, -4 * diff.se) << diff.estimate << " ± " << diff.se;
   }

@@ -35,8 +35,8 @@ namespace rng = cxsim::rng;
 namespace bm = boost::math;
 
 constexpr int kN = 200'000;
-constexpr double kAlpha = 1e-3;   // pass threshold
-constexpr double kPower = 1e-6;   // a wrong parameter must fall below this
+constexpr double kAlpha = 1e-3;  // pass threshold
+constexpr double kPower = 1e-6;  // a wrong parameter must fall below this
 constexpr std::uint64_t kSeed = 0x5eed'c0ffee'2024ULL;
 
 // ---------------------------------------------------------------------------
@@ -317,8 +317,8 @@ std::vector<double> binomial_counts(const BinomialCells& c, std::int64_t n, doub
 
 TEST(StatRngDiscrete, Binomial) {
   const std::pair<std::int64_t, double> cases[] = {
-      {1, 0.3},      {10, 0.3},    {30, 0.7},  {1000, 0.005},  // inversion (direct and reflected)
-      {21, 0.5},     {50, 0.4},    {200, 0.9}, {17'000, 0.2},  // BTRD (direct and reflected)
+      {1, 0.3},         {10, 0.3}, {30, 0.7},  {1000, 0.005},  // inversion (direct and reflected)
+      {21, 0.5},        {50, 0.4}, {200, 0.9}, {17'000, 0.2},  // BTRD (direct and reflected)
       {5'000'000, 0.01}};
   for (const auto& [n, p] : cases) {
     const auto cells = binomial_cells(n, p);
@@ -341,14 +341,12 @@ TEST(StatRngDiscrete, Binomial) {
 // Continuous samplers: Kolmogorov–Smirnov against Boost CDFs.
 
 TEST(StatRngContinuous, Normal) {
-  const auto x = per_customer(rng::Purpose::satisfaction0,
-                              [](rng::Stream& s) { return rng::normal(s, 2.0, 3.0); });
+  const auto x = per_customer(rng::Purpose::satisfaction0, [](rng::Stream& s) { return rng::normal(s, 2.0, 3.0); });
   EXPECT_GT(ks_test(x, cdf_of(bm::normal_distribution<>(2.0, 3.0))).p, kAlpha);
   // Power: sd 5% too large.
   EXPECT_LT(ks_test(x, cdf_of(bm::normal_distribution<>(2.0, 3.15))).p, kPower);
 
-  const auto y = one_stream(rng::Purpose::satisfaction0,
-                            [](rng::Stream& s) { return rng::standard_normal(s); });
+  const auto y = one_stream(rng::Purpose::satisfaction0, [](rng::Stream& s) { return rng::standard_normal(s); });
   EXPECT_GT(ks_test(y, cdf_of(bm::normal_distribution<>(0.0, 1.0))).p, kAlpha);
 }
 
@@ -394,8 +392,7 @@ TEST(StatRngContinuous, NormalZigguratTail) {
   // Power: the tail of a normal with sd 1.05 instead.
   const bm::normal_distribution<> wide(0.0, 1.05);
   const double qw = bm::cdf(bm::complement(wide, r));
-  EXPECT_LT(ks_test(tail, [&](double t) { return 1.0 - bm::cdf(bm::complement(wide, t)) / qw; }).p,
-            kPower);
+  EXPECT_LT(ks_test(tail, [&](double t) { return 1.0 - bm::cdf(bm::complement(wide, t)) / qw; }).p, kPower);
 }
 
 TEST(StatRngContinuous, NormalPairBothHalves) {
@@ -420,16 +417,14 @@ TEST(StatRngContinuous, NormalPairBothHalves) {
 }
 
 TEST(StatRngContinuous, Exponential) {
-  const auto x = per_customer(rng::Purpose::step,
-                              [](rng::Stream& s) { return rng::exponential(s, 4.0); });
+  const auto x = per_customer(rng::Purpose::step, [](rng::Stream& s) { return rng::exponential(s, 4.0); });
   EXPECT_GT(ks_test(x, cdf_of(bm::exponential_distribution<>(1.0 / 4.0))).p, kAlpha);
   EXPECT_LT(ks_test(x, cdf_of(bm::exponential_distribution<>(1.0 / 4.2))).p, kPower);
 }
 
 TEST(StatRngContinuous, Lognormal) {
   const auto par = rng::lognormal_from_median_p90(5.0, 12.0);
-  const auto x = per_customer(rng::Purpose::step,
-                              [&](rng::Stream& s) { return rng::lognormal(s, par); });
+  const auto x = per_customer(rng::Purpose::step, [&](rng::Stream& s) { return rng::lognormal(s, par); });
   EXPECT_GT(ks_test(x, cdf_of(bm::lognormal_distribution<>(par.mu, par.sigma))).p, kAlpha);
   // Check the helper's meaning directly: median 5, 90th percentile 12.
   const bm::lognormal_distribution<> d(par.mu, par.sigma);
@@ -445,25 +440,21 @@ class StatRngGamma : public ::testing::TestWithParam<GammaCase> {};
 
 TEST_P(StatRngGamma, Ks) {
   const double shape = GetParam().shape, scale = GetParam().scale;
-  const auto x = per_customer(rng::Purpose::step,
-                              [&](rng::Stream& s) { return rng::gamma(s, shape, scale); });
+  const auto x = per_customer(rng::Purpose::step, [&](rng::Stream& s) { return rng::gamma(s, shape, scale); });
   EXPECT_GT(ks_test(x, cdf_of(bm::gamma_distribution<>(shape, scale))).p, kAlpha);
-  const auto y = one_stream(rng::Purpose::step,
-                            [&](rng::Stream& s) { return rng::gamma(s, shape, scale); });
+  const auto y = one_stream(rng::Purpose::step, [&](rng::Stream& s) { return rng::gamma(s, shape, scale); });
   EXPECT_GT(ks_test(y, cdf_of(bm::gamma_distribution<>(shape, scale))).p, kAlpha);
   // Power: shape 5% off.
   EXPECT_LT(ks_test(x, cdf_of(bm::gamma_distribution<>(shape * 1.05, scale))).p, kPower);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, StatRngGamma,
-                         ::testing::Values(GammaCase{0.5, 2.0}, GammaCase{1.0, 2.0},
-                                           GammaCase{4.2, 2.0}, GammaCase{0.05, 1.0},
-                                           GammaCase{30.0, 0.1}));
+                         ::testing::Values(GammaCase{0.5, 2.0}, GammaCase{1.0, 2.0}, GammaCase{4.2, 2.0},
+                                           GammaCase{0.05, 1.0}, GammaCase{30.0, 0.1}));
 
 TEST(StatRngContinuous, GammaFromMeanSd) {
   const auto par = rng::gamma_from_mean_sd(6.0, 4.0);
-  const auto x = per_customer(rng::Purpose::step,
-                              [&](rng::Stream& s) { return rng::gamma(s, par); });
+  const auto x = per_customer(rng::Purpose::step, [&](rng::Stream& s) { return rng::gamma(s, par); });
   const bm::gamma_distribution<> d(par.shape, par.scale);
   EXPECT_NEAR(bm::mean(d), 6.0, 1e-12);
   EXPECT_NEAR(bm::standard_deviation(d), 4.0, 1e-12);
@@ -478,16 +469,14 @@ class StatRngBeta : public ::testing::TestWithParam<BetaCase> {};
 
 TEST_P(StatRngBeta, Ks) {
   const double a = GetParam().a, b = GetParam().b;
-  const auto x = per_customer(rng::Purpose::churn_propensity,
-                              [&](rng::Stream& s) { return rng::beta(s, a, b); });
+  const auto x = per_customer(rng::Purpose::churn_propensity, [&](rng::Stream& s) { return rng::beta(s, a, b); });
   EXPECT_GT(ks_test(x, cdf_of(bm::beta_distribution<>(a, b))).p, kAlpha);
   // Power: b 5% off.
   EXPECT_LT(ks_test(x, cdf_of(bm::beta_distribution<>(a, b * 1.05))).p, kPower);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, StatRngBeta,
-                         ::testing::Values(BetaCase{0.7, 1.2}, BetaCase{2.0, 5.0},
-                                           BetaCase{0.3, 0.3}));
+                         ::testing::Values(BetaCase{0.7, 1.2}, BetaCase{2.0, 5.0}, BetaCase{0.3, 0.3}));
 
 // ---------------------------------------------------------------------------
 // Independence across streams: pairs of uniforms from two related streams,
@@ -516,11 +505,11 @@ TEST(StatRngIndependence, NeighbouringCustomers) {
 
 TEST(StatRngIndependence, SameCustomerOtherField) {
   const auto c = [](int i) { return static_cast<std::uint64_t>(i); };
-  EXPECT_GT(grid_p([&](int i) {  // purpose
-              return std::pair{Stream(kSeed, Purpose::step, c(i)).uniform(),
-                               Stream(kSeed, Purpose::entry, c(i)).uniform()};
-            }),
-            kAlpha);
+  EXPECT_GT(
+      grid_p([&](int i) {  // purpose
+        return std::pair{Stream(kSeed, Purpose::step, c(i)).uniform(), Stream(kSeed, Purpose::entry, c(i)).uniform()};
+      }),
+      kAlpha);
   EXPECT_GT(grid_p([&](int i) {  // step
               return std::pair{Stream(kSeed, Purpose::step, c(i), 0, 0).uniform(),
                                Stream(kSeed, Purpose::step, c(i), 0, 1).uniform()};

@@ -133,8 +133,7 @@ TEST(Coverage, ClusteredRatioNpsAndPairedDifferences) {
     conv.record(c, t.conversion);
     // Naive: every walk an independent Bernoulli trial.
     const double walks = joint.total(kCols + kWalks);
-    conv_naive.record(make_estimate(c.estimate, std::sqrt(c.estimate * (1 - c.estimate) / walks)),
-                      t.conversion);
+    conv_naive.record(make_estimate(c.estimate, std::sqrt(c.estimate * (1 - c.estimate) / walks)), t.conversion);
     nps_cov.record(ratio(joint, net_promoter.shifted(kCols)), t.nps);
 
     // Paired differences variant - baseline.
@@ -144,12 +143,12 @@ TEST(Coverage, ClusteredRatioNpsAndPairedDifferences) {
     dconv_unpaired.record(make_estimate(d.estimate, std::hypot(ev.se, c.se)), t.conversion_delta);
     dnps.record(paired_difference(joint, net_promoter, kCols), t.nps_delta);
   }
-  std::printf("true: conversion %.4f, nps %.4f, d conversion %.4f, d nps %.4f\n", t.conversion,
-              t.nps, t.conversion_delta, t.nps_delta);
-  std::printf("coverage: conversion %.3f (naive per-walk %.3f), nps %.3f, "
-              "d conversion %.3f (unpaired se %.3f), d nps %.3f\n",
-              conv.rate(), conv_naive.rate(), nps_cov.rate(), dconv.rate(),
-              dconv_unpaired.rate(), dnps.rate());
+  std::printf("true: conversion %.4f, nps %.4f, d conversion %.4f, d nps %.4f\n", t.conversion, t.nps,
+              t.conversion_delta, t.nps_delta);
+  std::printf(
+      "coverage: conversion %.3f (naive per-walk %.3f), nps %.3f, "
+      "d conversion %.3f (unpaired se %.3f), d nps %.3f\n",
+      conv.rate(), conv_naive.rate(), nps_cov.rate(), dconv.rate(), dconv_unpaired.rate(), dnps.rate());
 
   for (const auto& [name, cov] : {std::pair{"conversion", conv}, std::pair{"nps", nps_cov},
                                   std::pair{"d conversion", dconv}, std::pair{"d nps", dnps}}) {

@@ -151,15 +151,14 @@ TEST(CalibrateCsv, OneGigabyteLineIsRefusedWithoutReadingIt) {
   fs::remove(p);
 }
 
-TEST(CalibrateCsv, MissingFileIsInputError) {
-  EXPECT_THROW(CsvReader("/nonexistent/x.csv"), cxsim::core::InputError);
-}
+TEST(CalibrateCsv, MissingFileIsInputError) { EXPECT_THROW(CsvReader("/nonexistent/x.csv"), cxsim::core::InputError); }
 
 // ------------------------------------------------------------ timestamps
 
 TEST(CalibrateTimestamp, Iso8601Forms) {
   EXPECT_EQ(parse_timestamp_us("1970-01-01T00:00:00Z"), 0);
-  EXPECT_EQ(parse_timestamp_us("2026-01-01T00:03:12.345Z"), (days_from_civil(2026, 1, 1) * 86400 + 192) * 1000000 + 345000);
+  EXPECT_EQ(parse_timestamp_us("2026-01-01T00:03:12.345Z"),
+            (days_from_civil(2026, 1, 1) * 86400 + 192) * 1000000 + 345000);
   // A UTC offset: 13:45:40.276 at +02:00 is 11:45:40.276Z.
   EXPECT_EQ(parse_timestamp_us("2011-10-11 13:45:40.276000+02:00"), parse_timestamp_us("2011-10-11T11:45:40.276Z"));
   EXPECT_EQ(parse_timestamp_us("2011-10-11T13:45:40-0130"), parse_timestamp_us("2011-10-11T15:15:40Z"));

@@ -69,7 +69,8 @@ TEST(CalibrateDurations, ExponentialAndGammaChosenByAic) {
   }
   const auto fe = fit_durations(e, DurationChoice::aic, 1.0);
   // Exponential is gamma with shape 1: gamma may win by a hair, both are fine.
-  EXPECT_TRUE(fe.family == "exponential" || (fe.family == "gamma" && std::fabs(fe.gamma_shape - 1) < 0.05)) << fe.family;
+  EXPECT_TRUE(fe.family == "exponential" || (fe.family == "gamma" && std::fabs(fe.gamma_shape - 1) < 0.05))
+      << fe.family;
   EXPECT_NEAR(fe.exp_mean, 30, 1.0);
   const auto fg = fit_durations(g, DurationChoice::aic, 1.0);
   EXPECT_EQ(fg.family, "gamma");
@@ -78,7 +79,8 @@ TEST(CalibrateDurations, ExponentialAndGammaChosenByAic) {
   EXPECT_NEAR(fg.gamma_shape, 4, 0.15);
   // Forcing a family.
   EXPECT_EQ(fit_durations(g, DurationChoice::lognormal, 1.0).family, "lognormal");
-  EXPECT_EQ(fit_durations(g, DurationChoice::exponential, 1.0).spec.kind, cxsim::model::DurationSpec::Kind::exponential);
+  EXPECT_EQ(fit_durations(g, DurationChoice::exponential, 1.0).spec.kind,
+            cxsim::model::DurationSpec::Kind::exponential);
 }
 
 TEST(CalibrateDurations, DegenerateCases) {
@@ -134,11 +136,14 @@ TEST(CalibrateOrderedLogit, RecoversSimulatedCoefficients) {
   const auto f = fit_ordered_logit(y, X, 5);
   ASSERT_TRUE(f.converged) << f.note;
   for (int j = 0; j < 3; ++j) {
-    EXPECT_NEAR(f.beta[static_cast<std::size_t>(j)], beta[static_cast<std::size_t>(j)], 4 * f.beta_se[static_cast<std::size_t>(j)]);
+    EXPECT_NEAR(f.beta[static_cast<std::size_t>(j)], beta[static_cast<std::size_t>(j)],
+                4 * f.beta_se[static_cast<std::size_t>(j)]);
     EXPECT_GT(f.beta_se[static_cast<std::size_t>(j)], 0.005);
     EXPECT_LT(f.beta_se[static_cast<std::size_t>(j)], 0.05);
   }
-  for (int k = 0; k < 4; ++k) EXPECT_NEAR(f.cut[static_cast<std::size_t>(k)], cut[static_cast<std::size_t>(k)], 4 * f.cut_se[static_cast<std::size_t>(k)]);
+  for (int k = 0; k < 4; ++k)
+    EXPECT_NEAR(f.cut[static_cast<std::size_t>(k)], cut[static_cast<std::size_t>(k)],
+                4 * f.cut_se[static_cast<std::size_t>(k)]);
   EXPECT_GT(f.loglik, f.loglik_null);
   // Baseline probabilities at x = 0 sum to 1.
   double s = 0;
@@ -154,8 +159,8 @@ TEST(CalibrateOrderedLogit, DropsUnidentifiableColumnsAndCollapsesEmptyCategorie
   std::vector<int> y(n);
   for (int i = 0; i < n; ++i) {
     X(i, 0) = U(rng) < 0.5;
-    X(i, 1) = 0;                 // never visited
-    X(i, 2) = 2 * X(i, 0);       // collinear with column 0
+    X(i, 1) = 0;            // never visited
+    X(i, 2) = 2 * X(i, 0);  // collinear with column 0
     X(i, 3) = U(rng) < 0.3;
     const double eta = 0.8 * X(i, 0) - 0.5 * X(i, 3);
     // Scores 0, 3 or 10 only (an 11-point scale with empty categories).

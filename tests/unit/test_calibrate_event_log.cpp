@@ -13,8 +13,8 @@
 #include "cxsim/calibrate/calibrate.h"
 #include "cxsim/calibrate/columns.h"
 #include "cxsim/calibrate/event_log.h"
-#include "cxsim/rng/stream.h"
 #include "cxsim/core/errors.h"
+#include "cxsim/rng/stream.h"
 
 using namespace cxsim::calibrate;
 namespace fs = std::filesystem;
@@ -220,6 +220,7 @@ TEST(CalibrateEventLog, HoldoutHashIsDeterministicAndUniform) {
   EXPECT_EQ(hash_uniform("case-10011", 1), 0x1.cc63811df4ffcp-3);
   EXPECT_EQ(hash_uniform("c7-0", 3), 0x1.88bc3e9f8c6e1p-1);
   const std::uint64_t h = fnv1a64("case-10011");
-  cxsim::rng::Stream s(1, cxsim::rng::Purpose::holdout, h & cxsim::rng::kMaxCustomer, 0, static_cast<std::uint32_t>(h >> 40));
+  cxsim::rng::Stream s(1, cxsim::rng::Purpose::holdout, h & cxsim::rng::kMaxCustomer, 0,
+                       static_cast<std::uint32_t>(h >> 40));
   EXPECT_EQ(hash_uniform("case-10011", 1), s.uniform());
 }

@@ -16,12 +16,12 @@ TEST(Utf8, WellFormedTextIsAccepted) {
 }
 
 TEST(Utf8, IllFormedSequencesAreFound) {
-  EXPECT_EQ(first_invalid_utf8("ab\xff"), 2u);                  // not a lead byte
-  EXPECT_EQ(first_invalid_utf8("a\xc0\x80"), 1u);               // overlong NUL
-  EXPECT_EQ(first_invalid_utf8("\xed\xa0\x80"), 0u);            // surrogate U+D800
-  EXPECT_EQ(first_invalid_utf8("xy\xf4\x90\x80\x80"), 2u);      // above U+10FFFF
-  EXPECT_EQ(first_invalid_utf8("abc\xe2\x82"), 3u);             // truncated
-  EXPECT_EQ(first_invalid_utf8("\xe2\x28\xa1"), 0u);            // bad continuation
+  EXPECT_EQ(first_invalid_utf8("ab\xff"), 2u);              // not a lead byte
+  EXPECT_EQ(first_invalid_utf8("a\xc0\x80"), 1u);           // overlong NUL
+  EXPECT_EQ(first_invalid_utf8("\xed\xa0\x80"), 0u);        // surrogate U+D800
+  EXPECT_EQ(first_invalid_utf8("xy\xf4\x90\x80\x80"), 2u);  // above U+10FFFF
+  EXPECT_EQ(first_invalid_utf8("abc\xe2\x82"), 3u);         // truncated
+  EXPECT_EQ(first_invalid_utf8("\xe2\x28\xa1"), 0u);        // bad continuation
 }
 
 TEST(TextRules, ControlCharactersAreRefusedByEveryRuleButTextKeepsLineBreaks) {
@@ -38,8 +38,10 @@ TEST(TextRules, ControlCharactersAreRefusedByEveryRuleButTextKeepsLineBreaks) {
 }
 
 TEST(TextRules, InvisibleCharactersAreRefusedInIdsOnly) {
-  const std::string zwsp = "check\xe2\x80\x8bout";      // U+200B zero-width space
-  const std::string rlo = "abc\xe2\x80\xae" "def";      // U+202E right-to-left override
+  const std::string zwsp = "check\xe2\x80\x8bout";  // U+200B zero-width space
+  const std::string rlo =
+      "abc\xe2\x80\xae"
+      "def";  // U+202E right-to-left override
   EXPECT_EQ(*text_problem(zwsp, TextRule::id), "contains an invisible character (U+200B)");
   EXPECT_TRUE(text_problem(rlo, TextRule::id).has_value());
   EXPECT_FALSE(text_problem(zwsp, TextRule::name).has_value());

@@ -91,10 +91,8 @@ void expect_identical(const RunResult& a, const RunResult& b, const std::vector<
   }
   for (std::size_t p = 0; p < a.paired.size(); ++p) {
     expect_same_bits(a.paired[p].joint, b.paired[p].joint);
-    auto cx = comparison_table(variants[p + 1], variants[0], a.paired[p], a.variants[p + 1], a.variants[0],
-                               a.settings);
-    auto cy = comparison_table(variants[p + 1], variants[0], b.paired[p], b.variants[p + 1], b.variants[0],
-                               b.settings);
+    auto cx = comparison_table(variants[p + 1], variants[0], a.paired[p], a.variants[p + 1], a.variants[0], a.settings);
+    auto cy = comparison_table(variants[p + 1], variants[0], b.paired[p], b.variants[p + 1], b.variants[0], b.settings);
     EXPECT_TRUE(same_bits(cx, cy));
   }
 }

@@ -29,8 +29,7 @@ class H5Test : public ::testing::Test {
  protected:
   void SetUp() override {
     std::random_device rd;
-    dir_ = fs::temp_directory_path() /
-           ("cxsim_io_h5_" + std::to_string(::getpid()) + "_" + std::to_string(rd()));
+    dir_ = fs::temp_directory_path() / ("cxsim_io_h5_" + std::to_string(::getpid()) + "_" + std::to_string(rd()));
     fs::create_directories(dir_);
   }
   void TearDown() override {
@@ -327,8 +326,8 @@ TEST_F(H5Test, Attributes) {
   EXPECT_EQ(f.attribute_int64("customers"), 100000);
   EXPECT_DOUBLE_EQ(f.attribute_double("share"), 0.5);
   EXPECT_EQ(f.attribute_string("command_line"), "cxsim run --seed 1 'ünï'");
-  EXPECT_EQ(f.attribute_names(), (std::vector<std::string>{"format_version", "tool_version", "seed", "customers",
-                                                            "command_line", "share"}));
+  EXPECT_EQ(f.attribute_names(),
+            (std::vector<std::string>{"format_version", "tool_version", "seed", "customers", "command_line", "share"}));
   EXPECT_EQ(f.attribute_type("share"), AttributeType::float64);
   EXPECT_EQ(f.attribute_type("seed"), AttributeType::int64);
   EXPECT_EQ(f.attribute_type("tool_version"), AttributeType::string);

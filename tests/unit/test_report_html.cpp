@@ -58,9 +58,9 @@ void add_estimate(io::Table& t, const std::string& name, const std::vector<doubl
   t.add_column(name + "_ci_high", hi);
 }
 
-const std::vector<std::string> kMetrics{"nps_true",        "nps_measured", "share_converted", "share_abandoned",
-                                        "share_timeout",   "retention_final", "clv_mean",     "cost_mean",
-                                        "time_mean",       "walks_per_customer"};
+const std::vector<std::string> kMetrics{"nps_true",      "nps_measured",      "share_converted", "share_abandoned",
+                                        "share_timeout", "retention_final",   "clv_mean",        "cost_mean",
+                                        "time_mean",     "walks_per_customer"};
 
 void write_variant(const io::Group& vg, const std::string& name, const std::string& description, int order,
                    double shift) {
@@ -258,8 +258,8 @@ class ReportTest : public ::testing::Test {
 bool has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
 
 void expect_self_contained(const std::string& html) {
-  for (const char* bad : {"http://", "https://", "//cdn", "<link", "@import", "<script", "<iframe", "<img",
-                          "<object", "<embed", "src=", "@font-face"})
+  for (const char* bad : {"http://", "https://", "//cdn", "<link", "@import", "<script", "<iframe", "<img", "<object",
+                          "<embed", "src=", "@font-face"})
     EXPECT_FALSE(has(html, bad)) << "found " << bad;
   // url(...) only for data: or in-page fragments (the page uses none).
   const std::regex url(R"(url\(\s*['"]?(?!data:|#))");
@@ -473,9 +473,7 @@ TEST_F(ReportTest, RefusesWhatIsNotAResultsFile) {
     return std::string("accepted");
   };
   EXPECT_TRUE(has(refused(dir_ / "missing.h5"), "no such results file"));
-  {
-    std::ofstream(dir_ / "text.h5") << "not hdf5\n";
-  }
+  { std::ofstream(dir_ / "text.h5") << "not hdf5\n"; }
   EXPECT_TRUE(has(refused(dir_ / "text.h5"), "not a readable HDF5"));
   {
     io::AtomicFile f(dir_ / "foreign.h5");
@@ -535,8 +533,8 @@ TEST_F(ReportTest, WritesAtomicallyNextToTheInput) {
 
 TEST(ReportLayout, StagesBecomeColumnsInOrderOfFirstAppearance) {
   JourneyGraph g;
-  g.nodes = {{"a", false, "web", "aware", 0.1, ""},  {"b", false, "web", "buy", 0.1, ""},
-             {"c", false, "app", "aware", 0.1, ""},  {"d", false, "phone", "help", 0.2, ""},
+  g.nodes = {{"a", false, "web", "aware", 0.1, ""}, {"b", false, "web", "buy", 0.1, ""},
+             {"c", false, "app", "aware", 0.1, ""}, {"d", false, "phone", "help", 0.2, ""},
              {"win", true, "", "", 0, "converted"}, {"lose", true, "", "", 0, "abandoned"}};
   g.edges = {{0, 1, 1, 1}, {2, 1, 1, 1}, {1, 4, 0.9, 0.3}, {1, 3, 0.1, 0.7}, {3, 1, 0.5, 0.5}, {3, 5, 0.5, 0.5}};
   g.start = {{0, 0.5}, {2, 0.5}};
@@ -549,7 +547,9 @@ TEST(ReportLayout, StagesBecomeColumnsInOrderOfFirstAppearance) {
 
 TEST(ReportLayout, WithoutStagesLayersFollowTheLongestPathIgnoringCycles) {
   JourneyGraph g;
-  g.nodes = {{"a", false, "web", "", 0, ""}, {"b", false, "web", "", 0, ""}, {"c", false, "web", "", 0, ""},
+  g.nodes = {{"a", false, "web", "", 0, ""},
+             {"b", false, "web", "", 0, ""},
+             {"c", false, "web", "", 0, ""},
              {"end", true, "", "", 0, "done"}};
   // a -> b -> c, a -> c, c -> a (a cycle), c -> end.
   g.edges = {{0, 1, 1, 0}, {0, 2, 0, 1}, {1, 2, 1, 1}, {2, 0, 0.5, 0.5}, {2, 3, 0.5, 0.5}};

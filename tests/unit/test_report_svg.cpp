@@ -79,7 +79,7 @@ TEST(ReportScale, MapsLinearlyAndInverts) {
   EXPECT_DOUBLE_EQ(x(0), 100);
   EXPECT_DOUBLE_EQ(x(5), 200);
   EXPECT_DOUBLE_EQ(x(10), 300);
-  EXPECT_DOUBLE_EQ(x(-5), 0);  // extrapolates
+  EXPECT_DOUBLE_EQ(x(-5), 0);          // extrapolates
   const LinearScale y(0, 1, 250, 50);  // y axis pointing up
   EXPECT_DOUBLE_EQ(y(0), 250);
   EXPECT_DOUBLE_EQ(y(0.25), 200);

@@ -43,10 +43,10 @@ TEST(RngSamplers, Bernoulli) {
 
 TEST(RngSamplers, BinomialEdgesAndDraws) {
   Scripted none{{}};
-  EXPECT_EQ(rng::binomial(none, 0, 0.3), 0);    // no trials
+  EXPECT_EQ(rng::binomial(none, 0, 0.3), 0);  // no trials
   EXPECT_EQ(rng::binomial(none, -5, 0.3), 0);
-  EXPECT_EQ(rng::binomial(none, 7, 0.0), 0);    // p = 0: never
-  EXPECT_EQ(rng::binomial(none, 7, 1.0), 7);    // p = 1: always
+  EXPECT_EQ(rng::binomial(none, 7, 0.0), 0);  // p = 0: never
+  EXPECT_EQ(rng::binomial(none, 7, 1.0), 7);  // p = 1: always
   EXPECT_EQ(rng::binomial(none, 7, std::nan("")), 0);
   EXPECT_EQ(none.used, 0u);
   // Inversion takes one uniform: P(0) = 0.7^2 = 0.49, P(<= 1) = 0.91.
@@ -114,8 +114,7 @@ TEST(RngZiggurat, TablesAreConsistent) {
   EXPECT_EQ(d::kZigInvR, 1.0 / d::kZigR);
   // Every layer has the same area V; the base strip's is R f(R) plus the
   // tail sqrt(π/2) erfc(R/√2).
-  const double v = d::kZigR * zig_f(d::kZigR) +
-                   std::sqrt(std::acos(-1.0) / 2.0) * std::erfc(d::kZigR / std::sqrt(2.0));
+  const double v = d::kZigR * zig_f(d::kZigR) + std::sqrt(std::acos(-1.0) / 2.0) * std::erfc(d::kZigR / std::sqrt(2.0));
   EXPECT_NEAR(zig_x(0) * zig_f(d::kZigR), v, 1e-15);
   for (int i = 1; i < 256; ++i) {
     EXPECT_LT(zig_x(i + 1), zig_x(i)) << i;
@@ -160,8 +159,7 @@ TEST(RngZiggurat, TailBeyondR) {
   // Layer 0 past its rectangle: the tail R + x, x = -ln(U1)/R, accepted
   // when -2 ln U2 > x^2. First pair: x = 2, 2y = 2 <= 4, rejected; second:
   // x = 0.5, 2y = 2 > 0.25, accepted.
-  Scripted g{{zig_u(0, 1, kJMax), std::exp(-2.0 * r), std::exp(-1.0), std::exp(-0.5 * r),
-              std::exp(-1.0)}};
+  Scripted g{{zig_u(0, 1, kJMax), std::exp(-2.0 * r), std::exp(-1.0), std::exp(-0.5 * r), std::exp(-1.0)}};
   EXPECT_NEAR(rng::standard_normal(g), -(r + 0.5), 1e-12);
   EXPECT_EQ(g.used, 5u);
   // The smallest uniform is finite everywhere: x = 53 ln2 / R is rejected
@@ -404,8 +402,7 @@ TEST(RngOrderedLogit, InfiniteCutpoints) {
   EXPECT_EQ(rng::ordered_logit(kMinU, all_neg, 2, -100.0), 2);
   // A middle category of zero width (tau_1 == tau_2) is never chosen.
   const double tied[] = {-1.0, 0.5, 0.5, 2.0};
-  for (int i = 1; i < 1000; ++i)
-    EXPECT_NE(rng::ordered_logit(i / 1000.0, tied, 4, 0.0), 2);
+  for (int i = 1; i < 1000; ++i) EXPECT_NE(rng::ordered_logit(i / 1000.0, tied, 4, 0.0), 2);
   // No cut-points: one category.
   EXPECT_EQ(rng::ordered_logit(0.5, nullptr, 0, 0.0), 0);
 }
@@ -429,12 +426,10 @@ TEST(RngOrderedLogit, GridPathEqualsExact) {
   for (double u : us) {
     if (!(u > 0.0 && u < 1.0)) continue;
     for (double eta : etas) {
-      ASSERT_EQ(rng::ordered_logit(u, tau, 9, eta), rng::ordered_logit_exact(u, tau, 9, eta))
-          << u << " " << eta;
+      ASSERT_EQ(rng::ordered_logit(u, tau, 9, eta), rng::ordered_logit_exact(u, tau, 9, eta)) << u << " " << eta;
       ASSERT_EQ(rng::ordered_logit_padded(u, tau_padded, 9, 12, eta), rng::ordered_logit_exact(u, tau, 9, eta))
           << u << " " << eta;
-      ASSERT_EQ(rng::ordered_logit_padded(u, tau_padded + 1, 7, 8, eta),
-                rng::ordered_logit_exact(u, tau + 1, 7, eta))
+      ASSERT_EQ(rng::ordered_logit_padded(u, tau_padded + 1, 7, 8, eta), rng::ordered_logit_exact(u, tau + 1, 7, eta))
           << u << " " << eta;
       const double a = eta == kInf || eta == -kInf ? eta : rng::logit(u) + eta * 1e-12;
       ASSERT_EQ(rng::logit_below(u, a), rng::logit(u) < a) << u << " " << a;
@@ -447,8 +442,7 @@ TEST(RngOrderedLogit, GridPathEqualsExact) {
   EXPECT_EQ(rng::ordered_logit(0.3, tau, 9, std::numeric_limits<double>::quiet_NaN()), 9);
   // The grid itself.
   EXPECT_EQ(rng::detail::kLogitGrid[512], 0.0);
-  for (int m = 1; m < 1024; ++m)
-    EXPECT_NEAR(rng::detail::kLogitGrid[m], std::log(m / (1024.0 - m)), 1e-14) << m;
+  for (int m = 1; m < 1024; ++m) EXPECT_NEAR(rng::detail::kLogitGrid[m], std::log(m / (1024.0 - m)), 1e-14) << m;
 }
 
 }  // namespace

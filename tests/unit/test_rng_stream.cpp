@@ -57,8 +57,7 @@ TEST(RngStream, MatchesDocumentedCounterLayout) {
   using E = r123::Philox4x32;
   const E::key_type key = {{0x89abcdefu, 0x01234567u}};
   for (std::uint32_t block = 0; block < 3; ++block) {
-    const E::ctr_type ctr = {{block, step, 0xAB0CBEEFu /* 0xAB<<24 | 12<<16 | 0xBEEF */,
-                              0x12345678u}};
+    const E::ctr_type ctr = {{block, step, 0xAB0CBEEFu /* 0xAB<<24 | 12<<16 | 0xBEEF */, 0x12345678u}};
     const auto r = E{}(ctr, key);
     EXPECT_EQ(s.next_u64(), std::uint64_t{r.v[0]} | (std::uint64_t{r.v[1]} << 32));
     EXPECT_EQ(s.next_u64(), std::uint64_t{r.v[2]} | (std::uint64_t{r.v[3]} << 32));
@@ -71,12 +70,10 @@ TEST(RngStream, MatchesDocumentedCounterLayout) {
 TEST(RngStream, RegressionValues) {
   Stream s(20240601ULL, Purpose::step, 123456789ULL, 3, 17);
   const std::uint64_t expect[] = {
-      0xcd9cfa6a0b814f1cULL, 0x91e917221077bf1bULL, 0x08e3d37a0a8b70ebULL,
-      0xe8a18cfccda138b2ULL, 0x0759e052b7d0138eULL,
+      0xcd9cfa6a0b814f1cULL, 0x91e917221077bf1bULL, 0x08e3d37a0a8b70ebULL, 0xe8a18cfccda138b2ULL, 0x0759e052b7d0138eULL,
   };
   const auto got = take(s, 5);
-  for (int i = 0; i < 5; ++i)
-    EXPECT_EQ(got[i], expect[i]) << "draw " << i << std::hex << " got 0x" << got[i];
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(got[i], expect[i]) << "draw " << i << std::hex << " got 0x" << got[i];
 }
 
 TEST(RngStream, SameTupleSameBits) {
@@ -131,8 +128,8 @@ TEST(RngStream, FieldsDoNotAlias) {
   add(Purpose::segment, 0, 0, 0);
   add(Purpose::segment, 1ULL << 32, 0, 0);
   add(Purpose::segment, 0, 1u << 15, 0);
-  add(Purpose::satisfaction0, 0, 0, 0);   // purpose 2
-  add(Purpose::events, 0, 0, 0);          // purpose 12
+  add(Purpose::satisfaction0, 0, 0, 0);  // purpose 2
+  add(Purpose::events, 0, 0, 0);         // purpose 12
   add(Purpose::segment, 0, 0, 1);
   add(Purpose::segment, 1, 0, 0);
   add(Purpose::segment, 0, 1, 0);
@@ -153,8 +150,7 @@ TEST(RngStream, DrawsCounter) {
 }
 
 TEST(RngStream, RangeChecks) {
-  EXPECT_NO_THROW(Stream(1, Purpose::step, cxsim::rng::kMaxCustomer, cxsim::rng::kMaxPeriod,
-                         0xFFFFFFFFu));
+  EXPECT_NO_THROW(Stream(1, Purpose::step, cxsim::rng::kMaxCustomer, cxsim::rng::kMaxPeriod, 0xFFFFFFFFu));
   EXPECT_THROW(Stream(1, Purpose::step, cxsim::rng::kMaxCustomer + 1), cxsim::core::RuntimeError);
   EXPECT_THROW(Stream(1, Purpose::step, ~0ULL), cxsim::core::RuntimeError);
   EXPECT_THROW(Stream(1, Purpose::step, 0, cxsim::rng::kMaxPeriod + 1), cxsim::core::RuntimeError);
@@ -248,10 +244,8 @@ TEST(RngStream, UniformUsesSameBitsAsNextU64) {
   Stream b(8, Purpose::entry, 77, 1, 2);
   for (int i = 0; i < 9; ++i) {
     const std::uint64_t x = a.next_u64();
-    if (i % 2 == 0)
-      EXPECT_EQ(b.uniform(), cxsim::rng::u64_to_open01(x));
-    else
-      EXPECT_EQ(b.uniform_closed_open(), cxsim::rng::u64_to_closed_open01(x));
+    if (i % 2 == 0) EXPECT_EQ(b.uniform(), cxsim::rng::u64_to_open01(x));
+    else EXPECT_EQ(b.uniform_closed_open(), cxsim::rng::u64_to_closed_open01(x));
   }
 }
 

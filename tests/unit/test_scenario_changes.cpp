@@ -147,7 +147,8 @@ TEST(ScenarioChanges, VariantIsRevalidatedAsAWholeModel) {
   apply_variant(s, "variant 'too_much'", {change("checkout.friction", 1.5)}, d);
   ASSERT_EQ(d.error_count(), 1u);
   const auto& items = d.items();
-  auto err = std::find_if(items.begin(), items.end(), [](const auto& x) { return x.severity == core::Severity::error; });
+  auto err =
+      std::find_if(items.begin(), items.end(), [](const auto& x) { return x.severity == core::Severity::error; });
   EXPECT_EQ(err->format(),
             "s.yaml:7:9: error: checkout.friction: in variant 'too_much': probability 1.5 is outside [0, 1]");
 }
@@ -160,8 +161,9 @@ TEST(ScenarioChanges, NonFiniteResultsAreRefusedAtTheChange) {
   EXPECT_TRUE(apply_change(s, change("chat.cost", 1e300, Change::Op::scale), d));
   EXPECT_FALSE(apply_change(s, change("chat.cost", 1e300, Change::Op::scale), d));
   ASSERT_EQ(d.error_count(), 1u) << d.format();
-  EXPECT_EQ(d.items().back().format(), "s.yaml:7:9: error: chat.cost: 3e+300 × 1e+300 gives inf; the result must be "
-                                       "a finite number");
+  EXPECT_EQ(d.items().back().format(),
+            "s.yaml:7:9: error: chat.cost: 3e+300 × 1e+300 gives inf; the result must be "
+            "a finite number");
   for (const char* path : {"chat.satisfaction.ok", "search.duration.p90", "purchased.value",
                            "segments.loyal.retention.alpha", "segments.loyal.satisfaction0.sd"}) {
     EXPECT_TRUE(apply_change(s, change(path, 1e300, Change::Op::scale), d)) << path;

@@ -99,9 +99,13 @@ variants:
   check_scenario_file(path, d);
   const std::string text = d.format();
   EXPECT_NE(text.find("bad2.yaml:6:9: error: checkout.frction: in variant 'a': unknown field 'frction' of touchpoint "
-                      "'checkout' (did you mean 'friction'?)"), std::string::npos) << text;
+                      "'checkout' (did you mean 'friction'?)"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("bad2.yaml:7:9: error: chat.next.friction.phone_support: in variant 'a': after this change "
-                      "chat.next.friction sums to 0.7, not 1; add 'renormalize: true'"), std::string::npos) << text;
+                      "chat.next.friction sums to 0.7, not 1; add 'renormalize: true'"),
+            std::string::npos)
+      << text;
 }
 
 TEST(ScenarioLoader, MissingJourneyFile) {

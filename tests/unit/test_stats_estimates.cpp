@@ -132,8 +132,7 @@ TEST(Estimates, PairedDifferenceMatchesPairedResiduals) {
   const double Rv = yv / w, Rb = yb / w;
   std::vector<double> r;
   for (std::size_t u = 0; u < base.size(); ++u) {
-    r.push_back((var[u][kConv] - Rv * var[u][kWalks]) / w -
-                (base[u][kConv] - Rb * base[u][kWalks]) / w);
+    r.push_back((var[u][kConv] - Rv * var[u][kWalks]) / w - (base[u][kConv] - Rb * base[u][kWalks]) / w);
   }
   EXPECT_NEAR(d.estimate, Rv - Rb, 1e-14);
   EXPECT_NEAR(d.se, residual_se(r), 1e-9 * d.se);
@@ -142,8 +141,8 @@ TEST(Estimates, PairedDifferenceMatchesPairedResiduals) {
   const Estimate eb = ratio(acc, Ratio::ratio_of(kConv, kWalks).shifted(kCols));
   EXPECT_LT(d.se, 0.8 * std::hypot(ev.se, eb.se));
   // ratio_difference with explicit ratios is the same call.
-  const Estimate d2 = ratio_difference(acc, Ratio::ratio_of(kConv, kWalks),
-                                       Ratio::ratio_of(kConv + kCols, kWalks + kCols));
+  const Estimate d2 =
+      ratio_difference(acc, Ratio::ratio_of(kConv, kWalks), Ratio::ratio_of(kConv + kCols, kWalks + kCols));
   EXPECT_EQ(d.estimate, d2.estimate);
   EXPECT_EQ(d.se, d2.se);
 }

@@ -31,8 +31,7 @@ Path path_of(std::uint32_t id) {
   return p;
 }
 
-std::vector<std::uint32_t> zipf_stream(std::size_t n, std::uint32_t distinct, double s,
-                                       std::uint64_t seed) {
+std::vector<std::uint32_t> zipf_stream(std::size_t n, std::uint32_t distinct, double s, std::uint64_t seed) {
   std::vector<double> cdf(distinct);
   double acc = 0;
   for (std::uint32_t i = 0; i < distinct; ++i) cdf[i] = (acc += std::pow(i + 1.0, -s));
@@ -53,8 +52,7 @@ void add_item(HeavyHitters& hh, std::uint32_t id) {
   hh.add(path_of(id), a);
 }
 
-void check_guarantees(const HeavyHitters& hh, const std::map<Path, std::uint64_t>& truth,
-                      std::uint64_t n) {
+void check_guarantees(const HeavyHitters& hh, const std::map<Path, std::uint64_t>& truth, std::uint64_t n) {
   const std::size_t m = hh.capacity();
   EXPECT_EQ(hh.total(), n);
   EXPECT_LE(hh.size(), m);

@@ -43,8 +43,8 @@ bool bit_identical(const MomentAccumulator& a, const MomentAccumulator& b) {
   auto same = [](std::span<const double> x, std::span<const double> y) {
     return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size() * sizeof(double)) == 0;
   };
-  return a.count() == b.count() && same(a.raw_shift(), b.raw_shift()) &&
-         same(a.raw_sums(), b.raw_sums()) && same(a.raw_cross(), b.raw_cross());
+  return a.count() == b.count() && same(a.raw_shift(), b.raw_shift()) && same(a.raw_sums(), b.raw_sums()) &&
+         same(a.raw_cross(), b.raw_cross());
 }
 
 Rows random_rows(std::size_t n, int k, std::uint64_t seed, double level = 0.0) {
@@ -83,8 +83,7 @@ TEST(Moments, MatchesTwoPassOnRandomData) {
     EXPECT_NEAR(acc.mean(i), direct_mean(rows, i), 1e-13 * (1 + std::fabs(acc.mean(i))));
     for (int j = 0; j < k; ++j) {
       const double d = direct_cov(rows, i, j);
-      EXPECT_NEAR(acc.covariance(i, j), d, 1e-11 * std::fabs(acc.variance(i) + acc.variance(j)))
-          << i << "," << j;
+      EXPECT_NEAR(acc.covariance(i, j), d, 1e-11 * std::fabs(acc.variance(i) + acc.variance(j))) << i << "," << j;
     }
   }
 }
@@ -141,8 +140,7 @@ TEST(Moments, MergeOfHalvesMatchesOnePass) {
   for (int i = 0; i < k; ++i) {
     EXPECT_NEAR(merged.mean(i), one.mean(i), 1e-13 * std::fabs(one.mean(i)));
     for (int j = i; j < k; ++j) {
-      EXPECT_NEAR(merged.covariance(i, j), one.covariance(i, j),
-                  1e-11 * std::sqrt(one.variance(i) * one.variance(j)));
+      EXPECT_NEAR(merged.covariance(i, j), one.covariance(i, j), 1e-11 * std::sqrt(one.variance(i) * one.variance(j)));
     }
   }
 }

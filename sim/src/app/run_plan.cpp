@@ -74,13 +74,15 @@ RunPlan plan_from_file(const std::string& path, const RunOverrides& o, const std
 
   add_variant(plan, "baseline", "the journey as written", ls.journey, std::nullopt);
   for (const auto& want : o.only_variants) {
-    const bool known = std::any_of(sc.variants.begin(), sc.variants.end(), [&](const auto& v) { return v.name == want; });
+    const bool known =
+        std::any_of(sc.variants.begin(), sc.variants.end(), [&](const auto& v) { return v.name == want; });
     if (!known) {
       std::vector<std::string> names;
       for (const auto& v : sc.variants) names.push_back(v.name);
       const std::string sug = core::did_you_mean(want, names);
       throw core::InputError(fmt::format("--variant '{}': no such variant in {} (variants: {}){}", want, path,
-                                         core::quoted_list(names), sug.empty() ? "" : " (did you mean '" + sug + "'?)"));
+                                         core::quoted_list(names),
+                                         sug.empty() ? "" : " (did you mean '" + sug + "'?)"));
     }
   }
   for (std::size_t v = 0; v < sc.variants.size(); ++v) {
@@ -174,8 +176,8 @@ double precision_half_width(const RunPlan& plan, const engine::RunResult& r) {
   }
   for (std::size_t v = 1; v < plan.named; ++v) {
     if (plan.variants[v].name != q.variant) continue;
-    auto t = engine::comparison_table(plan.variants[v], plan.variants[0], r.paired[v - 1], r.variants[v],
-                                      r.variants[0], r.settings);
+    auto t = engine::comparison_table(plan.variants[v], plan.variants[0], r.paired[v - 1], r.variants[v], r.variants[0],
+                                      r.settings);
     return stats::kZ95 * engine::find_metric(t, q.metric).se;
   }
   throw core::InputError("precision: variant '" + q.variant + "' is not part of this run");
@@ -194,8 +196,7 @@ engine::RunResult execute(RunPlan& plan, const engine::RunHooks& hooks, Precisio
   // (scenario::check_scenario_file, exit 2 before anything runs).
   const std::uint64_t chunk = s.chunk_size;
   std::uint64_t target = ((s.customers + chunk - 1) / chunk) * chunk;
-  const std::uint64_t max_customers =
-      q.max_customers > 0 ? static_cast<std::uint64_t>(q.max_customers) : 100 * target;
+  const std::uint64_t max_customers = q.max_customers > 0 ? static_cast<std::uint64_t>(q.max_customers) : 100 * target;
   s.customers = target;
   engine::RunResult result = engine::empty_result(plan.variants, s);
   PrecisionOutcome po;
@@ -214,10 +215,12 @@ engine::RunResult execute(RunPlan& plan, const engine::RunHooks& hooks, Precisio
     target = ((target + chunk - 1) / chunk) * chunk;
   }
   const std::string what = q.variant.empty() ? q.metric : fmt::format("Δ {} ({} vs baseline)", q.metric, q.variant);
-  po.message = po.met ? fmt::format("precision met: 95% CI half-width of {} is {:.4g} <= {:.4g} with {} customers", what,
-                                    po.half_width, q.half_width, po.customers)
-                      : fmt::format("precision NOT met: max_customers {} reached; 95% CI half-width of {} is {:.4g} > "
-                                    "target {:.4g}", po.customers, what, po.half_width, q.half_width);
+  po.message = po.met ? fmt::format("precision met: 95% CI half-width of {} is {:.4g} <= {:.4g} with {} customers",
+                                    what, po.half_width, q.half_width, po.customers)
+                      : fmt::format(
+                            "precision NOT met: max_customers {} reached; 95% CI half-width of {} is {:.4g} > "
+                            "target {:.4g}",
+                            po.customers, what, po.half_width, q.half_width);
   if (out) *out = po;
   return result;
 }
@@ -229,8 +232,8 @@ io::Table sweep_table(const RunPlan& plan, const SweepPlan& sw, const engine::Ru
   for (std::size_t i = 0; i < sw.values.size(); ++i) {
     const std::size_t v = sw.variant_index[i];
     auto t = engine::variant_tables(plan.variants[v], r.variants[v]);
-    auto c = engine::comparison_table(plan.variants[v], plan.variants[0], r.paired[v - 1], r.variants[v],
-                                      r.variants[0], r.settings);
+    auto c = engine::comparison_table(plan.variants[v], plan.variants[0], r.paired[v - 1], r.variants[v], r.variants[0],
+                                      r.settings);
     for (const auto& name : t.summary.get_string("metric")) {
       value.push_back(sw.values[i]);
       metric.push_back(name);
@@ -248,11 +251,12 @@ io::Table sweep_table(const RunPlan& plan, const SweepPlan& sw, const engine::Ru
 
 void decide_analytics(RunPlan& plan, const RunOverrides& o) {
   const std::size_t T = plan.variants.front().model.num_touchpoints();
-  if (o.no_analytics)
-    plan.analytics_skipped = "--no-analytics";
+  if (o.no_analytics) plan.analytics_skipped = "--no-analytics";
   else if (T > kMaxAnalyticsTouchpoints)
-    plan.analytics_skipped = fmt::format("the journey has {} touchpoints, more than the {} up to which run computes "
-                                         "them (use cxsim analyze for them)", T, kMaxAnalyticsTouchpoints);
+    plan.analytics_skipped = fmt::format(
+        "the journey has {} touchpoints, more than the {} up to which run computes "
+        "them (use cxsim analyze for them)",
+        T, kMaxAnalyticsTouchpoints);
 }
 
 io::Table ranking_table(const RunPlan& plan, const engine::RunResult& r) {
@@ -277,8 +281,8 @@ io::Table ranking_table(const RunPlan& plan, const engine::RunResult& r) {
   std::vector<std::int64_t> rank;
   for (std::size_t i = 0; i < rk.touchpoints.size(); ++i) {
     const std::size_t v = rk.variant_index[i];
-    auto c = engine::comparison_table(plan.variants[v], plan.variants[0], r.paired[v - 1], r.variants[v],
-                                      r.variants[0], r.settings);
+    auto c = engine::comparison_table(plan.variants[v], plan.variants[0], r.paired[v - 1], r.variants[v], r.variants[0],
+                                      r.settings);
     const auto& vm = plan.variants[v].model;
     std::size_t k = 0;
     while (k < m.num_touchpoints() && m.touchpoint_ids[k] != rk.touchpoints[i]) ++k;

@@ -35,14 +35,14 @@ const std::vector<std::string>& field_aliases(Field f) {
       {"customer_id", "customer", "customerid", "client_id", "user_id", "userid", "user", "case:customer",
        "org:customer"},
       // journey_id
-      {"journey_id", "journey", "journeyid", "case:concept:name", "case_id", "caseid", "case", "case id",
-       "session_id", "sessionid", "session", "trace_id", "visit_id"},
+      {"journey_id", "journey", "journeyid", "case:concept:name", "case_id", "caseid", "case", "case id", "session_id",
+       "sessionid", "session", "trace_id", "visit_id"},
       // timestamp
       {"timestamp", "time:timestamp", "time", "event_time", "event_timestamp", "datetime", "date_time", "ts",
        "start_timestamp", "date"},
       // touchpoint
-      {"touchpoint", "concept:name", "activity", "activity_name", "event", "event_name", "action", "step",
-       "page", "touch_point", "channel_touchpoint"},
+      {"touchpoint", "concept:name", "activity", "activity_name", "event", "event_name", "action", "step", "page",
+       "touch_point", "channel_touchpoint"},
       // status
       {"status", "visit_status", "touchpoint_status"},
       // channel
@@ -161,10 +161,10 @@ ResolvedColumns resolve_columns(const std::vector<std::string>& header, const st
   for (Field f : required) {
     if (r.has(f)) continue;
     if (map.count(f) && !map.at(f).empty()) continue;  // already reported
-    diags.error({file, 1, 0}, "",
-                fmt::format("missing column '{}' (looked for {}; map one with --map {}=COLUMN; columns: {})",
-                            field_name(f), core::quoted_list(field_aliases(f)), field_name(f),
-                            core::quoted_list(header)));
+    diags.error(
+        {file, 1, 0}, "",
+        fmt::format("missing column '{}' (looked for {}; map one with --map {}=COLUMN; columns: {})", field_name(f),
+                    core::quoted_list(field_aliases(f)), field_name(f), core::quoted_list(header)));
   }
   if (diags.has_errors()) throw core::InputError(std::move(diags));
   return r;

@@ -93,8 +93,13 @@ void CsvReader::detect_separator() {
   }
   sep_ = ',';
   std::size_t best = commas;
-  if (semis > best) { sep_ = ';'; best = semis; }
-  if (tabs > best) { sep_ = '\t'; }
+  if (semis > best) {
+    sep_ = ';';
+    best = semis;
+  }
+  if (tabs > best) {
+    sep_ = '\t';
+  }
 }
 
 void CsvReader::too_long() {

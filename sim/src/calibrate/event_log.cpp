@@ -110,7 +110,8 @@ class TempDir {
     path_ = base / fmt::format("cxsim-calibrate-{}-{}", ::getpid(), counter++);
     std::error_code ec;
     std::filesystem::create_directories(path_, ec);
-    if (ec) throw core::RuntimeError(fmt::format("cannot create temporary directory {}: {}", path_.string(), ec.message()));
+    if (ec)
+      throw core::RuntimeError(fmt::format("cannot create temporary directory {}: {}", path_.string(), ec.message()));
   }
   ~TempDir() {
     std::error_code ec;
@@ -223,8 +224,8 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
   st.separator = csv.separator();
   const std::vector<Field> wanted = {Field::customer_id, Field::journey_id, Field::timestamp, Field::touchpoint,
                                      Field::status,      Field::channel,    Field::outcome};
-  st.columns = resolve_columns(fields, wanted, {Field::journey_id, Field::timestamp, Field::touchpoint}, opt_.map,
-                               path_);
+  st.columns =
+      resolve_columns(fields, wanted, {Field::journey_id, Field::timestamp, Field::touchpoint}, opt_.map, path_);
   const ResolvedColumns& cols = st.columns;
   const std::size_t nfields = fields.size();
   const int c_j = cols[Field::journey_id], c_t = cols[Field::timestamp], c_tp = cols[Field::touchpoint];

@@ -122,8 +122,6 @@ ChainResult exact_chain(const model::JourneySpec& spec) {
   return r;
 }
 
-
-
 Measure compare(const std::string& name, std::vector<std::string> bins, std::vector<double> obs_counts,
                 std::vector<double> model_p, double n_train, std::uint64_t seed, std::uint64_t measure,
                 std::size_t measures) {

@@ -33,7 +33,8 @@ std::string clean_utf8(const std::string& s) {
     }
     int len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
     bool ok = len > 0 && i + static_cast<std::size_t>(len) <= s.size();
-    for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) >> 6) == 0x2;
+    for (int k = 1; ok && k < len; ++k)
+      ok = (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) >> 6) == 0x2;
     if (ok) {
       out.append(s, i, static_cast<std::size_t>(len));
       i += static_cast<std::size_t>(len);

@@ -77,7 +77,7 @@ Eval evaluate(const std::vector<int>& lev, const Eigen::MatrixXd& Xk, const Eige
   Eigen::MatrixXd cross = Eigen::MatrixXd::Zero(nc, q);  // d2/dtheta dbeta accumulated
   for (Eigen::Index i = 0; i < Xk.rows(); ++i) {
     const int k = lev[static_cast<std::size_t>(i)];
-    const bool has_up = k < nc, has_lo = k > 0;
+    const bool has_up = k<nc, has_lo = k> 0;
     const double a = has_up ? par(k) - eta(i) : 0;
     const double b = has_lo ? par(k - 1) - eta(i) : 0;
     const double Fa = has_up ? sigmoid(a) : 1.0, Fb = has_lo ? sigmoid(b) : 0.0;

@@ -107,8 +107,9 @@ SbgFit fit_sbg(const SurvivalCounts& data, int max_iterations) {
     return f;
   }
   if (f.horizon < 2) {
-    f.note = "only one period observed: the mean churn is identified but not alpha and beta separately (need >= 2 "
-             "periods)";
+    f.note =
+        "only one period observed: the mean churn is identified but not alpha and beta separately (need >= 2 "
+        "periods)";
     return f;
   }
   // Newton on u = log(alpha), v = log(beta).

@@ -145,8 +145,8 @@ RetentionInput read_cohorts(const CalibrateOptions& o, const ColumnMap& map, con
   CsvReader csv(o.cohorts, csvo);
   std::vector<std::string> f;
   csv.read_header(f, "period,alive[,segment]");
-  const auto cols = resolve_columns(f, {Field::period, Field::alive, Field::segment}, {Field::period, Field::alive},
-                                    map, o.cohorts);
+  const auto cols =
+      resolve_columns(f, {Field::period, Field::alive, Field::segment}, {Field::period, Field::alive}, map, o.cohorts);
   BadRowSink sink(o.cohorts, o.skip_bad_rows);
   std::map<std::string, std::map<long long, std::pair<double, std::uint64_t>>> data;
   const std::size_t nf = f.size();
@@ -157,11 +157,13 @@ RetentionInput read_cohorts(const CalibrateOptions& o, const ColumnMap& map, con
       sink.bad(line, "", "wrong number of fields", fmt::format("expected {} fields, found {}", nf, f.size()));
       continue;
     }
-    const std::string seg = cols.has(Field::segment) ? std::string(trim(f[static_cast<std::size_t>(cols[Field::segment])])) : "all";
+    const std::string seg =
+        cols.has(Field::segment) ? std::string(trim(f[static_cast<std::size_t>(cols[Field::segment])])) : "all";
     auto t = parse_integer(f[static_cast<std::size_t>(cols[Field::period])]);
     if (!t || *t < 0) {
       sink.bad(line, cols.name(Field::period), "period not an integer >= 0",
-               fmt::format("'{}' is not a period (an integer >= 0)", shorten(f[static_cast<std::size_t>(cols[Field::period])])));
+               fmt::format("'{}' is not a period (an integer >= 0)",
+                           shorten(f[static_cast<std::size_t>(cols[Field::period])])));
       continue;
     }
     if (*t > kMaxPeriods) {
@@ -171,8 +173,9 @@ RetentionInput read_cohorts(const CalibrateOptions& o, const ColumnMap& map, con
     }
     auto a = parse_number(f[static_cast<std::size_t>(cols[Field::alive])]);
     if (!a || *a < 0) {
-      sink.bad(line, cols.name(Field::alive), "alive not a number >= 0",
-               fmt::format("'{}' is not a count (a number >= 0)", shorten(f[static_cast<std::size_t>(cols[Field::alive])])));
+      sink.bad(
+          line, cols.name(Field::alive), "alive not a number >= 0",
+          fmt::format("'{}' is not a count (a number >= 0)", shorten(f[static_cast<std::size_t>(cols[Field::alive])])));
       continue;
     }
     auto& m = data[seg.empty() ? "all" : seg];
@@ -201,7 +204,8 @@ RetentionInput read_cohorts(const CalibrateOptions& o, const ColumnMap& map, con
       if (!alive.empty() && v.first > alive.back()) {
         diags.error({o.cohorts, static_cast<int>(v.second), 0}, "",
                     fmt::format("segment '{}': alive {} at period {} is more than {} at period {} (survivors cannot "
-                                "increase)", seg, v.first, t, alive.back(), t - 1));
+                                "increase)",
+                                seg, v.first, t, alive.back(), t - 1));
         ok = false;
         break;
       }
@@ -269,7 +273,8 @@ RetentionInput read_lifetimes(const CalibrateOptions& o, const ColumnMap& map, c
                "a churned customer must have periods >= 1 (the period at whose end it churned)");
       continue;
     }
-    const std::string seg = cols.has(Field::segment) ? std::string(trim(f[static_cast<std::size_t>(cols[Field::segment])])) : "all";
+    const std::string seg =
+        cols.has(Field::segment) ? std::string(trim(f[static_cast<std::size_t>(cols[Field::segment])])) : "all";
     const std::string seg_name = seg.empty() ? "all" : seg;
     const auto tt = static_cast<std::size_t>(*t);
     auto found = segs.find(seg_name);

@@ -43,7 +43,8 @@ inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 inline constexpr double kZ95 = 1.959963984540054;
 // Zeger, Liang & Albert (1988): a normal random intercept with sd s shrinks
 // logit coefficients by about 1/sqrt(1 + c^2 s^2), c = 16 sqrt(3) / (15 pi).
-inline constexpr double kAttenuationC2 = (16.0 * 1.7320508075688772 / (15.0 * M_PI)) * (16.0 * 1.7320508075688772 / (15.0 * M_PI));
+inline constexpr double kAttenuationC2 =
+    (16.0 * 1.7320508075688772 / (15.0 * M_PI)) * (16.0 * 1.7320508075688772 / (15.0 * M_PI));
 inline constexpr std::uint32_t kSwitchColumn = 0xFFFFFFFEu;
 
 // ------------------------------------------------------------ text
@@ -189,7 +190,7 @@ double total_variation(const std::vector<double>& p, const std::vector<double>& 
 struct ChainResult {
   std::vector<double> outcome;  // by spec outcome index
   double timeout = 0;
-  std::vector<double> length;   // P(L = n), n = 0..max_steps
+  std::vector<double> length;  // P(L = n), n = 0..max_steps
 };
 
 // Exact outcome and path-length distributions of one walk of the fitted model
@@ -271,10 +272,10 @@ struct State {
   IdMaker ids;
   std::size_t T = 0, O = 0;
   std::vector<std::string> tp_id, oc_id;
-  std::vector<int> tp_index;          // -> m.touchpoints
-  std::vector<std::uint32_t> order;   // touchpoints with training visits
-  std::size_t data_outcomes = 0;      // m.outcomes seen in the data (then 'unobserved')
-  std::vector<double> exits, started; // per m.touchpoints: training exits and starts
+  std::vector<int> tp_index;           // -> m.touchpoints
+  std::vector<std::uint32_t> order;    // touchpoints with training visits
+  std::size_t data_outcomes = 0;       // m.outcomes seen in the data (then 'unobserved')
+  std::vector<double> exits, started;  // per m.touchpoints: training exits and starts
 
   // Survey fit.
   OrderedLogitFit nps_fit, csat_fit, ces_fit;

@@ -46,16 +46,14 @@ void Diagnostics::append(const Diagnostics& other) {
 bool Diagnostics::has_errors() const { return error_count() > 0; }
 
 std::size_t Diagnostics::error_count() const {
-  return static_cast<std::size_t>(std::count_if(items_.begin(), items_.end(),
-      [](const Diagnostic& d) { return d.severity == Severity::error; }));
+  return static_cast<std::size_t>(
+      std::count_if(items_.begin(), items_.end(), [](const Diagnostic& d) { return d.severity == Severity::error; }));
 }
 
 std::size_t Diagnostics::warning_count() const { return items_.size() - error_count(); }
 
 void Diagnostics::sort_and_dedupe() {
-  auto key = [](const Diagnostic& d) {
-    return std::tie(d.loc.file, d.loc.line, d.loc.column);
-  };
+  auto key = [](const Diagnostic& d) { return std::tie(d.loc.file, d.loc.line, d.loc.column); };
   std::stable_sort(items_.begin(), items_.end(),
                    [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
   // Remove repeats (same place, path and message) wherever they stand.

@@ -77,10 +77,28 @@ void JsonWriter::sep() {
   }
 }
 
-JsonWriter& JsonWriter::begin_object() { sep(); out_ += '{'; first_.push_back(true); return *this; }
-JsonWriter& JsonWriter::end_object() { out_ += '}'; first_.pop_back(); return *this; }
-JsonWriter& JsonWriter::begin_array() { sep(); out_ += '['; first_.push_back(true); return *this; }
-JsonWriter& JsonWriter::end_array() { out_ += ']'; first_.pop_back(); return *this; }
+JsonWriter& JsonWriter::begin_object() {
+  sep();
+  out_ += '{';
+  first_.push_back(true);
+  return *this;
+}
+JsonWriter& JsonWriter::end_object() {
+  out_ += '}';
+  first_.pop_back();
+  return *this;
+}
+JsonWriter& JsonWriter::begin_array() {
+  sep();
+  out_ += '[';
+  first_.push_back(true);
+  return *this;
+}
+JsonWriter& JsonWriter::end_array() {
+  out_ += ']';
+  first_.pop_back();
+  return *this;
+}
 JsonWriter& JsonWriter::key(std::string_view k) {
   sep();
   out_ += escape(k);
@@ -88,16 +106,36 @@ JsonWriter& JsonWriter::key(std::string_view k) {
   after_key_ = true;
   return *this;
 }
-JsonWriter& JsonWriter::value(std::string_view s) { sep(); out_ += escape(s); return *this; }
+JsonWriter& JsonWriter::value(std::string_view s) {
+  sep();
+  out_ += escape(s);
+  return *this;
+}
 JsonWriter& JsonWriter::value(double x) {
   sep();
   if (!std::isfinite(x)) out_ += "null";
   else out_ += fmt::format("{}", x);
   return *this;
 }
-JsonWriter& JsonWriter::value(long long x) { sep(); out_ += fmt::format("{}", x); return *this; }
-JsonWriter& JsonWriter::value(unsigned long long x) { sep(); out_ += fmt::format("{}", x); return *this; }
-JsonWriter& JsonWriter::value(bool b) { sep(); out_ += b ? "true" : "false"; return *this; }
-JsonWriter& JsonWriter::null() { sep(); out_ += "null"; return *this; }
+JsonWriter& JsonWriter::value(long long x) {
+  sep();
+  out_ += fmt::format("{}", x);
+  return *this;
+}
+JsonWriter& JsonWriter::value(unsigned long long x) {
+  sep();
+  out_ += fmt::format("{}", x);
+  return *this;
+}
+JsonWriter& JsonWriter::value(bool b) {
+  sep();
+  out_ += b ? "true" : "false";
+  return *this;
+}
+JsonWriter& JsonWriter::null() {
+  sep();
+  out_ += "null";
+  return *this;
+}
 
 }  // namespace cxsim::core

@@ -30,8 +30,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     for (std::size_t j = 1; j <= m; ++j) {
       const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
       cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) cur[j] = std::min(cur[j], prev2[j - 2] + 1);
     }
     prev2.swap(prev);
     prev.swap(cur);
@@ -127,8 +126,8 @@ bool is_control(char32_t c) { return c < 0x20 || c == 0x7F || (c >= 0x80 && c <=
 // Zero-width and layout characters that make two ids look alike or reorder text.
 bool is_invisible(char32_t c) {
   return c == 0x00AD || c == 0x034F || c == 0x061C || c == 0x180E || (c >= 0x200B && c <= 0x200F) ||
-         (c >= 0x2028 && c <= 0x202E) || (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x206F) ||
-         c == 0xFEFF || (c >= 0xFFF9 && c <= 0xFFFB);
+         (c >= 0x2028 && c <= 0x202E) || (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x206F) || c == 0xFEFF ||
+         (c >= 0xFFF9 && c <= 0xFFFB);
 }
 }  // namespace
 
@@ -137,8 +136,7 @@ std::optional<std::string> text_problem(std::string_view s, TextRule rule) {
   while (i < s.size()) {
     const std::size_t at = i;
     const auto cp = decode_utf8(s, i);
-    if (!cp)
-      return fmt_invalid_byte(static_cast<unsigned char>(s[at]), at);
+    if (!cp) return fmt_invalid_byte(static_cast<unsigned char>(s[at]), at);
     if (rule == TextRule::text && (*cp == '\t' || *cp == '\n' || *cp == '\r')) continue;
     if (is_control(*cp)) return "contains a control character (" + code_point_name(*cp) + ")";
     if (rule == TextRule::id && is_invisible(*cp))

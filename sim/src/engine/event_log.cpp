@@ -41,8 +41,8 @@ EventSink ChunkEventBuffer::sink() {
       cur_customer_ = customer;
       cur_period_ = period;
       rng::Stream st(seed_, rng::Purpose::events, customer, static_cast<std::uint32_t>(period));
-      walk_start_ms_ = kEventEpochMs + period * kPeriodMs +
-                       static_cast<std::int64_t>(st.uniform() * 29.0 * 24 * 3600 * 1000);
+      walk_start_ms_ =
+          kEventEpochMs + period * kPeriodMs + static_cast<std::int64_t>(st.uniform() * 29.0 * 24 * 3600 * 1000);
     }
     if (outcome != 0xffffffffu) {
       const bool timeout = outcome >= m_.num_outcomes();
@@ -59,7 +59,8 @@ EventSink ChunkEventBuffer::sink() {
   };
   s.survey = [this](std::uint64_t customer, int period, int nps, int csat, int ces) {
     fmt::format_to(std::back_inserter(surveys), "{},{}-{},{},{},{}\n", customer, customer, period, nps,
-                   csat >= 0 ? fmt::format("{}", csat) : std::string(), ces >= 0 ? fmt::format("{}", ces) : std::string());
+                   csat >= 0 ? fmt::format("{}", csat) : std::string(),
+                   ces >= 0 ? fmt::format("{}", ces) : std::string());
   };
   return s;
 }

@@ -99,7 +99,6 @@ Estimate nps_from_counts(double p, double d, double n) {
   return make_estimate(100 * (fp - fd), 100 * std::sqrt(var));
 }
 
-
 std::string path_text(const stats::Path& p, const model::CompiledModel& m) {
   std::string s;
   for (std::size_t i = 0; i < p.size(); ++i) {
@@ -211,8 +210,8 @@ VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc) {
       stage.push_back(m.touchpoint_stage[k]);
       visits.push(ratio_from_sums(ta.visits.y, ta.visits.yy, ta.visits.xy, walks_total, acc.walks_sq, n));
       fr.push(ratio_from_sums(ta.frictions.y, ta.frictions.yy, ta.frictions.xy, ta.visits.y, ta.visits.yy, n));
-      sat.push(ratio_from_sums(ta.satisfaction.y, ta.satisfaction.yy, ta.satisfaction.xy, ta.visits.y,
-                               ta.visits.yy, n));
+      sat.push(
+          ratio_from_sums(ta.satisfaction.y, ta.satisfaction.yy, ta.satisfaction.xy, ta.visits.y, ta.visits.yy, n));
       // Binomial over walks (a walk ends once): slightly optimistic under
       // customer clustering, stated in docs/results-format.md.
       for (std::size_t c = 0; c < m.num_kinds(); ++c) exits[c].push(proportion(ta.exits[c], walks_total));
@@ -233,8 +232,8 @@ VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc) {
       const auto& ca = acc.channels[c];
       visits.push(ratio_from_sums(ca.visits.y, ca.visits.yy, ca.visits.xy, walks_total, acc.walks_sq, n));
       fr.push(ratio_from_sums(ca.frictions.y, ca.frictions.yy, ca.frictions.xy, ca.visits.y, ca.visits.yy, n));
-      sw.push(ratio_from_sums(ca.switches_into.y, ca.switches_into.yy, ca.switches_into.xy, walks_total,
-                              acc.walks_sq, n));
+      sw.push(
+          ratio_from_sums(ca.switches_into.y, ca.switches_into.yy, ca.switches_into.xy, walks_total, acc.walks_sq, n));
     }
     out.channels.add_column("channel", m.channels);
     visits.add_to(out.channels, "visits_per_walk");
@@ -300,7 +299,8 @@ VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc) {
       // Attached sums cover the walks observed since the entry was tracked.
       double tracked = 0;
       for (std::size_t k = 0; k < nk; ++k) tracked += e.attached[k];
-      for (std::size_t k = 0; k < nk; ++k) kind_share[k].push_back(tracked > 0 ? e.attached[k] / tracked : std::nan(""));
+      for (std::size_t k = 0; k < nk; ++k)
+        kind_share[k].push_back(tracked > 0 ? e.attached[k] / tracked : std::nan(""));
       nps.push(nps_from_counts(e.attached[nk], e.attached[nk + 1], tracked));
     };
     const std::size_t top_n = 20;

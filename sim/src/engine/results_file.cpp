@@ -13,12 +13,18 @@ namespace cxsim::engine {
 namespace {
 io::Schema customer_schema() {
   using io::ColumnType;
-  return {{"customer", ColumnType::int64},       {"segment", ColumnType::int64},
-          {"satisfaction0", ColumnType::float64}, {"churn_propensity", ColumnType::float64},
-          {"walks", ColumnType::int64},          {"churned_period", ColumnType::int64},
-          {"satisfaction_final", ColumnType::float64}, {"clv", ColumnType::float64},
-          {"cost", ColumnType::float64},         {"effort", ColumnType::float64},
-          {"time", ColumnType::float64},         {"responses", ColumnType::int64},
+  return {{"customer", ColumnType::int64},
+          {"segment", ColumnType::int64},
+          {"satisfaction0", ColumnType::float64},
+          {"churn_propensity", ColumnType::float64},
+          {"walks", ColumnType::int64},
+          {"churned_period", ColumnType::int64},
+          {"satisfaction_final", ColumnType::float64},
+          {"clv", ColumnType::float64},
+          {"cost", ColumnType::float64},
+          {"effort", ColumnType::float64},
+          {"time", ColumnType::float64},
+          {"responses", ColumnType::int64},
           {"last_nps", ColumnType::int64}};
 }
 }  // namespace
@@ -125,7 +131,8 @@ void ResultsWriter::write_run(const RunResult& result) {
     VariantTables t = variant_tables(variants[v], result.variants[v]);
     io::Group g = vg.require_group(variants[v].name);
     io::write_table(g, "summary", t.summary, {"headline metrics with standard errors and 95% CIs", ""});
-    io::write_array(g, "nps_histogram", t.nps_histogram, {2, 11}, {"NPS score counts 0..10: row 0 true, row 1 measured", "walks"});
+    io::write_array(g, "nps_histogram", t.nps_histogram, {2, 11},
+                    {"NPS score counts 0..10: row 0 true, row 1 measured", "walks"});
     if (!t.csat_histogram.empty())
       io::write_array(g, "csat_histogram", t.csat_histogram, {2, t.csat_histogram.size() / 2},
                       {"CSAT score counts 1..scale: row 0 true, row 1 measured", "walks"});
@@ -135,7 +142,8 @@ void ResultsWriter::write_run(const RunResult& result) {
     io::write_array(g, "survival", t.survival, {t.survival.size()}, {"share alive after t periods, t = 0..P", "share"});
     io::write_table(g, "survival_ci", t.survival_ci, {"survival with standard errors and 95% CIs", ""});
     io::write_table(g, "periods", t.periods, {"per period: active customers, NPS, churn, outcome shares", ""});
-    io::write_table(g, "touchpoints", t.touchpoints, {"per touchpoint: visits, friction rate, satisfaction, exits", ""});
+    io::write_table(g, "touchpoints", t.touchpoints,
+                    {"per touchpoint: visits, friction rate, satisfaction, exits", ""});
     io::write_table(g, "channels", t.channels, {"per channel: visits, friction rate, switches into it", ""});
     io::write_table(g, "outcomes", t.outcomes, {"per outcome: walks and share", ""});
     io::write_table(g, "segments", t.segments, {"per segment: model share and customers drawn", ""});

@@ -58,9 +58,10 @@ std::vector<std::thread> start_workers(int threads, Worker& worker, Refused refu
     try {
       pool.emplace_back(worker);
     } catch (const std::system_error& e) {
-      refused(fmt::format("cannot start worker thread {} of {}: {} (use fewer --threads, or raise the limit on "
-                          "processes/threads, ulimit -u)",
-                          t + 1, threads, e.code().message()));
+      refused(
+          fmt::format("cannot start worker thread {} of {}: {} (use fewer --threads, or raise the limit on "
+                      "processes/threads, ulimit -u)",
+                      t + 1, threads, e.code().message()));
       for (auto& th : pool) th.join();
       pool.clear();
       return pool;
@@ -101,7 +102,8 @@ ChunkResult run_chunk(const std::vector<Variant>& variants, const RunSettings& s
         simulate_customer(variants[v], s, i, out.variants[v], scratch[v], &rec, v == 0 && event_log ? &sink : nullptr);
         out.customers[v].push_back(rec);
       } else {
-        simulate_customer(variants[v], s, i, out.variants[v], scratch[v], nullptr, v == 0 && event_log ? &sink : nullptr);
+        simulate_customer(variants[v], s, i, out.variants[v], scratch[v], nullptr,
+                          v == 0 && event_log ? &sink : nullptr);
       }
       out.variants[v].headline.add(scratch[v].x.data());
     }
@@ -219,8 +221,7 @@ void run_range(const std::vector<Variant>& variants, const RunSettings& s, std::
       }
       merging = true;
       try {
-        for (auto it = pending.find(next_to_merge); it != pending.end() && !error;
-             it = pending.find(next_to_merge)) {
+        for (auto it = pending.find(next_to_merge); it != pending.end() && !error; it = pending.find(next_to_merge)) {
           const std::uint64_t index = it->first;
           ChunkResult chunk = std::move(it->second);
           pending.erase(it);

@@ -142,8 +142,8 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
 
   // Customer-level draws.
   Stream s_seg(seed, Purpose::segment, i);
-  const int seg_index = rng::categorical(s_seg.uniform(), m.segment_cum_share.data(),
-                                         static_cast<int>(m.segment_cum_share.size()));
+  const int seg_index =
+      rng::categorical(s_seg.uniform(), m.segment_cum_share.data(), static_cast<int>(m.segment_cum_share.size()));
   const model::CompiledSegment& seg = m.segments[static_cast<std::size_t>(seg_index)];
   Stream s_s0(seed, Purpose::satisfaction0, i);
   const double s0_initial = seg.s0_mean + seg.s0_sd * rng::standard_normal(s_s0);
@@ -222,7 +222,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
 
       if (rec && !recovery_done) {
         const bool hit = rec->trigger == RecoveryProgram::Trigger::satisfaction_below ? S < rec->threshold
-                                                                                       : frictions >= rec->threshold;
+                                                                                      : frictions >= rec->threshold;
         if (hit) {
           recovery_done = true;
           x[kRecoveryTriggered] += 1.0;
@@ -330,8 +330,8 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       const double u = u_churn;
       // Churns with probability p = σ(logit θ − γ(S − s0)) (exactly θ when
       // γ = 0): u < p ⇔ logit(u) < logit θ − γ(S − s0).
-      const bool churns = m.sensitivity == 0.0 ? u < theta
-                                               : rng::logit_below(u, logit_theta - m.sensitivity * (S - s0));
+      const bool churns =
+          m.sensitivity == 0.0 ? u < theta : rng::logit_below(u, logit_theta - m.sensitivity * (S - s0));
       if (churns) {
         alive = false;
         churned_period = t;

@@ -219,8 +219,8 @@ Hid walk_groups(hid_t loc, std::string_view path, bool create) {
       cur = own(H5Gopen2(cur.get(), part.c_str(), H5P_DEFAULT), H5Gclose, cur.get(), part, "cannot open group");
     } else if (create) {
       if (!gcpl) gcpl = group_create_plist();
-      cur = own(H5Gcreate2(cur.get(), part.c_str(), H5P_DEFAULT, gcpl->get(), H5P_DEFAULT), H5Gclose, cur.get(),
-                part, "cannot create group");
+      cur = own(H5Gcreate2(cur.get(), part.c_str(), H5P_DEFAULT, gcpl->get(), H5P_DEFAULT), H5Gclose, cur.get(), part,
+                "cannot create group");
     } else {
       fail(cur.get(), part, "no such group");
     }

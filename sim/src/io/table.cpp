@@ -93,13 +93,9 @@ const Table::Column& Table::find(std::string_view name) const {
   throw RuntimeError(msg);
 }
 
-Table::Column& Table::find(std::string_view name) {
-  return const_cast<Column&>(std::as_const(*this).find(name));
-}
+Table::Column& Table::find(std::string_view name) { return const_cast<Column&>(std::as_const(*this).find(name)); }
 
-ColumnType Table::column_type(std::string_view name) const {
-  return static_cast<ColumnType>(find(name).data.index());
-}
+ColumnType Table::column_type(std::string_view name) const { return static_cast<ColumnType>(find(name).data.index()); }
 
 template <class T>
 const std::vector<T>& Table::get(std::string_view name, ColumnType type) const {

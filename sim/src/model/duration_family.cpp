@@ -139,7 +139,8 @@ std::vector<DurationFamily> make_families() {
                                                Shown(d.b).str(), Shown(d.a).str())});
             else if (!(shape > 0 && scale <= kMaxDuration * kMaxDuration))
               out.push_back({"sd", fmt::format("gamma sd {} is too large for the mean {}: the scale sd^2/mean must "
-                                               "be at most {}, got {}", Shown(d.b).str(), Shown(d.a).str(),
+                                               "be at most {}, got {}",
+                                               Shown(d.b).str(), Shown(d.a).str(),
                                                Shown(kMaxDuration * kMaxDuration).str(), Shown(scale).str())});
           },
       .mean = mean_is_first,

@@ -19,11 +19,11 @@ using core::Diagnostics;
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {
-    "journey", "description", "time_unit", "max_steps", "start", "touchpoints", "outcomes",
-    "channel_switch", "segments", "survey", "retention", "population"};
-const std::vector<std::string> kTouchpointKeys = {
-    "channel", "stage", "description", "friction", "satisfaction", "effort", "duration", "cost", "next"};
+const std::vector<std::string> kTopKeys = {"journey",  "description", "time_unit", "max_steps",
+                                           "start",    "touchpoints", "outcomes",  "channel_switch",
+                                           "segments", "survey",      "retention", "population"};
+const std::vector<std::string> kTouchpointKeys = {"channel", "stage",    "description", "friction", "satisfaction",
+                                                  "effort",  "duration", "cost",        "next"};
 const std::vector<std::string> kOutcomeKeys = {"kind", "value", "good", "description"};
 const std::vector<std::string> kSegmentKeys = {"share", "description", "satisfaction0", "retention", "overrides"};
 const std::vector<std::string> kOverrideKeys = {"friction", "satisfaction", "effort", "duration", "next"};
@@ -54,19 +54,20 @@ bool check_id(NodeReader& r, const YAML::Node& key_node, const std::string& path
   }
   for (char c : id) {
     if (c == '.' || c == '[' || c == ']' || std::isspace(static_cast<unsigned char>(c))) {
-      r.error(key_node, path,
-              fmt::format("{} id '{}' contains {}; ids may not contain dots, brackets or spaces "
-                          "(they are used in dotted paths)", what, id,
-                          std::isspace(static_cast<unsigned char>(c)) ? std::string("a space")
-                                                                      : fmt::format("'{}'", c)));
+      r.error(
+          key_node, path,
+          fmt::format("{} id '{}' contains {}; ids may not contain dots, brackets or spaces "
+                      "(they are used in dotted paths)",
+                      what, id,
+                      std::isspace(static_cast<unsigned char>(c)) ? std::string("a space") : fmt::format("'{}'", c)));
       return false;
     }
   }
   const auto& res = reserved_ids();
   if (std::find(res.begin(), res.end(), id) != res.end()) {
-    r.error(key_node, path,
-            fmt::format("'{}' is a reserved name; choose another {} id (reserved: {})", id, what,
-                        core::quoted_list(res)));
+    r.error(
+        key_node, path,
+        fmt::format("'{}' is a reserved name; choose another {} id (reserved: {})", id, what, core::quoted_list(res)));
     return false;
   }
   return true;
@@ -83,10 +84,12 @@ std::optional<OkFriction<double>> parse_ok_friction(NodeReader& r, const YAML::N
   OkFriction<double> out;
   bool ok = true;
   if (node["ok"]) {
-    if (auto v = r.number(node["ok"], path + ".ok")) out.ok = *v; else ok = false;
+    if (auto v = r.number(node["ok"], path + ".ok")) out.ok = *v;
+    else ok = false;
   }
   if (node["friction"]) {
-    if (auto v = r.number(node["friction"], path + ".friction")) out.friction = *v; else ok = false;
+    if (auto v = r.number(node["friction"], path + ".friction")) out.friction = *v;
+    else ok = false;
   }
   if (!ok) return std::nullopt;
   return out;
@@ -142,8 +145,7 @@ std::optional<TransitionMap> parse_transition_map(NodeReader& r, const YAML::Nod
 }
 
 std::optional<NextSpec> parse_next(NodeReader& r, const YAML::Node& node, const std::string& path) {
-  if (!r.expect_map(node, path, "a mapping {target: probability} or {ok: {...}, friction: {...}}"))
-    return std::nullopt;
+  if (!r.expect_map(node, path, "a mapping {target: probability} or {ok: {...}, friction: {...}}")) return std::nullopt;
   bool any_map = false;
   for (auto it = node.begin(); it != node.end(); ++it)
     if (it->second.IsMap()) any_map = true;
@@ -240,7 +242,8 @@ std::optional<RetentionParams> parse_alpha_beta(NodeReader& r, const YAML::Node&
   const bool has_a = static_cast<bool>(node["alpha"]), has_b = static_cast<bool>(node["beta"]);
   if (!has_a && !has_b) return std::nullopt;
   if (has_a != has_b) {
-    r.error(node, path, fmt::format("missing required key '{}' (alpha and beta go together)", has_a ? "beta" : "alpha"));
+    r.error(node, path,
+            fmt::format("missing required key '{}' (alpha and beta go together)", has_a ? "beta" : "alpha"));
     return std::nullopt;
   }
   auto a = r.number(node["alpha"], path + ".alpha");
@@ -342,8 +345,9 @@ void parse_scale(NodeReader& r, const YAML::Node& node, const std::string& path,
       if (auto v = r.number_list(b, bp)) sc.baseline = *v;
     } else {
       r.error(b, bp,
-              is_nps ? fmt::format("expected 11 probabilities or {{detractors, passives, promoters}}, got {}", describe(b))
-                     : fmt::format("expected a list of probabilities, got {}", describe(b)));
+              is_nps
+                  ? fmt::format("expected 11 probabilities or {{detractors, passives, promoters}}, got {}", describe(b))
+                  : fmt::format("expected a list of probabilities, got {}", describe(b)));
     }
   }
 }
@@ -400,7 +404,8 @@ std::optional<DurationSpec> parse_distribution(NodeReader& r, const YAML::Node& 
     return std::nullopt;
   }
   if (kinds.size() > 1) {
-    r.error(node, path, fmt::format("gives several distributions ({}); expected exactly one", core::quoted_list(kinds)));
+    r.error(node, path,
+            fmt::format("gives several distributions ({}); expected exactly one", core::quoted_list(kinds)));
     return std::nullopt;
   }
   const DurationFamily& f = *find_duration_family(kinds[0]);
@@ -484,8 +489,9 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
   NodeReader r(doc.file, diags, spec.locations);
   const YAML::Node& root = doc.root;
   if (!root.IsMap()) {
-    r.error(root, "", fmt::format("expected a journey mapping with 'start', 'touchpoints' and 'outcomes', got {}",
-                                  describe(root)));
+    r.error(
+        root, "",
+        fmt::format("expected a journey mapping with 'start', 'touchpoints' and 'outcomes', got {}", describe(root)));
     return spec;
   }
   if (root["scenario"] && !root["touchpoints"]) {
@@ -514,15 +520,14 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
       // validate() checks >= 1; only values that do not fit are refused here.
       if (*v > kMaxSteps || *v < -kMaxSteps)
         r.error(root["max_steps"], "max_steps", must_be_between("", 1, kMaxSteps, *v));
-      else
-        spec.max_steps = static_cast<int>(*v);
+      else spec.max_steps = static_cast<int>(*v);
     }
   }
 
   // Ids first, so every later reference can be checked against them.
   std::set<std::string> ids;
-  if (root["touchpoints"] && r.expect_map(root["touchpoints"], "touchpoints",
-                                          "a mapping of touchpoint ids to touchpoints")) {
+  if (root["touchpoints"] &&
+      r.expect_map(root["touchpoints"], "touchpoints", "a mapping of touchpoint ids to touchpoints")) {
     for (const auto& e : r.entries(root["touchpoints"], "touchpoints")) {
       const std::string kp = "touchpoints." + e.key;
       // A node with a bad id is still kept (after the error), so references
@@ -598,7 +603,8 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
       spec.segments.push_back(std::move(seg));
     }
     if (spec.segments.empty()) {
-      if (root["segments"].size() == 0) r.error(root["segments"], "segments", "is empty; omit it for one segment 'all'");
+      if (root["segments"].size() == 0)
+        r.error(root["segments"], "segments", "is empty; omit it for one segment 'all'");
       spec.segments.push_back(SegmentSpec{"all", 1.0, 0.0, 0.0, std::nullopt, {}});
     }
   }

@@ -5,9 +5,8 @@
 namespace cxsim::model {
 
 const std::vector<std::string>& reserved_ids() {
-  static const std::vector<std::string> ids = {
-      "timeout", "baseline", "start", "segments", "survey", "retention", "channel_switch",
-      "touchpoints", "outcomes", "population"};
+  static const std::vector<std::string> ids = {"timeout",   "baseline",       "start",       "segments", "survey",
+                                               "retention", "channel_switch", "touchpoints", "outcomes", "population"};
   return ids;
 }
 

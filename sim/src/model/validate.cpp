@@ -48,8 +48,7 @@ class Checker {
   }
 
   void probability(double p, const std::string& path) {
-    if (!(p >= 0.0 && p <= 1.0))
-      error(path, outside_unit_interval("probability", p));
+    if (!(p >= 0.0 && p <= 1.0)) error(path, outside_unit_interval("probability", p));
   }
   // NaN and infinities (reachable through chained scenario changes) fail
   // every range rule: each check is written so that they cannot slip past.
@@ -140,8 +139,8 @@ class Checker {
     const std::string bp = path + ".baseline";
     if (s.baseline.empty()) {
       error(path, fmt::format("{} with scale {} has no default baseline; give 'baseline' as {} probabilities "
-                              "(defaults exist for {})", what, s.scale, s.scale,
-                              std::string(what) == "csat" ? "scale 5" : "scales 5 and 7"));
+                              "(defaults exist for {})",
+                              what, s.scale, s.scale, std::string(what) == "csat" ? "scale 5" : "scales 5 and 7"));
       return;
     }
     if (static_cast<int>(s.baseline.size()) != s.scale) {
@@ -207,12 +206,12 @@ class Checker {
       finite(oc.value, oc.id + ".value", "value");
       if (!oc.kind.empty()) kinds.insert(oc.kind);
       if (oc.kind.empty()) error(oc.id + ".kind", "kind must not be empty");
-      if (oc.kind == "timeout")
-        error(oc.id + ".kind", "kind 'timeout' is reserved for walks that reach max_steps");
+      if (oc.kind == "timeout") error(oc.id + ".kind", "kind 'timeout' is reserved for walks that reach max_steps");
       for (char c : oc.kind)
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) {
           error(oc.id + ".kind", fmt::format("kind '{}' may use letters, digits, '_' and '-' only "
-                                             "(it becomes the metric name share_{})", oc.kind, oc.kind));
+                                             "(it becomes the metric name share_{})",
+                                             oc.kind, oc.kind));
           break;
         }
     }
@@ -261,8 +260,9 @@ class Checker {
         const std::string op = base + ".overrides." + tp_id;
         if (!is_touchpoint(tp_id)) {
           const bool is_oc = is_outcome(tp_id);
-          error(op, is_oc ? fmt::format("'{}' is an outcome; only touchpoints can be overridden", tp_id)
-                          : fmt::format("unknown touchpoint '{}'", tp_id),
+          error(op,
+                is_oc ? fmt::format("'{}' is an outcome; only touchpoints can be overridden", tp_id)
+                      : fmt::format("unknown touchpoint '{}'", tp_id),
                 is_oc ? std::string() : core::did_you_mean(tp_id, s.touchpoint_ids()));
           continue;
         }
@@ -307,15 +307,13 @@ class Checker {
 
     // Population (optional in a journey).
     const auto& pop = s.population;
-    if (pop.customers && *pop.customers < 1)
-      error("population.customers", must_be_at_least("", 1, *pop.customers));
+    if (pop.customers && *pop.customers < 1) error("population.customers", must_be_at_least("", 1, *pop.customers));
     else if (pop.customers && *pop.customers > kMaxCustomers)
       error("population.customers", must_be_between("", 1, kMaxCustomers, *pop.customers) + kMaxCustomersNote);
     if (pop.periods && *pop.periods < 1) error("population.periods", must_be_at_least("", 1, *pop.periods));
     if (pop.discount_rate && !(*pop.discount_rate > -1))
       error("population.discount_rate", must_be_greater("", -1, *pop.discount_rate));
-    else if (pop.discount_rate)
-      finite(*pop.discount_rate, "population.discount_rate", "");
+    else if (pop.discount_rate) finite(*pop.discount_rate, "population.discount_rate", "");
 
     const bool graph_inputs_ok = targets_ok_ && !s.start.empty() && !s.touchpoints.empty() && !s.outcomes.empty();
     if (graph_inputs_ok) check_graph(s, diags_);
@@ -390,11 +388,14 @@ void check_graph(const JourneySpec& spec, Diagnostics& diags) {
       for (auto v : members) names.push_back(spec.touchpoints[v].id);
       const std::string& first = names.front();
       const std::string where = spec.segments_given && spec.segments.size() > 1
-                                    ? fmt::format(" for segment '{}'", spec.segments[seg].id) : std::string();
+                                    ? fmt::format(" for segment '{}'", spec.segments[seg].id)
+                                    : std::string();
       std::string msg;
       if (names.size() == 1)
-        msg = fmt::format("touchpoint '{}' is a trap{}: every walk that reaches it loops back to it and never "
-                          "reaches an outcome", first, where);
+        msg = fmt::format(
+            "touchpoint '{}' is a trap{}: every walk that reaches it loops back to it and never "
+            "reaches an outcome",
+            first, where);
       else
         msg = fmt::format("touchpoints {} form a trap{}: walks that enter them never reach an outcome",
                           core::quoted_list(names), where);

@@ -103,8 +103,8 @@ class BudgetHandler : public YAML::EventHandler {
   }
   void open(const YAML::Mark& m, YAML::anchor_t a) {
     if (static_cast<int>(stack_.size()) >= limits_.max_depth)
-      throw Exceeded{fmt::format("nesting deeper than {} levels; refusing it (a journey needs only a few)",
-                                 limits_.max_depth), m};
+      throw Exceeded{
+          fmt::format("nesting deeper than {} levels; refusing it (a journey needs only a few)", limits_.max_depth), m};
     stack_.push_back({a, 0.0, m});
   }
   void close() {
@@ -124,7 +124,8 @@ class BudgetHandler : public YAML::EventHandler {
   Exceeded too_many(const YAML::Mark& m) const {
     if (aliases_)
       return {fmt::format("aliases expand this document to more than {} nodes; refusing it (an alias bomb?)",
-                          limits_.max_expanded_nodes), m};
+                          limits_.max_expanded_nodes),
+              m};
     return {fmt::format("document has more than {} nodes; refusing it", limits_.max_expanded_nodes), m};
   }
   const YamlLimits& limits_;
@@ -161,7 +162,8 @@ std::string explain_yaml_error(const std::string& raw) {
       {"illegal map value", "unexpected ':'; check the indentation, or quote a value that contains ': '"},
       {"illegal flow end", "a '}' or ']' without a matching opening bracket"},
       {"illegal block entry", "a '- ' list entry where a mapping was expected; check the indentation"},
-      {"the referenced anchor is not defined", "an alias (*name) refers to an anchor (&name) defined nowhere before it"},
+      {"the referenced anchor is not defined",
+       "an alias (*name) refers to an anchor (&name) defined nowhere before it"},
   };
   std::string msg = raw;
   if (!msg.empty()) msg[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(msg[0])));
@@ -191,8 +193,7 @@ YamlDocument YamlDocument::load_file(const std::string& path, Diagnostics& diags
   return load_text(std::move(text), path, diags, limits);
 }
 
-YamlDocument YamlDocument::load_text(std::string text, std::string name, Diagnostics& diags,
-                                     const YamlLimits& limits) {
+YamlDocument YamlDocument::load_text(std::string text, std::string name, Diagnostics& diags, const YamlLimits& limits) {
   YamlDocument doc{std::move(name), std::move(text), {}, false};
   const std::string& t = doc.text;
   if (t.size() > limits.max_bytes) {
@@ -285,10 +286,8 @@ YamlDocument YamlDocument::load_text(std::string text, std::string name, Diagnos
     diags.error({doc.file, e.mark.line + 1, e.mark.column + 1}, "", e.message);
   } catch (const YAML::Exception& e) {
     std::string msg = explain_yaml_error(e.msg);
-    if (e.mark.line >= 0)
-      diags.error({doc.file, e.mark.line + 1, e.mark.column + 1}, "", "YAML syntax error: " + msg);
-    else
-      diags.error({doc.file, 0, 0}, "", "YAML syntax error: " + msg);
+    if (e.mark.line >= 0) diags.error({doc.file, e.mark.line + 1, e.mark.column + 1}, "", "YAML syntax error: " + msg);
+    else diags.error({doc.file, 0, 0}, "", "YAML syntax error: " + msg);
   }
   return doc;
 }

@@ -47,9 +47,7 @@ std::string value_only(double estimate, double se, double scale) {
   return format_fixed(estimate * scale, decimals(estimate, se, scale));
 }
 
-bool excludes_zero(double lo, double hi) {
-  return std::isfinite(lo) && std::isfinite(hi) && (lo > 0 || hi < 0);
-}
+bool excludes_zero(double lo, double hi) { return std::isfinite(lo) && std::isfinite(hi) && (lo > 0 || hi < 0); }
 
 MetricInfo metric_info(std::string_view metric, std::string_view time_unit,
                        const std::function<int(std::string_view)>& kind_direction) {

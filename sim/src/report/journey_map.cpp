@@ -112,7 +112,8 @@ MapLayout layout_journey(const JourneyGraph& g) {
   std::vector<double> pos(n, 0);
   auto place = [&] {
     for (const auto& c : cols)
-      for (std::size_t i = 0; i < c.size(); ++i) pos[c[i]] = static_cast<double>(i) - (static_cast<double>(c.size()) - 1) / 2;
+      for (std::size_t i = 0; i < c.size(); ++i)
+        pos[c[i]] = static_cast<double>(i) - (static_cast<double>(c.size()) - 1) / 2;
   };
   place();
   // Undirected neighbour weights; the start node sits at position 0.
@@ -160,8 +161,7 @@ MapFlows journey_flows(const JourneyGraph& g, const io::Table* tp) {
     visits[v] = std::isfinite(vis) ? vis : 0;
     if (std::isfinite(rate)) fr[v] = rate;
   }
-  for (const auto& e : g.edges)
-    f.edge.push_back(visits[e.from] * ((1 - fr[e.from]) * e.p_ok + fr[e.from] * e.p_fr));
+  for (const auto& e : g.edges) f.edge.push_back(visits[e.from] * ((1 - fr[e.from]) * e.p_ok + fr[e.from] * e.p_fr));
   for (const auto& s : g.start) f.start.push_back(s.second);
   return f;
 }
@@ -255,8 +255,8 @@ std::string journey_map_svg(const JourneyGraph& g, const io::Table* tp, const io
     const std::size_t t = g.start[i].first;
     const double x1 = start_x + 10, y1 = start_y, x2 = cx(t) - node_w / 2 - 2, y2 = cy(t);
     const double dx = (x2 - x1) / 2;
-    svg.begin_group("class=\"edge\"", fmt::format("start → {}: {} of walks", g.nodes[t].id,
-                                                  format_fixed(100 * flows.start[i], 1) + "%"));
+    svg.begin_group("class=\"edge\"",
+                    fmt::format("start → {}: {} of walks", g.nodes[t].id, format_fixed(100 * flows.start[i], 1) + "%"));
     std::string d;
     if (l.column[t] == 0) {
       d = fmt::format("M{},{}C{},{} {},{} {},{}", coord(x1), coord(y1), coord(x1 + dx), coord(y1), coord(x2 - dx),
@@ -300,8 +300,8 @@ std::string journey_map_svg(const JourneyGraph& g, const io::Table* tp, const io
       const double x = sx + node_w / 2;
       const double bulge = 30 + 8 * std::fabs(l.row[e.to] - l.row[e.from]);
       const double y1 = sy + (ty > sy ? 8 : -8), y2 = ty + (ty > sy ? -8 : 8);
-      svg.path(fmt::format("M{},{}C{},{} {},{} {},{}", coord(x), coord(y1), coord(x + bulge), coord(y1), coord(x + bulge),
-                           coord(y2), coord(x + 6), coord(y2)),
+      svg.path(fmt::format("M{},{}C{},{} {},{} {},{}", coord(x), coord(y1), coord(x + bulge), coord(y1),
+                           coord(x + bulge), coord(y2), coord(x + 6), coord(y2)),
                extra);
       arrow(x + 1, y2, -1, 0);
     } else {
@@ -377,8 +377,8 @@ std::string journey_map_svg(const JourneyGraph& g, const io::Table* tp, const io
   lx += 92;
   const int tdec = ticks.size() > 1 ? tick_decimals(100 * (ticks[1] - ticks[0])) : 0;
   for (double tk : ticks) {
-    svg.rect(lx, legend_y - 11, 34, 14, fmt::format("fill=\"{}\" stroke=\"#888\" stroke-width=\"0.5\"",
-                                                    sequential_colour(tk / colour_max)));
+    svg.rect(lx, legend_y - 11, 34, 14,
+             fmt::format("fill=\"{}\" stroke=\"#888\" stroke-width=\"0.5\"", sequential_colour(tk / colour_max)));
     svg.text(lx + 17, legend_y + 16, format_fixed(100 * tk, tdec) + "%", "middle", "class=\"tick\"");
     lx += 38;
   }

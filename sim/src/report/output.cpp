@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include "cxsim/core/errors.h"
 #include "cxsim/core/atomic_output.h"
+#include "cxsim/core/errors.h"
 #include "cxsim/report/report.h"
 
 namespace cxsim::report {

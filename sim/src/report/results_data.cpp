@@ -150,8 +150,7 @@ const io::Table* ResultsData::comparison(const std::string& variant) const {
 
 ResultsData read_results(const std::filesystem::path& path) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw core::InputError(path.string() + ": no such results file");
+  if (!std::filesystem::is_regular_file(path, ec)) throw core::InputError(path.string() + ": no such results file");
   std::optional<io::File> opened;
   try {
     opened.emplace(io::File::open(path));
@@ -207,9 +206,10 @@ ResultsData read_results(const std::filesystem::path& path) {
         return std::find(schema.begin(), schema.end(), io::ColumnSpec{c, type}) != schema.end();
       };
       if (!column("metric", io::ColumnType::string) || !column("estimate", io::ColumnType::float64))
-        throw core::InputError(fmt::format("{}: /variants/{}/summary has no metric (string) and estimate (float) "
-                                           "columns",
-                                           path.string(), name));
+        throw core::InputError(
+            fmt::format("{}: /variants/{}/summary has no metric (string) and estimate (float) "
+                        "columns",
+                        path.string(), name));
       VariantData v;
       v.name = name;
       v.description = attr_string(g, "description").value_or("");
@@ -237,8 +237,9 @@ ResultsData read_results(const std::filesystem::path& path) {
     }
   }
   if (data.variants.empty())
-    throw core::InputError(path.string() + ": the results file has no variant with a summary table (an incomplete "
-                                           "or foreign file?)");
+    throw core::InputError(path.string() +
+                           ": the results file has no variant with a summary table (an incomplete "
+                           "or foreign file?)");
   std::stable_sort(data.variants.begin(), data.variants.end(),
                    [](const VariantData& a, const VariantData& b) { return a.order < b.order; });
 

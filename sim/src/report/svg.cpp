@@ -100,8 +100,8 @@ LinearScale LinearScale::nice(int target) const {
 // ------------------------------------------------------------------ palette
 
 const char* series_colour(std::size_t i) {
-  static const char* colours[] = {okabe_ito::black,          okabe_ito::blue,      okabe_ito::orange,
-                                  okabe_ito::bluish_green,   okabe_ito::vermillion, okabe_ito::reddish_purple,
+  static const char* colours[] = {okabe_ito::black,        okabe_ito::blue,       okabe_ito::orange,
+                                  okabe_ito::bluish_green, okabe_ito::vermillion, okabe_ito::reddish_purple,
                                   okabe_ito::sky_blue};
   return colours[i % (sizeof colours / sizeof colours[0])];
 }
@@ -118,7 +118,8 @@ std::string sequential_colour(double t) {
     double t;
     int r, g, b;
   };
-  static const Stop stops[] = {{0.0, 0xFF, 0xF6, 0xD5}, {0.35, 0xF0, 0xC8, 0x4A}, {0.7, 0xE0, 0x7B, 0x00}, {1.0, 0x9C, 0x3A, 0x00}};
+  static const Stop stops[] = {
+      {0.0, 0xFF, 0xF6, 0xD5}, {0.35, 0xF0, 0xC8, 0x4A}, {0.7, 0xE0, 0x7B, 0x00}, {1.0, 0x9C, 0x3A, 0x00}};
   std::size_t i = 0;
   while (i + 2 < std::size(stops) && t > stops[i + 1].t) ++i;
   const Stop& a = stops[i];
@@ -145,9 +146,7 @@ void Svg::line(double x1, double y1, double x2, double y2, std::string_view extr
                        sp(extra));
 }
 
-void Svg::path(std::string_view d, std::string_view extra) {
-  body_ += fmt::format("<path d=\"{}\"{}/>", d, sp(extra));
-}
+void Svg::path(std::string_view d, std::string_view extra) { body_ += fmt::format("<path d=\"{}\"{}/>", d, sp(extra)); }
 
 void Svg::circle(double cx, double cy, double r, std::string_view extra) {
   body_ += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"{}\"{}/>", coord(cx), coord(cy), coord(r), sp(extra));
@@ -167,15 +166,15 @@ void Svg::begin_group(std::string_view extra, std::string_view tooltip) {
 void Svg::end_group() { body_ += "</g>"; }
 
 void Svg::error_bar_v(double x, double y_lo, double y_hi, double cap, std::string_view extra) {
-  body_ += fmt::format("<path d=\"M{},{}V{}M{},{}H{}M{},{}H{}\" class=\"err\"{}/>", coord(x), coord(y_lo), coord(y_hi),
-                       coord(x - cap), coord(y_lo), coord(x + cap), coord(x - cap), coord(y_hi), coord(x + cap),
-                       sp(extra));
+  body_ +=
+      fmt::format("<path d=\"M{},{}V{}M{},{}H{}M{},{}H{}\" class=\"err\"{}/>", coord(x), coord(y_lo), coord(y_hi),
+                  coord(x - cap), coord(y_lo), coord(x + cap), coord(x - cap), coord(y_hi), coord(x + cap), sp(extra));
 }
 
 void Svg::error_bar_h(double y, double x_lo, double x_hi, double cap, std::string_view extra) {
-  body_ += fmt::format("<path d=\"M{},{}H{}M{},{}V{}M{},{}V{}\" class=\"err\"{}/>", coord(x_lo), coord(y), coord(x_hi),
-                       coord(x_lo), coord(y - cap), coord(y + cap), coord(x_hi), coord(y - cap), coord(y + cap),
-                       sp(extra));
+  body_ +=
+      fmt::format("<path d=\"M{},{}H{}M{},{}V{}M{},{}V{}\" class=\"err\"{}/>", coord(x_lo), coord(y), coord(x_hi),
+                  coord(x_lo), coord(y - cap), coord(y + cap), coord(x_hi), coord(y - cap), coord(y + cap), sp(extra));
 }
 
 std::string Svg::str() const {
@@ -359,13 +358,14 @@ std::string interval_chart(const ChartText& text, const Axis& x_axis, const std:
     if (std::isfinite(r.estimate)) {
       const double x0 = x(0), x1 = x(r.estimate);
       const double bh = o.row_height * 0.56;
-      svg.rect(std::min(x0, x1), cy - bh / 2, std::fabs(x1 - x0), bh,
-               fmt::format("fill=\"{}\" fill-opacity=\"{}\" stroke=\"{}\"", colour, r.emphasis ? "0.85" : "0.3",
-                           colour));
+      svg.rect(
+          std::min(x0, x1), cy - bh / 2, std::fabs(x1 - x0), bh,
+          fmt::format("fill=\"{}\" fill-opacity=\"{}\" stroke=\"{}\"", colour, r.emphasis ? "0.85" : "0.3", colour));
     }
     if (std::isfinite(r.lo) && std::isfinite(r.hi)) svg.error_bar_h(cy, x(r.lo), x(r.hi), 5);
     if (std::isfinite(r.marker2))
-      svg.circle(x(r.marker2), cy, 5, fmt::format("fill=\"none\" stroke=\"{}\" stroke-width=\"2\"", okabe_ito::vermillion));
+      svg.circle(x(r.marker2), cy, 5,
+                 fmt::format("fill=\"none\" stroke=\"{}\" stroke-width=\"2\"", okabe_ito::vermillion));
     if (std::isfinite(r.marker))
       svg.path(fmt::format("M{},{}l5,5l-5,5l-5,-5z", coord(x(r.marker)), coord(cy - 5)),
                "fill=\"#fff\" stroke=\"#000\" stroke-width=\"1.5\"");

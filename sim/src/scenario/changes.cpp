@@ -15,8 +15,9 @@ using core::Diagnostics;
 using model::JourneySpec;
 
 std::string Change::describe() const {
-  return op == Op::scale ? fmt::format("{} × {}", path, core::fmt_number(number))
-                         : fmt::format("{} = {}{}", path, core::fmt_number(number), renormalize ? " (renormalized)" : "");
+  return op == Op::scale
+             ? fmt::format("{} × {}", path, core::fmt_number(number))
+             : fmt::format("{} = {}{}", path, core::fmt_number(number), renormalize ? " (renormalized)" : "");
 }
 
 namespace {
@@ -104,8 +105,8 @@ Slot duration_slot(model::OkFriction<model::DurationSpec>& d, const std::vector<
   }
   if (i + 1 != p.size()) return fail("unknown duration path '" + join(p, i, p.size()) + "'");
   if (split)
-    return fail(fmt::format("{} is split into ok and friction distributions; change {}.ok.{} or {}.friction.{}",
-                            where, where, p[i], where, p[i]));
+    return fail(fmt::format("{} is split into ok and friction distributions; change {}.ok.{} or {}.friction.{}", where,
+                            where, p[i], where, p[i]));
   Slot a = duration_param(d.ok, p[i], where);
   if (!a.error.empty()) return a;
   Slot b = duration_param(d.friction, p[i], where);
@@ -143,7 +144,8 @@ const std::vector<std::string> kTouchpointFields = {"friction", "satisfaction", 
 
 Slot touchpoint_slot(model::TouchpointSpec& tp, const std::vector<std::string>& p, std::size_t i) {
   const std::string& id = tp.id;
-  if (i == p.size()) return fail(fmt::format("a change must name a field of '{}' ({})", id, core::quoted_list(kTouchpointFields)));
+  if (i == p.size())
+    return fail(fmt::format("a change must name a field of '{}' ({})", id, core::quoted_list(kTouchpointFields)));
   const std::string& f = p[i];
   Slot s;
   if (f == "friction" && i + 1 == p.size()) return s.values = {&tp.friction}, s.probability = true, s;
@@ -161,7 +163,8 @@ Slot override_slot(JourneySpec& spec, model::SegmentSpec& seg, const std::vector
   if (i == p.size()) return fail("expected segments." + seg.id + ".overrides.<touchpoint>.<field>");
   const std::string& tp_id = p[i];
   const model::TouchpointSpec* base = spec.find_touchpoint(tp_id);
-  if (!base) return fail(fmt::format("unknown touchpoint '{}'", tp_id), core::did_you_mean(tp_id, spec.touchpoint_ids()));
+  if (!base)
+    return fail(fmt::format("unknown touchpoint '{}'", tp_id), core::did_you_mean(tp_id, spec.touchpoint_ids()));
   model::OverrideSpec* o = nullptr;
   for (auto& [id, ov] : seg.overrides)
     if (id == tp_id) o = &ov;
@@ -223,7 +226,9 @@ Slot resolve(JourneySpec& spec, const std::string& path) {
     if (p.size() == 2 && (p[1] == "alpha" || p[1] == "beta")) {
       if (!spec.retention.default_params)
         return fail("the journey has no top-level retention alpha/beta; change segments.<segment>.retention." + p[1]);
-      return s.values = {p[1] == "alpha" ? &spec.retention.default_params->alpha : &spec.retention.default_params->beta}, s;
+      return s.values = {p[1] == "alpha" ? &spec.retention.default_params->alpha
+                                         : &spec.retention.default_params->beta},
+             s;
     }
     return fail("unknown retention field", p.size() > 1 ? core::did_you_mean(p[1], f) : "");
   }
@@ -234,8 +239,9 @@ Slot resolve(JourneySpec& spec, const std::string& path) {
     if (rest == "nps.slope") return s.values = {&spec.survey.nps.slope}, s;
     if (rest == "csat.slope" && spec.survey.csat.present) return s.values = {&spec.survey.csat.slope}, s;
     if (rest == "ces.slope" && spec.survey.ces.present) return s.values = {&spec.survey.ces.slope}, s;
-    return fail("unknown survey path '" + path + "'",
-                core::did_you_mean(rest, {"response.rate", "response.extremity", "nps.slope", "csat.slope", "ces.slope"}));
+    return fail(
+        "unknown survey path '" + path + "'",
+        core::did_you_mean(rest, {"response.rate", "response.extremity", "nps.slope", "csat.slope", "ces.slope"}));
   }
   if (head == "segments") {
     if (p.size() < 3) return fail("expected segments.<segment>.<field>");
@@ -356,8 +362,8 @@ bool apply_change_quietly(JourneySpec& spec, const Change& c, Diagnostics& diags
   } else if (s.map) {
     auto it = std::find_if(s.map->begin(), s.map->end(), [&](const auto& e) { return e.first == s.target; });
     if (it == s.map->end() && c.op == Change::Op::scale) {
-      diags.error(c.loc, c.path, fmt::format("'{}' is not a target of {}; scale needs an existing target", s.target,
-                                             s.map_path));
+      diags.error(c.loc, c.path,
+                  fmt::format("'{}' is not a target of {}; scale needs an existing target", s.target, s.map_path));
       return false;
     }
     if (!finite_result(it == s.map->end() ? 0.0 : it->second)) return false;
@@ -374,7 +380,8 @@ bool apply_change_quietly(JourneySpec& spec, const Change& c, Diagnostics& diags
       if (std::fabs(sum - 1) > model::kProbabilityTolerance) {
         diags.error(c.loc, c.path,
                     fmt::format("after this change {} sums to {}, not 1; add 'renormalize: true' to rescale the "
-                                "other targets", s.map_path, core::fmt_number(sum)));
+                                "other targets",
+                                s.map_path, core::fmt_number(sum)));
         return false;
       }
     }

@@ -52,16 +52,19 @@ std::optional<Change> parse_change(NodeReader& r, const YAML::Node& n, const std
   bool ok = true;
   if (n["set"]) {
     auto s = r.string(n["set"], path + ".set");
-    if (s) c.path = *s; else ok = false;
+    if (s) c.path = *s;
+    else ok = false;
   }
   const bool has_v = static_cast<bool>(n["value"]), has_s = static_cast<bool>(n["scale"]);
   if (has_v == has_s) {
-    r.error(n, path, has_v ? "give either 'value' or 'scale', not both" : "missing 'value' (replace) or 'scale' (multiply)");
+    r.error(n, path,
+            has_v ? "give either 'value' or 'scale', not both" : "missing 'value' (replace) or 'scale' (multiply)");
     ok = false;
   } else {
     c.op = has_s ? Change::Op::scale : Change::Op::value;
     auto v = r.number(has_s ? n["scale"] : n["value"], path + (has_s ? ".scale" : ".value"));
-    if (v) c.number = *v; else ok = false;
+    if (v) c.number = *v;
+    else ok = false;
   }
   if (n["renormalize"] && !parse_bool(r, n["renormalize"], path + ".renormalize", c.renormalize)) ok = false;
   if (!ok) return std::nullopt;
@@ -84,7 +87,8 @@ std::optional<engine::RecoveryProgram> parse_recovery(NodeReader& r, const YAML:
         ok = false;
       } else if (t["satisfaction_below"]) {
         p.trigger = engine::RecoveryProgram::Trigger::satisfaction_below;
-        if (auto v = r.number(t["satisfaction_below"], tp + ".satisfaction_below")) p.threshold = *v; else ok = false;
+        if (auto v = r.number(t["satisfaction_below"], tp + ".satisfaction_below")) p.threshold = *v;
+        else ok = false;
       } else if (t["frictions_at_least"]) {
         p.trigger = engine::RecoveryProgram::Trigger::frictions_at_least;
         auto v = r.integer(t["frictions_at_least"], tp + ".frictions_at_least");
@@ -101,7 +105,10 @@ std::optional<engine::RecoveryProgram> parse_recovery(NodeReader& r, const YAML:
   auto prob = [&](const char* key, double& out) {
     if (!n[key]) return;
     auto v = r.number(n[key], path + "." + key);
-    if (!v) { ok = false; return; }
+    if (!v) {
+      ok = false;
+      return;
+    }
     if (*v < 0 || *v > 1) {
       r.error(n[key], path + "." + key, model::outside_unit_interval("probability", *v));
       ok = false;
@@ -112,7 +119,8 @@ std::optional<engine::RecoveryProgram> parse_recovery(NodeReader& r, const YAML:
   prob("reach", p.reach);
   prob("success", p.success);
   if (n["satisfaction"]) {
-    if (auto v = r.number(n["satisfaction"], path + ".satisfaction")) p.satisfaction = *v; else ok = false;
+    if (auto v = r.number(n["satisfaction"], path + ".satisfaction")) p.satisfaction = *v;
+    else ok = false;
   }
   if (n["cost"]) {
     auto v = r.number(n["cost"], path + ".cost");
@@ -307,15 +315,6 @@ bool is_scenario(const YamlDocument& doc) {
   return doc.ok() && doc.root.IsMap() && doc.root["scenario"] && !doc.root["touchpoints"];
 }
 
-bool looks_like_scenario(const std::string& path) {
-  try {
-    Diagnostics d;
-    return is_scenario(YamlDocument::load_file(path, d));
-  } catch (...) {
-    return false;
-  }
-}
-
 LoadedScenario check_scenario_file(const std::string& path, Diagnostics& diags) {
   return check_scenario_document(YamlDocument::load_file(path, diags), diags);
 }
@@ -337,7 +336,8 @@ LoadedScenario check_scenario_document(const YamlDocument& doc, Diagnostics& dia
     diags.sort_and_dedupe();
     return out;
   }
-  for (const auto& v : out.scenario.variants) out.variant_specs.push_back(apply_variant(out.journey, "variant '" + v.name + "'", v.changes, diags));
+  for (const auto& v : out.scenario.variants)
+    out.variant_specs.push_back(apply_variant(out.journey, "variant '" + v.name + "'", v.changes, diags));
   for (const auto& sw : out.scenario.sweeps) {
     for (double x : sw.values) {
       Change c{sw.path, sw.op, x, sw.renormalize, sw.loc};

@@ -18,8 +18,8 @@ Estimate all_nan() { return Estimate{kNaN, kNaN, kNaN, kNaN}; }
 void check_terms(const MomentAccumulator& acc, const LinearForm& form) {
   for (const Term& t : form) {
     if (t.index < 0 || t.index >= acc.size()) {
-      throw core::RuntimeError("stats: component " + std::to_string(t.index) +
-                               " out of range [0, " + std::to_string(acc.size()) + ")");
+      throw core::RuntimeError("stats: component " + std::to_string(t.index) + " out of range [0, " +
+                               std::to_string(acc.size()) + ")");
     }
   }
 }
@@ -32,8 +32,7 @@ double linear_value(const std::vector<double>& means, const LinearForm& form) {
 
 // Point value and gradient (appended to `grad`, multiplied by `sign`) of a
 // Ratio at the given means. Returns NaN when the denominator is 0 or NaN.
-double ratio_value(const std::vector<double>& means, const Ratio& r, double sign,
-                   std::vector<Term>& grad) {
+double ratio_value(const std::vector<double>& means, const Ratio& r, double sign, std::vector<Term>& grad) {
   const double num = linear_value(means, r.num);
   const double den = r.den.empty() ? 1.0 : linear_value(means, r.den);
   if (!(den != 0.0) || std::isnan(den)) return kNaN;
@@ -155,16 +154,13 @@ Estimate ratio(const MomentAccumulator& acc, const Ratio& r) {
 
 Estimate mean(const MomentAccumulator& acc, int i) { return ratio(acc, Ratio::mean_of(i)); }
 
-Estimate ratio(const MomentAccumulator& acc, int num, int den) {
-  return ratio(acc, Ratio::ratio_of(num, den));
-}
+Estimate ratio(const MomentAccumulator& acc, int num, int den) { return ratio(acc, Ratio::ratio_of(num, den)); }
 
 Estimate nps(const MomentAccumulator& acc, int promoters, int detractors, int respondents) {
   return ratio(acc, Ratio::nps_of(promoters, detractors, respondents));
 }
 
-Estimate ratio_difference(const MomentAccumulator& joint, const Ratio& variant,
-                          const Ratio& baseline) {
+Estimate ratio_difference(const MomentAccumulator& joint, const Ratio& variant, const Ratio& baseline) {
   check_terms(joint, variant.num);
   check_terms(joint, variant.den);
   check_terms(joint, baseline.num);
@@ -182,8 +178,7 @@ Estimate paired_difference(const MomentAccumulator& joint, const Ratio& r, int k
   return ratio_difference(joint, r, r.shifted(k));
 }
 
-Estimate delta_method(const MomentAccumulator& acc, const MeanFunction& g,
-                      const GradientFunction& grad) {
+Estimate delta_method(const MomentAccumulator& acc, const MeanFunction& g, const GradientFunction& grad) {
   if (acc.count() == 0) return all_nan();
   const std::vector<double> means = acc.means();
   const double est = g(means.data());

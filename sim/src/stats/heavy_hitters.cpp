@@ -38,8 +38,7 @@ bool same_path(std::span<const std::uint16_t> a, const Path& b) {
 HeavyHitters::HeavyHitters(std::size_t capacity, std::size_t attached_size)
     : capacity_(capacity), attached_size_(attached_size) {
   if (capacity == 0 || capacity > (std::size_t{1} << 30)) {
-    throw core::InputError("HeavyHitters: capacity must be in 1..2^30, got " +
-                           std::to_string(capacity));
+    throw core::InputError("HeavyHitters: capacity must be in 1..2^30, got " + std::to_string(capacity));
   }
   std::size_t table_size = 16;
   while (table_size < 2 * capacity) table_size *= 2;  // load factor <= 1/2
@@ -146,8 +145,7 @@ void HeavyHitters::add(std::span<const std::uint16_t> path, std::uint64_t h, con
     slot.error = slot.count;
     ++slot.count;
     table_insert(s);
-    std::fill_n(attached_.begin() + static_cast<std::ptrdiff_t>(s * attached_size_),
-                attached_size_, 0.0);
+    std::fill_n(attached_.begin() + static_cast<std::ptrdiff_t>(s * attached_size_), attached_size_, 0.0);
     sift_down(0);
   }
   double* a = attached_.data() + static_cast<std::size_t>(s) * attached_size_;
@@ -157,8 +155,7 @@ void HeavyHitters::add(std::span<const std::uint16_t> path, std::uint64_t h, con
 HeavyHitters::Entry HeavyHitters::entry_of(std::uint32_t s) const {
   const Slot& slot = slots_[s];
   const double* a = attached_.data() + static_cast<std::size_t>(s) * attached_size_;
-  return Entry{slot.path, slot.hash, slot.count, slot.error,
-               std::vector<double>(a, a + attached_size_)};
+  return Entry{slot.path, slot.hash, slot.count, slot.error, std::vector<double>(a, a + attached_size_)};
 }
 
 std::vector<HeavyHitters::Entry> HeavyHitters::top(std::size_t k) const {
@@ -224,12 +221,12 @@ void HeavyHitters::merge(const HeavyHitters& other) {
   rebuild(all);
 }
 
-HeavyHitters HeavyHitters::from_entries(std::size_t capacity, std::size_t attached_size,
-                                        std::uint64_t total, std::vector<Entry> entries) {
+HeavyHitters HeavyHitters::from_entries(std::size_t capacity, std::size_t attached_size, std::uint64_t total,
+                                        std::vector<Entry> entries) {
   HeavyHitters hh(capacity, attached_size);
   if (entries.size() > capacity) {
-    throw core::InputError("HeavyHitters: " + std::to_string(entries.size()) +
-                           " entries exceed capacity " + std::to_string(capacity));
+    throw core::InputError("HeavyHitters: " + std::to_string(entries.size()) + " entries exceed capacity " +
+                           std::to_string(capacity));
   }
   for (Entry& e : entries) {
     if (e.attached.size() != attached_size) {
@@ -242,9 +239,8 @@ HeavyHitters HeavyHitters::from_entries(std::size_t capacity, std::size_t attach
   std::vector<const Entry*> by_key;
   by_key.reserve(entries.size());
   for (const Entry& e : entries) by_key.push_back(&e);
-  std::sort(by_key.begin(), by_key.end(), [](const Entry* a, const Entry* b) {
-    return a->hash != b->hash ? a->hash < b->hash : a->path < b->path;
-  });
+  std::sort(by_key.begin(), by_key.end(),
+            [](const Entry* a, const Entry* b) { return a->hash != b->hash ? a->hash < b->hash : a->path < b->path; });
   for (std::size_t i = 1; i < by_key.size(); ++i) {
     if (by_key[i]->hash == by_key[i - 1]->hash && by_key[i]->path == by_key[i - 1]->path) {
       throw core::InputError("HeavyHitters: a path occurs twice");

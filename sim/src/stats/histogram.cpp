@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <utility>
@@ -26,19 +26,16 @@ void check_value(double x) {
 
 void check_weight(double weight, const char* who) {
   if (!(weight >= 0.0) || !std::isfinite(weight)) {
-    throw core::InputError(std::string(who) + ": weight must be finite and >= 0, got " +
-                           std::to_string(weight));
+    throw core::InputError(std::string(who) + ": weight must be finite and >= 0, got " + std::to_string(weight));
   }
 }
 }  // namespace
 
 // ---------------------------------------------------------------- LogHistogram
 
-LogHistogram::LogHistogram(int bins_per_decade)
-    : bins_per_decade_(bins_per_decade), min_(kInf), max_(-kInf) {
+LogHistogram::LogHistogram(int bins_per_decade) : bins_per_decade_(bins_per_decade), min_(kInf), max_(-kInf) {
   if (bins_per_decade < 1 || bins_per_decade > 10000) {
-    throw core::InputError("LogHistogram: bins per decade must be in 1..10000, got " +
-                           std::to_string(bins_per_decade));
+    throw core::InputError("LogHistogram: bins per decade must be in 1..10000, got " + std::to_string(bins_per_decade));
   }
   const int nlog = kDecades * bins_per_decade;
   auto layout = std::make_shared<Layout>();
@@ -167,9 +164,8 @@ void LogHistogram::add_all(std::span<const double> xs, std::span<const std::uint
 
 void LogHistogram::merge(const LogHistogram& other) {
   if (other.bins_per_decade_ != bins_per_decade_) {
-    throw core::RuntimeError("LogHistogram::merge: bins per decade differ (" +
-                             std::to_string(bins_per_decade_) + " and " +
-                             std::to_string(other.bins_per_decade_) + ")");
+    throw core::RuntimeError("LogHistogram::merge: bins per decade differ (" + std::to_string(bins_per_decade_) +
+                             " and " + std::to_string(other.bins_per_decade_) + ")");
   }
   for (std::size_t b = 0; b < counts_.size(); ++b) counts_[b] += other.counts_[b];
   min_ = std::min(min_, other.min_);
@@ -208,8 +204,7 @@ std::size_t LogHistogram::find_bin(double t, double* before) const {
 
 double LogHistogram::quantile(double p) const {
   if (!(p >= 0.0 && p <= 1.0)) {
-    throw core::InputError("LogHistogram::quantile: p must be in [0, 1], got " +
-                           std::to_string(p));
+    throw core::InputError("LogHistogram::quantile: p must be in [0, 1], got " + std::to_string(p));
   }
   const double total = count();
   if (!(total > 0.0)) return kNaN;

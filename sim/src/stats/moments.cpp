@@ -23,14 +23,12 @@ MomentAccumulator::MomentAccumulator(int k)
   if (k < 0) throw core::RuntimeError("MomentAccumulator: negative size " + std::to_string(k));
 }
 
-MomentAccumulator::MomentAccumulator(std::vector<double> shift)
-    : MomentAccumulator(static_cast<int>(shift.size())) {
+MomentAccumulator::MomentAccumulator(std::vector<double> shift) : MomentAccumulator(static_cast<int>(shift.size())) {
   shift_ = std::move(shift);
   fixed_shift_ = true;
 }
 
-MomentAccumulator::MomentAccumulator(int k, std::span<const std::pair<int, int>> pairs)
-    : MomentAccumulator(k) {
+MomentAccumulator::MomentAccumulator(int k, std::span<const std::pair<int, int>> pairs) : MomentAccumulator(k) {
   std::vector<char> keep(packed_size(k), 0);
   for (int i = 0; i < k; ++i) keep[packed_index(k, i, i)] = 1;
   for (const auto& [i, j] : pairs) {
@@ -61,8 +59,8 @@ std::size_t MomentAccumulator::packed_index(int k, int i, int j) {
 
 void MomentAccumulator::check_index(int i) const {
   if (i < 0 || i >= k_) {
-    throw core::RuntimeError("MomentAccumulator: component " + std::to_string(i) +
-                             " out of range [0, " + std::to_string(k_) + ")");
+    throw core::RuntimeError("MomentAccumulator: component " + std::to_string(i) + " out of range [0, " +
+                             std::to_string(k_) + ")");
   }
 }
 
@@ -121,16 +119,16 @@ void MomentAccumulator::add(const double* x) {
 
 void MomentAccumulator::add(std::span<const double> x) {
   if (x.size() != shift_.size()) {
-    throw core::RuntimeError("MomentAccumulator::add: vector of length " +
-                             std::to_string(x.size()) + ", expected " + std::to_string(k_));
+    throw core::RuntimeError("MomentAccumulator::add: vector of length " + std::to_string(x.size()) + ", expected " +
+                             std::to_string(k_));
   }
   add(x.data());
 }
 
 void MomentAccumulator::merge(const MomentAccumulator& other) {
   if (other.k_ != k_) {
-    throw core::RuntimeError("MomentAccumulator::merge: sizes differ (" + std::to_string(k_) +
-                             " and " + std::to_string(other.k_) + ")");
+    throw core::RuntimeError("MomentAccumulator::merge: sizes differ (" + std::to_string(k_) + " and " +
+                             std::to_string(other.k_) + ")");
   }
   if (other.pair_i_ != pair_i_ || other.pair_j_ != pair_j_ || other.slot_.size() != slot_.size()) {
     throw core::RuntimeError("MomentAccumulator::merge: the accumulators keep different pairs");

@@ -10,7 +10,7 @@
 namespace cxsim::io {
 class File;
 class Group;
-}
+}  // namespace cxsim::io
 
 namespace cxsim::analytics {
 

@@ -57,15 +57,15 @@ struct RankingPlan {
 };
 
 struct RunPlan {
-  std::vector<engine::Variant> variants;   // [0] baseline, then named variants, then sweep/ranking points
-  std::vector<model::JourneySpec> specs;   // the spec behind each variant
-  std::size_t named = 1;                   // variants [0, named) are reported under /variants and /comparisons
+  std::vector<engine::Variant> variants;  // [0] baseline, then named variants, then sweep/ranking points
+  std::vector<model::JourneySpec> specs;  // the spec behind each variant
+  std::size_t named = 1;                  // variants [0, named) are reported under /variants and /comparisons
   std::vector<SweepPlan> sweeps;
   RankingPlan ranking;
   scenario::PrecisionSpec precision;
   engine::RunSettings settings;
   engine::Provenance provenance;
-  std::string title;                       // scenario or journey name
+  std::string title;  // scenario or journey name
   // Why the exact analytics are not computed (--no-analytics, or the journey
   // is above kMaxAnalyticsTouchpoints); empty when they are. Written as the
   // root attribute `analytics_skipped`; /analytics is then absent and the

@@ -32,11 +32,11 @@ inline constexpr int kFitReportFormatMajor = 2;
 inline constexpr int kFitReportFormatMinor = 0;
 
 struct CalibrateOptions {
-  std::string events;     // event log CSV
-  std::string paths;      // aggregated paths CSV (instead of events)
-  std::string surveys;    // survey answers CSV (optional)
-  std::string cohorts;    // period,alive[,segment] (optional)
-  std::string lifetimes;  // customer_id,periods,churned[,segment] (optional)
+  std::string events;            // event log CSV
+  std::string paths;             // aggregated paths CSV (instead of events)
+  std::string surveys;           // survey answers CSV (optional)
+  std::string cohorts;           // period,alive[,segment] (optional)
+  std::string lifetimes;         // customer_id,periods,churned[,segment] (optional)
   std::vector<std::string> map;  // --map items (FIELD=COLUMN)
   bool skip_bad_rows = false;
   bool keep_duplicates = false;
@@ -48,8 +48,8 @@ struct CalibrateOptions {
   std::string tmp_dir;
   std::string time_unit = "minutes";
   std::string durations = "aic";
-  std::string name;                               // journey name (default: from the input file)
-  double satisfaction0_sd = 0.0;                  // attenuation correction (docs/methods)
+  std::string name;               // journey name (default: from the input file)
+  double satisfaction0_sd = 0.0;  // attenuation correction (docs/methods)
   int csat_scale = 5;
   int ces_scale = 7;
   std::map<std::string, std::string> outcome_kinds;  // outcome (as in the data) -> kind
@@ -58,11 +58,11 @@ struct CalibrateOptions {
 };
 
 struct CalibrationResult {
-  std::string yaml;                  // the fitted journey; load_journey_text accepts it
-  std::string summary;               // human-readable, printed by the CLI
-  std::vector<std::string> warnings; // also in the summary
-  Report report;                     // tables for FIT.h5
-  bool holdout_pass = true;          // every holdout measure passed (true without --holdout)
+  std::string yaml;                   // the fitted journey; load_journey_text accepts it
+  std::string summary;                // human-readable, printed by the CLI
+  std::vector<std::string> warnings;  // also in the summary
+  Report report;                      // tables for FIT.h5
+  bool holdout_pass = true;           // every holdout measure passed (true without --holdout)
 };
 
 // Throws core::InputError for bad input (exit 2) and core::RuntimeError for

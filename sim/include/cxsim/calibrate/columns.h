@@ -9,9 +9,21 @@
 namespace cxsim::calibrate {
 
 enum class Field {
-  customer_id, journey_id, timestamp, touchpoint, status, channel, outcome,  // events
-  nps, csat, ces,                                                            // surveys
-  period, alive, periods, churned, segment,                                  // retention
+  customer_id,
+  journey_id,
+  timestamp,
+  touchpoint,
+  status,
+  channel,
+  outcome,  // events
+  nps,
+  csat,
+  ces,  // surveys
+  period,
+  alive,
+  periods,
+  churned,
+  segment,  // retention
 };
 inline constexpr int kNumFields = 15;
 

@@ -23,8 +23,8 @@
 namespace cxsim::calibrate {
 
 struct CsvOptions {
-  char separator = 0;                          // 0: auto-detect
-  std::size_t max_record_bytes = 1u << 20;     // 1 MiB
+  char separator = 0;                       // 0: auto-detect
+  std::size_t max_record_bytes = 1u << 20;  // 1 MiB
 };
 
 // "auto", ",", ";", "tab" (or "\t") -> separator char (0 for auto). Throws

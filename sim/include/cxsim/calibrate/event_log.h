@@ -51,8 +51,8 @@ class Dictionary {
 enum class Status : std::uint8_t { ok = 0, friction = 1, none = 2 };
 
 struct Event {
-  std::int64_t ts_us = 0;       // microseconds since the epoch (UTC)
-  std::uint64_t row_hash = 0;   // hash of every field of the row (duplicate detection)
+  std::int64_t ts_us = 0;      // microseconds since the epoch (UTC)
+  std::uint64_t row_hash = 0;  // hash of every field of the row (duplicate detection)
   std::uint32_t touchpoint = 0;
   std::uint32_t channel = kNone;
   std::uint32_t outcome = kNone;
@@ -76,8 +76,8 @@ struct EventReadOptions {
 };
 
 struct EventReadStats {
-  std::uint64_t rows = 0;          // data rows read (bad ones included)
-  std::uint64_t events = 0;        // rows kept
+  std::uint64_t rows = 0;    // data rows read (bad ones included)
+  std::uint64_t events = 0;  // rows kept
   std::uint64_t bad_rows = 0;
   std::uint64_t duplicates = 0;
   std::uint64_t journeys = 0;

@@ -18,16 +18,16 @@
 namespace cxsim::calibrate {
 
 struct OrderedLogitFit {
-  int categories = 0;                 // K: scores 0..K-1 (as given)
-  std::vector<int> observed;          // the categories with at least one answer, increasing
-  std::vector<double> cut;            // L-1 cut-points between consecutive observed categories
+  int categories = 0;         // K: scores 0..K-1 (as given)
+  std::vector<int> observed;  // the categories with at least one answer, increasing
+  std::vector<double> cut;    // L-1 cut-points between consecutive observed categories
   std::vector<double> cut_se;
-  std::vector<double> beta;           // one per column of X (NaN for dropped columns)
-  std::vector<double> beta_se;        // NaN for dropped columns
-  std::vector<bool> dropped;          // per column: not identifiable
-  Eigen::MatrixXd covariance;         // of (cut, kept betas), in that order
+  std::vector<double> beta;     // one per column of X (NaN for dropped columns)
+  std::vector<double> beta_se;  // NaN for dropped columns
+  std::vector<bool> dropped;    // per column: not identifiable
+  Eigen::MatrixXd covariance;   // of (cut, kept betas), in that order
   double loglik = 0;
-  double loglik_null = 0;             // cut-points only
+  double loglik_null = 0;  // cut-points only
   int iterations = 0;
   bool converged = false;
   std::string note;

@@ -20,7 +20,7 @@ class ReportTable {
  public:
   ReportTable() = default;
   ReportTable(std::string path, std::string description) : path(std::move(path)), description(std::move(description)) {}
-  std::string path;         // "calibration/transitions"
+  std::string path;  // "calibration/transitions"
   std::string description;
   std::vector<ReportColumn> columns;
 
@@ -45,7 +45,7 @@ struct ReportAttribute {
 
 struct Report {
   std::vector<ReportAttribute> attributes;  // root attributes
-  std::deque<ReportTable> tables;  // deque: references from table() stay valid
+  std::deque<ReportTable> tables;           // deque: references from table() stay valid
   std::string journey_yaml;
   void attr(const std::string& name, const std::string& v) { attributes.push_back({name, true, false, 0, v, 0}); }
   void attr(const std::string& name, double v) { attributes.push_back({name, false, false, v, {}, 0}); }

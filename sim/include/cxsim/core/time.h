@@ -16,8 +16,8 @@ struct TimeUnit {
   std::string_view name;
   double seconds;  // seconds per unit
 };
-inline constexpr std::array<TimeUnit, 5> kTimeUnits = {{
-    {"seconds", 1.0}, {"minutes", 60.0}, {"hours", 3600.0}, {"days", 86400.0}, {"weeks", 604800.0}}};
+inline constexpr std::array<TimeUnit, 5> kTimeUnits = {
+    {{"seconds", 1.0}, {"minutes", 60.0}, {"hours", 3600.0}, {"days", 86400.0}, {"weeks", 604800.0}}};
 inline constexpr std::string_view kDefaultTimeUnit = "minutes";
 
 // The unit named `name`, or nullptr.

@@ -23,8 +23,8 @@ enum Component : int {
   kDetractorsTrue,
   kPromotersMeasured,
   kDetractorsMeasured,
-  kCsatTrue,       // sum of CSAT scores over all walks
-  kCsatMeasured,   // over respondents
+  kCsatTrue,      // sum of CSAT scores over all walks
+  kCsatMeasured,  // over respondents
   kCesTrue,
   kCesMeasured,
   kEffort,
@@ -46,8 +46,8 @@ inline int headline_size(const model::CompiledModel& m) { return kFirstKind + st
 
 // The covariance pairs the headline metrics of results.h read (with the
 // recovery metrics, so one layout serves every variant), plus those of the
-// measured − true NPS gap: for the per-variant vector x, and for the joint vector [x_v, x_b] of a paired comparison. The
-// moment accumulators keep only these cross products (stats/moments.h).
+// measured − true NPS gap: for the per-variant vector x, and for the joint vector [x_v, x_b] of a paired comparison.
+// The moment accumulators keep only these cross products (stats/moments.h).
 std::vector<std::pair<int, int>> headline_pairs(const model::CompiledModel& m);
 std::vector<std::pair<int, int>> paired_pairs(const model::CompiledModel& m);
 
@@ -67,23 +67,23 @@ struct RatioSums {
 };
 
 struct TouchpointAcc {
-  RatioSums visits;       // Y = visits, X = walks
-  RatioSums frictions;    // Y = friction visits, X = visits
-  RatioSums satisfaction; // Y = satisfaction change at this touchpoint, X = visits
+  RatioSums visits;           // Y = visits, X = walks
+  RatioSums frictions;        // Y = friction visits, X = visits
+  RatioSums satisfaction;     // Y = satisfaction change at this touchpoint, X = visits
   std::vector<double> exits;  // per kind: walks whose last touchpoint was this one
 };
 
 struct ChannelAcc {
-  RatioSums visits;     // X = walks
-  RatioSums frictions;  // X = visits
+  RatioSums visits;         // X = walks
+  RatioSums frictions;      // X = visits
   RatioSums switches_into;  // X = walks
 };
 
 struct PeriodAcc {
   double active = 0, churned = 0, respondents = 0;
-  double promoters = 0, detractors = 0;                  // true, over active
+  double promoters = 0, detractors = 0;  // true, over active
   double promoters_measured = 0, detractors_measured = 0;
-  std::vector<double> kinds;                             // walks per kind
+  std::vector<double> kinds;  // walks per kind
 };
 
 class VariantAccumulator {
@@ -122,8 +122,8 @@ class VariantAccumulator {
   std::vector<ChannelAcc> channels;
   std::vector<RatioSums> outcomes;  // per outcome (incl. timeout): Y = walks ending there, X = walks
   std::vector<double> segment_customers;
-  double walks_sq = 0;              // Σ walks_i², for the ratio denominators
-  stats::HeavyHitters paths;        // attached: walks per kind..., promoters, detractors
+  double walks_sq = 0;        // Σ walks_i², for the ratio denominators
+  stats::HeavyHitters paths;  // attached: walks per kind..., promoters, detractors
 
  private:
   static constexpr std::size_t kTimeBatch = 256;

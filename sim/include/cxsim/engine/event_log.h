@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "cxsim/core/atomic_output.h"
 #include "cxsim/engine/simulate.h"

@@ -41,17 +41,17 @@ struct EstimateColumns {
 // Tables of one variant: summary, periods, survival (with CI), touchpoints,
 // channels, outcomes, paths, segments.
 struct VariantTables {
-  io::Table summary;      // metric, estimate, se, ci_low, ci_high
+  io::Table summary;             // metric, estimate, se, ci_low, ci_high
   std::vector<double> survival;  // [P+1] share alive after t periods
-  io::Table survival_ci;  // period, alive, se, ci_low, ci_high
+  io::Table survival_ci;         // period, alive, se, ci_low, ci_high
   io::Table periods;
   io::Table touchpoints;
   io::Table channels;
   io::Table outcomes;
   io::Table paths;
   io::Table segments;
-  std::vector<std::int64_t> nps_histogram;  // [2][11] true then measured (row-major)
-  std::vector<std::int64_t> csat_histogram; // [2][scale] or empty
+  std::vector<std::int64_t> nps_histogram;   // [2][11] true then measured (row-major)
+  std::vector<std::int64_t> csat_histogram;  // [2][scale] or empty
   std::vector<std::int64_t> ces_histogram;
 };
 

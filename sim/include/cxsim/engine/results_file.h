@@ -45,5 +45,4 @@ class ResultsWriter {
   std::unique_ptr<Impl> impl_;
 };
 
-
 }  // namespace cxsim::engine

@@ -20,7 +20,7 @@ namespace cxsim::engine {
 struct ChunkResult {
   std::uint64_t chunk = 0;
   std::vector<VariantAccumulator> variants;
-  std::vector<PairedAccumulator> paired;  // paired[v-1]: variant v vs baseline (v >= 1)
+  std::vector<PairedAccumulator> paired;               // paired[v-1]: variant v vs baseline (v >= 1)
   std::vector<std::vector<CustomerRecord>> customers;  // per variant, when requested
   std::string events_csv, surveys_csv;                 // baseline's event log rows, when requested
 };

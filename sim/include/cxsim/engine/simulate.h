@@ -31,7 +31,8 @@ struct CustomerRecord {
 struct EventSink {
   // Called once per visit and once per survey answer; may be empty.
   std::function<void(std::uint64_t customer, int period, int step, std::uint32_t touchpoint, bool friction,
-                     double clock, std::uint32_t outcome_or_none)> visit;
+                     double clock, std::uint32_t outcome_or_none)>
+      visit;
   std::function<void(std::uint64_t customer, int period, int nps, int csat, int ces)> survey;
 };
 
@@ -52,7 +53,6 @@ class CustomerScratch {
 // `acc`, and leaves the headline vector in scratch.x (the caller adds it to
 // the moment accumulators, so variants can be paired).
 void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, VariantAccumulator& acc,
-                       CustomerScratch& scratch, CustomerRecord* record = nullptr,
-                       const EventSink* events = nullptr);
+                       CustomerScratch& scratch, CustomerRecord* record = nullptr, const EventSink* events = nullptr);
 
 }  // namespace cxsim::engine

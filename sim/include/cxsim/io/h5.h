@@ -73,13 +73,10 @@ class Object {
   // Scalar attributes; writing replaces an existing attribute of that name.
   // Strings are stored as variable-length UTF-8.
   void set_attribute(std::string_view name, std::string_view value) const;
-  void set_attribute(std::string_view name, const char* value) const {
-    set_attribute(name, std::string_view(value));
-  }
+  void set_attribute(std::string_view name, const char* value) const { set_attribute(name, std::string_view(value)); }
   void set_attribute(std::string_view name, double value) const;
   template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  void set_attribute(std::string_view name, T value) const {
+  requires(!std::same_as<T, bool>) void set_attribute(std::string_view name, T value) const {
     set_attribute_int64(name, static_cast<std::int64_t>(value));
   }
   void set_attribute(std::string_view name, bool value) const = delete;
@@ -231,8 +228,7 @@ std::size_t open_object_count();
 // A table needs at least one column; 0 rows is fine.
 Dataset write_table(const Group& group, std::string_view name, const Table& table, const DatasetAttrs& attrs = {});
 // A scalar variable-length UTF-8 string (text with embedded NULs is cut).
-Dataset write_string(const Group& group, std::string_view name, std::string_view text,
-                     const DatasetAttrs& attrs = {});
+Dataset write_string(const Group& group, std::string_view name, std::string_view text, const DatasetAttrs& attrs = {});
 // An N-D array in row-major order; dims empty means 1-D of values.size().
 // The product of dims must equal values.size().
 Dataset write_array(const Group& group, std::string_view name, const std::vector<double>& values,

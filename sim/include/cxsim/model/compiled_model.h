@@ -73,7 +73,7 @@ struct CompiledModel {
   std::vector<std::string> touchpoint_ids;
   std::vector<std::string> touchpoint_stage;
   std::vector<std::uint16_t> touchpoint_channel;
-  std::vector<std::string> outcome_ids;  // without timeout
+  std::vector<std::string> outcome_ids;     // without timeout
   std::vector<std::uint16_t> outcome_kind;  // kind index per outcome, plus timeout's at the end
   std::vector<double> outcome_value;        // per outcome, plus 0 for timeout
   std::vector<std::string> kinds;           // kind names; last is "timeout"

@@ -54,7 +54,7 @@ struct OkFriction {
 using TransitionMap = std::vector<std::pair<std::string, double>>;
 
 struct NextSpec {
-  bool split = false;      // false: `ok` is used after both ok and friction visits
+  bool split = false;  // false: `ok` is used after both ok and friction visits
   TransitionMap ok;
   TransitionMap friction;  // only when split
   const TransitionMap& after(bool friction_visit) const { return split && friction_visit ? friction : ok; }
@@ -101,7 +101,7 @@ struct SegmentSpec {
   double share = 1.0;
   double satisfaction0_mean = 0.0;
   double satisfaction0_sd = 0.0;
-  std::optional<RetentionParams> retention;  // none: never churns
+  std::optional<RetentionParams> retention;                     // none: never churns
   std::vector<std::pair<std::string, OverrideSpec>> overrides;  // touchpoint id -> fields
 };
 

@@ -28,10 +28,9 @@ struct YamlDocument {
   bool ok() const { return parsed; }
   bool parsed = false;
 
-  static YamlDocument load_file(const std::string& path, core::Diagnostics& diags,
+  static YamlDocument load_file(const std::string& path, core::Diagnostics& diags, const YamlLimits& limits = {});
+  static YamlDocument load_text(std::string text, std::string display_name, core::Diagnostics& diags,
                                 const YamlLimits& limits = {});
-  static YamlDocument load_text(std::string text, std::string display_name,
-                                core::Diagnostics& diags, const YamlLimits& limits = {});
 };
 
 SourceLoc loc_of(const YAML::Node& node, const std::string& file);

@@ -32,11 +32,11 @@ std::string value_only(double estimate, double se, double scale = 1.0);
 bool excludes_zero(double lo, double hi);
 
 struct MetricInfo {
-  std::string label;       // "NPS, all walks"
-  std::string unit;        // shown after the value: "points", "%", "minutes"
-  std::string delta_unit;  // for differences: "points", "pp", "minutes"
-  double scale = 1.0;      // display = stored value * scale
-  int better = 0;          // +1 higher is better, -1 lower is better, 0 neither
+  std::string label;        // "NPS, all walks"
+  std::string unit;         // shown after the value: "points", "%", "minutes"
+  std::string delta_unit;   // for differences: "points", "pp", "minutes"
+  double scale = 1.0;       // display = stored value * scale
+  int better = 0;           // +1 higher is better, -1 lower is better, 0 neither
   std::string short_label;  // for column headers and axes: "NPS (true)", "CLV"
 };
 

@@ -33,8 +33,8 @@ struct JourneyEdge {
 
 struct JourneyGraph {
   std::string name;
-  std::vector<JourneyNode> nodes;                       // touchpoints first, in file order, then outcomes
-  std::vector<JourneyEdge> edges;                       // touchpoint -> node
+  std::vector<JourneyNode> nodes;                     // touchpoints first, in file order, then outcomes
+  std::vector<JourneyEdge> edges;                     // touchpoint -> node
   std::vector<std::pair<std::size_t, double>> start;  // entry touchpoint, probability
 };
 

@@ -93,9 +93,7 @@ inline double with_sign(double x, std::uint64_t sign_bit) {
 
 // The 52 random bits k of an open uniform u = (2k+1)/2^53: u * 2^52 is
 // exactly k + 1/2, so the truncation is exact.
-inline std::uint64_t open01_bits(double u) {
-  return static_cast<std::uint64_t>(u * 0x1.0p52);
-}
+inline std::uint64_t open01_bits(double u) { return static_cast<std::uint64_t>(u * 0x1.0p52); }
 
 // The rare paths of the ziggurat (about 1.5% of draws): the wedge test of
 // layer i >= 1 at the position j, the tail of layer 0, and redraws after a
@@ -142,15 +140,15 @@ inline double standard_normal(G& g) {
   // With a raw 64-bit source the 52 bits are the draw's top bits directly:
   // the same k as open01_bits(u64_to_open01(x)), without the round trip.
   std::uint64_t k;
-  if constexpr (requires { { g.next_u64() } -> std::convertible_to<std::uint64_t>; })
+  if constexpr (requires {
+                  { g.next_u64() } -> std::convertible_to<std::uint64_t>;
+                })
     k = g.next_u64() >> 12;
-  else
-    k = detail::open01_bits(g.uniform());
+  else k = detail::open01_bits(g.uniform());
   const auto i = static_cast<unsigned>(k & 0xFF);
   const std::uint64_t j = k >> 9;
   if (j < detail::kZigK[i]) [[likely]]
-    return detail::with_sign(static_cast<double>(static_cast<std::int64_t>(j)) * detail::kZigW[i],
-                             (k >> 8) & 1);
+    return detail::with_sign(static_cast<double>(static_cast<std::int64_t>(j)) * detail::kZigW[i], (k >> 8) & 1);
   return detail::standard_normal_slow(g, k);
 }
 
@@ -234,10 +232,9 @@ namespace detail {
 // ln k! - [(k + 1/2) ln(k + 1) - (k + 1) + ln(2 pi)/2]: the Stirling
 // correction of BTRD (exact values below 10, the series above).
 inline double binomial_fc(std::int64_t k) {
-  static constexpr double kTable[10] = {0.08106146679532726, 0.04134069595540929, 0.02767792568499834,
-                                        0.02079067210376509, 0.01664469118982119, 0.01387612882307075,
-                                        0.01189670994589177, 0.01041126526197209, 0.009255462182712733,
-                                        0.008330563433362871};
+  static constexpr double kTable[10] = {
+      0.08106146679532726, 0.04134069595540929, 0.02767792568499834, 0.02079067210376509,  0.01664469118982119,
+      0.01387612882307075, 0.01189670994589177, 0.01041126526197209, 0.009255462182712733, 0.008330563433362871};
   if (k < 10) return kTable[k];
   const double r = 1.0 / static_cast<double>(k + 1), r2 = r * r;
   return (1.0 / 12 - (1.0 / 360 - (1.0 / 1260) * r2) * r2) * r;
@@ -307,7 +304,7 @@ std::int64_t binomial_btrd(G& g, std::int64_t n, double p) {
                      binomial_fc(m) + binomial_fc(n - m);
     const double nk = static_cast<double>(n - k + 1);
     if (v <= h + (nd + 1) * std::log(nm / nk) + (kd + 0.5) * std::log(nk * r / (kd + 1)) - binomial_fc(k) -
-                  binomial_fc(n - k))
+                 binomial_fc(n - k))
       return k;
   }
 }
@@ -370,9 +367,7 @@ inline int categorical(double u, const double* cumulative, int n) noexcept {
 // categorical for at most four categories without a loop: c4 holds the
 // first n-1 cumulative probabilities followed by values > 1 (e.g. 2.0) up to
 // four. Same index as categorical(u, cumulative, n).
-inline int categorical4(double u, const double* c4) noexcept {
-  return (u >= c4[0]) + (u >= c4[1]) + (u >= c4[2]);
-}
+inline int categorical4(double u, const double* c4) noexcept { return (u >= c4[0]) + (u >= c4[1]) + (u >= c4[2]); }
 
 namespace detail {
 // logit(m/1024) for m = 0..1024 (±infinity at the ends), exact constants
@@ -413,8 +408,7 @@ inline bool logit_below(double u, double a) noexcept {
 // but the log is only computed when the grid bracket of logit(u) (see
 // logit_below), shifted by eta, contains a cut-point: about n_cut draws in
 // 1024, plus the first and last cells.
-inline int ordered_logit_exact(double u, const double* cutpoints, int n_cut,
-                               double eta) noexcept {
+inline int ordered_logit_exact(double u, const double* cutpoints, int n_cut, double eta) noexcept {
   const double z = logit(u) + eta;
   for (int c = 0; c < n_cut; ++c)
     if (cutpoints[c] >= z) return c;
@@ -435,8 +429,7 @@ inline bool latent_bracket(double u, double eta, double& lo, double& hi) noexcep
 }
 }  // namespace detail
 
-inline int ordered_logit(double u, const double* cutpoints, int n_cut,
-                         double eta) noexcept {
+inline int ordered_logit(double u, const double* cutpoints, int n_cut, double eta) noexcept {
   double lo = 0.0, hi = 0.0;
   if (detail::latent_bracket(u, eta, lo, hi)) [[likely]] {
     // Cut-points are non-decreasing, so the first c with tau_c >= lo is the
@@ -456,8 +449,7 @@ inline int ordered_logit(double u, const double* cutpoints, int n_cut,
 // groups of four with no data-dependent branch, and the padding answers
 // "score n_cut" through the same final comparison. Same score as
 // ordered_logit(u, cutpoints, n_cut, eta).
-inline int ordered_logit_padded(double u, const double* cutpoints, int n_cut, int n_padded,
-                                double eta) noexcept {
+inline int ordered_logit_padded(double u, const double* cutpoints, int n_cut, int n_padded, double eta) noexcept {
   double lo = 0.0, hi = 0.0;
   if (detail::latent_bracket(u, eta, lo, hi)) [[likely]] {
 #if defined(__GNUC__)

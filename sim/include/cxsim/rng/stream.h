@@ -39,15 +39,15 @@ namespace cxsim::rng {
 // (duration: durations are drawn last in the step stream), 7 (survey) and 8
 // (churn: both live in the entry stream).
 // X(name, value, description)
-#define CXSIM_RNG_PURPOSES(X)                                                   \
-  X(segment, 1, "segment assignment of a customer")                             \
-  X(satisfaction0, 2, "initial latent satisfaction S0")                         \
-  X(churn_propensity, 3, "churn propensity theta ~ Beta(alpha, beta)")          \
-  X(entry, 4, "one period: entry, survey and churn draws of a walk")           \
-  X(step, 5, "one visit: friction Bernoulli and next-node draw")                \
-  X(recovery, 9, "recovery-program draws")                                      \
-  X(replication, 10, "parameter draws of one replication")                      \
-  X(holdout, 11, "holdout assignment")                                          \
+#define CXSIM_RNG_PURPOSES(X)                                          \
+  X(segment, 1, "segment assignment of a customer")                    \
+  X(satisfaction0, 2, "initial latent satisfaction S0")                \
+  X(churn_propensity, 3, "churn propensity theta ~ Beta(alpha, beta)") \
+  X(entry, 4, "one period: entry, survey and churn draws of a walk")   \
+  X(step, 5, "one visit: friction Bernoulli and next-node draw")       \
+  X(recovery, 9, "recovery-program draws")                             \
+  X(replication, 10, "parameter draws of one replication")             \
+  X(holdout, 11, "holdout assignment")                                 \
   X(events, 12, "event-log synthesis")
 
 enum class Purpose : std::uint8_t {
@@ -83,8 +83,7 @@ static_assert(detail::purposes_are_unique_and_nonzero(),
 constexpr std::string_view purpose_name(Purpose p) {
   switch (p) {
 #define CXSIM_RNG_X(name, value, desc) \
-  case Purpose::name:                  \
-    return #name;
+  case Purpose::name: return #name;
     CXSIM_RNG_PURPOSES(CXSIM_RNG_X)
 #undef CXSIM_RNG_X
   }
@@ -94,8 +93,7 @@ constexpr std::string_view purpose_name(Purpose p) {
 constexpr std::string_view purpose_description(Purpose p) {
   switch (p) {
 #define CXSIM_RNG_X(name, value, desc) \
-  case Purpose::name:                  \
-    return desc;
+  case Purpose::name: return desc;
     CXSIM_RNG_PURPOSES(CXSIM_RNG_X)
 #undef CXSIM_RNG_X
   }
@@ -122,9 +120,7 @@ constexpr double u64_to_open01(std::uint64_t x) noexcept {
 }
 
 // Half-open [0,1): the top 53 bits k give k/2^53; max 1-2^-53.
-constexpr double u64_to_closed_open01(std::uint64_t x) noexcept {
-  return static_cast<double>(x >> 11) * 0x1.0p-53;
-}
+constexpr double u64_to_closed_open01(std::uint64_t x) noexcept { return static_cast<double>(x >> 11) * 0x1.0p-53; }
 
 // ---------------------------------------------------------------------------
 inline constexpr std::uint64_t kMaxCustomer = (std::uint64_t{1} << 40) - 1;
@@ -132,8 +128,7 @@ inline constexpr std::uint32_t kMaxPeriod = (std::uint32_t{1} << 16) - 1;
 
 namespace detail {
 // Cold paths, defined in stream.cpp; throw cxsim::core::RuntimeError.
-[[noreturn]] void throw_stream_out_of_range(std::uint64_t customer,
-                                            std::uint32_t period);
+[[noreturn]] void throw_stream_out_of_range(std::uint64_t customer, std::uint32_t period);
 [[noreturn]] void throw_stream_exhausted();
 }  // namespace detail
 
@@ -146,10 +141,8 @@ class Stream {
 
   // Throws cxsim::core::RuntimeError if customer > kMaxCustomer or
   // period > kMaxPeriod (a single never-taken branch in normal use).
-  Stream(std::uint64_t seed, Purpose purpose, std::uint64_t customer,
-         std::uint32_t period = 0, std::uint32_t step = 0)
-      : key_{{static_cast<std::uint32_t>(seed),
-              static_cast<std::uint32_t>(seed >> 32)}},
+  Stream(std::uint64_t seed, Purpose purpose, std::uint64_t customer, std::uint32_t period = 0, std::uint32_t step = 0)
+      : key_{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}},
         ctr_{{0u, step,
               period | (std::uint32_t{static_cast<std::uint8_t>(purpose)} << 16) |
                   (static_cast<std::uint32_t>(customer >> 32) << 24),
@@ -161,8 +154,7 @@ class Stream {
   // 64 uniformly distributed bits; consumes half a Philox block.
   std::uint64_t next_u64() {
     if (half_ == 2) refill();
-    const std::uint64_t r = std::uint64_t{block_.v[2 * half_]} |
-                            (std::uint64_t{block_.v[2 * half_ + 1]} << 32);
+    const std::uint64_t r = std::uint64_t{block_.v[2 * half_]} | (std::uint64_t{block_.v[2 * half_ + 1]} << 32);
     ++half_;
     return r;
   }
@@ -174,9 +166,7 @@ class Stream {
   double uniform_closed_open() { return u64_to_closed_open01(next_u64()); }
 
   // Number of u64 draws taken so far.
-  std::uint64_t draws() const {
-    return (blocks_ == 0) ? 0 : 2 * (blocks_ - 1) + half_;
-  }
+  std::uint64_t draws() const { return (blocks_ == 0) ? 0 : 2 * (blocks_ - 1) + half_; }
 
  private:
   void refill() {

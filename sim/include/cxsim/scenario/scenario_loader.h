@@ -14,9 +14,9 @@ namespace cxsim::scenario {
 
 struct LoadedScenario {
   ScenarioSpec scenario;
-  model::JourneySpec journey;           // the baseline
+  model::JourneySpec journey;                     // the baseline
   std::vector<model::JourneySpec> variant_specs;  // one per scenario.variants, changes applied
-  core::Diagnostics diagnostics;        // warnings only
+  core::Diagnostics diagnostics;                  // warnings only
 };
 
 // The metric names population.precision.metric accepts for this journey:
@@ -28,10 +28,6 @@ std::vector<std::string> precision_metrics(const model::CompiledModel& m);
 // document once (model::YamlDocument::load_file) and pass it on, so a pipe or
 // FIFO is read once and a large file parsed once.
 bool is_scenario(const model::YamlDocument& doc);
-
-// The same for a file, which it reads and parses; the document entry points
-// below avoid reading the file a second time.
-bool looks_like_scenario(const std::string& path);
 
 // Loads, resolves the journey, applies and re-validates every variant and
 // sweep point. Throws core::InputError with all diagnostics on any error.

@@ -20,7 +20,7 @@ struct Change {
   enum class Op { value, scale } op = Op::value;
   double number = 0.0;
   bool renormalize = false;
-  SourceLoc loc;  // where the change is written (scenario file)
+  SourceLoc loc;                 // where the change is written (scenario file)
   std::string describe() const;  // "checkout.friction × 0.5"
 };
 
@@ -34,7 +34,7 @@ struct VariantSpec {
 
 struct SweepSpec {
   std::string name;
-  std::string path;             // parameter
+  std::string path;  // parameter
   Change::Op op = Change::Op::value;
   std::vector<double> values;
   bool renormalize = false;

@@ -59,9 +59,7 @@ struct Ratio {
   // Plain mean of component i.
   static Ratio mean_of(int i) { return Ratio{{{i, 1.0}}, {}, 1.0}; }
   // scale * mean(num) / mean(den): a per-walk mean or share.
-  static Ratio ratio_of(int num, int den, double scale = 1.0) {
-    return Ratio{{{num, 1.0}}, {{den, 1.0}}, scale};
-  }
+  static Ratio ratio_of(int num, int den, double scale = 1.0) { return Ratio{{{num, 1.0}}, {{den, 1.0}}, scale}; }
   // 100 * (mean(promoters) - mean(detractors)) / mean(respondents).
   static Ratio nps_of(int promoters, int detractors, int respondents) {
     return Ratio{{{promoters, 1.0}, {detractors, -1.0}}, {{respondents, 1.0}}, 100.0};
@@ -91,8 +89,7 @@ Estimate ratio(const MomentAccumulator& acc, const Ratio& r);
 // Paired difference g_variant(xbar) - g_baseline(xbar) on a joint
 // accumulator; both ratios index the joint vector. The difference is taken
 // of the two point estimates, the se from the joint covariance.
-Estimate ratio_difference(const MomentAccumulator& joint, const Ratio& variant,
-                          const Ratio& baseline);
+Estimate ratio_difference(const MomentAccumulator& joint, const Ratio& variant, const Ratio& baseline);
 // Common case: the joint vector is [x_v (k values), x_b (k values)] and r is
 // defined on x; variant = r, baseline = r.shifted(k).
 Estimate paired_difference(const MomentAccumulator& joint, const Ratio& r, int k);
@@ -102,8 +99,7 @@ Estimate paired_difference(const MomentAccumulator& joint, const Ratio& r, int k
 // call; leave components g does not depend on at 0).
 using MeanFunction = std::function<double(const double* means)>;
 using GradientFunction = std::function<void(const double* means, double* grad)>;
-Estimate delta_method(const MomentAccumulator& acc, const MeanFunction& g,
-                      const GradientFunction& grad);
+Estimate delta_method(const MomentAccumulator& acc, const MeanFunction& g, const GradientFunction& grad);
 
 // var(g) * n = grad' Sigma grad for a sparse gradient given as (index,
 // derivative) terms, summed exactly; clamped at 0; NaN when n < 2.

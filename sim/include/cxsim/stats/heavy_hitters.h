@@ -77,8 +77,8 @@ class HeavyHitters {
   // Rebuild from entries (deserialization). Throws core::InputError when
   // there are more entries than capacity, an attached vector has the wrong
   // length, a path occurs twice or error > count. Hashes are recomputed.
-  static HeavyHitters from_entries(std::size_t capacity, std::size_t attached_size,
-                                   std::uint64_t total, std::vector<Entry> entries);
+  static HeavyHitters from_entries(std::size_t capacity, std::size_t attached_size, std::uint64_t total,
+                                   std::vector<Entry> entries);
 
   // One occurrence of `path`; `attached` points at attached_size() values
   // (may be null when attached_size() is 0).
@@ -131,8 +131,8 @@ class HeavyHitters {
   std::size_t attached_size_;
   std::uint64_t total_ = 0;
   std::vector<Slot> slots_;
-  std::vector<double> attached_;    // capacity_ * attached_size_
-  std::vector<std::uint32_t> heap_;  // min-heap of slots by count
+  std::vector<double> attached_;         // capacity_ * attached_size_
+  std::vector<std::uint32_t> heap_;      // min-heap of slots by count
   std::vector<std::uint32_t> heap_pos_;  // slot -> position in heap_
   std::vector<std::uint32_t> table_;     // open addressing, hash -> slot
   std::size_t mask_;

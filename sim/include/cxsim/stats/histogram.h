@@ -54,9 +54,9 @@ class LogHistogram {
   // Element-wise sum; throws core::RuntimeError when the bin layouts differ.
   void merge(const LogHistogram& other);
 
-  double count() const;                    // total weight (sum of bins in order)
-  double min() const { return min_; }      // +inf when empty
-  double max() const { return max_; }      // -inf when empty
+  double count() const;                // total weight (sum of bins in order)
+  double min() const { return min_; }  // +inf when empty
+  double max() const { return max_; }  // -inf when empty
   int bins_per_decade() const { return bins_per_decade_; }
   // 10^(1/B) - 1: worst-case relative error of quantile() inside [1e-3, 1e7).
   double relative_error_bound() const;

@@ -88,8 +88,8 @@ class MomentAccumulator {
   double total(int i) const;
 
   // Raw state for serialization; cross is packed row-major upper triangle,
-  // see packed_index (sparse mode: the kept pairs only, in that order). shift is meaningful only when count() > 0 or a fixed
-  // shift was given.
+  // see packed_index (sparse mode: the kept pairs only, in that order). shift is meaningful only when count() > 0 or a
+  // fixed shift was given.
   std::span<const double> raw_shift() const { return shift_; }
   std::span<const double> raw_sums() const { return sum_; }
   std::span<const double> raw_cross() const { return cross_; }
@@ -98,9 +98,7 @@ class MomentAccumulator {
   // Position of (i, j) in the packed upper triangle of a k x k symmetric
   // matrix: row-major over i <= j, i.e. (0,0),(0,1)..(0,k-1),(1,1),...
   static std::size_t packed_index(int k, int i, int j);
-  static std::size_t packed_size(int k) {
-    return static_cast<std::size_t>(k) * static_cast<std::size_t>(k + 1) / 2;
-  }
+  static std::size_t packed_size(int k) { return static_cast<std::size_t>(k) * static_cast<std::size_t>(k + 1) / 2; }
 
  private:
   void check_index(int i) const;
