@@ -62,6 +62,13 @@ WalkExpectations with_friction(const CompiledModel& m, std::size_t k, double new
   return analyze(with_friction_model(m, k, new_f, options), o).population;
 }
 
+std::string unranked_touchpoint_note(const std::string& touchpoint, std::size_t segments) {
+  return fmt::format(
+      "touchpoint '{}' is not in the friction ranking: no customer reaches it where its friction is > 0 "
+      "(unreachable from start{})",
+      touchpoint, segments > 1 ? " for every segment with friction there" : "");
+}
+
 std::vector<FrictionRankRow> friction_ranking(const CompiledModel& m, const JourneyAnalytics& a, double reduction,
                                               const AnalyzeOptions& options, std::vector<std::string>* notes) {
   if (!(reduction >= 0 && reduction <= 1))
@@ -84,11 +91,7 @@ std::vector<FrictionRankRow> friction_ranking(const CompiledModel& m, const Jour
     }
     if (!positive) continue;
     if (!reached) {
-      if (notes)
-        notes->push_back(fmt::format(
-            "touchpoint '{}' is not in the friction ranking: no customer reaches it where its friction is > 0 "
-            "(unreachable from start{})",
-            m.touchpoint_ids[k], S > 1 ? " for every segment with friction there" : ""));
+      if (notes) notes->push_back(unranked_touchpoint_note(m.touchpoint_ids[k], S));
       continue;
     }
     // Every customer's friction cut: the base and every segment's override.

@@ -137,10 +137,7 @@ RunPlan plan_from_file(const std::string& path, const RunOverrides& o, const std
       }
       if (!positive) continue;
       if (!reached) {
-        std::string why = fmt::format(
-            "touchpoint '{}' is not in the friction ranking: no customer reaches it where its friction is > 0 "
-            "(unreachable from start{})",
-            tp.id, j.segments.size() > 1 ? " for every segment with friction there" : "");
+        std::string why = analytics::unranked_touchpoint_note(tp.id, j.segments.size());
         plan.warnings.warning(sc.rank.loc, "rank_frictions", why);
         plan.ranking.notes.push_back(std::move(why));
         continue;

@@ -212,6 +212,11 @@ std::vector<FrictionRankRow> friction_ranking(const model::CompiledModel& m, con
                                               double reduction, const AnalyzeOptions& options = {},
                                               std::vector<std::string>* notes = nullptr);
 
+// The note for a touchpoint left out of a friction ranking (no customer
+// reaches it where its friction is > 0); one wording for `cxsim analyze`
+// (friction_ranking) and `cxsim run` (app::plan's ranking).
+std::string unranked_touchpoint_note(const std::string& touchpoint, std::size_t segments);
+
 // The kind used for "conversion" in rankings: the first good kind
 // (model::kHigherBetter), else the first kind.
 std::size_t primary_kind(const model::CompiledModel& m);
