@@ -57,6 +57,7 @@ void setup_run(CLI::App& app, Context& ctx);
 void setup_inspect(CLI::App& app, Context& ctx);
 void setup_report(CLI::App& app, Context& ctx);
 void setup_calibrate(CLI::App& app, Context& ctx);
+void setup_check(CLI::App& app, Context& ctx);
 
 // The first argument that names no subcommand or no option of its subcommand,
 // as a message with a did-you-mean (or the list of subcommands); empty when

@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
   cli::setup_inspect(app, ctx);
   cli::setup_report(app, ctx);
   cli::setup_calibrate(app, ctx);
+  cli::setup_check(app, ctx);
 
   if (argc == 1) {  // bare `cxsim`: the overview, a success (nothing was asked, nothing failed)
     std::cout << app.help();
