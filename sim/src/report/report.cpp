@@ -8,6 +8,12 @@
 namespace cxsim::report {
 
 std::filesystem::path write_report(const ReportOptions& o) {
+  if (is_check_file(o.input)) {
+    const std::filesystem::path out = o.output.empty() ? default_output(o.input, o.format) : o.output;
+    core::check_output_path(out, {o.input});
+    write_text_atomically(out, render_check(o.input, o.format));
+    return out;
+  }
   ResultsData data = read_results(o.input);
   const std::filesystem::path out = o.output.empty() ? default_output(o.input, o.format) : o.output;
   // The output rules (folder created, only a regular file replaced, never

@@ -33,6 +33,11 @@ std::string markdown_path(std::string_view path);
 // exist, core::RuntimeError when writing fails.
 void write_text_atomically(const std::filesystem::path& path, std::string_view text);
 
+// A `cxsim check` file (filetype cxsim-check, docs/check-format.md)? Its page
+// is its table (check_page.cpp): write_report renders either kind of file.
+bool is_check_file(const std::filesystem::path& path);
+std::string render_check(const std::filesystem::path& path, Format format);
+
 struct ReportOptions {
   std::filesystem::path input;
   std::filesystem::path output;  // empty: default_output(input, format)
