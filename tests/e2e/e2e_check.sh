@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# End-to-end: `cxsim check` (docs/calibration.md, "Checking a model against data").
+#  1. Data simulated from the model (cxsim run --events-out, 12 seeds)
+#     passes `check --require-pass` (exit 0) but for at most 2 seeds (the
+#     rule's family-wise error is 5%); the same survival as --cohorts or as
+#     per-customer --lifetimes gives the same table.
+#  2. A log simulated from the model with one touchpoint's friction doubled
+#     (checkout 0.20 -> 0.40) fails (exit 1 with --require-pass, exit 0
+#     without) and that touchpoint's friction row is the first of the table.
+#     A retention drift (beta 1.2 -> 3.6) fails on a survival row.
+#  3. The check file (-o): filetype, the table columns, sorted by |z|, the
+#     verdict attributes; written atomically (no temporary left); `cxsim
+#     report` renders it (HTML and Markdown).
+#  4. Bad input: a touchpoint the model lacks is a counted warning with a
+#     did-you-mean (its rows compare with a simulated 0); a missing column,
+#     both --cohorts and --lifetimes, surveys that match no journey and a bad
+#     model are exit 2 with nothing written.
+# Env (set by ctest): CXSIM, CXSIM_SOURCE_DIR, CXSIM_WORK_DIR.
+set -uo pipefail
+
+: "${CXSIM:?path to the cxsim binary}"
+: "${CXSIM_SOURCE_DIR:?}"
+work="${CXSIM_WORK_DIR:-$(mktemp -d)}/check"
+rm -rf "$work"
+mkdir -p "$work"
+PY=/usr/bin/python3
+truth="$CXSIM_SOURCE_DIR/tests/data/calibrate/roundtrip_journey.yaml"
+
+fails=0
+fail() {
+  echo "FAIL: $*" >&2
+  fails=$((fails + 1))
+}
+
+# cohorts.csv (period,alive) -> lifetimes (customer_id,periods,churned): the
+# same survival, one row per customer.
+to_lifetimes() {
+  awk -F, 'NR == 1 { print "customer_id,periods,churned"; next }
+           { alive[$1] = $2; last = $1 }
+           END { id = 0
+                 for (t = 1; t <= last; ++t) for (k = 0; k < alive[t - 1] - alive[t]; ++k) print id++ "," t ",1"
+                 for (k = 0; k < alive[last]; ++k) print id++ "," last ",0" }' "$1"
+}
+
+# ---------------------------------------------------------------- 1. data from the model passes
+# The rule's family-wise error rate is alpha = 0.05: data from the model
+# fails about 1 time in 20 (seeds 100-159: 3 of 60). So twelve seeds are
+# checked and at most 2 may fail (P = 0.02 for a correct check); one failing
+# seed would not be a defect, four would be.
+seed_fails=0
+for seed in $(seq 1 12); do
+  d="$work/sim_$seed"
+  "$CXSIM" run "$truth" -n 2000 -p 4 -s $seed -q --events-out "$d" -o "$d.h5" >"$work/run.out" 2>&1 ||
+    fail "cxsim run --events-out (seed $seed): $(cat "$work/run.out")"
+  "$CXSIM" check "$truth" --events "$d/events.csv" --surveys "$d/surveys.csv" --cohorts "$d/cohorts.csv" \
+    --require-pass >"$work/pass_$seed.out" 2>&1
+  rc=$?
+  case $rc in
+    0) grep -q " 0 failed" "$work/pass_$seed.out" || fail "seed $seed: exit 0 without '0 failed'" ;;
+    1) seed_fails=$((seed_fails + 1)) ;;
+    *) fail "check of data simulated from the model (seed $seed): exit $rc: $(tail -3 "$work/pass_$seed.out")" ;;
+  esac
+done
+[ $seed_fails -le 2 ] || fail "$seed_fails of 12 logs simulated from the model fail the check (at most 2 expected)"
+# The same survival as per-customer lifetimes gives the same table (Kaplan-Meier
+# without censoring before the horizon = the cohort shares, Greenwood = binomial).
+d="$work/sim_1"
+to_lifetimes "$d/cohorts.csv" >"$d/lifetimes.csv"
+"$CXSIM" check "$truth" --events "$d/events.csv" --surveys "$d/surveys.csv" --lifetimes "$d/lifetimes.csv" \
+  --all >"$work/pass_l.out" 2>&1 || fail "check with --lifetimes: exit $?"
+"$CXSIM" check "$truth" --events "$d/events.csv" --surveys "$d/surveys.csv" --cohorts "$d/cohorts.csv" \
+  --all >"$work/pass_c.out" 2>&1 || fail "check with --cohorts: exit $?"
+grep -q "^survival  *t=4 " "$work/pass_l.out" || fail "no survival row for t=4 with --lifetimes"
+diff <(grep -v "^lifetimes:\|^cohorts:" "$work/pass_l.out") <(grep -v "^lifetimes:\|^cohorts:" "$work/pass_c.out") ||
+  fail "--lifetimes and --cohorts of the same survival give different tables"
+# Rows: every metric is there (one seed, --all).
+"$CXSIM" check "$truth" --events "$d/events.csv" --surveys "$d/surveys.csv" --cohorts "$d/cohorts.csv" --all \
+  >"$work/all.out" 2>&1 || fail "check --all: exit $?"
+for m in journeys_per_customer start transition friction outcome response_rate nps nps_score survival; do
+  grep -q "^$m " "$work/all.out" || fail "no '$m' row in check --all"
+done
+grep -q "^transition  *checkout (friction) -> support_call " "$work/all.out" ||
+  fail "transitions are not per ok/friction branch"
+
+# ---------------------------------------------------------------- 2. drift fails, on the drifted touchpoint
+awk '/^  checkout:/ { f = 1 } f && /friction: 0.20/ { sub("0.20", "0.40"); f = 0 } { print }' "$truth" >"$work/drift.yaml"
+grep -q "friction: 0.40" "$work/drift.yaml" || fail "the drift YAML was not made"
+"$CXSIM" run "$work/drift.yaml" -n 2000 -p 4 -s 7 -q --events-out "$work/drift" -o "$work/drift.h5" >/dev/null 2>&1 ||
+  fail "run of the drifted journey"
+"$CXSIM" check "$truth" --events "$work/drift/events.csv" --surveys "$work/drift/surveys.csv" \
+  --cohorts "$work/drift/cohorts.csv" --require-pass >"$work/drift.out" 2>"$work/drift.err"
+rc=$?
+[ $rc -eq 1 ] || fail "drifted log with --require-pass: exit $rc (expected 1)"
+grep -q "rows fail (--require-pass)" "$work/drift.err" || fail "no --require-pass message: $(cat "$work/drift.err")"
+first=$(awk '/^metric / { getline; print; exit }' "$work/drift.out")
+case "$first" in
+  "friction "*" checkout "*FAIL) ;;
+  *) fail "the first row of the drifted check is not checkout's friction: '$first'" ;;
+esac
+"$CXSIM" check "$truth" --events "$work/drift/events.csv" -q
+rc=$?
+[ $rc -eq 0 ] || fail "drifted log without --require-pass: exit $rc (expected 0)"
+# Retention drift: survival rows fail.
+sed 's/retention: {alpha: 0.7, beta: 1.2}/retention: {alpha: 0.7, beta: 3.6}/' "$truth" >"$work/drift_r.yaml"
+grep -q "beta: 3.6" "$work/drift_r.yaml" || fail "the retention drift YAML was not made"
+"$CXSIM" run "$work/drift_r.yaml" -n 2000 -p 4 -s 7 -q --events-out "$work/drift_r" -o "$work/drift_r.h5" \
+  >/dev/null 2>&1 || fail "run of the retention drift"
+"$CXSIM" check "$truth" --events "$work/drift_r/events.csv" --cohorts "$work/drift_r/cohorts.csv" --all \
+  >"$work/drift_r.out" 2>&1
+grep -q "^survival .*FAIL$" "$work/drift_r.out" || fail "retention drift: no survival row fails"
+
+# ---------------------------------------------------------------- 3. the check file
+"$CXSIM" check "$truth" --events "$work/drift/events.csv" --surveys "$work/drift/surveys.csv" \
+  --cohorts "$work/drift/cohorts.csv" -o "$work/out/check.h5" -q || fail "check -o: exit $?"
+[ -s "$work/out/check.h5" ] || fail "check -o wrote nothing"
+ls -a "$work/out" | grep -q "tmp" && fail "a temporary was left next to check.h5"
+"$PY" - "$work/out/check.h5" <<'PYEOF' || fail "check file layout (see above)"
+import math, sys
+import h5py
+f = h5py.File(sys.argv[1], "r")
+a = f.attrs
+def s(x):
+    return x.decode() if isinstance(x, bytes) else str(x)
+assert s(a["filetype"]) == "cxsim-check", a["filetype"]
+assert s(a["format_version"]) == "1.0"
+for k in ["format_version_major", "format_version_minor", "seed", "seed_simulation", "customers_sims",
+          "customers_observed", "customers_simulated", "journeys_observed", "walks_simulated", "periods",
+          "rows_tested", "rows_failed", "pass"]:
+    assert a[k].dtype.kind == "i", (k, a[k].dtype)
+assert a["customers_observed"] == 2000 and a["customers_simulated"] == 20000, (a["customers_observed"],)
+assert a["pass"] == 0 and a["rows_failed"] >= 1
+assert abs(a["threshold_z"] - 3.0) < 1.0
+rows = f["check/rows"][()]
+names = rows.dtype.names
+want = ("metric", "key", "observed", "observed_lo", "observed_hi", "observed_se", "observed_n", "simulated",
+        "simulated_lo", "simulated_hi", "simulated_se", "simulated_n", "z", "tested", "pass", "result")
+assert names == want, names
+assert s(rows[0]["metric"]) == "friction" and s(rows[0]["key"]) == "checkout", rows[0]
+zs = [abs(r["z"]) for r in rows if r["tested"] == 1]
+assert zs == sorted(zs, reverse=True), "not sorted by |z|"
+assert sum(1 for r in rows if r["pass"] == 0) == a["rows_failed"]
+assert sum(1 for r in rows if r["tested"] == 1) == a["rows_tested"]
+for r in rows:
+    if r["tested"] == 1:
+        se = math.hypot(r["observed_se"], r["simulated_se"])
+        assert abs((r["observed"] - r["simulated"]) / se - r["z"]) < 1e-9 * max(1, abs(r["z"]))
+        assert r["observed_lo"] <= r["observed"] <= r["observed_hi"]
+assert "check/warnings" in f and "check/summary" in f and "model/journey_yaml" in f
+PYEOF
+"$CXSIM" report "$work/out/check.h5" -q || fail "report of a check file: exit $?"
+grep -q "Model check" "$work/out/check.html" || fail "the check page has no title"
+grep -q "<strong>FAIL</strong>" "$work/out/check.html" || fail "the check page shows no failing row"
+"$CXSIM" report "$work/out/check.h5" --format md -q || fail "report --format md of a check file"
+grep -q "^| friction | checkout |" "$work/out/check.md" || fail "the Markdown check table does not start with checkout's friction"
+
+# ---------------------------------------------------------------- 4. bad input
+sed '2,400s/,checkout,/,chekout,/' "$d/events.csv" >"$work/typo.csv"
+"$CXSIM" check "$truth" --events "$work/typo.csv" -q 2>"$work/typo.err"
+rc=$?
+[ $rc -eq 0 ] || fail "unknown touchpoint: exit $rc (a warning, expected 0)"
+grep -q "touchpoint 'chekout' ([0-9]* visits) is not in the model (did you mean 'checkout'?)" "$work/typo.err" ||
+  fail "unknown touchpoint: no counted warning with a did-you-mean: $(cat "$work/typo.err")"
+cut -d, -f1,2,3 "$d/events.csv" >"$work/nocol.csv"
+"$CXSIM" check "$truth" --events "$work/nocol.csv" -o "$work/bad.h5" 2>"$work/bad.err"
+rc=$?
+[ $rc -eq 2 ] || fail "missing touchpoint column: exit $rc (expected 2)"
+grep -q "nocol.csv:1: .*missing column 'touchpoint'" "$work/bad.err" || fail "missing column message: $(cat "$work/bad.err")"
+[ -e "$work/bad.h5" ] && fail "a check file was written on bad input"
+"$CXSIM" check "$truth" --events "$d/events.csv" --cohorts "$d/cohorts.csv" --lifetimes "$d/lifetimes.csv" \
+  2>"$work/bad.err"
+rc=$?
+[ $rc -eq 2 ] || fail "--cohorts with --lifetimes: exit $rc (expected 2)"
+printf 'journey_id,nps\nnobody-0,9\nnobody-1,3\n' >"$work/nomatch.csv"
+"$CXSIM" check "$truth" --events "$d/events.csv" --surveys "$work/nomatch.csv" -o "$work/bad.h5" 2>"$work/bad.err"
+rc=$?
+[ $rc -eq 2 ] || fail "surveys matching no journey: exit $rc (expected 2)"
+grep -q "no answer matches a journey" "$work/bad.err" || fail "no-match message: $(cat "$work/bad.err")"
+[ -e "$work/bad.h5" ] && fail "a check file was written for surveys matching no journey"
+printf 'journey: x\nstart: {a: 1}\ntouchpoints:\n  a: {channel: web, friction: 2, next: {done: 1}}\noutcomes:\n  done: {kind: converted}\n' \
+  >"$work/badmodel.yaml"
+"$CXSIM" check "$work/badmodel.yaml" --events "$d/events.csv" 2>"$work/bad.err"
+rc=$?
+[ $rc -eq 2 ] || fail "bad model: exit $rc (expected 2)"
+grep -q "badmodel.yaml:4:" "$work/bad.err" || fail "bad model: no file:line: $(cat "$work/bad.err")"
+"$CXSIM" check "$truth" --events "$d/events.csv" --customers-sims 0 2>/dev/null
+[ $? -eq 2 ] || fail "--customers-sims 0 accepted"
+
+if [ $fails -ne 0 ]; then
+  echo "$fails check(s) failed" >&2
+  exit 1
+fi
+echo "e2e_check: all checks passed"
