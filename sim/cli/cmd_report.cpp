@@ -33,7 +33,8 @@ void setup_report(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<ReportOptions>();
   auto* sub =
       app.add_subcommand("report", "Write a self-contained HTML report (or Markdown summary) of a results file");
-  sub->add_option("file", o->file, "Results file (.h5) written by cxsim run, or a check file written by cxsim check -o")->required();
+  sub->add_option("file", o->file, "Results file (.h5) written by cxsim run, or a check file written by cxsim check -o")
+      ->required();
   sub->add_option("-o,--output", o->output, "Report file (default: next to the results file, .html or .md)");
   sub->add_option("--format", o->format, "html (one page, no external requests) or md (Markdown summary)")
       ->check(CLI::IsMember({"html", "md"}));
