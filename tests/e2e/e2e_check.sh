@@ -79,8 +79,10 @@ diff <(grep -v "^lifetimes:\|^cohorts:" "$work/pass_l.out") <(grep -v "^lifetime
 for m in journeys_per_customer start transition friction outcome response_rate nps nps_score survival; do
   grep -q "^$m " "$work/all.out" || fail "no '$m' row in check --all"
 done
-grep -q "^transition  *checkout (friction) -> support_call " "$work/all.out" ||
-  fail "transitions are not per ok/friction branch"
+grep -q "^transition  *checkout (friction) -> support_call .* pass$" "$work/all.out" ||
+  fail "transitions are not compared per ok/friction branch"
+# Every row of this journey has data on both sides: none is untested.
+grep -qE "^([0-9]+) rows, \1 tested, " "$work/all.out" || fail "untested rows: $(tail -1 "$work/all.out")"
 
 # ---------------------------------------------------------------- 2. drift fails, on the drifted touchpoint
 awk '/^  checkout:/ { f = 1 } f && /friction: 0.20/ { sub("0.20", "0.40"); f = 0 } { print }' "$truth" >"$work/drift.yaml"
