@@ -498,18 +498,40 @@ CheckResult check(const CheckOptions& o) {
   rs.seed = cal::fnv1a64("cxsim check", o.seed ^ 0x9e3779b97f4a7c15ull) & 0x7fffffffffffffffull;
   r.seed_simulation = rs.seed;
   r.customers_simulated = rs.customers;
+  // Counted by index while simulating (the hot loop), turned into the
+  // name-keyed Counts afterwards.
+  const std::size_t T = m.num_touchpoints(), O = m.num_outcomes();
+  const std::size_t nodes = T + O + 1;  // touchpoints, outcomes, (end)
+  std::vector<double> d_start(T, 0.0), d_visits(T, 0.0), d_fr(T, 0.0), d_oc(O + 1, 0.0);
+  std::vector<double> d_trans(2 * T * nodes, 0.0);  // (src, branch) x next node
+  double d_journeys = 0, d_with_outcome = 0;
+  std::vector<std::pair<std::uint32_t, bool>> sw;
   Counts sim;
   sim.by_status = has_status;
-  std::vector<std::pair<std::string, int>> sw;
   engine::EventSink sink;
   sink.visit = [&](std::uint64_t, int, int, std::uint32_t tp, bool friction, double, std::uint32_t outcome) {
     if (outcome == 0xffffffffu) {
-      sw.emplace_back(m.touchpoint_ids[tp], friction ? 1 : 0);
+      sw.emplace_back(tp, friction);
       return;
     }
-    const std::string oc = outcome >= m.num_outcomes() ? std::string("timeout") : m.outcome_ids[outcome];
-    if (has_outcome) sim.walk(sw, oc, true);
-    else sim.walk(sw, oc == "timeout" ? "" : kEnd, false);
+    if (sw.empty()) return;
+    const bool timeout = outcome >= O;
+    d_journeys += 1;
+    d_start[sw.front().first] += 1;
+    for (std::size_t i = 0; i < sw.size(); ++i) {
+      const auto [t, fr] = sw[i];
+      d_visits[t] += 1;
+      if (fr) d_fr[t] += 1;
+      std::size_t next;
+      if (i + 1 < sw.size()) next = sw[i + 1].first;
+      else if (timeout) continue;  // censored: no exit
+      else next = has_outcome ? T + outcome : T + O;
+      d_trans[(2 * t + (fr ? 1 : 0)) * nodes + next] += 1;
+    }
+    if (has_outcome) {
+      d_with_outcome += 1;
+      d_oc[timeout ? O : outcome] += 1;
+    }
     sw.clear();
   };
   sink.survey = [&](std::uint64_t, int, int score, int, int) { sim.answer(score); };
@@ -527,11 +549,36 @@ CheckResult check(const CheckOptions& o) {
       else sim.censored[static_cast<std::size_t>(rs.periods)] += 1;
     }
   }
-  r.walks_simulated = static_cast<std::uint64_t>(sim.journeys);
-  if (!has_status) {
-    sim.status_visits.clear();
-    sim.frictions.clear();
+  auto node_name = [&](std::size_t n) -> const std::string& {
+    static const std::string end = kEnd;
+    return n < T ? m.touchpoint_ids[n] : n < T + O ? m.outcome_ids[n - T] : end;
+  };
+  sim.journeys = d_journeys;
+  sim.journeys_with_outcome = d_with_outcome;
+  for (std::size_t t = 0; t < T; ++t) {
+    const std::string& name = m.touchpoint_ids[t];
+    if (d_start[t] > 0) sim.start[name] = d_start[t];
+    if (d_visits[t] > 0) {
+      sim.visits[name] = d_visits[t];
+      if (has_status) {
+        sim.status_visits[name] = d_visits[t];
+        sim.frictions[name] = d_fr[t];
+      }
+    }
+    for (int b = 0; b < 2; ++b) {
+      const std::string src = has_status ? name + (b == 1 ? " (friction)" : " (ok)") : name;
+      for (std::size_t n = 0; n < nodes; ++n) {
+        const double c = d_trans[(2 * t + static_cast<std::size_t>(b)) * nodes + n];
+        if (c <= 0) continue;
+        sim.trans[src][node_name(n)] += c;
+        sim.exits[src] += c;
+      }
+    }
   }
+  if (has_outcome)
+    for (std::size_t k = 0; k <= O; ++k)
+      if (d_oc[k] > 0) sim.outcomes[k < O ? m.outcome_ids[k] : std::string("timeout")] = d_oc[k];
+  r.walks_simulated = static_cast<std::uint64_t>(sim.journeys);
   r.summary +=
       fmt::format("simulated: {} customers ({} per observed customer), {} periods ({}), {} walks (engine seed {})\n",
                   rs.customers, o.customers_sims, rs.periods, r.periods_source, r.walks_simulated, rs.seed);
