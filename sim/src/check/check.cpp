@@ -524,8 +524,9 @@ CheckResult check(const CheckOptions& o) {
       if (fr) d_fr[t] += 1;
       std::size_t next;
       if (i + 1 < sw.size()) next = sw[i + 1].first;
-      else if (timeout) continue;  // censored: no exit
-      else next = has_outcome ? T + outcome : T + O;
+      else if (!has_outcome) next = T + O;  // the log cannot tell a timeout from an exit: (end) on both sides
+      else if (timeout) continue;           // censored: no exit, as in the log
+      else next = T + outcome;
       d_trans[(2 * t + (fr ? 1 : 0)) * nodes + next] += 1;
     }
     if (has_outcome) {
