@@ -164,6 +164,7 @@ void setup_check(CLI::App& app, Context& ctx) {
   sub->add_option("--tmp-dir", c->o.tmp_dir, "Directory for spilled runs (default: the system temporary directory)");
   sub->add_option("--csat-scale", c->o.csat_scale, "CSAT scale of the survey file (default 5)");
   sub->add_option("--ces-scale", c->o.ces_scale, "CES scale of the survey file (default 7)");
+  sub->add_flag("--keep-duplicates", c->o.keep_duplicates, "Keep exact duplicate rows (default: drop and count them)");
   sub->add_flag("-q,--quiet", c->quiet, "Print only warnings");
   sub->callback([c, &ctx] { ctx.action = [c, &ctx] { return run_check(*c, ctx); }; });
 }

@@ -84,6 +84,20 @@ grep -q "^transition  *checkout (friction) -> support_call .* pass$" "$work/all.
 # Every row of this journey has data on both sides: none is untested.
 grep -qE "^([0-9]+) rows, \1 tested, " "$work/all.out" || fail "untested rows: $(tail -1 "$work/all.out")"
 
+# Timeouts: with an outcome column they are censored on both sides (no exit),
+# without one the log cannot tell them from an exit: '(end)' on both sides.
+printf 'journey: loop\nmax_steps: 3\nstart: {a: 1}\ntouchpoints:\n  a: {channel: web, friction: 0.2, duration: {exponential: {mean: 2}}, next: {a: 0.6, done: 0.4}}\noutcomes:\n  done: {kind: converted}\n' \
+  >"$work/loop.yaml"
+"$CXSIM" run "$work/loop.yaml" -n 3000 -s 5 -q --events-out "$work/loop" -o "$work/loop.h5" >/dev/null 2>&1 ||
+  fail "run of the loop journey"
+grep -q ",timeout$" "$work/loop/events.csv" || fail "the loop journey has no timeouts"
+"$CXSIM" check "$work/loop.yaml" --events "$work/loop/events.csv" --require-pass -q || fail "loop journey: exit $?"
+grep -q "^outcome  *timeout " <("$CXSIM" check "$work/loop.yaml" --events "$work/loop/events.csv" --all) ||
+  fail "no timeout outcome row"
+cut -d, -f1-6 "$work/loop/events.csv" >"$work/loop_noout.csv"
+"$CXSIM" check "$work/loop.yaml" --events "$work/loop_noout.csv" --require-pass -q ||
+  fail "loop journey without an outcome column: exit $?"
+
 # ---------------------------------------------------------------- 2. drift fails, on the drifted touchpoint
 awk '/^  checkout:/ { f = 1 } f && /friction: 0.20/ { sub("0.20", "0.40"); f = 0 } { print }' "$truth" >"$work/drift.yaml"
 grep -q "friction: 0.40" "$work/drift.yaml" || fail "the drift YAML was not made"

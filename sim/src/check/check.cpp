@@ -362,6 +362,7 @@ CheckResult check(const CheckOptions& o) {
   eo.csv = csvo;
   eo.map = map;
   eo.skip_bad_rows = o.skip_bad_rows;
+  eo.keep_duplicates = o.keep_duplicates;
   eo.memory_budget_bytes = o.memory_mb << 20;
   eo.tmp_dir = o.tmp_dir;
   cal::EventLogReader reader(o.events, eo);

@@ -34,6 +34,7 @@ struct CheckOptions {
   std::size_t memory_mb = 128;
   std::string tmp_dir;
   bool skip_bad_rows = false;
+  bool keep_duplicates = false;  // as calibrate's --keep-duplicates
   std::uint64_t seed = 1;
   // Simulated customers per observed customer (K): the simulation's standard
   // errors are about 1/sqrt(K) of the data's.
