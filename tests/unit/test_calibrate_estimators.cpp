@@ -172,11 +172,23 @@ TEST(CalibrateOrderedLogit, DropsUnidentifiableColumnsAndCollapsesEmptyCategorie
   EXPECT_EQ(f.observed, (std::vector<int>{0, 3, 10}));
   EXPECT_EQ(f.cut.size(), 2u);
   EXPECT_FALSE(f.dropped[0]);
-  EXPECT_TRUE(f.dropped[1]);
-  EXPECT_TRUE(f.dropped[2]);
+  EXPECT_TRUE(f.dropped[1]);   // all zero: no data
+  EXPECT_FALSE(f.dropped[2]);  // collinear with column 0: merged, not dropped
   EXPECT_FALSE(f.dropped[3]);
   EXPECT_TRUE(std::isnan(f.beta[1]));
-  EXPECT_NEAR(f.beta[0], 0.8, 4 * f.beta_se[0]);
+  // One group {0, 2}; only b0 + 2 b2 is identified, written as the
+  // minimum-norm split (b2 = 2 b0).
+  ASSERT_EQ(f.collinear.size(), 1u);
+  EXPECT_EQ(f.collinear[0].columns, (std::vector<std::size_t>{0, 2}));
+  EXPECT_FALSE(f.collinear[0].with_constant);
+  EXPECT_EQ(f.group_of[0], 0);
+  EXPECT_EQ(f.group_of[3], -1);
+  const double sum = f.beta[0] + 2 * f.beta[2];
+  const double sum_se = 5 * f.beta_se[0];  // b = sum (1, 2) / 5
+  EXPECT_NEAR(sum, 0.8, 4 * sum_se);
+  EXPECT_NEAR(f.beta[2], 2 * f.beta[0], 1e-9);
+  EXPECT_NEAR(f.beta[3], -0.5, 4 * f.beta_se[3]);
+  EXPECT_FALSE(f.regularised);
   const auto b = f.baseline();
   EXPECT_EQ(b.size(), 11u);
   EXPECT_EQ(b[1], 0.0);
