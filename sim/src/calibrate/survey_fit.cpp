@@ -252,14 +252,7 @@ void fit_surveys(State& s) {
         r.nps = mean_nps(Xm) - base;
         rows.push_back(r);
       }
-      std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.nps > b.nps; });
-      if (!rows.empty()) {
-        sum += "  key drivers (NPS points if the touchpoint's friction visits had been ok):\n";
-        for (std::size_t i = 0; i < std::min<std::size_t>(rows.size(), 5); ++i)
-          sum +=
-              fmt::format("    {}. {:<28} +{:.2f} NPS   (b - a = {:.3f} +- {:.3f}, {:.3f} friction visits/journey)\n",
-                          i + 1, rows[i].id, rows[i].nps, rows[i].d, kZ95 * rows[i].dse, rows[i].fv);
-      }
+      // Ranked and printed after the what-ifs are simulated (key_drivers.cpp).
     }
   }
 }

@@ -275,8 +275,10 @@ void write_report(State& s) {
   }
   if (s.has_key_drivers) {
     auto& kd = rep.table("calibration/survey/key_drivers",
-                         "touchpoints ranked by the NPS cost of friction: (b - a) x friction visits per journey, "
-                         "and the NPS points gained if every friction visit of the touchpoint had been ok");
+                         "touchpoints ranked by the simulated delta NPS (true) of the fitted model with the "
+                         "touchpoint's friction set to 0 (same engine, population and seed as cxsim run on the fitted "
+                         "YAML, common random numbers), beside the survey-fit prediction (nps_points) and the "
+                         "satisfaction cost (b - a) x friction visits per journey");
     kd.integer("rank")
         .str("touchpoint")
         .num("a_ok")
@@ -285,7 +287,9 @@ void write_report(State& s) {
         .num("b_minus_a_se")
         .num("friction_visits_per_journey")
         .num("satisfaction_cost_per_journey")
-        .num("nps_points");
+        .num("nps_points")
+        .num("nps_delta_simulated")
+        .num("nps_delta_simulated_se");
     for (std::size_t i = 0; i < s.key_drivers.size(); ++i) {
       const auto& r = s.key_drivers[i];
       kd.add("rank", static_cast<double>(i + 1));
@@ -297,6 +301,8 @@ void write_report(State& s) {
       kd.add("friction_visits_per_journey", r.fv);
       kd.add("satisfaction_cost_per_journey", r.cost);
       kd.add("nps_points", r.nps);
+      kd.add("nps_delta_simulated", r.sim_nps);
+      kd.add("nps_delta_simulated_se", r.sim_nps_se);
     }
   }
 
