@@ -172,11 +172,23 @@ TEST(CalibrateOrderedLogit, DropsUnidentifiableColumnsAndCollapsesEmptyCategorie
   EXPECT_EQ(f.observed, (std::vector<int>{0, 3, 10}));
   EXPECT_EQ(f.cut.size(), 2u);
   EXPECT_FALSE(f.dropped[0]);
-  EXPECT_TRUE(f.dropped[1]);
-  EXPECT_TRUE(f.dropped[2]);
+  EXPECT_TRUE(f.dropped[1]);   // all zero: no data
+  EXPECT_FALSE(f.dropped[2]);  // collinear with column 0: merged, not dropped
   EXPECT_FALSE(f.dropped[3]);
   EXPECT_TRUE(std::isnan(f.beta[1]));
-  EXPECT_NEAR(f.beta[0], 0.8, 4 * f.beta_se[0]);
+  // One group {0, 2}; only b0 + 2 b2 is identified, written as the
+  // minimum-norm split (b2 = 2 b0).
+  ASSERT_EQ(f.collinear.size(), 1u);
+  EXPECT_EQ(f.collinear[0].columns, (std::vector<std::size_t>{0, 2}));
+  EXPECT_FALSE(f.collinear[0].with_constant);
+  EXPECT_EQ(f.group_of[0], 0);
+  EXPECT_EQ(f.group_of[3], -1);
+  const double sum = f.beta[0] + 2 * f.beta[2];
+  const double sum_se = 5 * f.beta_se[0];  // b = sum (1, 2) / 5
+  EXPECT_NEAR(sum, 0.8, 4 * sum_se);
+  EXPECT_NEAR(f.beta[2], 2 * f.beta[0], 1e-9);
+  EXPECT_NEAR(f.beta[3], -0.5, 4 * f.beta_se[3]);
+  EXPECT_FALSE(f.regularised);
   const auto b = f.baseline();
   EXPECT_EQ(b.size(), 11u);
   EXPECT_EQ(b[1], 0.0);
@@ -229,4 +241,39 @@ TEST(CalibrateWriter, ProbabilitiesSumToOne) {
     }
     EXPECT_NEAR(sum, 1.0, 1e-11);
   }
+}
+
+// Separation: column 0 = 1 only for respondents who answered 10 (half of
+// those), so its ML coefficient is +infinity. Before the fix Newton stopped
+// on a huge value (se ~1e5) with converged = false; now the penalised fit is
+// finite, flagged, and leaves the identified column 1 close to its truth.
+TEST(CalibrateOrderedLogit, SeparationGivesTheRegularisedEstimate) {
+  std::mt19937_64 rng(9);
+  std::uniform_real_distribution<double> U(0, 1);
+  const int n = 2000;
+  Eigen::MatrixXd X(n, 2);
+  std::vector<int> y(n);
+  for (int i = 0; i < n; ++i) {
+    X(i, 1) = U(rng) < 0.4;
+    const double eta = -0.7 * X(i, 1);
+    const double u = U(rng);
+    int score = u < sigmoid(-1 - eta) ? 2 : u < sigmoid(1 - eta) ? 6 : u < sigmoid(2 - eta) ? 8 : 10;
+    X(i, 0) = score == 10 && U(rng) < 0.5;
+    y[static_cast<std::size_t>(i)] = score;
+  }
+  const auto f = fit_ordered_logit(y, X, 11);
+  EXPECT_TRUE(f.regularised) << f.note;
+  EXPECT_TRUE(f.converged) << f.note;
+  EXPECT_TRUE(f.separated[0]);
+  EXPECT_FALSE(f.separated[1]);
+  EXPECT_TRUE(std::isfinite(f.beta[0]));
+  EXPECT_GT(f.beta[0], 1.0);
+  EXPECT_LT(f.beta[0], 10.0);
+  EXPECT_LT(f.beta_se[0], 5.0);
+  EXPECT_NEAR(f.beta[1], -0.7, 4 * f.beta_se[1] + 0.1);
+  EXPECT_NE(f.note.find("separation"), std::string::npos);
+  // Without the separating column the plain ML fit is used (no prior).
+  const auto g = fit_ordered_logit(y, Eigen::MatrixXd(X.rightCols(1)), 11);
+  EXPECT_FALSE(g.regularised);
+  EXPECT_TRUE(g.converged);
 }

@@ -99,6 +99,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
 
   // ---- header, YAML, check
   write_model(s);
+  simulate_key_drivers(s);
 
   // ---- holdout
   check_holdout(s);

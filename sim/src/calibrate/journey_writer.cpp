@@ -104,6 +104,7 @@ void write_map(std::string& out, const FittedMap& m, const std::string& indent, 
 
 std::string coef(const Coefficient& c) {
   if (!c.identified) return "n/a";
+  if (!c.label.empty()) return fmt::format("{:.3g} (se {:.2g}, {})", c.estimate, c.se, c.label);
   return fmt::format("{:.3g} (se {:.2g})", c.estimate, c.se);
 }
 

@@ -12,6 +12,7 @@
 //   survey_fit.cpp     ordered logits and key drivers (fit_surveys)
 //   retention_fit.cpp  sBG per segment (fit_retention)
 //   writer.cpp         the YAML and the fit report tables (write_model)
+//   key_drivers.cpp    the key drivers' what-ifs simulated on the fitted YAML
 //   holdout.cpp        exact chain distributions and the noise-calibrated
 //                      check of held-out journeys (check_holdout)
 //
@@ -222,11 +223,15 @@ struct Pending {
   bool holdout = false;
 };
 
-// One row of the key drivers (survey fit).
+// One row of the key drivers (survey fit; sim_*: key_drivers.cpp).
 struct KeyDriver {
   std::string id;
   double a, b, d, dse, fv, cost, nps;
+  double sim_nps = kNaN, sim_nps_se = kNaN;  // simulated Δ NPS (true) with friction 0, and its se
 };
+
+// At most this many key-driver what-ifs are simulated (one variant each).
+inline constexpr std::size_t kMaxKeyDriverSimulations = 200;
 
 // The sBG fit of one segment (retention fit).
 struct RetentionRow {
@@ -284,7 +289,9 @@ struct State {
   double attenuation = 1;
   double respondents_nps = 0, respondents_csat = 0, respondents_ces = 0;  // training answers per scale
   bool has_key_drivers = false;
-  std::vector<KeyDriver> key_drivers;  // by NPS points, decreasing
+  std::vector<KeyDriver> key_drivers;  // by simulated Δ NPS, decreasing (after simulate_key_drivers)
+  double key_driver_customers = 0;     // population of the simulated what-ifs
+  std::uint64_t key_driver_seed = 0;
 
   // Retention fit.
   bool has_retention = false;  // --cohorts or --lifetimes
@@ -314,6 +321,7 @@ void fit_journey(State& s);
 void fit_surveys(State& s);
 void fit_retention(State& s);
 void write_model(State& s);
+void simulate_key_drivers(State& s);
 void check_holdout(State& s);
 void write_report(State& s);
 

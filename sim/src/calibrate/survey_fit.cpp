@@ -99,16 +99,57 @@ void fit_surveys(State& s) {
     if (s.sv->has_ces && !s.ces_fit.converged && !s.ces_fit.note.empty())
       s.warn("CES ordered logit: " + s.ces_fit.note);
 
-    std::vector<std::string> separated;
-    auto coefficient = [&](const OrderedLogitFit& f, std::size_t col, double sign, const std::string& what) {
+    // Column names for messages: tp.ok, tp.friction, channel_switch.
+    auto column_name = [&](std::size_t col) {
+      if (col == P - 1) return std::string("channel_switch");
+      const std::size_t k = col / 2;
+      return (k < s.tp_id.size() ? s.tp_id[k] : fmt::format("column {}", col)) + (col % 2 ? ".friction" : ".ok");
+    };
+    // Separation and collinearity, named (docs/methods/calibration.md, section 5).
+    auto robustness = [&](const OrderedLogitFit& f, const char* scale) {
+      if (f.regularised) {
+        std::vector<std::string> names;
+        for (std::size_t c = 0; c < f.separated.size(); ++c)
+          if (f.separated[c]) names.push_back(column_name(c));
+        s.warn(fmt::format(
+            "{} ordered logit: (quasi-)separation{}{}: the maximum-likelihood estimate is unbounded, so every "
+            "coefficient of this scale is the regularised (penalised, N(0, 2.5^2) per standardised coefficient) "
+            "estimate, labelled 'regularised' in the YAML and the fit report",
+            scale, names.empty() ? "" : " at ", core::quoted_list(names)));
+      }
+      for (const auto& g : f.collinear) {
+        std::vector<std::string> names;
+        for (auto c : g.columns) names.push_back(column_name(c));
+        s.warn(
+            fmt::format("{} ordered logit: collinear visit counts {}{}: the data identify only their combination; "
+                        "written as the minimum-norm split ({})",
+                        scale, core::quoted_list(names), g.with_constant ? " (with the constant)" : "",
+                        g.columns.size() == 1 ? "0, the cut-points absorb it"
+                                              : "the smallest coefficients that fit; identical columns get equal "
+                                                "shares"));
+      }
+    };
+    robustness(s.nps_fit, "NPS");
+    if (s.sv->has_csat) robustness(s.csat_fit, "CSAT");
+    if (s.sv->has_ces) robustness(s.ces_fit, "CES");
+    auto coefficient = [&](const OrderedLogitFit& f, std::size_t col, double sign, const std::string&) {
       Coefficient c;
       if (col < f.beta.size() && !f.dropped[col] && std::isfinite(f.beta[col])) {
         c.identified = true;
         c.estimate = sign * f.beta[col] * attenuation;
         c.se = f.beta_se[col] * attenuation;
-        // (Quasi-)separation: the likelihood keeps rising along this
-        // coefficient; the estimate is only a bound.
-        if (!(c.se < 25.0)) separated.push_back(what);
+        if (f.regularised) c.label = "regularised";
+        if (f.group_of[col] >= 0) {
+          const auto& g = f.collinear[static_cast<std::size_t>(f.group_of[col])];
+          std::vector<std::string> others;
+          for (auto o2 : g.columns)
+            if (o2 != col) others.push_back(column_name(o2));
+          std::string l = "collinear";
+          for (std::size_t i = 0; i < others.size(); ++i) l += (i ? ", " : " with ") + others[i];
+          if (g.with_constant) l += others.empty() ? " with the constant" : " and the constant";
+          l += ": minimum-norm split";
+          c.label = c.label.empty() ? l : c.label + ", " + l;
+        }
       }
       return c;
     };
@@ -134,9 +175,6 @@ void fit_surveys(State& s) {
       if (s.sv->has_ces && s.ces_fit.observed.size() >= 2)
         s.m.switch_eff = coefficient(s.ces_fit, P - 1, -1.0, "CES channel_switch");
     }
-    if (!separated.empty())
-      s.warn(fmt::format("(quasi-)separation, estimates are bounds only and their standard errors huge: {}",
-                         core::quoted_list(separated)));
     s.m.has_survey = true;
     s.m.response_rate = s.train.journeys > 0 ? static_cast<double>(s.train_resp.size()) / s.train.journeys : 1.0;
     auto baseline = [&](const OrderedLogitFit& f, FittedScale& fs, int scale, double respondents_n) {
@@ -214,14 +252,7 @@ void fit_surveys(State& s) {
         r.nps = mean_nps(Xm) - base;
         rows.push_back(r);
       }
-      std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.nps > b.nps; });
-      if (!rows.empty()) {
-        sum += "  key drivers (NPS points if the touchpoint's friction visits had been ok):\n";
-        for (std::size_t i = 0; i < std::min<std::size_t>(rows.size(), 5); ++i)
-          sum +=
-              fmt::format("    {}. {:<28} +{:.2f} NPS   (b - a = {:.3f} +- {:.3f}, {:.3f} friction visits/journey)\n",
-                          i + 1, rows[i].id, rows[i].nps, rows[i].d, kZ95 * rows[i].dse, rows[i].fv);
-      }
+      // Ranked and printed after the what-ifs are simulated (key_drivers.cpp).
     }
   }
 }

@@ -189,9 +189,20 @@ void write_report(State& s) {
           .num("se")
           .num("ci_low")
           .num("ci_high")
-          .num("corrected");
+          .num("corrected")
+          .integer("regularised")
+          .integer("separated")
+          .str("collinear_with");
       // `corrected`: times sqrt(1 + c^2 sd^2) for --satisfaction0-sd (= estimate without it).
-      auto row = [&](const std::string& p, const std::string& tp, const std::string& term, double e, double se) {
+      // `regularised`: a penalised estimate (separation); `separated`: this
+      // column triggered it; `collinear_with`: the other members of its
+      // collinear group ("constant" too), minimum-norm split.
+      auto col_name = [&](std::size_t col) {
+        if (col == P - 1) return std::string("channel_switch");
+        return fmt::format("{}.{}", tp_id[col / 2], col % 2 ? "friction" : "ok");
+      };
+      auto row = [&](const std::string& p, const std::string& tp, const std::string& term, double e, double se,
+                     std::size_t col) {
         t.add("parameter", p);
         t.add("touchpoint", tp);
         t.add("term", term);
@@ -200,21 +211,39 @@ void write_report(State& s) {
         t.add("ci_low", e - kZ95 * se);
         t.add("ci_high", e + kZ95 * se);
         t.add("corrected", e * attenuation);
+        const bool is_col = col < f.group_of.size();
+        t.add("regularised", f.regularised && (!is_col || !f.dropped[col]) ? 1.0 : 0.0);
+        t.add("separated", is_col && f.separated[col] ? 1.0 : 0.0);
+        std::string with;
+        if (is_col && f.group_of[col] >= 0) {
+          const auto& g = f.collinear[static_cast<std::size_t>(f.group_of[col])];
+          std::vector<std::string> names;
+          for (auto o : g.columns)
+            if (o != col) names.push_back(col_name(o));
+          if (g.with_constant) names.emplace_back("constant");
+          for (const auto& n : names) {
+            if (!with.empty()) with.push_back(',');
+            with.append(n);
+          }
+        }
+        t.add("collinear_with", with);
       };
+      constexpr std::size_t kNoColumn = static_cast<std::size_t>(-1);
       for (std::size_t c = 0; c < f.cut.size(); ++c)
-        row(fmt::format("cut_{}_{}", f.observed[c], f.observed[c + 1]), "", "cut-point", f.cut[c], f.cut_se[c]);
+        row(fmt::format("cut_{}_{}", f.observed[c], f.observed[c + 1]), "", "cut-point", f.cut[c], f.cut_se[c],
+            kNoColumn);
       for (auto k : order) {
         for (int fr = 0; fr < 2; ++fr) {
           if (fr && !has_status) continue;
           const std::size_t col = 2 * k + static_cast<std::size_t>(fr);
           const bool idf = col < f.dropped.size() && !f.dropped[col];
           row(fmt::format("{}.{}", tp_id[k], fr ? "friction" : "ok"), tp_id[k], fr ? "friction" : "ok",
-              idf ? sign * f.beta[col] : kNaN, idf ? f.beta_se[col] : kNaN);
+              idf ? sign * f.beta[col] : kNaN, idf ? f.beta_se[col] : kNaN, col);
         }
       }
       if (has_channel) {
         const bool idf = P - 1 < f.dropped.size() && !f.dropped[P - 1];
-        row("channel_switch", "", "switch", idf ? sign * f.beta[P - 1] : kNaN, idf ? f.beta_se[P - 1] : kNaN);
+        row("channel_switch", "", "switch", idf ? sign * f.beta[P - 1] : kNaN, idf ? f.beta_se[P - 1] : kNaN, P - 1);
       }
       auto& st = rep.table("calibration/survey/" + name + "/fit", "fit statistics");
       st.integer("respondents")
@@ -222,13 +251,18 @@ void write_report(State& s) {
           .num("loglik_null")
           .integer("iterations")
           .integer("converged")
-          .integer("parameters");
+          .integer("parameters")
+          .integer("regularised")
+          .num("prior_sd");
       st.add("respondents", n_resp);
       st.add("loglik", f.loglik);
       st.add("loglik_null", f.loglik_null);
       st.add("iterations", f.iterations);
       st.add("converged", f.converged ? 1.0 : 0.0);
-      st.add("parameters", static_cast<double>(f.covariance.rows()));
+      st.add("parameters", static_cast<double>(f.parameters));
+      st.add("regularised", f.regularised ? 1.0 : 0.0);
+      // Prior sd per coefficient on the standardised scale (NaN: plain ML).
+      st.add("prior_sd", f.regularised ? kOrderedLogitPriorSd : kNaN);
     };
     coef_table("nps", nps_fit, 1.0, "satisfaction deltas (ok, friction), channel switch and cut-points",
                s.respondents_nps);
@@ -241,8 +275,10 @@ void write_report(State& s) {
   }
   if (s.has_key_drivers) {
     auto& kd = rep.table("calibration/survey/key_drivers",
-                         "touchpoints ranked by the NPS cost of friction: (b - a) x friction visits per journey, "
-                         "and the NPS points gained if every friction visit of the touchpoint had been ok");
+                         "touchpoints ranked by the simulated delta NPS (true) of the fitted model with the "
+                         "touchpoint's friction set to 0 (same engine, population and seed as cxsim run on the fitted "
+                         "YAML, common random numbers), beside the survey-fit prediction (nps_points) and the "
+                         "satisfaction cost (b - a) x friction visits per journey");
     kd.integer("rank")
         .str("touchpoint")
         .num("a_ok")
@@ -251,7 +287,9 @@ void write_report(State& s) {
         .num("b_minus_a_se")
         .num("friction_visits_per_journey")
         .num("satisfaction_cost_per_journey")
-        .num("nps_points");
+        .num("nps_points")
+        .num("nps_delta_simulated")
+        .num("nps_delta_simulated_se");
     for (std::size_t i = 0; i < s.key_drivers.size(); ++i) {
       const auto& r = s.key_drivers[i];
       kd.add("rank", static_cast<double>(i + 1));
@@ -263,6 +301,8 @@ void write_report(State& s) {
       kd.add("friction_visits_per_journey", r.fv);
       kd.add("satisfaction_cost_per_journey", r.cost);
       kd.add("nps_points", r.nps);
+      kd.add("nps_delta_simulated", r.sim_nps);
+      kd.add("nps_delta_simulated_se", r.sim_nps_se);
     }
   }
 

@@ -45,6 +45,9 @@ struct Coefficient {
   double estimate = 0;
   double se = 0;
   bool identified = false;
+  // Appended to the comment: "regularised" (a penalised fit, separation) or
+  // how a collinear group was split.
+  std::string label;
 };
 
 struct FittedTouchpoint {

@@ -8,8 +8,21 @@
 // (the inverse of minus the Hessian at the maximum).
 //
 // Categories nobody chose are collapsed (their probability is 0); columns of
-// X that are all zero or linearly dependent on the others and the constant
-// are dropped and reported (not identifiable).
+// X that are all zero are dropped (no data). Columns linearly dependent on the
+// constant and earlier columns are fitted without, then the estimate is moved
+// along the likelihood's flat directions to the minimum-norm point (so a
+// group of identical columns shares its one coefficient equally, a column
+// equal to the constant gets 0 and the cut-points absorb it) and the groups
+// are reported (`collinear`).
+//
+// Separation: when the maximum-likelihood estimate does not exist or is not
+// pinned down (Newton does not converge, a standardised coefficient or its
+// standard error blows up, or minus the Hessian is near singular) the fit is
+// redone with a weak normal prior on every coefficient, N(0, 2.5^2) for the
+// column standardised to sd 0.5 (Gelman et al. 2008), i.e. beta_j ~
+// N(0, (1.25 / sd_j)^2): the penalised (MAP) estimate is finite, `regularised`
+// is set and `separated` names the columns that triggered it. Standard errors
+// are then from minus the penalised Hessian.
 #include <string>
 #include <vector>
 
@@ -24,8 +37,20 @@ struct OrderedLogitFit {
   std::vector<double> cut_se;
   std::vector<double> beta;     // one per column of X (NaN for dropped columns)
   std::vector<double> beta_se;  // NaN for dropped columns
-  std::vector<bool> dropped;    // per column: not identifiable
-  Eigen::MatrixXd covariance;   // of (cut, kept betas), in that order
+  std::vector<bool> dropped;    // per column: all zero (no data), NaN estimate
+  Eigen::MatrixXd covariance;   // of (cut, non-dropped betas), in that order
+  int parameters = 0;           // identified: cut-points + linearly independent columns
+  // Separation (see above): the ML fit was replaced by the penalised one.
+  bool regularised = false;
+  std::vector<bool> separated;  // per column: flagged in the ML fit
+  // Groups of columns linearly dependent among themselves (and, when
+  // with_constant, the constant), each handled by the minimum-norm rule.
+  struct CollinearGroup {
+    std::vector<std::size_t> columns;
+    bool with_constant = false;
+  };
+  std::vector<CollinearGroup> collinear;
+  std::vector<int> group_of;  // per column: index into collinear, -1 if none
   double loglik = 0;
   double loglik_null = 0;  // cut-points only
   int iterations = 0;
@@ -42,5 +67,9 @@ struct OrderedLogitFit {
 // converged = false and a note.
 OrderedLogitFit fit_ordered_logit(const std::vector<int>& y, const Eigen::MatrixXd& X, int categories,
                                   int max_iterations = 100);
+
+// Prior sd of a coefficient on the standardised scale (column sd 0.5) in a
+// regularised fit, and the thresholds of the separation check.
+inline constexpr double kOrderedLogitPriorSd = 2.5;
 
 }  // namespace cxsim::calibrate
