@@ -6,6 +6,8 @@
 //   sources.cpp        read the survey, cohort and lifetime files
 //   journey_source.cpp stream the event log or the aggregated paths into the
 //                      training and holdout aggregates (read_events, read_paths)
+//   prior_model.cpp    --prior-model: add an earlier fit's counts (its YAML's
+//                      calibration: block) to the training aggregate
 //   aggregate.cpp      per-journey counts (Aggregate, below), survey
 //                      covariates, the customer join (finish_aggregates)
 //   journey_fit.cpp    start/next maps, friction, durations, outcomes (fit_journey)
@@ -258,6 +260,7 @@ struct State {
                 const std::vector<std::string>& examples);
 
   // Sources and aggregation.
+  bool retention_only = false;  // --cohorts or --lifetimes without --events or --paths
   std::optional<SurveyData> sv;
   std::vector<Respondent> respondents;
   std::unordered_map<std::string, Pending> pending;  // customer join
@@ -309,6 +312,9 @@ void dense(const Covariates& c, std::size_t P, Row&& row) {
 // The stages, in order.
 void read_events(State& s);
 void read_paths(State& s);
+void add_prior_model(State& s);
+// The fitted YAML's calibration: block (the training counts, for --prior-model).
+std::string calibration_block(const State& s);
 void finish_aggregates(State& s);
 void fit_journey(State& s);
 void fit_surveys(State& s);
