@@ -543,3 +543,38 @@ TEST(CalibratePrior, UpdateMismatchesAreClear) {
   EXPECT_TRUE(warned_old);
   model::load_journey_text(rp.yaml, "part.yaml");
 }
+
+TEST(CalibratePrior, UpdateAddsRetentionCounts) {
+  // Lifetimes split by customer: the sBG fitted on the prior model's counts
+  // plus the new file's equals the fit on all lifetimes.
+  std::ifstream f(kData + "shop_lifetimes.csv");
+  std::string head, line, a, b;
+  std::getline(f, head);
+  a = b = head + "\n";
+  int i = 0;
+  while (std::getline(f, line)) (i++ % 2 ? b : a) += line + "\n";
+  CalibrateOptions whole;
+  whole.events = kData + "shop_events.csv";
+  whole.lifetimes = kData + "shop_lifetimes.csv";
+  const auto rw = calibrate::calibrate(whole);
+  CalibrateOptions first = whole;
+  first.lifetimes = write("life_a.csv", a).string();
+  const fs::path ya = write("life_a.yaml", calibrate::calibrate(first).yaml);
+  CalibrateOptions second;
+  second.events = kData + "shop_events.csv";
+  second.lifetimes = write("life_b.csv", b).string();
+  second.prior_model = ya.string();
+  const auto rb = calibrate::calibrate(second);
+  for (const char* c : {"alpha", "beta", "alpha_se", "customers", "horizon"})
+    EXPECT_EQ(retention_value(rb, "all", c), retention_value(rw, "all", c)) << c;
+  // Without a retention file the prior model's retention is kept (refitted on its counts).
+  CalibrateOptions keep;
+  keep.events = kData + "shop_events.csv";
+  keep.prior_model = ya.string();
+  const auto rk = calibrate::calibrate(keep);
+  const auto ra = calibrate::calibrate(first);
+  EXPECT_EQ(retention_value(rk, "all", "alpha"), retention_value(ra, "all", "alpha"));
+  EXPECT_EQ(retention_value(rk, "all", "beta"), retention_value(ra, "all", "beta"));
+  EXPECT_NE(rk.yaml.find("retention: {alpha:"), std::string::npos);
+  model::load_journey_text(rk.yaml, "kept.yaml");
+}

@@ -20,6 +20,7 @@
 //     durations:              # [touchpoint, friction 0|1, n, zeros, sum, mean_log, m2_log, min, max] (seconds)
 //     channels:               # [touchpoint, channel, visits]
 //     lengths:                # [events per journey, journeys]
+//     retention:              # [segment, customers, churned[t], censored[t]] (sBG counts; when fitted)
 //
 // Sources and targets are 0-based indices into `touchpoints` and `outcomes`.
 #include <algorithm>
@@ -178,6 +179,17 @@ std::string calibration_block(const State& s) {
   }
   o += "  lengths:  # [events per journey, journeys]\n";
   for (const auto& [len, w] : a.lengths) o += fmt::format("    - [{}, {}]\n", len, full(w));
+  if (!s.retention_counts.empty()) {
+    o += "  retention:  # [segment, customers, churned at the end of period t = 0.., censored after t periods]\n";
+    auto list = [](const std::vector<double>& v) {
+      std::string l;
+      for (std::size_t i = 0; i < v.size(); ++i) l += (i ? ", " : "") + full(v[i]);
+      return "[" + l + "]";
+    };
+    for (const auto& g : s.retention_counts)
+      o += fmt::format("    - [{}, {}, {}, {}]\n", name_text(g.name), full(g.customers), list(g.counts.churned),
+                       list(g.counts.censored));
+  }
   return o;
 }
 
@@ -328,6 +340,26 @@ void add_prior_model(State& s) {
       const std::string p = fmt::format("calibration.lengths[{}]", i);
       const YAML::Node row = r.row(l[i], 2, p);
       a.lengths[static_cast<long>(r.number(row[0], p + "[0]"))] += r.number(row[1], p + "[1]");
+    }
+  }
+  {
+    const YAML::Node l = r.seq(cal, "retention", "calibration");
+    for (std::size_t i = 0; i < l.size(); ++i) {
+      const std::string p = fmt::format("calibration.retention[{}]", i);
+      const YAML::Node row = r.row(l[i], 4, p);
+      SegmentSurvival g;
+      g.name = r.name(row[0], p + "[0]");
+      g.customers = r.number(row[1], p + "[1]");
+      for (int c = 2; c < 4; ++c) {
+        const std::string pc = fmt::format("{}[{}]", p, c);
+        if (!row[c].IsSequence()) fail(file, row[c], pc, "expected a list of counts");
+        if (row[c].size() > 65536) fail(file, row[c], pc, "more than 65536 periods");
+        auto& v = c == 2 ? g.counts.churned : g.counts.censored;
+        for (std::size_t t = 0; t < row[c].size(); ++t) v.push_back(r.number(row[c][t], fmt::format("{}[{}]", pc, t)));
+      }
+      g.counts.churned.resize(std::max(g.counts.churned.size(), g.counts.censored.size()), 0.0);
+      g.counts.censored.resize(g.counts.churned.size(), 0.0);
+      s.prior_retention.push_back(std::move(g));
     }
   }
   if (cal["journeys"]) a.journeys += r.number(cal["journeys"], "calibration.journeys");

@@ -183,6 +183,8 @@ struct RetentionInput {
 
 RetentionInput read_cohorts(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo);
 RetentionInput read_lifetimes(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo);
+// Adds `add`'s counts to `into`'s segment of the same name (appended when new).
+void merge_survival(std::vector<SegmentSurvival>& into, const std::vector<SegmentSurvival>& add);
 
 // ------------------------------------------------------------ holdout
 
@@ -290,7 +292,9 @@ struct State {
   std::vector<KeyDriver> key_drivers;  // by NPS points, decreasing
 
   // Retention fit.
-  bool has_retention = false;  // --cohorts or --lifetimes
+  std::vector<SegmentSurvival> prior_retention;   // --prior-model's counts (added to the file's)
+  std::vector<SegmentSurvival> retention_counts;  // what the sBG was fitted on (the calibration: block)
+  bool has_retention = false;                     // --cohorts or --lifetimes, or the prior model's
   std::vector<RetentionRow> retention;
 
   // Writer (the YAML) and holdout.
