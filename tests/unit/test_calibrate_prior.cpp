@@ -578,3 +578,22 @@ TEST(CalibratePrior, UpdateAddsRetentionCounts) {
   EXPECT_NE(rk.yaml.find("retention: {alpha:"), std::string::npos);
   model::load_journey_text(rk.yaml, "kept.yaml");
 }
+
+TEST(CalibratePrior, CountsThatWouldPassTheInputLimitAreLeftOutWithAWarning) {
+  // 265 x 150 transitions: the model alone is under the 4 MiB limit of a
+  // journey file, with its calibration: block it would be over it.
+  std::string csv = "path;total_conversions;total_conversion_value;total_null\n";
+  const int T = 265, K = 150;
+  for (int a = 0; a < T; ++a)
+    for (int j = 0; j < K; ++j) csv += fmt::format("c{} > c{};1;1;{}\n", a, (a + 1 + j) % T, (a * 7 + j) % 5);
+  CalibrateOptions o;
+  o.paths = write("big_paths.csv", csv).string();
+  const auto r = calibrate::calibrate(o);
+  EXPECT_EQ(r.yaml.find("calibration:"), std::string::npos);
+  EXPECT_LT(r.yaml.size(), std::size_t{4} << 20);
+  EXPECT_GT(r.yaml.size(), std::size_t{3} << 20);
+  bool warned = false;
+  for (const auto& w : r.warnings) warned |= w.find("cannot be updated with --prior-model") != std::string::npos;
+  EXPECT_TRUE(warned);
+  model::load_journey_text(r.yaml, "big.yaml");
+}

@@ -49,16 +49,30 @@ void write_model(State& s) {
   }
   s.m.header.push_back("Ids are sanitized from the data's names (originals in comments).");
   s.res.yaml = write_yaml(s.m);
+  const std::string model_only = s.res.yaml;
   if (!s.retention_only) s.res.yaml += calibration_block(s);
-  rep.journey_yaml = s.res.yaml;
   s.lj = [&] {
     try {
       return model::load_journey_text(s.res.yaml, s.m.name + ".yaml");
     } catch (const core::InputError& e) {
+      // The counts may push a large model over the input limits (4 MiB, a
+      // million YAML nodes): then the model is written without them.
+      if (s.res.yaml != model_only) {
+        try {
+          auto lj = model::load_journey_text(model_only, s.m.name + ".yaml");
+          s.res.yaml = model_only;
+          s.warn(
+              "the calibration: block (the counts for --prior-model) would make the journey exceed the input limits "
+              "of a journey file: it was left out, so this fit cannot be updated with --prior-model");
+          return lj;
+        } catch (const core::InputError&) {
+        }
+      }
       throw core::RuntimeError(std::string("internal: the fitted journey does not load:\n") + e.what() + "\n" +
                                s.res.yaml);
     }
   }();
+  rep.journey_yaml = s.res.yaml;
   sum += fmt::format("model: {} touchpoints, {} outcomes, {} start entries, max_steps {}\n", s.m.touchpoints.size(),
                      s.m.outcomes.size(), s.m.start.targets.size(), s.m.max_steps);
 }
