@@ -516,6 +516,9 @@ TEST(CalibratePrior, UpdateMismatchesAreClear) {
   // A journey without the block (hand-written, or edited).
   o.prior_model = (fs::path(CXSIM_SOURCE_DIR) / "tests/data/calibrate/roundtrip_journey.yaml").string();
   EXPECT_NE(error_of(o).find("no calibration: block"), std::string::npos) << error_of(o);
+  // Not YAML at all: the journey reader's limits and messages.
+  o.prior_model = write("broken.yaml", "a: [1, 2\n").string();
+  EXPECT_NE(error_of(o).find("broken.yaml:2:1: error: YAML syntax error"), std::string::npos) << error_of(o);
   // A damaged block: file:line:column and the key path.
   std::string y = calibrate::calibrate(shop).yaml;
   const auto at = y.find("  transitions:");

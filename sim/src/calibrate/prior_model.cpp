@@ -32,6 +32,7 @@
 #include "cxsim/core/diagnostics.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/strings.h"
+#include "cxsim/model/yaml_source.h"
 #include "stages.h"
 
 namespace cxsim::calibrate::stages {
@@ -195,16 +196,12 @@ std::string calibration_block(const State& s) {
 
 void add_prior_model(State& s) {
   const std::string& file = s.o.prior_model;
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file);
-  } catch (const YAML::BadFile&) {
-    throw core::InputError(fmt::format("{}: cannot read the file (--prior-model)", file));
-  } catch (const YAML::Exception& e) {
-    core::Diagnostics d;
-    d.error({file, e.mark.line + 1, e.mark.column + 1}, "", e.msg);
-    throw core::InputError(std::move(d));
-  }
+  // Read as a journey file is (model/yaml_source.h): the same size, node and
+  // depth limits, errors at file:line:column.
+  core::Diagnostics diags;
+  const model::YamlDocument doc = model::YamlDocument::load_file(file, diags);
+  if (!doc.ok() || diags.has_errors()) throw core::InputError(std::move(diags));
+  const YAML::Node root = doc.root;
   const Reader r{file};
   const YAML::Node cal = root.IsMap() ? root["calibration"] : YAML::Node();
   if (!cal || !cal.IsMap())
