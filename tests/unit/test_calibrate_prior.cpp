@@ -519,6 +519,9 @@ TEST(CalibratePrior, UpdateMismatchesAreClear) {
   // Not YAML at all: the journey reader's limits and messages.
   o.prior_model = write("broken.yaml", "a: [1, 2\n").string();
   EXPECT_NE(error_of(o).find("broken.yaml:2:1: error: YAML syntax error"), std::string::npos) << error_of(o);
+  // Over the journey files' 4 MiB limit: refused before parsing.
+  o.prior_model = write("huge.yaml", std::string(5u << 20, '#')).string();
+  EXPECT_NE(error_of(o).find("input files are limited to 4 MiB"), std::string::npos) << error_of(o);
   // A damaged block: file:line:column and the key path.
   std::string y = calibrate::calibrate(shop).yaml;
   const auto at = y.find("  transitions:");
