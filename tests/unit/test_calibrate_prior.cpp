@@ -603,3 +603,29 @@ TEST(CalibratePrior, CountsThatWouldPassTheInputLimitAreLeftOutWithAWarning) {
   EXPECT_TRUE(warned);
   model::load_journey_text(r.yaml, "big.yaml");
 }
+
+TEST(CalibratePrior, UpdateWithAggregatedPaths) {
+  // Aggregated paths have no durations (an empty list in the block): the
+  // halves of ChannelAttribution_Data.csv by rows give the whole file's fit.
+  std::ifstream f(kShared + "ChannelAttribution_Data.csv");
+  std::string head, line, a, b;
+  std::getline(f, head);
+  a = b = head + "\n";
+  for (int i = 0; std::getline(f, line); ++i) (i < 5000 ? a : b) += line + "\n";
+  for (double prior : {0.5, 0.0}) {
+    CalibrateOptions whole;
+    whole.paths = kShared + "ChannelAttribution_Data.csv";
+    whole.prior = prior;
+    whole.name = "j";
+    const auto rw = calibrate::calibrate(whole);
+    CalibrateOptions first = whole;
+    first.paths = write("paths_a.csv", a).string();
+    const fs::path ya = write("paths_a.yaml", calibrate::calibrate(first).yaml);
+    CalibrateOptions second = whole;
+    second.paths = write("paths_b.csv", b).string();
+    second.prior_model = ya.string();
+    const auto rb = calibrate::calibrate(second);
+    expect_probs_equal(report_probs(rb), report_probs(rw), 1e-12, "paths update (report)");
+    expect_probs_equal(yaml_probs(rb), yaml_probs(rw), 1e-12, "paths update (YAML)");
+  }
+}

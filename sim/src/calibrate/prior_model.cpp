@@ -86,7 +86,7 @@ struct Reader {
 
   YAML::Node seq(const YAML::Node& parent, const char* key, const std::string& path) const {
     const YAML::Node n = parent[key];
-    if (!n) return YAML::Node(YAML::NodeType::Sequence);
+    if (!n || n.IsNull()) return YAML::Node(YAML::NodeType::Sequence);  // an empty list is written as nothing
     if (!n.IsSequence()) fail(file, n, path + "." + key, "expected a list");
     return n;
   }
