@@ -42,7 +42,8 @@ struct CalibrateCli {
 // before calibrating: folders created, only regular files replaced, never an
 // input, and not both the same file.
 void check_outputs(const CalibrateCli& c) {
-  const std::filesystem::path inputs[] = {c.o.events, c.o.paths, c.o.surveys, c.o.cohorts, c.o.lifetimes};
+  const std::filesystem::path inputs[] = {c.o.events,  c.o.paths,     c.o.surveys,
+                                          c.o.cohorts, c.o.lifetimes, c.o.prior_model};
   core::check_output_path(c.output, inputs);
   if (c.report.empty()) return;
   core::check_output_path(c.report, inputs);
@@ -196,6 +197,14 @@ void setup_calibrate(CLI::App& app, Context& ctx) {
                              "Per-customer lifetimes CSV: customer_id,periods,churned[,segment] (churned 0 = censored)")
                  ->check(CLI::ExistingFile);
   co->excludes(li);
+  sub->add_option("--prior", c->o.prior,
+                  "Dirichlet pseudo-count per observed target of the start and next maps (default 0.5; 0: maximum "
+                  "likelihood, the observed frequencies)")
+      ->check(CLI::Range(0.0, 1e6));
+  sub->add_option("--prior-model", c->o.prior_model,
+                  "An earlier fit (YAML written by cxsim calibrate) whose counts are the prior: the new data's counts "
+                  "add to them")
+      ->check(CLI::ExistingFile);
   sub->add_option("-o,--output", c->output, "Fitted journey YAML to write")->required();
   sub->add_option("--report", c->report, "Fit report to write (HDF5)");
   sub->add_option("--map", c->o.map,

@@ -254,6 +254,33 @@ rc=$?
   fail "--on-bad-row skip: per-reason counts missing: $out"
 expect_bad on_bad_row "--on-bad-row 'maybe'" --events "$data/shop_events.csv" --on-bad-row maybe
 
+# ---------------------------------------------------------------- 4. retention alone, --prior, --prior-model
+out="$("$CXSIM" calibrate --cohorts "$data/shop_cohorts.csv" -o "$work/ret.yaml" --report "$work/ret.h5" 2>&1)" ||
+  fail "retention alone (--cohorts): $out"
+"$CXSIM" validate -q "$work/ret.yaml" || fail "retention-alone YAML does not validate"
+grep -q "retention: {alpha:" "$work/ret.yaml" || fail "retention-alone YAML has no retention"
+"$CXSIM" run "$work/ret.yaml" -n 200 -q -o "$work/ret_run.h5" >/dev/null 2>&1 || fail "run the retention-alone model"
+out="$("$CXSIM" calibrate --lifetimes "$data/shop_lifetimes.csv" -o "$work/ret2.yaml" 2>&1)" ||
+  fail "retention alone (--lifetimes): $out"
+"$CXSIM" validate -q "$work/ret2.yaml" || fail "retention-alone (lifetimes) YAML does not validate"
+expect_bad prior "--prior" --events "$data/shop_events.csv" --prior -1
+expect_bad holdout_alone "--holdout needs --events or --paths" --cohorts "$data/shop_cohorts.csv" --holdout 0.2
+head -1 "$data/shop_events.csv" >"$work/half_a.csv"
+head -1 "$data/shop_events.csv" >"$work/half_b.csv"
+awk -F, 'NR > 1 { if ($1 % 2 == 0) print >> "'"$work"'/half_a.csv"; else print >> "'"$work"'/half_b.csv" }' \
+  "$data/shop_events.csv"
+"$CXSIM" calibrate --events "$data/shop_events.csv" --prior 0 --name j -o "$work/whole.yaml" -q ||
+  fail "--prior 0 on the whole log"
+"$CXSIM" calibrate --events "$work/half_a.csv" --prior 0 --name j -o "$work/half_a.yaml" -q || fail "first half"
+"$CXSIM" calibrate --events "$work/half_b.csv" --prior 0 --name j --prior-model "$work/half_a.yaml" \
+  -o "$work/updated.yaml" -q || fail "--prior-model update"
+"$CXSIM" validate -q "$work/updated.yaml" || fail "updated YAML does not validate"
+# The cumulative counts are those of the whole log.
+diff <(sed -n '/^calibration:/,$p' "$work/whole.yaml" | grep -v -e '^  touchpoints' -e '^    - ' | sort) \
+  <(sed -n '/^calibration:/,$p' "$work/updated.yaml" | grep -v -e '^  touchpoints' -e '^    - ' | sort) >/dev/null ||
+  fail "--prior-model: the updated counts differ from the whole log's"
+expect_bad prior_model "no calibration: block" --events "$data/shop_events.csv" --prior-model "$work/ret.yaml"
+
 if [ $fails -gt 0 ]; then
   echo "e2e_calibrate: $fails failure(s)" >&2
   exit 1

@@ -240,7 +240,8 @@ TEST(CalibrateFiles, BadInputsAreInputErrors) {
   EXPECT_NE(error_of(o).find("survivors cannot increase"), std::string::npos);
   // Option errors.
   CalibrateOptions none;
-  EXPECT_NE(error_of(none).find("exactly one of --events"), std::string::npos);
+  EXPECT_NE(error_of(none).find("give one of --events EVENTS.csv and --paths PATHS.csv (or, to fit retention alone"),
+            std::string::npos);
   CalibrateOptions both;
   both.events = kData + "shop_events.csv";
   both.paths = kShared + "ChannelAttribution_Data.csv";

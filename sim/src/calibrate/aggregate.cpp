@@ -26,7 +26,8 @@ void finish_aggregates(State& s) {
       for (const auto& a : s.sv->answers.at(cust)) s.respondents.push_back({a, p.x, p.holdout});
     }
   }
-  if (!(s.train.journeys > 0)) throw core::InputError("no journeys left for fitting (is --holdout too large?)");
+  if (!s.retention_only && !(s.train.journeys > 0))
+    throw core::InputError("no journeys left for fitting (is --holdout too large?)");
   s.train.ensure_tp(s.tp_names.size());
   s.hold.ensure_tp(s.tp_names.size());
   s.train.ensure_oc(s.oc_names.size());

@@ -54,10 +54,18 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
   Report& rep = res.report;
 
   // ---- options
-  if (o.events.empty() == o.paths.empty())
+  const bool journeys = !o.events.empty() || !o.paths.empty();
+  const bool retention_only = !journeys && (!o.cohorts.empty() || !o.lifetimes.empty());
+  if (!o.events.empty() && !o.paths.empty())
     throw core::InputError("give exactly one of --events EVENTS.csv and --paths PATHS.csv");
+  if (!journeys && !retention_only)
+    throw core::InputError(
+        "give one of --events EVENTS.csv and --paths PATHS.csv (or, to fit retention alone, --cohorts or --lifetimes)");
   if (!o.cohorts.empty() && !o.lifetimes.empty())
     throw core::InputError("give at most one of --cohorts and --lifetimes");
+  if (retention_only && o.holdout > 0) throw core::InputError("--holdout needs --events or --paths");
+  if (retention_only && !o.prior_model.empty()) throw core::InputError("--prior-model needs --events or --paths");
+  if (!(o.prior >= 0 && o.prior <= 1e6)) throw core::InputError("--prior must be in [0, 1e6]");
   if (!o.surveys.empty() && o.events.empty())
     throw core::InputError("--surveys needs --events (answers are joined to journeys by journey_id or customer_id)");
   if (!(o.holdout >= 0 && o.holdout < 1)) throw core::InputError("--holdout must be in [0, 1)");
@@ -79,7 +87,12 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
   rep.attr("command_line", o.command_line);
   rep.attr_int("seed", static_cast<std::int64_t>(o.seed));
   rep.attr("holdout_fraction", o.holdout);
-  rep.attr("input", o.events.empty() ? o.paths : o.events);
+  rep.attr("input", !o.events.empty()    ? o.events
+                    : !o.paths.empty()   ? o.paths
+                    : !o.cohorts.empty() ? o.cohorts
+                                         : o.lifetimes);
+  rep.attr("dirichlet_prior", o.prior);
+  if (!o.prior_model.empty()) rep.attr("prior_model", o.prior_model);
 
   // Data quality of every input file: one table, a row per (source, item).
   auto& dq = rep.table("calibration/data_quality", "row counts and bad rows by reason, per input file");
@@ -88,8 +101,10 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
 
   // ---- sources (surveys first: the join needs them while journeys stream by)
   if (!o.surveys.empty()) s.sv = read_surveys(o, s.map, s.csvo);
+  s.retention_only = retention_only;
   if (!o.events.empty()) read_events(s);
-  else read_paths(s);
+  else if (!o.paths.empty()) read_paths(s);
+  if (!o.prior_model.empty()) add_prior_model(s);
   finish_aggregates(s);
 
   // ---- fits

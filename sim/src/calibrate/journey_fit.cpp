@@ -36,10 +36,35 @@ std::string stem_name(const std::string& path) {
   return sanitize_id(s.empty() ? "calibrated" : s);
 }
 
+// Retention alone (--cohorts or --lifetimes without a journey source): a
+// journey of one touchpoint 'customer' that ends in one outcome 'end', so that
+// the fitted segments and periods load, validate and run as they are.
+void placeholder_journey(State& s) {
+  const CalibrateOptions& o = s.o;
+  s.m.name = o.name.empty() ? stem_name(o.cohorts.empty() ? o.lifetimes : o.cohorts) : sanitize_id(o.name);
+  s.m.time_unit = o.time_unit;
+  const std::string tp = s.ids.make("customer"), end = s.ids.make("end");
+  s.m.start.targets = {{tp, 0, 1.0, {1, 1}}};
+  FittedTouchpoint t;
+  t.id = tp;
+  t.name = "(placeholder: retention alone)";
+  t.channel = "none";
+  t.ok.targets = {{end, 0, 1.0, {1, 1}}};
+  t.dur_ok = fit_durations(DurationStats{}, s.dchoice, s.unit_s);
+  s.m.touchpoints.push_back(std::move(t));
+  s.m.outcomes.push_back({end, "(placeholder)", "end", 0.0, 0.0});
+  s.data_outcomes = 0;
+  s.input_desc =
+      std::filesystem::path(o.cohorts.empty() ? o.lifetimes : o.cohorts).filename().string() + " (retention alone)";
+  if (!o.outcome_kinds.empty() || !o.outcome_values.empty())
+    throw core::InputError("--outcome-kind and --outcome-value need --events or --paths");
+}
+
 }  // namespace
 
 void fit_journey(State& s) {
   const CalibrateOptions& o = s.o;
+  if (s.retention_only) return placeholder_journey(s);
   s.m.name = o.name.empty() ? stem_name(o.events.empty() ? o.paths : o.events) : sanitize_id(o.name);
   s.m.time_unit = o.time_unit;
   s.T = s.tp_names.size();
@@ -99,20 +124,23 @@ void fit_journey(State& s) {
     std::sort(rm.t.begin(), rm.t.end(), [](const auto& a, const auto& b) {
       return a.second != b.second ? a.second > b.second : a.first < b.first;
     });
-  auto make_map = [](const RawMap& rm, const std::vector<std::string>& extra_prior_only) {
+  // Dirichlet(counts + prior) over the observed targets (--prior; 0: the
+  // maximum-likelihood frequencies). A prior-only target (a trap's way out)
+  // has no data: it gets the pseudo-count --prior, or 0.5 with --prior 0 (a
+  // zero would leave the trap).
+  const double a0 = o.prior;
+  const double a0_extra = o.prior > 0 ? o.prior : kDirichletAlpha0;
+  auto make_map = [a0, a0_extra](const RawMap& rm, const std::vector<std::string>& extra_prior_only) {
     FittedMap fm;
-    std::vector<double> counts;
-    for (const auto& [id, c] : rm.t) {
-      fm.targets.push_back({id, c, 0, {}});
-      counts.push_back(c);
-    }
-    // Prior-only targets (a trap's way out): pseudo-count alpha0 and no data.
-    const double eps_total = rm.total;
+    for (const auto& [id, c] : rm.t) fm.targets.push_back({id, c, 0, {}});
     for (const auto& id : extra_prior_only) fm.targets.push_back({id, 0, 0, {}});
     const std::size_t J = fm.targets.size();
-    double a_sum = eps_total + kDirichletAlpha0 * static_cast<double>(J);
+    auto pseudo = [&](std::size_t j) { return j < rm.t.size() ? a0 : a0_extra; };
+    const double n_extra = static_cast<double>(extra_prior_only.size());
+    const double a_sum = a0 == a0_extra ? rm.total + a0 * static_cast<double>(J)
+                                        : rm.total + a0 * static_cast<double>(rm.t.size()) + a0_extra * n_extra;
     for (std::size_t j = 0; j < J; ++j) {
-      const double a = fm.targets[j].count + kDirichletAlpha0;
+      const double a = fm.targets[j].count + pseudo(j);
       fm.targets[j].prob = a / a_sum;
       fm.targets[j].ci = J == 1 ? Interval{1, 1} : beta_interval(a, a_sum - a);
     }

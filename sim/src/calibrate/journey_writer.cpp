@@ -150,11 +150,11 @@ std::vector<std::string> format_probabilities(const std::vector<double>& p) {
   double others = 0;
   for (std::size_t i = 0; i < p.size(); ++i) {
     if (i == imax) continue;
-    out[i] = num(p[i]);
+    out[i] = p[i] == 0 ? "0" : fmt::format("{}", p[i]);  // shortest text that reads back as p[i]
     others += parse(out[i]);
   }
   const double rest = std::max(0.0, 1.0 - others);
-  out[imax] = rest == 0 ? "0" : fmt::format("{:.12g}", rest);
+  out[imax] = rest == 0 ? "0" : fmt::format("{}", rest);
   return out;
 }
 

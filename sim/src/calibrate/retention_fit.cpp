@@ -27,11 +27,37 @@
 
 namespace cxsim::calibrate::stages {
 
+void merge_survival(std::vector<SegmentSurvival>& into, const std::vector<SegmentSurvival>& add) {
+  for (const auto& g : add) {
+    auto it = std::find_if(into.begin(), into.end(), [&](const SegmentSurvival& x) { return x.name == g.name; });
+    if (it == into.end()) {
+      into.push_back(g);
+      continue;
+    }
+    auto sum = [](std::vector<double>& a, const std::vector<double>& b) {
+      if (a.size() < b.size()) a.resize(b.size(), 0.0);
+      for (std::size_t t = 0; t < b.size(); ++t) a[t] += b[t];
+    };
+    sum(it->counts.churned, g.counts.churned);
+    sum(it->counts.censored, g.counts.censored);
+    const std::size_t n = std::max(it->counts.churned.size(), it->counts.censored.size());
+    it->counts.churned.resize(n, 0.0);
+    it->counts.censored.resize(n, 0.0);
+    it->customers += g.customers;
+  }
+}
+
 void fit_retention(State& s) {
   const CalibrateOptions& o = s.o;
   std::string& sum = s.res.summary;
-  if (!o.cohorts.empty() || !o.lifetimes.empty()) {
-    const RetentionInput rin = !o.cohorts.empty() ? read_cohorts(o, s.map, s.csvo) : read_lifetimes(o, s.map, s.csvo);
+  const bool from_file = !o.cohorts.empty() || !o.lifetimes.empty();
+  if (from_file || !s.prior_retention.empty()) {
+    RetentionInput rin;
+    if (from_file) rin = !o.cohorts.empty() ? read_cohorts(o, s.map, s.csvo) : read_lifetimes(o, s.map, s.csvo);
+    // --prior-model: the earlier fit's churned/censored counts add to the
+    // new file's, segment by segment (by name); the sBG is fitted on the sums.
+    merge_survival(rin.segments, s.prior_retention);
+    s.retention_counts = rin.segments;
     const auto& segs = rin.segments;
     const std::string rsource = !o.cohorts.empty() ? "cohorts" : "lifetimes";
     s.has_retention = true;
@@ -40,11 +66,16 @@ void fit_retention(State& s) {
     double total = 0;
     int horizon = 0;
     for (const auto& g : segs) total += g.customers;
-    sum += fmt::format("retention: {} ({}):\n", !o.cohorts.empty() ? o.cohorts : o.lifetimes,
-                       !o.cohorts.empty() ? "cohort survivors" : "individual lifetimes, right-censored");
-    s.dqa(rsource, "rows", static_cast<double>(rin.counts.rows));
-    s.dqa(rsource, "segments", static_cast<double>(segs.size()));
-    s.bad_rows(rsource, rin.counts.bad_rows, rin.counts.bad_by_reason, rin.counts.bad_examples);
+    if (from_file) {
+      sum += fmt::format("retention: {} ({}{}):\n", !o.cohorts.empty() ? o.cohorts : o.lifetimes,
+                         !o.cohorts.empty() ? "cohort survivors" : "individual lifetimes, right-censored",
+                         s.prior_retention.empty() ? "" : ", with the prior model's counts");
+      s.dqa(rsource, "rows", static_cast<double>(rin.counts.rows));
+      s.dqa(rsource, "segments", static_cast<double>(segs.size()));
+      s.bad_rows(rsource, rin.counts.bad_rows, rin.counts.bad_by_reason, rin.counts.bad_examples);
+    } else {
+      sum += fmt::format("retention: the prior model's counts ({}):\n", o.prior_model);
+    }
     for (const auto& g : segs) {
       const SbgFit f = fit_sbg(g.counts);
       FittedSegment seg;

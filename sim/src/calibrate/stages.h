@@ -6,6 +6,8 @@
 //   sources.cpp        read the survey, cohort and lifetime files
 //   journey_source.cpp stream the event log or the aggregated paths into the
 //                      training and holdout aggregates (read_events, read_paths)
+//   prior_model.cpp    --prior-model: add an earlier fit's counts (its YAML's
+//                      calibration: block) to the training aggregate
 //   aggregate.cpp      per-journey counts (Aggregate, below), survey
 //                      covariates, the customer join (finish_aggregates)
 //   journey_fit.cpp    start/next maps, friction, durations, outcomes (fit_journey)
@@ -182,6 +184,8 @@ struct RetentionInput {
 
 RetentionInput read_cohorts(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo);
 RetentionInput read_lifetimes(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo);
+// Adds `add`'s counts to `into`'s segment of the same name (appended when new).
+void merge_survival(std::vector<SegmentSurvival>& into, const std::vector<SegmentSurvival>& add);
 
 // ------------------------------------------------------------ holdout
 
@@ -263,6 +267,7 @@ struct State {
                 const std::vector<std::string>& examples);
 
   // Sources and aggregation.
+  bool retention_only = false;  // --cohorts or --lifetimes without --events or --paths
   std::optional<SurveyData> sv;
   std::vector<Respondent> respondents;
   std::unordered_map<std::string, Pending> pending;  // customer join
@@ -294,7 +299,9 @@ struct State {
   std::uint64_t key_driver_seed = 0;
 
   // Retention fit.
-  bool has_retention = false;  // --cohorts or --lifetimes
+  std::vector<SegmentSurvival> prior_retention;   // --prior-model's counts (added to the file's)
+  std::vector<SegmentSurvival> retention_counts;  // what the sBG was fitted on (the calibration: block)
+  bool has_retention = false;                     // --cohorts or --lifetimes, or the prior model's
   std::vector<RetentionRow> retention;
 
   // Writer (the YAML) and holdout.
@@ -316,6 +323,9 @@ void dense(const Covariates& c, std::size_t P, Row&& row) {
 // The stages, in order.
 void read_events(State& s);
 void read_paths(State& s);
+void add_prior_model(State& s);
+// The fitted YAML's calibration: block (the training counts, for --prior-model).
+std::string calibration_block(const State& s);
 void finish_aggregates(State& s);
 void fit_journey(State& s);
 void fit_surveys(State& s);

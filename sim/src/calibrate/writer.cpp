@@ -34,22 +34,45 @@ void write_model(State& s) {
   std::string& sum = s.res.summary;
   s.m.header.push_back(fmt::format("Fitted by cxsim calibrate {} from {}", core::tool_version, s.input_desc));
   if (!o.command_line.empty()) s.m.header.push_back("command: " + o.command_line);
-  s.m.header.push_back("Counts, 95% credible intervals (Dirichlet/Beta posteriors, prior 0.5 per observed target) and");
-  s.m.header.push_back("standard errors are in the comments; see docs/methods/calibration.md.");
-  if (o.holdout > 0)
-    s.m.header.push_back(fmt::format("Fitted on {} training journeys ({:.0f}% held out journey by journey, seed {}).",
-                                     s.train.journeys, 100 * o.holdout, o.seed));
+  if (s.retention_only) {
+    s.m.header.push_back("Retention only (no event log): the journey is a placeholder (one touchpoint 'customer', one");
+    s.m.header.push_back("outcome 'end'); the fit is in segments: and population:, to use as is or to copy into a");
+    s.m.header.push_back("journey (docs/calibration.md, \"Retention alone\").");
+  } else {
+    s.m.header.push_back(
+        fmt::format("Counts, 95% credible intervals (Dirichlet/Beta posteriors, prior {} per observed target{}) and",
+                    core::fmt_number(o.prior), o.prior == 0 ? ": maximum-likelihood transitions" : ""));
+    s.m.header.push_back("standard errors are in the comments; see docs/methods/calibration.md.");
+    if (o.holdout > 0)
+      s.m.header.push_back(fmt::format("Fitted on {} training journeys ({:.0f}% held out journey by journey, seed {}).",
+                                       s.train.journeys, 100 * o.holdout, o.seed));
+  }
   s.m.header.push_back("Ids are sanitized from the data's names (originals in comments).");
   s.res.yaml = write_yaml(s.m);
-  rep.journey_yaml = s.res.yaml;
+  const std::string model_only = s.res.yaml;
+  if (!s.retention_only) s.res.yaml += calibration_block(s);
   s.lj = [&] {
     try {
       return model::load_journey_text(s.res.yaml, s.m.name + ".yaml");
     } catch (const core::InputError& e) {
+      // The counts may push a large model over the input limits (4 MiB, a
+      // million YAML nodes): then the model is written without them.
+      if (s.res.yaml != model_only) {
+        try {
+          auto lj = model::load_journey_text(model_only, s.m.name + ".yaml");
+          s.res.yaml = model_only;
+          s.warn(
+              "the calibration: block (the counts for --prior-model) would make the journey exceed the input limits "
+              "of a journey file: it was left out, so this fit cannot be updated with --prior-model");
+          return lj;
+        } catch (const core::InputError&) {
+        }
+      }
       throw core::RuntimeError(std::string("internal: the fitted journey does not load:\n") + e.what() + "\n" +
                                s.res.yaml);
     }
   }();
+  rep.journey_yaml = s.res.yaml;
   sum += fmt::format("model: {} touchpoints, {} outcomes, {} start entries, max_steps {}\n", s.m.touchpoints.size(),
                      s.m.outcomes.size(), s.m.start.targets.size(), s.m.max_steps);
 }
@@ -57,17 +80,11 @@ void write_model(State& s) {
 // The fit report tables (docs/calibration.md, "The fit report"), in their
 // order in the file, from what the stages left in the State. The data-quality
 // table comes first: calibrate() opens it and the sources fill it.
-void write_report(State& s) {
+static void write_journey_tables(State& s) {
   Report& rep = s.res.report;
   const auto& train = s.train;
   const auto& m = s.m;
-  const auto& order = s.order;
-  const auto& tp_id = s.tp_id;
-  const bool has_status = s.has_status, has_channel = s.has_channel;
-  const std::size_t P = s.P;
-  const double attenuation = s.attenuation;
-
-  // ---- journey fit
+  const bool has_status = s.has_status;
   auto& t_tp = rep.table("calibration/touchpoints", "per touchpoint: visits, friction (Beta posterior), channel");
   t_tp.str("id")
       .str("name")
@@ -80,7 +97,9 @@ void write_report(State& s) {
       .num("exits")
       .num("journeys_started");
   auto& t_tr = rep.table("calibration/transitions",
-                         "next-map counts and Dirichlet posterior (prior 0.5 per observed target): mean, 95% CrI");
+                         fmt::format("next-map counts and Dirichlet posterior (prior {} per observed target): mean, "
+                                     "95% CrI",
+                                     core::fmt_number(s.o.prior)));
   t_tr.str("source")
       .str("status")
       .str("target")
@@ -169,6 +188,15 @@ void write_report(State& s) {
     t_tp.add("exits", s.exits[i]);
     t_tp.add("journeys_started", s.started[i]);
   }
+}
+
+static void write_other_tables(State& s) {
+  Report& rep = s.res.report;
+  const auto& order = s.order;
+  const auto& tp_id = s.tp_id;
+  const bool has_status = s.has_status, has_channel = s.has_channel;
+  const std::size_t P = s.P;
+  const double attenuation = s.attenuation;
 
   // ---- survey fit
   if (s.sv) {
@@ -365,6 +393,11 @@ void write_report(State& s) {
       }
     }
   }
+}
+
+void write_report(State& s) {
+  if (!s.retention_only) write_journey_tables(s);  // none for retention alone
+  write_other_tables(s);
 }
 
 }  // namespace cxsim::calibrate::stages

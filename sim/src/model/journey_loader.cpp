@@ -19,9 +19,9 @@ using core::Diagnostics;
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"journey",  "description", "time_unit", "max_steps",
-                                           "start",    "touchpoints", "outcomes",  "channel_switch",
-                                           "segments", "survey",      "retention", "population"};
+const std::vector<std::string> kTopKeys = {"journey",     "description", "time_unit",      "max_steps", "start",
+                                           "touchpoints", "outcomes",    "channel_switch", "segments",  "survey",
+                                           "retention",   "population",  "calibration"};
 const std::vector<std::string> kTouchpointKeys = {"channel", "stage",    "description", "friction", "satisfaction",
                                                   "effort",  "duration", "cost",        "next"};
 const std::vector<std::string> kOutcomeKeys = {"kind", "value", "good", "description"};
@@ -622,6 +622,8 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
     }
   }
   if (root["population"]) parse_population(r, root["population"], spec.population);
+  // calibration: the counts of a fit, read only by cxsim calibrate --prior-model.
+  if (root["calibration"]) r.expect_map(root["calibration"], "calibration", "the counts of a fit (cxsim calibrate)");
   return spec;
 }
 

@@ -27,9 +27,11 @@ namespace cxsim::calibrate {
 // format_version_major and format_version_minor (int64). The minor number
 // grows when tables or columns are added, the major one if one changes
 // meaning or type (docs/calibration.md, "The fit report"). 2.0: integer
-// columns and attributes are int64, data_quality has a source column.
+// columns and attributes are int64, data_quality has a source column. 2.1:
+// attributes dirichlet_prior and prior_model, data_quality source prior_model;
+// survey coefficients regularised/separated/collinear_with, fit prior_sd.
 inline constexpr int kFitReportFormatMajor = 2;
-inline constexpr int kFitReportFormatMinor = 1;  // 1: survey regularised/separated/collinear_with, prior_sd
+inline constexpr int kFitReportFormatMinor = 1;
 
 struct CalibrateOptions {
   std::string events;            // event log CSV
@@ -37,10 +39,14 @@ struct CalibrateOptions {
   std::string surveys;           // survey answers CSV (optional)
   std::string cohorts;           // period,alive[,segment] (optional)
   std::string lifetimes;         // customer_id,periods,churned[,segment] (optional)
+  std::string prior_model;       // an earlier fit (its calibration: block) as the prior (optional)
   std::vector<std::string> map;  // --map items (FIELD=COLUMN)
   bool skip_bad_rows = false;
   bool keep_duplicates = false;
   double holdout = 0.0;
+  // Dirichlet pseudo-count per observed target of the start and next maps
+  // (--prior; 0: maximum likelihood, the observed frequencies).
+  double prior = 0.5;
   std::uint64_t seed = 1;
   std::string separator = "auto";
   std::size_t max_line_bytes = std::size_t{1} << 20;

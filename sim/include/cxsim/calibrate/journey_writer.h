@@ -105,7 +105,9 @@ struct FittedModel {
 std::string write_yaml(const FittedModel& m);
 
 // Probabilities formatted so that they sum to 1 within 1e-12 when parsed
-// back (6 significant digits; the largest absorbs the rounding).
+// back: each at full precision (the shortest text that reads back as the
+// same double, so a fitted model holds exactly the estimate); the largest is
+// 1 minus the others as read back.
 std::vector<std::string> format_probabilities(const std::vector<double>& p);
 
 }  // namespace cxsim::calibrate
