@@ -367,4 +367,15 @@ TEST_F(IntegrityTest, GigaDatasetThroughTheCli) {
   both_refuse(p, "/variants/baseline/summary: declares 1073741824 elements");
 }
 
+TEST_F(IntegrityTest, AnalyzeSaysItWasGivenAResultsFile) {
+  const fs::path p = sealed("ok.h5");
+  const CliRun r = cxsim("analyze '" + p.string() + "'", dir_);
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_TRUE(has(r.err, "is an HDF5 (results) file, not a journey or scenario")) << r.err;
+  const fs::path legacy = fs::path(CXSIM_TEST_DATA_DIR) / "results" / "legacy_format_1_1.h5";
+  EXPECT_TRUE(has(cxsim("analyze '" + legacy.string() + "'", dir_).err, "is an HDF5 (results) file"));
+  EXPECT_FALSE(looks_like_hdf5("/dev/zero"));
+  EXPECT_FALSE(looks_like_hdf5(path("missing.yaml")));
+}
+
 }  // namespace

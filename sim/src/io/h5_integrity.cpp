@@ -401,6 +401,15 @@ Integrity check_integrity(const std::filesystem::path& path) {
   throw InputError(p + ": is not an HDF5 file (another format, or damaged)");
 }
 
+bool looks_like_hdf5(const std::filesystem::path& path) noexcept {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return false;
+  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
+  std::array<unsigned char, sizeof kMagic - 1> head{};
+  if (f.fd < 0 || pread_full(f.fd, head.data(), head.size(), 0) != static_cast<ssize_t>(head.size())) return false;
+  return std::memcmp(head.data(), kHdf5Signature, 8) == 0 || std::memcmp(head.data(), kMagic, head.size()) == 0;
+}
+
 std::string malformed_message(const std::filesystem::path& path, std::string_view what) {
   const std::string p = path.string();
   std::string detail(what);

@@ -48,6 +48,12 @@ OpenedResults open_results(const std::filesystem::path& path, std::initializer_l
 // not match (or is damaged), or the file is not a regular, non-empty file.
 Integrity check_integrity(const std::filesystem::path& path);
 
+// True if `path` is a regular file that starts like a file cxsim wrote or
+// any HDF5 file (integrity block or HDF5 signature). Reads nothing from
+// anything but a regular file (a FIFO keeps its data), never throws. For
+// commands that read text (`analyze`) to say what they were given.
+bool looks_like_hdf5(const std::filesystem::path& path) noexcept;
+
 // Runs `read` (code reading an already opened results file) and turns the io
 // layer's core::RuntimeError (a dataset of the wrong kind, a missing path,
 // an unreadable or damaged object) into a core::InputError (exit 2): the
