@@ -267,6 +267,27 @@ TEST_F(IntegrityTest, DamagedHeapReferenceOfALegacyFileIsRefused) {
   }
 }
 
+TEST_F(IntegrityTest, DamagedHeapOfALegacyFileIsRefusedBeforeAnyAttributeIsRead) {
+  // The first global heap collection of the 1.1 fixture holds the root's
+  // first string attributes (HDF5 checksums attribute messages, not the
+  // heap). Its first object now claims 1 MB: libhdf5 copied that much out
+  // of the collection (SIGSEGV in H5HG_read from H5Aread of 'filetype', seen
+  // in the sweep of e2e_integrity.sh); open_results checks every dataset's
+  // strings, and so the shared collections, first.
+  std::string bytes = slurp(fs::path(CXSIM_TEST_DATA_DIR) / "results" / "legacy_format_1_1.h5");
+  const std::size_t gcol = bytes.find("GCOL\x01");
+  ASSERT_NE(gcol, std::string::npos);
+  ASSERT_NE(bytes[gcol + 16], 0) << "no first object";
+  bytes[gcol + 16 + 8 + 2] = 0x10;  // object size |= 0x100000
+  spit(path("heap.h5"), bytes);
+  try {
+    open_results(path("heap.h5"), {"cxsim-results"});
+    ADD_FAILURE() << "a damaged heap was accepted";
+  } catch (const InputError& e) {
+    EXPECT_TRUE(has(e.what(), "runs past the heap")) << e.what();
+  }
+}
+
 // ---------------------------------------------------------------- structural cases, through the CLI
 
 TEST_F(IntegrityTest, NotFilesAtAll) {

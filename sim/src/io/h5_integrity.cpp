@@ -420,7 +420,8 @@ std::string malformed_message(const std::filesystem::path& path, std::string_vie
 namespace {
 
 struct LinkCheck {
-  std::string bad;  // first link that is not a hard link
+  std::vector<std::string> hard;  // every hard link's path (without the leading '/')
+  std::string bad;                // first link that is not a hard link
   const char* kind = "";
   std::size_t count = 0;
 };
@@ -432,7 +433,10 @@ herr_t visit_link(hid_t, const char* name, const H5L_info_t* info, void* data) {
 #endif
   auto* c = static_cast<LinkCheck*>(data);
   if (++c->count > kMaxLinks) return 1;
-  if (info->type == H5L_TYPE_HARD) return 0;
+  if (info->type == H5L_TYPE_HARD) {
+    c->hard.emplace_back(name);
+    return 0;
+  }
   c->bad = name;
   c->kind = info->type == H5L_TYPE_SOFT       ? "a soft link"
             : info->type == H5L_TYPE_EXTERNAL ? "an external link"
@@ -463,6 +467,34 @@ OpenedResults open_results(const std::filesystem::path& path, std::initializer_l
   }
   File& f = *opened;
   return reading_results(path, [&] {
+    LinkCheck links;
+#if H5_VERSION_GE(1, 12, 0)
+    const herr_t r = H5Lvisit2(Access::id(f), H5_INDEX_NAME, H5_ITER_NATIVE, visit_link, &links);
+#else
+    const herr_t r = H5Lvisit(Access::id(f), H5_INDEX_NAME, H5_ITER_NATIVE, visit_link, &links);
+#endif
+    if (r < 0) fail(Access::id(f), "", "cannot list its objects");
+    if (!links.bad.empty())
+      throw InputError(fmt::format("{}: '/{}' is {}; cxsim files hold only their own groups and datasets", p, links.bad,
+                                   links.kind));
+    if (links.count > kMaxLinks)
+      throw InputError(fmt::format("{}: holds more than {} objects (damaged or crafted)", p, kMaxLinks));
+    // Without the integrity block, every dataset's bounds and string
+    // references are checked now, before any attribute is read: string
+    // attributes share the global heap collections the datasets' strings
+    // use, and a damaged collection is found here (HDF5 checksums the
+    // attribute messages themselves, not the heap).
+    if (integrity == Integrity::absent) {
+      for (const auto& name : links.hard) {
+        const std::string path_in_file = "/" + name;
+        if (object_type(Access::id(f), path_in_file) != H5I_DATASET) continue;
+        Hid ds = own(H5Dopen2(Access::id(f), path_in_file.c_str(), H5P_DEFAULT), H5Dclose, Access::id(f), path_in_file,
+                     "cannot open dataset");
+        Hid type = own(H5Dget_type(ds.get()), H5Tclose, Access::id(f), path_in_file, "cannot get dataset type");
+        Hid space = own(H5Dget_space(ds.get()), H5Sclose, Access::id(f), path_in_file, "cannot get dataspace");
+        check_dataset_bounds(ds.get(), type.get(), space.get(), Access::id(f), path_in_file);
+      }
+    }
     auto typed = [&](const char* name, AttributeType want) {
       if (!f.has_attribute(name)) return false;
       const AttributeType got = f.attribute_type(name);
@@ -492,18 +524,6 @@ OpenedResults open_results(const std::filesystem::path& path, std::initializer_l
     if (integrity == Integrity::absent && minor >= 2)
       throw InputError(
           fmt::format("{}: format {} files carry an integrity block, this one has none (damaged)", p, version));
-    LinkCheck links;
-#if H5_VERSION_GE(1, 12, 0)
-    const herr_t r = H5Lvisit2(Access::id(f), H5_INDEX_NAME, H5_ITER_NATIVE, visit_link, &links);
-#else
-    const herr_t r = H5Lvisit(Access::id(f), H5_INDEX_NAME, H5_ITER_NATIVE, visit_link, &links);
-#endif
-    if (r < 0) fail(Access::id(f), "", "cannot list its objects");
-    if (!links.bad.empty())
-      throw InputError(fmt::format("{}: '/{}' is {}; cxsim files hold only their own groups and datasets", p, links.bad,
-                                   links.kind));
-    if (links.count > kMaxLinks)
-      throw InputError(fmt::format("{}: holds more than {} objects (damaged or crafted)", p, kMaxLinks));
     return OpenedResults{std::move(f), filetype, version, integrity};
   });
 }
