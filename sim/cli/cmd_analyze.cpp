@@ -21,6 +21,7 @@
 #include "cxsim/core/time.h"
 #include "cxsim/core/version.h"
 #include "cxsim/io/h5.h"
+#include "cxsim/io/open_results.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
 #include "cxsim/scenario/scenario_loader.h"
@@ -441,6 +442,10 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
 }
 
 int run_analyze(const AnalyzeCliOptions& o, const std::string& command_line) {
+  if (io::looks_like_hdf5(o.journey))
+    throw core::InputError(o.journey +
+                           ": is an HDF5 (results) file, not a journey or scenario; analyze reads YAML (`cxsim "
+                           "inspect` and `cxsim report` read results files)");
   // Read and parse once (a pipe or FIFO has one reading), then take it as a scenario or a journey.
   core::Diagnostics load_diags;
   const model::YamlDocument doc = model::YamlDocument::load_file(o.journey, load_diags);

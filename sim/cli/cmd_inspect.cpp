@@ -12,6 +12,7 @@
 #include "cxsim/core/json.h"
 #include "cxsim/core/version.h"
 #include "cxsim/io/h5.h"
+#include "cxsim/io/open_results.h"
 #include "print.h"
 
 namespace cxsim::cli {
@@ -23,26 +24,7 @@ struct InspectOptions {
   bool json = false;
 };
 
-int run_inspect(const InspectOptions& o) {
-  // A file that is not HDF5 (or not ours) is bad input: exit 2.
-  io::File f = [&] {
-    try {
-      return io::File::open(o.file);
-    } catch (const core::RuntimeError& e) {
-      throw core::InputError(o.file + ": not a readable HDF5 results file (" + e.what() + ")");
-    }
-  }();
-  const std::string filetype = f.has_attribute("filetype") ? f.attribute_string("filetype") : std::string();
-  if (filetype != "cxsim-results" && filetype != "cxsim-analytics")
-    throw core::InputError(
-        o.file +
-        ": not a cxsim results file (its filetype attribute is neither 'cxsim-results' nor 'cxsim-analytics')");
-  if (!f.has_attribute("format_version_major"))
-    throw core::InputError(o.file + ": results file without format_version_major attribute");
-  const auto major = f.attribute_int64("format_version_major");
-  if (major != core::results_format_major)
-    throw core::InputError(fmt::format("{}: results format {} is not supported by this cxsim (reads {}.x)", o.file,
-                                       f.attribute_string("format_version"), core::results_format_major));
+int run_inspect_file(const InspectOptions& o, const io::File& f, const std::string& filetype) {
   if (filetype == "cxsim-analytics") {
     // Written by `cxsim analyze -o`: exact values, no sampling error.
     const std::vector<std::string> names =
@@ -175,6 +157,13 @@ int run_inspect(const InspectOptions& o) {
     }
   }
   return 0;
+}
+
+int run_inspect(const InspectOptions& o) {
+  // Every check of the file (type, integrity, version, links) is
+  // open_results'; anything malformed found while reading is bad input too.
+  const io::OpenedResults r = io::open_results(o.file, {"cxsim-results", "cxsim-analytics"});
+  return io::reading_results(o.file, [&] { return run_inspect_file(o, r.file, r.filetype); });
 }
 
 }  // namespace

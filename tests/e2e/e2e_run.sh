@@ -66,7 +66,7 @@ set +e
 "$CXSIM" inspect README.md 2>"$W/err3.txt"; rc=$?
 set -e
 [ $rc -eq 2 ] || fail "inspect of a non-HDF5 file: exit $rc, expected 2"
-grep -q "not a readable HDF5 results file" "$W/err3.txt" || fail "inspect: no clear message for a non-HDF5 file"
+grep -q "is a text file, not an HDF5 results file" "$W/err3.txt" || fail "inspect: no clear message for a non-HDF5 file"
 grep -q "did you mean 'fix_checkout'" "$W/err2.txt" || fail "no suggestion for a misspelt variant"
 
 # Bad input: the output path is a directory (only regular files are

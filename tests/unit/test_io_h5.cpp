@@ -738,8 +738,10 @@ TEST(IoH5Rule, OnlyIoSourcesIncludeHdf5) {
   }
   std::sort(offenders.begin(), offenders.end());
   std::vector<std::string> outside;
+  // The one exception: the test that crafts hostile files (soft and
+  // external links, unallocated giga-datasets) the layer cannot write.
   for (const auto& f : offenders)
-    if (f.rfind("sim/src/io/", 0) != 0) outside.push_back(f);
+    if (f.rfind("sim/src/io/", 0) != 0 && f != "tests/unit/test_io_integrity.cpp") outside.push_back(f);
   EXPECT_EQ(outside, std::vector<std::string>{}) << "only sim/src/io/ may include <hdf5.h>";
   EXPECT_NE(std::find(offenders.begin(), offenders.end(), "sim/src/io/h5_internal.h"), offenders.end())
       << "the scan found no include at all: is the pattern still right?";

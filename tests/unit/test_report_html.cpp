@@ -472,9 +472,9 @@ TEST_F(ReportTest, RefusesWhatIsNotAResultsFile) {
     }
     return std::string("accepted");
   };
-  EXPECT_TRUE(has(refused(dir_ / "missing.h5"), "no such results file"));
+  EXPECT_TRUE(has(refused(dir_ / "missing.h5"), "no such file"));
   { std::ofstream(dir_ / "text.h5") << "not hdf5\n"; }
-  EXPECT_TRUE(has(refused(dir_ / "text.h5"), "not a readable HDF5"));
+  EXPECT_TRUE(has(refused(dir_ / "text.h5"), "is a text file, not an HDF5 results file"));
   {
     io::AtomicFile f(dir_ / "foreign.h5");
     f.file().set_attribute("filetype", "something-else");

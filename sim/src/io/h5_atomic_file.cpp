@@ -50,6 +50,8 @@ AtomicFile::AtomicFile(std::filesystem::path path) : path_(path), tmp_(std::move
   Hid fcpl = own(H5Pcreate(H5P_FILE_CREATE), H5Pclose, -1, "", "cannot create file property list");
   H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
   H5Pset_attr_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+  // Room for the integrity block commit() writes (h5_integrity.cpp).
+  if (H5Pset_userblock(fcpl.get(), kUserBlockSize) < 0) fail_file(tmp_.temp_path(), "cannot reserve the user block");
   Hid fapl = own(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, -1, "", "cannot create file access property list");
   // Closing the file closes everything opened from it, so commit() really
   // closes the file even while Group/Dataset objects are still alive.
@@ -108,6 +110,7 @@ void AtomicFile::commit() {
   try {
     file_.flush();
     file_.close();
+    write_integrity_block(tmp_.temp_path());
   } catch (const RuntimeError& e) {
     discard();
     throw RuntimeError("'" + path_.string() + "': cannot finish writing '" + tmp_.temp_path().string() +

@@ -62,6 +62,7 @@ OpenAttr open_scalar_attribute(hid_t obj, std::string_view name, AttributeType w
              std::string(attribute_type_name(want)));
   }
   if (H5Sget_simple_extent_npoints(a.space.get()) != 1) fail(obj, "", "attribute '" + n + "' is not a scalar");
+  check_attribute_bounds(obj, a.type.get(), n);
   return a;
 }
 

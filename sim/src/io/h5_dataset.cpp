@@ -49,6 +49,7 @@ OpenDataset open_dataset_checked(const Group& group, std::string_view name, Data
   if (got != want) {
     fail(loc, n, "is " + std::string(kind_phrase(got)) + ", not " + std::string(kind_phrase(want)));
   }
+  check_dataset_bounds(d.ds.get(), d.type.get(), d.space.get(), loc, n);
   return d;
 }
 

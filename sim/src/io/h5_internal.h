@@ -6,6 +6,7 @@
 #include <hdf5.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -127,6 +128,26 @@ std::string read_one_string(hid_t type, hid_t space, hid_t loc, std::string_view
   if (size > 0 && read(mem.get(), buf.data()) < 0) fail(loc, name, "cannot read string");
   return trim_fixed_string(buf.data(), size, H5Tget_strpad(type));
 }
+
+// ---------------------------------------------------------------- integrity (h5_integrity.cpp)
+
+// The HDF5 user block every AtomicFile reserves for its integrity block.
+inline constexpr std::size_t kUserBlockSize = 512;
+// Bounded reading: a filtered (deflated) dataset may declare at most this
+// many times the file's size; an unfiltered one at most the file's size.
+inline constexpr std::uint64_t kMaxCompression = 1100;
+// More links than this in one file are refused by open_results.
+inline constexpr std::size_t kMaxLinks = 1000000;
+
+// After the HDF5 file is closed: CRC-32 and length of bytes [512, end)
+// written into the user block. Throws core::RuntimeError.
+void write_integrity_block(const std::filesystem::path& path);
+// Before reading a dataset: its declared size fits the file, and (for a
+// contiguous dataset with variable-length strings) every string refers to a
+// well-formed global heap object of its length. Fails (RuntimeError) if not.
+void check_dataset_bounds(hid_t ds, hid_t type, hid_t space, hid_t loc, std::string_view name);
+// Before reading an attribute: its type's size fits the file.
+void check_attribute_bounds(hid_t obj, hid_t type, std::string_view attr);
 
 // ---------------------------------------------------------------- datasets (h5_dataset.cpp)
 

@@ -9,6 +9,7 @@
 #include "cxsim/core/errors.h"
 #include "cxsim/core/version.h"
 #include "cxsim/io/h5.h"
+#include "cxsim/io/open_results.h"
 #include "cxsim/model/journey_spec.h"
 #include "cxsim/report/format.h"
 
@@ -148,24 +149,19 @@ const io::Table* ResultsData::comparison(const std::string& variant) const {
   return it == comparisons.end() ? nullptr : &it->second;
 }
 
-ResultsData read_results(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw core::InputError(path.string() + ": no such results file");
-  std::optional<io::File> opened;
-  try {
-    opened.emplace(io::File::open(path));
-  } catch (const core::Error& e) {
-    throw core::InputError(path.string() + ": not a readable HDF5 results file (" + e.what() + ")");
-  }
-  const io::File& f = *opened;
-  if (attr_string(f, "filetype").value_or("") != "cxsim-results")
-    throw core::InputError(path.string() + ": not a cxsim results file (no filetype attribute 'cxsim-results')");
-  const auto major = attr_int(f, "format_version_major");
-  if (!major || *major != core::results_format_major)
-    throw core::InputError(fmt::format("{}: results format {} is not supported by this cxsim (reads {}.x)",
-                                       path.string(), attr_string(f, "format_version").value_or("?"),
-                                       core::results_format_major));
+namespace {
+ResultsData read_opened(const std::filesystem::path& path, const io::File& f);
+}  // namespace
 
+ResultsData read_results(const std::filesystem::path& path) {
+  // Every check of the file (type, integrity, version, links) is
+  // open_results'; anything malformed found while reading is bad input too.
+  const io::OpenedResults r = io::open_results(path, {"cxsim-results"});
+  return io::reading_results(path, [&] { return read_opened(path, r.file); });
+}
+
+namespace {
+ResultsData read_opened(const std::filesystem::path& path, const io::File& f) {
   ResultsData data;
   data.source = path.string();
   Provenance& p = data.provenance;
@@ -200,10 +196,11 @@ ResultsData read_results(const std::filesystem::path& path) {
     for (const auto& name : vg.list()) {
       if (!vg.is_group(name)) continue;
       io::Group g = vg.open_group(name);
-      if (!is_table(g, "summary")) continue;
-      const io::Schema schema = g.open_dataset("summary").table_schema();
+      if (!g.exists("summary")) continue;
+      // Read first: a summary of the wrong kind is the io layer's error, worded as in `inspect`.
+      io::Table summary = io::read_table(g, "summary");
       auto column = [&](const char* c, io::ColumnType type) {
-        return std::find(schema.begin(), schema.end(), io::ColumnSpec{c, type}) != schema.end();
+        return summary.has_column(c) && summary.column_type(c) == type;
       };
       if (!column("metric", io::ColumnType::string) || !column("estimate", io::ColumnType::float64))
         throw core::InputError(
@@ -214,7 +211,7 @@ ResultsData read_results(const std::filesystem::path& path) {
       v.name = name;
       v.description = attr_string(g, "description").value_or("");
       v.order = attr_int(g, "order").value_or(name == "baseline" ? 0 : 1000);
-      v.summary = io::read_table(g, "summary");
+      v.summary = std::move(summary);
       v.survival_ci = optional_table(g, "survival_ci");
       v.periods = optional_table(g, "periods");
       v.touchpoints = optional_table(g, "touchpoints");
@@ -268,6 +265,8 @@ ResultsData read_results(const std::filesystem::path& path) {
   }
   return data;
 }
+
+}  // namespace
 
 double table_number(const io::Table& t, std::string_view column, std::size_t row) {
   if (!t.has_column(column) || row >= t.rows()) return std::nan("");
