@@ -37,6 +37,7 @@ cmake --build "$build" -j "$jobs" --target "${targets[@]}"
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:check_initialization_order=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export LSAN_OPTIONS="suppressions=$root/tests/fuzz/lsan.supp:print_suppressions=0"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/cxsim-fuzz-corpus.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
