@@ -100,10 +100,10 @@ for h in "${harnesses[@]}"; do
     status=1
     echo "fuzz_$h: FAILED (exit $rc); last lines of $log:"
     tail -n 40 "$log" | sed 's/^/  /'
-    artifacts=$(grep -o "Test unit written to .*" "$log" | sed 's/Test unit written to //' || true)
+    artifacts=$(grep -a -o "Test unit written to .*" "$log" | sed 's/Test unit written to //' || true)
     for a in $artifacts; do echo "fuzz_$h: input kept at $a (replay: $bin $a)"; done
   else
-    grep -E "^stat::number_of_executed_units|^#[0-9]+.*DONE" "$log" | tail -n 2 | sed "s/^/  fuzz_$h: /" || true
+    grep -a -E "^stat::number_of_executed_units|^#[0-9]+.*DONE" "$log" | tail -n 2 | sed "s/^/  fuzz_$h: /" || true
   fi
 done
 exit "$status"
