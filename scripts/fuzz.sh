@@ -97,10 +97,23 @@ for h in "${harnesses[@]}"; do
   nice "$bin" "$corpus" -max_total_time="$secs" -max_len="$len" -rss_limit_mb=2048 -timeout=30 \
     -artifact_prefix="$prefix" -print_final_stats=1 >"$log" 2>&1 || rc=$?
   if [ "$rc" -ne 0 ]; then
-    status=1
-    echo "fuzz_$h: FAILED (exit $rc); last lines of $log:"
-    tail -n 40 "$log" | sed 's/^/  /'
     artifacts=$(grep -a -o "Test unit written to .*" "$log" | sed 's/Test unit written to //' || true)
+    # A crash or hang whose innermost frame of the first report (skipping
+    # libFuzzer, the sanitizers, libc and the allocator) is in the system's
+    # libhdf5 is a bug of HDF5 on a corrupted file, not of cxsim
+    # (docs/devguide/testing.md): kept and shown, but only a failure with
+    # CXSIM_FUZZ_STRICT=1.
+    inner=$(grep -a -E "^ +#[0-9]+ " "$log" |
+      grep -a -v -E "fuzzer::|__sanitizer|__interceptor|__asan|__lsan|__ubsan|libc\.so|libstdc\+\+|in (malloc|calloc|realloc|free|operator new)" |
+      head -n 1 || true)
+    if [[ "$inner" == *libhdf5* ]] && [ "${CXSIM_FUZZ_STRICT:-0}" != "1" ]; then
+      echo "fuzz_$h: crash inside libhdf5 (third-party, on a corrupted file; not counted, CXSIM_FUZZ_STRICT=1 counts it):"
+      grep -a -m1 -E "ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error" "$log" | sed 's/^/  /' || true
+    else
+      status=1
+      echo "fuzz_$h: FAILED (exit $rc); last lines of $log:"
+      tail -n 40 "$log" | sed 's/^/  /'
+    fi
     for a in $artifacts; do echo "fuzz_$h: input kept at $a (replay: $bin $a)"; done
   else
     grep -a -E "^stat::number_of_executed_units|^#[0-9]+.*DONE" "$log" | tail -n 2 | sed "s/^/  fuzz_$h: /" || true
