@@ -166,8 +166,8 @@ DurationFit fit_durations(const DurationStats& s, DurationChoice choice, double 
   if (!model::duration_problems(f.spec).empty() && f.spec.kind != K::exponential) {
     const model::DurationSpec e{K::exponential, f.exp_mean, 0.0};
     if (model::duration_problems(e).empty()) {
-      f.note += fmt::format("{}the {} fit is outside the model's limits: exponential used",
-                            f.note.empty() ? "" : "; ", model::duration_family(f.spec.kind).name);
+      f.note += fmt::format("{}the {} fit is outside the model's limits: exponential used", f.note.empty() ? "" : "; ",
+                            model::duration_family(f.spec.kind).name);
       f.spec = e;
     }
   }
