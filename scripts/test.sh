@@ -3,7 +3,9 @@
 # build everything, run every test (unit, statistical, end-to-end), then the
 # sanitizer jobs (scripts/sanitize.sh: robustness tests under AddressSanitizer
 # + UBSan, determinism tests and a multi-threaded run under ThreadSanitizer).
-# The formatting check (scripts/format.sh) runs before the sanitizers.
+# The formatting check (scripts/format.sh) runs before the sanitizers; the
+# fuzz smoke test (scripts/fuzz.sh 30: each libFuzzer harness for 30 s, clang
+# build in build-fuzz) after them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh -DCXSIM_BUILD_TESTS=ON -DCXSIM_BUILD_BENCH=ON
@@ -14,4 +16,8 @@ cd ..
 ./scripts/format.sh
 if [ -x scripts/sanitize.sh ] && [ "${CXSIM_SKIP_SANITIZE:-0}" != "1" ]; then
   ./scripts/sanitize.sh
+fi
+# Fuzz smoke test: each harness of tests/fuzz for 30 s (CXSIM_SKIP_FUZZ=1 skips it).
+if [ "${CXSIM_SKIP_FUZZ:-0}" != "1" ]; then
+  ./scripts/fuzz.sh 30
 fi

@@ -11,6 +11,7 @@
 #include "cxsim/calibrate/journey_writer.h"
 #include "cxsim/calibrate/ordered_logit.h"
 #include "cxsim/calibrate/posterior.h"
+#include "cxsim/model/duration_family.h"
 
 using namespace cxsim::calibrate;
 
@@ -56,6 +57,22 @@ TEST(CalibrateDurations, LognormalRecoveredAndChosen) {
   EXPECT_NEAR(f.spec.b, 2.0 * std::exp(1.2815515655446004 * 0.8), 0.08);
   EXPECT_LT(f.ln_aic, f.gamma_aic);
   EXPECT_LT(f.ln_aic, f.exp_aic);
+}
+
+// Found by tests/fuzz/fuzz_calibrate: two gaps far apart (0.001 s and 1e6 s)
+// gave a lognormal whose mean (median·exp(σ²/2) ≈ 1e17) breaks the 1e12 cap,
+// and calibrate failed with "internal: the fitted journey does not load".
+TEST(CalibrateDurations, FitOutsideTheModelLimitsFallsBackToExponential) {
+  DurationStats s;
+  s.add(0.001);
+  s.add(1e6);
+  for (const auto choice : {DurationChoice::aic, DurationChoice::lognormal}) {
+    const auto f = fit_durations(s, choice, 60.0);
+    EXPECT_TRUE(cxsim::model::duration_problems(f.spec).empty()) << cxsim::model::duration_yaml(f.spec);
+    EXPECT_EQ(f.family, "exponential");
+    EXPECT_NEAR(f.spec.a, (1e6 + 0.001) / 2 / 60, 1e-6);
+    EXPECT_NE(f.note.find("outside the model's limits"), std::string::npos) << f.note;
+  }
 }
 
 TEST(CalibrateDurations, ExponentialAndGammaChosenByAic) {

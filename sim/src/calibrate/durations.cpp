@@ -159,8 +159,19 @@ DurationFit fit_durations(const DurationStats& s, DurationChoice choice, double 
     case DurationChoice::gamma: f.spec = {K::gamma, f.gamma_mean, f.gamma_sd}; break;
     default: f.spec = {K::lognormal, f.ln_median, f.ln_p90}; break;
   }
-  f.family = model::duration_family(f.spec.kind).name;
   if (s.zeros > 0) f.note = fmt::format("{} zero gaps of {} ignored in the fit", s.zeros, s.total());
+  // A fit the journey loader would refuse (a lognormal whose mean overflows
+  // the duration cap: a p90 far above a tiny median) falls back to the
+  // exponential with the same mean, which is valid whenever the mean is.
+  if (!model::duration_problems(f.spec).empty() && f.spec.kind != K::exponential) {
+    const model::DurationSpec e{K::exponential, f.exp_mean, 0.0};
+    if (model::duration_problems(e).empty()) {
+      f.note += fmt::format("{}the {} fit is outside the model's limits: exponential used", f.note.empty() ? "" : "; ",
+                            model::duration_family(f.spec.kind).name);
+      f.spec = e;
+    }
+  }
+  f.family = model::duration_family(f.spec.kind).name;
   return f;
 }
 

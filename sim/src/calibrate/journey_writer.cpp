@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "cxsim/core/strings.h"
 #include "cxsim/model/duration_family.h"
 #include "cxsim/model/journey_spec.h"
 
@@ -19,7 +20,11 @@ const std::set<std::string>& yaml_keywords() {
   return k;
 }
 
-// Valid UTF-8 only (invalid bytes -> '?'), no control characters.
+// Text the journey loader accepts in an id or channel (core::TextRule::id),
+// decoded as strictly as the loader does (core::decode_utf8: overlong forms,
+// surrogates and truncated sequences are ill-formed): ASCII control
+// characters become spaces, every other unfit code point or ill-formed byte
+// '?'.
 std::string clean_utf8(const std::string& s) {
   std::string out;
   out.reserve(s.size());
@@ -31,17 +36,11 @@ std::string clean_utf8(const std::string& s) {
       ++i;
       continue;
     }
-    int len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    bool ok = len > 0 && i + static_cast<std::size_t>(len) <= s.size();
-    for (int k = 1; ok && k < len; ++k)
-      ok = (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) >> 6) == 0x2;
-    if (ok) {
-      out.append(s, i, static_cast<std::size_t>(len));
-      i += static_cast<std::size_t>(len);
-    } else {
-      out.push_back('?');
-      ++i;
-    }
+    const std::size_t start = i;
+    const auto cp = core::decode_utf8(s, i);
+    const std::string_view bytes(s.data() + start, i - start);
+    if (cp && !core::text_problem(bytes, core::TextRule::id)) out.append(bytes);
+    else out.push_back('?');
   }
   return out;
 }
