@@ -132,7 +132,7 @@ with h5py.File(sys.argv[1], "r") as f:
     assert set(t.dtype.names) >= {"source", "status", "target", "count", "probability", "ci_low", "ci_high"}
     assert len(f["fit/holdout"][()]) == 3
     # Versioned format a reader can check, integers stored as integers.
-    assert f.attrs["format_version"] == "2.0", f.attrs["format_version"]
+    assert f.attrs["format_version"] == "2.1", f.attrs["format_version"]
     for a in ["format_version_major", "format_version_minor", "seed", "rows"]:
         assert f.attrs[a].dtype.kind == "i", (a, f.attrs[a].dtype)
     assert f.attrs["format_version_major"] == 2

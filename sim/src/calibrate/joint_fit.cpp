@@ -528,7 +528,8 @@ void fit_joint(State& s) {
     start.push_back(0.0);
   }
   lay.n = static_cast<int>(start.size());
-  Model model{d, lay, s.P, o.satisfaction0_sd, true, gauss_hermite(o.satisfaction0_sd > 0 ? kHermiteNodes : 1), 1, 1, {}};
+  Model model{d, lay, s.P, o.satisfaction0_sd, true, gauss_hermite(o.satisfaction0_sd > 0 ? kHermiteNodes : 1),
+              1, 1,   {}};
   Eigen::VectorXd x0 = Eigen::Map<Eigen::VectorXd>(start.data(), lay.n);
   if (lay.i_la >= 0) model.centre(std::exp(x0(lay.i_la)), std::exp(x0(lay.i_lb)));
   Bfgs fit = minimise(model, x0);

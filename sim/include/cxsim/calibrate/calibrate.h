@@ -29,7 +29,7 @@ namespace cxsim::calibrate {
 // meaning or type (docs/calibration.md, "The fit report"). 2.0: integer
 // columns and attributes are int64, data_quality has a source column.
 inline constexpr int kFitReportFormatMajor = 2;
-inline constexpr int kFitReportFormatMinor = 0;
+inline constexpr int kFitReportFormatMinor = 1;
 
 struct CalibrateOptions {
   std::string events;            // event log CSV
