@@ -111,6 +111,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
   fit_journey(s);
   fit_surveys(s);
   fit_retention(s);
+  fit_joint(s);
 
   // ---- header, YAML, check
   write_model(s);

@@ -83,6 +83,7 @@ void read_events(State& s) {
     }
     const bool in_holdout = o.holdout > 0 && hash_uniform(j.id, o.seed) < o.holdout;
     (in_holdout ? s.hold : s.train).add(visits, outcome, 1.0);
+    if (s.sv && s.sv->by_journey) s.walks[j.customer].push_back({j.id, j.events.front().ts_us, covariates_of(visits)});
     if (s.sv) {
       if (s.sv->by_journey) {
         auto it = s.sv->answers.find(j.id);
@@ -104,6 +105,7 @@ void read_events(State& s) {
   s.has_status = st.columns.has(Field::status);
   s.has_channel = st.columns.has(Field::channel);
   s.has_outcome_col = st.columns.has(Field::outcome);
+  s.has_customer_col = st.columns.has(Field::customer_id);
   s.channel_names = reader.channels().names();
   std::string colmap;
   for (Field f : {Field::customer_id, Field::journey_id, Field::timestamp, Field::touchpoint, Field::status,

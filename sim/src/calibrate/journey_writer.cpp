@@ -233,8 +233,16 @@ std::string write_yaml(const FittedModel& m) {
   }
   if (m.has_survey) {
     o += "\nsurvey:\n";
-    o += fmt::format("  response: {{rate: {}, extremity: 0}}  # respondents per journey\n",
-                     num(std::min(1.0, std::max(1e-6, m.response_rate))));
+    if (m.dyn.present) {
+      const auto& e = m.dyn.extremity;
+      o += fmt::format("  response: {{rate: {}, extremity: {}}}  # joint fit: rate se {:.3g}; extremity {}\n",
+                       num(std::min(1.0, std::max(1e-6, m.response_rate))), num(e.value), m.dyn.response_se,
+                       e.estimated ? fmt::format("se {:.3g}", e.se)
+                                   : "default: not identified by the data (" + clean_utf8(e.note) + ")");
+    } else {
+      o += fmt::format("  response: {{rate: {}, extremity: 0}}  # respondents per journey\n",
+                       num(std::min(1.0, std::max(1e-6, m.response_rate))));
+    }
     auto scale = [&](const char* key, const FittedScale& s, bool with_scale) {
       if (!s.present) return;
       const auto b = format_probabilities(s.baseline);
@@ -251,6 +259,16 @@ std::string write_yaml(const FittedModel& m) {
     scale("nps", m.nps, false);
     scale("csat", m.csat, true);
     scale("ces", m.ces, true);
+  }
+  if (m.dyn.present) {
+    auto line = [&](const char* key, const FittedDynamic& d) {
+      o += fmt::format("  {}: {}  # {}\n", key, num(d.value),
+                       d.estimated ? fmt::format("joint fit, se {:.3g}", d.se)
+                                   : "default: not identified by the data (" + clean_utf8(d.note) + ")");
+    };
+    o += "\nretention:\n";
+    line("sensitivity", m.dyn.sensitivity);
+    line("carryover", m.dyn.carryover);
   }
   if (m.periods) o += fmt::format("\npopulation:\n  periods: {}\n", *m.periods);
   return o;

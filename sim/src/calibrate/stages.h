@@ -13,6 +13,10 @@
 //   journey_fit.cpp    start/next maps, friction, durations, outcomes (fit_journey)
 //   survey_fit.cpp     ordered logits and key drivers (fit_surveys)
 //   retention_fit.cpp  sBG per segment (fit_retention)
+//   joint_fit.cpp      one likelihood per customer over walks, answers,
+//                      non-answers and lifetimes: deltas, cut-points,
+//                      carryover, response, churn heterogeneity and
+//                      sensitivity (fit_joint)
 //   writer.cpp         the YAML and the fit report tables (write_model)
 //   key_drivers.cpp    the key drivers' what-ifs simulated on the fitted YAML
 //   holdout.cpp        exact chain distributions and the noise-calibrated
@@ -227,6 +231,13 @@ struct Pending {
   bool holdout = false;
 };
 
+// One journey of a customer, kept for the joint fit (joint_fit.cpp).
+struct CustomerWalk {
+  std::string journey;
+  std::int64_t start_ts = 0;
+  Covariates x;
+};
+
 // One row of the key drivers (survey fit; sim_*: key_drivers.cpp).
 struct KeyDriver {
   std::string id;
@@ -273,7 +284,10 @@ struct State {
   std::unordered_map<std::string, Pending> pending;  // customer join
   Aggregate train, hold;
   Dictionary tp_names, oc_names;  // aggregator dictionaries (raw names)
-  bool has_status = false, has_channel = false, has_outcome_col = false;
+  bool has_status = false, has_channel = false, has_outcome_col = false, has_customer_col = false;
+  // Every journey by customer_id, when surveys are joined by journey_id (the
+  // joint fit needs who did not answer and the order of a customer's walks).
+  std::unordered_map<std::string, std::vector<CustomerWalk>> walks;
   std::vector<std::string> channel_names;
   std::string input_desc;
 
@@ -330,6 +344,7 @@ void finish_aggregates(State& s);
 void fit_journey(State& s);
 void fit_surveys(State& s);
 void fit_retention(State& s);
+void fit_joint(State& s);
 void write_model(State& s);
 void simulate_key_drivers(State& s);
 void check_holdout(State& s);

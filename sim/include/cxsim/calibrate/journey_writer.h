@@ -85,6 +85,21 @@ struct FittedScale {
   double respondents = 0;
 };
 
+// One parameter of the joint fit (retention.sensitivity, retention.carryover,
+// survey.response.extremity): estimated (value, se) or a default with the
+// reason it was not identified.
+struct FittedDynamic {
+  bool estimated = false;
+  double value = 0, se = 0;
+  std::string note;  // why not estimated (then `value` is the default written)
+};
+
+struct FittedDynamics {
+  bool present = false;
+  FittedDynamic sensitivity, carryover, extremity;
+  double response_se = 0;  // of the response rate, when the joint fit estimated it
+};
+
 struct FittedModel {
   std::vector<std::string> header;  // comment lines at the top
   std::string name;
@@ -100,6 +115,7 @@ struct FittedModel {
   double response_rate = 1.0;
   FittedScale nps, csat, ces;
   std::optional<int> periods;
+  FittedDynamics dyn;  // joint fit (written when present)
 };
 
 std::string write_yaml(const FittedModel& m);

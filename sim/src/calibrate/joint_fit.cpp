@@ -1,0 +1,687 @@
+// Joint fit of calibrate(): one likelihood per customer over its walks
+// (visit counts per touchpoint and status, period by period), its survey
+// answers and non-answers, and its lifetime, with the engine's latent
+// satisfaction S0 ~ Normal(0, sd) integrated by Gauss-Hermite quadrature and
+// the churn propensity theta ~ Beta(alpha, beta) by Gauss-Jacobi quadrature
+// (docs/methods/calibration.md, "Joint fit"). Estimates the satisfaction
+// deltas, the NPS cut-points, the carryover lambda, the response rate r0 and
+// extremity rho, the churn heterogeneity (alpha, beta) and the retention
+// sensitivity gamma, and writes them into the fitted model, each with its
+// standard error or the reason the data cannot identify it.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include <Eigen/Dense>
+#include <boost/math/special_functions/digamma.hpp>
+#include <fmt/format.h>
+
+#include "cxsim/calibrate/quadrature.h"
+#include "cxsim/core/strings.h"
+#include "stages.h"
+
+namespace cxsim::calibrate {
+
+Quadrature gauss_hermite(int n) {
+  Quadrature q;
+  if (n < 1) return q;
+  Eigen::VectorXd d = Eigen::VectorXd::Zero(n), e(std::max(0, n - 1));
+  for (int k = 1; k < n; ++k) e(k - 1) = std::sqrt(static_cast<double>(k));
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es;
+  es.computeFromTridiagonal(d, e, Eigen::ComputeEigenvectors);
+  for (int k = 0; k < n; ++k) {
+    q.x.push_back(es.eigenvalues()(k));
+    q.w.push_back(es.eigenvectors()(0, k) * es.eigenvectors()(0, k));
+  }
+  return q;
+}
+
+Quadrature gauss_jacobi_beta(int n, double a, double b) {
+  // Jacobi polynomials P^(p, r) with weight (1-x)^p (1+x)^r: p = b - 1 (the
+  // 1 - theta exponent), r = a - 1. Monic recurrence coefficients:
+  //   diag_k = (r^2 - p^2) / ((2k+p+r)(2k+p+r+2))   (k = 0: (r-p)/(p+r+2))
+  //   off_k^2 = 4k(k+p)(k+r)(k+p+r) / ((2k+p+r)^2 (2k+p+r+1)(2k+p+r-1)),
+  // with the removable 0/0 of k = 1 cancelled by hand.
+  Quadrature q;
+  if (n < 1 || !(a > 0) || !(b > 0)) return q;
+  const double p = b - 1, r = a - 1, s = p + r;
+  Eigen::VectorXd d(n), e(std::max(0, n - 1));
+  for (int k = 0; k < n; ++k) {
+    const double t = 2.0 * k + s;
+    d(k) = k == 0 ? (r - p) / (s + 2) : (r * r - p * p) / (t * (t + 2));
+  }
+  for (int k = 1; k < n; ++k) {
+    const double t = 2.0 * k + s;
+    const double b2 = k == 1 ? 4 * (1 + p) * (1 + r) / ((2 + s) * (2 + s) * (3 + s))
+                             : 4.0 * k * (k + p) * (k + r) * (k + s) / (t * t * (t + 1) * (t - 1));
+    e(k - 1) = std::sqrt(std::max(0.0, b2));
+  }
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es;
+  es.computeFromTridiagonal(d, e, Eigen::ComputeEigenvectors);
+  for (int k = 0; k < n; ++k) {
+    q.x.push_back(std::clamp((1 + es.eigenvalues()(k)) / 2, 1e-300, 1 - 1e-16));
+    q.w.push_back(es.eigenvectors()(0, k) * es.eigenvectors()(0, k));
+  }
+  return q;
+}
+
+}  // namespace cxsim::calibrate
+
+namespace cxsim::calibrate::stages {
+
+namespace {
+
+constexpr int kHermiteNodes = 12;
+constexpr int kJacobiNodes = 20;
+constexpr std::size_t kMaxPeriods = 65535;  // as the journey loader
+
+double softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+double sigm(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
+
+struct JWalk {
+  std::uint32_t xb = 0, xe = 0;  // its covariates: Data::xs[xb, xe)
+  int cat = -1;                  // answered NPS category (index into the observed ones), -1 none
+  bool resp = false;             // a survey row for this walk
+};
+
+struct JCustomer {
+  std::uint32_t wb = 0, we = 0;  // its walks, in time order: Data::walks[wb, we)
+  int churn = -1;                // 1: churned after its last walk; 0: survived every draw but
+                                 // the last (unobserved); -1: no retention information
+};
+
+struct Data {
+  std::vector<std::pair<std::uint32_t, double>> xs;  // (dense column, count)
+  std::vector<JWalk> walks;
+  std::vector<JCustomer> cust;
+  int L = 0;  // observed NPS categories
+};
+
+// Where each parameter sits in the vector theta.
+struct Layout {
+  std::vector<std::uint32_t> beta_col;  // free delta -> dense column
+  int i_tau = 0, n_tau = 0;
+  int i_lambda = -1, i_eta = -1, i_rho = -1, i_la = -1, i_lb = -1, i_gamma = -1;
+  int n = 0;
+};
+
+struct Model {
+  const Data& d;
+  const Layout& lay;
+  std::size_t P;
+  double sd;
+  bool survey_terms = true;
+  Quadrature gh;
+
+  // Minus the mean log-likelihood per customer and its gradient.
+  double eval(const Eigen::VectorXd& th, Eigen::VectorXd* grad) const {
+    const int n = lay.n;
+    std::vector<double> beta(P, 0.0);
+    for (std::size_t k = 0; k < lay.beta_col.size(); ++k) beta[lay.beta_col[k]] = th(static_cast<Eigen::Index>(k));
+    std::vector<double> tau(static_cast<std::size_t>(lay.n_tau));
+    for (int c = 0; c < lay.n_tau; ++c) {
+      tau[static_cast<std::size_t>(c)] = th(lay.i_tau + c);
+      if (c > 0 && !(tau[static_cast<std::size_t>(c)] > tau[static_cast<std::size_t>(c) - 1]))
+        return std::numeric_limits<double>::infinity();
+    }
+    const double lam = lay.i_lambda >= 0 ? th(lay.i_lambda) : 0.0;
+    const bool has_resp = lay.i_eta >= 0;
+    const double eta0 = has_resp ? th(lay.i_eta) : 0.0;
+    const double rho = lay.i_rho >= 0 ? th(lay.i_rho) : 0.0;
+    const bool has_churn = lay.i_gamma >= 0;
+    const double gam = has_churn ? th(lay.i_gamma) : 0.0;
+    // The Gauss-Jacobi rule of the reference (a0, b0), reweighted to the
+    // current Beta(alpha, beta): log w_q + (alpha - a0) log theta_q + (beta -
+    // b0) log(1 - theta_q) - log B(alpha, beta) + log B(a0, b0). Exact Gauss-
+    // Jacobi at (a0, b0) = (alpha, beta); minimise() re-centres until so.
+    const std::size_t Q = has_churn ? gj.x.size() : 0;
+    std::vector<double> lw(Q), dla(Q), dlb(Q), lt(Q);
+    if (has_churn) {
+      const double al = std::exp(th(lay.i_la)), be = std::exp(th(lay.i_lb));
+      if (!(al > 1e-6 && be > 1e-6 && al < 1e6 && be < 1e6)) return std::numeric_limits<double>::infinity();
+      const double lnorm = std::lgamma(al + be) - std::lgamma(al) - std::lgamma(be) -
+                           (std::lgamma(a0 + b0) - std::lgamma(a0) - std::lgamma(b0));
+      const double psab = boost::math::digamma(al + be), psa = boost::math::digamma(al), psb = boost::math::digamma(be);
+      for (std::size_t q = 0; q < Q; ++q) {
+        const double l1 = std::log(gj.x[q]), l0 = std::log1p(-gj.x[q]);
+        lw[q] = std::log(std::max(gj.w[q], 1e-300)) + (al - a0) * l1 + (be - b0) * l0 + lnorm;
+        dla[q] = al * (l1 - psa + psab);
+        dlb[q] = be * (l0 - psb + psab);
+        lt[q] = l1 - l0;
+      }
+    }
+
+    // D_t of every walk.
+    std::vector<double> D(d.walks.size());
+    for (std::size_t w = 0; w < d.walks.size(); ++w) {
+      double v = 0;
+      for (std::uint32_t k = d.walks[w].xb; k < d.walks[w].xe; ++k) v += beta[d.xs[k].first] * d.xs[k].second;
+      D[w] = v;
+    }
+    Eigen::VectorXd g = Eigen::VectorXd::Zero(n);
+    std::vector<double> gbeta(P, 0.0);
+    double ll = 0;
+    const std::size_t G = gh.x.size();
+    std::vector<double> lg(G), dS, coef, lq(Q), dz;
+    std::vector<double> glam(G), geta(G), grho(G);
+    std::vector<double> gtau(G * static_cast<std::size_t>(lay.n_tau));
+    for (const JCustomer& c : d.cust) {
+      const std::size_t W = c.we - c.wb;
+      if (W == 0) continue;
+      coef.assign(W, 0.0);
+      // ---- survey block: S0 = sd * z (Gauss-Hermite)
+      if (survey_terms) {
+        dS.assign(G * W, 0.0);
+        std::fill(gtau.begin(), gtau.end(), 0.0);
+        for (std::size_t q = 0; q < G; ++q) {
+          const double S0 = sd * gh.x[q];
+          double C = 0, l = 0, gl = 0, ge = 0, gr = 0;
+          for (std::size_t t = 0; t < W; ++t) {
+            const JWalk& wk = d.walks[c.wb + t];
+            const double S = S0 + lam * C + D[c.wb + t];
+            double ds = 0;
+            if (has_resp) {
+              const double eta = eta0 + rho * std::fabs(S);
+              double de;
+              if (wk.resp) {
+                l -= softplus(-eta);
+                de = sigm(-eta);
+              } else {
+                l -= softplus(eta);
+                de = -sigm(eta);
+              }
+              ge += de;
+              gr += de * std::fabs(S);
+              ds += de * rho * (S > 0 ? 1.0 : S < 0 ? -1.0 : 0.0);
+            }
+            if (wk.cat >= 0) {
+              const int j = wk.cat;
+              const double lo = j > 0 ? sigm(tau[static_cast<std::size_t>(j) - 1] - S) : 0.0;
+              const double hi = j < d.L - 1 ? sigm(tau[static_cast<std::size_t>(j)] - S) : 1.0;
+              const double pr = std::max(hi - lo, 1e-300);
+              l += std::log(pr);
+              const double fhi = hi * (1 - hi), flo = lo * (1 - lo);
+              if (j < d.L - 1) gtau[q * static_cast<std::size_t>(lay.n_tau) + static_cast<std::size_t>(j)] += fhi / pr;
+              if (j > 0) gtau[q * static_cast<std::size_t>(lay.n_tau) + static_cast<std::size_t>(j) - 1] -= flo / pr;
+              ds -= (fhi - flo) / pr;
+            }
+            dS[q * W + t] = ds;
+            gl += ds * C;
+            C += D[c.wb + t];
+          }
+          lg[q] = l + std::log(gh.w[q]);
+          glam[q] = gl;
+          geta[q] = ge;
+          grho[q] = gr;
+        }
+        const double mx = *std::max_element(lg.begin(), lg.end());
+        double sum = 0;
+        for (std::size_t q = 0; q < G; ++q) sum += std::exp(lg[q] - mx);
+        ll += mx + std::log(sum);
+        if (grad) {
+          for (std::size_t q = 0; q < G; ++q) {
+            const double pq = std::exp(lg[q] - mx) / sum;
+            if (lay.i_lambda >= 0) g(lay.i_lambda) += pq * glam[q];
+            if (has_resp) g(lay.i_eta) += pq * geta[q];
+            if (lay.i_rho >= 0) g(lay.i_rho) += pq * grho[q];
+            for (int k = 0; k < lay.n_tau; ++k)
+              g(lay.i_tau + k) += pq * gtau[q * static_cast<std::size_t>(lay.n_tau) + static_cast<std::size_t>(k)];
+            // dS_t/dD_u = 1 (u = t), lambda (u < t).
+            double R = 0;
+            for (std::size_t u = W; u-- > 0;) {
+              coef[u] += pq * (dS[q * W + u] + lam * R);
+              R += dS[q * W + u];
+            }
+          }
+        }
+      }
+      // ---- churn block: theta ~ Beta (Gauss-Jacobi); p_t = sigma(logit theta - gamma D_t)
+      if (has_churn && c.churn >= 0) {
+        const std::size_t draws = c.churn == 1 ? W : W - 1;
+        if (draws > 0) {
+          dz.assign(Q * draws, 0.0);
+          for (std::size_t q = 0; q < Q; ++q) {
+            double l = 0;
+            for (std::size_t t = 0; t < draws; ++t) {
+              const double z = lt[q] - gam * D[c.wb + t];
+              if (c.churn == 1 && t + 1 == draws) {
+                l -= softplus(-z);
+                dz[q * draws + t] = sigm(-z);
+              } else {
+                l -= softplus(z);
+                dz[q * draws + t] = -sigm(z);
+              }
+            }
+            lq[q] = l + lw[q];
+          }
+          const double mx = *std::max_element(lq.begin(), lq.end());
+          double sum = 0;
+          for (std::size_t q = 0; q < Q; ++q) sum += std::exp(lq[q] - mx);
+          ll += mx + std::log(sum);
+          if (grad) {
+            for (std::size_t q = 0; q < Q; ++q) {
+              const double pq = std::exp(lq[q] - mx) / sum;
+              g(lay.i_la) += pq * dla[q];
+              g(lay.i_lb) += pq * dlb[q];
+              for (std::size_t t = 0; t < draws; ++t) {
+                g(lay.i_gamma) += pq * dz[q * draws + t] * -D[c.wb + t];
+                coef[t] += pq * dz[q * draws + t] * -gam;
+              }
+            }
+          }
+        }
+      }
+      if (grad)
+        for (std::size_t u = 0; u < W; ++u)
+          for (std::uint32_t k = d.walks[c.wb + u].xb; k < d.walks[c.wb + u].xe; ++k)
+            gbeta[d.xs[k].first] += coef[u] * d.xs[k].second;
+    }
+    const double N = static_cast<double>(d.cust.size());
+    if (grad) {
+      for (std::size_t k = 0; k < lay.beta_col.size(); ++k) g(static_cast<Eigen::Index>(k)) = gbeta[lay.beta_col[k]];
+      *grad = -g / N;
+    }
+    return -ll / N;
+  }
+
+  double value_grad(const Eigen::VectorXd& th, Eigen::VectorXd& grad) const { return eval(th, &grad); }
+
+  // The Gauss-Jacobi reference of the churn block.
+  void centre(double a, double b) {
+    a0 = a;
+    b0 = b;
+    gj = gauss_jacobi_beta(kJacobiNodes, a, b);
+  }
+  double a0 = 1, b0 = 1;
+  Quadrature gj;
+};
+
+struct Bfgs {
+  Eigen::VectorXd x;
+  double f = 0;
+  int iterations = 0;
+  bool converged = false;
+};
+
+Bfgs minimise(const Model& m, Eigen::VectorXd x) {
+  Bfgs r;
+  const int n = static_cast<int>(x.size());
+  Eigen::VectorXd g(n), gn(n);
+  double f = m.value_grad(x, g);
+  Eigen::MatrixXd H = Eigen::MatrixXd::Identity(n, n);
+  for (int it = 0; it < 300; ++it) {
+    r.iterations = it;
+    if (g.lpNorm<Eigen::Infinity>() < 1e-6) {
+      r.converged = true;
+      break;
+    }
+    Eigen::VectorXd p = -H * g;
+    if (p.dot(g) >= 0) {
+      H.setIdentity();
+      p = -g;
+    }
+    double step = 1, fn = 0;
+    Eigen::VectorXd xn;
+    bool ok = false;
+    for (int k = 0; k < 60; ++k) {
+      xn = x + step * p;
+      fn = m.value_grad(xn, gn);
+      if (std::isfinite(fn) && fn <= f + 1e-4 * step * p.dot(g)) {
+        ok = true;
+        break;
+      }
+      step *= 0.5;
+    }
+    if (!ok) {
+      r.converged = g.lpNorm<Eigen::Infinity>() < 1e-5;
+      break;
+    }
+    const Eigen::VectorXd s = xn - x, y = gn - g;
+    const double sy = s.dot(y);
+    if (sy > 1e-14) {
+      if (it == 0) H *= sy / y.dot(y);
+      const double rr = 1 / sy;
+      const Eigen::MatrixXd I = Eigen::MatrixXd::Identity(n, n);
+      H = (I - rr * s * y.transpose()) * H * (I - rr * y * s.transpose()) + rr * s * s.transpose();
+    }
+    const double df = f - fn;
+    x = xn;
+    g = gn;
+    f = fn;
+    if (df >= 0 && df < 1e-12 * std::max(1.0, std::fabs(f)) && g.lpNorm<Eigen::Infinity>() < 1e-4) {
+      r.converged = true;
+      break;
+    }
+  }
+  r.x = x;
+  r.f = f;
+  return r;
+}
+
+}  // namespace
+
+void fit_joint(State& s) {
+  const CalibrateOptions& o = s.o;
+  std::string& sum = s.res.summary;
+  if (!s.m.has_survey) return;
+  FittedDynamics& dyn = s.m.dyn;
+  dyn.present = true;
+  const int horizon = s.m.periods.value_or(0);
+
+  // Why the joint fit cannot run at all (then the ordered logit stays, and
+  // nothing here is estimated).
+  std::string cannot;
+  if (!s.sv->by_journey) cannot = "surveys joined by customer_id: which walk an answer belongs to is unknown";
+  else if (!s.has_customer_col) cannot = "the event log has no customer_id column: walks cannot be joined per customer";
+  else if (s.nps_fit.observed.size() < 2) cannot = "fewer than two NPS scores answered";
+  std::size_t max_walks = 0;
+  for (const auto& [c, w] : s.walks) max_walks = std::max(max_walks, w.size());
+  if (cannot.empty() && max_walks > kMaxPeriods)
+    cannot = fmt::format("a customer has {} journeys, more than {} periods", max_walks, kMaxPeriods);
+
+  auto not_identified = [](FittedDynamic& d, double v, std::string why) {
+    d.estimated = false;
+    d.value = v;
+    d.note = std::move(why);
+  };
+  auto& rep = s.res.report;
+  auto& jt = rep.table("calibration/joint",
+                       "joint fit per customer: retention sensitivity, carryover, response and churn heterogeneity");
+  jt.str("parameter").num("estimate").num("se").num("ci_low").num("ci_high").str("status");
+  auto row = [&](const std::string& name, double est, double se, const std::string& status) {
+    jt.add("parameter", name);
+    jt.add("estimate", est);
+    jt.add("se", se);
+    jt.add("ci_low", std::isfinite(se) ? est - kZ95 * se : kNaN);
+    jt.add("ci_high", std::isfinite(se) ? est + kZ95 * se : kNaN);
+    jt.add("status", status);
+  };
+  auto dyn_rows = [&]() {
+    for (auto [name, d] : {std::pair<const char*, const FittedDynamic*>{"retention.sensitivity", &dyn.sensitivity},
+                           {"retention.carryover", &dyn.carryover},
+                           {"survey.response.extremity", &dyn.extremity}})
+      row(name, d->value, d->estimated ? d->se : kNaN,
+          d->estimated ? "estimated" : "default: not identified by the data (" + d->note + ")");
+  };
+  if (!cannot.empty()) {
+    not_identified(dyn.sensitivity, 0.0, cannot);
+    not_identified(dyn.carryover, 0.0, cannot + "; 0 is what the ordered-logit survey fit assumed");
+    not_identified(dyn.extremity, 0.0, cannot);
+    sum += "joint fit: not run (" + cannot + "); sensitivity 0, carryover 0 and extremity 0 written as defaults\n";
+    dyn_rows();
+    return;
+  }
+
+  // ---- the per-customer data
+  Data d;
+  const auto& observed = s.nps_fit.observed;
+  d.L = static_cast<int>(observed.size());
+  std::vector<int> cat_of(11, -1);
+  for (std::size_t j = 0; j < observed.size(); ++j)
+    if (observed[j] >= 0 && observed[j] <= 10) cat_of[static_cast<std::size_t>(observed[j])] = static_cast<int>(j);
+  const bool retention = s.has_retention && s.m.segments.size() == 1 && s.m.segments[0].has_retention && horizon >= 1;
+  std::vector<std::string> keys;
+  keys.reserve(s.walks.size());
+  for (const auto& [c, w] : s.walks) keys.push_back(c);
+  std::sort(keys.begin(), keys.end());  // a deterministic order
+  std::uint64_t longer = 0, walks_total = 0, responded = 0, churned = 0;
+  for (const auto& key : keys) {
+    auto& w = s.walks[key];
+    std::sort(w.begin(), w.end(), [](const CustomerWalk& a, const CustomerWalk& b) {
+      return a.start_ts != b.start_ts ? a.start_ts < b.start_ts : a.journey < b.journey;
+    });
+    JCustomer c;
+    c.wb = static_cast<std::uint32_t>(d.walks.size());
+    for (const auto& wk : w) {
+      JWalk jw;
+      jw.xb = static_cast<std::uint32_t>(d.xs.size());
+      for (const auto& [col, v] : wk.x) {
+        const std::uint32_t dc = col == kSwitchColumn ? static_cast<std::uint32_t>(s.P - 1) : col;
+        if (dc < s.P) d.xs.push_back({dc, v});
+      }
+      jw.xe = static_cast<std::uint32_t>(d.xs.size());
+      auto it = s.sv->answers.find(wk.journey);
+      if (it != s.sv->answers.end() && !it->second.empty()) {
+        jw.resp = true;
+        const int v = it->second.front().nps;
+        if (v >= 0 && v <= 10) jw.cat = cat_of[static_cast<std::size_t>(v)];
+        ++responded;
+      }
+      d.walks.push_back(jw);
+    }
+    c.we = static_cast<std::uint32_t>(d.walks.size());
+    walks_total += w.size();
+    if (retention) {
+      const auto W = static_cast<int>(w.size());
+      if (W > horizon) ++longer;
+      else {
+        c.churn = W < horizon ? 1 : 0;
+        churned += c.churn == 1;
+      }
+    }
+    d.cust.push_back(c);
+  }
+  if (longer)
+    s.warn(
+        fmt::format("{} customers have more journeys than the {} periods of the retention data; their lifetimes "
+                    "are left out of the joint fit",
+                    longer, horizon));
+
+  // ---- identification
+  const std::size_t nonresp = walks_total - responded;
+  std::string why_gamma, why_lambda, why_rho;
+  if (!s.has_retention) why_gamma = "no lifetimes or cohorts";
+  else if (s.m.segments.size() != 1) why_gamma = "several retention segments: the joint fit handles one";
+  else if (!s.m.segments[0].has_retention) why_gamma = "the sBG fit of the lifetimes failed";
+  else if (churned == 0) why_gamma = "no customer of the event log churned";
+  if (max_walks < 2) why_lambda = "one period: no customer has a second journey";
+  if (nonresp == 0) why_rho = "every walk answered the survey: no non-respondents";
+  else if (responded == 0) why_rho = "no walk answered the survey";
+
+  Layout lay;
+  std::vector<double> start;
+  const auto& nf = s.nps_fit;
+  // The ordered logit's kept columns are free; one it dropped as collinear
+  // with the constant (a touchpoint every journey visits once) stays fixed at
+  // 0, its level absorbed in the cut-points. The carryover and churn terms
+  // see the level of S_end - S0, so that biases lambda and gamma: warned.
+  std::vector<char> visited(s.P, 0);
+  for (const auto& [col, v] : d.xs)
+    if (v != 0) visited[col] = 1;
+  std::vector<std::string> fixed;
+  for (std::size_t col = 0; col < s.P && col < nf.beta.size(); ++col) {
+    if (nf.dropped[col] || !std::isfinite(nf.beta[col])) {
+      if (visited[col])
+        fixed.push_back(col == s.P - 1 ? "channel_switch" : s.tp_id[col / 2] + (col % 2 == 0 ? ".ok" : ".friction"));
+      continue;
+    }
+    lay.beta_col.push_back(static_cast<std::uint32_t>(col));
+    start.push_back(nf.beta[col] * s.attenuation);
+  }
+  if (!fixed.empty())
+    s.warn(
+        fmt::format("joint fit: the satisfaction deltas of {} are fixed at 0 (collinear with the cut-points in "
+                    "the ordered logit); carryover and sensitivity see the level of every delta, so they may be "
+                    "biased",
+                    core::quoted_list(fixed)));
+  lay.i_tau = static_cast<int>(start.size());
+  lay.n_tau = static_cast<int>(nf.cut.size());
+  for (double c : nf.cut) start.push_back(c * s.attenuation);
+  if (why_lambda.empty()) {
+    lay.i_lambda = static_cast<int>(start.size());
+    start.push_back(0.0);
+  }
+  if (why_rho.empty()) {
+    const double rate = std::clamp(static_cast<double>(responded) / static_cast<double>(walks_total), 1e-6, 1 - 1e-6);
+    lay.i_eta = static_cast<int>(start.size());
+    start.push_back(std::log(rate / (1 - rate)));
+    lay.i_rho = static_cast<int>(start.size());
+    start.push_back(0.0);
+  }
+  if (why_gamma.empty()) {
+    lay.i_la = static_cast<int>(start.size());
+    start.push_back(std::log(s.m.segments[0].alpha));
+    lay.i_lb = static_cast<int>(start.size());
+    start.push_back(std::log(s.m.segments[0].beta));
+    lay.i_gamma = static_cast<int>(start.size());
+    start.push_back(0.0);
+  }
+  lay.n = static_cast<int>(start.size());
+  Model model{d, lay, s.P, o.satisfaction0_sd, true, gauss_hermite(o.satisfaction0_sd > 0 ? kHermiteNodes : 1),
+              1, 1,   {}};
+  Eigen::VectorXd x0 = Eigen::Map<Eigen::VectorXd>(start.data(), lay.n);
+  if (lay.i_la >= 0) model.centre(std::exp(x0(lay.i_la)), std::exp(x0(lay.i_lb)));
+  Bfgs fit = minimise(model, x0);
+
+  // ---- Newton polish and the observed information: the Hessian by central
+  // differences of the analytic gradient, the Gauss-Jacobi rule re-centred on
+  // the current (alpha, beta) before each step (exact Gauss-Jacobi there).
+  const int n = lay.n;
+  const double N = static_cast<double>(d.cust.size());
+  Eigen::MatrixXd H(n, n);
+  auto hessian = [&](const Eigen::VectorXd& x) {
+    for (int i = 0; i < n; ++i) {
+      const double h = 2e-3 * std::max(1.0, std::fabs(x(i)));
+      Eigen::VectorXd a = x, b = x, ga(n), gb(n);
+      a(i) += h;
+      b(i) -= h;
+      model.value_grad(a, ga);
+      model.value_grad(b, gb);
+      H.col(i) = (ga - gb) / (2 * h);
+    }
+    H = 0.5 * (H + H.transpose());
+  };
+  for (int step = 0; step < 4; ++step) {
+    if (lay.i_la >= 0) model.centre(std::exp(fit.x(lay.i_la)), std::exp(fit.x(lay.i_lb)));
+    Eigen::VectorXd g(n);
+    fit.f = model.value_grad(fit.x, g);
+    hessian(fit.x);
+    if (g.lpNorm<Eigen::Infinity>() < 1e-9) break;
+    Eigen::LDLT<Eigen::MatrixXd> ldlt(H);
+    if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().minCoeff() > 0)) break;
+    const Eigen::VectorXd dx = -ldlt.solve(g);
+    double t = 1;
+    bool moved = false;
+    for (int k = 0; k < 30; ++k, t *= 0.5) {
+      Eigen::VectorXd gn(n);
+      const Eigen::VectorXd xn = fit.x + t * dx;
+      const double fn = model.value_grad(xn, gn);
+      if (std::isfinite(fn) && fn <= fit.f + 1e-12 * std::fabs(fit.f)) {
+        fit.x = xn;
+        fit.f = fn;
+        moved = true;
+        break;
+      }
+    }
+    if (!moved) break;
+  }
+  {
+    Eigen::VectorXd g(n);
+    fit.f = model.value_grad(fit.x, g);
+    // Not 0: the engine's |S_end| in the response probability puts kinks
+    // into the Gauss-Hermite sum (docs/methods/calibration.md).
+    fit.converged = g.lpNorm<Eigen::Infinity>() < 1e-3;
+  }
+  H *= N;
+  Eigen::MatrixXd cov = Eigen::MatrixXd::Constant(n, n, kNaN);
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(H);
+  if (es.info() == Eigen::Success && es.eigenvalues().minCoeff() > 0) cov = H.inverse();
+  else s.warn("joint fit: the observed information is not positive definite; standard errors are not available");
+  if (!fit.converged) s.warn(fmt::format("joint fit: not converged after {} iterations", fit.iterations));
+  auto se = [&](int i) { return i >= 0 && cov(i, i) >= 0 ? std::sqrt(cov(i, i)) : kNaN; };
+
+  // ---- into the model
+  for (std::size_t k = 0; k < lay.beta_col.size(); ++k) {
+    const std::uint32_t col = lay.beta_col[k];
+    Coefficient c{fit.x(static_cast<Eigen::Index>(k)), se(static_cast<int>(k)), true};
+    if (col == s.P - 1) {
+      if (s.m.has_switch) s.m.switch_sat = c;
+      continue;
+    }
+    const std::size_t tp = col / 2;
+    if (tp >= s.tp_index.size() || s.tp_index[tp] < 0) continue;
+    auto& t = s.m.touchpoints[static_cast<std::size_t>(s.tp_index[tp])];
+    if (col % 2 == 0) {
+      t.sat_ok = c;
+      if (!s.has_status) t.sat_fr = c;
+    } else {
+      t.sat_fr = c;
+    }
+  }
+  {
+    std::vector<double> base(11, 0.0);
+    double prev = 0;
+    for (int j = 0; j < d.L; ++j) {
+      const double F = j < d.L - 1 ? sigm(fit.x(lay.i_tau + j)) : 1.0;
+      base[static_cast<std::size_t>(observed[static_cast<std::size_t>(j)])] = F - prev;
+      prev = F;
+    }
+    s.m.nps.baseline = base;
+  }
+  if (lay.i_lambda >= 0) {
+    dyn.carryover = {true, fit.x(lay.i_lambda), se(lay.i_lambda), ""};
+    if (dyn.carryover.value < 0 || dyn.carryover.value > 1) {
+      s.warn(
+          fmt::format("joint fit: carryover {:.4g} is outside [0, 1]; the model gets it clamped", dyn.carryover.value));
+      dyn.carryover.value = std::clamp(dyn.carryover.value, 0.0, 1.0);
+    }
+  } else {
+    not_identified(dyn.carryover, 0.5, why_lambda);
+  }
+  if (lay.i_eta >= 0) {
+    const double r0 = sigm(fit.x(lay.i_eta));
+    s.m.response_rate = r0;
+    dyn.response_se = r0 * (1 - r0) * se(lay.i_eta);
+    dyn.extremity = {true, fit.x(lay.i_rho), se(lay.i_rho), ""};
+  } else {
+    not_identified(dyn.extremity, 0.0, why_rho);
+  }
+  if (lay.i_gamma >= 0) {
+    dyn.sensitivity = {true, fit.x(lay.i_gamma), se(lay.i_gamma), ""};
+    auto& seg = s.m.segments[0];
+    seg.alpha = std::exp(fit.x(lay.i_la));
+    seg.beta = std::exp(fit.x(lay.i_lb));
+    seg.se_alpha = seg.alpha * se(lay.i_la);
+    seg.se_beta = seg.beta * se(lay.i_lb);
+  } else {
+    not_identified(dyn.sensitivity, 0.0, why_gamma);
+  }
+
+  // ---- the report and the summary
+  dyn_rows();
+  if (lay.i_eta >= 0) row("survey.response.rate", s.m.response_rate, dyn.response_se, "estimated");
+  if (lay.i_gamma >= 0) {
+    row("retention.alpha", s.m.segments[0].alpha, s.m.segments[0].se_alpha, "estimated");
+    row("retention.beta", s.m.segments[0].beta, s.m.segments[0].se_beta, "estimated");
+  }
+  for (std::size_t k = 0; k < lay.beta_col.size(); ++k) {
+    const std::uint32_t col = lay.beta_col[k];
+    const std::string name =
+        col == s.P - 1 ? "channel_switch.satisfaction"
+                       : fmt::format("{}.satisfaction.{}", s.tp_id[col / 2], col % 2 == 0 ? "ok" : "friction");
+    row(name, fit.x(static_cast<Eigen::Index>(k)), se(static_cast<int>(k)), "estimated");
+  }
+  for (int c = 0; c < lay.n_tau; ++c)
+    row(fmt::format("nps.cut_{}", c), fit.x(lay.i_tau + c), se(lay.i_tau + c), "estimated");
+  rep.attr("joint_loglik", -fit.f * N);
+  rep.attr_int("joint_customers", static_cast<std::int64_t>(d.cust.size()));
+  rep.attr_int("joint_iterations", fit.iterations);
+
+  auto show = [&](const char* name, const FittedDynamic& v) {
+    if (v.estimated)
+      sum += fmt::format("  {:<26} {:.4g} (se {:.3g}, 95% CI {:.4g}..{:.4g})\n", name, v.value, v.se,
+                         v.value - kZ95 * v.se, v.value + kZ95 * v.se);
+    else sum += fmt::format("  {:<26} {:.4g} default: not identified by the data ({})\n", name, v.value, v.note);
+  };
+  sum += fmt::format(
+      "joint fit: {} customers, {} walks ({} answered), S0 sd {} ({} Gauss-Hermite nodes), {} parameters, {} "
+      "iterations{}:\n",
+      d.cust.size(), walks_total, responded, o.satisfaction0_sd, model.gh.x.size(), n, fit.iterations,
+      fit.converged ? "" : " (not converged)");
+  show("retention.sensitivity", dyn.sensitivity);
+  show("retention.carryover", dyn.carryover);
+  show("survey.response.extremity", dyn.extremity);
+}
+
+}  // namespace cxsim::calibrate::stages
