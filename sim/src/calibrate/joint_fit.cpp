@@ -101,6 +101,8 @@ struct Data {
 // Where each parameter sits in the vector theta.
 struct Layout {
   std::vector<std::uint32_t> beta_col;  // free delta -> dense column
+  std::vector<double> prior_prec;       // per free delta: 1/sd^2 of its normal prior (0: none)
+  std::vector<double> beta_fixed;       // per dense column: the value of a delta that is not free
   int i_tau = 0, n_tau = 0;
   int i_lambda = -1, i_eta = -1, i_rho = -1, i_la = -1, i_lb = -1, i_gamma = -1;
   int n = 0;
@@ -117,7 +119,8 @@ struct Model {
   // Minus the mean log-likelihood per customer and its gradient.
   double eval(const Eigen::VectorXd& th, Eigen::VectorXd* grad) const {
     const int n = lay.n;
-    std::vector<double> beta(P, 0.0);
+    std::vector<double> beta = lay.beta_fixed;
+    beta.resize(P, 0.0);
     for (std::size_t k = 0; k < lay.beta_col.size(); ++k) beta[lay.beta_col[k]] = th(static_cast<Eigen::Index>(k));
     std::vector<double> tau(static_cast<std::size_t>(lay.n_tau));
     for (int c = 0; c < lay.n_tau; ++c) {
@@ -285,7 +288,20 @@ struct Model {
     return -ll / N;
   }
 
-  double value_grad(const Eigen::VectorXd& th, Eigen::VectorXd& grad) const { return eval(th, &grad); }
+  // With the survey fit's normal prior on the deltas when it was regularised
+  // (separation): the penalised objective, as in the ordered logit.
+  double value_grad(const Eigen::VectorXd& th, Eigen::VectorXd& grad) const {
+    double f = eval(th, &grad);
+    if (!std::isfinite(f)) return f;
+    const double N = static_cast<double>(d.cust.size());
+    for (std::size_t k = 0; k < lay.prior_prec.size(); ++k) {
+      const double prec = lay.prior_prec[k], b = th(static_cast<Eigen::Index>(k));
+      if (!(prec > 0)) continue;
+      f += 0.5 * prec * b * b / N;
+      grad(static_cast<Eigen::Index>(k)) += prec * b / N;
+    }
+    return f;
+  }
 
   // The Gauss-Jacobi reference of the churn block.
   void centre(double a, double b) {
@@ -489,16 +505,38 @@ void fit_joint(State& s) {
   std::vector<char> visited(s.P, 0);
   for (const auto& [col, v] : d.xs)
     if (v != 0) visited[col] = 1;
-  std::vector<std::string> fixed;
+  //
+  // A column of a collinear group (ordered_logit.cpp: the data identify only
+  // the group's combination) stays at the survey fit's minimum-norm split,
+  // fixed: the YAML keeps its 'collinear' label. When the survey fit was
+  // regularised (separation), every free delta gets the same normal prior
+  // (its sd scaled like the estimate, by the attenuation factor), so the
+  // joint fit never writes the unbounded estimate the penalty avoided.
+  std::vector<std::string> fixed, held;
+  auto column_name = [&](std::size_t col) {
+    return col == s.P - 1 ? std::string("channel_switch") : s.tp_id[col / 2] + (col % 2 == 0 ? ".ok" : ".friction");
+  };
+  lay.beta_fixed.assign(s.P, 0.0);
   for (std::size_t col = 0; col < s.P && col < nf.beta.size(); ++col) {
     if (nf.dropped[col] || !std::isfinite(nf.beta[col])) {
-      if (visited[col])
-        fixed.push_back(col == s.P - 1 ? "channel_switch" : s.tp_id[col / 2] + (col % 2 == 0 ? ".ok" : ".friction"));
+      if (visited[col]) fixed.push_back(column_name(col));
+      continue;
+    }
+    if (col < nf.group_of.size() && nf.group_of[col] >= 0) {
+      lay.beta_fixed[col] = nf.beta[col] * s.attenuation;
+      if (visited[col]) held.push_back(column_name(col));
       continue;
     }
     lay.beta_col.push_back(static_cast<std::uint32_t>(col));
     start.push_back(nf.beta[col] * s.attenuation);
+    const double psd = col < nf.prior_sd.size() ? nf.prior_sd[col] * s.attenuation : kNaN;
+    lay.prior_prec.push_back(nf.regularised && psd > 0 ? 1.0 / (psd * psd) : 0.0);
   }
+  if (!held.empty())
+    s.warn(
+        fmt::format("joint fit: the satisfaction deltas of {} are held at the survey fit's minimum-norm split "
+                    "(collinear visit counts: the data identify only their combination)",
+                    core::quoted_list(held)));
   if (!fixed.empty())
     s.warn(
         fmt::format("joint fit: the satisfaction deltas of {} are fixed at 0 (collinear with the cut-points in "
@@ -594,7 +632,8 @@ void fit_joint(State& s) {
   // ---- into the model
   for (std::size_t k = 0; k < lay.beta_col.size(); ++k) {
     const std::uint32_t col = lay.beta_col[k];
-    Coefficient c{fit.x(static_cast<Eigen::Index>(k)), se(static_cast<int>(k)), true};
+    Coefficient c{fit.x(static_cast<Eigen::Index>(k)), se(static_cast<int>(k)), true,
+                  lay.prior_prec[k] > 0 ? "regularised" : ""};
     if (col == s.P - 1) {
       if (s.m.has_switch) s.m.switch_sat = c;
       continue;
@@ -660,7 +699,8 @@ void fit_joint(State& s) {
     const std::string name =
         col == s.P - 1 ? "channel_switch.satisfaction"
                        : fmt::format("{}.satisfaction.{}", s.tp_id[col / 2], col % 2 == 0 ? "ok" : "friction");
-    row(name, fit.x(static_cast<Eigen::Index>(k)), se(static_cast<int>(k)), "estimated");
+    row(name, fit.x(static_cast<Eigen::Index>(k)), se(static_cast<int>(k)),
+        lay.prior_prec[k] > 0 ? "estimated (regularised: the survey fit's normal prior)" : "estimated");
   }
   for (int c = 0; c < lay.n_tau; ++c)
     row(fmt::format("nps.cut_{}", c), fit.x(lay.i_tau + c), se(lay.i_tau + c), "estimated");

@@ -227,6 +227,7 @@ OrderedLogitFit fit_ordered_logit(const std::vector<int>& y, const Eigen::Matrix
   f.beta_se.assign(p, kNaN);
   f.dropped.assign(p, true);
   f.separated.assign(p, false);
+  f.prior_sd.assign(p, std::numeric_limits<double>::quiet_NaN());
   f.group_of.assign(p, -1);
   std::vector<double> freq(static_cast<std::size_t>(categories), 0.0);
   for (int v : y) freq[static_cast<std::size_t>(v)] += 1;
@@ -294,6 +295,7 @@ OrderedLogitFit fit_ordered_logit(const std::vector<int>& y, const Eigen::Matrix
       for (Eigen::Index j = 0; j < q; ++j) {
         const double prior_sd = 0.5 * kOrderedLogitPriorSd / sd(j);
         prec(j) = 1.0 / (prior_sd * prior_sd);
+        f.prior_sd[static_cast<std::size_t>(cols[static_cast<std::size_t>(j)])] = prior_sd;
       }
       const std::string ml_note = nr.note;
       par = start;

@@ -43,6 +43,9 @@ struct OrderedLogitFit {
   // Separation (see above): the ML fit was replaced by the penalised one.
   bool regularised = false;
   std::vector<bool> separated;  // per column: flagged in the ML fit
+  // Per column: the prior sd of the penalised refit (NaN when not regularised
+  // or the column was not in the fit); the joint fit uses the same prior.
+  std::vector<double> prior_sd;
   // Groups of columns linearly dependent among themselves (and, when
   // with_constant, the constant), each handled by the minimum-norm rule.
   struct CollinearGroup {
