@@ -113,6 +113,17 @@ grep -qF "cxsim: note: exact analytics skipped: the journey has 5001 touchpoints
   fail "no note for the automatic skip: $(cat "$work/err")"
 h5ls "$work/big.h5" | grep -q '^analytics' && fail "a 5001-touchpoint run wrote /analytics"
 
+# 6. analyze has the same work bound (issue 12 item 10/p2): above 5000
+#    touchpoints it refuses before solving, at the touchpoints: key (a journey
+#    or a scenario on it), unless --force.
+expect_exit 2 "big.yaml:3:1: error: touchpoints: the journey has 5001 touchpoints, more than the 5000 up to which analyze" \
+  "$CXSIM" analyze "$work/big.yaml"
+grep -qF -- "--force" "$work/err" || fail "analyze refusal does not mention --force: $(cat "$work/err")"
+expect_exit 2 "big.yaml:3:1: error: touchpoints:" "$CXSIM" analyze "$work/big.yaml" --json -o "$work/big-a.h5"
+[ ! -e "$work/big-a.h5" ] || fail "a refused analyze wrote its output"
+printf 'scenario: bigs\njourney: big.yaml\nvariants:\n  v: {changes: [{set: t0.cost, value: 1}]}\n' >"$work/bigs.yaml"
+expect_exit 2 "big.yaml:3:1: error: touchpoints: the journey has 5001 touchpoints" "$CXSIM" analyze "$work/bigs.yaml"
+
 if [ "$fails" -ne 0 ]; then
   echo "e2e_limits: $fails failure(s)" >&2
   exit 1
