@@ -49,6 +49,11 @@ std::map<std::string, std::string> parse_key_values(const std::vector<std::strin
 }
 
 CalibrationResult calibrate(const CalibrateOptions& o) {
+  // Between the stages: stop when a signal arrived (the CLI's handler).
+  const auto check_stop = [&o] {
+    if (o.stop != nullptr && o.stop->load() != 0) throw core::Interrupted(o.stop->load());
+  };
+  check_stop();
   CalibrationResult res;
   State s(o, res);
   Report& rep = res.report;
@@ -90,21 +95,29 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
   if (!o.surveys.empty()) s.sv = read_surveys(o, s.map, s.csvo);
   if (!o.events.empty()) read_events(s);
   else read_paths(s);
+  check_stop();
   finish_aggregates(s);
 
   // ---- fits
+  check_stop();
   fit_journey(s);
+  check_stop();
   fit_surveys(s);
+  check_stop();
   fit_retention(s);
 
   // ---- header, YAML, check
+  check_stop();
   write_model(s);
 
   // ---- holdout
+  check_stop();
   check_holdout(s);
 
   // ---- the fit report
+  check_stop();
   write_report(s);
+  check_stop();
 
   for (const auto& w : res.warnings) res.summary += "warning: " + w + "\n";
   return res;
