@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "cxsim/analytics/absorbing_chain.h"
 #include "cxsim/analytics/analytics_h5.h"
+#include "cxsim/app/run_plan.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/json.h"
 #include "cxsim/core/time.h"
@@ -38,7 +39,25 @@ struct AnalyzeCliOptions {
   double reduce = 0.5;
   std::string solver = "auto";
   bool reduce_given = false;  // --reduce was on the command line
+  bool force = false;         // --force: exact analytics above kMaxAnalyticsTouchpoints
 };
+
+// The work bound of the exact analytics (the same size as run's automatic
+// skip, app::kMaxAnalyticsTouchpoints): above it analyze refuses before
+// solving (exit 2, at the journey's `touchpoints:` key) unless --force. The
+// sparse LU solves grow much faster than the journey (a 20,000-touchpoint
+// random graph took minutes), and analyze adds removal effects and
+// sensitivities on top.
+void check_analytics_size(const model::JourneySpec& spec, std::size_t touchpoints, bool force) {
+  if (force || touchpoints <= app::kMaxAnalyticsTouchpoints) return;
+  core::Diagnostics d;
+  d.error(spec.locations.find("touchpoints"), "touchpoints",
+          fmt::format("the journey has {} touchpoints, more than the {} up to which analyze computes the exact "
+                      "analytics (their sparse LU solves have no useful work bound above it); give --force to "
+                      "compute them anyway, or simulate with cxsim run (which skips them above this size)",
+                      touchpoints, app::kMaxAnalyticsTouchpoints));
+  throw core::InputError(std::move(d));
+}
 
 // Fixed-width number: 4 significant digits, NaN as "-".
 std::string num(double x, int width = 10) {
@@ -313,6 +332,8 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
     model::CompiledModel m;
     analytics::JourneyAnalytics a;
   };
+  check_analytics_size(ls.journey, ls.journey.touchpoints.size(), o.force);
+  for (const auto& spec : ls.variant_specs) check_analytics_size(spec, spec.touchpoints.size(), o.force);
   std::vector<Row> rows;
   auto add = [&](const std::string& name, const model::JourneySpec& spec, std::string note,
                  const std::optional<engine::RecoveryProgram>& recovery) {
@@ -453,6 +474,7 @@ int run_analyze(const AnalyzeCliOptions& o, const std::string& command_line) {
   const model::LoadedJourney lj =
       model::load_journey_document(doc, std::move(load_diags));  // InputError (exit 2) with diagnostics
   const model::CompiledModel m = model::compile(lj.spec);
+  check_analytics_size(lj.spec, m.num_touchpoints(), o.force);
   analytics::AnalyzeOptions opt;
   opt.friction_overridden = analytics::friction_override_mask(lj.spec);
   opt.solver = solver_of(o.solver);
@@ -486,6 +508,8 @@ void setup_analyze(CLI::App& app, Context& ctx) {
                   "iterative (BiCGSTAB)")
       ->check(CLI::IsMember({"auto", "dense", "sparse", "iterative"}))
       ->capture_default_str();
+  sub->add_flag("--force", opt->force,
+                "Compute the exact analytics above 5000 touchpoints too (refused without it: no useful work bound)");
   sub->callback([opt, reduce, &ctx] {
     opt->reduce_given = reduce->count() > 0;
     ctx.action = [opt, &ctx] { return run_analyze(*opt, ctx.command_line); };

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -89,6 +90,7 @@ int run_calibrate(CalibrateCli& c, const Context& ctx) {
     throw core::InputError(fmt::format("--on-bad-row '{}': expected error or skip", c.on_bad_row));
   c.o.skip_bad_rows = c.on_bad_row == "skip";
   c.o.command_line = ctx.command_line;
+  c.o.stop = ctx.stop;
   c.o.outcome_kinds = calibrate::parse_key_values(c.kinds, "--outcome-kind");
   for (const auto& [k, v] : calibrate::parse_key_values(c.values, "--outcome-value")) {
     try {
@@ -124,8 +126,17 @@ int run_calibrate(CalibrateCli& c, const Context& ctx) {
     report_out.emplace(c.report);
     write_report(*report_out, r.report);
   }
-  if (report_out) report_out->commit();
-  yaml_out.commit();
+  // Together or not at all: when the YAML's rename fails after the report's,
+  // the report is rolled back to the previous file (core::commit_together).
+  // A signal that arrived while writing still stops before any rename.
+  if (ctx.stop != nullptr && ctx.stop->load() != 0) throw core::Interrupted(ctx.stop->load());
+  if (report_out) {
+    const std::filesystem::path targets[] = {c.report, c.output};
+    const std::function<void()> commits[] = {[&] { report_out->commit(); }, [&] { yaml_out.commit(); }};
+    core::commit_together(targets, commits);
+  } else {
+    yaml_out.commit();
+  }
   if (c.json) {
     // Columnar: {"tables": {"calibration/transitions": {"source": [...], ...}}}
     core::JsonWriter j;

@@ -21,7 +21,8 @@ namespace {
 // The one piece of global mutable state in cxsim, and the accepted exception
 // to that rule (docs/devguide/style.md): a signal handler can reach nothing
 // else. It holds the number of the first SIGINT/SIGTERM/SIGHUP; `run` polls
-// it at every chunk boundary and before committing its outputs. A lock-free
+// it at every chunk boundary and before committing its outputs, `calibrate`
+// every few thousand event rows, between its stages and before committing. A lock-free
 // atomic, so reading and writing it is async-signal-safe.
 std::atomic<int> g_stop_signal{0};
 static_assert(std::atomic<int>::is_always_lock_free);
@@ -95,7 +96,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : static_cast<int>(core::ExitCode::bad_input);
   }
   if (!ctx.action) return 0;
-  if (app.got_subcommand("run")) install_stop_handlers();
+  if (app.got_subcommand("run") || app.got_subcommand("calibrate")) install_stop_handlers();
   try {
     return ctx.action();
   } catch (const core::Interrupted& e) {

@@ -10,7 +10,8 @@
 #  4. a killed run (SIGKILL) blocks no later run, also as PID 1 in a PID
 #     namespace; stale temporaries are removed, live (locked) ones kept
 #  5. SIGINT/SIGTERM/SIGHUP stop a run cleanly: exit 130/143/129, a message,
-#     no temporary left, the previous results and event log intact
+#     no temporary left, the previous results and event log intact; the same
+#     for calibrate (spill runs in --tmp-dir removed, -o and --report intact)
 #  6. no thread can be started: a clear error, exit 1, no temporary
 #  2. a full disk (a 200 KB tmpfs) while writing results, customer records,
 #     a fit report and a report: exit 1, no crash, no temporary, previous
@@ -284,6 +285,42 @@ if command -v nohup >/dev/null; then
   [ "$rc" -eq 0 ] && [ -f "$D/r.h5" ] || fail "nohup run: exit $rc: $(cat "$D/err")"
   pass "an ignored SIGHUP stays ignored"
 fi
+
+# calibrate: a signal while it reads a large event log and spills sorted runs
+# to --tmp-dir stops it the same way: exit 130/143/129, a message, the spill
+# folder and the output temporaries removed, the previous -o and --report
+# files intact.
+C="$W/sig-calibrate"
+mkdir -p "$C/tmp"
+awk 'BEGIN {
+  print "journey_id,timestamp,touchpoint,outcome"
+  for (j = 0; j < 500000; j++) {
+    t = 1700000000 + j
+    printf "j%d,%d,search,\nj%d,%d,product_page,\nj%d,%d,checkout,purchased\n", j, t, j, t + 60, j, t + 120
+  }
+}' >"$C/big.csv"
+"$CXSIM" calibrate --events "$EV" -q -o "$C/fit.yaml" --report "$C/fit.h5"
+before=$(cd "$C" && md5sum fit.yaml fit.h5)
+for sig in INT:130 TERM:143 HUP:129; do
+  name=${sig%%:*}
+  want=${sig##*:}
+  start_bg "$C/err" "$CXSIM" calibrate --events "$C/big.csv" --memory-mb 1 --tmp-dir "$C/tmp" -q \
+    -o "$C/fit.yaml" --report "$C/fit.h5"
+  for i in $(seq 1 1200); do
+    [ -n "$(find "$C/tmp" -mindepth 1 -maxdepth 1 -name 'cxsim-calibrate-*' 2>/dev/null)" ] && break
+    kill -0 "$bg" 2>/dev/null || fail "calibrate SIG$name: ended before spilling: $(cat "$C/err")"
+    sleep 0.05
+  done
+  [ -n "$(find "$C/tmp" -mindepth 1 -maxdepth 1 -name 'cxsim-calibrate-*')" ] || fail "calibrate spilled nothing"
+  kill -"$name" "$bg"
+  wait_bg "calibrate SIG$name"
+  [ "$rc" -eq "$want" ] || fail "calibrate SIG$name: exit $rc, expected $want: $(cat "$C/err")"
+  grep -q "stopped by SIG$name" "$C/err" || fail "calibrate SIG$name: no message on stderr: $(cat "$C/err")"
+  no_temps "$C" "calibrate SIG$name"
+  [ -z "$(ls -A "$C/tmp")" ] || fail "calibrate SIG$name: spill files left in --tmp-dir: $(ls -A "$C/tmp")"
+  [ "$(cd "$C" && md5sum fit.yaml fit.h5)" = "$before" ] || fail "calibrate SIG$name: the previous outputs changed"
+  pass "calibrate SIG$name: exit $want, no temporary or spill run, previous outputs intact"
+done
 
 # ------------------------------------------------------------ 6. no threads
 # The process may not start a thread (RLIMIT_NPROC): a clear error, exit 1,

@@ -113,6 +113,55 @@ grep -qF "cxsim: note: exact analytics skipped: the journey has 5001 touchpoints
   fail "no note for the automatic skip: $(cat "$work/err")"
 h5ls "$work/big.h5" | grep -q '^analytics' && fail "a 5001-touchpoint run wrote /analytics"
 
+# 6. analyze has the same work bound (issue 12 item 10/p2): above 5000
+#    touchpoints it refuses before solving, at the touchpoints: key (a journey
+#    or a scenario on it), unless --force.
+expect_exit 2 "big.yaml:3:1: error: touchpoints: the journey has 5001 touchpoints, more than the 5000 up to which analyze" \
+  "$CXSIM" analyze "$work/big.yaml"
+grep -qF -- "--force" "$work/err" || fail "analyze refusal does not mention --force: $(cat "$work/err")"
+expect_exit 2 "big.yaml:3:1: error: touchpoints:" "$CXSIM" analyze "$work/big.yaml" --json -o "$work/big-a.h5"
+[ ! -e "$work/big-a.h5" ] || fail "a refused analyze wrote its output"
+printf 'scenario: bigs\njourney: big.yaml\nvariants:\n  v: {changes: [{set: t0.cost, value: 1}]}\n' >"$work/bigs.yaml"
+expect_exit 2 "big.yaml:3:1: error: touchpoints: the journey has 5001 touchpoints" "$CXSIM" analyze "$work/bigs.yaml"
+
+# 7. The size of a run (issue 12 item 8): at most 10000 variant runs and
+#    4096 MiB of estimated accumulators per scenario, refused by validate and
+#    run at the entry that crosses the limit (exit 2, nothing written).
+/usr/bin/python3 - "$work" "$retail" <<'PY'
+import sys
+work, retail = sys.argv[1], sys.argv[2]
+vals = ", ".join(f"{0.00001 * i:.5f}" for i in range(10000))
+open(f"{work}/sweep10k.yaml", "w").write(
+    f"scenario: s\njourney: {retail}\npopulation: {{customers: 10}}\nvariants:\n"
+    f"  v: {{changes: [{{set: chat.cost, value: 1}}]}}\nsweeps:\n  f:\n    set: checkout.friction\n"
+    f"    values: [{vals}]\n")
+vals = ", ".join(str(i) for i in range(9999))
+open(f"{work}/sweep9999.yaml", "w").write(
+    f"scenario: s\njourney: {retail}\npopulation: {{customers: 1}}\nsweeps:\n  f:\n    set: chat.cost\n"
+    f"    values: [{vals}]\n")
+vals = ", ".join(str(i) for i in range(450))
+open(f"{work}/bigsweep.yaml", "w").write(
+    f"scenario: s\njourney: big.yaml\npopulation: {{customers: 10}}\nsweeps:\n  f:\n    set: t0.cost\n"
+    f"    values: [{vals}]\n")
+PY
+expect_exit 2 "sweep10k.yaml:7:3: error: sweeps.f: sweep 'f' (10000 values) makes 10002 variant runs so far" \
+  "$CXSIM" validate "$work/sweep10k.yaml"
+grep -qF "a scenario may make at most 10000 variant runs and 4096 MiB" "$work/err" || fail "no limit in: $(cat "$work/err")"
+grep -qE "estimated at [0-9]+ MiB" "$work/err" || fail "no estimate in: $(cat "$work/err")"
+expect_exit 2 "sweep10k.yaml:7:3: error: sweeps.f:" "$CXSIM" run "$work/sweep10k.yaml" -o "$work/s.h5" -q
+[ ! -e "$work/s.h5" ] || fail "a refused run wrote its output"
+# 9999 sweep values + the baseline: exactly at the limit, accepted.
+"$CXSIM" validate -q "$work/sweep9999.yaml" 2>"$work/err" || fail "10000 variant runs refused: $(cat "$work/err")"
+# The memory estimate: a 5001-touchpoint journey costs about 10 MiB a variant.
+expect_exit 2 "bigsweep.yaml:5:3: error: sweeps.f: sweep 'f' (450 values) makes 451 variant runs so far" \
+  "$CXSIM" validate "$work/bigsweep.yaml"
+# run checks again with its flags: more customers raise the estimate (dense
+# quantile groups and a full path sketch per variant).
+expect_exit 2 "sweep9999.yaml:5:3: error: sweeps.f: sweep 'f' (9999 values) makes 10000 variant runs so far" \
+  "$CXSIM" run "$work/sweep9999.yaml" -n 100000 -o "$work/s.h5" -q
+grep -qF "100000 customers" "$work/err" || fail "the estimate does not use -n: $(cat "$work/err")"
+[ ! -e "$work/s.h5" ] || fail "a refused run wrote its output"
+
 if [ "$fails" -ne 0 ]; then
   echo "e2e_limits: $fails failure(s)" >&2
   exit 1

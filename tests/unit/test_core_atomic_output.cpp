@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -187,4 +188,46 @@ TEST_F(AtomicOutputTest, StaleTemporariesAreRemovedLiveOnesKept) {
   write_text_atomically(path("out.txt"), "newer");  // now it is stale too
   EXPECT_FALSE(fs::exists(live));
   EXPECT_EQ(read(path("out.txt")), "newer");
+}
+
+// Outputs of one command commit together or not at all (issue 12 item 15,
+// calibrate -o and --report): when the second rename fails (here its target
+// became a folder after the temporaries were written), the first target is
+// rolled back to what it held, and a target that did not exist is removed.
+TEST_F(AtomicOutputTest, CommitTogetherRollsBackTheFirstWhenTheSecondFails) {
+  const fs::path first = path("fit.h5"), second = path("fit.yaml");
+  write_text_atomically(first, "previous report");
+  AtomicOutputFile a(first), b(second);
+  a.stream() << "new report";
+  b.stream() << "new yaml";
+  fs::create_directory(second);  // the second target is now impossible
+  const fs::path targets[] = {first, second};
+  const std::function<void()> commits[] = {[&] { a.commit(); }, [&] { b.commit(); }};
+  EXPECT_THROW(cxsim::core::commit_together(targets, commits), InputError);
+  EXPECT_EQ(read(first), "previous report");
+  EXPECT_TRUE(fs::is_directory(second));
+  EXPECT_TRUE(temps().empty());
+
+  // No previous first file: the new one is removed again.
+  const fs::path fresh = path("new.h5");
+  fs::remove(second);
+  AtomicOutputFile c(fresh), d(second);
+  c.stream() << "new report";
+  fs::create_directory(second);
+  const fs::path targets2[] = {fresh, second};
+  const std::function<void()> commits2[] = {[&] { c.commit(); }, [&] { d.commit(); }};
+  EXPECT_THROW(cxsim::core::commit_together(targets2, commits2), InputError);
+  EXPECT_FALSE(fs::exists(fresh));
+  EXPECT_TRUE(temps().empty());
+
+  // Both succeed: both replaced, no copy left.
+  fs::remove(second);
+  AtomicOutputFile e(first), f(second);
+  e.stream() << "report 2";
+  f.stream() << "yaml 2";
+  const std::function<void()> commits3[] = {[&] { e.commit(); }, [&] { f.commit(); }};
+  cxsim::core::commit_together(targets, commits3);
+  EXPECT_EQ(read(first), "report 2");
+  EXPECT_EQ(read(second), "yaml 2");
+  EXPECT_TRUE(temps().empty());
 }

@@ -71,6 +71,14 @@ RunPlan plan_from_file(const std::string& path, const RunOverrides& o, const std
   plan.provenance.scenario_path = path;
   plan.provenance.scenario_yaml = sc.source_text;
   plan.precision = sc.precision;
+  // The size bound again with the flags (-n, --periods, --no-sweeps,
+  // --no-ranking): the loader checked it with the file's population.
+  {
+    core::Diagnostics size;
+    scenario::check_run_size(sc, ls.journey, plan.settings.customers, plan.settings.periods, !o.no_sweeps,
+                             !o.no_ranking, size);
+    if (size.has_errors()) throw core::InputError(std::move(size));
+  }
 
   add_variant(plan, "baseline", "the journey as written", ls.journey, std::nullopt);
   for (const auto& want : o.only_variants) {

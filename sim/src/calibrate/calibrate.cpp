@@ -49,6 +49,11 @@ std::map<std::string, std::string> parse_key_values(const std::vector<std::strin
 }
 
 CalibrationResult calibrate(const CalibrateOptions& o) {
+  // Between the stages: stop when a signal arrived (the CLI's handler).
+  const auto check_stop = [&o] {
+    if (o.stop != nullptr && o.stop->load() != 0) throw core::Interrupted(o.stop->load());
+  };
+  check_stop();
   CalibrationResult res;
   State s(o, res);
   Report& rep = res.report;
@@ -105,23 +110,19 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
   if (!o.events.empty()) read_events(s);
   else if (!o.paths.empty()) read_paths(s);
   if (!o.prior_model.empty()) add_prior_model(s);
+  check_stop();
   finish_aggregates(s);
 
-  // ---- fits
-  fit_journey(s);
-  fit_surveys(s);
-  fit_retention(s);
-  fit_joint(s);
-
-  // ---- header, YAML, check
-  write_model(s);
-  simulate_key_drivers(s);
-
-  // ---- holdout
-  check_holdout(s);
-
-  // ---- the fit report
-  write_report(s);
+  // ---- the fits, the YAML (header, model), its simulated key drivers, the
+  // holdout check and the fit report, in this order; a stop request (signal)
+  // is honoured between any two stages.
+  using Stage = void (*)(State&);
+  for (Stage stage : {fit_journey, fit_surveys, fit_retention, fit_joint, write_model, simulate_key_drivers,
+                      check_holdout, write_report}) {
+    check_stop();
+    stage(s);
+  }
+  check_stop();
 
   for (const auto& w : res.warnings) res.summary += "warning: " + w + "\n";
   return res;

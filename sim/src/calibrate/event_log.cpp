@@ -218,6 +218,15 @@ EventLogReader::EventLogReader(std::string path, EventReadOptions options)
 
 EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents&)>& on_journey) {
   EventReadStats st;
+  // A stop request (a signal): checked every kStopEvery rows and journeys.
+  constexpr std::uint64_t kStopEvery = 4096;
+  std::uint64_t until_check = kStopEvery;
+  const auto check_stop = [&] {
+    if (--until_check != 0) return;
+    until_check = kStopEvery;
+    if (opt_.stop != nullptr && opt_.stop->load(std::memory_order_relaxed) != 0)
+      throw core::Interrupted(opt_.stop->load());
+  };
   CsvReader csv(path_, opt_.csv);
   std::vector<std::string> fields;
   csv.read_header(fields, "customer_id,journey_id,timestamp,touchpoint,...");
@@ -273,6 +282,7 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
   };
 
   while (csv.next(fields)) {
+    check_stop();
     ++st.rows;
     const std::uint64_t line = csv.record_line();
     if (!sink.field_count_ok(line, fields.size(), nfields)) continue;
@@ -387,6 +397,7 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
     // unordered_map has no such order; sort by id for determinism.
     const auto order = in_order(open);
     for (auto& [k, v] : order) {
+      check_stop();
       j.id = *k;
       j.customer = std::move(v->customer);
       j.events = std::move(v->events);
@@ -409,6 +420,7 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
   for (auto& r : readers)
     if (!r->done()) pq.push(r.get());
   while (!pq.empty()) {
+    check_stop();
     RunReader* top = pq.top();
     pq.pop();
     j.id = top->id();

@@ -47,6 +47,7 @@ void read_events(State& s) {
   eo.keep_duplicates = o.keep_duplicates;
   eo.memory_budget_bytes = o.memory_mb << 20;
   eo.tmp_dir = o.tmp_dir;
+  eo.stop = o.stop;
   EventLogReader reader(o.events, eo);
   std::vector<std::uint32_t> oc_map;  // reader outcome -> aggregator outcome
   std::uint32_t timeout_id = kNone;

@@ -10,8 +10,10 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -255,6 +257,55 @@ void AtomicOutputFile::commit() {
     throw RuntimeError(fmt::format("{}: writing failed (disk full?)", tmp_.path().string()));
   }
   tmp_.commit();
+}
+
+void commit_together(std::span<const fs::path> targets, std::span<const std::function<void()>> commits) {
+  if (targets.size() != commits.size()) throw RuntimeError("internal: commit_together needs one target per commit");
+  // The previous content of every target that a later failure may have to
+  // restore (the last output is committed last: nothing after it can fail).
+  std::vector<std::optional<TempOutput>> previous(commits.size());
+  for (std::size_t i = 0; i + 1 < commits.size(); ++i) {
+    struct stat st {};
+    if (::lstat(targets[i].c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    previous[i].emplace(targets[i]);
+    std::error_code ec;
+    fs::copy_file(targets[i], previous[i]->temp_path(), fs::copy_options::overwrite_existing, ec);
+    if (ec)
+      throw RuntimeError(
+          fmt::format("{}: cannot keep a copy of the previous file (to restore it if a later output "
+                      "fails): {}",
+                      targets[i].string(), ec.message()));
+  }
+  for (std::size_t i = 0; i < commits.size(); ++i) {
+    try {
+      commits[i]();
+    } catch (...) {
+      std::string not_restored;
+      for (std::size_t j = i; j-- > 0;) {
+        try {
+          if (previous[j]) {
+            previous[j]->commit();
+          } else {
+            std::error_code ec;
+            fs::remove(targets[j], ec);
+            if (ec) throw RuntimeError(ec.message());
+          }
+        } catch (const std::exception& e) {
+          not_restored += fmt::format("{}{} ({})", not_restored.empty() ? "" : ", ", targets[j].string(), e.what());
+        }
+      }
+      if (not_restored.empty()) throw;
+      std::string first;
+      try {
+        throw;
+      } catch (const std::exception& e) {
+        first = e.what();
+      } catch (...) {
+        first = "unknown error";
+      }
+      throw RuntimeError(fmt::format("{}; rolling back the outputs already written failed: {}", first, not_restored));
+    }
+  }
 }
 
 void write_text_atomically(const fs::path& path, std::string_view text) {

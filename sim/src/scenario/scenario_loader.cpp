@@ -336,6 +336,20 @@ LoadedScenario check_scenario_document(const YamlDocument& doc, Diagnostics& dia
     diags.sort_and_dedupe();
     return out;
   }
+  // The run's size, with the file's population (run checks again with its
+  // flags): before the sweep points are applied, so a huge sweep is refused
+  // without building its variants.
+  {
+    const auto& pop = out.scenario.population;
+    const std::size_t errors_before = diags.error_count();
+    const long long customers = pop.customers.value_or(10000);
+    check_run_size(out.scenario, out.journey, customers > 0 ? static_cast<std::uint64_t>(customers) : 1,
+                   pop.periods.value_or(1), true, true, diags);
+    if (diags.error_count() > errors_before) {
+      diags.sort_and_dedupe();
+      return out;
+    }
+  }
   for (const auto& v : out.scenario.variants)
     out.variant_specs.push_back(apply_variant(out.journey, "variant '" + v.name + "'", v.changes, diags));
   for (const auto& sw : out.scenario.sweeps) {
@@ -370,6 +384,58 @@ LoadedScenario check_scenario_document(const YamlDocument& doc, Diagnostics& dia
   }
   diags.sort_and_dedupe();
   return out;
+}
+
+std::uint64_t estimated_variant_bytes(const model::JourneySpec& j, std::uint64_t customers, int periods) {
+  const std::uint64_t nodes = j.touchpoints.size() + j.outcomes.size();
+  std::uint64_t bytes = (std::uint64_t{128} << 10) + nodes * (std::uint64_t{2} << 10);
+  // Clamped to the valid ranges (an invalid population is reported elsewhere): no overflow.
+  const std::uint64_t walks = std::min<std::uint64_t>(customers, std::uint64_t{1} << 40) *
+                              static_cast<std::uint64_t>(std::clamp(periods, 1, 65535));
+  if (walks > 65536) bytes += std::uint64_t{512} << 10;
+  std::set<std::string> kinds;
+  for (const auto& o : j.outcomes) kinds.insert(o.kind);
+  bytes += std::min<std::uint64_t>(walks, 4096) * 2 * (96 + 8 * (kinds.size() + 1 + 2));
+  return bytes;
+}
+
+void check_run_size(const ScenarioSpec& sc, const model::JourneySpec& j, std::uint64_t customers, int periods,
+                    bool sweeps, bool ranking, Diagnostics& diags) {
+  const std::uint64_t per_variant = estimated_variant_bytes(j, customers, periods);
+  std::uint64_t runs = 1;
+  bool reported = false;
+  auto add = [&](std::uint64_t n, const SourceLoc& loc, const std::string& key_path, const std::string& what) {
+    runs += n;
+    if (reported) return;
+    const std::uint64_t bytes = runs * per_variant;
+    if (runs <= kMaxVariantRuns && bytes <= kMaxRunMemoryBytes) return;
+    reported = true;
+    diags.error(loc, key_path,
+                fmt::format("{} makes {} variant runs so far (the baseline, each variant, each sweep value and "
+                            "each ranked touchpoint), estimated at {:.0f} MiB of accumulators ({:.0f} KiB each, "
+                            "{} customers, {} period{}): a scenario may make at most {} variant runs and {} MiB "
+                            "(docs/scenario-format.md, Limits); split the scenario or use fewer values",
+                            what, runs, static_cast<double>(bytes) / (1 << 20), static_cast<double>(per_variant) / 1024,
+                            customers, periods, periods == 1 ? "" : "s", kMaxVariantRuns, kMaxRunMemoryBytes >> 20));
+  };
+  for (const auto& v : sc.variants) add(1, v.loc, "variants." + v.name, fmt::format("variant '{}'", v.name));
+  if (sweeps)
+    for (const auto& sw : sc.sweeps)
+      add(sw.values.size(), sw.loc, "sweeps." + sw.name,
+          fmt::format("sweep '{}' ({} value{})", sw.name, sw.values.size(), sw.values.size() == 1 ? "" : "s"));
+  if (ranking && sc.rank.present) {
+    // Every touchpoint with a positive friction somewhere (an upper bound of
+    // the ranking's variants: unreachable ones are left out later).
+    std::uint64_t ranked = 0;
+    for (const auto& tp : j.touchpoints) {
+      bool positive = tp.friction > 0;
+      for (const auto& sg : j.segments)
+        for (const auto& [id, ov] : sg.overrides)
+          if (id == tp.id && ov.friction && *ov.friction > 0) positive = true;
+      ranked += positive ? 1 : 0;
+    }
+    add(ranked, sc.rank.loc, "rank_frictions", fmt::format("rank_frictions ({} touchpoints)", ranked));
+  }
 }
 
 LoadedScenario load_scenario(const std::string& path) {

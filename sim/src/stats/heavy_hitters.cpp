@@ -40,14 +40,19 @@ HeavyHitters::HeavyHitters(std::size_t capacity, std::size_t attached_size)
   if (capacity == 0 || capacity > (std::size_t{1} << 30)) {
     throw core::InputError("HeavyHitters: capacity must be in 1..2^30, got " + std::to_string(capacity));
   }
-  std::size_t table_size = 16;
-  while (table_size < 2 * capacity) table_size *= 2;  // load factor <= 1/2
+  // Everything grows with the entries held (up to capacity), so a sketch
+  // that sees few distinct paths (a variant of a small run) stays small.
+  table_.assign(16, kEmpty);
+  mask_ = table_.size() - 1;
+}
+
+void HeavyHitters::reserve_table(std::size_t entries) {
+  std::size_t table_size = table_.size();
+  while (table_size < 2 * entries) table_size *= 2;  // load factor <= 1/2
+  if (table_size == table_.size()) return;
   table_.assign(table_size, kEmpty);
   mask_ = table_size - 1;
-  slots_.reserve(capacity);
-  heap_.reserve(capacity);
-  heap_pos_.reserve(capacity);
-  attached_.assign(capacity * attached_size, 0.0);
+  for (std::uint32_t s = 0; s < slots_.size(); ++s) table_insert(s);
 }
 
 std::uint32_t HeavyHitters::find(std::span<const std::uint16_t> path, std::uint64_t hash) const {
@@ -131,8 +136,10 @@ void HeavyHitters::add(std::span<const std::uint16_t> path, std::uint64_t h, con
   } else if (!full()) {
     s = static_cast<std::uint32_t>(slots_.size());
     slots_.push_back(Slot{Path(path.begin(), path.end()), h, 1, 0});
+    attached_.resize(slots_.size() * attached_size_, 0.0);
     heap_.push_back(s);
     heap_pos_.push_back(static_cast<std::uint32_t>(heap_.size() - 1));
+    reserve_table(slots_.size());
     table_insert(s);
     sift_up(heap_.size() - 1);
   } else {
@@ -171,8 +178,9 @@ void HeavyHitters::rebuild(std::vector<Entry>& entries) {
   slots_.clear();
   heap_.clear();
   heap_pos_.clear();
+  reserve_table(entries.size());
   std::fill(table_.begin(), table_.end(), kEmpty);
-  std::fill(attached_.begin(), attached_.end(), 0.0);
+  attached_.assign(entries.size() * attached_size_, 0.0);
   for (Entry& e : entries) {
     const auto s = static_cast<std::uint32_t>(slots_.size());
     slots_.push_back(Slot{std::move(e.path), e.hash, e.count, e.error});

@@ -33,10 +33,7 @@ void check_weight(double weight, const char* who) {
 
 // ---------------------------------------------------------------- LogHistogram
 
-LogHistogram::LogHistogram(int bins_per_decade) : bins_per_decade_(bins_per_decade), min_(kInf), max_(-kInf) {
-  if (bins_per_decade < 1 || bins_per_decade > 10000) {
-    throw core::InputError("LogHistogram: bins per decade must be in 1..10000, got " + std::to_string(bins_per_decade));
-  }
+std::shared_ptr<const LogHistogram::Layout> LogHistogram::make_layout(int bins_per_decade) {
   const int nlog = kDecades * bins_per_decade;
   auto layout = std::make_shared<Layout>();
   layout->edges.resize(static_cast<std::size_t>(nlog) + 1);
@@ -46,8 +43,6 @@ LogHistogram::LogHistogram(int bins_per_decade) : bins_per_decade_(bins_per_deca
   }
   layout->edges.front() = kLow;
   layout->edges.back() = kHigh;
-  layout_ = layout;
-  counts_.assign(static_cast<std::size_t>(nlog) + 3, 0.0);
 
   // Sub-buckets of relative width 2^-k at most 3/4 of the narrowest bin (the
   // edges' ratio 10^(1/B), less a margin for their rounding), so a
@@ -71,6 +66,23 @@ LogHistogram::LogHistogram(int bins_per_decade) : bins_per_decade_(bins_per_deca
       layout->first[q] = static_cast<std::uint32_t>(i);
     }
   }
+  return layout;
+}
+
+LogHistogram::LogHistogram(int bins_per_decade) : bins_per_decade_(bins_per_decade), min_(kInf), max_(-kInf) {
+  if (bins_per_decade < 1 || bins_per_decade > 10000) {
+    throw core::InputError("LogHistogram: bins per decade must be in 1..10000, got " + std::to_string(bins_per_decade));
+  }
+  // The default layout is built once and shared by every histogram that uses
+  // it (immutable after its thread-safe initialization; each histogram per
+  // variant and chunk then costs its counts only).
+  if (bins_per_decade == kDefaultBinsPerDecade) {
+    static const std::shared_ptr<const Layout> shared = make_layout(kDefaultBinsPerDecade);
+    layout_ = shared;
+  } else {
+    layout_ = make_layout(bins_per_decade);
+  }
+  counts_.assign(static_cast<std::size_t>(kDecades * bins_per_decade) + 3, 0.0);
 }
 
 std::size_t LogHistogram::log_bin_search(double x) const {
@@ -307,6 +319,12 @@ void HistogramGroups::merge(const HistogramGroups& other) {
     throw core::RuntimeError("HistogramGroups::merge: layouts differ (" + std::to_string(groups_) + "x" +
                              std::to_string(bins_) + " and " + std::to_string(other.groups_) + "x" +
                              std::to_string(other.bins_) + ")");
+  }
+  // Both still sparse and the lists fit together: stay sparse (a variant of
+  // a small run then costs a few bytes per walk, not groups x bins counts).
+  if (counts_.empty() && other.counts_.empty() && pending_.size() + other.pending_.size() < kMaxPending) {
+    pending_.insert(pending_.end(), other.pending_.begin(), other.pending_.end());
+    return;
   }
   if (counts_.empty()) counts_.assign(static_cast<std::size_t>(groups_) * bins_, 0.0);
   fold();

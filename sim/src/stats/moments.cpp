@@ -46,7 +46,11 @@ MomentAccumulator::MomentAccumulator(int k, std::span<const std::pair<int, int>>
       pair_j_.push_back(static_cast<std::uint32_t>(j));
     }
   }
-  cross_.assign(pair_i_.size(), 0.0);
+  // A new vector, not assign(): the dense constructor's capacity (k(k+1)/2
+  // doubles) would otherwise stay allocated in every sparse accumulator.
+  cross_ = std::vector<double>(pair_i_.size(), 0.0);
+  pair_i_.shrink_to_fit();
+  pair_j_.shrink_to_fit();
 }
 
 std::size_t MomentAccumulator::packed_index(int k, int i, int j) {

@@ -14,6 +14,7 @@
 // The library returns the YAML text and the report as plain tables; the CLI
 // writes the files (the YAML after checking that it loads, the report
 // through the HDF5 layer, both atomically).
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -61,6 +62,10 @@ struct CalibrateOptions {
   std::map<std::string, std::string> outcome_kinds;  // outcome (as in the data) -> kind
   std::map<std::string, double> outcome_values;      // outcome (as in the data) -> value
   std::string command_line;                          // provenance, written in the YAML header
+  // Set by the CLI: non-zero (the signal number) once SIGINT/SIGTERM/SIGHUP
+  // arrived. Polled while reading the event log and between the stages;
+  // calibrate() then throws core::Interrupted (temporaries removed).
+  const std::atomic<int>* stop = nullptr;
 };
 
 struct CalibrationResult {

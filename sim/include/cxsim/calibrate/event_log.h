@@ -10,6 +10,7 @@
 // memory is bounded by the budget plus one journey per run whatever the row
 // order and the file size. Without a spill (the log fits the budget) nothing
 // touches the disk.
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -73,6 +74,10 @@ struct EventReadOptions {
   bool keep_duplicates = false;
   std::size_t memory_budget_bytes = std::size_t{128} << 20;
   std::filesystem::path tmp_dir;  // for spill runs (default: the system temp dir)
+  // Non-zero (a signal number) once the command should stop: polled every
+  // few thousand rows and journeys; the reader then throws core::Interrupted
+  // and its spill runs are removed as it unwinds.
+  const std::atomic<int>* stop = nullptr;
 };
 
 struct EventReadStats {

@@ -22,6 +22,7 @@
 //    regular files owned by the same user. Live ones are never touched.
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <initializer_list>
 #include <span>
 #include <string_view>
@@ -88,6 +89,18 @@ class AtomicOutputFile {
   TempOutput tmp_;
   std::ofstream out_;
 };
+
+// Commits the outputs of one command together or not at all: commits[i]
+// renames output i onto targets[i] (a TempOutput, AtomicOutputFile or
+// io::AtomicFile commit, each fully written before this is called). Before
+// the first commit, every existing target but the last is copied to a
+// TempOutput next to it. If commit i fails, outputs 0..i-1 are rolled back in
+// reverse order (the copy renamed back onto the target, or the new file
+// removed when the target did not exist) and the error is rethrown, so every
+// target keeps what it held before. A failure of the roll-back itself is a
+// RuntimeError that names the files it could not restore. Copying a previous
+// target may fail (RuntimeError) before anything is committed.
+void commit_together(std::span<const std::filesystem::path> targets, std::span<const std::function<void()>> commits);
 
 // The whole text at once.
 void write_text_atomically(const std::filesystem::path& path, std::string_view text);

@@ -1,6 +1,7 @@
 #pragma once
 // Scenario files -> ScenarioSpec + the journey they name, every variant
 // applied and re-validated; all problems reported at once.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -39,5 +40,30 @@ LoadedScenario check_scenario_file(const std::string& path, core::Diagnostics& d
 // The same two on a document already loaded (its load diagnostics in diags).
 LoadedScenario load_scenario_document(const model::YamlDocument& doc, core::Diagnostics diags);
 LoadedScenario check_scenario_document(const model::YamlDocument& doc, core::Diagnostics& diags);
+
+// The size bound of a run (docs/scenario-format.md, "Limits"): every variant
+// run (the baseline, each named variant, each sweep value, each touchpoint
+// the friction ranking may add) holds its own accumulators while the run
+// lasts, so a scenario may ask for at most kMaxVariantRuns of them and at
+// most kMaxRunMemoryBytes of estimated accumulator memory.
+inline constexpr std::uint64_t kMaxVariantRuns = 10000;
+inline constexpr std::uint64_t kMaxRunMemoryBytes = std::uint64_t{4} << 30;  // 4 GiB
+
+// Estimated bytes one variant run holds (its model, its merged accumulators
+// and those of the chunks in flight), for a journey simulated with this many
+// customers and periods: 128 KiB + 2 KiB per touchpoint and outcome, plus,
+// when the run has more than 65,536 walks, 512 KiB of dense quantile-group
+// counts, plus the path sketch (up to 4,096 distinct paths, 2 x (96 + 8 x
+// (kinds + 2)) bytes each). Deliberately on the high side of what was
+// measured (docs/performance.md, "Memory per variant").
+std::uint64_t estimated_variant_bytes(const model::JourneySpec& journey, std::uint64_t customers, int periods);
+
+// Adds an error (at the named variant, sweep or rank_frictions entry where
+// the running count first exceeds a limit, with the count, the estimate and
+// both limits) when the scenario's runs exceed kMaxVariantRuns or
+// kMaxRunMemoryBytes. `sweeps` / `ranking` false: those runs are left out
+// (run --no-sweeps / --no-ranking).
+void check_run_size(const ScenarioSpec& scenario, const model::JourneySpec& journey, std::uint64_t customers,
+                    int periods, bool sweeps, bool ranking, core::Diagnostics& diags);
 
 }  // namespace cxsim::scenario

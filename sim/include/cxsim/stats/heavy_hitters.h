@@ -119,6 +119,8 @@ class HeavyHitters {
   // Slot holding `path`, or kEmpty.
   std::uint32_t find(std::span<const std::uint16_t> path, std::uint64_t hash) const;
   void table_insert(std::uint32_t slot);
+  // Grows the table (rehashing the slots) to a load factor <= 1/2 for `entries`.
+  void reserve_table(std::size_t entries);
   void table_erase(std::uint32_t slot);
   void sift_up(std::size_t pos);
   void sift_down(std::size_t pos);
@@ -131,7 +133,7 @@ class HeavyHitters {
   std::size_t attached_size_;
   std::uint64_t total_ = 0;
   std::vector<Slot> slots_;
-  std::vector<double> attached_;         // capacity_ * attached_size_
+  std::vector<double> attached_;         // size() * attached_size_
   std::vector<std::uint32_t> heap_;      // min-heap of slots by count
   std::vector<std::uint32_t> heap_pos_;  // slot -> position in heap_
   std::vector<std::uint32_t> table_;     // open addressing, hash -> slot

@@ -36,9 +36,10 @@ class LogHistogram {
   static constexpr double kLow = 1e-3;  // lower edge of the first log bin
   static constexpr double kHigh = 1e7;  // upper edge of the last log bin
   static constexpr int kDecades = 10;
+  static constexpr int kDefaultBinsPerDecade = 200;
 
   // Throws core::InputError unless 1 <= bins_per_decade <= 10000.
-  explicit LogHistogram(int bins_per_decade = 200);
+  explicit LogHistogram(int bins_per_decade = kDefaultBinsPerDecade);
 
   // Add x (>= 0, not NaN) with weight (>= 0, finite). Throws
   // core::InputError otherwise.
@@ -111,6 +112,7 @@ class LogHistogram {
     std::vector<std::uint32_t> first;  // log-bin index of each sub-bucket's lowest value >= kLow
   };
   std::size_t log_bin_search(double x) const;  // exact, by the edges alone
+  static std::shared_ptr<const Layout> make_layout(int bins_per_decade);
 
   int bins_per_decade_;
   std::shared_ptr<const Layout> layout_;
@@ -143,8 +145,9 @@ class HistogramGroups {
   // Count of group g below bin b plus frac of its count in bin b (the
   // group's share of a target rank placed by LogHistogram::locate).
   double weight_below(int g, std::size_t b, double frac) const;
-  // Element-wise sum (this one ends folded); throws core::RuntimeError when
-  // groups or bins differ.
+  // Element-wise sum; throws core::RuntimeError when groups or bins differ.
+  // Two unfolded operands whose lists fit in kMaxPending together stay
+  // unfolded (the lists are concatenated), else this one ends folded.
   void merge(const HistogramGroups& other);
   // All counts, [group][bin] row-major (pending entries folded in).
   std::vector<double> dense_counts() const;
