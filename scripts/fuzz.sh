@@ -21,16 +21,12 @@ secs="${1:-300}"
 shift || true
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then harnesses=(journey scenario calibrate results); fi
-build="${CXSIM_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 jobs="${CXSIM_JOBS:-2}"
 shared="$root/../shared"
-
-GEN=()
-if command -v ninja >/dev/null 2>&1; then GEN=(-G Ninja); fi
-cmake -S "$root" -B "$build" "${GEN[@]}" \
-  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g" \
-  -DCXSIM_BUILD_FUZZ=ON -DCXSIM_BUILD_TESTS=OFF -DCXSIM_BUILD_BENCH=OFF >/dev/null
+# shellcheck source=lib/asan_build.sh
+. "$root/scripts/lib/asan_build.sh"
+build="$ASAN_FUZZ_BUILD"
+asan_fuzz_configure
 targets=(cxsim_cli)
 for h in "${harnesses[@]}"; do targets+=("fuzz_$h"); done
 cmake --build "$build" -j "$jobs" --target "${targets[@]}"

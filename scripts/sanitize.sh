@@ -11,13 +11,16 @@
 #
 #   scripts/sanitize.sh [BUILD_DIR] [TARGET...]
 #
-# BUILD_DIR (default build-sanitize at the repository root) and TARGETs (the
-# robustness tests by default) are for the asan job. The tsan job builds in
+# BUILD_DIR and TARGETs (the robustness tests by default) are for the asan
+# job. Without BUILD_DIR the asan job builds with clang in the fuzz build dir
+# (scripts/lib/asan_build.sh: build-fuzz, shared with scripts/fuzz.sh), or
+# with the default compiler in build-sanitize when clang is missing. The tsan job builds in
 # build-tsan (CXSIM_TSAN_BUILD_DIR). CXSIM_SANITIZERS picks the jobs
 # (default "asan tsan"). Exits non-zero on any finding.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build_arg="${1:-}"
 build="${1:-$root/build-sanitize}"
 shift || true
 targets=("$@")
@@ -29,10 +32,19 @@ sanitizers="${CXSIM_SANITIZERS:-asan tsan}"
 status=0
 
 run_asan() {
-  cmake -S "$root" -B "$build" -G Ninja \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCXSIM_SANITIZE=ON \
-    -DCXSIM_BUILD_BENCH=OFF >/dev/null
+  if [ -z "$build_arg" ] && command -v clang++ >/dev/null 2>&1; then
+    # The fuzz build (clang, ASan + UBSan + coverage): scripts/fuzz.sh then
+    # reuses its library objects instead of compiling them a second time.
+    # shellcheck source=lib/asan_build.sh
+    . "$root/scripts/lib/asan_build.sh"
+    build="$ASAN_FUZZ_BUILD"
+    asan_fuzz_configure
+  else
+    cmake -S "$root" -B "$build" -G Ninja \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCXSIM_SANITIZE=ON \
+      -DCXSIM_BUILD_BENCH=OFF >/dev/null
+  fi
   cmake --build "$build" -j "$jobs" --target "${targets[@]}"
 
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
