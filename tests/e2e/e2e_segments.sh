@@ -8,6 +8,9 @@
 #     `segment` columns, written unchanged as a --lifetimes file, give sBG
 #     alpha/beta per segment within 3 SE of the journey's true values (no
 #     conversion); `periods` = `churned_period` + 1 for churned customers.
+#  3. Segments in calibrate: the event log's `segment` column gives one
+#     fitted segment per id, shares within 3 SE of the truth, and the friction
+#     override of the segment whose friction differs within 3 SE of the truth.
 # Env (set by ctest): CXSIM, CXSIM_SOURCE_DIR, CXSIM_WORK_DIR.
 set -uo pipefail
 
@@ -84,6 +87,57 @@ for _, x in r.iterrows():
     print(f"{x['segment']}: alpha {x['alpha']:.3f} ({za:+.2f} se), beta {x['beta']:.3f} ({zb:+.2f} se)")
     assert abs(za) < 3 and abs(zb) < 3, x
 PYEOF
+
+# ---------------------------------------------------------------- 3
+"$CXSIM" calibrate --events "$work/ev/events.csv" --lifetimes "$work/lifetimes.csv" -o "$work/seg.yaml" \
+  >"$work/seg.out" 2>&1 || fail "calibrate --events (segment column): $(cat "$work/seg.out")"
+$PY - "$work/seg.yaml" "$work/lifetimes.csv" <<'PYEOF' || fail "per-segment fit"
+import sys, math, yaml, pandas as pd
+m = yaml.safe_load(open(sys.argv[1]))
+segs = m["segments"]
+assert set(segs) == {"new", "loyal"}, list(segs)
+n = len(pd.read_csv(sys.argv[2]))
+truth_share = {"new": 0.6, "loyal": 0.4}
+for g, x in segs.items():
+    se = math.sqrt(truth_share[g] * (1 - truth_share[g]) / n)
+    z = (x["share"] - truth_share[g]) / se
+    print(f"{g}: share {x['share']:.4f} ({z:+.2f} se)")
+    assert abs(z) < 3, (g, x["share"])
+    assert "retention" in x, g
+text = open(sys.argv[1]).read()
+# The checkout friction differs (0.15 vs 0.08 for loyal): an override in both
+# segments, each within 3 SE of the truth (SE from the override's own visits,
+# read from its comment "f of n visits").
+truth_fr = {"new": 0.15, "loyal": 0.08}
+lines = text.splitlines()
+for g in segs:
+    ov = segs[g].get("overrides") or {}
+    assert "checkout" in ov, (g, ov)
+    fr = ov["checkout"]["friction"]
+    line = next(l for l in lines if l.strip().startswith("checkout: {friction:") and f"{fr}" in l)
+    visits = float(line.split(" of ")[1].split(" visits")[0].replace(",", ""))
+    se = math.sqrt(truth_fr[g] * (1 - truth_fr[g]) / visits)
+    z = (fr - truth_fr[g]) / se
+    print(f"{g}: checkout friction {fr:.4f} over {visits:.0f} visits ({z:+.2f} se); overrides {sorted(ov)}")
+    assert abs(z) < 3, (g, fr)
+    # No other friction differs in the truth: at most one false override at 1%.
+    assert len(ov) <= 2, (g, sorted(ov))
+PYEOF
+"$CXSIM" validate "$work/seg.yaml" >"$work/val.out" 2>&1 || fail "the per-segment fit does not validate: $(cat "$work/val.out")"
+
+# A segment present in one file only: a counted warning, the fit goes on.
+$PY - "$work/lifetimes.csv" "$work/lifetimes_other.csv" <<'PYEOF'
+import sys, pandas as pd
+t = pd.read_csv(sys.argv[1])
+t.loc[t["segment"] == "loyal", "segment"] = "vip"
+t.to_csv(sys.argv[2], index=False)
+PYEOF
+"$CXSIM" calibrate --events "$work/ev/events.csv" --lifetimes "$work/lifetimes_other.csv" -o "$work/other.yaml" \
+  >"$work/other.out" 2>&1 || fail "calibrate with a segment in one file only failed: $(cat "$work/other.out")"
+grep -q "segment 'loyal' is in the event log but not in the retention file" "$work/other.out" ||
+  fail "no warning for a segment in the events only: $(cat "$work/other.out")"
+grep -q "segment 'vip' is in the retention file but not in the event log" "$work/other.out" ||
+  fail "no warning for a segment in the lifetimes only"
 
 if [ "$fails" -ne 0 ]; then
   echo "$fails failure(s)" >&2
