@@ -123,6 +123,13 @@ for g in segs:
     # No other friction differs in the truth: at most one false override at 1%.
     assert len(ov) <= 2, (g, sorted(ov))
 PYEOF
+# The segment survives the external merge: a 1 MiB buffer spills sorted runs
+# and the fit is the same.
+"$CXSIM" calibrate --events "$work/ev/events.csv" --lifetimes "$work/lifetimes.csv" -o "$work/spill.yaml" \
+  --memory-mb 1 >"$work/spill.out" 2>&1 || fail "calibrate --memory-mb 1: $(cat "$work/spill.out")"
+grep -q "sorted runs spilled" "$work/spill.out" || fail "--memory-mb 1 did not spill: $(cat "$work/spill.out")"
+diff <(grep -v "^#" "$work/seg.yaml") <(grep -v "^#" "$work/spill.yaml") >/dev/null ||
+  fail "the segment fit depends on the memory budget"
 "$CXSIM" validate "$work/seg.yaml" >"$work/val.out" 2>&1 || fail "the per-segment fit does not validate: $(cat "$work/val.out")"
 
 # A segment present in one file only: a counted warning, the fit goes on.
