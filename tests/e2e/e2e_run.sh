@@ -98,8 +98,8 @@ PYEOF
 
 # Event log in the calibration formats.
 "$CXSIM" run journeys/retail.yaml -n 500 -p 2 --events-out "$W/events" -o "$W/ev.h5" -q
-head -1 "$W/events/events.csv" | grep -q "^customer_id,journey_id,timestamp,touchpoint,status,channel,outcome$" || fail "events.csv header"
-head -1 "$W/events/surveys.csv" | grep -q "^customer_id,journey_id,nps,csat,ces$" || fail "surveys.csv header"
+head -1 "$W/events/events.csv" | grep -q "^customer_id,journey_id,timestamp,touchpoint,status,channel,outcome,segment$" || fail "events.csv header"
+head -1 "$W/events/surveys.csv" | grep -q "^customer_id,journey_id,nps,csat,ces,segment$" || fail "surveys.csv header"
 [ "$(wc -l < "$W/events/cohorts.csv")" -eq 4 ] || fail "cohorts.csv rows"
 # Exact analytics of a journey and of a scenario's variants.
 "$CXSIM" analyze journeys/retail.yaml --json | $PY -c 'import json,sys; json.load(sys.stdin)'

@@ -117,8 +117,8 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
   // holdout check and the fit report, in this order; a stop request (signal)
   // is honoured between any two stages.
   using Stage = void (*)(State&);
-  for (Stage stage : {fit_journey, fit_surveys, fit_retention, fit_joint, write_model, simulate_key_drivers,
-                      check_holdout, write_report}) {
+  for (Stage stage : {fit_journey, fit_surveys, fit_retention, fit_segments, fit_joint, write_model,
+                      simulate_key_drivers, check_holdout, write_report}) {
     check_stop();
     stage(s);
   }

@@ -232,14 +232,14 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
   csv.read_header(fields, "customer_id,journey_id,timestamp,touchpoint,...");
   st.separator = csv.separator();
   const std::vector<Field> wanted = {Field::customer_id, Field::journey_id, Field::timestamp, Field::touchpoint,
-                                     Field::status,      Field::channel,    Field::outcome};
+                                     Field::status,      Field::channel,    Field::outcome,   Field::segment};
   st.columns =
       resolve_columns(fields, wanted, {Field::journey_id, Field::timestamp, Field::touchpoint}, opt_.map, path_);
   const ResolvedColumns& cols = st.columns;
   const std::size_t nfields = fields.size();
   const int c_j = cols[Field::journey_id], c_t = cols[Field::timestamp], c_tp = cols[Field::touchpoint];
   const int c_c = cols[Field::customer_id], c_s = cols[Field::status], c_ch = cols[Field::channel],
-            c_o = cols[Field::outcome];
+            c_o = cols[Field::outcome], c_seg = cols[Field::segment];
   auto colname = [&](int c) { return cols.header[static_cast<std::size_t>(c)]; };
 
   BadRowSink sink(path_, opt_.skip_bad_rows);
@@ -333,6 +333,17 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
       const std::string_view oc = trim(fields[static_cast<std::size_t>(c_o)]);
       if (!oc.empty()) e.outcome = outcomes_.intern(oc);
     }
+    if (c_seg >= 0) {
+      const std::string_view sg = trim(fields[static_cast<std::size_t>(c_seg)]);
+      if (!sg.empty()) {
+        if (segments_.find(sg) == kNone && segments_.size() >= kNoSegment) {
+          sink.bad(line, colname(c_seg), "too many segments",
+                   fmt::format("segment '{}': more than {} segments", shorten(sg), kNoSegment));
+          continue;
+        }
+        e.segment = static_cast<std::uint16_t>(segments_.intern(sg));
+      }
+    }
     std::uint64_t h = 0xcbf29ce484222325ull;
     for (const auto& fld : fields) {
       h = fnv1a64(fld, h);
@@ -389,6 +400,17 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
     if (je.customer.empty()) je.customer = je.id;
     if (conflict) ++st.customer_conflicts;
     st.duplicates += finalize(je.events, opt_.keep_duplicates);
+    // The segment: the first (in time) row's that names one.
+    je.segment.clear();
+    bool seg_conflict = false;
+    std::uint16_t seg = kNoSegment;
+    for (const Event& e : je.events) {
+      if (e.segment == kNoSegment) continue;
+      if (seg == kNoSegment) seg = e.segment;
+      else if (e.segment != seg) seg_conflict = true;
+    }
+    if (seg != kNoSegment) je.segment = segments_.name(seg);
+    if (seg_conflict) ++st.segment_conflicts;
     ++st.journeys;
     on_journey(je);
   };

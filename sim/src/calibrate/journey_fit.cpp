@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include <Eigen/Dense>
+#include <boost/math/special_functions/gamma.hpp>
 #include <fmt/format.h>
 
 #include "cxsim/calibrate/csv.h"
@@ -292,6 +293,100 @@ void fit_journey(State& s) {
     s.exits.push_back(exits);
     s.started.push_back(s.train.start[k]);
   }
+}
+
+// Segments of the event log (docs/calibration.md, "Segments"; maths:
+// docs/methods/calibration.md, section 10). One fitted segment per segment
+// id of the events, its share the share of the log's customers; its
+// retention the retention file's segment of the same name (a retention file
+// without a segment column: the pooled fit for every segment). A touchpoint's
+// friction becomes a segment override for every segment when the
+// likelihood-ratio test of equal friction over the segments rejects at 1%.
+void fit_segments(State& s) {
+  if (s.seg_train.empty()) return;
+  std::string& sum = s.res.summary;
+  std::map<std::string, double> customers;
+  for (const auto& [c, g] : s.customer_segment) customers[g] += 1.0;
+  double total = 0;
+  for (const auto& [g, n] : customers) total += n;
+
+  // The join with the retention segments, by name.
+  const std::vector<FittedSegment> retention = s.m.segments;
+  const bool pooled_retention = retention.size() == 1 && retention[0].name == "all" && !s.seg_train.count("all");
+  std::uint64_t one_file_only = 0;
+  std::vector<FittedSegment> out;
+  IdMaker seg_ids;
+  for (const auto& [name, agg] : s.seg_train) {
+    FittedSegment seg;
+    auto r = std::find_if(retention.begin(), retention.end(), [&](const FittedSegment& x) { return x.name == name; });
+    if (pooled_retention) r = retention.begin();
+    if (r != retention.end()) {
+      seg = *r;
+    } else {
+      seg.s0_sd = s.o.satisfaction0_sd;
+      if (!retention.empty()) {
+        ++one_file_only;
+        s.warn(
+            fmt::format("segment '{}' is in the event log but not in the retention file: it gets no retention", name));
+      }
+    }
+    seg.name = name;
+    seg.id = seg_ids.make(name);
+    seg.customers = customers.count(name) ? customers.at(name) : 0.0;
+    seg.share = total > 0 ? seg.customers / total : 0.0;
+    seg.share_se = total > 0 ? std::sqrt(seg.share * (1 - seg.share) / total) : 0.0;
+    seg.share_from_events = true;
+    out.push_back(std::move(seg));
+  }
+  if (!pooled_retention) {
+    for (const auto& r : retention) {
+      if (s.seg_train.count(r.name)) continue;
+      ++one_file_only;
+      s.warn(fmt::format("segment '{}' is in the retention file but not in the event log: it is not written", r.name));
+    }
+  }
+  if (one_file_only) s.dqa("segments", "in_one_file_only", static_cast<double>(one_file_only));
+
+  // Friction: G^2 = 2 sum_g [f log(f / (n p)) + (n - f) log((n - f) / (n (1 - p)))], df = groups - 1.
+  std::size_t overrides = 0;
+  if (s.has_status && out.size() > 1) {
+    for (auto k : s.order) {
+      const double n = s.train.visits[k], f = s.train.fr_visits[k];
+      if (!(n > 0)) continue;
+      const double p = f / n;
+      double g2 = 0;
+      int groups = 0;
+      for (const auto& [name, agg] : s.seg_train) {
+        const double ng = k < agg.visits.size() ? agg.visits[k] : 0.0;
+        const double fg = k < agg.fr_visits.size() ? agg.fr_visits[k] : 0.0;
+        if (!(ng > 0)) continue;
+        ++groups;
+        if (fg > 0) g2 += 2 * fg * std::log(fg / (ng * p));
+        if (ng - fg > 0) g2 += 2 * (ng - fg) * std::log((ng - fg) / (ng * (1 - p)));
+      }
+      if (groups < 2) continue;
+      const double pv = boost::math::gamma_q(0.5 * (groups - 1), 0.5 * std::max(0.0, g2));
+      if (!(pv < kSegmentTestLevel)) continue;
+      std::size_t g = 0;
+      for (const auto& [name, agg] : s.seg_train) {
+        FittedOverride ov;
+        ov.touchpoint = s.tp_id[k];
+        ov.visits = k < agg.visits.size() ? agg.visits[k] : 0.0;
+        ov.friction_visits = k < agg.fr_visits.size() ? agg.fr_visits[k] : 0.0;
+        ov.friction = beta_posterior(ov.friction_visits, ov.visits);
+        ov.g2 = g2;
+        ov.p_value = pv;
+        if (ov.visits > 0) out[g].overrides.push_back(ov), ++overrides;
+        ++g;
+      }
+    }
+  }
+  sum += fmt::format("segments: {} in the event log ({} customers); friction overrides: {}\n", out.size(), total,
+                     overrides);
+  for (const auto& seg : out)
+    sum += fmt::format("  {:<12} share {:.4f} (se {:.4f}), {} friction override(s)\n", seg.id, seg.share, seg.share_se,
+                       seg.overrides.size());
+  s.m.segments = std::move(out);
 }
 
 }  // namespace cxsim::calibrate::stages

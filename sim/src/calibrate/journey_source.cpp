@@ -84,6 +84,13 @@ void read_events(State& s) {
     }
     const bool in_holdout = o.holdout > 0 && hash_uniform(j.id, o.seed) < o.holdout;
     (in_holdout ? s.hold : s.train).add(visits, outcome, 1.0);
+    if (!j.segment.empty()) {
+      if (!in_holdout) s.seg_train[j.segment].add(visits, outcome, 1.0);
+      const auto [it, fresh] = s.customer_segment.try_emplace(j.customer, j.segment);
+      if (!fresh && it->second != j.segment) ++s.segment_customer_conflicts;
+    } else {
+      ++s.journeys_without_segment;
+    }
     if (s.sv && s.sv->by_journey) s.walks[j.customer].push_back({j.id, j.events.front().ts_us, covariates_of(visits)});
     if (s.sv) {
       if (s.sv->by_journey) {
@@ -107,10 +114,11 @@ void read_events(State& s) {
   s.has_channel = st.columns.has(Field::channel);
   s.has_outcome_col = st.columns.has(Field::outcome);
   s.has_customer_col = st.columns.has(Field::customer_id);
+  s.has_segment_col = st.columns.has(Field::segment);
   s.channel_names = reader.channels().names();
   std::string colmap;
   for (Field f : {Field::customer_id, Field::journey_id, Field::timestamp, Field::touchpoint, Field::status,
-                  Field::channel, Field::outcome})
+                  Field::channel, Field::outcome, Field::segment})
     if (st.columns.has(f))
       colmap += fmt::format("{}{}={}", colmap.empty() ? "" : ", ", field_name(f), st.columns.name(f));
   const char* sepname = st.separator == '\t'  ? "tab"
@@ -127,6 +135,20 @@ void read_events(State& s) {
   if (timeouts) sum += fmt::format("  journeys ending in 'timeout' (censored: no exit counted): {}\n", timeouts);
   if (st.customer_conflicts)
     s.warn(fmt::format("{} journeys name more than one customer_id; the first one is used", st.customer_conflicts));
+  if (s.has_segment_col) {
+    if (st.segment_conflicts)
+      s.warn(fmt::format("{} journeys name more than one segment; the first one is used", st.segment_conflicts));
+    if (s.segment_customer_conflicts)
+      s.warn(
+          fmt::format("{} journeys name another segment than their customer's first journey; the customer "
+                      "keeps the first",
+                      s.segment_customer_conflicts));
+    if (s.journeys_without_segment)
+      s.warn(fmt::format("{} journeys have no segment: they count in the pooled fit only", s.journeys_without_segment));
+    s.dqa("events", "segments", static_cast<double>(reader.segments().size()));
+    s.dqa("events", "segment_conflicts", static_cast<double>(st.segment_conflicts + s.segment_customer_conflicts));
+    s.dqa("events", "journeys_without_segment", static_cast<double>(s.journeys_without_segment));
+  }
   if (!s.has_outcome_col) sum += "  no outcome column: each journey ends in outcome end_<its last touchpoint>\n";
   s.dqa("events", "rows", static_cast<double>(st.rows));
   s.dqa("events", "events_kept", static_cast<double>(st.events - st.duplicates));

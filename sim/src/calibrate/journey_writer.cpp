@@ -221,13 +221,24 @@ std::string write_yaml(const FittedModel& m) {
     for (std::size_t i = 0; i < m.segments.size(); ++i) {
       const auto& s = m.segments[i];
       o += fmt::format("  {}:  # {}: {} customers\n", s.id, comment_name(s.name), count(s.customers));
-      o += fmt::format("    share: {}\n", st[i]);
+      if (s.share_from_events)
+        o += fmt::format("    share: {}  # of the event log's customers, se {:.3g}\n", st[i], s.share_se);
+      else o += fmt::format("    share: {}\n", st[i]);
       o += fmt::format("    satisfaction0: {{mean: 0, sd: {}}}\n", num(s.s0_sd));
       if (s.has_retention) {
         o += fmt::format("    retention: {{alpha: {:.6g}, beta: {:.6g}}}  # sBG MLE, se {:.3g} and {:.3g}\n", s.alpha,
                          s.beta, s.se_alpha, s.se_beta);
       } else if (!s.note.empty()) {
         o += fmt::format("    # no retention fitted: {}\n", clean_utf8(s.note));
+      }
+      if (!s.overrides.empty()) {
+        o += "    overrides:\n";
+        for (const auto& ov : s.overrides)
+          o += fmt::format(
+              "      {}: {{friction: {}}}  # {} of {} visits, 95% CrI {}; equal friction over the "
+              "segments rejected: G2 {:.4g}, p {:.3g}\n",
+              ov.touchpoint, num(ov.friction.mean), count(ov.friction_visits), count(ov.visits),
+              ci(ov.friction.interval), ov.g2, ov.p_value);
       }
     }
   }

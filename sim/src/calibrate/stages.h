@@ -53,6 +53,9 @@ inline constexpr double kZ95 = 1.959963984540054;
 inline constexpr double kAttenuationC2 =
     (16.0 * 1.7320508075688772 / (15.0 * M_PI)) * (16.0 * 1.7320508075688772 / (15.0 * M_PI));
 inline constexpr std::uint32_t kSwitchColumn = 0xFFFFFFFEu;
+// A segment override is written where the likelihood-ratio test of equal
+// values over the segments has a p-value below this (docs/calibration.md).
+inline constexpr double kSegmentTestLevel = 0.01;
 
 // ------------------------------------------------------------ text
 
@@ -290,6 +293,13 @@ struct State {
   std::unordered_map<std::string, std::vector<CustomerWalk>> walks;
   std::vector<std::string> channel_names;
   std::string input_desc;
+  // The event log's segment column (docs/calibration.md, "Segments"): the
+  // training journeys per segment and each customer's segment (its first).
+  bool has_segment_col = false;
+  std::map<std::string, Aggregate> seg_train;
+  std::unordered_map<std::string, std::string> customer_segment;
+  std::uint64_t segment_customer_conflicts = 0;  // customers whose journeys name several segments
+  std::uint64_t journeys_without_segment = 0;
 
   // Journey fit.
   FittedModel m;
@@ -344,6 +354,9 @@ void finish_aggregates(State& s);
 void fit_journey(State& s);
 void fit_surveys(State& s);
 void fit_retention(State& s);
+// Per-segment fits from the event log's segment column: shares and friction
+// overrides, joined with the retention segments by name (journey_fit.cpp).
+void fit_segments(State& s);
 void fit_joint(State& s);
 void write_model(State& s);
 void simulate_key_drivers(State& s);

@@ -27,14 +27,16 @@ ChunkEventBuffer::ChunkEventBuffer(const model::CompiledModel& m, std::uint64_t 
 
 void ChunkEventBuffer::flush_pending(const char* outcome) {
   if (!pending_) return;
-  fmt::format_to(std::back_inserter(events), "{},{}-{},{},{},{},{},{}\n", p_customer_, p_customer_, p_period_,
+  fmt::format_to(std::back_inserter(events), "{},{}-{},{},{},{},{},{},{}\n", p_customer_, p_customer_, p_period_,
                  iso8601_ms(p_ms_), m_.touchpoint_ids[p_tp_], p_friction_ ? "friction" : "ok",
-                 m_.channels[m_.touchpoint_channel[p_tp_]], outcome);
+                 m_.channels[m_.touchpoint_channel[p_tp_]], outcome, *segment_);
   pending_ = false;
 }
 
 EventSink ChunkEventBuffer::sink() {
   EventSink s;
+  segment_ = &m_.segments.front().id;
+  s.customer = [this](std::uint64_t, int segment) { segment_ = &m_.segments[static_cast<std::size_t>(segment)].id; };
   s.visit = [this](std::uint64_t customer, int period, int, std::uint32_t tp, bool friction, double clock,
                    std::uint32_t outcome) {
     if (customer != cur_customer_ || period != cur_period_) {
@@ -58,9 +60,9 @@ EventSink ChunkEventBuffer::sink() {
     p_ms_ = walk_start_ms_ + static_cast<std::int64_t>(std::llround(clock * unit_ms_));
   };
   s.survey = [this](std::uint64_t customer, int period, int nps, int csat, int ces) {
-    fmt::format_to(std::back_inserter(surveys), "{},{}-{},{},{},{}\n", customer, customer, period, nps,
+    fmt::format_to(std::back_inserter(surveys), "{},{}-{},{},{},{},{}\n", customer, customer, period, nps,
                    csat >= 0 ? fmt::format("{}", csat) : std::string(),
-                   ces >= 0 ? fmt::format("{}", ces) : std::string());
+                   ces >= 0 ? fmt::format("{}", ces) : std::string(), *segment_);
   };
   return s;
 }
@@ -83,8 +85,8 @@ EventLogWriter::EventLogWriter(const std::filesystem::path& dir) : dir_(dir) {
         fmt::format("--events-out {}: cannot write into the folder: {}", dir_.string(), std::strerror(errno)));
   ev_ = std::make_unique<core::AtomicOutputFile>(dir_ / "events.csv");
   sv_ = std::make_unique<core::AtomicOutputFile>(dir_ / "surveys.csv");
-  ev_->stream() << "customer_id,journey_id,timestamp,touchpoint,status,channel,outcome\n";
-  sv_->stream() << "customer_id,journey_id,nps,csat,ces\n";
+  ev_->stream() << "customer_id,journey_id,timestamp,touchpoint,status,channel,outcome,segment\n";
+  sv_->stream() << "customer_id,journey_id,nps,csat,ces,segment\n";
 }
 
 EventLogWriter::~EventLogWriter() = default;

@@ -25,7 +25,12 @@ io::Schema customer_schema() {
           {"effort", ColumnType::float64},
           {"time", ColumnType::float64},
           {"responses", ColumnType::int64},
-          {"last_nps", ColumnType::int64}};
+          {"last_nps", ColumnType::int64},
+          // The lifetime in the convention of `calibrate --lifetimes`
+          // (docs/model.md section 9): periods walked, and 1 if the churn
+          // draw at the end of the last of them ended it.
+          {"periods", ColumnType::int64},
+          {"churned", ColumnType::int64}};
 }
 }  // namespace
 
@@ -102,6 +107,8 @@ void ResultsWriter::on_chunk(const ChunkResult& chunk) {
     auto& tim = t.doubles("time");
     auto& resp = t.int64s("responses");
     auto& nps = t.int64s("last_nps");
+    auto& per = t.int64s("periods");
+    auto& ch = t.int64s("churned");
     for (const auto& r : chunk.customers[v]) {
       cust.push_back(static_cast<std::int64_t>(r.customer));
       seg.push_back(r.segment);
@@ -116,6 +123,8 @@ void ResultsWriter::on_chunk(const ChunkResult& chunk) {
       tim.push_back(r.time);
       resp.push_back(r.responses);
       nps.push_back(r.last_nps);
+      per.push_back(r.walks);
+      ch.push_back(r.churned_period >= 0 ? 1 : 0);
     }
     impl_->customers[v].append(t);
   }

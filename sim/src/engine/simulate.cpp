@@ -154,6 +154,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     logit_theta = std::log(theta) - std::log1p(-theta);
   }
   acc.segment_customers[static_cast<std::size_t>(seg_index)] += 1.0;
+  if (events && events->customer) events->customer(i, seg_index);
 
   const auto& rec = v.recovery;
 

@@ -49,6 +49,9 @@ class Dictionary {
   StringMap<std::uint32_t> index_;
 };
 
+// The segment of an event whose row has none (or the log no segment column).
+inline constexpr std::uint16_t kNoSegment = 0xFFFFu;
+
 enum class Status : std::uint8_t { ok = 0, friction = 1, none = 2 };
 
 struct Event {
@@ -58,12 +61,14 @@ struct Event {
   std::uint32_t channel = kNone;
   std::uint32_t outcome = kNone;
   Status status = Status::none;
+  std::uint16_t segment = kNoSegment;  // index into EventLogReader::segments()
 };
 static_assert(sizeof(Event) == 32, "events are kept compact");
 
 struct JourneyEvents {
   std::string id;
   std::string customer;       // the first non-empty customer_id (else the journey id)
+  std::string segment;        // the first non-empty segment of its rows (empty: none)
   std::vector<Event> events;  // sorted by time (stable), duplicates dropped
 };
 
@@ -87,6 +92,7 @@ struct EventReadStats {
   std::uint64_t duplicates = 0;
   std::uint64_t journeys = 0;
   std::uint64_t customer_conflicts = 0;  // journeys whose rows name several customers
+  std::uint64_t segment_conflicts = 0;   // journeys whose rows name several segments
   std::uint64_t runs = 0;                // spill runs written
   std::uint64_t peak_buffer_bytes = 0;   // peak estimated size of the in-memory buffer
   std::uint64_t bytes = 0;               // file bytes read
@@ -109,11 +115,12 @@ class EventLogReader {
   const Dictionary& touchpoints() const { return touchpoints_; }
   const Dictionary& channels() const { return channels_; }
   const Dictionary& outcomes() const { return outcomes_; }
+  const Dictionary& segments() const { return segments_; }
 
  private:
   std::string path_;
   EventReadOptions opt_;
-  Dictionary touchpoints_, channels_, outcomes_;
+  Dictionary touchpoints_, channels_, outcomes_, segments_;
 };
 
 // Bad rows: "file:line: column 'x': message" as an error, or counted by reason.

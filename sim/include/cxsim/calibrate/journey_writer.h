@@ -69,9 +69,21 @@ struct FittedOutcome {
   double count = 0;
 };
 
+// A segment's friction where it differs from the pooled one (docs/calibration.md,
+// "Segments"): the Beta posterior of its own visits, and the test that chose it.
+struct FittedOverride {
+  std::string touchpoint;  // id
+  double visits = 0, friction_visits = 0;
+  RatePosterior friction;
+  double g2 = 0, p_value = 1;  // likelihood-ratio test of equal friction over the segments
+};
+
 struct FittedSegment {
   std::string id, name;
   double share = 1, customers = 0;
+  double share_se = 0;  // binomial, when the share comes from the event log's customers
+  bool share_from_events = false;
+  std::vector<FittedOverride> overrides;
   double s0_sd = 0;
   bool has_retention = false;
   double alpha = 0, beta = 0, se_alpha = 0, se_beta = 0;

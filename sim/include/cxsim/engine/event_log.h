@@ -45,6 +45,7 @@ class ChunkEventBuffer {
   bool p_friction_ = false;
   std::int64_t p_ms_ = 0;
   std::int64_t walk_start_ms_ = 0;
+  const std::string* segment_ = nullptr;  // the current customer's segment id
   std::uint64_t cur_customer_ = ~0ull;
   int cur_period_ = -1;
 };

@@ -34,6 +34,8 @@ struct EventSink {
                      double clock, std::uint32_t outcome_or_none)>
       visit;
   std::function<void(std::uint64_t customer, int period, int nps, int csat, int ces)> survey;
+  // Called once per customer, before its first visit: its segment index.
+  std::function<void(std::uint64_t customer, int segment)> customer;
 };
 
 // Scratch space reused across customers (no allocation per customer).
