@@ -84,6 +84,7 @@ void read_events(State& s) {
     }
     const bool in_holdout = o.holdout > 0 && hash_uniform(j.id, o.seed) < o.holdout;
     (in_holdout ? s.hold : s.train).add(visits, outcome, 1.0);
+    book_journey(s, j, visits);
     if (s.sv && s.sv->by_journey) s.walks[j.customer].push_back({j.id, j.events.front().ts_us, covariates_of(visits)});
     if (s.sv) {
       if (s.sv->by_journey) {
