@@ -66,7 +66,8 @@ stats::Estimate nps_of(double p, double d, double n) {
 
 void book_journey(State& s, const JourneyEvents& j, const std::vector<Visit>& v) {
   if (v.empty()) return;
-  stats::Path path;
+  stats::Path& path = s.book.scratch;  // reused: no allocation per journey
+  path.clear();
   for (const Visit& x : v) {
     if (x.tp >= kTruncated) {  // beyond 16 bits: not representable in the sketch
       ++s.book.skipped;
@@ -91,7 +92,7 @@ void book_journey(State& s, const JourneyEvents& j, const std::vector<Visit>& v)
   const std::int64_t end_ts = j.events.back().ts_us;
   if (end_ts >= last.end_ts) {
     if (!last.path.empty()) add(s.book, last.segment, last.path, nullptr);
-    last = {end_ts, std::move(path), seg};
+    last = {end_ts, path, seg};
   } else {
     add(s.book, seg, path, nullptr);
   }

@@ -247,6 +247,7 @@ struct ObservedBook {
   std::unordered_map<std::string, Last> last;           // by customer_id
   std::map<std::string, double> journeys;               // by segment: journeys added
   std::uint64_t skipped = 0;                            // journeys with a touchpoint index beyond 16 bits
+  stats::Path scratch;                                  // the current journey's path
 };
 
 // ------------------------------------------------------------ pipeline state
