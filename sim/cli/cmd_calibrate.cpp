@@ -241,6 +241,10 @@ void setup_calibrate(CLI::App& app, Context& ctx) {
                   "Known sd of initial satisfaction: undo the ordered logit's attenuation (default 0: no correction)");
   sub->add_option("--csat-scale", c->o.csat_scale, "CSAT scale (scores 1..scale, default 5)");
   sub->add_option("--ces-scale", c->o.ces_scale, "CES scale (scores 1..scale, default 7)");
+  add_whole_number(sub, "--book-min-support", c->o.book_min_support,
+                   "Reference book: NPS answers a path needs to be ranked by NPS (default 30)", 1,
+                   std::uint64_t{1} << 40);
+  add_whole_number(sub, "--book-size", c->o.book_size, "Reference book: paths per table (default 10)", 1, 1000);
   sub->add_option("--outcome-kind", c->kinds, "Outcome kinds OUTCOME=KIND[,...] (default: kind = outcome id)");
   sub->add_option("--outcome-value", c->values, "Outcome values OUTCOME=VALUE[,...] (default 0)");
   sub->add_flag("--keep-duplicates", c->o.keep_duplicates, "Keep exact duplicate rows (default: drop and count them)");

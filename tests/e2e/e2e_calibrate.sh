@@ -126,13 +126,18 @@ with h5py.File(sys.argv[1], "r") as f:
     for p in ["model/journey_yaml", "calibration/transitions", "calibration/touchpoints", "calibration/durations",
               "calibration/outcomes", "calibration/survey/nps/coefficients", "calibration/survey/key_drivers",
               "calibration/retention", "calibration/data_quality", "fit/holdout", "fit/outcome_shares",
-              "fit/path_length", "fit/nps_distribution"]:
+              "fit/path_length", "fit/nps_distribution", "calibration/reference_book/frequent",
+              "calibration/reference_book/favourable", "calibration/reference_book/unfavourable"]:
         assert p in f, p
+    b = f["calibration/reference_book/frequent"][()]
+    assert set(b.dtype.names) >= {"segment", "rank", "path", "count", "count_error", "share", "respondents", "nps",
+                                  "nps_se", "nps_ci_low", "nps_ci_high"}, b.dtype.names
+    assert len(b) == 10 and b["count"][0] >= b["count"][-1], b
     t = f["calibration/transitions"][()]
     assert set(t.dtype.names) >= {"source", "status", "target", "count", "probability", "ci_low", "ci_high"}
     assert len(f["fit/holdout"][()]) == 3
     # Versioned format a reader can check, integers stored as integers.
-    assert f.attrs["format_version"] == "2.1", f.attrs["format_version"]
+    assert f.attrs["format_version"] == "2.2", f.attrs["format_version"]
     for a in ["format_version_major", "format_version_minor", "seed", "rows"]:
         assert f.attrs[a].dtype.kind == "i", (a, f.attrs[a].dtype)
     assert f.attrs["format_version_major"] == 2

@@ -1,6 +1,6 @@
 // calibrate(): the options, then the pipeline over one State (stages.h):
 //   sources -> aggregate -> journey fit -> survey fit -> retention fit ->
-//   writer -> holdout.
+//   joint fit -> writer -> key drivers -> holdout -> report -> reference book.
 #include "cxsim/calibrate/calibrate.h"
 
 #include <filesystem>
@@ -78,6 +78,8 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
   if (o.csat_scale < 2 || o.csat_scale > 100) throw core::InputError("--csat-scale must be in 2..100");
   if (o.ces_scale < 2 || o.ces_scale > 100) throw core::InputError("--ces-scale must be in 2..100");
   if (o.max_line_bytes < 64) throw core::InputError("--max-line-bytes must be >= 64");
+  if (o.book_min_support < 1) throw core::InputError("--book-min-support must be >= 1");
+  if (o.book_size < 1 || o.book_size > 1000) throw core::InputError("--book-size must be in 1..1000");
   s.unit_s = seconds_per_unit(o.time_unit);
   s.dchoice = parse_duration_choice(o.durations);
   s.csvo.separator = parse_separator(o.separator);
@@ -118,7 +120,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
   // is honoured between any two stages.
   using Stage = void (*)(State&);
   for (Stage stage : {fit_journey, fit_surveys, fit_retention, fit_segments, fit_joint, write_model,
-                      simulate_key_drivers, check_holdout, write_report}) {
+                      simulate_key_drivers, check_holdout, write_report, write_reference_book}) {
     check_stop();
     stage(s);
   }

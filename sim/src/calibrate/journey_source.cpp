@@ -91,6 +91,7 @@ void read_events(State& s) {
     } else {
       ++s.journeys_without_segment;
     }
+    book_journey(s, j, visits);
     if (s.sv && s.sv->by_journey) s.walks[j.customer].push_back({j.id, j.events.front().ts_us, covariates_of(visits)});
     if (s.sv) {
       if (s.sv->by_journey) {

@@ -21,6 +21,9 @@
 //   key_drivers.cpp    the key drivers' what-ifs simulated on the fitted YAML
 //   holdout.cpp        exact chain distributions and the noise-calibrated
 //                      check of held-out journeys (check_holdout)
+//   reference_book.cpp the observed reference book: the journeys' paths in a
+//                      bounded sketch as they stream by (book_journey), its
+//                      tables and summary lines (write_reference_book)
 //
 // Not installed: nothing outside sim/src/calibrate includes it.
 #include <cmath>
@@ -43,6 +46,7 @@
 #include "cxsim/calibrate/sbg.h"
 #include "cxsim/model/journey_loader.h"
 #include "cxsim/model/journey_spec.h"
+#include "cxsim/stats/heavy_hitters.h"
 
 namespace cxsim::calibrate::stages {
 
@@ -224,6 +228,31 @@ Measure compare(const std::string& name, std::vector<std::string> bins, std::vec
                 std::vector<double> model_p, double n_train, std::uint64_t seed, std::uint64_t measure,
                 std::size_t measures);
 
+// ------------------------------------------------------------ reference book
+
+// The observed reference book (reference_book.cpp): per segment ("all": the
+// event log has no segment column yet), a Space-Saving sketch of the
+// journeys' paths (as the engine records them: at most 64 touchpoints, then
+// a "..." marker). Attached per tracked path: NPS answers, promoters and
+// detractors of its journeys (kBook* below).
+struct ObservedBook {
+  static constexpr std::size_t kCapacity = 4096;  // per segment, as the engine's sketch
+  static constexpr std::size_t kMaxLength = 64;   // as the engine's path_max_length
+  static constexpr std::size_t kAnswers = 0, kPromoters = 1, kDetractors = 2, kAttached = 3;
+  // A surveyed customer's latest journey (customer join): its answers go to
+  // it, known only when the log has been read.
+  struct Last {
+    std::int64_t end_ts = std::numeric_limits<std::int64_t>::min();
+    stats::Path path;
+    std::string segment;
+  };
+  std::map<std::string, stats::HeavyHitters> sketches;  // by segment
+  std::unordered_map<std::string, Last> last;           // by customer_id
+  std::map<std::string, double> journeys;               // by segment: journeys added
+  std::uint64_t skipped = 0;                            // journeys with a touchpoint index beyond 16 bits
+  stats::Path scratch;                                  // the current journey's path
+};
+
 // ------------------------------------------------------------ pipeline state
 
 // A survey answer joined by customer_id waits for that customer's last
@@ -332,6 +361,9 @@ struct State {
   std::optional<model::LoadedJourney> lj;
   bool has_holdout = false;  // --holdout given: a fit/holdout table, maybe empty
   std::vector<Measure> measures;
+
+  // Observed reference book (filled while the event log streams by).
+  ObservedBook book;
 };
 
 // Dense covariate row of P columns.
@@ -362,5 +394,9 @@ void write_model(State& s);
 void simulate_key_drivers(State& s);
 void check_holdout(State& s);
 void write_report(State& s);
+// The observed reference book: one journey of the event log (every journey,
+// training and holdout) as read_events passes it, then its tables.
+void book_journey(State& s, const JourneyEvents& j, const std::vector<Visit>& v);
+void write_reference_book(State& s);
 
 }  // namespace cxsim::calibrate::stages

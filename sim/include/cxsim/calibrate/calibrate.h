@@ -31,8 +31,9 @@ namespace cxsim::calibrate {
 // columns and attributes are int64, data_quality has a source column. 2.1:
 // attributes dirichlet_prior and prior_model, data_quality source prior_model;
 // survey coefficients regularised/separated/collinear_with, fit prior_sd.
+// 2.2: calibration/reference_book/{frequent,favourable,unfavourable}.
 inline constexpr int kFitReportFormatMajor = 2;
-inline constexpr int kFitReportFormatMinor = 1;
+inline constexpr int kFitReportFormatMinor = 2;
 
 struct CalibrateOptions {
   std::string events;            // event log CSV
@@ -59,6 +60,10 @@ struct CalibrateOptions {
   double satisfaction0_sd = 0.0;  // attenuation correction (docs/methods)
   int csat_scale = 5;
   int ces_scale = 7;
+  // Observed reference book: paths ranked by NPS need at least this many
+  // NPS answers (--book-min-support); each table keeps the top book_size.
+  std::uint64_t book_min_support = 30;
+  std::uint64_t book_size = 10;
   std::map<std::string, std::string> outcome_kinds;  // outcome (as in the data) -> kind
   std::map<std::string, double> outcome_values;      // outcome (as in the data) -> value
   std::string command_line;                          // provenance, written in the YAML header
