@@ -462,6 +462,10 @@ void fit_joint(State& s) {
   for (const auto& [c, w] : s.walks) keys.push_back(c);
   std::sort(keys.begin(), keys.end());  // a deterministic order
   std::uint64_t longer = 0, walks_total = 0, responded = 0, churned = 0;
+  // The join of --lifetimes by customer_id (when the file has the column).
+  const bool by_customer = !s.lifetimes.empty();
+  std::uint64_t no_lifetime = 0, shorter = 0, fewer = 0;
+  std::string shorter_example, fewer_example;
   for (const auto& key : keys) {
     auto& w = s.walks[key];
     std::sort(w.begin(), w.end(), [](const CustomerWalk& a, const CustomerWalk& b) {
@@ -488,7 +492,28 @@ void fit_joint(State& s) {
     }
     c.we = static_cast<std::uint32_t>(d.walks.size());
     walks_total += w.size();
-    if (retention) {
+    if (retention && by_customer) {
+      // --lifetimes with customer ids: the customer's own row. Churned at the
+      // end of period p: its walks are periods 1..p (W = p). Censored after p
+      // periods: W = p + 1 (the walk of the period it was censored in) or p.
+      const auto W = static_cast<long long>(w.size());
+      auto lt = s.lifetimes.find(key);
+      if (lt == s.lifetimes.end()) {
+        ++no_lifetime;
+      } else if (W > lt->second.periods + (lt->second.churned ? 0 : 1)) {
+        if (shorter++ == 0)
+          shorter_example =
+              fmt::format("{}:{}: customer '{}' has {} journeys but periods {} ({})", o.lifetimes, lt->second.line,
+                          shorten(key), W, lt->second.periods, lt->second.churned ? "churned" : "censored");
+      } else if (W < lt->second.periods) {
+        if (fewer++ == 0)
+          fewer_example = fmt::format("{}:{}: customer '{}' has {} journeys but periods {}", o.lifetimes,
+                                      lt->second.line, shorten(key), W, lt->second.periods);
+      } else {
+        c.churn = lt->second.churned ? 1 : 0;
+        churned += c.churn == 1;
+      }
+    } else if (retention) {
       const auto W = static_cast<int>(w.size());
       if (W > horizon) ++longer;
       else {
@@ -497,6 +522,45 @@ void fit_joint(State& s) {
       }
     }
     d.cust.push_back(c);
+  }
+  if (retention && by_customer) {
+    std::uint64_t unmatched = 0;
+    std::string unmatched_example;
+    for (const auto& [id, lt] : s.lifetimes) {
+      if (s.walks.count(id)) continue;
+      // The smallest line, so the message does not depend on hash order.
+      if (unmatched++ == 0 || lt.line < std::stoull(unmatched_example.substr(0, unmatched_example.find(':'))))
+        unmatched_example = fmt::format("{}: customer '{}'", lt.line, shorten(id));
+    }
+    if (unmatched == s.lifetimes.size())
+      throw_file_error(o.lifetimes, 0,
+                       fmt::format("none of the {} customer ids matches a customer_id of the event log (e.g. line {}); "
+                                   "check the id column (--map) and the id format",
+                                   unmatched, unmatched_example));
+    if (unmatched)
+      s.warn(
+          fmt::format("{} lifetimes match no customer of the event log (first: {}:{}); they count in the sBG fit, "
+                      "not in the joint fit",
+                      unmatched, o.lifetimes, unmatched_example));
+    if (no_lifetime)
+      s.warn(
+          fmt::format("{} customers of the event log have no row in {}; their lifetimes are left out of the joint "
+                      "fit",
+                      no_lifetime, o.lifetimes));
+    if (shorter)
+      s.warn(
+          fmt::format("{} customers have more journeys than their lifetime's periods allow (first: {}); their "
+                      "lifetimes are left out of the joint fit",
+                      shorter, shorter_example));
+    if (fewer)
+      s.warn(
+          fmt::format("{} customers have fewer journeys than their lifetime's periods (first: {}); their lifetimes "
+                      "are left out of the joint fit",
+                      fewer, fewer_example));
+    s.dqa("lifetimes", "lifetimes_matching_no_customer", static_cast<double>(unmatched));
+    s.dqa("lifetimes", "customers_without_lifetime", static_cast<double>(no_lifetime));
+    s.dqa("lifetimes", "lifetimes_shorter_than_journeys", static_cast<double>(shorter));
+    s.dqa("lifetimes", "lifetimes_longer_than_journeys", static_cast<double>(fewer));
   }
   if (longer)
     s.warn(
