@@ -381,3 +381,109 @@ TEST(CalibrateFiles, JointFitLabelsWhatTheDataCannotIdentify) {
   EXPECT_EQ(lj.spec.retention.sensitivity, 0.0);
   EXPECT_LT(lj.spec.retention.carryover, 0.5);
 }
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+bool has_warning(const CalibrationResult& r, const std::string& text) {
+  for (const auto& w : r.warnings)
+    if (w.find(text) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST(CalibrateFiles, ShopJointFitConvergesWithFiniteStandardErrors) {
+  // The shop sample's observed information is not positive definite (the
+  // kinks of |S_end|): the standard errors come from the per-customer scores
+  // (BHHH), and the fit converges with --cohorts and --lifetimes alike. Before:
+  // "se nan" for every parameter and, with retention, not converged after
+  // 299 iterations; with --lifetimes every censored customer (4 journeys,
+  // censored at 3 periods) was left out of the churn part.
+  CalibrateOptions o;
+  o.events = kData + "shop_events.csv";
+  o.surveys = kData + "shop_surveys.csv";
+  std::map<std::string, double> gamma;
+  for (const char* which : {"cohorts", "lifetimes", "none"}) {
+    o.cohorts = std::string(which) == "cohorts" ? kData + "shop_cohorts.csv" : "";
+    o.lifetimes = std::string(which) == "lifetimes" ? kData + "shop_lifetimes.csv" : "";
+    const auto r = calibrate::calibrate(o);
+    loads(r);
+    EXPECT_FALSE(has_warning(r, "not converged")) << which << "\n" << r.summary;
+    EXPECT_FALSE(has_warning(r, "left out of the joint fit")) << which << "\n" << r.summary;
+    EXPECT_EQ(r.summary.find("se nan"), std::string::npos) << which << "\n" << r.summary;
+    const auto& jt = table(r, "calibration/joint");
+    std::size_t estimated = 0;
+    for (std::size_t i = 0; i < jt.rows(); ++i) {
+      const std::string& name = jt.columns[0].strings[i];
+      if (jt.columns[5].strings[i].rfind("estimated", 0) != 0) continue;
+      ++estimated;
+      EXPECT_TRUE(std::isfinite(jt.columns[2].numbers[i]) && jt.columns[2].numbers[i] > 0) << which << " " << name;
+      if (name == "retention.sensitivity") gamma[which] = jt.columns[1].numbers[i];
+    }
+    EXPECT_GE(estimated, 20u) << which;
+  }
+  // The same customers as cohorts or as lifetimes: the same churn likelihood.
+  ASSERT_TRUE(gamma.count("cohorts") && gamma.count("lifetimes"));
+  EXPECT_NEAR(gamma["cohorts"], gamma["lifetimes"], 1e-3);
+}
+
+TEST(CalibrateFiles, LifetimesAreJoinedByCustomer) {
+  // Customer 1 has 4 journeys; its lifetime says churned after 2 periods
+  // (shorter than its journeys); 'nobody' matches no customer; customer 2's
+  // row is repeated. Each is a counted warning naming the first line.
+  std::string lt = slurp(kData + "shop_lifetimes.csv");
+  const auto at = lt.find("\n1,3,0\n");
+  ASSERT_NE(at, std::string::npos);
+  lt.replace(at, 7, "\n1,2,1\n");
+  lt += "nobody,2,1\n2,1,1\n";
+  const auto path = write("lifetimes_join.csv", lt);
+  CalibrateOptions o;
+  o.events = kData + "shop_events.csv";
+  o.surveys = kData + "shop_surveys.csv";
+  o.lifetimes = path.string();
+  const auto r = calibrate::calibrate(o);
+  loads(r);
+  EXPECT_TRUE(has_warning(r, "1 customers have more journeys than their lifetime's periods allow (first: " +
+                                 path.string() + ":3: customer '1' has 4 journeys but periods 2 (churned))"))
+      << r.summary;
+  EXPECT_TRUE(
+      has_warning(r, "1 lifetimes match no customer of the event log (first: " + path.string() + ":302: customer "))
+      << r.summary;
+  EXPECT_TRUE(has_warning(r, "1 customer ids appear on more than one row")) << r.summary;
+  // Refused when no id matches: nothing to join, the wrong column or format.
+  const auto none = write("lifetimes_none.csv", "customer_id,periods,churned\nx,2,1\ny,3,0\n");
+  o.lifetimes = none.string();
+  EXPECT_NE(error_of(o).find("lifetimes_none.csv: error: none of the 2 customer ids matches a customer_id of the "
+                             "event log (e.g. line 2: customer 'x')"),
+            std::string::npos)
+      << error_of(o);
+}
+
+TEST(CalibrateFiles, SurveysForUnknownJourneys) {
+  // Some answers for journeys the log does not have: a counted warning; none
+  // matching: refused (exit 2), nothing fitted.
+  const auto some =
+      write("surveys_some_unknown.csv", slurp(kData + "shop_surveys.csv") + "1,1-99,5,3,3\n999,999-0,7,4,2\n");
+  CalibrateOptions o;
+  o.events = kData + "shop_events.csv";
+  o.surveys = some.string();
+  const auto r = calibrate::calibrate(o);
+  loads(r);
+  EXPECT_TRUE(has_warning(r, "2 survey answers match no journey of the event log and are ignored")) << r.summary;
+  const auto none = write("surveys_none_known.csv", "customer_id,journey_id,nps\nx,nope-1,5\ny,nope-2,9\n");
+  o.surveys = none.string();
+  EXPECT_NE(error_of(o).find("surveys_none_known.csv: error: none of the 2 survey ids in column 'journey_id' matches a "
+                             "journey_id of the event log (e.g. 'nope-1')"),
+            std::string::npos)
+      << error_of(o);
+  const auto none_c = write("surveys_none_known_c.csv", "customer_id,nps\nx,5\ny,9\n");
+  o.surveys = none_c.string();
+  EXPECT_NE(error_of(o).find("none of the 2 survey ids in column 'customer_id' matches a customer_id"),
+            std::string::npos)
+      << error_of(o);
+}

@@ -2,7 +2,10 @@
 // (Aggregate itself is inline in stages.h), and the end of aggregation: the
 // customer join of the survey answers, the aggregates sized to the
 // dictionaries.
+#include <algorithm>
 #include <map>
+
+#include <fmt/format.h>
 
 #include "cxsim/core/errors.h"
 
@@ -25,6 +28,19 @@ void finish_aggregates(State& s) {
     for (auto& [cust, p] : s.pending) {
       for (const auto& a : s.sv->answers.at(cust)) s.respondents.push_back({a, p.x, p.holdout});
     }
+  }
+  // A join in which no answer matches is a wrong id column or id format,
+  // not data: refused (some unmatched answers are a counted warning, in the
+  // survey fit).
+  if (s.sv && !s.sv->answers.empty() && (s.sv->by_journey ? s.respondents.empty() : s.pending.empty())) {
+    const auto& [id, a] = *std::min_element(s.sv->answers.begin(), s.sv->answers.end(),
+                                            [](const auto& x, const auto& y) { return x.first < y.first; });
+    (void)a;
+    throw_file_error(s.sv->file, 0,
+                     fmt::format("none of the {} survey ids in column '{}' matches a {} of the event log (e.g. '{}'); "
+                                 "check the id column (--map) and the id format",
+                                 s.sv->answers.size(), s.sv->join_column,
+                                 s.sv->by_journey ? "journey_id" : "customer_id", shorten(id)));
   }
   if (!s.retention_only && !(s.train.journeys > 0))
     throw core::InputError("no journeys left for fitting (is --holdout too large?)");

@@ -9,6 +9,7 @@
 // sensitivity gamma, and writes them into the fitted model, each with its
 // standard error or the reason the data cannot identify it.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -18,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "cxsim/calibrate/quadrature.h"
+#include "cxsim/core/errors.h"
 #include "cxsim/core/strings.h"
 #include "stages.h"
 
@@ -116,8 +118,10 @@ struct Model {
   bool survey_terms = true;
   Quadrature gh;
 
-  // Minus the mean log-likelihood per customer and its gradient.
-  double eval(const Eigen::VectorXd& th, Eigen::VectorXd* grad) const {
+  // Minus the mean log-likelihood per customer and its gradient; with
+  // `scores` (needs `grad`) also each customer's score, the gradient of its
+  // own log-likelihood (one column per customer, for the BHHH information).
+  double eval(const Eigen::VectorXd& th, Eigen::VectorXd* grad, Eigen::MatrixXd* scores = nullptr) const {
     const int n = lay.n;
     std::vector<double> beta = lay.beta_fixed;
     beta.resize(P, 0.0);
@@ -169,9 +173,15 @@ struct Model {
     std::vector<double> lg(G), dS, coef, lq(Q), dz;
     std::vector<double> glam(G), geta(G), grho(G);
     std::vector<double> gtau(G * static_cast<std::size_t>(lay.n_tau));
-    for (const JCustomer& c : d.cust) {
+    std::vector<int> free_of(scores ? P : 0, -1);  // dense column -> free delta
+    for (std::size_t k = 0; k < lay.beta_col.size() && scores; ++k) free_of[lay.beta_col[k]] = static_cast<int>(k);
+    if (scores) *scores = Eigen::MatrixXd::Zero(n, static_cast<Eigen::Index>(d.cust.size()));
+    Eigen::VectorXd g_before;
+    for (std::size_t ci = 0; ci < d.cust.size(); ++ci) {
+      const JCustomer& c = d.cust[ci];
       const std::size_t W = c.we - c.wb;
       if (W == 0) continue;
+      if (scores) g_before = g;
       coef.assign(W, 0.0);
       // ---- survey block: S0 = sd * z (Gauss-Hermite)
       if (survey_terms) {
@@ -279,6 +289,13 @@ struct Model {
         for (std::size_t u = 0; u < W; ++u)
           for (std::uint32_t k = d.walks[c.wb + u].xb; k < d.walks[c.wb + u].xe; ++k)
             gbeta[d.xs[k].first] += coef[u] * d.xs[k].second;
+      if (scores && grad) {
+        auto col = scores->col(static_cast<Eigen::Index>(ci));
+        col = g - g_before;
+        for (std::size_t u = 0; u < W; ++u)
+          for (std::uint32_t k = d.walks[c.wb + u].xb; k < d.walks[c.wb + u].xe; ++k)
+            if (const int f = free_of[d.xs[k].first]; f >= 0) col(f) += coef[u] * d.xs[k].second;
+      }
     }
     const double N = static_cast<double>(d.cust.size());
     if (grad) {
@@ -320,13 +337,16 @@ struct Bfgs {
   bool converged = false;
 };
 
-Bfgs minimise(const Model& m, Eigen::VectorXd x) {
+// `stop` (the run's stop flag, may be null): a signal ends the fit between
+// two iterations (core::Interrupted).
+Bfgs minimise(const Model& m, Eigen::VectorXd x, const std::atomic<int>* stop) {
   Bfgs r;
   const int n = static_cast<int>(x.size());
   Eigen::VectorXd g(n), gn(n);
   double f = m.value_grad(x, g);
   Eigen::MatrixXd H = Eigen::MatrixXd::Identity(n, n);
   for (int it = 0; it < 300; ++it) {
+    if (stop != nullptr && stop->load() != 0) throw core::Interrupted(stop->load());
     r.iterations = it;
     if (g.lpNorm<Eigen::Infinity>() < 1e-6) {
       r.converged = true;
@@ -442,6 +462,10 @@ void fit_joint(State& s) {
   for (const auto& [c, w] : s.walks) keys.push_back(c);
   std::sort(keys.begin(), keys.end());  // a deterministic order
   std::uint64_t longer = 0, walks_total = 0, responded = 0, churned = 0;
+  // The join of --lifetimes by customer_id (when the file has the column).
+  const bool by_customer = !s.lifetimes.empty();
+  std::uint64_t no_lifetime = 0, shorter = 0, fewer = 0;
+  std::string shorter_example, fewer_example;
   for (const auto& key : keys) {
     auto& w = s.walks[key];
     std::sort(w.begin(), w.end(), [](const CustomerWalk& a, const CustomerWalk& b) {
@@ -468,7 +492,28 @@ void fit_joint(State& s) {
     }
     c.we = static_cast<std::uint32_t>(d.walks.size());
     walks_total += w.size();
-    if (retention) {
+    if (retention && by_customer) {
+      // --lifetimes with customer ids: the customer's own row. Churned at the
+      // end of period p: its walks are periods 1..p (W = p). Censored after p
+      // periods: W = p + 1 (the walk of the period it was censored in) or p.
+      const auto W = static_cast<long long>(w.size());
+      auto lt = s.lifetimes.find(key);
+      if (lt == s.lifetimes.end()) {
+        ++no_lifetime;
+      } else if (W > lt->second.periods + (lt->second.churned ? 0 : 1)) {
+        if (shorter++ == 0)
+          shorter_example =
+              fmt::format("{}:{}: customer '{}' has {} journeys but periods {} ({})", o.lifetimes, lt->second.line,
+                          shorten(key), W, lt->second.periods, lt->second.churned ? "churned" : "censored");
+      } else if (W < lt->second.periods) {
+        if (fewer++ == 0)
+          fewer_example = fmt::format("{}:{}: customer '{}' has {} journeys but periods {}", o.lifetimes,
+                                      lt->second.line, shorten(key), W, lt->second.periods);
+      } else {
+        c.churn = lt->second.churned ? 1 : 0;
+        churned += c.churn == 1;
+      }
+    } else if (retention) {
       const auto W = static_cast<int>(w.size());
       if (W > horizon) ++longer;
       else {
@@ -477,6 +522,45 @@ void fit_joint(State& s) {
       }
     }
     d.cust.push_back(c);
+  }
+  if (retention && by_customer) {
+    std::uint64_t unmatched = 0;
+    std::string unmatched_example;
+    for (const auto& [id, lt] : s.lifetimes) {
+      if (s.walks.count(id)) continue;
+      // The smallest line, so the message does not depend on hash order.
+      if (unmatched++ == 0 || lt.line < std::stoull(unmatched_example.substr(0, unmatched_example.find(':'))))
+        unmatched_example = fmt::format("{}: customer '{}'", lt.line, shorten(id));
+    }
+    if (unmatched == s.lifetimes.size())
+      throw_file_error(o.lifetimes, 0,
+                       fmt::format("none of the {} customer ids matches a customer_id of the event log (e.g. line {}); "
+                                   "check the id column (--map) and the id format",
+                                   unmatched, unmatched_example));
+    if (unmatched)
+      s.warn(
+          fmt::format("{} lifetimes match no customer of the event log (first: {}:{}); they count in the sBG fit, "
+                      "not in the joint fit",
+                      unmatched, o.lifetimes, unmatched_example));
+    if (no_lifetime)
+      s.warn(
+          fmt::format("{} customers of the event log have no row in {}; their lifetimes are left out of the joint "
+                      "fit",
+                      no_lifetime, o.lifetimes));
+    if (shorter)
+      s.warn(
+          fmt::format("{} customers have more journeys than their lifetime's periods allow (first: {}); their "
+                      "lifetimes are left out of the joint fit",
+                      shorter, shorter_example));
+    if (fewer)
+      s.warn(
+          fmt::format("{} customers have fewer journeys than their lifetime's periods (first: {}); their lifetimes "
+                      "are left out of the joint fit",
+                      fewer, fewer_example));
+    s.dqa("lifetimes", "lifetimes_matching_no_customer", static_cast<double>(unmatched));
+    s.dqa("lifetimes", "customers_without_lifetime", static_cast<double>(no_lifetime));
+    s.dqa("lifetimes", "lifetimes_shorter_than_journeys", static_cast<double>(shorter));
+    s.dqa("lifetimes", "lifetimes_longer_than_journeys", static_cast<double>(fewer));
   }
   if (longer)
     s.warn(
@@ -570,7 +654,7 @@ void fit_joint(State& s) {
               1, 1,   {}};
   Eigen::VectorXd x0 = Eigen::Map<Eigen::VectorXd>(start.data(), lay.n);
   if (lay.i_la >= 0) model.centre(std::exp(x0(lay.i_la)), std::exp(x0(lay.i_lb)));
-  Bfgs fit = minimise(model, x0);
+  Bfgs fit = minimise(model, x0, o.stop);
 
   // ---- Newton polish and the observed information: the Hessian by central
   // differences of the analytic gradient, the Gauss-Jacobi rule re-centred on
@@ -590,14 +674,27 @@ void fit_joint(State& s) {
     }
     H = 0.5 * (H + H.transpose());
   };
-  for (int step = 0; step < 4; ++step) {
+  int rerun = 0;
+  for (int step = 0; step < 6; ++step) {
     if (lay.i_la >= 0) model.centre(std::exp(fit.x(lay.i_la)), std::exp(fit.x(lay.i_lb)));
     Eigen::VectorXd g(n);
     fit.f = model.value_grad(fit.x, g);
     hessian(fit.x);
     if (g.lpNorm<Eigen::Infinity>() < 1e-9) break;
     Eigen::LDLT<Eigen::MatrixXd> ldlt(H);
-    if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().minCoeff() > 0)) break;
+    if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().minCoeff() > 0)) {
+      // No Newton step where the Hessian is indefinite (the |S_end| kinks of
+      // the response term, or a weakly identified direction): minimise again
+      // by BFGS from here, on the Gauss-Jacobi rule just re-centred, so the
+      // fit stops at a stationary point of the likelihood it reports.
+      if (rerun >= 2 || g.lpNorm<Eigen::Infinity>() < 1e-6) break;
+      ++rerun;
+      const Bfgs again = minimise(model, fit.x, o.stop);
+      fit.x = again.x;
+      fit.f = again.f;
+      fit.iterations += again.iterations;
+      continue;
+    }
     const Eigen::VectorXd dx = -ldlt.solve(g);
     double t = 1;
     bool moved = false;
@@ -622,12 +719,82 @@ void fit_joint(State& s) {
     fit.converged = g.lpNorm<Eigen::Infinity>() < 1e-3;
   }
   H *= N;
+  // The parameter at position i of theta, by its report name.
+  auto param_name = [&](int i) -> std::string {
+    if (i < static_cast<int>(lay.beta_col.size())) {
+      const std::uint32_t col = lay.beta_col[static_cast<std::size_t>(i)];
+      return col == s.P - 1 ? "channel_switch.satisfaction"
+                            : fmt::format("{}.satisfaction.{}", s.tp_id[col / 2], col % 2 == 0 ? "ok" : "friction");
+    }
+    if (i >= lay.i_tau && i < lay.i_tau + lay.n_tau) return fmt::format("nps.cut_{}", i - lay.i_tau);
+    if (i == lay.i_lambda) return "retention.carryover";
+    if (i == lay.i_eta) return "survey.response.rate";
+    if (i == lay.i_rho) return "survey.response.extremity";
+    if (i == lay.i_la) return "retention.alpha";
+    if (i == lay.i_lb) return "retention.beta";
+    return "retention.sensitivity";
+  };
+  // Standard errors from the observed information (the Hessian) when it is
+  // positive definite; else from the outer product of the per-customer
+  // scores (BHHH; plus the delta prior's precision), which needs no second
+  // derivatives across the kinks. A direction that neither identifies (an
+  // eigenvalue below 1e-9 of the largest) names the parameter loading most
+  // on it: not identified, no standard error.
   Eigen::MatrixXd cov = Eigen::MatrixXd::Constant(n, n, kNaN);
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(H);
-  if (es.info() == Eigen::Success && es.eigenvalues().minCoeff() > 0) cov = H.inverse();
-  else s.warn("joint fit: the observed information is not positive definite; standard errors are not available");
+  std::string se_method = "observed information";
+  std::vector<int> unidentified;
+  {
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(H);
+    if (es.info() == Eigen::Success && es.eigenvalues().minCoeff() > 0) {
+      cov = H.inverse();
+    } else {
+      se_method = "outer product of the per-customer scores (BHHH)";
+      Eigen::VectorXd g(n);
+      Eigen::MatrixXd sc;
+      model.eval(fit.x, &g, &sc);
+      Eigen::MatrixXd J = sc * sc.transpose();
+      for (std::size_t k = 0; k < lay.prior_prec.size(); ++k)
+        J(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k)) += lay.prior_prec[k];
+      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> ej(J);
+      const double top = ej.eigenvalues().maxCoeff();
+      if (ej.info() == Eigen::Success && top > 0) {
+        for (int k = 0; k < n; ++k) {
+          if (ej.eigenvalues()(k) > 1e-9 * top) continue;
+          int worst = 0;
+          ej.eigenvectors().col(k).cwiseAbs().maxCoeff(&worst);
+          if (std::find(unidentified.begin(), unidentified.end(), worst) == unidentified.end())
+            unidentified.push_back(worst);
+        }
+        // The rest: the information with the unidentified rows and columns
+        // left out.
+        std::vector<int> keep;
+        for (int i = 0; i < n; ++i)
+          if (std::find(unidentified.begin(), unidentified.end(), i) == unidentified.end()) keep.push_back(i);
+        Eigen::MatrixXd Jr(keep.size(), keep.size());
+        for (std::size_t a = 0; a < keep.size(); ++a)
+          for (std::size_t b = 0; b < keep.size(); ++b)
+            Jr(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b)) = J(keep[a], keep[b]);
+        Eigen::LDLT<Eigen::MatrixXd> lr(Jr);
+        if (!keep.empty() && lr.info() == Eigen::Success && lr.vectorD().minCoeff() > 0) {
+          const Eigen::MatrixXd cr = Jr.inverse();
+          for (std::size_t a = 0; a < keep.size(); ++a)
+            for (std::size_t b = 0; b < keep.size(); ++b)
+              cov(keep[a], keep[b]) = cr(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b));
+        }
+      }
+      std::vector<std::string> names;
+      for (int i : unidentified) names.push_back(param_name(i));
+      s.warn(fmt::format(
+          "joint fit: the observed information is not positive definite (the kinks of |S_end| in the response "
+          "probability); standard errors {}",
+          unidentified.empty() ? "from the outer product of the per-customer scores (BHHH)"
+                               : fmt::format("not available: the data do not identify {}", core::quoted_list(names))));
+    }
+  }
   if (!fit.converged) s.warn(fmt::format("joint fit: not converged after {} iterations", fit.iterations));
   auto se = [&](int i) { return i >= 0 && cov(i, i) >= 0 ? std::sqrt(cov(i, i)) : kNaN; };
+  auto identified = [&](int i) { return std::find(unidentified.begin(), unidentified.end(), i) == unidentified.end(); };
+  const std::string flat = "the likelihood is flat in it at the estimate (an eigenvalue of the information near 0)";
 
   // ---- into the model
   for (std::size_t k = 0; k < lay.beta_col.size(); ++k) {
@@ -658,7 +825,9 @@ void fit_joint(State& s) {
     }
     s.m.nps.baseline = base;
   }
-  if (lay.i_lambda >= 0) {
+  if (lay.i_lambda >= 0 && !identified(lay.i_lambda)) {
+    not_identified(dyn.carryover, 0.5, flat);
+  } else if (lay.i_lambda >= 0) {
     dyn.carryover = {true, fit.x(lay.i_lambda), se(lay.i_lambda), ""};
     if (dyn.carryover.value < 0 || dyn.carryover.value > 1) {
       s.warn(
@@ -672,11 +841,14 @@ void fit_joint(State& s) {
     const double r0 = sigm(fit.x(lay.i_eta));
     s.m.response_rate = r0;
     dyn.response_se = r0 * (1 - r0) * se(lay.i_eta);
-    dyn.extremity = {true, fit.x(lay.i_rho), se(lay.i_rho), ""};
+    if (identified(lay.i_rho)) dyn.extremity = {true, fit.x(lay.i_rho), se(lay.i_rho), ""};
+    else not_identified(dyn.extremity, 0.0, flat);
   } else {
     not_identified(dyn.extremity, 0.0, why_rho);
   }
-  if (lay.i_gamma >= 0) {
+  if (lay.i_gamma >= 0 && !identified(lay.i_gamma)) {
+    not_identified(dyn.sensitivity, 0.0, flat);
+  } else if (lay.i_gamma >= 0) {
     dyn.sensitivity = {true, fit.x(lay.i_gamma), se(lay.i_gamma), ""};
     auto& seg = s.m.segments[0];
     seg.alpha = std::exp(fit.x(lay.i_la));
@@ -700,11 +872,15 @@ void fit_joint(State& s) {
         col == s.P - 1 ? "channel_switch.satisfaction"
                        : fmt::format("{}.satisfaction.{}", s.tp_id[col / 2], col % 2 == 0 ? "ok" : "friction");
     row(name, fit.x(static_cast<Eigen::Index>(k)), se(static_cast<int>(k)),
-        lay.prior_prec[k] > 0 ? "estimated (regularised: the survey fit's normal prior)" : "estimated");
+        !identified(static_cast<int>(k)) ? "not identified: " + flat
+        : lay.prior_prec[k] > 0          ? "estimated (regularised: the survey fit's normal prior)"
+                                         : "estimated");
   }
   for (int c = 0; c < lay.n_tau; ++c)
-    row(fmt::format("nps.cut_{}", c), fit.x(lay.i_tau + c), se(lay.i_tau + c), "estimated");
+    row(fmt::format("nps.cut_{}", c), fit.x(lay.i_tau + c), se(lay.i_tau + c),
+        identified(lay.i_tau + c) ? "estimated" : "not identified: " + flat);
   rep.attr("joint_loglik", -fit.f * N);
+  rep.attr("joint_se_method", se_method);
   rep.attr_int("joint_customers", static_cast<std::int64_t>(d.cust.size()));
   rep.attr_int("joint_iterations", fit.iterations);
 

@@ -57,6 +57,10 @@ void fit_retention(State& s) {
     // --prior-model: the earlier fit's churned/censored counts add to the
     // new file's, segment by segment (by name); the sBG is fitted on the sums.
     merge_survival(rin.segments, s.prior_retention);
+    s.lifetimes = std::move(rin.by_customer);
+    if (rin.repeated_customers)
+      s.warn(fmt::format("{}: {} customer ids appear on more than one row; the joint fit uses each one's first row",
+                         o.lifetimes, rin.repeated_customers));
     s.retention_counts = rin.segments;
     const auto& segs = rin.segments;
     const std::string rsource = !o.cohorts.empty() ? "cohorts" : "lifetimes";

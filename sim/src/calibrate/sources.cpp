@@ -296,6 +296,11 @@ RetentionInput read_lifetimes(const CalibrateOptions& o, const ColumnMap& map, c
     if (churned) s.counts.churned[tt] += 1;
     else s.counts.censored[tt] += 1;
     s.customers += 1;
+    if (cols.has(Field::customer_id)) {
+      const std::string_view id = trim(f[static_cast<std::size_t>(cols[Field::customer_id])]);
+      if (!id.empty() && !in.by_customer.emplace(std::string(id), Lifetime{*t, churned == 1, line}).second)
+        ++in.repeated_customers;
+    }
   }
   std::vector<SegmentSurvival> out;
   for (auto& [k, v] : segs) out.push_back(std::move(v));

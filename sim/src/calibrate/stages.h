@@ -188,9 +188,20 @@ struct RowCounts {
   }
 };
 
+// One customer's row of --lifetimes (for the joint fit's join by customer_id).
+struct Lifetime {
+  long long periods = 0;
+  bool churned = false;
+  std::uint64_t line = 0;
+};
+
 struct RetentionInput {
   std::vector<SegmentSurvival> segments;
   RowCounts counts;
+  // --lifetimes with a customer_id column: each customer's row (the first
+  // when an id repeats; repeats counted).
+  std::unordered_map<std::string, Lifetime> by_customer;
+  std::uint64_t repeated_customers = 0;
 };
 
 RetentionInput read_cohorts(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo);
@@ -356,6 +367,7 @@ struct State {
   std::vector<SegmentSurvival> retention_counts;  // what the sBG was fitted on (the calibration: block)
   bool has_retention = false;                     // --cohorts or --lifetimes, or the prior model's
   std::vector<RetentionRow> retention;
+  std::unordered_map<std::string, Lifetime> lifetimes;  // --lifetimes by customer_id (may be empty)
 
   // Writer (the YAML) and holdout.
   std::optional<model::LoadedJourney> lj;
