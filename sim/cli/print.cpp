@@ -94,9 +94,9 @@ std::string format_uncertainty(const io::Table& t) {
   const auto& mh = t.get_double("mc_high");
   const auto& tl = t.get_double("total_low");
   const auto& th = t.get_double("total_high");
-  std::string out = fmt::format("  {:<22} {:>12} {:>27} {:>27}\n", "metric", "estimate", "95% MC only", "95% total");
+  std::string out = fmt::format("  {:<26} {:>12} {:>27} {:>27}\n", "metric", "estimate", "95% MC only", "95% total");
   for (std::size_t i = 0; i < m.size(); ++i) {
-    out += fmt::format("  {:<22} {:>12.6g} [{:>12.6g}, {:>12.6g}] [{:>12.6g}, {:>12.6g}]\n", m[i], e[i], ml[i], mh[i],
+    out += fmt::format("  {:<26} {:>12.6g} [{:>12.6g}, {:>12.6g}] [{:>12.6g}, {:>12.6g}]\n", m[i], e[i], ml[i], mh[i],
                        tl[i], th[i]);
   }
   return out;

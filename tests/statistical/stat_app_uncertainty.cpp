@@ -45,20 +45,20 @@ TEST(UncertaintyExact, TotalIntervalIsTheBetaQuantilesAndTheMonteCarloIntervalSh
   const boost::math::beta_distribution<double> conv(160, 40);
   const double q_lo = boost::math::quantile(conv, 0.025), q_hi = boost::math::quantile(conv, 0.975);
   const double sd = std::sqrt(160.0 * 40.0 / (200.0 * 200.0 * 201.0));
-  const long long n = 1000;
+  const long long n = 400;
   // Standard error of a 2.5% quantile of n draws: sqrt(p(1-p)/n) / density at the quantile.
   const double q_se = std::sqrt(0.025 * 0.975 / n) / boost::math::pdf(conv, q_lo);
 
-  const Row big = share_converted(40000, n);
+  const Row big = share_converted(16000, n);
   EXPECT_NEAR(big.total_low, q_lo, 4 * q_se + 0.001) << "Beta 2.5% quantile " << q_lo;
   EXPECT_NEAR(big.total_high, q_hi, 4 * q_se + 0.001) << "Beta 97.5% quantile " << q_hi;
   EXPECT_NEAR(big.parameter_sd, sd, 0.1 * sd);
 
-  const Row small = share_converted(2500, 200);
+  const Row small = share_converted(1000, 200);
   const double w_small = small.mc_high - small.mc_low, w_big = big.mc_high - big.mc_low;
   EXPECT_NEAR(w_small / w_big, 4.0, 0.4);  // 16 times the customers: a quarter of the width
   // The total interval stays about the Beta's width at both sizes.
   EXPECT_NEAR(small.total_high - small.total_low, q_hi - q_lo, 0.25 * (q_hi - q_lo));
   EXPECT_NEAR(big.total_high - big.total_low, q_hi - q_lo, 0.1 * (q_hi - q_lo));
-  EXPECT_LT(w_big, 0.1 * (big.total_high - big.total_low));
+  EXPECT_LT(w_big, 0.15 * (big.total_high - big.total_low));
 }
