@@ -124,6 +124,21 @@ int run_inspect_file(const InspectOptions& o, const io::File& f, const std::stri
       }
     }
     j.end_object();
+    if (f.is_group("uncertainty")) {
+      io::Group u = f.open_group("uncertainty");
+      j.key("uncertainty").begin_object();
+      j.key("draws").value(static_cast<long long>(u.attribute_int64("draws")));
+      for (const char* part : {"variants", "comparisons"}) {
+        if (!u.is_group(part)) continue;
+        j.key(part).begin_object();
+        for (const auto& name : u.open_group(part).list()) {
+          j.key(name);
+          write_table_json(j, io::read_table(u.open_group(part), name));
+        }
+        j.end_object();
+      }
+      j.end_object();
+    }
     j.key("timeout_walks").begin_object();
     for (std::size_t i = 0; i < variants.size(); ++i) j.key(variants[i]).value(timeouts[i]);  // null: unknown count
     j.end_object();
@@ -154,6 +169,26 @@ int run_inspect_file(const InspectOptions& o, const io::File& f, const std::stri
       if (!c.exists(v)) continue;
       std::cout << fmt::format("\n{} vs baseline (paired by customer; * = 95% CI excludes 0)\n", v);
       std::cout << format_comparison(io::read_table(c, v));
+    }
+  }
+  if (f.is_group("uncertainty")) {
+    io::Group u = f.open_group("uncertainty");
+    const auto draws = u.attribute_int64("draws");
+    if (draws == 0) {
+      std::cout << "\nuncertainty: the journey has no parameter with uncertainty; the total interval is the Monte "
+                   "Carlo one\n";
+    } else {
+      std::cout << "\n" << uncertainty_words(static_cast<std::uint64_t>(draws),
+                                              static_cast<std::uint64_t>(f.attribute_int64("customers")));
+      for (const char* part : {"variants", "comparisons"}) {
+        if (!u.is_group(part)) continue;
+        io::Group g = u.open_group(part);
+        for (const auto& v : variants) {
+          if (!g.exists(v)) continue;
+          std::cout << fmt::format("\n{}{}\n", v, std::string(part) == "comparisons" ? " vs baseline (delta)" : "");
+          std::cout << format_uncertainty(io::read_table(g, v));
+        }
+      }
     }
   }
   return 0;

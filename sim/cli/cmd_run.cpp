@@ -38,7 +38,9 @@ struct RunOptions {
   bool no_ranking = false;
   bool no_analytics = false;
   std::uint64_t chunk_size = 4096;
+  std::optional<long long> uncertainty;
 };
+
 
 int run_run(const RunOptions& o, const Context& ctx) {
   app::RunOverrides ov;
@@ -51,6 +53,7 @@ int run_run(const RunOptions& o, const Context& ctx) {
   ov.no_sweeps = o.no_sweeps;
   ov.no_ranking = o.no_ranking;
   ov.no_analytics = o.no_analytics;
+  ov.uncertainty = o.uncertainty;
   app::RunPlan plan = app::plan_from_file(o.input, ov, ctx.command_line);
   app::decide_analytics(plan, ov);
   if (!o.quiet) std::cerr << plan.warnings.format();
@@ -99,7 +102,17 @@ int run_run(const RunOptions& o, const Context& ctx) {
   engine::RunResult result = app::execute(plan, hooks, &precision);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   bar.finish();
+  engine::UncertaintySummary uncertainty;
+  if (plan.uncertainty_draws > 0) {
+    ProgressBar draw_bar("parameter draws", !o.quiet && !o.json);
+    engine::RunHooks uh;
+    uh.progress = [&](std::uint64_t d, std::uint64_t t) { draw_bar.update(d, t); };
+    uh.stop = ctx.stop;
+    uncertainty = app::execute_uncertainty(plan, result, uh);
+    draw_bar.finish();
+  }
   app::write_all(writer, plan, result, precision);
+  app::write_uncertainty(writer, plan, result, uncertainty);
   // A signal that arrived after the last chunk still stops before any
   // output is renamed into place.
   if (ctx.stop != nullptr && ctx.stop->load() != 0) throw core::Interrupted(ctx.stop->load());
@@ -188,6 +201,23 @@ int run_run(const RunOptions& o, const Context& ctx) {
                                plan.variants[v].description.empty() ? "" : ": " + plan.variants[v].description);
       std::cout << format_comparison(c);
     }
+    if (plan.uncertainty_draws > 0 && uncertainty.draws == 0) {
+      std::cout << "\nuncertainty: the journey has no parameter with uncertainty; the total interval is the Monte "
+                   "Carlo one\n";
+    } else if (uncertainty.draws > 0) {
+      std::cout << "\n" << uncertainty_words(uncertainty.draws, s.customers);
+      for (std::size_t v = 0; v < plan.named; ++v) {
+        const auto t = engine::variant_tables(plan.variants[v], result.variants[v]);
+        std::cout << "\n" << plan.variants[v].name << "\n"
+                  << format_uncertainty(engine::uncertainty_table(t.summary, uncertainty.variants[v]));
+      }
+      for (std::size_t v = 1; v < plan.named; ++v) {
+        const auto c = engine::comparison_table(plan.variants[v], plan.variants[0], result.paired[v - 1],
+                                                result.variants[v], result.variants[0], s);
+        std::cout << "\n" << plan.variants[v].name << " vs baseline (delta)\n"
+                  << format_uncertainty(engine::uncertainty_table(c, uncertainty.comparisons[v - 1]));
+      }
+    }
     std::cout << "\nresults: " << out.string() << "\n";
   }
   return 0;
@@ -215,6 +245,10 @@ void setup_run(CLI::App& app, Context& ctx) {
                 "Skip the exact analytics (/analytics; skipped anyway above 5000 touchpoints)");
   sub->add_option("--events-out", o->events_out,
                   "Write the simulated event log, survey answers and cohort survival as CSV into this folder");
+  sub->add_option("--uncertainty", o->uncertainty,
+                  "Parameter draws: run the population under N draws of the journey's uncertain parameters and "
+                  "report total (parameter + Monte Carlo) intervals (default: population.uncertainty.draws, else 0)")
+      ->check(CLI::Range(0LL, model::kMaxUncertaintyDraws));
   sub->add_option("--chunk-size", o->chunk_size, "Customers per work chunk (part of the reduction order)")
       ->check(CLI::Range(1, 1 << 24));
   sub->callback([o, &ctx] { ctx.action = [o, &ctx] { return run_run(*o, ctx); }; });

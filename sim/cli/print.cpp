@@ -86,4 +86,28 @@ void write_table_json(core::JsonWriter& j, const io::Table& t) {
   j.end_array();
 }
 
+// The total (parameter + Monte Carlo) intervals beside the Monte Carlo ones.
+std::string format_uncertainty(const io::Table& t) {
+  const auto& m = t.get_string("metric");
+  const auto& e = t.get_double("estimate");
+  const auto& ml = t.get_double("mc_low");
+  const auto& mh = t.get_double("mc_high");
+  const auto& tl = t.get_double("total_low");
+  const auto& th = t.get_double("total_high");
+  std::string out = fmt::format("  {:<26} {:>12} {:>27} {:>27}\n", "metric", "estimate", "95% MC only", "95% total");
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    out += fmt::format("  {:<26} {:>12.6g} [{:>12.6g}, {:>12.6g}] [{:>12.6g}, {:>12.6g}]\n", m[i], e[i], ml[i], mh[i],
+                       tl[i], th[i]);
+  }
+  return out;
+}
+
+std::string uncertainty_words(std::uint64_t draws, std::uint64_t customers) {
+  return fmt::format(
+      "uncertainty ({} parameter draws of {} customers each). \"95% MC only\": customer noise of the point-estimate "
+      "run; \"95% total\": what we do not know about the journey's parameters plus that noise "
+      "(docs/methods/uncertainty.md)\n",
+      draws, customers);
+}
+
 }  // namespace cxsim::cli

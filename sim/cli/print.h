@@ -1,5 +1,6 @@
 #pragma once
 // Plain-text rendering of result tables for the terminal.
+#include <cstdint>
 #include <string>
 
 #include "cxsim/core/json.h"
@@ -11,6 +12,10 @@ namespace cxsim::cli {
 std::string format_summary(const cxsim::io::Table& summary);
 // "metric   baseline → variant   Δ ± hw  [lo, hi]" per row of a comparison table.
 std::string format_comparison(const cxsim::io::Table& cmp);
+// A /uncertainty table: estimate, the Monte Carlo and the total 95% intervals.
+std::string format_uncertainty(const cxsim::io::Table& t);
+// The sentence above those tables: what each interval covers.
+std::string uncertainty_words(std::uint64_t draws, std::uint64_t customers);
 // A table as the next JSON value of `j`: an array of row objects.
 void write_table_json(cxsim::core::JsonWriter& j, const cxsim::io::Table& t);
 // "warning: variant 'v': N of W walks (p%) hit the step limit ..." for a run

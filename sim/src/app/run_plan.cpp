@@ -12,6 +12,7 @@
 #include "cxsim/engine/results.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
+#include "cxsim/model/uncertain.h"
 #include "cxsim/model/validate.h"
 #include "cxsim/scenario/changes.h"
 #include "cxsim/scenario/scenario_loader.h"
@@ -34,6 +35,13 @@ void settings_from(engine::RunSettings& s, const model::PopulationSpec& pop, con
   if (o.periods && (*o.periods < 1 || *o.periods > 65535)) throw core::InputError("--periods must be in 1..65535");
 }
 
+void uncertainty_from(RunPlan& plan, const model::PopulationSpec& pop, const RunOverrides& o) {
+  if (o.uncertainty && (*o.uncertainty < 0 || *o.uncertainty > model::kMaxUncertaintyDraws))
+    throw core::InputError(
+        fmt::format("--uncertainty must be between 0 and {}, got {}", model::kMaxUncertaintyDraws, *o.uncertainty));
+  plan.uncertainty_draws = static_cast<std::uint64_t>(o.uncertainty.value_or(pop.uncertainty_draws.value_or(0)));
+}
+
 void add_variant(RunPlan& plan, std::string name, std::string description, model::JourneySpec spec,
                  std::optional<engine::RecoveryProgram> recovery) {
   plan.variants.push_back({std::move(name), std::move(description), model::compile(spec), recovery});
@@ -52,6 +60,7 @@ RunPlan plan_from_file(const std::string& path, const RunOverrides& o, const std
     model::LoadedJourney lj = model::load_journey_document(doc, std::move(load_diags));
     plan.warnings = lj.diagnostics;
     settings_from(plan.settings, lj.spec.population, o);
+    uncertainty_from(plan, lj.spec.population, o);
     plan.title = lj.spec.name;
     plan.provenance.journey_path = path;
     plan.provenance.journey_yaml = lj.spec.source_text;
@@ -65,6 +74,8 @@ RunPlan plan_from_file(const std::string& path, const RunOverrides& o, const std
   plan.warnings = ls.diagnostics;
   const auto& sc = ls.scenario;
   settings_from(plan.settings, sc.population, o);
+  uncertainty_from(plan, sc.population, o);
+  plan.named_changes.emplace_back();  // the baseline
   plan.title = sc.name.empty() ? ls.journey.name : sc.name;
   plan.provenance.journey_path = sc.journey_path;
   plan.provenance.journey_yaml = ls.journey.source_text;
@@ -100,6 +111,7 @@ RunPlan plan_from_file(const std::string& path, const RunOverrides& o, const std
       continue;
     std::string desc = vs.description;
     add_variant(plan, vs.name, desc, ls.variant_specs[v], vs.recovery);
+    plan.named_changes.push_back(vs.changes);
   }
   plan.named = plan.variants.size();
   if (!o.no_sweeps) {
@@ -400,6 +412,76 @@ void write_all(engine::ResultsWriter& writer, const RunPlan& plan, const engine:
     opts.discount_rate = plan.settings.discount_rate;
     const auto a = analytics::analyze(plan.variants[v].model, opts);
     analytics::write_analytics(ag.require_group(plan.variants[v].name), plan.variants[v].model, a);
+  }
+}
+
+}  // namespace cxsim::app
+
+namespace cxsim::app {
+
+engine::UncertaintySummary execute_uncertainty(const RunPlan& plan, const engine::RunResult& point,
+                                               const engine::RunHooks& hooks) {
+  const model::JourneySpec& journey = plan.specs.front();
+  if (plan.uncertainty_draws == 0 || journey.uncertain.empty()) return {};
+  engine::RunSettings base = plan.settings;
+  base.customers = point.settings.customers;
+  const auto make = [&](std::uint64_t d) {
+    const model::JourneySpec drawn = model::draw_parameters(journey, base.seed, d);
+    std::vector<engine::Variant> vs;
+    vs.push_back({plan.variants[0].name, plan.variants[0].description, model::compile(drawn), std::nullopt});
+    for (std::size_t v = 1; v < plan.named; ++v) {
+      core::Diagnostics diags;
+      const model::JourneySpec spec = v < plan.named_changes.size()
+                                          ? scenario::apply_variant(drawn, fmt::format("variant '{}' in parameter draw {}",
+                                                                                        plan.variants[v].name, d),
+                                                                    plan.named_changes[v], diags)
+                                          : drawn;
+      if (diags.has_errors()) throw core::InputError(std::move(diags));
+      vs.push_back({plan.variants[v].name, plan.variants[v].description, model::compile(spec),
+                    plan.variants[v].recovery});
+    }
+    return vs;
+  };
+  const auto settings = [&](std::uint64_t d) {
+    engine::RunSettings s = base;
+    s.seed = model::draw_customer_seed(base.seed, d);
+    return s;
+  };
+  std::function<void(std::uint64_t, std::uint64_t)> progress;
+  if (hooks.progress) progress = [&](std::uint64_t done, std::uint64_t total) { hooks.progress(done, total); };
+  return engine::run_uncertainty(plan.uncertainty_draws, make, settings, progress, hooks.stop);
+}
+
+void write_uncertainty(engine::ResultsWriter& writer, const RunPlan& plan, const engine::RunResult& point,
+                       const engine::UncertaintySummary& u) {
+  if (plan.uncertainty_draws == 0) return;
+  io::File& f = writer.file();
+  io::Group g = f.require_group("uncertainty");
+  g.set_attribute("draws", static_cast<std::int64_t>(u.draws));
+  g.set_attribute("draws_requested", static_cast<std::int64_t>(plan.uncertainty_draws));
+  g.set_attribute("uncertain_parameters", static_cast<std::int64_t>(plan.specs.front().uncertain.size()));
+  g.set_attribute("description",
+                  std::string("mc_low/mc_high: 95% Monte Carlo interval of the point-estimate run (customer noise "
+                              "only); total_low/total_high: 95% interval of parameter and Monte Carlo uncertainty "
+                              "together (docs/methods/uncertainty.md)"));
+  const auto& s = point.settings;
+  io::Group gv = g.require_group("variants");
+  for (std::size_t v = 0; v < plan.named; ++v) {
+    const auto summary = engine::variant_tables(plan.variants[v], point.variants[v]).summary;
+    io::write_table(gv, plan.variants[v].name,
+                    engine::uncertainty_table(summary, v < u.variants.size() ? u.variants[v]
+                                                                             : std::vector<engine::MetricDraws>{}),
+                    {"headline metrics: Monte Carlo and total (parameter + Monte Carlo) 95% intervals", ""});
+  }
+  if (plan.named < 2) return;
+  io::Group gc = g.require_group("comparisons");
+  for (std::size_t v = 1; v < plan.named; ++v) {
+    const auto c = engine::comparison_table(plan.variants[v], plan.variants[0], point.paired[v - 1], point.variants[v],
+                                            point.variants[0], s);
+    io::write_table(gc, plan.variants[v].name,
+                    engine::uncertainty_table(c, v - 1 < u.comparisons.size() ? u.comparisons[v - 1]
+                                                                              : std::vector<engine::MetricDraws>{}),
+                    {"delta vs baseline: Monte Carlo and total (parameter + Monte Carlo) 95% intervals", ""});
   }
 }
 

@@ -11,6 +11,7 @@
 #include "cxsim/core/strings.h"
 #include "cxsim/model/duration_family.h"
 #include "cxsim/model/messages.h"
+#include "cxsim/model/uncertain.h"
 #include "cxsim/model/validate.h"
 
 namespace cxsim::model {
@@ -144,15 +145,39 @@ std::optional<TransitionMap> parse_transition_map(NodeReader& r, const YAML::Nod
   return out;
 }
 
-std::optional<NextSpec> parse_next(NodeReader& r, const YAML::Node& node, const std::string& path) {
+// `spec`: where a Dirichlet form is recorded (null: not allowed here, e.g. a
+// segment override).
+std::optional<NextSpec> parse_next(NodeReader& r, const YAML::Node& node, const std::string& path,
+                                   JourneySpec* spec = nullptr, const std::string& touchpoint = {}) {
   if (!r.expect_map(node, path, "a mapping {target: probability} or {ok: {...}, friction: {...}}")) return std::nullopt;
+  const auto branch = [&](NodeReader& rr, const YAML::Node& n, const std::string& p,
+                          UncertainParam::Kind kind) -> std::optional<TransitionMap> {
+    if (!is_dirichlet_form(n)) return parse_transition_map(rr, n, p);
+    if (spec == nullptr) {
+      rr.error(n["dirichlet"], p + ".dirichlet", "a Dirichlet (uncertain next map) is not supported here yet");
+      return std::nullopt;
+    }
+    return parse_dirichlet_map(rr, n, p, kind, touchpoint, *spec);
+  };
+  if (is_dirichlet_form(node)) {
+    auto m = branch(r, node, path, UncertainParam::Kind::next_ok_dirichlet);
+    if (!m) return std::nullopt;
+    NextSpec out;
+    out.ok = std::move(*m);
+    return out;
+  }
   bool any_map = false;
   for (auto it = node.begin(); it != node.end(); ++it)
     if (it->second.IsMap()) any_map = true;
   NextSpec out;
   if (any_map) {
     out.split = true;
-    auto maps = parse_split<TransitionMap>(r, node, path, parse_transition_map);
+    auto maps = parse_split<TransitionMap>(
+        r, node, path, [&](NodeReader& rr, const YAML::Node& n, const std::string& p) {
+          const bool fr = p.size() >= 9 && p.compare(p.size() - 9, 9, ".friction") == 0;
+          return branch(rr, n, p,
+                        fr ? UncertainParam::Kind::next_friction_dirichlet : UncertainParam::Kind::next_ok_dirichlet);
+        });
     if (!maps) return std::nullopt;
     out.ok = std::move(maps->ok);
     out.friction = std::move(maps->friction);
@@ -165,7 +190,7 @@ std::optional<NextSpec> parse_next(NodeReader& r, const YAML::Node& node, const 
 }
 
 void parse_touchpoint(NodeReader& r, const std::string& id, const YAML::Node& key_node, const YAML::Node& node,
-                      TouchpointSpec& tp) {
+                      TouchpointSpec& tp, JourneySpec& spec) {
   tp.id = id;
   const std::string base = node_path(id);
   if (!r.expect_map(node, base, "a touchpoint mapping (channel, friction, satisfaction, ..., next)")) return;
@@ -184,7 +209,9 @@ void parse_touchpoint(NodeReader& r, const std::string& id, const YAML::Node& ke
     if (auto s = r.string(node["stage"], node_path(id, "stage"))) tp.stage = *s;
   }
   if (node["description"]) r.string(node["description"], node_path(id, "description"));
-  if (node["friction"]) {
+  if (node["friction"] && is_beta_form(node["friction"])) {
+    if (auto v = parse_beta_friction(r, node["friction"], node_path(id, "friction"), id, spec)) tp.friction = *v;
+  } else if (node["friction"]) {
     if (auto v = r.number(node["friction"], node_path(id, "friction"))) tp.friction = *v;
   }
   if (node["satisfaction"]) {
@@ -200,7 +227,7 @@ void parse_touchpoint(NodeReader& r, const std::string& id, const YAML::Node& ke
     if (auto v = r.number(node["cost"], node_path(id, "cost"))) tp.cost = *v;
   }
   if (node["next"]) {
-    if (auto v = parse_next(r, node["next"], node_path(id, "next"))) tp.next = std::move(*v);
+    if (auto v = parse_next(r, node["next"], node_path(id, "next"), &spec, id)) tp.next = std::move(*v);
   }
 }
 
@@ -252,7 +279,7 @@ std::optional<RetentionParams> parse_alpha_beta(NodeReader& r, const YAML::Node&
   return RetentionParams{*a, *b};
 }
 
-void parse_segment(NodeReader& r, const std::string& id, const YAML::Node& node, SegmentSpec& seg) {
+void parse_segment(NodeReader& r, const std::string& id, const YAML::Node& node, SegmentSpec& seg, JourneySpec& spec) {
   seg.id = id;
   const std::string base = "segments." + id;
   if (!r.expect_map(node, base, "a segment mapping (share, satisfaction0, retention, overrides)")) return;
@@ -280,7 +307,9 @@ void parse_segment(NodeReader& r, const std::string& id, const YAML::Node& node,
   if (node["retention"]) {
     const std::string p = base + ".retention";
     if (r.expect_map(node["retention"], p, "{alpha: number, beta: number}")) {
-      seg.retention = parse_alpha_beta(r, node["retention"], p, {});
+      seg.retention = parse_alpha_beta(r, node["retention"], p, {"covariance"});
+      if (seg.retention && node["retention"]["covariance"])
+        parse_retention_covariance(r, node["retention"]["covariance"], p + ".covariance", id, *seg.retention, spec);
       if (!seg.retention && !node["retention"]["alpha"] && !node["retention"]["beta"])
         r.error(node["retention"], p, "missing required keys 'alpha' and 'beta'");
     }
@@ -441,7 +470,7 @@ std::optional<DurationSpec> parse_distribution(NodeReader& r, const YAML::Node& 
 
 bool parse_population(NodeReader& r, const YAML::Node& p, PopulationSpec& pop,
                       const std::vector<std::string>& extra_keys) {
-  std::vector<std::string> keys = {"customers", "periods", "seed", "discount_rate"};
+  std::vector<std::string> keys = {"customers", "periods", "seed", "discount_rate", "uncertainty"};
   keys.insert(keys.end(), extra_keys.begin(), extra_keys.end());
   if (!r.expect_map(p, "population", fmt::format("{{{}}}", fmt::join(keys, ", ")).c_str())) return false;
   r.check_keys(p, "population", keys);
@@ -470,6 +499,20 @@ bool parse_population(NodeReader& r, const YAML::Node& p, PopulationSpec& pop,
     if (auto v = r.number(p["discount_rate"], "population.discount_rate")) {
       if (!(*v > -1)) r.error(p["discount_rate"], "population.discount_rate", must_be_greater("", -1, *v));
       else pop.discount_rate = *v;
+    }
+  }
+  if (p["uncertainty"]) {
+    const auto& u = p["uncertainty"];
+    if (r.expect_map(u, "population.uncertainty", "{draws: N}")) {
+      r.check_keys(u, "population.uncertainty", {"draws"});
+      r.require_keys(u, "population.uncertainty", {"draws"});
+      if (u["draws"]) {
+        if (auto v = r.integer(u["draws"], "population.uncertainty.draws")) {
+          if (*v < 0 || *v > kMaxUncertaintyDraws)
+            r.error(u["draws"], "population.uncertainty.draws", must_be_between("", 0, kMaxUncertaintyDraws, *v));
+          else pop.uncertainty_draws = *v;
+        }
+      }
     }
   }
   return true;
@@ -540,7 +583,7 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
       if (id_ok || !is_reserved(e.key)) r.locations().set(e.key, r.loc(e.key_node));
       r.locations().set(kp, r.loc(e.key_node));
       TouchpointSpec tp;
-      parse_touchpoint(r, e.key, e.key_node, e.value, tp);
+      parse_touchpoint(r, e.key, e.key_node, e.value, tp, spec);
       spec.touchpoints.push_back(std::move(tp));
     }
     if (root["touchpoints"].size() == 0)
@@ -572,7 +615,12 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
       r.error(root["outcomes"], "outcomes", "is empty; a journey needs at least one outcome");
   }
   if (root["start"]) {
-    if (auto m = parse_transition_map(r, root["start"], "start")) spec.start = std::move(*m);
+    if (is_dirichlet_form(root["start"])) {
+      if (auto m = parse_dirichlet_map(r, root["start"], "start", UncertainParam::Kind::start_dirichlet, "", spec))
+        spec.start = std::move(*m);
+    } else if (auto m = parse_transition_map(r, root["start"], "start")) {
+      spec.start = std::move(*m);
+    }
   }
   if (root["channel_switch"]) {
     const auto& cs = root["channel_switch"];
@@ -599,7 +647,7 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
       }
       r.locations().set(kp, r.loc(e.key_node));
       SegmentSpec seg;
-      parse_segment(r, e.key, e.value, seg);
+      parse_segment(r, e.key, e.value, seg, spec);
       spec.segments.push_back(std::move(seg));
     }
     if (spec.segments.empty()) {
@@ -612,7 +660,13 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
   if (root["retention"]) {
     const auto& rt = root["retention"];
     if (r.expect_map(rt, "retention", "{sensitivity, carryover} (and optionally alpha, beta)")) {
-      spec.retention.default_params = parse_alpha_beta(r, rt, "retention", {"sensitivity", "carryover"});
+      spec.retention.default_params =
+          parse_alpha_beta(r, rt, "retention", {"sensitivity", "carryover", "covariance"});
+      if (rt["covariance"] && !spec.retention.default_params)
+        r.error(rt["covariance"], "retention.covariance", "a covariance needs the alpha and beta it is about");
+      else if (rt["covariance"])
+        parse_retention_covariance(r, rt["covariance"], "retention.covariance", "", *spec.retention.default_params,
+                                   spec);
       if (rt["sensitivity"]) {
         if (auto v = r.number(rt["sensitivity"], "retention.sensitivity")) spec.retention.sensitivity = *v;
       }

@@ -10,6 +10,7 @@
 #include "cxsim/core/diagnostics.h"
 #include "cxsim/engine/results_file.h"
 #include "cxsim/engine/runner.h"
+#include "cxsim/engine/uncertainty.h"
 #include "cxsim/model/journey_spec.h"
 #include "cxsim/scenario/scenario_spec.h"
 
@@ -26,6 +27,7 @@ struct RunOverrides {
   bool no_sweeps = false;
   bool no_ranking = false;
   bool no_analytics = false;  // cxsim run --no-analytics
+  std::optional<long long> uncertainty;  // cxsim run --uncertainty N (else population.uncertainty.draws)
 };
 
 // Above this many touchpoints `cxsim run` skips the exact analytics (their
@@ -72,6 +74,10 @@ struct RunPlan {
   // ranking's exact columns are NaN.
   std::string analytics_skipped;
   core::Diagnostics warnings;
+  // --uncertainty: parameter draws to run (0: none), and the scenario changes
+  // of each named variant (changes[v], v >= 1) to apply to each draw.
+  std::uint64_t uncertainty_draws = 0;
+  std::vector<std::vector<scenario::Change>> named_changes;
 };
 
 // Loads a journey or scenario file (decided by its top-level keys) into a
@@ -92,6 +98,19 @@ void decide_analytics(RunPlan& plan, const RunOverrides& o);
 // Runs the plan (growing the population in whole chunks when a precision
 // target is set) and returns the merged result.
 engine::RunResult execute(RunPlan& plan, const engine::RunHooks& hooks, PrecisionOutcome* precision = nullptr);
+
+// The parameter draws of --uncertainty (docs/methods/uncertainty.md): for
+// draw d the journey's uncertain parameters are drawn (model::draw_parameters),
+// each named variant's changes applied to the drawn journey, and the
+// population (plan's settings, with `customers` from `point`) run with the
+// draw's customer seed. No draws (summary.draws == 0) when none were asked or
+// the journey has no uncertain parameter.
+engine::UncertaintySummary execute_uncertainty(const RunPlan& plan, const engine::RunResult& point,
+                                               const engine::RunHooks& hooks);
+
+// Writes /uncertainty (docs/results-format.md).
+void write_uncertainty(engine::ResultsWriter& writer, const RunPlan& plan, const engine::RunResult& point,
+                       const engine::UncertaintySummary& u);
 
 // Writes /variants, /comparisons, /sweeps, /ranking and /analytics.
 void write_all(engine::ResultsWriter& writer, const RunPlan& plan, const engine::RunResult& result,

@@ -132,11 +132,27 @@ struct RetentionSpec {
 inline constexpr long long kMaxCustomers = 1LL << 40;
 inline constexpr const char* kMaxCustomersNote = " (2^40: the random streams number customers in 40 bits)";
 
+// The most parameter draws of `run --uncertainty` (each is a full run).
+inline constexpr long long kMaxUncertaintyDraws = 1000000;
+
 struct PopulationSpec {
   std::optional<long long> customers;
   std::optional<int> periods;
   std::optional<unsigned long long> seed;
   std::optional<double> discount_rate;
+  std::optional<long long> uncertainty_draws;  // population.uncertainty: {draws: N}
+};
+
+// A parameter given with its uncertainty (model/uncertain.h; docs/journey-format.md,
+// "Uncertainty"). The spec's ordinary field holds the estimate.
+struct UncertainParam {
+  enum class Kind { friction_beta, start_dirichlet, next_ok_dirichlet, next_friction_dirichlet, retention_lognormal };
+  Kind kind = Kind::friction_beta;
+  std::string touchpoint;       // friction, next maps
+  std::string segment;          // retention: the segment id; empty: the top-level retention
+  std::vector<double> counts;   // Beta: {a, b}; Dirichlet: one per target, in the map's order
+  double cov[2][2] = {{0, 0}, {0, 0}};  // retention: covariance of (alpha, beta)
+  std::string path;             // key path, for messages
 };
 
 struct ChannelSwitchSpec {
@@ -157,6 +173,7 @@ struct JourneySpec {
   SurveySpec survey;
   RetentionSpec retention;
   PopulationSpec population;
+  std::vector<UncertainParam> uncertain;  // in file order; empty: a point-estimate journey
 
   std::string source_path;  // as given by the user
   std::string source_text;  // the file's text (embedded in results)

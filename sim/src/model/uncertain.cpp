@@ -1,0 +1,245 @@
+#include "cxsim/model/uncertain.h"
+
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "cxsim/core/strings.h"
+#include "cxsim/rng/samplers.h"
+#include "cxsim/rng/stream.h"
+
+namespace cxsim::model {
+
+namespace {
+std::string num(double x) { return fmt::format("{:.6g}", x); }
+}  // namespace
+
+bool is_beta_form(const YAML::Node& node) { return node.IsMap() && (node["beta"] || node["estimate"]); }
+
+bool is_dirichlet_form(const YAML::Node& node) {
+  return node.IsMap() && node.size() == 1 && node["dirichlet"] && node["dirichlet"].IsMap();
+}
+
+std::optional<double> parse_beta_friction(NodeReader& r, const YAML::Node& node, const std::string& path,
+                                          const std::string& touchpoint, JourneySpec& spec) {
+  r.check_keys(node, path, {"estimate", "beta"});
+  r.require_keys(node, path, {"beta"});
+  if (!node["beta"]) return std::nullopt;
+  const std::string bp = path + ".beta";
+  auto ab = r.number_list(node["beta"], bp);
+  if (!ab) return std::nullopt;
+  if (ab->size() != 2) {
+    r.error(node["beta"], bp, fmt::format("expected two counts [a, b] of a Beta(a, b), got {} numbers", ab->size()));
+    return std::nullopt;
+  }
+  const double a = (*ab)[0], b = (*ab)[1];
+  if (!(a > 0) || !(b > 0) || !std::isfinite(a) || !std::isfinite(b)) {
+    r.error(node["beta"], bp, fmt::format("Beta counts must be finite and > 0, got [{}, {}]", num(a), num(b)));
+    return std::nullopt;
+  }
+  const double mean = a / (a + b);
+  const double sd = std::sqrt(a * b / ((a + b) * (a + b) * (a + b + 1)));
+  double estimate = mean;
+  if (node["estimate"]) {
+    auto e = r.number(node["estimate"], path + ".estimate");
+    if (!e) return std::nullopt;
+    estimate = *e;
+    if (std::fabs(mean - estimate) > kBetaEstimateToleranceSd * sd) {
+      r.error(node["estimate"], path + ".estimate",
+              fmt::format("the estimate {} is not the mean {} of Beta({}, {}) within one standard deviation ({}); "
+                          "give counts whose mean a/(a+b) is the estimate",
+                          num(estimate), num(mean), num(a), num(b), num(sd)));
+      return std::nullopt;
+    }
+  }
+  r.locations().set(path, r.loc(node));
+  UncertainParam u;
+  u.kind = UncertainParam::Kind::friction_beta;
+  u.touchpoint = touchpoint;
+  u.counts = {a, b};
+  u.path = path;
+  spec.uncertain.push_back(std::move(u));
+  return estimate;
+}
+
+std::optional<TransitionMap> parse_dirichlet_map(NodeReader& r, const YAML::Node& node, const std::string& path,
+                                                 UncertainParam::Kind kind, const std::string& touchpoint,
+                                                 JourneySpec& spec) {
+  const YAML::Node& m = node["dirichlet"];
+  const std::string dp = path + ".dirichlet";
+  if (!r.expect_map(m, dp, "a mapping {target: count, ...} (Dirichlet counts)")) return std::nullopt;
+  TransitionMap out;
+  std::vector<double> counts;
+  std::set<std::string> seen;
+  bool ok = true;
+  double sum = 0;
+  for (const auto& e : r.entries(m, dp)) {
+    const std::string kp = path + "." + e.key;
+    if (!seen.insert(e.key).second) {
+      r.error(e.key_node, kp, "duplicate target");
+      ok = false;
+      continue;
+    }
+    r.locations().set(kp, r.loc(e.key_node));
+    auto v = r.number(e.value, kp);
+    if (!v) {
+      ok = false;
+      continue;
+    }
+    if (!(*v >= 0) || !std::isfinite(*v)) {
+      r.error(e.value, kp, fmt::format("a Dirichlet count must be finite and >= 0, got {}", num(*v)));
+      ok = false;
+      continue;
+    }
+    counts.push_back(*v);
+    sum += *v;
+    out.emplace_back(e.key, *v);
+  }
+  if (!ok) return std::nullopt;
+  if (out.empty()) {
+    r.error(m, dp, "is empty; expected at least one {target: count}");
+    return std::nullopt;
+  }
+  if (!(sum > 0)) {
+    r.error(m, dp, "every count is 0; at least one must be > 0");
+    return std::nullopt;
+  }
+  for (auto& [target, p] : out) p /= sum;
+  UncertainParam u;
+  u.kind = kind;
+  u.touchpoint = touchpoint;
+  u.counts = std::move(counts);
+  u.path = path;
+  spec.uncertain.push_back(std::move(u));
+  return out;
+}
+
+namespace {
+
+// The covariance of (log alpha, log beta) of the log-normal with the given
+// mean and covariance (docs/methods/uncertainty.md).
+void log_covariance(const double mu[2], const double cov[2][2], double s[2][2]) {
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j) s[i][j] = std::log1p(cov[i][j] / (mu[i] * mu[j]));
+}
+
+}  // namespace
+
+void parse_retention_covariance(NodeReader& r, const YAML::Node& node, const std::string& path,
+                                const std::string& segment, const RetentionParams& estimate, JourneySpec& spec) {
+  const std::string form = "[[var_alpha, cov], [cov, var_beta]]";
+  if (!node.IsSequence() || node.size() != 2 || !node[0].IsSequence() || !node[1].IsSequence() || node[0].size() != 2 ||
+      node[1].size() != 2) {
+    r.error(node, path, fmt::format("expected a 2x2 covariance of (alpha, beta), {}", form));
+    return;
+  }
+  double c[2][2];
+  for (int i = 0; i < 2; ++i) {
+    auto row = r.number_list(node[i], fmt::format("{}[{}]", path, i));
+    if (!row) return;
+    c[i][0] = (*row)[0];
+    c[i][1] = (*row)[1];
+  }
+  for (const auto& row : c)
+    for (double x : row)
+      if (!std::isfinite(x)) {
+        r.error(node, path, "covariance entries must be finite");
+        return;
+      }
+  if (std::fabs(c[0][1] - c[1][0]) > 1e-12 * std::max(std::fabs(c[0][1]), std::fabs(c[1][0]))) {
+    r.error(node, path, fmt::format("the covariance is not symmetric ({} vs {})", num(c[0][1]), num(c[1][0])));
+    return;
+  }
+  const double det = c[0][0] * c[1][1] - c[0][1] * c[1][0];
+  if (!(c[0][0] > 0) || !(c[1][1] > 0) || !(det > 0)) {
+    r.error(node, path,
+            fmt::format("the covariance is not positive definite (variances {} and {}, determinant {}); "
+                        "a covariance needs positive variances and |cov| < sd_alpha * sd_beta",
+                        num(c[0][0]), num(c[1][1]), num(det)));
+    return;
+  }
+  if (!(estimate.alpha > 0) || !(estimate.beta > 0)) return;  // validate() reports the estimate
+  const double mu[2] = {estimate.alpha, estimate.beta};
+  double s[2][2];
+  log_covariance(mu, c, s);
+  if (!(s[0][0] * s[1][1] - s[0][1] * s[1][0] > 0)) {
+    r.error(node, path,
+            "the log-normal with this mean and covariance is degenerate (its log-scale covariance is not positive "
+            "definite: the correlation is too close to -1 for these means)");
+    return;
+  }
+  r.locations().set(path, r.loc(node));
+  UncertainParam u;
+  u.kind = UncertainParam::Kind::retention_lognormal;
+  u.segment = segment;
+  u.counts = {estimate.alpha, estimate.beta};
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j) u.cov[i][j] = c[i][j];
+  u.path = path;
+  spec.uncertain.push_back(std::move(u));
+}
+
+namespace {
+
+void draw_dirichlet(rng::Stream& g, const std::vector<double>& counts, TransitionMap& map) {
+  double sum = 0;
+  std::vector<double> x(counts.size(), 0.0);
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] > 0) x[i] = rng::gamma(g, counts[i], 1.0);
+    sum += x[i];
+  }
+  for (std::size_t i = 0; i < counts.size() && i < map.size(); ++i) map[i].second = x[i] / sum;
+}
+
+}  // namespace
+
+JourneySpec draw_parameters(const JourneySpec& spec, std::uint64_t seed, std::uint64_t draw) {
+  JourneySpec out = spec;
+  for (std::size_t k = 0; k < spec.uncertain.size(); ++k) {
+    const UncertainParam& u = spec.uncertain[k];
+    rng::Stream g(seed, rng::Purpose::replication, draw, 0, static_cast<std::uint32_t>(k));
+    TouchpointSpec* tp = u.touchpoint.empty() ? nullptr : out.find_touchpoint(u.touchpoint);
+    switch (u.kind) {
+      case UncertainParam::Kind::friction_beta:
+        if (tp) tp->friction = rng::beta(g, u.counts[0], u.counts[1]);
+        break;
+      case UncertainParam::Kind::start_dirichlet: draw_dirichlet(g, u.counts, out.start); break;
+      case UncertainParam::Kind::next_ok_dirichlet:
+        if (tp) draw_dirichlet(g, u.counts, tp->next.ok);
+        break;
+      case UncertainParam::Kind::next_friction_dirichlet:
+        if (tp) draw_dirichlet(g, u.counts, tp->next.friction);
+        break;
+      case UncertainParam::Kind::retention_lognormal: {
+        const double mu[2] = {u.counts[0], u.counts[1]};
+        double s[2][2];
+        log_covariance(mu, u.cov, s);
+        // Cholesky of s, then x = exp(m + L z) with m = log(mu) - diag(s)/2.
+        const double l00 = std::sqrt(s[0][0]);
+        const double l10 = s[1][0] / l00;
+        const double l11 = std::sqrt(s[1][1] - l10 * l10);
+        const double z0 = rng::standard_normal(g);
+        const double z1 = rng::standard_normal(g);
+        RetentionParams p;
+        p.alpha = std::exp(std::log(mu[0]) - 0.5 * s[0][0] + l00 * z0);
+        p.beta = std::exp(std::log(mu[1]) - 0.5 * s[1][1] + l10 * z0 + l11 * z1);
+        if (u.segment.empty()) {
+          out.retention.default_params = p;
+        } else {
+          for (auto& seg : out.segments)
+            if (seg.id == u.segment) seg.retention = p;
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::uint64_t draw_customer_seed(std::uint64_t seed, std::uint64_t draw) {
+  rng::Stream g(seed, rng::Purpose::replication, draw, 1, 0);
+  return g.next_u64();
+}
+
+}  // namespace cxsim::model
