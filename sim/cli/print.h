@@ -11,6 +11,9 @@ namespace cxsim::cli {
 std::string format_summary(const cxsim::io::Table& summary);
 // "metric   baseline → variant   Δ ± hw  [lo, hi]" per row of a comparison table.
 std::string format_comparison(const cxsim::io::Table& cmp);
+// The money table of a comparison (engine::money_tables().summary), units in
+// the last column; payback as a period number or "not within P periods".
+std::string format_money(const cxsim::io::Table& money, int periods);
 // A table as the next JSON value of `j`: an array of row objects.
 void write_table_json(cxsim::core::JsonWriter& j, const cxsim::io::Table& t);
 // "warning: variant 'v': N of W walks (p%) hit the step limit ..." for a run

@@ -137,6 +137,12 @@ struct PopulationSpec {
   std::optional<int> periods;
   std::optional<unsigned long long> seed;
   std::optional<double> discount_rate;
+  // Money (docs/model.md section 12): a label printed beside every value,
+  // cost and net value (none: unnamed units), and the number of real
+  // customers the simulated population stands for (none: the simulated
+  // population itself).
+  std::optional<std::string> currency;
+  std::optional<double> customer_base;
 };
 
 struct ChannelSwitchSpec {
