@@ -76,8 +76,8 @@ std::optional<Change> parse_change(NodeReader& r, const YAML::Node& n, const std
 std::optional<engine::Investment> parse_investment(NodeReader& r, const YAML::Node& n, const std::string& path) {
   if (!r.expect_map(n, path, "an investment {once, per_period}")) return std::nullopt;
   r.check_keys(n, path, {"once", "per_period"});
-  if (!n["once"] && !n["per_period"]) {
-    r.error(n, path, "expected 'once', 'per_period' or both");
+  if (n.size() == 0) {
+    r.error(n, path, "expected 'once', 'per_period' or both, got an empty mapping");
     return std::nullopt;
   }
   engine::Investment inv;
