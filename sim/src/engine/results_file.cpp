@@ -52,7 +52,6 @@ ResultsWriter::ResultsWriter(const std::filesystem::path& path, const Provenance
   f.set_attribute("periods", static_cast<std::int64_t>(s.periods));
   f.set_attribute("discount_rate", s.discount_rate);
   f.set_attribute("currency", s.currency);
-  f.set_attribute("customer_base", customer_base(s));
   f.set_attribute("chunk_size", static_cast<std::int64_t>(s.chunk_size));
   f.set_attribute("created_utc", core::utc_now_iso8601());
   f.set_attribute("command_line", prov.command_line);
@@ -166,6 +165,8 @@ void ResultsWriter::write_run(const RunResult& result) {
     tables.push_back(std::move(t));
   }
   f.set_attribute("timeout_walks", static_cast<std::int64_t>(timeout_walks));
+  // After any precision growth: the default base is the customers simulated.
+  f.set_attribute("customer_base", customer_base(result.settings));
   if (variants.size() > 1) {
     io::Group cg = f.require_group("comparisons");
     for (std::size_t v = 1; v < variants.size(); ++v) {
