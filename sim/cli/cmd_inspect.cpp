@@ -139,6 +139,15 @@ int run_inspect_file(const InspectOptions& o, const io::File& f, const std::stri
       }
       j.end_object();
     }
+    if (f.is_group("money")) {  // format 1.3
+      j.key("money").begin_object();
+      j.key("currency").value(f.has_attribute("currency") ? f.attribute_string("currency") : std::string());
+      for (const auto& name : f.open_group("money").list()) {
+        j.key(name);
+        write_table_json(j, io::read_table(f.open_group("money/" + name), "summary"));
+      }
+      j.end_object();
+    }
     j.key("timeout_walks").begin_object();
     for (std::size_t i = 0; i < variants.size(); ++i) j.key(variants[i]).value(timeouts[i]);  // null: unknown count
     j.end_object();
@@ -169,6 +178,15 @@ int run_inspect_file(const InspectOptions& o, const io::File& f, const std::stri
       if (!c.exists(v)) continue;
       std::cout << fmt::format("\n{} vs baseline (paired by customer; * = 95% CI excludes 0)\n", v);
       std::cout << format_comparison(io::read_table(c, v));
+      if (f.is_group("money/" + v)) {  // format 1.3
+        io::Group mg = f.open_group("money/" + v);
+        const io::Table mt = io::read_table(mg, "summary");
+        const std::string cur = f.has_attribute("currency") ? f.attribute_string("currency") : std::string();
+        std::cout << fmt::format("\n  money ({}; totals over a customer base of {:g}; discounted)\n",
+                                 cur.empty() ? std::string("units") : cur,
+                                 f.has_attribute("customer_base") ? f.attribute_double("customer_base") : 0.0)
+                  << format_money(mt, static_cast<int>(f.attribute_int64("periods")));
+      }
     }
   }
   if (f.is_group("uncertainty")) {

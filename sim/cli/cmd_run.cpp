@@ -181,6 +181,15 @@ int run_run(const RunOptions& o, const Context& ctx) {
       write_table_json(j, c);
     }
     j.end_object();
+    j.key("money").begin_object();
+    j.key("currency").value(s.currency);
+    j.key("customer_base").value(engine::customer_base(s));
+    for (std::size_t v = 1; v < plan.named; ++v) {
+      const auto mt = engine::money_tables(plan.variants[v], plan.variants[0], result.paired[v - 1], s);
+      j.key(plan.variants[v].name);
+      write_table_json(j, mt.summary);
+    }
+    j.end_object();
     j.end_object();
     std::cout << j.str() << '\n';
     return 0;
@@ -200,6 +209,10 @@ int run_run(const RunOptions& o, const Context& ctx) {
       std::cout << fmt::format("\n{} vs baseline{} (paired; * = 95% CI excludes 0)\n", plan.variants[v].name,
                                plan.variants[v].description.empty() ? "" : ": " + plan.variants[v].description);
       std::cout << format_comparison(c);
+      const auto mt = engine::money_tables(plan.variants[v], plan.variants[0], result.paired[v - 1], s);
+      std::cout << fmt::format("\n  money ({}; totals over a customer base of {:g}; discounted)\n", mt.unit,
+                               mt.customer_base)
+                << format_money(mt.summary, s.periods);
     }
     if (plan.uncertainty_draws > 0 && uncertainty.draws == 0) {
       std::cout << "\nuncertainty: the journey has no parameter with uncertainty; the total interval is the Monte "

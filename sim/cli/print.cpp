@@ -68,6 +68,40 @@ std::string format_comparison(const io::Table& t) {
   return out;
 }
 
+std::string format_money(const io::Table& t, int periods) {
+  std::string out;
+  const auto& m = t.get_string("metric");
+  const auto& e = t.get_double("estimate");
+  const auto& se = t.get_double("se");
+  const auto& lo = t.get_double("ci_low");
+  const auto& hi = t.get_double("ci_high");
+  const auto& u = t.get_string("unit");
+  out += fmt::format("  {:<30} {:>14} {:>12}   {:<28} {}\n", "money", "estimate", "± 95%", "95% CI", "unit");
+  for (std::size_t i = 0; i < t.rows(); ++i) {
+    if (m[i] == "payback_period") {
+      // NaN estimate: not within the horizon; NaN bound: beyond the horizon.
+      if (u[i] != "period" || !(std::isfinite(e[i]) || std::isfinite(lo[i]))) {
+        if (std::isfinite(lo[i]) || std::isfinite(hi[i]) || !std::isnan(se[i]) || e.size() < 3 || !(e[2] > 0))
+          continue;  // no investment
+        out += fmt::format("  {:<30} {:>14}\n", m[i], fmt::format("not within {} periods", periods));
+        continue;
+      }
+      auto p = [&](double x) { return std::isfinite(x) ? fmt::format("{:g}", x) : fmt::format("> {}", periods); };
+      const std::string est = std::isfinite(e[i]) ? p(e[i]) : fmt::format("not within {}", periods);
+      out += fmt::format("  {:<30} {:>14} {:>12}   {:<28} {}\n", m[i], est, "", fmt::format("[{}, {}]", p(lo[i]), p(hi[i])),
+                         u[i]);
+      continue;
+    }
+    if (m[i] == "roi" && !std::isfinite(e[i])) continue;  // no investment
+    const bool sig = std::isfinite(lo[i]) && (lo[i] > 0 || hi[i] < 0) && se[i] > 0;
+    out += fmt::format("  {:<30} {:>14} {:>12}   {:<28} {}\n", m[i], format_value(e[i], se[i]),
+                       std::isfinite(se[i]) ? "± " + format_value(stats::kZ95 * se[i], se[i]) : "n/a",
+                       fmt::format("[{}, {}]{}", format_value(lo[i], se[i]), format_value(hi[i], se[i]), sig ? " *" : ""),
+                       u[i]);
+  }
+  return out;
+}
+
 void write_table_json(core::JsonWriter& j, const io::Table& t) {
   j.begin_array();
   const auto names = t.column_names();

@@ -16,6 +16,9 @@ std::string format_comparison(const cxsim::io::Table& cmp);
 std::string format_uncertainty(const cxsim::io::Table& t);
 // The sentence above those tables: what each interval covers.
 std::string uncertainty_words(std::uint64_t draws, std::uint64_t customers);
+// The money table of a comparison (engine::money_tables().summary), units in
+// the last column; payback as a period number or "not within P periods".
+std::string format_money(const cxsim::io::Table& money, int periods);
 // A table as the next JSON value of `j`: an array of row objects.
 void write_table_json(cxsim::core::JsonWriter& j, const cxsim::io::Table& t);
 // "warning: variant 'v': N of W walks (p%) hit the step limit ..." for a run

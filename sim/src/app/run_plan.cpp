@@ -26,6 +26,8 @@ void settings_from(engine::RunSettings& s, const model::PopulationSpec& pop, con
   s.periods = o.periods.value_or(pop.periods.value_or(1));
   s.seed = o.seed.value_or(pop.seed.value_or(1));
   s.discount_rate = pop.discount_rate.value_or(0.0);
+  s.currency = pop.currency.value_or("");
+  s.customer_base = pop.customer_base.value_or(0.0);
   s.threads = std::max(1, o.threads);
   s.chunk_size = o.chunk_size;
   if (o.customers && (*o.customers < 1 || *o.customers > model::kMaxCustomers))
@@ -43,8 +45,9 @@ void uncertainty_from(RunPlan& plan, const model::PopulationSpec& pop, const Run
 }
 
 void add_variant(RunPlan& plan, std::string name, std::string description, model::JourneySpec spec,
-                 std::optional<engine::RecoveryProgram> recovery) {
-  plan.variants.push_back({std::move(name), std::move(description), model::compile(spec), recovery});
+                 std::optional<engine::RecoveryProgram> recovery,
+                 std::optional<engine::Investment> investment = std::nullopt) {
+  plan.variants.push_back({std::move(name), std::move(description), model::compile(spec), recovery, investment});
   plan.specs.push_back(std::move(spec));
 }
 
@@ -110,7 +113,7 @@ RunPlan plan_from_file(const std::string& path, const RunOverrides& o, const std
         std::find(o.only_variants.begin(), o.only_variants.end(), vs.name) == o.only_variants.end())
       continue;
     std::string desc = vs.description;
-    add_variant(plan, vs.name, desc, ls.variant_specs[v], vs.recovery);
+    add_variant(plan, vs.name, desc, ls.variant_specs[v], vs.recovery, vs.investment);
     plan.named_changes.push_back(vs.changes);
   }
   plan.named = plan.variants.size();

@@ -42,6 +42,8 @@ std::vector<MetricDef> headline_metrics(const model::CompiledModel& m, bool with
   d.push_back({"retention_final", Ratio::mean_of(kAlive), "share alive after the last period"});
   d.push_back({"clv_mean", Ratio::mean_of(kClv), "discounted value per customer"});
   d.push_back({"cost_mean", Ratio::mean_of(kCost), "discounted cost per customer"});
+  d.push_back({"net_value_mean", Ratio{{{kClv, 1.0}, {kCost, -1.0}}, {}, 1.0},
+               "discounted value - cost per customer"});
   per_walk("response_rate", kRespondents, "share of walks answered");
   if (with_recovery) {
     per_walk("recovery_triggered_rate", kRecoveryTriggered, "share of walks that met the trigger");
@@ -172,6 +174,7 @@ VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc) {
     std::vector<double> active, respondents;
     EstimateColumns nps_t, nps_m, churn;
     std::vector<EstimateColumns> kinds(m.num_kinds());
+    std::vector<double> value_mean, cost_mean, net_mean;
     for (std::size_t t = 0; t < acc.periods.size(); ++t) {
       const auto& pa = acc.periods[t];
       churned += pa.churned;
@@ -186,6 +189,11 @@ VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc) {
       nps_m.push(nps_from_counts(pa.promoters_measured, pa.detractors_measured, pa.respondents));
       churn.push(proportion(pa.churned, pa.active));
       for (std::size_t k = 0; k < m.num_kinds(); ++k) kinds[k].push(proportion(pa.kinds[k], pa.active));
+      // Per simulated customer (churned ones count 0): the periods sum to
+      // clv_mean and cost_mean up to rounding.
+      value_mean.push_back(n > 0 ? pa.value / n : std::nan(""));
+      cost_mean.push_back(n > 0 ? pa.cost / n : std::nan(""));
+      net_mean.push_back(n > 0 ? (pa.value - pa.cost) / n : std::nan(""));
     }
     out.survival_ci.add_column("period", period);
     alive.add_plain(out.survival_ci, "alive");
@@ -196,6 +204,9 @@ VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc) {
     nps_m.add_to(out.periods, "nps_measured");
     churn.add_to(out.periods, "churn_rate");
     for (std::size_t k = 0; k < m.num_kinds(); ++k) kinds[k].add_to(out.periods, "share_" + m.kinds[k]);
+    out.periods.add_column("value_mean", value_mean);
+    out.periods.add_column("cost_mean", cost_mean);
+    out.periods.add_column("net_value_mean", net_mean);
   }
 
   // Touchpoints.
@@ -374,6 +385,99 @@ io::Table comparison_table(const Variant& variant, const Variant& baseline, cons
   t.add_column("variant", var);
   delta.add_plain(t, "delta");
   return t;
+}
+
+std::string money_unit(const RunSettings& s) { return s.currency.empty() ? std::string("units") : s.currency; }
+
+double customer_base(const RunSettings& s) {
+  return s.customer_base > 0 ? s.customer_base : static_cast<double>(s.customers);
+}
+
+double discounted_investment(const Variant& v, const RunSettings& s, int periods) {
+  if (!v.investment) return 0.0;
+  double total = v.investment->once, discount = 1.0;
+  for (int t = 0; t < periods; ++t) {
+    total += v.investment->per_period * discount;
+    discount /= (1.0 + s.discount_rate);
+  }
+  return total;
+}
+
+MoneyTables money_tables(const Variant& variant, const Variant& baseline, const PairedAccumulator& paired,
+                         const RunSettings& s) {
+  MoneyTables out;
+  const int k = headline_size(baseline.model);
+  const double n = static_cast<double>(paired.joint.count());
+  const double base = customer_base(s);
+  const std::string unit = money_unit(s);
+  const int P = s.periods;
+
+  // Per period: cumulative Δ net value per customer (paired), investment and
+  // net return over the base.
+  std::vector<std::int64_t> period;
+  std::vector<double> invest_cum;
+  EstimateColumns delta_cum, return_cum;
+  double inv = variant.investment ? variant.investment->once : 0.0, discount = 1.0;
+  for (int t = 0; t < P; ++t) {
+    inv += variant.investment ? variant.investment->per_period * discount : 0.0;
+    discount /= (1.0 + s.discount_rate);
+    const auto ti = static_cast<std::size_t>(t);
+    const double sy = ti < paired.cum_net_delta.size() ? paired.cum_net_delta[ti] : 0.0;
+    const double syy = ti < paired.cum_net_delta_sq.size() ? paired.cum_net_delta_sq[ti] : 0.0;
+    Estimate d = make_estimate(std::nan(""), std::nan(""));
+    if (n >= 2) {
+      const double mean = sy / n;
+      const double var = std::max(0.0, syy - sy * mean) / (n * (n - 1));
+      d = make_estimate(mean, std::sqrt(var));
+    } else if (n >= 1) {
+      d = make_estimate(sy / n, std::nan(""));
+    }
+    period.push_back(t + 1);
+    invest_cum.push_back(inv);
+    delta_cum.push(d);
+    return_cum.push(make_estimate(base * d.estimate - inv, base * d.se));
+  }
+  out.periods.add_column("period", period);
+  delta_cum.add_to(out.periods, "net_value_delta_per_customer_cumulative");
+  out.periods.add_column("investment_cumulative", invest_cum);
+  return_cum.add_to(out.periods, "net_return_cumulative");
+
+  // Summary.
+  const Ratio net{{{kClv, 1.0}, {kCost, -1.0}}, {}, 1.0};
+  const Estimate per = stats::paired_difference(paired.joint, net, k);
+  const double invest = discounted_investment(variant, s, P);
+  std::vector<std::string> names, units;
+  EstimateColumns c;
+  auto row = [&](const char* name, const Estimate& e, const std::string& u) {
+    names.push_back(name);
+    c.push(e);
+    units.push_back(u);
+  };
+  row("net_value_delta_per_customer", per, unit + " per customer");
+  row("net_value_delta_total", make_estimate(base * per.estimate, base * per.se), unit);
+  row("investment", make_estimate(invest, 0.0), unit);
+  row("net_return", make_estimate(base * per.estimate - invest, base * per.se), unit);
+  row("roi", invest > 0 ? make_estimate((base * per.estimate - invest) / invest, base * per.se / invest)
+                        : make_estimate(std::nan(""), std::nan("")),
+      "ratio");
+  // Payback: the first period whose cumulative net return is >= 0; its 95%
+  // interval inverts the per-period intervals (earliest period whose upper
+  // bound reaches 0, earliest whose lower bound does): comparisons.md.
+  auto first = [&](const std::vector<double>& col) {
+    for (std::size_t t = 0; t < col.size(); ++t)
+      if (col[t] >= 0) return static_cast<double>(t + 1);
+    return std::nan("");
+  };
+  Estimate pay{std::nan(""), std::nan(""), std::nan(""), std::nan("")};
+  if (invest > 0) pay = Estimate{first(return_cum.est), std::nan(""), first(return_cum.hi), first(return_cum.lo)};
+  row("payback_period", pay, "period");
+  out.summary.add_column("metric", names);
+  c.add_plain(out.summary, "estimate");
+  out.summary.add_column("unit", units);
+  out.customer_base = base;
+  out.investment = invest;
+  out.unit = unit;
+  return out;
 }
 
 }  // namespace cxsim::engine

@@ -56,6 +56,7 @@ ResultsWriter::ResultsWriter(const std::filesystem::path& path, const Provenance
   f.set_attribute("customers", static_cast<std::int64_t>(s.customers));
   f.set_attribute("periods", static_cast<std::int64_t>(s.periods));
   f.set_attribute("discount_rate", s.discount_rate);
+  f.set_attribute("currency", s.currency);
   f.set_attribute("chunk_size", static_cast<std::int64_t>(s.chunk_size));
   f.set_attribute("created_utc", core::utc_now_iso8601());
   f.set_attribute("command_line", prov.command_line);
@@ -80,6 +81,10 @@ ResultsWriter::ResultsWriter(const std::filesystem::path& path, const Provenance
     io::Group g = vg.require_group(variants[v].name);
     g.set_attribute("description", variants[v].description);
     g.set_attribute("order", static_cast<std::int64_t>(v));
+    if (variants[v].investment) {
+      g.set_attribute("investment_once", variants[v].investment->once);
+      g.set_attribute("investment_per_period", variants[v].investment->per_period);
+    }
     if (customers_out) {
       impl_->customers.emplace_back(g, "customers", customer_schema(), 65536, 4);
     }
@@ -169,6 +174,8 @@ void ResultsWriter::write_run(const RunResult& result) {
     tables.push_back(std::move(t));
   }
   f.set_attribute("timeout_walks", static_cast<std::int64_t>(timeout_walks));
+  // After any precision growth: the default base is the customers simulated.
+  f.set_attribute("customer_base", customer_base(result.settings));
   if (variants.size() > 1) {
     io::Group cg = f.require_group("comparisons");
     for (std::size_t v = 1; v < variants.size(); ++v) {
@@ -177,6 +184,18 @@ void ResultsWriter::write_run(const RunResult& result) {
       io::Dataset d = io::write_table(cg, variants[v].name, t,
                                       {"variant minus baseline, paired by customer (common random numbers)", ""});
       d.set_attribute("baseline", variants[0].name);
+    }
+    io::Group mg = f.require_group("money");
+    for (std::size_t v = 1; v < variants.size(); ++v) {
+      const MoneyTables m = money_tables(variants[v], variants[0], result.paired[v - 1], result.settings);
+      io::Group g = mg.require_group(variants[v].name);
+      io::Dataset d = io::write_table(g, "summary", m.summary,
+                                      {"money: Δ net value, investment, net return, ROI, payback (paired)", ""});
+      d.set_attribute("baseline", variants[0].name);
+      d.set_attribute("currency", result.settings.currency);
+      d.set_attribute("customer_base", m.customer_base);
+      io::write_table(g, "periods", m.periods,
+                      {"money per period: cumulative Δ net value, investment and net return", ""});
     }
   }
 }

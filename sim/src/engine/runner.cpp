@@ -111,6 +111,7 @@ ChunkResult run_chunk(const std::vector<Variant>& variants, const RunSettings& s
       std::copy(scratch[v].x.begin(), scratch[v].x.end(), joint.begin());
       std::copy(scratch[0].x.begin(), scratch[0].x.end(), joint.begin() + k);
       out.paired[v - 1].joint.add(joint.data());
+      out.paired[v - 1].add_periods(scratch[v].period_net, scratch[0].period_net);
     }
   }
   for (auto& acc : out.variants) acc.flush();

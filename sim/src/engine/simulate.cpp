@@ -1,5 +1,6 @@
 #include "cxsim/engine/simulate.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 
@@ -66,6 +67,8 @@ void VariantAccumulator::merge(const VariantAccumulator& o) {
     a.promoters_measured += b.promoters_measured;
     a.detractors_measured += b.detractors_measured;
     add_vec(a.kinds, b.kinds);
+    a.value += b.value;
+    a.cost += b.cost;
   }
   for (std::size_t k = 0; k < touchpoints.size(); ++k) {
     touchpoints[k].visits.merge(o.touchpoints[k].visits);
@@ -84,7 +87,7 @@ void VariantAccumulator::merge(const VariantAccumulator& o) {
   paths.merge(o.paths);
 }
 
-CustomerScratch::CustomerScratch(const model::CompiledModel& m, int)
+CustomerScratch::CustomerScratch(const model::CompiledModel& m, int periods)
     : x(static_cast<std::size_t>(headline_size(m)), 0.0),
       tp_visits(m.num_touchpoints(), 0.0),
       tp_frictions(m.num_touchpoints(), 0.0),
@@ -94,7 +97,8 @@ CustomerScratch::CustomerScratch(const model::CompiledModel& m, int)
       ch_frictions(m.channels.size(), 0.0),
       ch_switches(m.channels.size(), 0.0),
       oc_count(m.num_outcomes() + 1, 0.0),
-      path_attached(m.num_kinds() + 2, 0.0) {
+      path_attached(m.num_kinds() + 2, 0.0),
+      period_net(static_cast<std::size_t>(std::max(0, periods)), 0.0) {
   path.reserve(128);
 }
 
@@ -138,6 +142,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
   const auto T = static_cast<std::uint32_t>(m.num_touchpoints());
 
   std::fill(sc.x.begin(), sc.x.end(), 0.0);
+  std::fill(sc.period_net.begin(), sc.period_net.end(), 0.0);
   double* x = sc.x.data();
 
   // Customer-level draws.
@@ -316,6 +321,9 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     x[kSatisfactionChange] += S - s0;
     x[kClv] += value * discount;
     x[kCost] += cost * discount;
+    pa.value += value * discount;
+    pa.cost += cost * discount;
+    if (period < sc.period_net.size()) sc.period_net[period] = value * discount - cost * discount;
     x[kFirstKind + kind] += 1.0;
     sc.oc_count[outcome] += 1.0;
     acc.add_time(time, i);

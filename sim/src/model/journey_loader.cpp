@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <set>
 
 #include <fmt/format.h>
@@ -470,7 +471,8 @@ std::optional<DurationSpec> parse_distribution(NodeReader& r, const YAML::Node& 
 
 bool parse_population(NodeReader& r, const YAML::Node& p, PopulationSpec& pop,
                       const std::vector<std::string>& extra_keys) {
-  std::vector<std::string> keys = {"customers", "periods", "seed", "discount_rate", "uncertainty"};
+  std::vector<std::string> keys = {"customers", "periods",  "seed",         "discount_rate",
+                                   "uncertainty", "currency", "customer_base"};
   keys.insert(keys.end(), extra_keys.begin(), extra_keys.end());
   if (!r.expect_map(p, "population", fmt::format("{{{}}}", fmt::join(keys, ", ")).c_str())) return false;
   r.check_keys(p, "population", keys);
@@ -513,6 +515,22 @@ bool parse_population(NodeReader& r, const YAML::Node& p, PopulationSpec& pop,
           else pop.uncertainty_draws = *v;
         }
       }
+    }
+  }
+  if (p["currency"]) {
+    if (auto v = r.string(p["currency"], "population.currency")) {
+      if (v->size() > 16 || v->find_first_of("\n\r\t") != std::string::npos)
+        r.error(p["currency"], "population.currency",
+                "expected a short label (at most 16 bytes, one line), e.g. EUR or €");
+      else pop.currency = *v;
+    }
+  }
+  if (p["customer_base"]) {
+    if (auto v = r.number(p["customer_base"], "population.customer_base")) {
+      if (!(*v > 0) || !std::isfinite(*v))
+        r.error(p["customer_base"], "population.customer_base",
+                "expected a positive finite number of customers, got " + fmt::format("{}", *v));
+      else pop.customer_base = *v;
     }
   }
   return true;

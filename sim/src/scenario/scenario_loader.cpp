@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <set>
 
@@ -69,6 +70,32 @@ std::optional<Change> parse_change(NodeReader& r, const YAML::Node& n, const std
   if (n["renormalize"] && !parse_bool(r, n["renormalize"], path + ".renormalize", c.renormalize)) ok = false;
   if (!ok) return std::nullopt;
   return c;
+}
+
+// investment: {once: X, per_period: Y}, each >= 0 and finite, at least one.
+std::optional<engine::Investment> parse_investment(NodeReader& r, const YAML::Node& n, const std::string& path) {
+  if (!r.expect_map(n, path, "an investment {once, per_period}")) return std::nullopt;
+  r.check_keys(n, path, {"once", "per_period"});
+  if (n.size() == 0) {
+    r.error(n, path, "expected 'once', 'per_period' or both, got an empty mapping");
+    return std::nullopt;
+  }
+  engine::Investment inv;
+  bool ok = true;
+  for (const char* key : {"once", "per_period"}) {
+    if (!n[key]) continue;
+    auto v = r.number(n[key], path + "." + key);
+    if (!v) {
+      ok = false;
+    } else if (!std::isfinite(*v) || *v < 0) {
+      r.error(n[key], path + "." + key, "expected a non-negative finite amount, got " + fmt::format("{}", *v));
+      ok = false;
+    } else {
+      (std::string(key) == "once" ? inv.once : inv.per_period) = *v;
+    }
+  }
+  if (!ok) return std::nullopt;
+  return inv;
 }
 
 std::optional<engine::RecoveryProgram> parse_recovery(NodeReader& r, const YAML::Node& n, const std::string& path) {
@@ -221,8 +248,8 @@ ScenarioSpec parse_scenario(const YamlDocument& doc, Diagnostics& diags) {
         VariantSpec v;
         v.name = e.key;
         v.loc = r.loc(e.key_node);
-        if (!r.expect_map(e.value, vp, "a variant {description, changes, recovery}")) continue;
-        r.check_keys(e.value, vp, {"description", "changes", "recovery"});
+        if (!r.expect_map(e.value, vp, "a variant {description, changes, recovery, investment}")) continue;
+        r.check_keys(e.value, vp, {"description", "changes", "recovery", "investment"});
         if (e.value["description"]) {
           if (auto s = r.string(e.value["description"], vp + ".description")) v.description = *s;
         }
@@ -237,6 +264,7 @@ ScenarioSpec parse_scenario(const YamlDocument& doc, Diagnostics& diags) {
           }
         }
         if (e.value["recovery"]) v.recovery = parse_recovery(r, e.value["recovery"], vp + ".recovery");
+        if (e.value["investment"]) v.investment = parse_investment(r, e.value["investment"], vp + ".investment");
         if (!e.value["changes"] && !e.value["recovery"])
           r.warning(e.key_node, vp, "has no changes and no recovery program: it is the baseline again");
         sc.variants.push_back(std::move(v));

@@ -2,6 +2,7 @@
 // Per-variant accumulators: sums, sums of squares and counts (never running
 // means), filled per customer inside one chunk and merged in chunk order.
 // Everything a result needs is derived from these by results.h.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <utility>
@@ -84,6 +85,7 @@ struct PeriodAcc {
   double promoters = 0, detractors = 0;  // true, over active
   double promoters_measured = 0, detractors_measured = 0;
   std::vector<double> kinds;  // walks per kind
+  double value = 0, cost = 0;  // Σ over customers of this period's discounted value and cost
 };
 
 class VariantAccumulator {
@@ -134,10 +136,40 @@ class VariantAccumulator {
 
 // Paired accumulator for one variant against the baseline: moments of the
 // joint vector [x_variant, x_baseline].
+//
+// Money (docs/methods/comparisons.md, "Money"): per period t, the sums over
+// customers of D_it and D_it², D_it = the customer's cumulative discounted
+// net value (value − cost) through period t under the variant minus under
+// the baseline. Sized on the first add_periods (empty: no customer yet).
 struct PairedAccumulator {
   explicit PairedAccumulator(const model::CompiledModel& m) : joint(2 * headline_size(m), paired_pairs(m)) {}
   stats::MomentAccumulator joint;
-  void merge(const PairedAccumulator& o) { joint.merge(o.joint); }
+  std::vector<double> cum_net_delta, cum_net_delta_sq;
+  void add_periods(const std::vector<double>& net_variant, const std::vector<double>& net_baseline) {
+    const std::size_t P = std::min(net_variant.size(), net_baseline.size());
+    if (cum_net_delta.empty()) {
+      cum_net_delta.assign(P, 0.0);
+      cum_net_delta_sq.assign(P, 0.0);
+    }
+    double d = 0;
+    for (std::size_t t = 0; t < P && t < cum_net_delta.size(); ++t) {
+      d += net_variant[t] - net_baseline[t];
+      cum_net_delta[t] += d;
+      cum_net_delta_sq[t] += d * d;
+    }
+  }
+  void merge(const PairedAccumulator& o) {
+    joint.merge(o.joint);
+    if (cum_net_delta.empty()) {
+      cum_net_delta = o.cum_net_delta;
+      cum_net_delta_sq = o.cum_net_delta_sq;
+    } else {
+      for (std::size_t t = 0; t < o.cum_net_delta.size() && t < cum_net_delta.size(); ++t) {
+        cum_net_delta[t] += o.cum_net_delta[t];
+        cum_net_delta_sq[t] += o.cum_net_delta_sq[t];
+      }
+    }
+  }
 };
 
 }  // namespace cxsim::engine

@@ -62,6 +62,29 @@ io::Table comparison_table(const Variant& variant, const Variant& baseline, cons
                            const VariantAccumulator& acc_variant, const VariantAccumulator& acc_baseline,
                            const RunSettings& s);
 
+// Money (docs/model.md section 12, docs/methods/comparisons.md "Money").
+// summary: metric, estimate, se, ci_low, ci_high, unit with the rows
+// net_value_delta_per_customer, net_value_delta_total, investment,
+// net_return, roi, payback_period (NaN: no investment, or not within the
+// horizon). periods: period, the cumulative Δ net value per customer (paired,
+// with SE and CI), the cumulative discounted investment and the cumulative
+// net return over the customer base (with SE and CI).
+struct MoneyTables {
+  io::Table summary;
+  io::Table periods;
+  double customer_base = 0;  // the base the totals use
+  double investment = 0;     // discounted, over the horizon
+  std::string unit;          // the currency, or "units"
+};
+MoneyTables money_tables(const Variant& variant, const Variant& baseline, const PairedAccumulator& paired,
+                         const RunSettings& s);
+// population.customer_base, or the simulated population when not given.
+double customer_base(const RunSettings& s);
+// population.currency, or "units" when not given.
+std::string money_unit(const RunSettings& s);
+// once + per_period × Σ_{t=1..P} 1/(1+d)^(t-1); 0 without an investment.
+double discounted_investment(const Variant& v, const RunSettings& s, int periods);
+
 // Looks up one metric's row in a summary or comparison table.
 stats::Estimate find_metric(const io::Table& summary, const std::string& metric);
 

@@ -25,11 +25,21 @@ struct RecoveryProgram {
   double cost = 0.0;
 };
 
+// What making a variant's change costs the company, outside any customer's
+// cost (docs/model.md section 12): once at the start (t = 0, undiscounted)
+// and at the start of each period t = 1..P, discounted by 1/(1+d)^(t-1) like
+// the customers' value and cost.
+struct Investment {
+  double once = 0.0;
+  double per_period = 0.0;
+};
+
 struct Variant {
   std::string name;  // "baseline" for the journey as written
   std::string description;
   model::CompiledModel model;
   std::optional<RecoveryProgram> recovery;
+  std::optional<Investment> investment = std::nullopt;  // investment: {once, per_period} in a scenario
 };
 
 struct RunSettings {
@@ -43,6 +53,9 @@ struct RunSettings {
   std::uint64_t chunk_size = 4096;
   std::size_t path_capacity = 4096;  // heavy-hitters sketch size per chunk and merged
   std::size_t path_max_length = 64;  // longer paths are recorded truncated (marked)
+  // Money labels (docs/model.md section 12); they change no simulated number.
+  std::string currency;       // population.currency; empty: unnamed units
+  double customer_base = 0;   // population.customer_base; 0: the simulated population
 };
 
 }  // namespace cxsim::engine

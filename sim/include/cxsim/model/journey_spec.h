@@ -141,6 +141,12 @@ struct PopulationSpec {
   std::optional<unsigned long long> seed;
   std::optional<double> discount_rate;
   std::optional<long long> uncertainty_draws;  // population.uncertainty: {draws: N}
+  // Money (docs/model.md section 12): a label printed beside every value,
+  // cost and net value (none: unnamed units), and the number of real
+  // customers the simulated population stands for (none: the simulated
+  // population itself).
+  std::optional<std::string> currency;
+  std::optional<double> customer_base;
 };
 
 // A parameter given with its uncertainty (model/uncertain.h; docs/journey-format.md,

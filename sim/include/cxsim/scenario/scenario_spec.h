@@ -29,6 +29,7 @@ struct VariantSpec {
   std::string description;
   std::vector<Change> changes;
   std::optional<engine::RecoveryProgram> recovery;
+  std::optional<engine::Investment> investment;  // investment: {once, per_period}
   SourceLoc loc;
 };
 
