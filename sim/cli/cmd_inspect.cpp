@@ -196,8 +196,9 @@ int run_inspect_file(const InspectOptions& o, const io::File& f, const std::stri
       std::cout << "\nuncertainty: the journey has no parameter with uncertainty; the total interval is the Monte "
                    "Carlo one\n";
     } else {
-      std::cout << "\n" << uncertainty_words(static_cast<std::uint64_t>(draws),
-                                              static_cast<std::uint64_t>(f.attribute_int64("customers")));
+      std::cout << "\n"
+                << uncertainty_words(static_cast<std::uint64_t>(draws),
+                                     static_cast<std::uint64_t>(f.attribute_int64("customers")));
       for (const char* part : {"variants", "comparisons"}) {
         if (!u.is_group(part)) continue;
         io::Group g = u.open_group(part);

@@ -41,7 +41,6 @@ struct RunOptions {
   std::optional<long long> uncertainty;
 };
 
-
 int run_run(const RunOptions& o, const Context& ctx) {
   app::RunOverrides ov;
   ov.customers = o.customers;
@@ -221,13 +220,15 @@ int run_run(const RunOptions& o, const Context& ctx) {
       std::cout << "\n" << uncertainty_words(uncertainty.draws, s.customers);
       for (std::size_t v = 0; v < plan.named; ++v) {
         const auto t = engine::variant_tables(plan.variants[v], result.variants[v]);
-        std::cout << "\n" << plan.variants[v].name << "\n"
+        std::cout << "\n"
+                  << plan.variants[v].name << "\n"
                   << format_uncertainty(engine::uncertainty_table(t.summary, uncertainty.variants[v]));
       }
       for (std::size_t v = 1; v < plan.named; ++v) {
         const auto c = engine::comparison_table(plan.variants[v], plan.variants[0], result.paired[v - 1],
                                                 result.variants[v], result.variants[0], s);
-        std::cout << "\n" << plan.variants[v].name << " vs baseline (delta)\n"
+        std::cout << "\n"
+                  << plan.variants[v].name << " vs baseline (delta)\n"
                   << format_uncertainty(engine::uncertainty_table(c, uncertainty.comparisons[v - 1]));
       }
     }

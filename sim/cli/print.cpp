@@ -88,16 +88,16 @@ std::string format_money(const io::Table& t, int periods) {
       }
       auto p = [&](double x) { return std::isfinite(x) ? fmt::format("{:g}", x) : fmt::format("> {}", periods); };
       const std::string est = std::isfinite(e[i]) ? p(e[i]) : fmt::format("not within {}", periods);
-      out += fmt::format("  {:<30} {:>14} {:>12}   {:<28} {}\n", m[i], est, "", fmt::format("[{}, {}]", p(lo[i]), p(hi[i])),
-                         u[i]);
+      out += fmt::format("  {:<30} {:>14} {:>12}   {:<28} {}\n", m[i], est, "",
+                         fmt::format("[{}, {}]", p(lo[i]), p(hi[i])), u[i]);
       continue;
     }
     if (m[i] == "roi" && !std::isfinite(e[i])) continue;  // no investment
     const bool sig = std::isfinite(lo[i]) && (lo[i] > 0 || hi[i] < 0) && se[i] > 0;
-    out += fmt::format("  {:<30} {:>14} {:>12}   {:<28} {}\n", m[i], format_value(e[i], se[i]),
-                       std::isfinite(se[i]) ? "± " + format_value(stats::kZ95 * se[i], se[i]) : "n/a",
-                       fmt::format("[{}, {}]{}", format_value(lo[i], se[i]), format_value(hi[i], se[i]), sig ? " *" : ""),
-                       u[i]);
+    out += fmt::format(
+        "  {:<30} {:>14} {:>12}   {:<28} {}\n", m[i], format_value(e[i], se[i]),
+        std::isfinite(se[i]) ? "± " + format_value(stats::kZ95 * se[i], se[i]) : "n/a",
+        fmt::format("[{}, {}]{}", format_value(lo[i], se[i]), format_value(hi[i], se[i]), sig ? " *" : ""), u[i]);
   }
   return out;
 }

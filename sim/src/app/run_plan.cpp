@@ -434,14 +434,15 @@ engine::UncertaintySummary execute_uncertainty(const RunPlan& plan, const engine
     vs.push_back({plan.variants[0].name, plan.variants[0].description, model::compile(drawn), std::nullopt});
     for (std::size_t v = 1; v < plan.named; ++v) {
       core::Diagnostics diags;
-      const model::JourneySpec spec = v < plan.named_changes.size()
-                                          ? scenario::apply_variant(drawn, fmt::format("variant '{}' in parameter draw {}",
-                                                                                        plan.variants[v].name, d),
-                                                                    plan.named_changes[v], diags)
-                                          : drawn;
+      const model::JourneySpec spec =
+          v < plan.named_changes.size()
+              ? scenario::apply_variant(drawn,
+                                        fmt::format("variant '{}' in parameter draw {}", plan.variants[v].name, d),
+                                        plan.named_changes[v], diags)
+              : drawn;
       if (diags.has_errors()) throw core::InputError(std::move(diags));
-      vs.push_back({plan.variants[v].name, plan.variants[v].description, model::compile(spec),
-                    plan.variants[v].recovery});
+      vs.push_back(
+          {plan.variants[v].name, plan.variants[v].description, model::compile(spec), plan.variants[v].recovery});
     }
     return vs;
   };
@@ -471,10 +472,10 @@ void write_uncertainty(engine::ResultsWriter& writer, const RunPlan& plan, const
   io::Group gv = g.require_group("variants");
   for (std::size_t v = 0; v < plan.named; ++v) {
     const auto summary = engine::variant_tables(plan.variants[v], point.variants[v]).summary;
-    io::write_table(gv, plan.variants[v].name,
-                    engine::uncertainty_table(summary, v < u.variants.size() ? u.variants[v]
-                                                                             : std::vector<engine::MetricDraws>{}),
-                    {"headline metrics: Monte Carlo and total (parameter + Monte Carlo) 95% intervals", ""});
+    io::write_table(
+        gv, plan.variants[v].name,
+        engine::uncertainty_table(summary, v < u.variants.size() ? u.variants[v] : std::vector<engine::MetricDraws>{}),
+        {"headline metrics: Monte Carlo and total (parameter + Monte Carlo) 95% intervals", ""});
   }
   if (plan.named < 2) return;
   io::Group gc = g.require_group("comparisons");
@@ -482,8 +483,8 @@ void write_uncertainty(engine::ResultsWriter& writer, const RunPlan& plan, const
     const auto c = engine::comparison_table(plan.variants[v], plan.variants[0], point.paired[v - 1], point.variants[v],
                                             point.variants[0], s);
     io::write_table(gc, plan.variants[v].name,
-                    engine::uncertainty_table(c, v - 1 < u.comparisons.size() ? u.comparisons[v - 1]
-                                                                              : std::vector<engine::MetricDraws>{}),
+                    engine::uncertainty_table(
+                        c, v - 1 < u.comparisons.size() ? u.comparisons[v - 1] : std::vector<engine::MetricDraws>{}),
                     {"delta vs baseline: Monte Carlo and total (parameter + Monte Carlo) 95% intervals", ""});
   }
 }

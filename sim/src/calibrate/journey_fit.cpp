@@ -318,7 +318,9 @@ void fit_segments(State& s) {
   IdMaker seg_ids;
   for (const auto& [name, agg] : s.seg_train) {
     FittedSegment seg;
-    auto r = std::find_if(retention.begin(), retention.end(), [&](const FittedSegment& x) { return x.name == name; });
+    const std::string& seg_name = name;  // clang 14 cannot capture a structured binding
+    auto r = std::find_if(retention.begin(), retention.end(),
+                          [&seg_name](const FittedSegment& x) { return x.name == seg_name; });
     if (pooled_retention) r = retention.begin();
     if (r != retention.end()) {
       seg = *r;

@@ -42,8 +42,7 @@ std::vector<MetricDef> headline_metrics(const model::CompiledModel& m, bool with
   d.push_back({"retention_final", Ratio::mean_of(kAlive), "share alive after the last period"});
   d.push_back({"clv_mean", Ratio::mean_of(kClv), "discounted value per customer"});
   d.push_back({"cost_mean", Ratio::mean_of(kCost), "discounted cost per customer"});
-  d.push_back({"net_value_mean", Ratio{{{kClv, 1.0}, {kCost, -1.0}}, {}, 1.0},
-               "discounted value - cost per customer"});
+  d.push_back({"net_value_mean", Ratio{{{kClv, 1.0}, {kCost, -1.0}}, {}, 1.0}, "discounted value - cost per customer"});
   per_walk("response_rate", kRespondents, "share of walks answered");
   if (with_recovery) {
     per_walk("recovery_triggered_rate", kRecoveryTriggered, "share of walks that met the trigger");
@@ -457,8 +456,9 @@ MoneyTables money_tables(const Variant& variant, const Variant& baseline, const 
   row("net_value_delta_total", make_estimate(base * per.estimate, base * per.se), unit);
   row("investment", make_estimate(invest, 0.0), unit);
   row("net_return", make_estimate(base * per.estimate - invest, base * per.se), unit);
-  row("roi", invest > 0 ? make_estimate((base * per.estimate - invest) / invest, base * per.se / invest)
-                        : make_estimate(std::nan(""), std::nan("")),
+  row("roi",
+      invest > 0 ? make_estimate((base * per.estimate - invest) / invest, base * per.se / invest)
+                 : make_estimate(std::nan(""), std::nan("")),
       "ratio");
   // Payback: the first period whose cumulative net return is >= 0; its 95%
   // interval inverts the per-period intervals (earliest period whose upper

@@ -173,8 +173,8 @@ std::optional<NextSpec> parse_next(NodeReader& r, const YAML::Node& node, const 
   NextSpec out;
   if (any_map) {
     out.split = true;
-    auto maps = parse_split<TransitionMap>(
-        r, node, path, [&](NodeReader& rr, const YAML::Node& n, const std::string& p) {
+    auto maps =
+        parse_split<TransitionMap>(r, node, path, [&](NodeReader& rr, const YAML::Node& n, const std::string& p) {
           const bool fr = p.size() >= 9 && p.compare(p.size() - 9, 9, ".friction") == 0;
           return branch(rr, n, p,
                         fr ? UncertainParam::Kind::next_friction_dirichlet : UncertainParam::Kind::next_ok_dirichlet);
@@ -471,7 +471,7 @@ std::optional<DurationSpec> parse_distribution(NodeReader& r, const YAML::Node& 
 
 bool parse_population(NodeReader& r, const YAML::Node& p, PopulationSpec& pop,
                       const std::vector<std::string>& extra_keys) {
-  std::vector<std::string> keys = {"customers", "periods",  "seed",         "discount_rate",
+  std::vector<std::string> keys = {"customers",   "periods",  "seed",         "discount_rate",
                                    "uncertainty", "currency", "customer_base"};
   keys.insert(keys.end(), extra_keys.begin(), extra_keys.end());
   if (!r.expect_map(p, "population", fmt::format("{{{}}}", fmt::join(keys, ", ")).c_str())) return false;
@@ -678,8 +678,7 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
   if (root["retention"]) {
     const auto& rt = root["retention"];
     if (r.expect_map(rt, "retention", "{sensitivity, carryover} (and optionally alpha, beta)")) {
-      spec.retention.default_params =
-          parse_alpha_beta(r, rt, "retention", {"sensitivity", "carryover", "covariance"});
+      spec.retention.default_params = parse_alpha_beta(r, rt, "retention", {"sensitivity", "carryover", "covariance"});
       if (rt["covariance"] && !spec.retention.default_params)
         r.error(rt["covariance"], "retention.covariance", "a covariance needs the alpha and beta it is about");
       else if (rt["covariance"])

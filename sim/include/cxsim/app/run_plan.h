@@ -26,7 +26,7 @@ struct RunOverrides {
   std::vector<std::string> only_variants;  // empty: all
   bool no_sweeps = false;
   bool no_ranking = false;
-  bool no_analytics = false;  // cxsim run --no-analytics
+  bool no_analytics = false;             // cxsim run --no-analytics
   std::optional<long long> uncertainty;  // cxsim run --uncertainty N (else population.uncertainty.draws)
 };
 

@@ -84,7 +84,7 @@ struct PeriodAcc {
   double active = 0, churned = 0, respondents = 0;
   double promoters = 0, detractors = 0;  // true, over active
   double promoters_measured = 0, detractors_measured = 0;
-  std::vector<double> kinds;  // walks per kind
+  std::vector<double> kinds;   // walks per kind
   double value = 0, cost = 0;  // Σ over customers of this period's discounted value and cost
 };
 

@@ -54,8 +54,8 @@ struct RunSettings {
   std::size_t path_capacity = 4096;  // heavy-hitters sketch size per chunk and merged
   std::size_t path_max_length = 64;  // longer paths are recorded truncated (marked)
   // Money labels (docs/model.md section 12); they change no simulated number.
-  std::string currency;       // population.currency; empty: unnamed units
-  double customer_base = 0;   // population.customer_base; 0: the simulated population
+  std::string currency;      // population.currency; empty: unnamed units
+  double customer_base = 0;  // population.customer_base; 0: the simulated population
 };
 
 }  // namespace cxsim::engine

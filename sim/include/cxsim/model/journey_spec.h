@@ -154,11 +154,11 @@ struct PopulationSpec {
 struct UncertainParam {
   enum class Kind { friction_beta, start_dirichlet, next_ok_dirichlet, next_friction_dirichlet, retention_lognormal };
   Kind kind = Kind::friction_beta;
-  std::string touchpoint;       // friction, next maps
-  std::string segment;          // retention: the segment id; empty: the top-level retention
-  std::vector<double> counts;   // Beta: {a, b}; Dirichlet: one per target, in the map's order
+  std::string touchpoint;               // friction, next maps
+  std::string segment;                  // retention: the segment id; empty: the top-level retention
+  std::vector<double> counts;           // Beta: {a, b}; Dirichlet: one per target, in the map's order
   double cov[2][2] = {{0, 0}, {0, 0}};  // retention: covariance of (alpha, beta)
-  std::string path;             // key path, for messages
+  std::string path;                     // key path, for messages
 };
 
 struct ChannelSwitchSpec {
