@@ -156,7 +156,8 @@ void write_reference_book(State& s) {
 
   sum += fmt::format("reference book (observed, every journey{}):\n",
                      surveyed ? fmt::format("; NPS ranks need >= {} answers", o.book_min_support) : "");
-  for (const auto& [seg, sk] : b.sketches) {
+  for (const auto& [seg_key, sk] : b.sketches) {
+    const std::string& seg = seg_key;  // clang 14 cannot capture a structured binding
     const double journeys = b.journeys[seg];
     const auto all = sk.entries();
     auto push = [&](ReportTable& t, std::size_t rank, const stats::HeavyHitters::Entry& e) {
