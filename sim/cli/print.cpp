@@ -30,6 +30,21 @@ std::string timeout_warning(const std::string& variant, double timeouts, double 
       variant, timeouts, walks, walks > 0 ? 100.0 * timeouts / walks : 0.0, max_steps);
 }
 
+namespace {
+
+// "± h" for the 95% half-width of an estimate with standard error `se`.
+std::string pm95(double se) { return std::isfinite(se) ? "± " + format_value(stats::kZ95 * se, se) : "n/a"; }
+
+// "[lo, hi]" in the precision `se` calls for.
+std::string ci95(double lo, double hi, double se) {
+  return fmt::format("[{}, {}]", format_value(lo, se), format_value(hi, se));
+}
+
+// The interval excludes zero.
+bool excludes_zero(double lo, double hi) { return std::isfinite(lo) && (lo > 0 || hi < 0); }
+
+}  // namespace
+
 std::string format_summary(const io::Table& t) {
   std::string out;
   const auto& m = t.get_string("metric");
@@ -38,12 +53,9 @@ std::string format_summary(const io::Table& t) {
   const auto& lo = t.get_double("ci_low");
   const auto& hi = t.get_double("ci_high");
   out += fmt::format("  {:<26} {:>14} {:>12}   {}\n", "metric", "estimate", "± 95%", "95% CI");
-  for (std::size_t i = 0; i < t.rows(); ++i) {
-    const double hw = std::isfinite(se[i]) ? stats::kZ95 * se[i] : std::nan("");
-    out += fmt::format("  {:<26} {:>14} {:>12}   [{}, {}]\n", m[i], format_value(e[i], se[i]),
-                       std::isnan(hw) ? std::string("n/a") : "± " + format_value(hw, se[i]), format_value(lo[i], se[i]),
-                       format_value(hi[i], se[i]));
-  }
+  for (std::size_t i = 0; i < t.rows(); ++i)
+    out += fmt::format("  {:<26} {:>14} {:>12}   {}\n", m[i], format_value(e[i], se[i]), pm95(se[i]),
+                       ci95(lo[i], hi[i], se[i]));
   return out;
 }
 
@@ -58,13 +70,10 @@ std::string format_comparison(const io::Table& t) {
   const auto& hi = t.get_double("ci_high");
   out += fmt::format("  {:<26} {:>12} {:>12} {:>12} {:>12}   {}\n", "metric", "baseline", "variant", "delta", "± 95%",
                      "95% CI");
-  for (std::size_t i = 0; i < t.rows(); ++i) {
-    const bool sig = std::isfinite(lo[i]) && (lo[i] > 0 || hi[i] < 0);
-    out += fmt::format("  {:<26} {:>12} {:>12} {:>12} {:>12}   [{}, {}]{}\n", m[i], format_value(b[i], se[i]),
-                       format_value(v[i], se[i]), format_value(d[i], se[i]),
-                       std::isfinite(se[i]) ? "± " + format_value(stats::kZ95 * se[i], se[i]) : "n/a",
-                       format_value(lo[i], se[i]), format_value(hi[i], se[i]), sig ? " *" : "");
-  }
+  for (std::size_t i = 0; i < t.rows(); ++i)
+    out += fmt::format("  {:<26} {:>12} {:>12} {:>12} {:>12}   {}{}\n", m[i], format_value(b[i], se[i]),
+                       format_value(v[i], se[i]), format_value(d[i], se[i]), pm95(se[i]), ci95(lo[i], hi[i], se[i]),
+                       excludes_zero(lo[i], hi[i]) ? " *" : "");
   return out;
 }
 
@@ -93,11 +102,9 @@ std::string format_money(const io::Table& t, int periods) {
       continue;
     }
     if (m[i] == "roi" && !std::isfinite(e[i])) continue;  // no investment
-    const bool sig = std::isfinite(lo[i]) && (lo[i] > 0 || hi[i] < 0) && se[i] > 0;
-    out += fmt::format(
-        "  {:<30} {:>14} {:>12}   {:<28} {}\n", m[i], format_value(e[i], se[i]),
-        std::isfinite(se[i]) ? "± " + format_value(stats::kZ95 * se[i], se[i]) : "n/a",
-        fmt::format("[{}, {}]{}", format_value(lo[i], se[i]), format_value(hi[i], se[i]), sig ? " *" : ""), u[i]);
+    const bool sig = excludes_zero(lo[i], hi[i]) && se[i] > 0;
+    out += fmt::format("  {:<30} {:>14} {:>12}   {:<28} {}\n", m[i], format_value(e[i], se[i]), pm95(se[i]),
+                       ci95(lo[i], hi[i], se[i]) + (sig ? " *" : ""), u[i]);
   }
   return out;
 }

@@ -14,20 +14,11 @@
 # Env (set by ctest): CXSIM, CXSIM_SOURCE_DIR, CXSIM_SHARED_DIR, CXSIM_WORK_DIR.
 set -uo pipefail
 
-: "${CXSIM:?path to the cxsim binary}"
-: "${CXSIM_SOURCE_DIR:?}"
+. "$(dirname "$0")/lib.sh"
 : "${CXSIM_SHARED_DIR:?}"
-work="${CXSIM_WORK_DIR:-$(mktemp -d)}/calibrate"
-rm -rf "$work"
-mkdir -p "$work"
-PY=/usr/bin/python3
+e2e_setup calibrate
 data="$CXSIM_SOURCE_DIR/tests/data/calibrate"
 
-fails=0
-fail() {
-  echo "FAIL: $*" >&2
-  fails=$((fails + 1))
-}
 
 # ---------------------------------------------------------------- 1. round trip
 # Three independent simulations (seeds 7, 8, 9), each calibrated back; the
@@ -286,8 +277,4 @@ diff <(sed -n '/^calibration:/,$p' "$work/whole.yaml" | grep -v -e '^  touchpoin
   fail "--prior-model: the updated counts differ from the whole log's"
 expect_bad prior_model "no calibration: block" --events "$data/shop_events.csv" --prior-model "$work/ret.yaml"
 
-if [ $fails -gt 0 ]; then
-  echo "e2e_calibrate: $fails failure(s)" >&2
-  exit 1
-fi
-echo "e2e_calibrate: all checks passed"
+e2e_finish

@@ -18,19 +18,10 @@
 # Env (set by ctest): CXSIM, CXSIM_SOURCE_DIR, CXSIM_WORK_DIR.
 set -uo pipefail
 
-: "${CXSIM:?path to the cxsim binary}"
-: "${CXSIM_SOURCE_DIR:?}"
-work="${CXSIM_WORK_DIR:-$(mktemp -d)}/check"
-rm -rf "$work"
-mkdir -p "$work"
-PY=/usr/bin/python3
+. "$(dirname "$0")/lib.sh"
+e2e_setup check
 truth="$CXSIM_SOURCE_DIR/tests/data/calibrate/roundtrip_journey.yaml"
 
-fails=0
-fail() {
-  echo "FAIL: $*" >&2
-  fails=$((fails + 1))
-}
 
 # cohorts.csv (period,alive) -> lifetimes (customer_id,periods,churned): the
 # same survival, one row per customer.
@@ -201,8 +192,4 @@ grep -q "badmodel.yaml:4:" "$work/bad.err" || fail "bad model: no file:line: $(c
 "$CXSIM" check "$truth" --events "$d/events.csv" --customers-sims 0 2>/dev/null
 [ $? -eq 2 ] || fail "--customers-sims 0 accepted"
 
-if [ $fails -ne 0 ]; then
-  echo "$fails check(s) failed" >&2
-  exit 1
-fi
-echo "e2e_check: all checks passed"
+e2e_finish

@@ -14,19 +14,10 @@
 # Env (set by ctest): CXSIM, CXSIM_SOURCE_DIR, CXSIM_WORK_DIR.
 set -uo pipefail
 
-: "${CXSIM:?path to the cxsim binary}"
-: "${CXSIM_SOURCE_DIR:?}"
-work="${CXSIM_WORK_DIR:-$(mktemp -d)}/hostile"
-rm -rf "$work"
-mkdir -p "$work"
-PY=/usr/bin/python3
+. "$(dirname "$0")/lib.sh"
+e2e_setup hostile
 data="$CXSIM_SOURCE_DIR/tests/data/calibrate"
 
-fails=0
-fail() {
-  echo "FAIL: $*" >&2
-  fails=$((fails + 1))
-}
 
 # expect_exit CODE GREP_PATTERN -- command...: the command exits CODE and its
 # stderr matches the (extended) pattern.
@@ -176,8 +167,4 @@ chmod 755 "$work/ro" "$work"
   fail "run --events-out into a new folder failed"
 for f in ev5.h5 ev5/events.csv ev5/surveys.csv ev5/cohorts.csv; do [ -s "$work/$f" ] || fail "no $f"; done
 
-if [ $fails -ne 0 ]; then
-  echo "$fails failure(s)" >&2
-  exit 1
-fi
-echo "e2e_hostile: all checks passed"
+e2e_finish

@@ -12,18 +12,9 @@
 # Env (set by ctest): CXSIM, CXSIM_SOURCE_DIR, CXSIM_WORK_DIR.
 set -uo pipefail
 
-: "${CXSIM:?path to the cxsim binary}"
-: "${CXSIM_SOURCE_DIR:?}"
-work="${CXSIM_WORK_DIR:-$(mktemp -d)}/integrity"
-rm -rf "$work"
-mkdir -p "$work"
-PY=/usr/bin/python3
+. "$(dirname "$0")/lib.sh"
+e2e_setup integrity
 
-fails=0
-fail() {
-  echo "FAIL: $*" >&2
-  fails=$((fails + 1))
-}
 
 fresh="$work/fresh.h5"
 "$CXSIM" run "$CXSIM_SOURCE_DIR/journeys/retail.yaml" -n 200 -p 2 -q -o "$fresh" || fail "run failed"
@@ -74,8 +65,4 @@ for i in range(200):
 sweep "$fresh" 12 "2"
 sweep "$legacy" 12 "0 2"
 
-if [ "$fails" -gt 0 ]; then
-  echo "e2e_integrity: $fails failure(s)" >&2
-  exit 1
-fi
-echo "e2e_integrity: ok"
+e2e_finish "ok"

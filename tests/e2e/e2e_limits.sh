@@ -6,18 +6,10 @@
 # CXSIM_WORK_DIR.
 set -uo pipefail
 
-: "${CXSIM:?path to the cxsim binary}"
-: "${CXSIM_SOURCE_DIR:?}"
-work="${CXSIM_WORK_DIR:-$(mktemp -d)}/limits"
-rm -rf "$work"
-mkdir -p "$work"
+. "$(dirname "$0")/lib.sh"
+e2e_setup limits
 retail="$CXSIM_SOURCE_DIR/journeys/retail.yaml"
 
-fails=0
-fail() {
-  echo "FAIL: $*" >&2
-  fails=$((fails + 1))
-}
 
 # expect_exit CODE NEEDLE CMD...: CMD exits CODE and its stderr contains NEEDLE.
 expect_exit() {
@@ -162,8 +154,4 @@ expect_exit 2 "sweep9999.yaml:5:3: error: sweeps.f: sweep 'f' (9999 values) make
 grep -qF "100000 customers" "$work/err" || fail "the estimate does not use -n: $(cat "$work/err")"
 [ ! -e "$work/s.h5" ] || fail "a refused run wrote its output"
 
-if [ "$fails" -ne 0 ]; then
-  echo "e2e_limits: $fails failure(s)" >&2
-  exit 1
-fi
-echo "e2e_limits: ok"
+e2e_finish "ok"

@@ -14,18 +14,9 @@
 # Env (set by ctest): CXSIM, CXSIM_SOURCE_DIR, CXSIM_WORK_DIR.
 set -uo pipefail
 
-: "${CXSIM:?path to the cxsim binary}"
-: "${CXSIM_SOURCE_DIR:?}"
-work="${CXSIM_WORK_DIR:-$(mktemp -d)}/segments"
-rm -rf "$work"
-mkdir -p "$work"
-PY=/usr/bin/python3
+. "$(dirname "$0")/lib.sh"
+e2e_setup segments
 
-fails=0
-fail() {
-  echo "FAIL: $*" >&2
-  fails=$((fails + 1))
-}
 
 # The retail journey with retention independent of the walks (sensitivity 0),
 # so each segment's lifetimes follow its sBG exactly. Its two segments differ
@@ -146,8 +137,4 @@ grep -q "segment 'loyal' is in the event log but not in the retention file" "$wo
 grep -q "segment 'vip' is in the retention file but not in the event log" "$work/other.out" ||
   fail "no warning for a segment in the lifetimes only"
 
-if [ "$fails" -ne 0 ]; then
-  echo "$fails failure(s)" >&2
-  exit 1
-fi
-echo "e2e segments: ok"
+e2e_finish "ok"

@@ -5,19 +5,10 @@
 # CXSIM_WORK_DIR.
 set -uo pipefail
 
-: "${CXSIM:?path to the cxsim binary}"
-: "${CXSIM_SOURCE_DIR:?}"
+. "$(dirname "$0")/lib.sh"
 : "${CXSIM_SHARED_DIR:?}"
-work="${CXSIM_WORK_DIR:-$(mktemp -d)}/validate"
-rm -rf "$work"
-mkdir -p "$work"
-PY=/usr/bin/python3
+e2e_setup validate
 
-fails=0
-fail() {
-  echo "FAIL: $*" >&2
-  fails=$((fails + 1))
-}
 
 # 1. Valid journeys: the spec's examples and every journeys/*.yaml.
 valid_files=("$CXSIM_SHARED_DIR/spec/examples/retail.yaml" "$CXSIM_SHARED_DIR/spec/examples/telecom_support.yaml")
@@ -128,8 +119,4 @@ $PY -c 'import json,sys; d=json.load(sys.stdin); assert all(f["valid"] for f in 
 rc=$?
 [ $rc -eq 2 ] || fail "validate without files: exit $rc, expected 2"
 
-if [ $fails -ne 0 ]; then
-  echo "e2e_validate: $fails failure(s)" >&2
-  exit 1
-fi
-echo "e2e_validate: ok (${#valid_files[@]} valid, $n invalid files)"
+e2e_finish "ok (${#valid_files[@]} valid, $n invalid files)"

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "calibrate_helpers.h"
 #include "cxsim/calibrate/calibrate.h"
 #include "cxsim/core/errors.h"
 
@@ -25,10 +26,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path write(const std::string& name, const std::string& text) {
-  const fs::path d = fs::temp_directory_path() / fmt::format("cxsim_test_calibrate_book_{}", ::getpid());
-  fs::create_directories(d);
-  std::ofstream(d / name, std::ios::binary) << text;
-  return d / name;
+  return cxsim::testing::write_input("calibrate_book", name, text);
 }
 
 // One kind of journey: its path, how many journeys, and the NPS answers of the

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "calibrate_helpers.h"
 #include "cxsim/calibrate/calibrate.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/model/journey_loader.h"
@@ -20,39 +21,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
+fs::path write(const std::string& name, const std::string& text) {
+  return cxsim::testing::write_input("calibrate_files", name, text);
+}
+using cxsim::testing::error_of;
+using cxsim::testing::loads;
+using cxsim::testing::table;
+
 const std::string kData = std::string(CXSIM_TEST_DATA_DIR) + "/calibrate/";
 const std::string kShared = std::string(CXSIM_SHARED_DIR) + "/data/";
-
-fs::path write(const std::string& name, const std::string& text) {
-  const fs::path d = fs::temp_directory_path() / fmt::format("cxsim_test_calibrate_files_{}", ::getpid());
-  fs::create_directories(d);
-  std::ofstream(d / name, std::ios::binary) << text;
-  return d / name;
-}
-
-model::JourneySpec loads(const CalibrationResult& r) {
-  try {
-    return model::load_journey_text(r.yaml, "fitted.yaml").spec;
-  } catch (const core::InputError& e) {
-    ADD_FAILURE() << e.what() << "\n" << r.yaml;
-    throw;
-  }
-}
-
-const ReportTable& table(const CalibrationResult& r, const std::string& path) {
-  const ReportTable* t = r.report.find(path);
-  if (!t) throw std::runtime_error("no table " + path);
-  return *t;
-}
-
-std::string error_of(const CalibrateOptions& o) {
-  try {
-    calibrate::calibrate(o);
-  } catch (const core::InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 }  // namespace
 

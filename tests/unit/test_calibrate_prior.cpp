@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "calibrate_helpers.h"
 #include "cxsim/analytics/absorbing_chain.h"
 #include "cxsim/calibrate/calibrate.h"
 #include "cxsim/core/errors.h"
@@ -32,6 +33,10 @@ using namespace cxsim::calibrate;
 namespace fs = std::filesystem;
 
 namespace {
+
+using cxsim::testing::col;
+using cxsim::testing::error_of;
+using cxsim::testing::table;
 
 const std::string kData = std::string(CXSIM_TEST_DATA_DIR) + "/calibrate/";
 const std::string kShared = std::string(CXSIM_SHARED_DIR) + "/data/";
@@ -56,27 +61,6 @@ std::vector<std::string> split(const std::string& line, char sep) {
   }
   f.push_back(cur);
   return f;
-}
-
-std::string error_of(const CalibrateOptions& o) {
-  try {
-    calibrate::calibrate(o);
-  } catch (const core::InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-const ReportColumn& col(const ReportTable& t, const std::string& name) {
-  for (const auto& c : t.columns)
-    if (c.name == name) return c;
-  throw std::runtime_error("no column " + name);
-}
-
-const ReportTable& table(const CalibrationResult& r, const std::string& path) {
-  const ReportTable* t = r.report.find(path);
-  if (!t) throw std::runtime_error("no table " + path);
-  return *t;
 }
 
 // id -> name of the fitted touchpoints and outcomes (report tables).

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "calibrate_helpers.h"
 #include "cxsim/calibrate/calibrate.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/model/journey_loader.h"
@@ -26,34 +27,15 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path write(const std::string& name, const std::string& text) {
-  const fs::path d = fs::temp_directory_path() / fmt::format("cxsim_test_calibrate_robust_{}", ::getpid());
-  fs::create_directories(d);
-  std::ofstream(d / name, std::ios::binary) << text;
-  return d / name;
+  return cxsim::testing::write_input("calibrate_robust", name, text);
 }
-
-model::JourneySpec loads(const CalibrationResult& r) {
-  try {
-    return model::load_journey_text(r.yaml, "fitted.yaml").spec;
-  } catch (const core::InputError& e) {
-    ADD_FAILURE() << e.what() << "\n" << r.yaml;
-    throw;
-  }
-}
+using cxsim::testing::loads;
+using cxsim::testing::warned;
 
 const model::TouchpointSpec& tp(const model::JourneySpec& j, const std::string& id) {
   for (const auto& t : j.touchpoints)
     if (t.id == id) return t;
   throw std::runtime_error("no touchpoint " + id);
-}
-
-bool warned(const CalibrationResult& r, const std::vector<std::string>& parts) {
-  for (const auto& w : r.warnings) {
-    bool all = true;
-    for (const auto& p : parts) all = all && w.find(p) != std::string::npos;
-    if (all) return true;
-  }
-  return false;
 }
 
 // The YAML line of a touchpoint's satisfaction (in its "  <id>:" block).

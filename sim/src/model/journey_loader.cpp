@@ -120,29 +120,14 @@ std::optional<OkFriction<DurationSpec>> parse_duration(NodeReader& r, const YAML
 
 std::optional<TransitionMap> parse_transition_map(NodeReader& r, const YAML::Node& node, const std::string& path) {
   if (!r.expect_map(node, path, "a mapping {target: probability, ...}")) return std::nullopt;
-  TransitionMap out;
-  std::set<std::string> seen;
-  bool ok = true;
-  for (const auto& e : r.entries(node, path)) {
-    const std::string kp = join_path(path, e.key);
-    if (!seen.insert(e.key).second) {
-      r.error(e.key_node, kp, "duplicate target");
-      ok = false;
-      continue;
-    }
-    r.locations().set(kp, r.loc(e.key_node));
-    auto v = r.number(e.value, kp);
-    if (!v) {
-      ok = false;
-      continue;
-    }
-    out.emplace_back(e.key, *v);
-  }
-  if (out.empty() && ok) {
+  auto entries = r.number_map(node, path, path);
+  if (!entries) return std::nullopt;
+  if (entries->empty()) {
     r.error(node, path, "is empty; expected at least one {target: probability}");
     return std::nullopt;
   }
-  if (!ok) return std::nullopt;
+  TransitionMap out;
+  for (auto& e : *entries) out.emplace_back(std::move(e.key), e.value);
   return out;
 }
 

@@ -69,37 +69,23 @@ std::optional<TransitionMap> parse_dirichlet_map(NodeReader& r, const YAML::Node
   const YAML::Node& m = node["dirichlet"];
   const std::string dp = path + ".dirichlet";
   if (!r.expect_map(m, dp, "a mapping {target: count, ...} (Dirichlet counts)")) return std::nullopt;
-  TransitionMap out;
-  std::vector<double> counts;
-  std::set<std::string> seen;
-  bool ok = true;
-  double sum = 0;
-  for (const auto& e : r.entries(m, dp)) {
-    const std::string kp = path + "." + e.key;
-    if (!seen.insert(e.key).second) {
-      r.error(e.key_node, kp, "duplicate target");
-      ok = false;
-      continue;
-    }
-    r.locations().set(kp, r.loc(e.key_node));
-    auto v = r.number(e.value, kp);
-    if (!v) {
-      ok = false;
-      continue;
-    }
-    if (!(*v >= 0) || !std::isfinite(*v)) {
-      r.error(e.value, kp, fmt::format("a Dirichlet count must be finite and >= 0, got {}", num(*v)));
-      ok = false;
-      continue;
-    }
-    counts.push_back(*v);
-    sum += *v;
-    out.emplace_back(e.key, *v);
-  }
-  if (!ok) return std::nullopt;
-  if (out.empty()) {
+  auto entries = r.number_map(m, dp, path, [&](const YAML::Node& value, const std::string& kp, double v) {
+    if (v >= 0 && std::isfinite(v)) return true;
+    r.error(value, kp, fmt::format("a Dirichlet count must be finite and >= 0, got {}", num(v)));
+    return false;
+  });
+  if (!entries) return std::nullopt;
+  if (entries->empty()) {
     r.error(m, dp, "is empty; expected at least one {target: count}");
     return std::nullopt;
+  }
+  TransitionMap out;
+  std::vector<double> counts;
+  double sum = 0;
+  for (auto& e : *entries) {
+    counts.push_back(e.value);
+    sum += e.value;
+    out.emplace_back(std::move(e.key), e.value);
   }
   if (!(sum > 0)) {
     r.error(m, dp, "every count is 0; at least one must be > 0");

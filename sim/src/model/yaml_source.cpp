@@ -320,6 +320,31 @@ std::vector<NodeReader::Entry> NodeReader::entries(const YAML::Node& map, const 
   return out;
 }
 
+std::optional<std::vector<NodeReader::NumberEntry>> NodeReader::number_map(
+    const YAML::Node& map, const std::string& path, const std::string& key_base,
+    const std::function<bool(const YAML::Node& value, const std::string& key_path, double v)>& accept) {
+  std::vector<NumberEntry> out;
+  std::set<std::string> seen;
+  bool ok = true;
+  for (const auto& e : entries(map, path)) {
+    const std::string kp = join_path(key_base, e.key);
+    if (!seen.insert(e.key).second) {
+      error(e.key_node, kp, "duplicate target");
+      ok = false;
+      continue;
+    }
+    locs_.set(kp, loc(e.key_node));
+    auto v = number(e.value, kp);
+    if (!v || (accept && !accept(e.value, kp, *v))) {
+      ok = false;
+      continue;
+    }
+    out.push_back({e.key, *v});
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
 void NodeReader::check_keys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& allowed,
                             const std::vector<std::string>& handled) {
   std::set<std::string> seen;

@@ -2,6 +2,7 @@
 // Reading YAML with diagnostics: guarded loading (size, tabs, alias bombs,
 // depth) and typed, located reads that record every problem instead of
 // stopping at the first.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,6 +78,19 @@ class NodeReader {
     YAML::Node value;
   };
   std::vector<Entry> entries(const YAML::Node& map, const std::string& path);
+
+  // A mapping {name: number, ...} in file order: duplicate names and values
+  // that are not numbers are reported, each entry's location is recorded
+  // under `key_base`.name, and `accept` (when given) may refuse a value (it
+  // reports its own error). Empty when anything was refused; the caller
+  // checks for an empty map.
+  struct NumberEntry {
+    std::string key;
+    double value;
+  };
+  std::optional<std::vector<NumberEntry>> number_map(
+      const YAML::Node& map, const std::string& path, const std::string& key_base,
+      const std::function<bool(const YAML::Node& value, const std::string& key_path, double v)>& accept = {});
 
  private:
   std::string file_;
