@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
+#include <mutex>
+#include <system_error>
+#include <thread>
 
 #include "cxsim/core/errors.h"
 
@@ -35,28 +39,116 @@ double quantile_sorted(const std::vector<double>& x, double p) {
 
 UncertaintySummary run_uncertainty(std::uint64_t draws, const DrawVariants& make, const DrawSettings& settings,
                                    const std::function<void(std::uint64_t, std::uint64_t)>& progress,
-                                   const std::atomic<int>* stop) {
+                                   const std::atomic<int>* stop, const DrawInputs* inputs) {
   UncertaintySummary out;
   out.draws = draws;
-  for (std::uint64_t d = 0; d < draws; ++d) {
-    const std::vector<Variant> variants = make(d);
-    const RunSettings s = settings(d);
-    RunHooks hooks;
-    hooks.stop = stop;
-    const RunResult r = run(variants, s, hooks);
-    if (d == 0) {
-      for (const auto& v : variants) out.variant_names.push_back(v.name);
-      out.variants.resize(variants.size());
-      out.comparisons.resize(variants.size() - 1);
+  if (draws == 0) return out;
+  // One slot per draw: the rows of every variant's summary and every
+  // comparison (names kept once, from draw 0), filled by whichever worker ran
+  // the draw and merged in draw order below.
+  struct Slot {
+    std::vector<io::Table> variants, comparisons;
+    std::vector<std::string> names;
+    std::vector<double> inputs;
+  };
+  std::vector<Slot> slots(draws);
+  const int threads = std::max(1, settings(0).threads);
+  const auto workers = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(threads), draws));
+  const int inner = std::max(1, threads / workers);
+  std::atomic<std::uint64_t> next{0};
+  std::mutex mutex;
+  std::exception_ptr error;
+  std::uint64_t error_draw = draws, done = 0;
+  auto worker = [&] {
+    for (std::uint64_t d = next++; d < draws; d = next++) {
+      try {
+        const std::vector<Variant> variants = make(d);
+        RunSettings s = settings(d);
+        s.threads = inner;
+        RunHooks hooks;
+        hooks.stop = stop;
+        const RunResult r = run(variants, s, hooks);
+        Slot& slot = slots[d];
+        for (const auto& v : variants) slot.names.push_back(v.name);
+        for (std::size_t v = 0; v < variants.size(); ++v)
+          slot.variants.push_back(variant_tables(variants[v], r.variants[v]).summary);
+        for (std::size_t v = 1; v < variants.size(); ++v)
+          slot.comparisons.push_back(
+              comparison_table(variants[v], variants[0], r.paired[v - 1], r.variants[v], r.variants[0], s));
+        if (inputs != nullptr && inputs->values) slot.inputs = inputs->values(d);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (d < error_draw) {
+          error = std::current_exception();
+          error_draw = d;
+        }
+        next = draws;
+        return;
+      }
+      std::lock_guard<std::mutex> lock(mutex);
+      ++done;
+      if (progress) progress(done, draws);
     }
-    for (std::size_t v = 0; v < variants.size(); ++v)
-      add_rows(out.variants[v], variant_tables(variants[v], r.variants[v]).summary);
-    for (std::size_t v = 1; v < variants.size(); ++v)
-      add_rows(out.comparisons[v - 1],
-               comparison_table(variants[v], variants[0], r.paired[v - 1], r.variants[v], r.variants[0], s));
-    if (progress) progress(d + 1, draws);
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < workers; ++t) {
+    try {
+      pool.emplace_back(worker);
+    } catch (const std::system_error&) {
+      break;  // fewer workers: the same bits, only slower
+    }
+  }
+  worker();
+  for (auto& th : pool) th.join();
+  if (error) std::rethrow_exception(error);
+  out.variant_names = slots[0].names;
+  out.variants.resize(slots[0].variants.size());
+  out.comparisons.resize(slots[0].comparisons.size());
+  if (inputs != nullptr) {
+    out.input_names = inputs->names;
+    out.inputs.assign(inputs->names.size(), std::vector<double>(draws));
+  }
+  for (std::uint64_t d = 0; d < draws; ++d) {
+    Slot& slot = slots[d];
+    if (slot.variants.size() != out.variants.size() || slot.comparisons.size() != out.comparisons.size())
+      throw core::RuntimeError("internal: a parameter draw changed the variant list");
+    for (std::size_t v = 0; v < slot.variants.size(); ++v) add_rows(out.variants[v], slot.variants[v]);
+    for (std::size_t v = 0; v < slot.comparisons.size(); ++v) add_rows(out.comparisons[v], slot.comparisons[v]);
+    for (std::size_t k = 0; k < out.inputs.size(); ++k)
+      out.inputs[k][d] = k < slot.inputs.size() ? slot.inputs[k] : std::nan("");
+    slot = Slot{};  // the tables of a draw are only needed until merged
   }
   return out;
+}
+
+io::Table best_table(const UncertaintySummary& u) {
+  const std::size_t V = u.variant_names.size();
+  io::Table t;
+  t.add_column("variant", u.variant_names);
+  for (const char* metric : kBestMetrics) {
+    std::vector<double> p(V, std::nan(""));
+    // The metric's row in every comparison (all or none).
+    std::vector<const MetricDraws*> rows;
+    for (const auto& c : u.comparisons)
+      for (const auto& r : c)
+        if (r.metric == metric) rows.push_back(&r);
+    if (u.draws > 0 && !u.comparisons.empty() && rows.size() == u.comparisons.size()) {
+      std::fill(p.begin(), p.end(), 0.0);
+      for (std::uint64_t d = 0; d < u.draws; ++d) {
+        double best = 0;  // the baseline's delta
+        for (const auto* r : rows) best = std::max(best, r->estimates[d]);
+        std::size_t tied = best == 0 ? 1 : 0;
+        for (const auto* r : rows) tied += r->estimates[d] == best ? 1 : 0;
+        const double credit = 1.0 / static_cast<double>(tied);
+        if (best == 0) p[0] += credit;
+        for (std::size_t v = 0; v < rows.size(); ++v)
+          if (rows[v]->estimates[d] == best) p[v + 1] += credit;
+      }
+      for (auto& x : p) x /= static_cast<double>(u.draws);
+    }
+    t.add_column(std::string("p_best_") + metric, std::move(p));
+  }
+  return t;
 }
 
 TotalInterval total_interval(const stats::Estimate& point, const MetricDraws& d) {
@@ -132,6 +224,58 @@ io::Table uncertainty_table(const io::Table& point, const std::vector<MetricDraw
   t.add_column("between_sd", std::move(bsd));
   t.add_column("inner_sd", std::move(isd));
   t.add_column("parameter_sd", std::move(psd));
+  return t;
+}
+
+double first_order_variance(const std::vector<double>& x, const std::vector<double>& y) {
+  const std::size_t n = std::min(x.size(), y.size());
+  if (n < 8) return std::nan("");
+  for (std::size_t i = 0; i < n; ++i)
+    if (std::isnan(x[i]) || std::isnan(y[i])) return std::nan("");
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
+  const auto bins = static_cast<std::size_t>(std::floor(std::sqrt(static_cast<double>(n))));
+  double grand = 0;
+  for (std::size_t i = 0; i < n; ++i) grand += y[i];
+  grand /= static_cast<double>(n);
+  double ssb = 0, ssw = 0, sum_n2 = 0;
+  for (std::size_t b = 0; b < bins; ++b) {
+    const std::size_t lo = b * n / bins, hi = (b + 1) * n / bins;
+    const auto nb = static_cast<double>(hi - lo);
+    double mean = 0;
+    for (std::size_t i = lo; i < hi; ++i) mean += y[order[i]];
+    mean /= nb;
+    for (std::size_t i = lo; i < hi; ++i) ssw += (y[order[i]] - mean) * (y[order[i]] - mean);
+    ssb += nb * (mean - grand) * (mean - grand);
+    sum_n2 += nb * nb;
+  }
+  const auto N = static_cast<double>(n), B = static_cast<double>(bins);
+  const double msb = ssb / (B - 1), msw = ssw / (N - B);
+  const double n0 = (N - sum_n2 / N) / (B - 1);
+  return std::max(0.0, (msb - msw) / n0);
+}
+
+io::Table sensitivity_table(const std::vector<MetricDraws>& rows, const std::vector<std::string>& input_names,
+                            const std::vector<std::vector<double>>& inputs) {
+  std::vector<std::string> metric, input;
+  std::vector<double> first, csd;
+  for (const auto& r : rows) {
+    const TotalInterval t = total_interval(stats::Estimate{}, r);
+    const double vp = t.parameter_sd * t.parameter_sd;
+    for (std::size_t k = 0; k < input_names.size() && k < inputs.size(); ++k) {
+      const double v = first_order_variance(inputs[k], r.estimates);
+      metric.push_back(r.metric);
+      input.push_back(input_names[k]);
+      first.push_back(vp > 0 && !std::isnan(v) ? std::min(1.0, v / vp) : std::nan(""));
+      csd.push_back(std::sqrt(v));
+    }
+  }
+  io::Table t;
+  t.add_column("metric", std::move(metric));
+  t.add_column("input", std::move(input));
+  t.add_column("first_order", std::move(first));
+  t.add_column("conditional_sd", std::move(csd));
   return t;
 }
 
