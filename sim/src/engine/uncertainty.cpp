@@ -13,19 +13,6 @@ namespace cxsim::engine {
 
 namespace {
 
-void add_rows(std::vector<MetricDraws>& rows, const io::Table& t) {
-  const auto& names = t.get_string("metric");
-  const auto& est = t.get_double(t.has_column("delta") ? "delta" : "estimate");
-  const auto& se = t.get_double("se");
-  if (rows.empty())
-    for (const auto& n : names) rows.push_back({n, {}, {}});
-  if (rows.size() != names.size()) throw core::RuntimeError("internal: a parameter draw changed the metric list");
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    rows[i].estimates.push_back(est[i]);
-    rows[i].inner_var.push_back(se[i] * se[i]);
-  }
-}
-
 // Type-7 (linear interpolation) quantile of sorted values.
 double quantile_sorted(const std::vector<double>& x, double p) {
   if (x.empty()) return std::nan("");
@@ -43,39 +30,74 @@ UncertaintySummary run_uncertainty(std::uint64_t draws, const DrawVariants& make
   UncertaintySummary out;
   out.draws = draws;
   if (draws == 0) return out;
-  // One slot per draw: the rows of every variant's summary and every
-  // comparison (names kept once, from draw 0), filled by whichever worker ran
-  // the draw and merged in draw order below.
-  struct Slot {
-    std::vector<io::Table> variants, comparisons;
-    std::vector<std::string> names;
-    std::vector<double> inputs;
+  // The summary tables of draw d (every variant's, then every comparison's).
+  const auto tables = [&](std::uint64_t d, int threads, std::vector<std::string>* names) {
+    const std::vector<Variant> variants = make(d);
+    RunSettings s = settings(d);
+    s.threads = threads;
+    RunHooks hooks;
+    hooks.stop = stop;
+    const RunResult r = run(variants, s, hooks);
+    std::vector<io::Table> t;
+    for (std::size_t v = 0; v < variants.size(); ++v) t.push_back(variant_tables(variants[v], r.variants[v]).summary);
+    for (std::size_t v = 1; v < variants.size(); ++v)
+      t.push_back(comparison_table(variants[v], variants[0], r.paired[v - 1], r.variants[v], r.variants[0], s));
+    if (names != nullptr)
+      for (const auto& v : variants) names->push_back(v.name);
+    return t;
   };
-  std::vector<Slot> slots(draws);
+  // Writes draw d's estimates and variances into the rows sized for every
+  // draw by draw 0 (distinct elements per draw: no lock needed).
+  const auto record = [&](std::uint64_t d, const std::vector<io::Table>& t) {
+    const std::size_t V = out.variants.size();
+    if (t.size() != V + out.comparisons.size())
+      throw core::RuntimeError("internal: a parameter draw changed the variant list");
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      auto& rows = i < V ? out.variants[i] : out.comparisons[i - V];
+      const auto& names = t[i].get_string("metric");
+      const auto& est = t[i].get_double(t[i].has_column("delta") ? "delta" : "estimate");
+      const auto& se = t[i].get_double("se");
+      if (names.size() != rows.size()) throw core::RuntimeError("internal: a parameter draw changed the metric list");
+      for (std::size_t m = 0; m < rows.size(); ++m) {
+        rows[m].estimates[d] = est[m];
+        rows[m].inner_var[d] = se[m] * se[m];
+      }
+    }
+    if (out.inputs.empty()) return;
+    const std::vector<double> x = inputs->values(d);
+    for (std::size_t k = 0; k < out.inputs.size(); ++k) out.inputs[k][d] = k < x.size() ? x[k] : std::nan("");
+  };
   const int threads = std::max(1, settings(0).threads);
-  const auto workers = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(threads), draws));
+  // Draw 0 alone, with every thread: it fixes the rows' shape.
+  {
+    const std::vector<io::Table> t = tables(0, threads, &out.variant_names);
+    const std::size_t V = out.variant_names.size();
+    const auto shape = [&](const io::Table& table) {
+      std::vector<MetricDraws> rows;
+      for (const auto& n : table.get_string("metric"))
+        rows.push_back({n, std::vector<double>(draws), std::vector<double>(draws)});
+      return rows;
+    };
+    for (std::size_t i = 0; i < t.size(); ++i) (i < V ? out.variants : out.comparisons).push_back(shape(t[i]));
+    if (inputs != nullptr && inputs->values) {
+      out.input_names = inputs->names;
+      out.inputs.assign(inputs->names.size(), std::vector<double>(draws));
+    }
+    record(0, t);
+    if (progress) progress(1, draws);
+  }
+  // The others in parallel: up to `threads` draws at once.
+  const auto workers = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(threads), draws - 1));
+  if (workers == 0) return out;
   const int inner = std::max(1, threads / workers);
-  std::atomic<std::uint64_t> next{0};
+  std::atomic<std::uint64_t> next{1};
   std::mutex mutex;
   std::exception_ptr error;
-  std::uint64_t error_draw = draws, done = 0;
+  std::uint64_t error_draw = draws, done = 1;
   auto worker = [&] {
     for (std::uint64_t d = next++; d < draws; d = next++) {
       try {
-        const std::vector<Variant> variants = make(d);
-        RunSettings s = settings(d);
-        s.threads = inner;
-        RunHooks hooks;
-        hooks.stop = stop;
-        const RunResult r = run(variants, s, hooks);
-        Slot& slot = slots[d];
-        for (const auto& v : variants) slot.names.push_back(v.name);
-        for (std::size_t v = 0; v < variants.size(); ++v)
-          slot.variants.push_back(variant_tables(variants[v], r.variants[v]).summary);
-        for (std::size_t v = 1; v < variants.size(); ++v)
-          slot.comparisons.push_back(
-              comparison_table(variants[v], variants[0], r.paired[v - 1], r.variants[v], r.variants[0], s));
-        if (inputs != nullptr && inputs->values) slot.inputs = inputs->values(d);
+        record(d, tables(d, inner, nullptr));
       } catch (...) {
         std::lock_guard<std::mutex> lock(mutex);
         if (d < error_draw) {
@@ -101,23 +123,6 @@ UncertaintySummary run_uncertainty(std::uint64_t draws, const DrawVariants& make
   worker();
   for (auto& th : pool) th.join();
   if (error) std::rethrow_exception(error);
-  out.variant_names = slots[0].names;
-  out.variants.resize(slots[0].variants.size());
-  out.comparisons.resize(slots[0].comparisons.size());
-  if (inputs != nullptr) {
-    out.input_names = inputs->names;
-    out.inputs.assign(inputs->names.size(), std::vector<double>(draws));
-  }
-  for (std::uint64_t d = 0; d < draws; ++d) {
-    Slot& slot = slots[d];
-    if (slot.variants.size() != out.variants.size() || slot.comparisons.size() != out.comparisons.size())
-      throw core::RuntimeError("internal: a parameter draw changed the variant list");
-    for (std::size_t v = 0; v < slot.variants.size(); ++v) add_rows(out.variants[v], slot.variants[v]);
-    for (std::size_t v = 0; v < slot.comparisons.size(); ++v) add_rows(out.comparisons[v], slot.comparisons[v]);
-    for (std::size_t k = 0; k < out.inputs.size(); ++k)
-      out.inputs[k][d] = k < slot.inputs.size() ? slot.inputs[k] : std::nan("");
-    slot = Slot{};  // the tables of a draw are only needed until merged
-  }
   return out;
 }
 

@@ -46,13 +46,14 @@ using DrawVariants = std::function<std::vector<Variant>(std::uint64_t draw)>;
 // The run settings of draw `d` (its customer seed).
 using DrawSettings = std::function<RunSettings(std::uint64_t draw)>;
 
-// Runs the draws in parallel (settings(0).threads threads in all: up to that
-// many draws at once, each with threads / draws-at-once threads of its own),
-// summarises each into its own slot and keeps the slots in draw order. Every
-// draw is a pure function of its index and engine::run gives the same bits for
-// any thread count, so the summary is the same bits for any thread count.
-// `progress` gets (draws done, draws), from one thread at a time; `stop` as in
-// RunHooks. The error of the lowest failing draw is rethrown.
+// Runs draw 0 alone with settings(0).threads threads (it fixes the rows'
+// shape: every row is then sized for all draws, 16 bytes per row per draw),
+// then the other draws in parallel: up to `threads` at once, each with
+// threads / draws-at-once threads of its own, each writing its own elements.
+// Every draw is a pure function of its index and engine::run gives the same
+// bits for any thread count, so the summary is the same bits for any thread
+// count. `progress` gets (draws done, draws), from one thread at a time;
+// `stop` as in RunHooks. The error of the lowest failing draw is rethrown.
 UncertaintySummary run_uncertainty(std::uint64_t draws, const DrawVariants& make, const DrawSettings& settings,
                                    const std::function<void(std::uint64_t, std::uint64_t)>& progress = {},
                                    const std::atomic<int>* stop = nullptr, const DrawInputs* inputs = nullptr);
