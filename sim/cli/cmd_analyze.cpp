@@ -26,7 +26,13 @@
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
 #include "cxsim/scenario/scenario_loader.h"
+#include "cxsim/analytics/uncertainty.h"
+#include "cxsim/model/uncertain.h"
+#include "cxsim/scenario/changes.h"
+#include "print.h"
 #include <functional>
+#include <optional>
+#include <thread>
 
 namespace cxsim::cli {
 
@@ -40,7 +46,124 @@ struct AnalyzeCliOptions {
   std::string solver = "auto";
   bool reduce_given = false;  // --reduce was on the command line
   bool force = false;         // --force: exact analytics above kMaxAnalyticsTouchpoints
+  long long uncertainty = 0;  // --uncertainty N: exact analytics under N parameter draws
+  std::optional<unsigned long long> seed;  // the draws' seed (default: population.seed, else 1, as in run)
+  int threads = 0;                         // draws at once (0: all cores)
 };
+
+int draw_threads(const AnalyzeCliOptions& o) {
+  return o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+void check_uncertainty_draws(long long n) {
+  if (n < 0 || n > model::kMaxUncertaintyDraws)
+    throw core::InputError(
+        fmt::format("--uncertainty must be between 0 and {}, got {}", model::kMaxUncertaintyDraws, n));
+}
+
+// The per-draw exact analytics of --uncertainty, with the point values they
+// are printed beside (docs/methods/uncertainty.md, "Exact answers per draw").
+struct ExactUncertainty {
+  std::uint64_t requested = 0, seed = 0;
+  analytics::UncertainAnalytics u;
+  std::vector<io::Table> variants;     // [variant]: exact_uncertainty_table
+  std::vector<io::Table> comparisons;  // [variant - 1]: of the Δ vs baseline
+};
+
+ExactUncertainty summarise(std::uint64_t requested, std::uint64_t seed, analytics::UncertainAnalytics u,
+                           const std::vector<std::vector<std::pair<std::string, double>>>& point) {
+  ExactUncertainty out;
+  out.requested = requested;
+  out.seed = seed;
+  out.u = std::move(u);
+  const auto table = [&](const std::vector<std::pair<std::string, double>>& pv,
+                         const std::vector<analytics::ExactDraws>& rows) {
+    std::vector<std::string> names;
+    std::vector<double> values;
+    for (const auto& [name, x] : pv) {
+      names.push_back(name);
+      values.push_back(x);
+    }
+    return analytics::exact_uncertainty_table(names, values, rows);
+  };
+  const std::vector<analytics::ExactDraws> none;
+  for (std::size_t v = 0; v < point.size(); ++v)
+    out.variants.push_back(table(point[v], v < out.u.variants.size() ? out.u.variants[v] : none));
+  for (std::size_t v = 1; v < point.size(); ++v) {
+    std::vector<std::pair<std::string, double>> delta;
+    for (const auto& [name, x] : point[v])
+      for (const auto& [bname, b] : point[0])
+        if (bname == name) delta.emplace_back(name, x - b);
+    out.comparisons.push_back(table(delta, v - 1 < out.u.comparisons.size() ? out.u.comparisons[v - 1] : none));
+  }
+  return out;
+}
+
+void print_uncertainty_text(const ExactUncertainty& x, const std::vector<std::string>& names) {
+  if (x.u.draws == 0) {
+    std::cout << "\nuncertainty: the journey has no parameter with uncertainty; every exact expectation is the one "
+                 "above\n";
+    return;
+  }
+  std::cout << fmt::format(
+      "\nExact expectations under parameter uncertainty ({} parameter draws, seed {}; the same draws as `cxsim run "
+      "--uncertainty`; no Monte Carlo noise: the spread is what the journey's distributions leave unknown)\n",
+      x.u.draws, x.seed);
+  const auto cell = [](double v, int width) {
+    return std::isnan(v) ? fmt::format("{:>{}}", "-", width) : fmt::format("{:>{}.4g}", v == 0 ? 0.0 : v, width);
+  };
+  const auto print = [&](const io::Table& t) {
+    const auto& m = t.get_string("metric");
+    std::cout << fmt::format("  {:<30}{:>11}{:>11}{:>11}{:>11}{:>11}\n", "metric", "point", "mean", "sd", "2.5%",
+                             "97.5%");
+    for (std::size_t i = 0; i < m.size(); ++i)
+      std::cout << fmt::format("  {:<30}{}{}{}{}{}\n", m[i], cell(t.get_double("point")[i], 11),
+                               cell(t.get_double("mean")[i], 11), cell(t.get_double("sd")[i], 11),
+                               cell(t.get_double("q025")[i], 11), cell(t.get_double("q975")[i], 11));
+  };
+  for (std::size_t v = 0; v < x.variants.size(); ++v) {
+    std::cout << "\n" << names[v] << "\n";
+    print(x.variants[v]);
+  }
+  for (std::size_t v = 0; v < x.comparisons.size(); ++v) {
+    std::cout << "\n" << names[v + 1] << " vs baseline (Δ, per draw)\n";
+    print(x.comparisons[v]);
+  }
+}
+
+void uncertainty_json(core::JsonWriter& j, const ExactUncertainty& x, const std::vector<std::string>& names) {
+  j.key("uncertainty").begin_object();
+  j.key("draws").value(static_cast<unsigned long long>(x.u.draws));
+  j.key("draws_requested").value(static_cast<unsigned long long>(x.requested));
+  j.key("seed").value(static_cast<unsigned long long>(x.seed));
+  j.key("variants").begin_object();
+  for (std::size_t v = 0; v < x.variants.size(); ++v) {
+    j.key(names[v]);
+    write_table_json(j, x.variants[v]);
+  }
+  j.end_object();
+  j.key("comparisons").begin_object();
+  for (std::size_t v = 0; v < x.comparisons.size(); ++v) {
+    j.key(names[v + 1]);
+    write_table_json(j, x.comparisons[v]);
+  }
+  j.end_object();
+  j.end_object();
+}
+
+// /analytics/<variant>/uncertainty (and uncertainty_delta for a variant vs
+// baseline), with the draws and seed as root attributes.
+void write_uncertainty(io::File& f, const ExactUncertainty& x, const std::vector<std::string>& names) {
+  f.set_attribute("uncertainty_draws", static_cast<std::int64_t>(x.u.draws));
+  f.set_attribute("uncertainty_draws_requested", static_cast<std::int64_t>(x.requested));
+  f.set_attribute("uncertainty_seed", static_cast<std::int64_t>(x.seed));
+  for (std::size_t v = 0; v < x.variants.size(); ++v)
+    io::write_table(f.require_group("analytics/" + names[v]), "uncertainty", x.variants[v],
+                    {"exact expectations across parameter draws: point, mean, sd, 2.5% and 97.5% quantiles", ""});
+  for (std::size_t v = 0; v < x.comparisons.size(); ++v)
+    io::write_table(f.require_group("analytics/" + names[v + 1]), "uncertainty_delta", x.comparisons[v],
+                    {"exact delta vs baseline across parameter draws: point, mean, sd, 2.5% and 97.5% quantiles", ""});
+}
 
 // The work bound of the exact analytics (the same size as run's automatic
 // skip, app::kMaxAnalyticsTouchpoints): above it analyze refuses before
@@ -198,7 +321,7 @@ void json_expectations(core::JsonWriter& j, const model::CompiledModel& m, const
 
 void print_json(const std::string& path, const model::CompiledModel& m, const analytics::JourneyAnalytics& a,
                 const std::vector<analytics::FrictionRankRow>& ranking, const std::vector<std::string>& ranking_notes,
-                double reduce) {
+                double reduce, const ExactUncertainty* unc) {
   const std::size_t K = m.num_kinds();
   core::JsonWriter j;
   j.begin_object();
@@ -287,12 +410,13 @@ void print_json(const std::string& path, const model::CompiledModel& m, const an
   j.key("notes").begin_array();
   for (const auto& n : a.notes) j.value(n);
   j.end_array();
+  if (unc != nullptr) uncertainty_json(j, *unc, {"baseline"});
   j.end_object();
   std::cout << j.str() << '\n';
 }
 
 void write_file(const std::string& out, const std::string& command_line, const model::LoadedJourney& lj,
-                const model::CompiledModel& m, const analytics::JourneyAnalytics& a) {
+                const model::CompiledModel& m, const analytics::JourneyAnalytics& a, const ExactUncertainty* unc) {
   io::AtomicFile file(out);
   io::File& f = file.file();
   analytics::write_analytics_file_attributes(f, command_line, m.name);
@@ -303,6 +427,7 @@ void write_file(const std::string& out, const std::string& command_line, const m
   const io::Group g = f.require_group("analytics/baseline");
   g.set_attribute("order", static_cast<std::int64_t>(0));
   analytics::write_analytics(g, m, a);
+  if (unc != nullptr) write_uncertainty(f, *unc, {"baseline"});
   file.commit();
 }
 
@@ -364,6 +489,41 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
           "(the program never changes the route)";
     add(vs.name, ls.variant_specs[v], std::move(note), vs.recovery);
   }
+  std::optional<ExactUncertainty> unc;
+  check_uncertainty_draws(o.uncertainty);
+  std::vector<std::string> names;
+  for (const auto& r : rows) names.push_back(r.name);
+  if (o.uncertainty > 0) {
+    const std::uint64_t seed = o.seed.value_or(ls.scenario.population.seed.value_or(1));
+    const auto n = ls.journey.uncertain.empty() ? 0 : static_cast<std::uint64_t>(o.uncertainty);
+    const auto make = [&](std::uint64_t d) {
+      const model::JourneySpec drawn = model::draw_parameters(ls.journey, seed, d);
+      std::vector<analytics::DrawnModel> out;
+      const auto one = [&](const std::string& name, const model::JourneySpec& spec,
+                           const std::optional<engine::RecoveryProgram>& recovery) {
+        analytics::AnalyzeOptions opt;
+        opt.friction_overridden = analytics::friction_override_mask(spec);
+        opt.removal = false;
+        opt.sensitivities = false;
+        opt.recovery = recovery;
+        opt.solver = solver_of(o.solver);
+        out.push_back({name, model::compile(spec), opt});
+      };
+      one("baseline", drawn, std::nullopt);
+      for (const auto& vs : ls.scenario.variants) {
+        core::Diagnostics diags;
+        const model::JourneySpec spec = scenario::apply_variant(
+            drawn, fmt::format("variant '{}' in parameter draw {}", vs.name, d), vs.changes, diags);
+        if (diags.has_errors()) throw core::InputError(std::move(diags));
+        one(vs.name, spec, vs.recovery);
+      }
+      return out;
+    };
+    std::vector<std::vector<std::pair<std::string, double>>> point;
+    for (const auto& r : rows) point.push_back(analytics::summary_values(r.m, r.a));
+    unc = summarise(static_cast<std::uint64_t>(o.uncertainty), seed,
+                    analytics::analyze_uncertainty(n, make, draw_threads(o)), point);
+  }
   const auto& base = rows.front().a.population;
   const auto& m0 = rows.front().m;
   struct Metric {
@@ -396,6 +556,7 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
       g.set_attribute("order", static_cast<std::int64_t>(i));  // 0 = baseline, then the scenario's order
       analytics::write_analytics(g, rows[i].m, rows[i].a);
     }
+    if (unc) write_uncertainty(f, *unc, names);
     file.commit();
   }
   if (o.json) {
@@ -426,6 +587,7 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
       j.end_object();
     }
     j.end_object();
+    if (unc) uncertainty_json(j, *unc, names);
     j.end_object();
     std::cout << j.str() << '\n';
     return 0;
@@ -457,6 +619,7 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
       std::cout << fmt::format("      recovery per walk (exact): triggered {:.4g}, reached {:.4g}, succeeded {:.4g}\n",
                                p.recovery_triggered, p.recovery_reached, p.recovery_succeeded);
   }
+  if (unc) print_uncertainty_text(*unc, names);
   std::cout << "\nNPS, retention and CLV need the survey and several periods: `cxsim run` gives them with CIs.\n";
   if (!o.output.empty()) std::cout << "wrote " << o.output << "\n";
   return 0;
@@ -481,9 +644,31 @@ int run_analyze(const AnalyzeCliOptions& o, const std::string& command_line) {
   const analytics::JourneyAnalytics a = analytics::analyze(m, opt);
   std::vector<std::string> ranking_notes;
   const auto ranking = analytics::friction_ranking(m, a, o.reduce, opt, &ranking_notes);
-  if (!o.output.empty()) write_file(o.output, command_line, lj, m, a);
-  if (o.json) print_json(o.journey, m, a, ranking, ranking_notes, o.reduce);
-  else print_text(o.journey, m, lj, a, ranking, ranking_notes, o.reduce);
+  std::optional<ExactUncertainty> unc;
+  check_uncertainty_draws(o.uncertainty);
+  if (o.uncertainty > 0) {
+    const std::uint64_t seed = o.seed.value_or(lj.spec.population.seed.value_or(1));
+    const auto n = lj.spec.uncertain.empty() ? 0 : static_cast<std::uint64_t>(o.uncertainty);
+    const auto make = [&](std::uint64_t d) {
+      const model::JourneySpec drawn = model::draw_parameters(lj.spec, seed, d);
+      analytics::DrawnModel dm{"baseline", model::compile(drawn), opt};
+      dm.options.friction_overridden = analytics::friction_override_mask(drawn);
+      dm.options.removal = false;
+      dm.options.sensitivities = false;
+      std::vector<analytics::DrawnModel> out;
+      out.push_back(std::move(dm));
+      return out;
+    };
+    unc = summarise(static_cast<std::uint64_t>(o.uncertainty), seed,
+                    analytics::analyze_uncertainty(n, make, draw_threads(o)), {analytics::summary_values(m, a)});
+  }
+  const std::vector<std::string> names{"baseline"};
+  if (!o.output.empty()) write_file(o.output, command_line, lj, m, a, unc ? &*unc : nullptr);
+  if (o.json) print_json(o.journey, m, a, ranking, ranking_notes, o.reduce, unc ? &*unc : nullptr);
+  else {
+    print_text(o.journey, m, lj, a, ranking, ranking_notes, o.reduce);
+    if (unc) print_uncertainty_text(*unc, names);
+  }
   if (!o.output.empty() && !o.json) std::cout << "wrote " << o.output << "\n";
   return 0;
 }
@@ -508,6 +693,13 @@ void setup_analyze(CLI::App& app, Context& ctx) {
                   "iterative (BiCGSTAB)")
       ->check(CLI::IsMember({"auto", "dense", "sparse", "iterative"}))
       ->capture_default_str();
+  sub->add_option("--uncertainty", opt->uncertainty,
+                  "Parameter draws: the exact analytics under N draws of the journey's uncertain parameters (the "
+                  "draws of `run --uncertainty` with the same seed): mean, sd, 2.5%/97.5% per expectation");
+  add_whole_number(sub, "-s,--seed", opt->seed,
+                   "Seed of the parameter draws (default: the file's population, else 1, as in run)", 0, kMaxSeed);
+  sub->add_option("-t,--threads", opt->threads, "Draws analysed at once (default: all cores); results do not depend on it")
+      ->check(CLI::Range(0, 1024));
   sub->add_flag("--force", opt->force,
                 "Compute the exact analytics above 5000 touchpoints too (refused without it: no useful work bound)");
   sub->callback([opt, reduce, &ctx] {

@@ -137,6 +137,24 @@ int run_inspect_file(const InspectOptions& o, const io::File& f, const std::stri
         }
         j.end_object();
       }
+      if (u.is_group("sensitivity")) {
+        j.key("sensitivity").begin_object();
+        for (const char* part : {"variants", "comparisons"}) {
+          if (!u.is_group(std::string("sensitivity/") + part)) continue;
+          io::Group g = u.open_group(std::string("sensitivity/") + part);
+          j.key(part).begin_object();
+          for (const auto& name : g.list()) {
+            j.key(name);
+            write_table_json(j, io::read_table(g, name));
+          }
+          j.end_object();
+        }
+        j.end_object();
+      }
+      if (u.exists("best")) {
+        j.key("best");
+        write_table_json(j, io::read_table(u, "best"));
+      }
       j.end_object();
     }
     if (f.is_group("money")) {  // format 1.3
@@ -208,6 +226,22 @@ int run_inspect_file(const InspectOptions& o, const io::File& f, const std::stri
           std::cout << format_uncertainty(io::read_table(g, v));
         }
       }
+      if (u.is_group("sensitivity")) {
+        std::cout << "\nsensitivity: " << sensitivity_words();
+        for (const char* part : {"variants", "comparisons"}) {
+          if (!u.is_group(std::string("sensitivity/") + part)) continue;
+          io::Group g = u.open_group(std::string("sensitivity/") + part);
+          // A scenario: the deltas; a journey: its metrics.
+          if (std::string(part) == "variants" && u.is_group("comparisons")) continue;
+          for (const auto& v : variants) {
+            if (!g.exists(v)) continue;
+            std::cout << fmt::format("\n{}{}\n", v, std::string(part) == "comparisons" ? " vs baseline (delta)" : "");
+            std::cout << format_sensitivity(io::read_table(g, v));
+          }
+        }
+      }
+      if (u.exists("best"))
+        std::cout << "\n" << best_words(static_cast<std::uint64_t>(draws)) << format_best(io::read_table(u, "best"));
     }
   }
   return 0;

@@ -180,6 +180,48 @@ int run_run(const RunOptions& o, const Context& ctx) {
       write_table_json(j, c);
     }
     j.end_object();
+    if (plan.uncertainty_draws > 0) {
+      j.key("uncertainty").begin_object();
+      j.key("draws").value(static_cast<unsigned long long>(uncertainty.draws));
+      j.key("variants").begin_object();
+      for (std::size_t v = 0; v < uncertainty.variants.size(); ++v) {
+        const auto t = engine::variant_tables(plan.variants[v], result.variants[v]);
+        j.key(plan.variants[v].name);
+        write_table_json(j, engine::uncertainty_table(t.summary, uncertainty.variants[v]));
+      }
+      j.end_object();
+      j.key("comparisons").begin_object();
+      for (std::size_t v = 1; v <= uncertainty.comparisons.size(); ++v) {
+        const auto c = engine::comparison_table(plan.variants[v], plan.variants[0], result.paired[v - 1],
+                                                result.variants[v], result.variants[0], s);
+        j.key(plan.variants[v].name);
+        write_table_json(j, engine::uncertainty_table(c, uncertainty.comparisons[v - 1]));
+      }
+      j.end_object();
+      if (uncertainty.draws > 0) {
+        j.key("sensitivity").begin_object();
+        j.key("variants").begin_object();
+        for (std::size_t v = 0; v < uncertainty.variants.size(); ++v) {
+          j.key(plan.variants[v].name);
+          write_table_json(j, engine::sensitivity_table(uncertainty.variants[v], uncertainty.input_names,
+                                                        uncertainty.inputs));
+        }
+        j.end_object();
+        j.key("comparisons").begin_object();
+        for (std::size_t v = 0; v < uncertainty.comparisons.size(); ++v) {
+          j.key(plan.variants[v + 1].name);
+          write_table_json(j, engine::sensitivity_table(uncertainty.comparisons[v], uncertainty.input_names,
+                                                        uncertainty.inputs));
+        }
+        j.end_object();
+        j.end_object();
+      }
+      if (!uncertainty.comparisons.empty()) {
+        j.key("best");
+        write_table_json(j, engine::best_table(uncertainty));
+      }
+      j.end_object();
+    }
     j.key("money").begin_object();
     j.key("currency").value(s.currency);
     j.key("customer_base").value(engine::customer_base(s));
@@ -231,6 +273,19 @@ int run_run(const RunOptions& o, const Context& ctx) {
                   << plan.variants[v].name << " vs baseline (delta)\n"
                   << format_uncertainty(engine::uncertainty_table(c, uncertainty.comparisons[v - 1]));
       }
+      std::cout << "\nsensitivity: " << sensitivity_words();
+      if (uncertainty.comparisons.empty())
+        std::cout << "\n"
+                  << plan.variants[0].name << "\n"
+                  << format_sensitivity(
+                         engine::sensitivity_table(uncertainty.variants[0], uncertainty.input_names, uncertainty.inputs));
+      for (std::size_t v = 0; v < uncertainty.comparisons.size(); ++v)
+        std::cout << "\n"
+                  << plan.variants[v + 1].name << " vs baseline (delta)\n"
+                  << format_sensitivity(engine::sensitivity_table(uncertainty.comparisons[v], uncertainty.input_names,
+                                                                  uncertainty.inputs));
+      if (!uncertainty.comparisons.empty())
+        std::cout << "\n" << best_words(uncertainty.draws) << format_best(engine::best_table(uncertainty));
     }
     std::cout << "\nresults: " << out.string() << "\n";
   }

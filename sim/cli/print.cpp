@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cxsim/core/json.h"
+#include "cxsim/engine/uncertainty.h"
 #include "cxsim/stats/estimates.h"
 
 namespace cxsim::cli {
@@ -141,6 +142,69 @@ std::string format_uncertainty(const io::Table& t) {
                        tl[i], th[i]);
   }
   return out;
+}
+
+std::string format_best(const io::Table& t) {
+  const auto& v = t.get_string("variant");
+  std::size_t w = 12;
+  for (const auto& n : v) w = std::max(w, n.size());
+  std::string out =
+      fmt::format("  {:<{}} {:>10} {:>10} {:>10} {:>10}\n", "variant", w, "NPS", "retention", "CLV", "net value");
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    out += fmt::format("  {:<{}}", v[i], w);
+    for (const char* m : engine::kBestMetrics) {
+      const double p = t.get_double(std::string("p_best_") + m)[i];
+      out += std::isnan(p) ? fmt::format(" {:>10}", "-") : fmt::format(" {:>9.1f}%", 100 * p);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::string format_sensitivity(const io::Table& t) {
+  const auto& metric = t.get_string("metric");
+  const auto& input = t.get_string("input");
+  const auto& first = t.get_double("first_order");
+  // Columns: the first share_ metric, then the metrics P(best) ranks by (those present).
+  std::vector<std::string> cols;
+  for (const auto& m : metric)
+    if (m.rfind("share_", 0) == 0) {
+      cols.push_back(m);
+      break;
+    }
+  for (const char* m : engine::kBestMetrics)
+    if (std::find(metric.begin(), metric.end(), m) != metric.end()) cols.emplace_back(m);
+  std::vector<std::string> inputs;
+  for (const auto& i : input)
+    if (std::find(inputs.begin(), inputs.end(), i) == inputs.end()) inputs.push_back(i);
+  std::size_t w = 12;
+  for (const auto& i : inputs) w = std::max(w, i.size());
+  std::string out = fmt::format("  {:<{}}", "input", w);
+  for (const auto& c : cols) out += fmt::format(" {:>16}", c);
+  out += "\n";
+  for (const auto& in : inputs) {
+    out += fmt::format("  {:<{}}", in, w);
+    for (const auto& c : cols) {
+      double x = std::nan("");
+      for (std::size_t r = 0; r < metric.size(); ++r)
+        if (metric[r] == c && input[r] == in) x = first[r];
+      out += std::isnan(x) ? fmt::format(" {:>16}", "-") : fmt::format(" {:>15.1f}%", 100 * x);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::string sensitivity_words() {
+  return "share of the parameter variance explained by each uncertain input alone (first-order Sobol index, "
+         "binned conditional means over the draws; \"-\": no parameter variance; docs/methods/uncertainty.md)\n";
+}
+
+std::string best_words(std::uint64_t draws) {
+  return fmt::format(
+      "probability that each variant is best, across {} parameter draws (by the draw's paired delta vs "
+      "baseline; the baseline's delta is 0)\n",
+      draws);
 }
 
 std::string uncertainty_words(std::uint64_t draws, std::uint64_t customers) {

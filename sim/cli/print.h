@@ -15,6 +15,12 @@ std::string format_comparison(const cxsim::io::Table& cmp);
 // A /uncertainty table: estimate, the Monte Carlo and the total 95% intervals.
 std::string format_uncertainty(const cxsim::io::Table& t);
 // The sentence above those tables: what each interval covers.
+// /uncertainty/best: P(best) of each variant by Δ NPS, retention, CLV, net value.
+std::string format_best(const cxsim::io::Table& t);
+// /uncertainty/sensitivity/...: first-order index per input (rows) of the key metrics (columns).
+std::string format_sensitivity(const cxsim::io::Table& t);
+std::string sensitivity_words();
+std::string best_words(std::uint64_t draws);
 std::string uncertainty_words(std::uint64_t draws, std::uint64_t customers);
 // The money table of a comparison (engine::money_tables().summary), units in
 // the last column; payback as a period number or "not within P periods".

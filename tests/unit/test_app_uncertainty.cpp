@@ -168,3 +168,130 @@ TEST(Uncertainty, ScenarioDrawsApplyTheVariantsChangesToEachDraw) {
   EXPECT_GT(t.get_double("total_high")[i], 0.1);
   EXPECT_GT(t.get_double("parameter_sd")[i], 0.005);
 }
+
+TEST(Uncertainty, ScenarioDrawsRunInParallelWithTheSameBitsForOneTwoAndSevenThreads) {
+  std::vector<engine::UncertaintySummary> runs;
+  for (int threads : {1, 2, 7}) {
+    app::RunOverrides o;
+    o.threads = threads;
+    o.customers = 3000;
+    o.chunk_size = 1000;
+    o.uncertainty = 9;  // 7 threads: 7 draws at once, one thread each; 2: two at once
+    auto p = app::plan_from_file(kDir + "whatif.yaml", o, "test");
+    const auto r = app::execute(p, {});
+    runs.push_back(app::execute_uncertainty(p, r, {}));
+  }
+  ASSERT_EQ(runs[0].draws, 9u);
+  ASSERT_EQ(runs[0].comparisons.size(), 1u);
+  for (std::size_t k = 1; k < runs.size(); ++k) {
+    for (auto part : {&engine::UncertaintySummary::variants, &engine::UncertaintySummary::comparisons}) {
+      const auto& a = runs[0].*part;
+      const auto& b = runs[k].*part;
+      ASSERT_EQ(a.size(), b.size());
+      for (std::size_t v = 0; v < a.size(); ++v) {
+        ASSERT_EQ(a[v].size(), b[v].size());
+        for (std::size_t m = 0; m < a[v].size(); ++m)
+          for (std::size_t d = 0; d < 9; ++d) {
+            EXPECT_TRUE(same_bits(a[v][m].estimates[d], b[v][m].estimates[d])) << a[v][m].metric << " draw " << d;
+            EXPECT_TRUE(same_bits(a[v][m].inner_var[d], b[v][m].inner_var[d])) << a[v][m].metric << " draw " << d;
+          }
+      }
+    }
+    for (std::size_t i = 0; i < runs[0].inputs.size(); ++i) EXPECT_EQ(runs[0].inputs[i], runs[k].inputs[i]);
+  }
+  // Draw d of the parallel run is the draw d of a run of d + 1 draws (a pure function of (seed, d)).
+  app::RunOverrides o;
+  o.threads = 1;
+  o.customers = 3000;
+  o.chunk_size = 1000;
+  o.uncertainty = 3;
+  auto p = app::plan_from_file(kDir + "whatif.yaml", o, "test");
+  const auto u3 = app::execute_uncertainty(p, app::execute(p, {}), {});
+  for (std::size_t d = 0; d < 3; ++d)
+    EXPECT_TRUE(same_bits(u3.comparisons[0][0].estimates[d], runs[2].comparisons[0][0].estimates[d]));
+}
+
+TEST(Uncertainty, BestTableCountsTheDrawsWhereEachVariantIsBestAndSplitsTies) {
+  engine::UncertaintySummary u;
+  u.draws = 4;
+  u.variant_names = {"baseline", "a", "b"};
+  // nps_true deltas per draw: a, b. Draw 0: a best; 1: b; 2: baseline (both < 0); 3: a and b tie.
+  u.comparisons = {{{"nps_true", {1, -1, -2, 3}, {0, 0, 0, 0}}, {"clv_mean", {0, 0, 0, 0}, {0, 0, 0, 0}}},
+                   {{"nps_true", {0.5, 2, -1, 3}, {0, 0, 0, 0}}, {"clv_mean", {0, -1, 0, 0}, {0, 0, 0, 0}}}};
+  const auto t = engine::best_table(u);
+  EXPECT_EQ(t.get_string("variant"), u.variant_names);
+  EXPECT_EQ(t.get_double("p_best_nps_true"), (std::vector<double>{0.25, 0.375, 0.375}));
+  // clv: every draw ties at 0 between the baseline and a (and b in draws 0, 2, 3).
+  const auto& clv = t.get_double("p_best_clv_mean");
+  EXPECT_DOUBLE_EQ(clv[0], (1.0 / 3 + 0.5 + 1.0 / 3 + 1.0 / 3) / 4);
+  EXPECT_DOUBLE_EQ(clv[0] + clv[1] + clv[2], 1.0);
+  EXPECT_TRUE(std::isnan(t.get_double("p_best_retention_final")[0]));  // not among the comparisons
+}
+
+TEST(Uncertainty, ScenarioBestTableSumsToOneAndFavoursTheFixThatAlwaysHelps) {
+  auto p = plan("whatif_value.yaml");  // whatif.yaml with a value of 100 on the conversion
+  const auto r = app::execute(p, {});
+  const auto u = app::execute_uncertainty(p, r, {});
+  const auto t = engine::best_table(u);
+  ASSERT_EQ(t.get_string("variant"), (std::vector<std::string>{"baseline", "halve"}));
+  for (const char* m : engine::kBestMetrics) {
+    const auto& x = t.get_double(std::string("p_best_") + m);
+    EXPECT_DOUBLE_EQ(x[0] + x[1], 1.0) << m;
+  }
+  // Halving the friction raises conversion (Δ ~ 0.1, sd 0.014) and so the value per customer in every draw.
+  EXPECT_EQ(t.get_double("p_best_clv_mean")[1], 1.0);
+  EXPECT_EQ(t.get_double("p_best_net_value_mean")[1], 1.0);
+  // No satisfaction deltas and one period: Δ NPS and Δ retention are 0 in every draw, a tie split in half.
+  EXPECT_EQ(t.get_double("p_best_nps_true"), (std::vector<double>{0.5, 0.5}));
+  EXPECT_EQ(t.get_double("p_best_retention_final"), (std::vector<double>{0.5, 0.5}));
+}
+
+TEST(Uncertainty, FirstOrderVarianceRecoversKnownIndicesOfAnAdditiveModel) {
+  // y = x1 + 0.5 x2 + noise, x ~ U(0, 1) independent (a fixed splitmix-like sequence):
+  // Var(E[y|x1]) = 1/12, Var(E[y|x2]) = 0.25/12, whatever the noise.
+  const std::size_t n = 10000;
+  std::vector<double> x1(n), x2(n), y(n);
+  std::uint64_t state = 12345;
+  const auto u01 = [&] {
+    state += 0x9E3779B97F4A7C15ull;
+    std::uint64_t z = state;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return static_cast<double>((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    x1[i] = u01();
+    x2[i] = u01();
+    y[i] = x1[i] + 0.5 * x2[i] + 0.3 * (u01() - 0.5);
+  }
+  EXPECT_NEAR(engine::first_order_variance(x1, y), 1.0 / 12, 0.004);
+  EXPECT_NEAR(engine::first_order_variance(x2, y), 0.25 / 12, 0.002);
+  std::vector<double> unrelated(n);
+  for (auto& v : unrelated) v = u01();
+  EXPECT_LT(engine::first_order_variance(unrelated, y), 0.002);
+  EXPECT_TRUE(std::isnan(engine::first_order_variance({1, 2, 3}, {1, 2, 3})));  // too few draws
+}
+
+TEST(Uncertainty, SensitivityTableRanksTheInputThatDrivesTheVariance) {
+  app::RunOverrides o;
+  o.threads = 2;
+  o.customers = 2000;
+  o.uncertainty = 400;
+  auto p = app::plan_from_file(kDir + "two_frictions.yaml", o, "test");
+  const auto r = app::execute(p, {});
+  const auto u = app::execute_uncertainty(p, r, {});
+  ASSERT_EQ(u.input_names, (std::vector<std::string>{"a.friction", "b.friction"}));
+  ASSERT_EQ(u.inputs.size(), 2u);
+  ASSERT_EQ(u.inputs[0].size(), 400u);
+  EXPECT_EQ(u.inputs[0][7], model::draw_parameters(p.specs[0], p.settings.seed, 7).find_touchpoint("a")->friction);
+  const auto t = engine::sensitivity_table(u.variants[0], u.input_names, u.inputs);
+  double sa = NAN, sb = NAN;
+  for (std::size_t i = 0; i < t.get_string("metric").size(); ++i) {
+    if (t.get_string("metric")[i] != "share_converted") continue;
+    (t.get_string("input")[i] == "a.friction" ? sa : sb) = t.get_double("first_order")[i];
+  }
+  // About 0.9 and 0.1 (binned estimate from 400 draws of 2000 customers each).
+  EXPECT_GT(sa, 0.75);
+  EXPECT_LT(sb, 0.25);
+  EXPECT_NEAR(sa + sb, 1.0, 0.2);  // additive to first order: the indices add up
+}

@@ -453,7 +453,12 @@ engine::UncertaintySummary execute_uncertainty(const RunPlan& plan, const engine
   };
   std::function<void(std::uint64_t, std::uint64_t)> progress;
   if (hooks.progress) progress = [&](std::uint64_t done, std::uint64_t total) { hooks.progress(done, total); };
-  return engine::run_uncertainty(plan.uncertainty_draws, make, settings, progress, hooks.stop);
+  engine::DrawInputs inputs;
+  inputs.names = model::uncertain_input_names(journey);
+  inputs.values = [&](std::uint64_t d) {
+    return model::uncertain_input_values(journey, model::draw_parameters(journey, base.seed, d));
+  };
+  return engine::run_uncertainty(plan.uncertainty_draws, make, settings, progress, hooks.stop, &inputs);
 }
 
 void write_uncertainty(engine::ResultsWriter& writer, const RunPlan& plan, const engine::RunResult& point,
@@ -487,6 +492,23 @@ void write_uncertainty(engine::ResultsWriter& writer, const RunPlan& plan, const
                         c, v - 1 < u.comparisons.size() ? u.comparisons[v - 1] : std::vector<engine::MetricDraws>{}),
                     {"delta vs baseline: Monte Carlo and total (parameter + Monte Carlo) 95% intervals", ""});
   }
+  if (u.draws == 0) return;
+  io::Group gs = g.require_group("sensitivity");
+  gs.set_attribute("inputs", static_cast<std::int64_t>(u.input_names.size()));
+  io::Group gsv = gs.require_group("variants");
+  for (std::size_t v = 0; v < u.variants.size(); ++v)
+    io::write_table(gsv, plan.variants[v].name, engine::sensitivity_table(u.variants[v], u.input_names, u.inputs),
+                    {"first-order Sobol index of each metric's parameter variance per uncertain input", ""});
+  io::Group gsc = gs.require_group("comparisons");
+  for (std::size_t v = 0; v < u.comparisons.size(); ++v)
+    io::write_table(gsc, plan.variants[v + 1].name,
+                    engine::sensitivity_table(u.comparisons[v], u.input_names, u.inputs),
+                    {"first-order Sobol index of each delta's parameter variance per uncertain input", ""});
+  if (u.comparisons.empty()) return;
+  io::write_table(g, "best", engine::best_table(u),
+                  {"probability across parameter draws that each variant (baseline: delta 0) is the best by the "
+                   "delta of each metric",
+                   ""});
 }
 
 }  // namespace cxsim::app

@@ -223,6 +223,77 @@ JourneySpec draw_parameters(const JourneySpec& spec, std::uint64_t seed, std::ui
   return out;
 }
 
+namespace {
+
+const TransitionMap* map_of(const JourneySpec& s, const UncertainParam& u) {
+  const TouchpointSpec* tp = u.touchpoint.empty() ? nullptr : s.find_touchpoint(u.touchpoint);
+  switch (u.kind) {
+    case UncertainParam::Kind::start_dirichlet: return &s.start;
+    case UncertainParam::Kind::next_ok_dirichlet: return tp ? &tp->next.ok : nullptr;
+    case UncertainParam::Kind::next_friction_dirichlet: return tp ? &tp->next.friction : nullptr;
+    default: return nullptr;
+  }
+}
+
+std::string retention_path(const std::string& path) {
+  const std::string suffix = ".covariance";
+  return path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0
+             ? path.substr(0, path.size() - suffix.size())
+             : path;
+}
+
+}  // namespace
+
+std::vector<std::string> uncertain_input_names(const JourneySpec& spec) {
+  std::vector<std::string> out;
+  for (const auto& u : spec.uncertain) {
+    switch (u.kind) {
+      case UncertainParam::Kind::friction_beta: out.push_back(u.path); break;
+      case UncertainParam::Kind::start_dirichlet:
+      case UncertainParam::Kind::next_ok_dirichlet:
+      case UncertainParam::Kind::next_friction_dirichlet: {
+        const TransitionMap* m = map_of(spec, u);
+        for (std::size_t i = 0; i < u.counts.size(); ++i)
+          out.push_back(u.path + "." + (m && i < m->size() ? (*m)[i].first : std::to_string(i)));
+        break;
+      }
+      case UncertainParam::Kind::retention_lognormal:
+        out.push_back(retention_path(u.path) + ".alpha");
+        out.push_back(retention_path(u.path) + ".beta");
+        break;
+    }
+  }
+  return out;
+}
+
+std::vector<double> uncertain_input_values(const JourneySpec& spec, const JourneySpec& drawn) {
+  std::vector<double> out;
+  const double nan = std::nan("");
+  for (const auto& u : spec.uncertain) {
+    const TouchpointSpec* tp = u.touchpoint.empty() ? nullptr : drawn.find_touchpoint(u.touchpoint);
+    switch (u.kind) {
+      case UncertainParam::Kind::friction_beta: out.push_back(tp ? tp->friction : nan); break;
+      case UncertainParam::Kind::start_dirichlet:
+      case UncertainParam::Kind::next_ok_dirichlet:
+      case UncertainParam::Kind::next_friction_dirichlet: {
+        const TransitionMap* m = map_of(drawn, u);
+        for (std::size_t i = 0; i < u.counts.size(); ++i) out.push_back(m && i < m->size() ? (*m)[i].second : nan);
+        break;
+      }
+      case UncertainParam::Kind::retention_lognormal: {
+        std::optional<RetentionParams> p = drawn.retention.default_params;
+        if (!u.segment.empty())
+          for (const auto& seg : drawn.segments)
+            if (seg.id == u.segment) p = seg.retention;
+        out.push_back(p ? p->alpha : nan);
+        out.push_back(p ? p->beta : nan);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 std::uint64_t draw_customer_seed(std::uint64_t seed, std::uint64_t draw) {
   rng::Stream g(seed, rng::Purpose::replication, draw, 1, 0);
   return g.next_u64();

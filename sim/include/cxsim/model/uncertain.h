@@ -44,6 +44,15 @@ void parse_retention_covariance(NodeReader& r, const YAML::Node& node, const std
 // in spec.uncertain) with the rng purpose `replication` (10).
 JourneySpec draw_parameters(const JourneySpec& spec, std::uint64_t seed, std::uint64_t draw);
 
+// The scalar inputs of the uncertain parameters, in spec.uncertain order (the
+// inputs of the sensitivity table, docs/methods/uncertainty.md): a friction is
+// one input (its key path), a Dirichlet one per target (`<path>.<target>`: the
+// target's probability), a retention two (`<path>.alpha`, `<path>.beta`, the
+// path without `.covariance`).
+std::vector<std::string> uncertain_input_names(const JourneySpec& spec);
+// Their values in `drawn` (a draw_parameters result of `spec`), in the same order.
+std::vector<double> uncertain_input_values(const JourneySpec& spec, const JourneySpec& drawn);
+
 // The customer-stream seed of draw `draw`: independent inner Monte Carlo per
 // draw (docs/methods/uncertainty.md), the same for every variant of the draw.
 std::uint64_t draw_customer_seed(std::uint64_t seed, std::uint64_t draw);
