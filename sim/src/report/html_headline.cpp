@@ -53,7 +53,7 @@ std::string Page::headline() {
         h(interval(e.lo, e.hi, e.se, mi.scale)));
   }
   out += "</div>";
-  out += uncertainty_words();
+  if (!d_.has_variants()) out += uncertainty_words();  // with variants, the summary says it first
 
   // All metrics, with the exact (analytic) value where there is one.
   out += details(d_.has_variants() ? "All baseline metrics" : "All metrics", all_metrics(b));

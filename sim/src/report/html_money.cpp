@@ -310,9 +310,8 @@ std::string Page::money() {
   cost_info.better = 0;  // coloured by net value, never by cost alone
   std::vector<std::vector<Cell>> trows;
   for (const auto& r : rows) {
-    std::vector<Cell> row{{"<b>" + h(r.variant) + "</b>" +
-                               (r.description.empty() ? std::string() : "<br><small>" + h(r.description) + "</small>"),
-                           ""}};
+    // The name only (the description is in the variant table): the table is wide.
+    std::vector<Cell> row{{"<b>" + h(r.variant) + "</b>", ""}};
     row.push_back(money_cell(r.per_customer));
     row.push_back(delta_cell(r.cost, cost_info));
     row.push_back(money_cell(r.total));
