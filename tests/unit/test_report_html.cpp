@@ -868,3 +868,82 @@ TEST_F(ReportTest, TotalIntervalLeadsWithTheMonteCarloOneBeside) {
   EXPECT_TRUE(has(html, "95% total CI [−€480,000, €1,080,000]"));
   expect_self_contained(html);
 }
+
+namespace {
+
+// The points of an SVG path of M, L and C commands (as the journey map writes
+// them), each cubic sampled at 50 steps.
+std::vector<std::pair<double, double>> sample_path(const std::string& d) {
+  std::vector<std::pair<double, double>> out;
+  std::size_t i = 0;
+  auto number = [&] {
+    std::size_t used = 0;
+    const double x = std::stod(d.substr(i), &used);
+    i += used;
+    if (i < d.size() && (d[i] == ',' || d[i] == ' ')) ++i;
+    return x;
+  };
+  std::pair<double, double> at{0, 0};
+  while (i < d.size()) {
+    const char cmd = d[i++];
+    if (cmd == 'M' || cmd == 'L') {
+      const double x = number(), y = number();
+      if (cmd == 'L')
+        for (int k = 1; k <= 50; ++k)
+          out.emplace_back(at.first + (x - at.first) * k / 50, at.second + (y - at.second) * k / 50);
+      at = {x, y};
+      out.push_back(at);
+    } else if (cmd == 'C') {
+      const double x1 = number(), y1 = number(), x2 = number(), y2 = number(), x3 = number(), y3 = number();
+      for (int k = 1; k <= 50; ++k) {
+        const double t = k / 50.0, u = 1 - t;
+        out.emplace_back(u * u * u * at.first + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t * t * t * x3,
+                         u * u * u * at.second + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t * t * t * y3);
+      }
+      at = {x3, y3};
+    } else {
+      ADD_FAILURE() << "unexpected path command " << cmd << " in " << d;
+      break;
+    }
+  }
+  return out;
+}
+
+// The attribute `name` of the first element after `from` in `svg`.
+double attribute_after(const std::string& svg, std::size_t from, const std::string& name) {
+  const std::size_t at = svg.find(" " + name + "=\"", from);
+  EXPECT_NE(at, std::string::npos) << name;
+  return std::stod(svg.substr(at + name.size() + 3));
+}
+
+}  // namespace
+
+// payout -> paid skips the complaint column; it used to be drawn straight
+// through the complaint box (issue 15, item 5).
+TEST(ReportJourneyMap, AnEdgeAcrossAColumnGoesAroundItsNodes) {
+  JourneyGraph g;
+  g.nodes = {{"payout", false, "web", "settle", 0.1, ""},
+             {"complaint", false, "phone", "dispute", 0.1, ""},
+             {"paid", true, "", "", 0, "resolved"},
+             {"lost", true, "", "", 0, "churned"}};
+  g.edges = {{0, 2, 0.8, 0.6}, {0, 1, 0.2, 0.4}, {1, 2, 0.5, 0.5}, {1, 3, 0.5, 0.5}};
+  g.start = {{0, 1.0}};
+  const std::string svg = journey_map_svg(g, nullptr, nullptr, "m");
+  const std::size_t edge = svg.find("<title>payout → paid:");
+  ASSERT_NE(edge, std::string::npos);
+  const std::size_t d_at = svg.find("d=\"", edge) + 3;
+  const auto points = sample_path(svg.substr(d_at, svg.find('"', d_at) - d_at));
+  const std::size_t box = svg.find("<title>complaint (");
+  ASSERT_NE(box, std::string::npos);
+  const double x = attribute_after(svg, box, "x"), y = attribute_after(svg, box, "y");
+  const double w = attribute_after(svg, box, "width"), hgt = attribute_after(svg, box, "height");
+  ASSERT_GT(points.size(), 50u);
+  bool crosses_the_column = false;
+  for (const auto& [px, py] : points) {
+    if (px < x || px > x + w) continue;
+    crosses_the_column = true;
+    EXPECT_FALSE(py >= y && py <= y + hgt) << "the payout → paid edge runs through the complaint box at (" << px << ", "
+                                           << py << ")";
+  }
+  EXPECT_TRUE(crosses_the_column);
+}
