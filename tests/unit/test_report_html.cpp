@@ -815,6 +815,7 @@ TEST_F(ReportTest, FirstScreenRecommendsAndShowsTheMoneyTable) {
   EXPECT_TRUE(has(html, "net of its investment of €200,000"));
   EXPECT_TRUE(has(html, "it pays back in period 2 (95% CI 1–3)"));
   EXPECT_TRUE(has(html, "cheap_fix is not significant"));
+  EXPECT_TRUE(has(html, "Without an investment (so without ROI or payback): cheap_fix."));
   // The money table: amounts in the currency, thousands grouped, ROI in %.
   EXPECT_TRUE(has(html, "Δ net value over the base<br><small>€, 250,000 customers</small>"));
   EXPECT_TRUE(has(html, "<td class=\"num sig-better\"><b>+300,000 ± 200,000</b>"));

@@ -91,6 +91,13 @@ Cell money_cell(const EstimateRow& e, double scale = 1.0, int better = +1) {
   return {s, cls};
 }
 
+// "a", "a and b", "a, b and c".
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  return out;
+}
+
 }  // namespace
 
 std::string Page::currency_label() const {
@@ -107,7 +114,13 @@ std::string Page::money_text(double x, double se, bool sign) const {
 }
 
 std::string Page::money_interval(double lo, double hi, double se) const {
-  return "[" + money_text(lo, se) + ", " + money_text(hi, se) + "]";
+  if (is_symbol(d_.provenance.currency)) return "[" + money_text(lo, se) + ", " + money_text(hi, se) + "]";
+  // A unit written after the amount is written once: "[245,100, 264,600] EUR".
+  auto plain = [&](double x) {
+    return (x < 0 && amount_text(std::fabs(x), kZ95 * se).find_first_not_of("0.,") != std::string::npos ? "−" : "") +
+           amount_text(std::fabs(x), kZ95 * se);
+  };
+  return "[" + plain(lo) + ", " + plain(hi) + "] " + currency_label();
 }
 
 std::vector<Page::MoneyRow> Page::money_rows() const {
@@ -196,7 +209,7 @@ std::string Page::summary() {
                          h(money_interval(e.low(), e.high(), e.se)));
     };
     auto payback = [&](const MoneyRow& r) -> std::string {
-      if (!(r.investment > 0)) return "no investment is given for it, so it has no ROI or payback period";
+      if (!(r.investment > 0)) return "";  // said once, below
       auto per = [&](double x) { return std::isfinite(x) ? fmt::format("{:g}", x) : fmt::format("> {}", *p.periods); };
       if (!std::isfinite(r.payback)) return "it does not pay back within " + periods;
       return fmt::format("it pays back in period {} (95% CI {}–{})", per(r.payback), per(r.payback_lo),
@@ -213,7 +226,7 @@ std::string Page::summary() {
       std::string s = fmt::format("<b>Fund {} first</b>: it returns {} over {}{}", h(best.variant), amount(g),
                                   h(periods), h(over_base));
       if (best.investment > 0) s += fmt::format(", net of its investment of {}", h(money_text(best.investment, 0)));
-      s += "; " + h(payback(best)) + ".";
+      s += payback(best).empty() ? "." : "; " + h(payback(best)) + ".";
       lines.push_back(s);
     } else {
       lines.push_back(fmt::format(
@@ -228,17 +241,25 @@ std::string Page::summary() {
       if (!excludes_zero(e.low(), e.high()))
         not_sig.push_back(h(r.variant));
       else if (e.estimate > 0)
-        lines.push_back(fmt::format("Then <b>{}</b>: it returns {}; {}.", h(r.variant), amount(e), h(payback(r))));
+        lines.push_back(fmt::format("Then <b>{}</b>: it returns {}{}.", h(r.variant), amount(e),
+                                    payback(r).empty() ? std::string() : "; " + h(payback(r))));
       else
         lines.push_back(fmt::format("<b>{}</b> loses money: {}.", h(r.variant), amount(e)));
     }
     if (!not_sig.empty()) {
-      std::string names;
-      for (std::size_t i = 0; i < not_sig.size(); ++i)
-        names += (i == 0 ? "" : i + 1 == not_sig.size() ? " and " : ", ") + not_sig[i];
+      const std::string names = join_names(not_sig);
       lines.push_back(fmt::format("{} {} not significant (the {}contains 0).", names,
                                   not_sig.size() == 1 ? "is" : "are", totals ? "total interval " : "95% CI "));
     }
+    std::vector<std::string> free;
+    for (const auto& r : rows)
+      if (!(r.investment > 0)) free.push_back(h(r.variant));
+    if (free.size() == rows.size())
+      lines.push_back(
+          "<small>No variant states what making it costs (<code>investment: {once, per_period}</code> in the "
+          "scenario), so a return is its Δ net value over the customer base, with no ROI or payback period.</small>");
+    else if (!free.empty())
+      lines.push_back("<small>Without an investment (so without ROI or payback): " + join_names(free) + ".</small>");
   } else {
     // No money in the file (written before format 1.3): the largest Δ NPS.
     const MetricInfo mi = info("nps_true");
@@ -270,10 +291,7 @@ std::string Page::summary() {
         lines.push_back(fmt::format("<b>{}</b>: {}.", h(nps[k].first), delta(x)));
     }
     if (!not_sig.empty()) {
-      std::string names;
-      for (std::size_t i = 0; i < not_sig.size(); ++i)
-        names += (i == 0 ? "" : i + 1 == not_sig.size() ? " and " : ", ") + not_sig[i];
-      lines.push_back(names + (not_sig.size() == 1 ? " is" : " are") + " not significant.");
+      lines.push_back(join_names(not_sig) + (not_sig.size() == 1 ? " is" : " are") + " not significant.");
     }
     lines.push_back("The results file has no money table (written before format 1.3), so this ranks by Δ NPS; " +
                     h(mi.delta_unit) + " = NPS points.");
@@ -296,16 +314,20 @@ std::string Page::money() {
       p.customer_base ? group_thousands(fmt::format("{:.0f}", *p.customer_base)) + " customers" : std::string("the base");
   const std::string periods =
       p.periods ? fmt::format("{} period{}", *p.periods, *p.periods == 1 ? "" : "s") : std::string("the run");
-  const std::vector<std::string> headers{
-      "Variant",
-      "Δ net value<br><small>" + h(cur) + " per customer</small>",
-      "Δ cost<br><small>" + h(cur) + " per customer</small>",
-      "Δ net value over the base<br><small>" + h(cur) + ", " + h(base) + "</small>",
-      "Investment<br><small>" + h(cur) + ", discounted</small>",
-      "Net return<br><small>" + h(cur) + "</small>",
-      "ROI<br><small>% of the investment</small>",
-      "Payback<br><small>period [95% CI]</small>"};
-  const std::vector<bool> num{false, true, true, true, true, true, true, true};
+  // Investment, net return, ROI and payback only when some variant states an
+  // investment (otherwise the net return is the Δ over the base again).
+  bool any_investment = false;
+  for (const auto& r : rows) any_investment = any_investment || r.investment > 0;
+  std::vector<std::string> headers{"Variant", "Δ net value<br><small>" + h(cur) + " per customer</small>",
+                                   "Δ cost<br><small>" + h(cur) + " per customer</small>",
+                                   "Δ net value over the base<br><small>" + h(cur) + ", " + h(base) + "</small>"};
+  if (any_investment)
+    for (std::string x : {"Investment<br><small>" + h(cur) + ", discounted</small>",
+                          "Net return<br><small>" + h(cur) + "</small>", std::string("ROI<br><small>% of the investment</small>"),
+                          std::string("Payback<br><small>period [95% CI]</small>")})
+      headers.push_back(x);
+  std::vector<bool> num(headers.size(), true);
+  num[0] = false;
   MetricInfo cost_info = info("cost_mean");
   cost_info.better = 0;  // coloured by net value, never by cost alone
   std::vector<std::vector<Cell>> trows;
@@ -315,7 +337,14 @@ std::string Page::money() {
     row.push_back(money_cell(r.per_customer));
     row.push_back(delta_cell(r.cost, cost_info));
     row.push_back(money_cell(r.total));
-    row.push_back({std::isfinite(r.investment) ? h(amount_text(r.investment, kNaN)) : std::string("n/a"), "num"});
+    if (!any_investment) {
+      trows.push_back(std::move(row));
+      continue;
+    }
+    row.push_back({!std::isfinite(r.investment) ? std::string("n/a")
+                   : r.investment > 0           ? h(amount_text(r.investment, kNaN))
+                                                : std::string("<small>none</small>"),
+                   "num"});
     row.push_back(money_cell(r.net_return));
     if (r.investment > 0 && r.roi.found && std::isfinite(r.roi.estimate))
       row.push_back(money_cell(r.roi, 100.0));
@@ -345,6 +374,10 @@ std::string Page::money() {
       "it but never coloured on its own: a fix that keeps customers raises their cost as well as their value.</p>",
       h(periods), h(cur), h(base));
   out += table_html(headers, num, trows);
+  if (!any_investment)
+    out +=
+        "<p class=\"help\">No variant states an investment (<code>investment: {once, per_period}</code> in the "
+        "scenario), so there is no net return, ROI or payback to show.</p>";
   if (d_.uncertainty && d_.uncertainty->draws > 0)
     out +=
         "<p class=\"help\">Total intervals of the money figures are the total interval of Δ net value per customer "
