@@ -948,3 +948,14 @@ TEST(ReportJourneyMap, AnEdgeAcrossAColumnGoesAroundItsNodes) {
   }
   EXPECT_TRUE(crosses_the_column);
 }
+
+TEST_F(ReportTest, MarkdownHasTheMoneyTableAndTheScenarioTitle) {
+  const fs::path money = dir_ / "money.h5";
+  write_money_fixture(money, 0);
+  const std::string md = render_markdown(read_results(money));
+  EXPECT_EQ(md.rfind("# fund_or_not — cxsim report", 0), 0u);
+  EXPECT_TRUE(has(md, "## Money (€, discounted, over a customer base of 250000)"));
+  EXPECT_TRUE(has(md, "| fix_checkout | **+2.00 ± 0.78**\\* [1.22, 2.78] |"));
+  EXPECT_TRUE(has(md, "| 2 [1, 3] |"));  // payback
+  EXPECT_TRUE(has(md, "| cheap_fix | +0.10 ± 0.78 [−0.68, 0.88] |"));
+}

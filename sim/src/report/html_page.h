@@ -4,14 +4,14 @@
 //   html_style.cpp       the CSS (colours, layout, print and small screens)
 //   html_elements.cpp    tables, figures, <details>, estimate and Δ cells, paths
 //   html_page.cpp        the page skeleton: head, header, navigation, footer
-//   html_money.cpp       the first screen: plain-language summary and the money table
-//   html_headline.cpp    1. headline cards and the variant comparison table
+//   html_money.cpp       1. plain-language summary (what to fund), 2. the money table
+//   html_headline.cpp    3. headline cards and the variant comparison table
 //   html_exact.cpp       every metric of a variant with its exact (analytic) value
-//   html_comparisons.cpp 2. Δ charts, 6. friction ranking, 7. sweeps
-//   html_scores.cpp      3. NPS / CSAT / CES score distributions
-//   html_retention.cpp   4. survival across periods and per-period table
-//   html_journey.cpp     5. journey map, 8. reference book of paths, 9. touchpoint/channel/outcome/segment tables
-//   html_notes.cpp       warnings and notes (timeouts, touchpoints left out of the ranking), 10. provenance
+//   html_comparisons.cpp 4. Δ charts, 8. friction ranking, 9. sweeps
+//   html_scores.cpp      5. NPS / CSAT / CES score distributions
+//   html_retention.cpp   6. survival across periods and per-period table
+//   html_journey.cpp     7. journey map, 10. reference book of paths, 11. touchpoint/channel/outcome/segment tables
+//   html_notes.cpp       warnings and notes (timeouts, touchpoints left out of the ranking), 12. provenance
 #include <algorithm>
 #include <functional>
 #include <string>
