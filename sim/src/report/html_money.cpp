@@ -210,7 +210,9 @@ std::string Page::summary() {
     };
     auto payback = [&](const MoneyRow& r) -> std::string {
       if (!(r.investment > 0)) return "";  // said once, below
-      auto per = [&](double x) { return std::isfinite(x) ? fmt::format("{:g}", x) : fmt::format("> {}", *p.periods); };
+      auto per = [&](double x) {
+        return std::isfinite(x) ? fmt::format("{:g}", x) : fmt::format("> {}", p.periods.value_or(0));
+      };
       if (!std::isfinite(r.payback)) return "it does not pay back within " + periods;
       return fmt::format("it pays back in period {} (95% CI {}–{})", per(r.payback), per(r.payback_lo),
                          per(r.payback_hi));
@@ -228,11 +230,14 @@ std::string Page::summary() {
       if (best.investment > 0) s += fmt::format(", net of its investment of {}", h(money_text(best.investment, 0)));
       s += payback(best).empty() ? "." : "; " + h(payback(best)) + ".";
       lines.push_back(s);
+    } else if (excludes_zero(g.low(), g.high())) {  // every variant loses money
+      lines.push_back(fmt::format("<b>No variant pays for itself</b>: the best, {}, has a net return of {} over {}.",
+                                  h(best.variant), amount(g), h(periods)));
     } else {
       lines.push_back(fmt::format(
           "<b>No variant has a clearly positive return</b>: the best, {}, returns {} over {}, and its interval "
-          "contains {}.",
-          h(best.variant), amount(g), h(periods), g.estimate > 0 ? "0" : "losses"));
+          "contains 0.",
+          h(best.variant), amount(g), h(periods)));
     }
     std::vector<std::string> not_sig;
     for (std::size_t k = 1; k < order.size(); ++k) {
@@ -244,7 +249,7 @@ std::string Page::summary() {
         lines.push_back(fmt::format("Then <b>{}</b>: it returns {}{}.", h(r.variant), amount(e),
                                     payback(r).empty() ? std::string() : "; " + h(payback(r))));
       else
-        lines.push_back(fmt::format("<b>{}</b> loses money: {}.", h(r.variant), amount(e)));
+        lines.push_back(fmt::format("<b>{}</b> loses money: its net return is {}.", h(r.variant), amount(e)));
     }
     if (!not_sig.empty()) {
       const std::string names = join_names(not_sig);
