@@ -810,8 +810,9 @@ TEST_F(ReportTest, FirstScreenRecommendsAndShowsTheMoneyTable) {
   // Net return 300,000 ± 196,000 [104,000, 496,000] over the base of
   // 250,000, net of 200,000 (amounts to two significant digits of the
   // half-width); payback in period 2 [1, 3]; cheap_fix is not significant.
-  EXPECT_TRUE(has(html, "<b>Fund fix_checkout first</b>: it returns <b>€300,000</b> (95% CI [€100,000, €500,000]) "
-                        "over 3 periods across a customer base of 250,000"));
+  EXPECT_TRUE(has(html,
+                  "<b>Fund fix_checkout first</b>: it returns <b>€300,000</b> (95% CI [€100,000, €500,000]) "
+                  "over 3 periods across a customer base of 250,000"));
   EXPECT_TRUE(has(html, "net of its investment of €200,000"));
   EXPECT_TRUE(has(html, "it pays back in period 2 (95% CI 1–3)"));
   EXPECT_TRUE(has(html, "cheap_fix is not significant"));
@@ -819,7 +820,7 @@ TEST_F(ReportTest, FirstScreenRecommendsAndShowsTheMoneyTable) {
   // The money table: amounts in the currency, thousands grouped, ROI in %.
   EXPECT_TRUE(has(html, "Δ net value over the base<br><small>€, 250,000 customers</small>"));
   EXPECT_TRUE(has(html, "<td class=\"num sig-better\"><b>+300,000 ± 200,000</b>"));
-  EXPECT_TRUE(has(html, "<td class=\"num\">200,000</td>"));  // the investment
+  EXPECT_TRUE(has(html, "<td class=\"num\">200,000</td>"));                 // the investment
   EXPECT_TRUE(has(html, "<td class=\"num sig-better\"><b>+150 ± 98</b>"));  // ROI 1.5 = 150%
   EXPECT_TRUE(has(html, "<td class=\"num\"><b>2</b><br><span class=\"ci\">[1, 3]</span></td>"));
   EXPECT_TRUE(has(html, "<small>no investment</small>"));
@@ -851,19 +852,21 @@ TEST_F(ReportTest, TotalIntervalLeadsWithTheMonteCarloOneBeside) {
   // Headline card: the total interval first, the MC one beside it.
   EXPECT_TRUE(has(html, "points · 95% total [35.3, 44.7]</div><div class=\"ci mc\">MC only ± 1.2 [38.8, 41.2]</div>"));
   // Δ NPS: significant by MC alone, not by the total interval, so neither bold nor shaded.
-  EXPECT_TRUE(has(html, "<td class=\"num\">+3.00<br><span class=\"ci\" title=\"95% total interval: parameter and "
-                        "Monte Carlo uncertainty\">total [−0.92, 6.92]</span><br><span class=\"ci mc\" title=\"95% "
-                        "Monte Carlo interval: customer noise only\">MC only ± 0.98 [2.02, 3.98]</span></td>"));
+  EXPECT_TRUE(has(html,
+                  "<td class=\"num\">+3.00<br><span class=\"ci\" title=\"95% total interval: parameter and "
+                  "Monte Carlo uncertainty\">total [−0.92, 6.92]</span><br><span class=\"ci mc\" title=\"95% "
+                  "Monte Carlo interval: customer noise only\">MC only ± 0.98 [2.02, 3.98]</span></td>"));
   // The plain words for each interval.
   EXPECT_TRUE(has(html, "<b>95% total</b> (shown first): what we do not know about the journey's parameters"));
   EXPECT_TRUE(has(html, "<b>MC only</b> (beside it): the customer noise of this run alone"));
   // Money: the total interval of Δ net value mapped to the net return:
   // 300,000 + 250,000 × (−1.136 − 2) = −484,000 .. 300,000 + 250,000 × 3.136 =
   // 1,084,000 (to 10,000: two significant digits of the MC half-width).
-  EXPECT_TRUE(has(html, "<td class=\"num\">+300,000<br><span class=\"ci\" title=\"95% total interval: parameter and "
-                        "Monte Carlo uncertainty\">total [−480,000, 1,080,000]</span><br><span class=\"ci mc\" "
-                        "title=\"95% Monte Carlo interval: customer noise only\">MC only ± 200,000 [100,000, "
-                        "500,000]</span></td>"));
+  EXPECT_TRUE(has(html,
+                  "<td class=\"num\">+300,000<br><span class=\"ci\" title=\"95% total interval: parameter and "
+                  "Monte Carlo uncertainty\">total [−480,000, 1,080,000]</span><br><span class=\"ci mc\" "
+                  "title=\"95% Monte Carlo interval: customer noise only\">MC only ± 200,000 [100,000, "
+                  "500,000]</span></td>"));
   // The recommendation is no longer significant with the total interval.
   EXPECT_TRUE(has(html, "<b>No variant has a clearly positive return</b>"));
   EXPECT_TRUE(has(html, "95% total CI [−€480,000, €1,080,000]"));
@@ -943,8 +946,8 @@ TEST(ReportJourneyMap, AnEdgeAcrossAColumnGoesAroundItsNodes) {
   for (const auto& [px, py] : points) {
     if (px < x || px > x + w) continue;
     crosses_the_column = true;
-    EXPECT_FALSE(py >= y && py <= y + hgt) << "the payout → paid edge runs through the complaint box at (" << px << ", "
-                                           << py << ")";
+    EXPECT_FALSE(py >= y && py <= y + hgt)
+        << "the payout → paid edge runs through the complaint box at (" << px << ", " << py << ")";
   }
   EXPECT_TRUE(crosses_the_column);
 }

@@ -79,8 +79,8 @@ Cell delta_cell(const EstimateRow& d, const MetricInfo& info) {
   if (excludes_zero(d.low(), d.high())) {
     const int dir = d.estimate > 0 ? 1 : -1;
     const char* arrow = dir > 0 ? "▲" : "▼";
-    s = "<b>" + s + "</b> <span class=\"mark\" title=\"95% " + (d.has_total() ? "total " : "") +
-        "CI excludes 0\">" + arrow + "*</span>";
+    s = "<b>" + s + "</b> <span class=\"mark\" title=\"95% " + (d.has_total() ? "total " : "") + "CI excludes 0\">" +
+        arrow + "*</span>";
     if (info.better != 0) cls += dir == info.better ? " sig-better" : " sig-worse";
   }
   s += intervals_html(d, info.scale);

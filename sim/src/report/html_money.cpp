@@ -70,7 +70,9 @@ Cell money_cell(const EstimateRow& e, double scale = 1.0, int better = +1) {
   if (!e.found || std::isnan(e.estimate)) return {"n/a", "num"};
   const double x = e.estimate * scale, hw = kZ95 * e.se * scale;
   auto signed_amount = [&](double v) { return (v > 0 ? "+" : "") + amount_text(v, hw); };
-  auto range = [&](double lo, double hi) { return "[" + amount_text(lo * scale, hw) + ", " + amount_text(hi * scale, hw) + "]"; };
+  auto range = [&](double lo, double hi) {
+    return "[" + amount_text(lo * scale, hw) + ", " + amount_text(hi * scale, hw) + "]";
+  };
   std::string s = h(signed_amount(x));
   if (!e.has_total() && std::isfinite(hw)) s += " ± " + h(amount_text(hw, hw));
   std::string cls = "num";
@@ -94,7 +96,8 @@ Cell money_cell(const EstimateRow& e, double scale = 1.0, int better = +1) {
 // "a", "a and b", "a, b and c".
 std::string join_names(const std::vector<std::string>& names) {
   std::string out;
-  for (std::size_t i = 0; i < names.size(); ++i) out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  for (std::size_t i = 0; i < names.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
   return out;
 }
 
@@ -243,13 +246,11 @@ std::string Page::summary() {
     for (std::size_t k = 1; k < order.size(); ++k) {
       const MoneyRow& r = rows[order[k]];
       const EstimateRow e = gain(r);
-      if (!excludes_zero(e.low(), e.high()))
-        not_sig.push_back(h(r.variant));
+      if (!excludes_zero(e.low(), e.high())) not_sig.push_back(h(r.variant));
       else if (e.estimate > 0)
         lines.push_back(fmt::format("Then <b>{}</b>: it returns {}{}.", h(r.variant), amount(e),
                                     payback(r).empty() ? std::string() : "; " + h(payback(r))));
-      else
-        lines.push_back(fmt::format("<b>{}</b> loses money: its net return is {}.", h(r.variant), amount(e)));
+      else lines.push_back(fmt::format("<b>{}</b> loses money: its net return is {}.", h(r.variant), amount(e)));
     }
     if (!not_sig.empty()) {
       const std::string names = join_names(not_sig);
@@ -285,15 +286,13 @@ std::string Page::summary() {
     if (excludes_zero(e.low(), e.high()) && e.estimate > 0)
       lines.push_back(fmt::format("<b>{} raises NPS most</b>: {}.", h(name), delta(e)));
     else
-      lines.push_back(fmt::format("<b>No variant raises NPS clearly</b>: the best, {}, changes it by {}.", h(name),
-                                  delta(e)));
+      lines.push_back(
+          fmt::format("<b>No variant raises NPS clearly</b>: the best, {}, changes it by {}.", h(name), delta(e)));
     std::vector<std::string> not_sig;
     for (std::size_t k = 1; k < nps.size(); ++k) {
       const EstimateRow& x = nps[k].second;
-      if (!excludes_zero(x.low(), x.high()))
-        not_sig.push_back(h(nps[k].first));
-      else
-        lines.push_back(fmt::format("<b>{}</b>: {}.", h(nps[k].first), delta(x)));
+      if (!excludes_zero(x.low(), x.high())) not_sig.push_back(h(nps[k].first));
+      else lines.push_back(fmt::format("<b>{}</b>: {}.", h(nps[k].first), delta(x)));
     }
     if (!not_sig.empty()) {
       lines.push_back(join_names(not_sig) + (not_sig.size() == 1 ? " is" : " are") + " not significant.");
@@ -315,8 +314,8 @@ std::string Page::money() {
   if (rows.empty()) return {};
   const auto& p = d_.provenance;
   const std::string cur = currency_label();
-  const std::string base =
-      p.customer_base ? group_thousands(fmt::format("{:.0f}", *p.customer_base)) + " customers" : std::string("the base");
+  const std::string base = p.customer_base ? group_thousands(fmt::format("{:.0f}", *p.customer_base)) + " customers"
+                                           : std::string("the base");
   const std::string periods =
       p.periods ? fmt::format("{} period{}", *p.periods, *p.periods == 1 ? "" : "s") : std::string("the run");
   // Investment, net return, ROI and payback only when some variant states an
@@ -327,9 +326,10 @@ std::string Page::money() {
                                    "Δ cost<br><small>" + h(cur) + " per customer</small>",
                                    "Δ net value over the base<br><small>" + h(cur) + ", " + h(base) + "</small>"};
   if (any_investment)
-    for (std::string x : {"Investment<br><small>" + h(cur) + ", discounted</small>",
-                          "Net return<br><small>" + h(cur) + "</small>", std::string("ROI<br><small>% of the investment</small>"),
-                          std::string("Payback<br><small>period [95% CI]</small>")})
+    for (std::string x :
+         {"Investment<br><small>" + h(cur) + ", discounted</small>", "Net return<br><small>" + h(cur) + "</small>",
+          std::string("ROI<br><small>% of the investment</small>"),
+          std::string("Payback<br><small>period [95% CI]</small>")})
       headers.push_back(x);
   std::vector<bool> num(headers.size(), true);
   num[0] = false;
@@ -351,10 +351,8 @@ std::string Page::money() {
                                                 : std::string("<small>none</small>"),
                    "num"});
     row.push_back(money_cell(r.net_return));
-    if (r.investment > 0 && r.roi.found && std::isfinite(r.roi.estimate))
-      row.push_back(money_cell(r.roi, 100.0));
-    else
-      row.push_back({"<small>no investment</small>", "num"});
+    if (r.investment > 0 && r.roi.found && std::isfinite(r.roi.estimate)) row.push_back(money_cell(r.roi, 100.0));
+    else row.push_back({"<small>no investment</small>", "num"});
     std::string pb;
     if (!(r.investment > 0)) {
       pb = "<small>no investment</small>";

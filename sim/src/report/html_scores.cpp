@@ -92,10 +92,8 @@ std::string Page::nps_distribution() {
   for (const auto& v : d_.variants) {
     if (v.nps.empty()) continue;
     const std::string c = score_chart(v, v.nps, "NPS", true, y_max);
-    if (with_nps <= 2 || shown == 0)
-      charts += c;
-    else
-      others += c;
+    if (with_nps <= 2 || shown == 0) charts += c;
+    else others += c;
     ++shown;
   }
   if (charts.empty()) return {};

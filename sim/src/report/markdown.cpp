@@ -139,10 +139,11 @@ std::string render_markdown(const ResultsData& d) {
   if (!d.money.empty()) {
     // The money table (results format 1.3), as on the page; Monte Carlo intervals.
     const std::string cur = p.currency.empty() ? std::string("value units") : p.currency;
-    out += fmt::format("## Money ({}, discounted, over a customer base of {})\n\n", cur,
-                       p.customer_base ? fmt::format("{:.0f}", *p.customer_base) : std::string("the simulated customers"));
-    out += row({"Variant", "Δ net value per customer", "Δ net value over the base", "Investment", "Net return", "ROI (%)",
-                "Payback period"});
+    out +=
+        fmt::format("## Money ({}, discounted, over a customer base of {})\n\n", cur,
+                    p.customer_base ? fmt::format("{:.0f}", *p.customer_base) : std::string("the simulated customers"));
+    out += row({"Variant", "Δ net value per customer", "Δ net value over the base", "Investment", "Net return",
+                "ROI (%)", "Payback period"});
     out += rule({false, true, true, true, true, true, true});
     for (const auto& v : d.variants) {
       auto it = d.money.find(v.name);

@@ -76,15 +76,15 @@ struct Provenance {
   std::optional<std::int64_t> customers, periods;
   std::optional<double> discount_rate;
   std::string journey_yaml, scenario_yaml;
-  std::string title;                     // root `title`: the scenario's name (or the journey's); may be empty
-  std::string currency;                  // root `currency` (1.3); empty: unnamed units
-  std::optional<double> customer_base;   // root `customer_base` (1.3)
+  std::string title;                    // root `title`: the scenario's name (or the journey's); may be empty
+  std::string currency;                 // root `currency` (1.3); empty: unnamed units
+  std::optional<double> customer_base;  // root `customer_base` (1.3)
 };
 
 // /money/<variant> (format 1.3): the money table of a comparison and its
 // per-period cumulative table (docs/results-format.md).
 struct MoneyData {
-  io::Table summary;                // metric, estimate, se, ci_low, ci_high, unit
+  io::Table summary;  // metric, estimate, se, ci_low, ci_high, unit
   std::optional<io::Table> periods;
 };
 
@@ -104,7 +104,7 @@ struct ResultsData {
   std::map<std::string, io::Table> comparisons;  // by variant name
   std::vector<SweepData> sweeps;
   std::optional<RankingData> ranking;
-  std::map<std::string, MoneyData> money;        // by variant name (every variant but the baseline)
+  std::map<std::string, MoneyData> money;  // by variant name (every variant but the baseline)
   std::optional<UncertaintyData> uncertainty;
   std::optional<JourneyGraph> graph;  // filled by attach_journey_graph()
   // /model@kind_<kind>: "good" +1, "bad" -1, "neutral" 0 (the journey's `good`).
