@@ -128,6 +128,16 @@ int run_inspect_file(const InspectOptions& o, const io::File& f, const std::stri
       io::Group u = f.open_group("uncertainty");
       j.key("uncertainty").begin_object();
       j.key("draws").value(static_cast<long long>(u.attribute_int64("draws")));
+      // What the two intervals cover, in words (as the text output and the report say it).
+      j.key("intervals").begin_object();
+      j.key("mc").value(
+          "mc_low/mc_high: the customer noise of the point-estimate run only; it shrinks with more customers and says "
+          "nothing about whether the journey's numbers are right");
+      j.key("total").value(
+          "total_low/total_high: what we do not know about the journey's parameters (their distributions in the "
+          "journey file) plus that noise; the headline interval");
+      j.end_object();
+      if (u.has_attribute("description")) j.key("description").value(u.attribute_string("description"));
       for (const char* part : {"variants", "comparisons"}) {
         if (!u.is_group(part)) continue;
         j.key(part).begin_object();

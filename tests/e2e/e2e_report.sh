@@ -155,4 +155,47 @@ for s in sweeps ranking; do
   has_section "$W/whatif.html" "$s" || echo "NOTE: the scenario report has no $s section (the results file has no /$s?)"
 done
 render "$W/whatif.html" "$W/report_whatif.png"
+
+# ---------------------------------------------------------------- money and parameter uncertainty
+# The what-if with a currency, a customer base and what each fix costs to make,
+# on the retail journey with an uncertain checkout friction, run with
+# --uncertainty: the first screen recommends, the money table follows, and the
+# total interval leads with the Monte Carlo one beside it.
+sed 's/^    friction: 0.15$/    friction: {estimate: 0.15, beta: [30, 170]}/' \
+  "$CXSIM_SOURCE_DIR/journeys/retail.yaml" >"$W/retail_uncertain.yaml"
+grep -q 'beta: \[30, 170\]' "$W/retail_uncertain.yaml" || fail "could not make the checkout friction uncertain"
+cat >"$W/fund.yaml" <<'YAML'
+scenario: fund_or_not
+journey: retail_uncertain.yaml
+population: {customers: 1000, periods: 4, seed: 5, discount_rate: 0.01, currency: "€", customer_base: 250000}
+variants:
+  fix_checkout:
+    description: Halve payment errors at checkout.
+    changes:
+      - {set: checkout.friction, scale: 0.5}
+    investment: {once: 150000, per_period: 5000}
+  faster_delivery:
+    description: Cut late deliveries from 10% to 4%.
+    changes:
+      - {set: delivery.friction, value: 0.04}
+    investment: {once: 400000}
+  fewer_phone_escalations:
+    description: Chat resolves more; fewer handoffs to phone.
+    changes:
+      - {set: chat.next.friction.phone_support, value: 0.3, renormalize: true}
+YAML
+"$CXSIM" run "$W/fund.yaml" --uncertainty 20 -q -o "$W/fund.h5"
+"$CXSIM" report "$W/fund.h5" -q
+check_self_contained "$W/fund.html"
+expect_sections "$W/fund.html" summary money headline deltas nps provenance
+grep -q '<h1>fund_or_not</h1>' "$W/fund.html" || fail "the title is not the scenario's name"
+grep -Eq '<b>(Fund [a-z_]+ first|No variant has a clearly positive return)</b>' "$W/fund.html" ||
+  fail "the summary does not recommend"
+grep -q '95% total' "$W/fund.html" || fail "no total interval on the page"
+grep -q 'MC only' "$W/fund.html" || fail "no Monte Carlo interval beside the total one"
+grep -q 'what we do not know about the journey' "$W/fund.html" || fail "the intervals are not explained in words"
+grep -q 'Δ net value over the base' "$W/fund.html" || fail "money table missing"
+"$CXSIM" inspect "$W/fund.h5" --json | grep -q '"intervals": *{' || fail "inspect --json does not explain the intervals"
+pass "money and uncertainty report"
+render "$W/fund.html" "$W/report_fund.png"
 echo "e2e_report: passed"

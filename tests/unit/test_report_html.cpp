@@ -17,6 +17,7 @@
 
 #include "cxsim/core/errors.h"
 #include "cxsim/io/h5.h"
+#include "cxsim/report/format.h"
 #include "cxsim/report/journey_map.h"
 #include "cxsim/report/report.h"
 #include "cxsim/report/results_data.h"
@@ -142,7 +143,9 @@ void write_variant(const io::Group& vg, const std::string& name, const std::stri
 // A results file as `cxsim run` writes it; with `scenario`, also a second
 // variant, comparisons, a sweep and a friction ranking.
 // `extra`, when given, replaces the ranking and adds to the file.
-void write_fixture(const fs::path& path, bool scenario, const std::function<void(io::File&)>& extra = {}) {
+// `money`: the comparisons carry net_value_mean (results format 1.3).
+void write_fixture(const fs::path& path, bool scenario, const std::function<void(io::File&)>& extra = {},
+                   bool money = false) {
   io::AtomicFile out(path);
   io::File& f = out.file();
   f.set_attribute("filetype", "cxsim-results");
@@ -167,14 +170,26 @@ void write_fixture(const fs::path& path, bool scenario, const std::function<void
     write_variant(vg, "fix_checkout", std::string("Halve errors ") + kInjection, 1, 3);
     io::Group cg = f.require_group("comparisons");
     io::Table c;
-    c.add_column("metric", kMetrics);
-    c.add_column("baseline", std::vector<double>(kMetrics.size(), 1.0));
-    c.add_column("variant", std::vector<double>(kMetrics.size(), 1.0));
+    std::vector<std::string> cm = kMetrics;
     // nps_true significant up, share_converted not significant, cost significant up (worse).
-    c.add_column("delta", std::vector<double>{3, 3, 0.001, -0.001, 0, 0.01, 3, 0.2, -0.1, 0.0});
-    c.add_column("se", std::vector<double>{0.5, 0.9, 0.002, 0.002, 0, 0.004, 1, 0.05, 0.1, 0.01});
-    c.add_column("ci_low", std::vector<double>{2.02, 1.2, -0.003, -0.005, 0, 0.002, 1.04, 0.1, -0.3, -0.02});
-    c.add_column("ci_high", std::vector<double>{3.98, 4.8, 0.005, 0.003, 0, 0.018, 4.96, 0.3, 0.1, 0.02});
+    std::vector<double> cdelta{3, 3, 0.001, -0.001, 0, 0.01, 3, 0.2, -0.1, 0.0};
+    std::vector<double> cse{0.5, 0.9, 0.002, 0.002, 0, 0.004, 1, 0.05, 0.1, 0.01};
+    std::vector<double> clo{2.02, 1.2, -0.003, -0.005, 0, 0.002, 1.04, 0.1, -0.3, -0.02};
+    std::vector<double> chi{3.98, 4.8, 0.005, 0.003, 0, 0.018, 4.96, 0.3, 0.1, 0.02};
+    if (money) {  // the net value rises though the cost does (more customers kept)
+      cm.push_back("net_value_mean");
+      cdelta.push_back(2.0);
+      cse.push_back(0.4);
+      clo.push_back(1.216);
+      chi.push_back(2.784);
+    }
+    c.add_column("metric", cm);
+    c.add_column("baseline", std::vector<double>(cm.size(), 1.0));
+    c.add_column("variant", std::vector<double>(cm.size(), 1.0));
+    c.add_column("delta", cdelta);
+    c.add_column("se", cse);
+    c.add_column("ci_low", clo);
+    c.add_column("ci_high", chi);
     io::write_table(cg, "fix_checkout", c);
 
     io::Table s;
@@ -662,3 +677,288 @@ TEST(ReportShared, ExactTextTimeoutAndProvenance) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------- money and uncertainty (format 1.3)
+
+namespace {
+
+io::Table money_summary(double per_customer, double se, double base, double investment, double payback,
+                        double payback_lo, double payback_hi) {
+  const double total = per_customer * base, total_se = se * base;
+  const double ret = total - investment;
+  const double roi = investment > 0 ? ret / investment : std::nan("");
+  const double roi_se = investment > 0 ? total_se / investment : std::nan("");
+  io::Table t;
+  t.add_column("metric", std::vector<std::string>{"net_value_delta_per_customer", "net_value_delta_total", "investment",
+                                                  "net_return", "roi", "payback_period"});
+  t.add_column("estimate", std::vector<double>{per_customer, total, investment, ret, roi, payback});
+  t.add_column("se", std::vector<double>{se, total_se, 0, total_se, roi_se, std::nan("")});
+  t.add_column("ci_low", std::vector<double>{per_customer - 1.96 * se, total - 1.96 * total_se, investment,
+                                             ret - 1.96 * total_se, roi - 1.96 * roi_se, payback_lo});
+  t.add_column("ci_high", std::vector<double>{per_customer + 1.96 * se, total + 1.96 * total_se, investment,
+                                              ret + 1.96 * total_se, roi + 1.96 * roi_se, payback_hi});
+  t.add_column("unit", std::vector<std::string>{"€ per customer", "€", "€", "€", "ratio", "period"});
+  return t;
+}
+
+// The scenario fixture with money: a scenario title, a currency and a base of
+// 250,000 customers; fix_checkout (Δ net value 2.0 ± 0.78 per customer, cost
+// up, investment 200,000, payback in period 2 [1, 3]) and cheap_fix (Δ net
+// value 0.1 ± 0.78: not significant, no investment). `draws` > 0 adds
+// /uncertainty with total intervals wider than the MC ones.
+void write_money_fixture(const fs::path& path, std::int64_t draws) {
+  write_fixture(
+      path, true,
+      [draws](io::File& f) {
+        f.set_attribute("title", "fund_or_not");
+        f.set_attribute("currency", "€");
+        f.set_attribute("customer_base", 250000.0);
+        write_variant(f.open_group("variants"), "cheap_fix", "A cheap tweak", 2, 1);
+        io::Table c;
+        c.add_column("metric", std::vector<std::string>{"nps_true", "cost_mean", "net_value_mean"});
+        c.add_column("baseline", std::vector<double>{40, 4, 86});
+        c.add_column("variant", std::vector<double>{40.2, 4, 86.1});
+        c.add_column("delta", std::vector<double>{0.2, 0.0, 0.1});
+        c.add_column("se", std::vector<double>{0.5, 0.01, 0.4});
+        c.add_column("ci_low", std::vector<double>{-0.78, -0.0196, -0.684});
+        c.add_column("ci_high", std::vector<double>{1.18, 0.0196, 0.884});
+        io::write_table(f.open_group("comparisons"), "cheap_fix", c);
+        io::write_table(f.require_group("money/fix_checkout"), "summary",
+                        money_summary(2.0, 0.4, 250000, 200000, 2, 1, 3));
+        io::write_table(f.require_group("money/cheap_fix"), "summary",
+                        money_summary(0.1, 0.4, 250000, 0, std::nan(""), std::nan(""), std::nan("")));
+        if (draws > 0) {
+          io::Group u = f.require_group("uncertainty");
+          u.set_attribute("draws", draws);
+          u.set_attribute("draws_requested", draws);
+          u.set_attribute("description", "total: parameters and MC; mc: customer noise only");
+          auto table = [](std::vector<std::string> m, std::vector<double> e, std::vector<double> lo,
+                          std::vector<double> hi) {
+            io::Table t;
+            t.add_column("metric", m);
+            t.add_column("estimate", e);
+            t.add_column("mc_low", lo);
+            t.add_column("mc_high", hi);
+            std::vector<double> tlo, thi;
+            for (std::size_t i = 0; i < e.size(); ++i) {
+              tlo.push_back(e[i] - 4 * (e[i] - lo[i]));
+              thi.push_back(e[i] + 4 * (hi[i] - e[i]));
+            }
+            t.add_column("total_low", tlo);
+            t.add_column("total_high", thi);
+            return t;
+          };
+          // Four times the MC half-widths: NPS 40 [35.296, 44.704]; Δ NPS 3
+          // [-0.92, 6.92] (no longer significant); Δ net value 2.0 [-1.136,
+          // 5.136].
+          io::write_table(u.require_group("variants"), "baseline",
+                          table({"nps_true"}, {40}, {40 - 1.96 * 0.6}, {40 + 1.96 * 0.6}));
+          io::write_table(u.require_group("comparisons"), "fix_checkout",
+                          table({"nps_true", "net_value_mean"}, {3, 2.0}, {2.02, 1.216}, {3.98, 2.784}));
+        }
+      },
+      true);
+}
+
+}  // namespace
+
+TEST(ReportFormat, NetValueIsHigherBetterAndNamed) {
+  const MetricInfo mi = metric_info("net_value_mean");
+  EXPECT_EQ(mi.better, 1);
+  EXPECT_EQ(mi.short_label, "Net value");
+}
+
+TEST_F(ReportTest, ReadsMoneyTitleAndUncertainty) {
+  const fs::path money = dir_ / "money.h5";
+  write_money_fixture(money, 40);
+  const ResultsData d = read_results(money);
+  EXPECT_EQ(d.title(), "fund_or_not");
+  EXPECT_EQ(d.provenance.currency, "€");
+  ASSERT_TRUE(d.provenance.customer_base);
+  EXPECT_DOUBLE_EQ(*d.provenance.customer_base, 250000);
+  ASSERT_NE(d.money_of("fix_checkout"), nullptr);
+  ASSERT_NE(d.money_of("cheap_fix"), nullptr);
+  EXPECT_EQ(d.money_of("baseline"), nullptr);
+  ASSERT_TRUE(d.uncertainty);
+  EXPECT_EQ(d.uncertainty->draws, 40);
+  const EstimateRow e = d.estimate("fix_checkout", "nps_true", true);
+  EXPECT_DOUBLE_EQ(e.estimate, 3);
+  EXPECT_DOUBLE_EQ(e.lo, 2.02);
+  EXPECT_TRUE(e.has_total());
+  EXPECT_DOUBLE_EQ(e.total_lo, 3 - 4 * 0.98);
+  EXPECT_FALSE(d.estimate("cheap_fix", "nps_true", true).has_total());  // no row for it
+  // Without /uncertainty the total is absent and the title falls back to the journey.
+  EXPECT_FALSE(read_results(scenario_).estimate("fix_checkout", "nps_true", true).has_total());
+  EXPECT_EQ(read_results(scenario_).title(), "tiny_shop");
+}
+
+TEST_F(ReportTest, FirstScreenRecommendsAndShowsTheMoneyTable) {
+  const fs::path money = dir_ / "money.h5";
+  write_money_fixture(money, 0);
+  const std::string html = render_html(read_results(money));
+  // The title is the scenario's name; the journey's is in the subtitle.
+  EXPECT_TRUE(has(html, "<h1>fund_or_not</h1>"));
+  EXPECT_TRUE(has(html, "journey tiny_shop"));
+  // The summary comes first, then the money table, then the headline.
+  const auto summary = html.find("<section id=\"summary\"");
+  const auto money_at = html.find("<section id=\"money\"");
+  const auto headline = html.find("<section id=\"headline\"");
+  ASSERT_NE(summary, std::string::npos);
+  ASSERT_NE(money_at, std::string::npos);
+  EXPECT_LT(summary, money_at);
+  EXPECT_LT(money_at, headline);
+  // Net return 300,000 ± 196,000 [104,000, 496,000] over the base of
+  // 250,000, net of 200,000 (amounts to two significant digits of the
+  // half-width); payback in period 2 [1, 3]; cheap_fix is not significant.
+  EXPECT_TRUE(has(html,
+                  "<b>Fund fix_checkout first</b>: it returns <b>€300,000</b> (95% CI [€100,000, €500,000]) "
+                  "over 3 periods across a customer base of 250,000"));
+  EXPECT_TRUE(has(html, "net of its investment of €200,000"));
+  EXPECT_TRUE(has(html, "it pays back in period 2 (95% CI 1–3)"));
+  EXPECT_TRUE(has(html, "cheap_fix is not significant"));
+  EXPECT_TRUE(has(html, "Without an investment (so without ROI or payback): cheap_fix."));
+  // The money table: amounts in the currency, thousands grouped, ROI in %.
+  EXPECT_TRUE(has(html, "Δ net value over the base<br><small>€, 250,000 customers</small>"));
+  EXPECT_TRUE(has(html, "<td class=\"num sig-better\"><b>+300,000 ± 200,000</b>"));
+  EXPECT_TRUE(has(html, "<td class=\"num\">200,000</td>"));                 // the investment
+  EXPECT_TRUE(has(html, "<td class=\"num sig-better\"><b>+150 ± 98</b>"));  // ROI 1.5 = 150%
+  EXPECT_TRUE(has(html, "<td class=\"num\"><b>2</b><br><span class=\"ci\">[1, 3]</span></td>"));
+  EXPECT_TRUE(has(html, "<small>no investment</small>"));
+  // Δ cost rises significantly (0.2 ± 0.098) with net value: not shaded as a
+  // deterioration, anywhere; the net value beside it is shaded better.
+  EXPECT_FALSE(has(html, "<td class=\"num sig-worse\"><b>+0.200 ± 0.098</b>"))
+      << "a cost rise that comes with more net value is shaded as a deterioration";
+  EXPECT_TRUE(has(html, "<td class=\"num\"><b>+0.200 ± 0.098</b>"));
+  EXPECT_TRUE(has(html, "<td class=\"num sig-better\"><b>+2.00 ± 0.78</b>"));
+  EXPECT_TRUE(has(html, "Δ Net value<br><small>€</small>"));  // the variant table's column, in the currency
+  // Three variants: the baseline's NPS histogram shows, the others collapse.
+  EXPECT_TRUE(has(html, "<summary>NPS score distributions of the other 2 variants (same scale)</summary>"));
+  expect_self_contained(html);
+}
+
+TEST_F(ReportTest, WithoutMoneyTheSummaryRanksByNps) {
+  const std::string html = render_html(read_results(scenario_));
+  EXPECT_TRUE(has(html, "<section id=\"summary\""));
+  EXPECT_FALSE(has(html, "<section id=\"money\""));
+  EXPECT_TRUE(has(html, "<b>fix_checkout raises NPS most</b>: <b>+3.00 points</b> (95% CI [2.02, 3.98])"));
+  // A journey-only run has nothing to recommend.
+  EXPECT_FALSE(has(render_html(read_results(journey_)), "<section id=\"summary\""));
+}
+
+TEST_F(ReportTest, TotalIntervalLeadsWithTheMonteCarloOneBeside) {
+  const fs::path money = dir_ / "money.h5";
+  write_money_fixture(money, 40);
+  const std::string html = render_html(read_results(money));
+  // Headline card: the total interval first, the MC one beside it.
+  EXPECT_TRUE(has(html, "points · 95% total [35.3, 44.7]</div><div class=\"ci mc\">MC only ± 1.2 [38.8, 41.2]</div>"));
+  // Δ NPS: significant by MC alone, not by the total interval, so neither bold nor shaded.
+  EXPECT_TRUE(has(html,
+                  "<td class=\"num\">+3.00<br><span class=\"ci\" title=\"95% total interval: parameter and "
+                  "Monte Carlo uncertainty\">total [−0.92, 6.92]</span><br><span class=\"ci mc\" title=\"95% "
+                  "Monte Carlo interval: customer noise only\">MC only ± 0.98 [2.02, 3.98]</span></td>"));
+  // The plain words for each interval.
+  EXPECT_TRUE(has(html, "<b>95% total</b> (shown first): what we do not know about the journey's parameters"));
+  EXPECT_TRUE(has(html, "<b>MC only</b> (beside it): the customer noise of this run alone"));
+  // Money: the total interval of Δ net value mapped to the net return:
+  // 300,000 + 250,000 × (−1.136 − 2) = −484,000 .. 300,000 + 250,000 × 3.136 =
+  // 1,084,000 (to 10,000: two significant digits of the MC half-width).
+  EXPECT_TRUE(has(html,
+                  "<td class=\"num\">+300,000<br><span class=\"ci\" title=\"95% total interval: parameter and "
+                  "Monte Carlo uncertainty\">total [−480,000, 1,080,000]</span><br><span class=\"ci mc\" "
+                  "title=\"95% Monte Carlo interval: customer noise only\">MC only ± 200,000 [100,000, "
+                  "500,000]</span></td>"));
+  // The recommendation is no longer significant with the total interval.
+  EXPECT_TRUE(has(html, "<b>No variant has a clearly positive return</b>"));
+  EXPECT_TRUE(has(html, "95% total CI [−€480,000, €1,080,000]"));
+  expect_self_contained(html);
+}
+
+namespace {
+
+// The points of an SVG path of M, L and C commands (as the journey map writes
+// them), each cubic sampled at 50 steps.
+std::vector<std::pair<double, double>> sample_path(const std::string& d) {
+  std::vector<std::pair<double, double>> out;
+  std::size_t i = 0;
+  auto number = [&] {
+    std::size_t used = 0;
+    const double x = std::stod(d.substr(i), &used);
+    i += used;
+    if (i < d.size() && (d[i] == ',' || d[i] == ' ')) ++i;
+    return x;
+  };
+  std::pair<double, double> at{0, 0};
+  while (i < d.size()) {
+    const char cmd = d[i++];
+    if (cmd == 'M' || cmd == 'L') {
+      const double x = number(), y = number();
+      if (cmd == 'L')
+        for (int k = 1; k <= 50; ++k)
+          out.emplace_back(at.first + (x - at.first) * k / 50, at.second + (y - at.second) * k / 50);
+      at = {x, y};
+      out.push_back(at);
+    } else if (cmd == 'C') {
+      const double x1 = number(), y1 = number(), x2 = number(), y2 = number(), x3 = number(), y3 = number();
+      for (int k = 1; k <= 50; ++k) {
+        const double t = k / 50.0, u = 1 - t;
+        out.emplace_back(u * u * u * at.first + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t * t * t * x3,
+                         u * u * u * at.second + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t * t * t * y3);
+      }
+      at = {x3, y3};
+    } else {
+      ADD_FAILURE() << "unexpected path command " << cmd << " in " << d;
+      break;
+    }
+  }
+  return out;
+}
+
+// The attribute `name` of the first element after `from` in `svg`.
+double attribute_after(const std::string& svg, std::size_t from, const std::string& name) {
+  const std::size_t at = svg.find(" " + name + "=\"", from);
+  EXPECT_NE(at, std::string::npos) << name;
+  return std::stod(svg.substr(at + name.size() + 3));
+}
+
+}  // namespace
+
+// payout -> paid skips the complaint column; it used to be drawn straight
+// through the complaint box (issue 15, item 5).
+TEST(ReportJourneyMap, AnEdgeAcrossAColumnGoesAroundItsNodes) {
+  JourneyGraph g;
+  g.nodes = {{"payout", false, "web", "settle", 0.1, ""},
+             {"complaint", false, "phone", "dispute", 0.1, ""},
+             {"paid", true, "", "", 0, "resolved"},
+             {"lost", true, "", "", 0, "churned"}};
+  g.edges = {{0, 2, 0.8, 0.6}, {0, 1, 0.2, 0.4}, {1, 2, 0.5, 0.5}, {1, 3, 0.5, 0.5}};
+  g.start = {{0, 1.0}};
+  const std::string svg = journey_map_svg(g, nullptr, nullptr, "m");
+  const std::size_t edge = svg.find("<title>payout → paid:");
+  ASSERT_NE(edge, std::string::npos);
+  const std::size_t d_at = svg.find("d=\"", edge) + 3;
+  const auto points = sample_path(svg.substr(d_at, svg.find('"', d_at) - d_at));
+  const std::size_t box = svg.find("<title>complaint (");
+  ASSERT_NE(box, std::string::npos);
+  const double x = attribute_after(svg, box, "x"), y = attribute_after(svg, box, "y");
+  const double w = attribute_after(svg, box, "width"), hgt = attribute_after(svg, box, "height");
+  ASSERT_GT(points.size(), 50u);
+  bool crosses_the_column = false;
+  for (const auto& [px, py] : points) {
+    if (px < x || px > x + w) continue;
+    crosses_the_column = true;
+    EXPECT_FALSE(py >= y && py <= y + hgt)
+        << "the payout → paid edge runs through the complaint box at (" << px << ", " << py << ")";
+  }
+  EXPECT_TRUE(crosses_the_column);
+}
+
+TEST_F(ReportTest, MarkdownHasTheMoneyTableAndTheScenarioTitle) {
+  const fs::path money = dir_ / "money.h5";
+  write_money_fixture(money, 0);
+  const std::string md = render_markdown(read_results(money));
+  EXPECT_EQ(md.rfind("# fund_or_not — cxsim report", 0), 0u);
+  EXPECT_TRUE(has(md, "## Money (€, discounted, over a customer base of 250000)"));
+  EXPECT_TRUE(has(md, "| fix_checkout | **+2.00 ± 0.78**\\* [1.22, 2.78] |"));
+  EXPECT_TRUE(has(md, "| 2 [1, 3] |"));  // payback
+  EXPECT_TRUE(has(md, "| cheap_fix | +0.10 ± 0.78 [−0.68, 0.88] |"));
+}

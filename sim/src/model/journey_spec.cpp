@@ -120,6 +120,7 @@ int metric_direction(std::string_view metric, const KindDirectionFn& kind_direct
                                                 "ces_measured",
                                                 "retention_final",
                                                 "clv_mean",
+                                                "net_value_mean",
                                                 "satisfaction_change_mean",
                                                 "recovery_succeeded_rate"};
   static constexpr std::string_view lower[] = {"effort_mean",    "time_mean",     "time_p50", "time_p90",

@@ -82,6 +82,7 @@ MetricInfo metric_info(std::string_view metric, std::string_view time_unit,
   if (metric == "retention_final") return m("Customers retained at the end", "Retention", "%", 100.0);
   if (metric == "clv_mean") return m("Customer lifetime value (CLV)", "CLV", "value units");
   if (metric == "cost_mean") return m("Cost per customer", "Cost", "value units");
+  if (metric == "net_value_mean") return m("Net value per customer (CLV − cost)", "Net value", "value units");
   if (metric == "response_rate") return m("Survey response rate", "Response rate", "%", 100.0);
   if (metric == "recovery_triggered_rate")
     return m("Walks meeting the recovery trigger", "Recovery triggered", "%", 100.0);

@@ -26,19 +26,25 @@ std::string Page::delta_chart() {
   std::string out =
       "<p class=\"help\">Each bar is a variant's difference from the baseline (one colour per variant, as in the "
       "retention chart) with its 95% confidence interval as a whisker. A solid bar's interval excludes 0 (a "
-      "significant change); a pale bar's does not.</p><div class=\"grid2\">";
-  for (const auto& m : delta_metrics(*first, kinds())) {
-    const MetricInfo mi = info(m);
+      "significant change); a pale bar's does not.";
+  if (d_.uncertainty && d_.uncertainty->draws > 0)
+    out +=
+        " With parameter uncertainty in the file, the whisker is the <b>95% total interval</b> (what we do not know "
+        "about the journey's parameters plus customer noise); the data tables give the Monte-Carlo-only one "
+        "beside it.";
+  out += "</p><div class=\"grid2\">";
+  const auto metrics = delta_metrics(*first, kinds());
+  for (const auto& m : metrics) {
+    const MetricInfo mi = delta_info(m, metrics);
     std::vector<IntervalRow> rows;
     std::vector<std::vector<Cell>> trows;
     for (const auto& v : d_.variants) {
-      const io::Table* c = d_.comparison(v.name);
-      if (!c) continue;
-      const auto e = metric_estimate(*c, m);
+      if (!d_.comparison(v.name)) continue;
+      const auto e = d_.estimate(v.name, m, true);
       IntervalRow r = delta_interval_row(v.name, e, mi);
       r.colour = series_colour(variant_index(v.name));
       rows.push_back(r);
-      trows.push_back({{h(v.name), ""}, delta_cell(e, mi), {excludes_zero(e.lo, e.hi) ? "yes" : "no", ""}});
+      trows.push_back({{h(v.name), ""}, delta_cell(e, mi), {excludes_zero(e.low(), e.high()) ? "yes" : "no", ""}});
     }
     ChartText t{next_id(), "Δ " + mi.short_label + " against the baseline", ""};
     t.desc = fmt::format("Difference from the baseline in {} for {} variants, with 95% confidence intervals.", mi.label,

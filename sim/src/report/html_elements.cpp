@@ -42,29 +42,54 @@ std::string figure(const std::string& svg, const std::string& caption_html, cons
   return out;
 }
 
-// "12.3 ± 0.4" over a small "[11.9, 12.7]".
-std::string est_cell(const EstimateRow& e, double scale, bool with_ci) {
-  if (!e.found || std::isnan(e.estimate)) return "n/a";
-  std::string s = h(plus_minus(e.estimate, e.se, scale));
-  if (with_ci && std::isfinite(e.lo) && std::isfinite(e.hi))
+// The intervals under a value: "[11.9, 12.7]"; with a total interval, "total
+// [lo, hi]" and beneath it "MC only ± h [lo, hi]".
+std::string intervals_html(const EstimateRow& e, double scale) {
+  std::string s;
+  if (e.has_total()) {
+    s += "<br><span class=\"ci\" title=\"95% total interval: parameter and Monte Carlo uncertainty\">total " +
+         h(interval(e.total_lo, e.total_hi, e.se, scale)) + "</span>";
+    s += "<br><span class=\"ci mc\" title=\"95% Monte Carlo interval: customer noise only\">MC only ± " +
+         h(value_only(kZ95 * e.se, e.se, scale)) +
+         (std::isfinite(e.lo) && std::isfinite(e.hi) ? " " + h(interval(e.lo, e.hi, e.se, scale)) : std::string()) +
+         "</span>";
+  } else if (std::isfinite(e.lo) && std::isfinite(e.hi)) {
     s += "<br><span class=\"ci\">" + h(interval(e.lo, e.hi, e.se, scale)) + "</span>";
+  }
   return s;
 }
 
-// A difference, marked when its CI excludes 0; better/worse by the metric.
+// "12.3 ± 0.4" over a small "[11.9, 12.7]"; with a total interval the value
+// over "total [..]" and "MC only ± h [..]".
+std::string est_cell(const EstimateRow& e, double scale, bool with_ci) {
+  if (!e.found || std::isnan(e.estimate)) return "n/a";
+  if (e.has_total()) return h(value_only(e.estimate, e.se, scale)) + intervals_html(e, scale);
+  std::string s = h(plus_minus(e.estimate, e.se, scale));
+  if (with_ci) s += intervals_html(e, scale);
+  return s;
+}
+
+// A difference, marked when its CI (the total one when there is one)
+// excludes 0; better/worse by the metric.
 Cell delta_cell(const EstimateRow& d, const MetricInfo& info) {
   if (!d.found || std::isnan(d.estimate)) return {"n/a", "num"};
-  std::string s = h(signed_plus_minus(d.estimate, d.se, info.scale));
+  std::string s = d.has_total() ? h(signed_value(d.estimate, d.se, info.scale))
+                                : h(signed_plus_minus(d.estimate, d.se, info.scale));
   std::string cls = "num";
-  if (excludes_zero(d.lo, d.hi)) {
+  if (excludes_zero(d.low(), d.high())) {
     const int dir = d.estimate > 0 ? 1 : -1;
     const char* arrow = dir > 0 ? "▲" : "▼";
-    s = "<b>" + s + "</b> <span class=\"mark\" title=\"95% CI excludes 0\">" + arrow + "*</span>";
+    s = "<b>" + s + "</b> <span class=\"mark\" title=\"95% " + (d.has_total() ? "total " : "") + "CI excludes 0\">" +
+        arrow + "*</span>";
     if (info.better != 0) cls += dir == info.better ? " sig-better" : " sig-worse";
   }
-  if (std::isfinite(d.lo) && std::isfinite(d.hi))
-    s += "<br><span class=\"ci\">" + h(interval(d.lo, d.hi, d.se, info.scale)) + "</span>";
+  s += intervals_html(d, info.scale);
   return {s, cls};
+}
+
+std::string signed_value(double estimate, double se, double scale) {
+  const std::string v = value_only(estimate, se, scale);
+  return estimate * scale > 0 ? "+" + v : v;
 }
 
 std::string unit_suffix(const MetricInfo& info, bool delta) {
@@ -78,11 +103,16 @@ IntervalRow delta_interval_row(const std::string& label, const EstimateRow& e, c
   IntervalRow r;
   r.label = label;
   r.estimate = e.estimate * mi.scale;
-  r.lo = e.lo * mi.scale;
-  r.hi = e.hi * mi.scale;
-  r.emphasis = excludes_zero(e.lo, e.hi);
+  // The whisker is the interval the page leads with (the total one when there is one).
+  r.lo = e.low() * mi.scale;
+  r.hi = e.high() * mi.scale;
+  r.emphasis = excludes_zero(e.low(), e.high());
   r.tooltip = fmt::format("{}: Δ {} {} {}", label, signed_plus_minus(e.estimate, e.se, mi.scale), mi.delta_unit,
                           interval(e.lo, e.hi, e.se, mi.scale));
+  if (e.has_total())
+    r.tooltip = fmt::format("{}: Δ {} {}, 95% total {}, MC only {}", label, signed_value(e.estimate, e.se, mi.scale),
+                            mi.delta_unit, interval(e.total_lo, e.total_hi, e.se, mi.scale),
+                            interval(e.lo, e.hi, e.se, mi.scale));
   return r;
 }
 

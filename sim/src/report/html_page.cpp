@@ -23,6 +23,8 @@ std::string Page::every_variant(const std::function<std::string(const VariantDat
 }
 
 std::string Page::render() {
+  add_section("summary", "Summary: what to fund", summary());
+  add_section("money", "Money: what each variant returns", money());
   add_section("headline", "Headline", headline());
   add_section("deltas", "Changes against the baseline", delta_chart());
   add_section("nps", "NPS score distribution", nps_distribution());
@@ -35,7 +37,9 @@ std::string Page::render() {
   add_section("provenance", "Provenance", provenance());
 
   const Provenance& p = d_.provenance;
-  const std::string name = p.journey.empty() ? std::string("cxsim results") : p.journey;
+  // The scenario's name (the root `title`), else the journey's.
+  const std::string title = d_.title();
+  const std::string name = title.empty() ? std::string("cxsim results") : title;
   std::string out;
   out += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
@@ -47,6 +51,7 @@ std::string Page::render() {
   out += "<title>" + h(name) + " — cxsim report</title><style>" + std::string(kStyle) + "</style></head><body><main>";
   out += "<header><h1>" + h(name) + "</h1>";
   std::string sub = "Customer-journey simulation report";
+  if (!p.journey.empty() && p.journey != name) sub += " · journey " + p.journey;
   if (p.customers) sub += fmt::format(" · {} customers", *p.customers);
   if (p.periods) sub += fmt::format(" × {} period{}", *p.periods, *p.periods == 1 ? "" : "s");
   if (d_.variants.size() > 1) sub += fmt::format(" · {} variants", d_.variants.size());

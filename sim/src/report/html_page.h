@@ -4,13 +4,15 @@
 //   html_style.cpp       the CSS (colours, layout, print and small screens)
 //   html_elements.cpp    tables, figures, <details>, estimate and Δ cells, paths
 //   html_page.cpp        the page skeleton: head, header, navigation, footer
-//   html_headline.cpp    1. headline cards and the variant comparison table
+//   html_money.cpp       1. plain-language summary (what to fund), 2. the money table
+//   html_headline.cpp    3. headline cards and the variant comparison table
 //   html_exact.cpp       every metric of a variant with its exact (analytic) value
-//   html_comparisons.cpp 2. Δ charts, 6. friction ranking, 7. sweeps
-//   html_scores.cpp      3. NPS / CSAT / CES score distributions
-//   html_retention.cpp   4. survival across periods and per-period table
-//   html_journey.cpp     5. journey map, 8. reference book of paths, 9. touchpoint/channel/outcome/segment tables
-//   html_notes.cpp       warnings and notes (timeouts, touchpoints left out of the ranking), 10. provenance
+//   html_comparisons.cpp 4. Δ charts, 8. friction ranking, 9. sweeps
+//   html_scores.cpp      5. NPS / CSAT / CES score distributions
+//   html_retention.cpp   6. survival across periods and per-period table
+//   html_journey.cpp     7. journey map, 10. reference book of paths, 11. touchpoint/channel/outcome/segment tables
+//   html_notes.cpp       warnings and notes (timeouts, touchpoints left out of the ranking), 12. provenance
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -45,10 +47,17 @@ std::string details(std::string_view summary, const std::string& body, bool open
 // A chart with an optional caption and its data table in a <details>.
 std::string figure(const std::string& svg, const std::string& caption_html, const std::string& data_table,
                    std::string_view extra_class = {});
-// "12.3 ± 0.4" over a small "[11.9, 12.7]"; "n/a" when missing.
+// "12.3 ± 0.4" over a small "[11.9, 12.7]"; "n/a" when missing. With a total
+// interval (e.has_total()): the value over "total [lo, hi]" and "MC only ± h
+// [lo, hi]", the total one first (docs/reports.md, "Two intervals").
 std::string est_cell(const EstimateRow& e, double scale = 1.0, bool with_ci = true);
-// A difference, marked when its CI excludes 0; better/worse by the metric.
+// The interval lines est_cell puts under the value (each after a <br>).
+std::string intervals_html(const EstimateRow& e, double scale);
+// A difference, marked when its CI (the total one when there is one) excludes
+// 0; better/worse by the metric.
 Cell delta_cell(const EstimateRow& d, const MetricInfo& info);
+// "+3.1" / "-0.4" with the decimals plus_minus would use.
+std::string signed_value(double estimate, double se, double scale = 1.0);
 // " (unit)" of a metric's value or difference; empty without a unit.
 std::string unit_suffix(const MetricInfo& info, bool delta);
 // A path "a > b > c" as steps with arrows.
@@ -73,7 +82,21 @@ class Page {
   void add_section(std::string id, std::string title, std::string body) {
     if (!body.empty()) sections_.push_back({std::move(id), std::move(title), std::move(body)});
   }
-  MetricInfo info(std::string_view metric) const { return metric_info(metric, d_.provenance.time_unit, kinds()); }
+  // The metric's label, unit and direction; money metrics in the file's currency.
+  MetricInfo info(std::string_view metric) const {
+    MetricInfo mi = metric_info(metric, d_.provenance.time_unit, kinds());
+    if (mi.unit == "value units") mi.unit = mi.delta_unit = currency_label();
+    return mi;
+  }
+  // info() for a Δ among `compared` metrics: Δ cost has no colour of its own
+  // when Δ net value is compared beside it (a change that keeps customers
+  // raises their cost with their value; net value says which way the company goes).
+  MetricInfo delta_info(std::string_view metric, const std::vector<std::string>& compared) const {
+    MetricInfo mi = info(metric);
+    if (metric == "cost_mean" && std::find(compared.begin(), compared.end(), "net_value_mean") != compared.end())
+      mi.better = 0;
+    return mi;
+  }
   std::function<int(std::string_view)> kinds() const {
     return [this](std::string_view k) { return d_.kind_direction(k); };
   }
@@ -88,6 +111,8 @@ class Page {
   // `block` of the baseline, then each other variant's in a <details> titled
   // "`title`: <variant>" (those with a block); empty when the baseline has none.
   std::string every_variant(const std::function<std::string(const VariantData&)>& block, std::string_view title) const;
+  std::string summary();
+  std::string money();
   std::string headline();
   std::string delta_chart();
   std::string nps_distribution();
@@ -98,6 +123,24 @@ class Page {
   std::string reference_book();
   std::string tables();
   std::string provenance();
+
+  // Money (html_money.cpp): the currency ("value units" when the file names
+  // none), an amount with its currency and thousands grouped ("€1,234",
+  // "1,234 EUR"; `sign`: "+" on gains) and an interval of amounts.
+  std::string currency_label() const;
+  std::string money_text(double x, double se, bool sign = false) const;
+  std::string money_interval(double lo, double hi, double se) const;
+  // One variant's money against the baseline (/money/<variant>/summary), with
+  // total intervals when the file has /uncertainty, and its Δ cost and Δ NPS.
+  struct MoneyRow {
+    std::string variant, description;
+    EstimateRow per_customer, total, net_return, roi, cost, nps;
+    double investment = kNaN, payback = kNaN, payback_lo = kNaN, payback_hi = kNaN;
+  };
+  std::vector<MoneyRow> money_rows() const;
+  // What the total and the MC-only intervals cover, in plain words (empty
+  // without /uncertainty).
+  std::string uncertainty_words() const;
 
   std::string timeout_warning() const;
   std::string ranking_notes() const;

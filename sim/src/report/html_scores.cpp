@@ -80,18 +80,31 @@ std::string Page::score_chart(const VariantData& v, const ScoreHistogram& hist, 
 }
 
 std::string Page::nps_distribution() {
-  std::string charts;
+  std::string charts, others;
   double y_max = 0;  // one scale for every variant's chart
   for (const auto& v : d_.variants)
     if (!v.nps.empty()) y_max = std::max(y_max, score_share_max(v.nps));
-  for (const auto& v : d_.variants)
-    if (!v.nps.empty()) charts += score_chart(v, v.nps, "NPS", true, y_max);
+  // Two charts side by side; beyond that the baseline stays open and the other
+  // variants' charts collapse, so the page stays readable.
+  std::size_t with_nps = 0;
+  for (const auto& v : d_.variants) with_nps += v.nps.empty() ? 0 : 1;
+  std::size_t shown = 0;
+  for (const auto& v : d_.variants) {
+    if (v.nps.empty()) continue;
+    const std::string c = score_chart(v, v.nps, "NPS", true, y_max);
+    if (with_nps <= 2 || shown == 0) charts += c;
+    else others += c;
+    ++shown;
+  }
   if (charts.empty()) return {};
   std::string out =
       "<p class=\"help\">How often each NPS score (0–10) was given. <b>True</b> counts every walk's score, whether or "
       "not the customer answered the survey; <b>measured</b> counts survey respondents only. A gap between them is "
       "non-response bias. Error bars: 95% binomial intervals with walks as the unit.</p>";
   out += "<div class=\"grid2\">" + charts + "</div>";
+  if (!others.empty())
+    out += details(fmt::format("NPS score distributions of the other {} variants (same scale)", with_nps - 1),
+                   "<div class=\"grid2\">" + others + "</div>");
   const VariantData& b = d_.baseline();
   std::string extra;
   if (!b.csat.empty()) extra += score_chart(b, b.csat, "CSAT", false, score_share_max(b.csat));

@@ -21,6 +21,9 @@ nav.toc a{color:var(--accent);text-decoration:none}
 nav.toc a:hover{text-decoration:underline}
 section{margin-top:34px;padding-top:10px;border-top:2px solid var(--line)}
 .help{color:var(--muted);font-size:.92rem;max-width:78ch}
+.verdict{background:#eef5fb;border-left:4px solid var(--accent);padding:10px 14px;border-radius:4px;font-size:1.02rem;max-width:92ch}
+.verdict p{margin:.3em 0}
+.ci.mc,.card .ci.mc{font-style:italic}
 .warn{background:#fff4e0;border-left:4px solid #E69F00;padding:8px 12px;border-radius:4px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(175px,100%),1fr));gap:12px;margin:12px 0 16px}
 .card{border:1px solid var(--line);border-radius:8px;padding:10px 12px;background:#fbfcfd}

@@ -216,6 +216,27 @@ std::string journey_map_svg(const JourneyGraph& g, const io::Table* tp, const io
   if (max_flow <= 0) max_flow = 1;
   auto stroke = [&](double flow) { return std::max(1.0, 18.0 * flow / max_flow); };
 
+  // A y at which an edge of half-width `hw` crosses column `c` clear of its
+  // nodes: `y` itself when it is clear, else the nearest gap between two of
+  // the column's nodes, above the first or below the last.
+  std::vector<std::vector<std::pair<double, double>>> blocked(static_cast<std::size_t>(l.columns));
+  for (std::size_t v = 0; v < n; ++v)
+    blocked[static_cast<std::size_t>(l.column[v])].emplace_back(cy(v) - half_h(v), cy(v) + half_h(v));
+  for (auto& b : blocked) std::sort(b.begin(), b.end());
+  auto free_y = [&](int c, double y, double hw) {
+    const auto& b = blocked[static_cast<std::size_t>(c)];
+    const double m = 4 + hw;
+    bool clear = true;
+    for (const auto& [lo, hi] : b) clear = clear && (y < lo - m || y > hi + m);
+    if (clear || b.empty()) return y;
+    std::vector<double> candidates{b.front().first - m - 4, b.back().second + m + 4};
+    for (std::size_t i = 0; i + 1 < b.size(); ++i) candidates.push_back((b[i].second + b[i + 1].first) / 2);
+    double best = candidates.front();
+    for (double cand : candidates)
+      if (std::fabs(cand - y) < std::fabs(best - y)) best = cand;
+    return best;
+  };
+
   const std::string title = "Journey map" + (g.name.empty() ? std::string() : ": " + g.name);
   std::string desc = fmt::format(
       "{} touchpoints in {} columns ({}), {} outcomes. Edge width is proportional to the customers per walk taking "
@@ -290,10 +311,33 @@ std::string journey_map_svg(const JourneyGraph& g, const io::Table* tp, const io
       arrow(sx + 12, y0 - 1, -0.4, 1);
     } else if (ct > cf) {
       const double x1 = sx + node_w / 2, x2 = tx - node_w / 2 - 2;
-      const double dx = (x2 - x1) / 2;
-      svg.path(fmt::format("M{},{}C{},{} {},{} {},{}", coord(x1), coord(sy), coord(x1 + dx), coord(sy), coord(x2 - dx),
-                           coord(ty), coord(x2 - 6), coord(ty)),
-               extra);
+      // Across every column in between the edge runs through a gap between
+      // that column's nodes (the one nearest its straight course), never
+      // through a box: each flow is seen along its own edge.
+      std::vector<std::pair<double, double>> pts{{x1, sy}};
+      for (int c = cf + 1; c < ct; ++c) {
+        const double colx = pad + start_w + col_w * c + col_w / 2;
+        const double xl = colx - node_w / 2 - 6, xr = colx + node_w / 2 + 6;
+        const auto [px, py] = pts.back();
+        const double y_line = py + (ty - py) * (xl - px) / (x2 - px);
+        const double y = free_y(c, y_line, w / 2);
+        pts.emplace_back(xl, y);
+        pts.emplace_back(xr, y);
+      }
+      pts.emplace_back(x2 - 6, ty);
+      std::string d = fmt::format("M{},{}", coord(pts[0].first), coord(pts[0].second));
+      for (std::size_t k = 1; k < pts.size(); ++k) {
+        const auto [ax, ay] = pts[k - 1];
+        const auto [bx, by] = pts[k];
+        if (k % 2 == 0 && k + 1 < pts.size()) {  // straight through a column's gap
+          d += fmt::format("L{},{}", coord(bx), coord(by));
+          continue;
+        }
+        const double dx = (bx - ax) / 2;
+        d += fmt::format("C{},{} {},{} {},{}", coord(ax + dx), coord(ay), coord(bx - dx), coord(by), coord(bx),
+                         coord(by));
+      }
+      svg.path(d, extra);
       arrow(x2, ty, 1, 0);
     } else if (ct == cf) {
       // Same column: an arc on the right-hand side.

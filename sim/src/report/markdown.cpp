@@ -60,7 +60,7 @@ std::string rule(const std::vector<bool>& numeric) {
 std::string render_markdown(const ResultsData& d) {
   const Provenance& p = d.provenance;
   const std::string tu = p.time_unit;
-  std::string out = fmt::format("# {} — cxsim report\n\n", p.journey.empty() ? "cxsim results" : p.journey);
+  std::string out = fmt::format("# {} — cxsim report\n\n", d.title().empty() ? "cxsim results" : d.title());
   std::string sub;
   if (p.customers) sub += fmt::format("{} customers", *p.customers);
   if (p.periods) sub += fmt::format(" × {} period{}", *p.periods, *p.periods == 1 ? "" : "s");
@@ -133,6 +133,41 @@ std::string render_markdown(const ResultsData& d) {
     out += "\n";
     for (const auto& v : d.variants)
       if (d.comparison(v.name) && !v.description.empty()) out += fmt::format("- **{}**: {}\n", v.name, v.description);
+    out += "\n";
+  }
+
+  if (!d.money.empty()) {
+    // The money table (results format 1.3), as on the page; Monte Carlo intervals.
+    const std::string cur = p.currency.empty() ? std::string("value units") : p.currency;
+    out +=
+        fmt::format("## Money ({}, discounted, over a customer base of {})\n\n", cur,
+                    p.customer_base ? fmt::format("{:.0f}", *p.customer_base) : std::string("the simulated customers"));
+    out += row({"Variant", "Δ net value per customer", "Δ net value over the base", "Investment", "Net return",
+                "ROI (%)", "Payback period"});
+    out += rule({false, true, true, true, true, true, true});
+    for (const auto& v : d.variants) {
+      auto it = d.money.find(v.name);
+      if (it == d.money.end()) continue;
+      const io::Table& t = it->second.summary;
+      auto cell = [&](std::string_view metric, double scale) {
+        const auto e = metric_estimate(t, metric);
+        if (!e.found || std::isnan(e.estimate)) return std::string("–");
+        const std::string pm = signed_plus_minus(e.estimate, e.se, scale);
+        const std::string ci = interval(e.lo, e.hi, e.se, scale);
+        return excludes_zero(e.lo, e.hi) ? fmt::format("**{}**\\* {}", pm, ci) : fmt::format("{} {}", pm, ci);
+      };
+      const auto inv = metric_estimate(t, "investment");
+      const auto pb = metric_estimate(t, "payback_period");
+      auto period = [&](double x) {
+        return std::isfinite(x) ? fmt::format("{:g}", x) : p.periods ? fmt::format("> {}", *p.periods) : "beyond";
+      };
+      std::string payback = "–";
+      if (inv.found && inv.estimate > 0)
+        payback = (std::isfinite(pb.estimate) ? period(pb.estimate) : std::string("not within the horizon")) + " [" +
+                  period(pb.lo) + ", " + period(pb.hi) + "]";
+      out += row({v.name, cell("net_value_delta_per_customer", 1), cell("net_value_delta_total", 1),
+                  inv.found ? value_only(inv.estimate, 0) : "–", cell("net_return", 1), cell("roi", 100), payback});
+    }
     out += "\n";
   }
 

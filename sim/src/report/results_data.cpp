@@ -149,6 +149,37 @@ const io::Table* ResultsData::comparison(const std::string& variant) const {
   return it == comparisons.end() ? nullptr : &it->second;
 }
 
+const MoneyData* ResultsData::money_of(const std::string& variant) const {
+  auto it = money.find(variant);
+  return it == money.end() ? nullptr : &it->second;
+}
+
+EstimateRow ResultsData::estimate(const std::string& variant, std::string_view metric, bool delta) const {
+  EstimateRow e;
+  if (delta) {
+    const io::Table* c = comparison(variant);
+    if (!c) return e;
+    e = metric_estimate(*c, metric);
+  } else {
+    for (const auto& v : variants)
+      if (v.name == variant) e = metric_estimate(v.summary, metric);
+  }
+  if (!e.found || !uncertainty || uncertainty->draws <= 0) return e;
+  const auto& tables = delta ? uncertainty->comparisons : uncertainty->variants;
+  auto it = tables.find(variant);
+  if (it == tables.end()) return e;
+  const std::size_t r = find_row(it->second, "metric", metric);
+  if (r == static_cast<std::size_t>(-1)) return e;
+  e.total_lo = table_number(it->second, "total_low", r);
+  e.total_hi = table_number(it->second, "total_high", r);
+  return e;
+}
+
+std::string ResultsData::title() const {
+  if (!provenance.title.empty()) return provenance.title;
+  return provenance.journey;
+}
+
 namespace {
 ResultsData read_opened(const std::filesystem::path& path, const io::File& f);
 }  // namespace
@@ -174,6 +205,9 @@ ResultsData read_opened(const std::filesystem::path& path, const io::File& f) {
   p.customers = attr_int(f, "customers");
   p.periods = attr_int(f, "periods");
   p.discount_rate = attr_number(f, "discount_rate");
+  p.title = attr_string(f, "title").value_or("");
+  p.currency = attr_string(f, "currency").value_or("");
+  p.customer_base = attr_number(f, "customer_base");
   if (f.is_group("model")) {
     io::Group m = f.open_group("model");
     p.journey_path = attr_string(m, "journey_path").value_or("");
@@ -252,6 +286,37 @@ ResultsData read_opened(const std::filesystem::path& path, const io::File& f) {
       if (!nt || !nt->table.has_column("value") || !nt->table.has_column("metric")) continue;
       data.sweeps.push_back({name, nt->parameter.value_or(name), std::move(nt->table)});
     }
+  }
+  if (f.is_group("money")) {  // format 1.3
+    io::Group mg = f.open_group("money");
+    for (const auto& v : data.variants) {
+      if (!mg.is_group(v.name)) continue;
+      io::Group g = mg.open_group(v.name);
+      if (!is_table(g, "summary")) continue;
+      MoneyData m;
+      m.summary = io::read_table(g, "summary");
+      if (!m.summary.has_column("metric") || !m.summary.has_column("estimate")) continue;
+      m.periods = optional_table(g, "periods");
+      data.money.emplace(v.name, std::move(m));
+    }
+  }
+  if (f.is_group("uncertainty")) {  // run --uncertainty N
+    io::Group ug = f.open_group("uncertainty");
+    UncertaintyData u;
+    u.draws = attr_int(ug, "draws").value_or(0);
+    u.draws_requested = attr_int(ug, "draws_requested").value_or(u.draws);
+    u.description = attr_string(ug, "description").value_or("");
+    for (auto [part, into] : {std::pair{"variants", &u.variants}, std::pair{"comparisons", &u.comparisons}}) {
+      if (!ug.is_group(part)) continue;
+      io::Group g = ug.open_group(part);
+      for (const auto& v : data.variants)
+        if (is_table(g, v.name)) {
+          io::Table t = io::read_table(g, v.name);
+          if (t.has_column("metric") && t.has_column("total_low") && t.has_column("total_high"))
+            into->emplace(v.name, std::move(t));
+        }
+    }
+    data.uncertainty = std::move(u);
   }
   if (f.exists("ranking")) {
     auto nt = read_named_table(f, "ranking");
@@ -347,13 +412,13 @@ std::vector<std::string> present(const io::Table& t, std::initializer_list<std::
 std::vector<std::string> headline_metrics(const io::Table& summary,
                                           const std::function<int(std::string_view)>& kind_direction) {
   return present(summary, {"nps_true", "nps_measured", conversion_metric(summary, kind_direction), "retention_final",
-                           "clv_mean", "cost_mean", "time_mean"});
+                           "clv_mean", "cost_mean", "net_value_mean", "time_mean"});
 }
 
 std::vector<std::string> delta_metrics(const io::Table& table,
                                        const std::function<int(std::string_view)>& kind_direction) {
-  return present(table,
-                 {"nps_true", conversion_metric(table, kind_direction), "retention_final", "clv_mean", "cost_mean"});
+  return present(table, {"nps_true", conversion_metric(table, kind_direction), "retention_final", "clv_mean",
+                         "cost_mean", "net_value_mean"});
 }
 
 ExactValue exact_value(const VariantData& v, std::string_view metric, const Provenance& p) {

@@ -4,6 +4,7 @@
 // engine memory. Optional parts (comparisons, sweeps, ranking, analytics,
 // CSAT/CES histograms, ...) are simply absent when the file has none, and
 // the report leaves their sections out.
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -18,6 +19,22 @@
 #include "cxsim/report/journey_map.h"
 
 namespace cxsim::report {
+
+struct EstimateRow {
+  double estimate = std::numeric_limits<double>::quiet_NaN();
+  double se = std::numeric_limits<double>::quiet_NaN();
+  double lo = std::numeric_limits<double>::quiet_NaN();  // the Monte Carlo 95% CI
+  double hi = std::numeric_limits<double>::quiet_NaN();
+  bool found = false;
+  // The 95% total interval (parameter + Monte Carlo uncertainty, from
+  // /uncertainty), NaN when the file has none: the report then leads with it.
+  double total_lo = std::numeric_limits<double>::quiet_NaN();
+  double total_hi = std::numeric_limits<double>::quiet_NaN();
+  bool has_total() const { return std::isfinite(total_lo) && std::isfinite(total_hi); }
+  // The interval significance is judged by: the total one when there is one.
+  double low() const { return has_total() ? total_lo : lo; }
+  double high() const { return has_total() ? total_hi : hi; }
+};
 
 // A [2][categories] count array: row 0 true (every walk), row 1 measured
 // (respondents). Empty when absent.
@@ -59,6 +76,25 @@ struct Provenance {
   std::optional<std::int64_t> customers, periods;
   std::optional<double> discount_rate;
   std::string journey_yaml, scenario_yaml;
+  std::string title;                    // root `title`: the scenario's name (or the journey's); may be empty
+  std::string currency;                 // root `currency` (1.3); empty: unnamed units
+  std::optional<double> customer_base;  // root `customer_base` (1.3)
+};
+
+// /money/<variant> (format 1.3): the money table of a comparison and its
+// per-period cumulative table (docs/results-format.md).
+struct MoneyData {
+  io::Table summary;  // metric, estimate, se, ci_low, ci_high, unit
+  std::optional<io::Table> periods;
+};
+
+// /uncertainty (run --uncertainty N): per variant and per comparison, one row
+// per headline metric with the MC-only and the total 95% intervals.
+struct UncertaintyData {
+  std::int64_t draws = 0;  // 0: no uncertain parameter (total == MC)
+  std::int64_t draws_requested = 0;
+  std::string description;
+  std::map<std::string, io::Table> variants, comparisons;
 };
 
 struct ResultsData {
@@ -68,6 +104,8 @@ struct ResultsData {
   std::map<std::string, io::Table> comparisons;  // by variant name
   std::vector<SweepData> sweeps;
   std::optional<RankingData> ranking;
+  std::map<std::string, MoneyData> money;  // by variant name (every variant but the baseline)
+  std::optional<UncertaintyData> uncertainty;
   std::optional<JourneyGraph> graph;  // filled by attach_journey_graph()
   // /model@kind_<kind>: "good" +1, "bad" -1, "neutral" 0 (the journey's `good`).
   std::map<std::string, int, std::less<>> kind_directions;
@@ -85,6 +123,13 @@ struct ResultsData {
   const VariantData& baseline() const { return variants.front(); }
   const io::Table* comparison(const std::string& variant) const;
   bool has_variants() const { return !comparisons.empty(); }
+  const MoneyData* money_of(const std::string& variant) const;
+  // The estimate of `metric` in `variant`'s summary, or (`delta`) in its
+  // comparison with the baseline, with the total interval attached when the
+  // file has one (/uncertainty with draws > 0).
+  EstimateRow estimate(const std::string& variant, std::string_view metric, bool delta) const;
+  // The page's name: the scenario's (root `title`), else the journey's.
+  std::string title() const;
 };
 
 // Reads a results file. Throws core::InputError (exit 2) when the file is
@@ -105,13 +150,6 @@ double table_number(const io::Table& t, std::string_view column, std::size_t row
 std::string table_string(const io::Table& t, std::string_view column, std::size_t row);
 std::size_t find_row(const io::Table& t, std::string_view key, std::string_view value);
 
-struct EstimateRow {
-  double estimate = std::numeric_limits<double>::quiet_NaN();
-  double se = std::numeric_limits<double>::quiet_NaN();
-  double lo = std::numeric_limits<double>::quiet_NaN();
-  double hi = std::numeric_limits<double>::quiet_NaN();
-  bool found = false;
-};
 // The estimate columns of `row`: `prefix` ("" for estimate/se/ci_low/ci_high,
 // "visits_per_walk" for visits_per_walk/_se/_ci_low/_ci_high); a comparison
 // table's "delta" is read as the estimate when there is no "estimate".
@@ -128,11 +166,11 @@ std::vector<std::string> column_suffixes(const io::Table& t, std::string_view pr
 // it has, in this order: nps_true, nps_measured, the conversion share (the
 // first share_<kind> of a good kind by `kind_direction`, empty meaning
 // model::default_kind_direction; else the first kind but timeout),
-// retention_final, clv_mean, cost_mean, time_mean.
+// retention_final, clv_mean, cost_mean, net_value_mean, time_mean.
 std::vector<std::string> headline_metrics(const io::Table& summary,
                                           const std::function<int(std::string_view)>& kind_direction = {});
 // The metrics compared across variants: nps_true, the conversion share,
-// retention_final, clv_mean, cost_mean (those the table has).
+// retention_final, clv_mean, cost_mean, net_value_mean (those the table has).
 std::vector<std::string> delta_metrics(const io::Table& table,
                                        const std::function<int(std::string_view)>& kind_direction = {});
 
