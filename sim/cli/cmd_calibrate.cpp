@@ -43,8 +43,8 @@ struct CalibrateCli {
 // before calibrating: folders created, only regular files replaced, never an
 // input, and not both the same file.
 void check_outputs(const CalibrateCli& c) {
-  const std::filesystem::path inputs[] = {c.o.events,  c.o.paths,     c.o.surveys,
-                                          c.o.cohorts, c.o.lifetimes, c.o.prior_model};
+  const std::filesystem::path inputs[] = {c.o.events,    c.o.paths,       c.o.surveys, c.o.cohorts,
+                                          c.o.lifetimes, c.o.prior_model, c.o.repeat};
   core::check_output_path(c.output, inputs);
   if (c.report.empty()) return;
   core::check_output_path(c.report, inputs);
@@ -208,6 +208,12 @@ void setup_calibrate(CLI::App& app, Context& ctx) {
                              "Per-customer lifetimes CSV: customer_id,periods,churned[,segment] (churned 0 = censored)")
                  ->check(CLI::ExistingFile);
   co->excludes(li);
+  auto* re = sub->add_option("--repeat", c->o.repeat,
+                             "Non-contractual retention CSV: frequency,recency,periods (BG/BB) or frequency,recency,T "
+                             "(BG/NBD)[,weights][,segment]")
+                 ->check(CLI::ExistingFile);
+  re->excludes(co);
+  re->excludes(li);
   sub->add_option("--prior", c->o.prior,
                   "Dirichlet pseudo-count per observed target of the start and next maps (default 0.5; 0: maximum "
                   "likelihood, the observed frequencies)")

@@ -128,7 +128,7 @@ with h5py.File(sys.argv[1], "r") as f:
     assert set(t.dtype.names) >= {"source", "status", "target", "count", "probability", "ci_low", "ci_high"}
     assert len(f["fit/holdout"][()]) == 3
     # Versioned format a reader can check, integers stored as integers.
-    assert f.attrs["format_version"] == "2.2", f.attrs["format_version"]
+    assert f.attrs["format_version"] == "2.3", f.attrs["format_version"]
     for a in ["format_version_major", "format_version_minor", "seed", "rows"]:
         assert f.attrs[a].dtype.kind == "i", (a, f.attrs[a].dtype)
     assert f.attrs["format_version_major"] == 2
@@ -276,5 +276,29 @@ diff <(sed -n '/^calibration:/,$p' "$work/whole.yaml" | grep -v -e '^  touchpoin
   <(sed -n '/^calibration:/,$p' "$work/updated.yaml" | grep -v -e '^  touchpoints' -e '^    - ' | sort) >/dev/null ||
   fail "--prior-model: the updated counts differ from the whole log's"
 expect_bad prior_model "no calibration: block" --events "$data/shop_events.csv" --prior-model "$work/ret.yaml"
+
+# ---------------------------------------------------------------- non-contractual retention (--repeat)
+# BG/BB on the donations: engagement and retention in the YAML, which
+# validates and runs; the report's /calibration/repeat; BG/NBD on CDNOW.
+out="$("$CXSIM" calibrate --repeat "$CXSIM_SHARED_DIR/data/fhs2010_donations.csv" -o "$work/don.yaml" \
+  --report "$work/don.h5" 2>&1)" || fail "--repeat donations: $out"
+grep -q "engagement: {alpha: 1.20" "$work/don.yaml" || fail "--repeat: no engagement in $(cat "$work/don.yaml")"
+grep -q "retention: {alpha: 0.65" "$work/don.yaml" || fail "--repeat: no BG/BB retention"
+"$CXSIM" validate -q "$work/don.yaml" || fail "--repeat YAML does not validate"
+"$CXSIM" run "$work/don.yaml" -n 200 -q -o "$work/don_run.h5" >/dev/null 2>&1 || fail "run the --repeat model"
+"$PY" - "$work/don.h5" <<'PYEOF' || fail "--repeat report layout"
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    t = f["calibration/repeat"][()]
+    assert [p.decode() for p in t["parameter"]] == ["alpha", "beta", "gamma", "delta"], t
+    assert t["converged"].dtype.kind == "i" and t["iterations"].dtype.kind == "i"
+    assert abs(t["estimate"][0] - 1.204) < 0.002 and all(t["se"] > 0)
+PYEOF
+out="$("$CXSIM" calibrate --repeat "$CXSIM_SHARED_DIR/data/cdnow_customers_summary.csv" -o "$work/cdnow.yaml" 2>&1)" ||
+  fail "--repeat CDNOW: $out"
+echo "$out" | grep -q "BG/NBD r = 0.24" || fail "--repeat CDNOW summary: $out"
+printf 'frequency,recency,periods\n1,1,6\n3,2,6\n' >"$work/repeat_bad.csv"
+expect_bad repeat_bad "repeat_bad.csv:3:3: error: recency:" --repeat "$work/repeat_bad.csv"
+expect_bad repeat_cohorts "--cohorts" --repeat "$work/repeat_bad.csv" --cohorts "$data/shop_cohorts.csv"
 
 e2e_finish

@@ -60,14 +60,18 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
 
   // ---- options
   const bool journeys = !o.events.empty() || !o.paths.empty();
-  const bool retention_only = !journeys && (!o.cohorts.empty() || !o.lifetimes.empty());
+  const bool retention_only = !journeys && (!o.cohorts.empty() || !o.lifetimes.empty() || !o.repeat.empty());
   if (!o.events.empty() && !o.paths.empty())
     throw core::InputError("give exactly one of --events EVENTS.csv and --paths PATHS.csv");
   if (!journeys && !retention_only)
     throw core::InputError(
-        "give one of --events EVENTS.csv and --paths PATHS.csv (or, to fit retention alone, --cohorts or --lifetimes)");
+        "give one of --events EVENTS.csv and --paths PATHS.csv (or, to fit retention alone, --cohorts, --lifetimes or "
+        "--repeat)");
   if (!o.cohorts.empty() && !o.lifetimes.empty())
     throw core::InputError("give at most one of --cohorts and --lifetimes");
+  if (!o.repeat.empty() && (!o.cohorts.empty() || !o.lifetimes.empty()))
+    throw core::InputError(
+        "give at most one of --repeat (non-contractual: BG/BB) and --cohorts/--lifetimes (contractual: sBG)");
   if (retention_only && o.holdout > 0) throw core::InputError("--holdout needs --events or --paths");
   if (retention_only && !o.prior_model.empty()) throw core::InputError("--prior-model needs --events or --paths");
   if (!(o.prior >= 0 && o.prior <= 1e6)) throw core::InputError("--prior must be in [0, 1e6]");
@@ -97,6 +101,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
   rep.attr("input", !o.events.empty()    ? o.events
                     : !o.paths.empty()   ? o.paths
                     : !o.cohorts.empty() ? o.cohorts
+                    : !o.repeat.empty()  ? o.repeat
                                          : o.lifetimes);
   rep.attr("dirichlet_prior", o.prior);
   if (!o.prior_model.empty()) rep.attr("prior_model", o.prior_model);
@@ -119,7 +124,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
   // holdout check and the fit report, in this order; a stop request (signal)
   // is honoured between any two stages.
   using Stage = void (*)(State&);
-  for (Stage stage : {fit_journey, fit_surveys, fit_retention, fit_segments, fit_joint, write_model,
+  for (Stage stage : {fit_journey, fit_surveys, fit_retention, fit_repeat, fit_segments, fit_joint, write_model,
                       simulate_key_drivers, check_holdout, write_report, write_reference_book}) {
     check_stop();
     stage(s);

@@ -42,7 +42,8 @@ std::string stem_name(const std::string& path) {
 // the fitted segments and periods load, validate and run as they are.
 void placeholder_journey(State& s) {
   const CalibrateOptions& o = s.o;
-  s.m.name = o.name.empty() ? stem_name(o.cohorts.empty() ? o.lifetimes : o.cohorts) : sanitize_id(o.name);
+  const std::string& file = !o.cohorts.empty() ? o.cohorts : !o.repeat.empty() ? o.repeat : o.lifetimes;
+  s.m.name = o.name.empty() ? stem_name(file) : sanitize_id(o.name);
   s.m.time_unit = o.time_unit;
   const std::string tp = s.ids.make("customer"), end = s.ids.make("end");
   s.m.start.targets = {{tp, 0, 1.0, {1, 1}}};
@@ -55,8 +56,7 @@ void placeholder_journey(State& s) {
   s.m.touchpoints.push_back(std::move(t));
   s.m.outcomes.push_back({end, "(placeholder)", "end", 0.0, 0.0});
   s.data_outcomes = 0;
-  s.input_desc =
-      std::filesystem::path(o.cohorts.empty() ? o.lifetimes : o.cohorts).filename().string() + " (retention alone)";
+  s.input_desc = std::filesystem::path(file).filename().string() + " (retention alone)";
   if (!o.outcome_kinds.empty() || !o.outcome_values.empty())
     throw core::InputError("--outcome-kind and --outcome-value need --events or --paths");
 }

@@ -225,9 +225,15 @@ std::string write_yaml(const FittedModel& m) {
         o += fmt::format("    share: {}  # of the event log's customers, se {:.3g}\n", st[i], s.share_se);
       else o += fmt::format("    share: {}\n", st[i]);
       o += fmt::format("    satisfaction0: {{mean: 0, sd: {}}}\n", num(s.s0_sd));
+      if (s.has_engagement) {
+        o += fmt::format(
+            "    engagement: {{alpha: {:.6g}, beta: {:.6g}}}  # BG/BB MLE (walk probability), se {:.3g} and {:.3g}\n",
+            s.eng_alpha, s.eng_beta, s.eng_se_alpha, s.eng_se_beta);
+      }
       if (s.has_retention) {
-        o += fmt::format("    retention: {{alpha: {:.6g}, beta: {:.6g}}}  # sBG MLE, se {:.3g} and {:.3g}\n", s.alpha,
-                         s.beta, s.se_alpha, s.se_beta);
+        o += fmt::format("    retention: {{alpha: {:.6g}, beta: {:.6g}}}  # {} MLE, se {:.3g} and {:.3g}\n", s.alpha,
+                         s.beta, s.retention_model == "sBG" ? "sBG" : s.retention_model + " dropout", s.se_alpha,
+                         s.se_beta);
       } else if (!s.note.empty()) {
         o += fmt::format("    # no retention fitted: {}\n", clean_utf8(s.note));
       }

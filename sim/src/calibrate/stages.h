@@ -13,6 +13,8 @@
 //   journey_fit.cpp    start/next maps, friction, durations, outcomes (fit_journey)
 //   survey_fit.cpp     ordered logits and key drivers (fit_surveys)
 //   retention_fit.cpp  sBG per segment (fit_retention)
+//   repeat_fit.cpp     --repeat: BG/BB (engagement and retention) and BG/NBD
+//                      per segment (fit_repeat)
 //   joint_fit.cpp      one likelihood per customer over walks, answers,
 //                      non-answers and lifetimes: deltas, cut-points,
 //                      carryover, response, churn heterogeneity and
@@ -43,6 +45,7 @@
 #include "cxsim/calibrate/event_log.h"
 #include "cxsim/calibrate/journey_writer.h"
 #include "cxsim/calibrate/ordered_logit.h"
+#include "cxsim/calibrate/repeat_fit.h"
 #include "cxsim/calibrate/sbg.h"
 #include "cxsim/model/journey_loader.h"
 #include "cxsim/model/journey_spec.h"
@@ -298,6 +301,13 @@ struct RetentionRow {
   SbgFit fit;
 };
 
+// A BG/BB or BG/NBD fit of one segment (--repeat).
+struct RepeatRow {
+  std::string id;
+  double customers = 0;
+  RepeatFit fit;
+};
+
 // What the stages share: each stage reads what earlier ones filled in and
 // adds its own part (in the order of the members).
 struct State {
@@ -368,6 +378,8 @@ struct State {
   bool has_retention = false;                     // --cohorts or --lifetimes, or the prior model's
   std::vector<RetentionRow> retention;
   std::unordered_map<std::string, Lifetime> lifetimes;  // --lifetimes by customer_id (may be empty)
+  bool has_repeat = false;                              // --repeat given
+  std::vector<RepeatRow> repeat;                        // its fits, by segment (BG/BB before BG/NBD)
 
   // Writer (the YAML) and holdout.
   std::optional<model::LoadedJourney> lj;
@@ -398,6 +410,8 @@ void finish_aggregates(State& s);
 void fit_journey(State& s);
 void fit_surveys(State& s);
 void fit_retention(State& s);
+// --repeat: BG/BB per segment into the segments (engagement, retention), BG/NBD for the report.
+void fit_repeat(State& s);
 // Per-segment fits from the event log's segment column: shares and friction
 // overrides, joined with the retention segments by name (journey_fit.cpp).
 void fit_segments(State& s);

@@ -371,6 +371,38 @@ static void write_other_tables(State& s) {
     }
   }
 
+  // ---- non-contractual retention (--repeat): one row per parameter
+  if (s.has_repeat) {
+    auto& rp = rep.table("calibration/repeat",
+                         "BG/BB and BG/NBD maximum likelihood per segment: estimate, se (observed information, "
+                         "numerical Hessian), 95% CI (log scale), log-likelihood");
+    rp.str("segment")
+        .str("model")
+        .num("customers")
+        .str("parameter")
+        .num("estimate")
+        .num("se")
+        .num("ci_low")
+        .num("ci_high")
+        .num("loglik")
+        .integer("converged")
+        .integer("iterations");
+    for (const auto& r : s.repeat)
+      for (const auto& p : r.fit.params) {
+        rp.add("segment", r.id);
+        rp.add("model", r.fit.model);
+        rp.add("customers", r.customers);
+        rp.add("parameter", p.name);
+        rp.add("estimate", p.value);
+        rp.add("se", p.se);
+        rp.add("ci_low", p.lo);
+        rp.add("ci_high", p.hi);
+        rp.add("loglik", r.fit.loglik);
+        rp.add("converged", r.fit.converged ? 1.0 : 0.0);
+        rp.add("iterations", r.fit.iterations);
+      }
+  }
+
   // ---- holdout
   if (s.has_holdout) {
     auto& fit_t = rep.table("fit/holdout",

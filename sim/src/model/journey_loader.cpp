@@ -27,7 +27,8 @@ const std::vector<std::string> kTopKeys = {"journey",     "description", "time_u
 const std::vector<std::string> kTouchpointKeys = {"channel", "stage",    "description", "friction", "satisfaction",
                                                   "effort",  "duration", "cost",        "next"};
 const std::vector<std::string> kOutcomeKeys = {"kind", "value", "good", "description"};
-const std::vector<std::string> kSegmentKeys = {"share", "description", "satisfaction0", "retention", "overrides"};
+const std::vector<std::string> kSegmentKeys = {"share",     "description", "satisfaction0",
+                                               "retention", "engagement",  "overrides"};
 const std::vector<std::string> kOverrideKeys = {"friction", "satisfaction", "effort", "duration", "next"};
 const std::vector<std::string> kOkFr = {"ok", "friction"};
 constexpr long long kMaxSteps = 100000000;
@@ -298,6 +299,44 @@ void parse_segment(NodeReader& r, const std::string& id, const YAML::Node& node,
         parse_retention_covariance(r, node["retention"]["covariance"], p + ".covariance", id, *seg.retention, spec);
       if (!seg.retention && !node["retention"]["alpha"] && !node["retention"]["beta"])
         r.error(node["retention"], p, "missing required keys 'alpha' and 'beta'");
+    }
+  }
+  if (node["engagement"]) {
+    // {alpha, beta} (> 0) or {probability} (in [0, 1]), not both.
+    const auto& en = node["engagement"];
+    const std::string p = base + ".engagement";
+    if (r.expect_map(en, p, "{alpha: number, beta: number} or {probability: number}")) {
+      r.check_keys(en, p, {"alpha", "beta", "probability"});
+      Engagement e;
+      bool ok = true;
+      if (en["probability"]) {
+        if (en["alpha"] || en["beta"]) {
+          r.error(en, p, "give either probability or alpha and beta, not both");
+          ok = false;
+        } else if (auto v = r.number(en["probability"], p + ".probability")) {
+          if (*v < 0 || *v > 1) {
+            r.error(en["probability"], p + ".probability", fmt::format("is {}; expected a probability in [0, 1]", *v));
+            ok = false;
+          }
+          e.probability = *v;
+        } else {
+          ok = false;
+        }
+      } else if (!en["alpha"] && !en["beta"]) {
+        r.error(en, p, "missing required keys 'alpha' and 'beta' (or 'probability')");
+        ok = false;
+      } else if (auto ab = parse_alpha_beta(r, en, p, {"probability"})) {
+        for (const auto& [key, v] : {std::pair<const char*, double>{"alpha", ab->alpha}, {"beta", ab->beta}})
+          if (!(v > 0)) {
+            r.error(en[key], p + "." + key, fmt::format("is {}; expected a number > 0", v));
+            ok = false;
+          }
+        e.alpha = ab->alpha;
+        e.beta = ab->beta;
+      } else {
+        ok = false;
+      }
+      if (ok) seg.engagement = e;
     }
   }
   if (node["overrides"]) {

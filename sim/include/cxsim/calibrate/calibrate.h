@@ -8,6 +8,8 @@
 //   surveys joined to journeys   -> ordered-logit satisfaction deltas and
 //                                   baselines (NPS, CSAT), effort (CES)
 //   cohorts or lifetimes         -> sBG alpha, beta per segment
+//   --repeat (x, t_x, n or T)    -> BG/BB engagement and retention per
+//                                   segment; BG/NBD for comparison
 //   --holdout                    -> outcome shares and path lengths of
 //                                   held-out journeys vs the fitted model
 //
@@ -32,8 +34,9 @@ namespace cxsim::calibrate {
 // attributes dirichlet_prior and prior_model, data_quality source prior_model;
 // survey coefficients regularised/separated/collinear_with, fit prior_sd.
 // 2.2: calibration/reference_book/{frequent,favourable,unfavourable}.
+// 2.3: calibration/repeat (BG/BB and BG/NBD fits of --repeat).
 inline constexpr int kFitReportFormatMajor = 2;
-inline constexpr int kFitReportFormatMinor = 2;
+inline constexpr int kFitReportFormatMinor = 3;
 
 struct CalibrateOptions {
   std::string events;            // event log CSV
@@ -41,6 +44,7 @@ struct CalibrateOptions {
   std::string surveys;           // survey answers CSV (optional)
   std::string cohorts;           // period,alive[,segment] (optional)
   std::string lifetimes;         // customer_id,periods,churned[,segment] (optional)
+  std::string repeat;            // frequency,recency,periods|T[,weights][,segment] (optional)
   std::string prior_model;       // an earlier fit (its calibration: block) as the prior (optional)
   std::vector<std::string> map;  // --map items (FIELD=COLUMN)
   bool skip_bad_rows = false;

@@ -87,6 +87,11 @@ struct FittedSegment {
   double s0_sd = 0;
   bool has_retention = false;
   double alpha = 0, beta = 0, se_alpha = 0, se_beta = 0;
+  std::string retention_model = "sBG";  // or "BG/BB" (--repeat: the dropout Beta(gamma, delta))
+  // --repeat's BG/BB: the per-period walk probability ~ Beta(alpha, beta)
+  // (docs/model.md section 11, `engagement`).
+  bool has_engagement = false;
+  double eng_alpha = 0, eng_beta = 0, eng_se_alpha = 0, eng_se_beta = 0;
   std::string note;
 };
 

@@ -96,12 +96,23 @@ struct RetentionParams {
   double beta = 0.0;
 };
 
+// A segment's `engagement` (docs/model.md section 11, "Frequency"): the
+// probability that an active customer walks the journey in a period, fixed
+// (`probability`) or drawn once per customer from Beta(alpha, beta). Parsed,
+// validated and stored; the engine does not simulate it yet (every active
+// customer walks every period).
+struct Engagement {
+  std::optional<double> probability;
+  double alpha = 0, beta = 0;  // when probability is empty
+};
+
 struct SegmentSpec {
   std::string id;
   double share = 1.0;
   double satisfaction0_mean = 0.0;
   double satisfaction0_sd = 0.0;
   std::optional<RetentionParams> retention;                     // none: never churns
+  std::optional<Engagement> engagement;                         // none: walks every period
   std::vector<std::pair<std::string, OverrideSpec>> overrides;  // touchpoint id -> fields
 };
 
