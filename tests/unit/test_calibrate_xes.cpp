@@ -263,6 +263,11 @@ TEST(CalibrateXes, TruncatedAndMalformedFilesAreRefusedWithTheirPosition) {
   e = error_of(write("binary.h5", std::string("\x89HDF\r\n\x1a\n\0\0\0\0", 12)));
   EXPECT_NE(e.find("binary.h5: neither a CSV event log nor an XES log: binary content"), std::string::npos) << e;
   EXPECT_NE(e.find("starts with bytes 89 48 44 46"), std::string::npos) << e;
+  e = error_of(write("utf16.csv", std::string("j\0o\0u\0r\0n\0e\0y\0\n\0", 16)));
+  EXPECT_NE(e.find("neither a CSV event log nor an XES log"), std::string::npos) << e;
+  // A NUL after the header is a CSV problem (the CSV reader's), not "binary".
+  EXPECT_EQ(detect_log_format(write("nul.csv", std::string("journey_id,timestamp,touchpoint\nj1,\0\0", 37)).string()),
+            LogFormat::csv);
 
   e = error_of(write_gz("events.csv.gz", "journey_id,timestamp,touchpoint\nj,1,a\n"));
   EXPECT_NE(e.find("gzip-compressed, but the content is not XML"), std::string::npos) << e;

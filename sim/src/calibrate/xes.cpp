@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -51,6 +52,10 @@ constexpr std::size_t kChunk = 1 << 16;
 }  // namespace
 
 LogFormat detect_log_format(const std::string& path) {
+  // A pipe or device cannot be looked at without consuming it (and XES is
+  // read twice): it is read as CSV.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return LogFormat::csv;
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return LogFormat::csv;
   unsigned char b[4096];
@@ -70,14 +75,22 @@ LogFormat detect_log_format(const std::string& path) {
                       path));
     return LogFormat::xes_gzip;
   }
-  const void* nul = std::memchr(b, 0, n);
-  if (nul != nullptr)
-    throw core::InputError(fmt::format(
-        "{}: neither a CSV event log nor an XES log: binary content (a NUL byte at offset {}; the file starts with "
-        "bytes {})",
-        path, static_cast<const unsigned char*>(nul) - b, leading_bytes(b, n)));
   const std::size_t i = content_start(b, n);
   if (i < n && b[i] == '<') return LogFormat::xes;
+  // Text starts with a printable character or the lead byte of a UTF-8
+  // sequence, and has no NUL byte in its first line (the header): else the
+  // file is binary (HDF5 starts 89 'H' 'D' 'F', zip 'P' 'K' 03 04, UTF-16 has
+  // a NUL in every other byte).
+  const unsigned char* eol = static_cast<const unsigned char*>(std::memchr(b, '\n', n));
+  const std::size_t first_line = eol ? static_cast<std::size_t>(eol - b) : n;
+  const void* nul = std::memchr(b, 0, first_line);
+  const bool binary_start =
+      i < n && ((b[i] < 0x20 && b[i] != '\t') || b[i] == 0x7F || (b[i] >= 0x80 && b[i] < 0xC2) || b[i] > 0xF4);
+  if (n >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4) nul = b;
+  if (nul != nullptr || binary_start)
+    throw core::InputError(
+        fmt::format("{}: neither a CSV event log nor an XES log: binary content (the file starts with bytes {})", path,
+                    leading_bytes(b, n)));
   return LogFormat::csv;
 }
 

@@ -31,9 +31,10 @@ enum class LogFormat { csv, xes, xes_gzip };
 
 // By content, not by name: gzip magic (1f 8b; its content must then be XML),
 // '<' (after a byte-order mark and white space) for XML, anything else is
-// CSV; a file with NUL bytes in its first 4 KiB (a binary file, e.g. HDF5
-// or zip) is neither: core::InputError. A file that cannot be opened is
-// reported as csv (the CSV reader then says why).
+// CSV; a binary file (a NUL byte in the first line, a control byte or a
+// byte no UTF-8 text starts with first, a zip) is neither: core::InputError.
+// A file that cannot be opened, and a pipe or device (which cannot be
+// looked at without consuming it), are csv (the CSV reader then says why).
 LogFormat detect_log_format(const std::string& path);
 const char* log_format_name(LogFormat f);  // "CSV", "XES", "XES (gzip)"
 
