@@ -194,7 +194,8 @@ void setup_calibrate(CLI::App& app, Context& ctx) {
   auto* sub = app.add_subcommand(
       "calibrate", "Fit a journey model to event logs (or aggregated paths), surveys and cohort retention");
   auto* ev = sub->add_option("--events", c->o.events,
-                             "Event log CSV: customer_id,journey_id,timestamp,touchpoint[,status,channel,outcome]")
+                             "Event log, CSV (customer_id,journey_id,timestamp,touchpoint[,status,channel,outcome]) or "
+                             "XES (.xes, .xes.gz; detected by content)")
                  ->check(CLI::ExistingFile);
   auto* pa = sub->add_option("--paths", c->o.paths,
                              "Aggregated paths CSV: path;total_conversions;total_conversion_value;total_null")
@@ -253,7 +254,17 @@ void setup_calibrate(CLI::App& app, Context& ctx) {
   add_whole_number(sub, "--book-size", c->o.book_size, "Reference book: paths per table (default 10)", 1, 1000);
   sub->add_option("--outcome-kind", c->kinds, "Outcome kinds OUTCOME=KIND[,...] (default: kind = outcome id)");
   sub->add_option("--outcome-value", c->values, "Outcome values OUTCOME=VALUE[,...] (default 0)");
-  sub->add_flag("--keep-duplicates", c->o.keep_duplicates, "Keep exact duplicate rows (default: drop and count them)");
+  auto* keep = sub->add_flag("--keep-duplicates")
+                   ->description("Keep exact duplicate rows as events (the default, PM4Py's convention)");
+  auto* dedupe = sub->add_flag_callback(
+      "--dedupe", [c] { c->o.keep_duplicates = false; }, "Drop exact duplicate rows (counted in the summary)");
+  keep->excludes(dedupe);
+  sub->add_option("--lifecycle", c->o.lifecycle,
+                  "Lifecycle events that become visits: complete (default), start, or pair (start+complete -> one "
+                  "visit with its duration)")
+      ->check(CLI::IsMember({"complete", "start", "pair"}));
+  sub->add_option("--time-format", c->o.time_format,
+                  "Timestamp form, strptime-style (e.g. '%d/%m/%Y %H:%M'; default: recognised automatically)");
   sub->add_flag("--require-pass", c->require_pass, "Exit 1 when a holdout measure fails");
   sub->add_flag("-q,--quiet", c->quiet, "Print only warnings");
   sub->add_flag("--json", c->json, "Print the fitted tables (as in the report) as JSON on stdout");

@@ -196,7 +196,9 @@ rc=$?
 [ $rc -eq 0 ] || fail "messy_events.csv: exit $rc: $out"
 [[ "$out" == *"separator ';'"* ]] || fail "messy: ';' not detected: $out"
 [[ "$out" == *"3 journeys"* ]] || fail "messy: expected 3 journeys: $out"
-[[ "$out" == *"duplicate rows dropped: 1"* ]] || fail "messy: the duplicate row not dropped: $out"
+[[ "$out" == *"1 exact duplicate rows kept as events"* ]] || fail "messy: the duplicate row not reported as kept: $out"
+out="$("$CXSIM" calibrate --events "$data/messy_events.csv" --dedupe -o "$work/messy_dedupe.yaml" 2>&1)" || fail "messy --dedupe: $out"
+[[ "$out" == *"duplicate rows dropped: 1 (--dedupe)"* ]] || fail "messy: --dedupe did not drop the duplicate row: $out"
 grep -q '"T04 Determine confirmation, of receipt"' "$work/messy.yaml" || fail "messy: quoted name with a comma lost"
 # case-2 starts at 08:30Z with T02 (the 'Confirmation' row is at 10:00+02:00 = 08:00Z, earlier): 3 starts of 'Confirmation'.
 grep -q 'confirmation_of_receipt: 1  # 3 of 3 journeys' "$work/messy.yaml" || fail "messy: offsets/ordering wrong: $(head -20 "$work/messy.yaml")"

@@ -250,6 +250,7 @@ TEST(CalibrateRoundTrip, RecoversKnownJourneyWithinIntervals) {
     simulate(dir, 20000, seed, 0.6);
     CalibrateOptions o;
     o.events = (dir / "events.csv").string();
+    o.keep_duplicates = false;  // --dedupe: the duplicates written above are not events
     o.surveys = (dir / "surveys.csv").string();
     o.memory_mb = 1;  // force spilled runs and the k-way merge
     o.tmp_dir = dir.string();

@@ -21,9 +21,9 @@ std::string norm(const std::string& s) {
   return out;
 }
 
-const char* const kNames[kNumFields] = {"customer_id", "journey_id", "timestamp", "touchpoint", "status",
-                                        "channel",     "outcome",    "nps",       "csat",       "ces",
-                                        "period",      "alive",      "periods",   "churned",    "segment"};
+const char* const kNames[kNumFields] = {"customer_id", "journey_id", "timestamp", "touchpoint", "status", "channel",
+                                        "outcome",     "nps",        "csat",      "ces",        "period", "alive",
+                                        "periods",     "churned",    "segment",   "lifecycle"};
 
 }  // namespace
 
@@ -64,7 +64,9 @@ const std::vector<std::string>& field_aliases(Field f) {
       // churned
       {"churned", "churn", "dead", "event", "lost"},
       // segment
-      {"segment", "cohort", "group"},
+      {"segment", "cohort", "group", "case:segment"},
+      // lifecycle
+      {"lifecycle", "lifecycle:transition", "lifecycle_transition", "transition"},
   };
   return aliases[static_cast<std::size_t>(f)];
 }

@@ -7,12 +7,14 @@
 #include <cctype>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <queue>
 
 #include <fmt/format.h>
 
 #include "cxsim/calibrate/timestamp.h"
+#include "cxsim/calibrate/xes.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/rng/stream.h"
 #include "stages.h"
@@ -58,6 +60,29 @@ void BadRowSink::bad(std::uint64_t line, const std::string& column, const std::s
   ++count_;
   ++by_reason_[reason];
   if (examples_.size() < 5) examples_.push_back(fmt::format("{}:{}: {}", file_, line, text));
+}
+
+void BadRowSink::fatal(std::uint64_t line, const std::string& column, const std::string& message) {
+  core::Diagnostics d;
+  d.error({file_, static_cast<int>(line), 0}, "",
+          column.empty() ? message : fmt::format("column '{}': {}", column, message));
+  throw core::InputError(std::move(d));
+}
+
+Lifecycle parse_lifecycle(const std::string& text) {
+  if (text == "complete") return Lifecycle::complete;
+  if (text == "start") return Lifecycle::start;
+  if (text == "pair") return Lifecycle::pair;
+  throw core::InputError(fmt::format("--lifecycle '{}': expected complete (the default), start or pair", text));
+}
+
+const char* lifecycle_name(Lifecycle l) {
+  switch (l) {
+    case Lifecycle::complete: return "complete";
+    case Lifecycle::start: return "start";
+    case Lifecycle::pair: return "pair";
+  }
+  return "?";
 }
 
 bool BadRowSink::field_count_ok(std::uint64_t line, std::size_t found, std::size_t expected) {
@@ -184,12 +209,11 @@ class RunReader {
   bool done_ = false;
 };
 
-// Sort by time (stable: ties keep file order) and drop exact duplicate rows
-// (same row hash at the same timestamp).
+// Sort by time (stable: ties keep file order) and find exact duplicate rows
+// (same row hash at the same timestamp): dropped unless kept; their number.
 std::uint64_t finalize(std::vector<Event>& ev, bool keep_duplicates) {
   auto by_time = [](const Event& a, const Event& b) { return a.ts_us < b.ts_us; };
   if (!std::is_sorted(ev.begin(), ev.end(), by_time)) std::stable_sort(ev.begin(), ev.end(), by_time);
-  if (keep_duplicates) return 0;
   std::uint64_t dropped = 0;
   std::size_t out = 0;
   std::size_t group_start = 0;
@@ -203,12 +227,58 @@ std::uint64_t finalize(std::vector<Event>& ev, bool keep_duplicates) {
       }
     if (dup) {
       ++dropped;
-      continue;
+      if (!keep_duplicates) continue;
     }
     ev[out++] = ev[i];
   }
   ev.resize(out);
   return dropped;
+}
+
+// --lifecycle on one journey's sorted events (docs/calibration.md, "Lifecycle").
+void apply_lifecycle(JourneyEvents& j, Lifecycle mode, EventReadStats& st) {
+  auto& ev = j.events;
+  if (mode != Lifecycle::pair) {
+    const std::uint8_t want = mode == Lifecycle::start ? 1 : 0;
+    const auto before = ev.size();
+    ev.erase(std::remove_if(ev.begin(), ev.end(), [&](const Event& e) { return e.lifecycle != want; }), ev.end());
+    st.lifecycle_dropped += before - ev.size();
+    return;
+  }
+  std::vector<Event> out;
+  out.reserve(ev.size());
+  auto& dur = j.duration_s;
+  dur.clear();
+  std::vector<std::size_t> open;  // indices into out of starts not yet completed, in time order
+  for (const Event& e : ev) {
+    if (e.lifecycle == 1) {
+      open.push_back(out.size());
+      out.push_back(e);
+      dur.push_back(std::numeric_limits<double>::quiet_NaN());
+    } else if (e.lifecycle == 0) {
+      auto it =
+          std::find_if(open.begin(), open.end(), [&](std::size_t k) { return out[k].touchpoint == e.touchpoint; });
+      if (it == open.end()) {
+        ++st.unpaired_completes;
+        out.push_back(e);
+        dur.push_back(std::numeric_limits<double>::quiet_NaN());
+        continue;
+      }
+      Event& s = out[*it];
+      dur[*it] = static_cast<double>(e.ts_us - s.ts_us) * 1e-6;
+      if (e.outcome != kNone) s.outcome = e.outcome;
+      if (e.status == Status::friction || s.status == Status::none) s.status = e.status;
+      if (s.channel == kNone) s.channel = e.channel;
+      if (s.segment == kNoSegment) s.segment = e.segment;
+      ++st.paired;
+      open.erase(it);
+      ++st.lifecycle_dropped;  // the complete event is folded into its start's visit
+    } else {
+      ++st.lifecycle_dropped;
+    }
+  }
+  st.unpaired_starts += open.size();
+  ev = std::move(out);
 }
 
 }  // namespace
@@ -227,19 +297,32 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
     if (opt_.stop != nullptr && opt_.stop->load(std::memory_order_relaxed) != 0)
       throw core::Interrupted(opt_.stop->load());
   };
-  CsvReader csv(path_, opt_.csv);
+  // By content: CSV or XES (plain or gzip).
+  const LogFormat format = detect_log_format(path_);
+  st.format = log_format_name(format);
+  std::unique_ptr<CsvReader> csv;
+  std::unique_ptr<XesReader> xes;
   std::vector<std::string> fields;
-  csv.read_header(fields, "customer_id,journey_id,timestamp,touchpoint,...");
-  st.separator = csv.separator();
-  const std::vector<Field> wanted = {Field::customer_id, Field::journey_id, Field::timestamp, Field::touchpoint,
-                                     Field::status,      Field::channel,    Field::outcome,   Field::segment};
+  if (format == LogFormat::csv) {
+    csv = std::make_unique<CsvReader>(path_, opt_.csv);
+    csv->read_header(fields, "customer_id,journey_id,timestamp,touchpoint,...");
+    st.separator = csv->separator();
+  } else {
+    xes = std::make_unique<XesReader>(path_);
+    fields = xes->header();
+  }
+  auto next_row = [&] { return csv ? csv->next(fields) : xes->next(fields); };
+  TimestampParser tsp(opt_.time_format);
+  const std::vector<Field> wanted = {Field::customer_id, Field::journey_id, Field::timestamp,
+                                     Field::touchpoint,  Field::status,     Field::channel,
+                                     Field::outcome,     Field::segment,    Field::lifecycle};
   st.columns =
       resolve_columns(fields, wanted, {Field::journey_id, Field::timestamp, Field::touchpoint}, opt_.map, path_);
   const ResolvedColumns& cols = st.columns;
   const std::size_t nfields = fields.size();
   const int c_j = cols[Field::journey_id], c_t = cols[Field::timestamp], c_tp = cols[Field::touchpoint];
   const int c_c = cols[Field::customer_id], c_s = cols[Field::status], c_ch = cols[Field::channel],
-            c_o = cols[Field::outcome], c_seg = cols[Field::segment];
+            c_o = cols[Field::outcome], c_seg = cols[Field::segment], c_lc = cols[Field::lifecycle];
   auto colname = [&](int c) { return cols.header[static_cast<std::size_t>(c)]; };
 
   BadRowSink sink(path_, opt_.skip_bad_rows);
@@ -281,10 +364,10 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
     last_id.clear();
   };
 
-  while (csv.next(fields)) {
+  while (next_row()) {
     check_stop();
     ++st.rows;
-    const std::uint64_t line = csv.record_line();
+    const std::uint64_t line = csv ? csv->record_line() : xes->record_line();
     if (!sink.field_count_ok(line, fields.size(), nfields)) continue;
     const std::string_view jid = trim(fields[static_cast<std::size_t>(c_j)]);
     if (jid.empty()) {
@@ -297,17 +380,27 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
       continue;
     }
     const std::string_view ts_text = fields[static_cast<std::size_t>(c_t)];
-    const auto ts = parse_timestamp_us(ts_text);
-    if (!ts) {
-      sink.bad(
-          line, colname(c_t), "timestamp does not parse",
-          fmt::format("'{}' is not a timestamp (expected ISO-8601 like 2026-01-01T00:03:12.345Z or "
-                      "2011-10-11 13:45:40.276000+02:00, or epoch seconds/milliseconds, in the years 0000 to 9999)",
-                      shorten(ts_text)));
+    const auto ts = tsp.parse(ts_text);
+    if (ts.status == TimestampParser::Status::ambiguous)
+      sink.fatal(line, colname(c_t), fmt::format("'{}' {}", shorten(ts_text), ts.message));
+    if (ts.status != TimestampParser::Status::ok) {
+      const std::string msg = fmt::format("'{}' is not a timestamp ({})", shorten(ts_text), ts.message);
+      // Before any timestamp has parsed, skipping would most likely drop
+      // every row: the way out is the form (--time-format), not the skip.
+      if (!tsp.any() && !opt_.skip_bad_rows) sink.fatal(line, colname(c_t), msg);
+      sink.bad(line, colname(c_t), "timestamp does not parse", msg);
       continue;
     }
     Event e;
-    e.ts_us = *ts;
+    e.ts_us = ts.us;
+    if (c_lc >= 0) {
+      std::string lc(trim(fields[static_cast<std::size_t>(c_lc)]));
+      for (char& ch : lc) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      e.lifecycle = lc.empty() || lc == "complete" ? 0 : lc == "start" ? 1 : 2;
+      if (st.lifecycle_values.size() < 64 || st.lifecycle_values.count(lc))
+        ++st.lifecycle_values[lc.empty() ? "(empty)" : lc];
+      else ++st.lifecycle_values["(other)"];
+    }
     if (c_s >= 0) {
       const std::string_view sv = trim(fields[static_cast<std::size_t>(c_s)]);
       if (sv.size() == 2 && std::tolower(static_cast<unsigned char>(sv[0])) == 'o' &&
@@ -383,7 +476,9 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
     st.peak_buffer_bytes = std::max<std::uint64_t>(st.peak_buffer_bytes, buffered);
     if (buffered > opt_.memory_budget_bytes) spill();
   }
-  st.bytes = csv.bytes_read();
+  st.bytes = csv ? csv->bytes_read() : xes->bytes_read();
+  st.timestamp_forms = tsp.describe();
+  st.timestamp_form_counts = tsp.forms();
   st.bad_rows = sink.count();
   st.bad_by_reason = sink.by_reason();
   st.bad_examples = sink.examples();
@@ -391,15 +486,43 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
     core::Diagnostics d;
     d.error({path_, 0, 0}, "",
             st.rows == 0 ? "no events: the file has a header but no rows"
-                         : fmt::format("no usable events: all {} rows were bad", st.rows));
+                         : fmt::format(
+                               "no usable events: all {} rows were bad ({}){}", st.rows,
+                               [&] {
+                                 std::string r;
+                                 for (const auto& [k, n] : st.bad_by_reason)
+                                   r += fmt::format("{}{}: {}", r.empty() ? "" : ", ", k, n);
+                                 return r;
+                               }(),
+                               st.bad_by_reason.count("timestamp does not parse")
+                                   ? "; if no timestamp parses, give its form with --time-format"
+                                   : ""));
     throw core::InputError(std::move(d));
   }
 
+  // --lifecycle can leave nothing (e.g. start on a log of complete events).
+  const auto no_journeys_left = [&] {
+    if (st.journeys > 0 || c_lc < 0) return;
+    std::string vals;
+    for (const auto& [k, n] : st.lifecycle_values) vals += fmt::format("{}{}: {}", vals.empty() ? "" : ", ", k, n);
+    core::Diagnostics d;
+    d.error({path_, 0, 0}, "",
+            fmt::format("no events left with --lifecycle {} (column '{}' has {})", lifecycle_name(opt_.lifecycle),
+                        colname(c_lc), vals));
+    throw core::InputError(std::move(d));
+  };
   JourneyEvents j;
   auto emit = [&](JourneyEvents& je, bool conflict) {
     if (je.customer.empty()) je.customer = je.id;
     if (conflict) ++st.customer_conflicts;
-    st.duplicates += finalize(je.events, opt_.keep_duplicates);
+    (opt_.keep_duplicates ? st.duplicates_kept : st.duplicates) += finalize(je.events, opt_.keep_duplicates);
+    je.duration_s.clear();
+    if (c_lc >= 0) apply_lifecycle(je, opt_.lifecycle, st);
+    if (je.events.empty()) {
+      ++st.empty_journeys;
+      return;
+    }
+    st.events_kept += je.events.size();
     // The segment: the first (in time) row's that names one.
     je.segment.clear();
     bool seg_conflict = false;
@@ -426,6 +549,7 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
       emit(j, v->conflict);
     }
     open.clear();
+    no_journeys_left();
     return st;
   }
   if (!open.empty()) spill();
@@ -466,6 +590,7 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
     }
     emit(j, conflict);
   }
+  no_journeys_left();
   return st;
 }
 

@@ -45,6 +45,8 @@ void read_events(State& s) {
   eo.map = s.map;
   eo.skip_bad_rows = o.skip_bad_rows;
   eo.keep_duplicates = o.keep_duplicates;
+  eo.lifecycle = parse_lifecycle(o.lifecycle);
+  eo.time_format = o.time_format;
   eo.memory_budget_bytes = o.memory_mb << 20;
   eo.tmp_dir = o.tmp_dir;
   eo.stop = o.stop;
@@ -69,7 +71,9 @@ void read_events(State& s) {
     std::uint32_t out_raw = kNone;
     for (std::size_t i = 0; i < j.events.size(); ++i) {
       const Event& e = j.events[i];
-      const double gap = i + 1 < j.events.size() ? static_cast<double>(j.events[i + 1].ts_us - e.ts_us) * 1e-6 : kNaN;
+      double gap = i + 1 < j.events.size() ? static_cast<double>(j.events[i + 1].ts_us - e.ts_us) * 1e-6 : kNaN;
+      // --lifecycle pair: a paired visit's duration is its start-to-complete time.
+      if (!j.duration_s.empty() && std::isfinite(j.duration_s[i])) gap = j.duration_s[i];
       visits.push_back({e.touchpoint, e.status, e.channel, gap});
       if (e.outcome != kNone) out_raw = e.outcome;
     }
@@ -119,18 +123,44 @@ void read_events(State& s) {
   s.channel_names = reader.channels().names();
   std::string colmap;
   for (Field f : {Field::customer_id, Field::journey_id, Field::timestamp, Field::touchpoint, Field::status,
-                  Field::channel, Field::outcome, Field::segment})
+                  Field::channel, Field::outcome, Field::segment, Field::lifecycle})
     if (st.columns.has(f))
       colmap += fmt::format("{}{}={}", colmap.empty() ? "" : ", ", field_name(f), st.columns.name(f));
   const char* sepname = st.separator == '\t'  ? "tab"
                         : st.separator == ';' ? "';'"
                         : st.separator == '|' ? "'|'"
                                               : "','";
-  sum +=
-      fmt::format("events: {}: {} rows, {} events, {} journeys, {} touchpoints (separator {}; columns {})\n", o.events,
-                  st.rows, st.events - st.duplicates, st.journeys, reader.touchpoints().size(), sepname, colmap);
+  sum += fmt::format("events: {}: {} rows, {} events, {} journeys, {} touchpoints ({}; columns {})\n", o.events,
+                     st.rows, st.events_kept, st.journeys, reader.touchpoints().size(),
+                     st.format == "CSV" ? fmt::format("separator {}", sepname) : st.format, colmap);
+  sum += fmt::format("  timestamps: {}{}\n", st.timestamp_forms,
+                     o.time_format.empty() ? " (recognised automatically; --time-format gives the form)" : "");
   s.bad_rows("events", st.bad_rows, st.bad_by_reason, st.bad_examples);
-  if (st.duplicates) sum += fmt::format("  exact duplicate rows dropped: {}\n", st.duplicates);
+  if (st.duplicates) sum += fmt::format("  exact duplicate rows dropped: {} (--dedupe)\n", st.duplicates);
+  if (st.duplicates_kept)
+    s.warn(fmt::format("{} exact duplicate rows kept as events (PM4Py's convention; --dedupe drops them)",
+                       st.duplicates_kept));
+  if (st.columns.has(Field::lifecycle)) {
+    std::string vals;
+    for (const auto& [k, n] : st.lifecycle_values) vals += fmt::format("{}{} {}", vals.empty() ? "" : ", ", n, k);
+    sum += fmt::format("  lifecycle: --lifecycle {}{} on column '{}' ({})", o.lifecycle,
+                       o.lifecycle == "complete" ? " (the default)" : "", st.columns.name(Field::lifecycle), vals);
+    if (o.lifecycle == "pair")
+      sum += fmt::format(": {} visits paired start to complete, {} starts and {} completes unpaired", st.paired,
+                         st.unpaired_starts, st.unpaired_completes);
+    sum += "\n";
+    if (st.lifecycle_dropped && o.lifecycle != "pair")
+      s.warn(
+          fmt::format("{} events with another lifecycle transition than '{}' dropped (--lifecycle pair pairs start "
+                      "and complete into one visit)",
+                      st.lifecycle_dropped, o.lifecycle));
+    else if (o.lifecycle == "pair" && st.lifecycle_dropped > st.paired)
+      s.warn(fmt::format("{} events with a lifecycle transition other than start and complete dropped",
+                         st.lifecycle_dropped - st.paired));
+    if (st.empty_journeys)
+      s.warn(fmt::format("{} journeys have no event left with --lifecycle {}: not counted", st.empty_journeys,
+                         o.lifecycle));
+  }
   if (st.runs)
     sum += fmt::format("  external merge: {} sorted runs spilled (buffer budget {} MiB)\n", st.runs, o.memory_mb);
   if (timeouts) sum += fmt::format("  journeys ending in 'timeout' (censored: no exit counted): {}\n", timeouts);
@@ -152,9 +182,20 @@ void read_events(State& s) {
   }
   if (!s.has_outcome_col) sum += "  no outcome column: each journey ends in outcome end_<its last touchpoint>\n";
   s.dqa("events", "rows", static_cast<double>(st.rows));
-  s.dqa("events", "events_kept", static_cast<double>(st.events - st.duplicates));
+  s.dqa("events", "events_kept", static_cast<double>(st.events_kept));
   s.dqa("events", "journeys", static_cast<double>(st.journeys));
   s.dqa("events", "duplicates_dropped", static_cast<double>(st.duplicates));
+  s.dqa("events", "duplicates_kept", static_cast<double>(st.duplicates_kept));
+  for (const auto& [form, n] : st.timestamp_form_counts) s.dqa("events", "timestamps: " + form, static_cast<double>(n));
+  if (st.columns.has(Field::lifecycle)) {
+    for (const auto& [v, n] : st.lifecycle_values) s.dqa("events", "lifecycle: " + v, static_cast<double>(n));
+    s.dqa("events", "lifecycle_dropped", static_cast<double>(st.lifecycle_dropped));
+    if (o.lifecycle == "pair") {
+      s.dqa("events", "lifecycle_paired", static_cast<double>(st.paired));
+      s.dqa("events", "lifecycle_unpaired_starts", static_cast<double>(st.unpaired_starts));
+      s.dqa("events", "lifecycle_unpaired_completes", static_cast<double>(st.unpaired_completes));
+    }
+  }
   s.dqa("events", "timeout_journeys", static_cast<double>(timeouts));
   s.dqa("events", "customer_conflicts", static_cast<double>(st.customer_conflicts));
   s.dqa("events", "spill_runs", static_cast<double>(st.runs));

@@ -39,7 +39,7 @@ inline constexpr int kFitReportFormatMajor = 2;
 inline constexpr int kFitReportFormatMinor = 3;
 
 struct CalibrateOptions {
-  std::string events;            // event log CSV
+  std::string events;            // event log: CSV or XES (.xes, .xes.gz), by content
   std::string paths;             // aggregated paths CSV (instead of events)
   std::string surveys;           // survey answers CSV (optional)
   std::string cohorts;           // period,alive[,segment] (optional)
@@ -48,7 +48,11 @@ struct CalibrateOptions {
   std::string prior_model;       // an earlier fit (its calibration: block) as the prior (optional)
   std::vector<std::string> map;  // --map items (FIELD=COLUMN)
   bool skip_bad_rows = false;
-  bool keep_duplicates = false;
+  // Exact duplicate rows of the event log are kept (PM4Py's convention) and
+  // counted; false (--dedupe): dropped and counted.
+  bool keep_duplicates = true;
+  std::string lifecycle = "complete";  // --lifecycle complete|start|pair
+  std::string time_format;             // --time-format (strptime-style); empty: automatic
   double holdout = 0.0;
   // Dirichlet pseudo-count per observed target of the start and next maps
   // (--prior; 0: maximum likelihood, the observed frequencies).

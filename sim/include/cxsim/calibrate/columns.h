@@ -23,9 +23,10 @@ enum class Field {
   alive,
   periods,
   churned,
-  segment,  // retention
+  segment,    // retention (and every input)
+  lifecycle,  // events: start/complete (XES lifecycle:transition)
 };
-inline constexpr int kNumFields = 15;
+inline constexpr int kNumFields = 16;
 
 const char* field_name(Field f);
 // The header names tried for a field, in priority order (compared after

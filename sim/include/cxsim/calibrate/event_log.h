@@ -1,7 +1,9 @@
 #pragma once
-// Streaming event-log reader: CSV rows -> complete journeys, each with its
-// events ordered by timestamp (ties in file order) and exact duplicate rows
-// dropped (docs/calibration.md, "Memory").
+// Streaming event-log reader: CSV rows (or XES events, xes.h) -> complete
+// journeys, each with its events ordered by timestamp (ties in file order),
+// exact duplicate rows kept (PM4Py's convention) or dropped, and lifecycle
+// start/complete events chosen or paired (docs/calibration.md, "Memory",
+// "Lifecycle", "Duplicates").
 //
 // Rows may come in any order. Open journeys are buffered in memory as compact
 // 32-byte events keyed by journey_id. When the buffer passes the memory
@@ -61,6 +63,7 @@ struct Event {
   std::uint32_t channel = kNone;
   std::uint32_t outcome = kNone;
   Status status = Status::none;
+  std::uint8_t lifecycle = 0;          // 0 complete (or none), 1 start, 2 another transition
   std::uint16_t segment = kNoSegment;  // index into EventLogReader::segments()
 };
 static_assert(sizeof(Event) == 32, "events are kept compact");
@@ -69,14 +72,30 @@ struct JourneyEvents {
   std::string id;
   std::string customer;       // the first non-empty customer_id (else the journey id)
   std::string segment;        // the first non-empty segment of its rows (empty: none)
-  std::vector<Event> events;  // sorted by time (stable), duplicates dropped
+  std::vector<Event> events;  // sorted by time (stable), duplicates dropped unless kept
+  // --lifecycle pair: per event, seconds from its start to its complete
+  // event (NaN: unpaired); empty otherwise.
+  std::vector<double> duration_s;
 };
+
+// Which lifecycle transitions become visits (the lifecycle column, e.g.
+// XES lifecycle:transition; without one every row is a complete event):
+// complete (default) keeps complete events, start keeps start events, pair
+// makes one visit of each start and the next complete of the same
+// touchpoint in the journey, at the start's time, with the duration between
+// them. Other transitions (schedule, suspend, ...) are dropped and counted.
+enum class Lifecycle { complete, start, pair };
+// "complete", "start", "pair"; throws InputError naming --lifecycle.
+Lifecycle parse_lifecycle(const std::string& text);
+const char* lifecycle_name(Lifecycle l);
 
 struct EventReadOptions {
   CsvOptions csv;
   ColumnMap map;
   bool skip_bad_rows = false;
   bool keep_duplicates = false;
+  Lifecycle lifecycle = Lifecycle::complete;
+  std::string time_format;  // --time-format (strptime-style); empty: automatic
   std::size_t memory_budget_bytes = std::size_t{128} << 20;
   std::filesystem::path tmp_dir;  // for spill runs (default: the system temp dir)
   // Non-zero (a signal number) once the command should stop: polled every
@@ -89,7 +108,18 @@ struct EventReadStats {
   std::uint64_t rows = 0;    // data rows read (bad ones included)
   std::uint64_t events = 0;  // rows kept
   std::uint64_t bad_rows = 0;
-  std::uint64_t duplicates = 0;
+  std::uint64_t duplicates = 0;       // exact duplicate rows dropped
+  std::uint64_t duplicates_kept = 0;  // exact duplicate rows kept (keep_duplicates)
+  std::uint64_t events_kept = 0;      // events passed on in journeys (after duplicates and lifecycle)
+  std::string format = "CSV";         // "CSV", "XES", "XES (gzip)" (by content)
+  std::string timestamp_forms;        // TimestampParser::describe()
+  std::map<std::string, std::uint64_t> timestamp_form_counts;
+  // Lifecycle (with a lifecycle column): values as found (lower case) and
+  // what --lifecycle did with them.
+  std::map<std::string, std::uint64_t> lifecycle_values;
+  std::uint64_t lifecycle_dropped = 0;  // events not kept (the other transition, or not start/complete)
+  std::uint64_t paired = 0, unpaired_starts = 0, unpaired_completes = 0;
+  std::uint64_t empty_journeys = 0;  // journeys left without events by --lifecycle (not passed on)
   std::uint64_t journeys = 0;
   std::uint64_t customer_conflicts = 0;  // journeys whose rows name several customers
   std::uint64_t segment_conflicts = 0;   // journeys whose rows name several segments
@@ -127,6 +157,9 @@ class EventLogReader {
 class BadRowSink {
  public:
   BadRowSink(std::string file, bool skip) : file_(std::move(file)), skip_(skip) {}
+  // A row error that skipping would not help (e.g. an ambiguous timestamp
+  // form): always an InputError, without the --on-bad-row hint.
+  [[noreturn]] void fatal(std::uint64_t line, const std::string& column, const std::string& message);
   // Throws InputError unless skipping; `reason` is the short key counted.
   void bad(std::uint64_t line, const std::string& column, const std::string& reason, const std::string& message);
   // False (after bad()) when a row has `found` fields where the header has `expected`.

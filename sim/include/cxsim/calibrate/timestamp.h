@@ -1,27 +1,68 @@
 #pragma once
 // Timestamps in event logs -> microseconds since 1970-01-01T00:00:00Z.
 //
-// Accepted (docs/calibration.md, "Timestamps"):
-//   ISO-8601 / RFC 3339:  YYYY-MM-DD[(T| )hh:mm[:ss[(.|,)fraction]]][Z|±hh[:mm]|±hhmm]
+// Recognised automatically (docs/calibration.md, "Timestamps"):
+//   ISO-8601 / RFC 3339:  YYYY-MM-DD[(T| )hh:mm[:ss[(.|,)fraction]]][zone]
 //       "2026-01-01T00:03:12.345Z", "2011-10-11 13:45:40.276000+02:00",
-//       "2024-03-01" (midnight). Without an offset the time is taken as UTC.
-//       Fractions beyond microseconds are truncated.
+//       "2024-03-01" (midnight).
+//   YYYY/MM/DD[ hh:mm[:ss[.fraction]]][zone]   "2014/10/22 11:15:41.000"
+//   DD.MM.YYYY[ hh:mm[:ss[.fraction]]][zone]   "22.10.2014 11:15"
+//   DD/MM/YYYY or MM/DD/YYYY [time][zone], only once a value settles which
+//       (a day above 12: "22/10/2014" or "10/22/2014"); until then a value
+//       such as "01/02/2020" is ambiguous and refused with both readings.
 //   Epoch numbers: "1700000000", "1700000000.25" (seconds) and
 //       "1700000000000" (milliseconds): a number whose absolute value is at
 //       least 1e11 is read as milliseconds (1e11 s is the year 5138).
-//   Either form must fall in the years 0000..9999 (checked arithmetic: an
-//   18-digit number is refused, never wrapped).
+//   zone: Z, UTC, GMT, ±hh, ±hh:mm or ±hhmm (optionally after a space).
+//       Without a zone the time is taken as UTC. Fractions beyond
+//       microseconds are truncated.
+// Or given explicitly (--time-format, strptime-style): %Y %m %d %e %H %I %M
+// %S %f %p %y %b %B %z %Z %j %T %F %s %%; a space matches any run of spaces.
+// Every form must fall in the years 0000..9999 (checked arithmetic: an
+// 18-digit number is refused, never wrapped).
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace cxsim::calibrate {
 
-// nullopt when the text is not a timestamp in one of the forms above (or a
-// field is out of range: month 13, February 30, hour 24, ..., or the time is
-// outside the years 0000..9999).
+// ISO-8601 or an epoch number only (the forms above without the slash and
+// dot dates and without any file state): nullopt when the text is not one
+// (or a field is out of range: month 13, February 30, hour 24, ..., or the
+// time is outside the years 0000..9999).
 std::optional<std::int64_t> parse_timestamp_us(std::string_view text);
+
+// The timestamps of one file: every recognised form (or --time-format),
+// with the day/month order of slash dates settled by the first value that
+// shows it, and the forms met counted for the report.
+class TimestampParser {
+ public:
+  // `format` empty: automatic recognition. Throws core::InputError for an
+  // unknown directive in `format`.
+  explicit TimestampParser(std::string format = {});
+
+  enum class Status { ok, not_a_timestamp, ambiguous };
+  struct Result {
+    Status status = Status::not_a_timestamp;
+    std::int64_t us = 0;
+    std::string message;  // for not_a_timestamp / ambiguous: what was expected, the candidates
+  };
+  Result parse(std::string_view text);
+
+  // The forms met, e.g. "ISO 8601 with UTC offset (8577)"; "none" before any.
+  std::string describe() const;
+  // Count per form name (as in describe()).
+  const std::map<std::string, std::uint64_t>& forms() const { return forms_; }
+  const std::string& format() const { return format_; }
+  bool any() const { return !forms_.empty(); }
+
+ private:
+  std::string format_;
+  int day_first_ = -1;  // slash dates: -1 unsettled, 1 DD/MM/YYYY, 0 MM/DD/YYYY
+  std::map<std::string, std::uint64_t> forms_;
+};
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
