@@ -317,7 +317,7 @@ void parse_segment(NodeReader& r, const std::string& id, const YAML::Node& node,
   }
   if (node["overrides"]) {
     const std::string p = base + ".overrides";
-    if (r.expect_map(node["overrides"], p, "a mapping {touchpoint: {field: value}}")) {
+    if (r.expect_map(node["overrides"], p, "a mapping {touchpoint: {field: value}} or start: {touchpoint: p}")) {
       std::set<std::string> seen;
       for (const auto& e : r.entries(node["overrides"], p)) {
         const std::string op = p + "." + e.key;
@@ -326,6 +326,10 @@ void parse_segment(NodeReader& r, const std::string& id, const YAML::Node& node,
           continue;
         }
         r.locations().set(op, r.loc(e.key_node));
+        if (e.key == "start") {  // this segment's own entry mix ('start' is reserved: never a touchpoint id)
+          if (auto m = parse_transition_map(r, e.value, op)) seg.start = std::move(*m);
+          continue;
+        }
         if (!r.expect_map(e.value, op, "a mapping of touchpoint fields to replace")) continue;
         r.check_keys(e.value, op, kOverrideKeys);
         OverrideSpec o;
