@@ -545,7 +545,7 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
   spec.source_path = doc.file;
   spec.source_text = doc.text;
   spec.locations.set_file(doc.file);
-  spec.segments.push_back(SegmentSpec{"all", 1.0, 0.0, 0.0, std::nullopt, {}});
+  spec.segments.push_back(SegmentSpec{"all", 1.0, 0.0, 0.0, std::nullopt, {}, std::nullopt});
   spec.survey.nps.present = true;
   spec.survey.nps.scale = 11;
   spec.survey.nps.baseline = default_nps_baseline();
@@ -675,7 +675,7 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
     if (spec.segments.empty()) {
       if (root["segments"].size() == 0)
         r.error(root["segments"], "segments", "is empty; omit it for one segment 'all'");
-      spec.segments.push_back(SegmentSpec{"all", 1.0, 0.0, 0.0, std::nullopt, {}});
+      spec.segments.push_back(SegmentSpec{"all", 1.0, 0.0, 0.0, std::nullopt, {}, std::nullopt});
     }
   }
   if (root["survey"]) parse_survey(r, root["survey"], spec.survey);
