@@ -153,5 +153,38 @@ TEST(EngineSimulate, CustomerRecordsMatchHeadline) {
   EXPECT_DOUBLE_EQ(walks, r.variants[0].headline.total(kWalks));
 }
 
+// Issue 15 item 2: a segment with its own start enters there; the others
+// keep the journey's start. Every walk of segment `web_only` converts, every
+// walk of `phone_first` (start overridden to phone) is lost: the converted
+// total is exactly web_only's customer count.
+TEST(EngineSimulate, SegmentStartOverrideIsWhereItsWalksBegin) {
+  auto spec = testing::spec_from_text(R"(
+start: {web: 1.0}
+touchpoints:
+  web: {channel: web, next: {bought: 1.0}}
+  phone: {channel: phone, next: {lost: 1.0}}
+outcomes:
+  bought: {kind: converted}
+  lost: {kind: abandoned}
+segments:
+  web_only: {share: 0.5}
+  phone_first:
+    share: 0.5
+    overrides:
+      start: {phone: 1.0}
+)");
+  auto variants = single(spec);
+  RunSettings s;
+  s.customers = 1000;
+  s.periods = 2;
+  RunResult r = run(variants, s);
+  const auto& acc = r.variants[0];
+  const double web_only = acc.segment_customers[0];
+  EXPECT_GT(web_only, 400);
+  EXPECT_LT(web_only, 600);
+  EXPECT_DOUBLE_EQ(acc.headline.total(kFirstKind + 0), 2 * web_only);           // converted
+  EXPECT_DOUBLE_EQ(acc.headline.total(kFirstKind + 1), 2 * (1000 - web_only));  // abandoned
+}
+
 }  // namespace
 }  // namespace cxsim::engine

@@ -16,6 +16,7 @@
 #include "cxsim/model/journey_loader.h"
 #include "cxsim/model/journey_spec.h"
 #include "cxsim/model/validate.h"
+#include "cxsim/model/yaml_source.h"
 
 namespace {
 
@@ -520,3 +521,76 @@ TEST(ModelLoader, BankAccountJourney) {
 }
 
 }  // namespace
+
+// Issue 15 item 2: a segment may override `start` (its own entry mix).
+TEST(ModelLoader, SegmentOverridesStart) {
+  const char* text = R"(journey: entry_mix
+start: {web: 0.8, phone: 0.2}
+touchpoints:
+  web: {channel: web, next: {done: 1.0}}
+  phone: {channel: phone, next: {done: 1.0}}
+outcomes:
+  done: {kind: resolved}
+segments:
+  digital: {share: 0.5}
+  older:
+    share: 0.5
+    overrides:
+      start: {web: 0.3, phone: 0.7}
+)";
+  const auto lj = load_journey_text(text, "entry_mix.yaml");
+  EXPECT_FALSE(lj.diagnostics.has_errors()) << lj.diagnostics.format();
+  const auto& s = lj.spec;
+  ASSERT_EQ(s.segments.size(), 2u);
+  EXPECT_FALSE(s.segments[0].start);
+  ASSERT_TRUE(s.segments[1].start);
+  EXPECT_EQ(*s.segments[1].start, (TransitionMap{{"web", 0.3}, {"phone", 0.7}}));
+  EXPECT_TRUE(s.segments[1].overrides.empty());
+  EXPECT_EQ(&effective_start(s, 0), &s.start);
+  EXPECT_EQ(&effective_start(s, 1), &*s.segments[1].start);
+  const CompiledModel m = compile(s);
+  EXPECT_FALSE(m.segments[0].own_start);
+  ASSERT_TRUE(m.segments[1].own_start);
+  const Categorical& c = m.segments[1].entry(m.start);
+  ASSERT_EQ(c.count, 2u);
+  EXPECT_DOUBLE_EQ(m.prob[c.offset], 0.3);
+  EXPECT_DOUBLE_EQ(m.prob[c.offset + 1], 0.7);
+  EXPECT_EQ(m.segments[0].entry(m.start).offset, m.start.offset);
+  expect_all_tables_ok(m);
+}
+
+TEST(ModelLoader, SegmentStartOverrideIsValidated) {
+  const std::string head = R"(journey: entry_mix
+start: {web: 1.0}
+touchpoints:
+  web: {channel: web, next: {done: 1.0}}
+  phone: {channel: phone, next: {done: 1.0}}
+outcomes:
+  done: {kind: resolved}
+segments:
+  a: {share: 0.5}
+  b:
+    share: 0.5
+    overrides:
+)";
+  auto errors = [&](const std::string& tail) {
+    Diagnostics d;
+    check_journey_document(YamlDocument::load_text(head + tail, "m.yaml", d), d);
+    std::string out;
+    for (const auto& x : d.items())
+      if (x.severity == cxsim::core::Severity::error) out += x.format() + "\n";
+    return out;
+  };
+  EXPECT_EQ(errors("      start: {web: 0.5, phone: 0.4}\n"),
+            "m.yaml:13:7: error: segments.b.overrides.start: probabilities sum to 0.9, expected 1 (tolerance 1e-9)\n");
+  EXPECT_EQ(errors("      start: {web: 0.5, phnoe: 0.5}\n"),
+            "m.yaml:13:25: error: segments.b.overrides.start: unknown touchpoint 'phnoe' (did you mean 'phone'?)\n");
+  EXPECT_EQ(errors("      start: {web: 0.5, done: 0.5}\n"),
+            "m.yaml:13:25: error: segments.b.overrides.start.done: start must name touchpoints; 'done' is an "
+            "outcome\n");
+  // phone is reached only through b's own start: no "unreachable" warning.
+  Diagnostics d;
+  check_journey_document(YamlDocument::load_text(head + "      start: {phone: 1.0}\n", "m.yaml", d), d);
+  EXPECT_FALSE(d.has_errors()) << d.format();
+  EXPECT_EQ(d.format().find("unreachable"), std::string::npos) << d.format();
+}

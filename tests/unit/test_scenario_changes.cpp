@@ -118,7 +118,7 @@ TEST(ScenarioChanges, ShadowingWarningIsMootWhenTheVariantAlsoChangesTheOverride
   const auto s = retail();
   const std::string expected =
       "s.yaml:7:9: warning: checkout.friction: in variant 'v': segment 'loyal' overrides checkout.friction, so this "
-      "change does not reach it (change segments.loyal.overrides.checkout.friction too)";
+      "change does not reach it (change segments.loyal.overrides.checkout.friction too, or add 'all_segments: true')";
   core::Diagnostics alone;
   apply_variant(s, "variant 'v'", {change("checkout.friction", 0.5, Change::Op::scale)}, alone);
   EXPECT_EQ(warnings(alone), std::vector<std::string>{expected});
@@ -222,6 +222,159 @@ TEST(ScenarioChanges, ValueAt) {
   EXPECT_DOUBLE_EQ(*value_at(s, "product_page.next.ok.checkout"), 0.55);
   EXPECT_DOUBLE_EQ(*value_at(s, "segments.loyal.share"), 0.4);
   EXPECT_FALSE(value_at(s, "nowhere.friction").has_value());
+}
+
+// --- Issue 15 item 3: shift, several entries of one map, all_segments ---
+
+Change shift(std::string path, std::string from, std::string to, double share) {
+  Change c = change(std::move(path), share, Change::Op::shift);
+  c.from = std::move(from);
+  c.to = std::move(to);
+  return c;
+}
+
+TEST(ScenarioChanges, ShiftMovesExactlyTheNamedShareOfTheSource) {
+  const auto base = retail();
+  auto s = base;
+  core::Diagnostics d;
+  // start: {search: 0.55, social_ad: 0.25, help_center: 0.20}; 20% of search's 0.55 moves to help_center.
+  ASSERT_TRUE(apply_change(s, shift("start", "search", "help_center", 0.2), d)) << d.format();
+  const double moved = 0.2 * 0.55;
+  EXPECT_EQ(prob(s.start, "search"), 0.55 - moved);
+  EXPECT_EQ(prob(s.start, "help_center"), 0.20 + moved);
+  EXPECT_EQ(prob(s.start, "social_ad"), 0.25);  // nothing else touched
+  EXPECT_EQ(s.start.size(), 3u);
+  EXPECT_NEAR(prob(s.start, "search"), 0.44, 1e-15);
+  EXPECT_NEAR(prob(s.start, "help_center"), 0.31, 1e-15);
+  // On one branch of a split next map, to a target the map did not have yet.
+  ASSERT_TRUE(apply_change(s, shift("chat.next.friction", "unresolved", "purchased", 0.5), d)) << d.format();
+  const auto& m = s.find_touchpoint("chat")->next.friction;
+  EXPECT_EQ(prob(m, "unresolved"), 0.4 - 0.5 * 0.4);
+  EXPECT_EQ(prob(m, "purchased"), 0.5 * 0.4);
+  EXPECT_EQ(prob(m, "phone_support"), 0.6);
+  EXPECT_EQ(s.find_touchpoint("chat")->next.ok, base.find_touchpoint("chat")->next.ok);
+  // share 1 moves all of it: exactly 0 left; an unsplit next map is named as <touchpoint>.next.
+  ASSERT_TRUE(apply_change(s, shift("search.next", "abandoned", "product_page", 1), d)) << d.format();
+  EXPECT_EQ(prob(s.find_touchpoint("search")->next.ok, "abandoned"), 0.0);
+  EXPECT_EQ(prob(s.find_touchpoint("search")->next.ok, "product_page"), 1.0);
+  EXPECT_EQ(d.error_count(), 0u) << d.format();
+  core::Diagnostics v;
+  model::validate(s, v);
+  EXPECT_FALSE(v.has_errors()) << v.format();
+  EXPECT_EQ(shift("start", "search", "help_center", 0.2).describe(), "start: shift 0.2 of search to help_center");
+}
+
+TEST(ScenarioChanges, BadShiftsAreRefusedAtTheChange) {
+  auto errors = [](const Change& c) {
+    auto s = retail();
+    core::Diagnostics d;
+    EXPECT_FALSE(apply_change(s, c, d));
+    return d.format();
+  };
+  EXPECT_EQ(errors(shift("start", "search", "help_center", 1.2)),
+            "s.yaml:7:9: error: start: shift.share 1.2 exceeds the source: share is the fraction of search's "
+            "probability in start (0.55) to move, at most 1 (all of it)\n");
+  EXPECT_EQ(errors(shift("start", "search", "help_center", -0.1)),
+            "s.yaml:7:9: error: start: shift.share must be a fraction in [0, 1] of search's probability, got -0.1\n");
+  EXPECT_EQ(errors(shift("start", "serch", "help_center", 0.2)),
+            "s.yaml:7:9: error: start: shift.from: 'serch' is not a target of start (its targets: 'search', "
+            "'social_ad' and 'help_center') (did you mean 'search'?)\n");
+  EXPECT_EQ(errors(shift("start", "search", "help_centre", 0.2)),
+            "s.yaml:7:9: error: start: shift.to: unknown touchpoint 'help_centre' (did you mean 'help_center'?)\n");
+  // start names touchpoints only.
+  EXPECT_NE(errors(shift("start", "search", "purchased", 0.2)).find("shift.to: unknown touchpoint 'purchased'"),
+            std::string::npos);
+  EXPECT_NE(errors(shift("start", "search", "search", 0.2)).find("shift.to: 'search' is also shift.from"),
+            std::string::npos);
+  EXPECT_NE(errors(shift("checkout.friction", "a", "b", 0.2)).find("shift moves probability within one map"),
+            std::string::npos);
+  EXPECT_NE(errors(shift("chat.next", "unresolved", "purchased", 0.2))
+                .find("chat.next has separate ok and friction maps; name one: chat.next.ok or chat.next.friction"),
+            std::string::npos);
+  // A value change needs a target, not a whole map.
+  EXPECT_NE(errors(change("start", 0.2)).find("expected start.<target>"), std::string::npos);
+}
+
+TEST(ScenarioChanges, SeveralEntriesOfOneMapAreValidatedTogether) {
+  const auto s = retail();
+  // start: {search: 0.55, social_ad: 0.25, help_center: 0.20} -> {0.45, 0.35, 0.20}: each change alone
+  // breaks the sum, both together keep it.
+  const std::vector<Change> both = {change("start.search", 0.45), change("start.social_ad", 0.35)};
+  core::Diagnostics d;
+  const auto v = apply_variant(s, "variant 'v'", both, d);
+  EXPECT_FALSE(d.has_errors()) << d.format();
+  EXPECT_EQ(prob(v.start, "search"), 0.45);
+  EXPECT_EQ(prob(v.start, "social_ad"), 0.35);
+  EXPECT_EQ(prob(v.start, "help_center"), 0.20);
+  for (const auto& one : both) {
+    core::Diagnostics e;
+    apply_variant(s, "variant 'v'", {one}, e);
+    EXPECT_TRUE(e.has_errors()) << one.path;
+  }
+  // Two changes that do not add up: one error, at the last change to the map.
+  std::vector<Change> broken = both;
+  broken[1].number = 0.3;
+  broken[1].loc.line = 8;
+  core::Diagnostics b;
+  apply_variant(s, "variant 'v'", broken, b);
+  EXPECT_EQ(b.format(),
+            "s.yaml:8:9: error: start.social_ad: in variant 'v': after this variant's 2 changes to start it sums to "
+            "0.95, not 1; make them add up or add 'renormalize: true' to the last\n");
+}
+
+TEST(ScenarioChanges, AllSegmentsReachesTheBaseAndEveryOverride) {
+  const auto s = retail();  // loyal overrides checkout.friction (0.08); the base is 0.15
+  Change c = change("checkout.friction", 0.5, Change::Op::scale);
+  c.all_segments = true;
+  core::Diagnostics d;
+  const auto v = apply_variant(s, "variant 'v'", {c}, d);
+  EXPECT_TRUE(d.items().empty()) << d.format();  // no shadowing warning
+  EXPECT_DOUBLE_EQ(v.find_touchpoint("checkout")->friction, 0.075);
+  EXPECT_DOUBLE_EQ(model::effective_touchpoint(v, 0, 3).friction, 0.075);  // new: follows the base
+  EXPECT_DOUBLE_EQ(model::effective_touchpoint(v, 1, 3).friction, 0.04);   // loyal: its override halved
+  // Naming the override directly keeps working and reaches only it.
+  core::Diagnostics d2;
+  const auto w = apply_variant(s, "variant 'w'", {change("segments.loyal.overrides.checkout.friction", 0.02)}, d2);
+  EXPECT_FALSE(d2.has_errors()) << d2.format();
+  EXPECT_DOUBLE_EQ(model::effective_touchpoint(w, 1, 3).friction, 0.02);
+  EXPECT_DOUBLE_EQ(model::effective_touchpoint(w, 0, 3).friction, 0.15);
+  // A path no segment can override.
+  Change bad = change("purchased.value", 80);
+  bad.all_segments = true;
+  core::Diagnostics e;
+  apply_variant(s, "variant 'x'", {bad}, e);
+  EXPECT_NE(e.format().find("purchased.value: in variant 'x': all_segments: true reaches segment overrides"),
+            std::string::npos)
+      << e.format();
+}
+
+TEST(ScenarioChanges, SegmentStartOverridesChangeLikeTheStartMap) {
+  auto s = retail();
+  core::Diagnostics d;
+  // Created from the journey's start, then shifted within the segment only.
+  ASSERT_TRUE(apply_change(s, shift("segments.loyal.overrides.start", "social_ad", "help_center", 0.5), d))
+      << d.format();
+  ASSERT_TRUE(s.segments[1].start);
+  EXPECT_EQ(prob(*s.segments[1].start, "social_ad"), 0.25 - 0.5 * 0.25);
+  EXPECT_EQ(prob(*s.segments[1].start, "help_center"), 0.20 + 0.5 * 0.25);
+  EXPECT_EQ(prob(s.start, "social_ad"), 0.25);
+  EXPECT_FALSE(s.segments[0].start);
+  // A change of start alone warns that loyal's start shadows it; with all_segments it reaches both.
+  const auto overridden = s;
+  core::Diagnostics w;
+  apply_variant(overridden, "variant 'v'", {shift("start", "search", "help_center", 0.1)}, w);
+  EXPECT_EQ(warnings(w), std::vector<std::string>{
+                             "s.yaml:7:9: warning: start: in variant 'v': segment 'loyal' overrides start, so this "
+                             "change does not reach it (change segments.loyal.overrides.start too, or add "
+                             "'all_segments: true')"});
+  Change all = shift("start", "search", "help_center", 0.1);
+  all.all_segments = true;
+  core::Diagnostics a;
+  const auto v = apply_variant(overridden, "variant 'v'", {all}, a);
+  EXPECT_TRUE(a.items().empty()) << a.format();
+  EXPECT_EQ(prob(v.start, "search"), 0.55 - 0.1 * 0.55);
+  EXPECT_EQ(prob(*v.segments[1].start, "search"), 0.55 - 0.1 * 0.55);
+  EXPECT_EQ(prob(*v.segments[1].start, "help_center"), prob(*s.segments[1].start, "help_center") + 0.1 * 0.55);
 }
 
 }  // namespace

@@ -78,7 +78,8 @@ rank_frictions: {reduce_by: 2}
   const std::string text = d.format();
   EXPECT_NE(text.find("bad.yaml:3:25: error: population.customers: must be >= 1, got 0"), std::string::npos) << text;
   EXPECT_NE(text.find("variants.baseline: 'baseline' is reserved"), std::string::npos) << text;
-  EXPECT_NE(text.find("missing 'value' (replace) or 'scale' (multiply)"), std::string::npos) << text;
+  EXPECT_NE(text.find("missing 'value' (replace), 'scale' (multiply) or 'shift' (move probability)"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("variants.b.recovery.reach: probability 1.4 is outside [0, 1]"), std::string::npos) << text;
   EXPECT_NE(text.find("sweeps.s: give 'values'"), std::string::npos) << text;
   EXPECT_NE(text.find("rank_frictions.reduce_by: must be in (0, 1], got 2"), std::string::npos) << text;
@@ -186,6 +187,74 @@ TEST(ScenarioLoader, SweepRenormalizeIsRead) {
   const auto ls = load_scenario(path);
   ASSERT_EQ(ls.scenario.sweeps.size(), 1u);
   EXPECT_TRUE(ls.scenario.sweeps[0].renormalize);
+}
+
+// Issue 15 item 3: shift, several entries of one map and all_segments, as written in a scenario file.
+TEST(ScenarioLoader, ShiftAndAllSegmentsAreRead) {
+  const std::string journey = std::string(CXSIM_SOURCE_DIR) + "/journeys/retail.yaml";
+  const auto path = write_temp("shift_ok.yaml", "scenario: s\njourney: " + journey + R"(
+variants:
+  app_first:
+    changes:
+      - {set: start, shift: {from: search, to: help_center, share: 0.2}, all_segments: true}
+  two_entries:
+    changes:
+      - {set: start.search, value: 0.45}
+      - {set: start.social_ad, value: 0.35}
+  everyone:
+    changes:
+      - {set: checkout.friction, scale: 0.5, all_segments: true}
+)");
+  const auto ls = load_scenario(path);
+  const auto& v = ls.scenario.variants;
+  ASSERT_EQ(v.size(), 3u);
+  const Change& c = v[0].changes[0];
+  EXPECT_EQ(c.op, Change::Op::shift);
+  EXPECT_EQ(c.path, "start");
+  EXPECT_EQ(c.from, "search");
+  EXPECT_EQ(c.to, "help_center");
+  EXPECT_EQ(c.number, 0.2);
+  EXPECT_TRUE(c.all_segments);
+  EXPECT_EQ(c.share_loc.line, 6);
+  EXPECT_FALSE(v[2].changes[0].renormalize);
+  EXPECT_TRUE(v[2].changes[0].all_segments);
+  ASSERT_EQ(ls.variant_specs.size(), 3u);
+  auto p = [](const model::TransitionMap& m, const std::string& t) {
+    for (const auto& e : m)
+      if (e.first == t) return e.second;
+    return -1.0;
+  };
+  EXPECT_EQ(p(ls.variant_specs[0].start, "search"), 0.55 - 0.2 * 0.55);
+  EXPECT_EQ(p(ls.variant_specs[1].start, "social_ad"), 0.35);
+  // Neither everyone's change nor app_first's is shadowed (all_segments reaches loyal's override).
+  EXPECT_EQ(ls.diagnostics.format().find("everyone"), std::string::npos) << ls.diagnostics.format();
+  EXPECT_EQ(ls.diagnostics.error_count(), 0u);
+}
+
+TEST(ScenarioLoader, ShiftChangesAreCheckedAsWritten) {
+  const std::string journey = std::string(CXSIM_SOURCE_DIR) + "/journeys/retail.yaml";
+  const auto path = write_temp("shift_bad.yaml", "scenario: s\njourney: " + journey + R"(
+variants:
+  a:
+    changes:
+      - {set: start, shift: {from: search, to: help_center}}
+      - {set: start, shift: {from: search, to: help_center, share: 0.2}, renormalize: true}
+      - {set: start, value: 0.2, shift: {from: search, to: help_center, share: 0.2}}
+      - {set: start, shift: {from: search, to: help_center, share: 0.2}, all_segments: yes}
+)");
+  core::Diagnostics d;
+  check_scenario_file(path, d);
+  const std::string text = d.format();
+  EXPECT_NE(text.find("shift_bad.yaml:6:29: error: variants.a.changes[0].shift: missing required key 'share'"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("variants.a.changes[1].renormalize: a shift keeps the map's sum; renormalize does not apply"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("variants.a.changes[2]: give one of 'value', 'scale' or 'shift', not several"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("variants.a.changes[3].all_segments: expected true or false, got 'yes'"), std::string::npos)
+      << text;
 }
 
 }  // namespace

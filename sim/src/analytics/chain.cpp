@@ -56,7 +56,8 @@ namespace {
 
 // Touchpoints reachable from start; `effective` follows only edges of positive
 // probability, otherwise both branches' maps whatever the friction.
-std::vector<bool> reach_from_start(const CompiledModel& m, const std::vector<std::vector<Edge>>& rows,
+std::vector<bool> reach_from_start(const CompiledModel& m, const model::Categorical& start,
+                                   const std::vector<std::vector<Edge>>& rows,
                                    const std::vector<std::vector<std::uint32_t>>& union_adj, bool effective) {
   const std::size_t T = m.num_touchpoints();
   model::Digraph g(T);
@@ -70,7 +71,7 @@ std::vector<bool> reach_from_start(const CompiledModel& m, const std::vector<std
     }
   }
   std::vector<std::size_t> sources;
-  for_each_entry(m, m.start, [&](std::uint32_t n, double p) {
+  for_each_entry(m, start, [&](std::uint32_t n, double p) {
     if (p > 0 && n < T) sources.push_back(n);
   });
   return g.reachable_from(sources);
@@ -117,7 +118,7 @@ Chain build_chain(const CompiledModel& m, std::size_t s) {
     for_each_entry(m, t.next_ok, [&](std::uint32_t n, double) { union_adj[k].push_back(n); });
     if (split(t)) for_each_entry(m, t.next_fr, [&](std::uint32_t n, double) { union_adj[k].push_back(n); });
   }
-  const auto eff = reach_from_start(m, rows, union_adj, true);
+  const auto eff = reach_from_start(m, seg.entry(m.start), rows, union_adj, true);
   if (auto tr = traps(m, rows, eff); !tr.empty()) {
     std::vector<std::string> names;
     for (auto k : tr) names.push_back(m.touchpoint_ids[k]);
@@ -127,7 +128,7 @@ Chain build_chain(const CompiledModel& m, std::size_t s) {
         seg.id, names.size() == 1 ? "" : "s", core::quoted_list(names) + (names.size() == 1 ? " is" : " are"),
         names.size() == 1 ? "it" : "them"));
   }
-  c.reachable = reach_from_start(m, rows, union_adj, false);
+  c.reachable = reach_from_start(m, seg.entry(m.start), rows, union_adj, false);
   if (!traps(m, rows, c.reachable).empty()) {
     // Some touchpoint behind a branch of probability 0 (friction 0 or 1) is a
     // trap: keep to what the walk can reach; derivatives that would open that
@@ -156,7 +157,7 @@ Chain build_chain(const CompiledModel& m, std::size_t s) {
   }
   c.pi.assign(c.n, 0.0);
   c.direct.assign(c.O, 0.0);
-  for_each_entry(m, m.start, [&](std::uint32_t n, double p) {
+  for_each_entry(m, seg.entry(m.start), [&](std::uint32_t n, double p) {
     if (n < c.T) c.pi[c.local[n]] += p;
     else if (n - c.T < c.O) c.direct[n - c.T] += p;
   });

@@ -177,7 +177,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     // draw 3 = (CSAT, CES) — each 64-bit draw split into two 32-bit uniforms.
     Stream s_period(seed, Purpose::entry, i, period);
     const std::uint64_t p1 = s_period.next_u64();
-    std::uint32_t node = draw_next(m, m.start, rng::u64_hi_open01(p1));
+    std::uint32_t node = draw_next(m, seg.entry(m.start), rng::u64_hi_open01(p1));
     S = s0;
     double E = 0, time = 0, cost = 0;
     int frictions = 0, switches = 0, steps = 0;

@@ -144,6 +144,10 @@ CompiledModel compile(const JourneySpec& spec) {
       cs.alpha = r->alpha;
       cs.beta = r->beta;
     }
+    if (s.start) {
+      cs.own_start = true;
+      cs.start = add_map(*s.start);
+    }
     for (std::size_t k = 0; k < spec.touchpoints.size(); ++k) {
       const TouchpointSpec t = effective_touchpoint(spec, si, k);
       CompiledTouchpoint c;

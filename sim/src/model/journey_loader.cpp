@@ -341,7 +341,7 @@ void parse_segment(NodeReader& r, const std::string& id, const YAML::Node& node,
   }
   if (node["overrides"]) {
     const std::string p = base + ".overrides";
-    if (r.expect_map(node["overrides"], p, "a mapping {touchpoint: {field: value}}")) {
+    if (r.expect_map(node["overrides"], p, "a mapping {touchpoint: {field: value}} or start: {touchpoint: p}")) {
       std::set<std::string> seen;
       for (const auto& e : r.entries(node["overrides"], p)) {
         const std::string op = p + "." + e.key;
@@ -350,6 +350,10 @@ void parse_segment(NodeReader& r, const std::string& id, const YAML::Node& node,
           continue;
         }
         r.locations().set(op, r.loc(e.key_node));
+        if (e.key == "start") {  // this segment's own entry mix ('start' is reserved: never a touchpoint id)
+          if (auto m = parse_transition_map(r, e.value, op)) seg.start = std::move(*m);
+          continue;
+        }
         if (!r.expect_map(e.value, op, "a mapping of touchpoint fields to replace")) continue;
         r.check_keys(e.value, op, kOverrideKeys);
         OverrideSpec o;
@@ -565,7 +569,7 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
   spec.source_path = doc.file;
   spec.source_text = doc.text;
   spec.locations.set_file(doc.file);
-  spec.segments.push_back(SegmentSpec{"all", 1.0, 0.0, 0.0, std::nullopt, {}});
+  spec.segments.push_back(SegmentSpec{"all", 1.0, 0.0, 0.0, std::nullopt, {}, std::nullopt});
   spec.survey.nps.present = true;
   spec.survey.nps.scale = 11;
   spec.survey.nps.baseline = default_nps_baseline();
@@ -695,7 +699,7 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
     if (spec.segments.empty()) {
       if (root["segments"].size() == 0)
         r.error(root["segments"], "segments", "is empty; omit it for one segment 'all'");
-      spec.segments.push_back(SegmentSpec{"all", 1.0, 0.0, 0.0, std::nullopt, {}});
+      spec.segments.push_back(SegmentSpec{"all", 1.0, 0.0, 0.0, std::nullopt, {}, std::nullopt});
     }
   }
   if (root["survey"]) parse_survey(r, root["survey"], spec.survey);

@@ -141,6 +141,11 @@ TouchpointSpec effective_touchpoint(const JourneySpec& spec, std::size_t seg, st
   return t;
 }
 
+const TransitionMap& effective_start(const JourneySpec& spec, std::size_t seg) {
+  const auto& s = spec.segments.at(seg);
+  return s.start ? *s.start : spec.start;
+}
+
 std::optional<RetentionParams> effective_retention(const JourneySpec& spec, std::size_t seg) {
   const auto& s = spec.segments.at(seg);
   if (s.retention) return s.retention;

@@ -256,6 +256,7 @@ class Checker {
       finite(seg.satisfaction0_mean, base + ".satisfaction0.mean", "mean");
       non_negative(seg.satisfaction0_sd, base + ".satisfaction0.sd", "sd");
       if (seg.retention) retention_params(*seg.retention, base + ".retention");
+      if (seg.start) transition_map(*seg.start, base + ".overrides.start", true);
       for (const auto& [tp_id, o] : seg.overrides) {
         const std::string op = base + ".overrides." + tp_id;
         if (!is_touchpoint(tp_id)) {
@@ -343,7 +344,7 @@ Digraph build_graph(const JourneySpec& spec, std::size_t seg) {
       if (it != index.end() && p > 0) g.add_edge(from, it->second);
     }
   };
-  add_map(T + O, spec.start);
+  add_map(T + O, effective_start(spec, seg));
   for (std::size_t k = 0; k < T; ++k) {
     const TouchpointSpec tp = effective_touchpoint(spec, seg, k);
     if (!tp.next.split) {

@@ -15,9 +15,11 @@ using core::Diagnostics;
 using model::JourneySpec;
 
 std::string Change::describe() const {
+  const char* all = all_segments ? " (all segments)" : "";
+  if (op == Op::shift) return fmt::format("{}: shift {} of {} to {}{}", path, core::fmt_number(number), from, to, all);
   return op == Op::scale
-             ? fmt::format("{} × {}", path, core::fmt_number(number))
-             : fmt::format("{} = {}{}", path, core::fmt_number(number), renormalize ? " (renormalized)" : "");
+             ? fmt::format("{} × {}{}", path, core::fmt_number(number), all)
+             : fmt::format("{} = {}{}{}", path, core::fmt_number(number), renormalize ? " (renormalized)" : "", all);
 }
 
 namespace {
@@ -49,9 +51,10 @@ std::string join(const std::vector<std::string>& parts, std::size_t from, std::s
 // Where a change lands.
 struct Slot {
   std::vector<double*> values;          // scalar(s) to set (a duration param may be in both ok and friction)
-  model::TransitionMap* map = nullptr;  // a probability map entry
+  model::TransitionMap* map = nullptr;  // a probability map entry, or a whole map (target empty)
   std::string map_path;
   std::string target;
+  bool start_map = false;                             // the map is a start map: its targets are touchpoints only
   std::vector<model::SegmentSpec>* shares = nullptr;  // segments.<s>.share
   std::string segment;
   int* integer = nullptr;  // max_steps
@@ -114,18 +117,24 @@ Slot duration_slot(model::OkFriction<model::DurationSpec>& d, const std::vector<
   return a;
 }
 
-Slot map_slot(model::TransitionMap& m, const std::string& map_path, const std::vector<std::string>& p, std::size_t i) {
-  if (i + 1 != p.size()) return fail(fmt::format("expected {}.<target>", map_path));
+// `map_path.<target>`, or the whole map when the path ends at it (for shift).
+Slot map_slot(model::TransitionMap& m, const std::string& map_path, const std::vector<std::string>& p, std::size_t i,
+              bool start_map = false) {
+  if (i + 1 < p.size()) return fail(fmt::format("expected {}.<target>", map_path));
   Slot s;
   s.map = &m;
   s.map_path = map_path;
-  s.target = p[i];
+  if (i < p.size()) s.target = p[i];
+  s.start_map = start_map;
   s.probability = true;
   return s;
 }
 
 Slot next_slot(model::NextSpec& n, const std::string& where, const std::vector<std::string>& p, std::size_t i) {
-  if (i == p.size()) return fail("a next change names a target, e.g. " + where + ".next.ok.<target>");
+  if (i == p.size() && n.split)
+    return fail(fmt::format("{}.next has separate ok and friction maps; name one: {}.next.ok or {}.next.friction",
+                            where, where, where));
+  if (i == p.size()) return map_slot(n.ok, where + ".next", p, i);
   if (n.split) {
     if (p[i] != "ok" && p[i] != "friction")
       return fail(fmt::format("{}.next has separate ok and friction maps; write {}.next.ok.{} or {}.next.friction.{}",
@@ -162,6 +171,10 @@ const std::vector<std::string> kOverrideFields = {"friction", "satisfaction", "e
 Slot override_slot(JourneySpec& spec, model::SegmentSpec& seg, const std::vector<std::string>& p, std::size_t i) {
   if (i == p.size()) return fail("expected segments." + seg.id + ".overrides.<touchpoint>.<field>");
   const std::string& tp_id = p[i];
+  if (tp_id == "start") {  // the segment's own entry mix, created from the journey's start
+    if (!seg.start) seg.start = spec.start;
+    return map_slot(*seg.start, "segments." + seg.id + ".overrides.start", p, i + 1, true);
+  }
   const model::TouchpointSpec* base = spec.find_touchpoint(tp_id);
   if (!base)
     return fail(fmt::format("unknown touchpoint '{}'", tp_id), core::did_you_mean(tp_id, spec.touchpoint_ids()));
@@ -211,7 +224,7 @@ Slot resolve(JourneySpec& spec, const std::string& path) {
     if (p.size() == 2 && p[1] == "value") return s.values = {&o.value}, s;
     return fail(fmt::format("outcome '{}' has one changeable field, 'value'", head));
   }
-  if (head == "start") return map_slot(spec.start, "start", p, 1);
+  if (head == "start") return map_slot(spec.start, "start", p, 1, true);
   if (head == "channel_switch") {
     if (p.size() == 2 && p[1] == "satisfaction") return s.values = {&spec.channel_switch.satisfaction}, s;
     if (p.size() == 2 && p[1] == "effort") return s.values = {&spec.channel_switch.effort}, s;
@@ -310,7 +323,7 @@ std::optional<double> value_at(const JourneySpec& spec_in, const std::string& pa
   if (!s.error.empty()) return std::nullopt;
   if (!s.values.empty()) return *s.values.front();
   if (s.integer) return static_cast<double>(*s.integer);
-  if (s.map) {
+  if (s.map && !s.target.empty()) {
     for (const auto& e : *s.map)
       if (e.first == s.target) return e.second;
     return 0.0;
@@ -324,12 +337,108 @@ std::optional<double> value_at(const JourneySpec& spec_in, const std::string& pa
 
 namespace {
 
-// apply_change without the shadowing warning (apply_variant decides it with
-// the variant's other changes in view).
-bool apply_change_quietly(JourneySpec& spec, const Change& c, Diagnostics& diags) {
-  Slot s = resolve(spec, c.path);
+// A probability map (or the segment shares, map_path "segments") that changes
+// wrote to: its sum is checked once all the changes of a variant are applied,
+// so several entries of one map may change together.
+struct Touched {
+  std::string map_path;
+  const Change* last = nullptr;  // the last change that wrote to it (diagnostics point there)
+  std::string last_path;         // that change's path (an all_segments change: the override's)
+  int changes = 0;
+};
+
+void touch(std::vector<Touched>& touched, const std::string& map_path, const Change& c, const std::string& path) {
+  auto it = std::find_if(touched.begin(), touched.end(), [&](const Touched& t) { return t.map_path == map_path; });
+  if (it == touched.end()) {
+    touched.push_back({map_path, &c, path, 0});
+    it = touched.end() - 1;
+  }
+  it->last = &c;
+  it->last_path = path;
+  ++it->changes;
+}
+
+std::vector<std::string> map_targets(const model::TransitionMap& m) {
+  std::vector<std::string> out;
+  for (const auto& e : m) out.push_back(e.first);
+  return out;
+}
+
+// `shift: {from, to, share}` on a whole map: moves share × p(from) to `to`
+// (added to the map when it is not a target yet); nothing else changes.
+bool apply_shift(JourneySpec& spec, const Slot& s, const Change& c, const std::string& path, Diagnostics& diags) {
+  auto at = [&](const SourceLoc& l) { return l.line > 0 ? l : c.loc; };
+  if (!s.map || !s.target.empty()) {
+    diags.error(c.loc, path,
+                "shift moves probability within one map: 'set' names the map (start, <touchpoint>.next, "
+                "<touchpoint>.next.ok, <touchpoint>.next.friction, segments.<segment>.overrides.start, ...), "
+                "not '" +
+                    path + "'");
+    return false;
+  }
+  model::TransitionMap& m = *s.map;
+  auto from = std::find_if(m.begin(), m.end(), [&](const auto& e) { return e.first == c.from; });
+  if (from == m.end()) {
+    diags.error(at(c.from_loc), path,
+                fmt::format("shift.from: '{}' is not a target of {} (its targets: {})", c.from, s.map_path,
+                            core::quoted_list(map_targets(m))),
+                core::did_you_mean(c.from, map_targets(m)));
+    return false;
+  }
+  if (c.to == c.from) {
+    diags.error(at(c.to_loc), path, fmt::format("shift.to: '{}' is also shift.from; name another target", c.to));
+    return false;
+  }
+  const std::vector<std::string> allowed = s.start_map ? spec.touchpoint_ids() : spec.node_ids();
+  if (std::find(allowed.begin(), allowed.end(), c.to) == allowed.end()) {
+    diags.error(at(c.to_loc), path,
+                fmt::format("shift.to: unknown {} '{}'", s.start_map ? "touchpoint" : "target", c.to),
+                core::did_you_mean(c.to, allowed));
+    return false;
+  }
+  const double source = from->second;
+  if (!(c.number >= 0 && c.number <= 1)) {
+    diags.error(at(c.share_loc), path,
+                c.number > 1
+                    ? fmt::format("shift.share {} exceeds the source: share is the fraction of {}'s probability in "
+                                  "{} ({}) to move, at most 1 (all of it)",
+                                  core::fmt_number(c.number), c.from, s.map_path, core::fmt_number(source))
+                    : fmt::format("shift.share must be a fraction in [0, 1] of {}'s probability, got {}", c.from,
+                                  core::fmt_number(c.number)));
+    return false;
+  }
+  const double moved = c.number * source;
+  const std::size_t from_index = static_cast<std::size_t>(from - m.begin());
+  auto to = std::find_if(m.begin(), m.end(), [&](const auto& e) { return e.first == c.to; });
+  if (to == m.end()) {
+    m.emplace_back(c.to, 0.0);
+    to = m.end() - 1;
+  }
+  m[from_index].second = c.number == 1 ? 0.0 : source - moved;
+  to->second += moved;
+  return true;
+}
+
+// One change, with `path` in place of c.path (an all_segments change is
+// applied once per override). Maps and shares it writes to are added to
+// `touched`; their sums are checked by check_sums.
+bool apply_one(JourneySpec& spec, const Change& c, const std::string& path, std::vector<Touched>& touched,
+               Diagnostics& diags) {
+  Slot s = resolve(spec, path);
   if (!s.error.empty()) {
-    diags.error(c.loc, c.path, s.error, s.suggestion);
+    diags.error(c.loc, path, s.error, s.suggestion);
+    return false;
+  }
+  // Diagnostics from re-validation of this path point at the change.
+  spec.locations.set(path, c.loc);
+  if (c.op == Change::Op::shift) {
+    if (!apply_shift(spec, s, c, path, diags)) return false;
+    spec.locations.set(s.map_path, c.loc);
+    touch(touched, s.map_path, c, path);
+    return true;
+  }
+  if (s.map && s.target.empty()) {
+    diags.error(c.loc, path, fmt::format("expected {}.<target> (or a shift of the whole map)", s.map_path));
     return false;
   }
   auto compute = [&](double current) { return c.op == Change::Op::scale ? current * c.number : c.number; };
@@ -339,15 +448,13 @@ bool apply_change_quietly(JourneySpec& spec, const Change& c, Diagnostics& diags
   auto finite_result = [&](double current) {
     const double v = compute(current);
     if (std::isfinite(v)) return true;
-    diags.error(c.loc, c.path,
+    diags.error(c.loc, path,
                 c.op == Change::Op::scale
                     ? fmt::format("{} × {} gives {}; the result must be a finite number", core::fmt_number(current),
                                   core::fmt_number(c.number), core::fmt_number(v))
                     : fmt::format("the value must be a finite number, got {}", core::fmt_number(v)));
     return false;
   };
-  // Diagnostics from re-validation of this path point at the change.
-  spec.locations.set(c.path, c.loc);
   if (!s.values.empty()) {
     for (double* v : s.values)
       if (!finite_result(*v)) return false;
@@ -355,14 +462,14 @@ bool apply_change_quietly(JourneySpec& spec, const Change& c, Diagnostics& diags
   } else if (s.integer) {
     const double v = compute(*s.integer);
     if (v != std::floor(v) || v < 1 || v > 1e8) {
-      diags.error(c.loc, c.path, fmt::format("expected a whole number >= 1, got {}", core::fmt_number(v)));
+      diags.error(c.loc, path, fmt::format("expected a whole number >= 1, got {}", core::fmt_number(v)));
       return false;
     }
     *s.integer = static_cast<int>(v);
   } else if (s.map) {
     auto it = std::find_if(s.map->begin(), s.map->end(), [&](const auto& e) { return e.first == s.target; });
     if (it == s.map->end() && c.op == Change::Op::scale) {
-      diags.error(c.loc, c.path,
+      diags.error(c.loc, path,
                   fmt::format("'{}' is not a target of {}; scale needs an existing target", s.target, s.map_path));
       return false;
     }
@@ -370,21 +477,11 @@ bool apply_change_quietly(JourneySpec& spec, const Change& c, Diagnostics& diags
     const double v = compute(it == s.map->end() ? 0.0 : it->second);
     std::string err;
     if (!set_probability(*s.map, s.target, v, c.renormalize, &err)) {
-      diags.error(c.loc, c.path, err);
+      diags.error(c.loc, path, err);
       return false;
     }
     spec.locations.set(s.map_path, c.loc);
-    if (!c.renormalize) {
-      double sum = 0;
-      for (const auto& e : *s.map) sum += e.second;
-      if (std::fabs(sum - 1) > model::kProbabilityTolerance) {
-        diags.error(c.loc, c.path,
-                    fmt::format("after this change {} sums to {}, not 1; add 'renormalize: true' to rescale the "
-                                "other targets",
-                                s.map_path, core::fmt_number(sum)));
-        return false;
-      }
-    }
+    touch(touched, s.map_path, c, path);
   } else if (s.shares) {
     model::TransitionMap shares;
     for (const auto& g : *s.shares) shares.emplace_back(g.id, g.share);
@@ -392,34 +489,123 @@ bool apply_change_quietly(JourneySpec& spec, const Change& c, Diagnostics& diags
     if (!finite_result(it->second)) return false;
     std::string err;
     if (!set_probability(shares, s.segment, compute(it->second), c.renormalize, &err)) {
-      diags.error(c.loc, c.path, err);
+      diags.error(c.loc, path, err);
       return false;
     }
     for (std::size_t i = 0; i < shares.size(); ++i) (*s.shares)[i].share = shares[i].second;
     spec.locations.set("segments", c.loc);
-    if (!c.renormalize) {
-      double sum = 0;
-      for (const auto& g : *s.shares) sum += g.share;
-      if (std::fabs(sum - 1) > model::kProbabilityTolerance) {
-        diags.error(c.loc, c.path,
-                    fmt::format("after this change the segment shares sum to {}, not 1; add 'renormalize: true'",
-                                core::fmt_number(sum)));
-        return false;
-      }
-    }
+    touch(touched, "segments", c, path);
   }
   return true;
 }
 
-// A segment override that a change to a touchpoint field does not reach.
+// The paths an `all_segments: true` change reaches besides its own: the same
+// field in every segment override that has it (segments without one follow
+// the base). Empty with an error when the path has no segment overrides.
+std::vector<std::string> override_paths(const JourneySpec& spec, const Change& c, std::string* error) {
+  std::vector<std::string> out;
+  const auto p = split(c.path);
+  const bool start = p[0] == "start";
+  const bool field = p.size() >= 2 && spec.find_touchpoint(p[0]) &&
+                     std::find(kOverrideFields.begin(), kOverrideFields.end(), p[1]) != kOverrideFields.end();
+  if (!start && !field) {
+    *error = fmt::format(
+        "all_segments: true reaches segment overrides, which exist for start and for a touchpoint's {}; '{}' has "
+        "none (drop all_segments)",
+        core::quoted_list(kOverrideFields), c.path);
+    return out;
+  }
+  for (const auto& seg : spec.segments) {
+    bool has = false;
+    if (start) {
+      has = seg.start.has_value();
+    } else {
+      for (const auto& [id, o] : seg.overrides) {
+        if (id != p[0]) continue;
+        const std::string& f = p[1];
+        has = has || (f == "friction" && o.friction) || (f == "satisfaction" && o.satisfaction) ||
+              (f == "effort" && o.effort) || (f == "duration" && o.duration) || (f == "next" && o.next);
+      }
+    }
+    if (has) out.push_back("segments." + seg.id + ".overrides." + c.path);
+  }
+  return out;
+}
+
+// One change as written: its own path and, with all_segments, every override's.
+bool apply_written(JourneySpec& spec, const Change& c, std::vector<Touched>& touched, Diagnostics& diags) {
+  std::vector<std::string> paths;
+  if (c.all_segments) {
+    std::string err;
+    paths = override_paths(spec, c, &err);
+    if (!err.empty()) {
+      diags.error(c.loc, c.path, err);
+      return false;
+    }
+  }
+  bool ok = apply_one(spec, c, c.path, touched, diags);
+  for (const auto& p : paths) ok = apply_one(spec, c, p, touched, diags) && ok;
+  return ok;
+}
+
+// Each touched map must sum to 1 once every change to it is in.
+// (resolve() of a map that changes already wrote to finds it and creates nothing.)
+bool check_sums(JourneySpec& spec, const std::vector<Touched>& touched, Diagnostics& diags) {
+  bool ok = true;
+  for (const auto& t : touched) {
+    double sum = 0;
+    bool in_range = true;  // else re-validation reports the entry outside [0, 1], not the sum
+    auto add = [&](double p) {
+      sum += p;
+      in_range = in_range && p >= 0 && p <= 1;
+    };
+    if (t.map_path == "segments") {
+      for (const auto& g : spec.segments) add(g.share);
+    } else {
+      const Slot s = resolve(spec, t.map_path);
+      if (!s.map) continue;  // cannot happen: the path resolved when it was written
+      for (const auto& e : *s.map) add(e.second);
+    }
+    if (!in_range || std::fabs(sum - 1) <= model::kProbabilityTolerance) continue;
+    ok = false;
+    const char* hint = t.last->op == Change::Op::shift ? "" : "; add 'renormalize: true' to rescale the other targets";
+    if (t.map_path == "segments") {
+      diags.error(t.last->loc, t.last_path,
+                  t.changes == 1 ? fmt::format("after this change the segment shares sum to {}, not 1; add "
+                                               "'renormalize: true'",
+                                               core::fmt_number(sum))
+                                 : fmt::format("after this variant's {} changes to segment shares they sum to {}, not "
+                                               "1; make them add up or add 'renormalize: true' to the last",
+                                               t.changes, core::fmt_number(sum)));
+    } else if (t.changes == 1) {
+      diags.error(t.last->loc, t.last_path,
+                  fmt::format("after this change {} sums to {}, not 1{}", t.map_path, core::fmt_number(sum), hint));
+    } else {
+      diags.error(t.last->loc, t.last_path,
+                  fmt::format("after this variant's {} changes to {} it sums to {}, not 1; make them add up or add "
+                              "'renormalize: true' to the last",
+                              t.changes, t.map_path, core::fmt_number(sum)));
+    }
+  }
+  return ok;
+}
+
+// A segment override that a change to a touchpoint field (or to start) does not reach.
 struct Shadow {
   std::string segment;
-  std::string override_path;  // "segments.<segment>.overrides.<touchpoint>.<field>"
+  std::string override_path;  // "segments.<segment>.overrides.<touchpoint>.<field>" or "...overrides.start"
+  std::string what;           // "checkout.friction", "start"
 };
 
 std::vector<Shadow> shadowing_overrides(const JourneySpec& spec, const Change& c) {
   std::vector<Shadow> out;
+  if (c.all_segments) return out;
   const auto p = split(c.path);
+  if (p[0] == "start") {
+    for (const auto& seg : spec.segments)
+      if (seg.start) out.push_back({seg.id, "segments." + seg.id + ".overrides.start", "start"});
+    return out;
+  }
   if (p.size() < 2 || !spec.find_touchpoint(p[0])) return out;
   const std::string& f = p[1];
   for (const auto& seg : spec.segments) {
@@ -427,7 +613,8 @@ std::vector<Shadow> shadowing_overrides(const JourneySpec& spec, const Change& c
       if (id != p[0]) continue;
       const bool shadowed = (f == "friction" && o.friction) || (f == "satisfaction" && o.satisfaction) ||
                             (f == "effort" && o.effort) || (f == "duration" && o.duration) || (f == "next" && o.next);
-      if (shadowed) out.push_back({seg.id, fmt::format("segments.{}.overrides.{}.{}", seg.id, p[0], f)});
+      if (shadowed)
+        out.push_back({seg.id, fmt::format("segments.{}.overrides.{}.{}", seg.id, p[0], f), p[0] + "." + f});
     }
   }
   return out;
@@ -436,22 +623,24 @@ std::vector<Shadow> shadowing_overrides(const JourneySpec& spec, const Change& c
 // Warns for each override that shadows `c`, unless `also` (the other changes
 // of the same variant) changes that override too.
 void warn_shadowed(const JourneySpec& spec, const Change& c, const std::vector<Change>& also, Diagnostics& diags) {
-  const auto p = split(c.path);
   for (const auto& sh : shadowing_overrides(spec, c)) {
     const bool covered = std::any_of(also.begin(), also.end(), [&](const Change& o) {
       return o.path == sh.override_path || o.path.rfind(sh.override_path + ".", 0) == 0;
     });
     if (covered) continue;
     diags.warning(c.loc, c.path,
-                  fmt::format("segment '{}' overrides {}.{}, so this change does not reach it (change {} too)",
-                              sh.segment, p[0], p[1], sh.override_path));
+                  fmt::format("segment '{}' overrides {}, so this change does not reach it (change {} too, or add "
+                              "'all_segments: true')",
+                              sh.segment, sh.what, sh.override_path));
   }
 }
 
 }  // namespace
 
 bool apply_change(JourneySpec& spec, const Change& c, Diagnostics& diags) {
-  if (!apply_change_quietly(spec, c, diags)) return false;
+  std::vector<Touched> touched;
+  if (!apply_written(spec, c, touched, diags)) return false;
+  if (!check_sums(spec, touched, diags)) return false;
   warn_shadowed(spec, c, {}, diags);
   return true;
 }
@@ -460,8 +649,12 @@ JourneySpec apply_variant(const JourneySpec& base, const std::string& label, con
                           Diagnostics& diags) {
   JourneySpec spec = base;
   Diagnostics local;
+  std::vector<Touched> touched;
   for (const auto& c : changes)
-    if (apply_change_quietly(spec, c, local)) warn_shadowed(spec, c, changes, local);
+    if (apply_written(spec, c, touched, local)) warn_shadowed(spec, c, changes, local);
+  // Every map the variant changed is checked with all its changes in, not one by one
+  // (also when another change failed: every problem at once).
+  check_sums(spec, touched, local);
   if (!local.has_errors()) {
     Diagnostics v;
     model::validate(spec, v);

@@ -44,9 +44,36 @@ bool parse_bool(NodeReader& r, const YAML::Node& n, const std::string& path, boo
   return false;
 }
 
+// shift: {from: target, to: target, share: fraction of from's probability}.
+bool parse_shift(NodeReader& r, const YAML::Node& n, const std::string& path, Change& c) {
+  if (!r.expect_map(n, path, "{from: target, to: target, share: fraction}")) return false;
+  r.check_keys(n, path, {"from", "to", "share"});
+  r.require_keys(n, path, {"from", "to", "share"});
+  bool ok = static_cast<bool>(n["from"]) && static_cast<bool>(n["to"]) && static_cast<bool>(n["share"]);
+  if (n["from"]) {
+    c.from_loc = r.loc(n["from"]);
+    if (auto s = r.string(n["from"], path + ".from")) c.from = *s;
+    else ok = false;
+  }
+  if (n["to"]) {
+    c.to_loc = r.loc(n["to"]);
+    if (auto s = r.string(n["to"], path + ".to")) c.to = *s;
+    else ok = false;
+  }
+  if (n["share"]) {
+    c.share_loc = r.loc(n["share"]);
+    if (auto v = r.number(n["share"], path + ".share")) c.number = *v;
+    else ok = false;
+  }
+  return ok;
+}
+
 std::optional<Change> parse_change(NodeReader& r, const YAML::Node& n, const std::string& path) {
-  if (!r.expect_map(n, path, "a change {set: path, value: x | scale: x, renormalize: bool}")) return std::nullopt;
-  r.check_keys(n, path, {"set", "value", "scale", "renormalize"});
+  if (!r.expect_map(n, path,
+                    "a change {set: path, value: x | scale: x | shift: {from, to, share}, renormalize: bool, "
+                    "all_segments: bool}"))
+    return std::nullopt;
+  r.check_keys(n, path, {"set", "value", "scale", "shift", "renormalize", "all_segments"});
   r.require_keys(n, path, {"set"});
   Change c;
   c.loc = r.loc(n);
@@ -56,18 +83,30 @@ std::optional<Change> parse_change(NodeReader& r, const YAML::Node& n, const std
     if (s) c.path = *s;
     else ok = false;
   }
-  const bool has_v = static_cast<bool>(n["value"]), has_s = static_cast<bool>(n["scale"]);
-  if (has_v == has_s) {
+  const bool has_v = static_cast<bool>(n["value"]), has_s = static_cast<bool>(n["scale"]),
+             has_shift = static_cast<bool>(n["shift"]);
+  const int ops = int{has_v} + int{has_s} + int{has_shift};
+  if (ops != 1) {
     r.error(n, path,
-            has_v ? "give either 'value' or 'scale', not both" : "missing 'value' (replace) or 'scale' (multiply)");
+            ops > 1 ? "give one of 'value', 'scale' or 'shift', not several"
+                    : "missing 'value' (replace), 'scale' (multiply) or 'shift' (move probability)");
     ok = false;
+  } else if (has_shift) {
+    c.op = Change::Op::shift;
+    if (!parse_shift(r, n["shift"], path + ".shift", c)) ok = false;
+    if (n["renormalize"]) {
+      r.error(n["renormalize"], path + ".renormalize", "a shift keeps the map's sum; renormalize does not apply");
+      ok = false;
+    }
   } else {
     c.op = has_s ? Change::Op::scale : Change::Op::value;
     auto v = r.number(has_s ? n["scale"] : n["value"], path + (has_s ? ".scale" : ".value"));
     if (v) c.number = *v;
     else ok = false;
   }
-  if (n["renormalize"] && !parse_bool(r, n["renormalize"], path + ".renormalize", c.renormalize)) ok = false;
+  if (n["renormalize"] && !has_shift && !parse_bool(r, n["renormalize"], path + ".renormalize", c.renormalize))
+    ok = false;
+  if (n["all_segments"] && !parse_bool(r, n["all_segments"], path + ".all_segments", c.all_segments)) ok = false;
   if (!ok) return std::nullopt;
   return c;
 }

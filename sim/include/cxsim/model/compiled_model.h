@@ -51,6 +51,11 @@ struct CompiledSegment {
   bool churns = false;
   double alpha = 0.0, beta = 0.0;
   std::vector<CompiledTouchpoint> tp;  // indexed by touchpoint
+  // The segment's own entry mix (`overrides: {start: ...}`) when own_start;
+  // else the walk starts from CompiledModel::start.
+  bool own_start = false;
+  Categorical start;
+  const Categorical& entry(const Categorical& model_start) const { return own_start ? start : model_start; }
 };
 
 // An ordered-logit survey scale: P(score index <= c | S) = σ(cut[c] − slope·x).

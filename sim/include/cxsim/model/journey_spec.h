@@ -114,6 +114,8 @@ struct SegmentSpec {
   std::optional<RetentionParams> retention;                     // none: never churns
   std::optional<Engagement> engagement;                         // none: walks every period
   std::vector<std::pair<std::string, OverrideSpec>> overrides;  // touchpoint id -> fields
+  // `overrides: {start: {...}}`: this segment's own entry mix (none: the journey's start).
+  std::optional<TransitionMap> start;
 };
 
 struct ScaleSpec {
@@ -253,6 +255,8 @@ std::size_t kind_column_cost(const std::vector<std::string>& distinct_kinds);
 namespace cxsim::model {
 // The touchpoint as segment `seg` sees it (its overrides applied).
 TouchpointSpec effective_touchpoint(const JourneySpec& spec, std::size_t seg, std::size_t tp);
+// The entry distribution segment `seg` uses (its start override, else the journey's start).
+const TransitionMap& effective_start(const JourneySpec& spec, std::size_t seg);
 // Retention parameters segment `seg` uses (its own, else the top-level ones), if any.
 std::optional<RetentionParams> effective_retention(const JourneySpec& spec, std::size_t seg);
 }  // namespace cxsim::model

@@ -15,13 +15,19 @@ namespace cxsim::scenario {
 using core::SourceLoc;
 
 // One change: a dotted path into the model and an operation.
+// `shift` (docs/scenario-format.md, "Shift"): `path` names a whole map (start,
+// <touchpoint>.next[.ok|.friction], a segment override's start or next) and
+// `number` is the fraction of `from`'s probability moved to `to`.
 struct Change {
   std::string path;  // e.g. "checkout.friction", "chat.next.friction.phone_support"
-  enum class Op { value, scale } op = Op::value;
+  enum class Op { value, scale, shift } op = Op::value;
   double number = 0.0;
   bool renormalize = false;
-  SourceLoc loc;                 // where the change is written (scenario file)
-  std::string describe() const;  // "checkout.friction × 0.5"
+  SourceLoc loc;                                // where the change is written (scenario file)
+  std::string from{}, to{};                     // shift only: source and destination targets
+  bool all_segments = false;                    // also every segment override of this field (or of start)
+  SourceLoc from_loc{}, to_loc{}, share_loc{};  // shift only: where shift.from/.to/.share are written
+  std::string describe() const;                 // "checkout.friction × 0.5"
 };
 
 struct VariantSpec {
