@@ -478,7 +478,19 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
     // A recovery program changes S and the cost, never the route. Triggered by
     // friction visits its effect is exact; triggered by satisfaction it is not
     // (the chain does not track S): those values are n/a, not the baseline's.
-    if (vs.recovery && vs.recovery->trigger == engine::RecoveryProgram::Trigger::frictions_at_least)
+    using Trigger = engine::RecoveryProgram::Trigger;
+    const bool targeted = vs.recovery && (vs.recovery->trigger == Trigger::at ||
+                                          vs.recovery->trigger == Trigger::wait_above ||
+                                          vs.recovery->trigger == Trigger::outcome_kind);
+    if (targeted)
+      note =
+          "has a targeted recovery program (a trigger on one visit): it is exact, its reroute included, in every "
+          "expectation";
+    else if (vs.recovery && vs.recovery->reroute != engine::RecoveryProgram::kNone)
+      note =
+          "has a recovery program that reroutes after a trigger on the walk's history, which the exact chain does "
+          "not follow: no expectation is exact (n/a)";
+    else if (vs.recovery && vs.recovery->trigger == Trigger::frictions_at_least)
       note =
           "has a recovery program triggered by friction visits: its trigger probability is exact and included "
           "in satisfaction_change_mean and cost_per_walk";

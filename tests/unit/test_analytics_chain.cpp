@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "cxsim/analytics/waiting.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
@@ -781,4 +782,115 @@ segments:
     EXPECT_EQ(a.notes[s].rfind(fmt::format("segment '{}': ", m.segments[s].id), 0), 0u) << a.notes[s];
   EXPECT_EQ(a.segment_sensitivity[0].kind_prob, a.segment_sensitivity[2].kind_prob);
   EXPECT_EQ(a.segment_removal[0].kind_prob, a.segment_removal[2].kind_prob);
+}
+
+// --- Waiting and patience (cxsim/analytics/waiting.h) ---
+
+namespace waiting_laws {
+
+using cxsim::model::DurationSampler;
+using cxsim::model::DurationSpec;
+
+// One compiled distribution of every family, as journeys write them.
+std::vector<std::pair<std::string, DurationSampler>> families(double scale) {
+  auto compile_one = [](const std::string& dist) {
+    const auto m = compile_text(fmt::format(R"(journey: d
+start: {{a: 1}}
+touchpoints:
+  a: {{channel: web, duration: {}, next: {{done: 1}}}}
+outcomes:
+  done: {{kind: converted}}
+)",
+                                            dist));
+    return m.segments[0].tp[0].dur_ok;
+  };
+  return {{"fixed", compile_one(fmt::format("{{fixed: {}}}", 5 * scale))},
+          {"exponential", compile_one(fmt::format("{{exponential: {{mean: {}}}}}", 5 * scale))},
+          {"lognormal", compile_one(fmt::format("{{lognormal: {{median: {}, p90: {}}}}}", 4 * scale, 9 * scale))},
+          {"gamma", compile_one(fmt::format("{{gamma: {{mean: {}, sd: {}}}}}", 5 * scale, 3 * scale))}};
+}
+
+}  // namespace waiting_laws
+
+TEST(Waiting, ExpectedExcessOfOneDurationMatchesQuadratureAgainstAnImmortalPatience) {
+  // E[(D − t)+] in closed form equals ∫_t^∞ S_D by quadrature (a fixed
+  // patience far beyond every duration leaves D alone).
+  using namespace waiting_laws;
+  DurationSampler never;
+  never.kind = DurationSpec::Kind::fixed;
+  never.p1 = never.mean = 1e6;
+  for (const auto& [name, d] : families(1.0))
+    for (double t : {0.0, 2.0, 5.0, 12.0}) {
+      const double closed = cxsim::analytics::expected_excess(d, t);
+      const double quad = cxsim::analytics::expected_excess_of_min_quadrature(d, never, t);
+      EXPECT_NEAR(closed, quad, 1e-8 * (1 + closed)) << name << " t=" << t;
+    }
+  // Textbook values: exponential mean 5 at t = 5 is 5/e; fixed 5 at t = 2 is 3.
+  const auto f = families(1.0);
+  EXPECT_NEAR(cxsim::analytics::expected_excess(f[1].second, 5.0), 5.0 / std::exp(1.0), 1e-12);
+  EXPECT_DOUBLE_EQ(cxsim::analytics::expected_excess(f[0].second, 2.0), 3.0);
+  EXPECT_DOUBLE_EQ(cxsim::analytics::expected_excess(f[2].second, 0.0), f[2].second.mean);
+}
+
+TEST(Waiting, EveryFamilyPairClosedFormsMatchQuadrature) {
+  // For every (duration, patience) pair: P(D <= A) and E[(min(D, A) − t)+] by
+  // the closed forms (where they exist) against the generic quadrature.
+  using namespace waiting_laws;
+  const auto ds = families(1.0), as = families(1.3);
+  int pairs = 0;
+  for (const auto& [dn, d] : ds)
+    for (const auto& [an, a] : as) {
+      ++pairs;
+      const std::string what = "D " + dn + ", A " + an;
+      const double p = cxsim::analytics::prob_within_patience(d, a);
+      EXPECT_GE(p, 0.0) << what;
+      EXPECT_LE(p, 1.0) << what;
+      if (!(d.kind == DurationSpec::Kind::fixed && a.kind == DurationSpec::Kind::fixed))
+        EXPECT_NEAR(p, cxsim::analytics::prob_within_patience_quadrature(d, a), 1e-8) << what;
+      for (double t : {0.0, 3.0}) {
+        const double e = cxsim::analytics::expected_excess_of_min(d, a, t);
+        EXPECT_NEAR(e, cxsim::analytics::expected_excess_of_min_quadrature(d, a, t), 1e-8 * (1 + e))
+            << what << " t=" << t;
+        // min(D, A) is below both.
+        EXPECT_LE(e, cxsim::analytics::expected_excess(d, t) + 1e-12) << what;
+        EXPECT_LE(e, cxsim::analytics::expected_excess(a, t) + 1e-12) << what;
+      }
+    }
+  EXPECT_EQ(pairs, 16);
+  // Exponential D (mean 5) and exponential A (mean 6.5): P(D <= A) = 6.5/11.5,
+  // E[min] = 5·6.5/11.5.
+  EXPECT_NEAR(cxsim::analytics::prob_within_patience(ds[1].second, as[1].second), 6.5 / 11.5, 1e-12);
+  EXPECT_NEAR(cxsim::analytics::expected_excess_of_min(ds[1].second, as[1].second, 0), 5 * 6.5 / 11.5, 1e-12);
+  // Fixed 5 against fixed 6.5: never gives up; against fixed 4: always.
+  const auto shorter = families(0.8);
+  EXPECT_EQ(cxsim::analytics::prob_within_patience(ds[0].second, as[0].second), 1.0);
+  EXPECT_EQ(cxsim::analytics::prob_within_patience(ds[0].second, shorter[0].second), 0.0);
+}
+
+TEST(Waiting, PatienceFoldsIntoTheChainFrictionAndTime) {
+  // One touchpoint, friction 0.2, exponential duration (mean 5) and
+  // exponential patience (mean 20): P(friction) = 1 − 0.8·20/25, time
+  // E[min] = 4, and the friction branch (friction → lost) carries it.
+  const auto m = compile_text(R"(journey: p
+start: {q: 1}
+touchpoints:
+  q:
+    channel: phone
+    friction: 0.2
+    duration: {exponential: {mean: 5}}
+    patience: {exponential: {mean: 20}}
+    waiting: {tolerance: 2, satisfaction_per_unit: -0.1}
+    satisfaction: {ok: 1, friction: -1}
+    next: {ok: {done: 1}, friction: {lost: 1}}
+outcomes:
+  done: {kind: resolved}
+  lost: {kind: abandoned}
+)");
+  const auto a = cxsim::analytics::analyze(m).population;
+  const double pf = 1 - 0.8 * 20.0 / 25.0;
+  EXPECT_NEAR(a.frictions, pf, 1e-12);
+  EXPECT_NEAR(a.kind_prob[kind_index(m, "abandoned")], pf, 1e-12);
+  EXPECT_NEAR(a.time, 4.0, 1e-12);
+  // min(D, A) is exponential with mean 4: E[(min − 2)+] = 4 e^{−1/2}.
+  EXPECT_NEAR(a.satisfaction_change, (1 - pf) - pf - 0.1 * 4 * std::exp(-0.5), 1e-12);
 }

@@ -128,6 +128,85 @@ outcomes:
   EXPECT_NEAR(r.variants[0].headline.mean(kSatisfactionChange), -2.0, 1e-12);
 }
 
+// Waiting and patience (MODEL.md section 11) on fixed durations, where every
+// visit's answer is known.
+std::string timed_queue(const std::string& extra) {
+  return R"(
+start: {q: 1.0}
+touchpoints:
+  q:
+    channel: phone
+    friction: 0.0
+    satisfaction: {ok: 1, friction: -1}
+    effort: {ok: 1, friction: 4}
+    duration: {fixed: 10}
+    next: {ok: {done: 1.0}, friction: {lost: 1.0}}
+)" + extra + R"(
+outcomes:
+  done: {kind: resolved}
+  lost: {kind: abandoned}
+)";
+}
+
+TEST(EngineSimulate, WaitingPenaltyIsPerUnitBeyondTolerance) {
+  // d = 10, t = 4, c = −0.25: S changes by 1 − 0.25·6 on every walk.
+  auto variants = single(testing::spec_from_text(timed_queue("    waiting: {tolerance: 4, satisfaction_per_unit: -0.25}")));
+  RunSettings s;
+  s.customers = 200;
+  const RunResult r = run(variants, s);
+  const auto& h = r.variants[0].headline;
+  EXPECT_DOUBLE_EQ(h.mean(kSatisfactionChange), 1 - 0.25 * 6);
+  EXPECT_DOUBLE_EQ(h.mean(kTime), 10.0);
+  EXPECT_DOUBLE_EQ(h.mean(kFrictions), 0.0);
+  // Within tolerance nothing changes.
+  auto calm = single(testing::spec_from_text(timed_queue("    waiting: {tolerance: 12, satisfaction_per_unit: -0.25}")));
+  EXPECT_DOUBLE_EQ(run(calm, s).variants[0].headline.mean(kSatisfactionChange), 1.0);
+}
+
+TEST(EngineSimulate, PatienceShorterThanTheWaitGivesUpAsFriction) {
+  // D = 10 > A = 6: every visit gives up although friction is 0: a friction
+  // visit (satisfaction −1, effort 4) lasting 6, leaving by the friction map;
+  // the waiting penalty sees the 6 it lasted (6 − 4 = 2 units).
+  auto variants = single(testing::spec_from_text(
+      timed_queue("    patience: {fixed: 6}\n    waiting: {tolerance: 4, satisfaction_per_unit: -0.25}")));
+  RunSettings s;
+  s.customers = 200;
+  const RunResult r = run(variants, s);
+  const auto& h = r.variants[0].headline;
+  EXPECT_DOUBLE_EQ(h.mean(kFrictions), 1.0);
+  EXPECT_DOUBLE_EQ(h.mean(kTime), 6.0);
+  EXPECT_DOUBLE_EQ(h.mean(kEffort), 4.0);
+  EXPECT_DOUBLE_EQ(h.mean(kSatisfactionChange), -1 - 0.25 * 2);
+  EXPECT_DOUBLE_EQ(h.mean(kFirstKind + 1), 1.0);  // abandoned
+  // A patience of exactly the wait does not give up (D <= A stays).
+  auto even = single(testing::spec_from_text(timed_queue("    patience: {fixed: 10}")));
+  EXPECT_DOUBLE_EQ(run(even, s).variants[0].headline.mean(kFrictions), 0.0);
+}
+
+TEST(EngineSimulate, PatienceThatNeverBitesLeavesEveryOtherDrawAlone) {
+  // Patience has its own stream: on the retail journey, a patience far beyond
+  // every wait at checkout gives exactly the results without it.
+  auto plain = testing::spec_from_repo("journeys/retail.yaml");
+  auto patient = plain;
+  ASSERT_FALSE(patient.touchpoints.empty());
+  for (auto& t : patient.touchpoints) {
+    model::DurationSpec never;
+    never.kind = model::DurationSpec::Kind::fixed;
+    never.a = 1e12;
+    t.patience = never;
+  }
+  RunSettings s;
+  s.customers = 2000;
+  s.periods = 2;
+  auto a = single(plain), b = single(patient);
+  const auto ra = run(a, s), rb = run(b, s);
+  const auto ta = variant_tables(a[0], ra.variants[0]), tb = variant_tables(b[0], rb.variants[0]);
+  const auto& ea = ta.summary.get_double("estimate");
+  const auto& eb = tb.summary.get_double("estimate");
+  ASSERT_EQ(ea.size(), eb.size());
+  for (std::size_t k = 0; k < ea.size(); ++k) EXPECT_EQ(ea[k], eb[k]) << k;
+}
+
 TEST(EngineSimulate, CustomerRecordsMatchHeadline) {
   auto spec = testing::spec_from_repo("journeys/retail.yaml");
   auto variants = single(spec);

@@ -175,7 +175,8 @@ TEST(RngPurpose, ValuesAreTheContract) {
   EXPECT_EQ(static_cast<int>(Purpose::replication), 10);
   EXPECT_EQ(static_cast<int>(Purpose::holdout), 11);
   EXPECT_EQ(static_cast<int>(Purpose::events), 12);
-  EXPECT_EQ(cxsim::rng::kAllPurposes.size(), 9u);
+  EXPECT_EQ(static_cast<int>(Purpose::patience), 14);  // 13 left for issue 16's engagement draw
+  EXPECT_EQ(cxsim::rng::kAllPurposes.size(), 10u);
   // Retired: 6 (duration), 7 (survey), 8 (churn); never to be reused.
   EXPECT_EQ(cxsim::rng::kRetiredPurposeValues, (std::array<unsigned, 3>{6, 7, 8}));
   std::set<int> values;

@@ -24,7 +24,11 @@ namespace detail {
 
 SegmentResult solve_segment(const CompiledModel& m, std::size_t s, const AnalyzeOptions& opt, const Want& want) {
   const auto& seg = m.segments[s];
-  const Chain c = build_chain(m, s);
+  // A targeted recovery program (recovery.cpp) keeps its reroute touchpoint in
+  // the chain and solves the two-layer chain instead.
+  const bool targeted = opt.recovery && targeted_recovery(*opt.recovery);
+  const Chain c = targeted ? recovery_chain(m, s, build_chain(m, s, opt.recovery->reroute), *opt.recovery)
+                           : build_chain(m, s);
   const std::size_t n = c.n;
   SegmentResult res;
   res.reachable = c.reachable;
@@ -47,6 +51,26 @@ SegmentResult solve_segment(const CompiledModel& m, std::size_t s, const Analyze
 
   LinearSolver lu(c, kind, seg.id);
   const Solved x = segment_expectations(m, s, opt, c, kind, lu, res);
+  if (targeted) {
+    // Derivatives and removal effects of the two-layer chain are not worked out.
+    if (want.sensitivities) {
+      res.sens = empty_sensitivity(m);
+      for (std::size_t k = 0; k < c.T; ++k) {
+        for (auto& y : res.sens.outcome_prob[k]) y = kNaN;
+        for (auto& y : res.sens.kind_prob[k]) y = kNaN;
+        for (auto* vec : {&res.sens.satisfaction_change, &res.sens.effort, &res.sens.time, &res.sens.cost,
+                          &res.sens.frictions, &res.sens.switches, &res.sens.steps, &res.sens.value})
+          (*vec)[k] = kNaN;
+      }
+    }
+    if (want.removal) {
+      res.removal_skipped = true;
+      res.notes.push_back(fmt::format(
+          "segment '{}': removal effects skipped: the variant has a targeted recovery program", seg.id));
+    }
+    res.solver = lu.name();
+    return res;
+  }
   if (want.sensitivities) segment_sensitivities(m, s, opt, c, x, res);
   segment_removal(m, s, opt, want, c, dense, lu, x, res);
   res.solver = lu.name();
@@ -62,6 +86,15 @@ bool same_chain(const model::CompiledSegment& a, const model::CompiledSegment& b
           x.dur_fr.mean == y.dur_fr.mean && x.next_ok.offset == y.next_ok.offset &&
           x.next_ok.count == y.next_ok.count && x.next_fr.offset == y.next_fr.offset &&
           x.next_fr.count == y.next_fr.count))
+      return false;
+    // A timed visit reads whole distributions, not only their means (waiting.h).
+    auto same_law = [](const model::DurationSampler& p, const model::DurationSampler& q) {
+      return p.kind == q.kind && p.p1 == q.p1 && p.p2 == q.p2;
+    };
+    if (x.has_waiting != y.has_waiting || x.has_patience != y.has_patience) return false;
+    if (x.has_waiting && !(x.wait_tolerance == y.wait_tolerance && x.wait_per_unit == y.wait_per_unit)) return false;
+    if (x.has_patience && !same_law(x.patience, y.patience)) return false;
+    if ((x.has_waiting || x.has_patience) && !(same_law(x.dur_ok, y.dur_ok) && same_law(x.dur_fr, y.dur_fr)))
       return false;
   }
   return true;

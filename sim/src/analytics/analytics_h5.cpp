@@ -207,7 +207,11 @@ void write_analytics(const io::Group& group, const model::CompiledModel& m, cons
   group.set_attribute("discount_rate", a.run.discount_rate);
   group.set_attribute("pooled_exact", static_cast<std::int64_t>(a.run.pooled_exact ? 1 : 0));
   std::vector<std::string> notes = a.notes;
-  if (a.population.recovery && !a.population.recovery_exact)
+  if (a.population.recovery && !a.population.recovery_exact && std::isnan(a.population.steps))
+    notes.push_back(
+        "recovery program: it reroutes after a trigger on the walk's history (satisfaction or friction count), "
+        "which the chain does not follow: no expectation is exact (NaN, exact = 0)");
+  else if (a.population.recovery && !a.population.recovery_exact)
     notes.push_back(
         "recovery program: its trigger depends on the customer's satisfaction, which the chain does not track; "
         "satisfaction_change_mean, cost_per_walk, cost_mean and the recovery_* rates are not exact (NaN, exact = 0); "

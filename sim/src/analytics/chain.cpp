@@ -28,9 +28,12 @@ std::vector<Edge> folded_row(const CompiledModel& m, const CompiledTouchpoint& t
   if (!split(t)) {
     for_each_entry(m, t.next_ok, add);
   } else {
+    // With patience the branches are (1 − f)·keep and 1 − (1 − f)·keep (waiting.h).
     const double f = t.friction;
-    for_each_entry(m, t.next_ok, [&](std::uint32_t n, double p) { add(n, (1 - f) * p); });
-    for_each_entry(m, t.next_fr, [&](std::uint32_t n, double p) { add(n, f * p); });
+    const double keep = t.has_patience ? visit_law(t).keep : 1.0;
+    const double p_ok = t.has_patience ? (1 - f) * keep : 1 - f, p_fr = t.has_patience ? 1 - (1 - f) * keep : f;
+    for_each_entry(m, t.next_ok, [&](std::uint32_t n, double p) { add(n, p_ok * p); });
+    for_each_entry(m, t.next_fr, [&](std::uint32_t n, double p) { add(n, p_fr * p); });
   }
   return row;
 }
@@ -49,6 +52,11 @@ std::vector<Edge> delta_row(const CompiledModel& m, const CompiledTouchpoint& t)
   };
   for_each_entry(m, t.next_ok, [&](std::uint32_t n, double p) { add(n, -p); });
   for_each_entry(m, t.next_fr, [&](std::uint32_t n, double p) { add(n, p); });
+  // With patience d(p_fr)/df = keep.
+  if (t.has_patience) {
+    const double keep = visit_law(t).keep;
+    for (auto& e : row) e.p *= keep;
+  }
   return row;
 }
 
@@ -58,7 +66,8 @@ namespace {
 // probability, otherwise both branches' maps whatever the friction.
 std::vector<bool> reach_from_start(const CompiledModel& m, const model::Categorical& start,
                                    const std::vector<std::vector<Edge>>& rows,
-                                   const std::vector<std::vector<std::uint32_t>>& union_adj, bool effective) {
+                                   const std::vector<std::vector<std::uint32_t>>& union_adj, bool effective,
+                                   std::uint32_t extra_source) {
   const std::size_t T = m.num_touchpoints();
   model::Digraph g(T);
   for (std::size_t k = 0; k < T; ++k) {
@@ -74,6 +83,7 @@ std::vector<bool> reach_from_start(const CompiledModel& m, const model::Categori
   for_each_entry(m, start, [&](std::uint32_t n, double p) {
     if (p > 0 && n < T) sources.push_back(n);
   });
+  if (extra_source < T) sources.push_back(extra_source);
   return g.reachable_from(sources);
 }
 
@@ -99,7 +109,7 @@ std::vector<std::size_t> traps(const CompiledModel& m, const std::vector<std::ve
 
 }  // namespace
 
-Chain build_chain(const CompiledModel& m, std::size_t s) {
+Chain build_chain(const CompiledModel& m, std::size_t s, std::uint32_t extra_source) {
   const auto& seg = m.segments[s];
   Chain c;
   c.T = m.num_touchpoints();
@@ -118,7 +128,7 @@ Chain build_chain(const CompiledModel& m, std::size_t s) {
     for_each_entry(m, t.next_ok, [&](std::uint32_t n, double) { union_adj[k].push_back(n); });
     if (split(t)) for_each_entry(m, t.next_fr, [&](std::uint32_t n, double) { union_adj[k].push_back(n); });
   }
-  const auto eff = reach_from_start(m, seg.entry(m.start), rows, union_adj, true);
+  const auto eff = reach_from_start(m, seg.entry(m.start), rows, union_adj, true, extra_source);
   if (auto tr = traps(m, rows, eff); !tr.empty()) {
     std::vector<std::string> names;
     for (auto k : tr) names.push_back(m.touchpoint_ids[k]);
@@ -128,7 +138,7 @@ Chain build_chain(const CompiledModel& m, std::size_t s) {
         seg.id, names.size() == 1 ? "" : "s", core::quoted_list(names) + (names.size() == 1 ? " is" : " are"),
         names.size() == 1 ? "it" : "them"));
   }
-  c.reachable = reach_from_start(m, seg.entry(m.start), rows, union_adj, false);
+  c.reachable = reach_from_start(m, seg.entry(m.start), rows, union_adj, false, extra_source);
   if (!traps(m, rows, c.reachable).empty()) {
     // Some touchpoint behind a branch of probability 0 (friction 0 or 1) is a
     // trap: keep to what the walk can reach; derivatives that would open that

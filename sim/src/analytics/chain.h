@@ -19,6 +19,7 @@
 #include <Eigen/Dense>
 
 #include "cxsim/analytics/absorbing_chain.h"
+#include "cxsim/analytics/waiting.h"
 #include "cxsim/model/compiled_model.h"
 
 namespace cxsim::analytics::detail {
@@ -45,6 +46,9 @@ struct Chain {
   std::vector<double> direct;        // [O] start mass put straight on an outcome (hand-built models)
   std::vector<bool> reachable;       // [T] S as a mask
   bool full = true;                  // S holds everything reachable through either branch
+  // A targeted recovery program's two-layer chain (recovery.cpp): per local
+  // index, P(the visit fires the trigger); empty for every other chain.
+  std::vector<double> fire;
 };
 
 template <class F>
@@ -58,12 +62,21 @@ inline bool split(const CompiledTouchpoint& t) {
 
 // P(k -> node) with the ok/friction draw folded in, merged by node.
 std::vector<Edge> folded_row(const CompiledModel& m, const CompiledTouchpoint& t);
-// d/df of the folded row: P_fr − P_ok, merged by node (empty when not split).
+// d/df of the folded row: P_fr − P_ok (times keep with patience), merged by
+// node (empty when not split).
 std::vector<Edge> delta_row(const CompiledModel& m, const CompiledTouchpoint& t);
 
 // The chain of segment s: its transient set, Q, R and the start distribution.
 // Throws core::RuntimeError on a trap reachable from start.
-Chain build_chain(const CompiledModel& m, std::size_t s);
+// `extra_source` (a touchpoint, e.g. a recovery's reroute) is kept in the
+// transient set as if start could reach it (with start probability 0).
+Chain build_chain(const CompiledModel& m, std::size_t s, std::uint32_t extra_source = 0xffffffffu);
+
+// recovery.cpp: a trigger that is a function of one visit (at, wait_above,
+// outcome_kind), and the two-layer chain (before / after the trigger) that
+// makes such a program exact, reroute included.
+bool targeted_recovery(const engine::RecoveryProgram& p);
+Chain recovery_chain(const CompiledModel& m, std::size_t s, const Chain& c, const engine::RecoveryProgram& p);
 
 enum class SolverKind { dense, sparse, iterative };
 class LinearSolver;  // linear_solver.h

@@ -103,10 +103,13 @@ double frictions_trigger_probability(const CompiledModel& m, const Chain& c, std
   std::vector<double> f(c.n);
   for (std::size_t i = 0; i < c.n; ++i) {
     const auto& t = seg.tp[c.tp[i]];
-    f[i] = t.friction;
+    // A friction visit (patience included: waiting.h) moves the walk up a level.
+    const VisitLaw law = t.has_patience ? visit_law(t) : VisitLaw{};
+    f[i] = law.p_fr(t.friction);
+    const double p_ok = law.p_ok(t.friction);
     a.q[i].clear();
     for_each_entry(m, t.next_ok, [&](std::uint32_t n, double p) {
-      if (n < c.T && c.local[n] >= 0) a.q[i].push_back({static_cast<std::uint32_t>(c.local[n]), (1 - f[i]) * p});
+      if (n < c.T && c.local[n] >= 0) a.q[i].push_back({static_cast<std::uint32_t>(c.local[n]), p_ok * p});
     });
     for_each_entry(m, t.next_fr, [&](std::uint32_t n, double p) {
       if (n < c.T && c.local[n] >= 0) feed[i].push_back({static_cast<std::uint32_t>(c.local[n]), f[i] * p});
@@ -148,11 +151,34 @@ Solved segment_expectations(const CompiledModel& m, std::size_t s, const Analyze
     for (const auto& e : c.q[i])
       if (m.touchpoint_channel[c.tp[e.node]] != m.touchpoint_channel[k]) swi += e.p;
     sw(i) = swi;
-    r_sat(i) = (1 - f) * t.sat_ok + f * t.sat_fr + m.switch_sat * swi;
-    r_eff(i) = (1 - f) * t.eff_ok + f * t.eff_fr + m.switch_eff * swi;
-    r_time(i) = (1 - f) * t.dur_ok.mean + f * t.dur_fr.mean;
+    if (t.has_waiting || t.has_patience) {
+      // A timed visit (waiting.h): patience turns ok draws into friction visits
+      // and shortens the visit; the waiting penalty adds to satisfaction.
+      const VisitLaw law = visit_law(t);
+      const double po = law.p_ok(f), pf = law.p_fr(f);
+      r_sat(i) = po * t.sat_ok + pf * t.sat_fr + m.switch_sat * swi + law.penalty(f);
+      r_eff(i) = po * t.eff_ok + pf * t.eff_fr + m.switch_eff * swi;
+      r_time(i) = law.time(f);
+      r_fr(i) = pf;
+    } else {
+      r_sat(i) = (1 - f) * t.sat_ok + f * t.sat_fr + m.switch_sat * swi;
+      r_eff(i) = (1 - f) * t.eff_ok + f * t.eff_fr + m.switch_eff * swi;
+      r_time(i) = (1 - f) * t.dur_ok.mean + f * t.dur_fr.mean;
+      r_fr(i) = f;
+    }
     r_cost(i) = t.cost;
-    r_fr(i) = f;
+  }
+  // A targeted recovery program's two-layer chain: the program's satisfaction
+  // and cost where the trigger fires (recovery.cpp).
+  const bool targeted = !c.fire.empty() && opt.recovery;
+  Eigen::VectorXd fire = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(n));
+  if (targeted) {
+    const auto& rp = *opt.recovery;
+    for (std::size_t i = 0; i < n; ++i) {
+      fire(i) = c.fire[i];
+      r_sat(i) += rp.satisfaction * rp.reach * rp.success * c.fire[i];
+      r_cost(i) += rp.cost * rp.reach * c.fire[i];
+    }
   }
 
   // Right-hand sides: R (O columns), then 1, and the rewards.
@@ -174,10 +200,9 @@ Solved segment_expectations(const CompiledModel& m, std::size_t s, const Analyze
   // Expectations.
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t k = c.tp[i];
-    const auto& t = seg.tp[k];
     const std::uint16_t ch = m.touchpoint_channel[k];
-    w.visits[k] = v(i);
-    w.friction_visits[k] = t.friction * v(i);
+    w.visits[k] += v(i);  // += : both layers of a targeted recovery's chain are touchpoint k
+    w.friction_visits[k] += r_fr(i) * v(i);
     w.channel_visits[ch] += v(i);
     for (const auto& e : c.q[i]) {
       const std::uint16_t cj = m.touchpoint_channel[c.tp[e.node]];
@@ -214,10 +239,40 @@ Solved segment_expectations(const CompiledModel& m, std::size_t s, const Analyze
 
   // Recovery program: exact for a frictions_at_least trigger (it adds to S and
   // to the cost only, never to the route); not exact for satisfaction_below.
-  if (opt.recovery) {
+  if (targeted) {
+    // Exact, route changes (reroute) included: the rewards above carry the program.
     const auto& rp = *opt.recovery;
     w.recovery = true;
-    w.recovery_exact = rp.trigger == engine::RecoveryProgram::Trigger::frictions_at_least;
+    w.recovery_exact = true;
+    w.recovery_triggered = v.dot(fire);
+    w.recovery_reached = rp.reach * w.recovery_triggered;
+    w.recovery_succeeded = rp.reach * rp.success * w.recovery_triggered;
+  } else if (opt.recovery) {
+    const auto& rp = *opt.recovery;
+    w.recovery = true;
+    w.recovery_exact = rp.trigger == engine::RecoveryProgram::Trigger::frictions_at_least &&
+                       rp.reroute == engine::RecoveryProgram::kNone;
+    if (rp.reroute != engine::RecoveryProgram::kNone) {
+      // A reroute after a trigger on the walk's history (S, friction count):
+      // the route itself is not exact.
+      res.notes.push_back(fmt::format(
+          "segment '{}': the recovery program reroutes after a {} trigger, which the chain does not follow: "
+          "no expectation of this variant is exact (NaN)",
+          seg.id,
+          rp.trigger == engine::RecoveryProgram::Trigger::frictions_at_least ? "frictions_at_least"
+                                                                              : "satisfaction_below"));
+      const bool recovery_flag = w.recovery;
+      w = empty_expectations(m);
+      for (auto* vec : {&w.outcome_prob, &w.kind_prob, &w.visits, &w.friction_visits, &w.channel_visits,
+                        &w.switches_into})
+        for (auto& y : *vec) y = kNaN;
+      for (auto& row : w.exit_share)
+        for (auto& y : row) y = kNaN;
+      w.satisfaction_change = w.effort = w.time = w.cost = w.frictions = w.switches = w.steps = w.value = kNaN;
+      w.steps_second_moment = w.steps_variance = w.timeout_prob = kNaN;
+      w.recovery = recovery_flag;
+      w.recovery_exact = false;
+    }
     if (w.recovery_exact) {
       bool too_many = false;
       const double pt = frictions_trigger_probability(m, c, s, rp.threshold, kind, opt.recovery_max_levels, too_many);

@@ -75,11 +75,22 @@ void segment_sensitivities(const CompiledModel& m, std::size_t s, const AnalyzeO
       S.kind_prob[k][m.outcome_kind[o]] += d;
       S.value[k] += d * m.outcome_value[o];
     }
-    S.satisfaction_change[k] = vk * (g(O + c_sat) + (t.sat_fr - t.sat_ok) + m.switch_sat * dsw);
-    S.effort[k] = vk * (g(O + c_eff) + (t.eff_fr - t.eff_ok) + m.switch_eff * dsw);
-    S.time[k] = vk * (g(O + c_time) + (t.dur_fr.mean - t.dur_ok.mean));
+    if (t.has_waiting || t.has_patience) {
+      // A timed visit (waiting.h): d(p_fr)/df = keep, d(time)/df = time_fr − time_ok,
+      // d(penalty)/df = pen_fr − pen_ok; delta_row already carries keep (and so dsw).
+      const VisitLaw law = visit_law(t);
+      S.satisfaction_change[k] =
+          vk * (g(O + c_sat) + law.keep * (t.sat_fr - t.sat_ok) + (law.pen_fr - law.pen_ok) + m.switch_sat * dsw);
+      S.effort[k] = vk * (g(O + c_eff) + law.keep * (t.eff_fr - t.eff_ok) + m.switch_eff * dsw);
+      S.time[k] = vk * (g(O + c_time) + (law.time_fr - law.time_ok));
+      S.frictions[k] = vk * (g(O + c_fr) + law.keep);
+    } else {
+      S.satisfaction_change[k] = vk * (g(O + c_sat) + (t.sat_fr - t.sat_ok) + m.switch_sat * dsw);
+      S.effort[k] = vk * (g(O + c_eff) + (t.eff_fr - t.eff_ok) + m.switch_eff * dsw);
+      S.time[k] = vk * (g(O + c_time) + (t.dur_fr.mean - t.dur_ok.mean));
+      S.frictions[k] = vk * (g(O + c_fr) + 1.0);
+    }
     S.cost[k] = vk * g(O + c_cost);
-    S.frictions[k] = vk * (g(O + c_fr) + 1.0);
     S.switches[k] = vk * (g(O + c_sw) + dsw);
     S.steps[k] = vk * g(O + c_one);
     // With a recovery program, satisfaction and cost also move through the

@@ -132,6 +132,21 @@ inline std::uint32_t draw_next(const model::CompiledModel& m, const model::Categ
 
 constexpr std::uint16_t kPathTruncated = 0xFFFF;
 
+// Whether a recovery program's trigger holds after a visit to `visited` (a
+// friction visit or not, lasting `dt`) whose next node drawn is `next`.
+inline bool recovery_hit(const model::CompiledModel& m, const RecoveryProgram& p, double S, int frictions,
+                         std::uint32_t visited, bool fr, double dt, std::uint32_t next) {
+  using Tr = RecoveryProgram::Trigger;
+  switch (p.trigger) {
+    case Tr::satisfaction_below: return S < p.threshold;
+    case Tr::frictions_at_least: return frictions >= p.threshold;
+    case Tr::at: return fr && visited == p.at;
+    case Tr::wait_above: return visited == p.at && dt > p.threshold;
+    case Tr::outcome_kind: return m.is_outcome(next) && m.outcome_kind[m.outcome_of(next)] == p.kind;
+  }
+  return false;
+}
+
 }  // namespace
 
 void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, VariantAccumulator& acc,
@@ -197,7 +212,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       const std::uint64_t xv = st.next_u64();
       const double u_fr = rng::u64_hi_open01(xv);
       const double u_next = rng::u64_lo_open01(xv);
-      const bool fr = u_fr < tp.friction;
+      bool fr = u_fr < tp.friction;
       // A channel switch, without a data-dependent branch (adding 0.0 leaves
       // S and E unchanged).
       const bool sw = prev_channel >= 0 && tp.channel != prev_channel;
@@ -205,10 +220,21 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       E += sw ? m.switch_eff : 0.0;
       switches += sw;
       sc.ch_switches[tp.channel] += sw;
-      const double dsat = fr ? tp.sat_fr : tp.sat_ok;
+      double dt = sample_duration(fr ? tp.dur_fr : tp.dur_ok, st);
+      if (tp.has_patience) {
+        // Patience (MODEL.md section 11) from its own stream, so the step
+        // stream's draws are those of a journey without patience.
+        Stream sp(seed, Purpose::patience, i, period, static_cast<std::uint32_t>(steps));
+        const double a = sample_duration(tp.patience, sp);
+        if (dt > a) {
+          fr = true;
+          dt = a;
+        }
+      }
+      double dsat = fr ? tp.sat_fr : tp.sat_ok;
+      if (tp.has_waiting) dsat += tp.wait_per_unit * std::max(0.0, dt - tp.wait_tolerance);
       S += dsat;
       E += fr ? tp.eff_fr : tp.eff_ok;
-      const double dt = sample_duration(fr ? tp.dur_fr : tp.dur_ok, st);
       if (events && events->visit) events->visit(i, t, steps, node, fr, time, 0xffffffffu);
       time += dt;
       cost += tp.cost;
@@ -226,27 +252,26 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
         path_hash.push(v);
       }
 
-      if (rec && !recovery_done) {
-        const bool hit = rec->trigger == RecoveryProgram::Trigger::satisfaction_below ? S < rec->threshold
-                                                                                      : frictions >= rec->threshold;
-        if (hit) {
-          recovery_done = true;
-          x[kRecoveryTriggered] += 1.0;
-          Stream sr(seed, Purpose::recovery, i, period, static_cast<std::uint32_t>(steps));
-          const double u_reach = sr.uniform(), u_success = sr.uniform();
-          if (u_reach < rec->reach) {
-            x[kRecoveryReached] += 1.0;
-            cost += rec->cost;
-            if (u_success < rec->success) {
-              x[kRecoverySucceeded] += 1.0;
-              S += rec->satisfaction;
-            }
-          }
-        }
-      }
       const model::Categorical& nx = fr ? tp.next_fr : tp.next_ok;
       last_tp = node;
       node = draw_next(m, nx, u_next);
+      // The recovery trigger, after the visit's updates and the next-node
+      // draw (docs/methods/engine.md, "Recovery: order of checks").
+      if (rec && !recovery_done && recovery_hit(m, *rec, S, frictions, last_tp, fr, dt, node)) {
+        recovery_done = true;
+        x[kRecoveryTriggered] += 1.0;
+        Stream sr(seed, Purpose::recovery, i, period, static_cast<std::uint32_t>(steps));
+        const double u_reach = sr.uniform(), u_success = sr.uniform();
+        if (u_reach < rec->reach) {
+          x[kRecoveryReached] += 1.0;
+          cost += rec->cost;
+          if (u_success < rec->success) {
+            x[kRecoverySucceeded] += 1.0;
+            S += rec->satisfaction;
+            if (rec->reroute != RecoveryProgram::kNone) node = rec->reroute;
+          }
+        }
+      }
       prev_channel = tp.channel;
       ++steps;
     }

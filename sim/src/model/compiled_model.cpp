@@ -162,6 +162,15 @@ CompiledModel compile(const JourneySpec& spec) {
       c.next_ok = add_map(t.next.ok);
       c.next_fr = t.next.split ? add_map(t.next.friction) : c.next_ok;
       c.channel = m.touchpoint_channel[k];
+      if (t.waiting) {
+        c.has_waiting = true;
+        c.wait_tolerance = t.waiting->tolerance;
+        c.wait_per_unit = t.waiting->satisfaction_per_unit;
+      }
+      if (t.patience) {
+        c.has_patience = true;
+        c.patience = compile_duration(*t.patience);
+      }
       cs.tp.push_back(c);
     }
     m.segments.push_back(std::move(cs));

@@ -25,7 +25,8 @@ const std::vector<std::string> kTopKeys = {"journey",     "description", "time_u
                                            "touchpoints", "outcomes",    "channel_switch", "segments",  "survey",
                                            "retention",   "population",  "calibration"};
 const std::vector<std::string> kTouchpointKeys = {"channel", "stage",    "description", "friction", "satisfaction",
-                                                  "effort",  "duration", "cost",        "next"};
+                                                  "effort",  "duration", "cost",        "next",     "waiting",
+                                                  "patience"};
 const std::vector<std::string> kOutcomeKeys = {"kind", "value", "good", "description"};
 const std::vector<std::string> kSegmentKeys = {"share",     "description", "satisfaction0",
                                                "retention", "engagement",  "overrides"};
@@ -176,6 +177,25 @@ std::optional<NextSpec> parse_next(NodeReader& r, const YAML::Node& node, const 
   return out;
 }
 
+// `waiting: {tolerance: t, satisfaction_per_unit: c}` (both optional, default 0).
+std::optional<WaitingSpec> parse_waiting(NodeReader& r, const YAML::Node& node, const std::string& path) {
+  if (!r.expect_map(node, path, "{tolerance: number, satisfaction_per_unit: number}")) return std::nullopt;
+  r.check_keys(node, path, {"tolerance", "satisfaction_per_unit"});
+  WaitingSpec w;
+  bool ok = true;
+  if (node["tolerance"]) {
+    if (auto v = r.number(node["tolerance"], path + ".tolerance")) w.tolerance = *v;
+    else ok = false;
+  }
+  if (node["satisfaction_per_unit"]) {
+    if (auto v = r.number(node["satisfaction_per_unit"], path + ".satisfaction_per_unit"))
+      w.satisfaction_per_unit = *v;
+    else ok = false;
+  }
+  if (!ok) return std::nullopt;
+  return w;
+}
+
 void parse_touchpoint(NodeReader& r, const std::string& id, const YAML::Node& key_node, const YAML::Node& node,
                       TouchpointSpec& tp, JourneySpec& spec) {
   tp.id = id;
@@ -216,6 +236,8 @@ void parse_touchpoint(NodeReader& r, const std::string& id, const YAML::Node& ke
   if (node["next"]) {
     if (auto v = parse_next(r, node["next"], node_path(id, "next"), &spec, id)) tp.next = std::move(*v);
   }
+  if (node["waiting"]) tp.waiting = parse_waiting(r, node["waiting"], node_path(id, "waiting"));
+  if (node["patience"]) tp.patience = parse_distribution(r, node["patience"], node_path(id, "patience"));
 }
 
 void parse_outcome(NodeReader& r, const std::string& id, const YAML::Node& node, OutcomeSpec& oc) {
@@ -225,7 +247,7 @@ void parse_outcome(NodeReader& r, const std::string& id, const YAML::Node& node,
   if (node.IsNull()) return;  // `name:` alone: kind = id, value 0
   if (!r.expect_map(node, base, "an outcome mapping {kind, value}")) return;
   // `next` is reported by the caller, in terms of the model.
-  r.check_keys(node, base, kOutcomeKeys, {"next"});
+  r.check_keys(node, base, kOutcomeKeys, {"next", "waiting", "patience"});
   if (node["kind"]) {
     if (auto s = r.string(node["kind"], node_path(id, "kind"))) oc.kind = *s;
   }
@@ -652,6 +674,11 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
         r.error(e.value["next"], node_path(e.key, "next"),
                 "an outcome ends the walk and cannot have 'next' (make it a touchpoint instead)");
       }
+      for (const char* timed : {"waiting", "patience"})
+        if (e.value.IsMap() && e.value[timed])
+          r.error(e.value[timed], node_path(e.key, timed),
+                  fmt::format("an outcome ends the walk and has no visit to wait through: '{}' belongs on a touchpoint",
+                              timed));
       OutcomeSpec oc;
       YAML::Node v = e.value;
       parse_outcome(r, e.key, v, oc);

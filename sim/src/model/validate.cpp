@@ -192,6 +192,15 @@ class Checker {
       finite(tp.satisfaction.ok, id + ".satisfaction.ok", "satisfaction");
       finite(tp.satisfaction.friction, id + ".satisfaction.friction", "satisfaction");
       durations(tp.duration, id + ".duration");
+      if (tp.waiting) {
+        const double t = tp.waiting->tolerance;
+        if (!(t >= 0)) error(id + ".waiting.tolerance", must_be_at_least("waiting tolerance", 0, t));
+        else if (!(t <= kMaxDuration))
+          error(id + ".waiting.tolerance", fmt::format("waiting tolerance must be at most {} (time units), got {}",
+                                                       Shown(kMaxDuration).str(), Shown(t).str()));
+        finite(tp.waiting->satisfaction_per_unit, id + ".waiting.satisfaction_per_unit", "satisfaction_per_unit");
+      }
+      if (tp.patience) distribution(*tp.patience, id + ".patience");
       if (!tp.next.ok.empty()) {
         next(tp.next, id + ".next");
       } else {

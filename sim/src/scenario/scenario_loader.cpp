@@ -138,19 +138,56 @@ std::optional<engine::Investment> parse_investment(NodeReader& r, const YAML::No
 }
 
 std::optional<engine::RecoveryProgram> parse_recovery(NodeReader& r, const YAML::Node& n, const std::string& path) {
-  if (!r.expect_map(n, path, "a recovery program {trigger, reach, success, satisfaction, cost}")) return std::nullopt;
-  r.check_keys(n, path, {"trigger", "reach", "success", "satisfaction", "cost"});
+  if (!r.expect_map(n, path, "a recovery program {trigger, reach, success, satisfaction, cost, reroute}"))
+    return std::nullopt;
+  r.check_keys(n, path, {"trigger", "reach", "success", "satisfaction", "cost", "reroute"});
   r.require_keys(n, path, {"trigger"});
   engine::RecoveryProgram p;
   bool ok = true;
+  using Trigger = engine::RecoveryProgram::Trigger;
   if (n["trigger"]) {
     const auto& t = n["trigger"];
     const std::string tp = path + ".trigger";
-    if (r.expect_map(t, tp, "{satisfaction_below: x} or {frictions_at_least: k}")) {
-      r.check_keys(t, tp, {"satisfaction_below", "frictions_at_least"});
-      if (t.size() != 1) {
-        r.error(t, tp, "expected exactly one of 'satisfaction_below' or 'frictions_at_least'");
+    if (r.expect_map(t, tp,
+                     "{satisfaction_below: x}, {frictions_at_least: k}, {at: TOUCHPOINT}, "
+                     "{wait_above: x, at: TOUCHPOINT} or {outcome_kind: KIND}")) {
+      r.check_keys(t, tp, {"satisfaction_below", "frictions_at_least", "at", "wait_above", "outcome_kind"});
+      const bool targeted = t["at"] || t["wait_above"];
+      auto name = [&](const char* key, std::string& out, core::SourceLoc& loc) {
+        if (auto v = r.string(t[key], tp + "." + key)) {
+          out = *v;
+          loc = r.loc(t[key]);
+        } else {
+          ok = false;
+        }
+      };
+      if (targeted) {
+        // {at: TP} or {wait_above: x, at: TP}; nothing else beside them.
+        if (!t["at"]) {
+          r.error(t, tp, "'wait_above' needs 'at: TOUCHPOINT' (where the wait is measured)");
+          ok = false;
+        } else if (t.size() != (t["wait_above"] ? 2u : 1u)) {
+          r.error(t, tp, "expected {at: TOUCHPOINT} or {wait_above: x, at: TOUCHPOINT} alone");
+          ok = false;
+        } else {
+          name("at", p.at_id, p.at_loc);
+          p.trigger = Trigger::at;
+          if (t["wait_above"]) {
+            p.trigger = Trigger::wait_above;
+            auto v = r.number(t["wait_above"], tp + ".wait_above");
+            if (v && *v >= 0) p.threshold = *v;
+            else {
+              if (v) r.error(t["wait_above"], tp + ".wait_above", model::must_be_at_least("wait_above", 0, *v));
+              ok = false;
+            }
+          }
+        }
+      } else if (t.size() != 1) {
+        r.error(t, tp, "expected exactly one of 'satisfaction_below', 'frictions_at_least', 'at' or 'outcome_kind'");
         ok = false;
+      } else if (t["outcome_kind"]) {
+        p.trigger = Trigger::outcome_kind;
+        name("outcome_kind", p.kind_name, p.kind_loc);
       } else if (t["satisfaction_below"]) {
         p.trigger = engine::RecoveryProgram::Trigger::satisfaction_below;
         if (auto v = r.number(t["satisfaction_below"], tp + ".satisfaction_below")) p.threshold = *v;
@@ -196,9 +233,53 @@ std::optional<engine::RecoveryProgram> parse_recovery(NodeReader& r, const YAML:
       ok = false;
     }
   }
+  if (n["reroute"]) {
+    if (auto v = r.string(n["reroute"], path + ".reroute")) {
+      p.reroute_id = *v;
+      p.reroute_loc = r.loc(n["reroute"]);
+    } else {
+      ok = false;
+    }
+  }
   if (!ok) return std::nullopt;
   return p;
 }
+
+}  // namespace
+
+void resolve_recovery(engine::RecoveryProgram& p, const model::JourneySpec& journey, const std::string& path,
+                      core::Diagnostics& diags) {
+  const auto ids = journey.touchpoint_ids();
+  auto touchpoint = [&](const std::string& id, const core::SourceLoc& loc, const std::string& key,
+                        const char* role) -> std::uint32_t {
+    for (std::size_t k = 0; k < ids.size(); ++k)
+      if (ids[k] == id) return static_cast<std::uint32_t>(k);
+    if (journey.find_outcome(id))
+      diags.error(loc, key,
+                  fmt::format("'{}' is an outcome; {} must name a touchpoint (an outcome ends the walk)", id, role));
+    else
+      diags.error(loc, key, fmt::format("unknown touchpoint '{}'", id), core::did_you_mean(id, ids));
+    return engine::RecoveryProgram::kNone;
+  };
+  using Trigger = engine::RecoveryProgram::Trigger;
+  if (p.trigger == Trigger::at || p.trigger == Trigger::wait_above)
+    p.at = touchpoint(p.at_id, p.at_loc, path + ".trigger.at", "the trigger's 'at'");
+  if (p.trigger == Trigger::outcome_kind) {
+    std::vector<std::string> kinds;
+    for (const auto& o : journey.outcomes)
+      if (std::find(kinds.begin(), kinds.end(), o.kind) == kinds.end()) kinds.push_back(o.kind);
+    const auto it = std::find(kinds.begin(), kinds.end(), p.kind_name);
+    if (it == kinds.end())
+      diags.error(p.kind_loc, path + ".trigger.outcome_kind",
+                  fmt::format("unknown outcome kind '{}' (kinds: {})", p.kind_name, core::quoted_list(kinds)),
+                  core::did_you_mean(p.kind_name, kinds));
+    else p.kind = static_cast<std::uint32_t>(it - kinds.begin());  // compile()'s kind order: first appearance
+  }
+  if (!p.reroute_id.empty() || p.reroute_loc.line > 0)
+    p.reroute = touchpoint(p.reroute_id, p.reroute_loc, path + ".reroute", "'reroute'");
+}
+
+namespace {
 
 ScenarioSpec parse_scenario(const YamlDocument& doc, Diagnostics& diags) {
   ScenarioSpec sc;
@@ -417,8 +498,10 @@ LoadedScenario check_scenario_document(const YamlDocument& doc, Diagnostics& dia
       return out;
     }
   }
-  for (const auto& v : out.scenario.variants)
+  for (auto& v : out.scenario.variants) {
     out.variant_specs.push_back(apply_variant(out.journey, "variant '" + v.name + "'", v.changes, diags));
+    if (v.recovery) resolve_recovery(*v.recovery, out.variant_specs.back(), "variants." + v.name + ".recovery", diags);
+  }
   for (const auto& sw : out.scenario.sweeps) {
     for (double x : sw.values) {
       Change c{sw.path, sw.op, x, sw.renormalize, sw.loc};

@@ -11,14 +11,26 @@
 namespace cxsim::engine {
 
 // Closed-loop recovery (docs/model.md section 7): when a walk first meets the
-// trigger (checked after each visit's updates), the customer is reached with
-// probability `reach` (each reached customer costs `cost`), and a reached
-// customer's recovery succeeds with probability `success`, adding
-// `satisfaction` to S. At most once per walk.
+// trigger (checked after each visit's updates and its next-node draw), the
+// customer is reached with probability `reach` (each reached customer costs
+// `cost`), and a reached customer's recovery succeeds with probability
+// `success`, adding `satisfaction` to S and, with `reroute`, taking the
+// customer to that touchpoint instead of the drawn next node. At most once
+// per walk. Targeted triggers (MODEL.md section 11): `at` (a friction visit
+// at a touchpoint), `wait_above` (a visit there lasting more than x),
+// `outcome_kind` (the node drawn is an outcome of that kind).
 struct RecoveryProgram {
-  enum class Trigger { satisfaction_below, frictions_at_least };
+  enum class Trigger { satisfaction_below, frictions_at_least, at, wait_above, outcome_kind };
+  static constexpr std::uint32_t kNone = 0xffffffffu;
   Trigger trigger = Trigger::satisfaction_below;
-  double threshold = 0.0;
+  double threshold = 0.0;         // satisfaction_below: x; frictions_at_least: k; wait_above: x
+  std::uint32_t at = kNone;       // at, wait_above: the touchpoint's index
+  std::uint32_t kind = kNone;     // outcome_kind: the kind's index
+  std::uint32_t reroute = kNone;  // the touchpoint a success takes the customer to; kNone: no reroute
+  // As written in the scenario (resolved against the variant's journey by
+  // scenario::resolve_recovery, which sets the indices above).
+  std::string at_id, kind_name, reroute_id;
+  core::SourceLoc at_loc, kind_loc, reroute_loc;
   double reach = 1.0;
   double success = 1.0;
   double satisfaction = 0.0;

@@ -42,6 +42,14 @@ struct CompiledTouchpoint {
   DurationSampler dur_ok, dur_fr;
   Categorical next_ok, next_fr;  // next_fr == next_ok when the file has one map
   std::uint16_t channel = 0;
+  // Time hurts / patience (MODEL.md section 11; docs/methods/engine.md): after
+  // a visit of duration d, S += wait_per_unit·max(0, d − wait_tolerance); with
+  // patience a visit whose duration D exceeds a patience draw A is a friction
+  // visit that lasts A. False flags: nothing is drawn or added.
+  bool has_waiting = false;
+  bool has_patience = false;
+  double wait_tolerance = 0.0, wait_per_unit = 0.0;
+  DurationSampler patience;
 };
 
 struct CompiledSegment {

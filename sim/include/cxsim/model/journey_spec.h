@@ -60,6 +60,14 @@ struct NextSpec {
   const TransitionMap& after(bool friction_visit) const { return split && friction_visit ? friction : ok; }
 };
 
+// `waiting: {tolerance, satisfaction_per_unit}` (MODEL.md section 11, "Time
+// hurts"): after a visit of duration d, S changes by c·max(0, d − t).
+struct WaitingSpec {
+  double tolerance = 0.0;              // t >= 0, in the journey's time unit
+  double satisfaction_per_unit = 0.0;  // c (usually <= 0), per time unit beyond t
+  bool operator==(const WaitingSpec&) const = default;
+};
+
 struct TouchpointSpec {
   std::string id;
   std::string channel;
@@ -70,6 +78,10 @@ struct TouchpointSpec {
   OkFriction<DurationSpec> duration;  // same distribution twice when not split
   double cost = 0.0;
   NextSpec next;
+  // MODEL.md section 11: a waiting penalty and a patience distribution (none:
+  // the visit is not timed; the engine draws nothing more).
+  std::optional<WaitingSpec> waiting;
+  std::optional<DurationSpec> patience;
 };
 
 struct OutcomeSpec {

@@ -48,7 +48,8 @@ namespace cxsim::rng {
   X(recovery, 9, "recovery-program draws")                             \
   X(replication, 10, "parameter draws of one replication")             \
   X(holdout, 11, "holdout assignment")                                 \
-  X(events, 12, "event-log synthesis")
+  X(events, 12, "event-log synthesis")                                \
+  X(patience, 14, "patience draw of a visit to a touchpoint with patience")
 
 enum class Purpose : std::uint8_t {
 #define CXSIM_RNG_X(name, value, desc) name = value,

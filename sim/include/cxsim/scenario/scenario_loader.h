@@ -30,6 +30,13 @@ std::vector<std::string> precision_metrics(const model::CompiledModel& m);
 // FIFO is read once and a large file parsed once.
 bool is_scenario(const model::YamlDocument& doc);
 
+// Resolves a recovery program's touchpoint and kind names (trigger `at`,
+// `outcome_kind`, `reroute`) against the journey of its variant, setting the
+// indices; an unknown name, or an outcome where a touchpoint is needed, is an
+// error at the key (`path` is the program's key path).
+void resolve_recovery(engine::RecoveryProgram& p, const model::JourneySpec& journey, const std::string& path,
+                      core::Diagnostics& diags);
+
 // Loads, resolves the journey, applies and re-validates every variant and
 // sweep point. Throws core::InputError with all diagnostics on any error.
 LoadedScenario load_scenario(const std::string& path);

@@ -1,0 +1,188 @@
+// Exact per-visit laws of waiting and patience (cxsim/analytics/waiting.h;
+// docs/methods/analytics.md, "Waiting and patience").
+#include "cxsim/analytics/waiting.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <boost/math/quadrature/tanh_sinh.hpp>
+#include <boost/math/special_functions/erf.hpp>
+#include <boost/math/special_functions/gamma.hpp>
+
+namespace cxsim::analytics {
+
+namespace {
+
+using K = model::DurationSpec::Kind;
+using model::DurationSampler;
+
+constexpr double kSqrt2 = 1.4142135623730951;
+
+double normal_cdf(double z) { return 0.5 * std::erfc(-z / kSqrt2); }
+
+// The u-quantile of a compiled duration, u in (0, 1).
+double quantile(const DurationSampler& d, double u) {
+  switch (d.kind) {
+    case K::fixed: return d.p1;
+    case K::exponential: return -d.p1 * std::log1p(-u);
+    case K::lognormal: return std::exp(d.p1 - d.p2 * kSqrt2 * boost::math::erfc_inv(2 * u));
+    case K::gamma: return d.p2 * boost::math::gamma_p_inv(d.p1, u);
+  }
+  return 0.0;
+}
+
+// P(X <= x).
+double cdf(const DurationSampler& d, double x) { return 1.0 - duration_survival(d, x); }
+
+// ∫_lo^hi f(u) du by tanh_sinh, with u kept inside (0, 1) where the quantile
+// functions are finite.
+template <class F>
+double integrate_unit(F f, double lo, double hi) {
+  lo = std::clamp(lo, 0.0, 1.0);
+  hi = std::clamp(hi, 0.0, 1.0);
+  if (!(hi > lo)) return 0.0;
+  constexpr double kLo = std::numeric_limits<double>::min();
+  const double kHi = std::nextafter(1.0, 0.0);
+  auto g = [&](double u) { return f(std::clamp(u, kLo, kHi)); };
+  boost::math::quadrature::tanh_sinh<double> ts;
+  return ts.integrate(g, lo, hi, 1e-11);
+}
+
+// ∫ over [lo, 1] split at the points of `cuts` inside it (kinks of the integrand).
+template <class F>
+double integrate_split(F f, double lo, double c1, double c2, double hi = 1.0) {
+  const double a = std::clamp(std::min(c1, c2), lo, hi), b = std::clamp(std::max(c1, c2), lo, hi);
+  const double pts[4] = {lo, a, b, hi};
+  double total = 0;
+  for (int i = 0; i < 3; ++i) total += integrate_unit(f, pts[i], pts[i + 1]);
+  return total;
+}
+
+bool same(const DurationSampler& a, const DurationSampler& b) {
+  return a.kind == b.kind && a.p1 == b.p1 && a.p2 == b.p2;
+}
+
+}  // namespace
+
+double duration_survival(const DurationSampler& d, double x) {
+  switch (d.kind) {
+    case K::fixed: return x < d.p1 ? 1.0 : 0.0;
+    case K::exponential: return x <= 0 ? 1.0 : std::exp(-x / d.p1);
+    case K::lognormal: return x <= 0 ? 1.0 : 0.5 * std::erfc((std::log(x) - d.p1) / (d.p2 * kSqrt2));
+    case K::gamma: return x <= 0 ? 1.0 : boost::math::gamma_q(d.p1, x / d.p2);
+  }
+  return 0.0;
+}
+
+double expected_excess(const DurationSampler& d, double t) {
+  if (t <= 0) return d.mean - t;
+  switch (d.kind) {
+    case K::fixed: return std::max(0.0, d.p1 - t);
+    case K::exponential: return d.p1 * std::exp(-t / d.p1);
+    case K::lognormal: {
+      // E[(X − t)+] = E[X]·Φ((μ + σ² − ln t)/σ) − t·Φ((μ − ln t)/σ).
+      const double z = (d.p1 - std::log(t)) / d.p2;
+      return std::max(0.0, d.mean * normal_cdf(z + d.p2) - t * normal_cdf(z));
+    }
+    case K::gamma: {
+      // E[(X − t)+] = kθ·Q(k + 1, t/θ) − t·Q(k, t/θ).
+      const double k = d.p1, th = d.p2;
+      return std::max(0.0, k * th * boost::math::gamma_q(k + 1, t / th) - t * boost::math::gamma_q(k, t / th));
+    }
+  }
+  return 0.0;
+}
+
+double expected_excess_of_min_quadrature(const DurationSampler& d, const DurationSampler& a, double t) {
+  t = std::max(t, 0.0);
+  // ∫_t^∞ S_D S_A dx = E_D[g_A(t) − g_A(max(t, D))], g_A(y) = E[(A − y)+],
+  // integrated over D's quantiles u; the integrand is 0 below u = F_D(t) and
+  // has a kink at F_D(a) when A is fixed.
+  const double gt = expected_excess(a, t);
+  auto f = [&](double u) { return gt - expected_excess(a, std::max(t, quantile(d, u))); };
+  if (d.kind == K::fixed) return f(0.5);
+  const double u0 = cdf(d, t);
+  const double kink = a.kind == K::fixed ? cdf(d, a.p1) : u0;
+  return std::max(0.0, integrate_split(f, u0, kink, kink));
+}
+
+double prob_within_patience_quadrature(const DurationSampler& d, const DurationSampler& a) {
+  // P(D <= A) = E_D[P(A >= D)], over D's quantiles (a fixed A: a step at F_D(a)).
+  if (d.kind == K::fixed) return a.kind == K::fixed ? (d.p1 <= a.p1 ? 1.0 : 0.0) : duration_survival(a, d.p1);
+  auto f = [&](double u) { return duration_survival(a, quantile(d, u)); };
+  const double kink = a.kind == K::fixed ? cdf(d, a.p1) : 0.0;
+  return std::clamp(integrate_split(f, 0.0, kink, kink), 0.0, 1.0);
+}
+
+double expected_excess_of_min(const DurationSampler& d, const DurationSampler& a, double t) {
+  t = std::max(t, 0.0);
+  if (d.kind == K::fixed && a.kind == K::fixed) return std::max(0.0, std::min(d.p1, a.p1) - t);
+  // One fixed at v: ∫_t^max(t,v) S_other = g(t) − g(max(t, v)).
+  if (d.kind == K::fixed) return std::max(0.0, expected_excess(a, t) - expected_excess(a, std::max(t, d.p1)));
+  if (a.kind == K::fixed) return std::max(0.0, expected_excess(d, t) - expected_excess(d, std::max(t, a.p1)));
+  if (d.kind == K::exponential && a.kind == K::exponential) {
+    const double h = d.p1 * a.p1 / (d.p1 + a.p1);  // min of two exponentials: mean h
+    return h * std::exp(-t / h);
+  }
+  const bool eg = d.kind == K::exponential && a.kind == K::gamma;
+  if (eg || (d.kind == K::gamma && a.kind == K::exponential)) {
+    // ∫_t^∞ e^{−x/m} Q(k, x/θ) dx = m[e^{−t/m} Q(k, t/θ) − (θ'/θ)^k Q(k, t/θ')], 1/θ' = 1/θ + 1/m.
+    const DurationSampler& e = eg ? d : a;
+    const DurationSampler& g = eg ? a : d;
+    const double m = e.p1, k = g.p1, th = g.p2;
+    const double th2 = th * m / (th + m);
+    const double r =
+        std::exp(-t / m) * boost::math::gamma_q(k, t / th) - std::pow(th2 / th, k) * boost::math::gamma_q(k, t / th2);
+    return std::max(0.0, m * r);
+  }
+  return expected_excess_of_min_quadrature(d, a, t);
+}
+
+double prob_within_patience(const DurationSampler& d, const DurationSampler& a) {
+  if (d.kind == K::fixed) return a.kind == K::fixed ? (d.p1 <= a.p1 ? 1.0 : 0.0) : duration_survival(a, d.p1);
+  if (a.kind == K::fixed) return cdf(d, a.p1);
+  // A exponential with mean m: P(D <= A) = E[e^{−D/m}], the Laplace transform of D.
+  if (a.kind == K::exponential && d.kind == K::exponential) return a.p1 / (a.p1 + d.p1);
+  if (a.kind == K::exponential && d.kind == K::gamma) return std::pow(1.0 + d.p2 / a.p1, -d.p1);
+  // D exponential with mean m: P(D <= A) = 1 − E[e^{−A/m}].
+  if (d.kind == K::exponential && a.kind == K::gamma) return 1.0 - std::pow(1.0 + a.p2 / d.p1, -a.p1);
+  return prob_within_patience_quadrature(d, a);
+}
+
+double prob_within_patience_below(const DurationSampler& d, const DurationSampler& a, double x) {
+  if (d.kind == K::fixed) {
+    if (!(d.p1 <= x)) return 0.0;
+    return a.kind == K::fixed ? (d.p1 <= a.p1 ? 1.0 : 0.0) : duration_survival(a, d.p1);
+  }
+  if (a.kind == K::fixed) return cdf(d, std::min(x, a.p1));
+  auto f = [&](double u) { return duration_survival(a, quantile(d, u)); };
+  const double hi = cdf(d, x);
+  return std::clamp(integrate_split(f, 0.0, hi, hi, hi), 0.0, 1.0);
+}
+
+VisitLaw visit_law(const model::CompiledTouchpoint& t) {
+  VisitLaw w;
+  w.patience = t.has_patience;
+  w.waiting = t.has_waiting;
+  const bool one_duration = same(t.dur_ok, t.dur_fr);
+  if (t.has_patience) {
+    w.keep = prob_within_patience(t.dur_ok, t.patience);
+    w.time_ok = expected_excess_of_min(t.dur_ok, t.patience, 0.0);
+    w.time_fr = one_duration ? w.time_ok : expected_excess_of_min(t.dur_fr, t.patience, 0.0);
+  } else {
+    w.time_ok = t.dur_ok.mean;
+    w.time_fr = t.dur_fr.mean;
+  }
+  if (t.has_waiting) {
+    const double c = t.wait_per_unit, tol = t.wait_tolerance;
+    auto excess = [&](const DurationSampler& d) {
+      return t.has_patience ? expected_excess_of_min(d, t.patience, tol) : expected_excess(d, tol);
+    };
+    w.pen_ok = c * excess(t.dur_ok);
+    w.pen_fr = one_duration ? w.pen_ok : c * excess(t.dur_fr);
+  }
+  return w;
+}
+
+}  // namespace cxsim::analytics
