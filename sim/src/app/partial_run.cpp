@@ -213,7 +213,7 @@ void run_partial(const RunPlan& plan, const RunOverrides& o, const std::string& 
   h.event_log = false;
   h.on_chunk = [&](const engine::ChunkResult& c) {
     writer.on_chunk(c);
-    io::write_array(f, chunk_dataset(c.chunk), engine::serialize_chunk(c));
+    io::write_array_compressed(f, chunk_dataset(c.chunk), engine::serialize_chunk(c));
   };
   engine::stream_range(plan.variants, plan.settings, range.first, range.last, h);
   if (hooks.stop != nullptr && hooks.stop->load() != 0) throw core::Interrupted(hooks.stop->load());
