@@ -153,7 +153,8 @@ ChunkRange parse_chunk_range(const std::string& text) {
   ChunkRange r;
   if (colon == std::string::npos || !number(std::string_view(text).substr(0, colon), r.first) ||
       !number(std::string_view(text).substr(colon + 1), r.last))
-    throw core::InputError(fmt::format("--chunks: expected A:B with whole numbers A < B (chunks A..B-1), got '{}'", text));
+    throw core::InputError(
+        fmt::format("--chunks: expected A:B with whole numbers A < B (chunks A..B-1), got '{}'", text));
   if (r.first >= r.last)
     throw core::InputError(fmt::format("--chunks {}: the range is empty (expected A < B: chunks A..B-1)", text));
   return r;
@@ -204,9 +205,8 @@ void run_partial(const RunPlan& plan, const RunOverrides& o, const std::string& 
   f.set_attribute("partial_record_layout", engine::kChunkRecordLayout);
   f.set_attribute("title", plan.title);
   io::Group chunks = f.require_group("partial/chunks");
-  chunks.set_attribute("description",
-                       std::string("one accumulator record per chunk (engine/partial.h layout "
-                                   "partial_record_layout): merged in chunk order by cxsim merge"));
+  chunks.set_attribute("description", std::string("one accumulator record per chunk (engine/partial.h layout "
+                                                  "partial_record_layout): merged in chunk order by cxsim merge"));
 
   engine::RunHooks h = hooks;
   h.customer_records = customers_out;
@@ -261,13 +261,13 @@ MergeOutcome merge_parts(const std::vector<std::filesystem::path>& paths, const 
                                          range_text(prev), p.path.string(), range_text(p), p.first));
     }
     if (p.first > next)
-      throw core::InputError(fmt::format("merge: chunks {}:{} are in no part (the run has {} chunks: 0:{})", next,
-                                         p.first, total, total));
+      throw core::InputError(
+          fmt::format("merge: chunks {}:{} are in no part (the run has {} chunks: 0:{})", next, p.first, total, total));
     next = p.last;
   }
   if (next != total)
-    throw core::InputError(fmt::format("merge: chunks {}:{} are in no part (the run has {} chunks: 0:{})", next, total,
-                                       total, total));
+    throw core::InputError(
+        fmt::format("merge: chunks {}:{} are in no part (the run has {} chunks: 0:{})", next, total, total, total));
 
   // The plan again, from the run's input, with the parts' options.
   const Part& p0 = parts[order[0]];
@@ -309,11 +309,11 @@ MergeOutcome merge_parts(const std::vector<std::filesystem::path>& paths, const 
         if (hooks.stop != nullptr && hooks.stop->load() != 0) throw core::Interrupted(hooks.stop->load());
         const std::string name = chunk_dataset(c);
         if (!p.file->is_dataset(name))
-          throw core::InputError(fmt::format("{}: no record for chunk {} ({} holds {})", p.path.string(), c, name,
-                                             range_text(p)));
+          throw core::InputError(
+              fmt::format("{}: no record for chunk {} ({} holds {})", p.path.string(), c, name, range_text(p)));
         const auto words = io::read_array_int64(*p.file, name);
-        engine::ChunkResult chunk = engine::deserialize_chunk(plan.variants, plan.settings, words.values,
-                                                              p.path.string() + ":/" + name);
+        engine::ChunkResult chunk =
+            engine::deserialize_chunk(plan.variants, plan.settings, words.values, p.path.string() + ":/" + name);
         if (chunk.chunk != c)
           throw core::InputError(
               fmt::format("{}: the record at /{} is of chunk {} (damaged)", p.path.string(), name, chunk.chunk));

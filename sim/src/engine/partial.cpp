@@ -108,8 +108,8 @@ void put_variant(Words& w, const VariantAccumulator& a) {
   }
   w.u(a.periods.size());
   for (const auto& p : a.periods) {
-    for (double x : {p.active, p.churned, p.respondents, p.promoters, p.detractors, p.promoters_measured,
-                     p.detractors_measured})
+    for (double x :
+         {p.active, p.churned, p.respondents, p.promoters, p.detractors, p.promoters_measured, p.detractors_measured})
       w.d(x);
     w.ds(p.kinds);
     w.d(p.value);
@@ -207,7 +207,8 @@ void get_variant(Reader& r, VariantAccumulator& a) {
   a.walks_sq = r.d();
   const std::uint64_t total = r.u();
   const std::size_t n = r.count("paths");
-  if (n > a.paths.capacity()) r.fail(fmt::format("{} paths, more than the sketch's capacity {}", n, a.paths.capacity()));
+  if (n > a.paths.capacity())
+    r.fail(fmt::format("{} paths, more than the sketch's capacity {}", n, a.paths.capacity()));
   std::vector<stats::HeavyHitters::Entry> entries(n);
   for (auto& e : entries) {
     const std::size_t len = r.count("path length", 4);

@@ -29,10 +29,10 @@ Dataset write_array_compressed(const Group& group, std::string_view name, const 
   check(H5Pset_chunk(dcpl.get(), 1, &chunk), p.loc, p.leaf, "cannot set chunking");
   check(H5Pset_shuffle(dcpl.get()), p.loc, p.leaf, "cannot set shuffle filter");
   check(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(deflate_level)), p.loc, p.leaf, "cannot set deflate filter");
-  Dataset ds = Access::dataset(own(H5Dcreate2(p.loc, p.leaf.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT,
-                                              dcpl.get(), H5P_DEFAULT),
-                                   H5Dclose, p.loc, p.leaf, "cannot create dataset")
-                                   .release());
+  Dataset ds = Access::dataset(
+      own(H5Dcreate2(p.loc, p.leaf.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), H5Dclose,
+          p.loc, p.leaf, "cannot create dataset")
+          .release());
   if (!values.empty())
     check(H5Dwrite(Access::id(ds), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), p.loc, p.leaf,
           "cannot write array");
