@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "cxsim/app/partial_run.h"
 #include "cxsim/app/run_plan.h"
 #include "cxsim/core/atomic_output.h"
 #include "cxsim/core/errors.h"
@@ -39,6 +40,7 @@ struct RunOptions {
   bool no_analytics = false;
   std::uint64_t chunk_size = 4096;
   std::optional<long long> uncertainty;
+  std::string chunks;  // --chunks A:B: a partial run (app/partial_run.h)
 };
 
 int run_run(const RunOptions& o, const Context& ctx) {
@@ -60,10 +62,16 @@ int run_run(const RunOptions& o, const Context& ctx) {
   if (!plan.analytics_skipped.empty() && !o.no_analytics)
     std::cerr << "cxsim: note: exact analytics skipped: " << plan.analytics_skipped << '\n';
 
+  std::optional<app::ChunkRange> range;
+  if (!o.chunks.empty()) {
+    range = app::parse_chunk_range(o.chunks);
+    app::check_partial_plan(plan, ov, *range, !o.events_out.empty());
+  }
   std::filesystem::path out = o.output;
   if (out.empty()) {
     const std::string stem = std::filesystem::path(o.input).stem().string();
-    out = std::filesystem::path("outputs") / (stem + ".h5");
+    out = std::filesystem::path("outputs") /
+          (range ? fmt::format("{}.chunks-{}-{}.h5", stem, range->first, range->last) : stem + ".h5");
   }
   // The output rules (core/atomic_output.h) up front, before simulating: the
   // folder is created, only a regular file is replaced, never an input.
@@ -79,6 +87,32 @@ int run_run(const RunOptions& o, const Context& ctx) {
           throw core::InputError(fmt::format("{}: -o and --events-out name the same file", out.string()));
       }
     }
+  }
+
+  if (range) {
+    ProgressBar bar("simulating", !o.quiet && !o.json);
+    engine::RunHooks hooks;
+    hooks.progress = [&](std::uint64_t d, std::uint64_t t) { bar.update(d, t); };
+    hooks.stop = ctx.stop;
+    app::run_partial(plan, ov, o.input, *range, out, o.customers_out, hooks);
+    bar.finish();
+    if (o.json) {
+      core::JsonWriter j;
+      j.begin_object();
+      j.key("output").value(out.string());
+      j.key("partial").value(true);
+      j.key("chunk_first").value(static_cast<unsigned long long>(range->first));
+      j.key("chunk_last").value(static_cast<unsigned long long>(range->last));
+      j.key("chunks_total").value(static_cast<unsigned long long>(engine::chunk_count(plan.settings)));
+      j.end_object();
+      std::cout << j.str() << '\n';
+    } else if (!o.quiet) {
+      std::cout << fmt::format("{}: chunks {}:{} of {} ({} customers in chunks of {}); partial results: {}\n"
+                               "merge all parts with: cxsim merge PART... -o FILE\n",
+                               plan.title, range->first, range->last, engine::chunk_count(plan.settings),
+                               plan.settings.customers, plan.settings.chunk_size, out.string());
+    }
+    return 0;
   }
 
   const std::vector<engine::Variant> named(plan.variants.begin(),
@@ -318,6 +352,10 @@ void setup_run(CLI::App& app, Context& ctx) {
                   "Parameter draws: run the population under N draws of the journey's uncertain parameters and "
                   "report total (parameter + Monte Carlo) intervals (default: population.uncertainty.draws, else 0)")
       ->check(CLI::Range(0LL, model::kMaxUncertaintyDraws));
+  sub->add_option("--chunks", o->chunks,
+                  "Run only chunks A..B-1 (A:B) and write a partial results file, to be joined by `cxsim merge` "
+                  "(array jobs; docs/array-jobs.md)")
+      ->type_name("A:B");
   sub->add_option("--chunk-size", o->chunk_size, "Customers per work chunk (part of the reduction order)")
       ->check(CLI::Range(1, 1 << 24));
   sub->callback([o, &ctx] { ctx.action = [o, &ctx] { return run_run(*o, ctx); }; });

@@ -54,6 +54,7 @@ CLI::Option* add_whole_number(CLI::App* sub, const std::string& name, T& target,
 void setup_validate(CLI::App& app, Context& ctx);
 void setup_analyze(CLI::App& app, Context& ctx);
 void setup_run(CLI::App& app, Context& ctx);
+void setup_merge(CLI::App& app, Context& ctx);
 void setup_inspect(CLI::App& app, Context& ctx);
 void setup_report(CLI::App& app, Context& ctx);
 void setup_calibrate(CLI::App& app, Context& ctx);

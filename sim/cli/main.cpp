@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
   cli::setup_report(app, ctx);
   cli::setup_calibrate(app, ctx);
   cli::setup_check(app, ctx);
+  cli::setup_merge(app, ctx);
 
   if (argc == 1) {  // bare `cxsim`: the overview, a success (nothing was asked, nothing failed)
     std::cout << app.help();

@@ -27,6 +27,9 @@ RunResult empty_result(const std::vector<Variant>& variants, const RunSettings& 
 
 namespace {
 
+void run_range_into(const std::vector<Variant>& variants, const RunSettings& s, std::uint64_t first_chunk,
+                    std::uint64_t last_chunk, RunResult* into, const RunHooks& hooks);
+
 void merge_into(RunResult& r, const ChunkResult& c) {
   for (std::size_t v = 0; v < r.variants.size(); ++v) r.variants[v].merge(c.variants[v]);
   for (std::size_t v = 0; v < r.paired.size(); ++v) r.paired[v].merge(c.paired[v]);
@@ -71,6 +74,8 @@ std::vector<std::thread> start_workers(int threads, Worker& worker, Refused refu
 }
 
 }  // namespace
+
+void merge_chunk(RunResult& into, const ChunkResult& chunk) { merge_into(into, chunk); }
 
 std::uint64_t chunk_count(const RunSettings& s) { return (s.customers + s.chunk_size - 1) / s.chunk_size; }
 
@@ -172,6 +177,22 @@ void run_range(const std::vector<Variant>& variants, const RunSettings& s, std::
   if (result.chunks != first_chunk)
     throw core::RuntimeError("internal: run_range must continue where the result stopped");
   result.settings = s;
+  run_range_into(variants, s, first_chunk, last_chunk, &result, hooks);
+}
+
+void stream_range(const std::vector<Variant>& variants, const RunSettings& s, std::uint64_t first_chunk,
+                  std::uint64_t last_chunk, const RunHooks& hooks) {
+  check(variants, s);
+  run_range_into(variants, s, first_chunk, last_chunk, nullptr, hooks);
+}
+
+namespace {
+
+// run_range and stream_range: chunks [first_chunk, last_chunk) on s.threads
+// workers, handed to hooks.on_chunk (and merged into `into`, when given) in
+// chunk order.
+void run_range_into(const std::vector<Variant>& variants, const RunSettings& s, std::uint64_t first_chunk,
+                    std::uint64_t last_chunk, RunResult* into, const RunHooks& hooks) {
   const std::uint64_t n_chunks = std::min(last_chunk, chunk_count(s));
   const int threads = std::max(1, s.threads);
   const std::uint64_t window = static_cast<std::uint64_t>(2 * threads);  // chunks in flight at most
@@ -227,7 +248,7 @@ void run_range(const std::vector<Variant>& variants, const RunSettings& s, std::
           ChunkResult chunk = std::move(it->second);
           pending.erase(it);
           lock.unlock();
-          merge_into(result, chunk);
+          if (into != nullptr) merge_into(*into, chunk);
           if (hooks.on_chunk) hooks.on_chunk(chunk);
           const std::uint64_t first = index * s.chunk_size;
           customers_done += std::min(s.customers, first + s.chunk_size) - first;
@@ -256,5 +277,7 @@ void run_range(const std::vector<Variant>& variants, const RunSettings& s, std::
   if (!error && stop_signal() != 0) error = std::make_exception_ptr(core::Interrupted(stop_signal()));
   if (error) std::rethrow_exception(error);
 }
+
+}  // namespace
 
 }  // namespace cxsim::engine

@@ -508,6 +508,16 @@ OpenedResults open_results(const std::filesystem::path& path, std::initializer_l
     if (!typed("filetype", AttributeType::string))
       throw InputError(p + ": not a cxsim results file (no 'filetype' attribute; expected " + expected + ")");
     const std::string filetype = f.attribute_string("filetype");
+    if (filetype == "cxsim-partial" &&
+        std::find(filetypes.begin(), filetypes.end(), filetype) == filetypes.end()) {
+      std::string range;
+      if (typed("partial_chunk_first", AttributeType::int64) && typed("partial_chunk_last", AttributeType::int64) &&
+          typed("partial_chunks_total", AttributeType::int64))
+        range = fmt::format(" (chunks {}:{} of {})", f.attribute_int64("partial_chunk_first"),
+                            f.attribute_int64("partial_chunk_last"), f.attribute_int64("partial_chunks_total"));
+      throw InputError(p + ": a partial results file" + range +
+                       " written by `cxsim run --chunks`; join all parts first: cxsim merge PART... -o FILE");
+    }
     if (std::find(filetypes.begin(), filetypes.end(), filetype) == filetypes.end())
       throw InputError(p + ": not a cxsim results file (filetype '" + filetype + "', expected " + expected + ")");
     if (!typed("format_version_major", AttributeType::int64))

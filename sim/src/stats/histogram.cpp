@@ -184,6 +184,15 @@ void LogHistogram::merge(const LogHistogram& other) {
   max_ = std::max(max_, other.max_);
 }
 
+void LogHistogram::restore(std::span<const double> counts, double min, double max) {
+  if (counts.size() != counts_.size())
+    throw core::InputError("LogHistogram::restore: " + std::to_string(counts.size()) + " bins, expected " +
+                           std::to_string(counts_.size()));
+  std::copy(counts.begin(), counts.end(), counts_.begin());
+  min_ = min;
+  max_ = max;
+}
+
 double LogHistogram::count() const {
   double t = 0.0;
   for (double c : counts_) t += c;
@@ -331,6 +340,18 @@ void HistogramGroups::merge(const HistogramGroups& other) {
   if (!other.counts_.empty())
     for (std::size_t k = 0; k < counts_.size(); ++k) counts_[k] += other.counts_[k];
   for (std::uint32_t k : other.pending_) counts_[k] += 1.0;
+}
+
+void HistogramGroups::restore(std::vector<double> counts, std::vector<std::uint32_t> pending) {
+  const std::size_t n = static_cast<std::size_t>(groups_) * bins_;
+  if (!counts.empty() && counts.size() != n)
+    throw core::InputError("HistogramGroups::restore: " + std::to_string(counts.size()) + " counts, expected " +
+                           std::to_string(n));
+  if (pending.size() >= kMaxPending) throw core::InputError("HistogramGroups::restore: too many pending entries");
+  for (std::uint32_t k : pending)
+    if (k >= n) throw core::InputError("HistogramGroups::restore: a pending entry outside the groups x bins");
+  counts_ = std::move(counts);
+  pending_ = std::move(pending);
 }
 
 std::vector<double> HistogramGroups::dense_counts() const {

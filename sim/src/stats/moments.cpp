@@ -182,6 +182,18 @@ void MomentAccumulator::merge(const MomentAccumulator& other) {
   n_ += other.n_;
 }
 
+void MomentAccumulator::restore(std::int64_t n, std::span<const double> shift, std::span<const double> sums,
+                                std::span<const double> cross) {
+  if (n < 0 || shift.size() != shift_.size() || sums.size() != sum_.size() || cross.size() != cross_.size())
+    throw core::InputError("MomentAccumulator::restore: state of another shape (" + std::to_string(shift.size()) +
+                           " components, " + std::to_string(cross.size()) + " cross products; expected " +
+                           std::to_string(shift_.size()) + " and " + std::to_string(cross_.size()) + ")");
+  n_ = n;
+  std::copy(shift.begin(), shift.end(), shift_.begin());
+  std::copy(sums.begin(), sums.end(), sum_.begin());
+  std::copy(cross.begin(), cross.end(), cross_.begin());
+}
+
 void MomentAccumulator::clear() {
   n_ = 0;
   if (!fixed_shift_) std::fill(shift_.begin(), shift_.end(), 0.0);

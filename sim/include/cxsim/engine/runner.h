@@ -65,6 +65,10 @@ RunResult merge_in_order(const std::vector<Variant>& variants, const RunSettings
 // complete (memory bounded by a few chunks in flight).
 RunResult run(const std::vector<Variant>& variants, const RunSettings& s, const RunHooks& hooks = {});
 
+// Merges one chunk into `into` exactly as run() does (call in chunk order,
+// starting from empty_result): the merger of partial runs (engine/partial.h).
+void merge_chunk(RunResult& into, const ChunkResult& chunk);
+
 // An empty result to merge chunks into.
 RunResult empty_result(const std::vector<Variant>& variants, const RunSettings& s);
 
@@ -73,5 +77,13 @@ RunResult empty_result(const std::vector<Variant>& variants, const RunSettings& 
 // this way gives the same bits as one run of the final size.
 void run_range(const std::vector<Variant>& variants, const RunSettings& s, std::uint64_t first, std::uint64_t last,
                RunResult& into, const RunHooks& hooks = {});
+
+// Runs chunks [first, last) like run_range but merges nothing: each chunk's
+// result goes to hooks.on_chunk, in chunk order, and is then dropped (memory
+// bounded by the chunks in flight). The shape a partial run (`run --chunks`)
+// or a rank of a distributed run needs: the merger, elsewhere, applies
+// merge_chunk in chunk order.
+void stream_range(const std::vector<Variant>& variants, const RunSettings& s, std::uint64_t first, std::uint64_t last,
+                  const RunHooks& hooks);
 
 }  // namespace cxsim::engine

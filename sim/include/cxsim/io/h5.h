@@ -236,6 +236,12 @@ Dataset write_array(const Group& group, std::string_view name, const std::vector
 Dataset write_array(const Group& group, std::string_view name, const std::vector<std::int64_t>& values,
                     const std::vector<std::size_t>& dims = {}, const DatasetAttrs& attrs = {});
 
+// A 1-D int64 array, chunked and compressed (shuffle + deflate at
+// deflate_level, 1..9): large data written once, such as the chunk records
+// of a partial run. Read back with read_array_int64.
+Dataset write_array_compressed(const Group& group, std::string_view name, const std::vector<std::int64_t>& values,
+                               int deflate_level = 4, const DatasetAttrs& attrs = {});
+
 // ---------------------------------------------------------------- reading
 // Each throws core::RuntimeError naming the file and dataset path when the
 // dataset is missing or holds another kind of data.

@@ -86,6 +86,9 @@ class LogHistogram {
 
   // Raw state for serialization and inspection.
   std::span<const double> raw_counts() const { return counts_; }
+  // Sets the counts (bin_count() of them), min and max, bit for bit (the
+  // serialised chunks of a partial run, engine/partial.h).
+  void restore(std::span<const double> counts, double min, double max);
   std::size_t bin_count() const { return counts_.size(); }
   // Lower and upper edge of bin b of raw_counts (the zero bin is [0, 0], the
   // underflow bin [0, 1e-3), the overflow bin [1e7, +inf)).
@@ -152,6 +155,12 @@ class HistogramGroups {
   // All counts, [group][bin] row-major (pending entries folded in).
   std::vector<double> dense_counts() const;
   bool operator==(const HistogramGroups& o) const;
+  // The exact state (dense counts, empty while all zero, and the pending
+  // entries) and its restore, for the serialised chunks of a partial run
+  // (engine/partial.h): a restored copy merges bit for bit like the original.
+  std::span<const double> raw_counts() const { return counts_; }
+  std::span<const std::uint32_t> raw_pending() const { return pending_; }
+  void restore(std::vector<double> counts, std::vector<std::uint32_t> pending);
 
  private:
   friend class LogHistogram;

@@ -94,6 +94,11 @@ class MomentAccumulator {
   std::span<const double> raw_sums() const { return sum_; }
   std::span<const double> raw_cross() const { return cross_; }
   bool has_fixed_shift() const { return fixed_shift_; }
+  // Sets the state that count() and raw_shift/sums/cross() read back, bit for
+  // bit (the serialised chunks of a partial run, engine/partial.h). The sizes
+  // must be those of this accumulator (the same k and kept pairs).
+  void restore(std::int64_t n, std::span<const double> shift, std::span<const double> sums,
+               std::span<const double> cross);
 
   // Position of (i, j) in the packed upper triangle of a k x k symmetric
   // matrix: row-major over i <= j, i.e. (0,0),(0,1)..(0,k-1),(1,1),...

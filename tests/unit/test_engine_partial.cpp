@@ -1,0 +1,208 @@
+// Partial runs (engine/partial.h): a chunk's accumulators survive the trip
+// through words bit for bit, and chunks streamed in one place and merged in
+// another, in chunk order, give the bits of the one-process run.
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "cxsim/core/errors.h"
+#include "cxsim/engine/partial.h"
+#include "cxsim/engine/results.h"
+#include "cxsim/engine/runner.h"
+#include "journey_fixtures.h"
+
+namespace cxsim::engine {
+namespace {
+
+std::vector<Variant> variants_of(const char* journey) {
+  auto spec = testing::spec_from_repo(journey);
+  auto fixed = spec;
+  for (auto& tp : fixed.touchpoints) tp.friction *= 0.5;
+  return {Variant{"baseline", "", model::compile(spec), std::nullopt},
+          Variant{"fix", "", model::compile(fixed), std::nullopt}};
+}
+
+// Bit-for-bit comparisons: `==` on doubles would call two NaNs different and
+// +0 equal to -0, so doubles are compared by their representation.
+bool same_bits(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b); }
+
+bool same_bits(std::span<const double> a, std::span<const double> b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
+}
+
+bool same_bits(const io::Table& a, const io::Table& b) {
+  if (a.schema() != b.schema() || a.rows() != b.rows()) return false;
+  for (const auto& c : a.schema()) {
+    switch (c.type) {
+      case io::ColumnType::float64:
+        if (!same_bits(a.get_double(c.name), b.get_double(c.name))) return false;
+        break;
+      case io::ColumnType::int64:
+        if (a.get_int64(c.name) != b.get_int64(c.name)) return false;
+        break;
+      case io::ColumnType::string:
+        if (a.get_string(c.name) != b.get_string(c.name)) return false;
+        break;
+    }
+  }
+  return true;
+}
+
+void expect_same_bits(const stats::MomentAccumulator& x, const stats::MomentAccumulator& y) {
+  EXPECT_EQ(x.count(), y.count());
+  EXPECT_TRUE(same_bits(x.raw_shift(), y.raw_shift()));
+  EXPECT_TRUE(same_bits(x.raw_sums(), y.raw_sums()));
+  EXPECT_TRUE(same_bits(x.raw_cross(), y.raw_cross()));
+}
+
+void expect_identical(const RunResult& a, const RunResult& b, const std::vector<Variant>& variants) {
+  ASSERT_EQ(a.variants.size(), b.variants.size());
+  ASSERT_EQ(a.paired.size(), b.paired.size());
+  for (std::size_t v = 0; v < a.variants.size(); ++v) {
+    const auto& x = a.variants[v];
+    const auto& y = b.variants[v];
+    expect_same_bits(x.headline, y.headline);
+    EXPECT_TRUE(same_bits(x.time_hist.raw_counts(), y.time_hist.raw_counts()));
+    EXPECT_TRUE(same_bits(x.nps_hist_true, y.nps_hist_true));
+    EXPECT_TRUE(same_bits(x.nps_hist_measured, y.nps_hist_measured));
+    EXPECT_TRUE(same_bits(x.csat_hist_true, y.csat_hist_true));
+    EXPECT_TRUE(same_bits(x.csat_hist_measured, y.csat_hist_measured));
+    EXPECT_TRUE(same_bits(x.ces_hist_true, y.ces_hist_true));
+    EXPECT_TRUE(same_bits(x.ces_hist_measured, y.ces_hist_measured));
+    EXPECT_TRUE(same_bits(x.segment_customers, y.segment_customers));
+    EXPECT_TRUE(same_bits(x.walks_sq, y.walks_sq));
+    EXPECT_TRUE(x.time_groups == y.time_groups);
+    EXPECT_EQ(x.paths.total(), y.paths.total());
+    // Every derived table is identical too.
+    auto tx = variant_tables(variants[v], x);
+    auto ty = variant_tables(variants[v], y);
+    EXPECT_TRUE(same_bits(tx.summary, ty.summary));
+    EXPECT_TRUE(same_bits(tx.survival, ty.survival));
+    EXPECT_TRUE(same_bits(tx.survival_ci, ty.survival_ci));
+    EXPECT_TRUE(same_bits(tx.periods, ty.periods));
+    EXPECT_TRUE(same_bits(tx.touchpoints, ty.touchpoints));
+    EXPECT_TRUE(same_bits(tx.channels, ty.channels));
+    EXPECT_TRUE(same_bits(tx.outcomes, ty.outcomes));
+    EXPECT_TRUE(same_bits(tx.paths, ty.paths));
+    EXPECT_TRUE(same_bits(tx.segments, ty.segments));
+    EXPECT_EQ(tx.nps_histogram, ty.nps_histogram);
+    EXPECT_EQ(tx.csat_histogram, ty.csat_histogram);
+    EXPECT_EQ(tx.ces_histogram, ty.ces_histogram);
+  }
+  for (std::size_t p = 0; p < a.paired.size(); ++p) {
+    expect_same_bits(a.paired[p].joint, b.paired[p].joint);
+    EXPECT_TRUE(same_bits(a.paired[p].cum_net_delta, b.paired[p].cum_net_delta));
+    EXPECT_TRUE(same_bits(a.paired[p].cum_net_delta_sq, b.paired[p].cum_net_delta_sq));
+    auto cx = comparison_table(variants[p + 1], variants[0], a.paired[p], a.variants[p + 1], a.variants[0], a.settings);
+    auto cy = comparison_table(variants[p + 1], variants[0], b.paired[p], b.variants[p + 1], b.variants[0], b.settings);
+    EXPECT_TRUE(same_bits(cx, cy));
+  }
+}
+
+// Streams chunks [first, last) and keeps their records (what a partial file holds).
+std::vector<std::vector<std::int64_t>> records(const std::vector<Variant>& v, const RunSettings& s, std::uint64_t first,
+                                               std::uint64_t last) {
+  std::vector<std::vector<std::int64_t>> out;
+  RunHooks hooks;
+  hooks.on_chunk = [&](const ChunkResult& c) {
+    EXPECT_EQ(c.chunk, first + out.size());  // in chunk order
+    out.push_back(serialize_chunk(c));
+  };
+  stream_range(v, s, first, last, hooks);
+  return out;
+}
+
+void merged_parts_equal_whole(const char* journey, RunSettings s, std::uint64_t split) {
+  const auto v = variants_of(journey);
+  const RunResult whole = run(v, s);
+  const std::uint64_t n = chunk_count(s);
+  ASSERT_LT(split, n);
+  auto a = records(v, s, 0, split);
+  auto b = records(v, s, split, n);  // another "process"
+  RunResult merged = empty_result(v, s);
+  std::uint64_t c = 0;
+  for (const auto* part : {&a, &b})
+    for (const auto& words : *part) {
+      const ChunkResult chunk = deserialize_chunk(v, s, words, "test");
+      EXPECT_EQ(chunk.chunk, c++);
+      // The restored state serialises to the same words.
+      EXPECT_EQ(serialize_chunk(chunk), words);
+      merge_chunk(merged, chunk);
+    }
+  EXPECT_EQ(merged.chunks, n);
+  expect_identical(whole, merged, v);
+}
+
+TEST(EnginePartial, MergedRecordsGiveTheBitsOfTheWholeRun) {
+  RunSettings s;
+  s.customers = 9000;
+  s.periods = 3;
+  s.seed = 11;
+  s.chunk_size = 700;  // the last chunk is short
+  s.threads = 2;
+  s.discount_rate = 0.01;
+  merged_parts_equal_whole("journeys/retail.yaml", s, 5);
+}
+
+TEST(EnginePartial, SmallPathSketchAndLargeChunks) {
+  // path_capacity 8: the heavy hitters evict and carry errors; chunks of
+  // 30000 customers x 3 periods fold the time groups into dense counts.
+  RunSettings s;
+  s.customers = 70000;
+  s.periods = 3;
+  s.seed = 3;
+  s.chunk_size = 30000;
+  s.path_capacity = 8;
+  s.threads = 2;
+  merged_parts_equal_whole("journeys/telecom_support.yaml", s, 1);
+}
+
+TEST(EnginePartial, DamagedOrMismatchedRecordsAreInputErrors) {
+  const auto v = variants_of("journeys/retail.yaml");
+  RunSettings s;
+  s.customers = 300;
+  s.chunk_size = 100;
+  s.periods = 2;
+  auto recs = records(v, s, 0, 1);
+  ASSERT_EQ(recs.size(), 1u);
+  auto truncated = recs[0];
+  truncated.pop_back();
+  EXPECT_THROW(deserialize_chunk(v, s, truncated, "t"), core::InputError);
+  auto longer = recs[0];
+  longer.push_back(0);
+  EXPECT_THROW(deserialize_chunk(v, s, longer, "t"), core::InputError);
+  auto magic = recs[0];
+  magic[0] ^= 1;
+  EXPECT_THROW(deserialize_chunk(v, s, magic, "t"), core::InputError);
+  // Another shape: one variant only, or other periods.
+  const std::vector<Variant> one(v.begin(), v.begin() + 1);
+  EXPECT_THROW(deserialize_chunk(one, s, recs[0], "t"), core::InputError);
+  RunSettings other = s;
+  other.periods = 3;
+  EXPECT_THROW(deserialize_chunk(v, other, recs[0], "t"), core::InputError);
+}
+
+TEST(EnginePartial, StreamRangeMatchesRunChunks) {
+  const auto v = variants_of("journeys/retail.yaml");
+  RunSettings s;
+  s.customers = 2500;
+  s.chunk_size = 400;
+  s.threads = 2;
+  const auto streamed = records(v, s, 2, 6);
+  const auto direct = run_chunks(v, s, 2, 6);
+  ASSERT_EQ(streamed.size(), direct.size());
+  for (std::size_t i = 0; i < direct.size(); ++i) EXPECT_EQ(streamed[i], serialize_chunk(direct[i]));
+}
+
+TEST(EnginePartial, HexDigest) {
+  EXPECT_EQ(hex_digest(""), "cbf29ce484222325");
+  EXPECT_NE(hex_digest("a"), hex_digest("b"));
+  EXPECT_EQ(hex_digest("a").size(), 16u);
+}
+
+}  // namespace
+}  // namespace cxsim::engine
