@@ -34,6 +34,11 @@ std::vector<MetricDef> headline_metrics(const model::CompiledModel& m, bool with
   }
   per_walk("effort_mean", kEffort, "effort per walk");
   per_walk("time_mean", kTime, "journey time per walk");
+  for (std::size_t k = 0; k < m.num_kinds(); ++k) {
+    const int c = static_cast<int>(k);
+    d.push_back({"time_mean_" + m.kinds[k], Ratio::ratio_of(kind_time_component(m, c), kFirstKind + c),
+                 "journey time per walk ending in kind " + m.kinds[k] + " (time to resolution)"});
+  }
   per_walk("frictions_mean", kFrictions, "friction visits per walk");
   per_walk("switches_mean", kSwitches, "channel switches per walk");
   per_walk("steps_mean", kSteps, "touchpoint visits per walk");
@@ -100,6 +105,20 @@ Estimate nps_from_counts(double p, double d, double n) {
   return make_estimate(100 * (fp - fd), 100 * std::sqrt(var));
 }
 
+// The kind index of a time_mean_<kind> metric, -1 for any other metric.
+int time_mean_kind(const model::CompiledModel& m, const std::string& metric) {
+  if (!metric.starts_with("time_mean_")) return -1;
+  for (std::size_t k = 0; k < m.num_kinds(); ++k)
+    if (metric.size() == 10 + m.kinds[k].size() && metric.ends_with(m.kinds[k])) return static_cast<int>(k);
+  return -1;
+}
+
+// Effective sample size of a kind's time quantile: the customers, or fewer
+// when fewer walks ended in the kind (docs/methods/estimators.md).
+double kind_n_eff(const VariantAccumulator& acc, int kind) {
+  return std::min(static_cast<double>(acc.headline.count()), acc.headline.total(kFirstKind + kind));
+}
+
 std::string path_text(const stats::Path& p, const model::CompiledModel& m) {
   std::string s;
   for (std::size_t i = 0; i < p.size(); ++i) {
@@ -155,6 +174,10 @@ VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc) {
           // n_eff = customers: conservative when customers walk several times.
           c.push(acc.time_hist.quantile_ci(p, n));
         }
+      }
+      if (const int k = time_mean_kind(m, d.name); k >= 0) {
+        names.push_back("time_p90_" + m.kinds[static_cast<std::size_t>(k)]);
+        c.push(acc.kind_time_hist[static_cast<std::size_t>(k)].quantile_ci(0.9, kind_n_eff(acc, k)));
       }
     }
     out.summary.add_column("metric", names);
@@ -376,6 +399,15 @@ io::Table comparison_table(const Variant& variant, const Variant& baseline, cons
         delta.push(stats::paired_quantile_difference(acc_v.time_hist, acc_v.time_groups, acc_b.time_hist,
                                                      acc_b.time_groups, p, n));
       }
+    }
+    if (const int c = time_mean_kind(baseline.model, d.name); c >= 0) {
+      const auto kc = static_cast<std::size_t>(c);
+      names.push_back("time_p90_" + baseline.model.kinds[kc]);
+      base.push_back(acc_b.kind_time_hist[kc].quantile(0.9));
+      var.push_back(acc_v.kind_time_hist[kc].quantile(0.9));
+      delta.push(stats::paired_quantile_difference(acc_v.kind_time_hist[kc], acc_v.kind_time_groups[kc],
+                                                   acc_b.kind_time_hist[kc], acc_b.kind_time_groups[kc], 0.9,
+                                                   std::min(kind_n_eff(acc_b, c), kind_n_eff(acc_v, c))));
     }
   }
   io::Table t;

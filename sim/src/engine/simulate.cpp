@@ -22,6 +22,8 @@ VariantAccumulator::VariantAccumulator(const model::CompiledModel& m, int n_peri
       ces_hist_true(m.ces.present ? m.ces.categories : 0, 0.0),
       ces_hist_measured(m.ces.present ? m.ces.categories : 0, 0.0),
       time_groups(kTimeGroups, time_hist.bin_count()),
+      kind_time_hist(m.num_kinds()),
+      kind_time_groups(m.num_kinds(), stats::HistogramGroups(kTimeGroups, time_hist.bin_count())),
       periods(static_cast<std::size_t>(n_periods)),
       touchpoints(m.num_touchpoints()),
       channels(m.channels.size()),
@@ -35,7 +37,25 @@ VariantAccumulator::VariantAccumulator(const model::CompiledModel& m, int n_peri
 void VariantAccumulator::flush() {
   time_hist.add_all(std::span<const double>(pending_times_.data(), pending_),
                     std::span<const std::uint32_t>(pending_groups_.data(), pending_), time_groups);
+  flush_kind_times();
   pending_ = 0;
+}
+
+void VariantAccumulator::flush_kind_times() {
+  std::array<double, kTimeBatch> t;
+  std::array<std::uint32_t, kTimeBatch> g;
+  for (std::size_t k = 0; k < kind_time_hist.size(); ++k) {
+    std::size_t n = 0;
+    for (std::size_t j = 0; j < pending_; ++j) {
+      if (pending_kinds_[j] != k) continue;
+      t[n] = pending_times_[j];
+      g[n] = pending_groups_[j];
+      ++n;
+    }
+    if (n == 0) continue;
+    kind_time_hist[k].add_all(std::span<const double>(t.data(), n), std::span<const std::uint32_t>(g.data(), n),
+                              kind_time_groups[k]);
+  }
 }
 
 namespace {
@@ -56,6 +76,10 @@ void VariantAccumulator::merge(const VariantAccumulator& o) {
   add_vec(ces_hist_measured, o.ces_hist_measured);
   time_hist.merge(o.time_hist);
   time_groups.merge(o.time_groups);
+  for (std::size_t k = 0; k < kind_time_hist.size(); ++k) {
+    kind_time_hist[k].merge(o.kind_time_hist[k]);
+    kind_time_groups[k].merge(o.kind_time_groups[k]);
+  }
   for (std::size_t t = 0; t < periods.size(); ++t) {
     auto& a = periods[t];
     const auto& b = o.periods[t];
@@ -326,7 +350,8 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     if (period < sc.period_net.size()) sc.period_net[period] = value * discount - cost * discount;
     x[kFirstKind + kind] += 1.0;
     sc.oc_count[outcome] += 1.0;
-    acc.add_time(time, i);
+    acc.add_time(time, i, kind);
+    x[kind_time_component(m, kind)] += time;
     if (steps > 0) acc.touchpoints[last_tp].exits[static_cast<std::size_t>(kind)] += 1.0;
     std::fill(sc.path_attached.begin(), sc.path_attached.end(), 0.0);
     sc.path_attached[static_cast<std::size_t>(kind)] = 1.0;
