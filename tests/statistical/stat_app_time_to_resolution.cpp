@@ -93,8 +93,7 @@ TEST(TimeToResolution, PooledOverPeriodsAndSegments) {
       check.near(find_metric(t.summary, metric), pooled[row], std::string(file) + " pooled: " + metric);
     }
   }
-  std::printf("compared %d pooled time-to-resolution estimates; largest |z| = %.2f\n", check.compared,
-              check.worst_z);
+  std::printf("compared %d pooled time-to-resolution estimates; largest |z| = %.2f\n", check.compared, check.worst_z);
   EXPECT_GE(check.compared, 5);
 }
 

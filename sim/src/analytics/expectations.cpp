@@ -294,9 +294,12 @@ RunExpectations run_expectations(const CompiledModel& m, const JourneyAnalytics&
       walks = dw = 0;
       alive = 1;
       double disc = 1;
+      // Engagement: an active customer walks with probability p_i, independent
+      // of θ_i, so E[walks in period t] = E[p]·alive_t (MODEL.md section 11).
+      const double ep = seg.engage_mean();
       for (int t = 0; t < r.periods; ++t) {
-        walks += alive;
-        dw += alive * disc;
+        walks += ep * alive;
+        dw += ep * alive * disc;
         if (seg.churns) alive *= (seg.beta + t) / (seg.alpha + seg.beta + t);
         disc /= 1.0 + discount;
       }

@@ -27,7 +27,8 @@ const std::vector<std::string> kTopKeys = {"journey",     "description", "time_u
 const std::vector<std::string> kTouchpointKeys = {"channel", "stage",    "description", "friction", "satisfaction",
                                                   "effort",  "duration", "cost",        "next"};
 const std::vector<std::string> kOutcomeKeys = {"kind", "value", "good", "description"};
-const std::vector<std::string> kSegmentKeys = {"share", "description", "satisfaction0", "retention", "overrides"};
+const std::vector<std::string> kSegmentKeys = {"share",     "description", "satisfaction0",
+                                               "retention", "overrides",   "engagement"};
 const std::vector<std::string> kOverrideKeys = {"friction", "satisfaction", "effort", "duration", "next"};
 const std::vector<std::string> kOkFr = {"ok", "friction"};
 constexpr long long kMaxSteps = 100000000;
@@ -280,6 +281,42 @@ std::optional<RetentionParams> parse_alpha_beta(NodeReader& r, const YAML::Node&
   return RetentionParams{*a, *b};
 }
 
+// `engagement: {alpha, beta}` or `{probability: p}` (MODEL.md section 11);
+// ranges are checked by validate (alpha, beta > 0; probability in (0, 1]).
+void parse_engagement(NodeReader& r, const YAML::Node& node, const std::string& path, SegmentSpec& seg) {
+  if (!r.expect_map(node, path, "{alpha: number, beta: number} or {probability: number}")) return;
+  r.check_keys(node, path, {"alpha", "beta", "probability"});
+  const bool has_p = static_cast<bool>(node["probability"]);
+  const bool has_ab = node["alpha"] || node["beta"];
+  if (has_p && has_ab) {
+    r.error(node, path, "give either 'probability' or 'alpha' and 'beta', not both");
+    return;
+  }
+  Engagement e;
+  if (has_p) {
+    auto p = r.number(node["probability"], path + ".probability");
+    if (!p) return;
+    e.probability = *p;
+  } else {
+    const bool has_a = static_cast<bool>(node["alpha"]), has_b = static_cast<bool>(node["beta"]);
+    if (!has_a && !has_b) {
+      r.error(node, path, "missing required keys: 'probability', or 'alpha' and 'beta'");
+      return;
+    }
+    if (has_a != has_b) {
+      r.error(node, path,
+              fmt::format("missing required key '{}' (alpha and beta go together)", has_a ? "beta" : "alpha"));
+      return;
+    }
+    auto a = r.number(node["alpha"], path + ".alpha");
+    auto b = r.number(node["beta"], path + ".beta");
+    if (!a || !b) return;
+    e.alpha = *a;
+    e.beta = *b;
+  }
+  seg.engagement = e;
+}
+
 void parse_segment(NodeReader& r, const std::string& id, const YAML::Node& node, SegmentSpec& seg, JourneySpec& spec) {
   seg.id = id;
   const std::string base = "segments." + id;
@@ -315,6 +352,7 @@ void parse_segment(NodeReader& r, const std::string& id, const YAML::Node& node,
         r.error(node["retention"], p, "missing required keys 'alpha' and 'beta'");
     }
   }
+  if (node["engagement"]) parse_engagement(r, node["engagement"], base + ".engagement", seg);
   if (node["overrides"]) {
     const std::string p = base + ".overrides";
     if (r.expect_map(node["overrides"], p, "a mapping {touchpoint: {field: value}}")) {

@@ -88,6 +88,7 @@ struct ChannelAcc {
 
 struct PeriodAcc {
   double active = 0, churned = 0, respondents = 0;
+  double idle = 0;  // active customers who did not walk this period (engagement); walks = active − idle
   double promoters = 0, detractors = 0;  // true, over active
   double promoters_measured = 0, detractors_measured = 0;
   std::vector<double> kinds;   // walks per kind
@@ -135,6 +136,7 @@ class VariantAccumulator {
   std::vector<ChannelAcc> channels;
   std::vector<RatioSums> outcomes;  // per outcome (incl. timeout): Y = walks ending there, X = walks
   std::vector<double> segment_customers;
+  std::vector<double> walk_counts;  // [P+1] customers by number of walks (the walk_counts table)
   double walks_sq = 0;        // Σ walks_i², for the ratio denominators
   stats::HeavyHitters paths;  // attached: walks per kind..., promoters, detractors
 

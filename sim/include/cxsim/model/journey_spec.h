@@ -96,6 +96,14 @@ struct RetentionParams {
   double beta = 0.0;
 };
 
+// Journey frequency (MODEL.md section 11): in each period an active customer
+// walks with probability p_i, p_i = probability for every customer, or
+// p_i ~ Beta(alpha, beta) drawn once per customer.
+struct Engagement {
+  std::optional<double> probability;
+  double alpha = 0, beta = 0;
+};
+
 struct SegmentSpec {
   std::string id;
   double share = 1.0;
@@ -103,6 +111,7 @@ struct SegmentSpec {
   double satisfaction0_sd = 0.0;
   std::optional<RetentionParams> retention;                     // none: never churns
   std::vector<std::pair<std::string, OverrideSpec>> overrides;  // touchpoint id -> fields
+  std::optional<Engagement> engagement;                         // none: walks every period
 };
 
 struct ScaleSpec {
