@@ -118,7 +118,9 @@ TEST(Uncertainty, NoUncertainParameterGivesTotalEqualToMonteCarloExactly) {
     EXPECT_TRUE(same_bits(ml[i], tl[i])) << t.get_string("metric")[i];
     EXPECT_TRUE(same_bits(mh[i], th[i])) << t.get_string("metric")[i];
   }
-  EXPECT_EQ(t.get_double("mc_low"), summary.get_double("ci_low"));
+  const auto& sl = summary.get_double("ci_low");
+  ASSERT_EQ(ml.size(), sl.size());
+  for (std::size_t i = 0; i < ml.size(); ++i) EXPECT_TRUE(same_bits(ml[i], sl[i])) << t.get_string("metric")[i];
 }
 
 TEST(Uncertainty, SameBitsForOneTwoAndSevenThreads) {

@@ -303,8 +303,8 @@ TEST(CalibrateRepeat, EngagementKeyIsValidated) {
   EXPECT_EQ(err("{alpha: 1.2, beta: 0.75}"), "(no error)");
   EXPECT_EQ(err("{probability: 0.4}"), "(no error)");
   EXPECT_NE(err("{alpha: 1.2}").find("missing required key 'beta'"), std::string::npos);
-  EXPECT_NE(err("{alpha: -1, beta: 1}").find("expected a number > 0"), std::string::npos);
-  EXPECT_NE(err("{probability: 1.5}").find("expected a probability"), std::string::npos);
+  EXPECT_NE(err("{alpha: -1, beta: 1}").find("must be > 0"), std::string::npos);
+  EXPECT_NE(err("{probability: 1.5}").find("(0, 1]"), std::string::npos);
   EXPECT_NE(err("{probability: 0.5, alpha: 1, beta: 1}").find("not both"), std::string::npos);
   EXPECT_NE(err("{alpah: 1, beta: 1}").find("alpha"), std::string::npos);
 }

@@ -31,6 +31,9 @@ std::vector<Metric> metrics(const model::CompiledModel& m, const WalkExpectation
   out.push_back({"satisfaction_change_mean", w.satisfaction_change});
   out.push_back({"effort_mean", w.effort});
   out.push_back({"time_mean", w.time});
+  // Time to resolution per kind (not for timeout: the chain has no timeout).
+  for (std::size_t c = 0; c + 1 < m.num_kinds(); ++c)
+    out.push_back({"time_mean_" + m.kinds[c], time_to_resolution(w, c)});
   out.push_back({"frictions_mean", w.frictions});
   out.push_back({"switches_mean", w.switches});
   out.push_back({"steps_mean", w.steps});

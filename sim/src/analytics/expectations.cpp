@@ -19,6 +19,7 @@ WalkExpectations empty_expectations(const CompiledModel& m) {
   const std::size_t T = m.num_touchpoints(), K = m.num_kinds(), C = m.channels.size();
   w.outcome_prob.assign(m.num_outcomes(), 0.0);
   w.kind_prob.assign(K, 0.0);
+  w.kind_time.assign(K, 0.0);
   w.visits.assign(T, 0.0);
   w.friction_visits.assign(T, 0.0);
   w.channel_visits.assign(C, 0.0);
@@ -33,6 +34,7 @@ void add_scaled(WalkExpectations& acc, double a, const WalkExpectations& x) {
   };
   axpy(acc.outcome_prob, x.outcome_prob);
   axpy(acc.kind_prob, x.kind_prob);
+  axpy(acc.kind_time, x.kind_time);
   axpy(acc.visits, x.visits);
   axpy(acc.friction_visits, x.friction_visits);
   axpy(acc.channel_visits, x.channel_visits);
@@ -131,6 +133,39 @@ double frictions_trigger_probability(const CompiledModel& m, const Chain& c, std
   }
 }
 
+// E[T·1{kind c}] for every kind c (docs/methods/analytics.md, "Time to
+// resolution"). With b_c(j) = P(absorbed in kind c | at j) (N R summed over
+// the kind's outcomes; 1{kind(o) = c} at an outcome o), a visit to i adds its
+// duration to the walks ending in c with expectation
+//     g_c(i) = (1−f)·E[D_ok]·Σ_j P_ok(i→j) b_c(j) + f·E[D_fr]·Σ_j P_fr(i→j) b_c(j)
+// (given the ok/friction draw, the duration and the rest of the walk are
+// independent), so E[T·1{c}] = Σ_i v_i g_c(i), v = πN the expected visits.
+void kind_times(const CompiledModel& m, const model::CompiledSegment& seg, const Chain& c, const Eigen::VectorXd& v,
+                const Eigen::MatrixXd& h, WalkExpectations& w) {
+  const std::size_t K = m.num_kinds();
+  std::vector<double> b_ok(K), b_fr(K);
+  auto branch = [&](const Categorical& cat, std::vector<double>& b) {
+    std::fill(b.begin(), b.end(), 0.0);
+    for_each_entry(m, cat, [&](std::uint32_t node, double p) {
+      if (node >= c.T) {
+        b[m.outcome_kind[m.outcome_of(node)]] += p;
+        return;
+      }
+      const int j = c.local[node];
+      if (j < 0) return;  // not reachable: the branch has probability 0
+      for (std::size_t o = 0; o < c.O; ++o) b[m.outcome_kind[o]] += p * h(j, static_cast<Eigen::Index>(o));
+    });
+  };
+  for (std::size_t i = 0; i < c.n; ++i) {
+    const auto& t = seg.tp[c.tp[i]];
+    const double f = t.friction;
+    branch(t.next_ok, b_ok);
+    branch(t.next_fr, b_fr);
+    for (std::size_t k = 0; k < K; ++k)
+      w.kind_time[k] += v(static_cast<Eigen::Index>(i)) * ((1 - f) * t.dur_ok.mean * b_ok[k] + f * t.dur_fr.mean * b_fr[k]);
+  }
+}
+
 Solved segment_expectations(const CompiledModel& m, std::size_t s, const AnalyzeOptions& opt, const Chain& c,
                             SolverKind kind, LinearSolver& lu, SegmentResult& res) {
   const auto& seg = m.segments[s];
@@ -218,6 +253,7 @@ Solved segment_expectations(const CompiledModel& m, std::size_t s, const Analyze
     w.kind_prob[m.outcome_kind[o]] += w.outcome_prob[o];
     w.value += w.outcome_prob[o] * m.outcome_value[o];
   }
+  kind_times(m, seg, c, v, h, w);
   w.satisfaction_change = v.dot(r_sat);
   w.effort = v.dot(r_eff);
   w.time = v.dot(r_time);
@@ -313,9 +349,12 @@ RunExpectations run_expectations(const CompiledModel& m, const JourneyAnalytics&
       walks = dw = 0;
       alive = 1;
       double disc = 1;
+      // Engagement: an active customer walks with probability p_i, independent
+      // of θ_i, so E[walks in period t] = E[p]·alive_t (MODEL.md section 11).
+      const double ep = seg.engage_mean();
       for (int t = 0; t < r.periods; ++t) {
-        walks += alive;
-        dw += alive * disc;
+        walks += ep * alive;
+        dw += ep * alive * disc;
         if (seg.churns) alive *= (seg.beta + t) / (seg.alpha + seg.beta + t);
         disc /= 1.0 + discount;
       }

@@ -34,6 +34,11 @@ std::vector<MetricDef> headline_metrics(const model::CompiledModel& m, bool with
   }
   per_walk("effort_mean", kEffort, "effort per walk");
   per_walk("time_mean", kTime, "journey time per walk");
+  for (std::size_t k = 0; k < m.num_kinds(); ++k) {
+    const int c = static_cast<int>(k);
+    d.push_back({"time_mean_" + m.kinds[k], Ratio::ratio_of(kind_time_component(m, c), kFirstKind + c),
+                 "journey time per walk ending in kind " + m.kinds[k] + " (time to resolution)"});
+  }
   per_walk("frictions_mean", kFrictions, "friction visits per walk");
   per_walk("switches_mean", kSwitches, "channel switches per walk");
   per_walk("steps_mean", kSteps, "touchpoint visits per walk");
@@ -100,6 +105,26 @@ Estimate nps_from_counts(double p, double d, double n) {
   return make_estimate(100 * (fp - fd), 100 * std::sqrt(var));
 }
 
+// True when some segment has `engagement` (the walk_counts table and the
+// periods' walked / idle columns are written).
+bool engaged(const model::CompiledModel& m) {
+  return std::any_of(m.segments.begin(), m.segments.end(), [](const auto& g) { return g.engages; });
+}
+
+// The kind index of a time_mean_<kind> metric, -1 for any other metric.
+int time_mean_kind(const model::CompiledModel& m, const std::string& metric) {
+  if (!metric.starts_with("time_mean_")) return -1;
+  for (std::size_t k = 0; k < m.num_kinds(); ++k)
+    if (metric.size() == 10 + m.kinds[k].size() && metric.ends_with(m.kinds[k])) return static_cast<int>(k);
+  return -1;
+}
+
+// Effective sample size of a kind's time quantile: the customers, or fewer
+// when fewer walks ended in the kind (docs/methods/estimators.md).
+double kind_n_eff(const VariantAccumulator& acc, int kind) {
+  return std::min(static_cast<double>(acc.headline.count()), acc.headline.total(kFirstKind + kind));
+}
+
 std::string path_text(const stats::Path& p, const model::CompiledModel& m) {
   std::string s;
   for (std::size_t i = 0; i < p.size(); ++i) {
@@ -156,6 +181,10 @@ VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc) {
           c.push(acc.time_hist.quantile_ci(p, n));
         }
       }
+      if (const int k = time_mean_kind(m, d.name); k >= 0) {
+        names.push_back("time_p90_" + m.kinds[static_cast<std::size_t>(k)]);
+        c.push(acc.kind_time_hist[static_cast<std::size_t>(k)].quantile_ci(0.9, kind_n_eff(acc, k)));
+      }
     }
     out.summary.add_column("metric", names);
     c.add_plain(out.summary, "estimate");
@@ -170,7 +199,7 @@ VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc) {
     period.push_back(0);
     alive.push(make_estimate(1.0, 0.0));
     std::vector<std::int64_t> p_idx;
-    std::vector<double> active, respondents;
+    std::vector<double> active, respondents, walked_col, idle;
     EstimateColumns nps_t, nps_m, churn;
     std::vector<EstimateColumns> kinds(m.num_kinds());
     std::vector<double> value_mean, cost_mean, net_mean;
@@ -184,10 +213,14 @@ VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc) {
       p_idx.push_back(static_cast<std::int64_t>(t + 1));
       active.push_back(pa.active);
       respondents.push_back(pa.respondents);
-      nps_t.push(nps_from_counts(pa.promoters, pa.detractors, pa.active));
+      // Per-walk figures over the customers who walked (active − idle).
+      const double walked = pa.active - pa.idle;
+      nps_t.push(nps_from_counts(pa.promoters, pa.detractors, walked));
       nps_m.push(nps_from_counts(pa.promoters_measured, pa.detractors_measured, pa.respondents));
       churn.push(proportion(pa.churned, pa.active));
-      for (std::size_t k = 0; k < m.num_kinds(); ++k) kinds[k].push(proportion(pa.kinds[k], pa.active));
+      for (std::size_t k = 0; k < m.num_kinds(); ++k) kinds[k].push(proportion(pa.kinds[k], walked));
+      walked_col.push_back(walked);
+      idle.push_back(pa.idle);
       // Per simulated customer (churned ones count 0): the periods sum to
       // clv_mean and cost_mean up to rounding.
       value_mean.push_back(n > 0 ? pa.value / n : std::nan(""));
@@ -198,6 +231,10 @@ VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc) {
     alive.add_plain(out.survival_ci, "alive");
     out.periods.add_column("period", p_idx);
     out.periods.add_column("active", active);
+    if (engaged(m)) {
+      out.periods.add_column("walked", walked_col);
+      out.periods.add_column("idle", idle);
+    }
     out.periods.add_column("respondents", respondents);
     nps_t.add_to(out.periods, "nps_true");
     nps_m.add_to(out.periods, "nps_measured");
@@ -206,6 +243,21 @@ VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc) {
     out.periods.add_column("value_mean", value_mean);
     out.periods.add_column("cost_mean", cost_mean);
     out.periods.add_column("net_value_mean", net_mean);
+  }
+
+  // Walks per customer (with engagement).
+  if (engaged(m)) {
+    std::vector<std::int64_t> walks;
+    std::vector<double> customers;
+    EstimateColumns share;
+    for (std::size_t w = 0; w < acc.walk_counts.size(); ++w) {
+      walks.push_back(static_cast<std::int64_t>(w));
+      customers.push_back(acc.walk_counts[w]);
+      share.push(proportion(acc.walk_counts[w], n));
+    }
+    out.walk_counts.add_column("walks", walks);
+    out.walk_counts.add_column("customers", customers);
+    share.add_to(out.walk_counts, "share");
   }
 
   // Touchpoints.
@@ -376,6 +428,15 @@ io::Table comparison_table(const Variant& variant, const Variant& baseline, cons
         delta.push(stats::paired_quantile_difference(acc_v.time_hist, acc_v.time_groups, acc_b.time_hist,
                                                      acc_b.time_groups, p, n));
       }
+    }
+    if (const int c = time_mean_kind(baseline.model, d.name); c >= 0) {
+      const auto kc = static_cast<std::size_t>(c);
+      names.push_back("time_p90_" + baseline.model.kinds[kc]);
+      base.push_back(acc_b.kind_time_hist[kc].quantile(0.9));
+      var.push_back(acc_v.kind_time_hist[kc].quantile(0.9));
+      delta.push(stats::paired_quantile_difference(acc_v.kind_time_hist[kc], acc_v.kind_time_groups[kc],
+                                                   acc_b.kind_time_hist[kc], acc_b.kind_time_groups[kc], 0.9,
+                                                   std::min(kind_n_eff(acc_b, c), kind_n_eff(acc_v, c))));
     }
   }
   io::Table t;

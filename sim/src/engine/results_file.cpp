@@ -161,6 +161,8 @@ void ResultsWriter::write_run(const RunResult& result) {
     io::write_table(g, "channels", t.channels, {"per channel: visits, friction rate, switches into it", ""});
     io::write_table(g, "outcomes", t.outcomes, {"per outcome: walks and share", ""});
     io::write_table(g, "segments", t.segments, {"per segment: model share and customers drawn", ""});
+    if (t.walk_counts.rows() > 0)
+      io::write_table(g, "walk_counts", t.walk_counts, {"customers by number of walks (engagement)", ""});
     io::write_table(g, "paths", t.paths, {"reference book: frequent, favourable and unfavourable paths", ""});
     g.set_attribute("customers", static_cast<std::int64_t>(result.variants[v].headline.count()));
     // Walks that hit max_steps (outcome `timeout`), so a reader is warned

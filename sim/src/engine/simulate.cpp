@@ -22,11 +22,14 @@ VariantAccumulator::VariantAccumulator(const model::CompiledModel& m, int n_peri
       ces_hist_true(m.ces.present ? m.ces.categories : 0, 0.0),
       ces_hist_measured(m.ces.present ? m.ces.categories : 0, 0.0),
       time_groups(kTimeGroups, time_hist.bin_count()),
+      kind_time_hist(m.num_kinds()),
+      kind_time_groups(m.num_kinds(), stats::HistogramGroups(kTimeGroups, time_hist.bin_count())),
       periods(static_cast<std::size_t>(n_periods)),
       touchpoints(m.num_touchpoints()),
       channels(m.channels.size()),
       outcomes(m.num_outcomes() + 1),
       segment_customers(m.segments.size(), 0.0),
+      walk_counts(static_cast<std::size_t>(std::max(0, n_periods)) + 1, 0.0),
       paths(path_capacity, m.num_kinds() + 2) {
   for (auto& p : periods) p.kinds.assign(m.num_kinds(), 0.0);
   for (auto& t : touchpoints) t.exits.assign(m.num_kinds(), 0.0);
@@ -35,7 +38,25 @@ VariantAccumulator::VariantAccumulator(const model::CompiledModel& m, int n_peri
 void VariantAccumulator::flush() {
   time_hist.add_all(std::span<const double>(pending_times_.data(), pending_),
                     std::span<const std::uint32_t>(pending_groups_.data(), pending_), time_groups);
+  flush_kind_times();
   pending_ = 0;
+}
+
+void VariantAccumulator::flush_kind_times() {
+  std::array<double, kTimeBatch> t;
+  std::array<std::uint32_t, kTimeBatch> g;
+  for (std::size_t k = 0; k < kind_time_hist.size(); ++k) {
+    std::size_t n = 0;
+    for (std::size_t j = 0; j < pending_; ++j) {
+      if (pending_kinds_[j] != k) continue;
+      t[n] = pending_times_[j];
+      g[n] = pending_groups_[j];
+      ++n;
+    }
+    if (n == 0) continue;
+    kind_time_hist[k].add_all(std::span<const double>(t.data(), n), std::span<const std::uint32_t>(g.data(), n),
+                              kind_time_groups[k]);
+  }
 }
 
 namespace {
@@ -56,11 +77,16 @@ void VariantAccumulator::merge(const VariantAccumulator& o) {
   add_vec(ces_hist_measured, o.ces_hist_measured);
   time_hist.merge(o.time_hist);
   time_groups.merge(o.time_groups);
+  for (std::size_t k = 0; k < kind_time_hist.size(); ++k) {
+    kind_time_hist[k].merge(o.kind_time_hist[k]);
+    kind_time_groups[k].merge(o.kind_time_groups[k]);
+  }
   for (std::size_t t = 0; t < periods.size(); ++t) {
     auto& a = periods[t];
     const auto& b = o.periods[t];
     a.active += b.active;
     a.churned += b.churned;
+    a.idle += b.idle;
     a.respondents += b.respondents;
     a.promoters += b.promoters;
     a.detractors += b.detractors;
@@ -83,6 +109,7 @@ void VariantAccumulator::merge(const VariantAccumulator& o) {
   }
   for (std::size_t k = 0; k < outcomes.size(); ++k) outcomes[k].merge(o.outcomes[k]);
   add_vec(segment_customers, o.segment_customers);
+  add_vec(walk_counts, o.walk_counts);
   walks_sq += o.walks_sq;
   paths.merge(o.paths);
 }
@@ -147,6 +174,33 @@ inline bool recovery_hit(const model::CompiledModel& m, const RecoveryProgram& p
   return false;
 }
 
+// Engagement: true when the active customer walks in period t (a uniform of
+// Stream(seed, engagement, i, t) below p). Otherwise the period is idle
+// (MODEL.md section 11): no walk, survey, value or cost; it counts as active
+// and idle, and the churn draw — the same uniform of the period stream a walk
+// would use — churns with probability θ (the sensitivity term is 0). theta < 0:
+// the segment never churns. docs/methods/engine.md, "Engagement".
+bool walks_this_period(std::uint64_t seed, std::uint64_t i, int t, double p, double theta, VariantAccumulator& acc,
+                 bool& alive, int& churned_period) {
+  const auto period = static_cast<std::uint32_t>(t);
+  Stream s_walk(seed, Purpose::engagement, i, period);
+  if (s_walk.uniform() < p) return true;
+  PeriodAcc& pa = acc.periods[period];
+  pa.active += 1.0;
+  pa.idle += 1.0;
+  if (theta >= 0) {
+    Stream s_period(seed, Purpose::entry, i, period);
+    s_period.next_u64();
+    const double u_churn = rng::u64_lo_open01(s_period.next_u64());
+    if (u_churn < theta) {
+      alive = false;
+      churned_period = t;
+      pa.churned += 1.0;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, VariantAccumulator& acc,
@@ -173,6 +227,15 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     theta = rng::beta(s_th, seg.alpha, seg.beta);
     logit_theta = std::log(theta) - std::log1p(-theta);
   }
+  // Engagement (MODEL.md section 11): p_i, drawn once from its own stream.
+  double engage_p = 1.0;
+  if (seg.engages) {
+    engage_p = seg.engage_p;
+    if (seg.engage_beta_drawn) {
+      Stream s_en(seed, Purpose::engagement_propensity, i);
+      engage_p = rng::beta(s_en, seg.engage_alpha, seg.engage_beta);
+    }
+  }
   acc.segment_customers[static_cast<std::size_t>(seg_index)] += 1.0;
   if (events && events->customer) events->customer(i, seg_index);
 
@@ -187,6 +250,10 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
 
   for (int t = 0; t < s.periods && alive; ++t) {
     const auto period = static_cast<std::uint32_t>(t);
+    if (seg.engages && !walks_this_period(seed, i, t, engage_p, seg.churns ? theta : -1.0, acc, alive, churned_period)) {
+      discount /= (1.0 + s.discount_rate);
+      continue;
+    }
     // --- the walk ---
     // The period stream: draw 1 = (entry, response), draw 2 = (NPS, churn),
     // draw 3 = (CSAT, CES) — each 64-bit draw split into two 32-bit uniforms.
@@ -351,7 +418,8 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     if (period < sc.period_net.size()) sc.period_net[period] = value * discount - cost * discount;
     x[kFirstKind + kind] += 1.0;
     sc.oc_count[outcome] += 1.0;
-    acc.add_time(time, i);
+    acc.add_time(time, i, kind);
+    x[kind_time_component(m, kind)] += time;
     if (steps > 0) acc.touchpoints[last_tp].exits[static_cast<std::size_t>(kind)] += 1.0;
     std::fill(sc.path_attached.begin(), sc.path_attached.end(), 0.0);
     sc.path_attached[static_cast<std::size_t>(kind)] = 1.0;
@@ -380,6 +448,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
   // Fold the customer's per-touchpoint / channel / outcome totals.
   const double w = x[kWalks];
   acc.walks_sq += w * w;
+  acc.walk_counts[std::min(acc.walk_counts.size() - 1, static_cast<std::size_t>(w))] += 1.0;
   for (std::size_t word = 0; word < sc.tp_touched.size(); ++word) {
     for (std::uint64_t bits = sc.tp_touched[word]; bits != 0; bits &= bits - 1) {
       const std::size_t k = word * 64 + static_cast<std::size_t>(std::countr_zero(bits));

@@ -148,6 +148,13 @@ CompiledModel compile(const JourneySpec& spec) {
       cs.own_start = true;
       cs.start = add_map(*s.start);
     }
+    if (s.engagement) {
+      cs.engages = true;
+      cs.engage_beta_drawn = !s.engagement->probability.has_value();
+      cs.engage_p = s.engagement->probability.value_or(1.0);
+      cs.engage_alpha = s.engagement->alpha;
+      cs.engage_beta = s.engagement->beta;
+    }
     for (std::size_t k = 0; k < spec.touchpoints.size(); ++k) {
       const TouchpointSpec t = effective_touchpoint(spec, si, k);
       CompiledTouchpoint c;

@@ -288,6 +288,42 @@ std::optional<RetentionParams> parse_alpha_beta(NodeReader& r, const YAML::Node&
   return RetentionParams{*a, *b};
 }
 
+// `engagement: {alpha, beta}` or `{probability: p}` (MODEL.md section 11);
+// ranges are checked by validate (alpha, beta > 0; probability in (0, 1]).
+void parse_engagement(NodeReader& r, const YAML::Node& node, const std::string& path, SegmentSpec& seg) {
+  if (!r.expect_map(node, path, "{alpha: number, beta: number} or {probability: number}")) return;
+  r.check_keys(node, path, {"alpha", "beta", "probability"});
+  const bool has_p = static_cast<bool>(node["probability"]);
+  const bool has_ab = node["alpha"] || node["beta"];
+  if (has_p && has_ab) {
+    r.error(node, path, "give either 'probability' or 'alpha' and 'beta', not both");
+    return;
+  }
+  Engagement e;
+  if (has_p) {
+    auto p = r.number(node["probability"], path + ".probability");
+    if (!p) return;
+    e.probability = *p;
+  } else {
+    const bool has_a = static_cast<bool>(node["alpha"]), has_b = static_cast<bool>(node["beta"]);
+    if (!has_a && !has_b) {
+      r.error(node, path, "missing required keys: 'probability', or 'alpha' and 'beta'");
+      return;
+    }
+    if (has_a != has_b) {
+      r.error(node, path,
+              fmt::format("missing required key '{}' (alpha and beta go together)", has_a ? "beta" : "alpha"));
+      return;
+    }
+    auto a = r.number(node["alpha"], path + ".alpha");
+    auto b = r.number(node["beta"], path + ".beta");
+    if (!a || !b) return;
+    e.alpha = *a;
+    e.beta = *b;
+  }
+  seg.engagement = e;
+}
+
 void parse_segment(NodeReader& r, const std::string& id, const YAML::Node& node, SegmentSpec& seg, JourneySpec& spec) {
   seg.id = id;
   const std::string base = "segments." + id;
@@ -323,44 +359,7 @@ void parse_segment(NodeReader& r, const std::string& id, const YAML::Node& node,
         r.error(node["retention"], p, "missing required keys 'alpha' and 'beta'");
     }
   }
-  if (node["engagement"]) {
-    // {alpha, beta} (> 0) or {probability} (in [0, 1]), not both.
-    const auto& en = node["engagement"];
-    const std::string p = base + ".engagement";
-    if (r.expect_map(en, p, "{alpha: number, beta: number} or {probability: number}")) {
-      r.check_keys(en, p, {"alpha", "beta", "probability"});
-      Engagement e;
-      bool ok = true;
-      if (en["probability"]) {
-        if (en["alpha"] || en["beta"]) {
-          r.error(en, p, "give either probability or alpha and beta, not both");
-          ok = false;
-        } else if (auto v = r.number(en["probability"], p + ".probability")) {
-          if (*v < 0 || *v > 1) {
-            r.error(en["probability"], p + ".probability", fmt::format("is {}; expected a probability in [0, 1]", *v));
-            ok = false;
-          }
-          e.probability = *v;
-        } else {
-          ok = false;
-        }
-      } else if (!en["alpha"] && !en["beta"]) {
-        r.error(en, p, "missing required keys 'alpha' and 'beta' (or 'probability')");
-        ok = false;
-      } else if (auto ab = parse_alpha_beta(r, en, p, {"probability"})) {
-        for (const auto& [key, v] : {std::pair<const char*, double>{"alpha", ab->alpha}, {"beta", ab->beta}})
-          if (!(v > 0)) {
-            r.error(en[key], p + "." + key, fmt::format("is {}; expected a number > 0", v));
-            ok = false;
-          }
-        e.alpha = ab->alpha;
-        e.beta = ab->beta;
-      } else {
-        ok = false;
-      }
-      if (ok) seg.engagement = e;
-    }
-  }
+  if (node["engagement"]) parse_engagement(r, node["engagement"], base + ".engagement", seg);
   if (node["overrides"]) {
     const std::string p = base + ".overrides";
     if (r.expect_map(node["overrides"], p, "a mapping {touchpoint: {field: value}} or start: {touchpoint: p}")) {

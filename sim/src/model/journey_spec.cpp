@@ -110,6 +110,8 @@ int default_kind_direction(std::string_view kind) {
 }
 
 int metric_direction(std::string_view metric, const KindDirectionFn& kind_direction) {
+  // Time to resolution (time_mean_<kind>, time_p90_<kind>): less is better.
+  if (metric.starts_with("time_mean_") || metric.starts_with("time_p90_")) return kLowerBetter;
   if (metric.starts_with("share_"))
     return kind_direction ? kind_direction(metric.substr(6)) : default_kind_direction(metric.substr(6));
   static constexpr std::string_view higher[] = {"nps_true",

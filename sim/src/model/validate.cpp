@@ -69,6 +69,16 @@ class Checker {
     else finite(r.beta, path + ".beta", "beta");
   }
 
+  // Journey frequency: probability in (0, 1], or Beta(alpha, beta) with both > 0.
+  void engagement(const Engagement& e, const std::string& path) {
+    if (e.probability) {
+      const double p = *e.probability;
+      if (!(p > 0 && p <= 1)) error(path + ".probability", must_be_in_unit_interval("probability", p, true));
+    } else {
+      retention_params(RetentionParams{e.alpha, e.beta}, path);
+    }
+  }
+
   void distribution(const DurationSpec& d, const std::string& path) {
     for (auto& p : duration_problems(d)) error(path + "." + p.param, std::move(p.message));
   }
@@ -266,6 +276,7 @@ class Checker {
       non_negative(seg.satisfaction0_sd, base + ".satisfaction0.sd", "sd");
       if (seg.retention) retention_params(*seg.retention, base + ".retention");
       if (seg.start) transition_map(*seg.start, base + ".overrides.start", true);
+      if (seg.engagement) engagement(*seg.engagement, base + ".engagement");
       for (const auto& [tp_id, o] : seg.overrides) {
         const std::string op = base + ".overrides." + tp_id;
         if (!is_touchpoint(tp_id)) {

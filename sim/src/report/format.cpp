@@ -74,6 +74,12 @@ MetricInfo metric_info(std::string_view metric, std::string_view time_unit,
   if (metric == "time_mean") return m("Journey time, mean", "Time (mean)", tu);
   if (metric == "time_p50") return m("Journey time, median", "Time (median)", tu);
   if (metric == "time_p90") return m("Journey time, 90th percentile", "Time (p90)", tu);
+  if (metric.starts_with("time_mean_"))
+    return m("Time to resolution, mean, walks ending " + std::string(metric.substr(10)),
+             "TTR mean " + std::string(metric.substr(10)), tu);
+  if (metric.starts_with("time_p90_"))
+    return m("Time to resolution, 90th percentile, walks ending " + std::string(metric.substr(9)),
+             "TTR p90 " + std::string(metric.substr(9)), tu);
   if (metric == "frictions_mean") return m("Friction visits per walk", "Frictions", "visits");
   if (metric == "switches_mean") return m("Channel switches per walk", "Switches", "switches");
   if (metric == "steps_mean") return m("Touchpoint visits per walk", "Visits", "visits");

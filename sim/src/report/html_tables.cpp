@@ -1,6 +1,7 @@
 // Section 9: touchpoint, channel, outcome and segment tables of each variant.
 #include "html_page.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace cxsim::report::html {
@@ -73,6 +74,30 @@ std::string Page::touchpoint_tables(const VariantData& v) {
     }
     out += "<h3>Outcomes</h3>" + table_html({"Outcome", "Kind", "Value", "Walks", "Share of walks (%)"},
                                             {false, false, true, true, true}, rows);
+    // Time to resolution per outcome kind (summary rows time_mean_<kind>,
+    // time_p90_<kind>; files before them have none), with the exact mean when
+    // the analytics hold it.
+    std::vector<std::vector<Cell>> ttr;
+    const std::string tu = d_.provenance.time_unit.empty() ? std::string("minutes") : d_.provenance.time_unit;
+    std::vector<std::string> seen;
+    for (std::size_t r = 0; r < t.rows(); ++r) {
+      const std::string kind = table_string(t, "kind", r);
+      if (std::find(seen.begin(), seen.end(), kind) != seen.end()) continue;
+      seen.push_back(kind);
+      const EstimateRow mean = metric_estimate(v.summary, "time_mean_" + kind);
+      if (!mean.found || !std::isfinite(mean.estimate)) continue;
+      const ExactValue x = exact_value(v, "time_mean_" + kind, d_.provenance);
+      ttr.push_back({{"<b>" + h(kind) + "</b>", ""},
+                     {est_cell(mean), "num"},
+                     {est_cell(metric_estimate(v.summary, "time_p90_" + kind)), "num"},
+                     {x.kind == ExactValue::Kind::absent ? "—" : h(exact_text(x, mean.se, 1.0)), "num"}});
+    }
+    if (!ttr.empty())
+      out += "<h3>Time to resolution (" + h(tu) + ")</h3>" +
+             table_html({"Outcome kind", "Mean journey time", "90th percentile", "Exact mean"},
+                        {false, true, true, true}, ttr) +
+             "<p class=\"help\">Journey time of the walks that ended in each kind (95% intervals); the exact mean "
+             "is E[T | kind] from the absorbing chain.</p>";
   }
   if (v.segments && v.segments->rows() > 0) {
     const io::Table& t = *v.segments;

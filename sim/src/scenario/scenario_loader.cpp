@@ -456,6 +456,7 @@ std::vector<std::string> precision_metrics(const model::CompiledModel& m) {
   for (const auto& d : engine::headline_metrics(m, false)) names.push_back(d.name);
   names.push_back("time_p50");
   names.push_back("time_p90");
+  for (const auto& k : m.kinds) names.push_back("time_p90_" + k);
   return names;
 }
 

@@ -47,6 +47,10 @@ struct WalkExpectations {
   double steps = 0;                             // E[visits]
   double steps_variance = 0;                    // Var[visits]
   double value = 0;                             // E[outcome value] = Σ outcome_prob·outcome_value
+  // [K] E[T · 1{kind c}]: journey time of the walks ending in kind c (mixes
+  // linearly); time to resolution E[T | kind c] = kind_time[c] / kind_prob[c]
+  // (time_to_resolution). docs/methods/analytics.md, "Time to resolution".
+  std::vector<double> kind_time;
   // Extras (not engine metrics):
   double steps_second_moment = 0;  // E[visits²] (what mixes linearly over segments)
   double timeout_prob = 0;         // P(visits > max_steps): the engine's timeout probability (NaN if not computed)
@@ -66,6 +70,13 @@ struct WalkExpectations {
   double recovery_reached = std::numeric_limits<double>::quiet_NaN();    // = reach · triggered
   double recovery_succeeded = std::numeric_limits<double>::quiet_NaN();  // = reach · success · triggered
 };
+
+// E[T | the walk ends in kind c]; NaN when kind_prob[c] is 0 (timeout, or a
+// kind no walk reaches).
+inline double time_to_resolution(const WalkExpectations& w, std::size_t c) {
+  return c < w.kind_prob.size() && w.kind_prob[c] > 0 ? w.kind_time[c] / w.kind_prob[c]
+                                                       : std::numeric_limits<double>::quiet_NaN();
+}
 
 // Exact expectations of a run of P periods (docs/model.md section 4) beside the
 // one-walk expectations. Customer i walks in period t (t = 0..P−1) when alive

@@ -16,7 +16,8 @@
 namespace cxsim::engine {
 
 // Components of the per-customer headline vector x_i (totals over the
-// customer's walks in all periods). Outcome-kind counts follow at kFirstKind.
+// customer's walks in all periods). Outcome-kind counts follow at kFirstKind,
+// then the journey time of the walks ending in each kind (kind_time_component).
 enum Component : int {
   kWalks = 0,
   kRespondents,
@@ -43,7 +44,12 @@ enum Component : int {
   kFirstKind
 };
 
-inline int headline_size(const model::CompiledModel& m) { return kFirstKind + static_cast<int>(m.num_kinds()); }
+inline int headline_size(const model::CompiledModel& m) { return kFirstKind + 2 * static_cast<int>(m.num_kinds()); }
+// Σ journey time over the customer's walks that ended in kind `kind`
+// (time_mean_<kind> = this / the kind's walk count).
+inline int kind_time_component(const model::CompiledModel& m, int kind) {
+  return kFirstKind + static_cast<int>(m.num_kinds()) + kind;
+}
 
 // The covariance pairs the headline metrics of results.h read (with the
 // recovery metrics, so one layout serves every variant), plus those of the
@@ -82,6 +88,7 @@ struct ChannelAcc {
 
 struct PeriodAcc {
   double active = 0, churned = 0, respondents = 0;
+  double idle = 0;  // active customers who did not walk this period (engagement); walks = active − idle
   double promoters = 0, detractors = 0;  // true, over active
   double promoters_measured = 0, detractors_measured = 0;
   std::vector<double> kinds;   // walks per kind
@@ -100,9 +107,11 @@ class VariantAccumulator {
   // end of a walk off the histogram's memory latency); the counts are the
   // same as adding one at a time. The runner flushes every chunk before
   // merging or reading it.
-  void add_time(double t, std::uint64_t customer) {
+  // The walk's time also goes to kind_time_hist[kind] (time_p90_<kind>).
+  void add_time(double t, std::uint64_t customer, int kind) {
     pending_times_[pending_] = t;
     pending_groups_[pending_] = static_cast<std::uint32_t>(customer % kTimeGroups);
+    pending_kinds_[pending_] = static_cast<std::uint16_t>(kind);
     if (++pending_ == kTimeBatch) flush();
   }
   void flush();
@@ -119,19 +128,25 @@ class VariantAccumulator {
   // counts; memory is fixed (kTimeGroups rows of time_hist's bins).
   static constexpr int kTimeGroups = 32;
   stats::HistogramGroups time_groups;
+  // The same per outcome kind (walks ending in that kind): time to resolution.
+  std::vector<stats::LogHistogram> kind_time_hist;
+  std::vector<stats::HistogramGroups> kind_time_groups;
   std::vector<PeriodAcc> periods;
   std::vector<TouchpointAcc> touchpoints;
   std::vector<ChannelAcc> channels;
   std::vector<RatioSums> outcomes;  // per outcome (incl. timeout): Y = walks ending there, X = walks
   std::vector<double> segment_customers;
+  std::vector<double> walk_counts;  // [P+1] customers by number of walks (the walk_counts table)
   double walks_sq = 0;        // Σ walks_i², for the ratio denominators
   stats::HeavyHitters paths;  // attached: walks per kind..., promoters, detractors
 
  private:
   static constexpr std::size_t kTimeBatch = 256;
+  void flush_kind_times();  // the pending times into kind_time_hist / kind_time_groups
   std::size_t pending_ = 0;
   std::array<double, kTimeBatch> pending_times_;
   std::array<std::uint32_t, kTimeBatch> pending_groups_;
+  std::array<std::uint16_t, kTimeBatch> pending_kinds_;
 };
 
 // Paired accumulator for one variant against the baseline: moments of the

@@ -50,6 +50,9 @@ struct VariantTables {
   io::Table outcomes;
   io::Table paths;
   io::Table segments;
+  // Walks per customer (journey frequency): walks 0..P, customers, share (with
+  // SE and CI). Empty (not written) unless some segment has `engagement`.
+  io::Table walk_counts;
   std::vector<std::int64_t> nps_histogram;   // [2][11] true then measured (row-major)
   std::vector<std::int64_t> csat_histogram;  // [2][scale] or empty
   std::vector<std::int64_t> ces_histogram;

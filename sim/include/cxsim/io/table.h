@@ -7,6 +7,7 @@
 // without touching the file layer.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -70,6 +71,9 @@ class Table {
   // (order may differ).
   void append(const Table& other);
 
+  // Same columns (names, types, order) and the same bits: a NaN equals a NaN
+  // with the same bit pattern (a summary holds NaN for a kind no walk reached,
+  // e.g. time_mean_timeout), and −0.0 differs from +0.0.
   bool operator==(const Table&) const = default;
 
  private:
@@ -78,7 +82,14 @@ class Table {
   struct Column {
     std::string name;
     Data data;
-    bool operator==(const Column&) const = default;
+    bool operator==(const Column& o) const {
+      if (name != o.name || data.index() != o.data.index()) return false;
+      if (const auto* a = std::get_if<std::vector<double>>(&data)) {
+        const auto& b = std::get<std::vector<double>>(o.data);
+        return a->size() == b.size() && (a->empty() || std::memcmp(a->data(), b.data(), a->size() * sizeof(double)) == 0);
+      }
+      return data == o.data;
+    }
   };
   const Column& find(std::string_view name) const;
   Column& find(std::string_view name);

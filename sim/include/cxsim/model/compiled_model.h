@@ -58,6 +58,17 @@ struct CompiledSegment {
   double s0_mean = 0.0, s0_sd = 0.0;
   bool churns = false;
   double alpha = 0.0, beta = 0.0;
+  // Engagement (journey frequency): without it every active customer walks
+  // every period. With it p_i = engage_p, or p_i ~ Beta(engage_alpha,
+  // engage_beta) when engage_beta_drawn.
+  bool engages = false;
+  bool engage_beta_drawn = false;
+  double engage_p = 1.0, engage_alpha = 0.0, engage_beta = 0.0;
+  // E[p_i]: 1 without engagement.
+  double engage_mean() const {
+    if (!engages) return 1.0;
+    return engage_beta_drawn ? engage_alpha / (engage_alpha + engage_beta) : engage_p;
+  }
   std::vector<CompiledTouchpoint> tp;  // indexed by touchpoint
   // The segment's own entry mix (`overrides: {start: ...}`) when own_start;
   // else the walk starts from CompiledModel::start.

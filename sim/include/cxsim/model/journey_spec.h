@@ -108,14 +108,12 @@ struct RetentionParams {
   double beta = 0.0;
 };
 
-// A segment's `engagement` (docs/model.md section 11, "Frequency"): the
-// probability that an active customer walks the journey in a period, fixed
-// (`probability`) or drawn once per customer from Beta(alpha, beta). Parsed,
-// validated and stored; the engine does not simulate it yet (every active
-// customer walks every period).
+// Journey frequency (MODEL.md section 11): in each period an active customer
+// walks with probability p_i, p_i = probability for every customer, or
+// p_i ~ Beta(alpha, beta) drawn once per customer.
 struct Engagement {
   std::optional<double> probability;
-  double alpha = 0, beta = 0;  // when probability is empty
+  double alpha = 0, beta = 0;
 };
 
 struct SegmentSpec {

@@ -48,8 +48,10 @@ namespace cxsim::rng {
   X(recovery, 9, "recovery-program draws")                             \
   X(replication, 10, "parameter draws of one replication")             \
   X(holdout, 11, "holdout assignment")                                 \
-  X(events, 12, "event-log synthesis")                                \
-  X(patience, 14, "patience draw of a visit to a touchpoint with patience")
+  X(events, 12, "event-log synthesis")                                 \
+  X(engagement_propensity, 13, "engagement probability p ~ Beta(a, b)") \
+  X(patience, 14, "patience draw of a visit to a touchpoint with patience") \
+  X(engagement, 15, "one period: does an active customer walk")
 
 enum class Purpose : std::uint8_t {
 #define CXSIM_RNG_X(name, value, desc) name = value,

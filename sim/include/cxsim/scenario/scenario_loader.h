@@ -21,7 +21,8 @@ struct LoadedScenario {
 };
 
 // The metric names population.precision.metric accepts for this journey:
-// its headline metrics (engine::headline_metrics) and time_p50, time_p90.
+// its headline metrics (engine::headline_metrics), time_p50, time_p90 and
+// time_p90_<kind> for every outcome kind.
 std::vector<std::string> precision_metrics(const model::CompiledModel& m);
 
 // True when a loaded document's top level has a `scenario:` key (and no
