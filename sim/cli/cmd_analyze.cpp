@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "cxsim/analytics/absorbing_chain.h"
 #include "cxsim/analytics/analytics_h5.h"
+#include "cxsim/analytics/uncertainty.h"
 #include "cxsim/app/run_plan.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/json.h"
@@ -25,10 +26,9 @@
 #include "cxsim/io/open_results.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
-#include "cxsim/scenario/scenario_loader.h"
-#include "cxsim/analytics/uncertainty.h"
 #include "cxsim/model/uncertain.h"
 #include "cxsim/scenario/changes.h"
+#include "cxsim/scenario/scenario_loader.h"
 #include "print.h"
 #include <functional>
 #include <optional>
@@ -44,9 +44,9 @@ struct AnalyzeCliOptions {
   std::string output;
   double reduce = 0.5;
   std::string solver = "auto";
-  bool reduce_given = false;  // --reduce was on the command line
-  bool force = false;         // --force: exact analytics above kMaxAnalyticsTouchpoints
-  long long uncertainty = 0;  // --uncertainty N: exact analytics under N parameter draws
+  bool reduce_given = false;               // --reduce was on the command line
+  bool force = false;                      // --force: exact analytics above kMaxAnalyticsTouchpoints
+  long long uncertainty = 0;               // --uncertainty N: exact analytics under N parameter draws
   std::optional<unsigned long long> seed;  // the draws' seed (default: population.seed, else 1, as in run)
   int threads = 0;                         // draws at once (0: all cores)
 };
@@ -479,9 +479,9 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
     // friction visits its effect is exact; triggered by satisfaction it is not
     // (the chain does not track S): those values are n/a, not the baseline's.
     using Trigger = engine::RecoveryProgram::Trigger;
-    const bool targeted = vs.recovery && (vs.recovery->trigger == Trigger::at ||
-                                          vs.recovery->trigger == Trigger::wait_above ||
-                                          vs.recovery->trigger == Trigger::outcome_kind);
+    const bool targeted =
+        vs.recovery && (vs.recovery->trigger == Trigger::at || vs.recovery->trigger == Trigger::wait_above ||
+                        vs.recovery->trigger == Trigger::outcome_kind);
     if (targeted)
       note =
           "has a targeted recovery program (a trigger on one visit): it is exact, its reroute included, in every "
@@ -710,7 +710,8 @@ void setup_analyze(CLI::App& app, Context& ctx) {
                   "draws of `run --uncertainty` with the same seed): mean, sd, 2.5%/97.5% per expectation");
   add_whole_number(sub, "-s,--seed", opt->seed,
                    "Seed of the parameter draws (default: the file's population, else 1, as in run)", 0, kMaxSeed);
-  sub->add_option("-t,--threads", opt->threads, "Draws analysed at once (default: all cores); results do not depend on it")
+  sub->add_option("-t,--threads", opt->threads,
+                  "Draws analysed at once (default: all cores); results do not depend on it")
       ->check(CLI::Range(0, 1024));
   sub->add_flag("--force", opt->force,
                 "Compute the exact analytics above 5000 touchpoints too (refused without it: no useful work bound)");

@@ -107,10 +107,11 @@ int run_run(const RunOptions& o, const Context& ctx) {
       j.end_object();
       std::cout << j.str() << '\n';
     } else if (!o.quiet) {
-      std::cout << fmt::format("{}: chunks {}:{} of {} ({} customers in chunks of {}); partial results: {}\n"
-                               "merge all parts with: cxsim merge PART... -o FILE\n",
-                               plan.title, range->first, range->last, engine::chunk_count(plan.settings),
-                               plan.settings.customers, plan.settings.chunk_size, out.string());
+      std::cout << fmt::format(
+          "{}: chunks {}:{} of {} ({} customers in chunks of {}); partial results: {}\n"
+          "merge all parts with: cxsim merge PART... -o FILE\n",
+          plan.title, range->first, range->last, engine::chunk_count(plan.settings), plan.settings.customers,
+          plan.settings.chunk_size, out.string());
     }
     return 0;
   }
@@ -237,15 +238,15 @@ int run_run(const RunOptions& o, const Context& ctx) {
         j.key("variants").begin_object();
         for (std::size_t v = 0; v < uncertainty.variants.size(); ++v) {
           j.key(plan.variants[v].name);
-          write_table_json(j, engine::sensitivity_table(uncertainty.variants[v], uncertainty.input_names,
-                                                        uncertainty.inputs));
+          write_table_json(
+              j, engine::sensitivity_table(uncertainty.variants[v], uncertainty.input_names, uncertainty.inputs));
         }
         j.end_object();
         j.key("comparisons").begin_object();
         for (std::size_t v = 0; v < uncertainty.comparisons.size(); ++v) {
           j.key(plan.variants[v + 1].name);
-          write_table_json(j, engine::sensitivity_table(uncertainty.comparisons[v], uncertainty.input_names,
-                                                        uncertainty.inputs));
+          write_table_json(
+              j, engine::sensitivity_table(uncertainty.comparisons[v], uncertainty.input_names, uncertainty.inputs));
         }
         j.end_object();
         j.end_object();
@@ -311,8 +312,8 @@ int run_run(const RunOptions& o, const Context& ctx) {
       if (uncertainty.comparisons.empty())
         std::cout << "\n"
                   << plan.variants[0].name << "\n"
-                  << format_sensitivity(
-                         engine::sensitivity_table(uncertainty.variants[0], uncertainty.input_names, uncertainty.inputs));
+                  << format_sensitivity(engine::sensitivity_table(uncertainty.variants[0], uncertainty.input_names,
+                                                                  uncertainty.inputs));
       for (std::size_t v = 0; v < uncertainty.comparisons.size(); ++v)
         std::cout << "\n"
                   << plan.variants[v + 1].name << " vs baseline (delta)\n"

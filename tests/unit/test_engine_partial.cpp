@@ -13,18 +13,20 @@
 #include "cxsim/engine/partial.h"
 #include "cxsim/engine/results.h"
 #include "cxsim/engine/runner.h"
+#include "cxsim/model/journey_loader.h"
 #include "journey_fixtures.h"
 
 namespace cxsim::engine {
 namespace {
 
-std::vector<Variant> variants_of(const char* journey) {
-  auto spec = testing::spec_from_repo(journey);
+std::vector<Variant> variants_of(model::JourneySpec spec) {
   auto fixed = spec;
   for (auto& tp : fixed.touchpoints) tp.friction *= 0.5;
   return {Variant{"baseline", "", model::compile(spec), std::nullopt},
           Variant{"fix", "", model::compile(fixed), std::nullopt}};
 }
+
+std::vector<Variant> variants_of(const char* journey) { return variants_of(testing::spec_from_repo(journey)); }
 
 // Bit-for-bit comparisons: `==` on doubles would call two NaNs different and
 // +0 equal to -0, so doubles are compared by their representation.
@@ -75,7 +77,13 @@ void expect_identical(const RunResult& a, const RunResult& b, const std::vector<
     EXPECT_TRUE(same_bits(x.ces_hist_measured, y.ces_hist_measured));
     EXPECT_TRUE(same_bits(x.segment_customers, y.segment_customers));
     EXPECT_TRUE(same_bits(x.walks_sq, y.walks_sq));
+    EXPECT_TRUE(same_bits(x.walk_counts, y.walk_counts));
     EXPECT_TRUE(x.time_groups == y.time_groups);
+    ASSERT_EQ(x.kind_time_hist.size(), y.kind_time_hist.size());
+    for (std::size_t k = 0; k < x.kind_time_hist.size(); ++k) {
+      EXPECT_TRUE(same_bits(x.kind_time_hist[k].raw_counts(), y.kind_time_hist[k].raw_counts())) << k;
+      EXPECT_TRUE(x.kind_time_groups[k] == y.kind_time_groups[k]) << k;
+    }
     EXPECT_EQ(x.paths.total(), y.paths.total());
     // Every derived table is identical too.
     auto tx = variant_tables(variants[v], x);
@@ -89,6 +97,7 @@ void expect_identical(const RunResult& a, const RunResult& b, const std::vector<
     EXPECT_TRUE(same_bits(tx.outcomes, ty.outcomes));
     EXPECT_TRUE(same_bits(tx.paths, ty.paths));
     EXPECT_TRUE(same_bits(tx.segments, ty.segments));
+    EXPECT_TRUE(same_bits(tx.walk_counts, ty.walk_counts));
     EXPECT_EQ(tx.nps_histogram, ty.nps_histogram);
     EXPECT_EQ(tx.csat_histogram, ty.csat_histogram);
     EXPECT_EQ(tx.ces_histogram, ty.ces_histogram);
@@ -116,8 +125,7 @@ std::vector<std::vector<std::int64_t>> records(const std::vector<Variant>& v, co
   return out;
 }
 
-void merged_parts_equal_whole(const char* journey, RunSettings s, std::uint64_t split) {
-  const auto v = variants_of(journey);
+void merged_parts_equal_whole(const std::vector<Variant>& v, RunSettings s, std::uint64_t split) {
   const RunResult whole = run(v, s);
   const std::uint64_t n = chunk_count(s);
   ASSERT_LT(split, n);
@@ -145,7 +153,7 @@ TEST(EnginePartial, MergedRecordsGiveTheBitsOfTheWholeRun) {
   s.chunk_size = 700;  // the last chunk is short
   s.threads = 2;
   s.discount_rate = 0.01;
-  merged_parts_equal_whole("journeys/retail.yaml", s, 5);
+  merged_parts_equal_whole(variants_of("journeys/retail.yaml"), s, 5);
 }
 
 TEST(EnginePartial, SmallPathSketchAndLargeChunks) {
@@ -158,7 +166,45 @@ TEST(EnginePartial, SmallPathSketchAndLargeChunks) {
   s.chunk_size = 30000;
   s.path_capacity = 8;
   s.threads = 2;
-  merged_parts_equal_whole("journeys/telecom_support.yaml", s, 1);
+  merged_parts_equal_whole(variants_of("journeys/telecom_support.yaml"), s, 1);
+}
+
+// Journey frequency: idle periods and the walk-count table travel in the records too.
+TEST(EnginePartial, EngagementIdlePeriodsAndWalkCountsMerge) {
+  const auto spec = model::load_journey_text(R"(
+journey: j
+touchpoints:
+  a:
+    channel: web
+    friction: 0.3
+    satisfaction: {ok: 1, friction: -2}
+    duration: {exponential: {mean: 3}}
+    next: {ok: {done: 1}, friction: {lost: 0.5, a: 0.5}}
+outcomes:
+  done: {kind: converted, value: 10}
+  lost: {kind: abandoned}
+start: {a: 1}
+retention: {sensitivity: 0.4}
+segments:
+  s:
+    share: 1
+    retention: {alpha: 1, beta: 4}
+    engagement: {alpha: 2, beta: 3}
+)",
+                                             "engaged.yaml")
+                        .spec;
+  RunSettings s;
+  s.customers = 5000;
+  s.periods = 4;
+  s.seed = 5;
+  s.chunk_size = 600;
+  s.threads = 2;
+  const auto v = variants_of(spec);
+  merged_parts_equal_whole(v, s, 3);
+  // The test can fail: the run has idle periods and customers with every walk count.
+  const RunResult whole = run(v, s);
+  EXPECT_GT(whole.variants[0].periods[1].idle, 0.0);
+  EXPECT_EQ(whole.variants[0].walk_counts.size(), 5u);
 }
 
 TEST(EnginePartial, DamagedOrMismatchedRecordsAreInputErrors) {

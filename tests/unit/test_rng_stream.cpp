@@ -175,8 +175,10 @@ TEST(RngPurpose, ValuesAreTheContract) {
   EXPECT_EQ(static_cast<int>(Purpose::replication), 10);
   EXPECT_EQ(static_cast<int>(Purpose::holdout), 11);
   EXPECT_EQ(static_cast<int>(Purpose::events), 12);
-  EXPECT_EQ(static_cast<int>(Purpose::patience), 14);  // 13 left for issue 16's engagement draw
-  EXPECT_EQ(cxsim::rng::kAllPurposes.size(), 10u);
+  EXPECT_EQ(static_cast<int>(Purpose::engagement_propensity), 13);
+  EXPECT_EQ(static_cast<int>(Purpose::patience), 14);
+  EXPECT_EQ(static_cast<int>(Purpose::engagement), 15);
+  EXPECT_EQ(cxsim::rng::kAllPurposes.size(), 12u);
   // Retired: 6 (duration), 7 (survey), 8 (churn); never to be reused.
   EXPECT_EQ(cxsim::rng::kRetiredPurposeValues, (std::array<unsigned, 3>{6, 7, 8}));
   std::set<int> values;

@@ -27,8 +27,8 @@ SegmentResult solve_segment(const CompiledModel& m, std::size_t s, const Analyze
   // A targeted recovery program (recovery.cpp) keeps its reroute touchpoint in
   // the chain and solves the two-layer chain instead.
   const bool targeted = opt.recovery && targeted_recovery(*opt.recovery);
-  const Chain c = targeted ? recovery_chain(m, s, build_chain(m, s, opt.recovery->reroute), *opt.recovery)
-                           : build_chain(m, s);
+  const Chain c =
+      targeted ? recovery_chain(m, s, build_chain(m, s, opt.recovery->reroute), *opt.recovery) : build_chain(m, s);
   const std::size_t n = c.n;
   SegmentResult res;
   res.reachable = c.reachable;
@@ -65,8 +65,8 @@ SegmentResult solve_segment(const CompiledModel& m, std::size_t s, const Analyze
     }
     if (want.removal) {
       res.removal_skipped = true;
-      res.notes.push_back(fmt::format(
-          "segment '{}': removal effects skipped: the variant has a targeted recovery program", seg.id));
+      res.notes.push_back(
+          fmt::format("segment '{}': removal effects skipped: the variant has a targeted recovery program", seg.id));
     }
     res.solver = lu.name();
     return res;

@@ -157,12 +157,22 @@ void kind_times(const CompiledModel& m, const model::CompiledSegment& seg, const
     });
   };
   for (std::size_t i = 0; i < c.n; ++i) {
+    if (seg.tp[c.tp[i]].has_patience) {
+      // A give-up sends an ok draw down the friction map with duration A: the
+      // split of E[min(D, A)] by branch is not computed yet, so the time to
+      // resolution per kind is not given (NaN) rather than wrong.
+      std::fill(w.kind_time.begin(), w.kind_time.end(), std::nan(""));
+      return;
+    }
+  }
+  for (std::size_t i = 0; i < c.n; ++i) {
     const auto& t = seg.tp[c.tp[i]];
     const double f = t.friction;
     branch(t.next_ok, b_ok);
     branch(t.next_fr, b_fr);
     for (std::size_t k = 0; k < K; ++k)
-      w.kind_time[k] += v(static_cast<Eigen::Index>(i)) * ((1 - f) * t.dur_ok.mean * b_ok[k] + f * t.dur_fr.mean * b_fr[k]);
+      w.kind_time[k] +=
+          v(static_cast<Eigen::Index>(i)) * ((1 - f) * t.dur_ok.mean * b_ok[k] + f * t.dur_fr.mean * b_fr[k]);
   }
 }
 
@@ -296,11 +306,11 @@ Solved segment_expectations(const CompiledModel& m, std::size_t s, const Analyze
           "no expectation of this variant is exact (NaN)",
           seg.id,
           rp.trigger == engine::RecoveryProgram::Trigger::frictions_at_least ? "frictions_at_least"
-                                                                              : "satisfaction_below"));
+                                                                             : "satisfaction_below"));
       const bool recovery_flag = w.recovery;
       w = empty_expectations(m);
-      for (auto* vec : {&w.outcome_prob, &w.kind_prob, &w.visits, &w.friction_visits, &w.channel_visits,
-                        &w.switches_into})
+      for (auto* vec :
+           {&w.outcome_prob, &w.kind_prob, &w.visits, &w.friction_visits, &w.channel_visits, &w.switches_into})
         for (auto& y : *vec) y = kNaN;
       for (auto& row : w.exit_share)
         for (auto& y : row) y = kNaN;

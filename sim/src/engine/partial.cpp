@@ -90,26 +90,54 @@ class Reader {
   const std::string& what_;
 };
 
+// A time histogram and its per-customer-group counts.
+void put_times(Words& w, const stats::LogHistogram& hist, const stats::HistogramGroups& groups) {
+  w.ds(hist.raw_counts());
+  w.d(hist.min());
+  w.d(hist.max());
+  w.ds(groups.raw_counts());
+  const auto pending = groups.raw_pending();
+  w.u(pending.size());
+  for (std::size_t k = 0; k < pending.size(); k += 2) {
+    const std::uint64_t lo = pending[k], hi = k + 1 < pending.size() ? pending[k + 1] : 0;
+    w.u(lo | (hi << 32));
+  }
+}
+
+void get_times(Reader& r, stats::LogHistogram& hist, stats::HistogramGroups& groups) {
+  {
+    const auto counts = r.ds(hist.bin_count(), "time histogram");
+    const double lo = r.d(), hi = r.d();
+    hist.restore(counts, lo, hi);
+  }
+  const std::uint64_t n = r.u();
+  const std::size_t full = static_cast<std::size_t>(groups.groups()) * groups.bins();
+  if (n != 0 && n != full) r.fail(fmt::format("time groups have {} counts, expected 0 or {}", n, full));
+  std::vector<double> counts(static_cast<std::size_t>(n));
+  for (auto& x : counts) x = r.d();
+  const std::size_t np = r.count("time group pending entries", 2);
+  std::vector<std::uint32_t> pending(np);
+  for (std::size_t k = 0; k < np; k += 2) {
+    const std::uint64_t packed = r.u();
+    pending[k] = static_cast<std::uint32_t>(packed & 0xffffffffu);
+    if (k + 1 < np) pending[k + 1] = static_cast<std::uint32_t>(packed >> 32);
+  }
+  groups.restore(std::move(counts), std::move(pending));
+}
+
 void put_variant(Words& w, const VariantAccumulator& a) {
   if (a.has_pending()) throw core::RuntimeError("internal: serialising an accumulator with unflushed walk times");
   w.moments(a.headline);
   for (const auto* h : {&a.nps_hist_true, &a.nps_hist_measured, &a.csat_hist_true, &a.csat_hist_measured,
                         &a.ces_hist_true, &a.ces_hist_measured})
     w.ds(*h);
-  w.ds(a.time_hist.raw_counts());
-  w.d(a.time_hist.min());
-  w.d(a.time_hist.max());
-  w.ds(a.time_groups.raw_counts());
-  const auto pending = a.time_groups.raw_pending();
-  w.u(pending.size());
-  for (std::size_t k = 0; k < pending.size(); k += 2) {
-    const std::uint64_t lo = pending[k], hi = k + 1 < pending.size() ? pending[k + 1] : 0;
-    w.u(lo | (hi << 32));
-  }
+  put_times(w, a.time_hist, a.time_groups);
+  w.u(a.kind_time_hist.size());
+  for (std::size_t k = 0; k < a.kind_time_hist.size(); ++k) put_times(w, a.kind_time_hist[k], a.kind_time_groups[k]);
   w.u(a.periods.size());
   for (const auto& p : a.periods) {
-    for (double x :
-         {p.active, p.churned, p.respondents, p.promoters, p.detractors, p.promoters_measured, p.detractors_measured})
+    for (double x : {p.active, p.churned, p.respondents, p.idle, p.promoters, p.detractors, p.promoters_measured,
+                     p.detractors_measured})
       w.d(x);
     w.ds(p.kinds);
     w.d(p.value);
@@ -131,6 +159,7 @@ void put_variant(Words& w, const VariantAccumulator& a) {
   w.u(a.outcomes.size());
   for (const auto& o : a.outcomes) w.ratio(o);
   w.ds(a.segment_customers);
+  w.ds(a.walk_counts);
   w.d(a.walks_sq);
   // The heavy hitters by their entries: HeavyHitters::merge depends on the
   // entries alone (it sorts them by a total order), so from_entries gives a
@@ -159,30 +188,13 @@ void get_variant(Reader& r, VariantAccumulator& a) {
   r.into(a.csat_hist_measured, "csat histogram");
   r.into(a.ces_hist_true, "ces histogram");
   r.into(a.ces_hist_measured, "ces histogram");
-  {
-    const auto counts = r.ds(a.time_hist.bin_count(), "time histogram");
-    const double lo = r.d(), hi = r.d();
-    a.time_hist.restore(counts, lo, hi);
-  }
-  {
-    const std::uint64_t n = r.u();
-    const std::size_t full = static_cast<std::size_t>(a.time_groups.groups()) * a.time_groups.bins();
-    if (n != 0 && n != full) r.fail(fmt::format("time groups have {} counts, expected 0 or {}", n, full));
-    std::vector<double> counts(static_cast<std::size_t>(n));
-    for (auto& x : counts) x = r.d();
-    const std::size_t np = r.count("time group pending entries", 2);
-    std::vector<std::uint32_t> pending(np);
-    for (std::size_t k = 0; k < np; k += 2) {
-      const std::uint64_t packed = r.u();
-      pending[k] = static_cast<std::uint32_t>(packed & 0xffffffffu);
-      if (k + 1 < np) pending[k + 1] = static_cast<std::uint32_t>(packed >> 32);
-    }
-    a.time_groups.restore(std::move(counts), std::move(pending));
-  }
+  get_times(r, a.time_hist, a.time_groups);
+  r.length(a.kind_time_hist.size(), "outcome kinds' time histograms");
+  for (std::size_t k = 0; k < a.kind_time_hist.size(); ++k) get_times(r, a.kind_time_hist[k], a.kind_time_groups[k]);
   r.length(a.periods.size(), "periods");
   for (auto& p : a.periods) {
-    for (double* x : {&p.active, &p.churned, &p.respondents, &p.promoters, &p.detractors, &p.promoters_measured,
-                      &p.detractors_measured})
+    for (double* x : {&p.active, &p.churned, &p.respondents, &p.idle, &p.promoters, &p.detractors,
+                      &p.promoters_measured, &p.detractors_measured})
       *x = r.d();
     r.into(p.kinds, "period kinds");
     p.value = r.d();
@@ -204,6 +216,7 @@ void get_variant(Reader& r, VariantAccumulator& a) {
   r.length(a.outcomes.size(), "outcomes");
   for (auto& o : a.outcomes) r.ratio(o);
   r.into(a.segment_customers, "segment customers");
+  r.into(a.walk_counts, "walk counts");
   a.walks_sq = r.d();
   const std::uint64_t total = r.u();
   const std::size_t n = r.count("paths");

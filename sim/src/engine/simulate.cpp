@@ -181,7 +181,7 @@ inline bool recovery_hit(const model::CompiledModel& m, const RecoveryProgram& p
 // would use — churns with probability θ (the sensitivity term is 0). theta < 0:
 // the segment never churns. docs/methods/engine.md, "Engagement".
 bool walks_this_period(std::uint64_t seed, std::uint64_t i, int t, double p, double theta, VariantAccumulator& acc,
-                 bool& alive, int& churned_period) {
+                       bool& alive, int& churned_period) {
   const auto period = static_cast<std::uint32_t>(t);
   Stream s_walk(seed, Purpose::engagement, i, period);
   if (s_walk.uniform() < p) return true;
@@ -250,7 +250,8 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
 
   for (int t = 0; t < s.periods && alive; ++t) {
     const auto period = static_cast<std::uint32_t>(t);
-    if (seg.engages && !walks_this_period(seed, i, t, engage_p, seg.churns ? theta : -1.0, acc, alive, churned_period)) {
+    if (seg.engages &&
+        !walks_this_period(seed, i, t, engage_p, seg.churns ? theta : -1.0, acc, alive, churned_period)) {
       discount /= (1.0 + s.discount_rate);
       continue;
     }

@@ -508,8 +508,7 @@ OpenedResults open_results(const std::filesystem::path& path, std::initializer_l
     if (!typed("filetype", AttributeType::string))
       throw InputError(p + ": not a cxsim results file (no 'filetype' attribute; expected " + expected + ")");
     const std::string filetype = f.attribute_string("filetype");
-    if (filetype == "cxsim-partial" &&
-        std::find(filetypes.begin(), filetypes.end(), filetype) == filetypes.end()) {
+    if (filetype == "cxsim-partial" && std::find(filetypes.begin(), filetypes.end(), filetype) == filetypes.end()) {
       std::string range;
       if (typed("partial_chunk_first", AttributeType::int64) && typed("partial_chunk_last", AttributeType::int64) &&
           typed("partial_chunks_total", AttributeType::int64))

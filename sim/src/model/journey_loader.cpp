@@ -24,9 +24,9 @@ namespace {
 const std::vector<std::string> kTopKeys = {"journey",     "description", "time_unit",      "max_steps", "start",
                                            "touchpoints", "outcomes",    "channel_switch", "segments",  "survey",
                                            "retention",   "population",  "calibration"};
-const std::vector<std::string> kTouchpointKeys = {"channel", "stage",    "description", "friction", "satisfaction",
-                                                  "effort",  "duration", "cost",        "next",     "waiting",
-                                                  "patience"};
+const std::vector<std::string> kTouchpointKeys = {"channel",      "stage",   "description", "friction",
+                                                  "satisfaction", "effort",  "duration",    "cost",
+                                                  "next",         "waiting", "patience"};
 const std::vector<std::string> kOutcomeKeys = {"kind", "value", "good", "description"};
 const std::vector<std::string> kSegmentKeys = {"share",     "description", "satisfaction0",
                                                "retention", "engagement",  "overrides"};
@@ -188,8 +188,7 @@ std::optional<WaitingSpec> parse_waiting(NodeReader& r, const YAML::Node& node, 
     else ok = false;
   }
   if (node["satisfaction_per_unit"]) {
-    if (auto v = r.number(node["satisfaction_per_unit"], path + ".satisfaction_per_unit"))
-      w.satisfaction_per_unit = *v;
+    if (auto v = r.number(node["satisfaction_per_unit"], path + ".satisfaction_per_unit")) w.satisfaction_per_unit = *v;
     else ok = false;
   }
   if (!ok) return std::nullopt;
@@ -590,7 +589,7 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
   spec.source_path = doc.file;
   spec.source_text = doc.text;
   spec.locations.set_file(doc.file);
-  spec.segments.push_back(SegmentSpec{"all", 1.0, 0.0, 0.0, std::nullopt, {}, std::nullopt});
+  spec.segments.push_back(SegmentSpec{"all", 1.0, 0.0, 0.0, std::nullopt, std::nullopt, {}, std::nullopt});
   spec.survey.nps.present = true;
   spec.survey.nps.scale = 11;
   spec.survey.nps.baseline = default_nps_baseline();
@@ -725,7 +724,7 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
     if (spec.segments.empty()) {
       if (root["segments"].size() == 0)
         r.error(root["segments"], "segments", "is empty; omit it for one segment 'all'");
-      spec.segments.push_back(SegmentSpec{"all", 1.0, 0.0, 0.0, std::nullopt, {}, std::nullopt});
+      spec.segments.push_back(SegmentSpec{"all", 1.0, 0.0, 0.0, std::nullopt, std::nullopt, {}, std::nullopt});
     }
   }
   if (root["survey"]) parse_survey(r, root["survey"], spec.survey);

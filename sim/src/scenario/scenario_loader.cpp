@@ -257,8 +257,7 @@ void resolve_recovery(engine::RecoveryProgram& p, const model::JourneySpec& jour
     if (journey.find_outcome(id))
       diags.error(loc, key,
                   fmt::format("'{}' is an outcome; {} must name a touchpoint (an outcome ends the walk)", id, role));
-    else
-      diags.error(loc, key, fmt::format("unknown touchpoint '{}'", id), core::did_you_mean(id, ids));
+    else diags.error(loc, key, fmt::format("unknown touchpoint '{}'", id), core::did_you_mean(id, ids));
     return engine::RecoveryProgram::kNone;
   };
   using Trigger = engine::RecoveryProgram::Trigger;

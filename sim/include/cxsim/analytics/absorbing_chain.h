@@ -75,7 +75,7 @@ struct WalkExpectations {
 // kind no walk reaches).
 inline double time_to_resolution(const WalkExpectations& w, std::size_t c) {
   return c < w.kind_prob.size() && w.kind_prob[c] > 0 ? w.kind_time[c] / w.kind_prob[c]
-                                                       : std::numeric_limits<double>::quiet_NaN();
+                                                      : std::numeric_limits<double>::quiet_NaN();
 }
 
 // Exact expectations of a run of P periods (docs/model.md section 4) beside the

@@ -137,8 +137,8 @@ class VariantAccumulator {
   std::vector<RatioSums> outcomes;  // per outcome (incl. timeout): Y = walks ending there, X = walks
   std::vector<double> segment_customers;
   std::vector<double> walk_counts;  // [P+1] customers by number of walks (the walk_counts table)
-  double walks_sq = 0;        // Σ walks_i², for the ratio denominators
-  stats::HeavyHitters paths;  // attached: walks per kind..., promoters, detractors
+  double walks_sq = 0;              // Σ walks_i², for the ratio denominators
+  stats::HeavyHitters paths;        // attached: walks per kind..., promoters, detractors
 
  private:
   static constexpr std::size_t kTimeBatch = 256;

@@ -20,7 +20,7 @@
 namespace cxsim::engine {
 
 // Version of the record layout; a part with another layout is refused.
-inline constexpr std::int64_t kChunkRecordLayout = 1;
+inline constexpr std::int64_t kChunkRecordLayout = 2;  // 2: idle periods, per-kind time histograms, walk counts
 
 // The accumulators of one chunk (every variant and every paired comparison;
 // not its per-customer records or event log rows) as words. The chunk's

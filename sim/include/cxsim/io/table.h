@@ -86,7 +86,8 @@ class Table {
       if (name != o.name || data.index() != o.data.index()) return false;
       if (const auto* a = std::get_if<std::vector<double>>(&data)) {
         const auto& b = std::get<std::vector<double>>(o.data);
-        return a->size() == b.size() && (a->empty() || std::memcmp(a->data(), b.data(), a->size() * sizeof(double)) == 0);
+        return a->size() == b.size() &&
+               (a->empty() || std::memcmp(a->data(), b.data(), a->size() * sizeof(double)) == 0);
       }
       return data == o.data;
     }

@@ -39,17 +39,17 @@ namespace cxsim::rng {
 // (duration: durations are drawn last in the step stream), 7 (survey) and 8
 // (churn: both live in the entry stream).
 // X(name, value, description)
-#define CXSIM_RNG_PURPOSES(X)                                          \
-  X(segment, 1, "segment assignment of a customer")                    \
-  X(satisfaction0, 2, "initial latent satisfaction S0")                \
-  X(churn_propensity, 3, "churn propensity theta ~ Beta(alpha, beta)") \
-  X(entry, 4, "one period: entry, survey and churn draws of a walk")   \
-  X(step, 5, "one visit: friction Bernoulli and next-node draw")       \
-  X(recovery, 9, "recovery-program draws")                             \
-  X(replication, 10, "parameter draws of one replication")             \
-  X(holdout, 11, "holdout assignment")                                 \
-  X(events, 12, "event-log synthesis")                                 \
-  X(engagement_propensity, 13, "engagement probability p ~ Beta(a, b)") \
+#define CXSIM_RNG_PURPOSES(X)                                               \
+  X(segment, 1, "segment assignment of a customer")                         \
+  X(satisfaction0, 2, "initial latent satisfaction S0")                     \
+  X(churn_propensity, 3, "churn propensity theta ~ Beta(alpha, beta)")      \
+  X(entry, 4, "one period: entry, survey and churn draws of a walk")        \
+  X(step, 5, "one visit: friction Bernoulli and next-node draw")            \
+  X(recovery, 9, "recovery-program draws")                                  \
+  X(replication, 10, "parameter draws of one replication")                  \
+  X(holdout, 11, "holdout assignment")                                      \
+  X(events, 12, "event-log synthesis")                                      \
+  X(engagement_propensity, 13, "engagement probability p ~ Beta(a, b)")     \
   X(patience, 14, "patience draw of a visit to a touchpoint with patience") \
   X(engagement, 15, "one period: does an active customer walk")
 
