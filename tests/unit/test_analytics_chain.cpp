@@ -845,8 +845,9 @@ TEST(Waiting, EveryFamilyPairClosedFormsMatchQuadrature) {
       const double p = cxsim::analytics::prob_within_patience(d, a);
       EXPECT_GE(p, 0.0) << what;
       EXPECT_LE(p, 1.0) << what;
-      if (!(d.kind == DurationSpec::Kind::fixed && a.kind == DurationSpec::Kind::fixed))
+      if (!(d.kind == DurationSpec::Kind::fixed && a.kind == DurationSpec::Kind::fixed)) {
         EXPECT_NEAR(p, cxsim::analytics::prob_within_patience_quadrature(d, a), 1e-8) << what;
+      }
       for (double t : {0.0, 3.0}) {
         const double e = cxsim::analytics::expected_excess_of_min(d, a, t);
         EXPECT_NEAR(e, cxsim::analytics::expected_excess_of_min_quadrature(d, a, t), 1e-8 * (1 + e))
