@@ -164,7 +164,16 @@ void setup_check(CLI::App& app, Context& ctx) {
   sub->add_option("--tmp-dir", c->o.tmp_dir, "Directory for spilled runs (default: the system temporary directory)");
   sub->add_option("--csat-scale", c->o.csat_scale, "CSAT scale of the survey file (default 5)");
   sub->add_option("--ces-scale", c->o.ces_scale, "CES scale of the survey file (default 7)");
-  sub->add_flag("--keep-duplicates", c->o.keep_duplicates, "Keep exact duplicate rows (default: drop and count them)");
+  auto* keep = sub->add_flag("--keep-duplicates")
+                   ->description("Keep exact duplicate rows as events (the default, as in calibrate)");
+  auto* dedupe = sub->add_flag_callback(
+      "--dedupe", [c] { c->o.keep_duplicates = false; }, "Drop exact duplicate rows (counted in the summary)");
+  keep->excludes(dedupe);
+  sub->add_option("--lifecycle", c->o.lifecycle,
+                  "Lifecycle events that become visits, as in calibrate: complete (default), start, or pair")
+      ->check(CLI::IsMember({"complete", "start", "pair"}));
+  sub->add_option("--time-format", c->o.time_format,
+                  "Timestamp form, strptime-style (default: recognised automatically)");
   sub->add_flag("-q,--quiet", c->quiet, "Print only warnings");
   sub->callback([c, &ctx] { ctx.action = [c, &ctx] { return run_check(*c, ctx); }; });
 }

@@ -192,4 +192,19 @@ grep -q "badmodel.yaml:4:" "$work/bad.err" || fail "bad model: no file:line: $(c
 "$CXSIM" check "$truth" --events "$d/events.csv" --customers-sims 0 2>/dev/null
 [ $? -eq 2 ] || fail "--customers-sims 0 accepted"
 
+# Exact duplicate rows: kept by default as in calibrate (a warning counts
+# them), dropped with --dedupe (the summary says so); the two flags exclude
+# each other.
+{ cat "$d/events.csv"; sed -n 2p "$d/events.csv"; } >"$work/dup_events.csv"
+"$CXSIM" check "$truth" --events "$work/dup_events.csv" >"$work/dup.out" 2>&1 || [ $? -eq 1 ] ||
+  fail "check with a duplicate row: $(tail -3 "$work/dup.out")"
+grep -q "1 exact duplicate rows kept" "$work/dup.out" || fail "duplicate kept: no warning: $(head -5 "$work/dup.out")"
+"$CXSIM" check "$truth" --events "$work/dup_events.csv" --dedupe >"$work/dedupe.out" 2>&1 || [ $? -eq 1 ] ||
+  fail "check --dedupe: $(tail -3 "$work/dedupe.out")"
+grep -q "exact duplicate rows dropped (--dedupe): 1" "$work/dedupe.out" || fail "--dedupe: $(head -5 "$work/dedupe.out")"
+"$CXSIM" check "$truth" --events "$d/events.csv" --dedupe --keep-duplicates >/dev/null 2>&1
+[ $? -eq 2 ] || fail "--dedupe with --keep-duplicates accepted"
+"$CXSIM" check "$truth" --events "$d/events.csv" --lifecycle both >/dev/null 2>&1
+[ $? -eq 2 ] || fail "--lifecycle both accepted"
+
 e2e_finish

@@ -363,6 +363,8 @@ CheckResult check(const CheckOptions& o) {
   eo.map = map;
   eo.skip_bad_rows = o.skip_bad_rows;
   eo.keep_duplicates = o.keep_duplicates;
+  eo.lifecycle = cal::parse_lifecycle(o.lifecycle);
+  eo.time_format = o.time_format;
   eo.memory_budget_bytes = o.memory_mb << 20;
   eo.tmp_dir = o.tmp_dir;
   cal::EventLogReader reader(o.events, eo);
@@ -410,7 +412,11 @@ CheckResult check(const CheckOptions& o) {
   if (st.bad_rows)
     r.warnings.push_back(
         fmt::format("{}: {} bad rows skipped ({})", o.events, st.bad_rows, cal::stages::reasons(st.bad_by_reason)));
-  if (st.duplicates) r.summary += fmt::format("  exact duplicate rows dropped: {}\n", st.duplicates);
+  if (st.duplicates) r.summary += fmt::format("  exact duplicate rows dropped (--dedupe): {}\n", st.duplicates);
+  if (st.duplicates_kept)
+    r.warnings.push_back(
+        fmt::format("{}: {} exact duplicate rows kept as events (PM4Py's convention; --dedupe drops them)", o.events,
+                    st.duplicates_kept));
   if (has_status && unknown_status)
     r.warnings.push_back(fmt::format("{}: {} visits without a status (ok/friction); left out of the friction rows",
                                      o.events, unknown_status));

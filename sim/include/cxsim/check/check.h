@@ -34,7 +34,9 @@ struct CheckOptions {
   std::size_t memory_mb = 128;
   std::string tmp_dir;
   bool skip_bad_rows = false;
-  bool keep_duplicates = false;  // as calibrate's --keep-duplicates
+  bool keep_duplicates = true;         // as calibrate: kept (PM4Py's convention); --dedupe drops them
+  std::string lifecycle = "complete";  // as calibrate's --lifecycle complete|start|pair
+  std::string time_format;             // as calibrate's --time-format; empty: automatic
   std::uint64_t seed = 1;
   // Simulated customers per observed customer (K): the simulation's standard
   // errors are about 1/sqrt(K) of the data's.
