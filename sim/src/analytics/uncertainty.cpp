@@ -10,19 +10,13 @@
 
 #include "cxsim/analytics/analytics_h5.h"
 #include "cxsim/core/errors.h"
+#include "cxsim/stats/estimates.h"
 
 namespace cxsim::analytics {
 
 namespace {
 
-// Type-7 (linear interpolation) quantile of sorted values.
-double quantile_sorted(const std::vector<double>& x, double p) {
-  if (x.empty()) return std::nan("");
-  const double h = (static_cast<double>(x.size()) - 1) * p;
-  const auto lo = static_cast<std::size_t>(std::floor(h));
-  const std::size_t hi = std::min(lo + 1, x.size() - 1);
-  return x[lo] + (h - static_cast<double>(lo)) * (x[hi] - x[lo]);
-}
+using stats::quantile_sorted;
 
 void add_rows(std::vector<ExactDraws>& rows, const std::vector<std::pair<std::string, double>>& values) {
   if (rows.empty())

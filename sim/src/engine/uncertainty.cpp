@@ -8,21 +8,11 @@
 #include <thread>
 
 #include "cxsim/core/errors.h"
+#include "cxsim/stats/estimates.h"
 
 namespace cxsim::engine {
 
-namespace {
-
-// Type-7 (linear interpolation) quantile of sorted values.
-double quantile_sorted(const std::vector<double>& x, double p) {
-  if (x.empty()) return std::nan("");
-  const double h = (static_cast<double>(x.size()) - 1) * p;
-  const auto lo = static_cast<std::size_t>(std::floor(h));
-  const std::size_t hi = std::min(lo + 1, x.size() - 1);
-  return x[lo] + (h - static_cast<double>(lo)) * (x[hi] - x[lo]);
-}
-
-}  // namespace
+using stats::quantile_sorted;
 
 UncertaintySummary run_uncertainty(std::uint64_t draws, const DrawVariants& make, const DrawSettings& settings,
                                    const std::function<void(std::uint64_t, std::uint64_t)>& progress,

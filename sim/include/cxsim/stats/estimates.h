@@ -18,6 +18,8 @@
 //   - a paired difference of bit-identical columns (a no-op variant) is
 //     exactly 0 with se exactly 0: the quadratic form is summed exactly
 //     (exact_sum), so its mirrored terms cancel exactly.
+#include <algorithm>
+#include <cmath>
 #include <functional>
 #include <initializer_list>
 #include <span>
@@ -110,5 +112,14 @@ double quadratic_form(const MomentAccumulator& acc, std::span<const Term> gradie
 // on the order of the values and a multiset of values that cancel exactly
 // sums to exactly 0. Non-finite input gives the naive sum (NaN/inf).
 double exact_sum(std::span<const double> values);
+
+// Type-7 (linear interpolation) quantile of sorted values; NaN when empty.
+inline double quantile_sorted(std::span<const double> x, double p) {
+  if (x.empty()) return std::nan("");
+  const double h = (static_cast<double>(x.size()) - 1) * p;
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  const std::size_t hi = std::min(lo + 1, x.size() - 1);
+  return x[lo] + (h - static_cast<double>(lo)) * (x[hi] - x[lo]);
+}
 
 }  // namespace cxsim::stats
