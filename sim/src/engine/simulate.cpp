@@ -37,25 +37,36 @@ VariantAccumulator::VariantAccumulator(const model::CompiledModel& m, int n_peri
 
 void VariantAccumulator::flush() {
   time_hist.add_all(std::span<const double>(pending_times_.data(), pending_),
-                    std::span<const std::uint32_t>(pending_groups_.data(), pending_), time_groups);
+                    std::span<const std::uint32_t>(pending_groups_.data(), pending_), time_groups,
+                    std::span<std::uint32_t>(pending_bins_.data(), pending_));
   flush_kind_times();
   pending_ = 0;
 }
 
 void VariantAccumulator::flush_kind_times() {
+  // Counting sort of the batch by kind (one pass to count, one to scatter),
+  // then one add_binned per kind present: O(batch + kinds), not batch x
+  // kinds, and each time binned once (flush() filled pending_bins_).
+  const std::size_t K = kind_time_hist.size();
+  if (K == 0 || pending_ == 0) return;
   std::array<double, kTimeBatch> t;
-  std::array<std::uint32_t, kTimeBatch> g;
-  for (std::size_t k = 0; k < kind_time_hist.size(); ++k) {
-    std::size_t n = 0;
-    for (std::size_t j = 0; j < pending_; ++j) {
-      if (pending_kinds_[j] != k) continue;
-      t[n] = pending_times_[j];
-      g[n] = pending_groups_[j];
-      ++n;
-    }
+  std::array<std::uint32_t, kTimeBatch> g, b;
+  kind_start_.assign(K + 1, 0);
+  for (std::size_t j = 0; j < pending_; ++j) ++kind_start_[pending_kinds_[j] + 1];
+  for (std::size_t k = 0; k < K; ++k) kind_start_[k + 1] += kind_start_[k];
+  kind_fill_.assign(kind_start_.begin(), kind_start_.end() - 1);
+  for (std::size_t j = 0; j < pending_; ++j) {
+    const std::size_t at = kind_fill_[pending_kinds_[j]]++;
+    t[at] = pending_times_[j];
+    g[at] = pending_groups_[j];
+    b[at] = pending_bins_[j];
+  }
+  for (std::size_t k = 0; k < K; ++k) {
+    const std::size_t first = kind_start_[k], n = kind_start_[k + 1] - first;
     if (n == 0) continue;
-    kind_time_hist[k].add_all(std::span<const double>(t.data(), n), std::span<const std::uint32_t>(g.data(), n),
-                              kind_time_groups[k]);
+    kind_time_hist[k].add_binned(std::span<const double>(t.data() + first, n),
+                                 std::span<const std::uint32_t>(b.data() + first, n),
+                                 std::span<const std::uint32_t>(g.data() + first, n), kind_time_groups[k]);
   }
 }
 

@@ -144,7 +144,8 @@ void LogHistogram::add_all(std::span<const double> xs) {
   max_ = hi;
 }
 
-void LogHistogram::add_all(std::span<const double> xs, std::span<const std::uint32_t> groups, HistogramGroups& split) {
+void LogHistogram::check_grouped(std::span<const double> xs, std::span<const std::uint32_t> groups,
+                                 const HistogramGroups& split) const {
   if (groups.size() != xs.size()) {
     throw core::InputError("LogHistogram::add_all: " + std::to_string(xs.size()) + " values but " +
                            std::to_string(groups.size()) + " groups");
@@ -161,6 +162,10 @@ void LogHistogram::add_all(std::span<const double> xs, std::span<const std::uint
                              std::to_string(n_groups - 1));
     }
   }
+}
+
+void LogHistogram::add_all(std::span<const double> xs, std::span<const std::uint32_t> groups, HistogramGroups& split) {
+  check_grouped(xs, groups, split);
   double lo = min_, hi = max_;
   for (std::size_t j = 0; j < xs.size(); ++j) {
     const double x = xs[j];
@@ -169,6 +174,51 @@ void LogHistogram::add_all(std::span<const double> xs, std::span<const std::uint
     split.add(groups[j], b);
     lo = std::min(lo, x);
     hi = std::max(hi, x);
+  }
+  min_ = lo;
+  max_ = hi;
+}
+
+void LogHistogram::add_all(std::span<const double> xs, std::span<const std::uint32_t> groups, HistogramGroups& split,
+                           std::span<std::uint32_t> bins) {
+  if (bins.size() != xs.size()) {
+    throw core::InputError("LogHistogram::add_all: " + std::to_string(xs.size()) + " values but room for " +
+                           std::to_string(bins.size()) + " bins");
+  }
+  check_grouped(xs, groups, split);
+  double lo = min_, hi = max_;
+  for (std::size_t j = 0; j < xs.size(); ++j) {
+    const double x = xs[j];
+    const std::size_t b = bin_of(x);
+    bins[j] = static_cast<std::uint32_t>(b);
+    counts_[b] += 1.0;
+    split.add(groups[j], b);
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+  }
+  min_ = lo;
+  max_ = hi;
+}
+
+void LogHistogram::add_binned(std::span<const double> xs, std::span<const std::uint32_t> bins,
+                              std::span<const std::uint32_t> groups, HistogramGroups& split) {
+  if (bins.size() != xs.size()) {
+    throw core::InputError("LogHistogram::add_binned: " + std::to_string(xs.size()) + " values but " +
+                           std::to_string(bins.size()) + " bins");
+  }
+  check_grouped(xs, groups, split);
+  for (std::uint32_t b : bins) {
+    if (b >= counts_.size()) {
+      throw core::InputError("LogHistogram::add_binned: bin " + std::to_string(b) + " outside 0.." +
+                             std::to_string(counts_.size() - 1));
+    }
+  }
+  double lo = min_, hi = max_;
+  for (std::size_t j = 0; j < xs.size(); ++j) {
+    counts_[bins[j]] += 1.0;
+    split.add(groups[j], bins[j]);
+    lo = std::min(lo, xs[j]);
+    hi = std::max(hi, xs[j]);
   }
   min_ = lo;
   max_ = hi;

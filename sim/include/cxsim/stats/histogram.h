@@ -52,6 +52,18 @@ class LogHistogram {
   // anything when a value is invalid, the lengths differ, a group is out of
   // range or split's bin count differs from bin_count().
   void add_all(std::span<const double> xs, std::span<const std::uint32_t> groups, HistogramGroups& split);
+  // The same, also writing each value's bin to bins[j] (bins.size() ==
+  // xs.size(), else core::InputError), so that a second histogram of the
+  // same bins_per_decade can take a subset of the values with add_binned
+  // without binning them again (the engine's per-kind walk times).
+  void add_all(std::span<const double> xs, std::span<const std::uint32_t> groups, HistogramGroups& split,
+               std::span<std::uint32_t> bins);
+  // add_all(xs, groups, split) given bins[j] == bin_of(xs[j]) from a
+  // histogram of the same layout. Throws core::InputError before adding
+  // anything when the lengths differ, a value is invalid, a bin or group is
+  // out of range (a bin of another layout is not detected otherwise).
+  void add_binned(std::span<const double> xs, std::span<const std::uint32_t> bins,
+                  std::span<const std::uint32_t> groups, HistogramGroups& split);
   // Element-wise sum; throws core::RuntimeError when the bin layouts differ.
   void merge(const LogHistogram& other);
 
@@ -100,6 +112,9 @@ class LogHistogram {
   // Bin holding the target cumulative weight t (first non-empty bin whose
   // cumulative weight reaches t), and the weight before it.
   std::size_t find_bin(double t, double* before) const;
+  // Validation shared by the grouped add_all and add_binned.
+  void check_grouped(std::span<const double> xs, std::span<const std::uint32_t> groups,
+                     const HistogramGroups& split) const;
 
   // The immutable bin layout, shared by copies (a histogram per chunk costs
   // one allocation of counts, not a recomputation of the edges).
