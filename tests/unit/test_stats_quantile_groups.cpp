@@ -133,6 +133,40 @@ TEST(HistogramGroups, BadInputThrows) {
   EXPECT_THROW(g.count(0, h.bin_count()), cxsim::core::InputError);
 }
 
+// The engine bins each walk time once (add_all with bins out) and hands a
+// subset of the values, with their bins, to a per-kind histogram
+// (add_binned): the counts, groups, min and max equal binning them afresh.
+TEST(HistogramGroups, AddBinnedEqualsAddAllOnTheSameValues) {
+  const std::vector<double> xs = exponential(41, 3000, 7.0);
+  std::vector<std::uint32_t> gs(xs.size()), bins(xs.size());
+  for (std::size_t i = 0; i < xs.size(); ++i) gs[i] = static_cast<std::uint32_t>((i * 7) % kGroups);
+  Split all, fresh, reused;
+  all.h.add_all(xs, gs, all.g, bins);
+  for (std::size_t i = 0; i < xs.size(); ++i) EXPECT_EQ(bins[i], all.h.bin_of(xs[i])) << i;
+  std::vector<double> sub_x;
+  std::vector<std::uint32_t> sub_g, sub_b;
+  for (std::size_t i = 0; i < xs.size(); i += 3) {
+    sub_x.push_back(xs[i]);
+    sub_g.push_back(gs[i]);
+    sub_b.push_back(bins[i]);
+  }
+  fresh.h.add_all(sub_x, sub_g, fresh.g);
+  reused.h.add_binned(sub_x, sub_b, sub_g, reused.g);
+  ASSERT_EQ(fresh.h.bin_count(), reused.h.bin_count());
+  for (std::size_t b = 0; b < fresh.h.bin_count(); ++b) EXPECT_EQ(fresh.h.raw_counts()[b], reused.h.raw_counts()[b]);
+  EXPECT_TRUE(fresh.g == reused.g);
+  EXPECT_EQ(fresh.h.min(), reused.h.min());
+  EXPECT_EQ(fresh.h.max(), reused.h.max());
+  // A bin out of range, or lengths that differ, add nothing.
+  std::vector<std::uint32_t> bad_b = sub_b;
+  bad_b.back() = static_cast<std::uint32_t>(fresh.h.bin_count());
+  EXPECT_THROW(reused.h.add_binned(sub_x, bad_b, sub_g, reused.g), cxsim::core::InputError);
+  std::vector<std::uint32_t> short_b(sub_b.begin(), sub_b.end() - 1);
+  EXPECT_THROW(reused.h.add_binned(sub_x, short_b, sub_g, reused.g), cxsim::core::InputError);
+  EXPECT_THROW(all.h.add_all(xs, gs, all.g, short_b), cxsim::core::InputError);
+  EXPECT_EQ(reused.h.count(), fresh.h.count());
+}
+
 TEST(LogHistogramLocate, GroupSharesAddUpToTheTargetRank) {
   Split s;
   s.add(exponential(3, 4001, 3.0));
