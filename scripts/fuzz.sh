@@ -81,8 +81,9 @@ max_len() {
   esac
 }
 
-status=0
-for h in "${harnesses[@]}"; do
+# One harness: its report on stdout; returns 1 when it counts as a failure.
+fuzz_one() {
+  local h="$1" bin corpus log prefix len rc artifacts inner a status=0
   bin="$build/fuzz/fuzz_$h"
   corpus="$(seed_dir "$h")"
   log="$build/logs/fuzz_$h.log"
@@ -114,5 +115,28 @@ for h in "${harnesses[@]}"; do
   else
     grep -a -E "^stat::number_of_executed_units|^#[0-9]+.*DONE" "$log" | tail -n 2 | sed "s/^/  fuzz_$h: /" || true
   fi
+  return "$status"
+}
+
+# The harnesses run $jobs at a time (each is one process); their reports are
+# printed whole, in order, once all have finished.
+status=0
+running=0
+for h in "${harnesses[@]}"; do
+  (
+    rc=0
+    fuzz_one "$h" >"$work/$h.report" 2>&1 || rc=$?
+    echo "$rc" >"$work/$h.rc"
+  ) &
+  running=$((running + 1))
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+done
+wait
+for h in "${harnesses[@]}"; do
+  cat "$work/$h.report"
+  [ "$(cat "$work/$h.rc" 2>/dev/null || echo 1)" = 0 ] || status=1
 done
 exit "$status"

@@ -5,7 +5,7 @@
 # + UBSan, determinism tests and a multi-threaded run under ThreadSanitizer).
 # The formatting check (scripts/format.sh) runs before the sanitizers; the
 # fuzz smoke test (scripts/fuzz.sh 30: each libFuzzer harness for 30 s, clang
-# build in build-fuzz) after them.
+# build in build-fuzz, two harnesses at a time) after them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh -DCXSIM_BUILD_TESTS=ON -DCXSIM_BUILD_BENCH=ON

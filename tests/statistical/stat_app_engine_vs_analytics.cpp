@@ -16,36 +16,21 @@
 #include "cxsim/engine/results.h"
 #include "cxsim/engine/runner.h"
 #include "journey_fixtures.h"
+#include "mc_check.h"
 
 namespace cxsim::app {
 namespace {
 
 using engine::find_metric;
 
-struct Check {
-  int compared = 0;
-  double worst_z = 0;
-  void near(double mc, double se, double exact, const std::string& what) {
-    ++compared;
-    if (se == 0) {
-      EXPECT_NEAR(mc, exact, 1e-9) << what;
-      return;
-    }
-    const double z = std::fabs(mc - exact) / se;
-    worst_z = std::max(worst_z, z);
-    EXPECT_LT(z, 4.0) << what << ": MC " << mc << " ± " << se << " vs exact " << exact;
-  }
-};
+using Check = testing::McCheck;
 
 TEST(EngineVsAnalytics, EveryExampleJourneyPerSegmentOnePeriod) {
   Check check;
   for (const char* file : {"journeys/retail.yaml", "journeys/telecom_support.yaml", "journeys/bank_account.yaml"}) {
     const auto spec = testing::spec_from_repo(file);
     for (std::size_t g = 0; g < spec.segments.size(); ++g) {
-      auto one = spec;
-      one.segments = {spec.segments[g]};
-      one.segments[0].share = 1.0;
-      std::vector<engine::Variant> v = {{"baseline", "", model::compile(one), std::nullopt}};
+      std::vector<engine::Variant> v = {{"baseline", "", model::compile(testing::only_segment(spec, g)), std::nullopt}};
       const auto& m = v[0].model;
       const auto exact = analytics::analyze(m).population;
       engine::RunSettings s;

@@ -13,23 +13,14 @@
 #include "cxsim/engine/results.h"
 #include "cxsim/engine/runner.h"
 #include "journey_fixtures.h"
+#include "mc_check.h"
 
 namespace cxsim::app {
 namespace {
 
 using engine::find_metric;
 
-struct Check {
-  int compared = 0;
-  double worst_z = 0;
-  void near(const stats::Estimate& e, double exact, const std::string& what) {
-    ++compared;
-    ASSERT_TRUE(std::isfinite(e.se) && e.se > 0) << what;
-    const double z = std::fabs(e.estimate - exact) / e.se;
-    worst_z = std::max(worst_z, z);
-    EXPECT_LT(z, 4.0) << what << ": MC " << e.estimate << " ± " << e.se << " vs exact " << exact;
-  }
-};
+using Check = testing::McCheck;
 
 const char* kJourneys[] = {"journeys/retail.yaml", "journeys/telecom_support.yaml", "journeys/bank_account.yaml"};
 
@@ -38,10 +29,7 @@ TEST(TimeToResolution, EveryExampleJourneyPerSegmentOnePeriod) {
   for (const char* file : kJourneys) {
     const auto spec = testing::spec_from_repo(file);
     for (std::size_t g = 0; g < spec.segments.size(); ++g) {
-      auto one = spec;
-      one.segments = {spec.segments[g]};
-      one.segments[0].share = 1.0;
-      std::vector<engine::Variant> v = {{"baseline", "", model::compile(one), std::nullopt}};
+      std::vector<engine::Variant> v = {{"baseline", "", model::compile(testing::only_segment(spec, g)), std::nullopt}};
       const auto& m = v[0].model;
       const auto exact = analytics::analyze(m).population;
       engine::RunSettings s;

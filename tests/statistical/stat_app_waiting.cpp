@@ -16,24 +16,12 @@
 #include "cxsim/engine/runner.h"
 #include "cxsim/model/compiled_model.h"
 #include "journey_fixtures.h"
+#include "mc_check.h"
 
 namespace cxsim {
 namespace {
 
-struct Check {
-  int compared = 0;
-  double worst_z = 0;
-  void near(double mc, double se, double exact, const std::string& what) {
-    ++compared;
-    if (se == 0) {
-      EXPECT_NEAR(mc, exact, 1e-9) << what;
-      return;
-    }
-    const double z = std::fabs(mc - exact) / se;
-    worst_z = std::max(worst_z, z);
-    EXPECT_LT(z, 4.0) << what << ": MC " << mc << " ± " << se << " vs exact " << exact;
-  }
-};
+using Check = testing::McCheck;
 
 const std::vector<std::pair<std::string, std::string>> kDurations = {{"fixed", "{fixed: 5}"},
                                                                      {"exponential", "{exponential: {mean: 5}}"},

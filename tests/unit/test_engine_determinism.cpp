@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bit_compare.h"
 #include "cxsim/engine/results.h"
 #include "cxsim/engine/runner.h"
 #include "journey_fixtures.h"
@@ -24,81 +25,12 @@ std::vector<Variant> retail_variants() {
           Variant{"fix", "", model::compile(fixed), std::nullopt}};
 }
 
-// Bit-for-bit comparisons: `==` on doubles would call two NaNs different and
-// +0 equal to -0, so doubles are compared by their representation.
-bool same_bits(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b); }
-
-bool same_bits(std::span<const double> a, std::span<const double> b) {
-  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
-}
-
-bool same_bits(const io::Table& a, const io::Table& b) {
-  if (a.schema() != b.schema() || a.rows() != b.rows()) return false;
-  for (const auto& c : a.schema()) {
-    switch (c.type) {
-      case io::ColumnType::float64:
-        if (!same_bits(a.get_double(c.name), b.get_double(c.name))) return false;
-        break;
-      case io::ColumnType::int64:
-        if (a.get_int64(c.name) != b.get_int64(c.name)) return false;
-        break;
-      case io::ColumnType::string:
-        if (a.get_string(c.name) != b.get_string(c.name)) return false;
-        break;
-    }
-  }
-  return true;
-}
-
-void expect_same_bits(const stats::MomentAccumulator& x, const stats::MomentAccumulator& y) {
-  EXPECT_EQ(x.count(), y.count());
-  EXPECT_TRUE(same_bits(x.raw_shift(), y.raw_shift()));
-  EXPECT_TRUE(same_bits(x.raw_sums(), y.raw_sums()));
-  EXPECT_TRUE(same_bits(x.raw_cross(), y.raw_cross()));
-}
-
-void expect_identical(const RunResult& a, const RunResult& b, const std::vector<Variant>& variants) {
-  ASSERT_EQ(a.variants.size(), b.variants.size());
-  ASSERT_EQ(a.paired.size(), b.paired.size());
-  for (std::size_t v = 0; v < a.variants.size(); ++v) {
-    const auto& x = a.variants[v];
-    const auto& y = b.variants[v];
-    expect_same_bits(x.headline, y.headline);
-    EXPECT_TRUE(same_bits(x.time_hist.raw_counts(), y.time_hist.raw_counts()));
-    EXPECT_TRUE(same_bits(x.nps_hist_true, y.nps_hist_true));
-    EXPECT_TRUE(same_bits(x.nps_hist_measured, y.nps_hist_measured));
-    EXPECT_TRUE(same_bits(x.csat_hist_true, y.csat_hist_true));
-    EXPECT_TRUE(same_bits(x.csat_hist_measured, y.csat_hist_measured));
-    EXPECT_TRUE(same_bits(x.ces_hist_true, y.ces_hist_true));
-    EXPECT_TRUE(same_bits(x.ces_hist_measured, y.ces_hist_measured));
-    EXPECT_TRUE(same_bits(x.segment_customers, y.segment_customers));
-    EXPECT_TRUE(same_bits(x.walks_sq, y.walks_sq));
-    // Every derived table is identical too.
-    auto tx = variant_tables(variants[v], x);
-    auto ty = variant_tables(variants[v], y);
-    EXPECT_TRUE(same_bits(tx.summary, ty.summary));
-    EXPECT_TRUE(same_bits(tx.survival, ty.survival));
-    EXPECT_TRUE(same_bits(tx.survival_ci, ty.survival_ci));
-    EXPECT_TRUE(same_bits(tx.periods, ty.periods));
-    EXPECT_TRUE(same_bits(tx.touchpoints, ty.touchpoints));
-    EXPECT_TRUE(same_bits(tx.channels, ty.channels));
-    EXPECT_TRUE(same_bits(tx.outcomes, ty.outcomes));
-    EXPECT_TRUE(same_bits(tx.paths, ty.paths));
-    EXPECT_TRUE(same_bits(tx.segments, ty.segments));
-    EXPECT_EQ(tx.nps_histogram, ty.nps_histogram);
-    EXPECT_EQ(tx.csat_histogram, ty.csat_histogram);
-    EXPECT_EQ(tx.ces_histogram, ty.ces_histogram);
-  }
-  for (std::size_t p = 0; p < a.paired.size(); ++p) {
-    expect_same_bits(a.paired[p].joint, b.paired[p].joint);
-    auto cx = comparison_table(variants[p + 1], variants[0], a.paired[p], a.variants[p + 1], a.variants[0], a.settings);
-    auto cy = comparison_table(variants[p + 1], variants[0], b.paired[p], b.variants[p + 1], b.variants[0], b.settings);
-    EXPECT_TRUE(same_bits(cx, cy));
-  }
-}
+using testing::expect_identical;
+using testing::expect_same_bits;
+using testing::same_bits;
 
 TEST(EngineDeterminism, BitComparisonSeesNanAndSignedZero) {
-  // The helpers above see bits: the same NaN is the same bits, and -0 is not
+  // The helpers of bit_compare.h see bits: the same NaN is the same bits, and -0 is not
   // +0. io::Table's == compares doubles by bits too (since time to
   // resolution put NaN rows such as time_mean_timeout in every summary).
   const double nan = std::numeric_limits<double>::quiet_NaN();
