@@ -8,7 +8,7 @@ PKGS=(
   libyaml-cpp-dev libeigen3-dev libboost-graph-dev libboost-math-dev
   libhdf5-dev hdf5-tools libcli11-dev libfmt-dev librandom123-dev
   libgtest-dev libgmock-dev libbenchmark-dev libexpat1-dev zlib1g-dev
-  python3 python3-h5py python3-pandas python3-numpy time
+  python3 python3-h5py python3-pandas python3-numpy python3-yaml time  # python3-yaml: bench/numpy_peer.py
 )
 # Headless browser for the report end-to-end test (optional: CXSIM_NO_BROWSER=1 skips it).
 if [ "${CXSIM_NO_BROWSER:-0}" != "1" ]; then
