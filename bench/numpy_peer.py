@@ -344,13 +344,19 @@ def sample_durations(m, rng, drow):
 # treat the customer as the unit (delta method), as cxsim does.
 TALLIES = ["walks", "steps", "s_end", "s_change", "prom", "det", "resp", "prom_m", "det_m", "csat", "csat_m", "ces",
            "ces_m", "effort", "time", "frictions", "switches", "clv", "cost", "alive"]
+TI = {k: i for i, k in enumerate(TALLIES)}
+# Walk state rows (one contiguous row per quantity, compacted together each step).
+W_S, W_E, W_TIME, W_COST, W_FR, W_SW = range(6)
 
 
 def simulate_block(m, rng, n, periods):
-    """n customers x `periods` periods. Returns the per-customer tallies (dict of arrays) and kind counts [n, K]."""
+    """n customers x `periods` periods. Returns the per-customer tallies as a [len(TALLIES) + kinds, n] array (rows
+    TALLIES, then one count per outcome kind) and the number of steps.
+
+    The active customers' state (segment, S0, theta) is kept compacted, their tallies are updated through the index
+    of active customers; within a period the walkers' state is compacted each step."""
     T = m.T
-    acc = {k: np.zeros(n) for k in TALLIES}
-    kinds = np.zeros((n, len(m.kinds)))
+    nk = len(m.kinds)
     seg = np.searchsorted(m.seg_cum, rng.random(n), side="right")
     seg = np.minimum(seg, m.S - 1)
     s0 = m.s0_mean[seg] + m.s0_sd[seg] * rng.standard_normal(n)
@@ -359,38 +365,32 @@ def simulate_block(m, rng, n, periods):
     if churns.any():
         c = np.nonzero(churns)[0]
         theta[c] = rng.beta(m.alpha[seg[c]], m.beta[seg[c]])
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         logit_theta = np.log(theta) - np.log1p(-theta)
-    active = np.arange(n)
+    tl = np.zeros((len(TALLIES) + nk, n))
+    # The active customers (the state arrays seg, s0, theta, ... are compacted to them): all (a slice, so that the
+    # tallies are updated in place) until the first churn, then their indices.
+    ids = slice(None)
     resp_logit = math.inf if m.response_rate >= 1 else (
         -math.inf if m.response_rate <= 0 else math.log(m.response_rate / (1 - m.response_rate)))
+    everyone_responds = m.response_extremity == 0 and math.isinf(resp_logit)
+    any_churn = bool(churns.any())
     steps_total = 0
     for t in range(periods):
-        if active.size == 0:
+        na = s0.size
+        if na == 0:
             break
         discount = (1.0 + m.discount_rate) ** -t
-        na = active.size
-        seg_a = seg[active]
-        s0_a = s0[active]
-        # Walk state of the period, per active customer (position p = 0..na-1).
-        S_end = np.empty(na)
-        E_end = np.empty(na)
-        time_end = np.empty(na)
-        cost_end = np.empty(na)
-        fr_end = np.empty(na)
-        sw_end = np.empty(na)
+        # End-of-walk values, by position among the active customers.
+        end = np.empty((6, na))
         steps_end = np.empty(na)
         node_end = np.empty(na, dtype=np.int64)
         node = draw_categorical(m.start_cum, m.start_tgt, np.zeros(na, dtype=np.int64), rng.random(na))
-        # The walkers: compacted arrays, all at the same step.
+        # The walkers, all at the same step: float state w, position, row base, previous channel, node.
+        w = np.zeros((6, na))
+        w[W_S] = s0
         pos = np.arange(na)
-        rowbase = seg_a * T
-        S = s0_a.copy()
-        E = np.zeros(na)
-        tm = np.zeros(na)
-        cs = np.zeros(na)
-        nfr = np.zeros(na)
-        nsw = np.zeros(na)
+        rowbase = seg * T
         prev = np.full(na, -1, dtype=np.int64)
         step = 0
         while pos.size:
@@ -403,72 +403,75 @@ def simulate_block(m, rng, n, periods):
                 ch = m.channel[node]
                 sw = (prev >= 0) & (ch != prev)
                 frow = 2 * row + fr
-                S += m.dsat[frow] + sw * m.switch_sat
-                E += m.deff[frow] + sw * m.switch_eff
-                tm += sample_durations(m, rng, frow)
-                cs += m.cost[row]
-                nfr += fr
-                nsw += sw
+                w[W_S] += m.dsat[frow] + sw * m.switch_sat
+                w[W_E] += m.deff[frow] + sw * m.switch_eff
+                w[W_TIME] += sample_durations(m, rng, frow)
+                w[W_COST] += m.cost[row]
+                w[W_FR] += fr
+                w[W_SW] += sw
                 prev = ch
                 node = draw_categorical(m.next_cum, m.next_tgt, frow, rng.random(pos.size))
                 step += 1
                 done = node >= T
             if done.any():
                 p = pos[done]
-                S_end[p], E_end[p], time_end[p], cost_end[p] = S[done], E[done], tm[done], cs[done]
-                fr_end[p], sw_end[p] = nfr[done], nsw[done]
+                end[:, p] = w[:, done]
                 steps_end[p] = step
                 node_end[p] = node[done]
                 keep = ~done
-                pos, rowbase, node, S, E, tm, cs, nfr, nsw, prev = (
-                    a[keep] for a in (pos, rowbase, node, S, E, tm, cs, nfr, nsw, prev))
+                w = w[:, keep]
+                pos, rowbase, node, prev = pos[keep], rowbase[keep], node[keep], prev[keep]
         steps_total += int(steps_end.sum())
+        S_end, E_end = end[W_S], end[W_E]
         oc = node_end - T
         kind = m.oc_kind[oc]
         value = m.oc_value[oc]
         # Survey.
-        if m.response_extremity == 0 and math.isinf(resp_logit):
+        if everyone_responds:
             responds = np.full(na, resp_logit > 0)
         else:
             responds = logit(rng.random(na)) < resp_logit + m.response_extremity * np.abs(S_end)
         nps = np.searchsorted(m.nps_cut, logit(rng.random(na)) + m.nps_slope * S_end, side="left")
         prom, det = nps >= 9, nps <= 6
-        a = acc
-        a["walks"][active] += 1
-        a["steps"][active] += steps_end
-        a["s_end"][active] += S_end
-        a["s_change"][active] += S_end - s0_a
-        a["prom"][active] += prom
-        a["det"][active] += det
-        a["resp"][active] += responds
-        a["prom_m"][active] += prom & responds
-        a["det_m"][active] += det & responds
+        tl[TI["walks"], ids] += 1
+        tl[TI["steps"], ids] += steps_end
+        tl[TI["s_end"], ids] += S_end
+        tl[TI["s_change"], ids] += S_end - s0
+        tl[TI["prom"], ids] += prom
+        tl[TI["det"], ids] += det
+        tl[TI["resp"], ids] += responds
+        tl[TI["prom_m"], ids] += prom & responds
+        tl[TI["det_m"], ids] += det & responds
         for name, x in (("csat", S_end), ("ces", -E_end)):
             if name in m.scales:
                 cut, slope = m.scales[name]
                 score = np.searchsorted(cut, logit(rng.random(na)) + slope * x, side="left") + 1
-                a[name][active] += score
-                a[name + "_m"][active] += score * responds
-        a["effort"][active] += E_end
-        a["time"][active] += time_end
-        a["frictions"][active] += fr_end
-        a["switches"][active] += sw_end
-        a["clv"][active] += value * discount
-        a["cost"][active] += cost_end * discount
-        kinds[active, kind] += 1
+                tl[TI[name], ids] += score
+                tl[TI[name + "_m"], ids] += score * responds
+        tl[TI["effort"], ids] += E_end
+        tl[TI["time"], ids] += end[W_TIME]
+        tl[TI["frictions"], ids] += end[W_FR]
+        tl[TI["switches"], ids] += end[W_SW]
+        tl[TI["clv"], ids] += value * discount
+        tl[TI["cost"], ids] += end[W_COST] * discount
+        tl[len(TALLIES) + kind, np.arange(na) if isinstance(ids, slice) else ids] += 1
         # Retention: churn after the walk, then carry-over of the experience.
-        ch_a = churns[active]
-        churned = np.zeros(na, dtype=bool)
-        if ch_a.any():
+        s_new = s0 + m.carryover * (S_end - s0)
+        if any_churn:
             u = rng.random(na)
             if m.sensitivity == 0:
-                churned = ch_a & (u < theta[active])
+                churned = churns & (u < theta)
             else:
-                churned = ch_a & (logit(u) < logit_theta[active] - m.sensitivity * (S_end - s0_a))
-        s0[active] = s0_a + m.carryover * (S_end - s0_a)
-        active = active[~churned]
-    acc["alive"][active] = 1.0
-    return acc, kinds, steps_total
+                churned = churns & (logit(u) < logit_theta - m.sensitivity * (S_end - s0))
+            if churned.any():
+                keep = ~churned
+                ids = np.nonzero(keep)[0] if isinstance(ids, slice) else ids[keep]
+                seg, s0, churns = seg[keep], s_new[keep], churns[keep]
+                theta, logit_theta = theta[keep], logit_theta[keep]
+                continue
+        s0 = s_new
+    tl[TI["alive"], ids] = 1.0
+    return tl, steps_total
 
 
 def metric_defs(m):
@@ -508,17 +511,19 @@ class Moments:
         self.n = 0
         self.s = {k: np.zeros(5) for k in self.defs}
 
-    def add(self, acc, kinds):
-        n = acc["walks"].size
+    def add(self, tl):
+        n = tl.shape[1]
         self.n += n
         ones = np.ones(n)
+
+        def row(name):
+            return tl[len(TALLIES) + self.kinds.index(name[5:])] if name.startswith("kind:") else tl[TI[name]]
+
         for name, (num, den, _) in self.defs.items():
             y = np.zeros(n)
             for term in num:
-                sign = -1.0 if term.startswith("-") else 1.0
-                term = term.lstrip("-")
-                y += sign * (kinds[:, self.kinds.index(term[5:])] if term.startswith("kind:") else acc[term])
-            w = acc[den] if den else ones
+                y += -row(term[1:]) if term.startswith("-") else row(term)
+            w = row(den) if den else ones
             self.s[name] += [y.sum(), w.sum(), (y * y).sum(), (w * w).sum(), (y * w).sum()]
 
     def results(self):
@@ -542,21 +547,21 @@ def run_peer(journey, customers, periods, seed, block):
     m = Model(journey)
     rng = np.random.default_rng(seed)
     mom = Moments(m)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     steps = 0
     walks = 0
     done = 0
     while done < customers:
         b = min(block, customers - done)
-        acc, kinds, st = simulate_block(m, rng, b, periods)
-        mom.add(acc, kinds)
+        tl, st = simulate_block(m, rng, b, periods)
+        mom.add(tl)
         steps += st
-        walks += int(acc["walks"].sum())
+        walks += int(tl[TI["walks"]].sum())
         done += b
-    seconds = time.perf_counter() - t0
+    seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
     return {
         "journey": m.name, "customers": customers, "periods": periods, "seed": seed, "block": block,
-        "walks": walks, "steps": steps, "seconds": seconds,
+        "walks": walks, "steps": steps, "seconds": seconds, "cpu_seconds": cpu_seconds,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
         "metrics": mom.results(),
     }
@@ -575,7 +580,7 @@ def check(args):
         if args.threads:
             cmd += ["--threads", str(args.threads)]
         cx = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
-    peer = run_peer(args.journey, args.customers, args.periods, args.seed + 1, args.block)
+    peer = run_peer(args.journey, args.customers, args.periods, args.seed, args.block)
     summary = {r["metric"]: r for r in cx["variants"]["baseline"]["summary"]}
     print(f"{args.journey}: {args.customers} customers x {args.periods} periods; "
           f"walks cxsim {cx['walks']} peer {peer['walks']}")
