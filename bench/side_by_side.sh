@@ -4,7 +4,8 @@
 # interleaved so that a change in the machine's load hits all three alike.
 #   bench/side_by_side.sh [CUSTOMERS] [PERIODS] [JOURNEY]
 # Defaults: 1,000,000 customers x 12 periods on journeys/retail.yaml, REPEATS=1 (env).
-# CXSIM=path overrides build/bin/cxsim. Needs /usr/bin/python3 with numpy and PyYAML (scripts/setup.sh).
+# CXSIM=path overrides build/bin/cxsim; PEER_ARGS (e.g. "--block 131072") is passed to the peer.
+# Needs /usr/bin/python3 with numpy and PyYAML (scripts/setup.sh).
 # Prints one line per run (wall and CPU seconds, walks/s, peak RSS), then best and median walks/s of each and the
 # ratios cxsim / peer: by wall time, and by CPU time (walks per CPU-second, less sensitive to a shared machine).
 # The two sides draw different random numbers (same model, not the same streams), so their walk counts differ by
@@ -18,7 +19,7 @@ PY=/usr/bin/python3
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 [ -x "$BIN" ] || { echo "side_by_side.sh: no cxsim at $BIN (build it, or set CXSIM=...)" >&2; exit 2; }
-echo "# $J: $N customers x $P periods, $REPEATS repeat(s); $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# $J: $N customers x $P periods, $REPEATS repeat(s), peer args '${PEER_ARGS:-}'; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 : > "$OUT/runs"
 for ((r = 1; r <= REPEATS; r++)); do
   for T in 2 1; do
@@ -31,7 +32,7 @@ print(sys.argv[3], d["walks"], d["steps"], float(wall), float(user) + float(sys_
 PY
     tail -n 1 "$OUT/runs"
   done
-  /usr/bin/time -f "%e %U %S %M" -o "$OUT/time" "$PY" bench/numpy_peer.py "$J" -n "$N" -p "$P" > "$OUT/json"
+  /usr/bin/time -f "%e %U %S %M" -o "$OUT/time" "$PY" bench/numpy_peer.py "$J" -n "$N" -p "$P" ${PEER_ARGS:-} > "$OUT/json"
   "$PY" - "$OUT/json" "$OUT/time" numpy-peer >> "$OUT/runs" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1])); wall, user, sys_, rss = open(sys.argv[2]).read().split()[-4:]
