@@ -305,6 +305,8 @@ class Model:
             s = sv[name] or {}
             check_keys(s, {"scale", "baseline", "slope"}, f"survey.{name}")
             n = int(s.get("scale", default_scale))
+            if "baseline" not in s and n not in defaults:
+                raise Unsupported(f"survey.{name}: no default baseline for scale {n}; give 'baseline'")
             b = baseline_probs(s["baseline"], f"survey.{name}.baseline", False) if "baseline" in s else defaults[n]
             self.scales[name] = (cutpoints(b), need_number(s.get("slope", 1.0), f"survey.{name}.slope"))
         pop = doc.get("population") or {}
