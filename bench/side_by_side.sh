@@ -10,6 +10,7 @@
 # ratios cxsim / peer: by wall time, and by CPU time (walks per CPU-second, less sensitive to a shared machine).
 # The two sides draw different random numbers (same model, not the same streams), so their walk counts differ by
 # Monte Carlo noise; `bench/numpy_peer.py JOURNEY --check` compares their results. Nothing is asserted.
+# Whole-process times (/usr/bin/time, 10 ms CPU resolution): below ~1M walks start-up (numpy's import) dominates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-1000000}"; P="${2:-12}"; J="${3:-journeys/retail.yaml}"
