@@ -49,7 +49,8 @@ inline void expect_same_bits(const stats::MomentAccumulator& x, const stats::Mom
   EXPECT_TRUE(same_bits(x.raw_cross(), y.raw_cross()));
 }
 
-inline void expect_identical(const engine::RunResult& a, const engine::RunResult& b, const std::vector<engine::Variant>& variants) {
+inline void expect_identical(const engine::RunResult& a, const engine::RunResult& b,
+                             const std::vector<engine::Variant>& variants) {
   ASSERT_EQ(a.variants.size(), b.variants.size());
   ASSERT_EQ(a.paired.size(), b.paired.size());
   for (std::size_t v = 0; v < a.variants.size(); ++v) {
@@ -94,8 +95,10 @@ inline void expect_identical(const engine::RunResult& a, const engine::RunResult
     expect_same_bits(a.paired[p].joint, b.paired[p].joint);
     EXPECT_TRUE(same_bits(a.paired[p].cum_net_delta, b.paired[p].cum_net_delta));
     EXPECT_TRUE(same_bits(a.paired[p].cum_net_delta_sq, b.paired[p].cum_net_delta_sq));
-    auto cx = engine::comparison_table(variants[p + 1], variants[0], a.paired[p], a.variants[p + 1], a.variants[0], a.settings);
-    auto cy = engine::comparison_table(variants[p + 1], variants[0], b.paired[p], b.variants[p + 1], b.variants[0], b.settings);
+    auto cx = engine::comparison_table(variants[p + 1], variants[0], a.paired[p], a.variants[p + 1], a.variants[0],
+                                       a.settings);
+    auto cy = engine::comparison_table(variants[p + 1], variants[0], b.paired[p], b.variants[p + 1], b.variants[0],
+                                       b.settings);
     EXPECT_TRUE(same_bits(cx, cy));
   }
 }

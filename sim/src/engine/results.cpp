@@ -32,6 +32,11 @@ std::vector<MetricDef> headline_metrics(const model::CompiledModel& m, bool with
     per_walk("ces_true", kCesTrue, "mean CES over every walk");
     d.push_back({"ces_measured", Ratio::ratio_of(kCesMeasured, kRespondents), "mean CES over respondents"});
   }
+  if (m.cx.present) {
+    const int c = cx_component(m);
+    d.push_back({"cx_index_true", Ratio::ratio_of(c, kWalks), "mean CX index (0-100) over every walk"});
+    d.push_back({"cx_index_measured", Ratio::ratio_of(c + 1, kRespondents), "mean CX index over respondents"});
+  }
   per_walk("effort_mean", kEffort, "effort per walk");
   per_walk("time_mean", kTime, "journey time per walk");
   for (std::size_t k = 0; k < m.num_kinds(); ++k) {

@@ -407,6 +407,17 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       acc.csat_hist_measured[static_cast<std::size_t>(csat)] += r;
       x[kCsatMeasured] += r * (csat + 1);
     }
+    if (m.cx.present) {
+      // ease and emotion on [0, 1]: the 0-based score over its top score.
+      const double ease = m.ces.present ? ces / static_cast<double>(m.ces.categories - 1) : 0.0;
+      const double emotion =
+          m.csat.present ? csat / static_cast<double>(m.csat.categories - 1) : static_cast<double>(nps) / 10.0;
+      const double cx = 100.0 * (m.cx.w_effectiveness * m.cx.good[static_cast<std::size_t>(kind)] + m.cx.w_ease * ease +
+                                 m.cx.w_emotion * emotion);
+      const int c = cx_component(m);
+      x[c] += cx;
+      x[c + 1] += r * cx;
+    }
     if (m.ces.present) {
       acc.ces_hist_measured[static_cast<std::size_t>(ces)] += r;
       x[kCesMeasured] += r * (ces + 1);

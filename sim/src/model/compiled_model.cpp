@@ -204,6 +204,17 @@ CompiledModel compile(const JourneySpec& spec) {
   m.nps = scale(spec.survey.nps, 0);
   m.csat = scale(spec.survey.csat, 1);
   m.ces = scale(spec.survey.ces, 1);
+  if (spec.survey.cx_index.present) {
+    const auto& cx = spec.survey.cx_index;
+    const double total = cx.effectiveness + cx.ease + cx.emotion;
+    m.cx.present = total > 0;
+    if (m.cx.present) {
+      m.cx.w_effectiveness = cx.effectiveness / total;
+      m.cx.w_ease = m.ces.present ? cx.ease / total : 0.0;
+      m.cx.w_emotion = cx.emotion / total;
+      for (std::size_t k = 0; k < m.kinds.size(); ++k) m.cx.good.push_back(m.kind_direction_of(k) > 0 ? 1.0 : 0.0);
+    }
+  }
   m.sensitivity = spec.retention.sensitivity;
   m.carryover = spec.retention.carryover;
   return m;

@@ -432,8 +432,8 @@ void parse_scale(NodeReader& r, const YAML::Node& node, const std::string& path,
 
 void parse_survey(NodeReader& r, const YAML::Node& node, SurveySpec& sv) {
   const std::string base = "survey";
-  if (!r.expect_map(node, base, "a survey mapping (response, nps, csat, ces)")) return;
-  r.check_keys(node, base, {"response", "nps", "csat", "ces"});
+  if (!r.expect_map(node, base, "a survey mapping (response, nps, csat, ces, cx_index)")) return;
+  r.check_keys(node, base, {"response", "nps", "csat", "ces", "cx_index"});
   if (node["response"]) {
     const std::string p = "survey.response";
     if (r.expect_map(node["response"], p, "{rate: number, extremity: number}")) {
@@ -460,6 +460,21 @@ void parse_survey(NodeReader& r, const YAML::Node& node, SurveySpec& sv) {
     sv.ces.scale = 7;
     parse_scale(r, node["ces"], "survey.ces", sv.ces, false);
     if (!node["ces"].IsMap() || !node["ces"]["baseline"]) sv.ces.baseline = default_ces_baseline(sv.ces.scale);
+  }
+  // `cx_index:` alone (or null): equal weights; else {effectiveness, ease, emotion}.
+  if (node["cx_index"]) {
+    const std::string p = "survey.cx_index";
+    const YAML::Node cx = node["cx_index"];
+    sv.cx_index.present = true;
+    if (!cx.IsNull() && r.expect_map(cx, p, "{effectiveness: weight, ease: weight, emotion: weight}")) {
+      r.check_keys(cx, p, {"effectiveness", "ease", "emotion"});
+      for (auto [key, field] : {std::pair{"effectiveness", &sv.cx_index.effectiveness},
+                                std::pair{"ease", &sv.cx_index.ease}, std::pair{"emotion", &sv.cx_index.emotion}}) {
+        if (cx[key]) {
+          if (auto v = r.number(cx[key], p + "." + key)) *field = *v;
+        }
+      }
+    }
   }
 }
 

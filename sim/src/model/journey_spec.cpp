@@ -120,6 +120,8 @@ int metric_direction(std::string_view metric, const KindDirectionFn& kind_direct
                                                 "csat_measured",
                                                 "ces_true",
                                                 "ces_measured",
+                                                "cx_index_true",
+                                                "cx_index_measured",
                                                 "retention_final",
                                                 "clv_mean",
                                                 "net_value_mean",

@@ -318,6 +318,23 @@ class Checker {
       }
       baseline(*sc, p, name);
     }
+    if (sv.cx_index.present) {
+      const auto& cx = sv.cx_index;
+      const std::string p = "survey.cx_index";
+      non_negative(cx.effectiveness, p + ".effectiveness", "weight");
+      non_negative(cx.ease, p + ".ease", "weight");
+      non_negative(cx.emotion, p + ".emotion", "weight");
+      if (cx.effectiveness + cx.ease + cx.emotion == 0)
+        error(p, "the CX index weights are all 0: give effectiveness, ease or emotion a positive weight");
+      if (cx.ease > 0 && !sv.ces.present)
+        error(p + ".ease", "ease is measured by CES: add a survey.ces section, or set ease: 0");
+      bool any_good = false;
+      for (const auto& o : s.outcomes) any_good = any_good || s.kind_direction(o.kind) > 0;
+      if (cx.effectiveness > 0 && !any_good && !s.outcomes.empty())
+        error(p + ".effectiveness",
+              "effectiveness counts walks that end in a good outcome kind, and no kind is good: declare "
+              "good: true on an outcome, or set effectiveness: 0");
+    }
 
     // Retention.
     const auto& rt = s.retention;

@@ -70,6 +70,8 @@ MetricInfo metric_info(std::string_view metric, std::string_view time_unit,
   if (metric == "csat_measured") return m("CSAT mean, respondents", "CSAT (measured)", "score");
   if (metric == "ces_true") return m("CES mean, all walks (high = easy)", "CES (true)", "score");
   if (metric == "ces_measured") return m("CES mean, respondents (high = easy)", "CES (measured)", "score");
+  if (metric == "cx_index_true") return m("CX index, all walks (0-100)", "CX index (true)", "index");
+  if (metric == "cx_index_measured") return m("CX index, respondents (0-100)", "CX index (measured)", "index");
   if (metric == "effort_mean") return m("Effort per walk", "Effort", "effort units");
   if (metric == "time_mean") return m("Journey time, mean", "Time (mean)", tu);
   if (metric == "time_p50") return m("Journey time, median", "Time (median)", tu);

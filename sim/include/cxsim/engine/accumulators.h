@@ -44,7 +44,13 @@ enum Component : int {
   kFirstKind
 };
 
-inline int headline_size(const model::CompiledModel& m) { return kFirstKind + 2 * static_cast<int>(m.num_kinds()); }
+// With survey.cx_index, two more components after the kind times: Σ CX
+// index over walks, and over respondents (cx_component, cx_component + 1).
+// Without it the layout is the one before the CX index existed.
+inline int headline_size(const model::CompiledModel& m) {
+  return kFirstKind + 2 * static_cast<int>(m.num_kinds()) + (m.cx.present ? 2 : 0);
+}
+inline int cx_component(const model::CompiledModel& m) { return kFirstKind + 2 * static_cast<int>(m.num_kinds()); }
 // Σ journey time over the customer's walks that ended in kind `kind`
 // (time_mean_<kind> = this / the kind's walk count).
 inline int kind_time_component(const model::CompiledModel& m, int kind) {

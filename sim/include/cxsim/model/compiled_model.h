@@ -121,6 +121,15 @@ struct CompiledModel {
   double response_rate = 1.0, response_extremity = 0.0;
   double response_logit = INFINITY;  // logit(response_rate), +inf at rate 1 (the engine's threshold)
   CompiledScale nps, csat, ces;
+  // survey.cx_index: per walk 100 × (w_eff·[good kind] + w_ease·ease +
+  // w_emo·emotion) with the weights normalised to sum 1; ease = (CES − 1) /
+  // (CES scale − 1), emotion = (CSAT − 1) / (CSAT scale − 1), or NPS / 10
+  // without CSAT. cx_good[k]: 1 for a kind whose direction is good.
+  struct CxIndex {
+    bool present = false;
+    double w_effectiveness = 0, w_ease = 0, w_emotion = 0;
+    std::vector<double> good;  // per kind
+  } cx;
 
   double sensitivity = 0.0, carryover = 0.5;
 

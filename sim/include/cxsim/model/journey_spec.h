@@ -135,12 +135,24 @@ struct ScaleSpec {
   double slope = 1.0;
 };
 
+// `survey.cx_index` (docs/methods/survey.md, "CX index"): a composite of
+// effectiveness (the walk ended in a good outcome kind), ease (CES) and
+// emotion (CSAT, or NPS when there is no CSAT), with these weights (>= 0,
+// not all 0; normalised to sum 1).
+struct CxIndexSpec {
+  bool present = false;
+  double effectiveness = 1.0;
+  double ease = 1.0;
+  double emotion = 1.0;
+};
+
 struct SurveySpec {
   double response_rate = 1.0;
   double response_extremity = 0.0;
   ScaleSpec nps;   // always present: 11 categories, scores 0..10
   ScaleSpec csat;  // scores 1..scale
   ScaleSpec ces;   // scores 1..scale, on -effort
+  CxIndexSpec cx_index;
 };
 
 struct RetentionSpec {
