@@ -119,4 +119,5 @@ PYBIND11_MODULE(cxsim, m) {
   register_analyze(m);
   register_run(m);
   register_results(m);
+  register_calibrate(m);
 }

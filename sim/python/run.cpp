@@ -7,9 +7,7 @@
 // KeyboardInterrupt.
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <filesystem>
-#include <future>
 #include <limits>
 #include <optional>
 #include <string>
@@ -190,28 +188,10 @@ py::dict run_py(const std::string& input, const std::string& output, std::option
   a.uncertainty = uncertainty;
   a.command_line = command_line ? *command_line : call_text(a);
 
-  std::atomic<int> stop{0};
-  std::optional<py::error_already_set> interrupt;  // the KeyboardInterrupt seen while waiting
-  RunOutcome o;
-  {
-    py::gil_scoped_release release;
-    std::lock_guard<std::mutex> lock(hdf5_mutex());  // taken without the GIL (no lock-order inversion)
-    auto work = std::async(std::launch::async, [&] { return simulate(a, &stop); });
-    while (work.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
-      if (interrupt) continue;
-      py::gil_scoped_acquire acquire;
-      if (PyErr_CheckSignals() != 0) {  // a signal handler raised (Ctrl-C: KeyboardInterrupt)
-        interrupt.emplace();
-        stop.store(SIGINT);
-      }
-    }
-    try {
-      o = work.get();
-    } catch (const core::Interrupted&) {
-      if (!interrupt) throw;
-    }
-  }
-  if (interrupt) throw std::move(*interrupt);
+  const RunOutcome o = interruptible([&](const std::atomic<int>* stop) {
+    std::lock_guard<std::mutex> lock(hdf5_mutex());  // taken by the worker, which never needs the GIL
+    return simulate(a, stop);
+  });
   py::dict d;
   d["output"] = o.output;
   d["title"] = o.title;
