@@ -1,0 +1,235 @@
+// cxsim.run: a journey or scenario to a results file, as `cxsim run` writes
+// it (sim/cli/cmd_run.cpp): the same plan, execution and writers, so the same
+// inputs give the same datasets bit for bit (only the root attributes
+// `command_line` and `created_utc` differ). The simulation runs on a worker
+// thread with the GIL released; the calling thread polls for Ctrl-C, which
+// stops the run at the next chunk boundary (no file is written) and raises
+// KeyboardInterrupt.
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <pybind11/stl.h>
+
+#include "bindings.h"
+#include "cxsim/app/run_plan.h"
+#include "cxsim/core/atomic_output.h"
+#include "cxsim/core/errors.h"
+#include "cxsim/engine/results_file.h"
+#include "cxsim/engine/runner.h"
+#include "cxsim/model/journey_spec.h"
+
+namespace cxsim::python {
+
+namespace {
+
+constexpr std::uint64_t kMaxSeed = std::numeric_limits<std::int64_t>::max();  // as the CLI's --seed
+
+struct RunArgs {
+  std::string input, output, command_line;
+  std::optional<long long> customers;
+  std::optional<int> periods;
+  std::optional<unsigned long long> seed;
+  int threads = 0;
+  std::uint64_t chunk_size = 4096;
+  std::vector<std::string> variants;
+  bool no_sweeps = false, no_ranking = false, no_analytics = false, customers_out = false;
+  std::optional<long long> uncertainty;
+};
+
+struct RunOutcome {
+  std::string output, title, precision, analytics_skipped;
+  std::uint64_t customers = 0, seed = 0, chunks = 0, draws = 0;
+  int periods = 0, threads = 0;
+  double seconds = 0, walks = 0, steps = 0;
+  std::vector<std::string> variants;  // named variants, baseline first
+  std::vector<double> timeout_walks;  // per named variant
+  core::Diagnostics warnings;
+};
+
+void check_args(const RunArgs& a) {
+  if (a.threads < 0 || a.threads > 1024)
+    throw core::InputError(fmt::format("threads: expected 0 (all cores) to 1024, got {}", a.threads));
+  if (a.chunk_size < 1 || a.chunk_size > (1u << 24))
+    throw core::InputError(fmt::format("chunk_size: expected 1 to {}, got {}", 1u << 24, a.chunk_size));
+  if (a.seed && *a.seed > kMaxSeed)
+    throw core::InputError(fmt::format("seed: expected 0 to {}, got {}", kMaxSeed, *a.seed));
+  if (a.uncertainty && (*a.uncertainty < 0 || *a.uncertainty > model::kMaxUncertaintyDraws))
+    throw core::InputError(
+        fmt::format("uncertainty: expected 0 to {}, got {}", model::kMaxUncertaintyDraws, *a.uncertainty));
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(a.input, ec)) throw core::InputError(fmt::format("{}: no such file", a.input));
+}
+
+// What `cxsim run` does without --chunks and --events-out (cmd_run.cpp).
+RunOutcome simulate(const RunArgs& a, const std::atomic<int>* stop) {
+  check_args(a);
+  app::RunOverrides ov;
+  ov.customers = a.customers;
+  ov.periods = a.periods;
+  ov.seed = a.seed;
+  ov.threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  ov.chunk_size = a.chunk_size;
+  ov.only_variants = a.variants;
+  ov.no_sweeps = a.no_sweeps;
+  ov.no_ranking = a.no_ranking;
+  ov.no_analytics = a.no_analytics;
+  ov.uncertainty = a.uncertainty;
+  app::RunPlan plan = app::plan_from_file(a.input, ov, a.command_line);
+  app::decide_analytics(plan, ov);
+  std::filesystem::path out = a.output;
+  if (out.empty()) out = std::filesystem::path("outputs") / (std::filesystem::path(a.input).stem().string() + ".h5");
+  {
+    const std::filesystem::path inputs[] = {a.input, plan.provenance.journey_path, plan.provenance.scenario_path};
+    core::check_output_path(out, inputs);
+  }
+  const std::vector<engine::Variant> named(plan.variants.begin(),
+                                           plan.variants.begin() + static_cast<long>(plan.named));
+  engine::ResultsWriter writer(out, plan.provenance, named, plan.settings, a.customers_out);
+  engine::RunHooks hooks;
+  hooks.customer_records = a.customers_out;
+  hooks.stop = stop;
+  hooks.on_chunk = [&](const engine::ChunkResult& c) { writer.on_chunk(c); };
+  const auto t0 = std::chrono::steady_clock::now();
+  app::PrecisionOutcome precision;
+  engine::RunResult result = app::execute(plan, hooks, &precision);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  engine::UncertaintySummary uncertainty;
+  if (plan.uncertainty_draws > 0) {
+    engine::RunHooks uh;
+    uh.stop = stop;
+    uncertainty = app::execute_uncertainty(plan, result, uh);
+  }
+  app::write_all(writer, plan, result, precision);
+  app::write_uncertainty(writer, plan, result, uncertainty);
+  if (stop->load() != 0) throw core::Interrupted(stop->load());
+  writer.commit();
+
+  RunOutcome o;
+  o.output = out.string();
+  o.title = plan.title;
+  o.customers = plan.settings.customers;
+  o.periods = plan.settings.periods;
+  o.seed = plan.settings.seed;
+  o.threads = plan.settings.threads;
+  o.chunks = result.chunks;
+  o.draws = uncertainty.draws;
+  o.seconds = secs;
+  o.precision = precision.requested ? precision.message : "";
+  o.analytics_skipped = plan.analytics_skipped;
+  o.warnings = plan.warnings;
+  for (const auto& v : result.variants) {
+    o.walks += v.headline.total(engine::kWalks);
+    o.steps += v.headline.total(engine::kSteps);
+  }
+  for (std::size_t v = 0; v < plan.named; ++v) {
+    const auto& m = plan.variants[v].model;
+    o.variants.push_back(plan.variants[v].name);
+    o.timeout_walks.push_back(
+        result.variants[v].headline.total(engine::kFirstKind + static_cast<int>(m.timeout_kind())));
+  }
+  return o;
+}
+
+std::string quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+// The call as a Python expression (the results file's `command_line`).
+std::string call_text(const RunArgs& a) {
+  std::string s = "cxsim.run(" + quoted(a.input);
+  if (!a.output.empty()) s += ", output=" + quoted(a.output);
+  if (a.seed) s += fmt::format(", seed={}", *a.seed);
+  if (a.customers) s += fmt::format(", customers={}", *a.customers);
+  if (a.periods) s += fmt::format(", periods={}", *a.periods);
+  if (a.threads) s += fmt::format(", threads={}", a.threads);
+  if (a.chunk_size != 4096) s += fmt::format(", chunk_size={}", a.chunk_size);
+  if (!a.variants.empty()) {
+    s += ", variants=[";
+    for (std::size_t i = 0; i < a.variants.size(); ++i) s += (i ? ", " : "") + quoted(a.variants[i]);
+    s += "]";
+  }
+  if (a.no_sweeps) s += ", no_sweeps=True";
+  if (a.no_ranking) s += ", no_ranking=True";
+  if (a.no_analytics) s += ", no_analytics=True";
+  if (a.customers_out) s += ", customers_out=True";
+  if (a.uncertainty) s += fmt::format(", uncertainty={}", *a.uncertainty);
+  return s + ")";
+}
+
+py::dict run_py(const std::string& input, const std::string& output, std::optional<unsigned long long> seed,
+                std::optional<long long> customers, std::optional<int> periods, int threads, std::uint64_t chunk_size,
+                std::vector<std::string> variants, bool no_sweeps, bool no_ranking, bool no_analytics,
+                bool customers_out, std::optional<long long> uncertainty, std::optional<std::string> command_line) {
+  RunArgs a;
+  a.input = input;
+  a.output = output;
+  a.seed = seed;
+  a.customers = customers;
+  a.periods = periods;
+  a.threads = threads;
+  a.chunk_size = chunk_size;
+  a.variants = std::move(variants);
+  a.no_sweeps = no_sweeps;
+  a.no_ranking = no_ranking;
+  a.no_analytics = no_analytics;
+  a.customers_out = customers_out;
+  a.uncertainty = uncertainty;
+  a.command_line = command_line ? *command_line : call_text(a);
+
+  const RunOutcome o = interruptible([&](const std::atomic<int>* stop) {
+    std::lock_guard<std::mutex> lock(hdf5_mutex());  // taken by the worker, which never needs the GIL
+    return simulate(a, stop);
+  });
+  py::dict d;
+  d["output"] = o.output;
+  d["title"] = o.title;
+  d["customers"] = o.customers;
+  d["periods"] = o.periods;
+  d["seed"] = o.seed;
+  d["threads"] = o.threads;
+  d["chunks"] = o.chunks;
+  d["seconds"] = o.seconds;
+  d["walks"] = o.walks;
+  d["steps"] = o.steps;
+  d["variants"] = o.variants;
+  py::dict timeouts;
+  for (std::size_t v = 0; v < o.variants.size(); ++v) timeouts[py::str(o.variants[v])] = o.timeout_walks[v];
+  d["timeout_walks"] = timeouts;
+  d["precision"] = o.precision.empty() ? py::object(py::none()) : py::object(py::str(o.precision));
+  d["analytics_skipped"] = o.analytics_skipped;
+  d["uncertainty_draws"] = o.draws;
+  d["warnings"] = o.warnings.items();
+  d["command_line"] = a.command_line;
+  return d;
+}
+
+}  // namespace
+
+void register_run(py::module_& m) {
+  m.def("run", &run_py, py::arg("input"), py::arg("output") = "", py::kw_only(), py::arg("seed") = py::none(),
+        py::arg("customers") = py::none(), py::arg("periods") = py::none(), py::arg("threads") = 0,
+        py::arg("chunk_size") = 4096, py::arg("variants") = std::vector<std::string>{}, py::arg("no_sweeps") = false,
+        py::arg("no_ranking") = false, py::arg("no_analytics") = false, py::arg("customers_out") = false,
+        py::arg("uncertainty") = py::none(), py::arg("command_line") = py::none(),
+        "Simulates a journey or scenario and writes the results file, as `cxsim run` (same bits for the same "
+        "inputs, seed, customers, periods and chunk_size; threads never change them). output: the results file "
+        "(default outputs/<input stem>.h5); None for seed/customers/periods: the file's population. Returns a dict "
+        "(output, title, customers, periods, seed, threads, chunks, seconds, walks, steps, variants, "
+        "timeout_walks, precision, analytics_skipped, uncertainty_draws, warnings, command_line). Raises "
+        "cxsim.InputError (bad input), cxsim.RuntimeError (I/O), KeyboardInterrupt (Ctrl-C: stopped at a chunk "
+        "boundary, no file written). The GIL is released while simulating.");
+}
+
+}  // namespace cxsim::python
