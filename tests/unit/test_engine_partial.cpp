@@ -76,6 +76,9 @@ void expect_identical(const RunResult& a, const RunResult& b, const std::vector<
     EXPECT_TRUE(same_bits(x.ces_hist_true, y.ces_hist_true));
     EXPECT_TRUE(same_bits(x.ces_hist_measured, y.ces_hist_measured));
     EXPECT_TRUE(same_bits(x.segment_customers, y.segment_customers));
+    ASSERT_EQ(x.segment_headline.size(), y.segment_headline.size());
+    for (std::size_t g = 0; g < x.segment_headline.size(); ++g)
+      expect_same_bits(x.segment_headline[g], y.segment_headline[g]);
     EXPECT_TRUE(same_bits(x.walks_sq, y.walks_sq));
     EXPECT_TRUE(same_bits(x.walk_counts, y.walk_counts));
     EXPECT_TRUE(x.time_groups == y.time_groups);
@@ -97,6 +100,7 @@ void expect_identical(const RunResult& a, const RunResult& b, const std::vector<
     EXPECT_TRUE(same_bits(tx.outcomes, ty.outcomes));
     EXPECT_TRUE(same_bits(tx.paths, ty.paths));
     EXPECT_TRUE(same_bits(tx.segments, ty.segments));
+    EXPECT_TRUE(same_bits(segment_summary_table(variants[v], x), segment_summary_table(variants[v], y)));
     EXPECT_TRUE(same_bits(tx.walk_counts, ty.walk_counts));
     EXPECT_EQ(tx.nps_histogram, ty.nps_histogram);
     EXPECT_EQ(tx.csat_histogram, ty.csat_histogram);
@@ -109,6 +113,11 @@ void expect_identical(const RunResult& a, const RunResult& b, const std::vector<
     auto cx = comparison_table(variants[p + 1], variants[0], a.paired[p], a.variants[p + 1], a.variants[0], a.settings);
     auto cy = comparison_table(variants[p + 1], variants[0], b.paired[p], b.variants[p + 1], b.variants[0], b.settings);
     EXPECT_TRUE(same_bits(cx, cy));
+    ASSERT_EQ(a.paired[p].segment_joint.size(), b.paired[p].segment_joint.size());
+    for (std::size_t g = 0; g < a.paired[p].segment_joint.size(); ++g)
+      expect_same_bits(a.paired[p].segment_joint[g], b.paired[p].segment_joint[g]);
+    EXPECT_TRUE(same_bits(segment_comparison_table(variants[p + 1], variants[0], a.paired[p]),
+                          segment_comparison_table(variants[p + 1], variants[0], b.paired[p])));
   }
 }
 
@@ -153,7 +162,11 @@ TEST(EnginePartial, MergedRecordsGiveTheBitsOfTheWholeRun) {
   s.chunk_size = 700;  // the last chunk is short
   s.threads = 2;
   s.discount_rate = 0.01;
-  merged_parts_equal_whole(variants_of("journeys/retail.yaml"), s, 5);
+  const auto v = variants_of("journeys/retail.yaml");
+  merged_parts_equal_whole(v, s, 5);
+  // retail has two segments: the per-segment moments travel in the records.
+  EXPECT_EQ(run_chunk(v, s, 0).variants[0].segment_headline.size(), 2u);
+  EXPECT_EQ(run_chunk(v, s, 0).paired[0].segment_joint.size(), 2u);
 }
 
 TEST(EnginePartial, SmallPathSketchAndLargeChunks) {
