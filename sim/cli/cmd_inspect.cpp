@@ -176,6 +176,21 @@ int run_inspect_file(const InspectOptions& o, const io::File& f, const std::stri
       }
       j.end_object();
     }
+    if (f.is_group("segments")) {  // per segment (docs/results-format.md "/segments")
+      j.key("segments").begin_object();
+      for (const auto& v : variants) {
+        if (!f.is_group("segments/" + v)) continue;
+        io::Group g = f.open_group("segments/" + v);
+        j.key(v).begin_object();
+        for (const char* part : {"summary", "comparison"}) {
+          if (!g.exists(part)) continue;
+          j.key(part);
+          write_table_json(j, io::read_table(g, part));
+        }
+        j.end_object();
+      }
+      j.end_object();
+    }
     j.key("timeout_walks").begin_object();
     for (std::size_t i = 0; i < variants.size(); ++i) j.key(variants[i]).value(timeouts[i]);  // null: unknown count
     j.end_object();
@@ -214,6 +229,10 @@ int run_inspect_file(const InspectOptions& o, const io::File& f, const std::stri
                                  cur.empty() ? std::string("units") : cur,
                                  f.has_attribute("customer_base") ? f.attribute_double("customer_base") : 0.0)
                   << format_money(mt, static_cast<int>(f.attribute_int64("periods")));
+      }
+      if (f.is_group("segments/" + v) && f.open_group("segments/" + v).exists("comparison")) {
+        std::cout << "\n  per segment (customers grouped by their baseline segment; paired; * = 95% CI excludes 0)\n"
+                  << format_segment_comparison(io::read_table(f.open_group("segments/" + v), "comparison"));
       }
     }
   }

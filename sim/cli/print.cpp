@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -213,6 +215,62 @@ std::string uncertainty_words(std::uint64_t draws, std::uint64_t customers) {
       "run; \"95% total\": what we do not know about the journey's parameters plus that noise "
       "(docs/methods/uncertainty.md)\n",
       draws, customers);
+}
+
+}  // namespace cxsim::cli
+
+namespace cxsim::cli {
+
+namespace {
+// The metrics of the per-segment Δ table: NPS, the outcome shares (not
+// timeout), retention and money, those the table has.
+bool segment_table_metric(const std::string& m) {
+  return m == "nps_true" || m == "nps_measured" || (m.starts_with("share_") && m != "share_timeout") ||
+         m == "retention_final" || m == "clv_mean" || m == "cost_mean" || m == "net_value_mean";
+}
+}  // namespace
+
+std::string format_segment_comparison(const io::Table& t) {
+  if (t.rows() == 0) return {};
+  const auto& seg = t.get_string("segment");
+  const auto& m = t.get_string("metric");
+  const auto& d = t.get_double("delta");
+  const auto& se = t.get_double("se");
+  const auto& lo = t.get_double("ci_low");
+  const auto& hi = t.get_double("ci_high");
+  std::vector<std::string> segments, metrics;
+  for (std::size_t i = 0; i < t.rows(); ++i) {
+    if (std::find(segments.begin(), segments.end(), seg[i]) == segments.end()) segments.push_back(seg[i]);
+    if (segment_table_metric(m[i]) && std::find(metrics.begin(), metrics.end(), m[i]) == metrics.end())
+      metrics.push_back(m[i]);
+  }
+  std::size_t width = 20;
+  for (const auto& s : segments) width = std::max(width, s.size() + 2);
+  std::string out = fmt::format("  {:<26}", "delta by segment");
+  for (const auto& s : segments) out += fmt::format(" {:>{}}", s, width);
+  out += "\n";
+  for (const auto& metric : metrics) {
+    out += fmt::format("  {:<26}", metric);
+    for (const auto& s : segments) {
+      std::string cell = "n/a";
+      for (std::size_t i = 0; i < t.rows(); ++i) {
+        if (seg[i] != s || m[i] != metric) continue;
+        if (!std::isnan(d[i]))
+          cell = fmt::format("{}{} {}{}", d[i] > 0 ? "+" : "", format_value(d[i], se[i]), pm95(se[i]),
+                             excludes_zero(lo[i], hi[i]) ? " *" : "  ");
+      }
+      out += fmt::format(" {:>{}}", cell, width);
+    }
+    out += "\n";
+  }
+  std::vector<std::int64_t> customers(segments.size(), 0);
+  out += fmt::format("  {:<26}", "customers (baseline)");
+  for (std::size_t k = 0; k < segments.size(); ++k) {
+    for (std::size_t i = 0; i < t.rows(); ++i)
+      if (seg[i] == segments[k]) customers[k] = t.get_int64("customers")[i];
+    out += fmt::format(" {:>{}}", customers[k], width);
+  }
+  return out + "\n";
 }
 
 }  // namespace cxsim::cli

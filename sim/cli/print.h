@@ -22,6 +22,10 @@ std::string format_sensitivity(const cxsim::io::Table& t);
 std::string sensitivity_words();
 std::string best_words(std::uint64_t draws);
 std::string uncertainty_words(std::uint64_t draws, std::uint64_t customers);
+// A /segments/<variant>/comparison table as a Δ table: one row per key metric
+// (NPS, outcome shares, retention, CLV, cost, net value), one column per
+// segment, "Δ ± 95%" with * when the CI excludes 0; empty for an empty table.
+std::string format_segment_comparison(const cxsim::io::Table& cmp);
 // The money table of a comparison (engine::money_tables().summary), units in
 // the last column; payback as a period number or "not within P periods".
 std::string format_money(const cxsim::io::Table& money, int periods);

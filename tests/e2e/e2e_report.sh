@@ -95,7 +95,7 @@ render() {
 [ -s "$W/named.html" ] || fail "-o named.html was not written"
 if ls -a "$W" | grep -q '\.tmp-'; then fail "a temporary file was left behind"; fi
 check_self_contained "$W/retail.html"
-expect_sections "$W/retail.html" headline nps survival map paths tables provenance '!deltas' '!ranking' '!sweeps'
+expect_sections "$W/retail.html" headline nps survival map paths tables provenance '!deltas' '!ranking' '!sweeps' '!segments'
 grep -q 'online_retail' "$W/retail.html" || fail "journey name missing"
 grep -q '^| Metric | Estimate ± 95% | 95% CI | Unit |' "$W/retail.md" || fail "Markdown headline table missing"
 grep -q '^## Provenance' "$W/retail.md" || fail "Markdown provenance missing"
@@ -146,7 +146,14 @@ fi
 "$CXSIM" report "$W/whatif.h5" -q
 "$CXSIM" report "$W/whatif.h5" --format md -q
 check_self_contained "$W/whatif.html"
-expect_sections "$W/whatif.html" headline deltas nps survival map paths tables provenance
+expect_sections "$W/whatif.html" headline deltas segments nps survival map paths tables provenance
+# Per segment (retail has segments new and loyal): a chart and a table per variant.
+grep -q 'Δ NPS (true) by segment: fix_checkout' "$W/whatif.html" || fail "per-segment chart of fix_checkout missing"
+grep -q 'Per segment: faster_delivery' "$W/whatif.html" || fail "per-segment block of faster_delivery missing"
+out=$("$CXSIM" inspect "$W/whatif.h5")
+grep -q '^  delta by segment  *new  *loyal$' <<<"$out" || fail "inspect prints no per-segment Δ table"
+out=$("$CXSIM" inspect "$W/whatif.h5" --json)
+grep -q '"weight_baseline"' <<<"$out" || fail "inspect --json has no per-segment comparison"
 grep -q 'Variants against the baseline' "$W/whatif.html" || fail "variant table missing"
 grep -q 'fix_checkout' "$W/whatif.html" || fail "variant fix_checkout missing"
 grep -q '^## Variants against the baseline' "$W/whatif.md" || fail "Markdown variant table missing"

@@ -65,6 +65,9 @@ inline void expect_identical(const engine::RunResult& a, const engine::RunResult
     EXPECT_TRUE(same_bits(x.ces_hist_true, y.ces_hist_true));
     EXPECT_TRUE(same_bits(x.ces_hist_measured, y.ces_hist_measured));
     EXPECT_TRUE(same_bits(x.segment_customers, y.segment_customers));
+    ASSERT_EQ(x.segment_headline.size(), y.segment_headline.size());
+    for (std::size_t g = 0; g < x.segment_headline.size(); ++g)
+      expect_same_bits(x.segment_headline[g], y.segment_headline[g]);
     EXPECT_TRUE(same_bits(x.walks_sq, y.walks_sq));
     EXPECT_TRUE(same_bits(x.walk_counts, y.walk_counts));
     EXPECT_TRUE(x.time_groups == y.time_groups);
@@ -86,6 +89,7 @@ inline void expect_identical(const engine::RunResult& a, const engine::RunResult
     EXPECT_TRUE(same_bits(tx.outcomes, ty.outcomes));
     EXPECT_TRUE(same_bits(tx.paths, ty.paths));
     EXPECT_TRUE(same_bits(tx.segments, ty.segments));
+    EXPECT_TRUE(same_bits(engine::segment_summary_table(variants[v], x), engine::segment_summary_table(variants[v], y)));
     EXPECT_TRUE(same_bits(tx.walk_counts, ty.walk_counts));
     EXPECT_EQ(tx.nps_histogram, ty.nps_histogram);
     EXPECT_EQ(tx.csat_histogram, ty.csat_histogram);
@@ -95,6 +99,11 @@ inline void expect_identical(const engine::RunResult& a, const engine::RunResult
     expect_same_bits(a.paired[p].joint, b.paired[p].joint);
     EXPECT_TRUE(same_bits(a.paired[p].cum_net_delta, b.paired[p].cum_net_delta));
     EXPECT_TRUE(same_bits(a.paired[p].cum_net_delta_sq, b.paired[p].cum_net_delta_sq));
+    ASSERT_EQ(a.paired[p].segment_joint.size(), b.paired[p].segment_joint.size());
+    for (std::size_t g = 0; g < a.paired[p].segment_joint.size(); ++g)
+      expect_same_bits(a.paired[p].segment_joint[g], b.paired[p].segment_joint[g]);
+    EXPECT_TRUE(same_bits(engine::segment_comparison_table(variants[p + 1], variants[0], a.paired[p]),
+                          engine::segment_comparison_table(variants[p + 1], variants[0], b.paired[p])));
     auto cx = engine::comparison_table(variants[p + 1], variants[0], a.paired[p], a.variants[p + 1], a.variants[0],
                                        a.settings);
     auto cy = engine::comparison_table(variants[p + 1], variants[0], b.paired[p], b.variants[p + 1], b.variants[0],

@@ -74,7 +74,11 @@ TEST(EnginePartial, MergedRecordsGiveTheBitsOfTheWholeRun) {
   s.chunk_size = 700;  // the last chunk is short
   s.threads = 2;
   s.discount_rate = 0.01;
-  merged_parts_equal_whole(variants_of("journeys/retail.yaml"), s, 5);
+  const auto v = variants_of("journeys/retail.yaml");
+  merged_parts_equal_whole(v, s, 5);
+  // retail has two segments: the per-segment moments travel in the records.
+  EXPECT_EQ(run_chunk(v, s, 0).variants[0].segment_headline.size(), 2u);
+  EXPECT_EQ(run_chunk(v, s, 0).paired[0].segment_joint.size(), 2u);
 }
 
 TEST(EnginePartial, SmallPathSketchAndLargeChunks) {

@@ -159,6 +159,8 @@ void put_variant(Words& w, const VariantAccumulator& a) {
   w.u(a.outcomes.size());
   for (const auto& o : a.outcomes) w.ratio(o);
   w.ds(a.segment_customers);
+  w.u(a.segment_headline.size());
+  for (const auto& m : a.segment_headline) w.moments(m);
   w.ds(a.walk_counts);
   w.d(a.walks_sq);
   // The heavy hitters by their entries: HeavyHitters::merge depends on the
@@ -216,6 +218,8 @@ void get_variant(Reader& r, VariantAccumulator& a) {
   r.length(a.outcomes.size(), "outcomes");
   for (auto& o : a.outcomes) r.ratio(o);
   r.into(a.segment_customers, "segment customers");
+  r.length(a.segment_headline.size(), "per-segment headline moments");
+  for (auto& m : a.segment_headline) r.moments(m, "per-segment headline moments");
   r.into(a.walk_counts, "walk counts");
   a.walks_sq = r.d();
   const std::uint64_t total = r.u();
@@ -251,6 +255,8 @@ std::vector<std::int64_t> serialize_chunk(const ChunkResult& c) {
     w.moments(p.joint);
     w.ds(p.cum_net_delta);
     w.ds(p.cum_net_delta_sq);
+    w.u(p.segment_joint.size());
+    for (const auto& m : p.segment_joint) w.moments(m);
   }
   return w.take();
 }
@@ -274,6 +280,8 @@ ChunkResult deserialize_chunk(const std::vector<Variant>& variants, const RunSet
     p.cum_net_delta.resize(r.count("money sums"));
     for (auto& x : p.cum_net_delta) x = r.d();
     p.cum_net_delta_sq = r.ds(p.cum_net_delta.size(), "money sums of squares");
+    r.length(p.segment_joint.size(), "per-segment paired moments");
+    for (auto& m : p.segment_joint) r.moments(m, "per-segment paired moments");
   }
   if (!r.done()) r.fail("words left over after the last accumulator");
   return out;

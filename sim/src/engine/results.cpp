@@ -452,6 +452,81 @@ io::Table comparison_table(const Variant& variant, const Variant& baseline, cons
   return t;
 }
 
+double ratio_denominator_total(const stats::MomentAccumulator& acc, const Ratio& r) {
+  if (r.den.empty()) return static_cast<double>(acc.count());
+  if (acc.count() == 0) return 0.0;
+  double t = 0;
+  for (const auto& term : r.den) t += term.weight * acc.total(term.index);
+  return t;
+}
+
+namespace {
+// w / pooled, NaN when the pooled denominator is 0.
+double share_of(double w, double pooled) { return pooled != 0 ? w / pooled : std::nan(""); }
+}  // namespace
+
+io::Table segment_summary_table(const Variant& v, const VariantAccumulator& acc) {
+  const model::CompiledModel& m = v.model;
+  io::Table t;
+  if (acc.segment_headline.size() < 2) return t;
+  std::vector<std::string> seg, names;
+  std::vector<std::int64_t> customers;
+  std::vector<double> weight;
+  EstimateColumns c;
+  const auto defs = headline_metrics(m, v.recovery.has_value());
+  for (std::size_t g = 0; g < acc.segment_headline.size(); ++g) {
+    const auto& sa = acc.segment_headline[g];
+    for (const auto& d : defs) {
+      seg.push_back(m.segments[g].id);
+      names.push_back(d.name);
+      c.push(stats::ratio(sa, d.ratio));
+      customers.push_back(sa.count());
+      weight.push_back(share_of(ratio_denominator_total(sa, d.ratio), ratio_denominator_total(acc.headline, d.ratio)));
+    }
+  }
+  t.add_column("segment", seg);
+  t.add_column("metric", names);
+  c.add_plain(t, "estimate");
+  t.add_column("customers", customers);
+  t.add_column("weight", weight);
+  return t;
+}
+
+io::Table segment_comparison_table(const Variant& variant, const Variant& baseline, const PairedAccumulator& paired) {
+  const model::CompiledModel& m = baseline.model;
+  io::Table t;
+  if (paired.segment_joint.size() < 2) return t;
+  const int k = headline_size(m);
+  std::vector<std::string> seg, names;
+  std::vector<std::int64_t> customers;
+  std::vector<double> base, var, w_base, w_var;
+  EstimateColumns delta;
+  const auto defs = headline_metrics(m, variant.recovery.has_value());
+  for (std::size_t g = 0; g < paired.segment_joint.size(); ++g) {
+    const auto& j = paired.segment_joint[g];
+    for (const auto& d : defs) {
+      const Ratio rb = d.ratio.shifted(k);
+      seg.push_back(m.segments[g].id);
+      names.push_back(d.name);
+      base.push_back(stats::ratio(j, rb).estimate);
+      var.push_back(stats::ratio(j, d.ratio).estimate);
+      delta.push(stats::ratio_difference(j, d.ratio, rb));
+      customers.push_back(j.count());
+      w_base.push_back(share_of(ratio_denominator_total(j, rb), ratio_denominator_total(paired.joint, rb)));
+      w_var.push_back(share_of(ratio_denominator_total(j, d.ratio), ratio_denominator_total(paired.joint, d.ratio)));
+    }
+  }
+  t.add_column("segment", seg);
+  t.add_column("metric", names);
+  t.add_column("baseline", base);
+  t.add_column("variant", var);
+  delta.add_plain(t, "delta");
+  t.add_column("customers", customers);
+  t.add_column("weight_baseline", w_base);
+  t.add_column("weight_variant", w_var);
+  return t;
+}
+
 std::string money_unit(const RunSettings& s) { return s.currency.empty() ? std::string("units") : s.currency; }
 
 double customer_base(const RunSettings& s) {

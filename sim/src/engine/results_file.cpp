@@ -176,6 +176,20 @@ void ResultsWriter::write_run(const RunResult& result) {
     tables.push_back(std::move(t));
   }
   f.set_attribute("timeout_walks", static_cast<std::int64_t>(timeout_walks));
+  // Per segment (docs/model.md section 13): with two or more segments only.
+  if (variants.front().model.segments.size() >= 2) {
+    io::Group sg = f.require_group("segments");
+    for (std::size_t v = 0; v < variants.size(); ++v) {
+      io::Group g = sg.require_group(variants[v].name);
+      io::write_table(g, "summary", segment_summary_table(variants[v], result.variants[v]),
+                      {"headline metrics per segment with standard errors and 95% CIs", ""});
+      if (v == 0) continue;
+      io::Dataset d =
+          io::write_table(g, "comparison", segment_comparison_table(variants[v], variants[0], result.paired[v - 1]),
+                          {"variant minus baseline per (baseline) segment, paired by customer", ""});
+      d.set_attribute("baseline", variants[0].name);
+    }
+  }
   // After any precision growth: the default base is the customers simulated.
   f.set_attribute("customer_base", customer_base(result.settings));
   if (variants.size() > 1) {

@@ -111,11 +111,16 @@ ChunkResult run_chunk(const std::vector<Variant>& variants, const RunSettings& s
                           v == 0 && event_log ? &sink : nullptr);
       }
       out.variants[v].headline.add(scratch[v].x.data());
+      if (!out.variants[v].segment_headline.empty())
+        out.variants[v].segment_headline[static_cast<std::size_t>(scratch[v].segment)].add(scratch[v].x.data());
     }
     for (std::size_t v = 1; v < V; ++v) {
       std::copy(scratch[v].x.begin(), scratch[v].x.end(), joint.begin());
       std::copy(scratch[0].x.begin(), scratch[0].x.end(), joint.begin() + k);
       out.paired[v - 1].joint.add(joint.data());
+      // Grouped by the baseline's segment: the same customers under both.
+      if (!out.paired[v - 1].segment_joint.empty())
+        out.paired[v - 1].segment_joint[static_cast<std::size_t>(scratch[0].segment)].add(joint.data());
       out.paired[v - 1].add_periods(scratch[v].period_net, scratch[0].period_net);
     }
   }

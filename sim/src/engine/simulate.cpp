@@ -33,6 +33,7 @@ VariantAccumulator::VariantAccumulator(const model::CompiledModel& m, int n_peri
       paths(path_capacity, m.num_kinds() + 2) {
   for (auto& p : periods) p.kinds.assign(m.num_kinds(), 0.0);
   for (auto& t : touchpoints) t.exits.assign(m.num_kinds(), 0.0);
+  if (m.segments.size() >= 2) segment_headline.assign(m.segments.size(), headline);
 }
 
 void VariantAccumulator::flush() {
@@ -120,6 +121,8 @@ void VariantAccumulator::merge(const VariantAccumulator& o) {
   }
   for (std::size_t k = 0; k < outcomes.size(); ++k) outcomes[k].merge(o.outcomes[k]);
   add_vec(segment_customers, o.segment_customers);
+  for (std::size_t g = 0; g < segment_headline.size() && g < o.segment_headline.size(); ++g)
+    segment_headline[g].merge(o.segment_headline[g]);
   add_vec(walk_counts, o.walk_counts);
   walks_sq += o.walks_sq;
   paths.merge(o.paths);
@@ -248,6 +251,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     }
   }
   acc.segment_customers[static_cast<std::size_t>(seg_index)] += 1.0;
+  sc.segment = seg_index;
   if (events && events->customer) events->customer(i, seg_index);
 
   const auto& rec = v.recovery;

@@ -27,6 +27,7 @@ std::string Page::render() {
   add_section("money", "Money: what each variant returns", money());
   add_section("headline", "Headline", headline());
   add_section("deltas", "Changes against the baseline", delta_chart());
+  add_section("segments", "Per segment: which profile gains from which fix", segment_effects());
   add_section("nps", "NPS score distribution", nps_distribution());
   add_section("survival", "Retention (survival) across periods", survival());
   add_section("map", "Journey map", journey_map());

@@ -11,6 +11,7 @@
 //   html_scores.cpp      5. NPS / CSAT / CES score distributions
 //   html_retention.cpp   6. survival across periods and per-period table
 //   html_journey.cpp     7. journey map, 10. reference book of paths, 11. touchpoint/channel/outcome/segment tables
+//   html_segments.cpp    per-segment effects: each variant's Δ per segment (table and chart)
 //   html_notes.cpp       warnings and notes (timeouts, touchpoints left out of the ranking), 12. provenance
 #include <algorithm>
 #include <functional>
@@ -115,6 +116,7 @@ class Page {
   std::string money();
   std::string headline();
   std::string delta_chart();
+  std::string segment_effects();
   std::string nps_distribution();
   std::string survival();
   std::string journey_map();

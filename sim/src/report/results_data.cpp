@@ -264,6 +264,14 @@ ResultsData read_opened(const std::filesystem::path& path, const io::File& f) {
         v.analytics_summary = optional_table(a, "summary");
         v.analytics_touchpoints = optional_table(a, "touchpoints");
       }
+      if (const std::string sg = "segments/" + name; f.is_group(sg)) {
+        io::Group s = f.open_group(sg);
+        v.segment_summary = optional_table(s, "summary");
+        v.segment_comparison = optional_table(s, "comparison");
+        // Readable only with the columns the report uses.
+        for (auto* t : {&v.segment_summary, &v.segment_comparison})
+          if (*t && (!(*t)->has_column("segment") || !(*t)->has_column("metric"))) t->reset();
+      }
       data.variants.push_back(std::move(v));
     }
   }

@@ -142,6 +142,12 @@ class VariantAccumulator {
   std::vector<ChannelAcc> channels;
   std::vector<RatioSums> outcomes;  // per outcome (incl. timeout): Y = walks ending there, X = walks
   std::vector<double> segment_customers;
+  // Per segment (docs/model.md section 13): the moments of the headline
+  // vector of the customers drawn into segment s, so every summary metric
+  // has a per-segment estimate with a customer-level SE. One accumulator per
+  // segment, never per customer; empty when the journey has fewer than two
+  // segments (the per-segment tables would repeat the pooled ones).
+  std::vector<stats::MomentAccumulator> segment_headline;
   std::vector<double> walk_counts;  // [P+1] customers by number of walks (the walk_counts table)
   double walks_sq = 0;              // Σ walks_i², for the ratio denominators
   stats::HeavyHitters paths;        // attached: walks per kind..., promoters, detractors
@@ -164,9 +170,16 @@ class VariantAccumulator {
 // customers of D_it and D_it², D_it = the customer's cumulative discounted
 // net value (value − cost) through period t under the variant minus under
 // the baseline. Sized on the first add_periods (empty: no customer yet).
+//
+// Per segment: the joint moments of the customers whose baseline segment is
+// s (segment_joint[s]; empty with fewer than two segments), for the
+// per-segment comparisons.
 struct PairedAccumulator {
-  explicit PairedAccumulator(const model::CompiledModel& m) : joint(2 * headline_size(m), paired_pairs(m)) {}
+  explicit PairedAccumulator(const model::CompiledModel& m) : joint(2 * headline_size(m), paired_pairs(m)) {
+    if (m.segments.size() >= 2) segment_joint.assign(m.segments.size(), joint);
+  }
   stats::MomentAccumulator joint;
+  std::vector<stats::MomentAccumulator> segment_joint;
   std::vector<double> cum_net_delta, cum_net_delta_sq;
   void add_periods(const std::vector<double>& net_variant, const std::vector<double>& net_baseline) {
     const std::size_t P = std::min(net_variant.size(), net_baseline.size());
@@ -183,6 +196,8 @@ struct PairedAccumulator {
   }
   void merge(const PairedAccumulator& o) {
     joint.merge(o.joint);
+    for (std::size_t g = 0; g < segment_joint.size() && g < o.segment_joint.size(); ++g)
+      segment_joint[g].merge(o.segment_joint[g]);
     if (cum_net_delta.empty()) {
       cum_net_delta = o.cum_net_delta;
       cum_net_delta_sq = o.cum_net_delta_sq;

@@ -88,6 +88,23 @@ std::string money_unit(const RunSettings& s);
 // once + per_period × Σ_{t=1..P} 1/(1+d)^(t-1); 0 without an investment.
 double discounted_investment(const Variant& v, const RunSettings& s, int periods);
 
+// Per segment (docs/model.md section 13, docs/results-format.md
+// "/segments"): long tables, one row per (segment, headline metric), written
+// only when the journey has at least two segments (empty tables otherwise).
+// The quantile metrics (time_p50, time_p90, time_p90_<kind>) are pooled only.
+// `weight` is the segment's share of the metric's denominator (walks,
+// respondents or customers), so Σ_s weight_s × estimate_s = the pooled
+// estimate (docs/methods/comparisons.md, "Per segment").
+// summary: segment, metric, estimate, se, ci_low, ci_high, customers, weight.
+io::Table segment_summary_table(const Variant& v, const VariantAccumulator& acc);
+// comparison (customers grouped by their baseline segment): segment, metric,
+// baseline, variant, delta, se, ci_low, ci_high (paired by customer),
+// customers, weight_baseline, weight_variant.
+io::Table segment_comparison_table(const Variant& variant, const Variant& baseline, const PairedAccumulator& paired);
+// The denominator total of a metric's ratio over an accumulator's customers
+// (the count of customers for a plain mean).
+double ratio_denominator_total(const stats::MomentAccumulator& acc, const stats::Ratio& r);
+
 // Looks up one metric's row in a summary or comparison table.
 stats::Estimate find_metric(const io::Table& summary, const std::string& metric);
 

@@ -50,6 +50,7 @@ class CustomerScratch {
   std::vector<std::uint16_t> path;
   std::vector<double> path_attached;
   std::vector<double> period_net;  // [periods] discounted value − cost in each period (0 after churn)
+  int segment = 0;                 // the customer's segment index
 };
 
 // Simulates customer `i` under `v`, adds the per-walk and per-customer sums to

@@ -55,6 +55,10 @@ struct VariantData {
   ScoreHistogram nps, csat, ces;
   // /analytics/<name>/summary and /touchpoints (exact results), when present.
   std::optional<io::Table> analytics_summary, analytics_touchpoints;
+  // /segments/<name>/summary and /comparison (two or more segments): long
+  // tables with a `segment` column (engine::segment_summary_table and
+  // segment_comparison_table; the baseline has no comparison).
+  std::optional<io::Table> segment_summary, segment_comparison;
 };
 
 struct SweepData {

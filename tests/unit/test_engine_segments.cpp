@@ -1,0 +1,209 @@
+// Segments in every result (docs/model.md section 13, docs/methods/
+// comparisons.md "Per segment"): the share-weighted per-segment estimates
+// reproduce the pooled ones (exactly for counts and sums, to rounding for
+// ratios), per variant and per comparison, with fixed seeds.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <string>
+
+#include "cxsim/engine/results.h"
+#include "cxsim/engine/runner.h"
+#include "journey_fixtures.h"
+
+namespace cxsim::engine {
+namespace {
+
+struct Fixture {
+  std::vector<Variant> variants;
+  RunSettings s;
+  RunResult r;
+};
+
+// retail (segments new 0.6, loyal 0.4): baseline, a friction fix, a no-op
+// variant (the baseline's bits) and one that moves customers between
+// segments (loyal share 0.7).
+Fixture run_retail() {
+  auto spec = testing::spec_from_repo("journeys/retail.yaml");
+  auto fix = spec, moved = spec;
+  for (auto& tp : fix.touchpoints) tp.friction *= 0.5;
+  for (auto& g : moved.segments) g.share = g.id == "loyal" ? 0.7 : 0.3;
+  Fixture f;
+  f.variants = {Variant{"baseline", "", model::compile(spec), std::nullopt},
+                Variant{"fix", "", model::compile(fix), std::nullopt},
+                Variant{"noop", "", model::compile(spec), std::nullopt},
+                Variant{"moved", "", model::compile(moved), std::nullopt}};
+  f.s.customers = 6000;
+  f.s.periods = 3;
+  f.s.seed = 21;
+  f.s.discount_rate = 0.05;
+  f.s.chunk_size = 700;
+  f.s.threads = 2;
+  f.r = run(f.variants, f.s);
+  return f;
+}
+
+const Fixture& fixture() {
+  static const Fixture f = run_retail();
+  return f;
+}
+
+// Sums Σ_s weight_s × column_s per metric of a long per-segment table.
+std::map<std::string, double> weighted(const io::Table& t, const std::string& column, const std::string& weight) {
+  std::map<std::string, double> out;
+  const auto& m = t.get_string("metric");
+  for (std::size_t i = 0; i < t.rows(); ++i) out[m[i]] += t.get_double(weight)[i] * t.get_double(column)[i];
+  return out;
+}
+
+double pooled(const io::Table& t, const std::string& metric, const std::string& column) {
+  const auto& m = t.get_string("metric");
+  for (std::size_t i = 0; i < t.rows(); ++i)
+    if (m[i] == metric) return t.get_double(column)[i];
+  ADD_FAILURE() << "no metric " << metric;
+  return std::nan("");
+}
+
+void expect_close(double a, double b, const std::string& what) {
+  if (std::isnan(b)) {
+    EXPECT_TRUE(std::isnan(a)) << what;
+    return;
+  }
+  EXPECT_NEAR(a, b, 1e-9 * std::max(1.0, std::fabs(b))) << what;
+}
+
+TEST(EngineSegments, CountsAndSumsAddUpExactly) {
+  const Fixture& f = fixture();
+  const model::CompiledModel& m = f.variants[0].model;
+  for (std::size_t v = 0; v < f.variants.size(); ++v) {
+    const auto& acc = f.r.variants[v];
+    ASSERT_EQ(acc.segment_headline.size(), 2u);
+    std::int64_t n = 0;
+    for (const auto& s : acc.segment_headline) n += s.count();
+    EXPECT_EQ(n, acc.headline.count());
+    // Components that are whole numbers per customer: walks, respondents,
+    // promoters, detractors, frictions, steps, alive and every kind's walks.
+    std::vector<int> counts = {
+        kWalks,     kRespondents, kPromotersTrue, kDetractorsTrue, kPromotersMeasured, kDetractorsMeasured,
+        kFrictions, kSwitches,    kSteps,         kAlive};
+    for (std::size_t k = 0; k < m.num_kinds(); ++k) counts.push_back(kFirstKind + static_cast<int>(k));
+    for (int c : counts) {
+      double sum = 0;
+      for (const auto& s : acc.segment_headline) sum += s.total(c);
+      EXPECT_EQ(sum, acc.headline.total(c)) << "variant " << v << " component " << c;
+    }
+    // The customers drawn into each segment are the segments table's.
+    for (std::size_t g = 0; g < acc.segment_headline.size(); ++g)
+      EXPECT_EQ(static_cast<double>(acc.segment_headline[g].count()), acc.segment_customers[g]);
+  }
+}
+
+TEST(EngineSegments, ShareWeightedSummaryIsThePooledSummary) {
+  const Fixture& f = fixture();
+  for (std::size_t v = 0; v < f.variants.size(); ++v) {
+    const io::Table seg = segment_summary_table(f.variants[v], f.r.variants[v]);
+    const io::Table summary = variant_tables(f.variants[v], f.r.variants[v]).summary;
+    ASSERT_EQ(seg.rows(), 2 * headline_metrics(f.variants[v].model, false).size());
+    // Customers per segment add up to the population, for every metric.
+    std::map<std::string, std::int64_t> customers;
+    for (std::size_t i = 0; i < seg.rows(); ++i)
+      customers[seg.get_string("metric")[i]] += seg.get_int64("customers")[i];
+    for (const auto& [metric, n] : customers) EXPECT_EQ(n, static_cast<std::int64_t>(f.s.customers)) << metric;
+    const auto w = weighted(seg, "estimate", "weight");
+    for (const auto& [metric, x] : w)
+      expect_close(x, pooled(summary, metric, "estimate"), f.variants[v].name + " " + metric);
+    // Every headline metric has a per-segment row with a finite SE.
+    for (std::size_t i = 0; i < seg.rows(); ++i)
+      if (!std::isnan(seg.get_double("estimate")[i])) {
+        EXPECT_FALSE(std::isnan(seg.get_double("se")[i]));
+      }
+  }
+}
+
+TEST(EngineSegments, ShareWeightedComparisonIsThePooledComparison) {
+  const Fixture& f = fixture();
+  for (std::size_t v = 1; v < f.variants.size(); ++v) {
+    const auto& name = f.variants[v].name;
+    const io::Table seg = segment_comparison_table(f.variants[v], f.variants[0], f.r.paired[v - 1]);
+    const io::Table cmp =
+        comparison_table(f.variants[v], f.variants[0], f.r.paired[v - 1], f.r.variants[v], f.r.variants[0], f.s);
+    ASSERT_GT(seg.rows(), 0u);
+    const auto wb = weighted(seg, "baseline", "weight_baseline");
+    const auto wv = weighted(seg, "variant", "weight_variant");
+    for (const auto& [metric, x] : wb) expect_close(x, pooled(cmp, metric, "baseline"), name + " baseline " + metric);
+    for (const auto& [metric, x] : wv) expect_close(x, pooled(cmp, metric, "variant"), name + " variant " + metric);
+    // Per-customer means: the weights are the customers' shares under both,
+    // so the Δs themselves are share-weighted.
+    for (const char* metric : {"retention_final", "clv_mean", "cost_mean", "net_value_mean", "walks_per_customer"}) {
+      double d = 0;
+      for (std::size_t i = 0; i < seg.rows(); ++i)
+        if (seg.get_string("metric")[i] == metric)
+          d += seg.get_double("weight_baseline")[i] * seg.get_double("delta")[i];
+      expect_close(d, pooled(cmp, metric, "delta"), name + " delta " + metric);
+    }
+  }
+}
+
+TEST(EngineSegments, ComparisonGroupsByTheBaselineSegment) {
+  const Fixture& f = fixture();
+  for (std::size_t v = 1; v < f.variants.size(); ++v) {
+    const io::Table seg = segment_comparison_table(f.variants[v], f.variants[0], f.r.paired[v - 1]);
+    for (std::size_t i = 0; i < seg.rows(); ++i) {
+      const std::size_t g = i / (seg.rows() / 2);
+      EXPECT_EQ(seg.get_int64("customers")[i], f.r.variants[0].segment_headline[g].count());
+    }
+  }
+  // The variant that moves customers into `loyal` draws more loyal customers
+  // than the baseline, yet its comparison rows cover the baseline's.
+  EXPECT_GT(f.r.variants[3].segment_customers[1], f.r.variants[0].segment_customers[1]);
+}
+
+TEST(EngineSegments, NoOpVariantIsExactlyZeroInEverySegment) {
+  const Fixture& f = fixture();
+  const io::Table seg = segment_comparison_table(f.variants[2], f.variants[0], f.r.paired[1]);
+  for (std::size_t i = 0; i < seg.rows(); ++i) {
+    const double d = seg.get_double("delta")[i];
+    if (std::isnan(d)) continue;
+    EXPECT_EQ(d, 0.0) << seg.get_string("metric")[i];
+    EXPECT_EQ(seg.get_double("se")[i], 0.0) << seg.get_string("metric")[i];
+  }
+  // And the friction fix changes NPS in some segment with a finite paired SE.
+  const io::Table fix = segment_comparison_table(f.variants[1], f.variants[0], f.r.paired[0]);
+  bool moved = false;
+  for (std::size_t i = 0; i < fix.rows(); ++i)
+    if (fix.get_string("metric")[i] == "nps_true") {
+      EXPECT_GT(fix.get_double("se")[i], 0.0);
+      moved = moved || fix.get_double("ci_low")[i] > 0;
+    }
+  EXPECT_TRUE(moved);
+}
+
+TEST(EngineSegments, OneSegmentKeepsNoPerSegmentState) {
+  const auto spec = testing::spec_from_text(R"(
+journey: j
+touchpoints:
+  a:
+    channel: web
+    friction: 0.3
+    satisfaction: {ok: 1, friction: -2}
+    next: {ok: {done: 1}, friction: {lost: 0.5, a: 0.5}}
+outcomes:
+  done: {kind: converted, value: 10}
+  lost: {kind: abandoned}
+start: {a: 1}
+)");
+  const std::vector<Variant> v = {Variant{"baseline", "", model::compile(spec), std::nullopt},
+                                  Variant{"same", "", model::compile(spec), std::nullopt}};
+  RunSettings s;
+  s.customers = 500;
+  s.seed = 1;
+  const RunResult r = run(v, s);
+  EXPECT_TRUE(r.variants[0].segment_headline.empty());
+  EXPECT_TRUE(r.paired[0].segment_joint.empty());
+  EXPECT_EQ(segment_summary_table(v[0], r.variants[0]).rows(), 0u);
+  EXPECT_EQ(segment_comparison_table(v[1], v[0], r.paired[0]).rows(), 0u);
+}
+
+}  // namespace
+}  // namespace cxsim::engine
