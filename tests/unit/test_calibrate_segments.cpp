@@ -54,7 +54,9 @@ std::string generate_log(std::map<std::string, int>* journeys_per_segment = null
   out << "customer_id,journey_id,timestamp,touchpoint,outcome,segment\n";
   int c = 0;
   for (int i = 0; i < kCustomersPerSegment; ++i)
-    for (const auto& [g, t] : kTruth) {
+    for (const auto& kv : kTruth) {
+      const std::string& g = kv.first;  // clang 14 cannot capture a structured binding
+      const Truth& t = kv.second;
       const std::string cust = fmt::format("c{}", c), jid = fmt::format("c{}-0", c);
       double ts = 1767225600.0 + 3600.0 * c;
       ++c;
