@@ -26,7 +26,13 @@ Covariates covariates_of(const std::vector<Visit>& v) {
 void finish_aggregates(State& s) {
   if (s.sv && !s.sv->by_journey) {
     for (auto& [cust, p] : s.pending) {
-      for (const auto& a : s.sv->answers.at(cust)) s.respondents.push_back({a, p.x, p.holdout});
+      const auto g = s.customer_segment.find(cust);
+      for (const auto& a : s.sv->answers.at(cust)) {
+        if (a.segment >= 0 &&
+            (g == s.customer_segment.end() || s.sv->segments[static_cast<std::size_t>(a.segment)] != g->second))
+          ++s.survey_segment_mismatches;
+        s.respondents.push_back({a, p.x, p.holdout});
+      }
     }
   }
   // A join in which no answer matches is a wrong id column or id format,

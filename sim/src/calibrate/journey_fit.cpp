@@ -61,7 +61,109 @@ void placeholder_journey(State& s) {
     throw core::InputError("--outcome-kind and --outcome-value need --events or --paths");
 }
 
+// The observed targets of one (source, status) map, by count (decreasing), then id.
+struct RawMap {
+  std::vector<std::pair<std::string, double>> t;  // id -> count
+  double total = 0;
+};
+
+// Per (tp << 1 | friction) the targets of `agg`'s transitions (ids of the fit).
+std::map<std::uint64_t, RawMap> raw_maps(const State& s, const Aggregate& agg) {
+  std::map<std::uint64_t, RawMap> raw;
+  for (const auto& [key, w] : agg.trans) {
+    const auto src = static_cast<std::uint32_t>(key >> 34);
+    const bool fr = (key >> 33) & 1;
+    const bool is_oc = (key >> 32) & 1;
+    const auto tgt = static_cast<std::uint32_t>(key & 0xFFFFFFFFu);
+    const std::string& id = is_oc ? s.oc_id[tgt] : s.tp_id[tgt];
+    auto& rm = raw[(static_cast<std::uint64_t>(src) << 1) | (fr ? 1u : 0u)];
+    rm.t.emplace_back(id, w);
+    rm.total += w;
+  }
+  for (auto& [k, rm] : raw)
+    std::sort(rm.t.begin(), rm.t.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+  return raw;
+}
+
+// Dirichlet(counts + prior) over the observed targets (--prior a0; 0: the
+// maximum-likelihood frequencies). A prior-only target (a trap's way out)
+// has no data: it gets the pseudo-count --prior, or 0.5 with --prior 0 (a
+// zero would leave the trap).
+FittedMap dirichlet_map(const RawMap& rm, const std::vector<std::string>& extra_prior_only, double a0) {
+  const double a0_extra = a0 > 0 ? a0 : kDirichletAlpha0;
+  FittedMap fm;
+  for (const auto& [id, c] : rm.t) fm.targets.push_back({id, c, 0, {}});
+  for (const auto& id : extra_prior_only) fm.targets.push_back({id, 0, 0, {}});
+  const std::size_t J = fm.targets.size();
+  auto pseudo = [&](std::size_t j) { return j < rm.t.size() ? a0 : a0_extra; };
+  const double n_extra = static_cast<double>(extra_prior_only.size());
+  const double a_sum = a0 == a0_extra ? rm.total + a0 * static_cast<double>(J)
+                                      : rm.total + a0 * static_cast<double>(rm.t.size()) + a0_extra * n_extra;
+  for (std::size_t j = 0; j < J; ++j) {
+    const double a = fm.targets[j].count + pseudo(j);
+    fm.targets[j].prob = a / a_sum;
+    fm.targets[j].ci = J == 1 ? Interval{1, 1} : beta_interval(a, a_sum - a);
+  }
+  fm.total = rm.total;
+  return fm;
+}
+
 }  // namespace
+
+SegmentTest homogeneity_test(const std::vector<std::vector<double>>& table) {
+  // G2 = 2 sum_gj n_gj log(n_gj / E_gj), E_gj = n_g. n_.j / n, over the rows
+  // and columns with counts; df = (rows - 1)(columns - 1).
+  std::vector<double> row(table.size(), 0.0), col;
+  for (std::size_t g = 0; g < table.size(); ++g) {
+    if (col.size() < table[g].size()) col.resize(table[g].size(), 0.0);
+    for (std::size_t j = 0; j < table[g].size(); ++j) {
+      row[g] += table[g][j];
+      col[j] += table[g][j];
+    }
+  }
+  double n = 0;
+  for (double r : row) n += r;
+  SegmentTest t;
+  const auto rows = std::count_if(row.begin(), row.end(), [](double r) { return r > 0; });
+  const auto cols = std::count_if(col.begin(), col.end(), [](double c) { return c > 0; });
+  if (rows < 2 || cols < 2) return t;
+  double g2 = 0;
+  for (std::size_t g = 0; g < table.size(); ++g)
+    for (std::size_t j = 0; j < table[g].size(); ++j) {
+      const double x = table[g][j];
+      if (x > 0) g2 += 2 * x * std::log(x * n / (row[g] * col[j]));
+    }
+  t.g2 = std::max(0.0, g2);
+  t.df = static_cast<double>((rows - 1) * (cols - 1));
+  t.p_value = boost::math::gamma_q(0.5 * t.df, 0.5 * t.g2);
+  return t;
+}
+
+SegmentTest log_mean_test(const std::vector<const DurationStats*>& groups) {
+  // Normal log-durations with one variance: G2 = N log(1 + SS_between / SS_within),
+  // df = groups - 1, over the groups with at least 5 positive gaps.
+  double N = 0, sum = 0, within = 0;
+  int k = 0;
+  for (const DurationStats* d : groups) {
+    if (d == nullptr || d->n < 5) continue;
+    N += d->n;
+    sum += d->n * d->mean_log;
+    within += d->m2_log;
+    ++k;
+  }
+  SegmentTest t;
+  if (k < 2 || !(within > 0)) return t;
+  const double mean = sum / N;
+  double between = 0;
+  for (const DurationStats* d : groups)
+    if (d != nullptr && d->n >= 5) between += d->n * (d->mean_log - mean) * (d->mean_log - mean);
+  t.g2 = N * std::log1p(between / within);
+  t.df = k - 1;
+  t.p_value = boost::math::gamma_q(0.5 * t.df, 0.5 * t.g2);
+  return t;
+}
 
 void fit_journey(State& s) {
   const CalibrateOptions& o = s.o;
@@ -106,47 +208,10 @@ void fit_journey(State& s) {
   s.m.max_steps = static_cast<int>(std::max<long>(1000, 2 * max_len));
 
   // Maps: collect per (source, status) the observed targets.
-  struct RawMap {
-    std::vector<std::pair<std::string, double>> t;  // id -> count
-    double total = 0;
-  };
-  std::map<std::uint64_t, RawMap> raw;  // (tp << 1 | friction)
-  for (const auto& [key, w] : s.train.trans) {
-    const auto src = static_cast<std::uint32_t>(key >> 34);
-    const bool fr = (key >> 33) & 1;
-    const bool is_oc = (key >> 32) & 1;
-    const auto tgt = static_cast<std::uint32_t>(key & 0xFFFFFFFFu);
-    const std::string& id = is_oc ? s.oc_id[tgt] : s.tp_id[tgt];
-    auto& rm = raw[(static_cast<std::uint64_t>(src) << 1) | (fr ? 1u : 0u)];
-    rm.t.emplace_back(id, w);
-    rm.total += w;
-  }
-  for (auto& [k, rm] : raw)
-    std::sort(rm.t.begin(), rm.t.end(), [](const auto& a, const auto& b) {
-      return a.second != b.second ? a.second > b.second : a.first < b.first;
-    });
-  // Dirichlet(counts + prior) over the observed targets (--prior; 0: the
-  // maximum-likelihood frequencies). A prior-only target (a trap's way out)
-  // has no data: it gets the pseudo-count --prior, or 0.5 with --prior 0 (a
-  // zero would leave the trap).
+  const std::map<std::uint64_t, RawMap> raw = raw_maps(s, s.train);
   const double a0 = o.prior;
-  const double a0_extra = o.prior > 0 ? o.prior : kDirichletAlpha0;
-  auto make_map = [a0, a0_extra](const RawMap& rm, const std::vector<std::string>& extra_prior_only) {
-    FittedMap fm;
-    for (const auto& [id, c] : rm.t) fm.targets.push_back({id, c, 0, {}});
-    for (const auto& id : extra_prior_only) fm.targets.push_back({id, 0, 0, {}});
-    const std::size_t J = fm.targets.size();
-    auto pseudo = [&](std::size_t j) { return j < rm.t.size() ? a0 : a0_extra; };
-    const double n_extra = static_cast<double>(extra_prior_only.size());
-    const double a_sum = a0 == a0_extra ? rm.total + a0 * static_cast<double>(J)
-                                        : rm.total + a0 * static_cast<double>(rm.t.size()) + a0_extra * n_extra;
-    for (std::size_t j = 0; j < J; ++j) {
-      const double a = fm.targets[j].count + pseudo(j);
-      fm.targets[j].prob = a / a_sum;
-      fm.targets[j].ci = J == 1 ? Interval{1, 1} : beta_interval(a, a_sum - a);
-    }
-    fm.total = rm.total;
-    return fm;
+  auto make_map = [a0](const RawMap& rm, const std::vector<std::string>& extra_prior_only) {
+    return dirichlet_map(rm, extra_prior_only, a0);
   };
 
   // Which touchpoints split their next map, and the reachability of outcomes.
@@ -349,45 +414,189 @@ void fit_segments(State& s) {
   }
   if (one_file_only) s.dqa("segments", "in_one_file_only", static_cast<double>(one_file_only));
 
+  // Every segment's override of touchpoint `tp` (appended when new).
+  auto override_of = [](FittedSegment& seg, const std::string& tp) -> FittedOverride& {
+    for (auto& ov : seg.overrides)
+      if (ov.touchpoint == tp) return ov;
+    seg.overrides.emplace_back();
+    seg.overrides.back().touchpoint = tp;
+    return seg.overrides.back();
+  };
+  std::vector<std::map<std::uint64_t, RawMap>> seg_raw;
+  for (const auto& [name, agg] : s.seg_train) seg_raw.push_back(raw_maps(s, agg));
+  const std::map<std::uint64_t, RawMap> pooled_raw = raw_maps(s, s.train);
+  // A segment's counts on the pooled map's targets (the order of `targets`).
+  auto counts_on = [](const RawMap& rm, const std::vector<FittedTarget>& targets) {
+    std::vector<double> c(targets.size(), 0.0);
+    for (const auto& [id, w] : rm.t)
+      for (std::size_t j = 0; j < targets.size(); ++j)
+        if (targets[j].id == id) c[j] += w;
+    return c;
+  };
+  // The segment's map over the pooled map's targets: its counts plus --prior
+  // on each target the pooled data saw (0 with --prior 0: its own
+  // frequencies), the pooled map's prior-only targets ('unobserved') as there.
+  auto segment_map = [&s](const FittedMap& pooled, const std::vector<double>& c) {
+    RawMap rm;
+    std::vector<std::string> extra;
+    for (std::size_t j = 0; j < pooled.targets.size(); ++j) {
+      if (pooled.targets[j].count > 0) rm.t.emplace_back(pooled.targets[j].id, c[j]), rm.total += c[j];
+      else extra.push_back(pooled.targets[j].id);
+    }
+    return dirichlet_map(rm, extra, s.o.prior);
+  };
+  const RawMap no_raw;
+  auto raw_of = [&no_raw](const std::map<std::uint64_t, RawMap>& raw, std::uint32_t k, bool fr) -> const RawMap& {
+    auto it = raw.find((static_cast<std::uint64_t>(k) << 1) | (fr ? 1u : 0u));
+    return it == raw.end() ? no_raw : it->second;
+  };
+  // A (segment) next map pooled over ok and friction visits, as fit_journey
+  // does for a touchpoint whose next map is not split.
+  auto pooled_status = [&raw_of](const std::map<std::uint64_t, RawMap>& raw, std::uint32_t k) {
+    RawMap out;
+    for (bool fr : {false, true})
+      for (const auto& [id, c] : raw_of(raw, k, fr).t) out.t.emplace_back(id, c), out.total += c;
+    return out;
+  };
+
+  // Start maps: the segments x start targets table.
+  std::size_t start_overrides = 0, next_overrides = 0, duration_overrides = 0;
+  if (out.size() > 1) {
+    std::vector<std::vector<double>> tab;
+    for (const auto& [name, agg] : s.seg_train) {
+      RawMap rm;
+      for (auto k : s.order)
+        if (k < agg.start.size() && agg.start[k] > 0) rm.t.emplace_back(s.tp_id[k], agg.start[k]);
+      tab.push_back(counts_on(rm, s.m.start.targets));
+    }
+    const SegmentTest t = homogeneity_test(tab);
+    if (t.p_value < kSegmentTestLevel) {
+      for (std::size_t g = 0; g < out.size(); ++g) {
+        out[g].has_start = true;
+        out[g].start = segment_map(s.m.start, tab[g]);
+        out[g].start_test = t;
+        ++start_overrides;
+      }
+    }
+  }
+
   // Friction: G^2 = 2 sum_g [f log(f / (n p)) + (n - f) log((n - f) / (n (1 - p)))], df = groups - 1.
   std::size_t overrides = 0;
-  if (s.has_status && out.size() > 1) {
-    for (auto k : s.order) {
-      const double n = s.train.visits[k], f = s.train.fr_visits[k];
-      if (!(n > 0)) continue;
-      const double p = f / n;
-      double g2 = 0;
-      int groups = 0;
-      for (const auto& [name, agg] : s.seg_train) {
-        const double ng = k < agg.visits.size() ? agg.visits[k] : 0.0;
-        const double fg = k < agg.fr_visits.size() ? agg.fr_visits[k] : 0.0;
-        if (!(ng > 0)) continue;
-        ++groups;
-        if (fg > 0) g2 += 2 * fg * std::log(fg / (ng * p));
-        if (ng - fg > 0) g2 += 2 * (ng - fg) * std::log((ng - fg) / (ng * (1 - p)));
+  for (auto k : s.order) {
+    if (!(s.has_status && out.size() > 1)) break;
+    const double n = s.train.visits[k], f = s.train.fr_visits[k];
+    if (!(n > 0)) continue;
+    const double p = f / n;
+    double g2 = 0;
+    int groups = 0;
+    for (const auto& [name, agg] : s.seg_train) {
+      const double ng = k < agg.visits.size() ? agg.visits[k] : 0.0;
+      const double fg = k < agg.fr_visits.size() ? agg.fr_visits[k] : 0.0;
+      if (!(ng > 0)) continue;
+      ++groups;
+      if (fg > 0) g2 += 2 * fg * std::log(fg / (ng * p));
+      if (ng - fg > 0) g2 += 2 * (ng - fg) * std::log((ng - fg) / (ng * (1 - p)));
+    }
+    if (groups < 2) continue;
+    const double pv = boost::math::gamma_q(0.5 * (groups - 1), 0.5 * std::max(0.0, g2));
+    if (!(pv < kSegmentTestLevel)) continue;
+    std::size_t g = 0;
+    for (const auto& [name, agg] : s.seg_train) {
+      FittedOverride ov;
+      ov.touchpoint = s.tp_id[k];
+      ov.has_friction = true;
+      ov.visits = k < agg.visits.size() ? agg.visits[k] : 0.0;
+      ov.friction_visits = k < agg.fr_visits.size() ? agg.fr_visits[k] : 0.0;
+      ov.friction = beta_posterior(ov.friction_visits, ov.visits);
+      ov.g2 = g2;
+      ov.p_value = pv;
+      if (ov.visits > 0) out[g].overrides.push_back(ov), ++overrides;
+      ++g;
+    }
+  }
+
+  // Next maps and durations, per touchpoint (the pooled form: split by
+  // status or not, as the touchpoint).
+  for (auto k : s.order) {
+    if (out.size() < 2) break;
+    const FittedTouchpoint& tp = s.m.touchpoints[static_cast<std::size_t>(s.tp_index[k])];
+    {
+      std::vector<std::vector<std::vector<double>>> tabs(tp.split ? 2 : 1);
+      SegmentTest t;
+      for (std::size_t m = 0; m < tabs.size(); ++m) {
+        const FittedMap& pooled = m == 0 ? tp.ok : tp.fr;
+        for (const auto& raw : seg_raw)
+          tabs[m].push_back(counts_on(tp.split ? raw_of(raw, k, m == 1) : pooled_status(raw, k), pooled.targets));
+        const SegmentTest tm = homogeneity_test(tabs[m]);
+        t.g2 += tm.g2;
+        t.df += tm.df;
       }
-      if (groups < 2) continue;
-      const double pv = boost::math::gamma_q(0.5 * (groups - 1), 0.5 * std::max(0.0, g2));
-      if (!(pv < kSegmentTestLevel)) continue;
+      if (t.df > 0) t.p_value = boost::math::gamma_q(0.5 * t.df, 0.5 * t.g2);
+      if (t.df > 0 && t.p_value < kSegmentTestLevel) {
+        for (std::size_t g = 0; g < out.size(); ++g) {
+          double total = 0;
+          for (const auto& tab : tabs)
+            for (double c : tab[g]) total += c;
+          if (!(total > 0)) continue;  // the segment never left it: the pooled map stands
+          FittedOverride& ov = override_of(out[g], tp.id);
+          ov.has_next = true;
+          ov.next_split = tp.split;
+          ov.next_ok = segment_map(tp.ok, tabs[0][g]);
+          if (tp.split) ov.next_fr = segment_map(tp.fr, tabs[1][g]);
+          ov.next_test = t;
+          ++next_overrides;
+        }
+      }
+    }
+    {
+      // Durations: per status when the touchpoint's are split, else pooled.
+      std::vector<std::vector<DurationStats>> d(out.size());
       std::size_t g = 0;
       for (const auto& [name, agg] : s.seg_train) {
-        FittedOverride ov;
-        ov.touchpoint = s.tp_id[k];
-        ov.visits = k < agg.visits.size() ? agg.visits[k] : 0.0;
-        ov.friction_visits = k < agg.fr_visits.size() ? agg.fr_visits[k] : 0.0;
-        ov.friction = beta_posterior(ov.friction_visits, ov.visits);
-        ov.g2 = g2;
-        ov.p_value = pv;
-        if (ov.visits > 0) out[g].overrides.push_back(ov), ++overrides;
+        DurationStats d0 = k < agg.dur[0].size() ? agg.dur[0][k] : DurationStats{};
+        DurationStats d1 = k < agg.dur[1].size() ? agg.dur[1][k] : DurationStats{};
+        if (tp.dur_split) {
+          d[g] = {d0, d1};
+        } else {
+          d0.merge(d1);
+          d[g] = {d0};
+        }
         ++g;
+      }
+      SegmentTest t;
+      for (std::size_t m = 0; m < (tp.dur_split ? 2u : 1u); ++m) {
+        std::vector<const DurationStats*> groups;
+        for (const auto& dg : d) groups.push_back(&dg[m]);
+        const SegmentTest tm = log_mean_test(groups);
+        t.g2 += tm.g2;
+        t.df += tm.df;
+      }
+      if (t.df > 0) t.p_value = boost::math::gamma_q(0.5 * t.df, 0.5 * t.g2);
+      if (t.df > 0 && t.p_value < kSegmentTestLevel) {
+        for (std::size_t h = 0; h < out.size(); ++h) {
+          if (!(d[h][0].total() > 0)) continue;
+          FittedOverride& ov = override_of(out[h], tp.id);
+          ov.has_duration = true;
+          ov.dur_split = tp.dur_split;
+          ov.dur_ok = fit_durations(d[h][0], s.dchoice, s.unit_s);
+          if (tp.dur_split) ov.dur_fr = fit_durations(d[h][1], s.dchoice, s.unit_s);
+          ov.dur_test = t;
+          ++duration_overrides;
+        }
       }
     }
   }
   sum += fmt::format("segments: {} in the event log ({} customers); friction overrides: {}\n", out.size(), total,
                      overrides);
-  for (const auto& seg : out)
+  if (start_overrides + next_overrides + duration_overrides)
+    sum += fmt::format("  start overrides: {}, next-map overrides: {}, duration overrides: {}\n", start_overrides,
+                       next_overrides, duration_overrides);
+  for (const auto& seg : out) {
+    std::size_t fr = 0;
+    for (const auto& ov : seg.overrides) fr += ov.has_friction;
     sum += fmt::format("  {:<12} share {:.4f} (se {:.4f}), {} friction override(s)\n", seg.id, seg.share, seg.share_se,
-                       seg.overrides.size());
+                       fr);
+  }
   s.m.segments = std::move(out);
 }
 

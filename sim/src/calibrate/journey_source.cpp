@@ -102,7 +102,11 @@ void read_events(State& s) {
         auto it = s.sv->answers.find(j.id);
         if (it != s.sv->answers.end()) {
           Covariates x = covariates_of(visits);
-          for (const auto& a : it->second) s.respondents.push_back({a, x, in_holdout});
+          for (const auto& a : it->second) {
+            if (a.segment >= 0 && s.sv->segments[static_cast<std::size_t>(a.segment)] != j.segment)
+              ++s.survey_segment_mismatches;
+            s.respondents.push_back({a, x, in_holdout});
+          }
         }
       } else if (s.sv->answers.count(j.customer)) {
         auto& p = s.pending[j.customer];

@@ -237,14 +237,56 @@ std::string write_yaml(const FittedModel& m) {
       } else if (!s.note.empty()) {
         o += fmt::format("    # no retention fitted: {}\n", clean_utf8(s.note));
       }
-      if (!s.overrides.empty()) {
+      if (!s.overrides.empty() || s.has_start) {
         o += "    overrides:\n";
-        for (const auto& ov : s.overrides)
-          o += fmt::format(
-              "      {}: {{friction: {}}}  # {} of {} visits, 95% CrI {}; equal friction over the "
-              "segments rejected: G2 {:.4g}, p {:.3g}\n",
-              ov.touchpoint, num(ov.friction.mean), count(ov.friction_visits), count(ov.visits),
-              ci(ov.friction.interval), ov.g2, ov.p_value);
+        auto test = [](const char* what, const SegmentTest& t) {
+          return fmt::format("equal {} over the segments rejected: G2 {:.4g}, df {}, p {:.3g}", what, t.g2, count(t.df),
+                             t.p_value);
+        };
+        if (s.has_start) {
+          o += fmt::format("      start:  # {}\n", test("start maps", s.start_test));
+          write_map(o, s.start, "        ", "journeys");
+        }
+        for (const auto& ov : s.overrides) {
+          if (!ov.has_next && !ov.has_duration) {  // friction alone: one line
+            o += fmt::format(
+                "      {}: {{friction: {}}}  # {} of {} visits, 95% CrI {}; equal friction over the "
+                "segments rejected: G2 {:.4g}, p {:.3g}\n",
+                ov.touchpoint, num(ov.friction.mean), count(ov.friction_visits), count(ov.visits),
+                ci(ov.friction.interval), ov.g2, ov.p_value);
+            continue;
+          }
+          o += fmt::format("      {}:\n", ov.touchpoint);
+          if (ov.has_friction)
+            o += fmt::format(
+                "        friction: {}  # {} of {} visits, 95% CrI {}; equal friction over the segments rejected: G2 "
+                "{:.4g}, p {:.3g}\n",
+                num(ov.friction.mean), count(ov.friction_visits), count(ov.visits), ci(ov.friction.interval), ov.g2,
+                ov.p_value);
+          if (ov.has_duration) {
+            if (ov.dur_split) {
+              o += fmt::format("        duration:  # {}\n", test("log-duration means", ov.dur_test));
+              o += fmt::format("          ok: {}  # {}\n", model::duration_yaml(ov.dur_ok.spec),
+                               dist_comment(ov.dur_ok));
+              o += fmt::format("          friction: {}  # {}\n", model::duration_yaml(ov.dur_fr.spec),
+                               dist_comment(ov.dur_fr));
+            } else {
+              o += fmt::format("        duration: {}  # {}; {}\n", model::duration_yaml(ov.dur_ok.spec),
+                               dist_comment(ov.dur_ok), test("log-duration means", ov.dur_test));
+            }
+          }
+          if (ov.has_next) {
+            o += fmt::format("        next:  # {}\n", test("next maps", ov.next_test));
+            if (ov.next_split) {
+              o += "          ok:\n";
+              write_map(o, ov.next_ok, "            ", "ok visits");
+              o += "          friction:\n";
+              write_map(o, ov.next_fr, "            ", "friction visits");
+            } else {
+              write_map(o, ov.next_ok, "          ", "visits");
+            }
+          }
+        }
       }
     }
   }

@@ -70,8 +70,9 @@ SurveyData read_surveys(const CalibrateOptions& o, const ColumnMap& map, const C
   CsvReader csv(o.surveys, csvo);
   std::vector<std::string> f;
   csv.read_header(f, "journey_id or customer_id, nps, csat, ces");
-  const auto cols = resolve_columns(f, {Field::journey_id, Field::customer_id, Field::nps, Field::csat, Field::ces},
-                                    {Field::nps}, map, o.surveys);
+  const auto cols =
+      resolve_columns(f, {Field::journey_id, Field::customer_id, Field::nps, Field::csat, Field::ces, Field::segment},
+                      {Field::nps}, map, o.surveys);
   if (!cols.has(Field::journey_id) && !cols.has(Field::customer_id)) {
     throw_file_error(
         o.surveys, 1,
@@ -84,6 +85,8 @@ SurveyData read_surveys(const CalibrateOptions& o, const ColumnMap& map, const C
   s.join_column = cols.header[static_cast<std::size_t>(key)];
   s.has_csat = cols.has(Field::csat);
   s.has_ces = cols.has(Field::ces);
+  s.has_segment = cols.has(Field::segment);
+  std::unordered_map<std::string, int> segment_index;
   const std::size_t nf = f.size();
   BadRowSink sink(o.surveys, o.skip_bad_rows);
   bool any_csat = false, any_ces = false;
@@ -122,6 +125,14 @@ SurveyData read_surveys(const CalibrateOptions& o, const ColumnMap& map, const C
     if (!score(line, Field::nps, 0, 10, true, a.nps)) continue;
     if (s.has_csat && !score(line, Field::csat, 1, o.csat_scale, false, a.csat)) continue;
     if (s.has_ces && !score(line, Field::ces, 1, o.ces_scale, false, a.ces)) continue;
+    if (s.has_segment) {
+      const std::string_view g = trim(f[static_cast<std::size_t>(cols[Field::segment])]);
+      if (!g.empty()) {
+        const auto [it, fresh] = segment_index.try_emplace(std::string(g), static_cast<int>(s.segments.size()));
+        if (fresh) s.segments.emplace_back(g);
+        a.segment = it->second;
+      }
+    }
     if (a.csat >= 0) any_csat = true;
     if (a.ces >= 0) any_ces = true;
     s.answers[std::string(id)].push_back(a);

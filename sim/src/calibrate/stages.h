@@ -150,6 +150,7 @@ Covariates covariates_of(const std::vector<Visit>& v);
 
 struct Answer {
   int nps = -1, csat = -1, ces = -1;  // scores as given (nps 0..10, csat/ces 1..scale)
+  int segment = -1;                   // index into SurveyData::segments (-1: none given)
 };
 
 struct SurveyData {
@@ -161,6 +162,9 @@ struct SurveyData {
   std::map<std::string, std::uint64_t> bad_by_reason;
   std::vector<std::string> bad_examples;
   std::string join_column;
+  // The optional `segment` column: its distinct values (Answer::segment).
+  bool has_segment = false;
+  std::vector<std::string> segments;
 };
 
 struct Respondent {
@@ -350,6 +354,9 @@ struct State {
   std::unordered_map<std::string, std::string> customer_segment;
   std::uint64_t segment_customer_conflicts = 0;  // customers whose journeys name several segments
   std::uint64_t journeys_without_segment = 0;
+  // Survey answers whose `segment` is not their journey's (customer join:
+  // their customer's); the journey's is used.
+  std::uint64_t survey_segment_mismatches = 0;
 
   // Journey fit.
   FittedModel m;
@@ -415,6 +422,12 @@ void fit_repeat(State& s);
 // Per-segment fits from the event log's segment column: shares and friction
 // overrides, joined with the retention segments by name (journey_fit.cpp).
 void fit_segments(State& s);
+// The likelihood-ratio tests of fit_segments (docs/methods/calibration.md,
+// section 10): equal categorical distributions over the rows of a segments x
+// targets count table (G2 of independence), and equal means of the log
+// durations over the groups (normal, one variance; groups with >= 5 gaps).
+SegmentTest homogeneity_test(const std::vector<std::vector<double>>& table);
+SegmentTest log_mean_test(const std::vector<const DurationStats*>& groups);
 void fit_joint(State& s);
 void write_model(State& s);
 void simulate_key_drivers(State& s);

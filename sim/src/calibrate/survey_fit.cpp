@@ -72,6 +72,15 @@ void fit_surveys(State& s) {
     s.dqa("surveys", "rows", static_cast<double>(s.sv->rows));
     s.dqa("surveys", "answers_joined", matched_keys);
     s.dqa("surveys", "answers_used_for_fitting", static_cast<double>(s.train_resp.size()));
+    if (s.sv->has_segment) {
+      s.dqa("surveys", "segments", static_cast<double>(s.sv->segments.size()));
+      s.dqa("surveys", "segment_mismatches", static_cast<double>(s.survey_segment_mismatches));
+      if (s.survey_segment_mismatches)
+        s.warn(
+            fmt::format("{} joined survey answers name another segment than their {} in the event log (or the log "
+                        "has none); the event log's segment is used",
+                        s.survey_segment_mismatches, s.sv->by_journey ? "journey" : "customer"));
+    }
     s.bad_rows("surveys", s.sv->bad_rows, s.sv->bad_by_reason, s.sv->bad_examples);
     X.resize(static_cast<Eigen::Index>(s.train_resp.size()), static_cast<Eigen::Index>(P));
     for (std::size_t r = 0; r < s.train_resp.size(); ++r)

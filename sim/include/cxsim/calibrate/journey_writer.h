@@ -69,13 +69,28 @@ struct FittedOutcome {
   double count = 0;
 };
 
-// A segment's friction where it differs from the pooled one (docs/calibration.md,
-// "Segments"): the Beta posterior of its own visits, and the test that chose it.
+// A likelihood-ratio test of equal values over the segments (G2, chi-square
+// with df degrees of freedom) that chose a segment override.
+struct SegmentTest {
+  double g2 = 0, df = 0, p_value = 1;
+};
+
+// A segment's touchpoint fields where they differ from the pooled ones
+// (docs/calibration.md, "Segments"): friction (the Beta posterior of its own
+// visits), the next map(s) (Dirichlet posteriors of its own transitions) and
+// the duration(s) (fitted to its own gaps), each with the test that chose it.
 struct FittedOverride {
   std::string touchpoint;  // id
+  bool has_friction = false;
   double visits = 0, friction_visits = 0;
   RatePosterior friction;
   double g2 = 0, p_value = 1;  // likelihood-ratio test of equal friction over the segments
+  bool has_next = false, next_split = false;
+  FittedMap next_ok, next_fr;  // next_fr only when next_split
+  SegmentTest next_test;
+  bool has_duration = false, dur_split = false;
+  DurationFit dur_ok, dur_fr;  // dur_fr only when dur_split
+  SegmentTest dur_test;
 };
 
 struct FittedSegment {
@@ -84,6 +99,11 @@ struct FittedSegment {
   double share_se = 0;  // binomial, when the share comes from the event log's customers
   bool share_from_events = false;
   std::vector<FittedOverride> overrides;
+  // `overrides: {start: ...}`: its own entry mix, when equal start maps over
+  // the segments were rejected.
+  bool has_start = false;
+  FittedMap start;
+  SegmentTest start_test;
   double s0_sd = 0;
   bool has_retention = false;
   double alpha = 0, beta = 0, se_alpha = 0, se_beta = 0;
