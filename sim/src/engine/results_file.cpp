@@ -1,5 +1,6 @@
 #include "cxsim/engine/results_file.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -7,6 +8,7 @@
 
 #include "cxsim/core/time.h"
 #include "cxsim/core/version.h"
+#include "cxsim/engine/queue.h"
 
 namespace cxsim::engine {
 
@@ -176,6 +178,19 @@ void ResultsWriter::write_run(const RunResult& result) {
     tables.push_back(std::move(t));
   }
   f.set_attribute("timeout_walks", static_cast<std::int64_t>(timeout_walks));
+  // Queues (capacity): the solved model per queue and period, for each variant
+  // with a queue (docs/results-format.md, "/queues").
+  if (std::any_of(variants.begin(), variants.end(), [](const Variant& v) { return !v.model.queues.empty(); })) {
+    io::Group qg = f.require_group("queues");
+    for (const auto& v : variants) {
+      if (v.model.queues.empty()) continue;
+      const QueueTables q = queues_stale(v, result.settings) ? solve_queues(v, result.settings) : *v.queues;
+      io::Dataset d = io::write_table(
+          qg, v.name, queue_table(v.model, q),
+          {"per queue and period: arrivals, offered load, utilisation, P(wait > 0), mean wait, abandonment", ""});
+      d.set_attribute("population", q.population);
+    }
+  }
   // After any precision growth: the default base is the customers simulated.
   f.set_attribute("customer_base", customer_base(result.settings));
   if (variants.size() > 1) {
