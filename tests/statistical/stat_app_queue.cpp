@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -15,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "cxsim/app/run_plan.h"
+#include "cxsim/core/errors.h"
 #include "cxsim/engine/queue.h"
 #include "cxsim/engine/results.h"
 #include "cxsim/engine/runner.h"
@@ -64,6 +66,7 @@ population: {customers: 40000, customer_base: 1000, seed: 20261202}
 
 const char* kScenario = R"(scenario: queue_whatif
 journey: queue.yaml
+population: {customers: 40000, customer_base: 1000, seed: 20261202}
 variants:
   more_servers:
     changes:
@@ -179,6 +182,37 @@ TEST(Queue, PatienceFixedPoint) {
   while (ids[row] != "phone") ++row;
   const double fr = tp.get_double("friction_rate")[row], fr_se = tp.get_double("friction_rate_se")[row];
   EXPECT_LT(std::fabs(fr - q.abandonment), 4 * fr_se) << fr << " ± " << fr_se << " vs " << q.abandonment;
+}
+
+}  // namespace
+}  // namespace cxsim
+
+namespace cxsim {
+namespace {
+
+// A scenario change that leaves no server is refused at the change's line.
+TEST(Queue, ScenarioWithoutServersIsRefused) {
+  write_input("queue.yaml", journey());
+  const auto scen = write_input("zero.yaml", R"(scenario: zero
+journey: queue.yaml
+variants:
+  none:
+    changes:
+      - {set: phone.capacity.servers, value: 0}
+)");
+  try {
+    app::plan_from_file(scen.string(), app::RunOverrides{}, "test");
+    FAIL() << "expected an InputError";
+  } catch (const core::InputError& e) {
+    const core::Diagnostic* err = nullptr;
+    for (const auto& x : e.diagnostics().items())
+      if (x.severity == core::Severity::error && err == nullptr) err = &x;
+    ASSERT_NE(err, nullptr) << e.what();
+    const auto& d = *err;
+    EXPECT_NE(d.message.find("servers must be between 1 and 1000000, got 0"), std::string::npos) << d.format();
+    EXPECT_NE(d.loc.file.find("zero.yaml"), std::string::npos) << d.format();
+    EXPECT_EQ(d.loc.line, 6) << d.format();
+  }
 }
 
 }  // namespace

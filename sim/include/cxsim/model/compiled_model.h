@@ -48,11 +48,12 @@ struct CompiledTouchpoint {
   // visit that lasts A. False flags: nothing is drawn or added.
   bool has_waiting = false;
   bool has_patience = false;
+  // Capacity (MODEL.md section 11): index into CompiledModel::queues, or -1
+  // (no queue: no wait is drawn). The same for every segment. (Placed here,
+  // in the padding before the doubles: the struct does not grow.)
+  std::int32_t queue = -1;
   double wait_tolerance = 0.0, wait_per_unit = 0.0;
   DurationSampler patience;
-  // Capacity (MODEL.md section 11): index into CompiledModel::queues, or -1
-  // (no queue: no wait is drawn). The same for every segment.
-  std::int32_t queue = -1;
 };
 
 // A touchpoint with `capacity` (docs/methods/queues.md): c servers with the
