@@ -52,7 +52,8 @@ touchpoints:
     channel: phone
     capacity: {servers: 3, service: {exponential: {mean: 1}}, period_length: 400}
 )") + (patience.empty() ? "" : "    patience: " + patience + "\n") +
-         (friction_next.empty() ? "    next: {done: 1}\n" : "    next: {ok: {done: 1}, friction: " + friction_next + "}\n") +
+         (friction_next.empty() ? "    next: {done: 1}\n"
+                                : "    next: {ok: {done: 1}, friction: " + friction_next + "}\n") +
          R"(  app:
     channel: app
     next: {self: 1}

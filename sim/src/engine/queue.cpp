@@ -68,7 +68,6 @@ double keep_with_wait(const DurationSampler& d, const DurationSampler& a, double
   return (1 - c) * no_wait + c * waited;
 }
 
-
 struct Wait {
   double c = 0;  // P(W > 0)
   double m = 0;  // E[W | W > 0]; +inf when saturated
@@ -234,8 +233,8 @@ QueueTables solve_queues(const Variant& v, const RunSettings& s) {
                 fmt::format("queue '{}' is overloaded in period {}: utilisation {:.4g} >= 1 ({:.6g} arrivals served "
                             "× mean service {:.6g} / period_length {:.6g} = {:.6g} Erlangs for {} server{}); add "
                             "servers, shorten the service or lengthen the period",
-                            id, t + 1, r.utilisation, x[qi], q.service.mean, q.period_length, r.offered_load,
-                            q.servers, q.servers == 1 ? "" : "s"));
+                            id, t + 1, r.utilisation, x[qi], q.service.mean, q.period_length, r.offered_load, q.servers,
+                            q.servers == 1 ? "" : "s"));
         throw core::InputError(std::move(d));
       }
       const Wait w = queue_wait(q, x[qi]);

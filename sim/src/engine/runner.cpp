@@ -130,8 +130,8 @@ ChunkResult run_chunk(const std::vector<Variant>& variants_in, const RunSettings
   return out;
 }
 
-std::vector<ChunkResult> run_chunks(const std::vector<Variant>& variants_in, const RunSettings& s,
-                                    std::uint64_t first, std::uint64_t last) {
+std::vector<ChunkResult> run_chunks(const std::vector<Variant>& variants_in, const RunSettings& s, std::uint64_t first,
+                                    std::uint64_t last) {
   check(variants_in, s);
   std::vector<Variant> solved;
   const std::vector<Variant>& variants = with_queues(variants_in, s, solved);

@@ -26,8 +26,7 @@ const std::vector<std::string> kTopKeys = {"journey",     "description", "time_u
                                            "retention",   "population",  "calibration"};
 const std::vector<std::string> kTouchpointKeys = {"channel",      "stage",   "description", "friction",
                                                   "satisfaction", "effort",  "duration",    "cost",
-                                                  "next",         "waiting", "patience",
-                                                  "capacity"};
+                                                  "next",         "waiting", "patience",    "capacity"};
 const std::vector<std::string> kOutcomeKeys = {"kind", "value", "good", "description"};
 const std::vector<std::string> kSegmentKeys = {"share",     "description", "satisfaction0",
                                                "retention", "engagement",  "overrides"};

@@ -149,8 +149,8 @@ Slot next_slot(model::NextSpec& n, const std::string& where, const std::vector<s
   return map_slot(n.ok, where + ".next", p, i);
 }
 
-const std::vector<std::string> kTouchpointFields = {"friction", "satisfaction", "effort", "duration",
-                                                   "cost",     "next",         "capacity"};
+const std::vector<std::string> kTouchpointFields = {"friction", "satisfaction", "effort",  "duration",
+                                                    "cost",     "next",         "capacity"};
 
 // <tp>.capacity.servers, .period_length, .service.<param> (MODEL.md section 11).
 Slot capacity_slot(model::TouchpointSpec& tp, const std::vector<std::string>& p, std::size_t i) {

@@ -26,15 +26,15 @@ namespace cxsim::engine {
 
 // One queue in one period (model values, not Monte Carlo estimates).
 struct QueuePeriod {
-  double arrivals = 0;        // λ: expected visits in the period
-  double served = 1;          // share of the arrivals that reach a server: P(W <= A) (1 without patience)
-  double offered_load = 0;    // a = λ·served·E[S]/L, in Erlangs
-  double utilisation = 0;     // a / c
-  double p_wait = 0;          // P(W > 0) (Erlang C)
+  double arrivals = 0;         // λ: expected visits in the period
+  double served = 1;           // share of the arrivals that reach a server: P(W <= A) (1 without patience)
+  double offered_load = 0;     // a = λ·served·E[S]/L, in Erlangs
+  double utilisation = 0;      // a / c
+  double p_wait = 0;           // P(W > 0) (Erlang C)
   double wait_if_waiting = 0;  // E[W | W > 0]
-  double mean_wait = 0;       // E[W] = p_wait · wait_if_waiting
-  double abandonment = 0;     // share of the queue's visits that give up (patience); 0 without patience
-  int iterations = 0;         // fixed-point iterations (1 without patience)
+  double mean_wait = 0;        // E[W] = p_wait · wait_if_waiting
+  double abandonment = 0;      // share of the queue's visits that give up (patience); 0 without patience
+  int iterations = 0;          // fixed-point iterations (1 without patience)
 };
 
 struct QueueTables {
