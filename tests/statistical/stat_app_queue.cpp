@@ -167,7 +167,7 @@ TEST(Queue, PatienceFixedPoint) {
   app::RunOverrides o;
   app::RunPlan plan = app::plan_from_file(path.string(), o, "test");
   const auto q = engine::solve_queues(plan.variants[0], plan.settings).queue[0][0];
-  EXPECT_GT(q.iterations, 2);
+  EXPECT_GT(q.iterations, 2);  // routing evaluations of the root search
   EXPECT_LT(q.utilisation, 1.0);
   EXPECT_GT(q.abandonment, 0.05);
   // The fixed point: λ = N · visits per walk with give-up share g (retries 30%).

@@ -123,5 +123,45 @@ TEST(Queue, JourneyWithoutCapacityIsNotCopied) {
   EXPECT_EQ(v[0].model.segments[0].tp[0].queue, -1);
 }
 
+// Near saturation with patience and retries (a damped fixed-point iteration
+// failed to converge here): the solved load satisfies its fixed point in
+// every period, the arrivals being 0.7·N·alive_t / (1 − 0.3·abandonment).
+TEST(Queue, PatienceNearSaturationSettles) {
+  const std::string yaml = R"(journey: phoneq
+start: {phone: 0.7, app: 0.3}
+touchpoints:
+  phone:
+    channel: phone
+    duration: {exponential: {mean: 0.05}}
+    patience: {exponential: {mean: 0.3}}
+    capacity: {servers: 4, service: {exponential: {mean: 0.1}}, period_length: 10}
+    next: {ok: {done: 1}, friction: {phone: 0.3, lost: 0.7}}
+  app:
+    channel: app
+    next: {done: 1}
+outcomes:
+  done: {kind: resolved}
+  lost: {kind: abandoned}
+segments:
+  all: {share: 1, retention: {alpha: 2, beta: 6}}
+)";
+  std::vector<engine::Variant> v = {{"baseline", "", model::compile(testing::spec_from_text(yaml)), {}}};
+  engine::RunSettings s;
+  s.customers = 100;
+  s.customer_base = 500;
+  s.periods = 4;
+  const auto q = engine::solve_queues(v[0], s);
+  double alive = 1.0;
+  for (int t = 0; t < 4; ++t) {
+    const auto& r = q.queue[0][static_cast<std::size_t>(t)];
+    EXPECT_LT(r.utilisation, 1.0);
+    EXPECT_GT(r.abandonment, 0.0);
+    EXPECT_NEAR(r.arrivals, 500 * alive * 0.7 / (1 - 0.3 * r.abandonment), 1e-8 * r.arrivals) << t;
+    EXPECT_NEAR(r.offered_load, r.arrivals * r.served * 0.1 / 10, 1e-12 * r.offered_load);
+    alive *= (6.0 + t) / (8.0 + t);
+  }
+  EXPECT_GT(q.queue[0][0].mean_wait, q.queue[0][3].mean_wait);
+}
+
 }  // namespace
 }  // namespace cxsim

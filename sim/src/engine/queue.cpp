@@ -3,11 +3,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include <boost/math/quadrature/tanh_sinh.hpp>
 #include <boost/math/special_functions/erf.hpp>
 #include <boost/math/special_functions/gamma.hpp>
+#include <boost/math/tools/toms748_solve.hpp>
 #include <fmt/format.h>
 
 #include "cxsim/analytics/absorbing_chain.h"
@@ -23,8 +25,7 @@ using model::DurationSampler;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kSqrt2 = 1.4142135623730951;
-constexpr int kMaxIterations = 1000;
-constexpr double kTolerance = 1e-12;  // relative change of every queue's arrivals
+constexpr int kMaxSweeps = 200;  // Gauss–Seidel sweeps over several queues
 
 // The u-quantile of a compiled duration, u in (0, 1).
 double quantile(const DurationSampler& d, double u) {
@@ -184,8 +185,10 @@ QueueTables solve_queues(const Variant& v, const RunSettings& s) {
     // still waiting, W > A, take no service): the load the servers see.
     std::vector<double> lambda(Q, 0.0), served(Q, 1.0), x(Q, 0.0), next_x(Q, 0.0);
     std::vector<std::vector<double>> vis;
-    int it = 0;
-    for (;; ++it) {
+    int evaluations = 0;
+    // The served load every queue would see with the current waits.
+    const auto evaluate = [&] {
+      ++evaluations;
       vis = feedback ? visits(waits) : fixed_vis;
       for (std::size_t qi = 0; qi < Q; ++qi) {
         const auto& q = m.queues[qi];
@@ -200,24 +203,54 @@ QueueTables solve_queues(const Variant& v, const RunSettings& s) {
         served[qi] = n > 0 ? reach / n : 1.0;
         next_x[qi] = lambda[qi] * served[qi];
       }
-      bool done = !feedback || it > 0;
-      for (std::size_t qi = 0; qi < Q && done; ++qi)
-        done = std::fabs(next_x[qi] - x[qi]) <= kTolerance * std::max(next_x[qi], x[qi]);
-      if (done) {
-        x = next_x;
-        break;
-      }
-      if (it >= kMaxIterations)
-        throw core::RuntimeError(fmt::format(
-            "queue '{}', period {}: the load did not settle in {} fixed-point iterations (patience feeding back)",
-            m.touchpoint_ids[m.queues[0].touchpoint], t + 1, kMaxIterations));
-      // Damped: the load falls as the wait grows, so the plain iteration can
-      // oscillate; the average of the two converges.
-      for (std::size_t qi = 0; qi < Q; ++qi) {
-        x[qi] = it == 0 ? next_x[qi] : 0.5 * (x[qi] + next_x[qi]);
-        waits[qi] = queue_wait(m.queues[qi], x[qi]);
+    };
+    evaluate();
+    x = next_x;
+    for (std::size_t qi = 0; qi < Q; ++qi) waits[qi] = queue_wait(m.queues[qi], x[qi]);
+    if (feedback) {
+      // Gauss–Seidel over the queues; for each, the root of h(x) = g(x) − x
+      // on [0, x_sat] by TOMS 748 (deterministic, bracketing: h(0) >= 0, and
+      // at saturation everyone who waits gives up, so h(x_sat) < 0 unless the
+      // queue is overloaded even then). One queue: one sweep is exact.
+      for (int sweep = 0;; ++sweep) {
+        const std::vector<double> before = x;
+        for (std::size_t qi = 0; qi < Q; ++qi) {
+          const auto& q = m.queues[qi];
+          if (!(q.service.mean > 0)) continue;  // no service time: no wait, nothing feeds back
+          const double hi = q.servers * q.period_length / q.service.mean;
+          const auto h = [&](double xi) {
+            waits[qi] = queue_wait(q, xi);
+            evaluate();
+            return next_x[qi] - xi;
+          };
+          const double h_lo = h(0.0);
+          const double h_hi = h(hi);
+          if (h_hi >= 0) {
+            x[qi] = hi;  // overloaded even when every waiting customer gives up: reported below
+          } else if (h_lo <= 0) {
+            x[qi] = 0.0;
+          } else {
+            std::uintmax_t max_iter = 200;
+            const auto r = boost::math::tools::toms748_solve(h, 0.0, hi, h_lo, h_hi,
+                                                             boost::math::tools::eps_tolerance<double>(48), max_iter);
+            x[qi] = 0.5 * (r.first + r.second);
+          }
+          waits[qi] = queue_wait(q, x[qi]);
+        }
+        evaluate();
+        bool done = Q == 1;
+        if (!done) {
+          done = true;
+          for (std::size_t qi = 0; qi < Q; ++qi)
+            done = done && std::fabs(x[qi] - before[qi]) <= 1e-10 * std::max({x[qi], before[qi], 1e-300});
+        }
+        if (done) break;
+        if (sweep >= kMaxSweeps)
+          throw core::RuntimeError(fmt::format(
+              "queues in period {}: the loads did not settle in {} sweeps (patience feeding back)", t + 1, kMaxSweeps));
       }
     }
+    const int it = evaluations - 1;
     for (std::size_t qi = 0; qi < Q; ++qi) {
       const auto& q = m.queues[qi];
       const std::string& id = m.touchpoint_ids[q.touchpoint];
@@ -226,7 +259,7 @@ QueueTables solve_queues(const Variant& v, const RunSettings& s) {
       r.served = served[qi];
       r.offered_load = x[qi] * q.service.mean / q.period_length;
       r.utilisation = r.offered_load / q.servers;
-      r.iterations = it + 1;
+      r.iterations = it + 1;  // = evaluations
       if (!(r.utilisation < 1)) {
         core::Diagnostics d;
         d.error(q.loc, q.path,

@@ -34,7 +34,7 @@ struct QueuePeriod {
   double wait_if_waiting = 0;  // E[W | W > 0]
   double mean_wait = 0;        // E[W] = p_wait · wait_if_waiting
   double abandonment = 0;      // share of the queue's visits that give up (patience); 0 without patience
-  int iterations = 0;          // fixed-point iterations (1 without patience)
+  int iterations = 0;          // evaluations of the routing (1 without patience)
 };
 
 struct QueueTables {
