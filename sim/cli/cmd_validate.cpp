@@ -1,5 +1,6 @@
 // cxsim validate FILE...: check journey (and scenario) files and report every
 // problem at once.
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -9,6 +10,7 @@
 #include "commands.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/json.h"
+#include "cxsim/engine/queue.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
 #include "cxsim/scenario/scenario_loader.h"
@@ -48,6 +50,28 @@ void write_diagnostics_json(core::JsonWriter& j, const core::Diagnostics& diags)
 std::string counts(const core::Diagnostics& diags) {
   return fmt::format("{} error{}, {} warning{}", diags.error_count(), diags.error_count() == 1 ? "" : "s",
                      diags.warning_count(), diags.warning_count() == 1 ? "" : "s");
+}
+
+// Queues (capacity): the utilisation of every queue in every period with the
+// file's own population (customers, periods, customer_base; the defaults of
+// `run` otherwise), so an overloaded queue is reported here, at its line
+// (docs/methods/queues.md). `run -n/--periods` can still change the load.
+void check_queues(const model::JourneySpec& spec, core::Diagnostics& diags) {
+  if (diags.has_errors() ||
+      std::none_of(spec.touchpoints.begin(), spec.touchpoints.end(), [](const auto& t) { return t.capacity; }))
+    return;
+  engine::Variant v{"baseline", "", model::compile(spec), std::nullopt};
+  engine::RunSettings s;
+  s.customers = static_cast<std::uint64_t>(spec.population.customers.value_or(10000));
+  s.periods = spec.population.periods.value_or(1);
+  s.customer_base = spec.population.customer_base.value_or(0.0);
+  try {
+    engine::solve_queues(v, s);
+  } catch (const core::InputError& e) {
+    for (const auto& d : e.diagnostics().items()) diags.error(d.loc, d.key_path, d.message, d.suggestion);
+  } catch (const core::RuntimeError& e) {
+    diags.error(spec.locations.find(""), "", e.what());
+  }
 }
 
 int run_validate(const ValidateOptions& o) {
@@ -93,6 +117,7 @@ int run_validate(const ValidateOptions& o) {
       continue;
     }
     model::JourneySpec spec = model::check_journey_document(doc, diags);
+    check_queues(spec, diags);
     const bool ok = !diags.has_errors();
     all_ok = all_ok && ok;
     std::set<std::string> channels, kinds;

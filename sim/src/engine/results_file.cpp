@@ -1,5 +1,6 @@
 #include "cxsim/engine/results_file.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -7,6 +8,7 @@
 
 #include "cxsim/core/time.h"
 #include "cxsim/core/version.h"
+#include "cxsim/engine/queue.h"
 
 namespace cxsim::engine {
 
@@ -188,6 +190,19 @@ void ResultsWriter::write_run(const RunResult& result) {
           io::write_table(g, "comparison", segment_comparison_table(variants[v], variants[0], result.paired[v - 1]),
                           {"variant minus baseline per (baseline) segment, paired by customer", ""});
       d.set_attribute("baseline", variants[0].name);
+    }
+  }
+  // Queues (capacity): the solved model per queue and period, for each variant
+  // with a queue (docs/results-format.md, "/queues").
+  if (std::any_of(variants.begin(), variants.end(), [](const Variant& v) { return !v.model.queues.empty(); })) {
+    io::Group qg = f.require_group("queues");
+    for (const auto& v : variants) {
+      if (v.model.queues.empty()) continue;
+      const QueueTables q = queues_stale(v, result.settings) ? solve_queues(v, result.settings) : *v.queues;
+      io::Dataset d = io::write_table(
+          qg, v.name, queue_table(v.model, q),
+          {"per queue and period: arrivals, offered load, utilisation, P(wait > 0), mean wait, abandonment", ""});
+      d.set_attribute("population", q.population);
     }
   }
   // After any precision growth: the default base is the customers simulated.

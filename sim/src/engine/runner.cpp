@@ -13,6 +13,7 @@
 
 #include "cxsim/core/errors.h"
 #include "cxsim/engine/event_log.h"
+#include "cxsim/engine/queue.h"
 #include <optional>
 
 namespace cxsim::engine {
@@ -79,8 +80,10 @@ void merge_chunk(RunResult& into, const ChunkResult& chunk) { merge_into(into, c
 
 std::uint64_t chunk_count(const RunSettings& s) { return (s.customers + s.chunk_size - 1) / s.chunk_size; }
 
-ChunkResult run_chunk(const std::vector<Variant>& variants, const RunSettings& s, std::uint64_t c,
+ChunkResult run_chunk(const std::vector<Variant>& variants_in, const RunSettings& s, std::uint64_t c,
                       bool customer_records, bool event_log) {
+  std::vector<Variant> solved;  // the runner's entry points solve queues once; a direct call solves them here
+  const std::vector<Variant>& variants = with_queues(variants_in, s, solved);
   ChunkResult out;
   out.chunk = c;
   const std::size_t V = variants.size();
@@ -132,9 +135,11 @@ ChunkResult run_chunk(const std::vector<Variant>& variants, const RunSettings& s
   return out;
 }
 
-std::vector<ChunkResult> run_chunks(const std::vector<Variant>& variants, const RunSettings& s, std::uint64_t first,
+std::vector<ChunkResult> run_chunks(const std::vector<Variant>& variants_in, const RunSettings& s, std::uint64_t first,
                                     std::uint64_t last) {
-  check(variants, s);
+  check(variants_in, s);
+  std::vector<Variant> solved;
+  const std::vector<Variant>& variants = with_queues(variants_in, s, solved);
   std::vector<ChunkResult> out(last > first ? last - first : 0);
   std::atomic<std::uint64_t> next{first};
   std::exception_ptr error;
@@ -176,18 +181,22 @@ RunResult run(const std::vector<Variant>& variants, const RunSettings& s, const 
   return result;
 }
 
-void run_range(const std::vector<Variant>& variants, const RunSettings& s, std::uint64_t first_chunk,
+void run_range(const std::vector<Variant>& variants_in, const RunSettings& s, std::uint64_t first_chunk,
                std::uint64_t last_chunk, RunResult& result, const RunHooks& hooks) {
-  check(variants, s);
+  check(variants_in, s);
+  std::vector<Variant> solved;  // queues solved once, before any customer (utilisation errors first)
+  const std::vector<Variant>& variants = with_queues(variants_in, s, solved);
   if (result.chunks != first_chunk)
     throw core::RuntimeError("internal: run_range must continue where the result stopped");
   result.settings = s;
   run_range_into(variants, s, first_chunk, last_chunk, &result, hooks);
 }
 
-void stream_range(const std::vector<Variant>& variants, const RunSettings& s, std::uint64_t first_chunk,
+void stream_range(const std::vector<Variant>& variants_in, const RunSettings& s, std::uint64_t first_chunk,
                   std::uint64_t last_chunk, const RunHooks& hooks) {
-  check(variants, s);
+  check(variants_in, s);
+  std::vector<Variant> solved;
+  const std::vector<Variant>& variants = with_queues(variants_in, s, solved);
   run_range_into(variants, s, first_chunk, last_chunk, nullptr, hooks);
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "cxsim/core/errors.h"
+#include "cxsim/engine/queue.h"
 #include "cxsim/rng/samplers.h"
 #include "cxsim/rng/stream.h"
 
@@ -223,6 +224,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
   const std::uint64_t seed = s.seed;
   const int n_kinds = static_cast<int>(m.num_kinds());
   const auto T = static_cast<std::uint32_t>(m.num_touchpoints());
+  if (!m.queues.empty() && !v.queues) throw core::RuntimeError("internal: queues not solved before simulating");
 
   std::fill(sc.x.begin(), sc.x.end(), 0.0);
   std::fill(sc.period_net.begin(), sc.period_net.end(), 0.0);
@@ -304,6 +306,15 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       switches += sw;
       sc.ch_switches[tp.channel] += sw;
       double dt = sample_duration(fr ? tp.dur_fr : tp.dur_ok, st);
+      if (tp.queue >= 0) {
+        // The queue's wait (docs/methods/queues.md) from its own stream: 0
+        // when u >= P(W > 0), else Exponential(E[W | W > 0]) by inversion of
+        // u / P(W > 0), which is uniform on (0, 1) given u < P(W > 0).
+        const QueuePeriod& qp = v.queues->queue[static_cast<std::size_t>(tp.queue)][period];
+        Stream sq(seed, Purpose::queue, i, period, static_cast<std::uint32_t>(steps));
+        const double u = sq.uniform();
+        if (u < qp.p_wait) dt += -qp.wait_if_waiting * std::log(u / qp.p_wait);
+      }
       if (tp.has_patience) {
         // Patience (MODEL.md section 11) from its own stream, so the step
         // stream's draws are those of a journey without patience.

@@ -26,6 +26,18 @@ DurationSampler compile_duration(const DurationSpec& d) {
   return s;
 }
 
+// Var(X)/E[X]² of a compiled duration (0 for a fixed or zero duration).
+double duration_scv(const DurationSampler& d) {
+  using K = DurationSpec::Kind;
+  switch (d.kind) {
+    case K::fixed: return 0.0;
+    case K::exponential: return 1.0;
+    case K::lognormal: return std::expm1(d.p2 * d.p2);
+    case K::gamma: return d.p1 > 0 ? 1.0 / d.p1 : 0.0;
+  }
+  return 0.0;
+}
+
 }  // namespace
 
 std::vector<double> cutpoints_from_baseline(const std::vector<double>& baseline) {
@@ -132,6 +144,23 @@ CompiledModel compile(const JourneySpec& spec) {
   }
   m.segment_cum_share.back() = 1.0;
 
+  // Queues (capacity): one per touchpoint that declares it, in touchpoint order.
+  std::vector<std::size_t> queue_index(spec.touchpoints.size(), 0);
+  for (std::size_t k = 0; k < spec.touchpoints.size(); ++k) {
+    const auto& cap = spec.touchpoints[k].capacity;
+    if (!cap) continue;
+    CompiledQueue q;
+    q.touchpoint = static_cast<std::uint32_t>(k);
+    q.servers = static_cast<int>(cap->servers);
+    q.service = compile_duration(cap->service);
+    q.service_scv = duration_scv(q.service);
+    q.period_length = cap->period_length;
+    q.path = spec.touchpoints[k].id + ".capacity";
+    q.loc = spec.locations.find(q.path);
+    queue_index[k] = m.queues.size();
+    m.queues.push_back(std::move(q));
+  }
+
   for (std::size_t si = 0; si < spec.segments.size(); ++si) {
     const auto& s = spec.segments[si];
     CompiledSegment cs;
@@ -178,6 +207,7 @@ CompiledModel compile(const JourneySpec& spec) {
         c.has_patience = true;
         c.patience = compile_duration(*t.patience);
       }
+      if (t.capacity) c.queue = static_cast<std::int32_t>(queue_index[k]);
       cs.tp.push_back(c);
     }
     m.segments.push_back(std::move(cs));

@@ -26,7 +26,7 @@ const std::vector<std::string> kTopKeys = {"journey",     "description", "time_u
                                            "retention",   "population",  "calibration"};
 const std::vector<std::string> kTouchpointKeys = {"channel",      "stage",   "description", "friction",
                                                   "satisfaction", "effort",  "duration",    "cost",
-                                                  "next",         "waiting", "patience"};
+                                                  "next",         "waiting", "patience",    "capacity"};
 const std::vector<std::string> kOutcomeKeys = {"kind", "value", "good", "description"};
 const std::vector<std::string> kSegmentKeys = {"share",     "description", "satisfaction0",
                                                "retention", "engagement",  "overrides"};
@@ -195,6 +195,32 @@ std::optional<WaitingSpec> parse_waiting(NodeReader& r, const YAML::Node& node, 
   return w;
 }
 
+// `capacity: {servers: c, service: DIST, period_length: L}` (all required);
+// ranges are checked by validate (servers a whole number >= 1, L > 0).
+std::optional<CapacitySpec> parse_capacity(NodeReader& r, const YAML::Node& node, const std::string& path) {
+  static const std::vector<std::string> keys = {"servers", "service", "period_length"};
+  if (!r.expect_map(node, path, "{servers: whole number, service: distribution, period_length: number}"))
+    return std::nullopt;
+  r.check_keys(node, path, keys);
+  r.require_keys(node, path, keys);
+  CapacitySpec c;
+  bool ok = static_cast<bool>(node["servers"] && node["service"] && node["period_length"]);
+  if (node["servers"]) {
+    if (auto v = r.number(node["servers"], path + ".servers")) c.servers = *v;
+    else ok = false;
+  }
+  if (node["service"]) {
+    if (auto d = parse_distribution(r, node["service"], path + ".service")) c.service = *d;
+    else ok = false;
+  }
+  if (node["period_length"]) {
+    if (auto v = r.number(node["period_length"], path + ".period_length")) c.period_length = *v;
+    else ok = false;
+  }
+  if (!ok) return std::nullopt;
+  return c;
+}
+
 void parse_touchpoint(NodeReader& r, const std::string& id, const YAML::Node& key_node, const YAML::Node& node,
                       TouchpointSpec& tp, JourneySpec& spec) {
   tp.id = id;
@@ -237,6 +263,7 @@ void parse_touchpoint(NodeReader& r, const std::string& id, const YAML::Node& ke
   }
   if (node["waiting"]) tp.waiting = parse_waiting(r, node["waiting"], node_path(id, "waiting"));
   if (node["patience"]) tp.patience = parse_distribution(r, node["patience"], node_path(id, "patience"));
+  if (node["capacity"]) tp.capacity = parse_capacity(r, node["capacity"], node_path(id, "capacity"));
 }
 
 void parse_outcome(NodeReader& r, const std::string& id, const YAML::Node& node, OutcomeSpec& oc) {
@@ -246,7 +273,7 @@ void parse_outcome(NodeReader& r, const std::string& id, const YAML::Node& node,
   if (node.IsNull()) return;  // `name:` alone: kind = id, value 0
   if (!r.expect_map(node, base, "an outcome mapping {kind, value}")) return;
   // `next` is reported by the caller, in terms of the model.
-  r.check_keys(node, base, kOutcomeKeys, {"next", "waiting", "patience"});
+  r.check_keys(node, base, kOutcomeKeys, {"next", "waiting", "patience", "capacity"});
   if (node["kind"]) {
     if (auto s = r.string(node["kind"], node_path(id, "kind"))) oc.kind = *s;
   }
@@ -687,7 +714,7 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
         r.error(e.value["next"], node_path(e.key, "next"),
                 "an outcome ends the walk and cannot have 'next' (make it a touchpoint instead)");
       }
-      for (const char* timed : {"waiting", "patience"})
+      for (const char* timed : {"waiting", "patience", "capacity"})
         if (e.value.IsMap() && e.value[timed])
           r.error(e.value[timed], node_path(e.key, timed),
                   fmt::format("an outcome ends the walk and has no visit to wait through: '{}' belongs on a touchpoint",

@@ -56,6 +56,20 @@ class Checker {
     if (!std::isfinite(x)) error(path, must_be_finite(what, x));
     else if (x < 0) error(path, must_be_at_least(what, 0, x));
   }
+  // `capacity` (MODEL.md section 11): servers a whole number in
+  // [1, kMaxServers], period_length in (0, kMaxDuration], service a duration.
+  void capacity(const CapacitySpec& c, const std::string& path) {
+    const double n = c.servers;
+    if (!std::isfinite(n) || n != std::floor(n))
+      error(path + ".servers", fmt::format("servers must be a whole number of servers, got {}", Shown(n).str()));
+    else if (n < 1 || n > kMaxServers) error(path + ".servers", must_be_between("servers", 1, kMaxServers, n));
+    const double L = c.period_length;
+    if (!std::isfinite(L) || !(L > 0)) error(path + ".period_length", must_be_greater("period_length", 0, L));
+    else if (L > kMaxDuration)
+      error(path + ".period_length", fmt::format("period_length must be at most {} (time units), got {}",
+                                                 Shown(kMaxDuration).str(), Shown(L).str()));
+    distribution(c.service, path + ".service");
+  }
   // Any finite number (satisfaction deltas, outcome values, ...).
   void finite(double x, const std::string& path, const char* what) {
     if (!std::isfinite(x)) error(path, must_be_finite(what, x));
@@ -211,6 +225,7 @@ class Checker {
         finite(tp.waiting->satisfaction_per_unit, id + ".waiting.satisfaction_per_unit", "satisfaction_per_unit");
       }
       if (tp.patience) distribution(*tp.patience, id + ".patience");
+      if (tp.capacity) capacity(*tp.capacity, id + ".capacity");
       if (!tp.next.ok.empty()) {
         next(tp.next, id + ".next");
       } else {

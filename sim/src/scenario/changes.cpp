@@ -149,7 +149,25 @@ Slot next_slot(model::NextSpec& n, const std::string& where, const std::vector<s
   return map_slot(n.ok, where + ".next", p, i);
 }
 
-const std::vector<std::string> kTouchpointFields = {"friction", "satisfaction", "effort", "duration", "cost", "next"};
+const std::vector<std::string> kTouchpointFields = {"friction", "satisfaction", "effort",  "duration",
+                                                    "cost",     "next",         "capacity"};
+
+// <tp>.capacity.servers, .period_length, .service.<param> (MODEL.md section 11).
+Slot capacity_slot(model::TouchpointSpec& tp, const std::vector<std::string>& p, std::size_t i) {
+  const std::string where = tp.id + ".capacity";
+  static const std::vector<std::string> fields = {"servers", "period_length", "service"};
+  if (!tp.capacity) return fail(fmt::format("touchpoint '{}' has no capacity (it is not a queue)", tp.id));
+  if (i == p.size())
+    return fail(fmt::format("a change must name a field of {} ({})", where, core::quoted_list(fields)));
+  Slot s;
+  if (p[i] == "servers" && i + 1 == p.size()) return s.values = {&tp.capacity->servers}, s;
+  if (p[i] == "period_length" && i + 1 == p.size()) return s.values = {&tp.capacity->period_length}, s;
+  if (p[i] == "service") {
+    if (i + 2 != p.size()) return fail("a service change names a parameter, e.g. " + where + ".service.mean");
+    return duration_param(tp.capacity->service, p[i + 1], where + ".service");
+  }
+  return fail(fmt::format("unknown field '{}' of {}", join(p, i, p.size()), where), core::did_you_mean(p[i], fields));
+}
 
 Slot touchpoint_slot(model::TouchpointSpec& tp, const std::vector<std::string>& p, std::size_t i) {
   const std::string& id = tp.id;
@@ -163,6 +181,7 @@ Slot touchpoint_slot(model::TouchpointSpec& tp, const std::vector<std::string>& 
   if (f == "effort") return ok_friction_slot(tp.effort, p, i + 1, id + ".effort");
   if (f == "duration") return duration_slot(tp.duration, p, i + 1, id + ".duration");
   if (f == "next") return next_slot(tp.next, id, p, i + 1);
+  if (f == "capacity") return capacity_slot(tp, p, i + 1);
   return fail(fmt::format("unknown field '{}' of touchpoint '{}'", f, id), core::did_you_mean(f, kTouchpointFields));
 }
 

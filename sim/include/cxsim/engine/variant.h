@@ -2,6 +2,7 @@
 // What one run simulates: named variants of a compiled model (the first is
 // the baseline) and the run settings shared by all of them.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,12 +47,17 @@ struct Investment {
   double per_period = 0.0;
 };
 
+struct QueueTables;  // engine/queue.h
+
 struct Variant {
   std::string name;  // "baseline" for the journey as written
   std::string description;
   model::CompiledModel model;
   std::optional<RecoveryProgram> recovery;
   std::optional<Investment> investment = std::nullopt;  // investment: {once, per_period} in a scenario
+  // The solved queues (engine/queue.h) when the model has `capacity`; the
+  // runner solves them before simulating (with_queues). Null: not solved.
+  std::shared_ptr<const QueueTables> queues = nullptr;
 };
 
 struct RunSettings {

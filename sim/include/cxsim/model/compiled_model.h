@@ -48,8 +48,24 @@ struct CompiledTouchpoint {
   // visit that lasts A. False flags: nothing is drawn or added.
   bool has_waiting = false;
   bool has_patience = false;
+  // Capacity (MODEL.md section 11): index into CompiledModel::queues, or -1
+  // (no queue: no wait is drawn). The same for every segment. (Placed here,
+  // in the padding before the doubles: the struct does not grow.)
+  std::int32_t queue = -1;
   double wait_tolerance = 0.0, wait_per_unit = 0.0;
   DurationSampler patience;
+};
+
+// A touchpoint with `capacity` (docs/methods/queues.md): c servers with the
+// given service time, its load offered over period_length time units.
+struct CompiledQueue {
+  std::uint32_t touchpoint = 0;
+  int servers = 1;
+  DurationSampler service;
+  double service_scv = 1.0;  // squared coefficient of variation of the service time
+  double period_length = 1.0;
+  core::SourceLoc loc;  // where `capacity` is written (utilisation errors point here)
+  std::string path;     // its key path, "<id>.capacity"
 };
 
 struct CompiledSegment {
@@ -115,6 +131,7 @@ struct CompiledModel {
   Categorical start;
   std::vector<double> segment_cum_share;  // last exactly 1
   std::vector<CompiledSegment> segments;
+  std::vector<CompiledQueue> queues;  // in touchpoint order; empty: no queue
 
   double switch_sat = 0.0, switch_eff = 0.0;
 

@@ -68,6 +68,19 @@ struct WaitingSpec {
   bool operator==(const WaitingSpec&) const = default;
 };
 
+// `capacity: {servers, service, period_length}` (MODEL.md section 11,
+// "Capacity"; docs/methods/queues.md): the touchpoint is a queue with c
+// servers and the given service-time distribution, its load offered over a
+// period of length L (the journey's time unit). servers is kept as a number
+// (scenario changes set numbers); validate() requires a whole number >= 1.
+inline constexpr long long kMaxServers = 1000000;  // Erlang C costs O(servers) per evaluation
+struct CapacitySpec {
+  double servers = 1;
+  DurationSpec service;
+  double period_length = 1;
+  bool operator==(const CapacitySpec&) const = default;
+};
+
 struct TouchpointSpec {
   std::string id;
   std::string channel;
@@ -82,6 +95,7 @@ struct TouchpointSpec {
   // the visit is not timed; the engine draws nothing more).
   std::optional<WaitingSpec> waiting;
   std::optional<DurationSpec> patience;
+  std::optional<CapacitySpec> capacity;  // none: no queue, no wait drawn
 };
 
 struct OutcomeSpec {

@@ -1,0 +1,220 @@
+// Queues with capacity (MODEL.md section 11, "Capacity"; docs/methods/queues.md):
+// one queue with exponential service and fixed arrivals. The engine's mean
+// wait and P(wait > 0) equal Erlang C within 4 SE (fixed seed); a scenario
+// that adds a server lowers both; a scenario that shifts 20% of the queue's
+// arrivals to the app lowers the wait of those who still queue; with
+// patience the engine's abandonment matches the solved fixed point.
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "cxsim/app/run_plan.h"
+#include "cxsim/core/errors.h"
+#include "cxsim/engine/queue.h"
+#include "cxsim/engine/results.h"
+#include "cxsim/engine/runner.h"
+#include "journey_fixtures.h"
+
+namespace cxsim {
+namespace {
+
+std::filesystem::path write_input(const std::string& name, const std::string& text) {
+  const auto d = std::filesystem::temp_directory_path() / ("cxsim_stat_queue_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(d);
+  std::ofstream(d / name, std::ios::binary) << text;
+  return d / name;
+}
+
+// Textbook Erlang C with factorials (independent of engine::erlang_c).
+double erlang_c_textbook(int c, double a) {
+  double sum = 0, term = 1;  // a^k / k!
+  for (int k = 0; k < c; ++k) {
+    sum += term;
+    term *= a / (k + 1);
+  }
+  const double top = term * c / (c - a);  // a^c/c! · c/(c − a)
+  return top / (sum + top);
+}
+
+// λ = customer_base · P(start = phone) arrivals per period, a = λ · 1 / 400.
+std::string journey(const std::string& patience = "", const std::string& friction_next = "") {
+  return std::string(R"(journey: queue
+start: {phone: 1.0}
+touchpoints:
+  phone:
+    channel: phone
+    capacity: {servers: 3, service: {exponential: {mean: 1}}, period_length: 400}
+)") + (patience.empty() ? "" : "    patience: " + patience + "\n") +
+         (friction_next.empty() ? "    next: {done: 1}\n"
+                                : "    next: {ok: {done: 1}, friction: " + friction_next + "}\n") +
+         R"(  app:
+    channel: app
+    next: {self: 1}
+outcomes:
+  done: {kind: resolved}
+  self: {kind: self_served}
+  lost: {kind: abandoned}
+population: {customers: 40000, customer_base: 1000, seed: 20261202}
+)";
+}
+
+const char* kScenario = R"(scenario: queue_whatif
+journey: queue.yaml
+population: {customers: 40000, customer_base: 1000, seed: 20261202}
+variants:
+  more_servers:
+    changes:
+      - {set: phone.capacity.servers, value: 4}
+  to_app:
+    changes:
+      - {set: start, shift: {from: phone, to: app, share: 0.2}}
+)";
+
+struct Waits {
+  double mean = 0, mean_se = 0, p = 0, p_se = 0;
+};
+
+// Per-customer journey time (the queue's wait: durations are 0) of each variant.
+std::vector<Waits> simulate(const std::vector<engine::Variant>& variants, const engine::RunSettings& s) {
+  std::vector<std::vector<double>> times(variants.size());
+  engine::RunHooks h;
+  h.customer_records = true;
+  h.on_chunk = [&](const engine::ChunkResult& c) {
+    for (std::size_t v = 0; v < variants.size(); ++v)
+      for (const auto& r : c.customers[v]) times[v].push_back(r.time);
+  };
+  engine::run(variants, s, h);
+  std::vector<Waits> out;
+  for (const auto& t : times) {
+    double sum = 0, sq = 0, pos = 0;
+    for (double x : t) sum += x, sq += x * x, pos += x > 0;
+    const double n = static_cast<double>(t.size());
+    Waits w;
+    w.mean = sum / n;
+    w.mean_se = std::sqrt((sq / n - w.mean * w.mean) / (n - 1));
+    w.p = pos / n;
+    w.p_se = std::sqrt(w.p * (1 - w.p) / n);
+    out.push_back(w);
+  }
+  return out;
+}
+
+TEST(Queue, ErlangCAndScenarioChanges) {
+  const auto dir = write_input("queue.yaml", journey());
+  const auto scen = write_input("scenario.yaml", kScenario);
+  app::RunOverrides o;
+  o.no_sweeps = true;
+  app::RunPlan plan = app::plan_from_file(scen.string(), o, "test");
+  ASSERT_EQ(plan.named, 3u);
+  const auto& s = plan.settings;
+
+  // The solved model: Erlang C exactly.
+  const double a = 1000.0 / 400.0;
+  const auto base = engine::solve_queues(plan.variants[0], s);
+  ASSERT_EQ(base.queue.size(), 1u);
+  const auto& q0 = base.queue[0][0];
+  EXPECT_DOUBLE_EQ(q0.arrivals, 1000.0);
+  EXPECT_NEAR(q0.offered_load, a, 1e-12);
+  EXPECT_NEAR(q0.p_wait, erlang_c_textbook(3, a), 1e-12);
+  EXPECT_NEAR(q0.mean_wait, erlang_c_textbook(3, a) / (3 - a), 1e-12);
+
+  const auto w = simulate(plan.variants, s);
+  // Baseline: the engine against Erlang C (everyone queues once).
+  const double c3 = erlang_c_textbook(3, a), ew3 = c3 / (3 - a);
+  EXPECT_LT(std::fabs(w[0].p - c3), 4 * w[0].p_se) << w[0].p << " vs " << c3;
+  EXPECT_LT(std::fabs(w[0].mean - ew3), 4 * w[0].mean_se) << w[0].mean << " vs " << ew3;
+
+  // A fourth server: both fall (solved and simulated).
+  const auto more = engine::solve_queues(plan.variants[1], s).queue[0][0];
+  const double c4 = erlang_c_textbook(4, a);
+  EXPECT_NEAR(more.p_wait, c4, 1e-12);
+  EXPECT_LT(more.p_wait, q0.p_wait);
+  EXPECT_LT(more.mean_wait, q0.mean_wait);
+  EXPECT_LT(std::fabs(w[1].p - c4), 4 * w[1].p_se);
+  EXPECT_LT(std::fabs(w[1].mean - c4 / (4 - a)), 4 * w[1].mean_se);
+  EXPECT_LT(w[1].p + 4 * w[1].p_se, w[0].p - 4 * w[0].p_se);
+  EXPECT_LT(w[1].mean + 4 * w[1].mean_se, w[0].mean - 4 * w[0].mean_se);
+
+  // 20% of the arrivals to the app: λ = 800, and the wait of those who still
+  // queue (walks ending in `resolved`) falls.
+  const auto shifted = engine::solve_queues(plan.variants[2], s).queue[0][0];
+  EXPECT_NEAR(shifted.arrivals, 800.0, 1e-9);
+  const double a2 = 800.0 / 400.0, c2 = erlang_c_textbook(3, a2);
+  EXPECT_NEAR(shifted.mean_wait, c2 / (3 - a2), 1e-12);
+  const auto r = engine::run(plan.variants, s);
+  const auto t0 = engine::variant_tables(plan.variants[0], r.variants[0]).summary;
+  const auto t2 = engine::variant_tables(plan.variants[2], r.variants[2]).summary;
+  const auto m0 = engine::find_metric(t0, "time_mean_resolved"), m2 = engine::find_metric(t2, "time_mean_resolved");
+  EXPECT_LT(std::fabs(m2.estimate - c2 / (3 - a2)), 4 * m2.se) << m2.estimate;
+  EXPECT_LT(m2.estimate + 4 * m2.se, m0.estimate - 4 * m0.se);
+}
+
+// Patience feeds back: 1100 arrivals would overload 3 servers (a = 2.75 plus
+// the retries of those who give up); giving up (exponential patience, mean
+// 0.5) thins the load. The engine's share of give-ups at the queue and its
+// visits per walk match the solved fixed point within 4 SE.
+TEST(Queue, PatienceFixedPoint) {
+  std::string yaml = journey("{exponential: {mean: 0.5}}", "{phone: 0.3, lost: 0.7}");
+  yaml.replace(yaml.find("customer_base: 1000"), 19, "customer_base: 1100");
+  const auto path = write_input("patience.yaml", yaml);
+  app::RunOverrides o;
+  app::RunPlan plan = app::plan_from_file(path.string(), o, "test");
+  const auto q = engine::solve_queues(plan.variants[0], plan.settings).queue[0][0];
+  EXPECT_GT(q.iterations, 2);  // routing evaluations of the root search
+  EXPECT_LT(q.utilisation, 1.0);
+  EXPECT_GT(q.abandonment, 0.05);
+  // The fixed point: λ = N · visits per walk with give-up share g (retries 30%).
+  EXPECT_NEAR(q.arrivals, 1100.0 / (1 - 0.3 * q.abandonment), 1e-6 * q.arrivals);
+  // served share = P(W <= A) = 1 − C + C·α/(α + m) for exponential patience α.
+  EXPECT_NEAR(q.served, 1 - q.p_wait + q.p_wait * 0.5 / (0.5 + q.wait_if_waiting), 1e-12);
+
+  const auto r = engine::run(plan.variants, plan.settings);
+  const auto t = engine::variant_tables(plan.variants[0], r.variants[0]);
+  const auto& tp = t.touchpoints;
+  const auto& ids = tp.get_string("touchpoint");
+  std::size_t row = 0;
+  while (ids[row] != "phone") ++row;
+  const double fr = tp.get_double("friction_rate")[row], fr_se = tp.get_double("friction_rate_se")[row];
+  EXPECT_LT(std::fabs(fr - q.abandonment), 4 * fr_se) << fr << " ± " << fr_se << " vs " << q.abandonment;
+}
+
+}  // namespace
+}  // namespace cxsim
+
+namespace cxsim {
+namespace {
+
+// A scenario change that leaves no server is refused at the change's line.
+TEST(Queue, ScenarioWithoutServersIsRefused) {
+  write_input("queue.yaml", journey());
+  const auto scen = write_input("zero.yaml", R"(scenario: zero
+journey: queue.yaml
+variants:
+  none:
+    changes:
+      - {set: phone.capacity.servers, value: 0}
+)");
+  try {
+    app::plan_from_file(scen.string(), app::RunOverrides{}, "test");
+    FAIL() << "expected an InputError";
+  } catch (const core::InputError& e) {
+    const core::Diagnostic* err = nullptr;
+    for (const auto& x : e.diagnostics().items())
+      if (x.severity == core::Severity::error && err == nullptr) err = &x;
+    ASSERT_NE(err, nullptr) << e.what();
+    const auto& d = *err;
+    EXPECT_NE(d.message.find("servers must be between 1 and 1000000, got 0"), std::string::npos) << d.format();
+    EXPECT_NE(d.loc.file.find("zero.yaml"), std::string::npos) << d.format();
+    EXPECT_EQ(d.loc.line, 6) << d.format();
+  }
+}
+
+}  // namespace
+}  // namespace cxsim
