@@ -8,7 +8,7 @@
 //   kTagError  chars "CODE\nTEXT": this rank failed (exit code, message)
 //   kTagStartError  the same, for a failure before the run started
 // and from rank 0 to each other rank, exactly once:
-//   kTagFinal  one int: 0 the run succeeded, 1 it failed (stop, exit non-zero)
+//   kTagFinal  one int: 0 the run succeeded, else it failed with this exit code (stop)
 #include "cxsim/app/mpi_run.h"
 
 #include <fcntl.h>
@@ -132,15 +132,32 @@ std::string describe(const std::exception_ptr& err) {
   }
 }
 
-// The error rank `rank` reported, to be rethrown (and printed) on rank 0.
-[[noreturn]] void throw_reported(int rank, const std::string& described) {
-  const auto nl = described.find('\n');
-  const int code = std::atoi(described.substr(0, nl).c_str());
-  const std::string text =
-      fmt::format("rank {}: {}", rank, nl == std::string::npos ? std::string() : described.substr(nl + 1));
+int code_of(const std::string& described) { return std::atoi(described.substr(0, described.find('\n')).c_str()); }
+
+// An error that main() maps to exit code `code`: every rank of a failed run
+// exits with the same code (mpirun returns the code of the first rank to
+// exit non-zero).
+[[noreturn]] void throw_with_code(int code, const std::string& text) {
   if (code == static_cast<int>(core::ExitCode::bad_input)) throw core::InputError(text);
   if (code > 128) throw core::Interrupted(code - 128);
   throw core::RuntimeError(text);
+}
+
+// The error rank `rank` reported, to be rethrown (and printed) on rank 0.
+[[noreturn]] void throw_reported(int rank, const std::string& described) {
+  const auto nl = described.find('\n');
+  throw_with_code(code_of(described),
+                  fmt::format("rank {}: {}", rank, nl == std::string::npos ? std::string() : described.substr(nl + 1)));
+}
+
+// On a rank that did not fail itself: the failure, with the failed run's code
+// (it prints nothing: its stderr is silenced).
+std::exception_ptr another_rank_failed(int code) {
+  try {
+    throw_with_code(code, "another rank failed");
+  } catch (...) {
+    return std::current_exception();
+  }
 }
 
 // One chunk as words: [L, the accumulator record (L words, engine/partial.h),
@@ -279,9 +296,11 @@ struct MpiRun::State {
       return;
     }
     phase = 2;
+    int code = mismatch ? static_cast<int>(core::ExitCode::bad_input) : rank == failing ? code_of(describe(own)) : 0;
+    if (!mismatch) MPI_Bcast(&code, 1, MPI_INT, failing, MPI_COMM_WORLD);
     if (rank == failing && failing != 0 && !mismatch) send_text(0, kTagStartError, describe(own));
     if (own) std::rethrow_exception(own);
-    if (rank != 0) throw core::RuntimeError("another rank failed before the run started");
+    if (rank != 0) std::rethrow_exception(another_rank_failed(code));
     if (mismatch)
       throw core::InputError(fmt::format(
           "rank {} loaded another run than rank 0 (other input files or options on its machine?): every rank must "
@@ -293,8 +312,8 @@ struct MpiRun::State {
   // Rank 0 after a failure: tells every rank to stop, then receives and
   // drops what they still send until each has said it is done (so none is
   // left blocked in a send). Gives up at once when a signal is pending.
-  void stop_and_drain(const std::atomic<int>* stop) {
-    for (int r = 1; r < ranks; ++r) send_int(r, kTagFinal, 1);
+  void stop_and_drain(int code, const std::atomic<int>* stop) {
+    for (int r = 1; r < ranks; ++r) send_int(r, kTagFinal, code);
     for (int r = 1; r < ranks; ++r) {
       while (!settled[static_cast<std::size_t>(r)]) {
         MPI_Status st;
@@ -370,12 +389,12 @@ int MpiRun::guard(const std::function<int()>& body) {
         if (ok) {
           for (int r = 1; r < s.ranks; ++r) send_int(r, kTagFinal, 0);
         } else {
-          s.stop_and_drain(nullptr);
+          s.stop_and_drain(err ? code_of(describe(err)) : rc, nullptr);
         }
       } else {
         Backoff backoff;
         while (!s.poll_final()) backoff.pause();
-        if (s.final_verdict != 0 && !err) err = std::make_exception_ptr(core::RuntimeError("another rank failed"));
+        if (s.final_verdict != 0 && !err) err = another_rank_failed(s.final_verdict);
       }
       s.phase = 2;
     }
@@ -453,9 +472,12 @@ void MpiRun::work(const RunPlan& plan, bool customer_records, const std::atomic<
     send_int(0, kTagDone, 0);
   } catch (...) {
     const std::exception_ptr err = std::current_exception();
-    complete_sends(0);                                // rank 0 receives them (in order, or while draining)
-    if (st.final_received) send_int(0, kTagDone, 1);  // stopped as told
-    else send_text(0, kTagError, describe(err));
+    complete_sends(0);                                 // rank 0 receives them (in order, or while draining)
+    if (st.final_received && st.final_verdict != 0) {  // stopped as told: rank 0's failure, rank 0's code
+      send_int(0, kTagDone, 1);
+      std::rethrow_exception(another_rank_failed(st.final_verdict));
+    }
+    send_text(0, kTagError, describe(err));
     std::rethrow_exception(err);
   }
 }
