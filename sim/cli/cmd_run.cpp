@@ -386,7 +386,10 @@ void setup_run(CLI::App& app, Context& ctx) {
   sub->callback([o, &ctx] {
     ctx.action = [o, &ctx] {
 #ifdef CXSIM_MPI
-      if (auto mpi = app::MpiRun::start_if_launched()) return mpi->guard([&] { return run_run(*o, ctx, mpi.get()); });
+      if (std::shared_ptr<app::MpiRun> mpi = app::MpiRun::start_if_launched()) {
+        ctx.session = mpi;  // finalised when main() returns (commands.h)
+        return mpi->guard([&] { return run_run(*o, ctx, mpi.get()); });
+      }
 #endif
       return run_run(*o, ctx, nullptr);
     };

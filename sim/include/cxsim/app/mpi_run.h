@@ -35,7 +35,9 @@ class MpiRun {
   // PMIX_RANK or PMI_RANK in the environment)? Then MPI is initialised and
   // a session returned; otherwise nullptr (the one-process run).
   static std::unique_ptr<MpiRun> start_if_launched();
-  ~MpiRun();  // MPI_Finalize
+  // MPI_Finalize, collective: keep the session until the error (if any) is
+  // printed (cli Context::session), or mpirun may end rank 0 before it.
+  ~MpiRun();
   MpiRun(const MpiRun&) = delete;
   MpiRun& operator=(const MpiRun&) = delete;
 
