@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "cxsim/app/mpi_run.h"
 #include "cxsim/app/partial_run.h"
 #include "cxsim/app/run_plan.h"
 #include "cxsim/core/atomic_output.h"
@@ -43,7 +44,9 @@ struct RunOptions {
   std::string chunks;  // --chunks A:B: a partial run (app/partial_run.h)
 };
 
-int run_run(const RunOptions& o, const Context& ctx) {
+// `mpi`: the distributed run's session under mpirun (app/mpi_run.h; only in
+// a -DCXSIM_MPI=ON build), else nullptr.
+int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRun* mpi) {
   app::RunOverrides ov;
   ov.customers = o.customers;
   ov.periods = o.periods;
@@ -89,6 +92,18 @@ int run_run(const RunOptions& o, const Context& ctx) {
     }
   }
 
+  int ranks = 1;
+#ifdef CXSIM_MPI
+  if (mpi != nullptr) {
+    mpi->start(plan, !o.events_out.empty(), range.has_value());
+    if (!mpi->root()) {
+      mpi->work(plan, o.customers_out, ctx.stop);
+      return 0;
+    }
+    ranks = mpi->ranks();
+  }
+#endif
+
   if (range) {
     ProgressBar bar("simulating", !o.quiet && !o.json);
     engine::RunHooks hooks;
@@ -119,6 +134,10 @@ int run_run(const RunOptions& o, const Context& ctx) {
   const std::vector<engine::Variant> named(plan.variants.begin(),
                                            plan.variants.begin() + static_cast<long>(plan.named));
   engine::ResultsWriter writer(out, plan.provenance, named, plan.settings, o.customers_out);
+  // How the file was made: run-time attributes, outside the bit-identity
+  // promise (docs/results-format.md).
+  writer.file().set_attribute("threads", static_cast<std::int64_t>(plan.settings.threads));
+  writer.file().set_attribute("mpi_ranks", static_cast<std::int64_t>(ranks));
   ProgressBar bar("simulating", !o.quiet && !o.json);
   engine::RunHooks hooks;
   hooks.progress = [&](std::uint64_t d, std::uint64_t t) { bar.update(d, t); };
@@ -133,7 +152,11 @@ int run_run(const RunOptions& o, const Context& ctx) {
   };
   const auto t0 = std::chrono::steady_clock::now();
   app::PrecisionOutcome precision;
+#ifdef CXSIM_MPI
+  engine::RunResult result = mpi != nullptr ? mpi->execute_root(plan, hooks) : app::execute(plan, hooks, &precision);
+#else
   engine::RunResult result = app::execute(plan, hooks, &precision);
+#endif
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   bar.finish();
   engine::UncertaintySummary uncertainty;
@@ -191,6 +214,7 @@ int run_run(const RunOptions& o, const Context& ctx) {
     j.key("walks").value(walks);
     j.key("steps").value(steps);
     j.key("threads").value(s.threads);
+    j.key("mpi_ranks").value(ranks);
     if (precision.requested) j.key("precision").value(precision.message);
     j.key("timeout_walks").begin_object();
     for (std::size_t v = 0; v < plan.named; ++v) j.key(plan.variants[v].name).value(timeouts[v]);
@@ -359,7 +383,17 @@ void setup_run(CLI::App& app, Context& ctx) {
       ->type_name("A:B");
   sub->add_option("--chunk-size", o->chunk_size, "Customers per work chunk (part of the reduction order)")
       ->check(CLI::Range(1, 1 << 24));
-  sub->callback([o, &ctx] { ctx.action = [o, &ctx] { return run_run(*o, ctx); }; });
+  sub->callback([o, &ctx] {
+    ctx.action = [o, &ctx] {
+#ifdef CXSIM_MPI
+      if (std::shared_ptr<app::MpiRun> mpi = app::MpiRun::start_if_launched()) {
+        ctx.session = mpi;  // finalised when main() returns (commands.h)
+        return mpi->guard([&] { return run_run(*o, ctx, mpi.get()); });
+      }
+#endif
+      return run_run(*o, ctx, nullptr);
+    };
+  });
 }
 
 }  // namespace cxsim::cli

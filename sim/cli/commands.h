@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -21,6 +22,10 @@ struct Context {
   // Set by main(): non-zero once SIGINT/SIGTERM/SIGHUP arrived (the signal
   // number). Commands that poll it stop cleanly and throw core::Interrupted.
   const std::atomic<int>* stop = nullptr;
+  // Kept until main() returns: an MPI session (app/mpi_run.h) is finalised
+  // only after main() printed the error, so that mpirun, which ends the job
+  // once a rank exits non-zero, cannot stop rank 0 before its message.
+  std::shared_ptr<void> session;
 };
 
 // The largest --seed: results files and fit reports store the seed as a

@@ -14,7 +14,7 @@ import sys
 import h5py
 import numpy as np
 
-VOLATILE_ATTRS = {"created_utc", "command_line", "journey_path", "scenario_path"}
+VOLATILE_ATTRS = {"created_utc", "command_line", "journey_path", "scenario_path", "threads", "mpi_ranks"}
 
 
 CANONICAL_NAN = 0x7FF8000000000000  # std::nan(""), repr "nan"

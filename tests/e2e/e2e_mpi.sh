@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# End-to-end: `mpirun -n K cxsim run` (docs/distributed.md; MODEL.md section
+# 17), against a -DCXSIM_MPI=ON build (scripts/test.sh builds one in
+# build-mpi and runs this; the plain ctest suite leaves it out):
+#  - K = 1..4 ranks (oversubscribed) on a scenario with variants, a sweep, a
+#    ranking and per-customer output: every dataset and attribute of the
+#    results file equals the one-process run's (h5digest.py: all but the
+#    run-time attributes, mpi_ranks and threads among them); also with
+#    blocks of chunks that leave a rank with nothing to do, and a journey;
+#  - faults: bad input on every rank, one rank failing late (an exception, a
+#    bad input found late, SIGKILL), a rank reading other input files and
+#    options a distributed run refuses:
+#    non-zero exit on every rank, one message (from rank 0, naming the rank),
+#    no results file under the final name, a previous file there intact.
+#
+# Env: CXSIM (an MPI build of the binary), CXSIM_SOURCE_DIR, CXSIM_WORK_DIR;
+# MPIRUN (default: mpirun).
+set -euo pipefail
+: "${CXSIM:?}" "${CXSIM_SOURCE_DIR:?}" "${CXSIM_WORK_DIR:?}"
+MPIRUN="${MPIRUN:-mpirun}"
+W="$CXSIM_WORK_DIR/mpi"
+rm -rf "$W"; mkdir -p "$W"
+cd "$CXSIM_SOURCE_DIR"
+PY=/usr/bin/python3
+DIGEST="$PY $CXSIM_SOURCE_DIR/tests/e2e/h5digest.py"
+fail() { echo "FAIL: $*"; exit 1; }
+command -v "$MPIRUN" >/dev/null || fail "no $MPIRUN (scripts/setup.sh installs openmpi-bin)"
+# (Whole outputs into variables: grep -q closing a pipe early fails it under pipefail.)
+case "$(ldd "$CXSIM")" in *libmpi*) ;; *) fail "$CXSIM is not an MPI build (configure with -DCXSIM_MPI=ON)" ;; esac
+# As root in a container: OpenMPI wants to be told; more ranks than cores.
+mpi() { local k="$1"; shift; "$MPIRUN" --oversubscribe --allow-run-as-root --bind-to none -n "$k" "$@"; }
+
+# attrs FILE K THREADS: the run-time attributes say how the file was made.
+attrs() {
+  $PY - "$@" <<'PYEOF'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+assert f.attrs["filetype"] == "cxsim-results", f.attrs["filetype"]
+assert int(f.attrs["mpi_ranks"]) == int(sys.argv[2]), (f.attrs["mpi_ranks"], sys.argv[2])
+assert int(f.attrs["threads"]) == int(sys.argv[3]), (f.attrs["threads"], sys.argv[3])
+PYEOF
+}
+
+SC=scenarios/retail_whatif.yaml
+# 5000 customers in chunks of 256: 20 chunks, the last one of 136. With one
+# thread a block is 4 chunks: 5 blocks dealt round-robin.
+ARGS=(-n 5000 -p 3 --seed 9 --chunk-size 256 --customers-out -q)
+"$CXSIM" run "$SC" "${ARGS[@]}" --threads 2 -o "$W/whole.h5"
+attrs "$W/whole.h5" 1 2
+for K in 1 2 3 4; do
+  mpi "$K" "$CXSIM" run "$SC" "${ARGS[@]}" --threads 1 -o "$W/mpi$K.h5"
+  $DIGEST "$W/whole.h5" "$W/mpi$K.h5" || fail "mpirun -n $K differs from the one-process run"
+  attrs "$W/mpi$K.h5" "$K" 1
+done
+$PY - "$W/mpi4.h5" <<'PYEOF'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+assert "sweeps" in f and "ranking" in f and "comparisons" in f and "money" in f
+assert f["variants/baseline/customers"].shape == (5000,)
+PYEOF
+# Two threads per rank: blocks of 8 chunks, 3 blocks, so rank 3 of 4 has none.
+mpi 4 "$CXSIM" run "$SC" "${ARGS[@]}" --threads 2 -o "$W/mpi4t2.h5"
+$DIGEST "$W/whole.h5" "$W/mpi4t2.h5" || fail "mpirun -n 4 --threads 2 differs from the one-process run"
+# A journey, no per-customer output; --json on rank 0 only (one document).
+"$CXSIM" run journeys/bank_account.yaml -n 3000 -p 2 --chunk-size 500 -q -o "$W/j_whole.h5"
+mpi 3 "$CXSIM" run journeys/bank_account.yaml -n 3000 -p 2 --chunk-size 500 --threads 1 --json \
+  -o "$W/j_mpi.h5" > "$W/j.json"
+$DIGEST "$W/j_whole.h5" "$W/j_mpi.h5" || fail "journey: mpirun -n 3 differs from the one-process run"
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["customers"] == 3000, d' "$W/j.json" ||
+  fail "--json under mpirun: not one JSON document from rank 0"
+
+# Faults. A previous results file at the output stays as it was.
+cp "$W/mpi1.h5" "$W/keep.h5"
+keep_sum=$(sha256sum < "$W/keep.h5")
+# expect_fail CODE WANT K [mpirun args...] -- CXSIM ARGS: exit CODE (or any
+# non-zero for "nz"), WANT once in the messages, nothing new at the output.
+expect_fail() {
+  local code="$1" want="$2" k="$3"; shift 3
+  set +e
+  mpi "$k" "$@" -o "$W/keep.h5" >"$W/out.txt" 2>"$W/err.txt"; local rc=$?
+  set -e
+  if [ "$code" = nz ]; then
+    [ $rc -ne 0 ] || { cat "$W/err.txt"; fail "$*: exit 0, expected a failure"; }
+  else
+    [ $rc -eq "$code" ] || { cat "$W/err.txt"; fail "$*: exit $rc, expected $code"; }
+  fi
+  if [ -n "$want" ]; then
+    local n; n=$(grep -c -- "$want" "$W/err.txt" || true)
+    [ "$n" -eq 1 ] || { cat "$W/err.txt"; fail "$*: '$want' $n times in the messages, expected once"; }
+  fi
+  [ "$(sha256sum < "$W/keep.h5")" = "$keep_sum" ] || fail "$*: the previous results file was changed"
+  # No temporary left, except by a killed job (the next run to the output removes it).
+  if [ "$code" != nz ] && [ -n "$(find "$W" -maxdepth 1 -name '.keep.h5.tmp-*')" ]; then
+    fail "$*: a temporary was left behind"
+  fi
+  return 0
+}
+# Bad input seen by every rank: exit 2, the message once.
+expect_fail 2 "--variant 'nope': no such variant" 3 "$CXSIM" run "$SC" "${ARGS[@]}" --threads 1 --variant nope
+# One rank failing late, while the others simulate.
+expect_fail 1 "rank 2: injected failure" 3 -x CXSIM_MPI_TEST_FAULT=2:throw "$CXSIM" run "$SC" "${ARGS[@]}" --threads 1
+expect_fail 2 "rank 1: injected bad input" 4 -x CXSIM_MPI_TEST_FAULT=1:input \
+  "$CXSIM" run "$SC" "${ARGS[@]}" --threads 1
+# A killed rank: mpirun ends the job.
+expect_fail nz "" 3 -x CXSIM_MPI_TEST_FAULT=1:kill "$CXSIM" run "$SC" "${ARGS[@]}" --threads 1
+rm -f "$W"/.keep.h5.tmp-*  # rank 0's temporary, if mpirun killed it before it could remove it
+# What a distributed run refuses (exit 2 on every rank, one message).
+expect_fail 2 "--events-out is not available under mpirun" 2 "$CXSIM" run "$SC" "${ARGS[@]}" --events-out "$W/ev"
+expect_fail 2 "not spread across MPI ranks" 2 "$CXSIM" run "$SC" "${ARGS[@]}" --uncertainty 3
+expect_fail 2 "drop --chunks" 2 "$CXSIM" run "$SC" "${ARGS[@]}" --chunks 0:2
+expect_fail 2 "precision target" 2 "$CXSIM" run scenarios/bank_kyc.yaml -n 2000 -q
+# A rank that sees other input files (another machine): refused before anything runs.
+cp journeys/bank_account.yaml "$W/in_0.yaml"
+{ cat journeys/bank_account.yaml; echo '# edited on another machine'; } > "$W/in_1.yaml"
+expect_fail 2 "rank 1 loaded another run than rank 0" 2 \
+  sh -c 'c=$0; w=$1; shift; exec "$c" run "$w/in_$OMPI_COMM_WORLD_RANK.yaml" -n 2000 -q "$@"' "$CXSIM" "$W"
+[ ! -e "$W/ev" ] || [ -z "$(ls -A "$W/ev")" ] || fail "--events-out wrote under mpirun"
+echo "e2e_mpi: ok"
