@@ -115,22 +115,25 @@ std::string Page::portfolio() {
   if (best < name.size()) {
     s += fmt::format("Within the budget{}, fund <b>{}</b>: {} {} (95% CI {}) for an investment of {}",
                      std::isfinite(p.budget) ? " of " + h(money_text(p.budget, kNaN)) : std::string(), h(name[best]),
-                     h(objective_label(p)), h(amount(est[best], se[best])), h(interval(lo[best], hi[best], se[best])),
-                     h(money_text(inv[best], kNaN)));
+                     h(money ? std::string("net return") : objective_label(p)), h(amount(est[best], se[best])),
+                     h(interval(lo[best], hi[best], se[best])), h(money_text(inv[best], kNaN)));
     if (std::isfinite(p.best_probability))
-      s += fmt::format("; the probability that it is truly the best combination within the budget is {:.0f}%",
-                       100 * p.best_probability);
+      s +=
+          "; the probability that it is truly the best combination within the budget is " +
+          (p.best_probability >= 0.995 ? std::string("above 99.5%") : fmt::format("{:.0f}%", 100 * p.best_probability));
     s += ".";
   } else {
     s += "No combination within the budget has a positive " + h(objective_label(p)) + ": fund nothing.";
   }
   s += "</p>";
   out += s;
+  std::string candidates;
+  for (char c : p.candidates) candidates += c == ',' ? std::string(", ") : std::string(1, c);
+  if (candidates.empty()) candidates = "the candidates";
   out += figure(frontier_chart(p, next_id()),
                 fmt::format("Every combination of {} ({} search); each dot with its 95% CI, the frontier joined from "
                             "funding nothing (0, 0).",
-                            h(p.candidates.empty() ? std::string("the candidates") : p.candidates),
-                            h(p.search.empty() ? std::string("exhaustive") : p.search)),
+                            h(candidates), h(p.search.empty() ? std::string("exhaustive") : p.search)),
                 "");
   // The frontier table.
   std::vector<std::size_t> f;
