@@ -57,9 +57,11 @@ assert len(p["combinations"]) == 31, len(p["combinations"])
 assert len(p["interactions"]) == 10, p["interactions"]
 best = [c for c in p["combinations"] if c["combination"] == p["best"]]
 assert p["best"] == "" or (best and best[0]["within_budget"] and best[0]["p_best"] == p["best_probability"]), p'
-"$CXSIM" inspect "$W/pf.h5" | grep -q "best within the budget" || fail "inspect: no portfolio summary"
+"$CXSIM" inspect "$W/pf.h5" >"$W/pf_inspect.txt"
+grep -q "best within the budget" "$W/pf_inspect.txt" || fail "inspect: no portfolio summary"
 "$CXSIM" inspect "$W/pf.h5" --json | $PY -c 'import json,sys; assert "portfolio" in json.load(sys.stdin)'
-"$CXSIM" run scenarios/portfolio.yaml -n 3000 -p 3 --seed 5 -o "$W/pf2.h5" | grep -q "frontier" || fail "run: no portfolio summary"
+"$CXSIM" run scenarios/portfolio.yaml -n 3000 -p 3 --seed 5 -o "$W/pf2.h5" >"$W/pf_run.txt"
+grep -q "frontier" "$W/pf_run.txt" || fail "run: no portfolio summary"
 # Conflicting candidates: exit 2 at the later change's line, naming both.
 cat >"$W/pf_conflict.yaml" <<EOF
 scenario: c

@@ -200,8 +200,12 @@ void check_portfolio(const ScenarioSpec& sc, const model::JourneySpec& journey, 
   if (members.size() > static_cast<std::size_t>(p.max_exhaustive)) return;  // greedy: combinations checked as run
   for (const auto& c : all_combinations(members)) {
     if (c.size() < 2) continue;  // single candidates are their own variants, already applied
-    apply_variant(journey, "portfolio combination '" + combination_name(sc, c) + "'", combination_changes(sc, c),
-                  diags);
+    // Errors only: the members' warnings (a change shadowed by an override)
+    // were given once for the member's own variant.
+    core::Diagnostics d;
+    apply_variant(journey, "portfolio combination '" + combination_name(sc, c) + "'", combination_changes(sc, c), d);
+    for (const auto& item : d.items())
+      if (item.severity == core::Severity::error) diags.add(item);
   }
 }
 
