@@ -124,6 +124,7 @@ std::optional<std::string> change_conflict(const Change& a, const Change& b) {
 }
 
 void check_portfolio(const ScenarioSpec& sc, const model::JourneySpec& journey, core::Diagnostics& diags) {
+  const auto amount = [](double x) { return fmt::format("{:.10g}", x); };
   const auto& p = sc.portfolio;
   std::vector<std::string> names;
   for (const auto& v : sc.variants) names.push_back(v.name);
@@ -163,11 +164,11 @@ void check_portfolio(const ScenarioSpec& sc, const model::JourneySpec& journey, 
       if (inv < cheapest) cheapest = inv, who = sc.variants[v].name;
     }
     if (std::isfinite(cheapest) && *p.budget < cheapest)
-      diags.error(p.budget_loc, "portfolio.budget",
-                  fmt::format("budget {} is below every candidate's investment (the cheapest, '{}', costs {} "
-                              "discounted over {} period{}); expected a budget of at least {}",
-                              core::fmt_number(*p.budget), who, core::fmt_number(cheapest), periods,
-                              periods == 1 ? "" : "s", core::fmt_number(cheapest)));
+      diags.error(
+          p.budget_loc, "portfolio.budget",
+          fmt::format("budget {} is below every candidate's investment (the cheapest, '{}', costs {} "
+                      "discounted over {} period{}); expected a budget of at least {}",
+                      amount(*p.budget), who, amount(cheapest), periods, periods == 1 ? "" : "s", amount(cheapest)));
   }
   // Conflicts: each change of a later candidate against every change of an earlier one.
   bool conflicts = false;
