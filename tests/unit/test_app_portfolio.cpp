@@ -239,8 +239,11 @@ TEST(Portfolio, InteractionsFrontierAndProbability) {
   // The same seed gives the same probabilities (a pure function of the run).
   const auto again = app::portfolio_result(p, r);
   ASSERT_EQ(again.p_best.size(), res.p_best.size());
-  for (std::size_t c = 0; c < res.p_best.size(); ++c)
-    if (!std::isnan(res.p_best[c])) EXPECT_EQ(again.p_best[c], res.p_best[c]) << res.names[c];
+  for (std::size_t c = 0; c < res.p_best.size(); ++c) {
+    if (!std::isnan(res.p_best[c])) {
+      EXPECT_EQ(again.p_best[c], res.p_best[c]) << res.names[c];
+    }
+  }
 }
 
 TEST(Portfolio, GreedyBeyondMaxExhaustive) {
