@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "cxsim/app/portfolio.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/json.h"
 #include "cxsim/core/version.h"
@@ -191,6 +192,10 @@ int run_inspect_file(const InspectOptions& o, const io::File& f, const std::stri
       }
       j.end_object();
     }
+    if (f.is_group("portfolio")) {
+      j.key("portfolio");
+      app::portfolio_json(app::read_portfolio(f.open_group("portfolio")), j);
+    }
     j.key("timeout_walks").begin_object();
     for (std::size_t i = 0; i < variants.size(); ++i) j.key(variants[i]).value(timeouts[i]);  // null: unknown count
     j.end_object();
@@ -236,6 +241,7 @@ int run_inspect_file(const InspectOptions& o, const io::File& f, const std::stri
       }
     }
   }
+  if (f.is_group("portfolio")) std::cout << "\n" << app::portfolio_text(app::read_portfolio(f.open_group("portfolio")));
   if (f.is_group("uncertainty")) {
     io::Group u = f.open_group("uncertainty");
     const auto draws = u.attribute_int64("draws");

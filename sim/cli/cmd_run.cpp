@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "cxsim/app/mpi_run.h"
 #include "cxsim/app/partial_run.h"
+#include "cxsim/app/portfolio.h"
 #include "cxsim/app/run_plan.h"
 #include "cxsim/core/atomic_output.h"
 #include "cxsim/core/errors.h"
@@ -290,6 +291,10 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
       write_table_json(j, mt.summary);
     }
     j.end_object();
+    if (plan.portfolio.present) {
+      j.key("portfolio");
+      app::portfolio_json(app::portfolio_result(plan, result), j);
+    }
     j.end_object();
     std::cout << j.str() << '\n';
     return 0;
@@ -346,6 +351,7 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
       if (!uncertainty.comparisons.empty())
         std::cout << "\n" << best_words(uncertainty.draws) << format_best(engine::best_table(uncertainty));
     }
+    if (plan.portfolio.present) std::cout << "\n" << app::portfolio_text(app::portfolio_result(plan, result));
     std::cout << "\nresults: " << out.string() << "\n";
   }
   return 0;

@@ -205,4 +205,16 @@ grep -q 'Δ net value over the base' "$W/fund.html" || fail "money table missing
 "$CXSIM" inspect "$W/fund.h5" --json | grep -q '"intervals": *{' || fail "inspect --json does not explain the intervals"
 pass "money and uncertainty report"
 render "$W/fund.html" "$W/report_fund.png"
+
+# ---------------------------------------------------------------- portfolio
+"$CXSIM" run "$CXSIM_SOURCE_DIR/scenarios/portfolio.yaml" -n 2000 -p 3 -q -o "$W/portfolio.h5"
+"$CXSIM" report "$W/portfolio.h5" -q
+check_self_contained "$W/portfolio.html"
+expect_sections "$W/portfolio.html" summary money portfolio headline provenance
+grep -Eq 'Within the budget of .*, fund <b>[a-z_+]+</b>|fund nothing' "$W/portfolio.html" ||
+  fail "the portfolio section does not name the best combination"
+grep -q 'Portfolio frontier: investment against net return' "$W/portfolio.html" || fail "no frontier chart"
+grep -q 'Interactions: is a pair worth more or less' "$W/portfolio.html" || fail "no interactions table"
+pass "portfolio report"
+render "$W/portfolio.html" "$W/report_portfolio.png"
 echo "e2e_report: passed"

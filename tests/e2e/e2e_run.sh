@@ -34,7 +34,7 @@ if $DIGEST "$W/t1.h5" "$W/other.h5" >/dev/null; then fail "another seed gives th
 # Stored digests of the example runs.
 mkdir -p tests/e2e/digests
 for ex in journeys/retail.yaml journeys/telecom_support.yaml journeys/bank_account.yaml \
-          scenarios/retail_whatif.yaml scenarios/telecom_selfservice.yaml; do
+          scenarios/retail_whatif.yaml scenarios/telecom_selfservice.yaml scenarios/portfolio.yaml; do
   name=$(basename "$ex" .yaml)
   case "$ex" in scenarios/*) name="scenario_$name";; esac
   "$CXSIM" run "$ex" -n 4000 -p 3 --seed 5 --threads 2 --chunk-size 1000 -o "$W/$name.h5" -q
@@ -47,6 +47,42 @@ for ex in journeys/retail.yaml journeys/telecom_support.yaml journeys/bank_accou
     fail "$ex: results differ from the stored digest (CXSIM_UPDATE_DIGESTS=1 to accept)"
   fi
 done
+
+# The portfolio example: run and inspect print its summary, text and JSON.
+"$CXSIM" run scenarios/portfolio.yaml -n 3000 -p 3 --seed 5 --threads 2 -o "$W/pf.h5" --json | $PY -c '
+import json, sys
+p = json.load(sys.stdin)["portfolio"]
+assert p["objective"] == "net_return" and p["search"] == "exhaustive", p
+assert len(p["combinations"]) == 31, len(p["combinations"])
+assert len(p["interactions"]) == 10, p["interactions"]
+best = [c for c in p["combinations"] if c["combination"] == p["best"]]
+assert p["best"] == "" or (best and best[0]["within_budget"] and best[0]["p_best"] == p["best_probability"]), p'
+"$CXSIM" inspect "$W/pf.h5" >"$W/pf_inspect.txt"
+grep -q "best within the budget" "$W/pf_inspect.txt" || fail "inspect: no portfolio summary"
+"$CXSIM" inspect "$W/pf.h5" --json | $PY -c 'import json,sys; assert "portfolio" in json.load(sys.stdin)'
+"$CXSIM" run scenarios/portfolio.yaml -n 3000 -p 3 --seed 5 -o "$W/pf2.h5" >"$W/pf_run.txt"
+grep -q "frontier" "$W/pf_run.txt" || fail "run: no portfolio summary"
+# Conflicting candidates: exit 2 at the later change's line, naming both.
+cat >"$W/pf_conflict.yaml" <<EOF
+scenario: c
+journey: $CXSIM_SOURCE_DIR/journeys/retail.yaml
+variants:
+  a:
+    changes:
+      - {set: checkout.friction, scale: 0.5}
+    investment: {once: 10}
+  b:
+    changes:
+      - {set: checkout.friction, value: 0.01}
+    investment: {once: 10}
+portfolio: {candidates: [a, b]}
+EOF
+set +e
+"$CXSIM" run "$W/pf_conflict.yaml" -o "$W/bad.h5" -q 2>"$W/err_pf.txt"; rc=$?
+set -e
+[ $rc -eq 2 ] || fail "conflicting portfolio candidates: exit $rc, expected 2"
+grep -q "pf_conflict.yaml:10:9: error: variants.b.changes\[0\].set: portfolio candidates 'a' and 'b' conflict" "$W/err_pf.txt" \
+  || { cat "$W/err_pf.txt"; fail "conflict: no diagnostic at the later change's line"; }
 
 # Bad input: exit 2, message on stderr, no output file.
 set +e

@@ -7,6 +7,7 @@
 
 #include "cxsim/analytics/absorbing_chain.h"
 #include "cxsim/analytics/analytics_h5.h"
+#include "cxsim/app/portfolio.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/strings.h"
 #include "cxsim/engine/results.h"
@@ -183,6 +184,7 @@ RunPlan plan_from_file(const std::string& path, const RunOverrides& o, const std
       add_variant(plan, "rank:" + tp.id, desc, std::move(spec), std::nullopt);
     }
   }
+  plan_portfolio(plan, ls);
   return plan;
 }
 
@@ -205,7 +207,10 @@ double precision_half_width(const RunPlan& plan, const engine::RunResult& r) {
 
 }  // namespace
 
-engine::RunResult execute(RunPlan& plan, const engine::RunHooks& hooks, PrecisionOutcome* out) {
+engine::RunResult execute(RunPlan& plan, const engine::RunHooks& given, PrecisionOutcome* out) {
+  search_portfolio(plan, given);  // greedy portfolios: their combinations become variants first
+  engine::RunHooks hooks = given;
+  if (plan.portfolio.present && !plan.portfolio.cross.empty()) hooks.cross = &plan.portfolio.cross;
   engine::RunSettings& s = plan.settings;
   if (!plan.precision.present) return engine::run(plan.variants, s, hooks);
 
@@ -375,6 +380,7 @@ void write_all(engine::ResultsWriter& writer, const RunPlan& plan, const engine:
   // /variants and /comparisons for the named variants only.
   // (the writer knows only the named variants and reports those)
   writer.write_run(result);
+  write_portfolio(writer, plan, result);
   io::File& f = writer.file();
   f.set_attribute("customers", static_cast<std::int64_t>(result.settings.customers));
   f.set_attribute("title", plan.title);

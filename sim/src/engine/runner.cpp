@@ -34,6 +34,10 @@ void run_range_into(const std::vector<Variant>& variants, const RunSettings& s, 
 void merge_into(RunResult& r, const ChunkResult& c) {
   for (std::size_t v = 0; v < r.variants.size(); ++v) r.variants[v].merge(c.variants[v]);
   for (std::size_t v = 0; v < r.paired.size(); ++v) r.paired[v].merge(c.paired[v]);
+  if (c.cross) {
+    if (r.cross) r.cross->merge(*c.cross);
+    else r.cross = *c.cross;
+  }
   ++r.chunks;
 }
 
@@ -81,10 +85,14 @@ void merge_chunk(RunResult& into, const ChunkResult& chunk) { merge_into(into, c
 std::uint64_t chunk_count(const RunSettings& s) { return (s.customers + s.chunk_size - 1) / s.chunk_size; }
 
 ChunkResult run_chunk(const std::vector<Variant>& variants_in, const RunSettings& s, std::uint64_t c,
-                      bool customer_records, bool event_log) {
+                      bool customer_records, bool event_log, const CrossScores* cross) {
   std::vector<Variant> solved;  // the runner's entry points solve queues once; a direct call solves them here
   const std::vector<Variant>& variants = with_queues(variants_in, s, solved);
   ChunkResult out;
+  if (cross != nullptr && cross->empty()) cross = nullptr;
+  if (cross != nullptr)
+    for (auto v : cross->variants)
+      if (v >= variants.size()) throw core::RuntimeError("internal: cross scores name a variant outside the run");
   out.chunk = c;
   const std::size_t V = variants.size();
   for (const auto& v : variants) out.variants.emplace_back(v.model, s.periods, s.path_capacity);
@@ -103,6 +111,9 @@ ChunkResult run_chunk(const std::vector<Variant>& variants_in, const RunSettings
   }
   const std::uint64_t first = c * s.chunk_size;
   const std::uint64_t last = std::min(s.customers, first + s.chunk_size);
+  const std::size_t n_scores = cross != nullptr ? cross->scores.size() : 0;
+  std::vector<double> cross_x(cross != nullptr ? cross->variants.size() * n_scores : 0);
+  if (!cross_x.empty()) out.cross.emplace(static_cast<int>(cross_x.size()));
   for (std::uint64_t i = first; i < last; ++i) {
     for (std::size_t v = 0; v < V; ++v) {
       if (customer_records) {
@@ -125,6 +136,16 @@ ChunkResult run_chunk(const std::vector<Variant>& variants_in, const RunSettings
       if (!out.paired[v - 1].segment_joint.empty())
         out.paired[v - 1].segment_joint[static_cast<std::size_t>(scratch[0].segment)].add(joint.data());
       out.paired[v - 1].add_periods(scratch[v].period_net, scratch[0].period_net);
+    }
+    if (!cross_x.empty()) {
+      for (std::size_t j = 0; j < cross->variants.size(); ++j)
+        for (std::size_t q = 0; q < n_scores; ++q) {
+          double z = 0.0;
+          for (const auto& [comp, coef] : cross->scores[q])
+            z += coef * scratch[cross->variants[j]].x[static_cast<std::size_t>(comp)];
+          cross_x[j * n_scores + q] = z;
+        }
+      out.cross->add(cross_x.data());
     }
   }
   for (auto& acc : out.variants) acc.flush();
@@ -238,7 +259,7 @@ void run_range_into(const std::vector<Variant>& variants, const RunSettings& s, 
       }
       ChunkResult r;
       try {
-        r = run_chunk(variants, s, c, hooks.customer_records, hooks.event_log);
+        r = run_chunk(variants, s, c, hooks.customer_records, hooks.event_log, hooks.cross);
       } catch (...) {
         std::lock_guard<std::mutex> lock(mutex);
         if (!error) error = std::current_exception();

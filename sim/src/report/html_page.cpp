@@ -25,6 +25,7 @@ std::string Page::every_variant(const std::function<std::string(const VariantDat
 std::string Page::render() {
   add_section("summary", "Summary: what to fund", summary());
   add_section("money", "Money: what each variant returns", money());
+  add_section("portfolio", "Portfolio: which combination to fund", portfolio());
   add_section("headline", "Headline", headline());
   add_section("deltas", "Changes against the baseline", delta_chart());
   add_section("segments", "Per segment: which profile gains from which fix", segment_effects());

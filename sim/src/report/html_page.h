@@ -5,6 +5,7 @@
 //   html_elements.cpp    tables, figures, <details>, estimate and Δ cells, paths
 //   html_page.cpp        the page skeleton: head, header, navigation, footer
 //   html_money.cpp       1. plain-language summary (what to fund), 2. the money table
+//   html_portfolio.cpp   the portfolio frontier and the best combination within the budget
 //   html_headline.cpp    3. headline cards and the variant comparison table
 //   html_exact.cpp       every metric of a variant with its exact (analytic) value
 //   html_comparisons.cpp 4. Δ charts, 8. friction ranking, 9. sweeps
@@ -114,6 +115,7 @@ class Page {
   std::string every_variant(const std::function<std::string(const VariantData&)>& block, std::string_view title) const;
   std::string summary();
   std::string money();
+  std::string portfolio();
   std::string headline();
   std::string delta_chart();
   std::string segment_effects();

@@ -308,6 +308,26 @@ ResultsData read_opened(const std::filesystem::path& path, const io::File& f) {
       data.money.emplace(v.name, std::move(m));
     }
   }
+  if (f.is_group("portfolio") && is_table(f.open_group("portfolio"), "combinations")) {
+    io::Group pg = f.open_group("portfolio");
+    PortfolioData pd;
+    pd.combinations = io::read_table(pg, "combinations");
+    pd.interactions = optional_table(pg, "interactions");
+    auto text = [&](const char* key) { return pg.has_attribute(key) ? pg.attribute_string(key) : std::string(); };
+    auto number = [&](const char* key) { return pg.has_attribute(key) ? pg.attribute_double(key) : std::numeric_limits<double>::quiet_NaN(); };
+    pd.objective = text("objective");
+    pd.unit = text("unit");
+    pd.search = text("search");
+    pd.best = text("best");
+    pd.candidates = text("candidates");
+    pd.budget = number("budget");
+    pd.best_probability = number("best_probability");
+    if (pd.combinations.has_column("combination") && pd.combinations.has_column("investment") &&
+        pd.combinations.has_column("objective") && pd.combinations.has_column("objective_ci_low") &&
+        pd.combinations.has_column("objective_ci_high") && pd.combinations.has_column("on_frontier") &&
+        pd.combinations.has_column("within_budget"))
+      data.portfolio = std::move(pd);
+  }
   if (f.is_group("uncertainty")) {  // run --uncertainty N
     io::Group ug = f.open_group("uncertainty");
     UncertaintyData u;

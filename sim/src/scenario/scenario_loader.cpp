@@ -17,6 +17,7 @@
 #include "cxsim/model/validate.h"
 #include "cxsim/model/yaml_source.h"
 #include "cxsim/scenario/changes.h"
+#include "cxsim/scenario/portfolio.h"
 
 namespace cxsim::scenario {
 
@@ -135,6 +136,62 @@ std::optional<engine::Investment> parse_investment(NodeReader& r, const YAML::No
   }
   if (!ok) return std::nullopt;
   return inv;
+}
+
+// portfolio: {candidates: [variant, ...], budget: X, objective: net_return |
+// delta_nps | delta_retention, max_exhaustive: n}.
+void parse_portfolio(NodeReader& r, const YAML::Node& n, PortfolioSpec& p) {
+  const std::string path = "portfolio";
+  p.loc = r.loc(n);
+  if (!r.expect_map(n, path, "a portfolio {candidates, budget, objective, max_exhaustive}")) return;
+  r.check_keys(n, path, {"candidates", "budget", "objective", "max_exhaustive"});
+  r.require_keys(n, path, {"candidates"});
+  p.present = true;
+  if (const auto& c = n["candidates"]) {
+    if (!c.IsSequence()) {
+      r.error(c, path + ".candidates", "expected a list of variant names, got " + model::describe(c));
+    } else {
+      std::size_t i = 0;
+      for (const auto& e : c) {
+        const std::string ep = fmt::format("{}.candidates[{}]", path, i++);
+        auto name = r.string(e, ep);
+        if (!name) continue;
+        if (std::find(p.candidates.begin(), p.candidates.end(), *name) != p.candidates.end()) {
+          r.error(e, ep, fmt::format("'{}' is listed twice", *name));
+          continue;
+        }
+        p.candidates.push_back(*name);
+        p.candidate_locs.push_back(r.loc(e));
+      }
+      if (i == 0) r.error(c, path + ".candidates", "needs at least one candidate variant");
+    }
+  }
+  if (const auto& b = n["budget"]) {
+    p.budget_loc = r.loc(b);
+    auto v = r.number(b, path + ".budget");
+    if (v && (!std::isfinite(*v) || *v < 0))
+      r.error(b, path + ".budget", "expected a non-negative finite amount, got " + fmt::format("{}", *v));
+    else if (v) p.budget = *v;
+  }
+  if (const auto& o = n["objective"]) {
+    if (auto s = r.string(o, path + ".objective")) {
+      const std::vector<std::string> names = {"net_return", "delta_nps", "delta_retention"};
+      if (*s == "net_return") p.objective = PortfolioSpec::Objective::net_return;
+      else if (*s == "delta_nps") p.objective = PortfolioSpec::Objective::delta_nps;
+      else if (*s == "delta_retention") p.objective = PortfolioSpec::Objective::delta_retention;
+      else
+        r.error(o, path + ".objective",
+                fmt::format("unknown objective '{}'; expected one of {}", *s, core::quoted_list(names)),
+                core::did_you_mean(*s, names));
+    }
+  }
+  if (const auto& m = n["max_exhaustive"]) {
+    p.max_exhaustive_loc = r.loc(m);
+    auto v = r.integer(m, path + ".max_exhaustive");
+    if (v && (*v < 1 || *v > kMaxPortfolioExhaustive))
+      r.error(m, path + ".max_exhaustive", model::must_be_between("", 1, kMaxPortfolioExhaustive, *v));
+    else if (v) p.max_exhaustive = static_cast<int>(*v);
+  }
 }
 
 std::optional<engine::RecoveryProgram> parse_recovery(NodeReader& r, const YAML::Node& n, const std::string& path) {
@@ -290,7 +347,8 @@ ScenarioSpec parse_scenario(const YamlDocument& doc, Diagnostics& diags) {
   NodeReader r(doc.file, diags, locs);
   const YAML::Node& root = doc.root;
   if (!r.expect_map(root, "", "a scenario mapping (scenario, journey, population, variants, ...)")) return sc;
-  r.check_keys(root, "", {"scenario", "description", "journey", "population", "variants", "sweeps", "rank_frictions"});
+  r.check_keys(root, "",
+               {"scenario", "description", "journey", "population", "variants", "sweeps", "rank_frictions", "portfolio"});
   r.require_keys(root, "", {"journey"});
   if (root["scenario"]) {
     if (auto s = r.string(root["scenario"], "scenario")) sc.name = *s;
@@ -382,8 +440,14 @@ ScenarioSpec parse_scenario(const YamlDocument& doc, Diagnostics& diags) {
               if (auto pc = parse_change(r, c, fmt::format("{}.changes[{}]", vp, i++))) v.changes.push_back(*pc);
           }
         }
-        if (e.value["recovery"]) v.recovery = parse_recovery(r, e.value["recovery"], vp + ".recovery");
-        if (e.value["investment"]) v.investment = parse_investment(r, e.value["investment"], vp + ".investment");
+        if (e.value["recovery"]) {
+          v.recovery_loc = r.loc(e.value["recovery"]);
+          v.recovery = parse_recovery(r, e.value["recovery"], vp + ".recovery");
+        }
+        if (e.value["investment"]) {
+          v.investment_loc = r.loc(e.value["investment"]);
+          v.investment = parse_investment(r, e.value["investment"], vp + ".investment");
+        }
         if (!e.value["changes"] && !e.value["recovery"])
           r.warning(e.key_node, vp, "has no changes and no recovery program: it is the baseline again");
         sc.variants.push_back(std::move(v));
@@ -445,10 +509,20 @@ ScenarioSpec parse_scenario(const YamlDocument& doc, Diagnostics& diags) {
       }
     }
   }
+  if (root["portfolio"]) parse_portfolio(r, root["portfolio"], sc.portfolio);
   return sc;
 }
 
 }  // namespace
+
+const char* objective_name(PortfolioSpec::Objective o) {
+  switch (o) {
+    case PortfolioSpec::Objective::net_return: return "net_return";
+    case PortfolioSpec::Objective::delta_nps: return "delta_nps";
+    case PortfolioSpec::Objective::delta_retention: return "delta_retention";
+  }
+  return "net_return";
+}
 
 std::vector<std::string> precision_metrics(const model::CompiledModel& m) {
   std::vector<std::string> names;
@@ -508,6 +582,7 @@ LoadedScenario check_scenario_document(const YamlDocument& doc, Diagnostics& dia
       apply_variant(out.journey, "sweep '" + sw.name + "'", {c}, diags);
     }
   }
+  if (out.scenario.portfolio.present) check_portfolio(out.scenario, out.journey, diags);
   if (out.scenario.precision.present) {
     const auto& q = out.scenario.precision;
     if (!q.variant.empty()) {
@@ -585,6 +660,16 @@ void check_run_size(const ScenarioSpec& sc, const model::JourneySpec& j, std::ui
       ranked += positive ? 1 : 0;
     }
     add(ranked, sc.rank.loc, "rank_frictions", fmt::format("rank_frictions ({} touchpoints)", ranked));
+  }
+  if (sc.portfolio.present) {
+    // The combinations of two or more candidates (the single ones are their
+    // variants): 2^n - 1 - n exhaustive; greedy at most n(n-1)/2 more.
+    const std::uint64_t n = sc.portfolio.candidates.size();
+    const std::uint64_t combos = n <= static_cast<std::uint64_t>(sc.portfolio.max_exhaustive)
+                                     ? (std::uint64_t{1} << n) - 1 - n
+                                     : n * (n - 1) / 2;
+    add(combos, sc.portfolio.loc, "portfolio",
+        fmt::format("portfolio ({} candidates, {} combinations of two or more)", n, combos));
   }
 }
 

@@ -58,6 +58,24 @@ struct RankingPlan {
   std::vector<std::string> notes;
 };
 
+// The portfolio (docs/model.md section 15, docs/methods/portfolio.md): each
+// evaluated combination of candidates is an ordinary variant of the plan
+// (variant_index), the single candidates their own named variants when run.
+struct PortfolioPlan {
+  bool present = false;
+  scenario::PortfolioSpec spec;
+  std::vector<scenario::VariantSpec> candidates;  // candidate order
+  bool greedy = false;                            // more than spec.max_exhaustive candidates
+  // Per evaluated combination: its name ("a+b"), its members (indices into
+  // candidates), its plan variant and its discounted investment.
+  std::vector<std::string> names;
+  std::vector<std::vector<std::size_t>> members;
+  std::vector<std::size_t> variant_index;
+  std::vector<double> investment;
+  std::vector<std::string> greedy_path;  // greedy: the combination chosen at each step
+  engine::CrossScores cross;              // the baseline's and each combination's objective scores
+};
+
 struct RunPlan {
   std::vector<engine::Variant> variants;  // [0] baseline, then named variants, then sweep/ranking points
   std::vector<model::JourneySpec> specs;  // the spec behind each variant
@@ -78,6 +96,7 @@ struct RunPlan {
   // of each named variant (changes[v], v >= 1) to apply to each draw.
   std::uint64_t uncertainty_draws = 0;
   std::vector<std::vector<scenario::Change>> named_changes;
+  PortfolioPlan portfolio;
 };
 
 // Loads a journey or scenario file (decided by its top-level keys) into a

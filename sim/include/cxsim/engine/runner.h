@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "cxsim/engine/accumulators.h"
@@ -17,11 +18,23 @@
 
 namespace cxsim::engine {
 
+// Portfolio (docs/methods/portfolio.md): the run also keeps the cross
+// moments, over customers, of these scores of these variants (per customer
+// the vector [score_0(v_0), score_1(v_0), ..., score_0(v_1), ...]); each
+// score is a linear form (component, coefficient) of a variant's headline
+// vector. They change no other number.
+struct CrossScores {
+  std::vector<std::uint32_t> variants;
+  std::vector<std::vector<std::pair<int, double>>> scores;
+  bool empty() const { return variants.empty() || scores.empty(); }
+};
+
 struct ChunkResult {
   std::uint64_t chunk = 0;
   std::vector<VariantAccumulator> variants;
   std::vector<PairedAccumulator> paired;               // paired[v-1]: variant v vs baseline (v >= 1)
   std::vector<std::vector<CustomerRecord>> customers;  // per variant, when requested
+  std::optional<stats::MomentAccumulator> cross;       // RunHooks::cross's scores, when asked
   std::string events_csv, surveys_csv;                 // baseline's event log rows, when requested
 };
 
@@ -29,6 +42,7 @@ struct RunResult {
   RunSettings settings;
   std::vector<VariantAccumulator> variants;
   std::vector<PairedAccumulator> paired;
+  std::optional<stats::MomentAccumulator> cross;  // RunHooks::cross's scores, when asked
   std::uint64_t chunks = 0;
 };
 
@@ -40,6 +54,8 @@ struct RunHooks {
   // Event log rows of the baseline (calibration formats) wanted in on_chunk?
   bool event_log = false;
   std::function<void(const ChunkResult&)> on_chunk;
+  // When set and not empty: keep these cross moments (ChunkResult/RunResult::cross).
+  const CrossScores* cross = nullptr;
   // When set and non-zero (a signal number, written by a signal handler),
   // the run stops at the next chunk boundary: no new chunk starts, the
   // workers finish theirs, and run()/run_range() throw core::Interrupted.
@@ -50,7 +66,7 @@ std::uint64_t chunk_count(const RunSettings& s);
 
 // Simulates chunk `c` (all variants). Pure: depends only on its arguments.
 ChunkResult run_chunk(const std::vector<Variant>& variants, const RunSettings& s, std::uint64_t c,
-                      bool customer_records = false, bool event_log = false);
+                      bool customer_records = false, bool event_log = false, const CrossScores* cross = nullptr);
 
 // Runs chunks [first, last) in this process (using s.threads threads) and
 // returns their results in chunk order, unmerged.

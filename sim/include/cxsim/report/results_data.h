@@ -101,6 +101,14 @@ struct UncertaintyData {
   std::map<std::string, io::Table> variants, comparisons;
 };
 
+// /portfolio (scenarios with a portfolio; docs/results-format.md).
+struct PortfolioData {
+  io::Table combinations;  // combination, size, investment, objective(+_se/_ci_low/_ci_high), within_budget, ...
+  std::optional<io::Table> interactions;
+  std::string objective, unit, search, best, candidates;
+  double budget = std::numeric_limits<double>::quiet_NaN(), best_probability = std::numeric_limits<double>::quiet_NaN();
+};
+
 struct ResultsData {
   std::string source;  // the file as named by the user
   Provenance provenance;
@@ -110,6 +118,7 @@ struct ResultsData {
   std::optional<RankingData> ranking;
   std::map<std::string, MoneyData> money;  // by variant name (every variant but the baseline)
   std::optional<UncertaintyData> uncertainty;
+  std::optional<PortfolioData> portfolio;
   std::optional<JourneyGraph> graph;  // filled by attach_journey_graph()
   // /model@kind_<kind>: "good" +1, "bad" -1, "neutral" 0 (the journey's `good`).
   std::map<std::string, int, std::less<>> kind_directions;

@@ -37,6 +37,7 @@ struct VariantSpec {
   std::optional<engine::RecoveryProgram> recovery;
   std::optional<engine::Investment> investment;  // investment: {once, per_period}
   SourceLoc loc;
+  SourceLoc investment_loc{}, recovery_loc{};  // where `investment` / `recovery` are written
 };
 
 struct SweepSpec {
@@ -65,6 +66,26 @@ struct PrecisionSpec {
   SourceLoc metric_loc, variant_loc;  // where `metric` and `variant` are written
 };
 
+// portfolio: {candidates, budget, objective, max_exhaustive} (docs/model.md
+// section 15, docs/scenario-format.md "Portfolio"): every combination of the
+// candidates' changes applied together, up to max_exhaustive candidates
+// (2^n - 1 combinations); beyond it a greedy forward selection.
+struct PortfolioSpec {
+  enum class Objective { net_return, delta_nps, delta_retention };
+  bool present = false;
+  std::vector<std::string> candidates;  // variant names, in the order written
+  std::vector<SourceLoc> candidate_locs;
+  std::optional<double> budget;  // discounted investment at most this; none: no limit
+  Objective objective = Objective::net_return;
+  int max_exhaustive = 8;
+  SourceLoc loc, budget_loc, max_exhaustive_loc;
+};
+
+// Hard cap on portfolio.max_exhaustive: 2^10 - 1 = 1023 combinations.
+inline constexpr int kMaxPortfolioExhaustive = 10;
+
+const char* objective_name(PortfolioSpec::Objective o);
+
 struct ScenarioSpec {
   std::string name;
   std::string description;
@@ -75,6 +96,7 @@ struct ScenarioSpec {
   std::vector<VariantSpec> variants;
   std::vector<SweepSpec> sweeps;
   RankSpec rank;
+  PortfolioSpec portfolio;
   std::string source_path;
   std::string source_text;
 };

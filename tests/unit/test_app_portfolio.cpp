@@ -1,0 +1,368 @@
+// Portfolios (MODEL.md section 15, docs/methods/portfolio.md): a combination
+// is the variant the user would write by hand (same bits), the best
+// combination is the best of those hand-written variants, conflicting changes
+// and bad budgets/investments fail validation at their line, and the
+// interactions, frontier and P(best) are what their definitions say.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "cxsim/app/portfolio.h"
+#include "cxsim/app/run_plan.h"
+#include "cxsim/core/errors.h"
+#include "cxsim/engine/results.h"
+#include "cxsim/scenario/portfolio.h"
+#include "cxsim/scenario/scenario_loader.h"
+
+namespace fs = std::filesystem;
+using namespace cxsim;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "cxsim_portfolio_XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(path / name) << text;
+    return (path / name).string();
+  }
+};
+
+const char* kJourney = R"(journey: shop
+start: {browse: 0.7, help: 0.3}
+touchpoints:
+  browse:
+    channel: web
+    friction: 0.2
+    satisfaction: {ok: 0.3, friction: -0.8}
+    next:
+      ok: {pay: 0.8, left: 0.2}
+      friction: {pay: 0.4, help: 0.3, left: 0.3}
+  pay:
+    channel: web
+    friction: 0.15
+    satisfaction: {ok: 0.5, friction: -1.0}
+    next:
+      ok: {bought: 1.0}
+      friction: {help: 0.5, left: 0.5}
+  help:
+    channel: phone
+    friction: 0.3
+    cost: 6
+    satisfaction: {ok: 0.4, friction: -1.2}
+    next:
+      ok: {bought: 0.3, solved: 0.7}
+      friction: {help: 0.2, left: 0.8}
+outcomes:
+  bought: {kind: converted, value: 50}
+  solved: {kind: resolved}
+  left: {kind: abandoned}
+)";
+
+const char* kPopulation =
+    "population: {customers: 6000, periods: 3, seed: 17, discount_rate: 0.01, "
+    "customer_base: 100000, currency: EUR}\n";
+
+// Three candidate fixes; `help_fix` also renormalizes a map nobody else touches.
+const char* kCandidates = R"(  pay_fix:
+    changes:
+      - {set: pay.friction, scale: 0.5}
+    investment: {once: 20000}
+  browse_fix:
+    changes:
+      - {set: browse.friction, value: 0.1}
+    investment: {once: 5000, per_period: 1000}
+  help_fix:
+    changes:
+      - {set: help.friction, scale: 0.6}
+      - {set: help.next.friction.help, value: 0.1, renormalize: true}
+    investment: {once: 12000}
+)";
+
+std::string portfolio_scenario(const std::string& extra = "", const std::string& portfolio_extra = "") {
+  return std::string("scenario: p\njourney: journey.yaml\n") + kPopulation + "variants:\n" + kCandidates + extra +
+         "portfolio:\n  candidates: [pay_fix, browse_fix, help_fix]\n  budget: 30000\n" + portfolio_extra;
+}
+
+// The same seven combinations written by hand as ordinary variants.
+std::string hand_scenario() {
+  std::string s = std::string("scenario: h\njourney: journey.yaml\n") + kPopulation + "variants:\n" + kCandidates;
+  s += R"(  pay_browse:
+    changes:
+      - {set: pay.friction, scale: 0.5}
+      - {set: browse.friction, value: 0.1}
+    investment: {once: 25000, per_period: 1000}
+  pay_help:
+    changes:
+      - {set: pay.friction, scale: 0.5}
+      - {set: help.friction, scale: 0.6}
+      - {set: help.next.friction.help, value: 0.1, renormalize: true}
+    investment: {once: 32000}
+  browse_help:
+    changes:
+      - {set: browse.friction, value: 0.1}
+      - {set: help.friction, scale: 0.6}
+      - {set: help.next.friction.help, value: 0.1, renormalize: true}
+    investment: {once: 17000, per_period: 1000}
+  all_three:
+    changes:
+      - {set: pay.friction, scale: 0.5}
+      - {set: browse.friction, value: 0.1}
+      - {set: help.friction, scale: 0.6}
+      - {set: help.next.friction.help, value: 0.1, renormalize: true}
+    investment: {once: 37000, per_period: 1000}
+)";
+  return s;
+}
+
+app::RunPlan plan_of(const std::string& path) {
+  app::RunOverrides o;
+  o.threads = 2;
+  o.chunk_size = 1000;
+  return app::plan_from_file(path, o, "test");
+}
+
+core::Diagnostics check(const TempDir& d, const std::string& scenario_text) {
+  core::Diagnostics diags;
+  scenario::check_scenario_file(d.write("s.yaml", scenario_text), diags);
+  return diags;
+}
+
+const core::Diagnostic* find_error(const core::Diagnostics& diags, const std::string& key) {
+  for (const auto& it : diags.items())
+    if (it.severity == core::Severity::error && it.key_path == key) return &it;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST(Portfolio, SameBitsAsHandWrittenVariantsAndTheSameBest) {
+  TempDir d;
+  d.write("journey.yaml", kJourney);
+  app::RunPlan pp = plan_of(d.write("p.yaml", portfolio_scenario()));
+  app::RunPlan hp = plan_of(d.write("h.yaml", hand_scenario()));
+  ASSERT_EQ(pp.portfolio.names.size(), 7u);
+  const auto pr = app::execute(pp, {});
+  const auto hr = app::execute(hp, {});
+  const app::PortfolioResult res = app::portfolio_result(pp, pr);
+  // Combination name -> the hand-written variant.
+  const std::vector<std::pair<std::string, std::string>> twins = {{"pay_fix", "pay_fix"},
+                                                                  {"browse_fix", "browse_fix"},
+                                                                  {"help_fix", "help_fix"},
+                                                                  {"pay_fix+browse_fix", "pay_browse"},
+                                                                  {"pay_fix+help_fix", "pay_help"},
+                                                                  {"browse_fix+help_fix", "browse_help"},
+                                                                  {"pay_fix+browse_fix+help_fix", "all_three"}};
+  std::string best_hand;
+  double best_value = 0.0;
+  for (const auto& [combo, hand] : twins) {
+    const auto ci = std::find(pp.portfolio.names.begin(), pp.portfolio.names.end(), combo) - pp.portfolio.names.begin();
+    ASSERT_LT(static_cast<std::size_t>(ci), pp.portfolio.names.size()) << combo;
+    const std::size_t pv = pp.portfolio.variant_index[static_cast<std::size_t>(ci)];
+    std::size_t hv = 0;
+    for (std::size_t v = 0; v < hp.variants.size(); ++v)
+      if (hp.variants[v].name == hand) hv = v;
+    ASSERT_GT(hv, 0u);
+    // The simulated sums are bit-identical.
+    const auto a = pr.variants[pv].headline.raw_sums(), b = hr.variants[hv].headline.raw_sums();
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << combo << " component " << i;
+    // And so is the objective the portfolio reports.
+    const auto money = engine::money_tables(hp.variants[hv], hp.variants[0], hr.paired[hv - 1], hr.settings);
+    const auto net = engine::find_metric(money.summary, "net_return");
+    EXPECT_EQ(res.objective_value.est[static_cast<std::size_t>(ci)], net.estimate) << combo;
+    EXPECT_EQ(res.objective_value.se[static_cast<std::size_t>(ci)], net.se) << combo;
+    EXPECT_EQ(res.investment[static_cast<std::size_t>(ci)], money.investment) << combo;
+    if (money.investment <= 30000 && net.estimate > best_value) best_hand = combo, best_value = net.estimate;
+  }
+  EXPECT_EQ(res.best, best_hand);
+  EXPECT_EQ(res.search, "exhaustive");
+}
+
+TEST(Portfolio, InteractionsFrontierAndProbability) {
+  TempDir d;
+  d.write("journey.yaml", kJourney);
+  app::RunPlan p = plan_of(d.write("p.yaml", portfolio_scenario()));
+  const auto r = app::execute(p, {});
+  const auto res = app::portfolio_result(p, r);
+  ASSERT_EQ(res.pair.size(), 3u);
+  auto at = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(res.names.begin(), res.names.end(), name) - res.names.begin());
+  };
+  for (std::size_t i = 0; i < res.pair.size(); ++i) {
+    const double e = res.objective_value.est[at(res.pair[i])] - res.objective_value.est[at(res.first[i])] -
+                     res.objective_value.est[at(res.second[i])];
+    EXPECT_EQ(res.interaction.est[i], e) << res.pair[i];
+    ASSERT_TRUE(std::isfinite(res.interaction.se[i])) << res.pair[i];
+    // Paired: far tighter than treating the three estimates as independent.
+    const double indep = std::sqrt(std::pow(res.objective_value.se[at(res.pair[i])], 2) +
+                                   std::pow(res.objective_value.se[at(res.first[i])], 2) +
+                                   std::pow(res.objective_value.se[at(res.second[i])], 2));
+    EXPECT_LT(res.interaction.se[i], indep) << res.pair[i];
+  }
+  // P(best) over the combinations within the budget and "nothing" sums to 1.
+  double total = res.nothing_probability;
+  for (std::size_t c = 0; c < res.names.size(); ++c) {
+    if (res.within_budget[c]) {
+      ASSERT_TRUE(std::isfinite(res.p_best[c]));
+      total += res.p_best[c];
+    } else {
+      EXPECT_TRUE(std::isnan(res.p_best[c]));
+    }
+  }
+  EXPECT_NEAR(total, 1.0, 1e-12);
+  ASSERT_FALSE(res.best.empty());
+  EXPECT_EQ(res.best_probability, res.p_best[at(res.best)]);
+  // Frontier: no frontier point is dominated by another combination.
+  for (std::size_t c = 0; c < res.names.size(); ++c) {
+    if (!res.on_frontier[c]) continue;
+    for (std::size_t o = 0; o < res.names.size(); ++o)
+      EXPECT_FALSE(o != c && res.investment[o] <= res.investment[c] &&
+                   res.objective_value.est[o] > res.objective_value.est[c])
+          << res.names[o] << " dominates " << res.names[c];
+  }
+  // The same seed gives the same probabilities (a pure function of the run).
+  const auto again = app::portfolio_result(p, r);
+  ASSERT_EQ(again.p_best.size(), res.p_best.size());
+  for (std::size_t c = 0; c < res.p_best.size(); ++c) {
+    if (!std::isnan(res.p_best[c])) {
+      EXPECT_EQ(again.p_best[c], res.p_best[c]) << res.names[c];
+    }
+  }
+}
+
+TEST(Portfolio, GreedyBeyondMaxExhaustive) {
+  TempDir d;
+  d.write("journey.yaml", kJourney);
+  app::RunPlan p = plan_of(d.write("p.yaml", portfolio_scenario("", "  max_exhaustive: 2\n")));
+  EXPECT_TRUE(p.portfolio.greedy);
+  EXPECT_TRUE(p.portfolio.names.empty());
+  const auto r = app::execute(p, {});
+  const auto res = app::portfolio_result(p, r);
+  EXPECT_EQ(res.search, "greedy");
+  ASSERT_FALSE(res.greedy_path.empty());
+  EXPECT_EQ(res.best, res.greedy_path.back());
+  // The singles and, at most, n(n+1)/2 - n combinations of two or more.
+  EXPECT_GE(res.names.size(), 3u);
+  EXPECT_LE(res.names.size(), 6u);
+  // The exhaustive search agrees here (no strong interactions).
+  app::RunPlan e = plan_of(d.write("e.yaml", portfolio_scenario()));
+  const auto er = app::execute(e, {});
+  EXPECT_EQ(app::portfolio_result(e, er).best, res.best);
+}
+
+TEST(Portfolio, ConflictingChangesFailAtTheLaterLine) {
+  TempDir d;
+  d.write("journey.yaml", kJourney);
+  const std::string extra = R"(  cheap_pay:
+    changes:
+      - {set: pay.friction, value: 0.1}
+    investment: {once: 1000}
+)";
+  std::string text = portfolio_scenario(extra);
+  text.replace(text.find("help_fix]"), 9, "help_fix, cheap_pay]");
+  const auto diags = check(d, text);
+  const auto* e = find_error(diags, "variants.cheap_pay.changes[0].set");
+  ASSERT_NE(e, nullptr) << diags.format();
+  // The later change's line (cheap_pay's change), both candidates named.
+  int line = 0, n = 0;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) {
+    ++n;
+    if (l.find("pay.friction, value: 0.1") != std::string::npos) line = n;
+  }
+  EXPECT_EQ(e->loc.line, line);
+  EXPECT_NE(e->message.find("'pay_fix' and 'cheap_pay' conflict"), std::string::npos) << e->message;
+  EXPECT_NE(e->message.find("pay.friction"), std::string::npos) << e->message;
+  EXPECT_THROW(plan_of(d.write("c.yaml", text)), core::InputError);
+
+  // A renormalized map against a change of one of its entries conflicts too.
+  scenario::Change whole{"help.next.friction.help", scenario::Change::Op::value, 0.1, true, {}};
+  scenario::Change entry{"help.next.friction.left", scenario::Change::Op::value, 0.5, false, {}};
+  scenario::Change other{"help.next.ok.solved", scenario::Change::Op::value, 0.5, true, {}};
+  EXPECT_TRUE(scenario::change_conflict(whole, entry).has_value());
+  EXPECT_FALSE(scenario::change_conflict(whole, other).has_value());
+  scenario::Change seg{"segments.loyal.overrides.pay.friction", scenario::Change::Op::value, 0.1, false, {}};
+  scenario::Change base{"pay.friction", scenario::Change::Op::scale, 0.5, false, {}};
+  EXPECT_FALSE(scenario::change_conflict(seg, base).has_value());  // different segments' parameters
+  base.all_segments = true;
+  EXPECT_TRUE(scenario::change_conflict(seg, base).has_value());
+}
+
+TEST(Portfolio, BadInputExitsTwoWithTheKeyPath) {
+  TempDir d;
+  d.write("journey.yaml", kJourney);
+  // A budget below every candidate's investment.
+  {
+    std::string text = portfolio_scenario();
+    text.replace(text.find("budget: 30000"), 13, "budget: 4000");
+    const auto diags = check(d, text);
+    const auto* e = find_error(diags, "portfolio.budget");
+    ASSERT_NE(e, nullptr) << diags.format();
+    EXPECT_GT(e->loc.line, 0);
+    EXPECT_NE(e->message.find("below every candidate"), std::string::npos) << e->message;
+    EXPECT_NE(e->message.find("'browse_fix'"), std::string::npos) << e->message;  // the cheapest
+  }
+  // An investment on a variant that is not a candidate.
+  {
+    const std::string extra =
+        "  other:\n    changes:\n      - {set: browse.friction, value: 0.05}\n"
+        "    investment: {once: 10}\n";
+    const auto diags = check(d, portfolio_scenario(extra));
+    const auto* e = find_error(diags, "variants.other.investment");
+    ASSERT_NE(e, nullptr) << diags.format();
+    EXPECT_NE(e->message.find("not a portfolio candidate"), std::string::npos) << e->message;
+  }
+  // An unknown candidate (did you mean) and a candidate without an investment.
+  {
+    std::string text = portfolio_scenario("  free:\n    changes:\n      - {set: help.cost, value: 5}\n");
+    text.replace(text.find("[pay_fix,"), 9, "[pay_fx, free,");
+    const auto diags = check(d, text);
+    const auto* e = find_error(diags, "portfolio.candidates[0]");
+    ASSERT_NE(e, nullptr) << diags.format();
+    EXPECT_EQ(e->suggestion, "pay_fix");
+    const auto* f = find_error(diags, "portfolio.candidates[1]");
+    ASSERT_NE(f, nullptr) << diags.format();
+    EXPECT_NE(f->message.find("declares no investment"), std::string::npos) << f->message;
+  }
+  // An unknown objective.
+  {
+    const auto diags = check(d, portfolio_scenario("", "  objective: net_retrun\n"));
+    const auto* e = find_error(diags, "portfolio.objective");
+    ASSERT_NE(e, nullptr) << diags.format();
+    EXPECT_EQ(e->suggestion, "net_return");
+  }
+}
+
+TEST(Portfolio, ObjectivesOtherThanNetReturn) {
+  TempDir d;
+  d.write("journey.yaml", kJourney);
+  for (const char* obj : {"delta_nps", "delta_retention"}) {
+    app::RunPlan p = plan_of(d.write("p.yaml", portfolio_scenario("", std::string("  objective: ") + obj + "\n")));
+    const auto r = app::execute(p, {});
+    const auto res = app::portfolio_result(p, r);
+    const std::string metric = std::string(obj) == "delta_nps" ? "nps_true" : "retention_final";
+    for (std::size_t c = 0; c < res.names.size(); ++c) {
+      const std::size_t v = p.portfolio.variant_index[c];
+      const auto cmp = engine::comparison_table(p.variants[v], p.variants[0], r.paired[v - 1], r.variants[v],
+                                                r.variants[0], r.settings);
+      EXPECT_EQ(res.objective_value.est[c], engine::find_metric(cmp, metric).estimate) << obj << " " << res.names[c];
+    }
+    for (std::size_t i = 0; i < res.pair.size(); ++i) EXPECT_TRUE(std::isfinite(res.interaction.se[i])) << obj;
+  }
+}
