@@ -143,6 +143,7 @@ void fit_journey(State& s) {
     for (std::size_t j = 0; j < J; ++j) {
       const double a = fm.targets[j].count + pseudo(j);
       fm.targets[j].prob = a / a_sum;
+      fm.targets[j].alpha = a;
       fm.targets[j].ci = J == 1 ? Interval{1, 1} : beta_interval(a, a_sum - a);
     }
     fm.total = rm.total;
