@@ -11,6 +11,7 @@
 //   html_scores.cpp      5. NPS / CSAT / CES score distributions
 //   html_retention.cpp   6. survival across periods and per-period table
 //   html_journey.cpp     7. journey map, 10. reference book of paths, 11. touchpoint/channel/outcome/segment tables
+//   html_tornado.cpp     which uncertain input drives a Δ (tornado of /uncertainty/sensitivity)
 //   html_notes.cpp       warnings and notes (timeouts, touchpoints left out of the ranking), 12. provenance
 #include <algorithm>
 #include <functional>
@@ -120,6 +121,7 @@ class Page {
   std::string journey_map();
   std::string ranking();
   std::string sweeps();
+  std::string tornado();  // html_tornado.cpp
   std::string reference_book();
   std::string tables();
   std::string provenance();
