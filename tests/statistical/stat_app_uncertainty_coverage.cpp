@@ -91,8 +91,8 @@ TEST(UncertaintyCoverage, TotalIntervalCoversTheTrueShareIn95PercentOfReplicatio
   const double se = std::sqrt(0.95 * 0.05 / M);
   RecordProperty("total_coverage", std::to_string(total_rate));
   RecordProperty("mc_coverage", std::to_string(mc_rate));
-  std::printf("coverage over %d replications: total %.3f, MC-only %.3f (nominal 0.95, +-3 SE = %.3f)\n", M,
-              total_rate, mc_rate, 3 * se);
+  std::printf("coverage over %d replications: total %.3f, MC-only %.3f (nominal 0.95, +-3 SE = %.3f)\n", M, total_rate,
+              mc_rate, 3 * se);
   EXPECT_NEAR(total_rate, 0.95, 3 * se);
   // The MC-only interval (200 customers) is about as wide as the posterior's
   // sd: it covers far less than 95%.

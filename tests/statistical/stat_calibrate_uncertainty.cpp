@@ -85,7 +85,8 @@ Fit calibrate_and_run(const fs::path& dir, int journeys) {
 }  // namespace
 
 TEST(CalibrateUncertainty, FittedDistributionsGiveTheRunThePosteriorsWidthWhichShrinksWithMoreData) {
-  const fs::path dir = fs::temp_directory_path() / fmt::format("cxsim_stat_calibrate_unc_{}", static_cast<long>(getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / fmt::format("cxsim_stat_calibrate_unc_{}", static_cast<long>(getpid()));
   fs::create_directories(dir);
   const Fit small = calibrate_and_run(dir, 200);
   const Fit big = calibrate_and_run(dir, 5000);

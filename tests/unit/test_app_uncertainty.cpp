@@ -329,7 +329,7 @@ TEST(Uncertainty, SatisfactionDrawsAreNormalAndEffortDrawsGammaWithTheStatedMean
     so += tp->satisfaction.ok, so2 += tp->satisfaction.ok * tp->satisfaction.ok;
     e += tp->effort.ok, e2 += tp->effort.ok * tp->effort.ok;
     emin = std::min(emin, tp->effort.ok);
-    ASSERT_EQ(tp->satisfaction.friction, -1.2);      // not uncertain: unchanged
+    ASSERT_EQ(tp->satisfaction.friction, -1.2);     // not uncertain: unchanged
     ASSERT_EQ(tp->effort.ok, tp->effort.friction);  // one draw for both branches
     const auto v = model::uncertain_input_values(s, x);
     ASSERT_EQ(v, (std::vector<double>{tp->satisfaction.ok, tp->effort.ok}));
@@ -422,8 +422,7 @@ TEST(Uncertainty, DirichletSegmentSharesLoadWithTheirMeansAndGiveTheTwinsBits) {
   EXPECT_EQ(s.uncertain[0].kind, model::UncertainParam::Kind::segment_share_dirichlet);
   EXPECT_EQ(s.segments[0].share, 0.75);
   EXPECT_EQ(s.segments[1].share, 0.25);
-  EXPECT_EQ(model::uncertain_input_names(s),
-            (std::vector<std::string>{"segments.new.share", "segments.loyal.share"}));
+  EXPECT_EQ(model::uncertain_input_names(s), (std::vector<std::string>{"segments.new.share", "segments.loyal.share"}));
   auto a = plan("shares.yaml");
   auto b = plan("shares_twin.yaml");
   const auto ra = app::execute(a, {});

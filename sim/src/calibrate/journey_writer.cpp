@@ -206,12 +206,11 @@ std::string write_yaml(const FittedModel& m) {
       }
     }
     if (t.has_sat) {
-      o += fmt::format("    satisfaction: {{ok: {}, friction: {}}}  # ordered logit: ok {}, friction {}\n",
-                       uncertain_number(t.sat_ok, num(t.sat_ok.identified ? t.sat_ok.estimate : 0.0),
-                                        m.distributions, false),
-                       uncertain_number(t.sat_fr, num(t.sat_fr.identified ? t.sat_fr.estimate : 0.0),
-                                        m.distributions, false),
-                       coef(t.sat_ok), coef(t.sat_fr));
+      o += fmt::format(
+          "    satisfaction: {{ok: {}, friction: {}}}  # ordered logit: ok {}, friction {}\n",
+          uncertain_number(t.sat_ok, num(t.sat_ok.identified ? t.sat_ok.estimate : 0.0), m.distributions, false),
+          uncertain_number(t.sat_fr, num(t.sat_fr.identified ? t.sat_fr.estimate : 0.0), m.distributions, false),
+          coef(t.sat_ok), coef(t.sat_fr));
     }
     if (t.has_eff) {
       o += fmt::format("    effort: {{ok: {}, friction: {}}}  # from CES: ok {}, friction {}\n",

@@ -51,7 +51,7 @@ void write_model(State& s) {
   if (o.distributions)
     s.m.header.push_back(
         "--distributions: parameters carry their fitted distributions (run --uncertainty N draws from them).");
-    s.m.header.push_back("Ids are sanitized from the data's names (originals in comments).");
+  s.m.header.push_back("Ids are sanitized from the data's names (originals in comments).");
   s.res.yaml = write_yaml(s.m);
   const std::string model_only = s.res.yaml;
   if (!s.retention_only) s.res.yaml += calibration_block(s);

@@ -769,17 +769,17 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
                                    spec);
       if (rt["sensitivity"]) {
         const auto& n = rt["sensitivity"];
-        if (auto v = is_normal_form(n) ? parse_normal_delta(r, n, "retention.sensitivity",
-                                                            UncertainParam::Kind::sensitivity_normal,
-                                                            UncertainParam::Branch::both, "", spec)
-                                       : r.number(n, "retention.sensitivity"))
+        if (auto v = is_normal_form(n)
+                         ? parse_normal_delta(r, n, "retention.sensitivity", UncertainParam::Kind::sensitivity_normal,
+                                              UncertainParam::Branch::both, "", spec)
+                         : r.number(n, "retention.sensitivity"))
           spec.retention.sensitivity = *v;
       }
       if (rt["carryover"]) {
         const auto& n = rt["carryover"];
-        if (auto v = is_beta_form(n) ? parse_beta_param(r, n, "retention.carryover",
-                                                        UncertainParam::Kind::carryover_beta, "", spec)
-                                     : r.number(n, "retention.carryover"))
+        if (auto v = is_beta_form(n)
+                         ? parse_beta_param(r, n, "retention.carryover", UncertainParam::Kind::carryover_beta, "", spec)
+                         : r.number(n, "retention.carryover"))
           spec.retention.carryover = *v;
       }
     }

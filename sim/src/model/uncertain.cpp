@@ -35,9 +35,9 @@ std::optional<double> parse_normal_delta(NodeReader& r, const YAML::Node& node, 
   auto sd = r.number(node["sd"], path + ".sd");
   if (!e || !sd) return std::nullopt;
   if (!(*sd > 0) || !std::isfinite(*sd)) {
-    r.error(node["sd"], path + ".sd",
-            fmt::format("an sd must be finite and > 0, got {} (a value without uncertainty is a plain number)",
-                        num(*sd)));
+    r.error(
+        node["sd"], path + ".sd",
+        fmt::format("an sd must be finite and > 0, got {} (a value without uncertainty is a plain number)", num(*sd)));
     return std::nullopt;
   }
   if (kind == UncertainParam::Kind::effort_gamma && !(*e > 0)) {
@@ -306,7 +306,9 @@ JourneySpec draw_parameters(const JourneySpec& spec, std::uint64_t seed, std::ui
       case UncertainParam::Kind::sensitivity_normal:
         out.retention.sensitivity = u.counts[0] + u.counts[1] * rng::standard_normal(g);
         break;
-      case UncertainParam::Kind::carryover_beta: out.retention.carryover = rng::beta(g, u.counts[0], u.counts[1]); break;
+      case UncertainParam::Kind::carryover_beta:
+        out.retention.carryover = rng::beta(g, u.counts[0], u.counts[1]);
+        break;
       case UncertainParam::Kind::segment_share_dirichlet: {
         double sum = 0;
         std::vector<double> x(u.counts.size(), 0.0);
@@ -416,7 +418,7 @@ std::vector<double> uncertain_input_values(const JourneySpec& spec, const Journe
       }
       case UncertainParam::Kind::satisfaction_normal:
       case UncertainParam::Kind::effort_gamma: {
-        const OkFriction<double>* d = !tp ? nullptr
+        const OkFriction<double>* d = !tp                                                   ? nullptr
                                       : u.kind == UncertainParam::Kind::satisfaction_normal ? &tp->satisfaction
                                                                                             : &tp->effort;
         out.push_back(!d ? nan : u.branch == UncertainParam::Branch::friction ? d->friction : d->ok);

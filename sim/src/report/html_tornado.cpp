@@ -45,8 +45,8 @@ std::string Page::tornado() {
         ir.label = input + " (" + share + ")";
         ir.estimate = sd * mi.scale;
         ir.emphasis = std::isfinite(s1) && s1 >= 0.1;
-        ir.tooltip = fmt::format("{}: conditional sd {}, first-order index {}", input, format_fixed(sd * mi.scale, 3),
-                                 share);
+        ir.tooltip =
+            fmt::format("{}: conditional sd {}, first-order index {}", input, format_fixed(sd * mi.scale, 3), share);
         rows.push_back(ir);
         trows.push_back({{h(input), ""}, {share, "num"}, {format_fixed(sd * mi.scale, 4), "num"}});
       }

@@ -318,8 +318,8 @@ ResultsData read_opened(const std::filesystem::path& path, const io::File& f) {
     }
     if (ug.is_group("sensitivity")) {
       io::Group sg = ug.open_group("sensitivity");
-      for (auto [part, into] : {std::pair{"variants", &u.sensitivity_variants},
-                                std::pair{"comparisons", &u.sensitivity_comparisons}}) {
+      for (auto [part, into] :
+           {std::pair{"variants", &u.sensitivity_variants}, std::pair{"comparisons", &u.sensitivity_comparisons}}) {
         if (!sg.is_group(part)) continue;
         io::Group g = sg.open_group(part);
         for (const auto& v : data.variants)
