@@ -219,6 +219,9 @@ void setup_calibrate(CLI::App& app, Context& ctx) {
                   "Dirichlet pseudo-count per observed target of the start and next maps (default 0.5; 0: maximum "
                   "likelihood, the observed frequencies)")
       ->check(CLI::Range(0.0, 1e6));
+  sub->add_flag("--distributions", c->o.distributions,
+                "Write every fitted parameter with its distribution (Dirichlet/Beta counts, {estimate, sd}, the "
+                "retention covariance) for run --uncertainty");
   sub->add_option("--prior-model", c->o.prior_model,
                   "An earlier fit (YAML written by cxsim calibrate) whose counts are the prior: the new data's counts "
                   "add to them")

@@ -95,7 +95,7 @@ render() {
 [ -s "$W/named.html" ] || fail "-o named.html was not written"
 if ls -a "$W" | grep -q '\.tmp-'; then fail "a temporary file was left behind"; fi
 check_self_contained "$W/retail.html"
-expect_sections "$W/retail.html" headline nps survival map paths tables provenance '!deltas' '!ranking' '!sweeps' '!segments'
+expect_sections "$W/retail.html" headline nps survival map paths tables provenance '!deltas' '!ranking' '!sweeps' '!segments' '!drivers'
 grep -q 'online_retail' "$W/retail.html" || fail "journey name missing"
 grep -q '^| Metric | Estimate ± 95% | 95% CI | Unit |' "$W/retail.md" || fail "Markdown headline table missing"
 grep -q '^## Provenance' "$W/retail.md" || fail "Markdown provenance missing"
@@ -202,6 +202,9 @@ grep -q '95% total' "$W/fund.html" || fail "no total interval on the page"
 grep -q 'MC only' "$W/fund.html" || fail "no Monte Carlo interval beside the total one"
 grep -q 'what we do not know about the journey' "$W/fund.html" || fail "the intervals are not explained in words"
 grep -q 'Δ net value over the base' "$W/fund.html" || fail "money table missing"
+# The tornado of /uncertainty/sensitivity (html_tornado.cpp): the one uncertain input, with its index.
+expect_sections "$W/fund.html" drivers
+grep -q 'checkout.friction (' "$W/fund.html" || fail "the tornado chart does not name the uncertain input"
 "$CXSIM" inspect "$W/fund.h5" --json | grep -q '"intervals": *{' || fail "inspect --json does not explain the intervals"
 pass "money and uncertainty report"
 render "$W/fund.html" "$W/report_fund.png"

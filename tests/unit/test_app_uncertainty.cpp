@@ -297,3 +297,171 @@ TEST(Uncertainty, SensitivityTableRanksTheInputThatDrivesTheVariance) {
   EXPECT_LT(sb, 0.25);
   EXPECT_NEAR(sa + sb, 1.0, 0.2);  // additive to first order: the indices add up
 }
+
+TEST(Uncertainty, SatisfactionAndEffortDeltasLoadWithTheirEstimatesAndGiveTheTwinsBits) {
+  const auto s = model::load_journey(kDir + "deltas.yaml").spec;
+  ASSERT_EQ(s.uncertain.size(), 2u);
+  EXPECT_EQ(s.uncertain[0].kind, model::UncertainParam::Kind::satisfaction_normal);
+  EXPECT_EQ(s.uncertain[0].branch, model::UncertainParam::Branch::ok);
+  EXPECT_EQ(s.uncertain[1].kind, model::UncertainParam::Kind::effort_gamma);
+  EXPECT_EQ(s.uncertain[1].branch, model::UncertainParam::Branch::both);
+  const auto* tp = s.find_touchpoint("pay");
+  EXPECT_EQ(tp->satisfaction.ok, 0.4);
+  EXPECT_EQ(tp->satisfaction.friction, -1.2);
+  EXPECT_EQ(tp->effort.ok, 2.0);
+  EXPECT_EQ(tp->effort.friction, 2.0);
+  EXPECT_EQ(model::uncertain_input_names(s), (std::vector<std::string>{"pay.satisfaction.ok", "pay.effort"}));
+  auto a = plan("deltas.yaml");
+  auto b = plan("deltas_twin.yaml");
+  const auto ra = app::execute(a, {});
+  const auto rb = app::execute(b, {});
+  expect_same_table(engine::variant_tables(a.variants[0], ra.variants[0]).summary,
+                    engine::variant_tables(b.variants[0], rb.variants[0]).summary);
+}
+
+TEST(Uncertainty, SatisfactionDrawsAreNormalAndEffortDrawsGammaWithTheStatedMeanAndSd) {
+  const auto s = model::load_journey(kDir + "deltas.yaml").spec;
+  const int n = 20000;
+  double so = 0, so2 = 0, e = 0, e2 = 0, emin = 1e9;
+  for (int d = 0; d < n; ++d) {
+    const auto x = model::draw_parameters(s, 5, static_cast<std::uint64_t>(d));
+    const auto* tp = x.find_touchpoint("pay");
+    so += tp->satisfaction.ok, so2 += tp->satisfaction.ok * tp->satisfaction.ok;
+    e += tp->effort.ok, e2 += tp->effort.ok * tp->effort.ok;
+    emin = std::min(emin, tp->effort.ok);
+    ASSERT_EQ(tp->satisfaction.friction, -1.2);     // not uncertain: unchanged
+    ASSERT_EQ(tp->effort.ok, tp->effort.friction);  // one draw for both branches
+    const auto v = model::uncertain_input_values(s, x);
+    ASSERT_EQ(v, (std::vector<double>{tp->satisfaction.ok, tp->effort.ok}));
+  }
+  so /= n, e /= n;
+  EXPECT_NEAR(so, 0.4, 4 * 0.05 / std::sqrt(n));
+  EXPECT_NEAR(std::sqrt(so2 / n - so * so), 0.05, 0.05 * 0.03);
+  EXPECT_NEAR(e, 2.0, 4 * 0.5 / std::sqrt(n));
+  EXPECT_NEAR(std::sqrt(e2 / n - e * e), 0.5, 0.5 * 0.04);
+  EXPECT_GT(emin, 0.0);
+}
+
+TEST(Uncertainty, AnUncertainEffortWidensTheTotalIntervalOfTheEffortByItsSd) {
+  app::RunOverrides o;
+  o.threads = 2;
+  o.customers = 500;
+  o.uncertainty = 200;
+  auto p = app::plan_from_file(kDir + "deltas.yaml", o, "test");
+  const auto r = app::execute(p, {});
+  const auto u = app::execute_uncertainty(p, r, {});
+  const auto t = engine::uncertainty_table(engine::variant_tables(p.variants[0], r.variants[0]).summary, u.variants[0]);
+  std::size_t i = 0;
+  while (t.get_string("metric")[i] != "effort_mean") ++i;
+  // One visit per walk: effort_mean is the drawn effort, sd 0.5; the MC noise is 0 (every walk has the same effort).
+  EXPECT_NEAR(t.get_double("parameter_sd")[i], 0.5, 0.5 * 0.2);
+  EXPECT_LT(t.get_double("total_low")[i], 2.0 - 0.6);
+  EXPECT_GT(t.get_double("total_high")[i], 2.0 + 0.6);
+}
+
+TEST(Uncertainty, SensitivityAndCarryoverLoadWithTheirEstimatesAndGiveTheTwinsBits) {
+  const auto s = model::load_journey(kDir + "retention_dyn.yaml").spec;
+  ASSERT_EQ(s.uncertain.size(), 2u);
+  EXPECT_EQ(s.uncertain[0].kind, model::UncertainParam::Kind::sensitivity_normal);
+  EXPECT_EQ(s.uncertain[1].kind, model::UncertainParam::Kind::carryover_beta);
+  EXPECT_EQ(s.retention.sensitivity, 0.6);
+  EXPECT_EQ(s.retention.carryover, 0.4);
+  EXPECT_EQ(model::uncertain_input_names(s),
+            (std::vector<std::string>{"retention.sensitivity", "retention.carryover"}));
+  auto a = plan("retention_dyn.yaml");
+  auto b = plan("retention_dyn_twin.yaml");
+  const auto ra = app::execute(a, {});
+  const auto rb = app::execute(b, {});
+  expect_same_table(engine::variant_tables(a.variants[0], ra.variants[0]).summary,
+                    engine::variant_tables(b.variants[0], rb.variants[0]).summary);
+  EXPECT_EQ(a.uncertainty_draws, 0u);
+}
+
+TEST(Uncertainty, SensitivityDrawsAreNormalAndCarryoverDrawsBetaWithTheStatedMoments) {
+  const auto s = model::load_journey(kDir + "retention_dyn.yaml").spec;
+  const int n = 20000;
+  double gs = 0, gs2 = 0, c = 0, c2 = 0, cmin = 1, cmax = 0;
+  for (int d = 0; d < n; ++d) {
+    const auto x = model::draw_parameters(s, 5, static_cast<std::uint64_t>(d));
+    const double g = x.retention.sensitivity, l = x.retention.carryover;
+    gs += g, gs2 += g * g, c += l, c2 += l * l;
+    cmin = std::min(cmin, l), cmax = std::max(cmax, l);
+    ASSERT_EQ(model::uncertain_input_values(s, x), (std::vector<double>{g, l}));
+    ASSERT_EQ(x.retention.default_params->alpha, 1.0);  // not uncertain: unchanged
+  }
+  gs /= n, c /= n;
+  EXPECT_NEAR(gs, 0.6, 4 * 0.2 / std::sqrt(n));
+  EXPECT_NEAR(std::sqrt(gs2 / n - gs * gs), 0.2, 0.2 * 0.03);
+  // Beta(8, 12): mean 0.4, sd sqrt(ab / ((a+b)^2 (a+b+1))) = sqrt(96 / 8400).
+  const double sd = std::sqrt(96.0 / 8400.0);
+  EXPECT_NEAR(c, 0.4, 4 * sd / std::sqrt(n));
+  EXPECT_NEAR(std::sqrt(c2 / n - c * c), sd, sd * 0.03);
+  EXPECT_GT(cmin, 0.0);
+  EXPECT_LT(cmax, 1.0);
+}
+
+TEST(Uncertainty, AnUncertainSensitivityWidensTheRetentionInterval) {
+  app::RunOverrides o;
+  o.threads = 2;
+  o.customers = 400;
+  o.uncertainty = 60;
+  auto p = app::plan_from_file(kDir + "retention_dyn.yaml", o, "test");
+  const auto r = app::execute(p, {});
+  const auto u = app::execute_uncertainty(p, r, {});
+  const auto t = engine::uncertainty_table(engine::variant_tables(p.variants[0], r.variants[0]).summary, u.variants[0]);
+  std::size_t i = 0;
+  while (t.get_string("metric")[i] != "retention_final") ++i;
+  EXPECT_GT(t.get_double("parameter_sd")[i], 0.0);
+  EXPECT_LT(t.get_double("total_low")[i], t.get_double("mc_low")[i]);
+  EXPECT_GT(t.get_double("total_high")[i], t.get_double("mc_high")[i]);
+}
+
+TEST(Uncertainty, DirichletSegmentSharesLoadWithTheirMeansAndGiveTheTwinsBits) {
+  const auto s = model::load_journey(kDir + "shares.yaml").spec;
+  ASSERT_EQ(s.uncertain.size(), 1u);
+  EXPECT_EQ(s.uncertain[0].kind, model::UncertainParam::Kind::segment_share_dirichlet);
+  EXPECT_EQ(s.segments[0].share, 0.75);
+  EXPECT_EQ(s.segments[1].share, 0.25);
+  EXPECT_EQ(model::uncertain_input_names(s), (std::vector<std::string>{"segments.new.share", "segments.loyal.share"}));
+  auto a = plan("shares.yaml");
+  auto b = plan("shares_twin.yaml");
+  const auto ra = app::execute(a, {});
+  const auto rb = app::execute(b, {});
+  expect_same_table(engine::variant_tables(a.variants[0], ra.variants[0]).summary,
+                    engine::variant_tables(b.variants[0], rb.variants[0]).summary);
+}
+
+TEST(Uncertainty, SegmentShareDrawsAreDirichletWithTheStatedMoments) {
+  const auto s = model::load_journey(kDir + "shares.yaml").spec;
+  const int n = 20000;
+  double m = 0, m2 = 0;
+  for (int d = 0; d < n; ++d) {
+    const auto x = model::draw_parameters(s, 5, static_cast<std::uint64_t>(d));
+    const double p = x.segments[0].share;
+    ASSERT_NEAR(p + x.segments[1].share, 1.0, 1e-12);
+    ASSERT_GT(p, 0.0);
+    ASSERT_EQ(model::uncertain_input_values(s, x), (std::vector<double>{p, x.segments[1].share}));
+    m += p, m2 += p * p;
+  }
+  m /= n;
+  // The marginal of Dirichlet(30, 10) is Beta(30, 10): mean 0.75, sd sqrt(300 / (1600 * 41)).
+  const double sd = std::sqrt(300.0 / (1600.0 * 41.0));
+  EXPECT_NEAR(m, 0.75, 4 * sd / std::sqrt(n));
+  EXPECT_NEAR(std::sqrt(m2 / n - m * m), sd, 0.03 * sd);
+}
+
+TEST(Uncertainty, UncertainSharesGiveShareConvertedTheParameterSdOfTheMix) {
+  app::RunOverrides o;
+  o.threads = 2;
+  o.customers = 4000;
+  o.uncertainty = 200;
+  auto p = app::plan_from_file(kDir + "shares.yaml", o, "test");
+  const auto r = app::execute(p, {});
+  const auto u = app::execute_uncertainty(p, r, {});
+  const auto t = engine::uncertainty_table(engine::variant_tables(p.variants[0], r.variants[0]).summary, u.variants[0]);
+  std::size_t i = 0;
+  while (t.get_string("metric")[i] != "share_converted") ++i;
+  // share_converted = 0.7 - 0.3 * share_new: its parameter sd is 0.3 * sd(share_new).
+  const double sd = 0.3 * std::sqrt(300.0 / (1600.0 * 41.0));
+  EXPECT_NEAR(t.get_double("parameter_sd")[i], sd, 0.25 * sd);
+}

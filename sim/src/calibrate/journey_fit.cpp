@@ -104,6 +104,7 @@ FittedMap dirichlet_map(const RawMap& rm, const std::vector<std::string>& extra_
   for (std::size_t j = 0; j < J; ++j) {
     const double a = fm.targets[j].count + pseudo(j);
     fm.targets[j].prob = a / a_sum;
+    fm.targets[j].alpha = a;  // the posterior count (calibrate --distributions)
     fm.targets[j].ci = J == 1 ? Interval{1, 1} : beta_interval(a, a_sum - a);
   }
   fm.total = rm.total;

@@ -101,6 +101,30 @@ void write_map(std::string& out, const FittedMap& m, const std::string& indent, 
   }
 }
 
+// --distributions: a map of two or more targets as `dirichlet: {target:
+// posterior count}` (count + prior; the loader's estimate is count / sum),
+// else as probabilities.
+void write_map_or_dirichlet(std::string& out, const FittedMap& m, const std::string& indent, const std::string& what,
+                            bool distributions) {
+  bool counts = distributions && m.targets.size() >= 2;
+  for (const auto& t : m.targets) counts = counts && std::isfinite(t.alpha) && t.alpha >= 0;
+  if (!counts) return write_map(out, m, indent, what);
+  out += indent + "dirichlet:  # posterior counts: observed + prior\n";
+  for (const auto& t : m.targets)
+    out += fmt::format("{}  {}: {}  # {} of {} {}, 95% CrI {}\n", indent, t.id, fmt::format("{}", t.alpha),
+                       count(t.count), count(m.total), what, ci(t.ci));
+}
+
+// --distributions: an identified coefficient with a standard error as
+// `{estimate, sd}` (an effort only when its estimate is > 0: it is drawn
+// from a Gamma), else the plain number `plain`.
+std::string uncertain_number(const Coefficient& c, const std::string& plain, bool distributions, bool positive) {
+  if (!distributions || !c.identified || !(c.se > 0) || !std::isfinite(c.se) || !std::isfinite(c.estimate) ||
+      (positive && !(c.estimate > 0)))
+    return plain;
+  return fmt::format("{{estimate: {}, sd: {}}}", plain, num(c.se));
+}
+
 std::string coef(const Coefficient& c) {
   if (!c.identified) return "n/a";
   if (!c.label.empty()) return fmt::format("{:.3g} (se {:.2g}, {})", c.estimate, c.se, c.label);
@@ -164,25 +188,37 @@ std::string write_yaml(const FittedModel& m) {
   o += fmt::format("time_unit: {}\n", m.time_unit);
   o += fmt::format("max_steps: {}\n\n", m.max_steps);
   o += "start:\n";
-  write_map(o, m.start, "  ", "journeys");
+  write_map_or_dirichlet(o, m.start, "  ", "journeys", m.distributions);
   o += "\ntouchpoints:\n";
   for (const auto& t : m.touchpoints) {
     o += fmt::format("  {}:  # {}: {} visits\n", t.id, comment_name(t.name), count(t.visits));
     o += fmt::format("    channel: {}\n", quote(t.channel));
     if (t.has_status) {
-      o += fmt::format("    friction: {}  # {} of {} visits, 95% CrI {}\n", num(t.friction.mean),
-                       count(t.friction_visits), count(t.visits), ci(t.friction.interval));
+      if (m.distributions) {
+        // The Jeffreys posterior of beta_posterior: its mean is the estimate.
+        o += fmt::format("    friction: {{estimate: {}, beta: [{}, {}]}}  # {} of {} visits, 95% CrI {}\n",
+                         num(t.friction.mean), fmt::format("{}", t.friction_visits + kBetaPrior),
+                         fmt::format("{}", t.visits - t.friction_visits + kBetaPrior), count(t.friction_visits),
+                         count(t.visits), ci(t.friction.interval));
+      } else {
+        o += fmt::format("    friction: {}  # {} of {} visits, 95% CrI {}\n", num(t.friction.mean),
+                         count(t.friction_visits), count(t.visits), ci(t.friction.interval));
+      }
     }
     if (t.has_sat) {
-      o += fmt::format("    satisfaction: {{ok: {}, friction: {}}}  # ordered logit: ok {}, friction {}\n",
-                       num(t.sat_ok.identified ? t.sat_ok.estimate : 0.0),
-                       num(t.sat_fr.identified ? t.sat_fr.estimate : 0.0), coef(t.sat_ok), coef(t.sat_fr));
+      o += fmt::format(
+          "    satisfaction: {{ok: {}, friction: {}}}  # ordered logit: ok {}, friction {}\n",
+          uncertain_number(t.sat_ok, num(t.sat_ok.identified ? t.sat_ok.estimate : 0.0), m.distributions, false),
+          uncertain_number(t.sat_fr, num(t.sat_fr.identified ? t.sat_fr.estimate : 0.0), m.distributions, false),
+          coef(t.sat_ok), coef(t.sat_fr));
     }
     if (t.has_eff) {
       o += fmt::format("    effort: {{ok: {}, friction: {}}}  # from CES: ok {}, friction {}\n",
-                       num(t.eff_ok.identified ? std::max(0.0, t.eff_ok.estimate) : 0.0),
-                       num(t.eff_fr.identified ? std::max(0.0, t.eff_fr.estimate) : 0.0), coef(t.eff_ok),
-                       coef(t.eff_fr));
+                       uncertain_number(t.eff_ok, num(t.eff_ok.identified ? std::max(0.0, t.eff_ok.estimate) : 0.0),
+                                        m.distributions, true),
+                       uncertain_number(t.eff_fr, num(t.eff_fr.identified ? std::max(0.0, t.eff_fr.estimate) : 0.0),
+                                        m.distributions, true),
+                       coef(t.eff_ok), coef(t.eff_fr));
     }
     if (t.dur_split) {
       o += "    duration:\n";
@@ -194,11 +230,11 @@ std::string write_yaml(const FittedModel& m) {
     o += "    next:\n";
     if (t.split) {
       o += "      ok:\n";
-      write_map(o, t.ok, "        ", "ok visits");
+      write_map_or_dirichlet(o, t.ok, "        ", "ok visits", m.distributions);
       o += "      friction:\n";
-      write_map(o, t.fr, "        ", "friction visits");
+      write_map_or_dirichlet(o, t.fr, "        ", "friction visits", m.distributions);
     } else {
-      write_map(o, t.ok, "      ", "visits");
+      write_map_or_dirichlet(o, t.ok, "      ", "visits", m.distributions);
     }
   }
   o += "\noutcomes:\n";
@@ -231,8 +267,17 @@ std::string write_yaml(const FittedModel& m) {
             s.eng_alpha, s.eng_beta, s.eng_se_alpha, s.eng_se_beta);
       }
       if (s.has_retention) {
-        o += fmt::format("    retention: {{alpha: {:.6g}, beta: {:.6g}}}  # {} MLE, se {:.3g} and {:.3g}\n", s.alpha,
-                         s.beta, s.retention_model == "sBG" ? "sBG" : s.retention_model + " dropout", s.se_alpha,
+        // --distributions: the fit's covariance of (alpha, beta) when it is
+        // positive definite (the loader refuses any other).
+        const double va = s.se_alpha * s.se_alpha, vb = s.se_beta * s.se_beta, c = s.cov_alpha_beta;
+        const double la = std::log1p(va / (s.alpha * s.alpha)), lb = std::log1p(vb / (s.beta * s.beta)),
+                     lc = std::log1p(c / (s.alpha * s.beta));
+        const bool with_cov = m.distributions && s.has_cov && va > 0 && vb > 0 && va * vb - c * c > 0 &&
+                              std::isfinite(va) && std::isfinite(vb) && la * lb - lc * lc > 0;
+        const std::string cov =
+            with_cov ? fmt::format(", covariance: [[{}, {}], [{}, {}]]", va, c, c, vb) : std::string();
+        o += fmt::format("    retention: {{alpha: {:.6g}, beta: {:.6g}{}}}  # {} MLE, se {:.3g} and {:.3g}\n", s.alpha,
+                         s.beta, cov, s.retention_model == "sBG" ? "sBG" : s.retention_model + " dropout", s.se_alpha,
                          s.se_beta);
       } else if (!s.note.empty()) {
         o += fmt::format("    # no retention fitted: {}\n", clean_utf8(s.note));
@@ -320,14 +365,24 @@ std::string write_yaml(const FittedModel& m) {
     scale("ces", m.ces, true);
   }
   if (m.dyn.present) {
-    auto line = [&](const char* key, const FittedDynamic& d) {
-      o += fmt::format("  {}: {}  # {}\n", key, num(d.value),
+    auto line = [&](const char* key, const FittedDynamic& d, bool unit_interval) {
+      std::string value = num(d.value);
+      if (m.distributions && d.estimated && d.se > 0 && std::isfinite(d.se)) {
+        if (!unit_interval) {
+          value = fmt::format("{{estimate: {}, sd: {}}}", value, num(d.se));
+        } else if (d.value > 0 && d.value < 1 && d.se * d.se < d.value * (1 - d.value)) {
+          // The Beta with the estimate's mean and sd (moments): a + b = m(1 - m)/sd^2 - 1.
+          const double n = d.value * (1 - d.value) / (d.se * d.se) - 1;
+          value = fmt::format("{{estimate: {}, beta: [{}, {}]}}", value, d.value * n, (1 - d.value) * n);
+        }
+      }
+      o += fmt::format("  {}: {}  # {}\n", key, value,
                        d.estimated ? fmt::format("joint fit, se {:.3g}", d.se)
                                    : "default: not identified by the data (" + clean_utf8(d.note) + ")");
     };
     o += "\nretention:\n";
-    line("sensitivity", m.dyn.sensitivity);
-    line("carryover", m.dyn.carryover);
+    line("sensitivity", m.dyn.sensitivity, false);
+    line("carryover", m.dyn.carryover, true);
   }
   if (m.periods) o += fmt::format("\npopulation:\n  periods: {}\n", *m.periods);
   return o;

@@ -93,6 +93,8 @@ void fit_retention(State& s) {
       seg.beta = f.beta;
       seg.se_alpha = f.se_alpha;
       seg.se_beta = f.se_beta;
+      seg.has_cov = std::isfinite(f.cov_alpha_beta) && f.se_alpha > 0 && f.se_beta > 0;
+      seg.cov_alpha_beta = f.cov_alpha_beta;
       seg.note = f.note;
       horizon = std::max(horizon, f.horizon);
       s.retention.push_back({seg.id, g.customers, f});

@@ -47,6 +47,10 @@ void write_model(State& s) {
       s.m.header.push_back(fmt::format("Fitted on {} training journeys ({:.0f}% held out journey by journey, seed {}).",
                                        s.train.journeys, 100 * o.holdout, o.seed));
   }
+  s.m.distributions = o.distributions;
+  if (o.distributions)
+    s.m.header.push_back(
+        "--distributions: parameters carry their fitted distributions (run --uncertainty N draws from them).");
   s.m.header.push_back("Ids are sanitized from the data's names (originals in comments).");
   s.res.yaml = write_yaml(s.m);
   const std::string model_only = s.res.yaml;

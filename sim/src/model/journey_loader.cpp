@@ -77,9 +77,25 @@ bool check_id(NodeReader& r, const YAML::Node& key_node, const std::string& path
   return true;
 }
 
-std::optional<OkFriction<double>> parse_ok_friction(NodeReader& r, const YAML::Node& node, const std::string& path) {
-  if (node.IsScalar()) {
-    auto v = r.number(node, path);
+// `uncertain`: a touchpoint's satisfaction or effort, whose numbers may be
+// `{estimate, sd}` (model/uncertain.h); null elsewhere (segment overrides):
+// plain numbers only.
+struct UncertainDelta {
+  JourneySpec* spec;
+  UncertainParam::Kind kind;
+  std::string touchpoint;
+};
+
+std::optional<OkFriction<double>> parse_ok_friction(NodeReader& r, const YAML::Node& node, const std::string& path,
+                                                    const UncertainDelta* uncertain = nullptr) {
+  using Branch = UncertainParam::Branch;
+  const auto number = [&](const YAML::Node& n, const std::string& p, Branch b) -> std::optional<double> {
+    if (uncertain != nullptr && is_normal_form(n))
+      return parse_normal_delta(r, n, p, uncertain->kind, b, uncertain->touchpoint, *uncertain->spec);
+    return r.number(n, p);
+  };
+  if (node.IsScalar() || (uncertain != nullptr && is_normal_form(node))) {
+    auto v = number(node, path, Branch::both);
     if (!v) return std::nullopt;
     return OkFriction<double>{*v, *v};
   }
@@ -88,11 +104,11 @@ std::optional<OkFriction<double>> parse_ok_friction(NodeReader& r, const YAML::N
   OkFriction<double> out;
   bool ok = true;
   if (node["ok"]) {
-    if (auto v = r.number(node["ok"], path + ".ok")) out.ok = *v;
+    if (auto v = number(node["ok"], path + ".ok", Branch::ok)) out.ok = *v;
     else ok = false;
   }
   if (node["friction"]) {
-    if (auto v = r.number(node["friction"], path + ".friction")) out.friction = *v;
+    if (auto v = number(node["friction"], path + ".friction", Branch::friction)) out.friction = *v;
     else ok = false;
   }
   if (!ok) return std::nullopt;
@@ -247,10 +263,12 @@ void parse_touchpoint(NodeReader& r, const std::string& id, const YAML::Node& ke
     if (auto v = r.number(node["friction"], node_path(id, "friction"))) tp.friction = *v;
   }
   if (node["satisfaction"]) {
-    if (auto v = parse_ok_friction(r, node["satisfaction"], node_path(id, "satisfaction"))) tp.satisfaction = *v;
+    const UncertainDelta u{&spec, UncertainParam::Kind::satisfaction_normal, id};
+    if (auto v = parse_ok_friction(r, node["satisfaction"], node_path(id, "satisfaction"), &u)) tp.satisfaction = *v;
   }
   if (node["effort"]) {
-    if (auto v = parse_ok_friction(r, node["effort"], node_path(id, "effort"))) tp.effort = *v;
+    const UncertainDelta u{&spec, UncertainParam::Kind::effort_gamma, id};
+    if (auto v = parse_ok_friction(r, node["effort"], node_path(id, "effort"), &u)) tp.effort = *v;
   }
   if (node["duration"]) {
     if (auto v = parse_duration(r, node["duration"], node_path(id, "duration"))) tp.duration = *v;
@@ -350,13 +368,19 @@ void parse_engagement(NodeReader& r, const YAML::Node& node, const std::string& 
   seg.engagement = e;
 }
 
-void parse_segment(NodeReader& r, const std::string& id, const YAML::Node& node, SegmentSpec& seg, JourneySpec& spec) {
+// `share_count`: set when the share is written `{dirichlet: count}` (the
+// segment's count of a Dirichlet over every segment's share; parse_journey
+// checks that every segment has one).
+void parse_segment(NodeReader& r, const std::string& id, const YAML::Node& node, SegmentSpec& seg, JourneySpec& spec,
+                   std::optional<double>& share_count) {
   seg.id = id;
   const std::string base = "segments." + id;
   if (!r.expect_map(node, base, "a segment mapping (share, satisfaction0, retention, overrides)")) return;
   r.check_keys(node, base, kSegmentKeys);
   r.require_keys(node, base, {"share"});
-  if (node["share"]) {
+  if (node["share"] && is_dirichlet_share(node["share"])) {
+    share_count = parse_dirichlet_share(r, node["share"], base + ".share");
+  } else if (node["share"]) {
     if (auto v = r.number(node["share"], base + ".share")) seg.share = *v;
   }
   if (node["description"]) r.string(node["description"], base + ".description");
@@ -751,6 +775,8 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
     spec.segments.clear();
     spec.segments_given = true;
     std::set<std::string> seg_ids;
+    std::vector<std::optional<double>> share_counts;
+    std::vector<YAML::Node> share_nodes;
     for (const auto& e : r.entries(root["segments"], "segments")) {
       const std::string kp = "segments." + e.key;
       check_id(r, e.key_node, kp, e.key, "segment");
@@ -760,9 +786,13 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
       }
       r.locations().set(kp, r.loc(e.key_node));
       SegmentSpec seg;
-      parse_segment(r, e.key, e.value, seg, spec);
+      std::optional<double> count;
+      parse_segment(r, e.key, e.value, seg, spec, count);
       spec.segments.push_back(std::move(seg));
+      share_counts.push_back(count);
+      share_nodes.push_back(e.value.IsMap() ? e.value["share"] : YAML::Node());
     }
+    set_dirichlet_shares(r, share_nodes, share_counts, spec);
     if (spec.segments.empty()) {
       if (root["segments"].size() == 0)
         r.error(root["segments"], "segments", "is empty; omit it for one segment 'all'");
@@ -780,10 +810,19 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
         parse_retention_covariance(r, rt["covariance"], "retention.covariance", "", *spec.retention.default_params,
                                    spec);
       if (rt["sensitivity"]) {
-        if (auto v = r.number(rt["sensitivity"], "retention.sensitivity")) spec.retention.sensitivity = *v;
+        const auto& n = rt["sensitivity"];
+        if (auto v = is_normal_form(n)
+                         ? parse_normal_delta(r, n, "retention.sensitivity", UncertainParam::Kind::sensitivity_normal,
+                                              UncertainParam::Branch::both, "", spec)
+                         : r.number(n, "retention.sensitivity"))
+          spec.retention.sensitivity = *v;
       }
       if (rt["carryover"]) {
-        if (auto v = r.number(rt["carryover"], "retention.carryover")) spec.retention.carryover = *v;
+        const auto& n = rt["carryover"];
+        if (auto v = is_beta_form(n)
+                         ? parse_beta_param(r, n, "retention.carryover", UncertainParam::Kind::carryover_beta, "", spec)
+                         : r.number(n, "retention.carryover"))
+          spec.retention.carryover = *v;
       }
     }
   }

@@ -21,8 +21,50 @@ bool is_dirichlet_form(const YAML::Node& node) {
   return node.IsMap() && node.size() == 1 && node["dirichlet"] && node["dirichlet"].IsMap();
 }
 
+bool is_normal_form(const YAML::Node& node) {
+  return node.IsMap() && !node["beta"] && !node["ok"] && !node["friction"] && (node["sd"] || node["estimate"]);
+}
+
+std::optional<double> parse_normal_delta(NodeReader& r, const YAML::Node& node, const std::string& path,
+                                         UncertainParam::Kind kind, UncertainParam::Branch branch,
+                                         const std::string& touchpoint, JourneySpec& spec) {
+  r.check_keys(node, path, {"estimate", "sd"});
+  r.require_keys(node, path, {"estimate", "sd"});
+  if (!node["estimate"] || !node["sd"]) return std::nullopt;
+  auto e = r.number(node["estimate"], path + ".estimate");
+  auto sd = r.number(node["sd"], path + ".sd");
+  if (!e || !sd) return std::nullopt;
+  if (!(*sd > 0) || !std::isfinite(*sd)) {
+    r.error(
+        node["sd"], path + ".sd",
+        fmt::format("an sd must be finite and > 0, got {} (a value without uncertainty is a plain number)", num(*sd)));
+    return std::nullopt;
+  }
+  if (kind == UncertainParam::Kind::effort_gamma && !(*e > 0)) {
+    r.error(node["estimate"], path + ".estimate",
+            fmt::format("an uncertain effort needs an estimate > 0, got {} (it is drawn from a Gamma with this mean "
+                        "and sd, so it is never negative)",
+                        num(*e)));
+    return std::nullopt;
+  }
+  r.locations().set(path, r.loc(node));
+  UncertainParam u;
+  u.kind = kind;
+  u.branch = branch;
+  u.touchpoint = touchpoint;
+  u.counts = {*e, *sd};
+  u.path = path;
+  spec.uncertain.push_back(std::move(u));
+  return *e;
+}
+
 std::optional<double> parse_beta_friction(NodeReader& r, const YAML::Node& node, const std::string& path,
                                           const std::string& touchpoint, JourneySpec& spec) {
+  return parse_beta_param(r, node, path, UncertainParam::Kind::friction_beta, touchpoint, spec);
+}
+
+std::optional<double> parse_beta_param(NodeReader& r, const YAML::Node& node, const std::string& path,
+                                       UncertainParam::Kind kind, const std::string& touchpoint, JourneySpec& spec) {
   r.check_keys(node, path, {"estimate", "beta"});
   r.require_keys(node, path, {"beta"});
   if (!node["beta"]) return std::nullopt;
@@ -55,7 +97,7 @@ std::optional<double> parse_beta_friction(NodeReader& r, const YAML::Node& node,
   }
   r.locations().set(path, r.loc(node));
   UncertainParam u;
-  u.kind = UncertainParam::Kind::friction_beta;
+  u.kind = kind;
   u.touchpoint = touchpoint;
   u.counts = {a, b};
   u.path = path;
@@ -99,6 +141,58 @@ std::optional<TransitionMap> parse_dirichlet_map(NodeReader& r, const YAML::Node
   u.path = path;
   spec.uncertain.push_back(std::move(u));
   return out;
+}
+
+bool is_dirichlet_share(const YAML::Node& node) { return node.IsMap() && node["dirichlet"]; }
+
+std::optional<double> parse_dirichlet_share(NodeReader& r, const YAML::Node& node, const std::string& path) {
+  r.check_keys(node, path, {"dirichlet"});
+  auto v = r.number(node["dirichlet"], path + ".dirichlet");
+  if (!v) return std::nullopt;
+  if (!(*v >= 0) || !std::isfinite(*v)) {
+    r.error(node["dirichlet"], path + ".dirichlet",
+            fmt::format("a Dirichlet count must be finite and >= 0, got {}", num(*v)));
+    return std::nullopt;
+  }
+  r.locations().set(path, r.loc(node));
+  return v;
+}
+
+void set_dirichlet_shares(NodeReader& r, const std::vector<YAML::Node>& share_nodes,
+                          const std::vector<std::optional<double>>& share_counts, JourneySpec& spec) {
+  std::size_t first = share_counts.size();
+  for (std::size_t i = 0; i < share_counts.size(); ++i)
+    if (share_counts[i] && first == share_counts.size()) first = i;
+  if (first == share_counts.size() || share_counts.size() != spec.segments.size()) return;
+  bool ok = true;
+  double sum = 0;
+  std::vector<double> counts;
+  for (std::size_t i = 0; i < share_counts.size(); ++i) {
+    const std::string path = "segments." + spec.segments[i].id + ".share";
+    if (!share_counts[i]) {
+      // An invalid count was reported already; a plain share is the mix-up.
+      if (share_nodes[i].IsDefined() && !share_nodes[i].IsNull() && !is_dirichlet_share(share_nodes[i]))
+        r.error(share_nodes[i], path,
+                fmt::format("expected {{dirichlet: count}} as segment '{}' has: a Dirichlet over the segment shares "
+                            "needs a count for every segment",
+                            spec.segments[first].id));
+      ok = false;
+      continue;
+    }
+    counts.push_back(*share_counts[i]);
+    sum += *share_counts[i];
+  }
+  if (!ok) return;
+  if (!(sum > 0)) {
+    r.error(share_nodes[first], "segments", "every segment's Dirichlet count is 0; at least one must be > 0");
+    return;
+  }
+  for (std::size_t i = 0; i < counts.size(); ++i) spec.segments[i].share = counts[i] / sum;
+  UncertainParam u;
+  u.kind = UncertainParam::Kind::segment_share_dirichlet;
+  u.counts = std::move(counts);
+  u.path = "segments";
+  spec.uncertain.push_back(std::move(u));
 }
 
 namespace {
@@ -197,6 +291,34 @@ JourneySpec draw_parameters(const JourneySpec& spec, std::uint64_t seed, std::ui
       case UncertainParam::Kind::next_friction_dirichlet:
         if (tp) draw_dirichlet(g, u.counts, tp->next.friction);
         break;
+      case UncertainParam::Kind::satisfaction_normal:
+      case UncertainParam::Kind::effort_gamma: {
+        const double m = u.counts[0], sd = u.counts[1];
+        const double x = u.kind == UncertainParam::Kind::satisfaction_normal
+                             ? m + sd * rng::standard_normal(g)
+                             : rng::gamma(g, (m / sd) * (m / sd), sd * sd / m);
+        if (!tp) break;
+        OkFriction<double>& d = u.kind == UncertainParam::Kind::satisfaction_normal ? tp->satisfaction : tp->effort;
+        if (u.branch != UncertainParam::Branch::friction) d.ok = x;
+        if (u.branch != UncertainParam::Branch::ok) d.friction = x;
+        break;
+      }
+      case UncertainParam::Kind::sensitivity_normal:
+        out.retention.sensitivity = u.counts[0] + u.counts[1] * rng::standard_normal(g);
+        break;
+      case UncertainParam::Kind::carryover_beta:
+        out.retention.carryover = rng::beta(g, u.counts[0], u.counts[1]);
+        break;
+      case UncertainParam::Kind::segment_share_dirichlet: {
+        double sum = 0;
+        std::vector<double> x(u.counts.size(), 0.0);
+        for (std::size_t i = 0; i < u.counts.size(); ++i) {
+          if (u.counts[i] > 0) x[i] = rng::gamma(g, u.counts[i], 1.0);
+          sum += x[i];
+        }
+        for (std::size_t i = 0; i < x.size() && i < out.segments.size(); ++i) out.segments[i].share = x[i] / sum;
+        break;
+      }
       case UncertainParam::Kind::retention_lognormal: {
         const double mu[2] = {u.counts[0], u.counts[1]};
         double s[2][2];
@@ -248,7 +370,9 @@ std::vector<std::string> uncertain_input_names(const JourneySpec& spec) {
   std::vector<std::string> out;
   for (const auto& u : spec.uncertain) {
     switch (u.kind) {
-      case UncertainParam::Kind::friction_beta: out.push_back(u.path); break;
+      case UncertainParam::Kind::friction_beta:
+      case UncertainParam::Kind::sensitivity_normal:
+      case UncertainParam::Kind::carryover_beta: out.push_back(u.path); break;
       case UncertainParam::Kind::start_dirichlet:
       case UncertainParam::Kind::next_ok_dirichlet:
       case UncertainParam::Kind::next_friction_dirichlet: {
@@ -257,6 +381,12 @@ std::vector<std::string> uncertain_input_names(const JourneySpec& spec) {
           out.push_back(u.path + "." + (m && i < m->size() ? (*m)[i].first : std::to_string(i)));
         break;
       }
+      case UncertainParam::Kind::satisfaction_normal:
+      case UncertainParam::Kind::effort_gamma: out.push_back(u.path); break;
+      case UncertainParam::Kind::segment_share_dirichlet:
+        for (std::size_t i = 0; i < u.counts.size(); ++i)
+          out.push_back(i < spec.segments.size() ? "segments." + spec.segments[i].id + ".share" : std::to_string(i));
+        break;
       case UncertainParam::Kind::retention_lognormal:
         out.push_back(retention_path(u.path) + ".alpha");
         out.push_back(retention_path(u.path) + ".beta");
@@ -273,11 +403,25 @@ std::vector<double> uncertain_input_values(const JourneySpec& spec, const Journe
     const TouchpointSpec* tp = u.touchpoint.empty() ? nullptr : drawn.find_touchpoint(u.touchpoint);
     switch (u.kind) {
       case UncertainParam::Kind::friction_beta: out.push_back(tp ? tp->friction : nan); break;
+      case UncertainParam::Kind::sensitivity_normal: out.push_back(drawn.retention.sensitivity); break;
+      case UncertainParam::Kind::carryover_beta: out.push_back(drawn.retention.carryover); break;
+      case UncertainParam::Kind::segment_share_dirichlet:
+        for (std::size_t i = 0; i < u.counts.size(); ++i)
+          out.push_back(i < drawn.segments.size() ? drawn.segments[i].share : nan);
+        break;
       case UncertainParam::Kind::start_dirichlet:
       case UncertainParam::Kind::next_ok_dirichlet:
       case UncertainParam::Kind::next_friction_dirichlet: {
         const TransitionMap* m = map_of(drawn, u);
         for (std::size_t i = 0; i < u.counts.size(); ++i) out.push_back(m && i < m->size() ? (*m)[i].second : nan);
+        break;
+      }
+      case UncertainParam::Kind::satisfaction_normal:
+      case UncertainParam::Kind::effort_gamma: {
+        const OkFriction<double>* d = !tp                                                   ? nullptr
+                                      : u.kind == UncertainParam::Kind::satisfaction_normal ? &tp->satisfaction
+                                                                                            : &tp->effort;
+        out.push_back(!d ? nan : u.branch == UncertainParam::Branch::friction ? d->friction : d->ok);
         break;
       }
       case UncertainParam::Kind::retention_lognormal: {

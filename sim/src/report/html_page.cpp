@@ -34,6 +34,7 @@ std::string Page::render() {
   add_section("map", "Journey map", journey_map());
   add_section("ranking", "Friction ranking", ranking());
   add_section("sweeps", "Sweeps", sweeps());
+  add_section("drivers", "Which uncertain input drives the result", tornado());
   add_section("paths", "Reference book: paths", reference_book());
   add_section("tables", "Touchpoints, channels and outcomes", tables());
   add_section("provenance", "Provenance", provenance());

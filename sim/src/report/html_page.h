@@ -13,6 +13,7 @@
 //   html_retention.cpp   6. survival across periods and per-period table
 //   html_journey.cpp     7. journey map, 10. reference book of paths, 11. touchpoint/channel/outcome/segment tables
 //   html_segments.cpp    per-segment effects: each variant's Δ per segment (table and chart)
+//   html_tornado.cpp     which uncertain input drives a Δ (tornado of /uncertainty/sensitivity)
 //   html_notes.cpp       warnings and notes (timeouts, touchpoints left out of the ranking), 12. provenance
 #include <algorithm>
 #include <functional>
@@ -124,6 +125,7 @@ class Page {
   std::string journey_map();
   std::string ranking();
   std::string sweeps();
+  std::string tornado();  // html_tornado.cpp
   std::string reference_book();
   std::string tables();
   std::string provenance();

@@ -344,6 +344,20 @@ ResultsData read_opened(const std::filesystem::path& path, const io::File& f) {
             into->emplace(v.name, std::move(t));
         }
     }
+    if (ug.is_group("sensitivity")) {
+      io::Group sg = ug.open_group("sensitivity");
+      for (auto [part, into] :
+           {std::pair{"variants", &u.sensitivity_variants}, std::pair{"comparisons", &u.sensitivity_comparisons}}) {
+        if (!sg.is_group(part)) continue;
+        io::Group g = sg.open_group(part);
+        for (const auto& v : data.variants)
+          if (is_table(g, v.name)) {
+            io::Table t = io::read_table(g, v.name);
+            if (t.has_column("metric") && t.has_column("input") && t.has_column("conditional_sd"))
+              into->emplace(v.name, std::move(t));
+          }
+      }
+    }
     data.uncertainty = std::move(u);
   }
   if (f.exists("ranking")) {

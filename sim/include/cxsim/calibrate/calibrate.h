@@ -57,6 +57,9 @@ struct CalibrateOptions {
   // Dirichlet pseudo-count per observed target of the start and next maps
   // (--prior; 0: maximum likelihood, the observed frequencies).
   double prior = 0.5;
+  // --distributions: write each fitted parameter with its distribution
+  // (Dirichlet and Beta counts, {estimate, sd}, the retention covariance).
+  bool distributions = false;
   std::uint64_t seed = 1;
   std::string separator = "auto";
   std::size_t max_line_bytes = std::size_t{1} << 20;

@@ -34,6 +34,7 @@ struct FittedTarget {
   double count = 0;
   double prob = 0;
   Interval ci;
+  double alpha = 0;  // the posterior Dirichlet count (count + prior): written with --distributions
 };
 
 struct FittedMap {
@@ -107,6 +108,8 @@ struct FittedSegment {
   double s0_sd = 0;
   bool has_retention = false;
   double alpha = 0, beta = 0, se_alpha = 0, se_beta = 0;
+  bool has_cov = false;  // cov_alpha_beta is the fit's (sBG): --distributions writes the covariance
+  double cov_alpha_beta = 0;
   std::string retention_model = "sBG";  // or "BG/BB" (--repeat: the dropout Beta(gamma, delta))
   // --repeat's BG/BB: the per-period walk probability ~ Beta(alpha, beta)
   // (docs/model.md section 11, `engagement`).
@@ -153,6 +156,10 @@ struct FittedModel {
   FittedScale nps, csat, ces;
   std::optional<int> periods;
   FittedDynamics dyn;  // joint fit (written when present)
+  // --distributions: every fitted parameter written with its uncertainty
+  // (docs/journey-format.md, "Uncertainty"; docs/calibration.md) so that
+  // `run --uncertainty` uses the calibration's uncertainty directly.
+  bool distributions = false;
 };
 
 std::string write_yaml(const FittedModel& m);

@@ -201,11 +201,25 @@ struct PopulationSpec {
 // A parameter given with its uncertainty (model/uncertain.h; docs/journey-format.md,
 // "Uncertainty"). The spec's ordinary field holds the estimate.
 struct UncertainParam {
-  enum class Kind { friction_beta, start_dirichlet, next_ok_dirichlet, next_friction_dirichlet, retention_lognormal };
+  enum class Kind {
+    friction_beta,
+    start_dirichlet,
+    next_ok_dirichlet,
+    next_friction_dirichlet,
+    retention_lognormal,
+    satisfaction_normal,  // a touchpoint's satisfaction delta ~ Normal(estimate, sd)
+    effort_gamma,         // a touchpoint's effort ~ Gamma with mean estimate and sd (never negative)
+    sensitivity_normal,   // retention.sensitivity ~ Normal(estimate, sd)
+    carryover_beta,       // retention.carryover ~ Beta(a, b)
+    segment_share_dirichlet,  // the segments' shares ~ Dirichlet(counts), counts in segment order
+  };
+  enum class Branch { ok, friction, both };  // satisfaction/effort: which delta(s) the draw sets
   Kind kind = Kind::friction_beta;
+  Branch branch = Branch::both;
   std::string touchpoint;               // friction, next maps
   std::string segment;                  // retention: the segment id; empty: the top-level retention
-  std::vector<double> counts;           // Beta: {a, b}; Dirichlet: one per target, in the map's order
+  std::vector<double> counts;           // Beta: {a, b}; Dirichlet: one per target, in the map's order;
+                                        // satisfaction/effort/sensitivity: {estimate, sd}
   double cov[2][2] = {{0, 0}, {0, 0}};  // retention: covariance of (alpha, beta)
   std::string path;                     // key path, for messages
 };

@@ -22,16 +22,44 @@ inline constexpr double kBetaEstimateToleranceSd = 1.0;
 bool is_beta_form(const YAML::Node& node);
 bool is_dirichlet_form(const YAML::Node& node);
 
+// `{estimate: x, sd: s}` (both required): a satisfaction or effort delta.
+bool is_normal_form(const YAML::Node& node);
+
+// retention.sensitivity (kind sensitivity_normal: Normal(x, s), branch both,
+// touchpoint empty), a touchpoint's satisfaction (kind satisfaction_normal: Normal(x, s)) or
+// effort (kind effort_gamma: Gamma with mean x > 0 and sd s, shape (x/s)^2)
+// delta `{estimate: x, sd: s}` of `branch` (both: the one-number form, one draw
+// for ok and friction). s finite and > 0. Returns the estimate and appends the
+// parameter to spec.uncertain.
+std::optional<double> parse_normal_delta(NodeReader& r, const YAML::Node& node, const std::string& path,
+                                         UncertainParam::Kind kind, UncertainParam::Branch branch,
+                                         const std::string& touchpoint, JourneySpec& spec);
+
 // `friction: {estimate: p, beta: [a, b]}` (estimate optional: the Beta's mean).
 // Returns the estimate and appends the parameter to spec.uncertain.
 std::optional<double> parse_beta_friction(NodeReader& r, const YAML::Node& node, const std::string& path,
                                           const std::string& touchpoint, JourneySpec& spec);
+// The same form for any probability-like parameter of `kind` (friction_beta,
+// carryover_beta); `touchpoint` empty for a journey-wide one.
+std::optional<double> parse_beta_param(NodeReader& r, const YAML::Node& node, const std::string& path,
+                                       UncertainParam::Kind kind, const std::string& touchpoint, JourneySpec& spec);
 
 // `{dirichlet: {target: count, ...}}`: the estimate is count / sum (file order).
 // `target` says which map it is (start, or a touchpoint's ok/friction branch).
 std::optional<TransitionMap> parse_dirichlet_map(NodeReader& r, const YAML::Node& node, const std::string& path,
                                                  UncertainParam::Kind kind, const std::string& touchpoint,
                                                  JourneySpec& spec);
+
+// A segment's `share: {dirichlet: count}`: its count of a Dirichlet over
+// every segment's share (count finite and >= 0).
+bool is_dirichlet_share(const YAML::Node& node);
+std::optional<double> parse_dirichlet_share(NodeReader& r, const YAML::Node& node, const std::string& path);
+// After every segment is read (share_counts[i]: segment i's count, if it has
+// one; share_nodes[i] its `share` node): when any segment has a count, every
+// one must, and then the shares are count / sum (the Dirichlet's mean) and one
+// uncertain parameter (segment_share_dirichlet) is appended.
+void set_dirichlet_shares(NodeReader& r, const std::vector<YAML::Node>& share_nodes,
+                          const std::vector<std::optional<double>>& share_counts, JourneySpec& spec);
 
 // `covariance: [[var_a, cov], [cov, var_b]]` next to a retention's alpha/beta
 // (segment id, or empty for the top-level retention). Checks symmetry and

@@ -99,6 +99,9 @@ struct UncertaintyData {
   std::int64_t draws_requested = 0;
   std::string description;
   std::map<std::string, io::Table> variants, comparisons;
+  // /uncertainty/sensitivity/{variants,comparisons}/<name>: metric, input,
+  // first_order, conditional_sd (empty when the file has none).
+  std::map<std::string, io::Table> sensitivity_variants, sensitivity_comparisons;
 };
 
 // /portfolio (scenarios with a portfolio; docs/results-format.md).
