@@ -15,7 +15,7 @@ PKGS=(
 if [ "${CXSIM_NO_BROWSER:-0}" != "1" ]; then
   PKGS+=(chromium)
 fi
-# OpenMPI for the distributed run's build and test (scripts/test.sh: build-mpi, tests/e2e/e2e_mpi.sh;
+# OpenMPI for the distributed run's build and test (scripts/test.sh: build/ with -DCXSIM_MPI=ON, tests/e2e/e2e_mpi.sh;
 # optional: CXSIM_SKIP_MPI=1 skips both; the plain build needs no MPI).
 if [ "${CXSIM_SKIP_MPI:-0}" != "1" ]; then
   PKGS+=(libopenmpi-dev openmpi-bin)

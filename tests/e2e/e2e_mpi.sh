@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end: `mpirun -n K cxsim run` (docs/distributed.md; MODEL.md section
 # 17), against a -DCXSIM_MPI=ON build (scripts/test.sh builds one in
-# build-mpi and runs this; the plain ctest suite leaves it out):
+# build/ with -DCXSIM_MPI=ON and runs this; the plain ctest suite leaves it out):
 #  - K = 1..4 ranks (oversubscribed) on a scenario with variants, a sweep, a
 #    ranking and per-customer output: every dataset and attribute of the
 #    results file equals the one-process run's (h5digest.py: all but the
