@@ -6,7 +6,7 @@ import pytest
 import cxsim
 
 # Root attributes that name the call or the moment, not the results.
-VOLATILE = {"command_line", "created_utc"}
+VOLATILE = {"command_line", "created_utc", "threads", "mpi_ranks"}  # run-time attributes
 
 
 def same_value(a, b):
@@ -65,6 +65,7 @@ def test_run_equals_cli_bits(tmp_path, root, cli, input_, args):
     assert_same_file(py_out, cli_out)
     with h5py.File(py_out, "r") as f:
         assert f.attrs["command_line"].startswith("cxsim.run(")
+        assert (f.attrs["threads"], f.attrs["mpi_ranks"]) == (2, 1)  # as `cxsim run` records them
 
 
 def test_run_seed_changes_bits(tmp_path, root):

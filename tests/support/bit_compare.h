@@ -89,7 +89,8 @@ inline void expect_identical(const engine::RunResult& a, const engine::RunResult
     EXPECT_TRUE(same_bits(tx.outcomes, ty.outcomes));
     EXPECT_TRUE(same_bits(tx.paths, ty.paths));
     EXPECT_TRUE(same_bits(tx.segments, ty.segments));
-    EXPECT_TRUE(same_bits(engine::segment_summary_table(variants[v], x), engine::segment_summary_table(variants[v], y)));
+    EXPECT_TRUE(
+        same_bits(engine::segment_summary_table(variants[v], x), engine::segment_summary_table(variants[v], y)));
     EXPECT_TRUE(same_bits(tx.walk_counts, ty.walk_counts));
     EXPECT_EQ(tx.nps_histogram, ty.nps_histogram);
     EXPECT_EQ(tx.csat_histogram, ty.csat_histogram);

@@ -44,10 +44,11 @@ TEST(CxIndex, DefaultsAreEqualWeightsNormalised) {
   EXPECT_DOUBLE_EQ(m.cx.w_ease, 1.0 / 3);
   EXPECT_DOUBLE_EQ(m.cx.w_emotion, 1.0 / 3);
   ASSERT_EQ(m.cx.good.size(), m.num_kinds());
-  EXPECT_EQ(m.cx.good[0], 1.0);             // converted
-  EXPECT_EQ(m.cx.good[1], 0.0);             // abandoned
+  EXPECT_EQ(m.cx.good[0], 1.0);                 // converted
+  EXPECT_EQ(m.cx.good[1], 0.0);                 // abandoned
   EXPECT_EQ(m.cx.good[m.timeout_kind()], 0.0);  // timeout
-  const auto w = compile(load_journey_text(journey("  cx_index: {effectiveness: 3, ease: 0, emotion: 1}\n"), "cx.yaml").spec);
+  const auto w =
+      compile(load_journey_text(journey("  cx_index: {effectiveness: 3, ease: 0, emotion: 1}\n"), "cx.yaml").spec);
   EXPECT_DOUBLE_EQ(w.cx.w_effectiveness, 0.75);
   EXPECT_DOUBLE_EQ(w.cx.w_ease, 0.0);
   EXPECT_DOUBLE_EQ(w.cx.w_emotion, 0.25);
@@ -56,8 +57,9 @@ TEST(CxIndex, DefaultsAreEqualWeightsNormalised) {
 
 TEST(CxIndex, BadInputAtTheLine) {
   // Ease needs CES (the default weights include ease).
-  EXPECT_NE(error_of(journey("  cx_index: {}\n")).find("cx.yaml:12:3: error: survey.cx_index.ease: ease is measured by CES"),
-            std::string::npos)
+  EXPECT_NE(
+      error_of(journey("  cx_index: {}\n")).find("cx.yaml:12:3: error: survey.cx_index.ease: ease is measured by CES"),
+      std::string::npos)
       << error_of(journey("  cx_index: {}\n"));
   EXPECT_NE(error_of(journey("  cx_index: {effectiveness: 0, ease: 0, emotion: 0}\n")).find("weights are all 0"),
             std::string::npos);

@@ -314,7 +314,9 @@ ResultsData read_opened(const std::filesystem::path& path, const io::File& f) {
     pd.combinations = io::read_table(pg, "combinations");
     pd.interactions = optional_table(pg, "interactions");
     auto text = [&](const char* key) { return pg.has_attribute(key) ? pg.attribute_string(key) : std::string(); };
-    auto number = [&](const char* key) { return pg.has_attribute(key) ? pg.attribute_double(key) : std::numeric_limits<double>::quiet_NaN(); };
+    auto number = [&](const char* key) {
+      return pg.has_attribute(key) ? pg.attribute_double(key) : std::numeric_limits<double>::quiet_NaN();
+    };
     pd.objective = text("objective");
     pd.unit = text("unit");
     pd.search = text("search");

@@ -347,8 +347,9 @@ ScenarioSpec parse_scenario(const YamlDocument& doc, Diagnostics& diags) {
   NodeReader r(doc.file, diags, locs);
   const YAML::Node& root = doc.root;
   if (!r.expect_map(root, "", "a scenario mapping (scenario, journey, population, variants, ...)")) return sc;
-  r.check_keys(root, "",
-               {"scenario", "description", "journey", "population", "variants", "sweeps", "rank_frictions", "portfolio"});
+  r.check_keys(
+      root, "",
+      {"scenario", "description", "journey", "population", "variants", "sweeps", "rank_frictions", "portfolio"});
   r.require_keys(root, "", {"journey"});
   if (root["scenario"]) {
     if (auto s = r.string(root["scenario"], "scenario")) sc.name = *s;

@@ -73,7 +73,7 @@ struct PortfolioPlan {
   std::vector<std::size_t> variant_index;
   std::vector<double> investment;
   std::vector<std::string> greedy_path;  // greedy: the combination chosen at each step
-  engine::CrossScores cross;              // the baseline's and each combination's objective scores
+  engine::CrossScores cross;             // the baseline's and each combination's objective scores
 };
 
 struct RunPlan {

@@ -207,10 +207,10 @@ struct UncertainParam {
     next_ok_dirichlet,
     next_friction_dirichlet,
     retention_lognormal,
-    satisfaction_normal,  // a touchpoint's satisfaction delta ~ Normal(estimate, sd)
-    effort_gamma,         // a touchpoint's effort ~ Gamma with mean estimate and sd (never negative)
-    sensitivity_normal,   // retention.sensitivity ~ Normal(estimate, sd)
-    carryover_beta,       // retention.carryover ~ Beta(a, b)
+    satisfaction_normal,      // a touchpoint's satisfaction delta ~ Normal(estimate, sd)
+    effort_gamma,             // a touchpoint's effort ~ Gamma with mean estimate and sd (never negative)
+    sensitivity_normal,       // retention.sensitivity ~ Normal(estimate, sd)
+    carryover_beta,           // retention.carryover ~ Beta(a, b)
     segment_share_dirichlet,  // the segments' shares ~ Dirichlet(counts), counts in segment order
   };
   enum class Branch { ok, friction, both };  // satisfaction/effort: which delta(s) the draw sets

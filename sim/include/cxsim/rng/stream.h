@@ -51,7 +51,7 @@ namespace cxsim::rng {
   X(events, 12, "event-log synthesis")                                      \
   X(engagement_propensity, 13, "engagement probability p ~ Beta(a, b)")     \
   X(patience, 14, "patience draw of a visit to a touchpoint with patience") \
-  X(engagement, 15, "one period: does an active customer walk")           \
+  X(engagement, 15, "one period: does an active customer walk")             \
   X(queue, 16, "queue wait of a visit to a touchpoint with capacity")
 
 enum class Purpose : std::uint8_t {
