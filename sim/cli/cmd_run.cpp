@@ -135,10 +135,7 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
   const std::vector<engine::Variant> named(plan.variants.begin(),
                                            plan.variants.begin() + static_cast<long>(plan.named));
   engine::ResultsWriter writer(out, plan.provenance, named, plan.settings, o.customers_out);
-  // How the file was made: run-time attributes, outside the bit-identity
-  // promise (docs/results-format.md).
-  writer.file().set_attribute("threads", static_cast<std::int64_t>(plan.settings.threads));
-  writer.file().set_attribute("mpi_ranks", static_cast<std::int64_t>(ranks));
+  app::write_run_attributes(writer, plan, ranks);
   ProgressBar bar("simulating", !o.quiet && !o.json);
   engine::RunHooks hooks;
   hooks.progress = [&](std::uint64_t d, std::uint64_t t) { bar.update(d, t); };

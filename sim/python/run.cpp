@@ -92,9 +92,7 @@ RunOutcome simulate(const RunArgs& a, const std::atomic<int>* stop) {
   const std::vector<engine::Variant> named(plan.variants.begin(),
                                            plan.variants.begin() + static_cast<long>(plan.named));
   engine::ResultsWriter writer(out, plan.provenance, named, plan.settings, a.customers_out);
-  // The run-time attributes `cxsim run` writes (docs/results-format.md): one process.
-  writer.file().set_attribute("threads", static_cast<std::int64_t>(plan.settings.threads));
-  writer.file().set_attribute("mpi_ranks", std::int64_t{1});
+  app::write_run_attributes(writer, plan, 1);  // one process
   engine::RunHooks hooks;
   hooks.customer_records = a.customers_out;
   hooks.stop = stop;

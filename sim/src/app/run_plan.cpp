@@ -375,6 +375,11 @@ io::Table ranking_table(const RunPlan& plan, const engine::RunResult& r) {
   return t;
 }
 
+void write_run_attributes(engine::ResultsWriter& writer, const RunPlan& plan, int mpi_ranks) {
+  writer.file().set_attribute("threads", static_cast<std::int64_t>(plan.settings.threads));
+  writer.file().set_attribute("mpi_ranks", static_cast<std::int64_t>(mpi_ranks));
+}
+
 void write_all(engine::ResultsWriter& writer, const RunPlan& plan, const engine::RunResult& result,
                const PrecisionOutcome& precision) {
   // /variants and /comparisons for the named variants only.

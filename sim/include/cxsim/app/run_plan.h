@@ -131,6 +131,11 @@ engine::UncertaintySummary execute_uncertainty(const RunPlan& plan, const engine
 void write_uncertainty(engine::ResultsWriter& writer, const RunPlan& plan, const engine::RunResult& point,
                        const engine::UncertaintySummary& u);
 
+// How the file was made: the root run-time attributes `threads` and
+// `mpi_ranks`, outside the bit-identity promise (docs/results-format.md).
+// Written by every `cxsim run` (and the Python module's run).
+void write_run_attributes(engine::ResultsWriter& writer, const RunPlan& plan, int mpi_ranks);
+
 // Writes /variants, /comparisons, /sweeps, /ranking and /analytics.
 void write_all(engine::ResultsWriter& writer, const RunPlan& plan, const engine::RunResult& result,
                const PrecisionOutcome& precision);
