@@ -124,17 +124,24 @@ ChunkResult run_chunk(const std::vector<Variant>& variants_in, const RunSettings
         simulate_customer(variants[v], s, i, out.variants[v], scratch[v], nullptr,
                           v == 0 && event_log ? &sink : nullptr);
       }
-      out.variants[v].headline.add(scratch[v].x.data());
-      if (!out.variants[v].segment_headline.empty())
-        out.variants[v].segment_headline[static_cast<std::size_t>(scratch[v].segment)].add(scratch[v].x.data());
+      // With segments, each customer is added to its segment's moments only;
+      // the pooled moments are their merge at the end of the chunk (one
+      // accumulation per customer, not two).
+      auto& acc = out.variants[v];
+      if (acc.segment_headline.empty())
+        acc.headline.add(scratch[v].x.data());
+      else
+        acc.segment_headline[static_cast<std::size_t>(scratch[v].segment)].add(scratch[v].x.data());
     }
     for (std::size_t v = 1; v < V; ++v) {
       std::copy(scratch[v].x.begin(), scratch[v].x.end(), joint.begin());
       std::copy(scratch[0].x.begin(), scratch[0].x.end(), joint.begin() + k);
-      out.paired[v - 1].joint.add(joint.data());
       // Grouped by the baseline's segment: the same customers under both.
-      if (!out.paired[v - 1].segment_joint.empty())
-        out.paired[v - 1].segment_joint[static_cast<std::size_t>(scratch[0].segment)].add(joint.data());
+      auto& pr = out.paired[v - 1];
+      if (pr.segment_joint.empty())
+        pr.joint.add(joint.data());
+      else
+        pr.segment_joint[static_cast<std::size_t>(scratch[0].segment)].add(joint.data());
       out.paired[v - 1].add_periods(scratch[v].period_net, scratch[0].period_net);
     }
     if (!cross_x.empty()) {
@@ -148,7 +155,12 @@ ChunkResult run_chunk(const std::vector<Variant>& variants_in, const RunSettings
       out.cross->add(cross_x.data());
     }
   }
-  for (auto& acc : out.variants) acc.flush();
+  for (auto& acc : out.variants) {
+    for (const auto& g : acc.segment_headline) acc.headline.merge(g);
+    acc.flush();
+  }
+  for (auto& pr : out.paired)
+    for (const auto& g : pr.segment_joint) pr.joint.merge(g);
   if (ev) {
     out.events_csv = std::move(ev->events);
     out.surveys_csv = std::move(ev->surveys);
