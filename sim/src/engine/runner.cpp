@@ -128,20 +128,16 @@ ChunkResult run_chunk(const std::vector<Variant>& variants_in, const RunSettings
       // the pooled moments are their merge at the end of the chunk (one
       // accumulation per customer, not two).
       auto& acc = out.variants[v];
-      if (acc.segment_headline.empty())
-        acc.headline.add(scratch[v].x.data());
-      else
-        acc.segment_headline[static_cast<std::size_t>(scratch[v].segment)].add(scratch[v].x.data());
+      if (acc.segment_headline.empty()) acc.headline.add(scratch[v].x.data());
+      else acc.segment_headline[static_cast<std::size_t>(scratch[v].segment)].add(scratch[v].x.data());
     }
     for (std::size_t v = 1; v < V; ++v) {
       std::copy(scratch[v].x.begin(), scratch[v].x.end(), joint.begin());
       std::copy(scratch[0].x.begin(), scratch[0].x.end(), joint.begin() + k);
       // Grouped by the baseline's segment: the same customers under both.
       auto& pr = out.paired[v - 1];
-      if (pr.segment_joint.empty())
-        pr.joint.add(joint.data());
-      else
-        pr.segment_joint[static_cast<std::size_t>(scratch[0].segment)].add(joint.data());
+      if (pr.segment_joint.empty()) pr.joint.add(joint.data());
+      else pr.segment_joint[static_cast<std::size_t>(scratch[0].segment)].add(joint.data());
       out.paired[v - 1].add_periods(scratch[v].period_net, scratch[0].period_net);
     }
     if (!cross_x.empty()) {
