@@ -20,6 +20,7 @@
 #include "cxsim/app/run_plan.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/json.h"
+#include "cxsim/core/threads.h"
 #include "cxsim/core/time.h"
 #include "cxsim/core/version.h"
 #include "cxsim/io/h5.h"
@@ -32,7 +33,6 @@
 #include "print.h"
 #include <functional>
 #include <optional>
-#include <thread>
 
 namespace cxsim::cli {
 
@@ -51,9 +51,7 @@ struct AnalyzeCliOptions {
   int threads = 0;                         // draws at once (0: all cores)
 };
 
-int draw_threads(const AnalyzeCliOptions& o) {
-  return o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
+int draw_threads(const AnalyzeCliOptions& o) { return core::threads_or_all_cores(o.threads); }
 
 void check_uncertainty_draws(long long n) {
   if (n < 0 || n > model::kMaxUncertaintyDraws)

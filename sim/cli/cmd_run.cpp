@@ -2,7 +2,6 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -14,6 +13,7 @@
 #include "cxsim/core/atomic_output.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/json.h"
+#include "cxsim/core/threads.h"
 #include "cxsim/engine/event_log.h"
 #include "cxsim/engine/results_file.h"
 #include "cxsim/engine/runner.h"
@@ -52,7 +52,7 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
   ov.customers = o.customers;
   ov.periods = o.periods;
   ov.seed = o.seed;
-  ov.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  ov.threads = core::threads_or_all_cores(o.threads);
   ov.chunk_size = o.chunk_size;
   ov.only_variants = o.variants;
   ov.no_sweeps = o.no_sweeps;

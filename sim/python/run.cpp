@@ -11,7 +11,6 @@
 #include <limits>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -21,6 +20,7 @@
 #include "cxsim/app/run_plan.h"
 #include "cxsim/core/atomic_output.h"
 #include "cxsim/core/errors.h"
+#include "cxsim/core/threads.h"
 #include "cxsim/engine/results_file.h"
 #include "cxsim/engine/runner.h"
 #include "cxsim/model/journey_spec.h"
@@ -74,7 +74,7 @@ RunOutcome simulate(const RunArgs& a, const std::atomic<int>* stop) {
   ov.customers = a.customers;
   ov.periods = a.periods;
   ov.seed = a.seed;
-  ov.threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  ov.threads = core::threads_or_all_cores(a.threads);
   ov.chunk_size = a.chunk_size;
   ov.only_variants = a.variants;
   ov.no_sweeps = a.no_sweeps;
