@@ -21,17 +21,6 @@ constexpr double kSqrt2 = 1.4142135623730951;
 
 double normal_cdf(double z) { return 0.5 * std::erfc(-z / kSqrt2); }
 
-// The u-quantile of a compiled duration, u in (0, 1).
-double quantile(const DurationSampler& d, double u) {
-  switch (d.kind) {
-    case K::fixed: return d.p1;
-    case K::exponential: return -d.p1 * std::log1p(-u);
-    case K::lognormal: return std::exp(d.p1 - d.p2 * kSqrt2 * boost::math::erfc_inv(2 * u));
-    case K::gamma: return d.p2 * boost::math::gamma_p_inv(d.p1, u);
-  }
-  return 0.0;
-}
-
 // P(X <= x).
 double cdf(const DurationSampler& d, double x) { return 1.0 - duration_survival(d, x); }
 
@@ -75,6 +64,16 @@ double duration_survival(const DurationSampler& d, double x) {
   return 0.0;
 }
 
+double duration_quantile(const DurationSampler& d, double u) {
+  switch (d.kind) {
+    case K::fixed: return d.p1;
+    case K::exponential: return -d.p1 * std::log1p(-u);
+    case K::lognormal: return std::exp(d.p1 - d.p2 * kSqrt2 * boost::math::erfc_inv(2 * u));
+    case K::gamma: return d.p2 * boost::math::gamma_p_inv(d.p1, u);
+  }
+  return 0.0;
+}
+
 double expected_excess(const DurationSampler& d, double t) {
   if (t <= 0) return d.mean - t;
   switch (d.kind) {
@@ -100,7 +99,7 @@ double expected_excess_of_min_quadrature(const DurationSampler& d, const Duratio
   // integrated over D's quantiles u; the integrand is 0 below u = F_D(t) and
   // has a kink at F_D(a) when A is fixed.
   const double gt = expected_excess(a, t);
-  auto f = [&](double u) { return gt - expected_excess(a, std::max(t, quantile(d, u))); };
+  auto f = [&](double u) { return gt - expected_excess(a, std::max(t, duration_quantile(d, u))); };
   if (d.kind == K::fixed) return f(0.5);
   const double u0 = cdf(d, t);
   const double kink = a.kind == K::fixed ? cdf(d, a.p1) : u0;
@@ -110,7 +109,7 @@ double expected_excess_of_min_quadrature(const DurationSampler& d, const Duratio
 double prob_within_patience_quadrature(const DurationSampler& d, const DurationSampler& a) {
   // P(D <= A) = E_D[P(A >= D)], over D's quantiles (a fixed A: a step at F_D(a)).
   if (d.kind == K::fixed) return a.kind == K::fixed ? (d.p1 <= a.p1 ? 1.0 : 0.0) : duration_survival(a, d.p1);
-  auto f = [&](double u) { return duration_survival(a, quantile(d, u)); };
+  auto f = [&](double u) { return duration_survival(a, duration_quantile(d, u)); };
   const double kink = a.kind == K::fixed ? cdf(d, a.p1) : 0.0;
   return std::clamp(integrate_split(f, 0.0, kink, kink), 0.0, 1.0);
 }
@@ -156,7 +155,7 @@ double prob_within_patience_below(const DurationSampler& d, const DurationSample
     return a.kind == K::fixed ? (d.p1 <= a.p1 ? 1.0 : 0.0) : duration_survival(a, d.p1);
   }
   if (a.kind == K::fixed) return cdf(d, std::min(x, a.p1));
-  auto f = [&](double u) { return duration_survival(a, quantile(d, u)); };
+  auto f = [&](double u) { return duration_survival(a, duration_quantile(d, u)); };
   const double hi = cdf(d, x);
   return std::clamp(integrate_split(f, 0.0, hi, hi, hi), 0.0, 1.0);
 }

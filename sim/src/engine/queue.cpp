@@ -7,8 +7,6 @@
 #include <limits>
 
 #include <boost/math/quadrature/tanh_sinh.hpp>
-#include <boost/math/special_functions/erf.hpp>
-#include <boost/math/special_functions/gamma.hpp>
 #include <boost/math/tools/toms748_solve.hpp>
 #include <fmt/format.h>
 
@@ -24,19 +22,7 @@ using K = model::DurationSpec::Kind;
 using model::DurationSampler;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kSqrt2 = 1.4142135623730951;
 constexpr int kMaxSweeps = 200;  // Gauss–Seidel sweeps over several queues
-
-// The u-quantile of a compiled duration, u in (0, 1).
-double quantile(const DurationSampler& d, double u) {
-  switch (d.kind) {
-    case K::fixed: return d.p1;
-    case K::exponential: return -d.p1 * std::log1p(-u);
-    case K::lognormal: return std::exp(d.p1 - d.p2 * kSqrt2 * boost::math::erfc_inv(2 * u));
-    case K::gamma: return d.p2 * boost::math::gamma_p_inv(d.p1, u);
-  }
-  return 0.0;
-}
 
 // ∫_0^1 f(u) du by tanh_sinh, u kept inside (0, 1).
 template <class F>
@@ -65,7 +51,7 @@ double keep_with_wait(const DurationSampler& d, const DurationSampler& a, double
   double waited;
   if (a.kind == K::exponential) waited = no_wait * a.p1 / (a.p1 + m);  // memoryless: E[e^{−(D+E)/α}]
   else if (d.kind == K::fixed) waited = keep_shifted(d.p1, a, m);
-  else waited = integrate_unit([&](double u) { return keep_shifted(quantile(d, u), a, m); });
+  else waited = integrate_unit([&](double u) { return keep_shifted(analytics::duration_quantile(d, u), a, m); });
   return (1 - c) * no_wait + c * waited;
 }
 

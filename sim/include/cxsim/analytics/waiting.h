@@ -11,6 +11,10 @@ namespace cxsim::analytics {
 // P(X > x) of a compiled duration.
 double duration_survival(const model::DurationSampler& d, double x);
 
+// The u-quantile of a compiled duration, u in (0, 1) (also the queue
+// solver's integrals over a visit's duration, engine/queue.cpp).
+double duration_quantile(const model::DurationSampler& d, double u);
+
 // E[(X − t)+] of one duration (closed form for every family).
 double expected_excess(const model::DurationSampler& d, double t);
 
