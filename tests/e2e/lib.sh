@@ -11,7 +11,16 @@ e2e_name=e2e
 
 e2e_setup() {
   e2e_name="e2e_$1"
-  work="${CXSIM_WORK_DIR:-$(mktemp -d)}/$1"
+  local base="${CXSIM_WORK_DIR:-$(mktemp -d)}"
+  work="$base/$1"
+  mkdir -p "$base"
+  # Two runs of the same script on one build tree (two ctest invocations at
+  # once) would delete each other's files: the second waits for the first.
+  exec {e2e_lock_fd}>"$base/$1.lock"
+  if ! flock -w 1800 "$e2e_lock_fd"; then
+    echo "FAIL: $work is held by another run of $e2e_name for 30 minutes" >&2
+    exit 1
+  fi
   rm -rf "$work"
   mkdir -p "$work"
 }

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "temp_dir.h"
 #include "cxsim/app/portfolio.h"
 #include "cxsim/app/run_plan.h"
 #include "cxsim/core/errors.h"
@@ -23,25 +24,9 @@
 
 namespace fs = std::filesystem;
 using namespace cxsim;
+using cxsim::test::TempDir;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "cxsim_portfolio_XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-    return (path / name).string();
-  }
-};
 
 const char* kJourney = R"(journey: shop
 start: {browse: 0.7, help: 0.3}
@@ -152,7 +137,7 @@ const core::Diagnostic* find_error(const core::Diagnostics& diags, const std::st
 }  // namespace
 
 TEST(Portfolio, SameBitsAsHandWrittenVariantsAndTheSameBest) {
-  TempDir d;
+  TempDir d{"cxsim_portfolio"};
   d.write("journey.yaml", kJourney);
   app::RunPlan pp = plan_of(d.write("p.yaml", portfolio_scenario()));
   app::RunPlan hp = plan_of(d.write("h.yaml", hand_scenario()));
@@ -195,7 +180,7 @@ TEST(Portfolio, SameBitsAsHandWrittenVariantsAndTheSameBest) {
 }
 
 TEST(Portfolio, InteractionsFrontierAndProbability) {
-  TempDir d;
+  TempDir d{"cxsim_portfolio"};
   d.write("journey.yaml", kJourney);
   app::RunPlan p = plan_of(d.write("p.yaml", portfolio_scenario()));
   const auto r = app::execute(p, {});
@@ -247,7 +232,7 @@ TEST(Portfolio, InteractionsFrontierAndProbability) {
 }
 
 TEST(Portfolio, GreedyBeyondMaxExhaustive) {
-  TempDir d;
+  TempDir d{"cxsim_portfolio"};
   d.write("journey.yaml", kJourney);
   app::RunPlan p = plan_of(d.write("p.yaml", portfolio_scenario("", "  max_exhaustive: 2\n")));
   EXPECT_TRUE(p.portfolio.greedy);
@@ -267,7 +252,7 @@ TEST(Portfolio, GreedyBeyondMaxExhaustive) {
 }
 
 TEST(Portfolio, ConflictingChangesFailAtTheLaterLine) {
-  TempDir d;
+  TempDir d{"cxsim_portfolio"};
   d.write("journey.yaml", kJourney);
   const std::string extra = R"(  cheap_pay:
     changes:
@@ -305,7 +290,7 @@ TEST(Portfolio, ConflictingChangesFailAtTheLaterLine) {
 }
 
 TEST(Portfolio, BadInputExitsTwoWithTheKeyPath) {
-  TempDir d;
+  TempDir d{"cxsim_portfolio"};
   d.write("journey.yaml", kJourney);
   // A budget below every candidate's investment.
   {
@@ -350,7 +335,7 @@ TEST(Portfolio, BadInputExitsTwoWithTheKeyPath) {
 }
 
 TEST(Portfolio, ObjectivesOtherThanNetReturn) {
-  TempDir d;
+  TempDir d{"cxsim_portfolio"};
   d.write("journey.yaml", kJourney);
   for (const char* obj : {"delta_nps", "delta_retention"}) {
     app::RunPlan p = plan_of(d.write("p.yaml", portfolio_scenario("", std::string("  objective: ") + obj + "\n")));

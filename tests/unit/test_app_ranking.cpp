@@ -13,31 +13,16 @@
 #include <stdexcept>
 #include <string>
 
+#include "temp_dir.h"
 #include "cxsim/app/run_plan.h"
 #include "cxsim/engine/results_file.h"
 #include "cxsim/io/h5.h"
 
 namespace fs = std::filesystem;
 using namespace cxsim;
+using cxsim::test::TempDir;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "cxsim_rank_XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-    return (path / name).string();
-  }
-};
 
 const char* kScenario = R"(scenario: rank
 journey: journey.yaml
@@ -98,7 +83,7 @@ double delta_of(const io::Table& t, const std::string& metric, const std::string
 }  // namespace
 
 TEST(FrictionRanking, EscalatedIsBadByDefaultSoTheBiggestDropRanksFirst) {
-  TempDir dir;
+  TempDir dir{"cxsim_rank"};
   const auto r = rank(dir, support_journey("  solved: {kind: resolved}\n  handed_off: {kind: escalated}\n"));
   const auto& t = r.table;
   // Both fixes cut escalations; the IVR's cut is the larger one.
@@ -110,7 +95,7 @@ TEST(FrictionRanking, EscalatedIsBadByDefaultSoTheBiggestDropRanksFirst) {
 }
 
 TEST(FrictionRanking, FollowsTheDeclaredDirectionOfAnUnknownKind) {
-  TempDir dir;
+  TempDir dir{"cxsim_rank"};
   const auto r = rank(dir, support_journey("  solved: {kind: fixed, good: true}\n"
                                            "  handed_off: {kind: handoff, good: false}\n"));
   EXPECT_EQ(ranked(r.table, "share_handoff", 1), "ivr");
@@ -120,7 +105,7 @@ TEST(FrictionRanking, FollowsTheDeclaredDirectionOfAnUnknownKind) {
 }
 
 TEST(FrictionRanking, AKindWithoutDirectionIsNotRanked) {
-  TempDir dir;
+  TempDir dir{"cxsim_rank"};
   const auto r = rank(dir, support_journey("  solved: {kind: fixed, good: true}\n  handed_off: {kind: handoff}\n"));
   for (std::size_t i = 0; i < r.table.rows(); ++i) {
     if (r.table.get_string("metric")[i] == "share_handoff") {
@@ -165,7 +150,7 @@ segments:
 }  // namespace
 
 TEST(FrictionRanking, ReducesTheFrictionSegmentsOverrideAndSkipsUnreachableTouchpoints) {
-  TempDir dir;
+  TempDir dir{"cxsim_rank"};
   const auto r = rank(dir, kOverridden);
   const auto& t = r.table;
   // Halving 0.6 / 0.4 at checkout: about +0.26 × 0.8 conversion, far above browse's.
@@ -192,7 +177,7 @@ TEST(FrictionRanking, ReducesTheFrictionSegmentsOverrideAndSkipsUnreachableTouch
 }
 
 TEST(FrictionRanking, TheResultsFileStatesKindDirectionsAndRankingNotes) {
-  TempDir dir;
+  TempDir dir{"cxsim_rank"};
   dir.write("journey.yaml", kOverridden);
   auto plan = app::plan_from_file(dir.write("scenario.yaml", kScenario), {}, "test");
   engine::RunHooks hooks;

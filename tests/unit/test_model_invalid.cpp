@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.h"
 #include "cxsim/core/diagnostics.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/model/journey_loader.h"
@@ -27,6 +28,7 @@ namespace fs = std::filesystem;
 using cxsim::core::Diagnostics;
 using cxsim::core::Severity;
 using cxsim::model::YamlDocument;
+using cxsim::test::TempDir;
 
 const fs::path kInvalidDir = fs::path(CXSIM_TEST_DATA_DIR) / "invalid";
 constexpr const char* kExpect = "# expect: ";
@@ -76,19 +78,6 @@ Diagnostics check_text(const std::string& text, const std::string& name) {
 }
 
 // A fresh directory under the system temp dir, removed at scope exit.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "cxsim_test_XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
 class InvalidJourney : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(InvalidJourney, ReportsExactlyWhatItExpects) {
