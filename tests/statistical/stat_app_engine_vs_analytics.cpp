@@ -15,6 +15,7 @@
 #include "cxsim/app/run_plan.h"
 #include "cxsim/engine/results.h"
 #include "cxsim/engine/runner.h"
+#include "example_segments.h"
 #include "journey_fixtures.h"
 #include "mc_check.h"
 
@@ -27,42 +28,30 @@ using Check = testing::McCheck;
 
 TEST(EngineVsAnalytics, EveryExampleJourneyPerSegmentOnePeriod) {
   Check check;
-  for (const char* file : {"journeys/retail.yaml", "journeys/telecom_support.yaml", "journeys/bank_account.yaml"}) {
-    const auto spec = testing::spec_from_repo(file);
-    for (std::size_t g = 0; g < spec.segments.size(); ++g) {
-      std::vector<engine::Variant> v = {{"baseline", "", model::compile(testing::only_segment(spec, g)), std::nullopt}};
-      const auto& m = v[0].model;
-      const auto exact = analytics::analyze(m).population;
-      engine::RunSettings s;
-      s.customers = 100000;
-      s.periods = 1;
-      s.seed = 20261122 + g;
-      s.threads = 2;
-      const auto r = engine::run(v, s);
-      const auto t = engine::variant_tables(v[0], r.variants[0]);
-      const std::string where = std::string(file) + " segment " + spec.segments[g].id + ": ";
-      for (std::size_t k = 0; k + 1 < m.num_kinds(); ++k) {
-        const auto e = find_metric(t.summary, "share_" + m.kinds[k]);
-        check.near(e.estimate, e.se, exact.kind_prob[k], where + "share_" + m.kinds[k]);
-      }
-      auto cmp = [&](const char* metric, double x) {
-        const auto e = find_metric(t.summary, metric);
-        check.near(e.estimate, e.se, x, where + metric);
-      };
-      cmp("effort_mean", exact.effort);
-      cmp("time_mean", exact.time);
-      cmp("cost_mean", exact.cost);  // one walk per customer, no discounting in period 1
-      cmp("frictions_mean", exact.frictions);
-      cmp("switches_mean", exact.switches);
-      cmp("steps_mean", exact.steps);
-      cmp("satisfaction_change_mean", exact.satisfaction_change);
-      cmp("clv_mean", exact.value);
-      const auto& vis = t.touchpoints.get_double("visits_per_walk");
-      const auto& vis_se = t.touchpoints.get_double("visits_per_walk_se");
-      for (std::size_t k = 0; k < m.num_touchpoints(); ++k)
-        check.near(vis[k], vis_se[k], exact.visits[k], where + "visits " + m.touchpoint_ids[k]);
-    }
-  }
+  testing::for_each_example_segment(
+      100000, 20261122,
+      [&](const std::string& where, const model::CompiledModel& m, const auto& exact, const engine::VariantTables& t) {
+        for (std::size_t k = 0; k + 1 < m.num_kinds(); ++k) {
+          const auto e = find_metric(t.summary, "share_" + m.kinds[k]);
+          check.near(e.estimate, e.se, exact.kind_prob[k], where + "share_" + m.kinds[k]);
+        }
+        auto cmp = [&](const char* metric, double x) {
+          const auto e = find_metric(t.summary, metric);
+          check.near(e.estimate, e.se, x, where + metric);
+        };
+        cmp("effort_mean", exact.effort);
+        cmp("time_mean", exact.time);
+        cmp("cost_mean", exact.cost);  // one walk per customer, no discounting in period 1
+        cmp("frictions_mean", exact.frictions);
+        cmp("switches_mean", exact.switches);
+        cmp("steps_mean", exact.steps);
+        cmp("satisfaction_change_mean", exact.satisfaction_change);
+        cmp("clv_mean", exact.value);
+        const auto& vis = t.touchpoints.get_double("visits_per_walk");
+        const auto& vis_se = t.touchpoints.get_double("visits_per_walk_se");
+        for (std::size_t k = 0; k < m.num_touchpoints(); ++k)
+          check.near(vis[k], vis_se[k], exact.visits[k], where + "visits " + m.touchpoint_ids[k]);
+      });
   std::printf("compared %d MC estimates with exact values; largest |z| = %.2f\n", check.compared, check.worst_z);
   EXPECT_GT(check.compared, 100);
 }

@@ -12,6 +12,7 @@
 #include "cxsim/analytics/analytics_h5.h"
 #include "cxsim/engine/results.h"
 #include "cxsim/engine/runner.h"
+#include "example_segments.h"
 #include "journey_fixtures.h"
 #include "mc_check.h"
 
@@ -22,38 +23,24 @@ using engine::find_metric;
 
 using Check = testing::McCheck;
 
-const char* kJourneys[] = {"journeys/retail.yaml", "journeys/telecom_support.yaml", "journeys/bank_account.yaml"};
-
 TEST(TimeToResolution, EveryExampleJourneyPerSegmentOnePeriod) {
   Check check;
-  for (const char* file : kJourneys) {
-    const auto spec = testing::spec_from_repo(file);
-    for (std::size_t g = 0; g < spec.segments.size(); ++g) {
-      std::vector<engine::Variant> v = {{"baseline", "", model::compile(testing::only_segment(spec, g)), std::nullopt}};
-      const auto& m = v[0].model;
-      const auto exact = analytics::analyze(m).population;
-      engine::RunSettings s;
-      s.customers = 40000;
-      s.periods = 1;
-      s.seed = 7100 + g;
-      s.threads = 2;
-      const auto r = engine::run(v, s);
-      const auto t = engine::variant_tables(v[0], r.variants[0]);
-      for (std::size_t k = 0; k + 1 < m.num_kinds(); ++k) {
-        if (!(exact.kind_prob[k] > 0.01)) continue;  // too few walks for a normal approximation
-        const std::string metric = "time_mean_" + m.kinds[k];
-        check.near(find_metric(t.summary, metric), analytics::time_to_resolution(exact, k),
-                   std::string(file) + " segment " + spec.segments[g].id + ": " + metric);
-      }
-    }
-  }
+  testing::for_each_example_segment(
+      40000, 7100,
+      [&](const std::string& where, const model::CompiledModel& m, const auto& exact, const engine::VariantTables& t) {
+        for (std::size_t k = 0; k + 1 < m.num_kinds(); ++k) {
+          if (!(exact.kind_prob[k] > 0.01)) continue;  // too few walks for a normal approximation
+          const std::string metric = "time_mean_" + m.kinds[k];
+          check.near(find_metric(t.summary, metric), analytics::time_to_resolution(exact, k), where + metric);
+        }
+      });
   std::printf("compared %d time-to-resolution estimates; largest |z| = %.2f\n", check.compared, check.worst_z);
   EXPECT_GE(check.compared, 10);
 }
 
 TEST(TimeToResolution, PooledOverPeriodsAndSegments) {
   Check check;
-  for (const char* file : kJourneys) {
+  for (const char* file : testing::kExampleJourneys) {
     auto spec = testing::spec_from_repo(file);
     // Sensitivity 0: the walk weights of the segments are exact (sBG).
     spec.retention.sensitivity = 0;

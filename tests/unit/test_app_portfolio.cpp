@@ -14,13 +14,13 @@
 #include <stdexcept>
 #include <string>
 
-#include "temp_dir.h"
 #include "cxsim/app/portfolio.h"
 #include "cxsim/app/run_plan.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/engine/results.h"
 #include "cxsim/scenario/portfolio.h"
 #include "cxsim/scenario/scenario_loader.h"
+#include "temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace cxsim;

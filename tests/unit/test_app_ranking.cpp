@@ -13,10 +13,10 @@
 #include <stdexcept>
 #include <string>
 
-#include "temp_dir.h"
 #include "cxsim/app/run_plan.h"
 #include "cxsim/engine/results_file.h"
 #include "cxsim/io/h5.h"
+#include "temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace cxsim;

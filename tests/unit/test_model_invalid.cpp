@@ -15,12 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "temp_dir.h"
 #include "cxsim/core/diagnostics.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/model/journey_loader.h"
 #include "cxsim/model/validate.h"
 #include "cxsim/model/yaml_source.h"
+#include "temp_dir.h"
 
 namespace {
 
