@@ -140,7 +140,7 @@ TEST(HistogramGroups, AddBinnedEqualsAddAllOnTheSameValues) {
   const std::vector<double> xs = exponential(41, 3000, 7.0);
   std::vector<std::uint32_t> gs(xs.size()), bins(xs.size());
   for (std::size_t i = 0; i < xs.size(); ++i) gs[i] = static_cast<std::uint32_t>((i * 7) % kGroups);
-  Split all, fresh, reused;
+  Split all, fresh, reused, trusted;
   all.h.add_all(xs, gs, all.g, bins);
   for (std::size_t i = 0; i < xs.size(); ++i) EXPECT_EQ(bins[i], all.h.bin_of(xs[i])) << i;
   std::vector<double> sub_x;
@@ -157,6 +157,12 @@ TEST(HistogramGroups, AddBinnedEqualsAddAllOnTheSameValues) {
   EXPECT_TRUE(fresh.g == reused.g);
   EXPECT_EQ(fresh.h.min(), reused.h.min());
   EXPECT_EQ(fresh.h.max(), reused.h.max());
+  // The unchecked path the engine uses for its own batches: the same state.
+  trusted.h.add_binned_trusted(sub_x, sub_b, sub_g, trusted.g);
+  for (std::size_t b = 0; b < fresh.h.bin_count(); ++b) EXPECT_EQ(fresh.h.raw_counts()[b], trusted.h.raw_counts()[b]);
+  EXPECT_TRUE(fresh.g == trusted.g);
+  EXPECT_EQ(fresh.h.min(), trusted.h.min());
+  EXPECT_EQ(fresh.h.max(), trusted.h.max());
   // A bin out of range, or lengths that differ, add nothing.
   std::vector<std::uint32_t> bad_b = sub_b;
   bad_b.back() = static_cast<std::uint32_t>(fresh.h.bin_count());

@@ -213,6 +213,11 @@ void LogHistogram::add_binned(std::span<const double> xs, std::span<const std::u
                              std::to_string(counts_.size() - 1));
     }
   }
+  add_binned_trusted(xs, bins, groups, split);
+}
+
+void LogHistogram::add_binned_trusted(std::span<const double> xs, std::span<const std::uint32_t> bins,
+                                      std::span<const std::uint32_t> groups, HistogramGroups& split) {
   double lo = min_, hi = max_;
   for (std::size_t j = 0; j < xs.size(); ++j) {
     counts_[bins[j]] += 1.0;
