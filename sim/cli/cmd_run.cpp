@@ -99,6 +99,13 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
     mpi->start(plan, !o.events_out.empty(), range.has_value());
     if (!mpi->root()) {
       mpi->work(plan, o.customers_out, ctx.stop);
+      if (plan.uncertainty_draws > 0) {  // this rank's parameter draws, sent to rank 0
+        engine::RunResult point;
+        point.settings = plan.settings;
+        engine::RunHooks uh;
+        uh.stop = ctx.stop;
+        app::execute_uncertainty(plan, point, uh, mpi->draw_runner());
+      }
       return 0;
     }
     ranks = mpi->ranks();
@@ -163,7 +170,11 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
     engine::RunHooks uh;
     uh.progress = [&](std::uint64_t d, std::uint64_t t) { draw_bar.update(d, t); };
     uh.stop = ctx.stop;
-    uncertainty = app::execute_uncertainty(plan, result, uh);
+    app::DrawRunner runner;
+#ifdef CXSIM_MPI
+    if (mpi != nullptr) runner = mpi->draw_runner();
+#endif
+    uncertainty = app::execute_uncertainty(plan, result, uh, runner);
     draw_bar.finish();
   }
   app::write_all(writer, plan, result, precision);
