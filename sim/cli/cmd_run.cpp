@@ -96,6 +96,14 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
   int ranks = 1;
 #ifdef CXSIM_MPI
   if (mpi != nullptr) {
+    // A greedy portfolio's search (pilot runs of the population) is made by
+    // every rank alike before the ranks meet: the combinations it chooses
+    // are variants of the plan, the same on every rank.
+    {
+      engine::RunHooks search;
+      search.stop = ctx.stop;
+      if (!range) app::search_portfolio(plan, search);
+    }
     mpi->start(plan, !o.events_out.empty(), range.has_value());
     if (!mpi->root()) {
       mpi->work(plan, o.customers_out, ctx.stop);

@@ -8,7 +8,7 @@
 #    run-time attributes, mpi_ranks and threads among them); also with
 #    blocks of chunks that leave a rank with nothing to do, and a journey;
 #  - parameter draws (--uncertainty) dealt to the ranks, K = 1..4 (and more
-#    ranks than draws);
+#    ranks than draws); a portfolio, exhaustive and greedy, K = 1..3;
 #  - faults: bad input on every rank, one rank failing late (an exception, a
 #    bad input found late, a failure at a parameter draw, SIGKILL), a rank reading other input files and
 #    options a distributed run refuses:
@@ -93,6 +93,29 @@ done
 mpi 5 "$CXSIM" run "$W/uncertain.yaml" "${UARGS[@]}" --uncertainty 3 --threads 1 -o "$W/u_mpi5.h5"
 "$CXSIM" run "$W/uncertain.yaml" "${UARGS[@]}" --uncertainty 3 --threads 1 -o "$W/u_whole3.h5"
 $DIGEST "$W/u_whole3.h5" "$W/u_mpi5.h5" || fail "--uncertainty 3: mpirun -n 5 differs from the one-process run"
+
+# A portfolio (scenarios/portfolio.yaml: every combination of five candidates
+# is a variant, with the cross moments of the combinations' objective scores),
+# and the same with max_exhaustive: 2, a greedy search every rank makes alike.
+sed "s#^journey: .*#journey: $CXSIM_SOURCE_DIR/journeys/retail.yaml#; s#^  objective: net_return#  objective: net_return\n  max_exhaustive: 2#" \
+  scenarios/portfolio.yaml >"$W/greedy.yaml"
+grep -q '^  max_exhaustive: 2' "$W/greedy.yaml" || fail "could not make the portfolio greedy"
+PARGS=(-n 1500 -p 2 --seed 5 --chunk-size 128 --customers-out -q)
+for pf in scenarios/portfolio.yaml "$W/greedy.yaml"; do
+  b=$(basename "$pf" .yaml)
+  "$CXSIM" run "$pf" "${PARGS[@]}" --threads 2 -o "$W/pf_${b}_whole.h5"
+  for K in 1 2 3; do
+    mpi "$K" "$CXSIM" run "$pf" "${PARGS[@]}" --threads 1 -o "$W/pf_${b}_mpi$K.h5"
+    $DIGEST "$W/pf_${b}_whole.h5" "$W/pf_${b}_mpi$K.h5" || fail "portfolio $b: mpirun -n $K differs from the one-process run"
+  done
+done
+$PY - "$W/pf_portfolio_mpi3.h5" "$W/pf_greedy_mpi3.h5" <<'PYEOF'
+import sys, h5py
+for p, n in zip(sys.argv[1:], (31, None)):
+    f = h5py.File(p, "r")
+    rows = f["portfolio/combinations"].shape[0]
+    assert rows > 5 and (n is None or rows == n), (p, rows)
+PYEOF
 
 # Faults. A previous results file at the output stays as it was.
 cp "$W/mpi1.h5" "$W/keep.h5"

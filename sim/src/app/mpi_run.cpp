@@ -175,7 +175,9 @@ std::exception_ptr another_rank_failed(int code) {
 }
 
 // One chunk as words: [L, the accumulator record (L words, engine/partial.h),
-// V, then per variant: n, n customer records of 13 words].
+// V, then per variant: n, n customer records of 13 words, then the
+// portfolio's cross moments (RunHooks::cross): 0 (none), or 1, k, count,
+// then shift, sums and packed cross products, each as its length and values].
 std::vector<std::int64_t> encode_chunk(const engine::ChunkResult& c, std::size_t named) {
   const std::vector<std::int64_t> record = engine::serialize_chunk(c);
   std::vector<std::int64_t> w;
@@ -193,6 +195,15 @@ std::vector<std::int64_t> encode_chunk(const engine::ChunkResult& c, std::size_t
       w.insert(w.end(), {static_cast<std::int64_t>(r.customer), r.segment, bits(r.satisfaction0),
                          bits(r.churn_propensity), r.walks, r.churned_period, bits(r.satisfaction_final), bits(r.clv),
                          bits(r.cost), bits(r.effort), bits(r.time), r.responses, r.last_nps});
+    }
+  }
+  w.push_back(c.cross ? 1 : 0);
+  if (c.cross) {
+    w.push_back(c.cross->size());
+    w.push_back(c.cross->count());
+    for (const auto part : {c.cross->raw_shift(), c.cross->raw_sums(), c.cross->raw_cross()}) {
+      w.push_back(static_cast<std::int64_t>(part.size()));
+      for (double x : part) w.push_back(bits(x));
     }
   }
   return w;
@@ -233,6 +244,22 @@ engine::ChunkResult decode_chunk(const RunPlan& plan, const std::vector<std::int
       r.last_nps = static_cast<int>(x[12]);
       i += 13;
     }
+  }
+  if (i >= w.size()) throw bad();
+  if (w[i++] != 0) {
+    if (w.size() - i < 2 || w[i] < 1 || w[i] > (1 << 20)) throw bad();
+    stats::MomentAccumulator m(static_cast<int>(w[i]));
+    const std::int64_t count = w[i + 1];
+    i += 2;
+    std::vector<double> parts[3];
+    const std::size_t sizes[3] = {m.raw_shift().size(), m.raw_sums().size(), m.raw_cross().size()};
+    for (int k = 0; k < 3; ++k) {
+      if (i >= w.size() || static_cast<std::uint64_t>(w[i]) != sizes[k] || w.size() - i - 1 < sizes[k]) throw bad();
+      ++i;
+      for (std::size_t j = 0; j < sizes[k]; ++j) parts[k].push_back(dbl(w[i++]));
+    }
+    m.restore(count, parts[0], parts[1], parts[2]);
+    c.cross = std::move(m);
   }
   if (i != w.size()) throw bad();
   return c;
@@ -535,6 +562,7 @@ void MpiRun::work(const RunPlan& plan, bool customer_records, const std::atomic<
   engine::RunHooks h;
   h.customer_records = customer_records;
   h.stop = &halt;
+  if (plan.portfolio.present && !plan.portfolio.cross.empty()) h.cross = &plan.portfolio.cross;
   bool first_chunk = true;
   h.on_chunk = [&](const engine::ChunkResult& c) {
     if (const int sig = stop_value(stop); sig != 0) halt = sig;
@@ -589,6 +617,7 @@ engine::RunResult MpiRun::execute_root(const RunPlan& plan, const engine::RunHoo
   engine::RunHooks own;
   own.customer_records = hooks.customer_records;
   own.stop = hooks.stop;
+  if (plan.portfolio.present && !plan.portfolio.cross.empty()) own.cross = &plan.portfolio.cross;
   own.on_chunk = merge;
   for (std::uint64_t b = 0; b * B < n; ++b) {
     const std::uint64_t first = b * B, last = std::min(n, first + B);
