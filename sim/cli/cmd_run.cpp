@@ -70,6 +70,11 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
   if (!o.chunks.empty()) {
     range = app::parse_chunk_range(o.chunks);
     app::check_partial_plan(plan, ov, *range, !o.events_out.empty());
+    // A greedy portfolio's search (pilot runs of the whole population) is made
+    // by every part, and by the merge, alike: its combinations are variants.
+    engine::RunHooks search;
+    search.stop = ctx.stop;
+    app::search_portfolio(plan, search);
   }
   std::filesystem::path out = o.output;
   if (out.empty()) {

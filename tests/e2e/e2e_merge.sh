@@ -6,6 +6,7 @@
 #    one-process run (h5digest.py: all but the run-time attributes);
 #  - a run extended with more customers equals the larger run;
 #  - parameter draws (--uncertainty) in parts merged = the one-process run;
+#  - a portfolio (exhaustive and greedy) in parts merged = the one-process run;
 #  - inspect/report refuse a partial file; overlapping, missing and
 #    mismatched parts, bad ranges and unsupported options exit 2 and write
 #    nothing.
@@ -126,6 +127,22 @@ PYEOF
   -o "$W/u_p2_4.h5"
 expect_exit2 "--uncertainty: '5' vs '4'" "$CXSIM" merge "$W/u_p1.h5" "$W/u_p2_4.h5" -o "$W/bad.h5" -q
 [ ! -e "$W/bad.h5" ] || fail "merge wrote a file after refusing"
+
+# A portfolio in parts: the cross moments of the combinations' objective
+# scores are kept per chunk (/partial/cross/<c>), and a greedy search
+# (max_exhaustive: 2) is made alike by every part and by the merge.
+sed "s#^journey: .*#journey: $CXSIM_SOURCE_DIR/journeys/retail.yaml#; s#^  objective: net_return#  objective: net_return\n  max_exhaustive: 2#" \
+  scenarios/portfolio.yaml >"$W/greedy.yaml"
+grep -q '^  max_exhaustive: 2' "$W/greedy.yaml" || fail "could not make the portfolio greedy"
+PARGS=(-n 1500 -p 2 --seed 5 --chunk-size 128 --customers-out -q)
+for pf in scenarios/portfolio.yaml "$W/greedy.yaml"; do
+  b=$(basename "$pf" .yaml)
+  "$CXSIM" run "$pf" "${PARGS[@]}" --threads 2 -o "$W/pf_${b}_whole.h5"
+  "$CXSIM" run "$pf" "${PARGS[@]}" --threads 2 --chunks 0:5 -o "$W/pf_${b}_p1.h5"
+  "$CXSIM" run "$pf" "${PARGS[@]}" --threads 1 --chunks 5:12 -o "$W/pf_${b}_p2.h5"
+  "$CXSIM" merge "$W/pf_${b}_p2.h5" "$W/pf_${b}_p1.h5" -o "$W/pf_${b}_merged.h5" -q
+  $DIGEST "$W/pf_${b}_whole.h5" "$W/pf_${b}_merged.h5" || fail "portfolio $b: merged parts differ from the one-process run"
+done
 
 # Bad ranges and options a partial run cannot take.
 expect_exit2 "the run has 10 chunks" "$CXSIM" run "$SC" "${ARGS[@]}" --chunks 8:11 -o "$W/bad.h5"

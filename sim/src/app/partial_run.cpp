@@ -1,6 +1,7 @@
 #include "cxsim/app/partial_run.h"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -8,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "cxsim/app/portfolio.h"
 #include "cxsim/core/atomic_output.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/version.h"
@@ -68,6 +70,38 @@ std::uint64_t chunks_of(std::uint64_t customers, std::uint64_t chunk_size) {
 }
 
 std::string chunk_dataset(std::uint64_t c) { return fmt::format("partial/chunks/{}", c); }
+// Chunk c's cross moments of a portfolio's objective scores (RunHooks::cross).
+std::string cross_dataset(std::uint64_t c) { return fmt::format("partial/cross/{}", c); }
+
+// Cross moments as words: [k, count, then shift, sums and packed cross
+// products, each as its length and its doubles by their bits].
+std::vector<std::int64_t> encode_cross(const stats::MomentAccumulator& m) {
+  std::vector<std::int64_t> w{m.size(), m.count()};
+  for (const auto part : {m.raw_shift(), m.raw_sums(), m.raw_cross()}) {
+    w.push_back(static_cast<std::int64_t>(part.size()));
+    for (double x : part) w.push_back(std::bit_cast<std::int64_t>(x));
+  }
+  return w;
+}
+
+stats::MomentAccumulator decode_cross(const std::vector<std::int64_t>& w, std::size_t expected_k,
+                                      const std::string& what) {
+  auto bad = [&] { return core::InputError(what + ": damaged or mismatched cross moments"); };
+  if (w.size() < 2 || w[0] < 1 || static_cast<std::size_t>(w[0]) != expected_k) throw bad();
+  stats::MomentAccumulator m(static_cast<int>(w[0]));
+  std::size_t i = 2;
+  std::vector<double> parts[3];
+  const std::size_t sizes[3] = {m.raw_shift().size(), m.raw_sums().size(), m.raw_cross().size()};
+  for (int k = 0; k < 3; ++k) {
+    if (i >= w.size() || static_cast<std::uint64_t>(w[i]) != sizes[k] || w.size() - i - 1 < sizes[k]) throw bad();
+    ++i;
+    for (std::size_t j = 0; j < sizes[k]; ++j) parts[k].push_back(std::bit_cast<double>(w[i++]));
+  }
+  if (i != w.size()) throw bad();
+  m.restore(w[1], parts[0], parts[1], parts[2]);
+  return m;
+}
+
 // Chunk c of parameter draw d (--uncertainty): the record of that chunk in
 // the draw's run (its drawn journey, its customer seed).
 std::string draw_chunk_dataset(std::uint64_t d, std::uint64_t c) { return fmt::format("partial/draws/{}/{}", d, c); }
@@ -216,9 +250,11 @@ void run_partial(const RunPlan& plan, const RunOverrides& o, const std::string& 
   engine::RunHooks h = hooks;
   h.customer_records = customers_out;
   h.event_log = false;
+  if (plan.portfolio.present && !plan.portfolio.cross.empty()) h.cross = &plan.portfolio.cross;
   h.on_chunk = [&](const engine::ChunkResult& c) {
     writer.on_chunk(c);
     io::write_array_compressed(f, chunk_dataset(c.chunk), engine::serialize_chunk(c));
+    if (c.cross) io::write_array_compressed(f, cross_dataset(c.chunk), encode_cross(*c.cross));
   };
   engine::stream_range(plan.variants, plan.settings, range.first, range.last, h);
   if (plan.uncertainty_draws > 0) {
@@ -322,6 +358,11 @@ MergeOutcome merge_parts(const std::vector<std::filesystem::path>& paths, const 
   const std::string input = cxsim_input_for(p0);
   RunPlan plan = plan_from_file(input, o, command_line);
   decide_analytics(plan, o);
+  {
+    engine::RunHooks search;  // a greedy portfolio's combinations, as each part chose them
+    search.stop = hooks.stop;
+    search_portfolio(plan, search);
+  }
   if (identity_text(plan, o, p0.customers_out) != p0.identity)
     throw core::InputError(fmt::format("merge: the run's input {} has changed since the parts ran ({})", input,
                                        first_difference(p0.identity, identity_text(plan, o, p0.customers_out))));
@@ -353,6 +394,10 @@ MergeOutcome merge_parts(const std::vector<std::filesystem::path>& paths, const 
         if (chunk.chunk != c)
           throw core::InputError(
               fmt::format("{}: the record at /{} is of chunk {} (damaged)", p.path.string(), name, chunk.chunk));
+        if (const std::string xname = cross_dataset(c); p.file->is_dataset(xname))
+          chunk.cross = decode_cross(io::read_array_int64(*p.file, xname).values,
+                                     plan.portfolio.cross.variants.size() * plan.portfolio.cross.scores.size(),
+                                     p.path.string() + ":/" + xname);
         engine::merge_chunk(result, chunk);
         done += std::min(customers, (c + 1) * chunk_size) - c * chunk_size;
         if (hooks.progress) hooks.progress(done, customers);
