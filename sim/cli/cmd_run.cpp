@@ -70,6 +70,11 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
   if (!o.chunks.empty()) {
     range = app::parse_chunk_range(o.chunks);
     app::check_partial_plan(plan, ov, *range, !o.events_out.empty());
+    // A greedy portfolio's search (pilot runs of the whole population) is made
+    // by every part, and by the merge, alike: its combinations are variants.
+    engine::RunHooks search;
+    search.stop = ctx.stop;
+    app::search_portfolio(plan, search);
   }
   std::filesystem::path out = o.output;
   if (out.empty()) {
@@ -96,9 +101,24 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
   int ranks = 1;
 #ifdef CXSIM_MPI
   if (mpi != nullptr) {
+    // A greedy portfolio's search (pilot runs of the population) is made by
+    // every rank alike before the ranks meet: the combinations it chooses
+    // are variants of the plan, the same on every rank.
+    {
+      engine::RunHooks search;
+      search.stop = ctx.stop;
+      if (!range) app::search_portfolio(plan, search);
+    }
     mpi->start(plan, !o.events_out.empty(), range.has_value());
     if (!mpi->root()) {
       mpi->work(plan, o.customers_out, ctx.stop);
+      if (plan.uncertainty_draws > 0) {  // this rank's parameter draws, sent to rank 0
+        engine::RunResult point;
+        point.settings = plan.settings;
+        engine::RunHooks uh;
+        uh.stop = ctx.stop;
+        app::execute_uncertainty(plan, point, uh, mpi->draw_runner());
+      }
       return 0;
     }
     ranks = mpi->ranks();
@@ -163,7 +183,11 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
     engine::RunHooks uh;
     uh.progress = [&](std::uint64_t d, std::uint64_t t) { draw_bar.update(d, t); };
     uh.stop = ctx.stop;
-    uncertainty = app::execute_uncertainty(plan, result, uh);
+    app::DrawRunner runner;
+#ifdef CXSIM_MPI
+    if (mpi != nullptr) runner = mpi->draw_runner();
+#endif
+    uncertainty = app::execute_uncertainty(plan, result, uh, runner);
     draw_bar.finish();
   }
   app::write_all(writer, plan, result, precision);

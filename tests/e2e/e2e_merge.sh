@@ -5,6 +5,8 @@
 #    output, merged in any order, give the datasets and attributes of the
 #    one-process run (h5digest.py: all but the run-time attributes);
 #  - a run extended with more customers equals the larger run;
+#  - parameter draws (--uncertainty) in parts merged = the one-process run;
+#  - a portfolio (exhaustive and greedy) in parts merged = the one-process run;
 #  - inspect/report refuse a partial file; overlapping, missing and
 #    mismatched parts, bad ranges and unsupported options exit 2 and write
 #    nothing.
@@ -99,11 +101,53 @@ echo '# edited after the parts ran' >> "$W/bank.yaml"
 expect_exit2 "has changed since the parts ran" "$CXSIM" merge "$W/bank_part.h5" -o "$W/bad.h5" -q
 [ ! -e "$W/bad.h5" ] || fail "merge wrote a file after refusing"
 
+# Parameter draws in parts: the what-if on the retail journey with an
+# uncertain checkout friction, 5 draws; parts (one of them with another
+# thread count) merged = the one-process run, /uncertainty included.
+sed 's/^    friction: 0.15$/    friction: {estimate: 0.15, beta: [30, 170]}/' journeys/retail.yaml >"$W/retail_uncertain.yaml"
+grep -q 'beta: \[30, 170\]' "$W/retail_uncertain.yaml" || fail "could not make the checkout friction uncertain"
+sed 's#^journey: .*#journey: retail_uncertain.yaml#' "$SC" >"$W/uncertain.yaml"
+UARGS=(-n 2000 -p 3 --seed 9 --chunk-size 256 --uncertainty 5 -q)
+"$CXSIM" run "$W/uncertain.yaml" "${UARGS[@]}" --threads 2 -o "$W/u_whole.h5"
+"$CXSIM" run "$W/uncertain.yaml" "${UARGS[@]}" --threads 2 --chunks 0:3 -o "$W/u_p1.h5"
+"$CXSIM" run "$W/uncertain.yaml" "${UARGS[@]}" --threads 1 --chunks 3:8 -o "$W/u_p2.h5"
+"$CXSIM" merge "$W/u_p2.h5" "$W/u_p1.h5" -o "$W/u_merged.h5" -q
+$DIGEST "$W/u_whole.h5" "$W/u_merged.h5" || fail "--uncertainty: merged parts differ from the one-process run"
+$PY - "$W/u_merged.h5" "$W/u_p1.h5" <<'PYEOF'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+assert int(f["uncertainty"].attrs["draws"]) == 5, dict(f["uncertainty"].attrs)
+assert "sensitivity" in f["uncertainty"] and "best" in f["uncertainty"]
+p = h5py.File(sys.argv[2], "r")
+assert int(p.attrs["partial_uncertainty"]) == 5 and int(p["partial/draws"].attrs["draws"]) == 5
+assert sorted(p["partial/draws/4"].keys(), key=int) == ["0", "1", "2"], list(p["partial/draws/4"].keys())
+PYEOF
+# Parts with other draws are parts of another run.
+"$CXSIM" run "$W/uncertain.yaml" -n 2000 -p 3 --seed 9 --chunk-size 256 --uncertainty 4 -q --chunks 3:8 \
+  -o "$W/u_p2_4.h5"
+expect_exit2 "--uncertainty: '5' vs '4'" "$CXSIM" merge "$W/u_p1.h5" "$W/u_p2_4.h5" -o "$W/bad.h5" -q
+[ ! -e "$W/bad.h5" ] || fail "merge wrote a file after refusing"
+
+# A portfolio in parts: the cross moments of the combinations' objective
+# scores are kept per chunk (/partial/cross/<c>), and a greedy search
+# (max_exhaustive: 2) is made alike by every part and by the merge.
+sed "s#^journey: .*#journey: $CXSIM_SOURCE_DIR/journeys/retail.yaml#; s#^  objective: net_return#  objective: net_return\n  max_exhaustive: 2#" \
+  scenarios/portfolio.yaml >"$W/greedy.yaml"
+grep -q '^  max_exhaustive: 2' "$W/greedy.yaml" || fail "could not make the portfolio greedy"
+PARGS=(-n 1500 -p 2 --seed 5 --chunk-size 128 --customers-out -q)
+for pf in scenarios/portfolio.yaml "$W/greedy.yaml"; do
+  b=$(basename "$pf" .yaml)
+  "$CXSIM" run "$pf" "${PARGS[@]}" --threads 2 -o "$W/pf_${b}_whole.h5"
+  "$CXSIM" run "$pf" "${PARGS[@]}" --threads 2 --chunks 0:5 -o "$W/pf_${b}_p1.h5"
+  "$CXSIM" run "$pf" "${PARGS[@]}" --threads 1 --chunks 5:12 -o "$W/pf_${b}_p2.h5"
+  "$CXSIM" merge "$W/pf_${b}_p2.h5" "$W/pf_${b}_p1.h5" -o "$W/pf_${b}_merged.h5" -q
+  $DIGEST "$W/pf_${b}_whole.h5" "$W/pf_${b}_merged.h5" || fail "portfolio $b: merged parts differ from the one-process run"
+done
+
 # Bad ranges and options a partial run cannot take.
 expect_exit2 "the run has 10 chunks" "$CXSIM" run "$SC" "${ARGS[@]}" --chunks 8:11 -o "$W/bad.h5"
 expect_exit2 "expected A:B" "$CXSIM" run "$SC" "${ARGS[@]}" --chunks 3 -o "$W/bad.h5"
 expect_exit2 "the range is empty" "$CXSIM" run "$SC" "${ARGS[@]}" --chunks 4:4 -o "$W/bad.h5"
-expect_exit2 "--uncertainty 0" "$CXSIM" run "$SC" "${ARGS[@]}" --uncertainty 5 --chunks 0:2 -o "$W/bad.h5"
 expect_exit2 "--events-out" "$CXSIM" run "$SC" "${ARGS[@]}" --events-out "$W/ev" --chunks 0:2 -o "$W/bad.h5"
 expect_exit2 "precision" "$CXSIM" run scenarios/bank_kyc.yaml -n 2000 -q --chunks 0:1 -o "$W/bad.h5"
 [ ! -e "$W/bad.h5" ] || fail "a refused partial run wrote a file"

@@ -7,8 +7,10 @@
 #    results file equals the one-process run's (h5digest.py: all but the
 #    run-time attributes, mpi_ranks and threads among them); also with
 #    blocks of chunks that leave a rank with nothing to do, and a journey;
+#  - parameter draws (--uncertainty) dealt to the ranks, K = 1..4 (and more
+#    ranks than draws); a portfolio, exhaustive and greedy, K = 1..3;
 #  - faults: bad input on every rank, one rank failing late (an exception, a
-#    bad input found late, SIGKILL), a rank reading other input files and
+#    bad input found late, a failure at a parameter draw, SIGKILL), a rank reading other input files and
 #    options a distributed run refuses:
 #    non-zero exit on every rank, one message (from rank 0, naming the rank),
 #    no results file under the final name, a previous file there intact.
@@ -69,6 +71,52 @@ $DIGEST "$W/j_whole.h5" "$W/j_mpi.h5" || fail "journey: mpirun -n 3 differs from
 $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["customers"] == 3000, d' "$W/j.json" ||
   fail "--json under mpirun: not one JSON document from rank 0"
 
+# Parameter draws (--uncertainty) dealt to the ranks (draw d on rank d mod K):
+# the what-if on the retail journey with an uncertain checkout friction; 7
+# draws, so that with K = 4 the ranks have 2, 2, 2 and 1.
+sed 's/^    friction: 0.15$/    friction: {estimate: 0.15, beta: [30, 170]}/' journeys/retail.yaml >"$W/retail_uncertain.yaml"
+grep -q 'beta: \[30, 170\]' "$W/retail_uncertain.yaml" || fail "could not make the checkout friction uncertain"
+sed 's#^journey: .*#journey: retail_uncertain.yaml#' "$SC" >"$W/uncertain.yaml"
+UARGS=(-n 2000 -p 3 --seed 9 --chunk-size 256 -q)
+"$CXSIM" run "$W/uncertain.yaml" "${UARGS[@]}" --uncertainty 7 --threads 2 -o "$W/u_whole.h5"
+$PY - "$W/u_whole.h5" <<'PYEOF'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+assert int(f["uncertainty"].attrs["draws"]) == 7, dict(f["uncertainty"].attrs)
+assert "sensitivity" in f["uncertainty"] and "best" in f["uncertainty"]
+PYEOF
+for K in 1 2 3 4; do
+  mpi "$K" "$CXSIM" run "$W/uncertain.yaml" "${UARGS[@]}" --uncertainty 7 --threads 1 -o "$W/u_mpi$K.h5"
+  $DIGEST "$W/u_whole.h5" "$W/u_mpi$K.h5" || fail "--uncertainty: mpirun -n $K differs from the one-process run"
+done
+# More ranks than draws: ranks 3 and 4 have none.
+mpi 5 "$CXSIM" run "$W/uncertain.yaml" "${UARGS[@]}" --uncertainty 3 --threads 1 -o "$W/u_mpi5.h5"
+"$CXSIM" run "$W/uncertain.yaml" "${UARGS[@]}" --uncertainty 3 --threads 1 -o "$W/u_whole3.h5"
+$DIGEST "$W/u_whole3.h5" "$W/u_mpi5.h5" || fail "--uncertainty 3: mpirun -n 5 differs from the one-process run"
+
+# A portfolio (scenarios/portfolio.yaml: every combination of five candidates
+# is a variant, with the cross moments of the combinations' objective scores),
+# and the same with max_exhaustive: 2, a greedy search every rank makes alike.
+sed "s#^journey: .*#journey: $CXSIM_SOURCE_DIR/journeys/retail.yaml#; s#^  objective: net_return#  objective: net_return\n  max_exhaustive: 2#" \
+  scenarios/portfolio.yaml >"$W/greedy.yaml"
+grep -q '^  max_exhaustive: 2' "$W/greedy.yaml" || fail "could not make the portfolio greedy"
+PARGS=(-n 1500 -p 2 --seed 5 --chunk-size 128 --customers-out -q)
+for pf in scenarios/portfolio.yaml "$W/greedy.yaml"; do
+  b=$(basename "$pf" .yaml)
+  "$CXSIM" run "$pf" "${PARGS[@]}" --threads 2 -o "$W/pf_${b}_whole.h5"
+  for K in 1 2 3; do
+    mpi "$K" "$CXSIM" run "$pf" "${PARGS[@]}" --threads 1 -o "$W/pf_${b}_mpi$K.h5"
+    $DIGEST "$W/pf_${b}_whole.h5" "$W/pf_${b}_mpi$K.h5" || fail "portfolio $b: mpirun -n $K differs from the one-process run"
+  done
+done
+$PY - "$W/pf_portfolio_mpi3.h5" "$W/pf_greedy_mpi3.h5" <<'PYEOF'
+import sys, h5py
+for p, n in zip(sys.argv[1:], (31, None)):
+    f = h5py.File(p, "r")
+    rows = f["portfolio/combinations"].shape[0]
+    assert rows > 5 and (n is None or rows == n), (p, rows)
+PYEOF
+
 # Faults. A previous results file at the output stays as it was.
 cp "$W/mpi1.h5" "$W/keep.h5"
 keep_sum=$(sha256sum < "$W/keep.h5")
@@ -101,12 +149,16 @@ expect_fail 2 "--variant 'nope': no such variant" 3 "$CXSIM" run "$SC" "${ARGS[@
 expect_fail 1 "rank 2: injected failure" 3 -x CXSIM_MPI_TEST_FAULT=2:throw "$CXSIM" run "$SC" "${ARGS[@]}" --threads 1
 expect_fail 2 "rank 1: injected bad input" 4 -x CXSIM_MPI_TEST_FAULT=1:input \
   "$CXSIM" run "$SC" "${ARGS[@]}" --threads 1
+# One rank failing at its first parameter draw (after the chunks were merged).
+expect_fail 1 "rank 1: injected failure at parameter draw 1" 3 -x CXSIM_MPI_TEST_FAULT=1:draw \
+  "$CXSIM" run "$W/uncertain.yaml" "${UARGS[@]}" --uncertainty 7 --threads 1
+expect_fail 1 "injected failure at parameter draw 0" 2 -x CXSIM_MPI_TEST_FAULT=0:draw \
+  "$CXSIM" run "$W/uncertain.yaml" "${UARGS[@]}" --uncertainty 7 --threads 1
 # A killed rank: mpirun ends the job.
 expect_fail nz "" 3 -x CXSIM_MPI_TEST_FAULT=1:kill "$CXSIM" run "$SC" "${ARGS[@]}" --threads 1
 rm -f "$W"/.keep.h5.tmp-*  # rank 0's temporary, if mpirun killed it before it could remove it
 # What a distributed run refuses (exit 2 on every rank, one message).
 expect_fail 2 "--events-out is not available under mpirun" 2 "$CXSIM" run "$SC" "${ARGS[@]}" --events-out "$W/ev"
-expect_fail 2 "not spread across MPI ranks" 2 "$CXSIM" run "$SC" "${ARGS[@]}" --uncertainty 3
 expect_fail 2 "drop --chunks" 2 "$CXSIM" run "$SC" "${ARGS[@]}" --chunks 0:2
 expect_fail 2 "precision target" 2 "$CXSIM" run scenarios/bank_kyc.yaml -n 2000 -q
 # A rank that sees other input files (another machine): refused before anything runs.

@@ -5,6 +5,9 @@
 // (MPI keeps the order between two ranks):
 //   kTagChunk  int64 words: one chunk (see encode_chunk), in chunk order
 //   kTagDone   one int: this rank sent all its chunks (or stopped as told)
+//   then, with parameter draws (--uncertainty), a second stage:
+//   kTagDraw   int64 words: one draw's rows (see encode_draw), in draw order
+//   kTagDone   one int: this rank sent all its draws (or stopped as told)
 //   kTagError  chars "CODE\nTEXT": this rank failed (exit code, message)
 //   kTagStartError  the same, for a failure before the run started
 // and from rank 0 to each other rank, exactly once:
@@ -22,9 +25,12 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <deque>
+#include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,12 +39,20 @@
 
 #include "cxsim/core/errors.h"
 #include "cxsim/engine/partial.h"
+#include "cxsim/engine/uncertainty.h"
 
 namespace cxsim::app {
 
 namespace {
 
-enum Tag : int { kTagChunk = 101, kTagDone = 102, kTagError = 103, kTagStartError = 104, kTagFinal = 105 };
+enum Tag : int {
+  kTagChunk = 101,
+  kTagDone = 102,
+  kTagError = 103,
+  kTagStartError = 104,
+  kTagFinal = 105,
+  kTagDraw = 106
+};
 
 // Chunks per block (per thread of rank 0): blocks are dealt round-robin, so
 // a rank simulates several contiguous chunks with its threads, then the
@@ -161,7 +175,9 @@ std::exception_ptr another_rank_failed(int code) {
 }
 
 // One chunk as words: [L, the accumulator record (L words, engine/partial.h),
-// V, then per variant: n, n customer records of 13 words].
+// V, then per variant: n, n customer records of 13 words, then the
+// portfolio's cross moments (RunHooks::cross): 0 (none), or 1, k, count,
+// then shift, sums and packed cross products, each as its length and values].
 std::vector<std::int64_t> encode_chunk(const engine::ChunkResult& c, std::size_t named) {
   const std::vector<std::int64_t> record = engine::serialize_chunk(c);
   std::vector<std::int64_t> w;
@@ -179,6 +195,15 @@ std::vector<std::int64_t> encode_chunk(const engine::ChunkResult& c, std::size_t
       w.insert(w.end(), {static_cast<std::int64_t>(r.customer), r.segment, bits(r.satisfaction0),
                          bits(r.churn_propensity), r.walks, r.churned_period, bits(r.satisfaction_final), bits(r.clv),
                          bits(r.cost), bits(r.effort), bits(r.time), r.responses, r.last_nps});
+    }
+  }
+  w.push_back(c.cross ? 1 : 0);
+  if (c.cross) {
+    w.push_back(c.cross->size());
+    w.push_back(c.cross->count());
+    for (const auto part : {c.cross->raw_shift(), c.cross->raw_sums(), c.cross->raw_cross()}) {
+      w.push_back(static_cast<std::int64_t>(part.size()));
+      for (double x : part) w.push_back(bits(x));
     }
   }
   return w;
@@ -220,6 +245,22 @@ engine::ChunkResult decode_chunk(const RunPlan& plan, const std::vector<std::int
       i += 13;
     }
   }
+  if (i >= w.size()) throw bad();
+  if (w[i++] != 0) {
+    if (w.size() - i < 2 || w[i] < 1 || w[i] > (1 << 20)) throw bad();
+    stats::MomentAccumulator m(static_cast<int>(w[i]));
+    const std::int64_t count = w[i + 1];
+    i += 2;
+    std::vector<double> parts[3];
+    const std::size_t sizes[3] = {m.raw_shift().size(), m.raw_sums().size(), m.raw_cross().size()};
+    for (int k = 0; k < 3; ++k) {
+      if (i >= w.size() || static_cast<std::uint64_t>(w[i]) != sizes[k] || w.size() - i - 1 < sizes[k]) throw bad();
+      ++i;
+      for (std::size_t j = 0; j < sizes[k]; ++j) parts[k].push_back(dbl(w[i++]));
+    }
+    m.restore(count, parts[0], parts[1], parts[2]);
+    c.cross = std::move(m);
+  }
   if (i != w.size()) throw bad();
   return c;
 }
@@ -228,15 +269,16 @@ engine::ChunkResult decode_chunk(const RunPlan& plan, const std::vector<std::int
 // texts (a rank on a machine with other input files would merge garbage).
 std::uint64_t plan_fingerprint(const RunPlan& plan) {
   const auto& s = plan.settings;
-  const std::string text =
-      fmt::format("{} {} {} {} {} {}\n{}\n--\n{}", s.customers, s.chunk_size, s.periods, s.seed, plan.variants.size(),
-                  plan.named, plan.provenance.journey_yaml, plan.provenance.scenario_yaml);
+  const std::string text = fmt::format("{} {} {} {} {} {} {}\n{}\n--\n{}", s.customers, s.chunk_size, s.periods, s.seed,
+                                       plan.variants.size(), plan.named, plan.uncertainty_draws,
+                                       plan.provenance.journey_yaml, plan.provenance.scenario_yaml);
   return std::stoull(engine::hex_digest(text), nullptr, 16);
 }
 
 // A test hook for the fault tests (tests/e2e/e2e_mpi.sh), read from the
 // environment: CXSIM_MPI_TEST_FAULT=R:throw|input|kill makes rank R fail at
-// its first chunk (a runtime error, a bad-input error, SIGKILL).
+// its first chunk (a runtime error, a bad-input error, SIGKILL); R:draw at
+// its first parameter draw (a runtime error).
 struct Fault {
   int rank = -1;
   std::string kind;
@@ -253,6 +295,85 @@ Fault fault_from_environment() {
   f.kind = s.substr(colon + 1);
   return f;
 }
+
+// One parameter draw d alone (engine::run_uncertainty of that draw, with
+// settings(d).threads threads): its rows hold one estimate and one variance.
+engine::UncertaintySummary one_draw(std::uint64_t d, const engine::DrawVariants& make,
+                                    const engine::DrawSettings& settings, const std::atomic<int>* stop) {
+  return engine::run_uncertainty(
+      1, [&](std::uint64_t) { return make(d); }, [&](std::uint64_t) { return settings(d); }, {}, stop, nullptr);
+}
+
+// A one-draw summary's rows (every variant's, then every comparison's), as
+// (estimate, variance) pairs.
+std::vector<double> draw_values(const engine::UncertaintySummary& one) {
+  std::vector<double> v;
+  for (const auto* group : {&one.variants, &one.comparisons})
+    for (const auto& rows : *group)
+      for (const auto& r : rows) {
+        v.push_back(r.estimates.at(0));
+        v.push_back(r.inner_var.at(0));
+      }
+  return v;
+}
+
+// One draw as words: [d, n, then n doubles by their bits (draw_values)].
+std::vector<std::int64_t> encode_draw(std::uint64_t d, const std::vector<double>& values) {
+  std::vector<std::int64_t> w;
+  w.reserve(values.size() + 2);
+  w.push_back(static_cast<std::int64_t>(d));
+  w.push_back(static_cast<std::int64_t>(values.size()));
+  for (double x : values) w.push_back(std::bit_cast<std::int64_t>(x));
+  return w;
+}
+
+// The summary of every draw, shaped by draw 0 (as engine::run_uncertainty):
+// each row sized for all draws, each draw's values stored at its index.
+class DrawSummary {
+ public:
+  DrawSummary(std::uint64_t draws, const engine::UncertaintySummary& first, const engine::DrawInputs* inputs) {
+    out_.draws = draws;
+    out_.variant_names = first.variant_names;
+    const auto shape = [&](const std::vector<std::vector<engine::MetricDraws>>& from,
+                           std::vector<std::vector<engine::MetricDraws>>& to) {
+      for (const auto& rows : from) {
+        auto& t = to.emplace_back();
+        for (const auto& r : rows) t.push_back({r.metric, std::vector<double>(draws), std::vector<double>(draws)});
+        values_ += 2 * rows.size();
+      }
+    };
+    shape(first.variants, out_.variants);
+    shape(first.comparisons, out_.comparisons);
+    if (inputs != nullptr && inputs->values) {
+      inputs_ = inputs;
+      out_.input_names = inputs->names;
+      out_.inputs.assign(inputs->names.size(), std::vector<double>(draws));
+    }
+  }
+  std::size_t values() const { return values_; }
+  // Stores draw d's values (draw_values); false when they do not fit the shape.
+  bool store(std::uint64_t d, std::span<const double> v) {
+    if (v.size() != values_ || d >= out_.draws) return false;
+    std::size_t i = 0;
+    for (auto* group : {&out_.variants, &out_.comparisons})
+      for (auto& rows : *group)
+        for (auto& r : rows) {
+          r.estimates[d] = v[i++];
+          r.inner_var[d] = v[i++];
+        }
+    if (inputs_ != nullptr && !out_.inputs.empty()) {
+      const std::vector<double> x = inputs_->values(d);
+      for (std::size_t k = 0; k < out_.inputs.size(); ++k) out_.inputs[k][d] = k < x.size() ? x[k] : std::nan("");
+    }
+    return true;
+  }
+  engine::UncertaintySummary take() { return std::move(out_); }
+
+ private:
+  engine::UncertaintySummary out_;
+  std::size_t values_ = 0;
+  const engine::DrawInputs* inputs_ = nullptr;
+};
 
 }  // namespace
 
@@ -322,7 +443,7 @@ struct MpiRun::State {
         } catch (const core::Interrupted&) {
           return;
         }
-        if (st.MPI_TAG == kTagChunk) recv_words(st);
+        if (st.MPI_TAG == kTagChunk || st.MPI_TAG == kTagDraw) recv_words(st);
         else if (st.MPI_TAG == kTagDone) recv_int(st), settled[static_cast<std::size_t>(r)] = 1;
         else if (st.MPI_TAG == kTagError) recv_text(st), settled[static_cast<std::size_t>(r)] = 1;
         else recv_text(st);
@@ -415,11 +536,6 @@ void MpiRun::start(const RunPlan& plan, bool event_log, bool partial) {
     throw core::InputError(
         "the scenario sets a precision target, which decides the population while it runs; a run under mpirun needs "
         "a fixed population (remove `precision`, or run in one process)");
-  if (plan.uncertainty_draws > 0)
-    throw core::InputError(
-        fmt::format("parameter draws ({} requested) are not spread across MPI ranks yet; run with --uncertainty 0 "
-                    "under mpirun, or in one process",
-                    plan.uncertainty_draws));
   const std::uint64_t block = kBlockChunksPerThread * static_cast<std::uint64_t>(std::max(1, plan.settings.threads));
   st_->sync(true, plan_fingerprint(plan), block, nullptr);
 }
@@ -446,12 +562,13 @@ void MpiRun::work(const RunPlan& plan, bool customer_records, const std::atomic<
   engine::RunHooks h;
   h.customer_records = customer_records;
   h.stop = &halt;
+  if (plan.portfolio.present && !plan.portfolio.cross.empty()) h.cross = &plan.portfolio.cross;
   bool first_chunk = true;
   h.on_chunk = [&](const engine::ChunkResult& c) {
     if (const int sig = stop_value(stop); sig != 0) halt = sig;
     if (st.poll_final()) halt = SIGTERM;  // rank 0 failed: stop
     if (halt != 0) return;
-    if (first_chunk && fault.rank == st.rank) {
+    if (first_chunk && fault.rank == st.rank && fault.kind != "draw") {
       if (fault.kind == "kill") ::raise(SIGKILL);
       if (fault.kind == "input")
         throw core::InputError(fmt::format("injected bad input at chunk {} (CXSIM_MPI_TEST_FAULT)", c.chunk));
@@ -500,6 +617,7 @@ engine::RunResult MpiRun::execute_root(const RunPlan& plan, const engine::RunHoo
   engine::RunHooks own;
   own.customer_records = hooks.customer_records;
   own.stop = hooks.stop;
+  if (plan.portfolio.present && !plan.portfolio.cross.empty()) own.cross = &plan.portfolio.cross;
   own.on_chunk = merge;
   for (std::uint64_t b = 0; b * B < n; ++b) {
     const std::uint64_t first = b * B, last = std::min(n, first + B);
@@ -539,6 +657,123 @@ engine::RunResult MpiRun::execute_root(const RunPlan& plan, const engine::RunHoo
     recv_int(m);
   }
   return result;
+}
+
+DrawRunner MpiRun::draw_runner() {
+  return [this](std::uint64_t draws, const engine::DrawVariants& make, const engine::DrawSettings& settings,
+                const std::function<void(std::uint64_t, std::uint64_t)>& progress, const std::atomic<int>* stop,
+                const engine::DrawInputs* inputs) -> engine::UncertaintySummary {
+    State& st = *st_;
+    const auto K = static_cast<std::uint64_t>(st.ranks);
+    const auto me = static_cast<std::uint64_t>(st.rank);
+    if (draws == 0) return engine::UncertaintySummary{};
+    const Fault fault = fault_from_environment();
+    auto inject = [&](std::uint64_t d) {
+      if (fault.rank == st.rank && fault.kind == "draw")
+        throw core::RuntimeError(fmt::format("injected failure at parameter draw {} (CXSIM_MPI_TEST_FAULT)", d));
+    };
+    if (!root()) {
+      struct Pending {
+        MPI_Request request = MPI_REQUEST_NULL;
+        std::vector<std::int64_t> words;
+      };
+      std::deque<Pending> sends;
+      auto complete_sends = [&](bool all) {
+        while (!sends.empty()) {
+          if (all) {
+            wait_request(sends.front().request);
+          } else {
+            int flag = 0;
+            MPI_Test(&sends.front().request, &flag, MPI_STATUS_IGNORE);
+            if (!flag) return;
+          }
+          sends.pop_front();
+        }
+      };
+      try {
+        for (std::uint64_t d = me; d < draws; d += K) {
+          if (const int sig = stop_value(stop); sig != 0) throw core::Interrupted(sig);
+          if (st.poll_final()) break;  // rank 0 failed: stop
+          inject(d);
+          const std::vector<double> v = draw_values(one_draw(d, make, settings, stop));
+          sends.emplace_back();
+          Pending& p = sends.back();
+          p.words = encode_draw(d, v);
+          MPI_Isend(p.words.data(), static_cast<int>(p.words.size()), MPI_INT64_T, 0, kTagDraw, MPI_COMM_WORLD,
+                    &p.request);
+          complete_sends(false);
+        }
+        complete_sends(true);
+        const bool told = st.final_received && st.final_verdict != 0;
+        send_int(0, kTagDone, told ? 1 : 0);  // told to stop: guard() takes rank 0's verdict
+      } catch (...) {
+        const std::exception_ptr err = std::current_exception();
+        complete_sends(true);
+        if (st.final_received && st.final_verdict != 0) {
+          send_int(0, kTagDone, 1);
+          std::rethrow_exception(another_rank_failed(st.final_verdict));
+        }
+        send_text(0, kTagError, describe(err));
+        std::rethrow_exception(err);
+      }
+      return engine::UncertaintySummary{};
+    }
+    // Rank 0: every rank owes a kTagDone again (stop_and_drain waits for it).
+    for (int r = 1; r < st.ranks; ++r) st.settled[static_cast<std::size_t>(r)] = 0;
+    std::uint64_t done = 0;
+    auto count = [&] {
+      ++done;
+      if (progress) progress(done, draws);
+    };
+    std::optional<DrawSummary> summary;
+    for (std::uint64_t d = 0; d < draws; d += K) {
+      if (const int sig = stop_value(stop); sig != 0) throw core::Interrupted(sig);
+      inject(d);
+      const engine::UncertaintySummary one = one_draw(d, make, settings, stop);
+      if (!summary) summary.emplace(draws, one, inputs);
+      if (!summary->store(d, draw_values(one)))
+        throw core::RuntimeError(fmt::format("internal: parameter draw {} changed the variant or metric list", d));
+      count();
+    }
+    for (int r = 1; r < st.ranks; ++r) {
+      for (std::uint64_t d = static_cast<std::uint64_t>(r); d < draws; d += K) {
+        const MPI_Status m = wait_message(r, MPI_ANY_TAG, stop);
+        if (m.MPI_TAG == kTagError) {
+          st.settled[static_cast<std::size_t>(r)] = 1;
+          throw_reported(r, recv_text(m));
+        }
+        if (m.MPI_TAG == kTagDone) {
+          recv_int(m);
+          st.settled[static_cast<std::size_t>(r)] = 1;
+          throw core::RuntimeError(fmt::format("rank {} stopped before sending parameter draw {}", r, d));
+        }
+        if (m.MPI_TAG != kTagDraw)
+          throw core::RuntimeError(fmt::format("unexpected message (tag {}) from rank {}", m.MPI_TAG, r));
+        const std::vector<std::int64_t> w = recv_words(m);
+        if (w.size() < 2 || static_cast<std::uint64_t>(w[0]) != d || w[1] < 0 ||
+            static_cast<std::size_t>(w[1]) + 2 != w.size())
+          throw core::RuntimeError(
+              fmt::format("rank {} sent a damaged parameter draw where draw {} was next (protocol error)", r, d));
+        std::vector<double> v(w.size() - 2);
+        for (std::size_t i = 0; i < v.size(); ++i) v[i] = std::bit_cast<double>(w[i + 2]);
+        if (!summary->store(d, v))
+          throw core::RuntimeError(fmt::format("parameter draw {} from rank {} does not fit draw 0's rows", d, r));
+        count();
+      }
+    }
+    for (int r = 1; r < st.ranks; ++r) {
+      const MPI_Status m = wait_message(r, MPI_ANY_TAG, stop);
+      st.settled[static_cast<std::size_t>(r)] = 1;
+      if (m.MPI_TAG == kTagError) throw_reported(r, recv_text(m));
+      if (m.MPI_TAG != kTagDone) {
+        st.settled[static_cast<std::size_t>(r)] = 0;
+        throw core::RuntimeError(
+            fmt::format("rank {} sent more parameter draws than it was given (protocol error)", r));
+      }
+      recv_int(m);
+    }
+    return summary->take();
+  };
 }
 
 }  // namespace cxsim::app

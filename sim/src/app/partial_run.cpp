@@ -1,16 +1,20 @@
 #include "cxsim/app/partial_run.h"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
+#include <cmath>
 #include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
 
+#include "cxsim/app/portfolio.h"
 #include "cxsim/core/atomic_output.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/version.h"
 #include "cxsim/engine/partial.h"
+#include "cxsim/engine/uncertainty.h"
 #include "cxsim/io/open_results.h"
 
 namespace cxsim::app {
@@ -56,6 +60,7 @@ std::string identity_text(const RunPlan& plan, const RunOverrides& o, bool custo
   t += fmt::format("--no-ranking: {}\n", o.no_ranking ? "yes" : "no");
   t += fmt::format("--no-analytics: {}\n", o.no_analytics ? "yes" : "no");
   t += fmt::format("--customers-out: {}\n", customers_out ? "yes" : "no");
+  t += fmt::format("--uncertainty: {}\n", plan.uncertainty_draws);
   t += fmt::format("variants run: {}\n", join(names, ", "));
   return t;
 }
@@ -65,6 +70,41 @@ std::uint64_t chunks_of(std::uint64_t customers, std::uint64_t chunk_size) {
 }
 
 std::string chunk_dataset(std::uint64_t c) { return fmt::format("partial/chunks/{}", c); }
+// Chunk c's cross moments of a portfolio's objective scores (RunHooks::cross).
+std::string cross_dataset(std::uint64_t c) { return fmt::format("partial/cross/{}", c); }
+
+// Cross moments as words: [k, count, then shift, sums and packed cross
+// products, each as its length and its doubles by their bits].
+std::vector<std::int64_t> encode_cross(const stats::MomentAccumulator& m) {
+  std::vector<std::int64_t> w{m.size(), m.count()};
+  for (const auto part : {m.raw_shift(), m.raw_sums(), m.raw_cross()}) {
+    w.push_back(static_cast<std::int64_t>(part.size()));
+    for (double x : part) w.push_back(std::bit_cast<std::int64_t>(x));
+  }
+  return w;
+}
+
+stats::MomentAccumulator decode_cross(const std::vector<std::int64_t>& w, std::size_t expected_k,
+                                      const std::string& what) {
+  auto bad = [&] { return core::InputError(what + ": damaged or mismatched cross moments"); };
+  if (w.size() < 2 || w[0] < 1 || static_cast<std::size_t>(w[0]) != expected_k) throw bad();
+  stats::MomentAccumulator m(static_cast<int>(w[0]));
+  std::size_t i = 2;
+  std::vector<double> parts[3];
+  const std::size_t sizes[3] = {m.raw_shift().size(), m.raw_sums().size(), m.raw_cross().size()};
+  for (int k = 0; k < 3; ++k) {
+    if (i >= w.size() || static_cast<std::uint64_t>(w[i]) != sizes[k] || w.size() - i - 1 < sizes[k]) throw bad();
+    ++i;
+    for (std::size_t j = 0; j < sizes[k]; ++j) parts[k].push_back(std::bit_cast<double>(w[i++]));
+  }
+  if (i != w.size()) throw bad();
+  m.restore(w[1], parts[0], parts[1], parts[2]);
+  return m;
+}
+
+// Chunk c of parameter draw d (--uncertainty): the record of that chunk in
+// the draw's run (its drawn journey, its customer seed).
+std::string draw_chunk_dataset(std::uint64_t d, std::uint64_t c) { return fmt::format("partial/draws/{}/{}", d, c); }
 
 // What merge_parts reads from one part.
 struct Part {
@@ -76,6 +116,7 @@ struct Part {
   std::vector<std::string> only_variants;
   bool no_sweeps = false, no_ranking = false, no_analytics = false, customers_out = false;
   std::int64_t seed = 0, periods = 0;
+  std::int64_t uncertainty = 0;  // parameter draws requested (partial_uncertainty)
   std::string journey_path, scenario_path;
 };
 
@@ -104,6 +145,7 @@ Part open_part(const std::filesystem::path& path) {
     p.no_ranking = f.attribute_int64("partial_no_ranking") != 0;
     p.no_analytics = f.attribute_int64("partial_no_analytics") != 0;
     p.customers_out = f.attribute_int64("partial_customers_out") != 0;
+    if (f.has_attribute("partial_uncertainty")) p.uncertainty = f.attribute_int64("partial_uncertainty");
     const io::Group model = f.open_group("model");
     p.journey_path = model.attribute_string("journey_path");
     if (model.has_attribute("scenario_path")) p.scenario_path = model.attribute_string("scenario_path");
@@ -171,10 +213,6 @@ void check_partial_plan(const RunPlan& plan, const RunOverrides&, ChunkRange ran
     throw core::InputError(
         "--chunks: the scenario sets a precision target, which decides the population while it runs; partial runs "
         "need a fixed population (remove `precision`, or run in one process)");
-  if (plan.uncertainty_draws > 0)
-    throw core::InputError(fmt::format(
-        "--chunks: parameter draws ({} requested) are not split into parts yet; run the parts with --uncertainty 0",
-        plan.uncertainty_draws));
   if (event_log) throw core::InputError("--chunks: --events-out is not available for partial runs");
 }
 
@@ -202,6 +240,7 @@ void run_partial(const RunPlan& plan, const RunOverrides& o, const std::string& 
   f.set_attribute("partial_no_ranking", static_cast<std::int64_t>(o.no_ranking));
   f.set_attribute("partial_no_analytics", static_cast<std::int64_t>(o.no_analytics));
   f.set_attribute("partial_customers_out", static_cast<std::int64_t>(customers_out));
+  f.set_attribute("partial_uncertainty", static_cast<std::int64_t>(plan.uncertainty_draws));
   f.set_attribute("partial_record_layout", engine::kChunkRecordLayout);
   f.set_attribute("title", plan.title);
   io::Group chunks = f.require_group("partial/chunks");
@@ -211,11 +250,44 @@ void run_partial(const RunPlan& plan, const RunOverrides& o, const std::string& 
   engine::RunHooks h = hooks;
   h.customer_records = customers_out;
   h.event_log = false;
+  if (plan.portfolio.present && !plan.portfolio.cross.empty()) h.cross = &plan.portfolio.cross;
   h.on_chunk = [&](const engine::ChunkResult& c) {
     writer.on_chunk(c);
     io::write_array_compressed(f, chunk_dataset(c.chunk), engine::serialize_chunk(c));
+    if (c.cross) io::write_array_compressed(f, cross_dataset(c.chunk), encode_cross(*c.cross));
   };
   engine::stream_range(plan.variants, plan.settings, range.first, range.last, h);
+  if (plan.uncertainty_draws > 0) {
+    // The same chunks of every parameter draw's run, one record each
+    // (execute_uncertainty builds each draw's variants and settings).
+    std::uint64_t draws_run = 0;
+    const DrawRunner runner = [&](std::uint64_t draws, const engine::DrawVariants& make,
+                                  const engine::DrawSettings& settings,
+                                  const std::function<void(std::uint64_t, std::uint64_t)>&,
+                                  const std::atomic<int>* stop, const engine::DrawInputs*) {
+      for (std::uint64_t d = 0; d < draws; ++d) {
+        engine::RunHooks dh;
+        dh.stop = stop;
+        dh.on_chunk = [&](const engine::ChunkResult& c) {
+          io::write_array_compressed(f, draw_chunk_dataset(d, c.chunk), engine::serialize_chunk(c));
+        };
+        engine::stream_range(make(d), settings(d), range.first, range.last, dh);
+        if (stop != nullptr && stop->load() != 0) throw core::Interrupted(stop->load());
+      }
+      draws_run = draws;
+      return engine::UncertaintySummary{};
+    };
+    engine::RunResult point;
+    point.settings = plan.settings;
+    engine::RunHooks uh;
+    uh.stop = hooks.stop;
+    execute_uncertainty(plan, point, uh, runner);
+    io::Group g = f.require_group("partial/draws");
+    g.set_attribute("draws", static_cast<std::int64_t>(draws_run));
+    g.set_attribute("description",
+                    std::string("per parameter draw d (--uncertainty), /partial/draws/d/c: the record of chunk c in "
+                                "draw d's run; draws: 0 when the journey has no uncertain parameter"));
+  }
   if (hooks.stop != nullptr && hooks.stop->load() != 0) throw core::Interrupted(hooks.stop->load());
   writer.commit();
 }
@@ -282,10 +354,15 @@ MergeOutcome merge_parts(const std::vector<std::filesystem::path>& paths, const 
   o.no_sweeps = p0.no_sweeps;
   o.no_ranking = p0.no_ranking;
   o.no_analytics = p0.no_analytics;
-  o.uncertainty = 0;
+  o.uncertainty = p0.uncertainty;
   const std::string input = cxsim_input_for(p0);
   RunPlan plan = plan_from_file(input, o, command_line);
   decide_analytics(plan, o);
+  {
+    engine::RunHooks search;  // a greedy portfolio's combinations, as each part chose them
+    search.stop = hooks.stop;
+    search_portfolio(plan, search);
+  }
   if (identity_text(plan, o, p0.customers_out) != p0.identity)
     throw core::InputError(fmt::format("merge: the run's input {} has changed since the parts ran ({})", input,
                                        first_difference(p0.identity, identity_text(plan, o, p0.customers_out))));
@@ -317,6 +394,10 @@ MergeOutcome merge_parts(const std::vector<std::filesystem::path>& paths, const 
         if (chunk.chunk != c)
           throw core::InputError(
               fmt::format("{}: the record at /{} is of chunk {} (damaged)", p.path.string(), name, chunk.chunk));
+        if (const std::string xname = cross_dataset(c); p.file->is_dataset(xname))
+          chunk.cross = decode_cross(io::read_array_int64(*p.file, xname).values,
+                                     plan.portfolio.cross.variants.size() * plan.portfolio.cross.scores.size(),
+                                     p.path.string() + ":/" + xname);
         engine::merge_chunk(result, chunk);
         done += std::min(customers, (c + 1) * chunk_size) - c * chunk_size;
         if (hooks.progress) hooks.progress(done, customers);
@@ -367,9 +448,90 @@ MergeOutcome merge_parts(const std::vector<std::filesystem::path>& paths, const 
       }
       return 0;
     });
-    p.file.reset();
   }
   write_all(writer, plan, result, PrecisionOutcome{});
+  // The parameter draws: each draw's records merged in chunk order into its
+  // run, summarised as engine::run_uncertainty summarises a run of the draw.
+  engine::UncertaintySummary uncertainty;
+  if (plan.uncertainty_draws > 0) {
+    const DrawRunner runner = [&](std::uint64_t draws, const engine::DrawVariants& make,
+                                  const engine::DrawSettings& settings,
+                                  const std::function<void(std::uint64_t, std::uint64_t)>&,
+                                  const std::atomic<int>* stop, const engine::DrawInputs* inputs) {
+      engine::UncertaintySummary u;
+      u.draws = draws;
+      for (std::uint64_t d = 0; d < draws; ++d) {
+        const std::vector<engine::Variant> variants = make(d);
+        const engine::RunSettings s = settings(d);
+        engine::RunResult r = engine::empty_result(variants, s);
+        for (std::size_t k : order) {
+          Part& p = parts[k];
+          io::reading_results(p.path, [&] {
+            for (std::uint64_t c = p.first; c < p.last; ++c) {
+              if (stop != nullptr && stop->load() != 0) throw core::Interrupted(stop->load());
+              const std::string name = draw_chunk_dataset(d, c);
+              if (!p.file->is_dataset(name))
+                throw core::InputError(fmt::format("{}: no record for chunk {} of parameter draw {} ({} holds {})",
+                                                   p.path.string(), c, d, name, range_text(p)));
+              const auto words = io::read_array_int64(*p.file, name);
+              engine::ChunkResult chunk =
+                  engine::deserialize_chunk(variants, s, words.values, p.path.string() + ":/" + name);
+              if (chunk.chunk != c)
+                throw core::InputError(
+                    fmt::format("{}: the record at /{} is of chunk {} (damaged)", p.path.string(), name, chunk.chunk));
+              engine::merge_chunk(r, chunk);
+            }
+            return 0;
+          });
+        }
+        // The tables of engine::run_uncertainty: every variant's summary, then
+        // every comparison's, one estimate and one variance per row.
+        std::vector<io::Table> t;
+        for (std::size_t v = 0; v < variants.size(); ++v)
+          t.push_back(engine::variant_tables(variants[v], r.variants[v]).summary);
+        for (std::size_t v = 1; v < variants.size(); ++v)
+          t.push_back(
+              engine::comparison_table(variants[v], variants[0], r.paired[v - 1], r.variants[v], r.variants[0], s));
+        const std::size_t V = variants.size();
+        if (d == 0) {
+          for (const auto& v : variants) u.variant_names.push_back(v.name);
+          for (std::size_t i = 0; i < t.size(); ++i) {
+            auto& rows = (i < V ? u.variants : u.comparisons).emplace_back();
+            for (const auto& n : t[i].get_string("metric"))
+              rows.push_back({n, std::vector<double>(draws), std::vector<double>(draws)});
+          }
+          if (inputs != nullptr && inputs->values) {
+            u.input_names = inputs->names;
+            u.inputs.assign(inputs->names.size(), std::vector<double>(draws));
+          }
+        }
+        if (t.size() != V + u.comparisons.size() || V != u.variants.size())
+          throw core::RuntimeError("internal: a parameter draw changed the variant list");
+        for (std::size_t i = 0; i < t.size(); ++i) {
+          auto& rows = i < V ? u.variants[i] : u.comparisons[i - V];
+          const auto& names = t[i].get_string("metric");
+          const auto& est = t[i].get_double(t[i].has_column("delta") ? "delta" : "estimate");
+          const auto& se = t[i].get_double("se");
+          if (names.size() != rows.size())
+            throw core::RuntimeError("internal: a parameter draw changed the metric list");
+          for (std::size_t m = 0; m < rows.size(); ++m) {
+            rows[m].estimates[d] = est[m];
+            rows[m].inner_var[d] = se[m] * se[m];
+          }
+        }
+        if (!u.inputs.empty()) {
+          const std::vector<double> x = inputs->values(d);
+          for (std::size_t k = 0; k < u.inputs.size(); ++k) u.inputs[k][d] = k < x.size() ? x[k] : std::nan("");
+        }
+      }
+      return u;
+    };
+    engine::RunHooks uh;
+    uh.stop = hooks.stop;
+    uncertainty = execute_uncertainty(plan, result, uh, runner);
+  }
+  for (auto& p : parts) p.file.reset();
+  write_uncertainty(writer, plan, result, uncertainty);
   if (hooks.stop != nullptr && hooks.stop->load() != 0) throw core::Interrupted(hooks.stop->load());
   writer.commit();
   MergeOutcome mo;

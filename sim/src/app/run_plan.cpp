@@ -434,7 +434,7 @@ void write_all(engine::ResultsWriter& writer, const RunPlan& plan, const engine:
 namespace cxsim::app {
 
 engine::UncertaintySummary execute_uncertainty(const RunPlan& plan, const engine::RunResult& point,
-                                               const engine::RunHooks& hooks) {
+                                               const engine::RunHooks& hooks, const DrawRunner& runner) {
   const model::JourneySpec& journey = plan.specs.front();
   if (plan.uncertainty_draws == 0 || journey.uncertain.empty()) return {};
   engine::RunSettings base = plan.settings;
@@ -469,6 +469,7 @@ engine::UncertaintySummary execute_uncertainty(const RunPlan& plan, const engine
   inputs.values = [&](std::uint64_t d) {
     return model::uncertain_input_values(journey, model::draw_parameters(journey, base.seed, d));
   };
+  if (runner) return runner(plan.uncertainty_draws, make, settings, progress, hooks.stop, &inputs);
   return engine::run_uncertainty(plan.uncertainty_draws, make, settings, progress, hooks.stop, &inputs);
 }
 

@@ -53,7 +53,7 @@ class MpiRun {
 
   // Collective, once the plan is loaded and the outputs checked on every
   // rank: refuses (core::InputError) what a distributed run cannot do yet (a
-  // precision target, parameter draws, an event log, --chunks), then waits
+  // precision target, an event log, --chunks), then waits
   // for every rank. Throws when any rank failed before this point.
   void start(const RunPlan& plan, bool event_log, bool partial);
 
@@ -67,6 +67,16 @@ class MpiRun {
   // its per-customer rows when hooks.customer_records) in chunk order and
   // hooks.progress the customers merged so far.
   engine::RunResult execute_root(const RunPlan& plan, const engine::RunHooks& hooks);
+
+  // The parameter draws of --uncertainty across the ranks, for
+  // app::execute_uncertainty on every rank after the chunks (root and
+  // work()): draw d is run by rank d mod K, alone, with the rank's threads
+  // (engine::run_uncertainty of that one draw: the same bits as in one
+  // process, as each draw is a pure function of d and of no thread count),
+  // and its per-draw rows (an estimate and a Monte Carlo variance per metric
+  // row) sent to rank 0, which returns the whole summary; the other ranks
+  // return an empty one.
+  DrawRunner draw_runner();
 
  private:
   MpiRun(int rank, int ranks);

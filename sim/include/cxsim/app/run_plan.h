@@ -3,6 +3,8 @@
 // (a journey or a scenario) to the variants to simulate, and from a run to
 // everything the results file holds (variants, comparisons, sweeps, ranking,
 // precision, analytics).
+#include <atomic>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -124,8 +126,16 @@ engine::RunResult execute(RunPlan& plan, const engine::RunHooks& hooks, Precisio
 // population (plan's settings, with `customers` from `point`) run with the
 // draw's customer seed. No draws (summary.draws == 0) when none were asked or
 // the journey has no uncertain parameter.
+//
+// `runner` runs the draws: engine::run_uncertainty when empty (one process);
+// the distributed run passes its own (app/mpi_run.h: the draws dealt to the
+// ranks), which must give the same summary bits.
+using DrawRunner = std::function<engine::UncertaintySummary(
+    std::uint64_t draws, const engine::DrawVariants& make, const engine::DrawSettings& settings,
+    const std::function<void(std::uint64_t, std::uint64_t)>& progress, const std::atomic<int>* stop,
+    const engine::DrawInputs* inputs)>;
 engine::UncertaintySummary execute_uncertainty(const RunPlan& plan, const engine::RunResult& point,
-                                               const engine::RunHooks& hooks);
+                                               const engine::RunHooks& hooks, const DrawRunner& runner = {});
 
 // Writes /uncertainty (docs/results-format.md).
 void write_uncertainty(engine::ResultsWriter& writer, const RunPlan& plan, const engine::RunResult& point,
