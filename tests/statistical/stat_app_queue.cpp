@@ -218,3 +218,53 @@ variants:
 
 }  // namespace
 }  // namespace cxsim
+
+namespace cxsim {
+namespace {
+
+// A scenario whose variant overloads the queue (3 → 2 servers at a = 2.5) is
+// refused by `run` before simulating, at the scenario's change line, naming
+// the variant, the queue and the period; a sweep point likewise at the
+// sweep's line. (Before: the error pointed at the journey's `capacity` line
+// and named no variant.)
+TEST(Queue, ScenarioOverloadIsRefusedAtTheScenarioLine) {
+  write_input("queue.yaml", journey());
+  const auto first_error = [](const std::string& file, const std::string& text) {
+    const auto path = write_input(file, text);
+    try {
+      app::RunOverrides o;
+      app::plan_from_file(path.string(), o, "test");
+    } catch (const core::InputError& e) {
+      for (const auto& x : e.diagnostics().items())
+        if (x.severity == core::Severity::error) return x;
+    }
+    return core::Diagnostic{};
+  };
+  const auto d = first_error("overload.yaml", R"(scenario: cut
+journey: queue.yaml
+population: {customers: 1000, customer_base: 1000, seed: 1}
+variants:
+  fewer:
+    changes:
+      - {set: start, shift: {from: phone, to: app, share: 0.1}}
+      - {set: phone.capacity.servers, value: 2}
+)");
+  EXPECT_NE(d.loc.file.find("overload.yaml"), std::string::npos) << d.format();
+  EXPECT_EQ(d.loc.line, 8) << d.format();
+  EXPECT_EQ(d.key_path, "phone.capacity.servers") << d.format();
+  EXPECT_EQ(d.message.rfind("in variant 'fewer': queue 'phone' is overloaded in period 1: utilisation 1.125 >= 1", 0),
+            0u)
+      << d.format();
+  const auto s = first_error("sweep.yaml", R"(scenario: sweep
+journey: queue.yaml
+population: {customers: 1000, customer_base: 1000, seed: 1}
+sweeps:
+  servers: {set: phone.capacity.servers, values: [4, 2]}
+)");
+  EXPECT_NE(s.loc.file.find("sweep.yaml"), std::string::npos) << s.format();
+  EXPECT_EQ(s.loc.line, 5) << s.format();
+  EXPECT_EQ(s.message.rfind("in sweep 'servers' = 2: queue 'phone' is overloaded in period 1", 0), 0u) << s.format();
+}
+
+}  // namespace
+}  // namespace cxsim
