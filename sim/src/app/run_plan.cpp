@@ -10,6 +10,7 @@
 #include "cxsim/app/portfolio.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/strings.h"
+#include "cxsim/engine/queue.h"
 #include "cxsim/engine/results.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
@@ -434,6 +435,12 @@ void write_all(engine::ResultsWriter& writer, const RunPlan& plan, const engine:
     opts.recovery = plan.variants[v].recovery;
     opts.periods = plan.settings.periods;
     opts.discount_rate = plan.settings.discount_rate;
+    // Queue waits: the tables the run used (solved again only if stale).
+    const engine::Variant& var = plan.variants[v];
+    if (!var.model.queues.empty())
+      opts.queue_waits = engine::analytics_queue_waits(var.model, engine::queues_stale(var, result.settings)
+                                                                      ? engine::solve_queues(var, result.settings)
+                                                                      : *var.queues);
     const auto a = analytics::analyze(plan.variants[v].model, opts);
     analytics::write_analytics(ag.require_group(plan.variants[v].name), plan.variants[v].model, a);
   }

@@ -74,14 +74,16 @@ struct Wait {
   double m = 0;  // E[W | W > 0]; +inf when saturated
 };
 
-Wait queue_wait(const model::CompiledQueue& q, double arrivals) {
+Wait queue_wait(const model::CompiledQueue& q, double arrivals, int servers) {
   const double es = q.service.mean;
   const double a = arrivals * es / q.period_length;
   if (!(a > 0)) return {};
-  if (a >= q.servers) return {1.0, kInf};
+  if (a >= servers) return {1.0, kInf};
   const double scale = q.service.kind == K::exponential ? 1.0 : (1.0 + q.service_scv) / 2.0;  // Allen–Cunneen
-  return {erlang_c(q.servers, a), scale * es / (q.servers - a)};
+  return {erlang_c(servers, a), scale * es / (servers - a)};
 }
+Wait queue_wait(const model::CompiledQueue& q, double arrivals) { return queue_wait(q, arrivals, q.servers); }
+
 
 }  // namespace
 
@@ -287,6 +289,34 @@ QueueTables solve_queues(const Variant& v, const RunSettings& s) {
         gave_up += n * ((1 - tp.friction) * (1 - keep_ok) + tp.friction * (1 - keep_fr));
       }
       r.abandonment = total > 0 ? gave_up / total : 0.0;
+    }
+  }
+  return out;
+}
+
+std::vector<std::vector<analytics::QueueWait>> analytics_queue_waits(const model::CompiledModel& m,
+                                                                     const QueueTables& q) {
+  std::vector<std::vector<analytics::QueueWait>> out(m.segments.size());
+  const auto P = static_cast<std::size_t>(std::max(0, q.periods));
+  for (std::size_t si = 0; si < m.segments.size(); ++si) {
+    const auto& seg = m.segments[si];
+    std::vector<double> weight(P);
+    double alive = 1, total = 0;
+    for (std::size_t t = 0; t < P; ++t) {
+      if (t > 0 && seg.churns) alive *= (seg.beta + (t - 1)) / (seg.alpha + seg.beta + (t - 1));
+      weight[t] = alive;
+      total += alive;
+    }
+    for (auto& w : weight) w = total > 0 ? w / total : 0.0;
+    for (std::size_t qi = 0; qi < q.queue.size() && qi < m.queues.size(); ++qi) {
+      analytics::QueueWait w;
+      w.touchpoint = m.queues[qi].touchpoint;
+      w.weight = weight;
+      for (std::size_t t = 0; t < P; ++t) {
+        w.p_wait.push_back(q.queue[qi][t].p_wait);
+        w.wait_if_waiting.push_back(q.queue[qi][t].wait_if_waiting);
+      }
+      out[si].push_back(std::move(w));
     }
   }
   return out;

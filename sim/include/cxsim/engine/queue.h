@@ -19,6 +19,7 @@
 #include <memory>
 #include <vector>
 
+#include "cxsim/analytics/waiting.h"
 #include "cxsim/engine/variant.h"
 #include "cxsim/io/table.h"
 
@@ -66,6 +67,14 @@ bool queues_stale(const Variant& v, const RunSettings& s);
 // in `storage` with every stale variant's tables solved, and that copy.
 const std::vector<Variant>& with_queues(const std::vector<Variant>& variants, const RunSettings& s,
                                         std::vector<Variant>& storage);
+
+// The solved waits as the exact analytics take them
+// (analytics::AnalyzeOptions::queue_waits): for each segment and queue, the
+// periods' wait laws weighted by the segment's walks in each period,
+// alive_s(t)·E[p]_s normalised over the run's periods (the sBG survival the
+// load uses; docs/methods/queues.md, "In the exact analytics").
+std::vector<std::vector<analytics::QueueWait>> analytics_queue_waits(const model::CompiledModel& m,
+                                                                     const QueueTables& q);
 
 // The /queues/<variant> results table (docs/results-format.md): one row per
 // queue and period.
