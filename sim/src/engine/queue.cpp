@@ -84,6 +84,18 @@ Wait queue_wait(const model::CompiledQueue& q, double arrivals, int servers) {
 }
 Wait queue_wait(const model::CompiledQueue& q, double arrivals) { return queue_wait(q, arrivals, q.servers); }
 
+double mean_of(const Wait& w) { return w.c > 0 ? w.c * w.m : 0.0; }
+
+// dE[W]/dx at served load x (arrivals per period that reach a server), by a
+// central difference of relative step 1e-5 (one-sided where the step would
+// leave [0, x_sat)); E[W] is smooth in x below saturation.
+double d_wait_d_load(const model::CompiledQueue& q, double x) {
+  const double sat = q.servers * q.period_length / q.service.mean;  // a = c
+  const double h = 1e-5 * std::max(x, 1e-3 * sat);
+  const double lo = std::max(0.0, x - h), hi = x + h < sat ? x + h : x;
+  if (!(hi > lo)) return 0.0;
+  return (mean_of(queue_wait(q, hi)) - mean_of(queue_wait(q, lo))) / (hi - lo);
+}
 
 }  // namespace
 
@@ -289,6 +301,12 @@ QueueTables solve_queues(const Variant& v, const RunSettings& s) {
         gave_up += n * ((1 - tp.friction) * (1 - keep_ok) + tp.friction * (1 - keep_fr));
       }
       r.abandonment = total > 0 ? gave_up / total : 0.0;
+      // Sensitivities (routing and served share held fixed): one more
+      // server at the same load; one more arrival adds r served arrivals.
+      if (q.service.mean > 0) {
+        r.d_wait_d_servers = mean_of(queue_wait(q, x[qi], q.servers + 1)) - r.mean_wait;
+        r.d_wait_d_arrivals = r.served * d_wait_d_load(q, x[qi]);
+      }
     }
   }
   return out;
@@ -326,7 +344,7 @@ io::Table queue_table(const model::CompiledModel& m, const QueueTables& q) {
   io::Table t;
   std::vector<std::string> id;
   std::vector<std::int64_t> period, servers;
-  std::vector<double> arrivals, served, load, util, p_wait, mean_wait, wait_if, aband;
+  std::vector<double> arrivals, served, load, util, p_wait, mean_wait, wait_if, aband, d_servers, d_arrivals;
   for (std::size_t qi = 0; qi < q.queue.size(); ++qi) {
     for (std::size_t p = 0; p < q.queue[qi].size(); ++p) {
       const QueuePeriod& r = q.queue[qi][p];
@@ -341,6 +359,8 @@ io::Table queue_table(const model::CompiledModel& m, const QueueTables& q) {
       mean_wait.push_back(r.mean_wait);
       wait_if.push_back(r.wait_if_waiting);
       aband.push_back(r.abandonment);
+      d_servers.push_back(r.d_wait_d_servers);
+      d_arrivals.push_back(r.d_wait_d_arrivals);
     }
   }
   t.add_column("touchpoint", std::move(id));
@@ -354,6 +374,8 @@ io::Table queue_table(const model::CompiledModel& m, const QueueTables& q) {
   t.add_column("mean_wait", std::move(mean_wait));
   t.add_column("mean_wait_if_waiting", std::move(wait_if));
   t.add_column("abandonment_share", std::move(aband));
+  t.add_column("d_mean_wait_d_servers", std::move(d_servers));
+  t.add_column("d_mean_wait_d_arrivals", std::move(d_arrivals));
   return t;
 }
 

@@ -35,6 +35,12 @@ struct QueuePeriod {
   double wait_if_waiting = 0;  // E[W | W > 0]
   double mean_wait = 0;        // E[W] = p_wait · wait_if_waiting
   double abandonment = 0;      // share of the queue's visits that give up (patience); 0 without patience
+  // Sensitivities of mean_wait (finite differences of the analytic queue at
+  // the solved served load, the routing and the served share held fixed;
+  // docs/methods/queues.md, "Sensitivities"): one more server
+  // (E[W] with c + 1 servers − E[W]) and one more arrival per period (dE[W]/dλ).
+  double d_wait_d_servers = 0;
+  double d_wait_d_arrivals = 0;
   int iterations = 0;          // evaluations of the routing (1 without patience)
 };
 
