@@ -437,6 +437,14 @@ analytics::AnalyzeOptions::Solver solver_of(const std::string& name) {
   return S::automatic;  // "auto" (CLI11 admits only these four)
 }
 
+// Queue waits (docs/methods/queues.md, "In the exact analytics"): a model
+// with `capacity` is analysed with the waits solved for the file's population.
+void add_queue_waits(analytics::AnalyzeOptions& opt, const model::CompiledModel& m, const model::PopulationSpec& pop) {
+  if (m.queues.empty()) return;
+  const engine::Variant v{"", "", m, opt.recovery};
+  opt.queue_waits = engine::analytics_queue_waits(m, engine::solve_queues(v, scenario::queue_check_settings(pop)));
+}
+
 // A scenario: the exact per-walk expectations of every variant and their Δ
 // against the baseline (one period, segment shares as written).
 int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_line, const model::YamlDocument& doc,
@@ -466,6 +474,7 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
     opt.recovery = recovery;
     opt.solver = solver_of(o.solver);
     model::CompiledModel m = model::compile(spec);
+    add_queue_waits(opt, m, ls.scenario.population);
     analytics::JourneyAnalytics a = analytics::analyze(m, opt);
     rows.push_back({name, std::move(note), std::move(m), std::move(a)});
   };
@@ -651,6 +660,7 @@ int run_analyze(const AnalyzeCliOptions& o, const std::string& command_line) {
   analytics::AnalyzeOptions opt;
   opt.friction_overridden = analytics::friction_override_mask(lj.spec);
   opt.solver = solver_of(o.solver);
+  add_queue_waits(opt, m, lj.spec.population);
   const analytics::JourneyAnalytics a = analytics::analyze(m, opt);
   std::vector<std::string> ranking_notes;
   const auto ranking = analytics::friction_ranking(m, a, o.reduce, opt, &ranking_notes);

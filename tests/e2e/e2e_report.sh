@@ -220,4 +220,40 @@ grep -q 'Portfolio frontier: investment against net return' "$W/portfolio.html" 
 grep -q 'Interactions: is a pair worth more or less' "$W/portfolio.html" || fail "no interactions table"
 pass "portfolio report"
 render "$W/portfolio.html" "$W/report_portfolio.png"
+# ---------------------------------------------------------------- queues
+# A journey with a queue and churn (the wait falls period by period) and a
+# scenario adding a server: the queues section charts each variant's solved
+# mean wait per period (html_queues.cpp); a journey without capacity has none.
+cat >"$W/queue.yaml" <<'YAML'
+journey: queue_report
+start: {phone: 1.0}
+retention: {alpha: 2, beta: 3}
+touchpoints:
+  phone:
+    channel: phone
+    duration: {exponential: {mean: 0.5}}
+    capacity: {servers: 3, service: {exponential: {mean: 1}}, period_length: 400}
+    next: {done: 1}
+outcomes:
+  done: {kind: resolved}
+population: {customers: 500, periods: 4, customer_base: 1000, seed: 3}
+YAML
+cat >"$W/queue_more.yaml" <<'YAML'
+scenario: one_more_server
+journey: queue.yaml
+population: {customers: 500, periods: 4, customer_base: 1000, seed: 3}
+variants:
+  four_servers:
+    changes:
+      - {set: phone.capacity.servers, value: 4}
+YAML
+"$CXSIM" run "$W/queue_more.yaml" -q -o "$W/queue.h5"
+"$CXSIM" report "$W/queue.h5" -q
+check_self_contained "$W/queue.html"
+expect_sections "$W/queue.html" queues headline provenance
+grep -q 'Mean wait at &#39;phone&#39; per period' "$W/queue.html" || fail "the queues section has no wait chart"
+grep -q 'four_servers mean wait' "$W/queue.html" || fail "the queue table lacks the variant's column"
+expect_sections "$W/retail.html" '!queues'
+pass "queues report"
+render "$W/queue.html" "$W/report_queue.png"
 echo "e2e_report: passed"

@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cxsim/analytics/absorbing_chain.h"
 #include "cxsim/app/run_plan.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/engine/queue.h"
@@ -214,6 +215,122 @@ variants:
     EXPECT_NE(d.loc.file.find("zero.yaml"), std::string::npos) << d.format();
     EXPECT_EQ(d.loc.line, 6) << d.format();
   }
+}
+
+}  // namespace
+}  // namespace cxsim
+
+namespace cxsim {
+namespace {
+
+// The exact analytics include the queue's wait (docs/methods/queues.md, "In
+// the exact analytics"): churn makes the wait differ by period (a = 2.5 in
+// period 1, 1.5 in period 2, ...), the analytics mix the periods' wait laws by
+// the walks, and the engine's journey time, time to resolution and
+// satisfaction change (a waiting penalty on D + W) match within 4 SE. Without
+// the waits the exact time is far off (the test can fail).
+TEST(Queue, ExactExpectationsIncludeTheWait) {
+  const auto path = write_input("time.yaml", R"(journey: queue_time
+start: {phone: 1.0}
+retention: {alpha: 2, beta: 3}
+touchpoints:
+  phone:
+    channel: phone
+    friction: 0.2
+    duration: {ok: {exponential: {mean: 0.5}}, friction: {gamma: {mean: 1, sd: 0.5}}}
+    waiting: {tolerance: 0.3, satisfaction_per_unit: -0.5}
+    capacity: {servers: 3, service: {exponential: {mean: 1}}, period_length: 400}
+    next: {ok: {done: 1}, friction: {app: 0.5, phone: 0.5}}
+  app:
+    channel: app
+    duration: {fixed: 0.1}
+    next: {done: 1}
+outcomes:
+  done: {kind: resolved}
+population: {customers: 20000, periods: 3, customer_base: 900, seed: 7}
+)");
+  app::RunPlan plan = app::plan_from_file(path.string(), app::RunOverrides{}, "test");
+  const engine::Variant& v = plan.variants[0];
+  const auto q = engine::solve_queues(v, plan.settings);
+  ASSERT_EQ(q.queue[0].size(), 3u);
+  EXPECT_NEAR(q.queue[0][0].offered_load, 2.5, 1e-9);
+  EXPECT_GT(q.queue[0][0].mean_wait, 2 * q.queue[0][1].mean_wait);
+
+  analytics::AnalyzeOptions opt;
+  opt.periods = plan.settings.periods;
+  opt.queue_waits = engine::analytics_queue_waits(v.model, q);
+  const auto a = analytics::analyze(v.model, opt);
+  analytics::AnalyzeOptions none = opt;
+  none.queue_waits.clear();
+  const auto a0 = analytics::analyze(v.model, none);
+  ASSERT_TRUE(a.run.pooled_exact);
+  const auto& ex = a.run.pooled;
+
+  const auto r = engine::run(plan.variants, plan.settings);
+  const auto t = engine::variant_tables(v, r.variants[0]).summary;
+  const auto near = [&](const std::string& name, double exact) {
+    const auto e = engine::find_metric(t, name);
+    EXPECT_LT(std::fabs(e.estimate - exact), 4 * e.se)
+        << name << ": " << e.estimate << " ± " << e.se << " vs " << exact;
+    return e;
+  };
+  const auto tm = near("time_mean", ex.time);
+  std::size_t resolved = 0;
+  while (v.model.kinds[resolved] != "resolved") ++resolved;
+  near("time_mean_resolved", analytics::time_to_resolution(ex, resolved));
+  const auto sat = near("satisfaction_change_mean", ex.satisfaction_change);
+  EXPECT_GT(std::fabs(tm.estimate - a0.run.pooled.time), 10 * tm.se);
+  EXPECT_GT(std::fabs(sat.estimate - a0.run.pooled.satisfaction_change), 10 * sat.se);
+}
+
+}  // namespace
+}  // namespace cxsim
+
+namespace cxsim {
+namespace {
+
+// A scenario whose variant overloads the queue (3 → 2 servers at a = 2.5) is
+// refused by `run` before simulating, at the scenario's change line, naming
+// the variant, the queue and the period; a sweep point likewise at the
+// sweep's line. (Before: the error pointed at the journey's `capacity` line
+// and named no variant.)
+TEST(Queue, ScenarioOverloadIsRefusedAtTheScenarioLine) {
+  write_input("queue.yaml", journey());
+  const auto first_error = [](const std::string& file, const std::string& text) {
+    const auto path = write_input(file, text);
+    try {
+      app::RunOverrides o;
+      app::plan_from_file(path.string(), o, "test");
+    } catch (const core::InputError& e) {
+      for (const auto& x : e.diagnostics().items())
+        if (x.severity == core::Severity::error) return x;
+    }
+    return core::Diagnostic{};
+  };
+  const auto d = first_error("overload.yaml", R"(scenario: cut
+journey: queue.yaml
+population: {customers: 1000, customer_base: 1000, seed: 1}
+variants:
+  fewer:
+    changes:
+      - {set: start, shift: {from: phone, to: app, share: 0.1}}
+      - {set: phone.capacity.servers, value: 2}
+)");
+  EXPECT_NE(d.loc.file.find("overload.yaml"), std::string::npos) << d.format();
+  EXPECT_EQ(d.loc.line, 8) << d.format();
+  EXPECT_EQ(d.key_path, "phone.capacity.servers") << d.format();
+  EXPECT_EQ(d.message.rfind("in variant 'fewer': queue 'phone' is overloaded in period 1: utilisation 1.125 >= 1", 0),
+            0u)
+      << d.format();
+  const auto s = first_error("sweep.yaml", R"(scenario: sweep
+journey: queue.yaml
+population: {customers: 1000, customer_base: 1000, seed: 1}
+sweeps:
+  servers: {set: phone.capacity.servers, values: [4, 2]}
+)");
+  EXPECT_NE(s.loc.file.find("sweep.yaml"), std::string::npos) << s.format();
+  EXPECT_EQ(s.loc.line, 5) << s.format();
+  EXPECT_EQ(s.message.rfind("in sweep 'servers' = 2: queue 'phone' is overloaded in period 1", 0), 0u) << s.format();
 }
 
 }  // namespace

@@ -165,3 +165,44 @@ segments:
 
 }  // namespace
 }  // namespace cxsim
+
+namespace cxsim {
+namespace {
+
+// /queues sensitivities (docs/methods/queues.md, "Sensitivities"): one more
+// server is the Erlang C wait with c + 1 servers minus the wait; dE[W]/dλ
+// matches a re-solve with 0.1% more and fewer customers (λ ∝ customer_base without
+// patience), and the closed-form derivative of the M/M/1 wait ρ·E[S]/(1 − ρ).
+TEST(Queue, MeanWaitSensitivities) {
+  const auto solve = [](int servers, double base) {
+    std::vector<engine::Variant> v = {
+        {"baseline", "", model::compile(testing::spec_from_text(journey(servers, base))), {}}};
+    engine::RunSettings s;
+    s.customers = 100;
+    s.customer_base = base;
+    s.periods = 1;
+    return engine::solve_queues(v[0], s).queue[0][0];
+  };
+  const auto r = solve(3, 120);  // λ = 120, a = 120·2/100 = 2.4
+  const auto more = solve(4, 120);
+  EXPECT_NEAR(r.d_wait_d_servers, more.mean_wait - r.mean_wait, 1e-14);
+  EXPECT_LT(r.d_wait_d_servers, 0.0);
+  const auto up = solve(3, 120.12), down = solve(3, 119.88);
+  const double fd = (up.mean_wait - down.mean_wait) / (up.arrivals - down.arrivals);
+  EXPECT_GT(r.d_wait_d_arrivals, 0.0);
+  EXPECT_NEAR(r.d_wait_d_arrivals, fd, 1e-4 * fd);
+  // M/M/1: E[W] = ρ·E[S]/(1 − ρ), ρ = λ·E[S]/L, so dE[W]/dλ = E[S]²/(L·(1 − ρ)²).
+  const auto one = solve(1, 30);  // ρ = 0.6
+  EXPECT_NEAR(one.mean_wait, 0.6 * 2 / 0.4, 1e-12);
+  EXPECT_NEAR(one.d_wait_d_arrivals, 4.0 / (100 * 0.16), 1e-6);
+  // The table carries both columns.
+  std::vector<engine::Variant> v = {{"baseline", "", model::compile(testing::spec_from_text(journey(3, 120))), {}}};
+  engine::RunSettings s;
+  s.customer_base = 120;
+  const auto t = engine::queue_table(v[0].model, engine::solve_queues(v[0], s));
+  EXPECT_DOUBLE_EQ(t.get_double("d_mean_wait_d_servers")[0], r.d_wait_d_servers);
+  EXPECT_DOUBLE_EQ(t.get_double("d_mean_wait_d_arrivals")[0], r.d_wait_d_arrivals);
+}
+
+}  // namespace
+}  // namespace cxsim

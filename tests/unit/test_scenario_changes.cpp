@@ -379,3 +379,81 @@ TEST(ScenarioChanges, SegmentStartOverridesChangeLikeTheStartMap) {
 
 }  // namespace
 }  // namespace cxsim::scenario
+
+namespace cxsim::scenario {
+namespace {
+
+// Issue 16: waiting and patience as scenario change paths and as segment
+// overrides (the fields a queue's visit is timed by).
+TEST(ScenarioChanges, WaitingAndPatiencePathsAndOverrides) {
+  auto s = testing::spec_from_text(R"(journey: timed
+start: {queue: 1.0}
+touchpoints:
+  queue:
+    channel: phone
+    duration: {exponential: {mean: 10}}
+    waiting: {tolerance: 2, satisfaction_per_unit: -0.05}
+    patience: {exponential: {mean: 20}}
+    next: {ok: {solved: 1.0}, friction: {lost: 1.0}}
+  plain:
+    channel: web
+    next: {solved: 1.0}
+outcomes:
+  solved: {kind: resolved}
+  lost: {kind: abandoned}
+segments:
+  busy:
+    share: 0.5
+    overrides:
+      queue: {waiting: {tolerance: 1, satisfaction_per_unit: -0.2}, patience: {gamma: {mean: 5, sd: 2}}}
+  calm: {share: 0.5}
+)");
+  // The overrides as loaded: busy has its own waiting and patience, calm the touchpoint's.
+  EXPECT_DOUBLE_EQ(model::effective_touchpoint(s, 0, 0).waiting->tolerance, 1);
+  EXPECT_EQ(model::effective_touchpoint(s, 0, 0).patience->kind, model::DurationSpec::Kind::gamma);
+  EXPECT_DOUBLE_EQ(model::effective_touchpoint(s, 1, 0).waiting->satisfaction_per_unit, -0.05);
+  core::Diagnostics d;
+  EXPECT_TRUE(apply_change(s, change("queue.waiting.tolerance", 4), d));
+  EXPECT_TRUE(apply_change(s, change("queue.patience.mean", 0.5, Change::Op::scale), d));
+  EXPECT_DOUBLE_EQ(model::effective_touchpoint(s, 1, 0).waiting->tolerance, 4);
+  EXPECT_DOUBLE_EQ(model::effective_touchpoint(s, 1, 0).patience->a, 10);
+  EXPECT_DOUBLE_EQ(model::effective_touchpoint(s, 0, 0).waiting->tolerance, 1);  // shadowed: a warning
+  EXPECT_EQ(d.warning_count(), 2u) << d.format();
+  EXPECT_TRUE(apply_change(s, change("segments.busy.overrides.queue.waiting.satisfaction_per_unit", -0.3), d));
+  EXPECT_TRUE(apply_change(s, change("segments.busy.overrides.queue.patience.sd", 1), d));
+  EXPECT_DOUBLE_EQ(model::effective_touchpoint(s, 0, 0).waiting->satisfaction_per_unit, -0.3);
+  EXPECT_DOUBLE_EQ(model::effective_touchpoint(s, 0, 0).patience->b, 1);
+  // An override created by a change starts from the touchpoint's own.
+  EXPECT_TRUE(apply_change(s, change("segments.calm.overrides.queue.patience.mean", 40), d));
+  EXPECT_DOUBLE_EQ(model::effective_touchpoint(s, 1, 0).patience->a, 40);
+  EXPECT_DOUBLE_EQ(model::effective_touchpoint(s, 1, 0).waiting->tolerance, 4);
+  EXPECT_EQ(d.error_count(), 0u) << d.format();
+  model::validate(s, d);
+  EXPECT_FALSE(d.has_errors()) << d.format();
+
+  // Bad input: a touchpoint without patience, a misspelt field (with its
+  // suggestion), a value re-validation refuses — each at the change's line.
+  const auto first_error = [&](const std::vector<Change>& cs) {
+    core::Diagnostics e;
+    apply_variant(s, "variant 'v'", cs, e);
+    for (const auto& x : e.items())
+      if (x.severity == core::Severity::error) return x.format();
+    return std::string("no error");
+  };
+  EXPECT_EQ(first_error({change("plain.patience.mean", 5)}),
+            "s.yaml:7:9: error: plain.patience.mean: in variant 'v': touchpoint 'plain' has no patience to change "
+            "(add `patience: DIST` to the journey first)");
+  EXPECT_EQ(first_error({change("queue.waiting.tolerence", 5)}),
+            "s.yaml:7:9: error: queue.waiting.tolerence: in variant 'v': unknown field 'tolerence' of queue.waiting "
+            "(did you mean 'tolerance'?)");
+  EXPECT_EQ(first_error({change("segments.busy.overrides.queue.waiting.tolerance", -1)}),
+            "s.yaml:7:9: error: segments.busy.overrides.queue.waiting.tolerance: in variant 'v': waiting tolerance "
+            "must be >= 0, got -1");
+  EXPECT_EQ(first_error({change("segments.busy.overrides.plain.waiting.tolerance", 1)}),
+            "s.yaml:7:9: error: segments.busy.overrides.plain.waiting.tolerance: in variant 'v': touchpoint 'plain' "
+            "has no waiting penalty to change (add `waiting: {tolerance, satisfaction_per_unit}` to the journey "
+            "first)");
+}
+
+}  // namespace
+}  // namespace cxsim::scenario

@@ -49,6 +49,13 @@ SegmentResult solve_segment(const CompiledModel& m, std::size_t s, const Analyze
         "derivatives with respect to frictions that would open that branch are not defined (NaN)",
         seg.id));
 
+  if (s < opt.queue_waits.size())
+    for (const auto& q : opt.queue_waits[s])
+      if (seg.tp[q.touchpoint].has_patience && q.mean() > 0)
+        res.notes.push_back(fmt::format(
+            "segment '{}': the queue wait at '{}' (a touchpoint with patience) is not in the exact expectations "
+            "(durations, waiting penalty, give-ups): they describe that visit without its wait",
+            seg.id, m.touchpoint_ids[q.touchpoint]));
   LinearSolver lu(c, kind, seg.id);
   const Solved x = segment_expectations(m, s, opt, c, kind, lu, res);
   if (targeted) {
@@ -106,7 +113,11 @@ std::vector<SegmentResult> solve_segments(const CompiledModel& m, const AnalyzeO
   res.reserve(S);
   for (std::size_t s = 0; s < S; ++s) {
     std::size_t twin = 0;
-    while (twin < s && !same_chain(m.segments[twin], m.segments[s])) ++twin;
+    // Queue waits mix over the periods by each segment's walks: a twin needs the same.
+    const auto waits = [&](std::size_t i) {
+      return i < opt.queue_waits.size() ? opt.queue_waits[i] : std::vector<QueueWait>{};
+    };
+    while (twin < s && !(same_chain(m.segments[twin], m.segments[s]) && waits(twin) == waits(s))) ++twin;
     if (twin == s) {
       res.push_back(solve_segment(m, s, opt, want));
       continue;

@@ -146,6 +146,15 @@ std::vector<SegmentResult> solve_segments(const CompiledModel& m, const AnalyzeO
 // The share-weighted mix of the segments' walk expectations.
 WalkExpectations mix_population(const CompiledModel& m, const AnalyzeOptions& opt,
                                 const std::vector<SegmentResult>& res);
+// The queue wait before a visit to touchpoint k of segment s
+// (AnalyzeOptions::queue_waits), or null: no queue there, or a queue whose
+// touchpoint has patience (its wait is not folded in; solve_segment notes it).
+inline const QueueWait* queue_wait_at(const CompiledModel& m, const AnalyzeOptions& opt, std::size_t s, std::size_t k) {
+  if (s >= opt.queue_waits.size() || m.segments[s].tp[k].has_patience) return nullptr;
+  for (const auto& q : opt.queue_waits[s])
+    if (q.touchpoint == k) return &q;
+  return nullptr;
+}
 inline bool overridden(const AnalyzeOptions& opt, std::size_t s, std::size_t k) {
   return s < opt.friction_overridden.size() && k < opt.friction_overridden[s].size() && opt.friction_overridden[s][k];
 }

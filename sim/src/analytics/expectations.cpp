@@ -140,8 +140,12 @@ double frictions_trigger_probability(const CompiledModel& m, const Chain& c, std
 //     g_c(i) = (1−f)·E[D_ok]·Σ_j P_ok(i→j) b_c(j) + f·E[D_fr]·Σ_j P_fr(i→j) b_c(j)
 // (given the ok/friction draw, the duration and the rest of the walk are
 // independent), so E[T·1{c}] = Σ_i v_i g_c(i), v = πN the expected visits.
-void kind_times(const CompiledModel& m, const model::CompiledSegment& seg, const Chain& c, const Eigen::VectorXd& v,
-                const Eigen::MatrixXd& h, WalkExpectations& w) {
+// A queue's wait W before the visit (AnalyzeOptions::queue_waits) is
+// independent of the routing given the draw: it adds E[W]·((1−f)·Σ_j P_ok b_c
+// + f·Σ_j P_fr b_c) to g_c(i).
+void kind_times(const CompiledModel& m, std::size_t s, const AnalyzeOptions& opt, const Chain& c,
+                const Eigen::VectorXd& v, const Eigen::MatrixXd& h, WalkExpectations& w) {
+  const model::CompiledSegment& seg = m.segments[s];
   const std::size_t K = m.num_kinds();
   std::vector<double> b_ok(K), b_fr(K);
   auto branch = [&](const Categorical& cat, std::vector<double>& b) {
@@ -170,9 +174,11 @@ void kind_times(const CompiledModel& m, const model::CompiledSegment& seg, const
     const double f = t.friction;
     branch(t.next_ok, b_ok);
     branch(t.next_fr, b_fr);
+    const QueueWait* qw = queue_wait_at(m, opt, s, c.tp[i]);
+    const double wait = qw ? qw->mean() : 0.0;
     for (std::size_t k = 0; k < K; ++k)
-      w.kind_time[k] +=
-          v(static_cast<Eigen::Index>(i)) * ((1 - f) * t.dur_ok.mean * b_ok[k] + f * t.dur_fr.mean * b_fr[k]);
+      w.kind_time[k] += v(static_cast<Eigen::Index>(i)) *
+                        ((1 - f) * (t.dur_ok.mean + wait) * b_ok[k] + f * (t.dur_fr.mean + wait) * b_fr[k]);
   }
 }
 
@@ -196,10 +202,13 @@ Solved segment_expectations(const CompiledModel& m, std::size_t s, const Analyze
     for (const auto& e : c.q[i])
       if (m.touchpoint_channel[c.tp[e.node]] != m.touchpoint_channel[k]) swi += e.p;
     sw(i) = swi;
+    // A queue's wait before the visit (waiting.h, QueueWait): it lengthens the
+    // visit and counts against `waiting` (not yet against patience).
+    const QueueWait* qw = queue_wait_at(m, opt, s, k);
     if (t.has_waiting || t.has_patience) {
       // A timed visit (waiting.h): patience turns ok draws into friction visits
       // and shortens the visit; the waiting penalty adds to satisfaction.
-      const VisitLaw law = visit_law(t);
+      const VisitLaw law = visit_law(t, qw);
       const double po = law.p_ok(f), pf = law.p_fr(f);
       r_sat(i) = po * t.sat_ok + pf * t.sat_fr + m.switch_sat * swi + law.penalty(f);
       r_eff(i) = po * t.eff_ok + pf * t.eff_fr + m.switch_eff * swi;
@@ -208,7 +217,7 @@ Solved segment_expectations(const CompiledModel& m, std::size_t s, const Analyze
     } else {
       r_sat(i) = (1 - f) * t.sat_ok + f * t.sat_fr + m.switch_sat * swi;
       r_eff(i) = (1 - f) * t.eff_ok + f * t.eff_fr + m.switch_eff * swi;
-      r_time(i) = (1 - f) * t.dur_ok.mean + f * t.dur_fr.mean;
+      r_time(i) = (1 - f) * t.dur_ok.mean + f * t.dur_fr.mean + (qw ? qw->mean() : 0.0);
       r_fr(i) = f;
     }
     r_cost(i) = t.cost;
@@ -263,7 +272,7 @@ Solved segment_expectations(const CompiledModel& m, std::size_t s, const Analyze
     w.kind_prob[m.outcome_kind[o]] += w.outcome_prob[o];
     w.value += w.outcome_prob[o] * m.outcome_value[o];
   }
-  kind_times(m, seg, c, v, h, w);
+  kind_times(m, s, opt, c, v, h, w);
   w.satisfaction_change = v.dot(r_sat);
   w.effort = v.dot(r_eff);
   w.time = v.dot(r_time);

@@ -184,4 +184,41 @@ VisitLaw visit_law(const model::CompiledTouchpoint& t) {
   return w;
 }
 
+double QueueWait::mean() const {
+  double w = 0;
+  for (std::size_t t = 0; t < weight.size(); ++t) w += weight[t] * p_wait[t] * wait_if_waiting[t];
+  return w;
+}
+
+double expected_excess_with_wait(const DurationSampler& d, double t, double m) {
+  if (!(m > 0)) return expected_excess(d, t);
+  t = std::max(t, 0.0);
+  auto below = [&](double x) { return x < t ? m * std::exp(-(t - x) / m) : 0.0; };
+  if (d.kind == K::fixed) return d.p1 >= t ? d.p1 - t + m : below(d.p1);
+  const double ft = cdf(d, t);
+  return expected_excess(d, t) + m * (1.0 - ft) +
+         integrate_unit([&](double u) { return below(quantile(d, u)); }, 0.0, ft);
+}
+
+VisitLaw visit_law(const model::CompiledTouchpoint& t, const QueueWait* wait) {
+  VisitLaw w = visit_law(t);
+  if (wait == nullptr || t.has_patience) return w;
+  const double mean = wait->mean();
+  w.time_ok += mean;
+  w.time_fr += mean;
+  if (t.has_waiting) {
+    const double c = t.wait_per_unit, tol = t.wait_tolerance;
+    auto excess = [&](const DurationSampler& d) {
+      double e = 0;
+      for (std::size_t p = 0; p < wait->weight.size(); ++p)
+        e += wait->weight[p] * ((1 - wait->p_wait[p]) * expected_excess(d, tol) +
+                                wait->p_wait[p] * expected_excess_with_wait(d, tol, wait->wait_if_waiting[p]));
+      return e;
+    };
+    w.pen_ok = c * excess(t.dur_ok);
+    w.pen_fr = same(t.dur_ok, t.dur_fr) ? w.pen_ok : c * excess(t.dur_fr);
+  }
+  return w;
+}
+
 }  // namespace cxsim::analytics

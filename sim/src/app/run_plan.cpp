@@ -10,6 +10,7 @@
 #include "cxsim/app/portfolio.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/strings.h"
+#include "cxsim/engine/queue.h"
 #include "cxsim/engine/results.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
@@ -96,6 +97,7 @@ RunPlan plan_from_file(const std::string& path, const RunOverrides& o, const std
   }
 
   add_variant(plan, "baseline", "the journey as written", ls.journey, std::nullopt);
+  core::Diagnostics queue_diags;  // overloaded queues of the scenario's variants and sweep points
   for (const auto& want : o.only_variants) {
     const bool known =
         std::any_of(sc.variants.begin(), sc.variants.end(), [&](const auto& v) { return v.name == want; });
@@ -116,6 +118,11 @@ RunPlan plan_from_file(const std::string& path, const RunOverrides& o, const std
     std::string desc = vs.description;
     add_variant(plan, vs.name, desc, ls.variant_specs[v], vs.recovery, vs.investment);
     plan.named_changes.push_back(vs.changes);
+    // Queues solved here for the run's settings (the runner reuses them): an
+    // overloaded queue is refused at the scenario's line, naming the variant.
+    plan.variants.back().queues =
+        scenario::solve_variant_queues(plan.variants.back(), vs.changes, "variant '" + vs.name + "'", vs.loc,
+                                       "variants." + vs.name, plan.settings, queue_diags);
   }
   plan.named = plan.variants.size();
   if (!o.no_sweeps) {
@@ -129,10 +136,14 @@ RunPlan plan_from_file(const std::string& path, const RunOverrides& o, const std
         sp.variant_index.push_back(plan.variants.size());
         add_variant(plan, fmt::format("sweep:{}={}", sw.name, core::fmt_number(x)), c.describe(), std::move(spec),
                     std::nullopt);
+        plan.variants.back().queues = scenario::solve_variant_queues(
+            plan.variants.back(), {c}, fmt::format("sweep '{}' = {}", sw.name, core::fmt_number(x)), sw.loc,
+            "sweeps." + sw.name, plan.settings, queue_diags);
       }
       plan.sweeps.push_back(std::move(sp));
     }
   }
+  if (queue_diags.has_errors()) throw core::InputError(std::move(queue_diags));
   if (sc.rank.present && !o.no_ranking) {
     plan.ranking.present = true;
     plan.ranking.reduce_by = sc.rank.reduce_by;
@@ -424,6 +435,12 @@ void write_all(engine::ResultsWriter& writer, const RunPlan& plan, const engine:
     opts.recovery = plan.variants[v].recovery;
     opts.periods = plan.settings.periods;
     opts.discount_rate = plan.settings.discount_rate;
+    // Queue waits: the tables the run used (solved again only if stale).
+    const engine::Variant& var = plan.variants[v];
+    if (!var.model.queues.empty())
+      opts.queue_waits = engine::analytics_queue_waits(var.model, engine::queues_stale(var, result.settings)
+                                                                      ? engine::solve_queues(var, result.settings)
+                                                                      : *var.queues);
     const auto a = analytics::analyze(plan.variants[v].model, opts);
     analytics::write_analytics(ag.require_group(plan.variants[v].name), plan.variants[v].model, a);
   }

@@ -60,13 +60,27 @@ struct Wait {
   double m = 0;  // E[W | W > 0]; +inf when saturated
 };
 
-Wait queue_wait(const model::CompiledQueue& q, double arrivals) {
+Wait queue_wait(const model::CompiledQueue& q, double arrivals, int servers) {
   const double es = q.service.mean;
   const double a = arrivals * es / q.period_length;
   if (!(a > 0)) return {};
-  if (a >= q.servers) return {1.0, kInf};
+  if (a >= servers) return {1.0, kInf};
   const double scale = q.service.kind == K::exponential ? 1.0 : (1.0 + q.service_scv) / 2.0;  // Allen–Cunneen
-  return {erlang_c(q.servers, a), scale * es / (q.servers - a)};
+  return {erlang_c(servers, a), scale * es / (servers - a)};
+}
+Wait queue_wait(const model::CompiledQueue& q, double arrivals) { return queue_wait(q, arrivals, q.servers); }
+
+double mean_of(const Wait& w) { return w.c > 0 ? w.c * w.m : 0.0; }
+
+// dE[W]/dx at served load x (arrivals per period that reach a server), by a
+// central difference of relative step 1e-5 (one-sided where the step would
+// leave [0, x_sat)); E[W] is smooth in x below saturation.
+double d_wait_d_load(const model::CompiledQueue& q, double x) {
+  const double sat = q.servers * q.period_length / q.service.mean;  // a = c
+  const double h = 1e-5 * std::max(x, 1e-3 * sat);
+  const double lo = std::max(0.0, x - h), hi = x + h < sat ? x + h : x;
+  if (!(hi > lo)) return 0.0;
+  return (mean_of(queue_wait(q, hi)) - mean_of(queue_wait(q, lo))) / (hi - lo);
 }
 
 }  // namespace
@@ -273,6 +287,40 @@ QueueTables solve_queues(const Variant& v, const RunSettings& s) {
         gave_up += n * ((1 - tp.friction) * (1 - keep_ok) + tp.friction * (1 - keep_fr));
       }
       r.abandonment = total > 0 ? gave_up / total : 0.0;
+      // Sensitivities (routing and served share held fixed): one more
+      // server at the same load; one more arrival adds r served arrivals.
+      if (q.service.mean > 0) {
+        r.d_wait_d_servers = mean_of(queue_wait(q, x[qi], q.servers + 1)) - r.mean_wait;
+        r.d_wait_d_arrivals = r.served * d_wait_d_load(q, x[qi]);
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::vector<analytics::QueueWait>> analytics_queue_waits(const model::CompiledModel& m,
+                                                                     const QueueTables& q) {
+  std::vector<std::vector<analytics::QueueWait>> out(m.segments.size());
+  const auto P = static_cast<std::size_t>(std::max(0, q.periods));
+  for (std::size_t si = 0; si < m.segments.size(); ++si) {
+    const auto& seg = m.segments[si];
+    std::vector<double> weight(P);
+    double alive = 1, total = 0;
+    for (std::size_t t = 0; t < P; ++t) {
+      if (t > 0 && seg.churns) alive *= (seg.beta + (t - 1)) / (seg.alpha + seg.beta + (t - 1));
+      weight[t] = alive;
+      total += alive;
+    }
+    for (auto& w : weight) w = total > 0 ? w / total : 0.0;
+    for (std::size_t qi = 0; qi < q.queue.size() && qi < m.queues.size(); ++qi) {
+      analytics::QueueWait w;
+      w.touchpoint = m.queues[qi].touchpoint;
+      w.weight = weight;
+      for (std::size_t t = 0; t < P; ++t) {
+        w.p_wait.push_back(q.queue[qi][t].p_wait);
+        w.wait_if_waiting.push_back(q.queue[qi][t].wait_if_waiting);
+      }
+      out[si].push_back(std::move(w));
     }
   }
   return out;
@@ -282,7 +330,7 @@ io::Table queue_table(const model::CompiledModel& m, const QueueTables& q) {
   io::Table t;
   std::vector<std::string> id;
   std::vector<std::int64_t> period, servers;
-  std::vector<double> arrivals, served, load, util, p_wait, mean_wait, wait_if, aband;
+  std::vector<double> arrivals, served, load, util, p_wait, mean_wait, wait_if, aband, d_servers, d_arrivals;
   for (std::size_t qi = 0; qi < q.queue.size(); ++qi) {
     for (std::size_t p = 0; p < q.queue[qi].size(); ++p) {
       const QueuePeriod& r = q.queue[qi][p];
@@ -297,6 +345,8 @@ io::Table queue_table(const model::CompiledModel& m, const QueueTables& q) {
       mean_wait.push_back(r.mean_wait);
       wait_if.push_back(r.wait_if_waiting);
       aband.push_back(r.abandonment);
+      d_servers.push_back(r.d_wait_d_servers);
+      d_arrivals.push_back(r.d_wait_d_arrivals);
     }
   }
   t.add_column("touchpoint", std::move(id));
@@ -310,6 +360,8 @@ io::Table queue_table(const model::CompiledModel& m, const QueueTables& q) {
   t.add_column("mean_wait", std::move(mean_wait));
   t.add_column("mean_wait_if_waiting", std::move(wait_if));
   t.add_column("abandonment_share", std::move(aband));
+  t.add_column("d_mean_wait_d_servers", std::move(d_servers));
+  t.add_column("d_mean_wait_d_arrivals", std::move(d_arrivals));
   return t;
 }
 

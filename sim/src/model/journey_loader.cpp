@@ -30,7 +30,8 @@ const std::vector<std::string> kTouchpointKeys = {"channel",      "stage",   "de
 const std::vector<std::string> kOutcomeKeys = {"kind", "value", "good", "description"};
 const std::vector<std::string> kSegmentKeys = {"share",     "description", "satisfaction0",
                                                "retention", "engagement",  "overrides"};
-const std::vector<std::string> kOverrideKeys = {"friction", "satisfaction", "effort", "duration", "next"};
+const std::vector<std::string> kOverrideKeys = {"friction", "satisfaction", "effort",  "duration",
+                                                "next",     "waiting",      "patience"};
 const std::vector<std::string> kOkFr = {"ok", "friction"};
 constexpr long long kMaxSteps = 100000000;
 constexpr long long kMaxPeriods = 65535;  // journey and scenario files (parse_population)
@@ -434,6 +435,8 @@ void parse_segment(NodeReader& r, const std::string& id, const YAML::Node& node,
         if (v["effort"]) o.effort = parse_ok_friction(r, v["effort"], op + ".effort");
         if (v["duration"]) o.duration = parse_duration(r, v["duration"], op + ".duration");
         if (v["next"]) o.next = parse_next(r, v["next"], op + ".next");
+        if (v["waiting"]) o.waiting = parse_waiting(r, v["waiting"], op + ".waiting");
+        if (v["patience"]) o.patience = parse_distribution(r, v["patience"], op + ".patience");
         seg.overrides.emplace_back(e.key, std::move(o));
       }
     }

@@ -141,6 +141,8 @@ TouchpointSpec effective_touchpoint(const JourneySpec& spec, std::size_t seg, st
     if (o.effort) t.effort = *o.effort;
     if (o.duration) t.duration = *o.duration;
     if (o.next) t.next = *o.next;
+    if (o.waiting) t.waiting = *o.waiting;
+    if (o.patience) t.patience = *o.patience;
   }
   return t;
 }

@@ -185,6 +185,16 @@ class Checker {
     if (!std::isfinite(s.slope)) error(path + ".slope", "slope must be finite");
   }
 
+  // `waiting: {tolerance, satisfaction_per_unit}` at `path` (a touchpoint's or a segment override's).
+  void waiting(const WaitingSpec& w, const std::string& path) {
+    const double t = w.tolerance;
+    if (!(t >= 0)) error(path + ".tolerance", must_be_at_least("waiting tolerance", 0, t));
+    else if (!(t <= kMaxDuration))
+      error(path + ".tolerance", fmt::format("waiting tolerance must be at most {} (time units), got {}",
+                                             Shown(kMaxDuration).str(), Shown(t).str()));
+    finite(w.satisfaction_per_unit, path + ".satisfaction_per_unit", "satisfaction_per_unit");
+  }
+
   void run() {
     const auto& s = spec_;
     if (!core::find_time_unit(s.time_unit)) {
@@ -216,14 +226,7 @@ class Checker {
       finite(tp.satisfaction.ok, id + ".satisfaction.ok", "satisfaction");
       finite(tp.satisfaction.friction, id + ".satisfaction.friction", "satisfaction");
       durations(tp.duration, id + ".duration");
-      if (tp.waiting) {
-        const double t = tp.waiting->tolerance;
-        if (!(t >= 0)) error(id + ".waiting.tolerance", must_be_at_least("waiting tolerance", 0, t));
-        else if (!(t <= kMaxDuration))
-          error(id + ".waiting.tolerance", fmt::format("waiting tolerance must be at most {} (time units), got {}",
-                                                       Shown(kMaxDuration).str(), Shown(t).str()));
-        finite(tp.waiting->satisfaction_per_unit, id + ".waiting.satisfaction_per_unit", "satisfaction_per_unit");
-      }
+      if (tp.waiting) waiting(*tp.waiting, id + ".waiting");
       if (tp.patience) distribution(*tp.patience, id + ".patience");
       if (tp.capacity) capacity(*tp.capacity, id + ".capacity");
       if (!tp.next.ok.empty()) {
@@ -313,6 +316,8 @@ class Checker {
         }
         if (o.duration) durations(*o.duration, op + ".duration");
         if (o.next) next(*o.next, op + ".next");
+        if (o.waiting) waiting(*o.waiting, op + ".waiting");
+        if (o.patience) distribution(*o.patience, op + ".patience");
       }
     }
     if (shares_ok && s.segments_given && std::fabs(share_sum - 1.0) > kProbabilityTolerance)

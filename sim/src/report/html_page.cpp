@@ -31,6 +31,7 @@ std::string Page::render() {
   add_section("segments", "Per segment: which profile gains from which fix", segment_effects());
   add_section("nps", "NPS score distribution", nps_distribution());
   add_section("survival", "Retention (survival) across periods", survival());
+  add_section("queues", "Queues: the wait per period", queues());
   add_section("map", "Journey map", journey_map());
   add_section("ranking", "Friction ranking", ranking());
   add_section("sweeps", "Sweeps", sweeps());

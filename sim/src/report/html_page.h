@@ -11,6 +11,7 @@
 //   html_comparisons.cpp 4. Δ charts, 8. friction ranking, 9. sweeps
 //   html_scores.cpp      5. NPS / CSAT / CES score distributions
 //   html_retention.cpp   6. survival across periods and per-period table
+//   html_queues.cpp      each queue's solved mean wait per period (journeys with capacity)
 //   html_journey.cpp     7. journey map, 10. reference book of paths, 11. touchpoint/channel/outcome/segment tables
 //   html_segments.cpp    per-segment effects: each variant's Δ per segment (table and chart)
 //   html_tornado.cpp     which uncertain input drives a Δ (tornado of /uncertainty/sensitivity)
@@ -122,6 +123,7 @@ class Page {
   std::string segment_effects();
   std::string nps_distribution();
   std::string survival();
+  std::string queues();  // html_queues.cpp
   std::string journey_map();
   std::string ranking();
   std::string sweeps();

@@ -272,6 +272,15 @@ ResultsData read_opened(const std::filesystem::path& path, const io::File& f) {
         for (auto* t : {&v.segment_summary, &v.segment_comparison})
           if (*t && (!(*t)->has_column("segment") || !(*t)->has_column("metric"))) t->reset();
       }
+      if (f.is_group("queues")) {
+        io::Group q = f.open_group("queues");
+        if (is_table(q, name)) v.queues = io::read_table(q, name);
+        // Readable only with the columns the report uses.
+        bool usable = v.queues.has_value();
+        for (const char* c : {"touchpoint", "period", "mean_wait", "utilisation", "p_wait", "abandonment_share"})
+          usable = usable && v.queues->has_column(c);
+        if (!usable) v.queues.reset();
+      }
       data.variants.push_back(std::move(v));
     }
   }

@@ -149,8 +149,34 @@ Slot next_slot(model::NextSpec& n, const std::string& where, const std::vector<s
   return map_slot(n.ok, where + ".next", p, i);
 }
 
-const std::vector<std::string> kTouchpointFields = {"friction", "satisfaction", "effort",  "duration",
-                                                    "cost",     "next",         "capacity"};
+const std::vector<std::string> kTouchpointFields = {"friction", "satisfaction", "effort",  "duration", "cost",
+                                                    "next",     "capacity",     "waiting", "patience"};
+
+// <where>.waiting.tolerance | .satisfaction_per_unit (MODEL.md section 11).
+Slot waiting_slot(std::optional<model::WaitingSpec>& w, const std::vector<std::string>& p, std::size_t i,
+                  const std::string& where, const std::string& owner) {
+  static const std::vector<std::string> fields = {"tolerance", "satisfaction_per_unit"};
+  if (!w)
+    return fail(
+        fmt::format("{} has no waiting penalty to change (add `waiting: {{tolerance, satisfaction_per_unit}}` "
+                    "to the journey first)",
+                    owner));
+  if (i + 1 != p.size())
+    return fail(fmt::format("a waiting change names one field of {} ({})", where, core::quoted_list(fields)),
+                i < p.size() ? core::did_you_mean(p[i], fields) : "");
+  Slot s;
+  if (p[i] == "tolerance") return s.values = {&w->tolerance}, s;
+  if (p[i] == "satisfaction_per_unit") return s.values = {&w->satisfaction_per_unit}, s;
+  return fail(fmt::format("unknown field '{}' of {}", p[i], where), core::did_you_mean(p[i], fields));
+}
+
+// <where>.patience.<parameter> (any duration family's parameter names).
+Slot patience_slot(std::optional<model::DurationSpec>& a, const std::vector<std::string>& p, std::size_t i,
+                   const std::string& where, const std::string& owner) {
+  if (!a) return fail(fmt::format("{} has no patience to change (add `patience: DIST` to the journey first)", owner));
+  if (i + 1 != p.size()) return fail("a patience change names a parameter, e.g. " + where + ".mean");
+  return duration_param(*a, p[i], where);
+}
 
 // <tp>.capacity.servers, .period_length, .service.<param> (MODEL.md section 11).
 Slot capacity_slot(model::TouchpointSpec& tp, const std::vector<std::string>& p, std::size_t i) {
@@ -182,10 +208,14 @@ Slot touchpoint_slot(model::TouchpointSpec& tp, const std::vector<std::string>& 
   if (f == "duration") return duration_slot(tp.duration, p, i + 1, id + ".duration");
   if (f == "next") return next_slot(tp.next, id, p, i + 1);
   if (f == "capacity") return capacity_slot(tp, p, i + 1);
+  if (f == "waiting") return waiting_slot(tp.waiting, p, i + 1, id + ".waiting", fmt::format("touchpoint '{}'", id));
+  if (f == "patience")
+    return patience_slot(tp.patience, p, i + 1, id + ".patience", fmt::format("touchpoint '{}'", id));
   return fail(fmt::format("unknown field '{}' of touchpoint '{}'", f, id), core::did_you_mean(f, kTouchpointFields));
 }
 
-const std::vector<std::string> kOverrideFields = {"friction", "satisfaction", "effort", "duration", "next"};
+const std::vector<std::string> kOverrideFields = {"friction", "satisfaction", "effort",  "duration",
+                                                  "next",     "waiting",      "patience"};
 
 Slot override_slot(JourneySpec& spec, model::SegmentSpec& seg, const std::vector<std::string>& p, std::size_t i) {
   if (i == p.size()) return fail("expected segments." + seg.id + ".overrides.<touchpoint>.<field>");
@@ -227,6 +257,16 @@ Slot override_slot(JourneySpec& spec, model::SegmentSpec& seg, const std::vector
   if (f == "next") {
     if (!o->next) o->next = base->next;
     return next_slot(*o->next, where, p, i + 2);
+  }
+  // waiting / patience: the override starts from the touchpoint's own (a
+  // segment cannot change what the touchpoint does not have).
+  if (f == "waiting") {
+    if (!o->waiting) o->waiting = base->waiting;
+    return waiting_slot(o->waiting, p, i + 2, where + ".waiting", fmt::format("touchpoint '{}'", tp_id));
+  }
+  if (f == "patience") {
+    if (!o->patience) o->patience = base->patience;
+    return patience_slot(o->patience, p, i + 2, where + ".patience", fmt::format("touchpoint '{}'", tp_id));
   }
   return fail(fmt::format("unknown override field '{}'", f), core::did_you_mean(f, kOverrideFields));
 }
@@ -543,7 +583,8 @@ std::vector<std::string> override_paths(const JourneySpec& spec, const Change& c
         if (id != p[0]) continue;
         const std::string& f = p[1];
         has = has || (f == "friction" && o.friction) || (f == "satisfaction" && o.satisfaction) ||
-              (f == "effort" && o.effort) || (f == "duration" && o.duration) || (f == "next" && o.next);
+              (f == "effort" && o.effort) || (f == "duration" && o.duration) || (f == "next" && o.next) ||
+              (f == "waiting" && o.waiting) || (f == "patience" && o.patience);
       }
     }
     if (has) out.push_back("segments." + seg.id + ".overrides." + c.path);
@@ -631,7 +672,8 @@ std::vector<Shadow> shadowing_overrides(const JourneySpec& spec, const Change& c
     for (const auto& [id, o] : seg.overrides) {
       if (id != p[0]) continue;
       const bool shadowed = (f == "friction" && o.friction) || (f == "satisfaction" && o.satisfaction) ||
-                            (f == "effort" && o.effort) || (f == "duration" && o.duration) || (f == "next" && o.next);
+                            (f == "effort" && o.effort) || (f == "duration" && o.duration) || (f == "next" && o.next) ||
+                            (f == "waiting" && o.waiting) || (f == "patience" && o.patience);
       if (shadowed)
         out.push_back({seg.id, fmt::format("segments.{}.overrides.{}.{}", seg.id, p[0], f), p[0] + "." + f});
     }

@@ -573,14 +573,37 @@ LoadedScenario check_scenario_document(const YamlDocument& doc, Diagnostics& dia
       return out;
     }
   }
+  std::vector<bool> variant_ok;
   for (auto& v : out.scenario.variants) {
+    const std::size_t before = diags.error_count();
     out.variant_specs.push_back(apply_variant(out.journey, "variant '" + v.name + "'", v.changes, diags));
     if (v.recovery) resolve_recovery(*v.recovery, out.variant_specs.back(), "variants." + v.name + ".recovery", diags);
+    variant_ok.push_back(diags.error_count() == before);
+  }
+  const bool queues = std::any_of(out.journey.touchpoints.begin(), out.journey.touchpoints.end(),
+                                  [](const auto& t) { return t.capacity.has_value(); });
+  const engine::RunSettings qs = queue_check_settings(out.scenario.population);
+  // Queues: the baseline's and every variant's utilisation with the
+  // scenario's population (the journey's own check used the journey's).
+  if (queues && !diags.has_errors()) {
+    const engine::Variant base{"baseline", "", model::compile(out.journey), std::nullopt};
+    solve_variant_queues(base, {}, "the baseline", {}, "", qs, diags);
+  }
+  for (std::size_t i = 0; queues && i < out.scenario.variants.size(); ++i) {
+    const auto& v = out.scenario.variants[i];
+    if (!variant_ok[i]) continue;
+    const engine::Variant cv{v.name, "", model::compile(out.variant_specs[i]), v.recovery};
+    solve_variant_queues(cv, v.changes, "variant '" + v.name + "'", v.loc, "variants." + v.name, qs, diags);
   }
   for (const auto& sw : out.scenario.sweeps) {
     for (double x : sw.values) {
       Change c{sw.path, sw.op, x, sw.renormalize, sw.loc};
-      apply_variant(out.journey, "sweep '" + sw.name + "'", {c}, diags);
+      const std::size_t before = diags.error_count();
+      auto spec = apply_variant(out.journey, "sweep '" + sw.name + "'", {c}, diags);
+      if (!queues || diags.error_count() != before) continue;
+      const engine::Variant cv{"sweep", "", model::compile(spec), std::nullopt};
+      solve_variant_queues(cv, {c}, fmt::format("sweep '{}' = {}", sw.name, core::fmt_number(x)), sw.loc,
+                           "sweeps." + sw.name, qs, diags);
     }
   }
   if (out.scenario.portfolio.present) check_portfolio(out.scenario, out.journey, diags);
@@ -672,6 +695,46 @@ void check_run_size(const ScenarioSpec& sc, const model::JourneySpec& j, std::ui
     add(combos, sc.portfolio.loc, "portfolio",
         fmt::format("portfolio ({} candidates, {} combinations of two or more)", n, combos));
   }
+}
+
+engine::RunSettings queue_check_settings(const model::PopulationSpec& pop) {
+  engine::RunSettings s;
+  s.customers = static_cast<std::uint64_t>(std::max<long long>(1, pop.customers.value_or(10000)));
+  s.periods = std::clamp(pop.periods.value_or(1), 1, 65535);
+  s.customer_base = pop.customer_base.value_or(0.0);
+  return s;
+}
+
+std::shared_ptr<const engine::QueueTables> solve_variant_queues(const engine::Variant& v,
+                                                                const std::vector<Change>& changes,
+                                                                const std::string& what, const core::SourceLoc& loc,
+                                                                const std::string& key_path_prefix,
+                                                                const engine::RunSettings& s, Diagnostics& diags) {
+  if (v.model.queues.empty()) return nullptr;
+  try {
+    return std::make_shared<const engine::QueueTables>(engine::solve_queues(v, s));
+  } catch (const core::InputError& e) {
+    for (const auto& d : e.diagnostics().items()) {
+      if (d.severity != core::Severity::error) continue;
+      if (changes.empty() && key_path_prefix.empty()) {  // the baseline: at the journey's line
+        diags.error(d.loc, d.key_path, "in " + what + ": " + d.message, d.suggestion);
+        continue;
+      }
+      // d.key_path is "<touchpoint>.capacity": blame the change of that
+      // capacity, else of that touchpoint, else the variant's entry.
+      const std::string tp = d.key_path.substr(0, d.key_path.rfind('.'));
+      const Change* blame = nullptr;
+      for (const auto& c : changes)
+        if (!blame && (c.path == d.key_path || c.path.rfind(d.key_path + ".", 0) == 0)) blame = &c;
+      for (const auto& c : changes)
+        if (!blame && c.path.rfind(tp + ".", 0) == 0) blame = &c;
+      diags.error(blame ? blame->loc : loc, blame ? blame->path : key_path_prefix, "in " + what + ": " + d.message,
+                  d.suggestion);
+    }
+  } catch (const core::RuntimeError& e) {
+    diags.error(loc, key_path_prefix, "in " + what + ": " + e.what());
+  }
+  return nullptr;
 }
 
 LoadedScenario load_scenario(const std::string& path) {

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "cxsim/analytics/waiting.h"
 #include "cxsim/engine/variant.h"  // RecoveryProgram (a plain struct; no link dependency)
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_spec.h"
@@ -158,6 +159,13 @@ struct AnalyzeOptions {
   // and the discount rate d of CLV and cost.
   int periods = 1;
   double discount_rate = 0;
+  // Queue waits (docs/methods/queues.md, "In the exact analytics"):
+  // [segment] the wait before each visit to each queue of the model, mixed
+  // over the run's periods by the segment's walks (engine::analytics_queue_waits
+  // builds it from the solved queues). Time and waiting penalties include it,
+  // except at a queue whose touchpoint has patience (a note says so). Empty:
+  // no waits (the journey as if its queues never made anyone wait).
+  std::vector<std::vector<QueueWait>> queue_waits;
 };
 
 struct JourneyAnalytics {

@@ -4,6 +4,9 @@
 // expectations the absorbing chain folds in for a touchpoint with `waiting`
 // or `patience`. D is the visit's duration, A its patience, both compiled
 // duration distributions (model::DurationSampler) of any family.
+#include <cstddef>
+#include <vector>
+
 #include "cxsim/model/compiled_model.h"
 
 namespace cxsim::analytics {
@@ -60,5 +63,29 @@ struct VisitLaw {
 };
 
 VisitLaw visit_law(const model::CompiledTouchpoint& t);
+
+// The wait W before a visit to a queue (docs/methods/queues.md, "In the exact
+// analytics"): a mixture over the run's periods t with weights weight[t] (the
+// segment's share of its walks that fall in period t, summing to 1); in
+// period t, W is 0 with probability 1 − p_wait[t] and exponential with mean
+// wait_if_waiting[t] otherwise (engine/queue.h).
+struct QueueWait {
+  std::size_t touchpoint = 0;
+  std::vector<double> weight, p_wait, wait_if_waiting;
+  double mean() const;  // E[W] = Σ_t weight[t]·p_wait[t]·wait_if_waiting[t]
+  bool operator==(const QueueWait& o) const = default;
+};
+
+// E[(D + E − t)+] with E ~ Exponential(mean m) independent of D: for D = d,
+// d − t + m when d >= t, else m·e^{−(t − d)/m}; so E[(D − t)+] + m·P(D >= t) +
+// m·E[e^{−(t − D)/m}; D < t], the last term by quadrature over D's quantiles
+// (closed form for a fixed D).
+double expected_excess_with_wait(const model::DurationSampler& d, double t, double m);
+
+// The law of a visit after the queue's wait `wait` (null: no queue): the
+// durations are D + W (time_ok/time_fr add E[W]) and the waiting penalty is
+// c·E[(D + W − t)+], mixed over the periods. Without patience only: at a
+// touchpoint with patience the wait is not folded in (the law without it).
+VisitLaw visit_law(const model::CompiledTouchpoint& t, const QueueWait* wait);
 
 }  // namespace cxsim::analytics

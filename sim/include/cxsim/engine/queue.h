@@ -19,6 +19,7 @@
 #include <memory>
 #include <vector>
 
+#include "cxsim/analytics/waiting.h"
 #include "cxsim/engine/variant.h"
 #include "cxsim/io/table.h"
 
@@ -34,6 +35,12 @@ struct QueuePeriod {
   double wait_if_waiting = 0;  // E[W | W > 0]
   double mean_wait = 0;        // E[W] = p_wait · wait_if_waiting
   double abandonment = 0;      // share of the queue's visits that give up (patience); 0 without patience
+  // Sensitivities of mean_wait (finite differences of the analytic queue at
+  // the solved served load, the routing and the served share held fixed;
+  // docs/methods/queues.md, "Sensitivities"): one more server
+  // (E[W] with c + 1 servers − E[W]) and one more arrival per period (dE[W]/dλ).
+  double d_wait_d_servers = 0;
+  double d_wait_d_arrivals = 0;
   int iterations = 0;          // evaluations of the routing (1 without patience)
 };
 
@@ -66,6 +73,14 @@ bool queues_stale(const Variant& v, const RunSettings& s);
 // in `storage` with every stale variant's tables solved, and that copy.
 const std::vector<Variant>& with_queues(const std::vector<Variant>& variants, const RunSettings& s,
                                         std::vector<Variant>& storage);
+
+// The solved waits as the exact analytics take them
+// (analytics::AnalyzeOptions::queue_waits): for each segment and queue, the
+// periods' wait laws weighted by the segment's walks in each period,
+// alive_s(t)·E[p]_s normalised over the run's periods (the sBG survival the
+// load uses; docs/methods/queues.md, "In the exact analytics").
+std::vector<std::vector<analytics::QueueWait>> analytics_queue_waits(const model::CompiledModel& m,
+                                                                     const QueueTables& q);
 
 // The /queues/<variant> results table (docs/results-format.md): one row per
 // queue and period.

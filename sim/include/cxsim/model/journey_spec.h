@@ -115,6 +115,10 @@ struct OverrideSpec {
   std::optional<OkFriction<double>> effort;
   std::optional<OkFriction<DurationSpec>> duration;
   std::optional<NextSpec> next;
+  // MODEL.md section 11 for this segment: its own waiting penalty and patience
+  // (replacing the touchpoint's, or adding them where it has none).
+  std::optional<WaitingSpec> waiting;
+  std::optional<DurationSpec> patience;
 };
 
 struct RetentionParams {

@@ -59,6 +59,8 @@ struct VariantData {
   // tables with a `segment` column (engine::segment_summary_table and
   // segment_comparison_table; the baseline has no comparison).
   std::optional<io::Table> segment_summary, segment_comparison;
+  // /queues/<name> (journeys with capacity): touchpoint, period, mean_wait, ...
+  std::optional<io::Table> queues;
 };
 
 struct SweepData {

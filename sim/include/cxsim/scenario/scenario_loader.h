@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cxsim/core/diagnostics.h"
+#include "cxsim/engine/queue.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_spec.h"
 #include "cxsim/model/yaml_source.h"
@@ -73,5 +74,25 @@ std::uint64_t estimated_variant_bytes(const model::JourneySpec& journey, std::ui
 // (run --no-sweeps / --no-ranking).
 void check_run_size(const ScenarioSpec& scenario, const model::JourneySpec& journey, std::uint64_t customers,
                     int periods, bool sweeps, bool ranking, core::Diagnostics& diags);
+
+// Queues (capacity; docs/methods/queues.md): solves the queues of a variant
+// the scenario made (`what`: "variant 'cut'" or "sweep 'servers' = 2") for
+// the run settings `s`. An overloaded queue (utilisation >= 1, the
+// core::InputError of engine::solve_queues) is reported in `diags` at the
+// scenario's line: the first change of the queue's `capacity` (else of the
+// queue's touchpoint), else `loc` (the variant's or sweep's entry), with
+// `key_path_prefix` (e.g. "variants.cut") when no change is blamed, and the
+// message naming the variant, the queue and the period. Returns null on an
+// error or when the model has no queue.
+std::shared_ptr<const engine::QueueTables> solve_variant_queues(const engine::Variant& v,
+                                                                const std::vector<Change>& changes,
+                                                                const std::string& what, const core::SourceLoc& loc,
+                                                                const std::string& key_path_prefix,
+                                                                const engine::RunSettings& s, core::Diagnostics& diags);
+
+// The run settings `cxsim validate` checks a scenario's queues with: the
+// scenario's population (customers, periods, customer_base), else the
+// defaults of `run`.
+engine::RunSettings queue_check_settings(const model::PopulationSpec& pop);
 
 }  // namespace cxsim::scenario
