@@ -130,6 +130,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
                                                     {"fit_repeat", fit_repeat},
                                                     {"fit_segments", fit_segments},
                                                     {"fit_joint", fit_joint},
+                                                    {"combine_prior_deltas", combine_prior_deltas},
                                                     {"write_model", write_model},
                                                     {"simulate_key_drivers", simulate_key_drivers},
                                                     {"check_holdout", check_holdout},
