@@ -37,6 +37,7 @@ struct CalibrateCli {
   bool quiet = false;
   bool json = false;
   bool require_pass = false;
+  bool progress = false;
 };
 
 // The output rules (core/atomic_output.h) for -o and --report, checked
@@ -91,6 +92,10 @@ int run_calibrate(CalibrateCli& c, const Context& ctx) {
   c.o.skip_bad_rows = c.on_bad_row == "skip";
   c.o.command_line = ctx.command_line;
   c.o.stop = ctx.stop;
+  if (c.progress)
+    c.o.on_stage = [](const char* stage, bool done) {
+      std::cerr << "calibrate: " << stage << (done ? " done" : " ...") << std::endl;
+    };
   c.o.outcome_kinds = calibrate::parse_key_values(c.kinds, "--outcome-kind");
   for (const auto& [k, v] : calibrate::parse_key_values(c.values, "--outcome-value")) {
     try {
@@ -271,6 +276,7 @@ void setup_calibrate(CLI::App& app, Context& ctx) {
   sub->add_flag("--require-pass", c->require_pass, "Exit 1 when a holdout measure fails");
   sub->add_flag("-q,--quiet", c->quiet, "Print only warnings");
   sub->add_flag("--json", c->json, "Print the fitted tables (as in the report) as JSON on stdout");
+  sub->add_flag("--progress", c->progress, "Print each fitting stage on stderr as it starts and ends");
   sub->callback([c, &ctx] { ctx.action = [c, &ctx] { return run_calibrate(*c, ctx); }; });
 }
 

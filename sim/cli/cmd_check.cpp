@@ -29,6 +29,7 @@ struct CheckCli {
   bool all = false;
   bool quiet = false;
   bool require_pass = false;
+  bool json = false;
 };
 
 void write_check_file(const std::string& path, const check::CheckResult& r, const check::CheckOptions& o,
@@ -110,7 +111,9 @@ int run_check(CheckCli& c, const Context& ctx) {
   }
   const check::CheckResult r = check::check(c.o);
   if (!c.output.empty()) write_check_file(c.output, r, c.o, ctx);
-  if (!c.quiet) {
+  if (c.json) {
+    std::cout << check::format_json(r, c.o);
+  } else if (!c.quiet) {
     std::cout << r.summary;
     std::cout << check::format_table(r, c.all ? 0 : c.top);
     if (!c.output.empty()) std::cout << "wrote " << c.output << "\n";
@@ -175,6 +178,12 @@ void setup_check(CLI::App& app, Context& ctx) {
   sub->add_option("--time-format", c->o.time_format,
                   "Timestamp form, strptime-style (default: recognised automatically)");
   sub->add_flag("-q,--quiet", c->quiet, "Print only warnings");
+  sub->add_flag(
+      "--json", c->json,
+      "Print every row as JSON on stdout (statistic, both estimates, z, p-value, result) instead of the table");
+  sub->add_flag_callback(
+      "--no-durations", [c] { c->o.durations = false; },
+      "Do not compare durations (the log of the time from a visit to the next), e.g. for day-only timestamps");
   sub->callback([c, &ctx] { ctx.action = [c, &ctx] { return run_check(*c, ctx); }; });
 }
 

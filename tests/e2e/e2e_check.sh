@@ -8,9 +8,16 @@
 #     (checkout 0.20 -> 0.40) fails (exit 1 with --require-pass, exit 0
 #     without) and that touchpoint's friction row is the first of the table.
 #     A retention drift (beta 1.2 -> 3.6) fails on a survival row.
+#  2b. Durations, channels, CSAT and CES: a log whose checkout takes twice
+#     as long fails first on checkout's log-duration row; support_call moved
+#     to another channel in the log fails first on a channel row; CSAT answers
+#     one point lower fail first on a CSAT row; --no-durations drops the
+#     duration rows.
 #  3. The check file (-o): filetype, the table columns, sorted by |z|, the
 #     verdict attributes; written atomically (no temporary left); `cxsim
-#     report` renders it (HTML and Markdown).
+#     report` renders it (HTML and Markdown). --json lists every row with its
+#     statistic, both estimates, z, the two-sided p-value (and Bonferroni's)
+#     and the verdict, consistent with the table.
 #  4. Bad input: a touchpoint the model lacks is a counted warning with a
 #     did-you-mean (its rows compare with a simulated 0); a missing column,
 #     both --cohorts and --lifetimes, surveys that match no journey and a bad
@@ -67,7 +74,8 @@ diff <(grep -v "^lifetimes:\|^cohorts:" "$work/pass_l.out") <(grep -v "^lifetime
 # Rows: every metric is there (one seed, --all).
 "$CXSIM" check "$truth" --events "$d/events.csv" --surveys "$d/surveys.csv" --cohorts "$d/cohorts.csv" --all \
   >"$work/all.out" 2>&1 || fail "check --all: exit $?"
-for m in journeys_per_customer start transition friction outcome response_rate nps nps_score survival; do
+for m in journeys_per_customer start transition friction duration_log_mean duration_log_sd channel outcome \
+  response_rate nps nps_score csat csat_score ces ces_score survival; do
   grep -q "^$m " "$work/all.out" || fail "no '$m' row in check --all"
 done
 grep -q "^transition  *checkout (friction) -> support_call .* pass$" "$work/all.out" ||
@@ -116,6 +124,45 @@ grep -q "beta: 3.6" "$work/drift_r.yaml" || fail "the retention drift YAML was n
   >"$work/drift_r.out" 2>&1
 grep -q "^survival .*FAIL$" "$work/drift_r.out" || fail "retention drift: no survival row fails"
 
+# ---------------------------------------------------------------- 2b. durations, channels, CSAT, CES
+# first_row OUT: the first row of a printed table.
+first_row() { awk '/^metric / { getline; print; exit }' "$1"; }
+sed 's/duration: {gamma: {mean: 4, sd: 2}}/duration: {gamma: {mean: 8, sd: 4}}/' "$truth" >"$work/drift_d.yaml"
+grep -q "mean: 8, sd: 4" "$work/drift_d.yaml" || fail "the duration drift YAML was not made"
+"$CXSIM" run "$work/drift_d.yaml" -n 2000 -p 4 -s 7 -q --events-out "$work/drift_d" -o "$work/drift_d.h5" \
+  >/dev/null 2>&1 || fail "run of the duration drift"
+"$CXSIM" check "$truth" --events "$work/drift_d/events.csv" --surveys "$work/drift_d/surveys.csv" \
+  --require-pass >"$work/drift_d.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] || fail "duration drift with --require-pass: exit $rc (expected 1)"
+first=$(first_row "$work/drift_d.out")
+case "$first" in
+  "duration_log_"*" checkout ("*FAIL) ;;
+  *) fail "the first row of the duration drift is not a checkout duration: '$first'" ;;
+esac
+"$CXSIM" check "$truth" --events "$work/drift_d/events.csv" --no-durations --all >"$work/nodur.out" 2>&1 ||
+  [ $? -eq 1 ] || fail "check --no-durations: exit $?"
+grep -q "^duration_log" "$work/nodur.out" && fail "--no-durations still prints duration rows"
+grep -q "^friction " "$work/nodur.out" || fail "--no-durations dropped other rows"
+# support_call answered on chat in the log (phone in the model).
+sed 's/,support_call,\(ok\|friction\),phone,/,support_call,\1,chat,/' "$d/events.csv" >"$work/chan.csv"
+grep -q ",support_call,ok,chat," "$work/chan.csv" || fail "the channel drift log was not made"
+"$CXSIM" check "$truth" --events "$work/chan.csv" >"$work/chan.out" 2>&1
+first=$(first_row "$work/chan.out")
+case "$first" in
+  "channel "*FAIL) ;;
+  *) fail "the first row of the channel drift is not a channel row: '$first'" ;;
+esac
+# CSAT one point lower (5 -> 4) in the answers; CES unchanged.
+awk -F, -v OFS=, 'NR > 1 && $4 == 5 { $4 = 4 } { print }' "$d/surveys.csv" >"$work/csat.csv"
+"$CXSIM" check "$truth" --events "$d/events.csv" --surveys "$work/csat.csv" >"$work/csat.out" 2>&1
+first=$(first_row "$work/csat.out")
+case "$first" in
+  "csat"*FAIL) ;;
+  *) fail "the first row of the CSAT drift is not a CSAT row: '$first'" ;;
+esac
+grep -q "^ces.*FAIL$" "$work/csat.out" && fail "the CSAT drift fails a CES row"
+
 # ---------------------------------------------------------------- 3. the check file
 "$CXSIM" check "$truth" --events "$work/drift/events.csv" --surveys "$work/drift/surveys.csv" \
   --cohorts "$work/drift/cohorts.csv" -o "$work/out/check.h5" -q || fail "check -o: exit $?"
@@ -159,6 +206,44 @@ grep -q "Model check" "$work/out/check.html" || fail "the check page has no titl
 grep -q "<strong>FAIL</strong>" "$work/out/check.html" || fail "the check page shows no failing row"
 "$CXSIM" report "$work/out/check.h5" --format md -q || fail "report --format md of a check file"
 grep -q "^| friction | checkout |" "$work/out/check.md" || fail "the Markdown check table does not start with checkout's friction"
+
+# --json: every row, with its statistic, p-value and verdict, as the table.
+"$CXSIM" check "$truth" --events "$work/drift/events.csv" --surveys "$work/drift/surveys.csv" \
+  --cohorts "$work/drift/cohorts.csv" --json >"$work/check.json" 2>/dev/null || fail "check --json: exit $?"
+"$CXSIM" check "$truth" --events "$work/drift/events.csv" --surveys "$work/drift/surveys.csv" \
+  --cohorts "$work/drift/cohorts.csv" --all >"$work/check_all.out" 2>/dev/null || fail "check --all: exit $?"
+"$PY" - "$work/check.json" "$work/check_all.out" <<'PYEOF' || fail "check --json (see above)"
+import json, math, sys
+j = json.load(open(sys.argv[1]))
+table = [l for l in open(sys.argv[2]).read().splitlines()[1:] if l and not l[0].isdigit() and " " in l]
+rows = j["checks"]
+assert j["rows"] == len(rows), (j["rows"], len(rows))
+assert j["pass"] is False and j["rows_failed"] >= 1
+assert j["rows_tested"] == sum(1 for r in rows if r["result"] != "untested")
+assert j["rows_failed"] == sum(1 for r in rows if r["result"] == "fail")
+assert rows[0]["metric"] == "friction" and rows[0]["key"] == "checkout", rows[0]
+stats = {r["metric"]: r["statistic"] for r in rows}
+assert stats["friction"] == "share" and stats["duration_log_mean"] == "log-duration mean", stats
+assert stats["duration_log_sd"] == "log-duration sd" and stats["survival"] == "kaplan-meier survival", stats
+assert stats["csat"] == "mean" and stats["ces_score"] == "share" and stats["nps"] == "nps", stats
+m = j["rows_tested"]
+for r in rows:
+    for side in ("observed", "simulated"):
+        assert set(r[side]) == {"value", "se", "lo", "hi", "n"}, r[side]
+    if r["result"] == "untested":
+        assert r["p_value"] is None
+        continue
+    z = r["z"]
+    se = math.hypot(r["observed"]["se"], r["simulated"]["se"])
+    assert abs((r["observed"]["value"] - r["simulated"]["value"]) / se - z) < 1e-9 * max(1, abs(z)), r
+    assert abs(r["p_value"] - math.erfc(abs(z) / math.sqrt(2))) < 1e-12, r
+    assert abs(r["p_bonferroni"] - min(1.0, r["p_value"] * m)) < 1e-12, r
+    assert (r["result"] == "fail") == (abs(z) > j["threshold_z"]), r
+# The same rows, in the same order, as the printed table.
+keys = [(r["metric"], r["key"]) for r in rows]
+printed = [l.split()[0] for l in table if l.split()[0] in stats]
+assert printed == [k[0] for k in keys], (printed[:5], keys[:5])
+PYEOF
 
 # ---------------------------------------------------------------- 4. bad input
 sed '2,400s/,checkout,/,chekout,/' "$d/events.csv" >"$work/typo.csv"

@@ -11,7 +11,8 @@
 #     namespace; stale temporaries are removed, live (locked) ones kept
 #  5. SIGINT/SIGTERM/SIGHUP stop a run cleanly: exit 130/143/129, a message,
 #     no temporary left, the previous results and event log intact; the same
-#     for calibrate (spill runs in --tmp-dir removed, -o and --report intact)
+#     for calibrate (spill runs in --tmp-dir removed, -o and --report intact),
+#     and SIGINT inside calibrate's joint fit: exit 130, no output, no temporary
 #  6. no thread can be started: a clear error, exit 1, no temporary
 #  2. a full disk (a 200 KB tmpfs) while writing results, customer records,
 #     a fit report and a report: exit 1, no crash, no temporary, previous
@@ -321,6 +322,30 @@ for sig in INT:130 TERM:143 HUP:129; do
   [ "$(cd "$C" && md5sum fit.yaml fit.h5)" = "$before" ] || fail "calibrate SIG$name: the previous outputs changed"
   pass "calibrate SIG$name: exit $want, no temporary or spill run, previous outputs intact"
 done
+
+# calibrate: SIGINT inside the joint fit (--progress says when it starts)
+# stops between two of its iterations: exit 130, the message, no -o or
+# --report file and no temporary.
+JF="$W/sig-joint"
+mkdir -p "$JF"
+"$CXSIM" run "$CXSIM_SOURCE_DIR/tests/data/calibrate/joint_journey.yaml" -n 3000 -p 8 -s 3 -q \
+  --events-out "$JF/log" -o "$JF/run.h5" || fail "run of the joint journey"
+start_bg "$JF/err" "$CXSIM" calibrate --events "$JF/log/events.csv" --surveys "$JF/log/surveys.csv" \
+  --cohorts "$JF/log/cohorts.csv" --satisfaction0-sd 0.5 --progress -q -o "$JF/fit.yaml" --report "$JF/fit.h5"
+for i in $(seq 1 2400); do
+  grep -q "^calibrate: fit_joint \.\.\.$" "$JF/err" 2>/dev/null && break
+  kill -0 "$bg" 2>/dev/null || fail "calibrate ended before the joint fit: $(cat "$JF/err")"
+  sleep 0.05
+done
+grep -q "^calibrate: fit_joint \.\.\.$" "$JF/err" || fail "--progress never said fit_joint: $(cat "$JF/err")"
+kill -INT "$bg"
+wait_bg "calibrate SIGINT in the joint fit"
+[ "$rc" -eq 130 ] || fail "calibrate SIGINT in the joint fit: exit $rc, expected 130: $(cat "$JF/err")"
+grep -q "stopped by SIGINT" "$JF/err" || fail "calibrate SIGINT in the joint fit: no message: $(cat "$JF/err")"
+! grep -q "fit_joint done" "$JF/err" || fail "the joint fit ended before the signal (the test is broken)"
+[ ! -e "$JF/fit.yaml" ] && [ ! -e "$JF/fit.h5" ] || fail "calibrate SIGINT in the joint fit: an output was written"
+no_temps "$JF" "calibrate SIGINT in the joint fit"
+pass "calibrate SIGINT inside the joint fit: exit 130, no output, no temporary"
 
 # ------------------------------------------------------------ 6. no threads
 # The process may not start a thread (RLIMIT_NPROC): a clear error, exit 1,

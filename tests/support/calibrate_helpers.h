@@ -18,11 +18,17 @@
 
 namespace cxsim::testing {
 
-// Writes `text` to `name` in a per-process scratch directory of the test file `test`.
-inline std::filesystem::path write_input(const std::string& test, const std::string& name, const std::string& text) {
+// The per-process scratch directory of the test file `test` (created).
+inline std::filesystem::path scratch_dir(const std::string& test) {
   const std::filesystem::path d =
       std::filesystem::temp_directory_path() / fmt::format("cxsim_test_{}_{}", test, ::getpid());
   std::filesystem::create_directories(d);
+  return d;
+}
+
+// Writes `text` to `name` in the scratch directory of the test file `test`.
+inline std::filesystem::path write_input(const std::string& test, const std::string& name, const std::string& text) {
+  const std::filesystem::path d = scratch_dir(test);
   std::ofstream(d / name, std::ios::binary) << text;
   return d / name;
 }

@@ -10,46 +10,31 @@
 
 #include <fmt/format.h>
 
+#include "calibrate_helpers.h"
 #include "cxsim/calibrate/calibrate.h"
 #include "cxsim/calibrate/columns.h"
 #include "cxsim/calibrate/event_log.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/rng/stream.h"
+#include "event_log_helpers.h"
 
 using namespace cxsim::calibrate;
 namespace fs = std::filesystem;
 
 namespace {
 
-fs::path temp_dir() {
-  const fs::path d = fs::temp_directory_path() / fmt::format("cxsim_test_calibrate_ev_{}", ::getpid());
-  fs::create_directories(d);
-  return d;
-}
+fs::path temp_dir() { return cxsim::testing::scratch_dir("calibrate_ev"); }
 
 fs::path write(const std::string& name, const std::string& text) {
-  const fs::path p = temp_dir() / name;
-  std::ofstream(p, std::ios::binary) << text;
-  return p;
+  return cxsim::testing::write_input("calibrate_ev", name, text);
 }
 
-struct Collected {
-  std::map<std::string, JourneyEvents> journeys;
-  EventReadStats stats;
-  std::vector<std::string> tp_names;
-};
-
-Collected collect(const fs::path& p, EventReadOptions o = {}) {
-  Collected c;
-  EventLogReader r(p.string(), o);
-  c.stats = r.read([&](const JourneyEvents& j) { c.journeys[j.id] = j; });
-  c.tp_names = r.touchpoints().names();
-  return c;
-}
+using Collected = cxsim::testing::CollectedLog;
+Collected collect(const fs::path& p, EventReadOptions o = {}) { return cxsim::testing::collect_log(p, o); }
 
 std::vector<std::string> path_of(const Collected& c, const std::string& id) {
   std::vector<std::string> out;
-  for (const auto& e : c.journeys.at(id).events) out.push_back(c.tp_names[e.touchpoint]);
+  for (const auto& e : c.journeys.at(id).events) out.push_back(c.tp[e.touchpoint]);
   return out;
 }
 
@@ -102,7 +87,7 @@ TEST(CalibrateEventLog, AutoDetectsXesColumnsAndHonoursMap) {
   EXPECT_EQ(c.stats.columns.name(Field::touchpoint), "concept:name");
   EXPECT_EQ(c.stats.columns.name(Field::timestamp), "time:timestamp");
   EXPECT_EQ(c.stats.columns.name(Field::channel), "case:channel");
-  EXPECT_EQ(c.tp_names[0], "T02 Check, twice");
+  EXPECT_EQ(c.tp[0], "T02 Check, twice");
   EventReadOptions o;
   o.map = parse_column_map({"channel=org:resource"});
   c = collect(p, o);
@@ -179,7 +164,7 @@ TEST(CalibrateEventLog, SpilledRunsGiveTheSameJourneys) {
     EXPECT_EQ(j.customer, d.customer);
     for (std::size_t i = 0; i < j.events.size(); ++i) {
       EXPECT_EQ(j.events[i].ts_us, d.events[i].ts_us);
-      EXPECT_EQ(mem.tp_names[j.events[i].touchpoint], disk.tp_names[d.events[i].touchpoint]);
+      EXPECT_EQ(mem.tp[j.events[i].touchpoint], disk.tp[d.events[i].touchpoint]);
       EXPECT_EQ(j.events[i].status, d.events[i].status);
     }
   }

@@ -17,6 +17,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -612,4 +613,113 @@ TEST(CalibratePrior, UpdateWithAggregatedPaths) {
     expect_probs_equal(report_probs(rb), report_probs(rw), 1e-12, "paths update (report)");
     expect_probs_equal(yaml_probs(rb), yaml_probs(rw), 1e-12, "paths update (YAML)");
   }
+}
+
+// ------------------------------------------------------------ --prior-model: survey deltas
+
+namespace {
+
+// The calibration block's deltas: (touchpoint, s|e, friction) -> (estimate, se).
+using DeltaKey = std::tuple<std::string, std::string, int>;
+std::map<DeltaKey, std::pair<double, double>> deltas_of(const std::string& yaml) {
+  const YAML::Node cal = YAML::Load(yaml)["calibration"];
+  std::map<DeltaKey, std::pair<double, double>> out;
+  for (const auto& r : cal["deltas"])
+    out[{cal["touchpoints"][r[0].as<std::size_t>()][0].as<std::string>(), r[1].as<std::string>(), r[2].as<int>()}] = {
+        r[3].as<double>(), r[4].as<double>()};
+  for (const auto& r : cal["channel_switch"])
+    out[{"(switch)", r[0].as<std::string>(), 0}] = {r[1].as<double>(), r[2].as<double>()};
+  return out;
+}
+
+// The surveys of the journeys in `events` (journey_id is column 1 of both).
+std::string surveys_of(const std::string& events, const std::string& surveys_file) {
+  std::set<std::string> ids;
+  std::istringstream ev(events);
+  std::string line;
+  std::getline(ev, line);
+  while (std::getline(ev, line)) ids.insert(split(line, ',').at(1));
+  std::ifstream sv(surveys_file);
+  std::string out;
+  std::getline(sv, line);
+  out = line + "\n";
+  while (std::getline(sv, line))
+    if (ids.count(split(line, ',').at(1))) out += line + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST(CalibratePrior, UpdateCombinesSurveyDeltasWithThePriorModel) {
+  // The prior: the whole shop log's deltas moved by +1 with twice their se
+  // (a prior that disagrees with the data, of a known precision). An update
+  // on a sample is each delta's precision-weighted combination of the prior
+  // and the sample's own fit: a small sample (15% of the journeys) is pulled
+  // most of the way to the prior, the whole log only a little.
+  CalibrateOptions whole;
+  whole.events = kData + "shop_events.csv";
+  whole.surveys = kData + "shop_surveys.csv";
+  whole.name = "shop";
+  const auto rw = calibrate::calibrate(whole);
+  const auto dw = deltas_of(rw.yaml);
+  ASSERT_GE(dw.size(), 8u) << rw.yaml.substr(rw.yaml.find("calibration:"));
+  YAML::Node cal = YAML::Load(rw.yaml)["calibration"];
+  std::map<DeltaKey, std::pair<double, double>> prior;
+  for (auto r : cal["deltas"]) {
+    const DeltaKey k{cal["touchpoints"][r[0].as<std::size_t>()][0].as<std::string>(), r[1].as<std::string>(),
+                     r[2].as<int>()};
+    prior[k] = {dw.at(k).first + 1.0, 2.0 * dw.at(k).second};
+    r[3] = fmt::format("{:.17g}", prior[k].first);
+    r[4] = fmt::format("{:.17g}", prior[k].second);
+  }
+  for (auto r : cal["channel_switch"]) {
+    const DeltaKey k{"(switch)", r[0].as<std::string>(), 0};
+    prior[k] = {dw.at(k).first + 1.0, 2.0 * dw.at(k).second};
+    r[1] = fmt::format("{:.17g}", prior[k].first);
+    r[2] = fmt::format("{:.17g}", prior[k].second);
+  }
+  YAML::Node root;
+  root["calibration"] = cal;
+  YAML::Emitter em;
+  em << root;
+  const fs::path prior_file = write("shop_prior_deltas.yaml", em.c_str());
+
+  const auto [small_events, rest] = halves(kData + "shop_events.csv", "journey_id", 0.15);
+  CalibrateOptions small = whole;
+  small.events = write("shop_small.csv", small_events).string();
+  small.surveys = write("shop_small_surveys.csv", surveys_of(small_events, whole.surveys)).string();
+
+  // Median over the deltas of |updated - prior| / |own fit - prior|: 1 when
+  // the prior is ignored, 0 when it is taken as is.
+  auto check = [&](const CalibrateOptions& data, const char* label) {
+    const auto own = deltas_of(calibrate::calibrate(data).yaml);
+    CalibrateOptions up = data;
+    up.prior_model = prior_file.string();
+    const auto ru = calibrate::calibrate(up);
+    model::load_journey_text(ru.yaml, "updated.yaml");
+    EXPECT_NE(ru.summary.find("survey deltas: "), std::string::npos) << ru.summary;
+    const auto upd = deltas_of(ru.yaml);
+    std::vector<double> ratio;
+    for (const auto& [k, p] : prior) {
+      if (!own.count(k)) continue;
+      const auto [e, se] = own.at(k);
+      const double w0 = 1 / (p.second * p.second), w1 = 1 / (se * se);
+      if (!upd.count(k)) {
+        ADD_FAILURE() << label << ": no updated delta for " << std::get<0>(k);
+        continue;
+      }
+      EXPECT_NEAR(upd.at(k).first, (w0 * p.first + w1 * e) / (w0 + w1), 1e-9) << label << " " << std::get<0>(k);
+      EXPECT_NEAR(upd.at(k).second, 1 / std::sqrt(w0 + w1), 1e-12) << label << " " << std::get<0>(k);
+      ratio.push_back(std::fabs(upd.at(k).first - p.first) / std::fabs(e - p.first));
+    }
+    EXPECT_GE(ratio.size(), 8u) << label;
+    std::sort(ratio.begin(), ratio.end());
+    return ratio.empty() ? 0.0 : ratio[ratio.size() / 2];
+  };
+  const double r_small = check(small, "15% sample");
+  const double r_whole = check(whole, "whole log");
+  EXPECT_LT(r_small, 0.5) << "the small sample is not pulled toward the prior";
+  EXPECT_GT(r_whole, 0.75) << "the whole log is pulled toward the prior";
+  // The whole log's own precision is 4x the prior's: 4/5 of the way back to its own fit.
+  EXPECT_NEAR(r_whole, 0.8, 1e-9);
 }

@@ -14,26 +14,22 @@
 
 #include <fmt/format.h>
 
+#include "calibrate_helpers.h"
 #include "cxsim/calibrate/calibrate.h"
 #include "cxsim/calibrate/event_log.h"
 #include "cxsim/calibrate/xes.h"
 #include "cxsim/core/errors.h"
+#include "event_log_helpers.h"
 
 using namespace cxsim::calibrate;
 namespace fs = std::filesystem;
 
 namespace {
 
-fs::path temp_dir() {
-  const fs::path d = fs::temp_directory_path() / fmt::format("cxsim_test_calibrate_xes_{}", ::getpid());
-  fs::create_directories(d);
-  return d;
-}
+fs::path temp_dir() { return cxsim::testing::scratch_dir("calibrate_xes"); }
 
 fs::path write(const std::string& name, const std::string& text) {
-  const fs::path p = temp_dir() / name;
-  std::ofstream(p, std::ios::binary) << text;
-  return p;
+  return cxsim::testing::write_input("calibrate_xes", name, text);
 }
 
 fs::path write_gz(const std::string& name, const std::string& text) {
@@ -125,20 +121,8 @@ std::string xes_of(const std::vector<Ev>& ev, bool attrs_last = false) {
   return s;
 }
 
-struct Collected {
-  std::map<std::string, JourneyEvents> journeys;
-  EventReadStats stats;
-  std::vector<std::string> tp, ch;
-};
-
-Collected collect(const fs::path& p, EventReadOptions o = {}) {
-  Collected c;
-  EventLogReader r(p.string(), o);
-  c.stats = r.read([&](const JourneyEvents& j) { c.journeys[j.id] = j; });
-  c.tp = r.touchpoints().names();
-  c.ch = r.channels().names();
-  return c;
-}
+using Collected = cxsim::testing::CollectedLog;
+Collected collect(const fs::path& p, EventReadOptions o = {}) { return cxsim::testing::collect_log(p, o); }
 
 // Journeys as text: per journey its customer, segment and events (name, time, channel).
 std::map<std::string, std::string> describe(const Collected& c) {

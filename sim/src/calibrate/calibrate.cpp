@@ -124,10 +124,23 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
   // holdout check and the fit report, in this order; a stop request (signal)
   // is honoured between any two stages.
   using Stage = void (*)(State&);
-  for (Stage stage : {fit_journey, fit_surveys, fit_retention, fit_repeat, fit_segments, fit_joint, write_model,
-                      simulate_key_drivers, check_holdout, write_report, write_reference_book}) {
+  const std::pair<const char*, Stage> pipeline[] = {{"fit_journey", fit_journey},
+                                                    {"fit_surveys", fit_surveys},
+                                                    {"fit_retention", fit_retention},
+                                                    {"fit_repeat", fit_repeat},
+                                                    {"fit_segments", fit_segments},
+                                                    {"fit_joint", fit_joint},
+                                                    {"combine_prior_deltas", combine_prior_deltas},
+                                                    {"write_model", write_model},
+                                                    {"simulate_key_drivers", simulate_key_drivers},
+                                                    {"check_holdout", check_holdout},
+                                                    {"write_report", write_report},
+                                                    {"write_reference_book", write_reference_book}};
+  for (const auto& [name, stage] : pipeline) {
     check_stop();
+    if (o.on_stage) o.on_stage(name, false);
     stage(s);
+    if (o.on_stage) o.on_stage(name, true);
   }
   check_stop();
 

@@ -20,10 +20,13 @@
 //     durations:              # [touchpoint, friction 0|1, n, zeros, sum, mean_log, m2_log, min, max] (seconds)
 //     channels:               # [touchpoint, channel, visits]
 //     lengths:                # [events per journey, journeys]
+//     deltas:                 # [touchpoint, s (satisfaction) | e (effort), friction 0|1, estimate, se]
+//     channel_switch:         # [s | e, estimate, se]
 //     retention:              # [segment, customers, churned[t], censored[t]] (sBG counts; when fitted)
 //
 // Sources and targets are 0-based indices into `touchpoints` and `outcomes`.
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include <fmt/format.h>
@@ -180,6 +183,32 @@ std::string calibration_block(const State& s) {
   }
   o += "  lengths:  # [events per journey, journeys]\n";
   for (const auto& [len, w] : a.lengths) o += fmt::format("    - [{}, {}]\n", len, full(w));
+  // The fitted deltas' normal approximations (estimate, se), the prior of
+  // the survey part of an update (combine_prior_deltas).
+  auto usable = [](const Coefficient& c) {
+    return c.identified && std::isfinite(c.estimate) && std::isfinite(c.se) && c.se > 0;
+  };
+  std::string deltas;
+  for (std::size_t k = 0; k < a.visits.size() && k < s.tp_index.size(); ++k) {
+    if (tp_at[k] < 0 || s.tp_index[k] < 0) continue;
+    const FittedTouchpoint& t = s.m.touchpoints[static_cast<std::size_t>(s.tp_index[k])];
+    const std::pair<bool, const Coefficient*> cs[4] = {
+        {t.has_sat, &t.sat_ok}, {t.has_sat, &t.sat_fr}, {t.has_eff, &t.eff_ok}, {t.has_eff, &t.eff_fr}};
+    for (int i = 0; i < 4; ++i)
+      if (cs[i].first && usable(*cs[i].second))
+        deltas += fmt::format("    - [{}, {}, {}, {}, {}]\n", tp_at[k], i < 2 ? "s" : "e", i % 2,
+                              full(cs[i].second->estimate), full(cs[i].second->se));
+  }
+  if (!deltas.empty())
+    o += "  deltas:  # [touchpoint, s (satisfaction) or e (effort), friction 0|1, estimate, se]\n" + deltas;
+  if (s.m.has_switch) {
+    std::string sw;
+    if (usable(s.m.switch_sat))
+      sw += fmt::format("    - [s, {}, {}]\n", full(s.m.switch_sat.estimate), full(s.m.switch_sat.se));
+    if (usable(s.m.switch_eff))
+      sw += fmt::format("    - [e, {}, {}]\n", full(s.m.switch_eff.estimate), full(s.m.switch_eff.se));
+    if (!sw.empty()) o += "  channel_switch:  # [s (satisfaction) or e (effort), estimate, se]\n" + sw;
+  }
   if (!s.retention_counts.empty()) {
     o += "  retention:  # [segment, customers, churned at the end of period t = 0.., censored after t periods]\n";
     auto list = [](const std::vector<double>& v) {
@@ -359,6 +388,41 @@ void add_prior_model(State& s) {
       s.prior_retention.push_back(std::move(g));
     }
   }
+  {
+    auto field = [&](const YAML::Node& n, const std::string& p) {
+      const std::string f = n.IsScalar() ? n.Scalar() : "";
+      if (f != "s" && f != "e") fail(file, n, p, "expected s (satisfaction) or e (effort)");
+      return f == "e";
+    };
+    auto se_of = [&](const YAML::Node& n, const std::string& p) {
+      const double v = r.number(n, p);
+      if (!(v > 0)) fail(file, n, p, "expected a standard error > 0");
+      return v;
+    };
+    const YAML::Node l = r.seq(cal, "deltas", "calibration");
+    for (std::size_t i = 0; i < l.size(); ++i) {
+      const std::string p = fmt::format("calibration.deltas[{}]", i);
+      const YAML::Node row = r.row(l[i], 5, p);
+      State::PriorDelta d;
+      d.tp = tp[r.index(row[0], tp.size(), p + "[0]")];
+      d.effort = field(row[1], p + "[1]");
+      d.friction = r.index(row[2], 2, p + "[2]") == 1;
+      d.estimate = r.number(row[3], p + "[3]", false);
+      d.se = se_of(row[4], p + "[4]");
+      s.prior_deltas.push_back(d);
+    }
+    const YAML::Node w = r.seq(cal, "channel_switch", "calibration");
+    for (std::size_t i = 0; i < w.size(); ++i) {
+      const std::string p = fmt::format("calibration.channel_switch[{}]", i);
+      const YAML::Node row = r.row(w[i], 3, p);
+      State::PriorDelta d;
+      d.tp = kSwitchColumn;
+      d.effort = field(row[0], p + "[0]");
+      d.estimate = r.number(row[1], p + "[1]", false);
+      d.se = se_of(row[2], p + "[2]");
+      s.prior_deltas.push_back(d);
+    }
+  }
   if (cal["journeys"]) a.journeys += r.number(cal["journeys"], "calibration.journeys");
   if (cal["censored"]) a.censored += r.number(cal["censored"], "calibration.censored");
   s.hold.ensure_tp(s.tp_names.size());
@@ -367,6 +431,61 @@ void add_prior_model(State& s) {
                   common.size(), cal["journeys"] ? r.number(cal["journeys"], "calibration.journeys") : 0.0);
   s.dqa("prior_model", "touchpoints", static_cast<double>(tp.size()));
   s.dqa("prior_model", "touchpoints_in_new_data", static_cast<double>(common.size()));
+}
+
+void combine_prior_deltas(State& s) {
+  if (s.prior_deltas.empty()) return;
+  if (!s.m.has_survey) {
+    s.warn(fmt::format(
+        "--prior-model: the prior model's {} satisfaction/effort deltas are not used: the new data has no --surveys, "
+        "so the fitted model has no survey part",
+        s.prior_deltas.size()));
+    return;
+  }
+  // Normal approximations combine (docs/methods/calibration.md, "Updating a
+  // fit"): precision-weighted mean, precisions add.
+  std::size_t combined = 0, from_prior = 0, unused = 0;
+  for (const auto& d : s.prior_deltas) {
+    Coefficient* c = nullptr;
+    bool has = false;
+    if (d.tp == kSwitchColumn) {
+      has = s.m.has_switch;
+      c = d.effort ? &s.m.switch_eff : &s.m.switch_sat;
+    } else if (d.tp < s.tp_index.size() && s.tp_index[d.tp] >= 0) {
+      FittedTouchpoint& t = s.m.touchpoints[static_cast<std::size_t>(s.tp_index[d.tp])];
+      has = d.effort ? t.has_eff : t.has_sat;
+      c = d.effort ? (d.friction ? &t.eff_fr : &t.eff_ok) : (d.friction ? &t.sat_fr : &t.sat_ok);
+    }
+    if (!c || !has) {
+      ++unused;
+      continue;
+    }
+    const std::string tag = "with --prior-model";
+    if (!c->identified) {
+      *c = Coefficient{d.estimate, d.se, true, "from --prior-model (not identified by the new data)"};
+      ++from_prior;
+    } else if (std::isfinite(c->se) && c->se > 0 && std::isfinite(c->estimate)) {
+      const double w0 = 1 / (d.se * d.se), w1 = 1 / (c->se * c->se);
+      c->estimate = (w0 * d.estimate + w1 * c->estimate) / (w0 + w1);
+      c->se = 1 / std::sqrt(w0 + w1);
+      c->label = c->label.empty() ? "combined " + tag : c->label + ", combined " + tag;
+      ++combined;
+    } else {
+      ++unused;  // an estimate without a standard error: kept as fitted
+    }
+  }
+  s.res.summary += fmt::format(
+      "prior model: survey deltas: {} combined with the new fit's (precision-weighted), {} taken from the prior (not "
+      "identified by the new data), {} not used\n",
+      combined, from_prior, unused);
+  s.dqa("prior_model", "deltas_combined", static_cast<double>(combined));
+  s.dqa("prior_model", "deltas_from_prior", static_cast<double>(from_prior));
+  if (unused)
+    s.warn(
+        fmt::format("--prior-model: {} of the prior model's satisfaction/effort deltas are not used (their "
+                    "touchpoint or scale has no survey fit in the new data, or the new estimate has no standard "
+                    "error)",
+                    unused));
 }
 
 }  // namespace cxsim::calibrate::stages

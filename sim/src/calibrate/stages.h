@@ -379,6 +379,15 @@ struct State {
   double key_driver_customers = 0;     // population of the simulated what-ifs
   std::uint64_t key_driver_seed = 0;
 
+  // --prior-model's satisfaction and effort deltas (its calibration: block),
+  // combined with the survey and joint fits' by combine_prior_deltas.
+  struct PriorDelta {
+    std::uint32_t tp = 0;  // aggregator index (tp_names); kSwitchColumn: the channel switch
+    bool effort = false, friction = false;
+    double estimate = 0, se = 0;
+  };
+  std::vector<PriorDelta> prior_deltas;
+
   // Retention fit.
   std::vector<SegmentSurvival> prior_retention;   // --prior-model's counts (added to the file's)
   std::vector<SegmentSurvival> retention_counts;  // what the sBG was fitted on (the calibration: block)
@@ -429,6 +438,10 @@ void fit_segments(State& s);
 SegmentTest homogeneity_test(const std::vector<std::vector<double>>& table);
 SegmentTest log_mean_test(const std::vector<const DurationStats*>& groups);
 void fit_joint(State& s);
+// --prior-model: each satisfaction/effort delta (and the channel switch's)
+// becomes the precision-weighted combination of the prior model's normal
+// approximation and this fit's (prior_model.cpp; docs/methods/calibration.md).
+void combine_prior_deltas(State& s);
 void write_model(State& s);
 void simulate_key_drivers(State& s);
 void check_holdout(State& s);

@@ -25,7 +25,9 @@
 #include "../calibrate/stages.h"
 #include "cxsim/calibrate/event_log.h"
 #include "cxsim/core/errors.h"
+#include "cxsim/core/json.h"
 #include "cxsim/core/strings.h"
+#include "cxsim/core/time.h"
 #include "cxsim/engine/simulate.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
@@ -52,16 +54,35 @@ struct Counts {
   std::vector<double> churned, censored;
   std::map<std::string, double> visits;  // all visits by touchpoint (unknown-name warnings)
   struct Moments {
-    double n = 0, mean = 0, m2 = 0;
+    double n = 0, mean = 0, m2 = 0, m3 = 0, m4 = 0;
     void add(double x) {
+      // One-pass central moments (Pebay 2008): m2..m4 are sums of powers of
+      // deviations from the running mean.
+      const double n0 = n;
       n += 1;
-      const double d = x - mean;
-      mean += d / n;
-      m2 += d * (x - mean);
+      const double d = x - mean, dn = d / n, dn2 = dn * dn, t1 = d * dn * n0;
+      mean += dn;
+      m4 += t1 * dn2 * (n * n - 3 * n + 3) + 6 * dn2 * m2 - 4 * dn * m3;
+      m3 += t1 * dn * (n - 2) - 3 * dn * m2;
+      m2 += t1;
     }
   } jpc;  // journeys per customer
+  // Log of the time from a visit to the next visit of its journey (the
+  // visit's duration, queue wait included), in the model's time unit, by
+  // source touchpoint and branch as the transitions; gaps <= 0 are counted
+  // in zero_gaps and left out.
+  std::map<std::string, Moments> log_gap;
+  double zero_gaps = 0;
+  std::map<std::string, double> channels;  // visits by channel (logs with a channel column)
+  double channel_visits = 0;
+  // CSAT and CES answers by score, and their moments.
+  std::map<int, double> csat_hist, ces_hist;
+  Moments csat, ces;
 
-  bool by_status = true;  // transitions per ok/friction branch
+  bool by_status = true;  // transitions (and durations) per ok/friction branch
+  std::string branch_key(const std::string& tp, int st) const {
+    return !by_status || st == 2 ? tp : tp + (st == 1 ? " (friction)" : " (ok)");
+  }
   void walk(const std::vector<std::pair<std::string, int>>& v, const std::string& outcome, bool has_outcome) {
     // v: (touchpoint, status 0 ok, 1 friction, 2 unknown); outcome "" = censored without outcome
     if (v.empty()) return;
@@ -81,7 +102,7 @@ struct Counts {
       if (next.empty()) continue;  // censored: no exit
       // With statuses the exits are counted per branch, as the model's next
       // maps are: a friction rate that moved then shows in its own row only.
-      const std::string src = !by_status || st == 2 ? tp : tp + (st == 1 ? " (friction)" : " (ok)");
+      const std::string src = branch_key(tp, st);
       trans[src][next] += 1;
       exits[src] += 1;
     }
@@ -94,6 +115,23 @@ struct Counts {
     if (score < 0 || score > 10) return;
     answers += 1;
     hist[score] += 1;
+  }
+  void answer_scales(int csat_score, int ces_score) {
+    if (csat_score >= 0) {
+      csat_hist[csat_score] += 1;
+      csat.add(csat_score);
+    }
+    if (ces_score >= 0) {
+      ces_hist[ces_score] += 1;
+      ces.add(ces_score);
+    }
+  }
+  void gap(const std::string& src, double dt) {
+    if (!(dt > 0) || !std::isfinite(dt)) {
+      zero_gaps += 1;
+      return;
+    }
+    log_gap[src].add(std::log(dt));
   }
 };
 
@@ -179,6 +217,26 @@ Estimate mean(double n, double mean, double m2) {
   return e;
 }
 
+Estimate standard_deviation(double n, double m2, double m4) {
+  if (!(n > 1)) return missing();
+  Estimate e;
+  e.n = n;
+  e.value = std::sqrt(m2 / (n - 1));
+  // Var(s^2) ~ (mu4 - sigma^4)/n (large-sample; any distribution with a
+  // fourth moment), then the delta method: se(s) = se(s^2)/(2 s).
+  const double s2 = m2 / n, mu4 = m4 / n;
+  const double var_s2 = std::max(0.0, mu4 - s2 * s2) / n;
+  e.se = e.value > 0 ? std::sqrt(var_s2) / (2 * e.value) : 0.0;
+  e.lo = std::max(0.0, e.value - kZ95 * e.se);
+  e.hi = e.value + kZ95 * e.se;
+  return e;
+}
+
+double p_value(double z) {
+  if (!std::isfinite(z)) return kNaN;
+  return std::erfc(std::fabs(z) / std::sqrt(2.0));
+}
+
 double z_score(const Estimate& o, const Estimate& s) {
   const double se = std::sqrt(o.se * o.se + s.se * s.se);
   if (!(se > 0) || !std::isfinite(o.value) || !std::isfinite(s.value)) return kNaN;
@@ -218,7 +276,7 @@ void decide(CheckResult& r, double alpha) {
 namespace {
 
 void add_rows(CheckResult& r, const Counts& obs, const Counts& sim, bool has_status, bool has_outcome, bool has_surveys,
-              bool has_survival, int survival_T) {
+              bool has_survival, int survival_T, bool has_channel, bool durations, bool has_csat, bool has_ces) {
   auto row = [&](const std::string& metric, const std::string& key, Estimate o, Estimate s) {
     Row x;
     x.metric = metric;
@@ -265,6 +323,30 @@ void add_rows(CheckResult& r, const Counts& obs, const Counts& sim, bool has_sta
       row("friction", k, proportion(get(obs.frictions, k), get(obs.status_visits, k)),
           proportion(get(sim.frictions, k), get(sim.status_visits, k)));
   }
+  // Durations: the log of the time to the next visit, mean and sd, per
+  // source touchpoint and branch.
+  if (durations) {
+    std::set<std::string> srcs;
+    for (const auto& [k, v] : obs.log_gap) srcs.insert(k);
+    for (const auto& [k, v] : sim.log_gap) srcs.insert(k);
+    static const Counts::Moments kNone;
+    for (const auto& k : srcs) {
+      const auto oi = obs.log_gap.find(k), si = sim.log_gap.find(k);
+      const auto& om = oi == obs.log_gap.end() ? kNone : oi->second;
+      const auto& sm = si == sim.log_gap.end() ? kNone : si->second;
+      row("duration_log_mean", k, mean(om.n, om.mean, om.m2), mean(sm.n, sm.mean, sm.m2));
+      row("duration_log_sd", k, standard_deviation(om.n, om.m2, om.m4), standard_deviation(sm.n, sm.m2, sm.m4));
+    }
+  }
+  // Channels: shares of the visits.
+  if (has_channel) {
+    std::set<std::string> chs;
+    for (const auto& [k, v] : obs.channels) chs.insert(k);
+    for (const auto& [k, v] : sim.channels) chs.insert(k);
+    for (const auto& k : chs)
+      row("channel", k, proportion(get(obs.channels, k), obs.channel_visits),
+          proportion(get(sim.channels, k), sim.channel_visits));
+  }
   if (has_outcome) {
     std::set<std::string> ocs;
     for (const auto& [k, v] : obs.outcomes) ocs.insert(k);
@@ -288,6 +370,24 @@ void add_rows(CheckResult& r, const Counts& obs, const Counts& sim, bool has_sta
     for (int i = 0; i <= 10; ++i)
       row("nps_score", fmt::format("{}", i), proportion(obs.hist[i], obs.answers),
           proportion(sim.hist[i], sim.answers));
+    // CSAT and CES: the mean score and the share of each score.
+    auto scale = [&](const char* name, bool has, const Counts::Moments& om, const Counts::Moments& sm,
+                     const std::map<int, double>& oh, const std::map<int, double>& sh) {
+      if (!has) return;
+      row(name, "mean", mean(om.n, om.mean, om.m2), mean(sm.n, sm.mean, sm.m2));
+      std::set<int> scores;
+      for (const auto& [k, v] : oh) scores.insert(k);
+      for (const auto& [k, v] : sh) scores.insert(k);
+      for (int k : scores) {
+        auto at = [k](const std::map<int, double>& h) {
+          auto it = h.find(k);
+          return it == h.end() ? 0.0 : it->second;
+        };
+        row(std::string(name) + "_score", fmt::format("{}", k), proportion(at(oh), om.n), proportion(at(sh), sm.n));
+      }
+    };
+    scale("csat", has_csat, obs.csat, sim.csat, obs.csat_hist, sim.csat_hist);
+    scale("ces", has_ces, obs.ces, sim.ces, obs.ces_hist, sim.ces_hist);
   }
   if (has_survival) {
     const auto os = survival(obs.churned, obs.censored, survival_T);
@@ -375,6 +475,10 @@ CheckResult check(const CheckOptions& o) {
   // the one matching the log's columns is kept.
   std::uint64_t unknown_status = 0;
   Counts obs_raw;  // outcome-less view, filled when the log turns out to have no outcome column
+  // Timestamps (microseconds) to the model's time unit.
+  const core::TimeUnit* unit = core::find_time_unit(m.time_unit);
+  if (!unit) unit = core::find_time_unit(core::kDefaultTimeUnit);
+  const double us_per_unit = unit->seconds * 1e6;
   const auto st = reader.read([&](const cal::JourneyEvents& j) {
     customers[j.customer] += 1;
     walk.clear();
@@ -387,6 +491,16 @@ CheckResult check(const CheckOptions& o) {
     }
     obs.walk(walk, outcome, true);
     obs_raw.walk(walk, "", false);
+    for (Counts* c : {&obs, &obs_raw}) {
+      for (std::size_t i = 0; i + 1 < j.events.size(); ++i)
+        c->gap(c->branch_key(walk[i].first, walk[i].second),
+               static_cast<double>(j.events[i + 1].ts_us - j.events[i].ts_us) / us_per_unit);
+      for (const auto& e : j.events)
+        if (e.channel != cal::kNone) {
+          c->channels[reader.channels().name(e.channel)] += 1;
+          c->channel_visits += 1;
+        }
+    }
     if (sv) {
       auto& answers = sv->answers;
       auto it = answers.find(sv->by_journey ? j.id : j.customer);
@@ -394,6 +508,11 @@ CheckResult check(const CheckOptions& o) {
         for (const auto& a : it->second) {
           obs.answer(a.nps);
           obs_raw.answer(a.nps);
+          // CSAT and CES of the answers that give an NPS (as the response rate counts them).
+          if (a.nps >= 0 && a.nps <= 10) {
+            obs.answer_scales(a.csat, a.ces);
+            obs_raw.answer_scales(a.csat, a.ces);
+          }
         }
         answers.erase(it);
       }
@@ -512,27 +631,38 @@ CheckResult check(const CheckOptions& o) {
   std::vector<double> d_start(T, 0.0), d_visits(T, 0.0), d_fr(T, 0.0), d_oc(O + 1, 0.0);
   std::vector<double> d_trans(2 * T * nodes, 0.0);  // (src, branch) x next node
   double d_journeys = 0, d_with_outcome = 0;
-  std::vector<std::pair<std::uint32_t, bool>> sw;
+  struct SimVisit {
+    std::uint32_t tp;
+    bool friction;
+    double clock;
+  };
+  std::vector<SimVisit> sw;
+  std::vector<Counts::Moments> d_gap(2 * T);  // (touchpoint, branch): log time to the next visit
+  double d_zero_gaps = 0;
   Counts sim;
   sim.by_status = has_status;
   engine::EventSink sink;
-  sink.visit = [&](std::uint64_t, int, int, std::uint32_t tp, bool friction, double, std::uint32_t outcome) {
+  sink.visit = [&](std::uint64_t, int, int, std::uint32_t tp, bool friction, double clock, std::uint32_t outcome) {
     if (outcome == 0xffffffffu) {
-      sw.emplace_back(tp, friction);
+      sw.push_back({tp, friction, clock});
       return;
     }
     if (sw.empty()) return;
     const bool timeout = outcome >= O;
     d_journeys += 1;
-    d_start[sw.front().first] += 1;
+    d_start[sw.front().tp] += 1;
     for (std::size_t i = 0; i < sw.size(); ++i) {
-      const auto [t, fr] = sw[i];
+      const auto [t, fr, clk] = sw[i];
       d_visits[t] += 1;
       if (fr) d_fr[t] += 1;
       std::size_t next;
-      if (i + 1 < sw.size()) next = sw[i + 1].first;
-      else if (!has_outcome) next = T + O;  // the log cannot tell a timeout from an exit: (end) on both sides
-      else if (timeout) continue;           // censored: no exit, as in the log
+      if (i + 1 < sw.size()) {
+        next = sw[i + 1].tp;
+        const double dt = sw[i + 1].clock - clk;
+        if (dt > 0) d_gap[2 * t + (fr && has_status ? 1 : 0)].add(std::log(dt));
+        else d_zero_gaps += 1;
+      } else if (!has_outcome) next = T + O;  // the log cannot tell a timeout from an exit: (end) on both sides
+      else if (timeout) continue;             // censored: no exit, as in the log
       else next = T + outcome;
       d_trans[(2 * t + (fr ? 1 : 0)) * nodes + next] += 1;
     }
@@ -542,7 +672,10 @@ CheckResult check(const CheckOptions& o) {
     }
     sw.clear();
   };
-  sink.survey = [&](std::uint64_t, int, int score, int, int) { sim.answer(score); };
+  sink.survey = [&](std::uint64_t, int, int score, int csat, int ces) {
+    sim.answer(score);
+    sim.answer_scales(csat, ces);
+  };
   engine::CustomerScratch scratch(m, rs.periods);
   sim.churned.assign(static_cast<std::size_t>(rs.periods) + 1, 0.0);
   sim.censored.assign(static_cast<std::size_t>(rs.periods) + 1, 0.0);
@@ -563,9 +696,18 @@ CheckResult check(const CheckOptions& o) {
   };
   sim.journeys = d_journeys;
   sim.journeys_with_outcome = d_with_outcome;
+  sim.zero_gaps = d_zero_gaps;
   for (std::size_t t = 0; t < T; ++t) {
     const std::string& name = m.touchpoint_ids[t];
     if (d_start[t] > 0) sim.start[name] = d_start[t];
+    if (d_visits[t] > 0) {
+      sim.channels[m.channels[m.touchpoint_channel[t]]] += d_visits[t];
+      sim.channel_visits += d_visits[t];
+    }
+    for (int b = 0; b < 2; ++b) {
+      const auto& g = d_gap[2 * t + static_cast<std::size_t>(b)];
+      if (g.n > 0) sim.log_gap[has_status ? name + (b == 1 ? " (friction)" : " (ok)") : name] = g;
+    }
     if (d_visits[t] > 0) {
       sim.visits[name] = d_visits[t];
       if (has_status) {
@@ -591,7 +733,25 @@ CheckResult check(const CheckOptions& o) {
       fmt::format("simulated: {} customers ({} per observed customer), {} periods ({}), {} walks (engine seed {})\n",
                   rs.customers, o.customers_sims, rs.periods, r.periods_source, r.walks_simulated, rs.seed);
 
-  add_rows(r, obs, sim, has_status, has_outcome, sv.has_value(), has_survival, survival_T);
+  const bool has_channel = st.columns.has(cal::Field::channel);
+  const bool has_csat = sv && sv->has_csat, has_ces = sv && sv->has_ces;
+  if (o.durations && obs.zero_gaps > 0)
+    r.warnings.push_back(fmt::format(
+        "{}: {} visits are followed by a visit at the same time (or earlier); left out of the duration rows", o.events,
+        static_cast<long long>(obs.zero_gaps)));
+  auto scale_warning = [&](const char* name, bool has, const model::CompiledScale& sc, int scale) {
+    if (!has) return;
+    if (!sc.present)
+      r.warnings.push_back(fmt::format("{}: the answers give {} but the model has no survey.{}: its rows are untested",
+                                       o.surveys, name, name));
+    else if (sc.categories != scale)
+      r.warnings.push_back(fmt::format("{}: {} on a 1..{} scale (--{}-scale) but the model's is 1..{}", o.surveys, name,
+                                       scale, name, sc.categories));
+  };
+  scale_warning("csat", has_csat, m.csat, o.csat_scale);
+  scale_warning("ces", has_ces, m.ces, o.ces_scale);
+  add_rows(r, obs, sim, has_status, has_outcome, sv.has_value(), has_survival, survival_T, has_channel, o.durations,
+           has_csat, has_ces);
   decide(r, o.alpha);
   return r;
 }
@@ -624,6 +784,56 @@ std::string format_table(const CheckResult& r, std::size_t top) {
       "{} rows, {} tested, {} failed (Bonferroni: |z| > {:.2f} fails, family-wise alpha over {} rows): {}\n",
       r.rows.size(), r.tested, r.failed, r.threshold, r.tested, r.pass ? "PASS" : "FAIL");
   return s;
+}
+
+const char* statistic_of(const std::string& metric) {
+  if (metric == "journeys_per_customer" || metric == "csat" || metric == "ces") return "mean";
+  if (metric == "duration_log_mean") return "log-duration mean";
+  if (metric == "duration_log_sd") return "log-duration sd";
+  if (metric == "nps") return "nps";
+  if (metric == "survival") return "kaplan-meier survival";
+  return "share";
+}
+
+std::string format_json(const CheckResult& r, const CheckOptions& o) {
+  core::JsonWriter j;
+  auto est = [&](const char* name, const Estimate& e) {
+    j.key(name).begin_object();
+    j.key("value").value(e.value).key("se").value(e.se).key("lo").value(e.lo).key("hi").value(e.hi);
+    j.key("n").value(e.n);
+    j.end_object();
+  };
+  j.begin_object();
+  j.key("model").value(o.model).key("events").value(o.events);
+  j.key("surveys").value(o.surveys).key("lifetimes").value(o.lifetimes).key("cohorts").value(o.cohorts);
+  j.key("seed").value(static_cast<unsigned long long>(o.seed));
+  j.key("seed_simulation").value(static_cast<unsigned long long>(r.seed_simulation));
+  j.key("customers_observed").value(static_cast<unsigned long long>(r.customers_observed));
+  j.key("customers_simulated").value(static_cast<unsigned long long>(r.customers_simulated));
+  j.key("journeys_observed").value(static_cast<unsigned long long>(r.journeys_observed));
+  j.key("walks_simulated").value(static_cast<unsigned long long>(r.walks_simulated));
+  j.key("periods").value(r.periods);
+  j.key("alpha").value(o.alpha).key("threshold_z").value(r.threshold);
+  j.key("rows").value(r.rows.size()).key("rows_tested").value(r.tested).key("rows_failed").value(r.failed);
+  j.key("pass").value(r.pass);
+  j.key("checks").begin_array();
+  const double m = static_cast<double>(std::max<std::size_t>(r.tested, 1));
+  for (const auto& x : r.rows) {
+    j.begin_object();
+    j.key("metric").value(x.metric).key("key").value(x.key).key("statistic").value(statistic_of(x.metric));
+    est("observed", x.observed);
+    est("simulated", x.simulated);
+    const double p = x.tested ? p_value(x.z) : kNaN;
+    j.key("z").value(x.z).key("p_value").value(p).key("p_bonferroni").value(x.tested ? std::min(1.0, p * m) : kNaN);
+    j.key("result").value(!x.tested ? "untested" : x.pass ? "pass" : "fail");
+    j.end_object();
+  }
+  j.end_array();
+  j.key("warnings").begin_array();
+  for (const auto& w : r.warnings) j.value(w);
+  j.end_array();
+  j.end_object();
+  return j.str() + "\n";
 }
 
 }  // namespace cxsim::check

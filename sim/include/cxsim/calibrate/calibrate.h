@@ -18,6 +18,7 @@
 // through the HDF5 layer, both atomically).
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -82,6 +83,10 @@ struct CalibrateOptions {
   // arrived. Polled while reading the event log and between the stages;
   // calibrate() then throws core::Interrupted (temporaries removed).
   const std::atomic<int>* stop = nullptr;
+  // Called as each fitting stage starts (done false) and ends (done true),
+  // with its name ("fit_journey", "fit_surveys", ..., "fit_joint", ...); may
+  // be empty. The CLI's --progress prints them; tests stop inside a stage.
+  std::function<void(const char* stage, bool done)> on_stage;
 };
 
 struct CalibrationResult {

@@ -45,6 +45,9 @@ struct CheckOptions {
   // data's horizon, else the most journeys of one customer in the log).
   int periods = 0;
   double alpha = 0.05;  // family-wise error rate of the Bonferroni rule
+  // Compare the log of the time from each visit to the next (--no-durations:
+  // not, e.g. for a log whose timestamps are dates only).
+  bool durations = true;
   int csat_scale = 5, ces_scale = 7;
 };
 
@@ -57,8 +60,9 @@ struct Estimate {
 };
 
 struct Row {
-  std::string metric;  // journeys_per_customer, start, transition, friction, outcome,
-                       // response_rate, nps, nps_score, survival
+  std::string metric;  // journeys_per_customer, start, transition, friction, duration_log_mean,
+                       // duration_log_sd, channel, outcome, response_rate, nps, nps_score,
+                       // csat, csat_score, ces, ces_score, survival
   std::string key;     // "checkout -> delivery", "checkout", "converted", "9", "t=3"
   Estimate observed, simulated;
   double z = 0;         // (observed - simulated) / sqrt(se_obs^2 + se_sim^2); NaN when untested
@@ -97,6 +101,15 @@ std::vector<Estimate> survival(const std::vector<double>& churned, const std::ve
 // A mean of n values from its running moments (m2 = sum of squared
 // deviations): se = sd/sqrt(n), normal 95% interval.
 Estimate mean(double n, double mean, double m2);
+// A standard deviation of n values from their running central moments (m2,
+// m4: sums of squared and fourth-power deviations): s = sqrt(m2/(n-1)), se by
+// the delta method from Var(s^2) ~ (mu4 - sigma^4)/n; normal 95% interval.
+Estimate standard_deviation(double n, double m2, double m4);
+// The two-sided normal p-value of a z-score, 2 (1 - Phi(|z|)); NaN for NaN.
+double p_value(double z);
+// The statistic a metric's rows compare ("share", "mean", "nps",
+// "log-duration mean", "log-duration sd", "kaplan-meier survival").
+const char* statistic_of(const std::string& metric);
 // (obs - sim)/sqrt(se_obs^2 + se_sim^2); NaN when the combined se is 0.
 double z_score(const Estimate& observed, const Estimate& simulated);
 // The two-sided Bonferroni threshold: Phi^-1(1 - alpha/(2 m)); m >= 1.
@@ -111,5 +124,9 @@ CheckResult check(const CheckOptions& options);
 
 // The table as printed: the `top` rows of largest |z| (0: all).
 std::string format_table(const CheckResult& r, std::size_t top);
+// Every row as JSON (docs/check-format.md, "JSON"): the verdict, the
+// threshold and per row its statistic, both estimates, z, the two-sided
+// p-value, its Bonferroni-adjusted value and the result.
+std::string format_json(const CheckResult& r, const CheckOptions& o);
 
 }  // namespace cxsim::check
