@@ -527,6 +527,77 @@ io::Table segment_comparison_table(const Variant& variant, const Variant& baseli
   return t;
 }
 
+namespace {
+// The segment's part of a total over the customer base: base × Σ_{i in s} y_i
+// / n, from the segment's mean `e` of y over its n_s customers, with the SE
+// of the mean of z_i = 1[i in s]·y_i over all n customers (the customer is
+// the unit; the segment's size is random too).
+Estimate segment_total(const Estimate& e, double n_s, double n, double base) {
+  if (n_s <= 0 || n <= 0) return make_estimate(0.0, 0.0);
+  const double sum = n_s * e.estimate;
+  const double var_s = n_s >= 2 ? e.se * e.se * n_s : 0.0;  // within-segment sample variance
+  const double sum_sq = var_s * (n_s - 1) + n_s * e.estimate * e.estimate;
+  if (n < 2) return make_estimate(base * sum / n, std::nan(""));
+  const double var_z = std::max(0.0, sum_sq - sum * sum / n) / (n - 1);
+  return make_estimate(base * sum / n, base * std::sqrt(var_z / n));
+}
+}  // namespace
+
+io::Table segment_money_table(const Variant& v, const VariantAccumulator& acc, const PairedAccumulator* paired,
+                              const RunSettings& s) {
+  const model::CompiledModel& m = v.model;
+  io::Table t;
+  if (acc.segment_headline.size() < 2) return t;
+  if (paired != nullptr && paired->segment_joint.size() != acc.segment_headline.size()) return t;
+  const int k = headline_size(m);
+  const double base = customer_base(s);
+  const std::string unit = money_unit(s);
+  const Ratio value = Ratio::mean_of(kClv), cost = Ratio::mean_of(kCost);
+  const Ratio net{{{kClv, 1.0}, {kCost, -1.0}}, {}, 1.0};
+  const struct {
+    const char* name;
+    const Ratio& r;
+  } items[] = {{"value", value}, {"cost", cost}, {"net_value", net}};
+  std::vector<std::string> seg, names, units;
+  std::vector<std::int64_t> customers;
+  std::vector<double> base_customers;
+  EstimateColumns c;
+  const double n = static_cast<double>(acc.headline.count());
+  const double n_paired = paired != nullptr ? static_cast<double>(paired->joint.count()) : 0.0;
+  for (std::size_t g = 0; g < acc.segment_headline.size(); ++g) {
+    auto row = [&](const std::string& name, const Estimate& e, const std::string& u, double count, double of) {
+      seg.push_back(m.segments[g].id);
+      names.push_back(name);
+      c.push(e);
+      units.push_back(u);
+      customers.push_back(static_cast<std::int64_t>(count));
+      base_customers.push_back(of > 0 ? base * count / of : std::nan(""));
+    };
+    const auto& sa = acc.segment_headline[g];
+    const double n_s = static_cast<double>(sa.count());
+    for (const auto& it : items) {
+      const Estimate e = stats::ratio(sa, it.r);
+      row(std::string(it.name) + "_per_customer", e, unit + " per customer", n_s, n);
+      row(std::string(it.name) + "_total", segment_total(e, n_s, n, base), unit, n_s, n);
+    }
+    if (paired == nullptr) continue;
+    const auto& j = paired->segment_joint[g];
+    const double n_j = static_cast<double>(j.count());
+    for (const auto& it : items) {
+      const Estimate d = stats::paired_difference(j, it.r, k);
+      row(std::string(it.name) + "_delta_per_customer", d, unit + " per customer", n_j, n_paired);
+      row(std::string(it.name) + "_delta_total", segment_total(d, n_j, n_paired, base), unit, n_j, n_paired);
+    }
+  }
+  t.add_column("segment", seg);
+  t.add_column("metric", names);
+  c.add_plain(t, "estimate");
+  t.add_column("unit", units);
+  t.add_column("customers", customers);
+  t.add_column("base_customers", base_customers);
+  return t;
+}
+
 std::string money_unit(const RunSettings& s) { return s.currency.empty() ? std::string("units") : s.currency; }
 
 double customer_base(const RunSettings& s) {

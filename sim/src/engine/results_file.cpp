@@ -185,6 +185,13 @@ void ResultsWriter::write_run(const RunResult& result) {
       io::Group g = sg.require_group(variants[v].name);
       io::write_table(g, "summary", segment_summary_table(variants[v], result.variants[v]),
                       {"headline metrics per segment with standard errors and 95% CIs", ""});
+      io::Dataset md = io::write_table(
+          g, "money",
+          segment_money_table(variants[v], result.variants[v], v == 0 ? nullptr : &result.paired[v - 1],
+                              result.settings),
+          {"money per segment: value, cost, net value (and their Δ, paired) per customer and over the base", ""});
+      md.set_attribute("currency", result.settings.currency);
+      md.set_attribute("customer_base", customer_base(result.settings));
       if (v == 0) continue;
       io::Dataset d =
           io::write_table(g, "comparison", segment_comparison_table(variants[v], variants[0], result.paired[v - 1]),
