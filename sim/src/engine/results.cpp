@@ -543,6 +543,116 @@ Estimate segment_total(const Estimate& e, double n_s, double n, double base) {
 }
 }  // namespace
 
+SegmentTables segment_tables(const Variant& v, const VariantAccumulator& acc) {
+  const model::CompiledModel& m = v.model;
+  SegmentTables out;
+  if (acc.segment_periods.size() < 2) return out;
+  const std::size_t S = acc.segment_periods.size();
+  const bool eng = engaged(m);
+  // Periods.
+  {
+    std::vector<std::string> seg;
+    std::vector<std::int64_t> period, customers;
+    std::vector<double> active, walked_col, idle, respondents, value_mean, cost_mean, net_mean;
+    EstimateColumns alive, nps_t, nps_m, churn;
+    std::vector<EstimateColumns> kinds(m.num_kinds());
+    for (std::size_t g = 0; g < S; ++g) {
+      const double n = static_cast<double>(acc.segment_headline[g].count());
+      double churned = 0;
+      for (std::size_t t = 0; t < acc.segment_periods[g].size(); ++t) {
+        const PeriodAcc& pa = acc.segment_periods[g][t];
+        churned += pa.churned;
+        const double walked = pa.active - pa.idle;
+        seg.push_back(m.segments[g].id);
+        period.push_back(static_cast<std::int64_t>(t + 1));
+        customers.push_back(static_cast<std::int64_t>(n));
+        active.push_back(pa.active);
+        walked_col.push_back(walked);
+        idle.push_back(pa.idle);
+        respondents.push_back(pa.respondents);
+        alive.push(proportion(n - churned, n));
+        nps_t.push(nps_from_counts(pa.promoters, pa.detractors, walked));
+        nps_m.push(nps_from_counts(pa.promoters_measured, pa.detractors_measured, pa.respondents));
+        churn.push(proportion(pa.churned, pa.active));
+        for (std::size_t k = 0; k < m.num_kinds(); ++k) kinds[k].push(proportion(pa.kinds[k], walked));
+        value_mean.push_back(n > 0 ? pa.value / n : std::nan(""));
+        cost_mean.push_back(n > 0 ? pa.cost / n : std::nan(""));
+        net_mean.push_back(n > 0 ? (pa.value - pa.cost) / n : std::nan(""));
+      }
+    }
+    io::Table& t = out.periods;
+    t.add_column("segment", seg);
+    t.add_column("period", period);
+    t.add_column("customers", customers);
+    t.add_column("active", active);
+    if (eng) {
+      t.add_column("walked", walked_col);
+      t.add_column("idle", idle);
+    }
+    t.add_column("respondents", respondents);
+    alive.add_to(t, "alive");
+    nps_t.add_to(t, "nps_true");
+    nps_m.add_to(t, "nps_measured");
+    churn.add_to(t, "churn_rate");
+    for (std::size_t k = 0; k < m.num_kinds(); ++k) kinds[k].add_to(t, "share_" + m.kinds[k]);
+    t.add_column("value_mean", value_mean);
+    t.add_column("cost_mean", cost_mean);
+    t.add_column("net_value_mean", net_mean);
+  }
+  // Touchpoints: visits and friction rate.
+  {
+    std::vector<std::string> seg, id;
+    std::vector<double> visits_col;
+    EstimateColumns visits, fr;
+    for (std::size_t g = 0; g < S; ++g) {
+      const auto& sa = acc.segment_headline[g];
+      const double n = static_cast<double>(sa.count());
+      const double walks = sa.total(kWalks);
+      for (std::size_t k = 0; k < m.num_touchpoints(); ++k) {
+        const RatioSums& vi = acc.segment_tp_visits[g][k];
+        const RatioSums& f = acc.segment_tp_frictions[g][k];
+        seg.push_back(m.segments[g].id);
+        id.push_back(m.touchpoint_ids[k]);
+        visits_col.push_back(vi.y);
+        visits.push(ratio_from_sums(vi.y, vi.yy, vi.xy, walks, acc.segment_walks_sq[g], n));
+        fr.push(ratio_from_sums(f.y, f.yy, f.xy, vi.y, vi.yy, n));
+      }
+    }
+    io::Table& t = out.touchpoints;
+    t.add_column("segment", seg);
+    t.add_column("touchpoint", id);
+    t.add_column("visits", visits_col);
+    visits.add_to(t, "visits_per_walk");
+    fr.add_to(t, "friction_rate");
+  }
+  // Outcomes (timeout last).
+  {
+    std::vector<std::string> seg, id, kind;
+    std::vector<double> count;
+    EstimateColumns share;
+    for (std::size_t g = 0; g < S; ++g) {
+      const auto& sa = acc.segment_headline[g];
+      const double n = static_cast<double>(sa.count());
+      const double walks = sa.total(kWalks);
+      for (std::size_t o = 0; o <= m.num_outcomes(); ++o) {
+        const RatioSums& oa = acc.segment_outcomes[g][o];
+        seg.push_back(m.segments[g].id);
+        id.push_back(o < m.num_outcomes() ? m.outcome_ids[o] : std::string("timeout"));
+        kind.push_back(m.kinds[m.outcome_kind[o]]);
+        count.push_back(oa.y);
+        share.push(ratio_from_sums(oa.y, oa.yy, oa.xy, walks, acc.segment_walks_sq[g], n));
+      }
+    }
+    io::Table& t = out.outcomes;
+    t.add_column("segment", seg);
+    t.add_column("outcome", id);
+    t.add_column("kind", kind);
+    t.add_column("walks", count);
+    share.add_to(t, "share");
+  }
+  return out;
+}
+
 io::Table segment_money_table(const Variant& v, const VariantAccumulator& acc, const PairedAccumulator* paired,
                               const RunSettings& s) {
   const model::CompiledModel& m = v.model;

@@ -192,6 +192,11 @@ void ResultsWriter::write_run(const RunResult& result) {
           {"money per segment: value, cost, net value (and their Δ, paired) per customer and over the base", ""});
       md.set_attribute("currency", result.settings.currency);
       md.set_attribute("customer_base", customer_base(result.settings));
+      const SegmentTables st = segment_tables(variants[v], result.variants[v]);
+      io::write_table(g, "periods", st.periods,
+                      {"per segment and period: active, alive, NPS, churn, outcome shares, value and cost", ""});
+      io::write_table(g, "touchpoints", st.touchpoints, {"per segment and touchpoint: visits, friction rate", ""});
+      io::write_table(g, "outcomes", st.outcomes, {"per segment and outcome: walks and share", ""});
       if (v == 0) continue;
       io::Dataset d =
           io::write_table(g, "comparison", segment_comparison_table(variants[v], variants[0], result.paired[v - 1]),
