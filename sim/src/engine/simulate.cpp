@@ -243,7 +243,8 @@ bool walks_this_period(std::uint64_t seed, std::uint64_t i, int t, double p, dou
 }  // namespace
 
 void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, VariantAccumulator& acc,
-                       CustomerScratch& sc, CustomerRecord* record, const EventSink* events) {
+                       CustomerScratch& sc, CustomerRecord* record, const EventSink* events,
+                       std::vector<PeriodRecord>* trajectory) {
   const model::CompiledModel& m = v.model;
   const std::uint64_t seed = s.seed;
   const int n_kinds = static_cast<int>(m.num_kinds());
@@ -297,6 +298,14 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     const auto period = static_cast<std::uint32_t>(t);
     if (seg.engages &&
         !walks_this_period(seed, i, t, engage_p, seg.churns ? theta : -1.0, acc, seg_pa, alive, churned_period)) {
+      if (trajectory != nullptr) {
+        PeriodRecord pr;
+        pr.customer = i;
+        pr.period = t;
+        pr.satisfaction = std::nan("");
+        pr.churned = !alive;
+        trajectory->push_back(pr);
+      }
       discount /= (1.0 + s.discount_rate);
       continue;
     }
@@ -508,6 +517,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     acc.paths.add(sc.path, path_hash.finish(), sc.path_attached.data());
 
     // --- retention ---
+    bool churned_now = false;
     if (seg.churns) {
       const double u = u_churn;
       // Churns with probability p = σ(logit θ − γ(S − s0)) (exactly θ when
@@ -517,9 +527,23 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       if (churns) {
         alive = false;
         churned_period = t;
+        churned_now = true;
         pa.churned += 1.0;
         if (seg_pa != nullptr) seg_pa[period].churned += 1.0;
       }
+    }
+    if (trajectory != nullptr) {
+      PeriodRecord pr;
+      pr.customer = i;
+      pr.period = t;
+      pr.walked = true;
+      pr.satisfaction = S;
+      pr.nps = nps;
+      pr.nps_measured = responds ? nps : -1;
+      pr.value = value * discount;
+      pr.cost = cost * discount;
+      pr.churned = churned_now;
+      trajectory->push_back(pr);
     }
     s0 = s0 + m.carryover * (S - s0);
     discount /= (1.0 + s.discount_rate);
