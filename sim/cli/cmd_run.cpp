@@ -35,6 +35,7 @@ struct RunOptions {
   bool json = false;
   bool quiet = false;
   bool customers_out = false;
+  bool customer_periods = false;  // --customer-periods (implies --customers-out)
   std::string events_out;
   std::vector<std::string> variants;
   bool no_sweeps = false;
@@ -48,6 +49,7 @@ struct RunOptions {
 // `mpi`: the distributed run's session under mpirun (app/mpi_run.h; only in
 // a -DCXSIM_MPI=ON build), else nullptr.
 int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRun* mpi) {
+  const bool customers_out = o.customers_out || o.customer_periods;  // --customer-periods implies it
   app::RunOverrides ov;
   ov.customers = o.customers;
   ov.periods = o.periods;
@@ -66,6 +68,15 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
   if (!plan.analytics_skipped.empty() && !o.no_analytics)
     std::cerr << "cxsim: note: exact analytics skipped: " << plan.analytics_skipped << '\n';
 
+  // The trajectory table is streamed by this process's writer only.
+  if (o.customer_periods && !o.chunks.empty())
+    throw core::InputError(
+        "--customer-periods: not available with --chunks (a partial run's parts keep no "
+        "per-period rows); run without --chunks, or use --customers-out alone");
+  if (o.customer_periods && mpi != nullptr)
+    throw core::InputError(
+        "--customer-periods: not available in a distributed (mpirun) run; run in one process, or "
+        "use --customers-out alone");
   std::optional<app::ChunkRange> range;
   if (!o.chunks.empty()) {
     range = app::parse_chunk_range(o.chunks);
@@ -111,7 +122,7 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
     }
     mpi->start(plan, !o.events_out.empty(), range.has_value());
     if (!mpi->root()) {
-      mpi->work(plan, o.customers_out, ctx.stop);
+      mpi->work(plan, customers_out, ctx.stop);
       if (plan.uncertainty_draws > 0) {  // this rank's parameter draws, sent to rank 0
         engine::RunResult point;
         point.settings = plan.settings;
@@ -130,7 +141,7 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
     engine::RunHooks hooks;
     hooks.progress = [&](std::uint64_t d, std::uint64_t t) { bar.update(d, t); };
     hooks.stop = ctx.stop;
-    app::run_partial(plan, ov, o.input, *range, out, o.customers_out, hooks);
+    app::run_partial(plan, ov, o.input, *range, out, customers_out, hooks);
     bar.finish();
     if (o.json) {
       core::JsonWriter j;
@@ -154,12 +165,13 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
 
   const std::vector<engine::Variant> named(plan.variants.begin(),
                                            plan.variants.begin() + static_cast<long>(plan.named));
-  engine::ResultsWriter writer(out, plan.provenance, named, plan.settings, o.customers_out);
+  engine::ResultsWriter writer(out, plan.provenance, named, plan.settings, customers_out, o.customer_periods);
   app::write_run_attributes(writer, plan, ranks);
   ProgressBar bar("simulating", !o.quiet && !o.json);
   engine::RunHooks hooks;
   hooks.progress = [&](std::uint64_t d, std::uint64_t t) { bar.update(d, t); };
-  hooks.customer_records = o.customers_out;
+  hooks.customer_records = customers_out;
+  hooks.customer_periods = o.customer_periods;
   hooks.stop = ctx.stop;
   std::optional<engine::EventLogWriter> events;
   if (!o.events_out.empty()) events.emplace(o.events_out);
@@ -393,6 +405,9 @@ void setup_run(CLI::App& app, Context& ctx) {
   sub->add_flag("--json", o->json, "Print the headline table as JSON on stdout");
   sub->add_flag("-q,--quiet", o->quiet, "No progress bar, no table");
   sub->add_flag("--customers-out", o->customers_out, "Also write the per-customer table (streamed, compressed)");
+  sub->add_flag("--customer-periods", o->customer_periods,
+                "With --customers-out (implied): also one row per customer and active period (satisfaction, NPS, "
+                "survey answer, value, cost, churn), streamed");
   sub->add_option("--variant", o->variants, "Run only these variants of a scenario (repeatable; baseline always runs)");
   sub->add_flag("--no-sweeps", o->no_sweeps, "Skip the scenario's sweeps");
   sub->add_flag("--no-ranking", o->no_ranking, "Skip the scenario's friction ranking");

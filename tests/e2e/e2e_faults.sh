@@ -373,15 +373,16 @@ if [ ${#limited[@]} -gt 0 ]; then
 fi
 
 # ------------------------------------------------------------ 2. full disk
-# A 200 KB tmpfs: every HDF5 output (results, customer records, fit report)
+# A 300 KB tmpfs (the four previous files need ~215 KB since the per-segment
+# tables of results format 1.5): every HDF5 output (results, customer records, fit report)
 # and text output (report, journey YAML) that does not fit is exit 1 with the
 # reason, never a crash (it was SIGSEGV, exit 139, in HDF5's shutdown), no
 # temporary is left and the previous file is intact.
 MNT="$W/mnt"
 mkdir -p "$MNT"
-if ! is_root || ! mount -t tmpfs -o size=200k tmpfs "$MNT" 2>/dev/null; then
+if ! is_root || ! mount -t tmpfs -o size=300k tmpfs "$MNT" 2>/dev/null; then
   MNT=""
-  skip "full disk: needs root and mount -t tmpfs (a 200 KB file system)"
+  skip "full disk: needs root and mount -t tmpfs (a 300 KB file system)"
 else
   "$CXSIM" run "$J" -n 100 -q -o "$MNT/r.h5"
   "$CXSIM" calibrate --events "$EV" -q -o "$MNT/j.yaml" --report "$MNT/fit.h5"

@@ -91,6 +91,13 @@ inline void expect_identical(const engine::RunResult& a, const engine::RunResult
     EXPECT_TRUE(same_bits(tx.segments, ty.segments));
     EXPECT_TRUE(
         same_bits(engine::segment_summary_table(variants[v], x), engine::segment_summary_table(variants[v], y)));
+    {
+      const auto sx = engine::segment_tables(variants[v], x);
+      const auto sy = engine::segment_tables(variants[v], y);
+      EXPECT_TRUE(same_bits(sx.periods, sy.periods));
+      EXPECT_TRUE(same_bits(sx.touchpoints, sy.touchpoints));
+      EXPECT_TRUE(same_bits(sx.outcomes, sy.outcomes));
+    }
     EXPECT_TRUE(same_bits(tx.walk_counts, ty.walk_counts));
     EXPECT_EQ(tx.nps_histogram, ty.nps_histogram);
     EXPECT_EQ(tx.csat_histogram, ty.csat_histogram);

@@ -4,6 +4,7 @@
 
 #include <bit>
 
+#include "bit_compare.h"
 #include "cxsim/engine/results.h"
 #include "cxsim/engine/runner.h"
 #include "journey_fixtures.h"
@@ -237,6 +238,80 @@ TEST(EngineSimulate, CustomerRecordsMatchHeadline) {
   EXPECT_EQ(rows, 300u);
   EXPECT_NEAR(clv, r.variants[0].headline.total(kClv), 1e-6);
   EXPECT_DOUBLE_EQ(walks, r.variants[0].headline.total(kWalks));
+}
+
+// The per-customer trajectory (--customer-periods): one row per active
+// period, in period order, consistent with the customer's record, and the
+// run's accumulators are the same bits with or without it.
+TEST(EngineSimulate, CustomerPeriodsAreTheCustomersTrajectory) {
+  auto spec = testing::spec_from_repo("journeys/retail.yaml");
+  for (auto& g : spec.segments) g.engagement = model::Engagement{0.7, 0, 0};  // idle periods too
+  auto variants = single(spec);
+  RunSettings s;
+  s.customers = 400;
+  s.periods = 6;
+  s.chunk_size = 128;
+  s.seed = 5;
+  std::uint64_t idle = 0, walked_total = 0, responded = 0;
+  RunHooks hooks;
+  hooks.customer_records = true;
+  hooks.customer_periods = true;
+  hooks.on_chunk = [&](const ChunkResult& c) {
+    ASSERT_EQ(c.customer_periods.size(), 1u);
+    const auto& rows = c.customer_periods[0];
+    std::size_t at = 0;
+    for (const auto& rec : c.customers[0]) {
+      const int active = rec.churned_period >= 0 ? rec.churned_period + 1 : s.periods;
+      int walks = 0, answers = 0, last_nps = -1;
+      double value = 0, cost = 0, last_s = std::nan("");
+      for (int t = 0; t < active; ++t, ++at) {
+        ASSERT_LT(at, rows.size());
+        const PeriodRecord& p = rows[at];
+        EXPECT_EQ(p.customer, rec.customer);
+        EXPECT_EQ(p.period, t);
+        EXPECT_EQ(p.churned, t == rec.churned_period);
+        if (p.walked) {
+          ++walks;
+          EXPECT_GE(p.nps, 0);
+          EXPECT_TRUE(p.nps_measured == -1 || p.nps_measured == p.nps);
+          answers += p.nps_measured >= 0;
+          last_nps = p.nps;
+          last_s = p.satisfaction;
+        } else {
+          ++idle;
+          EXPECT_EQ(p.nps, -1);
+          EXPECT_EQ(p.nps_measured, -1);
+          EXPECT_TRUE(std::isnan(p.satisfaction));
+          EXPECT_EQ(p.value, 0.0);
+        }
+        value += p.value;
+        cost += p.cost;
+      }
+      EXPECT_EQ(walks, rec.walks);
+      EXPECT_EQ(answers, rec.responses);
+      EXPECT_EQ(last_nps, rec.last_nps);
+      if (walks > 0 && !std::isnan(last_s) && rows[at - 1].walked) {
+        EXPECT_EQ(last_s, rec.satisfaction_final);
+      }
+      EXPECT_NEAR(value, rec.clv, 1e-9 * std::max(1.0, rec.clv));
+      EXPECT_NEAR(cost, rec.cost, 1e-9 * std::max(1.0, rec.cost));
+      walked_total += static_cast<std::uint64_t>(walks);
+      responded += static_cast<std::uint64_t>(answers);
+    }
+    EXPECT_EQ(at, rows.size());  // nothing but the customers' active periods
+  };
+  const RunResult with = run(variants, s, hooks);
+  EXPECT_GT(idle, 0u);
+  EXPECT_GT(responded, 0u);
+  EXPECT_EQ(static_cast<double>(walked_total), with.variants[0].headline.total(kWalks));
+  // Without the trajectory: no rows kept, the same accumulators.
+  RunHooks plain;
+  plain.on_chunk = [](const ChunkResult& c) { EXPECT_TRUE(c.customer_periods.empty()); };
+  const RunResult without = run(variants, s, plain);
+  EXPECT_TRUE(testing::same_bits(variant_tables(variants[0], with.variants[0]).summary,
+                                 variant_tables(variants[0], without.variants[0]).summary));
+  EXPECT_TRUE(testing::same_bits(variant_tables(variants[0], with.variants[0]).periods,
+                                 variant_tables(variants[0], without.variants[0]).periods));
 }
 
 // Issue 15 item 2: a segment with its own start enters there; the others

@@ -125,6 +125,24 @@ void get_times(Reader& r, stats::LogHistogram& hist, stats::HistogramGroups& gro
   groups.restore(std::move(counts), std::move(pending));
 }
 
+void put_period(Words& w, const PeriodAcc& p) {
+  for (double x : {p.active, p.churned, p.respondents, p.idle, p.promoters, p.detractors, p.promoters_measured,
+                   p.detractors_measured})
+    w.d(x);
+  w.ds(p.kinds);
+  w.d(p.value);
+  w.d(p.cost);
+}
+
+void get_period(Reader& r, PeriodAcc& p) {
+  for (double* x : {&p.active, &p.churned, &p.respondents, &p.idle, &p.promoters, &p.detractors, &p.promoters_measured,
+                    &p.detractors_measured})
+    *x = r.d();
+  r.into(p.kinds, "period kinds");
+  p.value = r.d();
+  p.cost = r.d();
+}
+
 void put_variant(Words& w, const VariantAccumulator& a) {
   if (a.has_pending()) throw core::RuntimeError("internal: serialising an accumulator with unflushed walk times");
   w.moments(a.headline);
@@ -135,14 +153,7 @@ void put_variant(Words& w, const VariantAccumulator& a) {
   w.u(a.kind_time_hist.size());
   for (std::size_t k = 0; k < a.kind_time_hist.size(); ++k) put_times(w, a.kind_time_hist[k], a.kind_time_groups[k]);
   w.u(a.periods.size());
-  for (const auto& p : a.periods) {
-    for (double x : {p.active, p.churned, p.respondents, p.idle, p.promoters, p.detractors, p.promoters_measured,
-                     p.detractors_measured})
-      w.d(x);
-    w.ds(p.kinds);
-    w.d(p.value);
-    w.d(p.cost);
-  }
+  for (const auto& p : a.periods) put_period(w, p);
   w.u(a.touchpoints.size());
   for (const auto& t : a.touchpoints) {
     w.ratio(t.visits);
@@ -161,6 +172,15 @@ void put_variant(Words& w, const VariantAccumulator& a) {
   w.ds(a.segment_customers);
   w.u(a.segment_headline.size());
   for (const auto& m : a.segment_headline) w.moments(m);
+  // Per-segment periods, touchpoints and outcomes (sizes fixed by the model).
+  w.u(a.segment_periods.size());
+  for (std::size_t g = 0; g < a.segment_periods.size(); ++g) {
+    for (const auto& p : a.segment_periods[g]) put_period(w, p);
+    for (const auto& x : a.segment_tp_visits[g]) w.ratio(x);
+    for (const auto& x : a.segment_tp_frictions[g]) w.ratio(x);
+    for (const auto& x : a.segment_outcomes[g]) w.ratio(x);
+    w.d(a.segment_walks_sq[g]);
+  }
   w.ds(a.walk_counts);
   w.d(a.walks_sq);
   // The heavy hitters by their entries: HeavyHitters::merge depends on the
@@ -194,14 +214,7 @@ void get_variant(Reader& r, VariantAccumulator& a) {
   r.length(a.kind_time_hist.size(), "outcome kinds' time histograms");
   for (std::size_t k = 0; k < a.kind_time_hist.size(); ++k) get_times(r, a.kind_time_hist[k], a.kind_time_groups[k]);
   r.length(a.periods.size(), "periods");
-  for (auto& p : a.periods) {
-    for (double* x : {&p.active, &p.churned, &p.respondents, &p.idle, &p.promoters, &p.detractors,
-                      &p.promoters_measured, &p.detractors_measured})
-      *x = r.d();
-    r.into(p.kinds, "period kinds");
-    p.value = r.d();
-    p.cost = r.d();
-  }
+  for (auto& p : a.periods) get_period(r, p);
   r.length(a.touchpoints.size(), "touchpoints");
   for (auto& t : a.touchpoints) {
     r.ratio(t.visits);
@@ -220,6 +233,14 @@ void get_variant(Reader& r, VariantAccumulator& a) {
   r.into(a.segment_customers, "segment customers");
   r.length(a.segment_headline.size(), "per-segment headline moments");
   for (auto& m : a.segment_headline) r.moments(m, "per-segment headline moments");
+  r.length(a.segment_periods.size(), "per-segment periods");
+  for (std::size_t g = 0; g < a.segment_periods.size(); ++g) {
+    for (auto& p : a.segment_periods[g]) get_period(r, p);
+    for (auto& x : a.segment_tp_visits[g]) r.ratio(x);
+    for (auto& x : a.segment_tp_frictions[g]) r.ratio(x);
+    for (auto& x : a.segment_outcomes[g]) r.ratio(x);
+    a.segment_walks_sq[g] = r.d();
+  }
   r.into(a.walk_counts, "walk counts");
   a.walks_sq = r.d();
   const std::uint64_t total = r.u();

@@ -527,6 +527,187 @@ io::Table segment_comparison_table(const Variant& variant, const Variant& baseli
   return t;
 }
 
+namespace {
+// The segment's part of a total over the customer base: base × Σ_{i in s} y_i
+// / n, from the segment's mean `e` of y over its n_s customers, with the SE
+// of the mean of z_i = 1[i in s]·y_i over all n customers (the customer is
+// the unit; the segment's size is random too).
+Estimate segment_total(const Estimate& e, double n_s, double n, double base) {
+  if (n_s <= 0 || n <= 0) return make_estimate(0.0, 0.0);
+  const double sum = n_s * e.estimate;
+  const double var_s = n_s >= 2 ? e.se * e.se * n_s : 0.0;  // within-segment sample variance
+  const double sum_sq = var_s * (n_s - 1) + n_s * e.estimate * e.estimate;
+  if (n < 2) return make_estimate(base * sum / n, std::nan(""));
+  const double var_z = std::max(0.0, sum_sq - sum * sum / n) / (n - 1);
+  return make_estimate(base * sum / n, base * std::sqrt(var_z / n));
+}
+}  // namespace
+
+SegmentTables segment_tables(const Variant& v, const VariantAccumulator& acc) {
+  const model::CompiledModel& m = v.model;
+  SegmentTables out;
+  if (acc.segment_periods.size() < 2) return out;
+  const std::size_t S = acc.segment_periods.size();
+  const bool eng = engaged(m);
+  // Periods.
+  {
+    std::vector<std::string> seg;
+    std::vector<std::int64_t> period, customers;
+    std::vector<double> active, walked_col, idle, respondents, value_mean, cost_mean, net_mean;
+    EstimateColumns alive, nps_t, nps_m, churn;
+    std::vector<EstimateColumns> kinds(m.num_kinds());
+    for (std::size_t g = 0; g < S; ++g) {
+      const double n = static_cast<double>(acc.segment_headline[g].count());
+      double churned = 0;
+      for (std::size_t t = 0; t < acc.segment_periods[g].size(); ++t) {
+        const PeriodAcc& pa = acc.segment_periods[g][t];
+        churned += pa.churned;
+        const double walked = pa.active - pa.idle;
+        seg.push_back(m.segments[g].id);
+        period.push_back(static_cast<std::int64_t>(t + 1));
+        customers.push_back(static_cast<std::int64_t>(n));
+        active.push_back(pa.active);
+        walked_col.push_back(walked);
+        idle.push_back(pa.idle);
+        respondents.push_back(pa.respondents);
+        alive.push(proportion(n - churned, n));
+        nps_t.push(nps_from_counts(pa.promoters, pa.detractors, walked));
+        nps_m.push(nps_from_counts(pa.promoters_measured, pa.detractors_measured, pa.respondents));
+        churn.push(proportion(pa.churned, pa.active));
+        for (std::size_t k = 0; k < m.num_kinds(); ++k) kinds[k].push(proportion(pa.kinds[k], walked));
+        value_mean.push_back(n > 0 ? pa.value / n : std::nan(""));
+        cost_mean.push_back(n > 0 ? pa.cost / n : std::nan(""));
+        net_mean.push_back(n > 0 ? (pa.value - pa.cost) / n : std::nan(""));
+      }
+    }
+    io::Table& t = out.periods;
+    t.add_column("segment", seg);
+    t.add_column("period", period);
+    t.add_column("customers", customers);
+    t.add_column("active", active);
+    if (eng) {
+      t.add_column("walked", walked_col);
+      t.add_column("idle", idle);
+    }
+    t.add_column("respondents", respondents);
+    alive.add_to(t, "alive");
+    nps_t.add_to(t, "nps_true");
+    nps_m.add_to(t, "nps_measured");
+    churn.add_to(t, "churn_rate");
+    for (std::size_t k = 0; k < m.num_kinds(); ++k) kinds[k].add_to(t, "share_" + m.kinds[k]);
+    t.add_column("value_mean", value_mean);
+    t.add_column("cost_mean", cost_mean);
+    t.add_column("net_value_mean", net_mean);
+  }
+  // Touchpoints: visits and friction rate.
+  {
+    std::vector<std::string> seg, id;
+    std::vector<double> visits_col;
+    EstimateColumns visits, fr;
+    for (std::size_t g = 0; g < S; ++g) {
+      const auto& sa = acc.segment_headline[g];
+      const double n = static_cast<double>(sa.count());
+      const double walks = sa.total(kWalks);
+      for (std::size_t k = 0; k < m.num_touchpoints(); ++k) {
+        const RatioSums& vi = acc.segment_tp_visits[g][k];
+        const RatioSums& f = acc.segment_tp_frictions[g][k];
+        seg.push_back(m.segments[g].id);
+        id.push_back(m.touchpoint_ids[k]);
+        visits_col.push_back(vi.y);
+        visits.push(ratio_from_sums(vi.y, vi.yy, vi.xy, walks, acc.segment_walks_sq[g], n));
+        fr.push(ratio_from_sums(f.y, f.yy, f.xy, vi.y, vi.yy, n));
+      }
+    }
+    io::Table& t = out.touchpoints;
+    t.add_column("segment", seg);
+    t.add_column("touchpoint", id);
+    t.add_column("visits", visits_col);
+    visits.add_to(t, "visits_per_walk");
+    fr.add_to(t, "friction_rate");
+  }
+  // Outcomes (timeout last).
+  {
+    std::vector<std::string> seg, id, kind;
+    std::vector<double> count;
+    EstimateColumns share;
+    for (std::size_t g = 0; g < S; ++g) {
+      const auto& sa = acc.segment_headline[g];
+      const double n = static_cast<double>(sa.count());
+      const double walks = sa.total(kWalks);
+      for (std::size_t o = 0; o <= m.num_outcomes(); ++o) {
+        const RatioSums& oa = acc.segment_outcomes[g][o];
+        seg.push_back(m.segments[g].id);
+        id.push_back(o < m.num_outcomes() ? m.outcome_ids[o] : std::string("timeout"));
+        kind.push_back(m.kinds[m.outcome_kind[o]]);
+        count.push_back(oa.y);
+        share.push(ratio_from_sums(oa.y, oa.yy, oa.xy, walks, acc.segment_walks_sq[g], n));
+      }
+    }
+    io::Table& t = out.outcomes;
+    t.add_column("segment", seg);
+    t.add_column("outcome", id);
+    t.add_column("kind", kind);
+    t.add_column("walks", count);
+    share.add_to(t, "share");
+  }
+  return out;
+}
+
+io::Table segment_money_table(const Variant& v, const VariantAccumulator& acc, const PairedAccumulator* paired,
+                              const RunSettings& s) {
+  const model::CompiledModel& m = v.model;
+  io::Table t;
+  if (acc.segment_headline.size() < 2) return t;
+  if (paired != nullptr && paired->segment_joint.size() != acc.segment_headline.size()) return t;
+  const int k = headline_size(m);
+  const double base = customer_base(s);
+  const std::string unit = money_unit(s);
+  const Ratio value = Ratio::mean_of(kClv), cost = Ratio::mean_of(kCost);
+  const Ratio net{{{kClv, 1.0}, {kCost, -1.0}}, {}, 1.0};
+  const struct {
+    const char* name;
+    const Ratio& r;
+  } items[] = {{"value", value}, {"cost", cost}, {"net_value", net}};
+  std::vector<std::string> seg, names, units;
+  std::vector<std::int64_t> customers;
+  std::vector<double> base_customers;
+  EstimateColumns c;
+  const double n = static_cast<double>(acc.headline.count());
+  const double n_paired = paired != nullptr ? static_cast<double>(paired->joint.count()) : 0.0;
+  for (std::size_t g = 0; g < acc.segment_headline.size(); ++g) {
+    auto row = [&](const std::string& name, const Estimate& e, const std::string& u, double count, double of) {
+      seg.push_back(m.segments[g].id);
+      names.push_back(name);
+      c.push(e);
+      units.push_back(u);
+      customers.push_back(static_cast<std::int64_t>(count));
+      base_customers.push_back(of > 0 ? base * count / of : std::nan(""));
+    };
+    const auto& sa = acc.segment_headline[g];
+    const double n_s = static_cast<double>(sa.count());
+    for (const auto& it : items) {
+      const Estimate e = stats::ratio(sa, it.r);
+      row(std::string(it.name) + "_per_customer", e, unit + " per customer", n_s, n);
+      row(std::string(it.name) + "_total", segment_total(e, n_s, n, base), unit, n_s, n);
+    }
+    if (paired == nullptr) continue;
+    const auto& j = paired->segment_joint[g];
+    const double n_j = static_cast<double>(j.count());
+    for (const auto& it : items) {
+      const Estimate d = stats::paired_difference(j, it.r, k);
+      row(std::string(it.name) + "_delta_per_customer", d, unit + " per customer", n_j, n_paired);
+      row(std::string(it.name) + "_delta_total", segment_total(d, n_j, n_paired, base), unit, n_j, n_paired);
+    }
+  }
+  t.add_column("segment", seg);
+  t.add_column("metric", names);
+  c.add_plain(t, "estimate");
+  t.add_column("unit", units);
+  t.add_column("customers", customers);
+  t.add_column("base_customers", base_customers);
+  return t;
+}
+
 std::string money_unit(const RunSettings& s) { return s.currency.empty() ? std::string("units") : s.currency; }
 
 double customer_base(const RunSettings& s) {

@@ -34,6 +34,14 @@ io::Schema customer_schema() {
           {"periods", ColumnType::int64},
           {"churned", ColumnType::int64}};
 }
+// The trajectory table (--customer-periods): one row per customer and
+// active period.
+io::Schema period_schema() {
+  using io::ColumnType;
+  return {{"customer", ColumnType::int64},       {"period", ColumnType::int64}, {"walked", ColumnType::int64},
+          {"satisfaction", ColumnType::float64}, {"nps", ColumnType::int64},    {"nps_measured", ColumnType::int64},
+          {"value", ColumnType::float64},        {"cost", ColumnType::float64}, {"churned", ColumnType::int64}};
+}
 }  // namespace
 
 struct ResultsWriter::Impl {
@@ -41,11 +49,13 @@ struct ResultsWriter::Impl {
   std::vector<Variant> const* variants;
   RunSettings settings;
   std::vector<io::TableAppender> customers;
+  std::vector<io::TableAppender> periods;
   Impl(const std::filesystem::path& p) : file(p) {}
 };
 
 ResultsWriter::ResultsWriter(const std::filesystem::path& path, const Provenance& prov,
-                             const std::vector<Variant>& variants, const RunSettings& s, bool customers_out)
+                             const std::vector<Variant>& variants, const RunSettings& s, bool customers_out,
+                             bool customer_periods)
     : impl_(std::make_unique<Impl>(path)) {
   impl_->variants = &variants;
   impl_->settings = s;
@@ -89,6 +99,7 @@ ResultsWriter::ResultsWriter(const std::filesystem::path& path, const Provenance
     }
     if (customers_out) {
       impl_->customers.emplace_back(g, "customers", customer_schema(), 65536, 4);
+      if (customer_periods) impl_->periods.emplace_back(g, "customer_periods", period_schema(), 65536, 4);
     }
   }
 }
@@ -134,6 +145,30 @@ void ResultsWriter::on_chunk(const ChunkResult& chunk) {
       ch.push_back(r.churned_period >= 0 ? 1 : 0);
     }
     impl_->customers[v].append(t);
+  }
+  for (std::size_t v = 0; v < std::min(chunk.customer_periods.size(), impl_->periods.size()); ++v) {
+    io::Table t(period_schema());
+    auto& cust = t.int64s("customer");
+    auto& per = t.int64s("period");
+    auto& walked = t.int64s("walked");
+    auto& sat = t.doubles("satisfaction");
+    auto& nps = t.int64s("nps");
+    auto& npm = t.int64s("nps_measured");
+    auto& value = t.doubles("value");
+    auto& cost = t.doubles("cost");
+    auto& ch = t.int64s("churned");
+    for (const auto& r : chunk.customer_periods[v]) {
+      cust.push_back(static_cast<std::int64_t>(r.customer));
+      per.push_back(r.period + 1);
+      walked.push_back(r.walked ? 1 : 0);
+      sat.push_back(r.satisfaction);
+      nps.push_back(r.nps);
+      npm.push_back(r.nps_measured);
+      value.push_back(r.value);
+      cost.push_back(r.cost);
+      ch.push_back(r.churned ? 1 : 0);
+    }
+    impl_->periods[v].append(t);
   }
 }
 
@@ -185,6 +220,18 @@ void ResultsWriter::write_run(const RunResult& result) {
       io::Group g = sg.require_group(variants[v].name);
       io::write_table(g, "summary", segment_summary_table(variants[v], result.variants[v]),
                       {"headline metrics per segment with standard errors and 95% CIs", ""});
+      io::Dataset md = io::write_table(
+          g, "money",
+          segment_money_table(variants[v], result.variants[v], v == 0 ? nullptr : &result.paired[v - 1],
+                              result.settings),
+          {"money per segment: value, cost, net value (and their Δ, paired) per customer and over the base", ""});
+      md.set_attribute("currency", result.settings.currency);
+      md.set_attribute("customer_base", customer_base(result.settings));
+      const SegmentTables st = segment_tables(variants[v], result.variants[v]);
+      io::write_table(g, "periods", st.periods,
+                      {"per segment and period: active, alive, NPS, churn, outcome shares, value and cost", ""});
+      io::write_table(g, "touchpoints", st.touchpoints, {"per segment and touchpoint: visits, friction rate", ""});
+      io::write_table(g, "outcomes", st.outcomes, {"per segment and outcome: walks and share", ""});
       if (v == 0) continue;
       io::Dataset d =
           io::write_table(g, "comparison", segment_comparison_table(variants[v], variants[0], result.paired[v - 1]),
@@ -233,7 +280,9 @@ void ResultsWriter::write_run(const RunResult& result) {
 
 void ResultsWriter::commit() {
   for (auto& c : impl_->customers) c.flush();
+  for (auto& c : impl_->periods) c.flush();
   impl_->customers.clear();
+  impl_->periods.clear();
   impl_->file.commit();
 }
 

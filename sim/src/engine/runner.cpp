@@ -85,7 +85,7 @@ void merge_chunk(RunResult& into, const ChunkResult& chunk) { merge_into(into, c
 std::uint64_t chunk_count(const RunSettings& s) { return (s.customers + s.chunk_size - 1) / s.chunk_size; }
 
 ChunkResult run_chunk(const std::vector<Variant>& variants_in, const RunSettings& s, std::uint64_t c,
-                      bool customer_records, bool event_log, const CrossScores* cross) {
+                      bool customer_records, bool event_log, const CrossScores* cross, bool customer_periods) {
   std::vector<Variant> solved;  // the runner's entry points solve queues once; a direct call solves them here
   const std::vector<Variant>& variants = with_queues(variants_in, s, solved);
   ChunkResult out;
@@ -99,6 +99,7 @@ ChunkResult run_chunk(const std::vector<Variant>& variants_in, const RunSettings
   const int k = headline_size(variants.front().model);
   for (std::size_t v = 1; v < V; ++v) out.paired.emplace_back(variants.front().model);
   if (customer_records) out.customers.resize(V);
+  if (customer_periods) out.customer_periods.resize(V);
 
   std::vector<CustomerScratch> scratch;
   for (const auto& v : variants) scratch.emplace_back(v.model, s.periods);
@@ -118,7 +119,8 @@ ChunkResult run_chunk(const std::vector<Variant>& variants_in, const RunSettings
     for (std::size_t v = 0; v < V; ++v) {
       if (customer_records) {
         CustomerRecord rec;
-        simulate_customer(variants[v], s, i, out.variants[v], scratch[v], &rec, v == 0 && event_log ? &sink : nullptr);
+        simulate_customer(variants[v], s, i, out.variants[v], scratch[v], &rec, v == 0 && event_log ? &sink : nullptr,
+                          customer_periods ? &out.customer_periods[v] : nullptr);
         out.customers[v].push_back(rec);
       } else {
         simulate_customer(variants[v], s, i, out.variants[v], scratch[v], nullptr,
@@ -267,7 +269,7 @@ void run_range_into(const std::vector<Variant>& variants, const RunSettings& s, 
       }
       ChunkResult r;
       try {
-        r = run_chunk(variants, s, c, hooks.customer_records, hooks.event_log, hooks.cross);
+        r = run_chunk(variants, s, c, hooks.customer_records, hooks.event_log, hooks.cross, hooks.customer_periods);
       } catch (...) {
         std::lock_guard<std::mutex> lock(mutex);
         if (!error) error = std::current_exception();

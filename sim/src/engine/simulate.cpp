@@ -34,7 +34,15 @@ VariantAccumulator::VariantAccumulator(const model::CompiledModel& m, int n_peri
       paths(path_capacity, m.num_kinds() + 2) {
   for (auto& p : periods) p.kinds.assign(m.num_kinds(), 0.0);
   for (auto& t : touchpoints) t.exits.assign(m.num_kinds(), 0.0);
-  if (m.segments.size() >= 2) segment_headline.assign(m.segments.size(), headline);
+  if (m.segments.size() >= 2) {
+    const std::size_t S = m.segments.size();
+    segment_headline.assign(S, headline);
+    segment_periods.assign(S, periods);
+    segment_tp_visits.assign(S, std::vector<RatioSums>(m.num_touchpoints()));
+    segment_tp_frictions.assign(S, std::vector<RatioSums>(m.num_touchpoints()));
+    segment_outcomes.assign(S, std::vector<RatioSums>(m.num_outcomes() + 1));
+    segment_walks_sq.assign(S, 0.0);
+  }
 }
 
 void VariantAccumulator::flush() {
@@ -127,6 +135,16 @@ void VariantAccumulator::merge(const VariantAccumulator& o) {
   add_vec(segment_customers, o.segment_customers);
   for (std::size_t g = 0; g < segment_headline.size() && g < o.segment_headline.size(); ++g)
     segment_headline[g].merge(o.segment_headline[g]);
+  for (std::size_t g = 0; g < segment_periods.size() && g < o.segment_periods.size(); ++g) {
+    for (std::size_t t = 0; t < segment_periods[g].size() && t < o.segment_periods[g].size(); ++t)
+      segment_periods[g][t].merge(o.segment_periods[g][t]);
+    for (std::size_t k = 0; k < segment_tp_visits[g].size(); ++k) {
+      segment_tp_visits[g][k].merge(o.segment_tp_visits[g][k]);
+      segment_tp_frictions[g][k].merge(o.segment_tp_frictions[g][k]);
+    }
+    for (std::size_t k = 0; k < segment_outcomes[g].size(); ++k) segment_outcomes[g][k].merge(o.segment_outcomes[g][k]);
+    segment_walks_sq[g] += o.segment_walks_sq[g];
+  }
   add_vec(walk_counts, o.walk_counts);
   walks_sq += o.walks_sq;
   paths.merge(o.paths);
@@ -198,14 +216,19 @@ inline bool recovery_hit(const model::CompiledModel& m, const RecoveryProgram& p
 // and idle, and the churn draw — the same uniform of the period stream a walk
 // would use — churns with probability θ (the sensitivity term is 0). theta < 0:
 // the segment never churns. docs/methods/engine.md, "Engagement".
+// seg_pa: the customer's segment's period tallies (nullptr: not kept).
 bool walks_this_period(std::uint64_t seed, std::uint64_t i, int t, double p, double theta, VariantAccumulator& acc,
-                       bool& alive, int& churned_period) {
+                       PeriodAcc* seg_pa, bool& alive, int& churned_period) {
   const auto period = static_cast<std::uint32_t>(t);
   Stream s_walk(seed, Purpose::engagement, i, period);
   if (s_walk.uniform() < p) return true;
   PeriodAcc& pa = acc.periods[period];
   pa.active += 1.0;
   pa.idle += 1.0;
+  if (seg_pa != nullptr) {
+    seg_pa[period].active += 1.0;
+    seg_pa[period].idle += 1.0;
+  }
   if (theta >= 0) {
     Stream s_period(seed, Purpose::entry, i, period);
     s_period.next_u64();
@@ -214,6 +237,7 @@ bool walks_this_period(std::uint64_t seed, std::uint64_t i, int t, double p, dou
       alive = false;
       churned_period = t;
       pa.churned += 1.0;
+      if (seg_pa != nullptr) seg_pa[period].churned += 1.0;
     }
   }
   return false;
@@ -222,7 +246,8 @@ bool walks_this_period(std::uint64_t seed, std::uint64_t i, int t, double p, dou
 }  // namespace
 
 void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, VariantAccumulator& acc,
-                       CustomerScratch& sc, CustomerRecord* record, const EventSink* events) {
+                       CustomerScratch& sc, CustomerRecord* record, const EventSink* events,
+                       std::vector<PeriodRecord>* trajectory) {
   const model::CompiledModel& m = v.model;
   const std::uint64_t seed = s.seed;
   const int n_kinds = static_cast<int>(m.num_kinds());
@@ -257,6 +282,10 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
   }
   acc.segment_customers[static_cast<std::size_t>(seg_index)] += 1.0;
   sc.segment = seg_index;
+  // Per-segment period tallies (two or more segments): the same additions as
+  // the pooled ones, into the segment's row.
+  PeriodAcc* const seg_pa =
+      acc.segment_periods.empty() ? nullptr : acc.segment_periods[static_cast<std::size_t>(seg_index)].data();
   if (events && events->customer) events->customer(i, seg_index);
 
   const auto& rec = v.recovery;
@@ -271,7 +300,15 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
   for (int t = 0; t < s.periods && alive; ++t) {
     const auto period = static_cast<std::uint32_t>(t);
     if (seg.engages &&
-        !walks_this_period(seed, i, t, engage_p, seg.churns ? theta : -1.0, acc, alive, churned_period)) {
+        !walks_this_period(seed, i, t, engage_p, seg.churns ? theta : -1.0, acc, seg_pa, alive, churned_period)) {
+      if (trajectory != nullptr) {
+        PeriodRecord pr;
+        pr.customer = i;
+        pr.period = t;
+        pr.satisfaction = std::nan("");
+        pr.churned = !alive;
+        trajectory->push_back(pr);
+      }
       discount /= (1.0 + s.discount_rate);
       continue;
     }
@@ -421,6 +458,16 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     pa.respondents += r;
     pa.promoters_measured += pm;
     pa.detractors_measured += dm;
+    if (seg_pa != nullptr) {
+      PeriodAcc& sp = seg_pa[period];
+      sp.active += 1.0;
+      sp.promoters += promoter;
+      sp.detractors += detractor;
+      sp.kinds[static_cast<std::size_t>(kind)] += 1.0;
+      sp.respondents += r;
+      sp.promoters_measured += pm;
+      sp.detractors_measured += dm;
+    }
     if (m.csat.present) {
       acc.csat_hist_measured[static_cast<std::size_t>(csat)] += r;
       x[kCsatMeasured] += r * (csat + 1);
@@ -456,6 +503,10 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     x[kCost] += cost * discount;
     pa.value += value * discount;
     pa.cost += cost * discount;
+    if (seg_pa != nullptr) {
+      seg_pa[period].value += value * discount;
+      seg_pa[period].cost += cost * discount;
+    }
     if (period < sc.period_net.size()) sc.period_net[period] = value * discount - cost * discount;
     x[kFirstKind + kind] += 1.0;
     sc.oc_count[outcome] += 1.0;
@@ -469,6 +520,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     acc.paths.add(sc.path, path_hash.finish(), sc.path_attached.data());
 
     // --- retention ---
+    bool churned_now = false;
     if (seg.churns) {
       const double u = u_churn;
       // Churns with probability p = σ(logit θ − γ(S − s0)) (exactly θ when
@@ -478,8 +530,23 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       if (churns) {
         alive = false;
         churned_period = t;
+        churned_now = true;
         pa.churned += 1.0;
+        if (seg_pa != nullptr) seg_pa[period].churned += 1.0;
       }
+    }
+    if (trajectory != nullptr) {
+      PeriodRecord pr;
+      pr.customer = i;
+      pr.period = t;
+      pr.walked = true;
+      pr.satisfaction = S;
+      pr.nps = nps;
+      pr.nps_measured = responds ? nps : -1;
+      pr.value = value * discount;
+      pr.cost = cost * discount;
+      pr.churned = churned_now;
+      trajectory->push_back(pr);
     }
     s0 = s0 + m.carryover * (S - s0);
     discount /= (1.0 + s.discount_rate);
@@ -490,6 +557,9 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
   const double w = x[kWalks];
   acc.walks_sq += w * w;
   acc.walk_counts[std::min(acc.walk_counts.size() - 1, static_cast<std::size_t>(w))] += 1.0;
+  const bool per_segment = seg_pa != nullptr;
+  const auto g = static_cast<std::size_t>(seg_index);
+  if (per_segment) acc.segment_walks_sq[g] += w * w;
   for (std::size_t word = 0; word < sc.tp_touched.size(); ++word) {
     for (std::uint64_t bits = sc.tp_touched[word]; bits != 0; bits &= bits - 1) {
       const std::size_t k = word * 64 + static_cast<std::size_t>(std::countr_zero(bits));
@@ -498,6 +568,10 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       ta.visits.add(vk, w);
       ta.frictions.add(sc.tp_frictions[k], vk);
       ta.satisfaction.add(sc.tp_sat[k], vk);
+      if (per_segment) {
+        acc.segment_tp_visits[g][k].add(vk, w);
+        acc.segment_tp_frictions[g][k].add(sc.tp_frictions[k], vk);
+      }
       sc.tp_visits[k] = sc.tp_frictions[k] = sc.tp_sat[k] = 0.0;
     }
     sc.tp_touched[word] = 0;
@@ -512,7 +586,10 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     sc.ch_visits[c] = sc.ch_frictions[c] = sc.ch_switches[c] = 0.0;
   }
   for (std::size_t o = 0; o < sc.oc_count.size(); ++o) {
-    if (sc.oc_count[o] != 0.0) acc.outcomes[o].add(sc.oc_count[o], w);
+    if (sc.oc_count[o] != 0.0) {
+      acc.outcomes[o].add(sc.oc_count[o], w);
+      if (per_segment) acc.segment_outcomes[g][o].add(sc.oc_count[o], w);
+    }
     sc.oc_count[o] = 0.0;
   }
   if (record) {

@@ -99,6 +99,19 @@ struct PeriodAcc {
   double promoters_measured = 0, detractors_measured = 0;
   std::vector<double> kinds;   // walks per kind
   double value = 0, cost = 0;  // Σ over customers of this period's discounted value and cost
+  void merge(const PeriodAcc& b) {
+    active += b.active;
+    churned += b.churned;
+    idle += b.idle;
+    respondents += b.respondents;
+    promoters += b.promoters;
+    detractors += b.detractors;
+    promoters_measured += b.promoters_measured;
+    detractors_measured += b.detractors_measured;
+    for (std::size_t k = 0; k < kinds.size() && k < b.kinds.size(); ++k) kinds[k] += b.kinds[k];
+    value += b.value;
+    cost += b.cost;
+  }
 };
 
 class VariantAccumulator {
@@ -148,6 +161,17 @@ class VariantAccumulator {
   // segment, never per customer; empty when the journey has fewer than two
   // segments (the per-segment tables would repeat the pooled ones).
   std::vector<stats::MomentAccumulator> segment_headline;
+  // Per segment as well (same condition, docs/results-format.md "/segments"):
+  // the period tallies [segment][period], each touchpoint's visits and
+  // friction visits [segment][touchpoint] (Y = visits, X = walks; Y =
+  // friction visits, X = visits), each outcome's walks [segment][outcome]
+  // (timeout last) and Σ walks_i² [segment]. Memory: segments × (periods ×
+  // (10 + kinds) + 6 × touchpoints + 3 × outcomes) doubles per variant. The
+  // reference book (paths) stays pooled.
+  std::vector<std::vector<PeriodAcc>> segment_periods;
+  std::vector<std::vector<RatioSums>> segment_tp_visits, segment_tp_frictions;
+  std::vector<std::vector<RatioSums>> segment_outcomes;
+  std::vector<double> segment_walks_sq;
   std::vector<double> walk_counts;  // [P+1] customers by number of walks (the walk_counts table)
   double walks_sq = 0;              // Σ walks_i², for the ratio denominators
   stats::HeavyHitters paths;        // attached: walks per kind..., promoters, detractors

@@ -20,8 +20,9 @@
 namespace cxsim::engine {
 
 // Version of the record layout; a part with another layout is refused.
-// 2: idle periods, per-kind time histograms, walk counts; 3: per-segment headline and paired moments
-inline constexpr std::int64_t kChunkRecordLayout = 3;
+// 2: idle periods, per-kind time histograms, walk counts; 3: per-segment headline and paired moments;
+// 4: per-segment periods, touchpoint visits and frictions, outcomes
+inline constexpr std::int64_t kChunkRecordLayout = 4;
 
 // The accumulators of one chunk (every variant and every paired comparison;
 // not its per-customer records or event log rows) as words. The chunk's

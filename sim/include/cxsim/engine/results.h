@@ -101,6 +101,37 @@ io::Table segment_summary_table(const Variant& v, const VariantAccumulator& acc)
 // baseline, variant, delta, se, ci_low, ci_high (paired by customer),
 // customers, weight_baseline, weight_variant.
 io::Table segment_comparison_table(const Variant& variant, const Variant& baseline, const PairedAccumulator& paired);
+// Per-segment periods, touchpoints and outcomes (docs/results-format.md
+// "/segments"; empty tables with fewer than two segments). Each row is the
+// pooled table's estimator over the segment's customers (customers grouped
+// by their own segment under this variant), SE with the customer as the
+// unit.
+// periods: segment, period, customers, active (walked, idle with
+// engagement), respondents, alive(+se/ci) after the period (share of the
+// segment's customers), nps_true(+), nps_measured(+), churn_rate(+),
+// share_<kind>(+), value_mean, cost_mean, net_value_mean (per customer of
+// the segment). Σ_segments of the counts and sums = the pooled `periods`.
+// touchpoints: segment, touchpoint, visits, visits_per_walk(+),
+// friction_rate(+). outcomes: segment, outcome, kind, walks, share(+).
+struct SegmentTables {
+  io::Table periods, touchpoints, outcomes;
+};
+SegmentTables segment_tables(const Variant& v, const VariantAccumulator& acc);
+
+// Money per segment (docs/results-format.md "/segments", methods/
+// comparisons.md "Money per segment"): segment, metric, estimate, se,
+// ci_low, ci_high, unit, customers, base_customers. For every variant the
+// levels value/cost/net_value per customer (over the segment's customers)
+// and `_total` over the segment's part of the customer base; for a variant
+// with a baseline (paired != nullptr, customers grouped by their baseline
+// segment) also the Δ rows `<x>_delta_per_customer` and `<x>_delta_total`.
+// A `_total` is base × Σ_{i in s} y_i / n with the SE of the mean of
+// 1[i in s]·y_i over all n customers, so Σ_segments `_total` = the pooled
+// total (`/money` net_value_delta_total) to rounding. The investment is the
+// company's, not a segment's: it is not allocated, so there is no
+// per-segment net return, ROI or payback. Empty with fewer than two segments.
+io::Table segment_money_table(const Variant& v, const VariantAccumulator& acc, const PairedAccumulator* paired,
+                              const RunSettings& s);
 // The denominator total of a metric's ratio over an accumulator's customers
 // (the count of customers for a plain mean).
 double ratio_denominator_total(const stats::MomentAccumulator& acc, const stats::Ratio& r);

@@ -24,9 +24,10 @@ struct Provenance {
 
 class ResultsWriter {
  public:
-  // `customers_out`: stream the per-customer table of every variant.
+  // `customers_out`: stream the per-customer table of every variant;
+  // `customer_periods` (with it): also the per-customer, per-period table.
   ResultsWriter(const std::filesystem::path& path, const Provenance& prov, const std::vector<Variant>& variants,
-                const RunSettings& s, bool customers_out);
+                const RunSettings& s, bool customers_out, bool customer_periods = false);
   ~ResultsWriter();
   ResultsWriter(const ResultsWriter&) = delete;
   ResultsWriter& operator=(const ResultsWriter&) = delete;

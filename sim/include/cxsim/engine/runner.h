@@ -32,10 +32,11 @@ struct CrossScores {
 struct ChunkResult {
   std::uint64_t chunk = 0;
   std::vector<VariantAccumulator> variants;
-  std::vector<PairedAccumulator> paired;               // paired[v-1]: variant v vs baseline (v >= 1)
-  std::vector<std::vector<CustomerRecord>> customers;  // per variant, when requested
-  std::optional<stats::MomentAccumulator> cross;       // RunHooks::cross's scores, when asked
-  std::string events_csv, surveys_csv;                 // baseline's event log rows, when requested
+  std::vector<PairedAccumulator> paired;                    // paired[v-1]: variant v vs baseline (v >= 1)
+  std::vector<std::vector<CustomerRecord>> customers;       // per variant, when requested
+  std::vector<std::vector<PeriodRecord>> customer_periods;  // per variant, when requested (trajectories)
+  std::optional<stats::MomentAccumulator> cross;            // RunHooks::cross's scores, when asked
+  std::string events_csv, surveys_csv;                      // baseline's event log rows, when requested
 };
 
 struct RunResult {
@@ -51,6 +52,9 @@ struct RunHooks {
   std::function<void(std::uint64_t, std::uint64_t)> progress;
   // Per-customer records wanted? Then on_chunk gets them, in chunk order.
   bool customer_records = false;
+  // Per-customer trajectories (one PeriodRecord per active period) wanted
+  // in on_chunk? Memory: a chunk's rows, only when asked for.
+  bool customer_periods = false;
   // Event log rows of the baseline (calibration formats) wanted in on_chunk?
   bool event_log = false;
   std::function<void(const ChunkResult&)> on_chunk;
@@ -66,7 +70,8 @@ std::uint64_t chunk_count(const RunSettings& s);
 
 // Simulates chunk `c` (all variants). Pure: depends only on its arguments.
 ChunkResult run_chunk(const std::vector<Variant>& variants, const RunSettings& s, std::uint64_t c,
-                      bool customer_records = false, bool event_log = false, const CrossScores* cross = nullptr);
+                      bool customer_records = false, bool event_log = false, const CrossScores* cross = nullptr,
+                      bool customer_periods = false);
 
 // Runs chunks [first, last) in this process (using s.threads threads) and
 // returns their results in chunk order, unmerged.

@@ -27,6 +27,20 @@ struct CustomerRecord {
   int last_nps = -1;  // true NPS score of the last walk
 };
 
+// One active period of one customer, for the optional trajectory table
+// (`cxsim run --customer-periods`): one per period the customer was alive at
+// the start of (idle periods of engagement included), in period order.
+struct PeriodRecord {
+  std::uint64_t customer = 0;
+  int period = 0;              // 0-based
+  bool walked = false;         // false: an idle period (engagement)
+  double satisfaction = 0;     // S at the end of the walk; NaN when idle
+  int nps = -1;                // true NPS score 0..10; -1 when idle
+  int nps_measured = -1;       // the survey answer when the customer responded, else -1
+  double value = 0, cost = 0;  // this period's discounted value and cost
+  bool churned = false;        // this period's churn draw ended the customer
+};
+
 // One event of the simulated event log (calibration format, docs/model.md section 9).
 struct EventSink {
   // Called once per visit and once per survey answer; may be empty.
@@ -55,8 +69,10 @@ class CustomerScratch {
 
 // Simulates customer `i` under `v`, adds the per-walk and per-customer sums to
 // `acc`, and leaves the headline vector in scratch.x (the caller adds it to
-// the moment accumulators, so variants can be paired).
+// the moment accumulators, so variants can be paired). With `periods`, one
+// PeriodRecord per active period is appended to it (nothing else changes).
 void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, VariantAccumulator& acc,
-                       CustomerScratch& scratch, CustomerRecord* record = nullptr, const EventSink* events = nullptr);
+                       CustomerScratch& scratch, CustomerRecord* record = nullptr, const EventSink* events = nullptr,
+                       std::vector<PeriodRecord>* periods = nullptr);
 
 }  // namespace cxsim::engine
