@@ -84,6 +84,7 @@ double sigm(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (
 struct JWalk {
   std::uint32_t xb = 0, xe = 0;  // its covariates: Data::xs[xb, xe)
   int cat = -1;                  // answered NPS category (index into the observed ones), -1 none
+  int csat = -1, ces = -1;       // answered CSAT and CES categories (index into their observed ones), -1 none
   bool resp = false;             // a survey row for this walk
 };
 
@@ -97,7 +98,8 @@ struct Data {
   std::vector<std::pair<std::uint32_t, double>> xs;  // (dense column, count)
   std::vector<JWalk> walks;
   std::vector<JCustomer> cust;
-  int L = 0;  // observed NPS categories
+  int L = 0;           // observed NPS categories
+  int Lc = 0, Le = 0;  // observed CSAT and CES categories (0: the scale is not in the fit)
 };
 
 // Where each parameter sits in the vector theta.
@@ -106,6 +108,14 @@ struct Layout {
   std::vector<double> prior_prec;       // per free delta: 1/sd^2 of its normal prior (0: none)
   std::vector<double> beta_fixed;       // per dense column: the value of a delta that is not free
   int i_tau = 0, n_tau = 0;
+  // CSAT cut-points (on S_end, like NPS) and CES cut-points (on -E), and the
+  // effort deltas: E of a walk = sum of effort[col] * count over its visits.
+  int i_tc = 0, n_tc = 0, i_te = 0, n_te = 0;
+  int i_eff = 0;                       // first free effort delta
+  std::vector<std::uint32_t> eff_col;  // free effort delta -> dense column
+  std::vector<double> eff_prior_prec;  // per free effort delta: its normal prior's precision (0: none)
+  std::vector<double> eff_fixed;       // per dense column: the effort of a column that is not free
+  std::vector<int> eff_free_of;        // per dense column: index into eff_col, -1 if fixed
   int i_lambda = -1, i_eta = -1, i_rho = -1, i_la = -1, i_lb = -1, i_gamma = -1;
   int n = 0;
 };
@@ -132,6 +142,21 @@ struct Model {
       if (c > 0 && !(tau[static_cast<std::size_t>(c)] > tau[static_cast<std::size_t>(c) - 1]))
         return std::numeric_limits<double>::infinity();
     }
+    auto cuts = [&](int first, int count, std::vector<double>& out) {
+      out.resize(static_cast<std::size_t>(count));
+      for (int c = 0; c < count; ++c) {
+        out[static_cast<std::size_t>(c)] = th(first + c);
+        if (c > 0 && !(out[static_cast<std::size_t>(c)] > out[static_cast<std::size_t>(c) - 1])) return false;
+      }
+      return true;
+    };
+    std::vector<double> tau_c, tau_e;
+    if (!cuts(lay.i_tc, lay.n_tc, tau_c) || !cuts(lay.i_te, lay.n_te, tau_e))
+      return std::numeric_limits<double>::infinity();
+    std::vector<double> eff = lay.eff_fixed;
+    eff.resize(P, 0.0);
+    for (std::size_t k = 0; k < lay.eff_col.size(); ++k)
+      eff[lay.eff_col[k]] = th(lay.i_eff + static_cast<Eigen::Index>(k));
     const double lam = lay.i_lambda >= 0 ? th(lay.i_lambda) : 0.0;
     const bool has_resp = lay.i_eta >= 0;
     const double eta0 = has_resp ? th(lay.i_eta) : 0.0;
@@ -173,6 +198,7 @@ struct Model {
     std::vector<double> lg(G), dS, coef, lq(Q), dz;
     std::vector<double> glam(G), geta(G), grho(G);
     std::vector<double> gtau(G * static_cast<std::size_t>(lay.n_tau));
+    std::vector<double> gtc(G * static_cast<std::size_t>(lay.n_tc));
     std::vector<int> free_of(scores ? P : 0, -1);  // dense column -> free delta
     for (std::size_t k = 0; k < lay.beta_col.size() && scores; ++k) free_of[lay.beta_col[k]] = static_cast<int>(k);
     if (scores) *scores = Eigen::MatrixXd::Zero(n, static_cast<Eigen::Index>(d.cust.size()));
@@ -187,6 +213,7 @@ struct Model {
       if (survey_terms) {
         dS.assign(G * W, 0.0);
         std::fill(gtau.begin(), gtau.end(), 0.0);
+        std::fill(gtc.begin(), gtc.end(), 0.0);
         for (std::size_t q = 0; q < G; ++q) {
           const double S0 = sd * gh.x[q];
           double C = 0, l = 0, gl = 0, ge = 0, gr = 0;
@@ -219,6 +246,19 @@ struct Model {
               if (j > 0) gtau[q * static_cast<std::size_t>(lay.n_tau) + static_cast<std::size_t>(j) - 1] -= flo / pr;
               ds -= (fhi - flo) / pr;
             }
+            if (wk.csat >= 0) {
+              // CSAT: the same construction on S_end, its own cut-points.
+              const int j = wk.csat;
+              const std::size_t nc = static_cast<std::size_t>(lay.n_tc);
+              const double lo = j > 0 ? sigm(tau_c[static_cast<std::size_t>(j) - 1] - S) : 0.0;
+              const double hi = j < d.Lc - 1 ? sigm(tau_c[static_cast<std::size_t>(j)] - S) : 1.0;
+              const double pr = std::max(hi - lo, 1e-300);
+              l += std::log(pr);
+              const double fhi = hi * (1 - hi), flo = lo * (1 - lo);
+              if (j < d.Lc - 1) gtc[q * nc + static_cast<std::size_t>(j)] += fhi / pr;
+              if (j > 0) gtc[q * nc + static_cast<std::size_t>(j) - 1] -= flo / pr;
+              ds -= (fhi - flo) / pr;
+            }
             dS[q * W + t] = ds;
             gl += ds * C;
             C += D[c.wb + t];
@@ -240,6 +280,8 @@ struct Model {
             if (lay.i_rho >= 0) g(lay.i_rho) += pq * grho[q];
             for (int k = 0; k < lay.n_tau; ++k)
               g(lay.i_tau + k) += pq * gtau[q * static_cast<std::size_t>(lay.n_tau) + static_cast<std::size_t>(k)];
+            for (int k = 0; k < lay.n_tc; ++k)
+              g(lay.i_tc + k) += pq * gtc[q * static_cast<std::size_t>(lay.n_tc) + static_cast<std::size_t>(k)];
             // dS_t/dD_u = 1 (u = t), lambda (u < t).
             double R = 0;
             for (std::size_t u = W; u-- > 0;) {
@@ -248,6 +290,27 @@ struct Model {
             }
           }
         }
+      }
+      // ---- CES block: P(score <= c) = sigma(tau_c + E_t), E_t the walk's
+      // effort (it resets every period and has no latent part, so this term
+      // factorises out of both quadratures).
+      for (std::size_t t = 0; t < W && lay.n_te > 0; ++t) {
+        const JWalk& wk = d.walks[c.wb + t];
+        if (wk.ces < 0) continue;
+        double E = 0;
+        for (std::uint32_t k = wk.xb; k < wk.xe; ++k) E += eff[d.xs[k].first] * d.xs[k].second;
+        const int j = wk.ces;
+        const double lo = j > 0 ? sigm(tau_e[static_cast<std::size_t>(j) - 1] + E) : 0.0;
+        const double hi = j < d.Le - 1 ? sigm(tau_e[static_cast<std::size_t>(j)] + E) : 1.0;
+        const double pr = std::max(hi - lo, 1e-300);
+        ll += std::log(pr);
+        if (!grad) continue;
+        const double fhi = hi * (1 - hi), flo = lo * (1 - lo);
+        if (j < d.Le - 1) g(lay.i_te + j) += fhi / pr;
+        if (j > 0) g(lay.i_te + j - 1) -= flo / pr;
+        const double dE = (fhi - flo) / pr;
+        for (std::uint32_t k = wk.xb; k < wk.xe; ++k)
+          if (const int f = lay.eff_free_of[d.xs[k].first]; f >= 0) g(lay.i_eff + f) += dE * d.xs[k].second;
       }
       // ---- churn block: theta ~ Beta (Gauss-Jacobi); p_t = sigma(logit theta - gamma D_t)
       if (has_churn && c.churn >= 0) {
@@ -316,6 +379,13 @@ struct Model {
       if (!(prec > 0)) continue;
       f += 0.5 * prec * b * b / N;
       grad(static_cast<Eigen::Index>(k)) += prec * b / N;
+    }
+    for (std::size_t k = 0; k < lay.eff_prior_prec.size(); ++k) {
+      const double prec = lay.eff_prior_prec[k];
+      const auto i = static_cast<Eigen::Index>(lay.i_eff) + static_cast<Eigen::Index>(k);
+      if (!(prec > 0)) continue;
+      f += 0.5 * prec * th(i) * th(i) / N;
+      grad(i) += prec * th(i) / N;
     }
     return f;
   }
@@ -456,6 +526,21 @@ void fit_joint(State& s) {
   std::vector<int> cat_of(11, -1);
   for (std::size_t j = 0; j < observed.size(); ++j)
     if (observed[j] >= 0 && observed[j] <= 10) cat_of[static_cast<std::size_t>(observed[j])] = static_cast<int>(j);
+  // CSAT and CES join the fit when at least two of their scores were
+  // answered (as their ordered logits): category index by score (1-based).
+  auto scale_cats = [](const OrderedLogitFit& f, int scale, int& L) {
+    std::vector<int> of(static_cast<std::size_t>(std::max(0, scale)) + 1, -1);
+    L = f.observed.size() >= 2 ? static_cast<int>(f.observed.size()) : 0;
+    for (std::size_t j = 0; j < f.observed.size() && L > 0; ++j)
+      if (f.observed[j] >= 0 && f.observed[j] < scale)
+        of[static_cast<std::size_t>(f.observed[j]) + 1] = static_cast<int>(j);
+    return of;
+  };
+  const std::vector<int> csat_of = s.sv->has_csat ? scale_cats(s.csat_fit, o.csat_scale, d.Lc) : std::vector<int>{};
+  const std::vector<int> ces_of = s.sv->has_ces ? scale_cats(s.ces_fit, o.ces_scale, d.Le) : std::vector<int>{};
+  auto category = [](const std::vector<int>& of, int v) {
+    return v >= 1 && static_cast<std::size_t>(v) < of.size() ? of[static_cast<std::size_t>(v)] : -1;
+  };
   const bool retention = s.has_retention && s.m.segments.size() == 1 && s.m.segments[0].has_retention && horizon >= 1;
   std::vector<std::string> keys;
   keys.reserve(s.walks.size());
@@ -486,6 +571,8 @@ void fit_joint(State& s) {
         jw.resp = true;
         const int v = it->second.front().nps;
         if (v >= 0 && v <= 10) jw.cat = cat_of[static_cast<std::size_t>(v)];
+        if (d.Lc > 0) jw.csat = category(csat_of, it->second.front().csat);
+        if (d.Le > 0) jw.ces = category(ces_of, it->second.front().ces);
         ++responded;
       }
       d.walks.push_back(jw);
@@ -630,6 +717,44 @@ void fit_joint(State& s) {
   lay.i_tau = static_cast<int>(start.size());
   lay.n_tau = static_cast<int>(nf.cut.size());
   for (double c : nf.cut) start.push_back(c * s.attenuation);
+  // CSAT: its cut-points (on S_end, attenuation corrected like NPS's); the
+  // deltas are the NPS ones (both scales read the same S_end, slope 1).
+  lay.i_tc = static_cast<int>(start.size());
+  if (d.Lc > 0) {
+    lay.n_tc = static_cast<int>(s.csat_fit.cut.size());
+    for (double c : s.csat_fit.cut) start.push_back(c * s.attenuation);
+  }
+  // CES: its cut-points and the effort deltas (minus the CES ordered logit's
+  // coefficients, not attenuated: effort has no latent part). Dropped,
+  // collinear and regularised columns as for the satisfaction deltas.
+  lay.i_te = static_cast<int>(start.size());
+  lay.eff_fixed.assign(s.P, 0.0);
+  lay.eff_free_of.assign(s.P, -1);
+  std::vector<std::string> eff_held;
+  if (d.Le > 0) {
+    const auto& ef = s.ces_fit;
+    lay.n_te = static_cast<int>(ef.cut.size());
+    for (double c : ef.cut) start.push_back(c);
+    lay.i_eff = static_cast<int>(start.size());
+    for (std::size_t col = 0; col < s.P && col < ef.beta.size(); ++col) {
+      if (ef.dropped[col] || !std::isfinite(ef.beta[col])) continue;
+      if (col < ef.group_of.size() && ef.group_of[col] >= 0) {
+        lay.eff_fixed[col] = -ef.beta[col];
+        if (visited[col]) eff_held.push_back(column_name(col));
+        continue;
+      }
+      lay.eff_free_of[col] = static_cast<int>(lay.eff_col.size());
+      lay.eff_col.push_back(static_cast<std::uint32_t>(col));
+      start.push_back(-ef.beta[col]);
+      const double psd = col < ef.prior_sd.size() ? ef.prior_sd[col] : kNaN;
+      lay.eff_prior_prec.push_back(ef.regularised && psd > 0 ? 1.0 / (psd * psd) : 0.0);
+    }
+  }
+  if (!eff_held.empty())
+    s.warn(
+        fmt::format("joint fit: the effort deltas of {} are held at the CES fit's minimum-norm split "
+                    "(collinear visit counts: the data identify only their combination)",
+                    core::quoted_list(eff_held)));
   if (why_lambda.empty()) {
     lay.i_lambda = static_cast<int>(start.size());
     start.push_back(0.0);
@@ -719,6 +844,10 @@ void fit_joint(State& s) {
     fit.converged = g.lpNorm<Eigen::Infinity>() < 1e-3;
   }
   H *= N;
+  auto effort_name = [&](std::uint32_t col) {
+    return col == s.P - 1 ? std::string("channel_switch.effort")
+                          : fmt::format("{}.effort.{}", s.tp_id[col / 2], col % 2 == 0 ? "ok" : "friction");
+  };
   // The parameter at position i of theta, by its report name.
   auto param_name = [&](int i) -> std::string {
     if (i < static_cast<int>(lay.beta_col.size())) {
@@ -727,6 +856,10 @@ void fit_joint(State& s) {
                             : fmt::format("{}.satisfaction.{}", s.tp_id[col / 2], col % 2 == 0 ? "ok" : "friction");
     }
     if (i >= lay.i_tau && i < lay.i_tau + lay.n_tau) return fmt::format("nps.cut_{}", i - lay.i_tau);
+    if (i >= lay.i_tc && i < lay.i_tc + lay.n_tc) return fmt::format("csat.cut_{}", i - lay.i_tc);
+    if (i >= lay.i_te && i < lay.i_te + lay.n_te) return fmt::format("ces.cut_{}", i - lay.i_te);
+    if (i >= lay.i_eff && i < lay.i_eff + static_cast<int>(lay.eff_col.size()))
+      return effort_name(lay.eff_col[static_cast<std::size_t>(i - lay.i_eff)]);
     if (i == lay.i_lambda) return "retention.carryover";
     if (i == lay.i_eta) return "survey.response.rate";
     if (i == lay.i_rho) return "survey.response.extremity";
@@ -755,6 +888,8 @@ void fit_joint(State& s) {
       Eigen::MatrixXd J = sc * sc.transpose();
       for (std::size_t k = 0; k < lay.prior_prec.size(); ++k)
         J(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k)) += lay.prior_prec[k];
+      for (std::size_t k = 0; k < lay.eff_prior_prec.size(); ++k)
+        J(lay.i_eff + static_cast<Eigen::Index>(k), lay.i_eff + static_cast<Eigen::Index>(k)) += lay.eff_prior_prec[k];
       Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> ej(J);
       const double top = ej.eigenvalues().maxCoeff();
       if (ej.info() == Eigen::Success && top > 0) {
@@ -825,6 +960,39 @@ void fit_joint(State& s) {
     }
     s.m.nps.baseline = base;
   }
+  // CSAT and CES baselines from their joint cut-points (the scale's
+  // categories nobody chose get 0, as in the ordered logit).
+  auto scale_baseline = [&](const OrderedLogitFit& f, int first, int L, FittedScale& fs, int scale) {
+    if (L < 2) return;
+    std::vector<double> base(static_cast<std::size_t>(scale), 0.0);
+    double prev = 0;
+    for (int j = 0; j < L; ++j) {
+      const double F = j < L - 1 ? sigm(fit.x(first + j)) : 1.0;
+      base[static_cast<std::size_t>(f.observed[static_cast<std::size_t>(j)])] = F - prev;
+      prev = F;
+    }
+    fs.baseline = base;
+  };
+  scale_baseline(s.csat_fit, lay.i_tc, d.Lc, s.m.csat, o.csat_scale);
+  scale_baseline(s.ces_fit, lay.i_te, d.Le, s.m.ces, o.ces_scale);
+  for (std::size_t k = 0; k < lay.eff_col.size(); ++k) {
+    const std::uint32_t col = lay.eff_col[k];
+    const int i = lay.i_eff + static_cast<int>(k);
+    Coefficient c{fit.x(i), se(i), identified(i), lay.eff_prior_prec[k] > 0 ? "regularised" : ""};
+    if (col == s.P - 1) {
+      if (s.m.has_switch) s.m.switch_eff = c;
+      continue;
+    }
+    const std::size_t tp = col / 2;
+    if (tp >= s.tp_index.size() || s.tp_index[tp] < 0) continue;
+    auto& t = s.m.touchpoints[static_cast<std::size_t>(s.tp_index[tp])];
+    if (col % 2 == 0) {
+      t.eff_ok = c;
+      if (!s.has_status) t.eff_fr = c;
+    } else {
+      t.eff_fr = c;
+    }
+  }
   if (lay.i_lambda >= 0 && !identified(lay.i_lambda)) {
     not_identified(dyn.carryover, 0.5, flat);
   } else if (lay.i_lambda >= 0) {
@@ -879,6 +1047,17 @@ void fit_joint(State& s) {
   for (int c = 0; c < lay.n_tau; ++c)
     row(fmt::format("nps.cut_{}", c), fit.x(lay.i_tau + c), se(lay.i_tau + c),
         identified(lay.i_tau + c) ? "estimated" : "not identified: " + flat);
+  for (int i = lay.i_tc; i < lay.i_tc + lay.n_tc; ++i)
+    row(param_name(i), fit.x(i), se(i), identified(i) ? "estimated" : "not identified: " + flat);
+  for (int i = lay.i_te; i < lay.i_te + lay.n_te; ++i)
+    row(param_name(i), fit.x(i), se(i), identified(i) ? "estimated" : "not identified: " + flat);
+  for (std::size_t k = 0; k < lay.eff_col.size(); ++k) {
+    const int i = lay.i_eff + static_cast<int>(k);
+    row(param_name(i), fit.x(i), se(i),
+        !identified(i)              ? "not identified: " + flat
+        : lay.eff_prior_prec[k] > 0 ? "estimated (regularised: the CES fit's normal prior)"
+                                    : "estimated");
+  }
   rep.attr("joint_loglik", -fit.f * N);
   rep.attr("joint_se_method", se_method);
   rep.attr_int("joint_customers", static_cast<std::int64_t>(d.cust.size()));
