@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -513,4 +514,50 @@ TEST(CalibrateFiles, JointFitHasCsatAndCesAndUnattenuatedEffort) {
   }
   EXPECT_GE(compared, 6u);
   ASSERT_TRUE(spec.survey.csat.present && spec.survey.ces.present);
+}
+
+TEST(CalibrateFiles, JointFitEstimatesEachRetentionSegment) {
+  // The shop sample with a segment column (customer id parity) in the event
+  // log and the lifetimes: two retention segments. The joint fit estimates
+  // each segment's (alpha, beta) and one shared sensitivity, and writes them
+  // into each segment of the YAML. Before: "several retention segments: the
+  // joint fit handles one", sensitivity 0 written as the default.
+  auto with_segment = [](const std::string& text) {
+    std::istringstream in(text);
+    std::string line, out;
+    std::getline(in, line);
+    out = line + ",segment\n";
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      const long id = std::stol(line.substr(0, line.find(',')));
+      out += line + (id % 2 ? ",odd\n" : ",even\n");
+    }
+    return out;
+  };
+  CalibrateOptions o;
+  o.events = write("seg_shop_events.csv", with_segment(slurp(kData + "shop_events.csv"))).string();
+  o.surveys = kData + "shop_surveys.csv";
+  o.lifetimes = write("seg_shop_lifetimes.csv", with_segment(slurp(kData + "shop_lifetimes.csv"))).string();
+  const auto r = calibrate::calibrate(o);
+  const auto spec = loads(r);
+  EXPECT_EQ(r.yaml.find("the joint fit handles one"), std::string::npos) << r.summary;
+  const auto& jt = table(r, "calibration/joint");
+  std::map<std::string, std::pair<double, std::string>> rows;
+  for (std::size_t i = 0; i < jt.rows(); ++i)
+    rows[cxsim::testing::col(jt, "parameter").strings[i]] = {cxsim::testing::col(jt, "estimate").numbers[i],
+                                                             cxsim::testing::col(jt, "status").strings[i]};
+  ASSERT_TRUE(rows.count("retention.sensitivity"));
+  EXPECT_EQ(rows["retention.sensitivity"].second, "estimated");
+  ASSERT_EQ(spec.segments.size(), 2u);
+  for (const auto& seg : spec.segments) {
+    for (const char* what : {"alpha", "beta"}) {
+      const std::string name = fmt::format("segments.{}.retention.{}", seg.id, what);
+      ASSERT_TRUE(rows.count(name)) << name;
+      EXPECT_EQ(rows[name].second, "estimated") << name;
+    }
+    ASSERT_TRUE(seg.retention.has_value()) << seg.id;
+    EXPECT_NEAR(seg.retention->alpha, rows["segments." + seg.id + ".retention.alpha"].first,
+                1e-4 * seg.retention->alpha);
+  }
+  EXPECT_NEAR(spec.retention.sensitivity, rows["retention.sensitivity"].first, 1e-5);
 }

@@ -92,6 +92,7 @@ struct JCustomer {
   std::uint32_t wb = 0, we = 0;  // its walks, in time order: Data::walks[wb, we)
   int churn = -1;                // 1: churned after its last walk; 0: survived every draw but
                                  // the last (unobserved); -1: no retention information
+  int rg = 0;                    // its retention group (one Beta(alpha, beta) each)
 };
 
 struct Data {
@@ -116,7 +117,8 @@ struct Layout {
   std::vector<double> eff_prior_prec;  // per free effort delta: its normal prior's precision (0: none)
   std::vector<double> eff_fixed;       // per dense column: the effort of a column that is not free
   std::vector<int> eff_free_of;        // per dense column: index into eff_col, -1 if fixed
-  int i_lambda = -1, i_eta = -1, i_rho = -1, i_la = -1, i_lb = -1, i_gamma = -1;
+  int i_lambda = -1, i_eta = -1, i_rho = -1, i_gamma = -1;
+  std::vector<int> i_la, i_lb;  // per retention group: log alpha, log beta (empty: no churn part)
   int n = 0;
 };
 
@@ -167,20 +169,22 @@ struct Model {
     // current Beta(alpha, beta): log w_q + (alpha - a0) log theta_q + (beta -
     // b0) log(1 - theta_q) - log B(alpha, beta) + log B(a0, b0). Exact Gauss-
     // Jacobi at (a0, b0) = (alpha, beta); minimise() re-centres until so.
-    const std::size_t Q = has_churn ? gj.x.size() : 0;
-    std::vector<double> lw(Q), dla(Q), dlb(Q), lt(Q);
-    if (has_churn) {
-      const double al = std::exp(th(lay.i_la)), be = std::exp(th(lay.i_lb));
+    // One rule per retention group r (its own reference), stored at r * Q + q.
+    const std::size_t Q = has_churn ? static_cast<std::size_t>(kJacobiNodes) : 0, R = has_churn ? gj.size() : 0;
+    std::vector<double> lw(R * Q), dla(R * Q), dlb(R * Q), lt(R * Q);
+    for (std::size_t r = 0; r < R; ++r) {
+      const double al = std::exp(th(lay.i_la[r])), be = std::exp(th(lay.i_lb[r]));
       if (!(al > 1e-6 && be > 1e-6 && al < 1e6 && be < 1e6)) return std::numeric_limits<double>::infinity();
+      const double a0 = ref_a[r], b0 = ref_b[r];
       const double lnorm = std::lgamma(al + be) - std::lgamma(al) - std::lgamma(be) -
                            (std::lgamma(a0 + b0) - std::lgamma(a0) - std::lgamma(b0));
       const double psab = boost::math::digamma(al + be), psa = boost::math::digamma(al), psb = boost::math::digamma(be);
       for (std::size_t q = 0; q < Q; ++q) {
-        const double l1 = std::log(gj.x[q]), l0 = std::log1p(-gj.x[q]);
-        lw[q] = std::log(std::max(gj.w[q], 1e-300)) + (al - a0) * l1 + (be - b0) * l0 + lnorm;
-        dla[q] = al * (l1 - psa + psab);
-        dlb[q] = be * (l0 - psb + psab);
-        lt[q] = l1 - l0;
+        const double l1 = std::log(gj[r].x[q]), l0 = std::log1p(-gj[r].x[q]);
+        lw[r * Q + q] = std::log(std::max(gj[r].w[q], 1e-300)) + (al - a0) * l1 + (be - b0) * l0 + lnorm;
+        dla[r * Q + q] = al * (l1 - psa + psab);
+        dlb[r * Q + q] = be * (l0 - psb + psab);
+        lt[r * Q + q] = l1 - l0;
       }
     }
 
@@ -315,12 +319,13 @@ struct Model {
       // ---- churn block: theta ~ Beta (Gauss-Jacobi); p_t = sigma(logit theta - gamma D_t)
       if (has_churn && c.churn >= 0) {
         const std::size_t draws = c.churn == 1 ? W : W - 1;
+        const auto rg = static_cast<std::size_t>(c.rg);
         if (draws > 0) {
           dz.assign(Q * draws, 0.0);
           for (std::size_t q = 0; q < Q; ++q) {
             double l = 0;
             for (std::size_t t = 0; t < draws; ++t) {
-              const double z = lt[q] - gam * D[c.wb + t];
+              const double z = lt[rg * Q + q] - gam * D[c.wb + t];
               if (c.churn == 1 && t + 1 == draws) {
                 l -= softplus(-z);
                 dz[q * draws + t] = sigm(-z);
@@ -329,7 +334,7 @@ struct Model {
                 dz[q * draws + t] = -sigm(z);
               }
             }
-            lq[q] = l + lw[q];
+            lq[q] = l + lw[rg * Q + q];
           }
           const double mx = *std::max_element(lq.begin(), lq.end());
           double sum = 0;
@@ -338,8 +343,8 @@ struct Model {
           if (grad) {
             for (std::size_t q = 0; q < Q; ++q) {
               const double pq = std::exp(lq[q] - mx) / sum;
-              g(lay.i_la) += pq * dla[q];
-              g(lay.i_lb) += pq * dlb[q];
+              g(lay.i_la[rg]) += pq * dla[rg * Q + q];
+              g(lay.i_lb[rg]) += pq * dlb[rg * Q + q];
               for (std::size_t t = 0; t < draws; ++t) {
                 g(lay.i_gamma) += pq * dz[q * draws + t] * -D[c.wb + t];
                 coef[t] += pq * dz[q * draws + t] * -gam;
@@ -390,14 +395,20 @@ struct Model {
     return f;
   }
 
-  // The Gauss-Jacobi reference of the churn block.
-  void centre(double a, double b) {
-    a0 = a;
-    b0 = b;
-    gj = gauss_jacobi_beta(kJacobiNodes, a, b);
+  // The Gauss-Jacobi references of the churn block, one per retention group.
+  void centre(const Eigen::VectorXd& x) {
+    const std::size_t R = lay.i_la.size();
+    ref_a.resize(R);
+    ref_b.resize(R);
+    gj.resize(R);
+    for (std::size_t r = 0; r < R; ++r) {
+      ref_a[r] = std::exp(x(lay.i_la[r]));
+      ref_b[r] = std::exp(x(lay.i_lb[r]));
+      gj[r] = gauss_jacobi_beta(kJacobiNodes, ref_a[r], ref_b[r]);
+    }
   }
-  double a0 = 1, b0 = 1;
-  Quadrature gj;
+  std::vector<double> ref_a, ref_b;
+  std::vector<Quadrature> gj;
 };
 
 struct Bfgs {
@@ -541,7 +552,38 @@ void fit_joint(State& s) {
   auto category = [](const std::vector<int>& of, int v) {
     return v >= 1 && static_cast<std::size_t>(v) < of.size() ? of[static_cast<std::size_t>(v)] : -1;
   };
-  const bool retention = s.has_retention && s.m.segments.size() == 1 && s.m.segments[0].has_retention && horizon >= 1;
+  // Retention groups: one Beta(alpha, beta) each, gamma shared. Pooled
+  // retention data (one retention segment, or a retention file without a
+  // segment column: every fitted segment got its one fit) is one group of
+  // every segment; per-segment retention data (its segment column joined by
+  // name) gives one group per segment with retention, the customers joined
+  // by their event-log segment, each group with its own horizon.
+  std::vector<std::vector<std::size_t>> groups;  // -> s.m.segments
+  std::vector<int> group_horizon;
+  std::map<std::string, int> group_of_segment;  // segment name -> group
+  const bool pooled_retention = s.retention_counts.size() <= 1;
+  if (s.has_retention && !s.m.segments.empty()) {
+    if (pooled_retention) {
+      if (s.m.segments[0].has_retention) {
+        groups.emplace_back();
+        for (std::size_t g = 0; g < s.m.segments.size(); ++g) groups.back().push_back(g);
+        group_horizon.push_back(horizon);
+      }
+    } else {
+      for (std::size_t g = 0; g < s.m.segments.size(); ++g) {
+        const FittedSegment& seg = s.m.segments[g];
+        if (!seg.has_retention) continue;
+        int h = horizon;
+        for (std::size_t i = 0; i < s.retention_counts.size() && i < s.retention.size(); ++i)
+          if (s.retention_counts[i].name == seg.name) h = s.retention[i].fit.horizon;
+        group_of_segment[seg.name] = static_cast<int>(groups.size());
+        groups.push_back({g});
+        group_horizon.push_back(h);
+      }
+    }
+  }
+  const bool retention = !groups.empty() && horizon >= 1;
+  std::uint64_t no_group = 0;  // customers whose segment has no retention group
   std::vector<std::string> keys;
   keys.reserve(s.walks.size());
   for (const auto& [c, w] : s.walks) keys.push_back(c);
@@ -579,7 +621,20 @@ void fit_joint(State& s) {
     }
     c.we = static_cast<std::uint32_t>(d.walks.size());
     walks_total += w.size();
-    if (retention && by_customer) {
+    bool in_group = retention;
+    int gh = horizon;
+    if (retention && !pooled_retention) {
+      const auto cs = s.customer_segment.find(key);
+      const auto gi = cs == s.customer_segment.end() ? group_of_segment.end() : group_of_segment.find(cs->second);
+      if (gi == group_of_segment.end()) {
+        in_group = false;
+        ++no_group;
+      } else {
+        c.rg = gi->second;
+        gh = group_horizon[static_cast<std::size_t>(gi->second)];
+      }
+    }
+    if (in_group && by_customer) {
       // --lifetimes with customer ids: the customer's own row. Churned at the
       // end of period p: its walks are periods 1..p (W = p). Censored after p
       // periods: W = p + 1 (the walk of the period it was censored in) or p.
@@ -600,11 +655,11 @@ void fit_joint(State& s) {
         c.churn = lt->second.churned ? 1 : 0;
         churned += c.churn == 1;
       }
-    } else if (retention) {
+    } else if (in_group) {
       const auto W = static_cast<int>(w.size());
-      if (W > horizon) ++longer;
+      if (W > gh) ++longer;
       else {
-        c.churn = W < horizon ? 1 : 0;
+        c.churn = W < gh ? 1 : 0;
         churned += c.churn == 1;
       }
     }
@@ -649,6 +704,11 @@ void fit_joint(State& s) {
     s.dqa("lifetimes", "lifetimes_shorter_than_journeys", static_cast<double>(shorter));
     s.dqa("lifetimes", "lifetimes_longer_than_journeys", static_cast<double>(fewer));
   }
+  if (no_group)
+    s.warn(
+        fmt::format("{} customers of the event log have no segment with retention data; their lifetimes are left "
+                    "out of the joint fit",
+                    no_group));
   if (longer)
     s.warn(
         fmt::format("{} customers have more journeys than the {} periods of the retention data; their lifetimes "
@@ -659,8 +719,7 @@ void fit_joint(State& s) {
   const std::size_t nonresp = walks_total - responded;
   std::string why_gamma, why_lambda, why_rho;
   if (!s.has_retention) why_gamma = "no lifetimes or cohorts";
-  else if (s.m.segments.size() != 1) why_gamma = "several retention segments: the joint fit handles one";
-  else if (!s.m.segments[0].has_retention) why_gamma = "the sBG fit of the lifetimes failed";
+  else if (groups.empty()) why_gamma = "the sBG fit of the lifetimes failed (or no segment has retention data)";
   else if (churned == 0) why_gamma = "no customer of the event log churned";
   if (max_walks < 2) why_lambda = "one period: no customer has a second journey";
   if (nonresp == 0) why_rho = "every walk answered the survey: no non-respondents";
@@ -767,18 +826,20 @@ void fit_joint(State& s) {
     start.push_back(0.0);
   }
   if (why_gamma.empty()) {
-    lay.i_la = static_cast<int>(start.size());
-    start.push_back(std::log(s.m.segments[0].alpha));
-    lay.i_lb = static_cast<int>(start.size());
-    start.push_back(std::log(s.m.segments[0].beta));
+    for (const auto& grp : groups) {
+      lay.i_la.push_back(static_cast<int>(start.size()));
+      start.push_back(std::log(s.m.segments[grp[0]].alpha));
+      lay.i_lb.push_back(static_cast<int>(start.size()));
+      start.push_back(std::log(s.m.segments[grp[0]].beta));
+    }
     lay.i_gamma = static_cast<int>(start.size());
     start.push_back(0.0);
   }
   lay.n = static_cast<int>(start.size());
-  Model model{d, lay, s.P, o.satisfaction0_sd, true, gauss_hermite(o.satisfaction0_sd > 0 ? kHermiteNodes : 1),
-              1, 1,   {}};
+  Model model{d,  lay, s.P, o.satisfaction0_sd, true, gauss_hermite(o.satisfaction0_sd > 0 ? kHermiteNodes : 1),
+              {}, {},  {}};
   Eigen::VectorXd x0 = Eigen::Map<Eigen::VectorXd>(start.data(), lay.n);
-  if (lay.i_la >= 0) model.centre(std::exp(x0(lay.i_la)), std::exp(x0(lay.i_lb)));
+  model.centre(x0);
   Bfgs fit = minimise(model, x0, o.stop);
 
   // ---- Newton polish and the observed information: the Hessian by central
@@ -801,7 +862,7 @@ void fit_joint(State& s) {
   };
   int rerun = 0;
   for (int step = 0; step < 6; ++step) {
-    if (lay.i_la >= 0) model.centre(std::exp(fit.x(lay.i_la)), std::exp(fit.x(lay.i_lb)));
+    model.centre(fit.x);
     Eigen::VectorXd g(n);
     fit.f = model.value_grad(fit.x, g);
     hessian(fit.x);
@@ -844,6 +905,12 @@ void fit_joint(State& s) {
     fit.converged = g.lpNorm<Eigen::Infinity>() < 1e-3;
   }
   H *= N;
+  // A retention group's parameter: `retention.alpha` for pooled retention,
+  // `segments.<id>.retention.alpha` per segment.
+  auto group_name = [&](std::size_t r, const char* what) {
+    return pooled_retention ? fmt::format("retention.{}", what)
+                            : fmt::format("segments.{}.retention.{}", s.m.segments[groups[r][0]].id, what);
+  };
   auto effort_name = [&](std::uint32_t col) {
     return col == s.P - 1 ? std::string("channel_switch.effort")
                           : fmt::format("{}.effort.{}", s.tp_id[col / 2], col % 2 == 0 ? "ok" : "friction");
@@ -863,8 +930,10 @@ void fit_joint(State& s) {
     if (i == lay.i_lambda) return "retention.carryover";
     if (i == lay.i_eta) return "survey.response.rate";
     if (i == lay.i_rho) return "survey.response.extremity";
-    if (i == lay.i_la) return "retention.alpha";
-    if (i == lay.i_lb) return "retention.beta";
+    for (std::size_t r = 0; r < lay.i_la.size(); ++r) {
+      if (i == lay.i_la[r]) return group_name(r, "alpha");
+      if (i == lay.i_lb[r]) return group_name(r, "beta");
+    }
     return "retention.sensitivity";
   };
   // Standard errors from the observed information (the Hessian) when it is
@@ -1018,11 +1087,14 @@ void fit_joint(State& s) {
     not_identified(dyn.sensitivity, 0.0, flat);
   } else if (lay.i_gamma >= 0) {
     dyn.sensitivity = {true, fit.x(lay.i_gamma), se(lay.i_gamma), ""};
-    auto& seg = s.m.segments[0];
-    seg.alpha = std::exp(fit.x(lay.i_la));
-    seg.beta = std::exp(fit.x(lay.i_lb));
-    seg.se_alpha = seg.alpha * se(lay.i_la);
-    seg.se_beta = seg.beta * se(lay.i_lb);
+    for (std::size_t r = 0; r < groups.size(); ++r)
+      for (std::size_t g : groups[r]) {
+        auto& seg = s.m.segments[g];
+        seg.alpha = std::exp(fit.x(lay.i_la[r]));
+        seg.beta = std::exp(fit.x(lay.i_lb[r]));
+        seg.se_alpha = seg.alpha * se(lay.i_la[r]);
+        seg.se_beta = seg.beta * se(lay.i_lb[r]);
+      }
   } else {
     not_identified(dyn.sensitivity, 0.0, why_gamma);
   }
@@ -1030,10 +1102,12 @@ void fit_joint(State& s) {
   // ---- the report and the summary
   dyn_rows();
   if (lay.i_eta >= 0) row("survey.response.rate", s.m.response_rate, dyn.response_se, "estimated");
-  if (lay.i_gamma >= 0) {
-    row("retention.alpha", s.m.segments[0].alpha, s.m.segments[0].se_alpha, "estimated");
-    row("retention.beta", s.m.segments[0].beta, s.m.segments[0].se_beta, "estimated");
-  }
+  if (lay.i_gamma >= 0)
+    for (std::size_t r = 0; r < groups.size(); ++r) {
+      const auto& seg = s.m.segments[groups[r][0]];
+      row(group_name(r, "alpha"), seg.alpha, seg.se_alpha, "estimated");
+      row(group_name(r, "beta"), seg.beta, seg.se_beta, "estimated");
+    }
   for (std::size_t k = 0; k < lay.beta_col.size(); ++k) {
     const std::uint32_t col = lay.beta_col[k];
     const std::string name =
