@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -463,4 +464,100 @@ TEST(CalibrateFiles, SurveysForUnknownJourneys) {
   EXPECT_NE(error_of(o).find("none of the 2 survey ids in column 'customer_id' matches a customer_id"),
             std::string::npos)
       << error_of(o);
+}
+
+TEST(CalibrateFiles, JointFitHasCsatAndCesAndUnattenuatedEffort) {
+  // The shop's surveys have csat and ces: their cut-points and the effort
+  // deltas are in the joint likelihood (calibration/joint, each with a
+  // standard error). CES reads -E, which has no latent part, so the joint
+  // effort deltas equal the CES ordered logit's (minus its coefficients)
+  // without the attenuation factor even with --satisfaction0-sd 1: before,
+  // the YAML got them (and the CES baseline's cut-points) times 1.23 and the
+  // joint table had no CSAT/CES rows.
+  CalibrateOptions o;
+  o.events = kData + "shop_events.csv";
+  o.surveys = kData + "shop_surveys.csv";
+  o.satisfaction0_sd = 1.0;
+  const auto r = calibrate::calibrate(o);
+  const auto spec = loads(r);
+  const auto& jt = table(r, "calibration/joint");
+  const auto &jp = cxsim::testing::col(jt, "parameter"), &je = cxsim::testing::col(jt, "estimate"),
+             &js = cxsim::testing::col(jt, "se"), &jst = cxsim::testing::col(jt, "status");
+  std::map<std::string, std::pair<double, double>> joint;
+  for (std::size_t i = 0; i < jt.rows(); ++i) {
+    joint[jp.strings[i]] = {je.numbers[i], js.numbers[i]};
+    if (jp.strings[i].find("csat.") == 0 || jp.strings[i].find("ces.") == 0 ||
+        jp.strings[i].find(".effort.") != std::string::npos) {
+      EXPECT_EQ(jst.strings[i].rfind("estimated", 0), 0u) << jp.strings[i] << ": " << jst.strings[i];
+      EXPECT_TRUE(std::isfinite(js.numbers[i]) && js.numbers[i] > 0) << jp.strings[i];
+    }
+  }
+  for (const char* name : {"csat.cut_0", "csat.cut_3", "ces.cut_0", "ces.cut_5"})
+    EXPECT_TRUE(joint.count(name)) << name;
+  const auto& ct = table(r, "calibration/survey/ces/coefficients");
+  const auto &cp = cxsim::testing::col(ct, "parameter"), &ce = cxsim::testing::col(ct, "estimate");
+  std::size_t compared = 0;
+  for (std::size_t i = 0; i < ct.rows(); ++i) {
+    const std::string& name = cp.strings[i];
+    const auto dot = name.rfind('.');
+    if (dot == std::string::npos || name.rfind("cut_", 0) == 0) continue;
+    const std::string key = name.substr(0, dot) + ".effort" + name.substr(dot);
+    if (!joint.count(key)) continue;
+    ++compared;
+    EXPECT_NEAR(joint[key].first, ce.numbers[i], 2e-3) << key;
+    if (name == "checkout.friction") {
+      const auto* cko = spec.find_touchpoint("checkout");
+      ASSERT_NE(cko, nullptr);
+      EXPECT_NEAR(cko->effort.friction, std::max(0.0, joint[key].first), 1e-5 * std::fabs(joint[key].first));
+      EXPECT_GT(std::fabs(ce.numbers[i]), 0.05);
+    }
+  }
+  EXPECT_GE(compared, 6u);
+  ASSERT_TRUE(spec.survey.csat.present && spec.survey.ces.present);
+}
+
+TEST(CalibrateFiles, JointFitEstimatesEachRetentionSegment) {
+  // The shop sample with a segment column (customer id parity) in the event
+  // log and the lifetimes: two retention segments. The joint fit estimates
+  // each segment's (alpha, beta) and one shared sensitivity, and writes them
+  // into each segment of the YAML. Before: "several retention segments: the
+  // joint fit handles one", sensitivity 0 written as the default.
+  auto with_segment = [](const std::string& text) {
+    std::istringstream in(text);
+    std::string line, out;
+    std::getline(in, line);
+    out = line + ",segment\n";
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      const long id = std::stol(line.substr(0, line.find(',')));
+      out += line + (id % 2 ? ",odd\n" : ",even\n");
+    }
+    return out;
+  };
+  CalibrateOptions o;
+  o.events = write("seg_shop_events.csv", with_segment(slurp(kData + "shop_events.csv"))).string();
+  o.surveys = kData + "shop_surveys.csv";
+  o.lifetimes = write("seg_shop_lifetimes.csv", with_segment(slurp(kData + "shop_lifetimes.csv"))).string();
+  const auto r = calibrate::calibrate(o);
+  const auto spec = loads(r);
+  EXPECT_EQ(r.yaml.find("the joint fit handles one"), std::string::npos) << r.summary;
+  const auto& jt = table(r, "calibration/joint");
+  std::map<std::string, std::pair<double, std::string>> rows;
+  for (std::size_t i = 0; i < jt.rows(); ++i)
+    rows[cxsim::testing::col(jt, "parameter").strings[i]] = {cxsim::testing::col(jt, "estimate").numbers[i],
+                                                             cxsim::testing::col(jt, "status").strings[i]};
+  ASSERT_TRUE(rows.count("retention.sensitivity"));
+  EXPECT_EQ(rows["retention.sensitivity"].second, "estimated");
+  ASSERT_EQ(spec.segments.size(), 2u);
+  for (const auto& seg : spec.segments) {
+    for (const char* what : {"alpha", "beta"}) {
+      const std::string name = fmt::format("segments.{}.retention.{}", seg.id, what);
+      ASSERT_TRUE(rows.count(name)) << name;
+      EXPECT_EQ(rows[name].second, "estimated") << name;
+    }
+    ASSERT_TRUE(seg.retention.has_value()) << seg.id;
+    EXPECT_NEAR(seg.retention->alpha, rows["segments." + seg.id + ".retention.alpha"].first,
+                1e-4 * seg.retention->alpha);
+  }
+  EXPECT_NEAR(spec.retention.sensitivity, rows["retention.sensitivity"].first, 1e-5);
 }

@@ -186,3 +186,78 @@ TEST(CalibrateSegments, SurveySegmentColumnIsCheckedAgainstTheJourneys) {
 }
 
 }  // namespace
+
+namespace {
+
+// Events and surveys of two segments: journeys visit a and/or b (each with
+// friction 0.3); its NPS answer follows the engine's ordered
+// logit on S = delta(a) + delta(b) (NPS baseline 0.3/0.35/0.35). Segment
+// late's friction delta at b is `late_b_friction`, early's -0.5; every other
+// delta is shared. A journey starts at a (60%, then b in 70%) or at b.
+std::pair<std::string, std::string> generate_answers(double late_b_friction) {
+  std::mt19937_64 rng(777);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<double> cut;  // logit of the cumulative baseline
+  double F = 0;
+  for (int c = 0; c < 10; ++c) {
+    F += c <= 6 ? 0.30 / 7 : c <= 8 ? 0.35 / 2 : 0.35 / 2;
+    cut.push_back(std::log(F / (1 - F)));
+  }
+  std::ostringstream ev, sv;
+  ev << "customer_id,journey_id,timestamp,touchpoint,status,outcome,segment\n";
+  sv << "journey_id,nps,segment\n";
+  for (int i = 0; i < 6000; ++i) {
+    const std::string g = i % 2 ? "late" : "early";
+    const bool va = u(rng) < 0.6, vb = !va || u(rng) < 0.7;
+    const bool fa = u(rng) < 0.3, fb = u(rng) < 0.3;
+    const double S = (va ? (fa ? -0.8 : 0.3) : 0.0) + (vb ? (fb ? (g == "late" ? late_b_friction : -0.5) : 0.6) : 0.0);
+    const std::string j = fmt::format("j{}", i);
+    if (va)
+      ev << fmt::format("c{},{},2026-01-01T00:00:00Z,a,{},{},{}\n", i, j, fa ? "friction" : "ok", vb ? "" : "done", g);
+    if (vb) ev << fmt::format("c{},{},2026-01-01T00:01:00Z,b,{},done,{}\n", i, j, fb ? "friction" : "ok", g);
+    const double v = u(rng);
+    int score = 10;
+    for (int c = 0; c < 10; ++c)
+      if (v < 1 / (1 + std::exp(-(cut[static_cast<std::size_t>(c)] - S)))) {
+        score = c;
+        break;
+      }
+    sv << fmt::format("{},{},{}\n", j, score, g);
+  }
+  return {ev.str(), sv.str()};
+}
+
+}  // namespace
+
+TEST(CalibrateSegments, SatisfactionDeltaOverridesWhereTheSegmentsDeltasDiffer) {
+  // Before: the deltas were always pooled ("not yet per segment").
+  for (double y_b : {-2.0, -0.5}) {
+    const auto [ev, sv] = generate_answers(y_b);
+    CalibrateOptions o;
+    o.events = write(fmt::format("deltas_events_{}.csv", y_b), ev).string();
+    o.surveys = write(fmt::format("deltas_surveys_{}.csv", y_b), sv).string();
+    const auto r = calibrate::calibrate(o);
+    const auto spec = loads(r);
+    const auto& t = table(r, "calibration/segments/deltas");
+    ASSERT_EQ(t.rows(), 2u);                 // NPS at a and b (no CES)
+    std::map<std::string, std::string> sat;  // segment -> touchpoint with a satisfaction override
+    std::map<std::string, double> b_friction;
+    for (const auto& seg : spec.segments)
+      for (const auto& [id, ov] : seg.overrides)
+        if (ov.satisfaction) {
+          sat[seg.id] += id;
+          b_friction[seg.id] = ov.satisfaction->friction;
+        }
+    if (y_b == -2.0) {
+      EXPECT_EQ(sat["early"], "b");
+      EXPECT_EQ(sat["late"], "b");
+      EXPECT_NEAR(b_friction["early"], -0.5, 0.3);
+      EXPECT_NEAR(b_friction["late"], -2.0, 0.4);
+      EXPECT_NE(r.yaml.find("equal satisfaction deltas (likelihood ratio) over the segments rejected: G2"),
+                std::string::npos);
+    } else {
+      EXPECT_TRUE(sat.empty()) << r.yaml;
+      EXPECT_EQ(r.yaml.find("equal satisfaction deltas"), std::string::npos);
+    }
+  }
+}

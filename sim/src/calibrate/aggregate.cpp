@@ -31,7 +31,7 @@ void finish_aggregates(State& s) {
         if (a.segment >= 0 &&
             (g == s.customer_segment.end() || s.sv->segments[static_cast<std::size_t>(a.segment)] != g->second))
           ++s.survey_segment_mismatches;
-        s.respondents.push_back({a, p.x, p.holdout});
+        s.respondents.push_back({a, p.x, p.holdout, g == s.customer_segment.end() ? std::string() : g->second});
       }
     }
   }

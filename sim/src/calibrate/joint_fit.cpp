@@ -84,6 +84,7 @@ double sigm(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (
 struct JWalk {
   std::uint32_t xb = 0, xe = 0;  // its covariates: Data::xs[xb, xe)
   int cat = -1;                  // answered NPS category (index into the observed ones), -1 none
+  int csat = -1, ces = -1;       // answered CSAT and CES categories (index into their observed ones), -1 none
   bool resp = false;             // a survey row for this walk
 };
 
@@ -91,13 +92,15 @@ struct JCustomer {
   std::uint32_t wb = 0, we = 0;  // its walks, in time order: Data::walks[wb, we)
   int churn = -1;                // 1: churned after its last walk; 0: survived every draw but
                                  // the last (unobserved); -1: no retention information
+  int rg = 0;                    // its retention group (one Beta(alpha, beta) each)
 };
 
 struct Data {
   std::vector<std::pair<std::uint32_t, double>> xs;  // (dense column, count)
   std::vector<JWalk> walks;
   std::vector<JCustomer> cust;
-  int L = 0;  // observed NPS categories
+  int L = 0;           // observed NPS categories
+  int Lc = 0, Le = 0;  // observed CSAT and CES categories (0: the scale is not in the fit)
 };
 
 // Where each parameter sits in the vector theta.
@@ -106,7 +109,16 @@ struct Layout {
   std::vector<double> prior_prec;       // per free delta: 1/sd^2 of its normal prior (0: none)
   std::vector<double> beta_fixed;       // per dense column: the value of a delta that is not free
   int i_tau = 0, n_tau = 0;
-  int i_lambda = -1, i_eta = -1, i_rho = -1, i_la = -1, i_lb = -1, i_gamma = -1;
+  // CSAT cut-points (on S_end, like NPS) and CES cut-points (on -E), and the
+  // effort deltas: E of a walk = sum of effort[col] * count over its visits.
+  int i_tc = 0, n_tc = 0, i_te = 0, n_te = 0;
+  int i_eff = 0;                       // first free effort delta
+  std::vector<std::uint32_t> eff_col;  // free effort delta -> dense column
+  std::vector<double> eff_prior_prec;  // per free effort delta: its normal prior's precision (0: none)
+  std::vector<double> eff_fixed;       // per dense column: the effort of a column that is not free
+  std::vector<int> eff_free_of;        // per dense column: index into eff_col, -1 if fixed
+  int i_lambda = -1, i_eta = -1, i_rho = -1, i_gamma = -1;
+  std::vector<int> i_la, i_lb;  // per retention group: log alpha, log beta (empty: no churn part)
   int n = 0;
 };
 
@@ -132,6 +144,21 @@ struct Model {
       if (c > 0 && !(tau[static_cast<std::size_t>(c)] > tau[static_cast<std::size_t>(c) - 1]))
         return std::numeric_limits<double>::infinity();
     }
+    auto cuts = [&](int first, int count, std::vector<double>& out) {
+      out.resize(static_cast<std::size_t>(count));
+      for (int c = 0; c < count; ++c) {
+        out[static_cast<std::size_t>(c)] = th(first + c);
+        if (c > 0 && !(out[static_cast<std::size_t>(c)] > out[static_cast<std::size_t>(c) - 1])) return false;
+      }
+      return true;
+    };
+    std::vector<double> tau_c, tau_e;
+    if (!cuts(lay.i_tc, lay.n_tc, tau_c) || !cuts(lay.i_te, lay.n_te, tau_e))
+      return std::numeric_limits<double>::infinity();
+    std::vector<double> eff = lay.eff_fixed;
+    eff.resize(P, 0.0);
+    for (std::size_t k = 0; k < lay.eff_col.size(); ++k)
+      eff[lay.eff_col[k]] = th(lay.i_eff + static_cast<Eigen::Index>(k));
     const double lam = lay.i_lambda >= 0 ? th(lay.i_lambda) : 0.0;
     const bool has_resp = lay.i_eta >= 0;
     const double eta0 = has_resp ? th(lay.i_eta) : 0.0;
@@ -142,20 +169,22 @@ struct Model {
     // current Beta(alpha, beta): log w_q + (alpha - a0) log theta_q + (beta -
     // b0) log(1 - theta_q) - log B(alpha, beta) + log B(a0, b0). Exact Gauss-
     // Jacobi at (a0, b0) = (alpha, beta); minimise() re-centres until so.
-    const std::size_t Q = has_churn ? gj.x.size() : 0;
-    std::vector<double> lw(Q), dla(Q), dlb(Q), lt(Q);
-    if (has_churn) {
-      const double al = std::exp(th(lay.i_la)), be = std::exp(th(lay.i_lb));
+    // One rule per retention group r (its own reference), stored at r * Q + q.
+    const std::size_t Q = has_churn ? static_cast<std::size_t>(kJacobiNodes) : 0, R = has_churn ? gj.size() : 0;
+    std::vector<double> lw(R * Q), dla(R * Q), dlb(R * Q), lt(R * Q);
+    for (std::size_t r = 0; r < R; ++r) {
+      const double al = std::exp(th(lay.i_la[r])), be = std::exp(th(lay.i_lb[r]));
       if (!(al > 1e-6 && be > 1e-6 && al < 1e6 && be < 1e6)) return std::numeric_limits<double>::infinity();
+      const double a0 = ref_a[r], b0 = ref_b[r];
       const double lnorm = std::lgamma(al + be) - std::lgamma(al) - std::lgamma(be) -
                            (std::lgamma(a0 + b0) - std::lgamma(a0) - std::lgamma(b0));
       const double psab = boost::math::digamma(al + be), psa = boost::math::digamma(al), psb = boost::math::digamma(be);
       for (std::size_t q = 0; q < Q; ++q) {
-        const double l1 = std::log(gj.x[q]), l0 = std::log1p(-gj.x[q]);
-        lw[q] = std::log(std::max(gj.w[q], 1e-300)) + (al - a0) * l1 + (be - b0) * l0 + lnorm;
-        dla[q] = al * (l1 - psa + psab);
-        dlb[q] = be * (l0 - psb + psab);
-        lt[q] = l1 - l0;
+        const double l1 = std::log(gj[r].x[q]), l0 = std::log1p(-gj[r].x[q]);
+        lw[r * Q + q] = std::log(std::max(gj[r].w[q], 1e-300)) + (al - a0) * l1 + (be - b0) * l0 + lnorm;
+        dla[r * Q + q] = al * (l1 - psa + psab);
+        dlb[r * Q + q] = be * (l0 - psb + psab);
+        lt[r * Q + q] = l1 - l0;
       }
     }
 
@@ -173,6 +202,7 @@ struct Model {
     std::vector<double> lg(G), dS, coef, lq(Q), dz;
     std::vector<double> glam(G), geta(G), grho(G);
     std::vector<double> gtau(G * static_cast<std::size_t>(lay.n_tau));
+    std::vector<double> gtc(G * static_cast<std::size_t>(lay.n_tc));
     std::vector<int> free_of(scores ? P : 0, -1);  // dense column -> free delta
     for (std::size_t k = 0; k < lay.beta_col.size() && scores; ++k) free_of[lay.beta_col[k]] = static_cast<int>(k);
     if (scores) *scores = Eigen::MatrixXd::Zero(n, static_cast<Eigen::Index>(d.cust.size()));
@@ -187,6 +217,7 @@ struct Model {
       if (survey_terms) {
         dS.assign(G * W, 0.0);
         std::fill(gtau.begin(), gtau.end(), 0.0);
+        std::fill(gtc.begin(), gtc.end(), 0.0);
         for (std::size_t q = 0; q < G; ++q) {
           const double S0 = sd * gh.x[q];
           double C = 0, l = 0, gl = 0, ge = 0, gr = 0;
@@ -219,6 +250,19 @@ struct Model {
               if (j > 0) gtau[q * static_cast<std::size_t>(lay.n_tau) + static_cast<std::size_t>(j) - 1] -= flo / pr;
               ds -= (fhi - flo) / pr;
             }
+            if (wk.csat >= 0) {
+              // CSAT: the same construction on S_end, its own cut-points.
+              const int j = wk.csat;
+              const std::size_t nc = static_cast<std::size_t>(lay.n_tc);
+              const double lo = j > 0 ? sigm(tau_c[static_cast<std::size_t>(j) - 1] - S) : 0.0;
+              const double hi = j < d.Lc - 1 ? sigm(tau_c[static_cast<std::size_t>(j)] - S) : 1.0;
+              const double pr = std::max(hi - lo, 1e-300);
+              l += std::log(pr);
+              const double fhi = hi * (1 - hi), flo = lo * (1 - lo);
+              if (j < d.Lc - 1) gtc[q * nc + static_cast<std::size_t>(j)] += fhi / pr;
+              if (j > 0) gtc[q * nc + static_cast<std::size_t>(j) - 1] -= flo / pr;
+              ds -= (fhi - flo) / pr;
+            }
             dS[q * W + t] = ds;
             gl += ds * C;
             C += D[c.wb + t];
@@ -240,6 +284,8 @@ struct Model {
             if (lay.i_rho >= 0) g(lay.i_rho) += pq * grho[q];
             for (int k = 0; k < lay.n_tau; ++k)
               g(lay.i_tau + k) += pq * gtau[q * static_cast<std::size_t>(lay.n_tau) + static_cast<std::size_t>(k)];
+            for (int k = 0; k < lay.n_tc; ++k)
+              g(lay.i_tc + k) += pq * gtc[q * static_cast<std::size_t>(lay.n_tc) + static_cast<std::size_t>(k)];
             // dS_t/dD_u = 1 (u = t), lambda (u < t).
             double R = 0;
             for (std::size_t u = W; u-- > 0;) {
@@ -249,15 +295,37 @@ struct Model {
           }
         }
       }
+      // ---- CES block: P(score <= c) = sigma(tau_c + E_t), E_t the walk's
+      // effort (it resets every period and has no latent part, so this term
+      // factorises out of both quadratures).
+      for (std::size_t t = 0; t < W && lay.n_te > 0; ++t) {
+        const JWalk& wk = d.walks[c.wb + t];
+        if (wk.ces < 0) continue;
+        double E = 0;
+        for (std::uint32_t k = wk.xb; k < wk.xe; ++k) E += eff[d.xs[k].first] * d.xs[k].second;
+        const int j = wk.ces;
+        const double lo = j > 0 ? sigm(tau_e[static_cast<std::size_t>(j) - 1] + E) : 0.0;
+        const double hi = j < d.Le - 1 ? sigm(tau_e[static_cast<std::size_t>(j)] + E) : 1.0;
+        const double pr = std::max(hi - lo, 1e-300);
+        ll += std::log(pr);
+        if (!grad) continue;
+        const double fhi = hi * (1 - hi), flo = lo * (1 - lo);
+        if (j < d.Le - 1) g(lay.i_te + j) += fhi / pr;
+        if (j > 0) g(lay.i_te + j - 1) -= flo / pr;
+        const double dE = (fhi - flo) / pr;
+        for (std::uint32_t k = wk.xb; k < wk.xe; ++k)
+          if (const int f = lay.eff_free_of[d.xs[k].first]; f >= 0) g(lay.i_eff + f) += dE * d.xs[k].second;
+      }
       // ---- churn block: theta ~ Beta (Gauss-Jacobi); p_t = sigma(logit theta - gamma D_t)
       if (has_churn && c.churn >= 0) {
         const std::size_t draws = c.churn == 1 ? W : W - 1;
+        const auto rg = static_cast<std::size_t>(c.rg);
         if (draws > 0) {
           dz.assign(Q * draws, 0.0);
           for (std::size_t q = 0; q < Q; ++q) {
             double l = 0;
             for (std::size_t t = 0; t < draws; ++t) {
-              const double z = lt[q] - gam * D[c.wb + t];
+              const double z = lt[rg * Q + q] - gam * D[c.wb + t];
               if (c.churn == 1 && t + 1 == draws) {
                 l -= softplus(-z);
                 dz[q * draws + t] = sigm(-z);
@@ -266,7 +334,7 @@ struct Model {
                 dz[q * draws + t] = -sigm(z);
               }
             }
-            lq[q] = l + lw[q];
+            lq[q] = l + lw[rg * Q + q];
           }
           const double mx = *std::max_element(lq.begin(), lq.end());
           double sum = 0;
@@ -275,8 +343,8 @@ struct Model {
           if (grad) {
             for (std::size_t q = 0; q < Q; ++q) {
               const double pq = std::exp(lq[q] - mx) / sum;
-              g(lay.i_la) += pq * dla[q];
-              g(lay.i_lb) += pq * dlb[q];
+              g(lay.i_la[rg]) += pq * dla[rg * Q + q];
+              g(lay.i_lb[rg]) += pq * dlb[rg * Q + q];
               for (std::size_t t = 0; t < draws; ++t) {
                 g(lay.i_gamma) += pq * dz[q * draws + t] * -D[c.wb + t];
                 coef[t] += pq * dz[q * draws + t] * -gam;
@@ -317,17 +385,30 @@ struct Model {
       f += 0.5 * prec * b * b / N;
       grad(static_cast<Eigen::Index>(k)) += prec * b / N;
     }
+    for (std::size_t k = 0; k < lay.eff_prior_prec.size(); ++k) {
+      const double prec = lay.eff_prior_prec[k];
+      const auto i = static_cast<Eigen::Index>(lay.i_eff) + static_cast<Eigen::Index>(k);
+      if (!(prec > 0)) continue;
+      f += 0.5 * prec * th(i) * th(i) / N;
+      grad(i) += prec * th(i) / N;
+    }
     return f;
   }
 
-  // The Gauss-Jacobi reference of the churn block.
-  void centre(double a, double b) {
-    a0 = a;
-    b0 = b;
-    gj = gauss_jacobi_beta(kJacobiNodes, a, b);
+  // The Gauss-Jacobi references of the churn block, one per retention group.
+  void centre(const Eigen::VectorXd& x) {
+    const std::size_t R = lay.i_la.size();
+    ref_a.resize(R);
+    ref_b.resize(R);
+    gj.resize(R);
+    for (std::size_t r = 0; r < R; ++r) {
+      ref_a[r] = std::exp(x(lay.i_la[r]));
+      ref_b[r] = std::exp(x(lay.i_lb[r]));
+      gj[r] = gauss_jacobi_beta(kJacobiNodes, ref_a[r], ref_b[r]);
+    }
   }
-  double a0 = 1, b0 = 1;
-  Quadrature gj;
+  std::vector<double> ref_a, ref_b;
+  std::vector<Quadrature> gj;
 };
 
 struct Bfgs {
@@ -456,7 +537,53 @@ void fit_joint(State& s) {
   std::vector<int> cat_of(11, -1);
   for (std::size_t j = 0; j < observed.size(); ++j)
     if (observed[j] >= 0 && observed[j] <= 10) cat_of[static_cast<std::size_t>(observed[j])] = static_cast<int>(j);
-  const bool retention = s.has_retention && s.m.segments.size() == 1 && s.m.segments[0].has_retention && horizon >= 1;
+  // CSAT and CES join the fit when at least two of their scores were
+  // answered (as their ordered logits): category index by score (1-based).
+  auto scale_cats = [](const OrderedLogitFit& f, int scale, int& L) {
+    std::vector<int> of(static_cast<std::size_t>(std::max(0, scale)) + 1, -1);
+    L = f.observed.size() >= 2 ? static_cast<int>(f.observed.size()) : 0;
+    for (std::size_t j = 0; j < f.observed.size() && L > 0; ++j)
+      if (f.observed[j] >= 0 && f.observed[j] < scale)
+        of[static_cast<std::size_t>(f.observed[j]) + 1] = static_cast<int>(j);
+    return of;
+  };
+  const std::vector<int> csat_of = s.sv->has_csat ? scale_cats(s.csat_fit, o.csat_scale, d.Lc) : std::vector<int>{};
+  const std::vector<int> ces_of = s.sv->has_ces ? scale_cats(s.ces_fit, o.ces_scale, d.Le) : std::vector<int>{};
+  auto category = [](const std::vector<int>& of, int v) {
+    return v >= 1 && static_cast<std::size_t>(v) < of.size() ? of[static_cast<std::size_t>(v)] : -1;
+  };
+  // Retention groups: one Beta(alpha, beta) each, gamma shared. Pooled
+  // retention data (one retention segment, or a retention file without a
+  // segment column: every fitted segment got its one fit) is one group of
+  // every segment; per-segment retention data (its segment column joined by
+  // name) gives one group per segment with retention, the customers joined
+  // by their event-log segment, each group with its own horizon.
+  std::vector<std::vector<std::size_t>> groups;  // -> s.m.segments
+  std::vector<int> group_horizon;
+  std::map<std::string, int> group_of_segment;  // segment name -> group
+  const bool pooled_retention = s.retention_counts.size() <= 1;
+  if (s.has_retention && !s.m.segments.empty()) {
+    if (pooled_retention) {
+      if (s.m.segments[0].has_retention) {
+        groups.emplace_back();
+        for (std::size_t g = 0; g < s.m.segments.size(); ++g) groups.back().push_back(g);
+        group_horizon.push_back(horizon);
+      }
+    } else {
+      for (std::size_t g = 0; g < s.m.segments.size(); ++g) {
+        const FittedSegment& seg = s.m.segments[g];
+        if (!seg.has_retention) continue;
+        int h = horizon;
+        for (std::size_t i = 0; i < s.retention_counts.size() && i < s.retention.size(); ++i)
+          if (s.retention_counts[i].name == seg.name) h = s.retention[i].fit.horizon;
+        group_of_segment[seg.name] = static_cast<int>(groups.size());
+        groups.push_back({g});
+        group_horizon.push_back(h);
+      }
+    }
+  }
+  const bool retention = !groups.empty() && horizon >= 1;
+  std::uint64_t no_group = 0;  // customers whose segment has no retention group
   std::vector<std::string> keys;
   keys.reserve(s.walks.size());
   for (const auto& [c, w] : s.walks) keys.push_back(c);
@@ -486,13 +613,28 @@ void fit_joint(State& s) {
         jw.resp = true;
         const int v = it->second.front().nps;
         if (v >= 0 && v <= 10) jw.cat = cat_of[static_cast<std::size_t>(v)];
+        if (d.Lc > 0) jw.csat = category(csat_of, it->second.front().csat);
+        if (d.Le > 0) jw.ces = category(ces_of, it->second.front().ces);
         ++responded;
       }
       d.walks.push_back(jw);
     }
     c.we = static_cast<std::uint32_t>(d.walks.size());
     walks_total += w.size();
-    if (retention && by_customer) {
+    bool in_group = retention;
+    int gh = horizon;
+    if (retention && !pooled_retention) {
+      const auto cs = s.customer_segment.find(key);
+      const auto gi = cs == s.customer_segment.end() ? group_of_segment.end() : group_of_segment.find(cs->second);
+      if (gi == group_of_segment.end()) {
+        in_group = false;
+        ++no_group;
+      } else {
+        c.rg = gi->second;
+        gh = group_horizon[static_cast<std::size_t>(gi->second)];
+      }
+    }
+    if (in_group && by_customer) {
       // --lifetimes with customer ids: the customer's own row. Churned at the
       // end of period p: its walks are periods 1..p (W = p). Censored after p
       // periods: W = p + 1 (the walk of the period it was censored in) or p.
@@ -513,11 +655,11 @@ void fit_joint(State& s) {
         c.churn = lt->second.churned ? 1 : 0;
         churned += c.churn == 1;
       }
-    } else if (retention) {
+    } else if (in_group) {
       const auto W = static_cast<int>(w.size());
-      if (W > horizon) ++longer;
+      if (W > gh) ++longer;
       else {
-        c.churn = W < horizon ? 1 : 0;
+        c.churn = W < gh ? 1 : 0;
         churned += c.churn == 1;
       }
     }
@@ -562,6 +704,11 @@ void fit_joint(State& s) {
     s.dqa("lifetimes", "lifetimes_shorter_than_journeys", static_cast<double>(shorter));
     s.dqa("lifetimes", "lifetimes_longer_than_journeys", static_cast<double>(fewer));
   }
+  if (no_group)
+    s.warn(
+        fmt::format("{} customers of the event log have no segment with retention data; their lifetimes are left "
+                    "out of the joint fit",
+                    no_group));
   if (longer)
     s.warn(
         fmt::format("{} customers have more journeys than the {} periods of the retention data; their lifetimes "
@@ -572,8 +719,7 @@ void fit_joint(State& s) {
   const std::size_t nonresp = walks_total - responded;
   std::string why_gamma, why_lambda, why_rho;
   if (!s.has_retention) why_gamma = "no lifetimes or cohorts";
-  else if (s.m.segments.size() != 1) why_gamma = "several retention segments: the joint fit handles one";
-  else if (!s.m.segments[0].has_retention) why_gamma = "the sBG fit of the lifetimes failed";
+  else if (groups.empty()) why_gamma = "the sBG fit of the lifetimes failed (or no segment has retention data)";
   else if (churned == 0) why_gamma = "no customer of the event log churned";
   if (max_walks < 2) why_lambda = "one period: no customer has a second journey";
   if (nonresp == 0) why_rho = "every walk answered the survey: no non-respondents";
@@ -630,6 +776,44 @@ void fit_joint(State& s) {
   lay.i_tau = static_cast<int>(start.size());
   lay.n_tau = static_cast<int>(nf.cut.size());
   for (double c : nf.cut) start.push_back(c * s.attenuation);
+  // CSAT: its cut-points (on S_end, attenuation corrected like NPS's); the
+  // deltas are the NPS ones (both scales read the same S_end, slope 1).
+  lay.i_tc = static_cast<int>(start.size());
+  if (d.Lc > 0) {
+    lay.n_tc = static_cast<int>(s.csat_fit.cut.size());
+    for (double c : s.csat_fit.cut) start.push_back(c * s.attenuation);
+  }
+  // CES: its cut-points and the effort deltas (minus the CES ordered logit's
+  // coefficients, not attenuated: effort has no latent part). Dropped,
+  // collinear and regularised columns as for the satisfaction deltas.
+  lay.i_te = static_cast<int>(start.size());
+  lay.eff_fixed.assign(s.P, 0.0);
+  lay.eff_free_of.assign(s.P, -1);
+  std::vector<std::string> eff_held;
+  if (d.Le > 0) {
+    const auto& ef = s.ces_fit;
+    lay.n_te = static_cast<int>(ef.cut.size());
+    for (double c : ef.cut) start.push_back(c);
+    lay.i_eff = static_cast<int>(start.size());
+    for (std::size_t col = 0; col < s.P && col < ef.beta.size(); ++col) {
+      if (ef.dropped[col] || !std::isfinite(ef.beta[col])) continue;
+      if (col < ef.group_of.size() && ef.group_of[col] >= 0) {
+        lay.eff_fixed[col] = -ef.beta[col];
+        if (visited[col]) eff_held.push_back(column_name(col));
+        continue;
+      }
+      lay.eff_free_of[col] = static_cast<int>(lay.eff_col.size());
+      lay.eff_col.push_back(static_cast<std::uint32_t>(col));
+      start.push_back(-ef.beta[col]);
+      const double psd = col < ef.prior_sd.size() ? ef.prior_sd[col] : kNaN;
+      lay.eff_prior_prec.push_back(ef.regularised && psd > 0 ? 1.0 / (psd * psd) : 0.0);
+    }
+  }
+  if (!eff_held.empty())
+    s.warn(
+        fmt::format("joint fit: the effort deltas of {} are held at the CES fit's minimum-norm split "
+                    "(collinear visit counts: the data identify only their combination)",
+                    core::quoted_list(eff_held)));
   if (why_lambda.empty()) {
     lay.i_lambda = static_cast<int>(start.size());
     start.push_back(0.0);
@@ -642,18 +826,20 @@ void fit_joint(State& s) {
     start.push_back(0.0);
   }
   if (why_gamma.empty()) {
-    lay.i_la = static_cast<int>(start.size());
-    start.push_back(std::log(s.m.segments[0].alpha));
-    lay.i_lb = static_cast<int>(start.size());
-    start.push_back(std::log(s.m.segments[0].beta));
+    for (const auto& grp : groups) {
+      lay.i_la.push_back(static_cast<int>(start.size()));
+      start.push_back(std::log(s.m.segments[grp[0]].alpha));
+      lay.i_lb.push_back(static_cast<int>(start.size()));
+      start.push_back(std::log(s.m.segments[grp[0]].beta));
+    }
     lay.i_gamma = static_cast<int>(start.size());
     start.push_back(0.0);
   }
   lay.n = static_cast<int>(start.size());
-  Model model{d, lay, s.P, o.satisfaction0_sd, true, gauss_hermite(o.satisfaction0_sd > 0 ? kHermiteNodes : 1),
-              1, 1,   {}};
+  Model model{d,  lay, s.P, o.satisfaction0_sd, true, gauss_hermite(o.satisfaction0_sd > 0 ? kHermiteNodes : 1),
+              {}, {},  {}};
   Eigen::VectorXd x0 = Eigen::Map<Eigen::VectorXd>(start.data(), lay.n);
-  if (lay.i_la >= 0) model.centre(std::exp(x0(lay.i_la)), std::exp(x0(lay.i_lb)));
+  model.centre(x0);
   Bfgs fit = minimise(model, x0, o.stop);
 
   // ---- Newton polish and the observed information: the Hessian by central
@@ -676,7 +862,7 @@ void fit_joint(State& s) {
   };
   int rerun = 0;
   for (int step = 0; step < 6; ++step) {
-    if (lay.i_la >= 0) model.centre(std::exp(fit.x(lay.i_la)), std::exp(fit.x(lay.i_lb)));
+    model.centre(fit.x);
     Eigen::VectorXd g(n);
     fit.f = model.value_grad(fit.x, g);
     hessian(fit.x);
@@ -719,6 +905,16 @@ void fit_joint(State& s) {
     fit.converged = g.lpNorm<Eigen::Infinity>() < 1e-3;
   }
   H *= N;
+  // A retention group's parameter: `retention.alpha` for pooled retention,
+  // `segments.<id>.retention.alpha` per segment.
+  auto group_name = [&](std::size_t r, const char* what) {
+    return pooled_retention ? fmt::format("retention.{}", what)
+                            : fmt::format("segments.{}.retention.{}", s.m.segments[groups[r][0]].id, what);
+  };
+  auto effort_name = [&](std::uint32_t col) {
+    return col == s.P - 1 ? std::string("channel_switch.effort")
+                          : fmt::format("{}.effort.{}", s.tp_id[col / 2], col % 2 == 0 ? "ok" : "friction");
+  };
   // The parameter at position i of theta, by its report name.
   auto param_name = [&](int i) -> std::string {
     if (i < static_cast<int>(lay.beta_col.size())) {
@@ -727,11 +923,17 @@ void fit_joint(State& s) {
                             : fmt::format("{}.satisfaction.{}", s.tp_id[col / 2], col % 2 == 0 ? "ok" : "friction");
     }
     if (i >= lay.i_tau && i < lay.i_tau + lay.n_tau) return fmt::format("nps.cut_{}", i - lay.i_tau);
+    if (i >= lay.i_tc && i < lay.i_tc + lay.n_tc) return fmt::format("csat.cut_{}", i - lay.i_tc);
+    if (i >= lay.i_te && i < lay.i_te + lay.n_te) return fmt::format("ces.cut_{}", i - lay.i_te);
+    if (i >= lay.i_eff && i < lay.i_eff + static_cast<int>(lay.eff_col.size()))
+      return effort_name(lay.eff_col[static_cast<std::size_t>(i - lay.i_eff)]);
     if (i == lay.i_lambda) return "retention.carryover";
     if (i == lay.i_eta) return "survey.response.rate";
     if (i == lay.i_rho) return "survey.response.extremity";
-    if (i == lay.i_la) return "retention.alpha";
-    if (i == lay.i_lb) return "retention.beta";
+    for (std::size_t r = 0; r < lay.i_la.size(); ++r) {
+      if (i == lay.i_la[r]) return group_name(r, "alpha");
+      if (i == lay.i_lb[r]) return group_name(r, "beta");
+    }
     return "retention.sensitivity";
   };
   // Standard errors from the observed information (the Hessian) when it is
@@ -755,6 +957,8 @@ void fit_joint(State& s) {
       Eigen::MatrixXd J = sc * sc.transpose();
       for (std::size_t k = 0; k < lay.prior_prec.size(); ++k)
         J(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k)) += lay.prior_prec[k];
+      for (std::size_t k = 0; k < lay.eff_prior_prec.size(); ++k)
+        J(lay.i_eff + static_cast<Eigen::Index>(k), lay.i_eff + static_cast<Eigen::Index>(k)) += lay.eff_prior_prec[k];
       Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> ej(J);
       const double top = ej.eigenvalues().maxCoeff();
       if (ej.info() == Eigen::Success && top > 0) {
@@ -825,6 +1029,39 @@ void fit_joint(State& s) {
     }
     s.m.nps.baseline = base;
   }
+  // CSAT and CES baselines from their joint cut-points (the scale's
+  // categories nobody chose get 0, as in the ordered logit).
+  auto scale_baseline = [&](const OrderedLogitFit& f, int first, int L, FittedScale& fs, int scale) {
+    if (L < 2) return;
+    std::vector<double> base(static_cast<std::size_t>(scale), 0.0);
+    double prev = 0;
+    for (int j = 0; j < L; ++j) {
+      const double F = j < L - 1 ? sigm(fit.x(first + j)) : 1.0;
+      base[static_cast<std::size_t>(f.observed[static_cast<std::size_t>(j)])] = F - prev;
+      prev = F;
+    }
+    fs.baseline = base;
+  };
+  scale_baseline(s.csat_fit, lay.i_tc, d.Lc, s.m.csat, o.csat_scale);
+  scale_baseline(s.ces_fit, lay.i_te, d.Le, s.m.ces, o.ces_scale);
+  for (std::size_t k = 0; k < lay.eff_col.size(); ++k) {
+    const std::uint32_t col = lay.eff_col[k];
+    const int i = lay.i_eff + static_cast<int>(k);
+    Coefficient c{fit.x(i), se(i), identified(i), lay.eff_prior_prec[k] > 0 ? "regularised" : ""};
+    if (col == s.P - 1) {
+      if (s.m.has_switch) s.m.switch_eff = c;
+      continue;
+    }
+    const std::size_t tp = col / 2;
+    if (tp >= s.tp_index.size() || s.tp_index[tp] < 0) continue;
+    auto& t = s.m.touchpoints[static_cast<std::size_t>(s.tp_index[tp])];
+    if (col % 2 == 0) {
+      t.eff_ok = c;
+      if (!s.has_status) t.eff_fr = c;
+    } else {
+      t.eff_fr = c;
+    }
+  }
   if (lay.i_lambda >= 0 && !identified(lay.i_lambda)) {
     not_identified(dyn.carryover, 0.5, flat);
   } else if (lay.i_lambda >= 0) {
@@ -850,11 +1087,14 @@ void fit_joint(State& s) {
     not_identified(dyn.sensitivity, 0.0, flat);
   } else if (lay.i_gamma >= 0) {
     dyn.sensitivity = {true, fit.x(lay.i_gamma), se(lay.i_gamma), ""};
-    auto& seg = s.m.segments[0];
-    seg.alpha = std::exp(fit.x(lay.i_la));
-    seg.beta = std::exp(fit.x(lay.i_lb));
-    seg.se_alpha = seg.alpha * se(lay.i_la);
-    seg.se_beta = seg.beta * se(lay.i_lb);
+    for (std::size_t r = 0; r < groups.size(); ++r)
+      for (std::size_t g : groups[r]) {
+        auto& seg = s.m.segments[g];
+        seg.alpha = std::exp(fit.x(lay.i_la[r]));
+        seg.beta = std::exp(fit.x(lay.i_lb[r]));
+        seg.se_alpha = seg.alpha * se(lay.i_la[r]);
+        seg.se_beta = seg.beta * se(lay.i_lb[r]);
+      }
   } else {
     not_identified(dyn.sensitivity, 0.0, why_gamma);
   }
@@ -862,10 +1102,12 @@ void fit_joint(State& s) {
   // ---- the report and the summary
   dyn_rows();
   if (lay.i_eta >= 0) row("survey.response.rate", s.m.response_rate, dyn.response_se, "estimated");
-  if (lay.i_gamma >= 0) {
-    row("retention.alpha", s.m.segments[0].alpha, s.m.segments[0].se_alpha, "estimated");
-    row("retention.beta", s.m.segments[0].beta, s.m.segments[0].se_beta, "estimated");
-  }
+  if (lay.i_gamma >= 0)
+    for (std::size_t r = 0; r < groups.size(); ++r) {
+      const auto& seg = s.m.segments[groups[r][0]];
+      row(group_name(r, "alpha"), seg.alpha, seg.se_alpha, "estimated");
+      row(group_name(r, "beta"), seg.beta, seg.se_beta, "estimated");
+    }
   for (std::size_t k = 0; k < lay.beta_col.size(); ++k) {
     const std::uint32_t col = lay.beta_col[k];
     const std::string name =
@@ -879,6 +1121,17 @@ void fit_joint(State& s) {
   for (int c = 0; c < lay.n_tau; ++c)
     row(fmt::format("nps.cut_{}", c), fit.x(lay.i_tau + c), se(lay.i_tau + c),
         identified(lay.i_tau + c) ? "estimated" : "not identified: " + flat);
+  for (int i = lay.i_tc; i < lay.i_tc + lay.n_tc; ++i)
+    row(param_name(i), fit.x(i), se(i), identified(i) ? "estimated" : "not identified: " + flat);
+  for (int i = lay.i_te; i < lay.i_te + lay.n_te; ++i)
+    row(param_name(i), fit.x(i), se(i), identified(i) ? "estimated" : "not identified: " + flat);
+  for (std::size_t k = 0; k < lay.eff_col.size(); ++k) {
+    const int i = lay.i_eff + static_cast<int>(k);
+    row(param_name(i), fit.x(i), se(i),
+        !identified(i)              ? "not identified: " + flat
+        : lay.eff_prior_prec[k] > 0 ? "estimated (regularised: the CES fit's normal prior)"
+                                    : "estimated");
+  }
   rep.attr("joint_loglik", -fit.f * N);
   rep.attr("joint_se_method", se_method);
   rep.attr_int("joint_customers", static_cast<std::int64_t>(d.cust.size()));

@@ -599,6 +599,7 @@ void fit_segments(State& s) {
                        fr);
   }
   s.m.segments = std::move(out);
+  fit_segment_deltas(s);
 }
 
 }  // namespace cxsim::calibrate::stages

@@ -105,7 +105,7 @@ void read_events(State& s) {
           for (const auto& a : it->second) {
             if (a.segment >= 0 && s.sv->segments[static_cast<std::size_t>(a.segment)] != j.segment)
               ++s.survey_segment_mismatches;
-            s.respondents.push_back({a, x, in_holdout});
+            s.respondents.push_back({a, x, in_holdout, j.segment});
           }
         }
       } else if (s.sv->answers.count(j.customer)) {

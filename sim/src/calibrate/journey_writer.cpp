@@ -293,7 +293,7 @@ std::string write_yaml(const FittedModel& m) {
           write_map(o, s.start, "        ", "journeys");
         }
         for (const auto& ov : s.overrides) {
-          if (!ov.has_next && !ov.has_duration) {  // friction alone: one line
+          if (!ov.has_next && !ov.has_duration && !ov.has_sat && !ov.has_eff) {  // friction alone: one line
             o += fmt::format(
                 "      {}: {{friction: {}}}  # {} of {} visits, 95% CrI {}; equal friction over the "
                 "segments rejected: G2 {:.4g}, p {:.3g}\n",
@@ -308,6 +308,21 @@ std::string write_yaml(const FittedModel& m) {
                 "{:.4g}, p {:.3g}\n",
                 num(ov.friction.mean), count(ov.friction_visits), count(ov.visits), ci(ov.friction.interval), ov.g2,
                 ov.p_value);
+          if (ov.has_sat)
+            o += fmt::format(
+                "        satisfaction: {{ok: {}, friction: {}}}  # this segment's NPS ordered logit: ok {}, friction "
+                "{}; "
+                "{}\n",
+                num(ov.sat_ok.identified ? ov.sat_ok.estimate : 0.0),
+                num(ov.sat_fr.identified ? ov.sat_fr.estimate : 0.0), coef(ov.sat_ok), coef(ov.sat_fr),
+                test("satisfaction deltas (likelihood ratio)", ov.sat_test));
+          if (ov.has_eff)
+            o += fmt::format(
+                "        effort: {{ok: {}, friction: {}}}  # this segment's CES ordered logit: ok {}, friction {}; "
+                "{}\n",
+                num(ov.eff_ok.identified ? std::max(0.0, ov.eff_ok.estimate) : 0.0),
+                num(ov.eff_fr.identified ? std::max(0.0, ov.eff_fr.estimate) : 0.0), coef(ov.eff_ok), coef(ov.eff_fr),
+                test("effort deltas (likelihood ratio)", ov.eff_test));
           if (ov.has_duration) {
             if (ov.dur_split) {
               o += fmt::format("        duration:  # {}\n", test("log-duration means", ov.dur_test));

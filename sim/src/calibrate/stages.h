@@ -171,6 +171,7 @@ struct Respondent {
   Answer a;
   Covariates x;
   bool holdout = false;
+  std::string segment;  // the event log's segment of its journey (customer join: its customer's); "" none
 };
 
 SurveyData read_surveys(const CalibrateOptions& o, const ColumnMap& map, const CsvOptions& csvo);
@@ -431,6 +432,10 @@ void fit_repeat(State& s);
 // Per-segment fits from the event log's segment column: shares and friction
 // overrides, joined with the retention segments by name (journey_fit.cpp).
 void fit_segments(State& s);
+// Per-segment satisfaction (NPS) and effort (CES) deltas where the
+// likelihood-ratio test of equal deltas over the segments rejects, per
+// touchpoint (survey_fit.cpp; called by fit_segments once the segments exist).
+void fit_segment_deltas(State& s);
 // The likelihood-ratio tests of fit_segments (docs/methods/calibration.md,
 // section 10): equal categorical distributions over the rows of a segments x
 // targets count table (G2 of independence), and equal means of the log

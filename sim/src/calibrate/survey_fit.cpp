@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include <Eigen/Dense>
+#include <boost/math/special_functions/gamma.hpp>
 #include <fmt/format.h>
 
 #include "cxsim/calibrate/csv.h"
@@ -264,6 +265,173 @@ void fit_surveys(State& s) {
       // Ranked and printed after the what-ifs are simulated (key_drivers.cpp).
     }
   }
+}
+
+// The per-segment delta tests fit ordered logits with (touchpoint columns x
+// segments) columns; beyond this many they are skipped (warned).
+constexpr Eigen::Index kMaxSegmentDeltaColumns = 400;
+
+void fit_segment_deltas(State& s) {
+  // Per scale (NPS: satisfaction, CES: effort) and touchpoint k, over the
+  // training respondents whose journey has a segment: H0 one delta pair
+  // (ok, friction) at k for every segment, H1 one pair per segment; both
+  // with a level shift per segment (segment dummies: the segments may
+  // differ in S0's mean, which the cut-points absorb) and every other
+  // touchpoint's deltas pooled. G2 = 2 (loglik1 - loglik0), df = the
+  // difference in identified parameters (docs/methods/calibration.md,
+  // section 10).
+  if (!s.sv || s.m.segments.size() < 2 || !s.has_segment_col) return;
+  const std::size_t P = s.P;
+  std::map<std::string, int> seg_of;
+  for (std::size_t g = 0; g < s.m.segments.size(); ++g) seg_of[s.m.segments[g].name] = static_cast<int>(g);
+  const int G = static_cast<int>(s.m.segments.size());
+  auto& rep = s.res.report;
+  auto& tt = rep.table("calibration/segments/deltas",
+                       "likelihood-ratio tests of equal satisfaction (NPS) and effort (CES) deltas over the segments, "
+                       "per touchpoint (segment level shifts in both models)");
+  tt.str("scale").str("touchpoint").integer("respondents").num("g2").integer("df").num("p_value").integer("overridden");
+  auto& et = rep.table("calibration/segments/delta_overrides",
+                       "per-segment satisfaction and effort deltas written where equal deltas were rejected "
+                       "(calibration/segments/deltas)");
+  et.str("segment").str("touchpoint").str("parameter").num("estimate").num("se");
+  std::size_t overridden[2] = {0, 0}, not_tested = 0;
+  struct Scale {
+    int Answer::*field;
+    int categories, offset;
+    double sign, factor;
+    const char* name;
+    const OrderedLogitFit* pooled;
+  };
+  std::vector<Scale> scales = {{&Answer::nps, 11, 0, 1.0, s.attenuation, "nps", &s.nps_fit}};
+  // Effort has no latent part: no attenuation (section 9).
+  if (s.sv->has_ces) scales.push_back({&Answer::ces, s.o.ces_scale, 1, -1.0, 1.0, "ces", &s.ces_fit});
+  for (std::size_t si = 0; si < scales.size(); ++si) {
+    const Scale& sc = scales[si];
+    if (sc.pooled->observed.size() < 2) continue;
+    std::vector<int> y, seg;
+    std::vector<const Covariates*> xs;
+    for (auto r : s.train_resp) {
+      const Respondent& rs = s.respondents[r];
+      const int v = rs.a.*(sc.field);
+      const auto it = seg_of.find(rs.segment);
+      if (v < 0 || it == seg_of.end()) continue;
+      y.push_back(v - sc.offset);
+      seg.push_back(it->second);
+      xs.push_back(&rs.x);
+    }
+    const auto n = static_cast<Eigen::Index>(y.size());
+    // H1: every touchpoint column split into one copy per segment (column
+    // c * G + g), the channel switch pooled, a level shift per segment.
+    const auto PT = static_cast<Eigen::Index>(P) - 1;  // touchpoint columns
+    const Eigen::Index sw = PT * G, cols = PT * G + 1 + (G - 1);
+    if (cols > kMaxSegmentDeltaColumns) {
+      s.warn(
+          fmt::format("{}: per-segment delta tests skipped: {} touchpoint columns x {} segments is more than {} "
+                      "columns; the pooled deltas stand",
+                      sc.name, PT, G, kMaxSegmentDeltaColumns));
+      continue;
+    }
+    Eigen::MatrixXd X1 = Eigen::MatrixXd::Zero(n, cols);
+    Eigen::RowVectorXd row(static_cast<Eigen::Index>(P));
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const int g = seg[static_cast<std::size_t>(i)];
+      stages::dense(*xs[static_cast<std::size_t>(i)], P, row);
+      for (Eigen::Index c = 0; c < PT; ++c) X1(i, c * G + g) = row(c);
+      X1(i, sw) = row(PT);
+      if (g > 0) X1(i, sw + g) = 1;
+    }
+    const OrderedLogitFit f1 = fit_ordered_logit(y, X1, sc.categories);
+    if (!f1.converged || f1.regularised) {
+      ++not_tested;
+      continue;
+    }
+    for (auto k : s.order) {
+      const Eigen::Index ca = 2 * static_cast<Eigen::Index>(k), cb = ca + 1;
+      // H0 for k: its copies summed back into copy 0 (one pair for all).
+      Eigen::MatrixXd X0 = X1;
+      double visits = 0;
+      for (Eigen::Index c : {ca, cb}) {
+        for (int g = 1; g < G; ++g) {
+          X0.col(c * G) += X0.col(c * G + g);
+          X0.col(c * G + g).setZero();
+        }
+        visits += X0.col(c * G).sum();
+      }
+      if (!(visits > 0)) continue;
+      const OrderedLogitFit f0 = fit_ordered_logit(y, X0, sc.categories);
+      tt.add("scale", std::string(sc.name));
+      tt.add("touchpoint", s.tp_id[k]);
+      tt.add("respondents", static_cast<double>(n));
+      if (!f0.converged || f0.regularised) {
+        ++not_tested;
+        tt.add("g2", kNaN);
+        tt.add("df", 0.0);
+        tt.add("p_value", kNaN);
+        tt.add("overridden", 0.0);
+        continue;
+      }
+      SegmentTest t;
+      t.g2 = std::max(0.0, 2 * (f1.loglik - f0.loglik));
+      t.df = f1.parameters - f0.parameters;
+      if (t.df > 0) t.p_value = boost::math::gamma_q(0.5 * t.df, 0.5 * t.g2);
+      const bool reject = t.df > 0 && t.p_value < kSegmentTestLevel;
+      tt.add("g2", t.g2);
+      tt.add("df", t.df);
+      tt.add("p_value", t.df > 0 ? t.p_value : kNaN);
+      tt.add("overridden", reject ? 1.0 : 0.0);
+      if (!reject) continue;
+      ++overridden[si];
+      const FittedTouchpoint& tp = s.m.touchpoints[static_cast<std::size_t>(s.tp_index[k])];
+      for (int g = 0; g < G; ++g) {
+        const auto c_ok = static_cast<std::size_t>(ca * G + g), c_fr = static_cast<std::size_t>(cb * G + g);
+        if (f1.dropped[c_ok] && f1.dropped[c_fr]) continue;  // the segment never visited k: the pooled deltas stand
+        auto coefficient = [&](std::size_t c, const Coefficient& pooled) {
+          if (f1.dropped[c] || !std::isfinite(f1.beta[c])) return pooled;
+          Coefficient out{sc.sign * f1.beta[c] * sc.factor, f1.beta_se[c] * sc.factor, true, ""};
+          if (f1.group_of[c] >= 0) out.label = "collinear: minimum-norm split";
+          return out;
+        };
+        FittedSegment& fs = s.m.segments[static_cast<std::size_t>(g)];
+        FittedOverride* ov = nullptr;
+        for (auto& o : fs.overrides)
+          if (o.touchpoint == tp.id) ov = &o;
+        if (!ov) {
+          fs.overrides.emplace_back();
+          ov = &fs.overrides.back();
+          ov->touchpoint = tp.id;
+        }
+        const char* what = si == 0 ? "satisfaction" : "effort";
+        for (auto [term, c] : {std::pair<const char*, std::size_t>{"ok", c_ok}, {"friction", c_fr}}) {
+          if (f1.dropped[c] || (!s.has_status && c == c_fr)) continue;
+          et.add("segment", fs.id);
+          et.add("touchpoint", tp.id);
+          et.add("parameter", fmt::format("{}.{}", what, term));
+          et.add("estimate", sc.sign * f1.beta[c] * sc.factor);
+          et.add("se", f1.beta_se[c] * sc.factor);
+        }
+        if (si == 0) {
+          ov->has_sat = true;
+          ov->sat_ok = coefficient(c_ok, tp.sat_ok);
+          ov->sat_fr = s.has_status ? coefficient(c_fr, tp.sat_fr) : ov->sat_ok;
+          ov->sat_test = t;
+        } else {
+          ov->has_eff = true;
+          ov->eff_ok = coefficient(c_ok, tp.eff_ok);
+          ov->eff_fr = s.has_status ? coefficient(c_fr, tp.eff_fr) : ov->eff_ok;
+          ov->eff_test = t;
+        }
+      }
+    }
+  }
+  s.res.summary += fmt::format(
+      "  satisfaction-delta overrides at {} touchpoint(s), effort-delta overrides at {} (likelihood-ratio tests of "
+      "equal deltas, p < {})\n",
+      overridden[0], overridden[1], kSegmentTestLevel);
+  if (not_tested)
+    s.warn(
+        fmt::format("{} per-segment delta test(s) not done (an ordered logit did not converge or was regularised: "
+                    "separation); the pooled deltas stand there",
+                    not_tested));
 }
 
 }  // namespace cxsim::calibrate::stages

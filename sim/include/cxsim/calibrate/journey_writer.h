@@ -92,6 +92,11 @@ struct FittedOverride {
   bool has_duration = false, dur_split = false;
   DurationFit dur_ok, dur_fr;  // dur_fr only when dur_split
   SegmentTest dur_test;
+  // Satisfaction (NPS) and effort (CES) deltas of this segment at the
+  // touchpoint, when equal deltas over the segments were rejected.
+  bool has_sat = false, has_eff = false;
+  Coefficient sat_ok, sat_fr, eff_ok, eff_fr;
+  SegmentTest sat_test, eff_test;
 };
 
 struct FittedSegment {
