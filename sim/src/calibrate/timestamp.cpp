@@ -413,7 +413,7 @@ std::optional<std::int64_t> parse_timestamp_us(std::string_view text) {
   // ISO dates have '-' at position 4.
   if (s.size() < 10 || s[4] != '-') return parse_epoch(s);
   const auto p = parse_ymd(s, '-');
-  if (!p) return std::nullopt;
+  if (!p || !p->zone_name.empty()) return std::nullopt;  // zone names need the parser's database
   return p->us;
 }
 
