@@ -10,6 +10,7 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev libexpat1-dev zlib1g-dev
   python3 python3-h5py python3-pandas python3-numpy python3-yaml time  # python3-yaml: bench/numpy_peer.py
   pybind11-dev python3-dev python3-pytest
+  tzdata  # /usr/share/zoneinfo: zone names in event-log timestamps, calibrate --timezone (docs/calibration.md)
 )
 # Headless browser for the report end-to-end test (optional: CXSIM_NO_BROWSER=1 skips it).
 if [ "${CXSIM_NO_BROWSER:-0}" != "1" ]; then

@@ -273,6 +273,8 @@ void setup_calibrate(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"complete", "start", "pair"}));
   sub->add_option("--time-format", c->o.time_format,
                   "Timestamp form, strptime-style (e.g. '%d/%m/%Y %H:%M'; default: recognised automatically)");
+  sub->add_option("--timezone", c->o.timezone,
+                  "Time zone of timestamps that name none, a tz database name (e.g. Europe/Amsterdam; default: UTC)");
   sub->add_flag("--require-pass", c->require_pass, "Exit 1 when a holdout measure fails");
   sub->add_flag("-q,--quiet", c->quiet, "Print only warnings");
   sub->add_flag("--json", c->json, "Print the fitted tables (as in the report) as JSON on stdout");

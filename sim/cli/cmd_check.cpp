@@ -177,6 +177,8 @@ void setup_check(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"complete", "start", "pair"}));
   sub->add_option("--time-format", c->o.time_format,
                   "Timestamp form, strptime-style (default: recognised automatically)");
+  sub->add_option("--timezone", c->o.timezone,
+                  "Time zone of timestamps that name none, as in calibrate (default: UTC)");
   sub->add_flag("-q,--quiet", c->quiet, "Print only warnings");
   sub->add_flag(
       "--json", c->json,

@@ -1,8 +1,14 @@
 // cxsim.analyze: the exact analytics of a journey (absorbing Markov chain),
 // the same numbers and layout as `cxsim analyze JOURNEY --json` (non-finite
-// values are float('nan') here, null in the JSON).
+// values are float('nan') here, null in the JSON); of a scenario, every
+// variant's exact per-walk expectations and their delta against the baseline
+// as `cxsim analyze SCENARIO --json` (sim/cli/cmd_analyze.cpp,
+// run_analyze_scenario), as a pandas DataFrame.
 #include <cmath>
+#include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <pybind11/stl.h>
@@ -15,6 +21,7 @@
 #include "cxsim/model/journey_loader.h"
 #include "cxsim/model/yaml_source.h"
 #include "cxsim/scenario/scenario_loader.h"
+#include "cxsim/scenario/scenario_spec.h"
 
 namespace cxsim::python {
 
@@ -66,27 +73,22 @@ struct Computed {
   std::vector<std::string> ranking_notes;
 };
 
-Computed compute(const std::string& path, double reduce, const std::string& solver, bool force) {
-  if (!(reduce >= 0.0 && reduce <= 1.0))
-    throw core::InputError(fmt::format("reduce: expected a fraction in [0, 1], got {}", reduce));
+void check_size(const model::JourneySpec& spec, bool force) {
+  if (force || spec.touchpoints.size() <= app::kMaxAnalyticsTouchpoints) return;
+  core::Diagnostics d;
+  d.error(spec.locations.find("touchpoints"), "touchpoints",
+          fmt::format("the journey has {} touchpoints, more than the {} up to which analyze computes the exact "
+                      "analytics; pass force=True to compute them anyway",
+                      spec.touchpoints.size(), app::kMaxAnalyticsTouchpoints));
+  throw core::InputError(std::move(d));
+}
+
+Computed compute(const model::YamlDocument& doc, core::Diagnostics load_diags, double reduce, const std::string& solver,
+                 bool force) {
   const AnalyzeOptions::Solver s = solver_of(solver);
-  core::Diagnostics load_diags;
-  const model::YamlDocument doc = model::YamlDocument::load_file(path, load_diags);
-  if (scenario::is_scenario(doc))
-    throw core::InputError(
-        fmt::format("{}: is a scenario; cxsim.analyze takes a journey (the exact analytics of each variant are in "
-                    "the results of cxsim.run under /analytics, or from `cxsim analyze SCENARIO --json`)",
-                    path));
   Computed c{model::load_journey_document(doc, std::move(load_diags)), {}, {}, {}, {}};
+  check_size(c.lj.spec, force);
   c.m = model::compile(c.lj.spec);
-  if (!force && c.m.num_touchpoints() > app::kMaxAnalyticsTouchpoints) {
-    core::Diagnostics d;
-    d.error(c.lj.spec.locations.find("touchpoints"), "touchpoints",
-            fmt::format("the journey has {} touchpoints, more than the {} up to which analyze computes the exact "
-                        "analytics; pass force=True to compute them anyway",
-                        c.m.num_touchpoints(), app::kMaxAnalyticsTouchpoints));
-    throw core::InputError(std::move(d));
-  }
   AnalyzeOptions opt;
   opt.friction_overridden = analytics::friction_override_mask(c.lj.spec);
   opt.solver = s;
@@ -95,11 +97,7 @@ Computed compute(const std::string& path, double reduce, const std::string& solv
   return c;
 }
 
-py::dict analyze_journey(const std::string& path, double reduce, const std::string& solver, bool force) {
-  Computed c = [&] {
-    py::gil_scoped_release release;
-    return compute(path, reduce, solver, force);
-  }();
+py::dict analyze_journey(const std::string& path, Computed c, double reduce) {
   const auto& m = c.m;
   const auto& a = c.a;
   const std::size_t K = m.num_kinds();
@@ -182,16 +180,176 @@ py::dict analyze_journey(const std::string& path, double reduce, const std::stri
   return out;
 }
 
+// ------------------------------------------------------------------ scenario
+
+// One row of `cxsim analyze SCENARIO`: the baseline, then each variant.
+struct ScenarioRow {
+  std::string name, note;
+  model::CompiledModel m;
+  analytics::JourneyAnalytics a;
+};
+
+struct ScenarioComputed {
+  std::string scenario;
+  std::vector<ScenarioRow> rows;
+  core::Diagnostics warnings;
+};
+
+// As run_analyze_scenario in sim/cli/cmd_analyze.cpp (the same options per
+// variant and the same notes; tests/python/test_analyze_results.py compares
+// the two).
+ScenarioComputed compute_scenario(const model::YamlDocument& doc, core::Diagnostics load_diags,
+                                  const std::string& solver, bool force) {
+  const AnalyzeOptions::Solver s = solver_of(solver);
+  const scenario::LoadedScenario ls = scenario::load_scenario_document(doc, std::move(load_diags));
+  check_size(ls.journey, force);
+  for (const auto& spec : ls.variant_specs) check_size(spec, force);
+  ScenarioComputed out;
+  out.scenario = ls.scenario.name;
+  out.warnings = ls.diagnostics;
+  auto add = [&](const std::string& name, const model::JourneySpec& spec, std::string note,
+                 const std::optional<engine::RecoveryProgram>& recovery) {
+    AnalyzeOptions opt;
+    opt.friction_overridden = analytics::friction_override_mask(spec);
+    opt.removal = false;
+    opt.recovery = recovery;
+    opt.solver = s;
+    model::CompiledModel m = model::compile(spec);
+    analytics::JourneyAnalytics a = analytics::analyze(m, opt);
+    out.rows.push_back({name, std::move(note), std::move(m), std::move(a)});
+  };
+  add("baseline", ls.journey, "", std::nullopt);
+  for (std::size_t v = 0; v < ls.scenario.variants.size(); ++v) {
+    const auto& vs = ls.scenario.variants[v];
+    std::string note;
+    using Trigger = engine::RecoveryProgram::Trigger;
+    const bool targeted =
+        vs.recovery && (vs.recovery->trigger == Trigger::at || vs.recovery->trigger == Trigger::wait_above ||
+                        vs.recovery->trigger == Trigger::outcome_kind);
+    if (targeted)
+      note =
+          "has a targeted recovery program (a trigger on one visit): it is exact, its reroute included, in every "
+          "expectation";
+    else if (vs.recovery && vs.recovery->reroute != engine::RecoveryProgram::kNone)
+      note =
+          "has a recovery program that reroutes after a trigger on the walk's history, which the exact chain does "
+          "not follow: no expectation is exact (n/a)";
+    else if (vs.recovery && vs.recovery->trigger == Trigger::frictions_at_least)
+      note =
+          "has a recovery program triggered by friction visits: its trigger probability is exact and included "
+          "in satisfaction_change_mean and cost_per_walk";
+    else if (vs.recovery)
+      note =
+          "has a recovery program triggered by satisfaction, which the exact chain does not track: "
+          "satisfaction_change_mean and cost_per_walk are not exact (n/a); the other expectations are exact "
+          "(the program never changes the route)";
+    add(vs.name, ls.variant_specs[v], std::move(note), vs.recovery);
+  }
+  return out;
+}
+
+// A long table: one row per (variant, metric) with exact, delta (variant −
+// baseline) and is_exact, as the JSON's variants.<v>.<metric>; the scenario
+// name, notes, recovery rates and warnings are in DataFrame.attrs.
+py::object analyze_scenario(const std::string& path, const ScenarioComputed& c) {
+  using W = analytics::WalkExpectations;
+  const auto& m0 = c.rows.front().m;
+  const auto& base = c.rows.front().a.population;
+  std::vector<std::pair<std::string, std::function<double(const W&)>>> metrics;
+  for (std::size_t k = 0; k + 1 < m0.num_kinds(); ++k)
+    metrics.emplace_back("share_" + m0.kinds[k], [k](const W& w) { return w.kind_prob[k]; });
+  metrics.emplace_back("satisfaction_change_mean", [](const W& w) { return w.satisfaction_change; });
+  metrics.emplace_back("effort_mean", [](const W& w) { return w.effort; });
+  metrics.emplace_back("time_mean", [](const W& w) { return w.time; });
+  metrics.emplace_back("cost_per_walk", [](const W& w) { return w.cost; });
+  metrics.emplace_back("value_per_walk", [](const W& w) { return w.value; });
+  metrics.emplace_back("frictions_mean", [](const W& w) { return w.frictions; });
+  metrics.emplace_back("switches_mean", [](const W& w) { return w.switches; });
+  metrics.emplace_back("steps_mean", [](const W& w) { return w.steps; });
+  py::list variant, metric, exact, delta, is_exact;
+  py::dict notes, recovery;
+  for (const auto& r : c.rows) {
+    for (const auto& [name, get] : metrics) {
+      const double x = get(r.a.population);  // NaN: no exact value
+      variant.append(r.name);
+      metric.append(name);
+      exact.append(x);
+      delta.append(x - get(base));
+      is_exact.append(!std::isnan(x));
+    }
+    if (!r.note.empty()) notes[py::str(r.name)] = r.note;
+    const auto& p = r.a.population;
+    if (p.recovery) {
+      py::dict rec;
+      rec["is_exact"] = p.recovery_exact;
+      rec["triggered_rate"] = p.recovery_triggered;
+      rec["reached_rate"] = p.recovery_reached;
+      rec["succeeded_rate"] = p.recovery_succeeded;
+      recovery[py::str(r.name)] = rec;
+    }
+  }
+  py::dict cols;
+  cols["variant"] = variant;
+  cols["metric"] = metric;
+  using namespace py::literals;
+  const py::module_ np = py::module_::import("numpy");
+  cols["exact"] = np.attr("array")(exact, "dtype"_a = "float64");
+  cols["delta"] = np.attr("array")(delta, "dtype"_a = "float64");
+  cols["is_exact"] = np.attr("array")(is_exact, "dtype"_a = "bool");
+  py::object df = py::module_::import("pandas").attr("DataFrame")(cols);
+  py::dict attrs = df.attr("attrs");
+  attrs["file"] = path;
+  attrs["scenario"] = c.scenario;
+  attrs["journey"] = m0.name;
+  py::list names;
+  for (const auto& r : c.rows) names.append(r.name);
+  attrs["variants"] = names;
+  attrs["notes"] = notes;
+  attrs["recovery"] = recovery;
+  attrs["warnings"] = c.warnings.items();
+  return df;
+}
+
+py::object analyze_py(const std::string& path, std::optional<double> reduce, const std::string& solver, bool force) {
+  const double cut = reduce.value_or(0.5);
+  if (!(cut >= 0.0 && cut <= 1.0))
+    throw core::InputError(fmt::format("reduce: expected a fraction in [0, 1], got {}", cut));
+  solver_of(solver);  // checked before reading
+  std::optional<Computed> journey;
+  std::optional<ScenarioComputed> scen;
+  {
+    py::gil_scoped_release release;
+    core::Diagnostics load_diags;
+    const model::YamlDocument doc = model::YamlDocument::load_file(path, load_diags);
+    if (scenario::is_scenario(doc)) {
+      // As the command: the scenario table has no friction ranking.
+      if (reduce)
+        throw core::InputError(
+            fmt::format("reduce: {} is a scenario; the friction ranking that reduce sets is computed for a journey, "
+                        "and a scenario ranks frictions with rank_frictions.reduce_by in cxsim.run",
+                        path));
+      scen.emplace(compute_scenario(doc, std::move(load_diags), solver, force));
+    } else {
+      journey.emplace(compute(doc, std::move(load_diags), cut, solver, force));
+    }
+  }
+  if (scen) return analyze_scenario(path, *scen);
+  return analyze_journey(path, std::move(*journey), cut);
+}
+
 }  // namespace
 
 void register_analyze(py::module_& m) {
-  m.def("analyze", &analyze_journey, py::arg("path"), py::kw_only(), py::arg("reduce") = 0.5,
+  m.def("analyze", &analyze_py, py::arg("path"), py::kw_only(), py::arg("reduce") = py::none(),
         py::arg("solver") = "auto", py::arg("force") = false,
         "The exact per-walk analytics of a journey (absorbing Markov chain): a dict with the keys and numbers of "
         "`cxsim analyze JOURNEY --json` (population, segments, touchpoints, friction_ranking, notes), plus "
-        "'warnings' (list of Diagnostic). reduce: the friction ranking's cut (0..1); solver: 'auto', 'dense', "
-        "'sparse' or 'iterative'; force: compute above 5000 touchpoints. Raises cxsim.InputError for an invalid "
-        "journey or a scenario. The GIL is released while solving.");
+        "'warnings' (list of Diagnostic). Of a scenario: a pandas.DataFrame with one row per (variant, metric) and "
+        "the columns variant, metric, exact, delta (variant - baseline), is_exact, the numbers of `cxsim analyze "
+        "SCENARIO --json`, with attrs file, scenario, journey, variants, notes, recovery, warnings. reduce: the "
+        "friction ranking's cut (0..1, default 0.5; journeys only); solver: 'auto', 'dense', 'sparse' or "
+        "'iterative'; force: compute above 5000 touchpoints. Raises cxsim.InputError for an invalid journey or "
+        "scenario. The GIL is released while solving.");
 }
 
 }  // namespace cxsim::python

@@ -53,9 +53,10 @@ void register_calibrate(py::module_& m) {
       [](std::optional<std::string> events, std::optional<std::string> paths, std::optional<std::string> surveys,
          std::optional<std::string> cohorts, std::optional<std::string> lifetimes, std::optional<std::string> repeat,
          std::optional<std::string> prior_model, std::optional<std::string> output, std::vector<std::string> map,
-         bool skip_bad_rows, bool dedupe, const std::string& lifecycle, const std::string& time_format, double holdout,
-         double prior, unsigned long long seed, const std::string& separator, const std::string& time_unit,
-         const std::string& durations, const std::string& name, double satisfaction0_sd, int csat_scale, int ces_scale,
+         bool skip_bad_rows, bool dedupe, const std::string& lifecycle, const std::string& time_format,
+         const std::string& timezone, double holdout, double prior, unsigned long long seed,
+         const std::string& separator, const std::string& time_unit, const std::string& durations,
+         const std::string& name, double satisfaction0_sd, int csat_scale, int ces_scale,
          std::map<std::string, std::string> outcome_kinds, std::map<std::string, double> outcome_values,
          bool dataframes) {
         calibrate::CalibrateOptions o;
@@ -71,6 +72,7 @@ void register_calibrate(py::module_& m) {
         o.keep_duplicates = !dedupe;
         o.lifecycle = lifecycle;
         o.time_format = time_format;
+        o.timezone = timezone;
         o.holdout = holdout;
         o.prior = prior;
         o.seed = seed;
@@ -140,10 +142,10 @@ void register_calibrate(py::module_& m) {
       py::arg("cohorts") = py::none(), py::arg("lifetimes") = py::none(), py::arg("repeat") = py::none(),
       py::arg("prior_model") = py::none(), py::arg("output") = py::none(), py::arg("map") = std::vector<std::string>{},
       py::arg("skip_bad_rows") = false, py::arg("dedupe") = false, py::arg("lifecycle") = "complete",
-      py::arg("time_format") = "", py::arg("holdout") = 0.0, py::arg("prior") = 0.5, py::arg("seed") = 1,
-      py::arg("separator") = "auto", py::arg("time_unit") = "minutes", py::arg("durations") = "aic",
-      py::arg("name") = "", py::arg("satisfaction0_sd") = 0.0, py::arg("csat_scale") = 5, py::arg("ces_scale") = 7,
-      py::arg("outcome_kinds") = std::map<std::string, std::string>{},
+      py::arg("time_format") = "", py::arg("timezone") = "", py::arg("holdout") = 0.0, py::arg("prior") = 0.5,
+      py::arg("seed") = 1, py::arg("separator") = "auto", py::arg("time_unit") = "minutes",
+      py::arg("durations") = "aic", py::arg("name") = "", py::arg("satisfaction0_sd") = 0.0, py::arg("csat_scale") = 5,
+      py::arg("ces_scale") = 7, py::arg("outcome_kinds") = std::map<std::string, std::string>{},
       py::arg("outcome_values") = std::map<std::string, double>{}, py::arg("dataframes") = true,
       "Fits a journey to data as `cxsim calibrate` (docs/calibration.md); every argument is the flag of the same "
       "name (events=--events, repeat=--repeat, dedupe=--dedupe, skip_bad_rows=--on-bad-row skip, map=[--map "

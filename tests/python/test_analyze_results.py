@@ -5,6 +5,7 @@ import math
 import h5py
 import numpy as np
 import pandas as pd
+import pytest
 
 import cxsim
 
@@ -75,3 +76,43 @@ def test_read_results_types(tmp_path, root):
     # without pandas: dicts of numpy arrays
     d = cxsim.read_table(str(out), "variants/baseline/outcomes", dataframes=False)
     assert d["walks"].dtype == np.int64 and d["outcome"].dtype == object and isinstance(d["outcome"][0], str)
+
+
+def test_analyze_scenario_equals_cli_json(root, cli):
+    # A scenario: every variant's exact expectations, delta and is_exact, as
+    # `cxsim analyze SCENARIO --json`, one DataFrame row per (variant, metric).
+    for scenario in ["scenarios/retail_whatif.yaml", "scenarios/bank_kyc.yaml", "tests/data/exact/recovery.yaml"]:
+        path = str(root / scenario)
+        df = cxsim.analyze(path)
+        js = json.loads(cli("analyze", path, "--json").stdout)
+        assert isinstance(df, pd.DataFrame)
+        assert list(df.columns) == ["variant", "metric", "exact", "delta", "is_exact"]
+        assert (df["exact"].dtype, df["delta"].dtype, df["is_exact"].dtype) == (np.float64, np.float64, np.bool_)
+        assert df.attrs["scenario"] == js["scenario"]
+        assert df.attrs["variants"] == list(js["variants"])
+        assert df.attrs["variants"][0] == "baseline" and len(df.attrs["variants"]) > 1
+        got = {}
+        for row in df.itertuples(index=False):
+            got.setdefault(row.variant, {})[row.metric] = {"exact": row.exact, "delta": row.delta,
+                                                           "is_exact": bool(row.is_exact)}
+        for v, d in js["variants"].items():
+            if "recovery" in d:
+                same(df.attrs["recovery"][v], d.pop("recovery"), f"{scenario}:{v}.recovery")
+            else:
+                assert v not in df.attrs["recovery"]
+            if "note" in d:
+                assert df.attrs["notes"][v] == d.pop("note")
+            else:
+                assert v not in df.attrs["notes"]
+            same(got[v], d, f"{scenario}:{v}")
+        assert set(got) == set(js["variants"])
+        # not vacuous: some variant differs from the baseline
+        assert (df.loc[df.variant != "baseline", "delta"].abs() > 0).any()
+    # the recovery scenario has a not-exact metric (NaN, is_exact False) and notes
+    df = cxsim.analyze(str(root / "tests/data/exact/recovery.yaml"))
+    assert not df["is_exact"].all() and df.attrs["notes"] and df.attrs["recovery"]
+
+
+def test_analyze_scenario_refuses_reduce(root):
+    with pytest.raises(cxsim.InputError, match="is a scenario"):
+        cxsim.analyze(str(root / "scenarios/retail_whatif.yaml"), reduce=0.3)

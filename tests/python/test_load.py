@@ -60,11 +60,11 @@ def test_exception_types(tmp_path, root):
     assert issubclass(cxsim.RuntimeError, cxsim.Error) and issubclass(cxsim.RuntimeError, RuntimeError)
     assert not issubclass(cxsim.InputError, RuntimeError)
     assert not issubclass(cxsim.RuntimeError, cxsim.InputError)
-    # Bad input: a missing journey, a scenario given to analyze, a damaged results file.
+    # Bad input: a missing journey, a friction cut for a scenario, a damaged results file.
     with pytest.raises(cxsim.InputError):
         cxsim.load_journey(str(tmp_path / "missing.yaml"))
     with pytest.raises(cxsim.InputError):
-        cxsim.analyze(str(root / "scenarios" / "retail_whatif.yaml"))
+        cxsim.analyze(str(root / "scenarios" / "retail_whatif.yaml"), reduce=0.5)
     junk = tmp_path / "junk.h5"
     junk.write_bytes(b"not hdf5 at all")
     with pytest.raises(cxsim.InputError):

@@ -94,3 +94,64 @@ def test_ctrl_c_stops_the_run_and_writes_nothing(tmp_path, root):
     finally:
         timer.cancel()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_events_out_equals_cli_files(tmp_path, root, cli):
+    # run(..., events_out=DIR): events.csv, surveys.csv and cohorts.csv byte for
+    # byte as `cxsim run --events-out DIR`, and the results file as well.
+    j = root / "journeys" / "telecom_support.yaml"
+    py_dir, cli_dir = tmp_path / "py_events", tmp_path / "cli_events"
+    r = cxsim.run(str(j), str(tmp_path / "py.h5"), customers=700, periods=3, seed=4, threads=2,
+                  events_out=str(py_dir))
+    cli("run", j, "-q", "-t", 1, "-o", tmp_path / "cli.h5", "-n", 700, "-p", 3, "-s", 4, "--events-out", cli_dir)
+    assert r["events_out"] == str(py_dir) and r["partial"] is False
+    for name in ("events.csv", "surveys.csv", "cohorts.csv"):
+        a, b = (py_dir / name).read_bytes(), (cli_dir / name).read_bytes()
+        assert len(a.splitlines()) > 1, name
+        assert a == b, name
+    assert_same_file(tmp_path / "py.h5", tmp_path / "cli.h5")
+    # ... and the comparison can fail: another seed, another log.
+    cxsim.run(str(j), str(tmp_path / "other.h5"), customers=700, periods=3, seed=5, events_out=str(tmp_path / "o"))
+    assert (tmp_path / "o" / "events.csv").read_bytes() != (cli_dir / "events.csv").read_bytes()
+
+
+def test_chunks_and_merge_equal_cli(tmp_path, root, cli):
+    # run(..., chunks=...) writes the partial files of `cxsim run --chunks A:B`;
+    # cxsim.merge joins them (any order) into the whole run's file, the same
+    # bits as `cxsim merge` of the command's parts and as the one-process run.
+    s = root / "scenarios" / "retail_whatif.yaml"
+    common = dict(customers=1000, periods=2, seed=9, chunk_size=128)  # 8 chunks
+    flags = ["-n", 1000, "-p", 2, "-s", 9, "--chunk-size", 128]
+    p1 = cxsim.run(str(s), str(tmp_path / "p1.h5"), chunks="0:3", threads=2, **common)
+    p2 = cxsim.run(str(s), str(tmp_path / "p2.h5"), chunks=(3, 8), threads=1, **common)
+    assert (p1["partial"], p1["chunk_first"], p1["chunk_last"], p1["chunks_total"]) == (True, 0, 3, 8)
+    assert (p2["chunk_first"], p2["chunk_last"], p2["chunks"]) == (3, 8, 5)
+    cli("run", s, "-q", "-o", tmp_path / "c1.h5", "--chunks", "0:3", *flags)
+    cli("run", s, "-q", "-o", tmp_path / "c2.h5", "--chunks", "3:8", *flags)
+    assert_same_file(tmp_path / "p1.h5", tmp_path / "c1.h5")
+    assert_same_file(tmp_path / "p2.h5", tmp_path / "c2.h5")
+
+    m = cxsim.merge([str(tmp_path / "p2.h5"), str(tmp_path / "p1.h5")], str(tmp_path / "merged.h5"))
+    assert (m["parts"], m["chunks"], m["customers"]) == (2, 8, 1000)
+    cli("merge", "-q", tmp_path / "c1.h5", tmp_path / "c2.h5", "-o", tmp_path / "cli_merged.h5")
+    cli("run", s, "-q", "-o", tmp_path / "whole.h5", *flags)
+    assert_same_file(tmp_path / "merged.h5", tmp_path / "cli_merged.h5")
+    assert_same_file(tmp_path / "merged.h5", tmp_path / "whole.h5")
+    with h5py.File(tmp_path / "merged.h5", "r") as f:
+        assert f.attrs["command_line"].startswith("cxsim.merge([")
+
+    # A missing chunk is the command's exit 2: InputError.
+    with pytest.raises(cxsim.InputError, match="chunk"):
+        cxsim.merge([str(tmp_path / "p1.h5")], str(tmp_path / "never.h5"))
+    assert not (tmp_path / "never.h5").exists()
+
+
+def test_chunks_refusals(tmp_path, root):
+    j = str(root / "journeys" / "telecom_support.yaml")
+    with pytest.raises(cxsim.InputError, match="--events-out is not available"):
+        cxsim.run(j, str(tmp_path / "x.h5"), customers=500, chunks="0:1", events_out=str(tmp_path / "e"))
+    with pytest.raises(cxsim.InputError, match="chunks"):
+        cxsim.run(j, str(tmp_path / "x.h5"), customers=500, chunks="2:1")
+    with pytest.raises(cxsim.InputError, match="chunks: expected 'A:B'"):
+        cxsim.run(j, str(tmp_path / "x.h5"), customers=500, chunks=3)
+    assert list(tmp_path.iterdir()) == []

@@ -312,7 +312,7 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
     fields = xes->header();
   }
   auto next_row = [&] { return csv ? csv->next(fields) : xes->next(fields); };
-  TimestampParser tsp(opt_.time_format);
+  TimestampParser tsp(opt_.time_format, opt_.timezone);
   const std::vector<Field> wanted = {Field::customer_id, Field::journey_id, Field::timestamp,
                                      Field::touchpoint,  Field::status,     Field::channel,
                                      Field::outcome,     Field::segment,    Field::lifecycle};
@@ -381,7 +381,7 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
     }
     const std::string_view ts_text = fields[static_cast<std::size_t>(c_t)];
     const auto ts = tsp.parse(ts_text);
-    if (ts.status == TimestampParser::Status::ambiguous)
+    if (ts.status == TimestampParser::Status::ambiguous || ts.status == TimestampParser::Status::unknown_zone)
       sink.fatal(line, colname(c_t), fmt::format("'{}' {}", shorten(ts_text), ts.message));
     if (ts.status != TimestampParser::Status::ok) {
       const std::string msg = fmt::format("'{}' is not a timestamp ({})", shorten(ts_text), ts.message);
@@ -479,6 +479,8 @@ EventReadStats EventLogReader::read(const std::function<void(const JourneyEvents
   st.bytes = csv ? csv->bytes_read() : xes->bytes_read();
   st.timestamp_forms = tsp.describe();
   st.timestamp_form_counts = tsp.forms();
+  st.dst_gaps = tsp.dst_gaps();
+  st.dst_overlaps = tsp.dst_overlaps();
   st.bad_rows = sink.count();
   st.bad_by_reason = sink.by_reason();
   st.bad_examples = sink.examples();

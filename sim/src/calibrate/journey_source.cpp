@@ -47,6 +47,7 @@ void read_events(State& s) {
   eo.keep_duplicates = o.keep_duplicates;
   eo.lifecycle = parse_lifecycle(o.lifecycle);
   eo.time_format = o.time_format;
+  eo.timezone = o.timezone;
   eo.memory_budget_bytes = o.memory_mb << 20;
   eo.tmp_dir = o.tmp_dir;
   eo.stop = o.stop;
@@ -191,6 +192,8 @@ void read_events(State& s) {
   s.dqa("events", "duplicates_dropped", static_cast<double>(st.duplicates));
   s.dqa("events", "duplicates_kept", static_cast<double>(st.duplicates_kept));
   for (const auto& [form, n] : st.timestamp_form_counts) s.dqa("events", "timestamps: " + form, static_cast<double>(n));
+  if (st.dst_gaps > 0) s.dqa("events", "timestamps_in_dst_gap", static_cast<double>(st.dst_gaps));
+  if (st.dst_overlaps > 0) s.dqa("events", "timestamps_in_dst_overlap", static_cast<double>(st.dst_overlaps));
   if (st.columns.has(Field::lifecycle)) {
     for (const auto& [v, n] : st.lifecycle_values) s.dqa("events", "lifecycle: " + v, static_cast<double>(n));
     s.dqa("events", "lifecycle_dropped", static_cast<double>(st.lifecycle_dropped));

@@ -165,9 +165,22 @@ bool zone(Cursor& c, std::int64_t& offset_s) {
 }
 
 struct Parsed {
-  std::int64_t us = 0;
+  std::int64_t us = 0;  // with a zone name: the wall-clock time read as UTC
   bool zoned = false;
+  std::string_view zone_name;  // a tz database name, resolved by the parser
 };
+
+// A zone name at the cursor (%Z): letters, digits, '_', '+', '-', '/'.
+bool zone_name(Cursor& c, std::string_view& name) {
+  const std::size_t start = c.i;
+  while (!c.done() && (std::isalnum(static_cast<unsigned char>(c.peek())) || c.peek() == '_' || c.peek() == '+' ||
+                       c.peek() == '-' || c.peek() == '/'))
+    ++c.i;
+  name = c.s.substr(start, c.i - start);
+  if (looks_like_zone_name(name)) return true;
+  c.i = start;
+  return false;
+}
 
 // The optional time and zone after a date, then the instant.
 std::optional<Parsed> finish_date(Cursor& c, int y, int mo, int d) {
@@ -176,6 +189,7 @@ std::optional<Parsed> finish_date(Cursor& c, int y, int mo, int d) {
   std::int64_t frac_us = 0;
   std::int64_t offset_s = 0;
   bool zoned = false;
+  std::string_view name;
   if (!c.done()) {
     if (c.peek() != 'T' && c.peek() != 't' && c.peek() != ' ') return std::nullopt;
     ++c.i;
@@ -193,7 +207,13 @@ std::optional<Parsed> finish_date(Cursor& c, int y, int mo, int d) {
     if (hh > 23 || mm > 59 || ss > 60) return std::nullopt;
     if (c.peek() == ' ') ++c.i;  // "2024-01-01 10:00:00 +02:00"
     if (!c.done()) {
-      if (!zone(c, offset_s)) return std::nullopt;
+      const std::size_t at = c.i;
+      if (!zone(c, offset_s) || !c.done()) {
+        // "2024-03-31 02:30 Europe/Amsterdam" (also "Zulu", "UTCfoo": names, looked up later)
+        c.i = at;
+        offset_s = 0;
+        if (!zone_name(c, name)) return std::nullopt;
+      }
       zoned = true;
     }
     if (!c.done()) return std::nullopt;
@@ -202,7 +222,7 @@ std::optional<Parsed> finish_date(Cursor& c, int y, int mo, int d) {
   const std::int64_t secs = days * 86400 + hh * 3600 + mm * 60 + ss - offset_s;
   const auto us = in_range(secs * 1000000 + frac_us);
   if (!us) return std::nullopt;
-  return Parsed{*us, zoned};
+  return Parsed{*us, zoned, name};
 }
 
 // YYYY-MM-DD... (sep '-') or YYYY/MM/DD... (sep '/', one or two digit month and day).
@@ -240,6 +260,7 @@ std::optional<Parsed> parse_with_format(std::string_view fmt, std::string_view s
   int y = 1970, mo = 1, d = 1, hh = 0, mm = 0, ss = 0, yday = -1, pm = -1;
   std::int64_t frac_us = 0, offset_s = 0;
   bool zoned = false, have_epoch = false;
+  std::string_view name;
   std::int64_t epoch = 0;
   // %T, %F and %R expand in place.
   std::string f;
@@ -321,10 +342,22 @@ std::optional<Parsed> parse_with_format(std::string_view fmt, std::string_view s
         break;
       }
       case 'z':
-      case 'Z':
         if (!zone(c, offset_s)) return std::nullopt;
         zoned = true;
         break;
+      case 'Z': {
+        // An offset or UTC/GMT, else a zone name ("Europe/Amsterdam").
+        const std::size_t at = c.i;
+        const bool offset = zone(c, offset_s);
+        const bool ends = c.done() || std::isspace(static_cast<unsigned char>(c.peek())) || c.peek() == f[k + 1];
+        if (!offset || !ends) {
+          c.i = at;
+          offset_s = 0;
+          if (!zone_name(c, name)) return std::nullopt;
+        }
+        zoned = true;
+        break;
+      }
       case 's': {
         const std::size_t start = c.i;
         if (c.peek() == '-') ++c.i;
@@ -358,7 +391,7 @@ std::optional<Parsed> parse_with_format(std::string_view fmt, std::string_view s
   const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   const auto us = in_range((days * 86400 + hh * 3600 + mm * 60 + ss - offset_s) * 1000000 + frac_us);
   if (!us) return std::nullopt;
-  return Parsed{*us, zoned};
+  return Parsed{*us, zoned, name};
 }
 
 // A --time-format suggestion for a slash date's time part: " %H:%M:%S.%f" etc.
@@ -380,11 +413,18 @@ std::optional<std::int64_t> parse_timestamp_us(std::string_view text) {
   // ISO dates have '-' at position 4.
   if (s.size() < 10 || s[4] != '-') return parse_epoch(s);
   const auto p = parse_ymd(s, '-');
-  if (!p) return std::nullopt;
+  if (!p || !p->zone_name.empty()) return std::nullopt;  // zone names need the parser's database
   return p->us;
 }
 
-TimestampParser::TimestampParser(std::string format) : format_(std::move(format)) {
+TimestampParser::TimestampParser(std::string format, std::string timezone, std::filesystem::path zone_dir)
+    : format_(std::move(format)), zones_(std::make_unique<ZoneDb>(std::move(zone_dir))) {
+  if (!timezone.empty()) {
+    default_zone_ = zones_->find(timezone);
+    if (default_zone_ == nullptr)
+      throw core::InputError(fmt::format("--timezone '{}': no such time zone in {}{}", timezone, zones_->dir().string(),
+                                         zones_->suggestion(timezone)));
+  }
   for (std::size_t k = 0; k < format_.size(); ++k) {
     if (format_[k] != '%') continue;
     if (k + 1 == format_.size())
@@ -400,10 +440,59 @@ TimestampParser::TimestampParser(std::string format) : format_(std::move(format)
 TimestampParser::Result TimestampParser::parse(std::string_view text) {
   const std::string_view s = trim(text);
   Result r;
-  auto ok = [&](const Parsed& p, const std::string& form, bool zone_suffix) {
+  auto ok = [&](Parsed p, const std::string& form, bool zone_suffix) {
+    // A wall-clock time in a named zone (the value's, else --timezone) to the instant.
+    const TimeZone* tz = nullptr;
+    if (!p.zone_name.empty()) {
+      tz = zones_->find(p.zone_name);
+      if (tz == nullptr) {
+        const std::string close = zones_->suggestion(p.zone_name);
+        if (close.empty() && p.zone_name.find('/') == std::string_view::npos) {
+          // A trailing word that is no zone and close to none ("PM", "abc"):
+          // the value is not a timestamp of these forms, as before names.
+          r.message =
+              fmt::format("'{}' is not a time zone in {}; {}", p.zone_name, zones_->dir().string(),
+                          r.message.empty() ? fmt::format("does not match --time-format '{}'", format_) : r.message);
+          return r;
+        }
+        r.status = Status::unknown_zone;
+        r.message =
+            fmt::format("names the time zone '{}', which is not in {}{}", p.zone_name, zones_->dir().string(), close);
+        return r;
+      }
+    } else if (!p.zoned) {
+      tz = default_zone_;
+    }
+    if (tz != nullptr) {
+      const std::int64_t frac = p.us - (p.us >= 0 ? p.us / 1000000 : -((-p.us + 999999) / 1000000)) * 1000000;
+      const std::int64_t local = (p.us - frac) / 1000000;
+      const TimeZone::Resolved z = tz->resolve(local);
+      const auto us = in_range(z.utc * 1000000 + frac);
+      if (!us) {
+        r.message = "is outside the years 0000 to 9999 once read in its time zone";
+        return r;
+      }
+      p.us = *us;
+      if (z.kind != TimeZone::Kind::unique) {
+        std::string& first = z.kind == TimeZone::Kind::gap ? first_gap_ : first_overlap_;
+        ++(z.kind == TimeZone::Kind::gap ? gaps_ : overlaps_);
+        if (first.empty())
+          first = z.kind == TimeZone::Kind::gap ? fmt::format("'{}' -> {}", s, format_timestamp_ms(p.us))
+                                                : fmt::format("'{}' -> {}, not {}", s, format_timestamp_ms(p.us),
+                                                              format_timestamp_ms(z.later * 1000000 + frac));
+      }
+    }
     r.status = Status::ok;
     r.us = p.us;
-    ++forms_[zone_suffix ? form + (p.zoned ? " with zone" : " without zone (read as UTC)") : form];
+    std::string zone_words;
+    if (zone_suffix)
+      zone_words = !p.zone_name.empty() ? " with a zone name"
+                   : p.zoned            ? " with zone"
+                   : default_zone_      ? fmt::format(" without zone (read in {})", default_zone_->name())
+                                        : " without zone (read as UTC)";
+    else if (!p.zone_name.empty()) zone_words = " with a zone name";
+    else if (!p.zoned && default_zone_) zone_words = fmt::format(" (read in {})", default_zone_->name());
+    ++forms_[form + zone_words];
     return r;
   };
   if (!format_.empty()) {
@@ -432,7 +521,7 @@ TimestampParser::Result TimestampParser::parse(std::string_view text) {
       if (const auto p = parse_abY(s, '.', true)) return ok(*p, "DD.MM.YYYY", true);
       bool ms = false;
       if (const auto e = parse_epoch(s, &ms))
-        return ok(Parsed{*e, true}, ms ? "epoch milliseconds" : "epoch seconds", false);
+        return ok(Parsed{*e, true, {}}, ms ? "epoch milliseconds" : "epoch seconds", false);
       return r;
     }
     if (day_first_ >= 0) {
@@ -468,7 +557,7 @@ TimestampParser::Result TimestampParser::parse(std::string_view text) {
   }
   bool ms = false;
   if (const auto e = parse_epoch(s, &ms))
-    return ok(Parsed{*e, true}, ms ? "epoch milliseconds" : "epoch seconds", false);
+    return ok(Parsed{*e, true, {}}, ms ? "epoch milliseconds" : "epoch seconds", false);
   return r;
 }
 
@@ -476,6 +565,16 @@ std::string TimestampParser::describe() const {
   if (forms_.empty()) return "none";
   std::string out;
   for (const auto& [k, n] : forms_) out += fmt::format("{}{} ({})", out.empty() ? "" : ", ", k, n);
+  if (gaps_ > 0)
+    out += fmt::format(
+        "; {} in a DST gap (a wall-clock time that does not exist), read shifted forward by the gap, "
+        "first {}",
+        gaps_, first_gap_);
+  if (overlaps_ > 0)
+    out += fmt::format(
+        "; {} in a DST overlap (a wall-clock time that happens twice), read as the earlier instant, "
+        "first {}",
+        overlaps_, first_overlap_);
   return out;
 }
 

@@ -465,6 +465,7 @@ CheckResult check(const CheckOptions& o) {
   eo.keep_duplicates = o.keep_duplicates;
   eo.lifecycle = cal::parse_lifecycle(o.lifecycle);
   eo.time_format = o.time_format;
+  eo.timezone = o.timezone;
   eo.memory_budget_bytes = o.memory_mb << 20;
   eo.tmp_dir = o.tmp_dir;
   cal::EventLogReader reader(o.events, eo);

@@ -54,6 +54,7 @@ struct CalibrateOptions {
   bool keep_duplicates = true;
   std::string lifecycle = "complete";  // --lifecycle complete|start|pair
   std::string time_format;             // --time-format (strptime-style); empty: automatic
+  std::string timezone;                // --timezone: zone of timestamps without one (tz name); empty: UTC
   double holdout = 0.0;
   // Dirichlet pseudo-count per observed target of the start and next maps
   // (--prior; 0: maximum likelihood, the observed frequencies).

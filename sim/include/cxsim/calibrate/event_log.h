@@ -96,6 +96,7 @@ struct EventReadOptions {
   bool keep_duplicates = false;
   Lifecycle lifecycle = Lifecycle::complete;
   std::string time_format;  // --time-format (strptime-style); empty: automatic
+  std::string timezone;     // --timezone (tz database name); empty: UTC
   std::size_t memory_budget_bytes = std::size_t{128} << 20;
   std::filesystem::path tmp_dir;  // for spill runs (default: the system temp dir)
   // Non-zero (a signal number) once the command should stop: polled every
@@ -114,6 +115,7 @@ struct EventReadStats {
   std::string format = "CSV";         // "CSV", "XES", "XES (gzip)" (by content)
   std::string timestamp_forms;        // TimestampParser::describe()
   std::map<std::string, std::uint64_t> timestamp_form_counts;
+  std::uint64_t dst_gaps = 0, dst_overlaps = 0;  // wall-clock times in a DST gap / overlap (timezone.h)
   // Lifecycle (with a lifecycle column): values as found (lower case) and
   // what --lifecycle did with them.
   std::map<std::string, std::uint64_t> lifecycle_values;

@@ -13,18 +13,26 @@
 //   Epoch numbers: "1700000000", "1700000000.25" (seconds) and
 //       "1700000000000" (milliseconds): a number whose absolute value is at
 //       least 1e11 is read as milliseconds (1e11 s is the year 5138).
-//   zone: Z, UTC, GMT, ±hh, ±hh:mm or ±hhmm (optionally after a space).
-//       Without a zone the time is taken as UTC. Fractions beyond
-//       microseconds are truncated.
+//   zone: Z, UTC, GMT, ±hh, ±hh:mm or ±hhmm (optionally after a space), or
+//       after a space a tz database name, "2024-03-31 02:30 Europe/Amsterdam"
+//       (calibrate/timezone.h: the system's zone files; DST gaps read shifted
+//       forward, overlaps as the earlier instant, both counted). Without a
+//       zone the time is taken as UTC, or in the --timezone zone. Fractions
+//       beyond microseconds are truncated.
 // Or given explicitly (--time-format, strptime-style): %Y %m %d %e %H %I %M
-// %S %f %p %y %b %B %z %Z %j %T %F %s %%; a space matches any run of spaces.
+// %S %f %p %y %b %B %z %Z %j %T %F %s %%; a space matches any run of spaces;
+// %Z also takes a zone name.
 // Every form must fall in the years 0000..9999 (checked arithmetic: an
 // 18-digit number is refused, never wrapped).
 #include <cstdint>
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "cxsim/calibrate/timezone.h"
 
 namespace cxsim::calibrate {
 
@@ -39,11 +47,15 @@ std::optional<std::int64_t> parse_timestamp_us(std::string_view text);
 // shows it, and the forms met counted for the report.
 class TimestampParser {
  public:
-  // `format` empty: automatic recognition. Throws core::InputError for an
-  // unknown directive in `format`.
-  explicit TimestampParser(std::string format = {});
+  // `format` empty: automatic recognition. `timezone` (--timezone): the zone
+  // of timestamps that name none (empty: UTC). `zone_dir`: the tz database
+  // (empty: $TZDIR, else /usr/share/zoneinfo). Throws core::InputError for an
+  // unknown directive in `format` or an unknown `timezone` (with did-you-mean).
+  explicit TimestampParser(std::string format = {}, std::string timezone = {}, std::filesystem::path zone_dir = {});
 
-  enum class Status { ok, not_a_timestamp, ambiguous };
+  // unknown_zone: the value names a time zone the database does not have
+  // (message with did-you-mean); a file-level error, never skipped.
+  enum class Status { ok, not_a_timestamp, ambiguous, unknown_zone };
   struct Result {
     Status status = Status::not_a_timestamp;
     std::int64_t us = 0;
@@ -51,8 +63,11 @@ class TimestampParser {
   };
   Result parse(std::string_view text);
 
-  // The forms met, e.g. "ISO 8601 with UTC offset (8577)"; "none" before any.
+  // The forms met, e.g. "ISO 8601 with zone (8577)"; "none" before any; then
+  // the wall-clock times in a DST gap or overlap, with the first of each.
   std::string describe() const;
+  std::uint64_t dst_gaps() const { return gaps_; }
+  std::uint64_t dst_overlaps() const { return overlaps_; }
   // Count per form name (as in describe()).
   const std::map<std::string, std::uint64_t>& forms() const { return forms_; }
   const std::string& format() const { return format_; }
@@ -62,6 +77,10 @@ class TimestampParser {
   std::string format_;
   int day_first_ = -1;  // slash dates: -1 unsettled, 1 DD/MM/YYYY, 0 MM/DD/YYYY
   std::map<std::string, std::uint64_t> forms_;
+  std::unique_ptr<ZoneDb> zones_;
+  const TimeZone* default_zone_ = nullptr;  // --timezone; nullptr: UTC
+  std::uint64_t gaps_ = 0, overlaps_ = 0;
+  std::string first_gap_, first_overlap_;  // "'text' -> instant" of the first one
 };
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).

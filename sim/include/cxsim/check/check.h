@@ -37,6 +37,7 @@ struct CheckOptions {
   bool keep_duplicates = true;         // as calibrate: kept (PM4Py's convention); --dedupe drops them
   std::string lifecycle = "complete";  // as calibrate's --lifecycle complete|start|pair
   std::string time_format;             // as calibrate's --time-format; empty: automatic
+  std::string timezone;                // as calibrate's --timezone; empty: UTC
   std::uint64_t seed = 1;
   // Simulated customers per observed customer (K): the simulation's standard
   // errors are about 1/sqrt(K) of the data's.
