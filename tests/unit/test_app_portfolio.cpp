@@ -21,6 +21,8 @@
 #include "cxsim/app/run_plan.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/engine/results.h"
+#include "cxsim/rng/samplers.h"
+#include "cxsim/rng/stream.h"
 #include "cxsim/scenario/portfolio.h"
 #include "cxsim/scenario/scenario_loader.h"
 
@@ -498,4 +500,63 @@ TEST(Portfolio, LeanCombinationsGiveTheSameBitsAsFullOnes) {
   text.replace(text.find("../journeys/retail.yaml"), 23,
                (fs::path(CXSIM_SOURCE_DIR) / "journeys/retail.yaml").string());
   check_lean_against_full(d.write("retail.yaml", text), "retail");
+}
+
+// P(best) draws its normals from the project's Philox streams (rng::Stream,
+// purpose portfolio_best, draw d in the customer field): with one
+// combination within the budget, P(best) is the share of draws d whose first
+// Box–Muller normal z_d puts estimate + SE·z_d above 0 (funding nothing).
+TEST(Portfolio, ProbabilityOfBestDrawsFromPhiloxStreams) {
+  TempDir d;
+  d.write("journey.yaml", kJourney);
+  // Budget 8000: only browse_fix (5000 once + 1000 per period, discounted) fits.
+  std::string text = portfolio_scenario();
+  text.replace(text.find("budget: 30000"), 13, "budget: 8000");
+  text.replace(text.find("customers: 6000"), 15, "customers: 1500");
+  // A customer base at which browse_fix about breaks even, so that P(best)
+  // is far from 0 and 1 and the draws decide it.
+  {
+    app::RunPlan p0 = plan_of(d.write("p0.yaml", text));
+    const auto r0 = app::execute(p0, {});
+    const auto res0 = app::portfolio_result(p0, r0);
+    const std::size_t c =
+        static_cast<std::size_t>(std::find(res0.names.begin(), res0.names.end(), "browse_fix") - res0.names.begin());
+    ASSERT_LT(c, res0.names.size());
+    const double per_customer = (res0.objective_value.est[c] + res0.investment[c]) / 100000.0;
+    ASSERT_GT(per_customer, 0.0);
+    text.replace(text.find("customer_base: 100000"), 21,
+                 "customer_base: " + std::to_string(std::llround(res0.investment[c] / per_customer)));
+  }
+  app::RunPlan p = plan_of(d.write("p.yaml", text));
+  const auto r = app::execute(p, {});
+  const auto res = app::portfolio_result(p, r);
+  std::size_t in = res.names.size(), count = 0;
+  for (std::size_t c = 0; c < res.names.size(); ++c)
+    if (res.within_budget[c]) in = c, ++count;
+  ASSERT_EQ(count, 1u);
+  ASSERT_EQ(res.names[in], "browse_fix");
+  const double est = res.objective_value.est[in];
+  // Its variance from the cross moments of the net value (delta method, as
+  // portfolio_result sums it: combination c is cross index c + 1; B the base).
+  ASSERT_TRUE(r.cross.has_value());
+  const int j = static_cast<int>(in) + 1;
+  const double base = engine::customer_base(r.settings);
+  const std::pair<int, double> g[2] = {{j, base}, {0, -base}};
+  double sum = 0;
+  for (const auto& [a, ga] : g)
+    for (const auto& [b, gb] : g) sum += ga * gb * r.cross->covariance(a, b);
+  const double sd = std::sqrt(std::max(0.0, sum / static_cast<double>(r.cross->count())));
+  ASSERT_GT(sd, 0.0);
+  double wins = 0;
+  for (std::uint64_t k = 0; k < res.draws; ++k) {
+    rng::Stream s(r.settings.seed, rng::Purpose::portfolio_best, k);
+    if (est + sd * rng::standard_normal_pair(s).first > 0) wins += 1.0;
+  }
+  const double draws = static_cast<double>(res.draws);
+  ASSERT_EQ(draws, 20000.0);
+  // Not a certainty either way, so the draws decide it.
+  ASSERT_GT(wins / draws, 0.01);
+  ASSERT_LT(wins / draws, 0.99);
+  EXPECT_EQ(res.p_best[in], wins / draws);
+  EXPECT_EQ(res.nothing_probability, (draws - wins) / draws);
 }

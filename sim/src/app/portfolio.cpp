@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 
 #include <Eigen/Dense>
 #include <fmt/format.h>
@@ -13,6 +12,7 @@
 #include "cxsim/engine/results.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/rng/samplers.h"
+#include "cxsim/rng/stream.h"
 #include "cxsim/scenario/changes.h"
 #include "cxsim/scenario/portfolio.h"
 #include "cxsim/stats/estimates.h"
@@ -144,13 +144,6 @@ stats::Estimate objective_of(const RunPlan& plan, const engine::RunResult& r, st
 }
 
 bool fits(const PortfolioPlan& p, double investment) { return !p.spec.budget || investment <= *p.spec.budget; }
-
-// A uniform in (0, 1) from a fixed-definition engine (std::mt19937_64 is
-// specified exactly), for the bootstrap draws.
-struct Uniform {
-  std::mt19937_64 g;
-  double uniform() { return (static_cast<double>(g() >> 11) + 0.5) * 0x1.0p-53; }
-};
 
 }  // namespace
 
@@ -328,11 +321,13 @@ PortfolioResult portfolio_result(const RunPlan& plan, const engine::RunResult& r
     Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(sub);
     Eigen::VectorXd root = eig.eigenvalues().cwiseMax(0.0).cwiseSqrt();
     const Eigen::MatrixXd L = eig.eigenvectors() * root.asDiagonal();
-    Uniform u{std::mt19937_64(r.settings.seed ^ 0x706f7274666f6c69ULL)};  // "portfoli"
     std::vector<double> wins(in.size(), 0.0);
     double nothing = 0.0;
     Eigen::VectorXd z(m), x(m);
     for (std::uint64_t d = 0; d < kBestDraws; ++d) {
+      // Draw d's normals: Box–Muller pairs from its own Philox stream
+      // (docs/methods/rng.md, purpose portfolio_best; customer field = d).
+      rng::Stream u(r.settings.seed, rng::Purpose::portfolio_best, d);
       for (Eigen::Index i = 0; i < m; i += 2) {
         const auto pr = rng::standard_normal_pair(u);
         z(i) = pr.first;
