@@ -7,9 +7,12 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -18,6 +21,8 @@
 #include "cxsim/app/run_plan.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/engine/results.h"
+#include "cxsim/rng/samplers.h"
+#include "cxsim/rng/stream.h"
 #include "cxsim/scenario/portfolio.h"
 #include "cxsim/scenario/scenario_loader.h"
 #include "temp_dir.h"
@@ -338,16 +343,205 @@ TEST(Portfolio, ObjectivesOtherThanNetReturn) {
   TempDir d{"cxsim_portfolio"};
   d.write("journey.yaml", kJourney);
   for (const char* obj : {"delta_nps", "delta_retention"}) {
-    app::RunPlan p = plan_of(d.write("p.yaml", portfolio_scenario("", std::string("  objective: ") + obj + "\n")));
+    const std::string path = d.write("p.yaml", portfolio_scenario("", std::string("  objective: ") + obj + "\n"));
+    app::RunPlan p = plan_of(path);
     const auto r = app::execute(p, {});
     const auto res = app::portfolio_result(p, r);
+    // The comparison tables of the combinations, from a run with full accumulators.
+    app::RunPlan f = plan_of(path);
+    for (auto& v : f.variants) v.lean = false;
+    const auto fr = app::execute(f, {});
     const std::string metric = std::string(obj) == "delta_nps" ? "nps_true" : "retention_final";
     for (std::size_t c = 0; c < res.names.size(); ++c) {
       const std::size_t v = p.portfolio.variant_index[c];
-      const auto cmp = engine::comparison_table(p.variants[v], p.variants[0], r.paired[v - 1], r.variants[v],
-                                                r.variants[0], r.settings);
+      const auto cmp = engine::comparison_table(f.variants[v], f.variants[0], fr.paired[v - 1], fr.variants[v],
+                                                fr.variants[0], fr.settings);
       EXPECT_EQ(res.objective_value.est[c], engine::find_metric(cmp, metric).estimate) << obj << " " << res.names[c];
     }
     for (std::size_t i = 0; i < res.pair.size(); ++i) EXPECT_TRUE(std::isfinite(res.interaction.se[i])) << obj;
   }
+}
+
+namespace {
+
+// Bit equality that treats two NaNs with the same bits as equal.
+void expect_same_bits(const std::vector<double>& a, const std::vector<double>& b, const std::string& what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(a[i]), std::bit_cast<std::uint64_t>(b[i])) << what << " [" << i << "]";
+}
+void expect_same_bits(std::span<const double> a, std::span<const double> b, const std::string& what) {
+  expect_same_bits(std::vector<double>(a.begin(), a.end()), std::vector<double>(b.begin(), b.end()), what);
+}
+void expect_same_columns(const engine::EstimateColumns& a, const engine::EstimateColumns& b, const std::string& what) {
+  expect_same_bits(a.est, b.est, what + " estimate");
+  expect_same_bits(a.se, b.se, what + " se");
+  expect_same_bits(a.lo, b.lo, what + " ci_low");
+  expect_same_bits(a.hi, b.hi, what + " ci_high");
+}
+
+// A plan's run, lean as planned and with every variant forced to full
+// accumulators: the portfolio and every moment it reads agree bit for bit.
+void check_lean_against_full(const std::string& path, const std::string& what) {
+  app::RunPlan lean = plan_of(path);
+  app::RunPlan full = plan_of(path);
+  // The variants the user wrote are full, the combinations beyond them lean.
+  ASSERT_GT(lean.variants.size(), lean.named) << what;
+  for (std::size_t v = 0; v < lean.variants.size(); ++v) EXPECT_EQ(lean.variants[v].lean, v >= lean.named) << what;
+  for (auto& v : full.variants) v.lean = false;
+  const auto lr = app::execute(lean, {});
+  const auto fr = app::execute(full, {});
+  ASSERT_EQ(lr.variants.size(), fr.variants.size());
+  for (std::size_t v = 0; v < lr.variants.size(); ++v) {
+    const std::string at = what + " variant " + lean.variants[v].name;
+    const bool is_lean = v >= lean.named;
+    const auto& pairs = lean.variants[v].lean_pairs;
+    const int k = engine::headline_size(lean.variants[0].model);
+    EXPECT_EQ(lr.variants[v].headline.count(), fr.variants[v].headline.count()) << at;
+    expect_same_bits(lr.variants[v].headline.raw_sums(), fr.variants[v].headline.raw_sums(), at + " sums");
+    if (!is_lean) {
+      expect_same_bits(lr.variants[v].headline.raw_cross(), fr.variants[v].headline.raw_cross(), at + " cross");
+    } else {
+      // Lean: fewer cross products, the kept ones the same bits.
+      EXPECT_LT(lr.variants[v].headline.raw_cross().size(), fr.variants[v].headline.raw_cross().size()) << at;
+      for (const auto& [i, j] : pairs)
+        if (j < k)
+          EXPECT_EQ(std::bit_cast<std::uint64_t>(lr.variants[v].headline.covariance(i, j)),
+                    std::bit_cast<std::uint64_t>(fr.variants[v].headline.covariance(i, j)))
+              << at << " pair " << i << "," << j;
+    }
+    for (std::size_t g = 0; g < lr.variants[v].segment_headline.size(); ++g)
+      expect_same_bits(lr.variants[v].segment_headline[g].raw_sums(), fr.variants[v].segment_headline[g].raw_sums(),
+                       at + " segment sums");
+    if (v == 0) continue;
+    const auto& lp = lr.paired[v - 1];
+    const auto& fp = fr.paired[v - 1];
+    expect_same_bits(lp.joint.raw_sums(), fp.joint.raw_sums(), at + " paired sums");
+    if (!is_lean) {
+      EXPECT_TRUE(pairs.empty()) << at;
+      expect_same_bits(lp.joint.raw_cross(), fp.joint.raw_cross(), at + " paired cross");
+    } else {
+      ASSERT_FALSE(pairs.empty()) << at;
+      EXPECT_LT(lp.joint.raw_cross().size(), fp.joint.raw_cross().size()) << at;
+      for (const auto& [i, j] : pairs)
+        EXPECT_EQ(std::bit_cast<std::uint64_t>(lp.joint.covariance(i, j)),
+                  std::bit_cast<std::uint64_t>(fp.joint.covariance(i, j)))
+            << at << " paired pair " << i << "," << j;
+    }
+    expect_same_bits(lp.cum_net_delta, fp.cum_net_delta, at + " money");
+    expect_same_bits(lp.cum_net_delta_sq, fp.cum_net_delta_sq, at + " money squares");
+    if (is_lean) {
+      // Lean indeed: nothing but the moments was accumulated.
+      EXPECT_TRUE(lr.variants[v].lean) << at;
+      EXPECT_EQ(lr.variants[v].paths.total(), 0u) << at;
+      EXPECT_EQ(lr.variants[v].time_hist.count(), 0.0) << at;
+      EXPECT_GT(fr.variants[v].paths.total(), 0u) << at;
+      EXPECT_THROW(engine::variant_tables(lean.variants[v], lr.variants[v]), core::RuntimeError) << at;
+    }
+  }
+  ASSERT_TRUE(lr.cross && fr.cross) << what;
+  expect_same_bits(lr.cross->raw_sums(), fr.cross->raw_sums(), what + " cross moments");
+  expect_same_bits(lr.cross->raw_cross(), fr.cross->raw_cross(), what + " cross products");
+  // The /portfolio tables and attributes.
+  const auto a = app::portfolio_result(lean, lr), b = app::portfolio_result(full, fr);
+  EXPECT_EQ(a.names, b.names) << what;
+  EXPECT_EQ(a.size, b.size) << what;
+  expect_same_bits(a.investment, b.investment, what + " investment");
+  expect_same_columns(a.objective_value, b.objective_value, what + " objective");
+  EXPECT_EQ(a.within_budget, b.within_budget) << what;
+  EXPECT_EQ(a.on_frontier, b.on_frontier) << what;
+  expect_same_bits(a.p_best, b.p_best, what + " p_best");
+  EXPECT_EQ(a.best, b.best) << what;
+  expect_same_bits({a.best_probability, a.nothing_probability}, {b.best_probability, b.nothing_probability},
+                   what + " probabilities");
+  EXPECT_EQ(a.pair, b.pair) << what;
+  expect_same_columns(a.interaction, b.interaction, what + " interactions");
+  EXPECT_EQ(a.greedy_path, b.greedy_path) << what;
+}
+
+}  // namespace
+
+// Lean combinations (Variant::lean): the portfolio is bit-identical to the
+// one computed from full accumulators, for every objective, and on a
+// journey with segments (per-segment moments merged into
+// the pooled ones).
+TEST(Portfolio, LeanCombinationsGiveTheSameBitsAsFullOnes) {
+  TempDir d;
+  d.write("journey.yaml", kJourney);
+  check_lean_against_full(d.write("p.yaml", portfolio_scenario()), "net_return");
+  for (const char* obj : {"delta_nps", "delta_retention"})
+    check_lean_against_full(
+        d.write(std::string(obj) + ".yaml", portfolio_scenario("", std::string("  objective: ") + obj + "\n")), obj);
+  // The shipped example: the retail journey (two segments, a recovery program).
+  std::string text;
+  {
+    std::ifstream in(fs::path(CXSIM_SOURCE_DIR) / "scenarios/portfolio.yaml");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  ASSERT_NE(text.find("customers: 100000"), std::string::npos);
+  text.replace(text.find("customers: 100000"), 17, "customers: 3000");
+  text.replace(text.find("../journeys/retail.yaml"), 23,
+               (fs::path(CXSIM_SOURCE_DIR) / "journeys/retail.yaml").string());
+  check_lean_against_full(d.write("retail.yaml", text), "retail");
+}
+
+// P(best) draws its normals from the project's Philox streams (rng::Stream,
+// purpose portfolio_best, draw d in the customer field): with one
+// combination within the budget, P(best) is the share of draws d whose first
+// Box–Muller normal z_d puts estimate + SE·z_d above 0 (funding nothing).
+TEST(Portfolio, ProbabilityOfBestDrawsFromPhiloxStreams) {
+  TempDir d;
+  d.write("journey.yaml", kJourney);
+  // Budget 8000: only browse_fix (5000 once + 1000 per period, discounted) fits.
+  std::string text = portfolio_scenario();
+  text.replace(text.find("budget: 30000"), 13, "budget: 8000");
+  text.replace(text.find("customers: 6000"), 15, "customers: 1500");
+  // A customer base at which browse_fix about breaks even, so that P(best)
+  // is far from 0 and 1 and the draws decide it.
+  {
+    app::RunPlan p0 = plan_of(d.write("p0.yaml", text));
+    const auto r0 = app::execute(p0, {});
+    const auto res0 = app::portfolio_result(p0, r0);
+    const std::size_t c =
+        static_cast<std::size_t>(std::find(res0.names.begin(), res0.names.end(), "browse_fix") - res0.names.begin());
+    ASSERT_LT(c, res0.names.size());
+    const double per_customer = (res0.objective_value.est[c] + res0.investment[c]) / 100000.0;
+    ASSERT_GT(per_customer, 0.0);
+    text.replace(text.find("customer_base: 100000"), 21,
+                 "customer_base: " + std::to_string(std::llround(res0.investment[c] / per_customer)));
+  }
+  app::RunPlan p = plan_of(d.write("p.yaml", text));
+  const auto r = app::execute(p, {});
+  const auto res = app::portfolio_result(p, r);
+  std::size_t in = res.names.size(), count = 0;
+  for (std::size_t c = 0; c < res.names.size(); ++c)
+    if (res.within_budget[c]) in = c, ++count;
+  ASSERT_EQ(count, 1u);
+  ASSERT_EQ(res.names[in], "browse_fix");
+  const double est = res.objective_value.est[in];
+  // Its variance from the cross moments of the net value (delta method, as
+  // portfolio_result sums it: combination c is cross index c + 1; B the base).
+  ASSERT_TRUE(r.cross.has_value());
+  const int j = static_cast<int>(in) + 1;
+  const double base = engine::customer_base(r.settings);
+  const std::pair<int, double> g[2] = {{j, base}, {0, -base}};
+  double sum = 0;
+  for (const auto& [a, ga] : g)
+    for (const auto& [b, gb] : g) sum += ga * gb * r.cross->covariance(a, b);
+  const double sd = std::sqrt(std::max(0.0, sum / static_cast<double>(r.cross->count())));
+  ASSERT_GT(sd, 0.0);
+  double wins = 0;
+  for (std::uint64_t k = 0; k < res.draws; ++k) {
+    rng::Stream s(r.settings.seed, rng::Purpose::portfolio_best, k);
+    if (est + sd * rng::standard_normal_pair(s).first > 0) wins += 1.0;
+  }
+  const double draws = static_cast<double>(res.draws);
+  ASSERT_EQ(draws, 20000.0);
+  // Not a certainty either way, so the draws decide it.
+  ASSERT_GT(wins / draws, 0.01);
+  ASSERT_LT(wins / draws, 0.99);
+  EXPECT_EQ(res.p_best[in], wins / draws);
+  EXPECT_EQ(res.nothing_probability, (draws - wins) / draws);
 }

@@ -179,7 +179,8 @@ TEST(RngPurpose, ValuesAreTheContract) {
   EXPECT_EQ(static_cast<int>(Purpose::patience), 14);
   EXPECT_EQ(static_cast<int>(Purpose::engagement), 15);
   EXPECT_EQ(static_cast<int>(Purpose::queue), 16);
-  EXPECT_EQ(cxsim::rng::kAllPurposes.size(), 13u);
+  EXPECT_EQ(static_cast<int>(Purpose::portfolio_best), 17);
+  EXPECT_EQ(cxsim::rng::kAllPurposes.size(), 14u);
   // Retired: 6 (duration), 7 (survey), 8 (churn); never to be reused.
   EXPECT_EQ(cxsim::rng::kRetiredPurposeValues, (std::array<unsigned, 3>{6, 7, 8}));
   std::set<int> values;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 
 #include <Eigen/Dense>
 #include <fmt/format.h>
@@ -13,8 +12,10 @@
 #include "cxsim/engine/results.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/rng/samplers.h"
+#include "cxsim/rng/stream.h"
 #include "cxsim/scenario/changes.h"
 #include "cxsim/scenario/portfolio.h"
+#include "cxsim/stats/estimates.h"
 
 namespace cxsim::app {
 
@@ -36,6 +37,28 @@ std::vector<std::vector<std::pair<int, double>>> objective_scores(Objective o) {
     case Objective::delta_nps: return {{{kPromotersTrue, 100.0}, {kDetractorsTrue, -100.0}}, {{kWalks, 1.0}}};
   }
   return {};
+}
+
+// The cross products of the joint vector [x_v, x_b] that the objective reads
+// (objective_of): those of its ratio under the variant and the baseline, as
+// engine::paired_pairs keeps them for the metric. A lean combination keeps
+// these only.
+std::vector<std::pair<int, int>> objective_pairs(const model::CompiledModel& base, Objective o) {
+  const int k = engine::headline_size(base);
+  stats::Ratio ratio{{{engine::kClv, 1.0}, {engine::kCost, -1.0}}, {}, 1.0};  // net value, as money_tables
+  if (o != Objective::net_return) {
+    const std::string name = o == Objective::delta_nps ? "nps_true" : "retention_final";
+    bool found = false;
+    for (const auto& d : engine::headline_metrics(base, false))
+      if (d.name == name) ratio = d.ratio, found = true;
+    if (!found) throw core::RuntimeError("internal: no headline metric '" + name + "'");
+  }
+  std::vector<int> c = ratio.components();
+  const std::vector<int> b = ratio.shifted(k).components();
+  c.insert(c.end(), b.begin(), b.end());
+  std::vector<std::pair<int, int>> pairs;
+  stats::append_pairs(c, pairs);
+  return pairs;
 }
 
 std::string combo_name(const PortfolioPlan& p, const std::vector<std::size_t>& members) {
@@ -72,7 +95,12 @@ void add_combination(RunPlan& plan, const std::vector<std::size_t>& members) {
     if (d.has_errors()) throw core::InputError(std::move(d));
     std::string desc;
     for (const auto& c : changes) desc += (desc.empty() ? "" : ", ") + c.describe();
-    plan.variants.push_back({"portfolio:" + name, desc, model::compile(spec), recovery, inv});
+    // A combination the user did not write runs lean: the portfolio reads only
+    // its paired moments and money sums (objective_of, the cross moments).
+    engine::Variant var{"portfolio:" + name, desc, model::compile(spec), recovery, inv};
+    var.lean = true;
+    var.lean_pairs = objective_pairs(plan.variants[0].model, p.spec.objective);
+    plan.variants.push_back(std::move(var));
     plan.specs.push_back(std::move(spec));
   }
   p.names.push_back(name);
@@ -89,33 +117,33 @@ void set_cross(RunPlan& plan) {
   x.scores = objective_scores(plan.portfolio.spec.objective);
 }
 
+// The Δ of headline metric `name` of plan variant v against the baseline from
+// the paired moments alone: the same expression (same bits) as its row of
+// engine::comparison_table, which a lean variant cannot have.
+stats::Estimate paired_delta(const RunPlan& plan, const engine::RunResult& r, std::size_t v, const std::string& name) {
+  const auto& base = plan.variants[0];
+  const int k = engine::headline_size(base.model);
+  for (const auto& d : engine::headline_metrics(base.model, plan.variants[v].recovery.has_value()))
+    if (d.name == name) return stats::ratio_difference(r.paired[v - 1].joint, d.ratio, d.ratio.shifted(k));
+  throw core::RuntimeError("internal: no headline metric '" + name + "'");
+}
+
 // The objective of plan variant v against the baseline, as the /comparisons
-// and money tables give it.
+// and money tables give it (from the paired accumulators only, so that
+// combinations can run lean).
 stats::Estimate objective_of(const RunPlan& plan, const engine::RunResult& r, std::size_t v) {
   const auto& var = plan.variants[v];
   const auto& base = plan.variants[0];
   switch (plan.portfolio.spec.objective) {
     case Objective::net_return:
       return engine::find_metric(engine::money_tables(var, base, r.paired[v - 1], r.settings).summary, "net_return");
-    case Objective::delta_nps:
-      return engine::find_metric(
-          engine::comparison_table(var, base, r.paired[v - 1], r.variants[v], r.variants[0], r.settings), "nps_true");
-    case Objective::delta_retention:
-      return engine::find_metric(
-          engine::comparison_table(var, base, r.paired[v - 1], r.variants[v], r.variants[0], r.settings),
-          "retention_final");
+    case Objective::delta_nps: return paired_delta(plan, r, v, "nps_true");
+    case Objective::delta_retention: return paired_delta(plan, r, v, "retention_final");
   }
   return {};
 }
 
 bool fits(const PortfolioPlan& p, double investment) { return !p.spec.budget || investment <= *p.spec.budget; }
-
-// A uniform in (0, 1) from a fixed-definition engine (std::mt19937_64 is
-// specified exactly), for the bootstrap draws.
-struct Uniform {
-  std::mt19937_64 g;
-  double uniform() { return (static_cast<double>(g() >> 11) + 0.5) * 0x1.0p-53; }
-};
 
 }  // namespace
 
@@ -293,11 +321,13 @@ PortfolioResult portfolio_result(const RunPlan& plan, const engine::RunResult& r
     Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(sub);
     Eigen::VectorXd root = eig.eigenvalues().cwiseMax(0.0).cwiseSqrt();
     const Eigen::MatrixXd L = eig.eigenvectors() * root.asDiagonal();
-    Uniform u{std::mt19937_64(r.settings.seed ^ 0x706f7274666f6c69ULL)};  // "portfoli"
     std::vector<double> wins(in.size(), 0.0);
     double nothing = 0.0;
     Eigen::VectorXd z(m), x(m);
     for (std::uint64_t d = 0; d < kBestDraws; ++d) {
+      // Draw d's normals: Box–Muller pairs from its own Philox stream
+      // (docs/methods/rng.md, purpose portfolio_best; customer field = d).
+      rng::Stream u(r.settings.seed, rng::Purpose::portfolio_best, d);
       for (Eigen::Index i = 0; i < m; i += 2) {
         const auto pr = rng::standard_normal_pair(u);
         z(i) = pr.first;

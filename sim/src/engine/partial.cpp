@@ -292,8 +292,9 @@ ChunkResult deserialize_chunk(const std::vector<Variant>& variants, const RunSet
   out.chunk = r.u();
   r.length(variants.size(), "variants");
   r.length(variants.empty() ? 0 : variants.size() - 1, "paired comparisons");
-  for (const auto& v : variants) out.variants.emplace_back(v.model, s.periods, s.path_capacity);
-  for (std::size_t v = 1; v < variants.size(); ++v) out.paired.emplace_back(variants.front().model);
+  for (const auto& v : variants) out.variants.emplace_back(v.model, s.periods, s.path_capacity, v.lean, v.lean_pairs);
+  for (std::size_t v = 1; v < variants.size(); ++v)
+    out.paired.emplace_back(variants.front().model, variants[v].lean, variants[v].lean_pairs);
   for (auto& a : out.variants) get_variant(r, a);
   for (auto& p : out.paired) {
     r.moments(p.joint, "paired moments");

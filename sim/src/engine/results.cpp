@@ -167,6 +167,7 @@ Estimate find_metric(const io::Table& t, const std::string& metric) {
 }
 
 VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc) {
+  if (acc.lean) throw core::RuntimeError("internal: variant tables of the lean variant '" + v.name + "'");
   const model::CompiledModel& m = v.model;
   VariantTables out;
   const double n = static_cast<double>(acc.headline.count());
@@ -411,6 +412,8 @@ VariantTables variant_tables(const Variant& v, const VariantAccumulator& acc) {
 
 io::Table comparison_table(const Variant& variant, const Variant& baseline, const PairedAccumulator& paired,
                            const VariantAccumulator& acc_v, const VariantAccumulator& acc_b, const RunSettings&) {
+  if (acc_v.lean || acc_b.lean)
+    throw core::RuntimeError("internal: comparison table of the lean variant '" + variant.name + "'");
   const int k = headline_size(baseline.model);
   std::vector<std::string> names;
   std::vector<double> base, var;

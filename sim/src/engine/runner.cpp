@@ -21,8 +21,9 @@ namespace cxsim::engine {
 RunResult empty_result(const std::vector<Variant>& variants, const RunSettings& s) {
   RunResult r;
   r.settings = s;
-  for (const auto& v : variants) r.variants.emplace_back(v.model, s.periods, s.path_capacity);
-  for (std::size_t v = 1; v < variants.size(); ++v) r.paired.emplace_back(variants.front().model);
+  for (const auto& v : variants) r.variants.emplace_back(v.model, s.periods, s.path_capacity, v.lean, v.lean_pairs);
+  for (std::size_t v = 1; v < variants.size(); ++v)
+    r.paired.emplace_back(variants.front().model, variants[v].lean, variants[v].lean_pairs);
   return r;
 }
 
@@ -95,9 +96,10 @@ ChunkResult run_chunk(const std::vector<Variant>& variants_in, const RunSettings
       if (v >= variants.size()) throw core::RuntimeError("internal: cross scores name a variant outside the run");
   out.chunk = c;
   const std::size_t V = variants.size();
-  for (const auto& v : variants) out.variants.emplace_back(v.model, s.periods, s.path_capacity);
+  for (const auto& v : variants) out.variants.emplace_back(v.model, s.periods, s.path_capacity, v.lean, v.lean_pairs);
   const int k = headline_size(variants.front().model);
-  for (std::size_t v = 1; v < V; ++v) out.paired.emplace_back(variants.front().model);
+  for (std::size_t v = 1; v < V; ++v)
+    out.paired.emplace_back(variants.front().model, variants[v].lean, variants[v].lean_pairs);
   if (customer_records) out.customers.resize(V);
   if (customer_periods) out.customer_periods.resize(V);
 

@@ -14,8 +14,29 @@ namespace cxsim::engine {
 using rng::Purpose;
 using rng::Stream;
 
-VariantAccumulator::VariantAccumulator(const model::CompiledModel& m, int n_periods, std::size_t path_capacity)
-    : headline(headline_size(m), headline_pairs(m)),
+namespace {
+// The lean pairs within the variant's own vector x (j < k); at least one
+// (an empty list would mean every pair to stats::MomentAccumulator).
+std::vector<std::pair<int, int>> own_pairs(const model::CompiledModel& m, std::span<const std::pair<int, int>> lean) {
+  const int k = headline_size(m);
+  std::vector<std::pair<int, int>> out;
+  for (const auto& [i, j] : lean)
+    if (i < k && j < k) out.emplace_back(i, j);
+  if (out.empty()) out.emplace_back(kWalks, kWalks);
+  return out;
+}
+}  // namespace
+
+std::vector<std::pair<int, int>> PairedAccumulator::checked_lean_pairs(
+    std::span<const std::pair<int, int>> lean_pairs) {
+  if (lean_pairs.empty()) throw core::RuntimeError("internal: a lean variant without the pairs it keeps");
+  return {lean_pairs.begin(), lean_pairs.end()};
+}
+
+VariantAccumulator::VariantAccumulator(const model::CompiledModel& m, int n_periods, std::size_t path_capacity,
+                                       bool lean_accumulator, std::span<const std::pair<int, int>> lean_pairs)
+    : lean(lean_accumulator),
+      headline(headline_size(m), lean_accumulator ? own_pairs(m, lean_pairs) : headline_pairs(m)),
       nps_hist_true(11, 0.0),
       nps_hist_measured(11, 0.0),
       csat_hist_true(m.csat.present ? m.csat.categories : 0, 0.0),
@@ -91,6 +112,7 @@ void add_vec(std::vector<double>& a, const std::vector<double>& b) {
 
 void VariantAccumulator::merge(const VariantAccumulator& o) {
   if (o.has_pending()) throw core::RuntimeError("internal: merging an accumulator with unflushed walk times");
+  if (o.lean != lean) throw core::RuntimeError("internal: merging a lean and a full accumulator");
   flush();
   headline.merge(o.headline);
   add_vec(nps_hist_true, o.nps_hist_true);
@@ -243,6 +265,46 @@ bool walks_this_period(std::uint64_t seed, std::uint64_t i, int t, double p, dou
   return false;
 }
 
+// Folds the customer's per-touchpoint / channel / outcome totals into the
+// tables (and clears them), and counts the customer's walks.
+void fold_tables(VariantAccumulator& acc, CustomerScratch& sc, double w, bool per_segment, std::size_t g) {
+  acc.walks_sq += w * w;
+  acc.walk_counts[std::min(acc.walk_counts.size() - 1, static_cast<std::size_t>(w))] += 1.0;
+  if (per_segment) acc.segment_walks_sq[g] += w * w;
+  for (std::size_t word = 0; word < sc.tp_touched.size(); ++word) {
+    for (std::uint64_t bits = sc.tp_touched[word]; bits != 0; bits &= bits - 1) {
+      const std::size_t k = word * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+      const double vk = sc.tp_visits[k];
+      auto& ta = acc.touchpoints[k];
+      ta.visits.add(vk, w);
+      ta.frictions.add(sc.tp_frictions[k], vk);
+      ta.satisfaction.add(sc.tp_sat[k], vk);
+      if (per_segment) {
+        acc.segment_tp_visits[g][k].add(vk, w);
+        acc.segment_tp_frictions[g][k].add(sc.tp_frictions[k], vk);
+      }
+      sc.tp_visits[k] = sc.tp_frictions[k] = sc.tp_sat[k] = 0.0;
+    }
+    sc.tp_touched[word] = 0;
+  }
+  for (std::size_t c = 0; c < sc.ch_visits.size(); ++c) {
+    auto& ca = acc.channels[c];
+    if (sc.ch_visits[c] != 0.0) {
+      ca.visits.add(sc.ch_visits[c], w);
+      ca.frictions.add(sc.ch_frictions[c], sc.ch_visits[c]);
+    }
+    if (sc.ch_switches[c] != 0.0) ca.switches_into.add(sc.ch_switches[c], w);
+    sc.ch_visits[c] = sc.ch_frictions[c] = sc.ch_switches[c] = 0.0;
+  }
+  for (std::size_t o = 0; o < sc.oc_count.size(); ++o) {
+    if (sc.oc_count[o] != 0.0) {
+      acc.outcomes[o].add(sc.oc_count[o], w);
+      if (per_segment) acc.segment_outcomes[g][o].add(sc.oc_count[o], w);
+    }
+    sc.oc_count[o] = 0.0;
+  }
+}
+
 }  // namespace
 
 void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, VariantAccumulator& acc,
@@ -252,6 +314,10 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
   const std::uint64_t seed = s.seed;
   const int n_kinds = static_cast<int>(m.num_kinds());
   const auto T = static_cast<std::uint32_t>(m.num_touchpoints());
+  // Lean (Variant::lean): the headline vector, the money per period and the
+  // per-period counts only; full: every table too.
+  const bool full = !v.lean;
+  if (acc.lean != v.lean) throw core::RuntimeError("internal: a lean variant needs a lean accumulator and back");
   if (!m.queues.empty() && !v.queues) throw core::RuntimeError("internal: queues not solved before simulating");
 
   std::fill(sc.x.begin(), sc.x.end(), 0.0);
@@ -344,7 +410,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       S += sw ? m.switch_sat : 0.0;
       E += sw ? m.switch_eff : 0.0;
       switches += sw;
-      sc.ch_switches[tp.channel] += sw;
+      if (full) sc.ch_switches[tp.channel] += sw;
       double dt = sample_duration(fr ? tp.dur_fr : tp.dur_ok, st);
       if (tp.queue >= 0) {
         // The queue's wait (docs/methods/queues.md) from its own stream: 0
@@ -373,14 +439,16 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       time += dt;
       cost += tp.cost;
       frictions += fr;
-      sc.tp_touched[node >> 6] |= std::uint64_t{1} << (node & 63);
-      sc.tp_visits[node] += 1.0;
-      sc.tp_frictions[node] += fr;
-      sc.tp_sat[node] += dsat;
-      sc.ch_visits[tp.channel] += 1.0;
-      sc.ch_frictions[tp.channel] += fr;
+      if (full) {
+        sc.tp_touched[node >> 6] |= std::uint64_t{1} << (node & 63);
+        sc.tp_visits[node] += 1.0;
+        sc.tp_frictions[node] += fr;
+        sc.tp_sat[node] += dsat;
+        sc.ch_visits[tp.channel] += 1.0;
+        sc.ch_frictions[tp.channel] += fr;
+      }
       // The path as recorded (truncated paths end in one marker) and its hash.
-      if (sc.path.size() <= s.path_max_length) {
+      if (full && sc.path.size() <= s.path_max_length) {
         const auto v = sc.path.size() < s.path_max_length ? static_cast<std::uint16_t>(node) : kPathTruncated;
         sc.path.push_back(v);
         path_hash.push(v);
@@ -428,18 +496,18 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     const bool responds = rng::logit_below(u_resp, m.response_logit + m.response_extremity * std::fabs(S));
     const int nps = score(m.nps, u_nps, S);
     const bool promoter = nps >= 9, detractor = nps <= 6;
-    acc.nps_hist_true[static_cast<std::size_t>(nps)] += 1.0;
+    if (full) acc.nps_hist_true[static_cast<std::size_t>(nps)] += 1.0;
     x[kPromotersTrue] += promoter;
     x[kDetractorsTrue] += detractor;
     int csat = 0, ces = 0;
     if (m.csat.present) {
       csat = score(m.csat, u_csat, S);
-      acc.csat_hist_true[static_cast<std::size_t>(csat)] += 1.0;
+      if (full) acc.csat_hist_true[static_cast<std::size_t>(csat)] += 1.0;
       x[kCsatTrue] += csat + 1;
     }
     if (m.ces.present) {
       ces = score(m.ces, u_ces, -E);
-      acc.ces_hist_true[static_cast<std::size_t>(ces)] += 1.0;
+      if (full) acc.ces_hist_true[static_cast<std::size_t>(ces)] += 1.0;
       x[kCesTrue] += ces + 1;
     }
     PeriodAcc& pa = acc.periods[period];
@@ -454,7 +522,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     x[kRespondents] += r;
     x[kPromotersMeasured] += pm;
     x[kDetractorsMeasured] += dm;
-    acc.nps_hist_measured[static_cast<std::size_t>(nps)] += r;
+    if (full) acc.nps_hist_measured[static_cast<std::size_t>(nps)] += r;
     pa.respondents += r;
     pa.promoters_measured += pm;
     pa.detractors_measured += dm;
@@ -469,7 +537,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       sp.detractors_measured += dm;
     }
     if (m.csat.present) {
-      acc.csat_hist_measured[static_cast<std::size_t>(csat)] += r;
+      if (full) acc.csat_hist_measured[static_cast<std::size_t>(csat)] += r;
       x[kCsatMeasured] += r * (csat + 1);
     }
     if (m.cx.present) {
@@ -484,7 +552,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       x[c + 1] += r * cx;
     }
     if (m.ces.present) {
-      acc.ces_hist_measured[static_cast<std::size_t>(ces)] += r;
+      if (full) acc.ces_hist_measured[static_cast<std::size_t>(ces)] += r;
       x[kCesMeasured] += r * (ces + 1);
     }
     if (events && events->survey && responds)
@@ -509,15 +577,17 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     }
     if (period < sc.period_net.size()) sc.period_net[period] = value * discount - cost * discount;
     x[kFirstKind + kind] += 1.0;
-    sc.oc_count[outcome] += 1.0;
-    acc.add_time(time, i, kind);
     x[kind_time_component(m, kind)] += time;
-    if (steps > 0) acc.touchpoints[last_tp].exits[static_cast<std::size_t>(kind)] += 1.0;
-    std::fill(sc.path_attached.begin(), sc.path_attached.end(), 0.0);
-    sc.path_attached[static_cast<std::size_t>(kind)] = 1.0;
-    sc.path_attached[static_cast<std::size_t>(n_kinds)] = promoter;
-    sc.path_attached[static_cast<std::size_t>(n_kinds) + 1] = detractor;
-    acc.paths.add(sc.path, path_hash.finish(), sc.path_attached.data());
+    if (full) {
+      sc.oc_count[outcome] += 1.0;
+      acc.add_time(time, i, kind);
+      if (steps > 0) acc.touchpoints[last_tp].exits[static_cast<std::size_t>(kind)] += 1.0;
+      std::fill(sc.path_attached.begin(), sc.path_attached.end(), 0.0);
+      sc.path_attached[static_cast<std::size_t>(kind)] = 1.0;
+      sc.path_attached[static_cast<std::size_t>(n_kinds)] = promoter;
+      sc.path_attached[static_cast<std::size_t>(n_kinds) + 1] = detractor;
+      acc.paths.add(sc.path, path_hash.finish(), sc.path_attached.data());
+    }
 
     // --- retention ---
     bool churned_now = false;
@@ -553,45 +623,8 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
   }
   x[kAlive] = alive ? 1.0 : 0.0;
 
-  // Fold the customer's per-touchpoint / channel / outcome totals.
   const double w = x[kWalks];
-  acc.walks_sq += w * w;
-  acc.walk_counts[std::min(acc.walk_counts.size() - 1, static_cast<std::size_t>(w))] += 1.0;
-  const bool per_segment = seg_pa != nullptr;
-  const auto g = static_cast<std::size_t>(seg_index);
-  if (per_segment) acc.segment_walks_sq[g] += w * w;
-  for (std::size_t word = 0; word < sc.tp_touched.size(); ++word) {
-    for (std::uint64_t bits = sc.tp_touched[word]; bits != 0; bits &= bits - 1) {
-      const std::size_t k = word * 64 + static_cast<std::size_t>(std::countr_zero(bits));
-      const double vk = sc.tp_visits[k];
-      auto& ta = acc.touchpoints[k];
-      ta.visits.add(vk, w);
-      ta.frictions.add(sc.tp_frictions[k], vk);
-      ta.satisfaction.add(sc.tp_sat[k], vk);
-      if (per_segment) {
-        acc.segment_tp_visits[g][k].add(vk, w);
-        acc.segment_tp_frictions[g][k].add(sc.tp_frictions[k], vk);
-      }
-      sc.tp_visits[k] = sc.tp_frictions[k] = sc.tp_sat[k] = 0.0;
-    }
-    sc.tp_touched[word] = 0;
-  }
-  for (std::size_t c = 0; c < sc.ch_visits.size(); ++c) {
-    auto& ca = acc.channels[c];
-    if (sc.ch_visits[c] != 0.0) {
-      ca.visits.add(sc.ch_visits[c], w);
-      ca.frictions.add(sc.ch_frictions[c], sc.ch_visits[c]);
-    }
-    if (sc.ch_switches[c] != 0.0) ca.switches_into.add(sc.ch_switches[c], w);
-    sc.ch_visits[c] = sc.ch_frictions[c] = sc.ch_switches[c] = 0.0;
-  }
-  for (std::size_t o = 0; o < sc.oc_count.size(); ++o) {
-    if (sc.oc_count[o] != 0.0) {
-      acc.outcomes[o].add(sc.oc_count[o], w);
-      if (per_segment) acc.segment_outcomes[g][o].add(sc.oc_count[o], w);
-    }
-    sc.oc_count[o] = 0.0;
-  }
+  if (full) fold_tables(acc, sc, w, seg_pa != nullptr, static_cast<std::size_t>(seg_index));
   if (record) {
     record->customer = i;
     record->segment = seg_index;

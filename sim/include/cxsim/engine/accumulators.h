@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -116,7 +117,12 @@ struct PeriodAcc {
 
 class VariantAccumulator {
  public:
-  VariantAccumulator(const model::CompiledModel& m, int periods, std::size_t path_capacity);
+  // lean: the accumulator of a lean variant (Variant::lean, lean_pairs):
+  // simulate_customer fills only headline (cross products: the lean pairs
+  // within x), segment_headline, periods and segment_customers; the other
+  // members keep their shape and stay zero.
+  VariantAccumulator(const model::CompiledModel& m, int periods, std::size_t path_capacity, bool lean = false,
+                     std::span<const std::pair<int, int>> lean_pairs = {});
 
   // Merges o (which must have no pending times) after flushing this one.
   void merge(const VariantAccumulator& o);
@@ -136,6 +142,7 @@ class VariantAccumulator {
   void flush();
   bool has_pending() const { return pending_ != 0; }
 
+  bool lean = false;
   stats::MomentAccumulator headline;
   std::vector<double> nps_hist_true, nps_hist_measured;    // 11 each
   std::vector<double> csat_hist_true, csat_hist_measured;  // scale each (empty if absent)
@@ -198,10 +205,17 @@ class VariantAccumulator {
 // Per segment: the joint moments of the customers whose baseline segment is
 // s (segment_joint[s]; empty with fewer than two segments), for the
 // per-segment comparisons.
+//
+// Lean (Variant::lean): the joint moments keep only `lean_pairs`.
 struct PairedAccumulator {
-  explicit PairedAccumulator(const model::CompiledModel& m) : joint(2 * headline_size(m), paired_pairs(m)) {
+  explicit PairedAccumulator(const model::CompiledModel& m, bool lean = false,
+                             std::span<const std::pair<int, int>> lean_pairs = {})
+      : joint(2 * headline_size(m), lean ? checked_lean_pairs(lean_pairs) : paired_pairs(m)) {
     if (m.segments.size() >= 2) segment_joint.assign(m.segments.size(), joint);
   }
+  // lean_pairs as a vector; throws core::RuntimeError when empty (an empty
+  // list would mean every pair to stats::MomentAccumulator).
+  static std::vector<std::pair<int, int>> checked_lean_pairs(std::span<const std::pair<int, int>> lean_pairs);
   stats::MomentAccumulator joint;
   std::vector<stats::MomentAccumulator> segment_joint;
   std::vector<double> cum_net_delta, cum_net_delta_sq;

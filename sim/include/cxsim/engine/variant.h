@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cxsim/model/compiled_model.h"
@@ -58,6 +59,23 @@ struct Variant {
   // The solved queues (engine/queue.h) when the model has `capacity`; the
   // runner solves them before simulating (with_queues). Null: not solved.
   std::shared_ptr<const QueueTables> queues = nullptr;
+  // Lean accumulation (a portfolio combination the user did not write,
+  // docs/methods/portfolio.md): the run keeps only the headline moments
+  // (pooled and per segment), the paired moments and money sums against the
+  // baseline, the per-period counts and the segment counts — what the
+  // portfolio's objective, budget and P(best) read. No histograms, time
+  // quantiles, touchpoint/channel/outcome tables, walk counts or path sketch:
+  // variant_tables and comparison_table refuse such an accumulator. The run
+  // plan chooses it per variant; the statistics it keeps are bit-identical to
+  // those of a full run.
+  bool lean = false;
+  // A lean variant's cross products: pairs (i, j) of the joint vector
+  // [x_variant, x_baseline] (0 <= i <= j < 2k) its paired accumulator keeps
+  // (those of the statistics read from it); its own headline accumulator
+  // keeps those with j < k. Not empty when lean. Sums are kept for every
+  // component either way, and a kept pair's products are those of a full run
+  // (stats/moments.h: each pair is its own slot).
+  std::vector<std::pair<int, int>> lean_pairs = {};
 };
 
 struct RunSettings {

@@ -52,7 +52,8 @@ namespace cxsim::rng {
   X(engagement_propensity, 13, "engagement probability p ~ Beta(a, b)")     \
   X(patience, 14, "patience draw of a visit to a touchpoint with patience") \
   X(engagement, 15, "one period: does an active customer walk")             \
-  X(queue, 16, "queue wait of a visit to a touchpoint with capacity")
+  X(queue, 16, "queue wait of a visit to a touchpoint with capacity")       \
+  X(portfolio_best, 17, "one parametric-bootstrap draw of a portfolio's P(best)")
 
 enum class Purpose : std::uint8_t {
 #define CXSIM_RNG_X(name, value, desc) name = value,
