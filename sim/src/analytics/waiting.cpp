@@ -197,7 +197,7 @@ double expected_excess_with_wait(const DurationSampler& d, double t, double m) {
   if (d.kind == K::fixed) return d.p1 >= t ? d.p1 - t + m : below(d.p1);
   const double ft = cdf(d, t);
   return expected_excess(d, t) + m * (1.0 - ft) +
-         integrate_unit([&](double u) { return below(quantile(d, u)); }, 0.0, ft);
+         integrate_unit([&](double u) { return below(duration_quantile(d, u)); }, 0.0, ft);
 }
 
 VisitLaw visit_law(const model::CompiledTouchpoint& t, const QueueWait* wait) {
