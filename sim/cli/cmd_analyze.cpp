@@ -97,6 +97,17 @@ ExactUncertainty summarise(std::uint64_t requested, std::uint64_t seed, analytic
   return out;
 }
 
+// Without --uncertainty: says that the analytics above are at the estimates
+// of the file's uncertain parameters (when it has any).
+void print_point_estimate_note(std::size_t uncertain) {
+  if (uncertain == 0) return;
+  std::cout << fmt::format(
+      "\nuncertainty: the file has {} uncertain parameter{} (`cxsim validate` lists them); every exact expectation "
+      "above is at their estimates. `cxsim analyze --uncertainty N` gives each one's mean, sd and 95% interval over "
+      "N parameter draws (exact per draw, no Monte Carlo noise).\n",
+      uncertain, uncertain == 1 ? "" : "s");
+}
+
 void print_uncertainty_text(const ExactUncertainty& x, const std::vector<std::string>& names) {
   if (x.u.draws == 0) {
     std::cout << "\nuncertainty: the journey has no parameter with uncertainty; every exact expectation is the one "
@@ -514,7 +525,9 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
   for (const auto& r : rows) names.push_back(r.name);
   if (o.uncertainty > 0) {
     const std::uint64_t seed = o.seed.value_or(ls.scenario.population.seed.value_or(1));
-    const auto n = ls.journey.uncertain.empty() ? 0 : static_cast<std::uint64_t>(o.uncertainty);
+    bool any = !ls.journey.uncertain.empty();
+    for (const auto& vs : ls.scenario.variants) any = any || (vs.recovery && vs.recovery->uncertain());
+    const auto n = any ? static_cast<std::uint64_t>(o.uncertainty) : 0;
     const auto make = [&](std::uint64_t d) {
       const model::JourneySpec drawn = model::draw_parameters(ls.journey, seed, d);
       std::vector<analytics::DrawnModel> out;
@@ -534,7 +547,9 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
         const model::JourneySpec spec = scenario::apply_variant(
             drawn, fmt::format("variant '{}' in parameter draw {}", vs.name, d), vs.changes, diags);
         if (diags.has_errors()) throw core::InputError(std::move(diags));
-        one(vs.name, spec, vs.recovery);
+        std::optional<engine::RecoveryProgram> recovery = vs.recovery;
+        if (recovery && recovery->uncertain()) recovery = scenario::draw_recovery(*recovery, seed, d);
+        one(vs.name, spec, recovery);
       }
       return out;
     };
@@ -638,7 +653,14 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
       std::cout << fmt::format("      recovery per walk (exact): triggered {:.4g}, reached {:.4g}, succeeded {:.4g}\n",
                                p.recovery_triggered, p.recovery_reached, p.recovery_succeeded);
   }
-  if (unc) print_uncertainty_text(*unc, names);
+  if (unc) {
+    print_uncertainty_text(*unc, names);
+  } else {
+    std::size_t uncertain = ls.journey.uncertain.size();
+    for (const auto& vs : ls.scenario.variants)
+      if (vs.recovery) uncertain += scenario::recovery_input_names(*vs.recovery).size();
+    print_point_estimate_note(uncertain);
+  }
   std::cout << "\nNPS, retention and CLV need the survey and several periods: `cxsim run` gives them with CIs.\n";
   if (!o.output.empty()) std::cout << "wrote " << o.output << "\n";
   return 0;
@@ -688,6 +710,7 @@ int run_analyze(const AnalyzeCliOptions& o, const std::string& command_line) {
   else {
     print_text(o.journey, m, lj, a, ranking, ranking_notes, o.reduce);
     if (unc) print_uncertainty_text(*unc, names);
+    else print_point_estimate_note(lj.spec.uncertain.size());
   }
   if (!o.output.empty() && !o.json) std::cout << "wrote " << o.output << "\n";
   return 0;

@@ -13,6 +13,7 @@
 #include "cxsim/engine/queue.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
+#include "cxsim/model/uncertain.h"
 #include "cxsim/scenario/scenario_loader.h"
 
 namespace cxsim::cli {
@@ -56,6 +57,33 @@ std::string counts(const core::Diagnostics& diags) {
 // file's own population (customers, periods, customer_base; the defaults of
 // `run` otherwise), so an overloaded queue is reported here, at its line
 // (docs/methods/queues.md). `run -n/--periods` can still change the load.
+// The uncertain parameters (docs/journey-format.md, "Uncertainty"): the
+// journey's, then each variant's recovery reach/success.
+std::vector<std::string> uncertain_lines(const model::JourneySpec& journey,
+                                         const std::vector<scenario::VariantSpec>* variants = nullptr) {
+  std::vector<std::string> lines = model::describe_uncertain(journey);
+  if (variants != nullptr)
+    for (const auto& v : *variants)
+      if (v.recovery)
+        for (auto& l : scenario::describe_recovery_uncertain(*v.recovery)) lines.push_back(std::move(l));
+  return lines;
+}
+
+void print_uncertain(const std::vector<std::string>& lines) {
+  if (lines.empty()) return;
+  std::cout << fmt::format(
+      "  {} uncertain parameter{} (drawn by run/analyze --uncertainty N; a run without it uses "
+      "the estimates):\n",
+      lines.size(), lines.size() == 1 ? "" : "s");
+  for (const auto& l : lines) std::cout << "    " << l << '\n';
+}
+
+void uncertain_json(core::JsonWriter& j, const std::vector<std::string>& lines) {
+  j.key("uncertain_parameters").begin_array();
+  for (const auto& l : lines) j.value(l);
+  j.end_array();
+}
+
 void check_queues(const model::JourneySpec& spec, core::Diagnostics& diags) {
   if (diags.has_errors() ||
       std::none_of(spec.touchpoints.begin(), spec.touchpoints.end(), [](const auto& t) { return t.capacity; }))
@@ -97,6 +125,7 @@ int run_validate(const ValidateOptions& o) {
           j.key("variants").value(ls.scenario.variants.size());
           j.key("sweeps").value(ls.scenario.sweeps.size());
           j.key("rank_frictions").value(ls.scenario.rank.present);
+          uncertain_json(j, uncertain_lines(ls.journey, &ls.scenario.variants));
         }
         write_diagnostics_json(j, diags);
         j.end_object();
@@ -111,6 +140,7 @@ int run_validate(const ValidateOptions& o) {
             ls.scenario.variants.size() == 1 ? "" : "s", ls.scenario.sweeps.size(),
             ls.scenario.sweeps.size() == 1 ? "" : "s", ls.scenario.rank.present ? "on" : "off", diags.warning_count(),
             diags.warning_count() == 1 ? "" : "s");
+        print_uncertain(uncertain_lines(ls.journey, &ls.scenario.variants));
       } else if (!ok) {
         std::cerr << fmt::format("{}: invalid: {}\n", f, counts(diags));
       }
@@ -134,6 +164,7 @@ int run_validate(const ValidateOptions& o) {
         j.key("outcomes").value(spec.outcomes.size());
         j.key("channels").value(channels.size());
         j.key("segments").value(spec.segments.size());
+        uncertain_json(j, uncertain_lines(spec));
       }
       write_diagnostics_json(j, diags);
       j.end_object();
@@ -148,6 +179,7 @@ int run_validate(const ValidateOptions& o) {
             f, spec.name, spec.touchpoints.size(), spec.outcomes.size(), kinds.size(), channels.size(),
             spec.segments.size(), spec.segments.size() == 1 ? "" : "s", diags.warning_count(),
             diags.warning_count() == 1 ? "" : "s");
+        print_uncertain(uncertain_lines(spec));
       }
     } else {
       std::cerr << fmt::format("{}: invalid: {}\n", f, counts(diags));

@@ -114,6 +114,23 @@ PYEOF
 $PY -c 'import json,sys; d=json.load(sys.stdin); assert all(f["valid"] for f in d) and len(d) >= 3' <"$work/json" \
   || fail "--json on valid files: not all valid"
 
+# 5b. Uncertain parameters are listed (issue 14): a journey's with their
+#     distributions, a scenario's recovery reach/success too, and in --json.
+unc="$CXSIM_SOURCE_DIR/tests/data/uncertainty"
+out="$("$CXSIM" validate "$unc/uncertain.yaml" 2>/dev/null)" || fail "validate uncertain.yaml: non-zero exit"
+[[ "$out" == *"8 uncertain parameters"* && "$out" == *"browse.friction: Beta(25, 75) (mean 0.25)"* ]] \
+  || fail "validate uncertain.yaml does not list its 8 uncertain parameters: $out"
+out="$("$CXSIM" validate "$unc/recovery.yaml" 2>/dev/null)" || fail "validate recovery.yaml: non-zero exit"
+[[ "$out" == *"2 uncertain parameters"* && "$out" == *"variants.rescue.recovery.reach: Beta(30, 20) (mean 0.6)"* ]] \
+  || fail "validate recovery.yaml does not list the recovery's reach and success: $out"
+out="$("$CXSIM" validate "$unc/point.yaml" 2>/dev/null)" || fail "validate point.yaml: non-zero exit"
+[[ "$out" != *"uncertain parameter"* ]] || fail "validate point.yaml lists uncertain parameters: $out"
+"$CXSIM" validate --json "$unc/survey.yaml" | $PY -c 'import json,sys; d=json.load(sys.stdin)[0]; u=d["uncertain_parameters"]; assert len(u) == 7 and u[0].startswith("survey.response.rate: Beta(40, 60)"), u' \
+  || fail "validate --json survey.yaml: uncertain_parameters wrong"
+out="$("$CXSIM" analyze "$unc/one_beta.yaml" 2>/dev/null)" || fail "analyze one_beta.yaml: non-zero exit"
+[[ "$out" == *"1 uncertain parameter "* && "$out" == *"at their estimates"* ]] \
+  || fail "analyze one_beta.yaml does not say its analytics are at the estimates: $out"
+
 # 6. No file at all is a usage error (exit 2).
 "$CXSIM" validate >/dev/null 2>&1
 rc=$?

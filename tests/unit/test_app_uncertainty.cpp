@@ -5,6 +5,7 @@
 // function of (seed, draw).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -14,6 +15,7 @@
 #include "cxsim/engine/uncertainty.h"
 #include "cxsim/model/journey_loader.h"
 #include "cxsim/model/uncertain.h"
+#include "cxsim/scenario/scenario_loader.h"
 
 using namespace cxsim;
 
@@ -464,4 +466,273 @@ TEST(Uncertainty, UncertainSharesGiveShareConvertedTheParameterSdOfTheMix) {
   // share_converted = 0.7 - 0.3 * share_new: its parameter sd is 0.3 * sd(share_new).
   const double sd = 0.3 * std::sqrt(300.0 / (1600.0 * 41.0));
   EXPECT_NEAR(t.get_double("parameter_sd")[i], sd, 0.25 * sd);
+}
+
+TEST(Uncertainty, UncertainRecoveryReachAndSuccessLoadWithTheirEstimatesAndGiveTheTwinsBits) {
+  auto a = plan("recovery.yaml");
+  auto b = plan("recovery_twin.yaml");
+  ASSERT_EQ(a.named, 2u);
+  const auto& rp = *a.variants[1].recovery;
+  EXPECT_EQ(rp.reach, 0.6);
+  EXPECT_EQ(rp.success, 0.5);  // no estimate: the Beta's mean
+  EXPECT_EQ(rp.reach_beta, (std::array<double, 2>{30, 20}));
+  EXPECT_EQ(rp.success_beta, (std::array<double, 2>{10, 10}));
+  EXPECT_TRUE(rp.uncertain());
+  EXPECT_FALSE(b.variants[1].recovery->uncertain());
+  EXPECT_EQ(app::uncertain_parameter_count(a), 2u);
+  EXPECT_EQ(app::uncertain_parameter_count(b), 0u);
+  EXPECT_EQ(scenario::recovery_input_names(rp),
+            (std::vector<std::string>{"variants.rescue.recovery.reach", "variants.rescue.recovery.success"}));
+  const auto ra = app::execute(a, {});
+  const auto rb = app::execute(b, {});
+  for (std::size_t v = 0; v < 2; ++v)
+    expect_same_table(engine::variant_tables(a.variants[v], ra.variants[v]).summary,
+                      engine::variant_tables(b.variants[v], rb.variants[v]).summary);
+  const auto ca =
+      engine::comparison_table(a.variants[1], a.variants[0], ra.paired[0], ra.variants[1], ra.variants[0], ra.settings);
+  const auto cb =
+      engine::comparison_table(b.variants[1], b.variants[0], rb.paired[0], rb.variants[1], rb.variants[0], rb.settings);
+  ASSERT_EQ(ca.get_string("metric"), cb.get_string("metric"));
+  for (const std::string col : {"delta", "se"})
+    for (std::size_t i = 0; i < ca.rows(); ++i)
+      EXPECT_TRUE(same_bits(ca.get_double(col)[i], cb.get_double(col)[i])) << col << " " << ca.get_string("metric")[i];
+}
+
+TEST(Uncertainty, RecoveryDrawsAreBetaWithTheStatedMomentsAndPureFunctionsOfSeedDrawAndSlot) {
+  const auto p = plan("recovery.yaml");
+  const auto& rp = *p.variants[1].recovery;
+  const int n = 20000;
+  double r = 0, r2 = 0, s = 0, s2 = 0, rs = 0;
+  for (int d = 0; d < n; ++d) {
+    const auto x = scenario::draw_recovery(rp, 5, static_cast<std::uint64_t>(d));
+    ASSERT_GT(x.reach, 0.0);
+    ASSERT_LT(x.reach, 1.0);
+    ASSERT_EQ(scenario::recovery_input_values(x), (std::vector<double>{x.reach, x.success}));
+    ASSERT_EQ(x.satisfaction, 1.0);  // not uncertain: unchanged
+    r += x.reach, r2 += x.reach * x.reach, s += x.success, s2 += x.success * x.success, rs += x.reach * x.success;
+  }
+  r /= n, s /= n;
+  // Beta(30, 20): mean 0.6, sd sqrt(600 / (2500 * 51)); Beta(10, 10): mean 0.5, sd sqrt(100 / (400 * 21)).
+  const double sdr = std::sqrt(600.0 / (2500.0 * 51.0)), sds = std::sqrt(100.0 / (400.0 * 21.0));
+  EXPECT_NEAR(r, 0.6, 4 * sdr / std::sqrt(n));
+  EXPECT_NEAR(std::sqrt(r2 / n - r * r), sdr, 0.03 * sdr);
+  EXPECT_NEAR(s, 0.5, 4 * sds / std::sqrt(n));
+  EXPECT_NEAR(std::sqrt(s2 / n - s * s), sds, 0.03 * sds);
+  EXPECT_NEAR((rs / n - r * s) / (sdr * sds), 0.0, 4.0 / std::sqrt(n));  // independent streams
+  // A pure function of (seed, draw, slot): again the same; another slot or draw, another value.
+  const auto a = scenario::draw_recovery(rp, 5, 3), b = scenario::draw_recovery(rp, 5, 3);
+  EXPECT_TRUE(same_bits(a.reach, b.reach) && same_bits(a.success, b.success));
+  auto other = rp;
+  other.draw_slot = rp.draw_slot + 1;
+  EXPECT_NE(scenario::draw_recovery(other, 5, 3).reach, a.reach);
+  EXPECT_NE(scenario::draw_recovery(rp, 5, 4).reach, a.reach);
+  // The journey's parameters are not moved by a recovery draw (period 2 vs 0).
+  auto point = rp;
+  point.reach_beta = {0, 0};
+  EXPECT_EQ(scenario::draw_recovery(point, 5, 3).reach, 0.6);
+}
+
+TEST(Uncertainty, AnUncertainRecoveryAloneWidensTheDeltaOfItsSuccessRateByItsParameterSd) {
+  app::RunOverrides o;
+  o.threads = 2;
+  o.customers = 2000;
+  o.uncertainty = 100;
+  auto p = app::plan_from_file(kDir + "recovery.yaml", o, "test");
+  const auto r = app::execute(p, {});
+  const auto u = app::execute_uncertainty(p, r, {});
+  ASSERT_EQ(u.draws, 100u);  // the journey has no uncertain parameter: the program's are drawn
+  EXPECT_EQ(u.input_names,
+            (std::vector<std::string>{"variants.rescue.recovery.reach", "variants.rescue.recovery.success"}));
+  const auto c =
+      engine::comparison_table(p.variants[1], p.variants[0], r.paired[0], r.variants[1], r.variants[0], r.settings);
+  const auto t = engine::uncertainty_table(c, u.comparisons[0]);
+  std::size_t i = 0;
+  while (t.get_string("metric")[i] != "recovery_succeeded_rate") ++i;
+  // Triggered at each friction visit (0.2 of the first visits, then again after a reroute
+  // only if not yet used): succeeded rate = 0.2 * reach * success; its parameter sd is
+  // 0.2 * sd(reach * success) for independent Betas.
+  const double er = 0.6, es = 0.5, vr = 600.0 / (2500.0 * 51.0), vs = 100.0 / (400.0 * 21.0);
+  const double sd = 0.2 * std::sqrt((vr + er * er) * (vs + es * es) - er * er * es * es);
+  EXPECT_NEAR(t.get_double("parameter_sd")[i], sd, 0.25 * sd);
+  EXPECT_LT(t.get_double("total_low")[i], t.get_double("mc_low")[i]);
+  EXPECT_GT(t.get_double("total_high")[i], t.get_double("mc_high")[i]);
+}
+
+namespace {
+
+struct Moments {
+  double n = 0, s = 0, s2 = 0;
+  void add(double x) { n += 1, s += x, s2 += x * x; }
+  double mean() const { return s / n; }
+  double sd() const { return std::sqrt(s2 / n - mean() * mean()); }
+};
+
+}  // namespace
+
+TEST(Uncertainty, UncertainDurationParametersLoadWithTheirEstimatesAndGiveTheTwinsBits) {
+  const auto s = model::load_journey(kDir + "durations.yaml").spec;
+  ASSERT_EQ(s.uncertain.size(), 4u);
+  for (const auto& u : s.uncertain) EXPECT_EQ(u.kind, model::UncertainParam::Kind::duration_gamma);
+  EXPECT_EQ(s.find_touchpoint("call")->duration.ok.a, 4.0);
+  EXPECT_EQ(s.find_touchpoint("call")->duration.friction.a, 4.0);
+  EXPECT_EQ(s.find_touchpoint("wait")->duration.ok.b, 5.0);
+  EXPECT_EQ(s.find_touchpoint("wait")->duration.friction.b, 1.0);
+  EXPECT_EQ(s.uncertain[2].counts[0], 3.0);  // the lognormal's p90: a gap of 5 - 2 above the median
+  EXPECT_EQ(model::uncertain_input_names(s),
+            (std::vector<std::string>{"call.duration.exponential.mean", "wait.duration.ok.lognormal.median",
+                                      "wait.duration.ok.lognormal.p90", "wait.duration.friction.gamma.sd"}));
+  auto a = plan("durations.yaml");
+  auto b = plan("durations_twin.yaml");
+  const auto ra = app::execute(a, {});
+  const auto rb = app::execute(b, {});
+  expect_same_table(engine::variant_tables(a.variants[0], ra.variants[0]).summary,
+                    engine::variant_tables(b.variants[0], rb.variants[0]).summary);
+}
+
+TEST(Uncertainty, DurationDrawsAreGammaWithTheStatedMomentsAndALognormalKeepsItsP90AboveItsMedian) {
+  const auto s = model::load_journey(kDir + "durations.yaml").spec;
+  const int n = 20000;
+  Moments mean, median, gap, sd;
+  for (int d = 0; d < n; ++d) {
+    const auto x = model::draw_parameters(s, 5, static_cast<std::uint64_t>(d));
+    const auto& call = x.find_touchpoint("call")->duration;
+    const auto& wait = x.find_touchpoint("wait")->duration;
+    ASSERT_EQ(call.ok, call.friction);  // the one-distribution form: one draw for both branches
+    ASSERT_GT(call.ok.a, 0.0);
+    ASSERT_GT(wait.ok.b, wait.ok.a);
+    ASSERT_EQ(wait.friction.a, 3.0);  // not uncertain: unchanged
+    ASSERT_EQ(model::uncertain_input_values(s, x),
+              (std::vector<double>{call.ok.a, wait.ok.a, wait.ok.b, wait.friction.b}));
+    mean.add(call.ok.a), median.add(wait.ok.a), gap.add(wait.ok.b - wait.ok.a), sd.add(wait.friction.b);
+  }
+  const auto check = [&](const Moments& m, double mu, double sigma) {
+    EXPECT_NEAR(m.mean(), mu, 4 * sigma / std::sqrt(n));
+    EXPECT_NEAR(m.sd(), sigma, 0.03 * sigma);
+  };
+  check(mean, 4.0, 0.5);
+  check(median, 2.0, 0.2);
+  check(gap, 3.0, 0.4);
+  check(sd, 1.0, 0.1);
+}
+
+TEST(Uncertainty, UncertainSurveyParametersLoadWithTheirEstimatesAndGiveTheTwinsBits) {
+  const auto s = model::load_journey(kDir + "survey.yaml").spec;
+  using K = model::UncertainParam::Kind;
+  std::vector<K> kinds;
+  for (const auto& u : s.uncertain) kinds.push_back(u.kind);
+  EXPECT_EQ(kinds, (std::vector<K>{K::response_rate_beta, K::response_extremity_normal, K::survey_slope_normal,
+                                   K::survey_baseline_dirichlet, K::survey_slope_normal, K::survey_baseline_dirichlet,
+                                   K::survey_slope_normal}));
+  EXPECT_EQ(s.survey.response_rate, 0.4);
+  EXPECT_EQ(s.survey.nps.baseline[8], 0.2);
+  EXPECT_EQ(s.survey.csat.slope, 0.8);
+  const auto names = model::uncertain_input_names(s);
+  ASSERT_EQ(names.size(), 2u + 11u + 1u + 5u + 1u + 1u);
+  EXPECT_EQ(names[3], "survey.nps.baseline.0");
+  EXPECT_EQ(names[15], "survey.csat.baseline.1");
+  EXPECT_EQ(names.back(), "survey.ces.slope");
+  auto a = plan("survey.yaml");
+  auto b = plan("survey_twin.yaml");
+  const auto ra = app::execute(a, {});
+  const auto rb = app::execute(b, {});
+  expect_same_table(engine::variant_tables(a.variants[0], ra.variants[0]).summary,
+                    engine::variant_tables(b.variants[0], rb.variants[0]).summary);
+}
+
+TEST(Uncertainty, SurveyDrawsHaveTheStatedDistributions) {
+  const auto s = model::load_journey(kDir + "survey.yaml").spec;
+  const int n = 20000;
+  Moments rate, ext, slope, p8, c4;
+  for (int d = 0; d < n; ++d) {
+    const auto x = model::draw_parameters(s, 5, static_cast<std::uint64_t>(d));
+    double sum = 0;
+    for (double p : x.survey.nps.baseline) sum += p;
+    ASSERT_NEAR(sum, 1.0, 1e-12);
+    ASSERT_EQ(x.survey.nps.baseline.size(), 11u);
+    ASSERT_GT(x.survey.response_rate, 0.0);
+    ASSERT_LT(x.survey.response_rate, 1.0);
+    ASSERT_EQ(x.survey.ces.baseline, s.survey.ces.baseline);  // not uncertain: unchanged
+    rate.add(x.survey.response_rate), ext.add(x.survey.response_extremity), slope.add(x.survey.nps.slope);
+    p8.add(x.survey.nps.baseline[8]), c4.add(x.survey.csat.baseline[3]);
+  }
+  const auto check = [&](const Moments& m, double mu, double sigma) {
+    EXPECT_NEAR(m.mean(), mu, 4 * sigma / std::sqrt(n));
+    EXPECT_NEAR(m.sd(), sigma, 0.03 * sigma);
+  };
+  const auto beta_sd = [](double a, double b) { return std::sqrt(a * b / ((a + b) * (a + b) * (a + b + 1))); };
+  check(rate, 0.4, beta_sd(40, 60));
+  check(ext, 0.5, 0.1);
+  check(slope, 1.2, 0.2);
+  check(p8, 0.2, beta_sd(40, 160));  // a Dirichlet's marginal: Beta(c_i, sum - c_i)
+  check(c4, 0.4, beta_sd(40, 60));
+}
+
+TEST(Uncertainty, AnUncertainNpsBaselineWidensTheNpsInterval) {
+  app::RunOverrides o;
+  o.threads = 2;
+  o.customers = 1000;
+  o.uncertainty = 60;
+  auto p = app::plan_from_file(kDir + "survey.yaml", o, "test");
+  const auto r = app::execute(p, {});
+  const auto u = app::execute_uncertainty(p, r, {});
+  const auto t = engine::uncertainty_table(engine::variant_tables(p.variants[0], r.variants[0]).summary, u.variants[0]);
+  std::size_t i = 0;
+  while (t.get_string("metric")[i] != "nps_true") ++i;
+  EXPECT_GT(t.get_double("parameter_sd")[i], 0.0);
+  EXPECT_LT(t.get_double("total_low")[i], t.get_double("mc_low")[i]);
+  EXPECT_GT(t.get_double("total_high")[i], t.get_double("mc_high")[i]);
+}
+
+TEST(Uncertainty, UncertainSegmentOverridesLoadWithTheirEstimatesGiveTheTwinsBitsAndDrawTheirDistributions) {
+  const auto s = model::load_journey(kDir + "overrides.yaml").spec;
+  ASSERT_EQ(s.uncertain.size(), 2u);
+  EXPECT_EQ(s.uncertain[0].kind, model::UncertainParam::Kind::friction_beta);
+  EXPECT_EQ(s.uncertain[0].segment, "new");
+  EXPECT_EQ(s.uncertain[1].kind, model::UncertainParam::Kind::next_friction_dirichlet);
+  EXPECT_EQ(s.uncertain[1].segment, "new");
+  EXPECT_EQ(model::uncertain_input_names(s),
+            (std::vector<std::string>{"segments.new.overrides.pay.friction",
+                                      "segments.new.overrides.pay.next.friction.bought",
+                                      "segments.new.overrides.pay.next.friction.left"}));
+  auto a = plan("overrides.yaml");
+  auto b = plan("overrides_twin.yaml");
+  const auto ra = app::execute(a, {});
+  const auto rb = app::execute(b, {});
+  expect_same_table(engine::variant_tables(a.variants[0], ra.variants[0]).summary,
+                    engine::variant_tables(b.variants[0], rb.variants[0]).summary);
+  const int n = 20000;
+  Moments fr, bought;
+  for (int d = 0; d < n; ++d) {
+    const auto x = model::draw_parameters(s, 5, static_cast<std::uint64_t>(d));
+    ASSERT_EQ(x.find_touchpoint("pay")->friction, 0.2);  // the base value: not uncertain
+    ASSERT_EQ(x.find_touchpoint("pay")->next.friction, s.find_touchpoint("pay")->next.friction);
+    const auto& ov = x.segments[0].overrides[0].second;
+    ASSERT_EQ(model::uncertain_input_values(s, x),
+              (std::vector<double>{*ov.friction, ov.next->friction[0].second, ov.next->friction[1].second}));
+    fr.add(*ov.friction), bought.add(ov.next->friction[0].second);
+  }
+  const auto beta_sd = [](double a, double b) { return std::sqrt(a * b / ((a + b) * (a + b) * (a + b + 1))); };
+  EXPECT_NEAR(fr.mean(), 0.4, 4 * beta_sd(40, 60) / std::sqrt(n));
+  EXPECT_NEAR(fr.sd(), beta_sd(40, 60), 0.03 * beta_sd(40, 60));
+  EXPECT_NEAR(bought.mean(), 0.25, 4 * beta_sd(10, 30) / std::sqrt(n));
+  EXPECT_NEAR(bought.sd(), beta_sd(10, 30), 0.03 * beta_sd(10, 30));
+}
+
+TEST(Uncertainty, DescribeUncertainListsEveryParameterWithItsDistribution) {
+  const auto s = model::load_journey(kDir + "uncertain.yaml").spec;
+  const auto lines = model::describe_uncertain(s);
+  ASSERT_EQ(lines.size(), s.uncertain.size());
+  const auto has = [&](const std::string& l) { return std::find(lines.begin(), lines.end(), l) != lines.end(); };
+  EXPECT_EQ(lines[0], "browse.friction: Beta(25, 75) (mean 0.25)");
+  EXPECT_TRUE(has("start: Dirichlet(3, 1) over 2 targets"));
+  EXPECT_TRUE(has("browse.next.ok: Dirichlet(6, 2) over 2 targets"));
+  EXPECT_NE(lines.back().find("log-normal (alpha, beta) with mean"), std::string::npos) << lines.back();
+  const auto d = model::describe_uncertain(model::load_journey(kDir + "durations.yaml").spec);
+  EXPECT_EQ(d[0], "call.duration.exponential.mean: Gamma(mean 4, sd 0.5)");
+  EXPECT_EQ(d[2], "wait.duration.ok.lognormal.p90: median + Gamma(mean 3, sd 0.4)");
+  EXPECT_TRUE(model::describe_uncertain(model::load_journey(kDir + "point.yaml").spec).empty());
+  const auto p = plan("recovery.yaml");
+  EXPECT_EQ(scenario::describe_recovery_uncertain(*p.variants[1].recovery),
+            (std::vector<std::string>{"variants.rescue.recovery.reach: Beta(30, 20) (mean 0.6)",
+                                      "variants.rescue.recovery.success: Beta(10, 10) (mean 0.5)"}));
 }

@@ -7,6 +7,7 @@
 // known per-segment values.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <random>
@@ -19,6 +20,7 @@
 #include "calibrate_helpers.h"
 #include "cxsim/calibrate/calibrate.h"
 #include "cxsim/model/journey_loader.h"
+#include "cxsim/model/uncertain.h"
 
 using namespace cxsim;
 using namespace cxsim::calibrate;
@@ -260,4 +262,47 @@ TEST(CalibrateSegments, SatisfactionDeltaOverridesWhereTheSegmentsDeltasDiffer) 
       EXPECT_EQ(r.yaml.find("equal satisfaction deltas"), std::string::npos);
     }
   }
+// --distributions (issue 14): the shares as a Dirichlet over the segments'
+// customers, and every override's posterior (its start and next maps as
+// Dirichlet counts), which `run --uncertainty` then draws.
+TEST(CalibrateSegments, DistributionsWriteTheSharesAndTheOverridesWithTheirPosteriors) {
+  CalibrateOptions o;
+  o.events = write("events_dist.csv", generate_log()).string();
+  o.time_unit = "seconds";
+  o.distributions = true;
+  const CalibrationResult r = cxsim::calibrate::calibrate(o);
+  const auto spec = loads(r);
+  const YAML::Node y = YAML::Load(r.yaml);
+  for (const char* g : {"a", "b"}) {
+    const YAML::Node seg = y["segments"][g];
+    ASSERT_TRUE(seg["share"]["dirichlet"]) << r.yaml;
+    EXPECT_EQ(seg["share"]["dirichlet"].as<double>(), kCustomersPerSegment);
+    ASSERT_TRUE(seg["overrides"]["start"]["dirichlet"]) << r.yaml;
+    ASSERT_TRUE(seg["overrides"]["search"]["next"]["dirichlet"]) << r.yaml;
+  }
+  EXPECT_EQ(spec.segments[0].share, 0.5);  // the Dirichlet's mean: the customers' share
+  using K = model::UncertainParam::Kind;
+  int shares = 0, seg_start = 0, seg_next = 0;
+  for (const auto& u : spec.uncertain) {
+    shares += u.kind == K::segment_share_dirichlet;
+    seg_start += u.kind == K::start_dirichlet && !u.segment.empty();
+    seg_next += u.kind == K::next_ok_dirichlet && !u.segment.empty() && u.touchpoint == "search";
+  }
+  EXPECT_EQ(shares, 1);
+  EXPECT_EQ(seg_start, 2);
+  EXPECT_EQ(seg_next, 2);
+  // A draw moves the shares and each segment's own maps; the estimates stay in the spec.
+  const auto x = model::draw_parameters(spec, 7, 0);
+  EXPECT_NE(x.segments[0].share, spec.segments[0].share);
+  EXPECT_NE((*x.segments[0].start)[0].second, (*spec.segments[0].start)[0].second);
+  EXPECT_NEAR((*x.segments[0].start)[0].second + (*x.segments[0].start)[1].second, 1.0, 1e-12);
+  for (std::size_t g = 0; g < 2; ++g)
+    for (const auto& [tp, ov] : x.segments[g].overrides)
+      if (tp == "search") {
+        const auto& base =
+            std::find_if(spec.segments[g].overrides.begin(), spec.segments[g].overrides.end(), [](const auto& e) {
+              return e.first == "search";
+            })->second;
+        EXPECT_NE(ov.next->ok[0].second, base.next->ok[0].second);
+      }
 }

@@ -450,10 +450,18 @@ void write_all(engine::ResultsWriter& writer, const RunPlan& plan, const engine:
 
 namespace cxsim::app {
 
+std::size_t uncertain_parameter_count(const RunPlan& plan) {
+  std::size_t n = plan.specs.empty() ? 0 : plan.specs.front().uncertain.size();
+  for (std::size_t v = 1; v < plan.named && v < plan.variants.size(); ++v)
+    if (const auto& rp = plan.variants[v].recovery)
+      n += (rp->reach_beta[0] > 0 ? 1 : 0) + (rp->success_beta[0] > 0 ? 1 : 0);
+  return n;
+}
+
 engine::UncertaintySummary execute_uncertainty(const RunPlan& plan, const engine::RunResult& point,
                                                const engine::RunHooks& hooks, const DrawRunner& runner) {
   const model::JourneySpec& journey = plan.specs.front();
-  if (plan.uncertainty_draws == 0 || journey.uncertain.empty()) return {};
+  if (plan.uncertainty_draws == 0 || uncertain_parameter_count(plan) == 0) return {};
   engine::RunSettings base = plan.settings;
   base.customers = point.settings.customers;
   const auto make = [&](std::uint64_t d) {
@@ -469,8 +477,9 @@ engine::UncertaintySummary execute_uncertainty(const RunPlan& plan, const engine
                                         plan.named_changes[v], diags)
               : drawn;
       if (diags.has_errors()) throw core::InputError(std::move(diags));
-      vs.push_back(
-          {plan.variants[v].name, plan.variants[v].description, model::compile(spec), plan.variants[v].recovery});
+      std::optional<engine::RecoveryProgram> recovery = plan.variants[v].recovery;
+      if (recovery && recovery->uncertain()) recovery = scenario::draw_recovery(*recovery, base.seed, d);
+      vs.push_back({plan.variants[v].name, plan.variants[v].description, model::compile(spec), recovery});
     }
     return vs;
   };
@@ -483,8 +492,15 @@ engine::UncertaintySummary execute_uncertainty(const RunPlan& plan, const engine
   if (hooks.progress) progress = [&](std::uint64_t done, std::uint64_t total) { hooks.progress(done, total); };
   engine::DrawInputs inputs;
   inputs.names = model::uncertain_input_names(journey);
+  for (std::size_t v = 1; v < plan.named; ++v)
+    if (const auto& rp = plan.variants[v].recovery)
+      for (auto& n : scenario::recovery_input_names(*rp)) inputs.names.push_back(std::move(n));
   inputs.values = [&](std::uint64_t d) {
-    return model::uncertain_input_values(journey, model::draw_parameters(journey, base.seed, d));
+    std::vector<double> x = model::uncertain_input_values(journey, model::draw_parameters(journey, base.seed, d));
+    for (std::size_t v = 1; v < plan.named; ++v)
+      if (const auto& rp = plan.variants[v].recovery; rp && rp->uncertain())
+        for (double y : scenario::recovery_input_values(scenario::draw_recovery(*rp, base.seed, d))) x.push_back(y);
+    return x;
   };
   if (runner) return runner(plan.uncertainty_draws, make, settings, progress, hooks.stop, &inputs);
   return engine::run_uncertainty(plan.uncertainty_draws, make, settings, progress, hooks.stop, &inputs);
@@ -497,7 +513,7 @@ void write_uncertainty(engine::ResultsWriter& writer, const RunPlan& plan, const
   io::Group g = f.require_group("uncertainty");
   g.set_attribute("draws", static_cast<std::int64_t>(u.draws));
   g.set_attribute("draws_requested", static_cast<std::int64_t>(plan.uncertainty_draws));
-  g.set_attribute("uncertain_parameters", static_cast<std::int64_t>(plan.specs.front().uncertain.size()));
+  g.set_attribute("uncertain_parameters", static_cast<std::int64_t>(uncertain_parameter_count(plan)));
   g.set_attribute("description",
                   std::string("mc_low/mc_high: 95% Monte Carlo interval of the point-estimate run (customer noise "
                               "only); total_low/total_high: 95% interval of parameter and Monte Carlo uncertainty "

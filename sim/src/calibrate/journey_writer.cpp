@@ -254,10 +254,21 @@ std::string write_yaml(const FittedModel& m) {
     std::vector<double> shares;
     for (const auto& s : m.segments) shares.push_back(s.share);
     const auto st = format_probabilities(shares);
+    // --distributions: the shares as one Dirichlet over every segment's
+    // customers, when every share is one of the event log's (the loader needs
+    // a count on every segment or on none).
+    bool share_counts = m.distributions;
+    for (const auto& s : m.segments)
+      share_counts = share_counts && s.share_from_events && s.customers >= 0 && std::isfinite(s.customers);
     for (std::size_t i = 0; i < m.segments.size(); ++i) {
       const auto& s = m.segments[i];
       o += fmt::format("  {}:  # {}: {} customers\n", s.id, comment_name(s.name), count(s.customers));
-      if (s.share_from_events)
+      if (share_counts)
+        // The Dirichlet over the shares whose mean is the customers' shares
+        // (docs/methods/uncertainty.md): each segment's count of customers.
+        o += fmt::format("    share: {{dirichlet: {}}}  # {} of the event log's customers, se {:.3g}\n",
+                         fmt::format("{}", s.customers), st[i], s.share_se);
+      else if (s.share_from_events)
         o += fmt::format("    share: {}  # of the event log's customers, se {:.3g}\n", st[i], s.share_se);
       else o += fmt::format("    share: {}\n", st[i]);
       o += fmt::format("    satisfaction0: {{mean: 0, sd: {}}}\n", num(s.s0_sd));
@@ -290,15 +301,21 @@ std::string write_yaml(const FittedModel& m) {
         };
         if (s.has_start) {
           o += fmt::format("      start:  # {}\n", test("start maps", s.start_test));
-          write_map(o, s.start, "        ", "journeys");
+          write_map_or_dirichlet(o, s.start, "        ", "journeys", m.distributions);
         }
         for (const auto& ov : s.overrides) {
+          // --distributions: the Jeffreys posterior of the segment's own visits, as the pooled friction.
+          const std::string fr = m.distributions
+                                     ? fmt::format("{{estimate: {}, beta: [{}, {}]}}", num(ov.friction.mean),
+                                                   fmt::format("{}", ov.friction_visits + kBetaPrior),
+                                                   fmt::format("{}", ov.visits - ov.friction_visits + kBetaPrior))
+                                     : num(ov.friction.mean);
           if (!ov.has_next && !ov.has_duration && !ov.has_sat && !ov.has_eff) {  // friction alone: one line
             o += fmt::format(
                 "      {}: {{friction: {}}}  # {} of {} visits, 95% CrI {}; equal friction over the "
                 "segments rejected: G2 {:.4g}, p {:.3g}\n",
-                ov.touchpoint, num(ov.friction.mean), count(ov.friction_visits), count(ov.visits),
-                ci(ov.friction.interval), ov.g2, ov.p_value);
+                ov.touchpoint, fr, count(ov.friction_visits), count(ov.visits), ci(ov.friction.interval), ov.g2,
+                ov.p_value);
             continue;
           }
           o += fmt::format("      {}:\n", ov.touchpoint);
@@ -306,8 +323,7 @@ std::string write_yaml(const FittedModel& m) {
             o += fmt::format(
                 "        friction: {}  # {} of {} visits, 95% CrI {}; equal friction over the segments rejected: G2 "
                 "{:.4g}, p {:.3g}\n",
-                num(ov.friction.mean), count(ov.friction_visits), count(ov.visits), ci(ov.friction.interval), ov.g2,
-                ov.p_value);
+                fr, count(ov.friction_visits), count(ov.visits), ci(ov.friction.interval), ov.g2, ov.p_value);
           if (ov.has_sat)
             o += fmt::format(
                 "        satisfaction: {{ok: {}, friction: {}}}  # this segment's NPS ordered logit: ok {}, friction "
@@ -339,11 +355,11 @@ std::string write_yaml(const FittedModel& m) {
             o += fmt::format("        next:  # {}\n", test("next maps", ov.next_test));
             if (ov.next_split) {
               o += "          ok:\n";
-              write_map(o, ov.next_ok, "            ", "ok visits");
+              write_map_or_dirichlet(o, ov.next_ok, "            ", "ok visits", m.distributions);
               o += "          friction:\n";
-              write_map(o, ov.next_fr, "            ", "friction visits");
+              write_map_or_dirichlet(o, ov.next_fr, "            ", "friction visits", m.distributions);
             } else {
-              write_map(o, ov.next_ok, "          ", "visits");
+              write_map_or_dirichlet(o, ov.next_ok, "          ", "visits", m.distributions);
             }
           }
         }

@@ -129,10 +129,20 @@ std::optional<OkFriction<T>> parse_split(NodeReader& r, const YAML::Node& node, 
   return OkFriction<T>{std::move(*a), std::move(*b)};
 }
 
-std::optional<OkFriction<DurationSpec>> parse_duration(NodeReader& r, const YAML::Node& node, const std::string& path) {
-  if (node.IsMap() && (node["ok"] || node["friction"]))
-    return parse_split<DurationSpec>(r, node, path, parse_distribution);
-  auto d = parse_distribution(r, node, path);
+std::optional<OkFriction<DurationSpec>> parse_duration(NodeReader& r, const YAML::Node& node, const std::string& path,
+                                                       JourneySpec* spec = nullptr,
+                                                       const std::string& touchpoint = {}) {
+  if (node.IsMap() && (node["ok"] || node["friction"])) {
+    return parse_split<DurationSpec>(r, node, path, [&](NodeReader& rr, const YAML::Node& n, const std::string& p) {
+      const UncertainDuration u{spec, touchpoint,
+                                p.size() > 3 && p.compare(p.size() - 3, 3, ".ok") == 0
+                                    ? UncertainParam::Branch::ok
+                                    : UncertainParam::Branch::friction};
+      return parse_distribution(rr, n, p, spec != nullptr ? &u : nullptr);
+    });
+  }
+  const UncertainDuration u{spec, touchpoint, UncertainParam::Branch::both};
+  auto d = parse_distribution(r, node, path, spec != nullptr ? &u : nullptr);
   if (!d) return std::nullopt;
   return OkFriction<DurationSpec>{*d, *d};
 }
@@ -272,7 +282,7 @@ void parse_touchpoint(NodeReader& r, const std::string& id, const YAML::Node& ke
     if (auto v = parse_ok_friction(r, node["effort"], node_path(id, "effort"), &u)) tp.effort = *v;
   }
   if (node["duration"]) {
-    if (auto v = parse_duration(r, node["duration"], node_path(id, "duration"))) tp.duration = *v;
+    if (auto v = parse_duration(r, node["duration"], node_path(id, "duration"), &spec, id)) tp.duration = *v;
   }
   if (node["cost"]) {
     if (auto v = r.number(node["cost"], node_path(id, "cost"))) tp.cost = *v;
@@ -423,27 +433,42 @@ void parse_segment(NodeReader& r, const std::string& id, const YAML::Node& node,
         }
         r.locations().set(op, r.loc(e.key_node));
         if (e.key == "start") {  // this segment's own entry mix ('start' is reserved: never a touchpoint id)
-          if (auto m = parse_transition_map(r, e.value, op)) seg.start = std::move(*m);
+          if (is_dirichlet_form(e.value)) {
+            if (auto m = parse_dirichlet_map(r, e.value, op, UncertainParam::Kind::start_dirichlet, "", spec)) {
+              seg.start = std::move(*m);
+              spec.uncertain.back().segment = id;
+            }
+          } else if (auto m = parse_transition_map(r, e.value, op)) {
+            seg.start = std::move(*m);
+          }
           continue;
         }
         if (!r.expect_map(e.value, op, "a mapping of touchpoint fields to replace")) continue;
         r.check_keys(e.value, op, kOverrideKeys);
         OverrideSpec o;
         const auto& v = e.value;
-        if (v["friction"]) o.friction = r.number(v["friction"], op + ".friction");
+        // An override's friction and next maps may carry a distribution too
+        // (docs/journey-format.md, "Uncertainty"): recorded with this segment.
+        const std::size_t first_uncertain = spec.uncertain.size();
+        if (v["friction"] && is_beta_form(v["friction"]))
+          o.friction =
+              parse_beta_param(r, v["friction"], op + ".friction", UncertainParam::Kind::friction_beta, e.key, spec);
+        else if (v["friction"]) o.friction = r.number(v["friction"], op + ".friction");
         if (v["satisfaction"]) o.satisfaction = parse_ok_friction(r, v["satisfaction"], op + ".satisfaction");
         if (v["effort"]) o.effort = parse_ok_friction(r, v["effort"], op + ".effort");
         if (v["duration"]) o.duration = parse_duration(r, v["duration"], op + ".duration");
-        if (v["next"]) o.next = parse_next(r, v["next"], op + ".next");
+        if (v["next"]) o.next = parse_next(r, v["next"], op + ".next", &spec, e.key);
         if (v["waiting"]) o.waiting = parse_waiting(r, v["waiting"], op + ".waiting");
         if (v["patience"]) o.patience = parse_distribution(r, v["patience"], op + ".patience");
+        for (std::size_t k = first_uncertain; k < spec.uncertain.size(); ++k) spec.uncertain[k].segment = id;
         seg.overrides.emplace_back(e.key, std::move(o));
       }
     }
   }
 }
 
-void parse_scale(NodeReader& r, const YAML::Node& node, const std::string& path, ScaleSpec& sc, bool is_nps) {
+void parse_scale(NodeReader& r, const YAML::Node& node, const std::string& path, ScaleSpec& sc, bool is_nps,
+                 const std::string& scale_name, JourneySpec& spec) {
   if (node.IsNull()) return;  // `csat:` alone: every default
   if (!r.expect_map(node, path, is_nps ? "a mapping {baseline, slope}" : "a mapping {scale, baseline, slope}")) return;
   if (is_nps) {
@@ -454,13 +479,21 @@ void parse_scale(NodeReader& r, const YAML::Node& node, const std::string& path,
       if (auto v = r.integer(node["scale"], path + ".scale")) sc.scale = static_cast<int>(*v);
     }
   }
-  if (node["slope"]) {
+  if (node["slope"] && is_normal_form(node["slope"])) {
+    if (auto v = parse_normal_delta(r, node["slope"], path + ".slope", UncertainParam::Kind::survey_slope_normal,
+                                    UncertainParam::Branch::both, "", spec)) {
+      sc.slope = *v;
+      spec.uncertain.back().scale = scale_name;
+    }
+  } else if (node["slope"]) {
     if (auto v = r.number(node["slope"], path + ".slope")) sc.slope = *v;
   }
   if (node["baseline"]) {
     const auto& b = node["baseline"];
     const std::string bp = path + ".baseline";
-    if (is_nps && b.IsMap()) {
+    if (b.IsMap() && b["dirichlet"]) {
+      if (auto v = parse_dirichlet_list(r, b, bp, scale_name, spec)) sc.baseline = *v;
+    } else if (is_nps && b.IsMap()) {
       const std::vector<std::string> groups = {"detractors", "passives", "promoters"};
       r.check_keys(b, bp, groups);
       r.require_keys(b, bp, groups);
@@ -484,7 +517,8 @@ void parse_scale(NodeReader& r, const YAML::Node& node, const std::string& path,
   }
 }
 
-void parse_survey(NodeReader& r, const YAML::Node& node, SurveySpec& sv) {
+void parse_survey(NodeReader& r, const YAML::Node& node, JourneySpec& spec) {
+  SurveySpec& sv = spec.survey;
   const std::string base = "survey";
   if (!r.expect_map(node, base, "a survey mapping (response, nps, csat, ces, cx_index)")) return;
   r.check_keys(node, base, {"response", "nps", "csat", "ces", "cx_index"});
@@ -492,27 +526,35 @@ void parse_survey(NodeReader& r, const YAML::Node& node, SurveySpec& sv) {
     const std::string p = "survey.response";
     if (r.expect_map(node["response"], p, "{rate: number, extremity: number}")) {
       r.check_keys(node["response"], p, {"rate", "extremity"});
-      if (node["response"]["rate"]) {
-        if (auto v = r.number(node["response"]["rate"], p + ".rate")) sv.response_rate = *v;
+      const YAML::Node rate = node["response"]["rate"], ext = node["response"]["extremity"];
+      if (rate && is_beta_form(rate)) {
+        if (auto v = parse_beta_param(r, rate, p + ".rate", UncertainParam::Kind::response_rate_beta, "", spec))
+          sv.response_rate = *v;
+      } else if (rate) {
+        if (auto v = r.number(rate, p + ".rate")) sv.response_rate = *v;
       }
-      if (node["response"]["extremity"]) {
-        if (auto v = r.number(node["response"]["extremity"], p + ".extremity")) sv.response_extremity = *v;
+      if (ext && is_normal_form(ext)) {
+        if (auto v = parse_normal_delta(r, ext, p + ".extremity", UncertainParam::Kind::response_extremity_normal,
+                                        UncertainParam::Branch::both, "", spec))
+          sv.response_extremity = *v;
+      } else if (ext) {
+        if (auto v = r.number(ext, p + ".extremity")) sv.response_extremity = *v;
       }
     }
   }
-  if (node["nps"]) parse_scale(r, node["nps"], "survey.nps", sv.nps, true);
+  if (node["nps"]) parse_scale(r, node["nps"], "survey.nps", sv.nps, true, "nps", spec);
   // CSAT and CES: a baseline may be left out for the scales that have a
   // default one (journey_spec.h); validate() reports the others.
   if (node["csat"]) {
     sv.csat.present = true;
     sv.csat.scale = 5;
-    parse_scale(r, node["csat"], "survey.csat", sv.csat, false);
+    parse_scale(r, node["csat"], "survey.csat", sv.csat, false, "csat", spec);
     if (!node["csat"].IsMap() || !node["csat"]["baseline"]) sv.csat.baseline = default_csat_baseline(sv.csat.scale);
   }
   if (node["ces"]) {
     sv.ces.present = true;
     sv.ces.scale = 7;
-    parse_scale(r, node["ces"], "survey.ces", sv.ces, false);
+    parse_scale(r, node["ces"], "survey.ces", sv.ces, false, "ces", spec);
     if (!node["ces"].IsMap() || !node["ces"]["baseline"]) sv.ces.baseline = default_ces_baseline(sv.ces.scale);
   }
   // `cx_index:` alone (or null): equal weights; else {effectiveness, ease, emotion}.
@@ -534,7 +576,8 @@ void parse_survey(NodeReader& r, const YAML::Node& node, SurveySpec& sv) {
 
 }  // namespace
 
-std::optional<DurationSpec> parse_distribution(NodeReader& r, const YAML::Node& node, const std::string& path) {
+std::optional<DurationSpec> parse_distribution(NodeReader& r, const YAML::Node& node, const std::string& path,
+                                               const UncertainDuration* uncertain) {
   if (!r.expect_map(node, path, duration_forms().c_str())) return std::nullopt;
   const auto names = duration_family_names();
   r.check_keys(node, path, names);
@@ -560,8 +603,15 @@ std::optional<DurationSpec> parse_distribution(NodeReader& r, const YAML::Node& 
   const std::string p = path + "." + f.name;
   DurationSpec d;
   d.kind = f.kind;
+  // {estimate, sd} on a touchpoint's duration parameter (docs/methods/uncertainty.md).
+  const auto number = [&](const YAML::Node& n, const std::string& np, std::size_t i) -> std::optional<double> {
+    if (uncertain != nullptr && uncertain->spec != nullptr && is_normal_form(n))
+      return parse_duration_param(r, n, np, d, static_cast<int>(i), uncertain->branch, uncertain->touchpoint,
+                                  *uncertain->spec);
+    return r.number(n, np);
+  };
   if (f.bare) {
-    auto x = r.number(v, p);
+    auto x = number(v, p, 0);
     if (!x) return std::nullopt;
     duration_param(d, 0) = *x;
     r.locations().set(path + "." + f.params[0], r.loc(v));
@@ -576,7 +626,7 @@ std::optional<DurationSpec> parse_distribution(NodeReader& r, const YAML::Node& 
   bool ok = true;
   for (std::size_t i = 0; i < f.params.size(); ++i) {
     const std::string& key = f.params[i];
-    auto x = v[key] ? r.number(v[key], p + "." + key) : std::nullopt;
+    auto x = v[key] ? number(v[key], p + "." + key, i) : std::nullopt;
     if (x) duration_param(d, i) = *x;
     else ok = false;
   }
@@ -802,7 +852,7 @@ JourneySpec parse_journey(const YamlDocument& doc, Diagnostics& diags) {
       spec.segments.push_back(SegmentSpec{"all", 1.0, 0.0, 0.0, std::nullopt, std::nullopt, {}, std::nullopt});
     }
   }
-  if (root["survey"]) parse_survey(r, root["survey"], spec.survey);
+  if (root["survey"]) parse_survey(r, root["survey"], spec);
   if (root["retention"]) {
     const auto& rt = root["retention"];
     if (r.expect_map(rt, "retention", "{sensitivity, carryover} (and optionally alpha, beta)")) {

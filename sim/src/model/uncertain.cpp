@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cxsim/core/strings.h"
+#include "cxsim/model/duration_family.h"
 #include "cxsim/rng/samplers.h"
 #include "cxsim/rng/stream.h"
 
@@ -40,11 +41,11 @@ std::optional<double> parse_normal_delta(NodeReader& r, const YAML::Node& node, 
         fmt::format("an sd must be finite and > 0, got {} (a value without uncertainty is a plain number)", num(*sd)));
     return std::nullopt;
   }
-  if (kind == UncertainParam::Kind::effort_gamma && !(*e > 0)) {
+  if ((kind == UncertainParam::Kind::effort_gamma || kind == UncertainParam::Kind::duration_gamma) && !(*e > 0)) {
     r.error(node["estimate"], path + ".estimate",
-            fmt::format("an uncertain effort needs an estimate > 0, got {} (it is drawn from a Gamma with this mean "
+            fmt::format("an uncertain {} needs an estimate > 0, got {} (it is drawn from a Gamma with this mean "
                         "and sd, so it is never negative)",
-                        num(*e)));
+                        kind == UncertainParam::Kind::effort_gamma ? "effort" : "duration parameter", num(*e)));
     return std::nullopt;
   }
   r.locations().set(path, r.loc(node));
@@ -63,8 +64,7 @@ std::optional<double> parse_beta_friction(NodeReader& r, const YAML::Node& node,
   return parse_beta_param(r, node, path, UncertainParam::Kind::friction_beta, touchpoint, spec);
 }
 
-std::optional<double> parse_beta_param(NodeReader& r, const YAML::Node& node, const std::string& path,
-                                       UncertainParam::Kind kind, const std::string& touchpoint, JourneySpec& spec) {
+std::optional<BetaCounts> parse_beta_counts(NodeReader& r, const YAML::Node& node, const std::string& path) {
   r.check_keys(node, path, {"estimate", "beta"});
   r.require_keys(node, path, {"beta"});
   if (!node["beta"]) return std::nullopt;
@@ -95,14 +95,21 @@ std::optional<double> parse_beta_param(NodeReader& r, const YAML::Node& node, co
       return std::nullopt;
     }
   }
+  return BetaCounts{a, b, estimate};
+}
+
+std::optional<double> parse_beta_param(NodeReader& r, const YAML::Node& node, const std::string& path,
+                                       UncertainParam::Kind kind, const std::string& touchpoint, JourneySpec& spec) {
+  const auto c = parse_beta_counts(r, node, path);
+  if (!c) return std::nullopt;
   r.locations().set(path, r.loc(node));
   UncertainParam u;
   u.kind = kind;
   u.touchpoint = touchpoint;
-  u.counts = {a, b};
+  u.counts = {c->a, c->b};
   u.path = path;
   spec.uncertain.push_back(std::move(u));
-  return estimate;
+  return c->estimate;
 }
 
 std::optional<TransitionMap> parse_dirichlet_map(NodeReader& r, const YAML::Node& node, const std::string& path,
@@ -262,6 +269,41 @@ void parse_retention_covariance(NodeReader& r, const YAML::Node& node, const std
 
 namespace {
 
+// A segment override's fields (u.segment non-empty), else null.
+OverrideSpec* segment_override(JourneySpec& s, const UncertainParam& u) {
+  if (u.segment.empty() || u.touchpoint.empty()) return nullptr;
+  for (auto& seg : s.segments)
+    if (seg.id == u.segment)
+      for (auto& [id, o] : seg.overrides)
+        if (id == u.touchpoint) return &o;
+  return nullptr;
+}
+const OverrideSpec* segment_override(const JourneySpec& s, const UncertainParam& u) {
+  return segment_override(const_cast<JourneySpec&>(s), u);
+}
+
+// The map a Dirichlet parameter sets: start, a touchpoint's next branch, or
+// (u.segment) a segment override's next branch.
+const TransitionMap* map_of(const JourneySpec& s, const UncertainParam& u) {
+  const TouchpointSpec* tp = u.touchpoint.empty() ? nullptr : s.find_touchpoint(u.touchpoint);
+  const NextSpec* next = tp ? &tp->next : nullptr;
+  if (!u.segment.empty()) {
+    const OverrideSpec* o = segment_override(s, u);
+    next = o && o->next ? &*o->next : nullptr;
+  }
+  if (u.kind == UncertainParam::Kind::start_dirichlet && !u.segment.empty()) {
+    for (const auto& seg : s.segments)
+      if (seg.id == u.segment) return seg.start ? &*seg.start : nullptr;
+    return nullptr;
+  }
+  switch (u.kind) {
+    case UncertainParam::Kind::start_dirichlet: return &s.start;
+    case UncertainParam::Kind::next_ok_dirichlet: return next ? &next->ok : nullptr;
+    case UncertainParam::Kind::next_friction_dirichlet: return next ? &next->friction : nullptr;
+    default: return nullptr;
+  }
+}
+
 void draw_dirichlet(rng::Stream& g, const std::vector<double>& counts, TransitionMap& map) {
   double sum = 0;
   std::vector<double> x(counts.size(), 0.0);
@@ -272,7 +314,82 @@ void draw_dirichlet(rng::Stream& g, const std::vector<double>& counts, Transitio
   for (std::size_t i = 0; i < counts.size() && i < map.size(); ++i) map[i].second = x[i] / sum;
 }
 
+ScaleSpec* survey_scale(SurveySpec& s, const std::string& name) {
+  return name == "nps" ? &s.nps : name == "csat" ? &s.csat : name == "ces" ? &s.ces : nullptr;
+}
+const ScaleSpec* survey_scale(const SurveySpec& s, const std::string& name) {
+  return survey_scale(const_cast<SurveySpec&>(s), name);
+}
+
+// Duration parameter `u.param` of the branch(es) of tp to x. A lognormal's
+// median moves its p90 by the same factor (its shape sigma is kept); its p90 is
+// the (drawn) median plus a Gamma gap (docs/methods/uncertainty.md).
+void set_duration(TouchpointSpec& tp, const UncertainParam& u, double x) {
+  const auto one = [&](DurationSpec& d) {
+    if (d.kind == DurationSpec::Kind::lognormal && u.param == 0) {
+      if (d.a > 0) d.b *= x / d.a;
+      d.a = x;
+    } else if (d.kind == DurationSpec::Kind::lognormal && u.param == 1) {
+      d.b = d.a + x;
+    } else {
+      duration_param(d, static_cast<std::size_t>(u.param)) = x;
+    }
+  };
+  if (u.branch != UncertainParam::Branch::friction) one(tp.duration.ok);
+  if (u.branch != UncertainParam::Branch::ok) one(tp.duration.friction);
+}
+
 }  // namespace
+
+std::optional<double> parse_duration_param(NodeReader& r, const YAML::Node& node, const std::string& path,
+                                           const DurationSpec& d, int param, UncertainParam::Branch branch,
+                                           const std::string& touchpoint, JourneySpec& spec) {
+  // An uncertain duration parameter is positive: drawn from a Gamma (as an effort).
+  auto e = parse_normal_delta(r, node, path, UncertainParam::Kind::duration_gamma, branch, touchpoint, spec);
+  if (!e) return std::nullopt;
+  UncertainParam& u = spec.uncertain.back();
+  u.param = param;
+  // A lognormal's p90 is drawn as the median plus a gap (p90 - median): the
+  // Gamma's mean is that gap, which validate() checks is > 0.
+  if (d.kind == DurationSpec::Kind::lognormal && param == 1) u.counts[0] = *e - d.a;
+  if (!(u.counts[0] > 0)) {
+    r.error(node["estimate"], path + ".estimate",
+            fmt::format("an uncertain lognormal p90 needs an estimate above the median {}, got {}", num(d.a), num(*e)));
+    spec.uncertain.pop_back();
+    return std::nullopt;
+  }
+  return e;
+}
+
+std::optional<std::vector<double>> parse_dirichlet_list(NodeReader& r, const YAML::Node& node, const std::string& path,
+                                                        const std::string& scale, JourneySpec& spec) {
+  r.check_keys(node, path, {"dirichlet"});
+  const std::string dp = path + ".dirichlet";
+  auto counts = r.number_list(node["dirichlet"], dp);
+  if (!counts) return std::nullopt;
+  double sum = 0;
+  for (double c : *counts) {
+    if (!(c >= 0) || !std::isfinite(c)) {
+      r.error(node["dirichlet"], dp, fmt::format("a Dirichlet count must be finite and >= 0, got {}", num(c)));
+      return std::nullopt;
+    }
+    sum += c;
+  }
+  if (!(sum > 0)) {
+    r.error(node["dirichlet"], dp, "every count is 0; at least one must be > 0");
+    return std::nullopt;
+  }
+  r.locations().set(path, r.loc(node));
+  std::vector<double> out = *counts;
+  for (double& x : out) x /= sum;
+  UncertainParam u;
+  u.kind = UncertainParam::Kind::survey_baseline_dirichlet;
+  u.scale = scale;
+  u.counts = *counts;
+  u.path = path;
+  spec.uncertain.push_back(std::move(u));
+  return out;
+}
 
 JourneySpec draw_parameters(const JourneySpec& spec, std::uint64_t seed, std::uint64_t draw) {
   JourneySpec out = spec;
@@ -280,16 +397,21 @@ JourneySpec draw_parameters(const JourneySpec& spec, std::uint64_t seed, std::ui
     const UncertainParam& u = spec.uncertain[k];
     rng::Stream g(seed, rng::Purpose::replication, draw, 0, static_cast<std::uint32_t>(k));
     TouchpointSpec* tp = u.touchpoint.empty() ? nullptr : out.find_touchpoint(u.touchpoint);
+    OverrideSpec* ov = segment_override(out, u);
     switch (u.kind) {
-      case UncertainParam::Kind::friction_beta:
-        if (tp) tp->friction = rng::beta(g, u.counts[0], u.counts[1]);
+      case UncertainParam::Kind::friction_beta: {
+        const double x = rng::beta(g, u.counts[0], u.counts[1]);
+        if (!u.segment.empty()) {
+          if (ov) ov->friction = x;
+        } else if (tp) {
+          tp->friction = x;
+        }
         break;
-      case UncertainParam::Kind::start_dirichlet: draw_dirichlet(g, u.counts, out.start); break;
+      }
+      case UncertainParam::Kind::start_dirichlet:
       case UncertainParam::Kind::next_ok_dirichlet:
-        if (tp) draw_dirichlet(g, u.counts, tp->next.ok);
-        break;
       case UncertainParam::Kind::next_friction_dirichlet:
-        if (tp) draw_dirichlet(g, u.counts, tp->next.friction);
+        if (TransitionMap* m = const_cast<TransitionMap*>(map_of(out, u))) draw_dirichlet(g, u.counts, *m);
         break;
       case UncertainParam::Kind::satisfaction_normal:
       case UncertainParam::Kind::effort_gamma: {
@@ -317,6 +439,33 @@ JourneySpec draw_parameters(const JourneySpec& spec, std::uint64_t seed, std::ui
           sum += x[i];
         }
         for (std::size_t i = 0; i < x.size() && i < out.segments.size(); ++i) out.segments[i].share = x[i] / sum;
+        break;
+      }
+      case UncertainParam::Kind::duration_gamma: {
+        const double m = u.counts[0], sd = u.counts[1];
+        const double x = rng::gamma(g, (m / sd) * (m / sd), sd * sd / m);
+        if (tp) set_duration(*tp, u, x);
+        break;
+      }
+      case UncertainParam::Kind::response_rate_beta:
+        out.survey.response_rate = rng::beta(g, u.counts[0], u.counts[1]);
+        break;
+      case UncertainParam::Kind::response_extremity_normal:
+        out.survey.response_extremity = u.counts[0] + u.counts[1] * rng::standard_normal(g);
+        break;
+      case UncertainParam::Kind::survey_slope_normal:
+        if (ScaleSpec* sc = survey_scale(out.survey, u.scale))
+          sc->slope = u.counts[0] + u.counts[1] * rng::standard_normal(g);
+        break;
+      case UncertainParam::Kind::survey_baseline_dirichlet: {
+        double sum = 0;
+        std::vector<double> x(u.counts.size(), 0.0);
+        for (std::size_t i = 0; i < u.counts.size(); ++i) {
+          if (u.counts[i] > 0) x[i] = rng::gamma(g, u.counts[i], 1.0);
+          sum += x[i];
+        }
+        for (double& y : x) y /= sum;
+        if (ScaleSpec* sc = survey_scale(out.survey, u.scale)) sc->baseline = std::move(x);
         break;
       }
       case UncertainParam::Kind::retention_lognormal: {
@@ -347,16 +496,6 @@ JourneySpec draw_parameters(const JourneySpec& spec, std::uint64_t seed, std::ui
 
 namespace {
 
-const TransitionMap* map_of(const JourneySpec& s, const UncertainParam& u) {
-  const TouchpointSpec* tp = u.touchpoint.empty() ? nullptr : s.find_touchpoint(u.touchpoint);
-  switch (u.kind) {
-    case UncertainParam::Kind::start_dirichlet: return &s.start;
-    case UncertainParam::Kind::next_ok_dirichlet: return tp ? &tp->next.ok : nullptr;
-    case UncertainParam::Kind::next_friction_dirichlet: return tp ? &tp->next.friction : nullptr;
-    default: return nullptr;
-  }
-}
-
 std::string retention_path(const std::string& path) {
   const std::string suffix = ".covariance";
   return path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0
@@ -382,7 +521,18 @@ std::vector<std::string> uncertain_input_names(const JourneySpec& spec) {
         break;
       }
       case UncertainParam::Kind::satisfaction_normal:
-      case UncertainParam::Kind::effort_gamma: out.push_back(u.path); break;
+      case UncertainParam::Kind::effort_gamma:
+      case UncertainParam::Kind::duration_gamma:
+      case UncertainParam::Kind::response_rate_beta:
+      case UncertainParam::Kind::response_extremity_normal:
+      case UncertainParam::Kind::survey_slope_normal: out.push_back(u.path); break;
+      case UncertainParam::Kind::survey_baseline_dirichlet: {
+        // One input per score: NPS scores 0..10, CSAT and CES 1..scale.
+        const int first = u.scale == "nps" ? 0 : 1;
+        for (std::size_t i = 0; i < u.counts.size(); ++i)
+          out.push_back(u.path + "." + std::to_string(static_cast<int>(i) + first));
+        break;
+      }
       case UncertainParam::Kind::segment_share_dirichlet:
         for (std::size_t i = 0; i < u.counts.size(); ++i)
           out.push_back(i < spec.segments.size() ? "segments." + spec.segments[i].id + ".share" : std::to_string(i));
@@ -402,7 +552,11 @@ std::vector<double> uncertain_input_values(const JourneySpec& spec, const Journe
   for (const auto& u : spec.uncertain) {
     const TouchpointSpec* tp = u.touchpoint.empty() ? nullptr : drawn.find_touchpoint(u.touchpoint);
     switch (u.kind) {
-      case UncertainParam::Kind::friction_beta: out.push_back(tp ? tp->friction : nan); break;
+      case UncertainParam::Kind::friction_beta: {
+        const OverrideSpec* ov = segment_override(drawn, u);
+        out.push_back(!u.segment.empty() ? (ov && ov->friction ? *ov->friction : nan) : tp ? tp->friction : nan);
+        break;
+      }
       case UncertainParam::Kind::sensitivity_normal: out.push_back(drawn.retention.sensitivity); break;
       case UncertainParam::Kind::carryover_beta: out.push_back(drawn.retention.carryover); break;
       case UncertainParam::Kind::segment_share_dirichlet:
@@ -424,6 +578,26 @@ std::vector<double> uncertain_input_values(const JourneySpec& spec, const Journe
         out.push_back(!d ? nan : u.branch == UncertainParam::Branch::friction ? d->friction : d->ok);
         break;
       }
+      case UncertainParam::Kind::duration_gamma: {
+        const DurationSpec* d = !tp                                            ? nullptr
+                                : u.branch == UncertainParam::Branch::friction ? &tp->duration.friction
+                                                                               : &tp->duration.ok;
+        out.push_back(d ? duration_param(*const_cast<DurationSpec*>(d), static_cast<std::size_t>(u.param)) : nan);
+        break;
+      }
+      case UncertainParam::Kind::response_rate_beta: out.push_back(drawn.survey.response_rate); break;
+      case UncertainParam::Kind::response_extremity_normal: out.push_back(drawn.survey.response_extremity); break;
+      case UncertainParam::Kind::survey_slope_normal: {
+        const ScaleSpec* sc = survey_scale(drawn.survey, u.scale);
+        out.push_back(sc ? sc->slope : nan);
+        break;
+      }
+      case UncertainParam::Kind::survey_baseline_dirichlet: {
+        const ScaleSpec* sc = survey_scale(drawn.survey, u.scale);
+        for (std::size_t i = 0; i < u.counts.size(); ++i)
+          out.push_back(sc && i < sc->baseline.size() ? sc->baseline[i] : nan);
+        break;
+      }
       case UncertainParam::Kind::retention_lognormal: {
         std::optional<RetentionParams> p = drawn.retention.default_params;
         if (!u.segment.empty())
@@ -434,6 +608,62 @@ std::vector<double> uncertain_input_values(const JourneySpec& spec, const Journe
         break;
       }
     }
+  }
+  return out;
+}
+
+std::vector<std::string> describe_uncertain(const JourneySpec& spec) {
+  std::vector<std::string> out;
+  const auto counts = [](const std::vector<double>& c) {
+    std::string t;
+    for (std::size_t i = 0; i < c.size(); ++i) t += (i ? ", " : "") + num(c[i]);
+    return t;
+  };
+  for (const auto& u : spec.uncertain) {
+    std::string d;
+    switch (u.kind) {
+      case UncertainParam::Kind::friction_beta:
+      case UncertainParam::Kind::carryover_beta:
+      case UncertainParam::Kind::response_rate_beta:
+        d = fmt::format("Beta({}, {}) (mean {})", num(u.counts[0]), num(u.counts[1]),
+                        num(u.counts[0] / (u.counts[0] + u.counts[1])));
+        break;
+      case UncertainParam::Kind::start_dirichlet:
+      case UncertainParam::Kind::next_ok_dirichlet:
+      case UncertainParam::Kind::next_friction_dirichlet:
+      case UncertainParam::Kind::segment_share_dirichlet:
+      case UncertainParam::Kind::survey_baseline_dirichlet:
+        d = fmt::format("Dirichlet({}) over {} {}", counts(u.counts), u.counts.size(),
+                        u.kind == UncertainParam::Kind::segment_share_dirichlet     ? "segment shares"
+                        : u.kind == UncertainParam::Kind::survey_baseline_dirichlet ? "scores"
+                                                                                    : "targets");
+        break;
+      case UncertainParam::Kind::satisfaction_normal:
+      case UncertainParam::Kind::sensitivity_normal:
+      case UncertainParam::Kind::response_extremity_normal:
+      case UncertainParam::Kind::survey_slope_normal:
+        d = fmt::format("Normal(mean {}, sd {})", num(u.counts[0]), num(u.counts[1]));
+        break;
+      case UncertainParam::Kind::effort_gamma:
+        d = fmt::format("Gamma(mean {}, sd {})", num(u.counts[0]), num(u.counts[1]));
+        break;
+      case UncertainParam::Kind::duration_gamma: {
+        const TouchpointSpec* tp = spec.find_touchpoint(u.touchpoint);
+        const bool gap = tp && u.param == 1 && tp->duration.ok.kind == DurationSpec::Kind::lognormal &&
+                         u.branch != UncertainParam::Branch::friction;
+        const bool gap_fr = tp && u.param == 1 && tp->duration.friction.kind == DurationSpec::Kind::lognormal &&
+                            u.branch == UncertainParam::Branch::friction;
+        d = gap || gap_fr ? fmt::format("median + Gamma(mean {}, sd {})", num(u.counts[0]), num(u.counts[1]))
+                          : fmt::format("Gamma(mean {}, sd {})", num(u.counts[0]), num(u.counts[1]));
+        break;
+      }
+      case UncertainParam::Kind::retention_lognormal:
+        d = fmt::format("log-normal (alpha, beta) with mean ({}, {}) and covariance [[{}, {}], [{}, {}]]",
+                        num(u.counts[0]), num(u.counts[1]), num(u.cov[0][0]), num(u.cov[0][1]), num(u.cov[1][0]),
+                        num(u.cov[1][1]));
+        break;
+    }
+    out.push_back(u.path + ": " + d);
   }
   return out;
 }

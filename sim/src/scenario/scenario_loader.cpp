@@ -1,6 +1,7 @@
 #include "cxsim/scenario/scenario_loader.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
@@ -14,8 +15,11 @@
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
 #include "cxsim/model/messages.h"
+#include "cxsim/model/uncertain.h"
 #include "cxsim/model/validate.h"
 #include "cxsim/model/yaml_source.h"
+#include "cxsim/rng/samplers.h"
+#include "cxsim/rng/stream.h"
 #include "cxsim/scenario/changes.h"
 #include "cxsim/scenario/portfolio.h"
 
@@ -262,8 +266,25 @@ std::optional<engine::RecoveryProgram> parse_recovery(NodeReader& r, const YAML:
       ok = false;
     }
   }
-  auto prob = [&](const char* key, double& out) {
+  auto prob = [&](const char* key, double& out, std::array<double, 2>& beta) {
     if (!n[key]) return;
+    if (n[key].IsMap()) {
+      // {estimate: p, beta: [a, b]}: uncertain (docs/methods/uncertainty.md).
+      const auto c = model::parse_beta_counts(r, n[key], path + "." + key);
+      if (!c) {
+        ok = false;
+        return;
+      }
+      if (c->estimate < 0 || c->estimate > 1) {
+        r.error(n[key]["estimate"], path + "." + key + ".estimate",
+                model::outside_unit_interval("probability", c->estimate));
+        ok = false;
+        return;
+      }
+      out = c->estimate;
+      beta = {c->a, c->b};
+      return;
+    }
     auto v = r.number(n[key], path + "." + key);
     if (!v) {
       ok = false;
@@ -276,8 +297,9 @@ std::optional<engine::RecoveryProgram> parse_recovery(NodeReader& r, const YAML:
     }
     out = *v;
   };
-  prob("reach", p.reach);
-  prob("success", p.success);
+  p.path = path;
+  prob("reach", p.reach, p.reach_beta);
+  prob("success", p.success, p.success_beta);
   if (n["satisfaction"]) {
     if (auto v = r.number(n["satisfaction"], path + ".satisfaction")) p.satisfaction = *v;
     else ok = false;
@@ -303,6 +325,41 @@ std::optional<engine::RecoveryProgram> parse_recovery(NodeReader& r, const YAML:
 }
 
 }  // namespace
+
+engine::RecoveryProgram draw_recovery(const engine::RecoveryProgram& p, std::uint64_t seed, std::uint64_t draw) {
+  engine::RecoveryProgram out = p;
+  const auto one = [&](const std::array<double, 2>& beta, std::uint32_t field, double& value) {
+    if (!(beta[0] > 0)) return;
+    rng::Stream g(seed, rng::Purpose::replication, draw, 2, 2 * p.draw_slot + field);
+    value = rng::beta(g, beta[0], beta[1]);
+  };
+  one(p.reach_beta, 0, out.reach);
+  one(p.success_beta, 1, out.success);
+  return out;
+}
+
+std::vector<std::string> recovery_input_names(const engine::RecoveryProgram& p) {
+  std::vector<std::string> out;
+  if (p.reach_beta[0] > 0) out.push_back(p.path + ".reach");
+  if (p.success_beta[0] > 0) out.push_back(p.path + ".success");
+  return out;
+}
+
+std::vector<double> recovery_input_values(const engine::RecoveryProgram& drawn) {
+  std::vector<double> out;
+  if (drawn.reach_beta[0] > 0) out.push_back(drawn.reach);
+  if (drawn.success_beta[0] > 0) out.push_back(drawn.success);
+  return out;
+}
+
+std::vector<std::string> describe_recovery_uncertain(const engine::RecoveryProgram& p) {
+  std::vector<std::string> out;
+  for (const auto& [key, beta] : {std::pair{"reach", p.reach_beta}, std::pair{"success", p.success_beta}})
+    if (beta[0] > 0)
+      out.push_back(fmt::format("{}.{}: Beta({:.6g}, {:.6g}) (mean {:.6g})", p.path, key, beta[0], beta[1],
+                                beta[0] / (beta[0] + beta[1])));
+  return out;
+}
 
 void resolve_recovery(engine::RecoveryProgram& p, const model::JourneySpec& journey, const std::string& path,
                       core::Diagnostics& diags) {
@@ -444,6 +501,7 @@ ScenarioSpec parse_scenario(const YamlDocument& doc, Diagnostics& diags) {
         if (e.value["recovery"]) {
           v.recovery_loc = r.loc(e.value["recovery"]);
           v.recovery = parse_recovery(r, e.value["recovery"], vp + ".recovery");
+          if (v.recovery) v.recovery->draw_slot = static_cast<std::uint32_t>(sc.variants.size());
         }
         if (e.value["investment"]) {
           v.investment_loc = r.loc(e.value["investment"]);

@@ -124,8 +124,9 @@ engine::RunResult execute(RunPlan& plan, const engine::RunHooks& hooks, Precisio
 // draw d the journey's uncertain parameters are drawn (model::draw_parameters),
 // each named variant's changes applied to the drawn journey, and the
 // population (plan's settings, with `customers` from `point`) run with the
-// draw's customer seed. No draws (summary.draws == 0) when none were asked or
-// the journey has no uncertain parameter.
+// draw's customer seed; an uncertain recovery program is drawn per draw
+// (scenario::draw_recovery). No draws (summary.draws == 0) when none were asked
+// or the plan has no uncertain parameter.
 //
 // `runner` runs the draws: engine::run_uncertainty when empty (one process);
 // the distributed run passes its own (app/mpi_run.h: the draws dealt to the
@@ -134,6 +135,10 @@ using DrawRunner = std::function<engine::UncertaintySummary(
     std::uint64_t draws, const engine::DrawVariants& make, const engine::DrawSettings& settings,
     const std::function<void(std::uint64_t, std::uint64_t)>& progress, const std::atomic<int>* stop,
     const engine::DrawInputs* inputs)>;
+// The plan's uncertain parameters: the journey's, and each named variant's
+// uncertain recovery reach and success (docs/methods/uncertainty.md).
+std::size_t uncertain_parameter_count(const RunPlan& plan);
+
 engine::UncertaintySummary execute_uncertainty(const RunPlan& plan, const engine::RunResult& point,
                                                const engine::RunHooks& hooks, const DrawRunner& runner = {});
 

@@ -1,6 +1,7 @@
 #pragma once
 // What one run simulates: named variants of a compiled model (the first is
 // the baseline) and the run settings shared by all of them.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -37,6 +38,16 @@ struct RecoveryProgram {
   double success = 1.0;
   double satisfaction = 0.0;
   double cost = 0.0;
+  // Uncertainty (docs/methods/uncertainty.md): Beta(a, b) counts of reach and
+  // of success, {0, 0} for a point value (then the value above is used in every
+  // parameter draw); the estimates above are what a run without --uncertainty
+  // uses. draw_slot: the variant's index in the scenario file, which fixes the
+  // stream of its draws (scenario::draw_recovery); path: its key path.
+  std::array<double, 2> reach_beta{0.0, 0.0};
+  std::array<double, 2> success_beta{0.0, 0.0};
+  std::uint32_t draw_slot = 0;
+  std::string path;
+  bool uncertain() const { return reach_beta[0] > 0 || success_beta[0] > 0; }
 };
 
 // What making a variant's change costs the company, outside any customer's

@@ -15,8 +15,16 @@ namespace cxsim::model {
 // as complete as the document allows, so validation can still run on it.
 JourneySpec parse_journey(const YamlDocument& doc, core::Diagnostics& diags);
 
-// Parses a distribution node ({fixed: x}, {exponential: {mean}}, ...).
-std::optional<DurationSpec> parse_distribution(NodeReader& r, const YAML::Node& node, const std::string& path);
+// Parses a distribution node ({fixed: x}, {exponential: {mean}}, ...). With
+// `uncertain` (a touchpoint's duration), a parameter may be `{estimate, sd}`
+// (docs/journey-format.md, "Uncertainty"), recorded in uncertain->spec.
+struct UncertainDuration {
+  JourneySpec* spec;
+  std::string touchpoint;
+  UncertainParam::Branch branch = UncertainParam::Branch::both;
+};
+std::optional<DurationSpec> parse_distribution(NodeReader& r, const YAML::Node& node, const std::string& path,
+                                               const UncertainDuration* uncertain = nullptr);
 
 // Parses a `population` mapping, the same in journey and scenario files:
 // customers >= 1, periods 1..65535, seed >= 0, discount_rate > -1. A value

@@ -211,19 +211,27 @@ struct UncertainParam {
     next_ok_dirichlet,
     next_friction_dirichlet,
     retention_lognormal,
-    satisfaction_normal,      // a touchpoint's satisfaction delta ~ Normal(estimate, sd)
-    effort_gamma,             // a touchpoint's effort ~ Gamma with mean estimate and sd (never negative)
-    sensitivity_normal,       // retention.sensitivity ~ Normal(estimate, sd)
-    carryover_beta,           // retention.carryover ~ Beta(a, b)
-    segment_share_dirichlet,  // the segments' shares ~ Dirichlet(counts), counts in segment order
+    satisfaction_normal,        // a touchpoint's satisfaction delta ~ Normal(estimate, sd)
+    effort_gamma,               // a touchpoint's effort ~ Gamma with mean estimate and sd (never negative)
+    sensitivity_normal,         // retention.sensitivity ~ Normal(estimate, sd)
+    carryover_beta,             // retention.carryover ~ Beta(a, b)
+    segment_share_dirichlet,    // the segments' shares ~ Dirichlet(counts), counts in segment order
+    duration_gamma,             // a touchpoint's duration parameter `param` ~ Gamma(mean estimate, sd)
+    response_rate_beta,         // survey.response.rate ~ Beta(a, b)
+    response_extremity_normal,  // survey.response.extremity ~ Normal(estimate, sd)
+    survey_slope_normal,        // survey.<scale>.slope ~ Normal(estimate, sd)
+    survey_baseline_dirichlet,  // survey.<scale>.baseline ~ Dirichlet(counts), one per score
   };
   enum class Branch { ok, friction, both };  // satisfaction/effort: which delta(s) the draw sets
   Kind kind = Kind::friction_beta;
   Branch branch = Branch::both;
   std::string touchpoint;               // friction, next maps
   std::string segment;                  // retention: the segment id; empty: the top-level retention
+  std::string scale;                    // survey slope/baseline: nps, csat or ces
+  int param = 0;                        // duration: the parameter's index in its family (duration_param)
   std::vector<double> counts;           // Beta: {a, b}; Dirichlet: one per target, in the map's order;
-                                        // satisfaction/effort/sensitivity: {estimate, sd}
+                                        // satisfaction/effort/sensitivity/duration/extremity/slope:
+                                        // {estimate, sd}
   double cov[2][2] = {{0, 0}, {0, 0}};  // retention: covariance of (alpha, beta)
   std::string path;                     // key path, for messages
 };

@@ -39,6 +39,14 @@ std::optional<double> parse_normal_delta(NodeReader& r, const YAML::Node& node, 
 // Returns the estimate and appends the parameter to spec.uncertain.
 std::optional<double> parse_beta_friction(NodeReader& r, const YAML::Node& node, const std::string& path,
                                           const std::string& touchpoint, JourneySpec& spec);
+// The `{estimate: p, beta: [a, b]}` form alone (estimate optional: the Beta's
+// mean; it must be within kBetaEstimateToleranceSd of it), checked at the
+// key's location: for a probability outside the journey (a scenario's
+// recovery reach/success). Nothing is appended anywhere.
+struct BetaCounts {
+  double a = 0, b = 0, estimate = 0;
+};
+std::optional<BetaCounts> parse_beta_counts(NodeReader& r, const YAML::Node& node, const std::string& path);
 // The same form for any probability-like parameter of `kind` (friction_beta,
 // carryover_beta); `touchpoint` empty for a journey-wide one.
 std::optional<double> parse_beta_param(NodeReader& r, const YAML::Node& node, const std::string& path,
@@ -61,6 +69,19 @@ std::optional<double> parse_dirichlet_share(NodeReader& r, const YAML::Node& nod
 void set_dirichlet_shares(NodeReader& r, const std::vector<YAML::Node>& share_nodes,
                           const std::vector<std::optional<double>>& share_counts, JourneySpec& spec);
 
+// A touchpoint's duration parameter `param` of `d` (its family as parsed so
+// far) written `{estimate: x, sd: s}`: drawn from a Gamma with mean x and sd s
+// (kind duration_gamma), x > 0; a lognormal's p90 is drawn as the median plus a
+// Gamma gap with mean x - median and sd s. Returns the estimate.
+std::optional<double> parse_duration_param(NodeReader& r, const YAML::Node& node, const std::string& path,
+                                           const DurationSpec& d, int param, UncertainParam::Branch branch,
+                                           const std::string& touchpoint, JourneySpec& spec);
+
+// A survey baseline `{dirichlet: [c_1, ..., c_k]}` of `scale` (nps, csat,
+// ces): the estimate is counts / sum (kind survey_baseline_dirichlet).
+std::optional<std::vector<double>> parse_dirichlet_list(NodeReader& r, const YAML::Node& node, const std::string& path,
+                                                        const std::string& scale, JourneySpec& spec);
+
 // `covariance: [[var_a, cov], [cov, var_b]]` next to a retention's alpha/beta
 // (segment id, or empty for the top-level retention). Checks symmetry and
 // positive definiteness at the key's location.
@@ -80,6 +101,11 @@ JourneySpec draw_parameters(const JourneySpec& spec, std::uint64_t seed, std::ui
 std::vector<std::string> uncertain_input_names(const JourneySpec& spec);
 // Their values in `drawn` (a draw_parameters result of `spec`), in the same order.
 std::vector<double> uncertain_input_values(const JourneySpec& spec, const JourneySpec& drawn);
+
+// One line per uncertain parameter, in spec.uncertain order, for `cxsim
+// validate`: "<key path>: <distribution>", e.g. "pay.friction: Beta(40, 160)
+// (mean 0.2)".
+std::vector<std::string> describe_uncertain(const JourneySpec& spec);
 
 // The customer-stream seed of draw `draw`: independent inner Monte Carlo per
 // draw (docs/methods/uncertainty.md), the same for every variant of the draw.

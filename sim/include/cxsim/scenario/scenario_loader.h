@@ -39,6 +39,20 @@ bool is_scenario(const model::YamlDocument& doc);
 void resolve_recovery(engine::RecoveryProgram& p, const model::JourneySpec& journey, const std::string& path,
                       core::Diagnostics& diags);
 
+// The program of parameter draw `draw` (docs/methods/uncertainty.md): an
+// uncertain reach (success) ~ Beta(reach_beta) (Beta(success_beta)) drawn from
+// the stream (seed, purpose replication, customer field = draw, period 2,
+// step = 2 * draw_slot (+ 1 for success)), apart from the journey's
+// parameters (period 0); a point value is kept. A pure function of
+// (seed, draw, draw_slot).
+engine::RecoveryProgram draw_recovery(const engine::RecoveryProgram& p, std::uint64_t seed, std::uint64_t draw);
+// The program's scalar uncertain inputs (`<path>.reach`, `<path>.success`,
+// those that are uncertain) and their values in a drawn program.
+std::vector<std::string> recovery_input_names(const engine::RecoveryProgram& p);
+std::vector<double> recovery_input_values(const engine::RecoveryProgram& drawn);
+// "<path>.reach: Beta(a, b) (mean m)" for each uncertain one (cxsim validate).
+std::vector<std::string> describe_recovery_uncertain(const engine::RecoveryProgram& p);
+
 // Loads, resolves the journey, applies and re-validates every variant and
 // sweep point. Throws core::InputError with all diagnostics on any error.
 LoadedScenario load_scenario(const std::string& path);
