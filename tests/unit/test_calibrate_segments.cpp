@@ -262,6 +262,8 @@ TEST(CalibrateSegments, SatisfactionDeltaOverridesWhereTheSegmentsDeltasDiffer) 
       EXPECT_EQ(r.yaml.find("equal satisfaction deltas"), std::string::npos);
     }
   }
+}
+
 // --distributions (issue 14): the shares as a Dirichlet over the segments'
 // customers, and every override's posterior (its start and next maps as
 // Dirichlet counts), which `run --uncertainty` then draws.

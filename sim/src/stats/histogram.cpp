@@ -452,7 +452,6 @@ QuantileSide quantile_side(const LogHistogram& h, double p, double bandwidth) {
   return s;
 }
 
-
 // Every group's total weight (HistogramGroups::weight) and its weight below
 // bin `bin` plus frac of its weight in that bin (weight_below), from one pass
 // over the dense counts and one over the pending list: weight and

@@ -41,7 +41,7 @@ struct QueuePeriod {
   // (E[W] with c + 1 servers − E[W]) and one more arrival per period (dE[W]/dλ).
   double d_wait_d_servers = 0;
   double d_wait_d_arrivals = 0;
-  int iterations = 0;          // evaluations of the routing (1 without patience)
+  int iterations = 0;  // evaluations of the routing (1 without patience)
 };
 
 struct QueueTables {
