@@ -23,6 +23,7 @@
 #include "cxsim/engine/runner.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
+#include "simulated_log.h"
 
 using namespace cxsim;
 namespace fs = std::filesystem;
@@ -98,21 +99,6 @@ model::JourneySpec halve_checkout_friction(model::JourneySpec spec) {
 }
 
 // The value and se of a `calibration/joint` row.
-std::pair<double, double> joint_row(const calibrate::CalibrationResult& r, const std::string& name) {
-  const auto* t = r.report.find("calibration/joint");
-  if (!t) return {NAN, NAN};
-  const auto* par = &t->columns[0];
-  const calibrate::ReportColumn *est = nullptr, *se = nullptr;
-  for (const auto& c : t->columns) {
-    if (c.name == "parameter") par = &c;
-    if (c.name == "estimate") est = &c;
-    if (c.name == "se") se = &c;
-  }
-  for (std::size_t i = 0; i < par->strings.size(); ++i)
-    if (par->strings[i] == name) return {est->numbers[i], se->numbers[i]};
-  return {NAN, NAN};
-}
-
 TEST(CalibrateJoint, RoundTripRecoversSensitivityCarryoverExtremity) {
   const model::JourneySpec truth =
       model::load_journey(std::string(CXSIM_TEST_DATA_DIR) + "/calibrate/joint_journey.yaml").spec;
@@ -131,7 +117,7 @@ TEST(CalibrateJoint, RoundTripRecoversSensitivityCarryoverExtremity) {
   for (auto [name, true_value] : {std::pair<const char*, double>{"retention.sensitivity", 0.6},
                                   {"retention.carryover", 0.4},
                                   {"survey.response.extremity", 0.5}}) {
-    const auto [est, se] = joint_row(r, name);
+    const auto [est, se] = cxsim::testing::joint_row(r, name);
     ASSERT_TRUE(std::isfinite(est) && std::isfinite(se) && se > 0) << name << " " << est << " " << se;
     EXPECT_LT(std::fabs(est - true_value), 3 * se) << name << ": " << est << " se " << se << " truth " << true_value;
     EXPECT_LT(se, 0.25) << name << ": no power";

@@ -23,44 +23,12 @@
 #include "cxsim/engine/runner.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
+#include "simulated_log.h"
 
 using namespace cxsim;
 namespace fs = std::filesystem;
 
 namespace {
-
-void simulate_to(const model::JourneySpec& spec, std::uint64_t seed, const fs::path& dir) {
-  std::vector<engine::Variant> v = {{"baseline", "", model::compile(spec), std::nullopt}};
-  engine::RunSettings s;
-  s.customers = 10000;
-  s.periods = 8;
-  s.seed = seed;
-  s.threads = 2;
-  engine::EventLogWriter w(dir);
-  engine::RunHooks hooks;
-  hooks.event_log = true;
-  hooks.on_chunk = [&](const engine::ChunkResult& c) { w.append(c.events_csv, c.surveys_csv); };
-  engine::RunResult r = engine::run(v, s, hooks);
-  std::vector<double> survivors;
-  double alive = static_cast<double>(s.customers);
-  survivors.push_back(alive);
-  for (const auto& p : r.variants[0].periods) survivors.push_back(alive -= p.churned);
-  w.commit(survivors);
-}
-
-std::pair<double, double> joint_row(const calibrate::CalibrationResult& r, const std::string& name) {
-  const auto* t = r.report.find("calibration/joint");
-  if (!t) return {NAN, NAN};
-  const calibrate::ReportColumn *par = nullptr, *est = nullptr, *se = nullptr;
-  for (const auto& c : t->columns) {
-    if (c.name == "parameter") par = &c;
-    if (c.name == "estimate") est = &c;
-    if (c.name == "se") se = &c;
-  }
-  for (std::size_t i = 0; par && i < par->strings.size(); ++i)
-    if (par->strings[i] == name) return {est->numbers[i], se->numbers[i]};
-  return {NAN, NAN};
-}
 
 // The cut-points of a baseline: logit of the cumulative probabilities.
 std::vector<double> cuts(const std::vector<double>& baseline) {
@@ -74,7 +42,7 @@ std::vector<double> cuts(const std::vector<double>& baseline) {
 }
 
 void expect_within_3se(const calibrate::CalibrationResult& r, const std::string& name, double truth) {
-  const auto [est, se] = joint_row(r, name);
+  const auto [est, se] = cxsim::testing::joint_row(r, name);
   ASSERT_TRUE(std::isfinite(est) && std::isfinite(se) && se > 0) << name << " " << est << " " << se;
   EXPECT_LT(std::fabs(est - truth), 3 * se) << name << ": " << est << " se " << se << " truth " << truth;
 }
@@ -84,7 +52,7 @@ TEST(CalibrateJointScales, RoundTripRecoversCsatAndCesCutPointsAndEffort) {
       model::load_journey(std::string(CXSIM_TEST_DATA_DIR) + "/calibrate/joint_journey_scales.yaml").spec;
   const fs::path dir = fs::temp_directory_path() / fmt::format("cxsim_joint_scales_{}", ::getpid());
   fs::remove_all(dir);
-  simulate_to(truth, 11, dir);
+  cxsim::testing::simulate_log(truth, 10000, 8, 11, dir);
 
   calibrate::CalibrateOptions o;
   o.events = (dir / "events.csv").string();

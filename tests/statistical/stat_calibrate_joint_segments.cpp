@@ -26,6 +26,7 @@
 #include "cxsim/engine/runner.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
+#include "simulated_log.h"
 
 using namespace cxsim;
 namespace fs = std::filesystem;
@@ -33,25 +34,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kPeriods = 8;
-
-void simulate(const model::JourneySpec& spec, std::uint64_t seed, const fs::path& dir) {
-  std::vector<engine::Variant> v = {{"baseline", "", model::compile(spec), std::nullopt}};
-  engine::RunSettings s;
-  s.customers = 10000;
-  s.periods = kPeriods;
-  s.seed = seed;
-  s.threads = 2;
-  engine::EventLogWriter w(dir);
-  engine::RunHooks hooks;
-  hooks.event_log = true;
-  hooks.on_chunk = [&](const engine::ChunkResult& c) { w.append(c.events_csv, c.surveys_csv); };
-  engine::RunResult r = engine::run(v, s, hooks);
-  std::vector<double> survivors;
-  double alive = static_cast<double>(s.customers);
-  survivors.push_back(alive);
-  for (const auto& p : r.variants[0].periods) survivors.push_back(alive -= p.churned);
-  w.commit(survivors);
-}
 
 // Lifetimes with a segment column from the event log (docs/calibration.md,
 // "Periods"): a customer seen in W < kPeriods periods churned at the end of
@@ -96,7 +78,7 @@ TEST(CalibrateJointSegments, PerSegmentChurnHeterogeneityWithOneSharedSensitivit
       model::load_journey(std::string(CXSIM_TEST_DATA_DIR) + "/calibrate/joint_segments_journey.yaml").spec;
   const fs::path dir = fs::temp_directory_path() / fmt::format("cxsim_joint_segments_{}", ::getpid());
   fs::remove_all(dir);
-  simulate(truth, 31, dir);
+  cxsim::testing::simulate_log(truth, 10000, kPeriods, 31, dir);
   std::ofstream(dir / "lifetimes.csv") << segment_lifetimes(dir / "events.csv");
 
   calibrate::CalibrateOptions o;

@@ -23,33 +23,19 @@
 #include "cxsim/engine/runner.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
+#include "simulated_log.h"
 
 using namespace cxsim;
 namespace fs = std::filesystem;
 
 namespace {
 
-void simulate(const model::JourneySpec& spec, std::uint64_t seed, const fs::path& dir) {
-  std::vector<engine::Variant> v = {{"baseline", "", model::compile(spec), std::nullopt}};
-  engine::RunSettings s;
-  s.customers = 20000;
-  s.periods = 1;
-  s.seed = seed;
-  s.threads = 2;
-  engine::EventLogWriter w(dir);
-  engine::RunHooks hooks;
-  hooks.event_log = true;
-  hooks.on_chunk = [&](const engine::ChunkResult& c) { w.append(c.events_csv, c.surveys_csv); };
-  engine::RunResult r = engine::run(v, s, hooks);
-  w.commit({static_cast<double>(s.customers), static_cast<double>(s.customers) - r.variants[0].periods[0].churned});
-}
-
 TEST(CalibrateSegmentDeltas, OverridesExactlyWhereTheSegmentsDeltasDiffer) {
   const model::JourneySpec truth =
       model::load_journey(std::string(CXSIM_TEST_DATA_DIR) + "/calibrate/segment_deltas_journey.yaml").spec;
   const fs::path dir = fs::temp_directory_path() / fmt::format("cxsim_segment_deltas_{}", ::getpid());
   fs::remove_all(dir);
-  simulate(truth, 21, dir);
+  cxsim::testing::simulate_log(truth, 20000, 1, 21, dir);
   calibrate::CalibrateOptions o;
   o.events = (dir / "events.csv").string();
   o.surveys = (dir / "surveys.csv").string();

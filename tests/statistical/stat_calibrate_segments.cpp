@@ -31,6 +31,7 @@
 #include "cxsim/engine/runner.h"
 #include "cxsim/model/compiled_model.h"
 #include "cxsim/model/journey_loader.h"
+#include "simulated_log.h"
 
 using namespace cxsim;
 namespace fs = std::filesystem;
@@ -39,25 +40,6 @@ namespace {
 
 constexpr std::uint64_t kCustomers = 10000;
 constexpr int kPeriods = 8;
-
-void simulate(const model::JourneySpec& spec, std::uint64_t seed, const fs::path& events_dir) {
-  std::vector<engine::Variant> v = {{"baseline", "", model::compile(spec), std::nullopt}};
-  engine::RunSettings s;
-  s.customers = kCustomers;
-  s.periods = kPeriods;
-  s.seed = seed;
-  s.threads = 2;
-  engine::EventLogWriter w(events_dir);
-  engine::RunHooks hooks;
-  hooks.event_log = true;
-  hooks.on_chunk = [&](const engine::ChunkResult& c) { w.append(c.events_csv, c.surveys_csv); };
-  engine::RunResult r = engine::run(v, s, hooks);
-  std::vector<double> survivors;
-  double alive = static_cast<double>(s.customers);
-  survivors.push_back(alive);
-  for (const auto& p : r.variants[0].periods) survivors.push_back(alive -= p.churned);
-  w.commit(survivors);
-}
 
 std::vector<std::string> split(const std::string& line) {
   std::vector<std::string> f;
@@ -149,7 +131,7 @@ TEST(CalibrateSegments, TwoSegmentRoundTripRecoversEachSegmentsParameters) {
       model::load_journey(std::string(CXSIM_TEST_DATA_DIR) + "/calibrate/segments_journey.yaml").spec;
   const fs::path dir = fs::temp_directory_path() / fmt::format("cxsim_stat_segments_{}", ::getpid());
   fs::remove_all(dir);
-  simulate(truth, 21, dir);
+  cxsim::testing::simulate_log(truth, kCustomers, kPeriods, 21, dir);
   const auto counts = count_log(dir / "events.csv", dir / "lifetimes.csv");
   ASSERT_EQ(counts.size(), 2u);
 
