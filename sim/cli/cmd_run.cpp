@@ -87,27 +87,9 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
     search.stop = ctx.stop;
     app::search_portfolio(plan, search);
   }
-  std::filesystem::path out = o.output;
-  if (out.empty()) {
-    const std::string stem = std::filesystem::path(o.input).stem().string();
-    out = std::filesystem::path("outputs") /
-          (range ? fmt::format("{}.chunks-{}-{}.h5", stem, range->first, range->last) : stem + ".h5");
-  }
-  // The output rules (core/atomic_output.h) up front, before simulating: the
-  // folder is created, only a regular file is replaced, never an input.
-  {
-    const std::filesystem::path inputs[] = {o.input, plan.provenance.journey_path, plan.provenance.scenario_path};
-    core::check_output_path(out, inputs);
-    if (!o.events_out.empty()) {
-      for (const char* name : {"events.csv", "surveys.csv", "cohorts.csv"}) {
-        const std::filesystem::path p = std::filesystem::path(o.events_out) / name;
-        core::check_output_path(p, inputs);
-        std::error_code ec1, ec2;
-        if (std::filesystem::weakly_canonical(p, ec1) == std::filesystem::weakly_canonical(out, ec2) && !ec1 && !ec2)
-          throw core::InputError(fmt::format("{}: -o and --events-out name the same file", out.string()));
-      }
-    }
-  }
+  const std::filesystem::path out = app::run_output_path(o.input, o.output, range);
+  // The output rules (core/atomic_output.h) up front, before simulating.
+  app::check_run_outputs(plan, o.input, out, o.events_out, "-o and --events-out");
 
   int ranks = 1;
 #ifdef CXSIM_MPI

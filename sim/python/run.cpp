@@ -96,25 +96,8 @@ RunOutcome simulate(const RunArgs& a, const std::atomic<int>* stop) {
     range = app::parse_chunk_range(a.chunks);
     app::check_partial_plan(plan, ov, *range, !a.events_out.empty());
   }
-  std::filesystem::path out = a.output;
-  if (out.empty()) {
-    const std::string stem = std::filesystem::path(a.input).stem().string();
-    out = std::filesystem::path("outputs") /
-          (range ? fmt::format("{}.chunks-{}-{}.h5", stem, range->first, range->last) : stem + ".h5");
-  }
-  {
-    const std::filesystem::path inputs[] = {a.input, plan.provenance.journey_path, plan.provenance.scenario_path};
-    core::check_output_path(out, inputs);
-    if (!a.events_out.empty()) {
-      for (const char* name : {"events.csv", "surveys.csv", "cohorts.csv"}) {
-        const std::filesystem::path p = std::filesystem::path(a.events_out) / name;
-        core::check_output_path(p, inputs);
-        std::error_code ec1, ec2;
-        if (std::filesystem::weakly_canonical(p, ec1) == std::filesystem::weakly_canonical(out, ec2) && !ec1 && !ec2)
-          throw core::InputError(fmt::format("{}: output and events_out name the same file", out.string()));
-      }
-    }
-  }
+  const std::filesystem::path out = app::run_output_path(a.input, a.output, range);
+  app::check_run_outputs(plan, a.input, out, a.events_out, "output and events_out");
   RunOutcome o;
   o.output = out.string();
   o.title = plan.title;

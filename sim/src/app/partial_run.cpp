@@ -186,6 +186,28 @@ std::string cxsim_input_for(const Part& p) {
 
 }  // namespace
 
+std::filesystem::path run_output_path(const std::string& input, const std::string& output,
+                                      const std::optional<ChunkRange>& range) {
+  if (!output.empty()) return output;
+  const std::string stem = std::filesystem::path(input).stem().string();
+  return std::filesystem::path("outputs") /
+         (range ? fmt::format("{}.chunks-{}-{}.h5", stem, range->first, range->last) : stem + ".h5");
+}
+
+void check_run_outputs(const RunPlan& plan, const std::string& input, const std::filesystem::path& out,
+                       const std::string& events_out, std::string_view options) {
+  const std::filesystem::path inputs[] = {input, plan.provenance.journey_path, plan.provenance.scenario_path};
+  core::check_output_path(out, inputs);
+  if (events_out.empty()) return;
+  for (const char* name : {"events.csv", "surveys.csv", "cohorts.csv"}) {
+    const std::filesystem::path p = std::filesystem::path(events_out) / name;
+    core::check_output_path(p, inputs);
+    std::error_code ec1, ec2;
+    if (std::filesystem::weakly_canonical(p, ec1) == std::filesystem::weakly_canonical(out, ec2) && !ec1 && !ec2)
+      throw core::InputError(fmt::format("{}: {} name the same file", out.string(), options));
+  }
+}
+
 ChunkRange parse_chunk_range(const std::string& text) {
   const auto colon = text.find(':');
   auto number = [&](std::string_view t, std::uint64_t& v) {

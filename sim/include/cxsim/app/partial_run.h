@@ -6,7 +6,9 @@
 // exactly once, merges the records in chunk order and writes the results file
 // of the whole run, bit-identical to the one-process run.
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cxsim/app/run_plan.h"
@@ -19,6 +21,19 @@ struct ChunkRange {
 
 // "A:B" with whole numbers A < B. Throws core::InputError naming --chunks.
 ChunkRange parse_chunk_range(const std::string& text);
+
+// The results file of a run: `output`, else outputs/<input's stem>.h5
+// (outputs/<stem>.chunks-A-B.h5 for a partial run).
+std::filesystem::path run_output_path(const std::string& input, const std::string& output,
+                                      const std::optional<ChunkRange>& range);
+
+// The output rules (core/atomic_output.h) checked before simulating, for
+// `out` and, when `events_out` is not empty, the three CSVs in it: the folder
+// is created, only a regular file is replaced, never one of the plan's inputs,
+// and no CSV is `out` itself (core::InputError naming `options`, e.g.
+// "-o and --events-out").
+void check_run_outputs(const RunPlan& plan, const std::string& input, const std::filesystem::path& out,
+                       const std::string& events_out, std::string_view options);
 
 // Checks that the plan can run as parts and that the range lies within its
 // chunks (InputError otherwise): no precision target (it decides the
