@@ -108,6 +108,11 @@ expect_exit 2 'a_folder: the output exists and is a folder' -- "$CXSIM" calibrat
 ls -a "$work" | grep -q '\.tmp-' && fail "calibrate left a temporary behind: $(ls -a "$work")"
 expect_exit 2 '-o and --report name the same file' -- "$CXSIM" calibrate --events "$data/shop_events.csv" -o "$work/same" \
   --report "$work/same"
+# run: a results file that is one of the --events-out CSVs is refused before simulating.
+mkdir -p "$work/ev"
+expect_exit 2 '-o and --events-out name the same file' -- "$CXSIM" run "$CXSIM_SOURCE_DIR/journeys/retail.yaml" -n 100 -q \
+  -o "$work/ev/events.csv" --events-out "$work/ev"
+[ -e "$work/ev/events.csv" ] && fail "run wrote events.csv although -o and --events-out name it both"
 
 # ------------------------------------------------- 3. validate
 "$PY" - "$work/kinds300.yaml" <<'PYEOF'
