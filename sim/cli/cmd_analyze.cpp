@@ -492,32 +492,7 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
   add("baseline", ls.journey, "", std::nullopt);
   for (std::size_t v = 0; v < ls.scenario.variants.size(); ++v) {
     const auto& vs = ls.scenario.variants[v];
-    std::string note;
-    // A recovery program changes S and the cost, never the route. Triggered by
-    // friction visits its effect is exact; triggered by satisfaction it is not
-    // (the chain does not track S): those values are n/a, not the baseline's.
-    using Trigger = engine::RecoveryProgram::Trigger;
-    const bool targeted =
-        vs.recovery && (vs.recovery->trigger == Trigger::at || vs.recovery->trigger == Trigger::wait_above ||
-                        vs.recovery->trigger == Trigger::outcome_kind);
-    if (targeted)
-      note =
-          "has a targeted recovery program (a trigger on one visit): it is exact, its reroute included, in every "
-          "expectation";
-    else if (vs.recovery && vs.recovery->reroute != engine::RecoveryProgram::kNone)
-      note =
-          "has a recovery program that reroutes after a trigger on the walk's history, which the exact chain does "
-          "not follow: no expectation is exact (n/a)";
-    else if (vs.recovery && vs.recovery->trigger == Trigger::frictions_at_least)
-      note =
-          "has a recovery program triggered by friction visits: its trigger probability is exact and included "
-          "in satisfaction_change_mean and cost_per_walk";
-    else if (vs.recovery)
-      note =
-          "has a recovery program triggered by satisfaction, which the exact chain does not track: "
-          "satisfaction_change_mean and cost_per_walk are not exact (n/a); the other expectations are exact "
-          "(the program never changes the route)";
-    add(vs.name, ls.variant_specs[v], std::move(note), vs.recovery);
+    add(vs.name, ls.variant_specs[v], app::recovery_exactness_note(vs.recovery), vs.recovery);
   }
   std::optional<ExactUncertainty> unc;
   check_uncertainty_draws(o.uncertainty);

@@ -221,29 +221,7 @@ ScenarioComputed compute_scenario(const model::YamlDocument& doc, core::Diagnost
   add("baseline", ls.journey, "", std::nullopt);
   for (std::size_t v = 0; v < ls.scenario.variants.size(); ++v) {
     const auto& vs = ls.scenario.variants[v];
-    std::string note;
-    using Trigger = engine::RecoveryProgram::Trigger;
-    const bool targeted =
-        vs.recovery && (vs.recovery->trigger == Trigger::at || vs.recovery->trigger == Trigger::wait_above ||
-                        vs.recovery->trigger == Trigger::outcome_kind);
-    if (targeted)
-      note =
-          "has a targeted recovery program (a trigger on one visit): it is exact, its reroute included, in every "
-          "expectation";
-    else if (vs.recovery && vs.recovery->reroute != engine::RecoveryProgram::kNone)
-      note =
-          "has a recovery program that reroutes after a trigger on the walk's history, which the exact chain does "
-          "not follow: no expectation is exact (n/a)";
-    else if (vs.recovery && vs.recovery->trigger == Trigger::frictions_at_least)
-      note =
-          "has a recovery program triggered by friction visits: its trigger probability is exact and included "
-          "in satisfaction_change_mean and cost_per_walk";
-    else if (vs.recovery)
-      note =
-          "has a recovery program triggered by satisfaction, which the exact chain does not track: "
-          "satisfaction_change_mean and cost_per_walk are not exact (n/a); the other expectations are exact "
-          "(the program never changes the route)";
-    add(vs.name, ls.variant_specs[v], std::move(note), vs.recovery);
+    add(vs.name, ls.variant_specs[v], app::recovery_exactness_note(vs.recovery), vs.recovery);
   }
   return out;
 }

@@ -386,6 +386,24 @@ io::Table ranking_table(const RunPlan& plan, const engine::RunResult& r) {
   return t;
 }
 
+std::string recovery_exactness_note(const std::optional<engine::RecoveryProgram>& recovery) {
+  if (!recovery) return "";
+  using Trigger = engine::RecoveryProgram::Trigger;
+  if (recovery->trigger == Trigger::at || recovery->trigger == Trigger::wait_above ||
+      recovery->trigger == Trigger::outcome_kind)
+    return "has a targeted recovery program (a trigger on one visit): it is exact, its reroute included, in every "
+           "expectation";
+  if (recovery->reroute != engine::RecoveryProgram::kNone)
+    return "has a recovery program that reroutes after a trigger on the walk's history, which the exact chain does "
+           "not follow: no expectation is exact (n/a)";
+  if (recovery->trigger == Trigger::frictions_at_least)
+    return "has a recovery program triggered by friction visits: its trigger probability is exact and included "
+           "in satisfaction_change_mean and cost_per_walk";
+  return "has a recovery program triggered by satisfaction, which the exact chain does not track: "
+         "satisfaction_change_mean and cost_per_walk are not exact (n/a); the other expectations are exact "
+         "(the program never changes the route)";
+}
+
 void write_run_attributes(engine::ResultsWriter& writer, const RunPlan& plan, int mpi_ranks) {
   writer.file().set_attribute("threads", static_cast<std::int64_t>(plan.settings.threads));
   writer.file().set_attribute("mpi_ranks", static_cast<std::int64_t>(mpi_ranks));

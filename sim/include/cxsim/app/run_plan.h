@@ -151,6 +151,14 @@ void write_uncertainty(engine::ResultsWriter& writer, const RunPlan& plan, const
 // Written by every `cxsim run` (and the Python module's run).
 void write_run_attributes(engine::ResultsWriter& writer, const RunPlan& plan, int mpi_ranks);
 
+// What `cxsim analyze` (and the Python module's analyze) says of a scenario
+// variant's recovery program in the exact analytics. A program changes S and
+// the cost: a targeted one (a trigger on one visit) is exact, reroute
+// included; a reroute after a history trigger is not followed (nothing
+// exact); a friction-count trigger is exact; a satisfaction trigger is not
+// (the chain does not track S). Empty without a program.
+std::string recovery_exactness_note(const std::optional<engine::RecoveryProgram>& recovery);
+
 // Writes /variants, /comparisons, /sweeps, /ranking and /analytics.
 void write_all(engine::ResultsWriter& writer, const RunPlan& plan, const engine::RunResult& result,
                const PrecisionOutcome& precision);
