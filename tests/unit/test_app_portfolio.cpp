@@ -404,11 +404,13 @@ void check_lean_against_full(const std::string& path, const std::string& what) {
     } else {
       // Lean: fewer cross products, the kept ones the same bits.
       EXPECT_LT(lr.variants[v].headline.raw_cross().size(), fr.variants[v].headline.raw_cross().size()) << at;
-      for (const auto& [i, j] : pairs)
-        if (j < k)
+      for (const auto& [i, j] : pairs) {
+        if (j < k) {
           EXPECT_EQ(std::bit_cast<std::uint64_t>(lr.variants[v].headline.covariance(i, j)),
                     std::bit_cast<std::uint64_t>(fr.variants[v].headline.covariance(i, j)))
               << at << " pair " << i << "," << j;
+        }
+      }
     }
     for (std::size_t g = 0; g < lr.variants[v].segment_headline.size(); ++g)
       expect_same_bits(lr.variants[v].segment_headline[g].raw_sums(), fr.variants[v].segment_headline[g].raw_sums(),
