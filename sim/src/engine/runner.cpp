@@ -129,8 +129,8 @@ ChunkResult run_chunk(const std::vector<Variant>& variants_in, const RunSettings
                           v == 0 && event_log ? &sink : nullptr);
       }
       // With segments, each customer is added to its segment's moments only;
-      // the pooled moments are their merge at the end of the chunk (one
-      // accumulation per customer, not two).
+      // the pooled moments are their merge at the end of the chunk
+      // (fold_segments: one accumulation per customer, not two).
       auto& acc = out.variants[v];
       if (acc.segment_headline.empty()) acc.headline.add(scratch[v].x.data());
       else acc.segment_headline[static_cast<std::size_t>(scratch[v].segment)].add(scratch[v].x.data());
@@ -156,7 +156,7 @@ ChunkResult run_chunk(const std::vector<Variant>& variants_in, const RunSettings
     }
   }
   for (auto& acc : out.variants) {
-    for (const auto& g : acc.segment_headline) acc.headline.merge(g);
+    acc.fold_segments();
     acc.flush();
   }
   for (auto& pr : out.paired)

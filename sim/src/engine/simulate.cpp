@@ -110,6 +110,21 @@ void add_vec(std::vector<double>& a, const std::vector<double>& b) {
 }
 }  // namespace
 
+void VariantAccumulator::fold_segments() {
+  for (std::size_t g = 0; g < segment_headline.size(); ++g) headline.merge(segment_headline[g]);
+  for (std::size_t g = 0; g < segment_periods.size(); ++g) {
+    for (std::size_t t = 0; t < periods.size() && t < segment_periods[g].size(); ++t)
+      periods[t].merge(segment_periods[g][t]);
+    for (std::size_t k = 0; k < touchpoints.size() && k < segment_tp_visits[g].size(); ++k) {
+      touchpoints[k].visits.merge(segment_tp_visits[g][k]);
+      touchpoints[k].frictions.merge(segment_tp_frictions[g][k]);
+    }
+    for (std::size_t o = 0; o < outcomes.size() && o < segment_outcomes[g].size(); ++o)
+      outcomes[o].merge(segment_outcomes[g][o]);
+    walks_sq += segment_walks_sq[g];
+  }
+}
+
 void VariantAccumulator::merge(const VariantAccumulator& o) {
   if (o.has_pending()) throw core::RuntimeError("internal: merging an accumulator with unflushed walk times");
   if (o.lean != lean) throw core::RuntimeError("internal: merging a lean and a full accumulator");
@@ -238,19 +253,16 @@ inline bool recovery_hit(const model::CompiledModel& m, const RecoveryProgram& p
 // and idle, and the churn draw — the same uniform of the period stream a walk
 // would use — churns with probability θ (the sensitivity term is 0). theta < 0:
 // the segment never churns. docs/methods/engine.md, "Engagement".
-// seg_pa: the customer's segment's period tallies (nullptr: not kept).
-bool walks_this_period(std::uint64_t seed, std::uint64_t i, int t, double p, double theta, VariantAccumulator& acc,
-                       PeriodAcc* seg_pa, bool& alive, int& churned_period) {
+// rows: the period tallies the customer adds to (its segment's with two or
+// more segments, else the pooled ones).
+bool walks_this_period(std::uint64_t seed, std::uint64_t i, int t, double p, double theta, PeriodAcc* rows, bool& alive,
+                       int& churned_period) {
   const auto period = static_cast<std::uint32_t>(t);
   Stream s_walk(seed, Purpose::engagement, i, period);
   if (s_walk.uniform() < p) return true;
-  PeriodAcc& pa = acc.periods[period];
+  PeriodAcc& pa = rows[period];
   pa.active += 1.0;
   pa.idle += 1.0;
-  if (seg_pa != nullptr) {
-    seg_pa[period].active += 1.0;
-    seg_pa[period].idle += 1.0;
-  }
   if (theta >= 0) {
     Stream s_period(seed, Purpose::entry, i, period);
     s_period.next_u64();
@@ -259,7 +271,6 @@ bool walks_this_period(std::uint64_t seed, std::uint64_t i, int t, double p, dou
       alive = false;
       churned_period = t;
       pa.churned += 1.0;
-      if (seg_pa != nullptr) seg_pa[period].churned += 1.0;
     }
   }
   return false;
@@ -267,22 +278,20 @@ bool walks_this_period(std::uint64_t seed, std::uint64_t i, int t, double p, dou
 
 // Folds the customer's per-touchpoint / channel / outcome totals into the
 // tables (and clears them), and counts the customer's walks.
+// With two or more segments (per_segment), Σ walks², the touchpoint visits
+// and friction visits and the outcome counts go to segment g's tables only
+// (VariantAccumulator::fold_segments adds them to the pooled ones).
 void fold_tables(VariantAccumulator& acc, CustomerScratch& sc, double w, bool per_segment, std::size_t g) {
-  acc.walks_sq += w * w;
+  (per_segment ? acc.segment_walks_sq[g] : acc.walks_sq) += w * w;
   acc.walk_counts[std::min(acc.walk_counts.size() - 1, static_cast<std::size_t>(w))] += 1.0;
-  if (per_segment) acc.segment_walks_sq[g] += w * w;
   for (std::size_t word = 0; word < sc.tp_touched.size(); ++word) {
     for (std::uint64_t bits = sc.tp_touched[word]; bits != 0; bits &= bits - 1) {
       const std::size_t k = word * 64 + static_cast<std::size_t>(std::countr_zero(bits));
       const double vk = sc.tp_visits[k];
       auto& ta = acc.touchpoints[k];
-      ta.visits.add(vk, w);
-      ta.frictions.add(sc.tp_frictions[k], vk);
+      (per_segment ? acc.segment_tp_visits[g][k] : ta.visits).add(vk, w);
+      (per_segment ? acc.segment_tp_frictions[g][k] : ta.frictions).add(sc.tp_frictions[k], vk);
       ta.satisfaction.add(sc.tp_sat[k], vk);
-      if (per_segment) {
-        acc.segment_tp_visits[g][k].add(vk, w);
-        acc.segment_tp_frictions[g][k].add(sc.tp_frictions[k], vk);
-      }
       sc.tp_visits[k] = sc.tp_frictions[k] = sc.tp_sat[k] = 0.0;
     }
     sc.tp_touched[word] = 0;
@@ -298,8 +307,7 @@ void fold_tables(VariantAccumulator& acc, CustomerScratch& sc, double w, bool pe
   }
   for (std::size_t o = 0; o < sc.oc_count.size(); ++o) {
     if (sc.oc_count[o] != 0.0) {
-      acc.outcomes[o].add(sc.oc_count[o], w);
-      if (per_segment) acc.segment_outcomes[g][o].add(sc.oc_count[o], w);
+      (per_segment ? acc.segment_outcomes[g][o] : acc.outcomes[o]).add(sc.oc_count[o], w);
     }
     sc.oc_count[o] = 0.0;
   }
@@ -348,10 +356,12 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
   }
   acc.segment_customers[static_cast<std::size_t>(seg_index)] += 1.0;
   sc.segment = seg_index;
-  // Per-segment period tallies (two or more segments): the same additions as
-  // the pooled ones, into the segment's row.
-  PeriodAcc* const seg_pa =
-      acc.segment_periods.empty() ? nullptr : acc.segment_periods[static_cast<std::size_t>(seg_index)].data();
+  // The period tallies go to the segment's rows with two or more segments
+  // (VariantAccumulator::fold_segments adds them to the pooled rows), else to
+  // the pooled rows: one addition per tally either way.
+  const bool per_segment = !acc.segment_periods.empty();
+  PeriodAcc* const rows =
+      per_segment ? acc.segment_periods[static_cast<std::size_t>(seg_index)].data() : acc.periods.data();
   if (events && events->customer) events->customer(i, seg_index);
 
   const auto& rec = v.recovery;
@@ -366,7 +376,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
   for (int t = 0; t < s.periods && alive; ++t) {
     const auto period = static_cast<std::uint32_t>(t);
     if (seg.engages &&
-        !walks_this_period(seed, i, t, engage_p, seg.churns ? theta : -1.0, acc, seg_pa, alive, churned_period)) {
+        !walks_this_period(seed, i, t, engage_p, seg.churns ? theta : -1.0, rows, alive, churned_period)) {
       if (trajectory != nullptr) {
         PeriodRecord pr;
         pr.customer = i;
@@ -510,7 +520,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
       if (full) acc.ces_hist_true[static_cast<std::size_t>(ces)] += 1.0;
       x[kCesTrue] += ces + 1;
     }
-    PeriodAcc& pa = acc.periods[period];
+    PeriodAcc& pa = rows[period];
     pa.active += 1.0;
     pa.promoters += promoter;
     pa.detractors += detractor;
@@ -526,16 +536,6 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     pa.respondents += r;
     pa.promoters_measured += pm;
     pa.detractors_measured += dm;
-    if (seg_pa != nullptr) {
-      PeriodAcc& sp = seg_pa[period];
-      sp.active += 1.0;
-      sp.promoters += promoter;
-      sp.detractors += detractor;
-      sp.kinds[static_cast<std::size_t>(kind)] += 1.0;
-      sp.respondents += r;
-      sp.promoters_measured += pm;
-      sp.detractors_measured += dm;
-    }
     if (m.csat.present) {
       if (full) acc.csat_hist_measured[static_cast<std::size_t>(csat)] += r;
       x[kCsatMeasured] += r * (csat + 1);
@@ -571,10 +571,6 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
     x[kCost] += cost * discount;
     pa.value += value * discount;
     pa.cost += cost * discount;
-    if (seg_pa != nullptr) {
-      seg_pa[period].value += value * discount;
-      seg_pa[period].cost += cost * discount;
-    }
     if (period < sc.period_net.size()) sc.period_net[period] = value * discount - cost * discount;
     x[kFirstKind + kind] += 1.0;
     x[kind_time_component(m, kind)] += time;
@@ -602,7 +598,6 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
         churned_period = t;
         churned_now = true;
         pa.churned += 1.0;
-        if (seg_pa != nullptr) seg_pa[period].churned += 1.0;
       }
     }
     if (trajectory != nullptr) {
@@ -624,7 +619,7 @@ void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, 
   x[kAlive] = alive ? 1.0 : 0.0;
 
   const double w = x[kWalks];
-  if (full) fold_tables(acc, sc, w, seg_pa != nullptr, static_cast<std::size_t>(seg_index));
+  if (full) fold_tables(acc, sc, w, per_segment, static_cast<std::size_t>(seg_index));
   if (record) {
     record->customer = i;
     record->segment = seg_index;

@@ -127,6 +127,16 @@ class VariantAccumulator {
   // Merges o (which must have no pending times) after flushing this one.
   void merge(const VariantAccumulator& o);
 
+  // With two or more segments, each customer goes to its segment's tables
+  // only: segment_headline (added by the runner), segment_periods,
+  // segment_tp_visits/_frictions, segment_outcomes and segment_walks_sq
+  // (simulate_customer). fold_segments adds them to the pooled headline,
+  // periods, touchpoints' visits and frictions, outcomes and walks_sq, in
+  // segment order, so the pooled tables are the same for every thread count
+  // and chunking. The runner calls it once per chunk, after its last
+  // customer; nothing to do without segments.
+  void fold_segments();
+
   // Walk times go to time_hist, and to time_groups under the walker's group
   // (customer mod kTimeGroups), in batches (binning a batch at once keeps the
   // end of a walk off the histogram's memory latency); the counts are the

@@ -69,7 +69,11 @@ class CustomerScratch {
 
 // Simulates customer `i` under `v`, adds the per-walk and per-customer sums to
 // `acc`, and leaves the headline vector in scratch.x (the caller adds it to
-// the moment accumulators, so variants can be paired). With `periods`, one
+// the moment accumulators, so variants can be paired). With two or more
+// segments, the period, touchpoint and outcome tallies go to the customer's
+// segment's tables only, and VariantAccumulator::fold_segments must be called
+// once after the last customer, before the pooled tables are read or
+// merged. With `periods`, one
 // PeriodRecord per active period is appended to it (nothing else changes).
 void simulate_customer(const Variant& v, const RunSettings& s, std::uint64_t i, VariantAccumulator& acc,
                        CustomerScratch& scratch, CustomerRecord* record = nullptr, const EventSink* events = nullptr,
