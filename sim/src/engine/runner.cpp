@@ -130,7 +130,7 @@ ChunkResult run_chunk(const std::vector<Variant>& variants_in, const RunSettings
       }
       // With segments, each customer is added to its segment's moments only;
       // the pooled moments are their merge at the end of the chunk
-      // (fold_segments: one accumulation per customer, not two).
+      // (finish_chunk: one accumulation per customer, not two).
       auto& acc = out.variants[v];
       if (acc.segment_headline.empty()) acc.headline.add(scratch[v].x.data());
       else acc.segment_headline[static_cast<std::size_t>(scratch[v].segment)].add(scratch[v].x.data());
@@ -156,8 +156,7 @@ ChunkResult run_chunk(const std::vector<Variant>& variants_in, const RunSettings
     }
   }
   for (auto& acc : out.variants) {
-    acc.fold_segments();
-    acc.flush();
+    acc.finish_chunk();
   }
   for (auto& pr : out.paired)
     for (const auto& g : pr.segment_joint) pr.joint.merge(g);

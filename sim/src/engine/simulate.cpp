@@ -67,10 +67,18 @@ VariantAccumulator::VariantAccumulator(const model::CompiledModel& m, int n_peri
 }
 
 void VariantAccumulator::flush() {
-  time_hist.add_all(std::span<const double>(pending_times_.data(), pending_),
-                    std::span<const std::uint32_t>(pending_groups_.data(), pending_), time_groups,
-                    std::span<std::uint32_t>(pending_bins_.data(), pending_));
-  flush_kind_times();
+  if (pending_ == 0) return;
+  const std::span<const double> times(pending_times_.data(), pending_);
+  const std::span<const std::uint32_t> groups(pending_groups_.data(), pending_);
+  if (kind_time_hist.empty()) {
+    time_hist.add_all(times, groups, time_groups);
+  } else {
+    // Each walk ends in exactly one kind, so the total histogram is the sum
+    // of the kinds' (finish_chunk): each time is binned once, here, and
+    // counted once, in its kind's histogram.
+    time_hist.bin_checked(times, groups, time_groups, std::span<std::uint32_t>(pending_bins_.data(), pending_));
+    flush_kind_times();
+  }
   pending_ = 0;
 }
 
@@ -79,7 +87,6 @@ void VariantAccumulator::flush_kind_times() {
   // then one add_binned per kind present: O(batch + kinds), not batch x
   // kinds, and each time binned once (flush() filled pending_bins_).
   const std::size_t K = kind_time_hist.size();
-  if (K == 0 || pending_ == 0) return;
   std::array<double, kTimeBatch> t;
   std::array<std::uint32_t, kTimeBatch> g, b;
   kind_start_.assign(K + 1, 0);
@@ -95,9 +102,9 @@ void VariantAccumulator::flush_kind_times() {
   for (std::size_t k = 0; k < K; ++k) {
     const std::size_t first = kind_start_[k], n = kind_start_[k + 1] - first;
     if (n == 0) continue;
-    // Trusted: flush() has just checked every value, bin and group of the
-    // batch (time_hist.add_all), and each kind's histogram and groups have
-    // time_hist's layout (VariantAccumulator's constructor).
+    // Trusted: flush() has just checked every value and group of the batch
+    // and binned it (time_hist.bin_checked), and each kind's histogram and
+    // groups have time_hist's layout (VariantAccumulator's constructor).
     kind_time_hist[k].add_binned_trusted(std::span<const double>(t.data() + first, n),
                                          std::span<const std::uint32_t>(b.data() + first, n),
                                          std::span<const std::uint32_t>(g.data() + first, n), kind_time_groups[k]);
@@ -110,7 +117,13 @@ void add_vec(std::vector<double>& a, const std::vector<double>& b) {
 }
 }  // namespace
 
-void VariantAccumulator::fold_segments() {
+void VariantAccumulator::finish_chunk() {
+  flush();
+  // The walk times: the sum of the kinds' histograms and groups, in kind order.
+  for (std::size_t k = 0; k < kind_time_hist.size(); ++k) {
+    time_hist.merge(kind_time_hist[k]);
+    time_groups.merge(kind_time_groups[k]);
+  }
   for (std::size_t g = 0; g < segment_headline.size(); ++g) headline.merge(segment_headline[g]);
   for (std::size_t g = 0; g < segment_periods.size(); ++g) {
     for (std::size_t t = 0; t < periods.size() && t < segment_periods[g].size(); ++t)

@@ -181,23 +181,18 @@ void LogHistogram::add_all(std::span<const double> xs, std::span<const std::uint
 
 void LogHistogram::add_all(std::span<const double> xs, std::span<const std::uint32_t> groups, HistogramGroups& split,
                            std::span<std::uint32_t> bins) {
+  bin_checked(xs, groups, split, bins);
+  add_binned_trusted(xs, bins, groups, split);
+}
+
+void LogHistogram::bin_checked(std::span<const double> xs, std::span<const std::uint32_t> groups,
+                               const HistogramGroups& split, std::span<std::uint32_t> bins) const {
   if (bins.size() != xs.size()) {
     throw core::InputError("LogHistogram::add_all: " + std::to_string(xs.size()) + " values but room for " +
                            std::to_string(bins.size()) + " bins");
   }
   check_grouped(xs, groups, split);
-  double lo = min_, hi = max_;
-  for (std::size_t j = 0; j < xs.size(); ++j) {
-    const double x = xs[j];
-    const std::size_t b = bin_of(x);
-    bins[j] = static_cast<std::uint32_t>(b);
-    counts_[b] += 1.0;
-    split.add(groups[j], b);
-    lo = std::min(lo, x);
-    hi = std::max(hi, x);
-  }
-  min_ = lo;
-  max_ = hi;
+  for (std::size_t j = 0; j < xs.size(); ++j) bins[j] = static_cast<std::uint32_t>(bin_of(xs[j]));
 }
 
 void LogHistogram::add_binned(std::span<const double> xs, std::span<const std::uint32_t> bins,

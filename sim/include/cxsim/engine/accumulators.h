@@ -127,22 +127,28 @@ class VariantAccumulator {
   // Merges o (which must have no pending times) after flushing this one.
   void merge(const VariantAccumulator& o);
 
-  // With two or more segments, each customer goes to its segment's tables
-  // only: segment_headline (added by the runner), segment_periods,
-  // segment_tp_visits/_frictions, segment_outcomes and segment_walks_sq
-  // (simulate_customer). fold_segments adds them to the pooled headline,
-  // periods, touchpoints' visits and frictions, outcomes and walks_sq, in
-  // segment order, so the pooled tables are the same for every thread count
-  // and chunking. The runner calls it once per chunk, after its last
-  // customer; nothing to do without segments.
-  void fold_segments();
+  // Builds the pooled tables of a chunk from the parts each walk and
+  // customer was added to, after flushing the pending walk times; the runner
+  // calls it exactly once per chunk, after the chunk's last customer and
+  // before reading or merging it. A second call would count twice.
+  // - Walk times: each walk's time goes to its outcome kind's histogram and
+  //   groups only (flush); time_hist and time_groups become their sum, in
+  //   kind order (exact: the counts are integers).
+  // - With two or more segments, each customer goes to its segment's tables
+  //   only: segment_headline (added by the runner), segment_periods,
+  //   segment_tp_visits/_frictions, segment_outcomes and segment_walks_sq
+  //   (simulate_customer). They are added to the pooled headline, periods,
+  //   touchpoints' visits and frictions, outcomes and walks_sq, in segment
+  //   order, so the pooled tables are the same for every thread count and
+  //   chunking.
+  void finish_chunk();
 
-  // Walk times go to time_hist, and to time_groups under the walker's group
-  // (customer mod kTimeGroups), in batches (binning a batch at once keeps the
-  // end of a walk off the histogram's memory latency); the counts are the
-  // same as adding one at a time. The runner flushes every chunk before
-  // merging or reading it.
-  // The walk's time also goes to kind_time_hist[kind] (time_p90_<kind>).
+  // Walk times are counted in batches (binning a batch at once keeps the end
+  // of a walk off the histogram's memory latency; the counts are the same as
+  // adding one at a time): each in kind_time_hist[kind] (time_p90_<kind>)
+  // and in kind_time_groups[kind] under the walker's group (customer mod
+  // kTimeGroups). finish_chunk() sums those into time_hist and time_groups
+  // (a journey without outcome kinds has flush add to them directly).
   void add_time(double t, std::uint64_t customer, int kind) {
     pending_times_[pending_] = t;
     pending_groups_[pending_] = static_cast<std::uint32_t>(customer % kTimeGroups);

@@ -71,7 +71,7 @@ class CustomerScratch {
 // `acc`, and leaves the headline vector in scratch.x (the caller adds it to
 // the moment accumulators, so variants can be paired). With two or more
 // segments, the period, touchpoint and outcome tallies go to the customer's
-// segment's tables only, and VariantAccumulator::fold_segments must be called
+// segment's tables only, and VariantAccumulator::finish_chunk must be called
 // once after the last customer, before the pooled tables are read or
 // merged. With `periods`, one
 // PeriodRecord per active period is appended to it (nothing else changes).

@@ -64,11 +64,17 @@ class LogHistogram {
   // out of range (a bin of another layout is not detected otherwise).
   void add_binned(std::span<const double> xs, std::span<const std::uint32_t> bins,
                   std::span<const std::uint32_t> groups, HistogramGroups& split);
-  // add_binned without any of its checks, for values, bins and groups that a
-  // checked add_all (with bins out) into a histogram of the same layout and
-  // a split of the same shape has just accepted: the engine's per-kind walk
-  // times, a subset of the batch its total histogram took. Anything else is
-  // undefined behaviour; use add_binned.
+  // The checks of add_all(xs, groups, split, bins) and its bins[j] =
+  // bin_of(xs[j]), adding nothing: the engine bins a batch of walk times once
+  // and adds each to its outcome kind's histogram (add_binned_trusted). Throws
+  // core::InputError as that add_all does.
+  void bin_checked(std::span<const double> xs, std::span<const std::uint32_t> groups, const HistogramGroups& split,
+                   std::span<std::uint32_t> bins) const;
+  // add_binned without any of its checks, for values, bins and groups that
+  // bin_checked (or a checked add_all with bins out) of a histogram of the
+  // same layout and a split of the same shape has just accepted: the engine's
+  // per-kind walk times. Anything else is undefined behaviour; use
+  // add_binned.
   void add_binned_trusted(std::span<const double> xs, std::span<const std::uint32_t> bins,
                           std::span<const std::uint32_t> groups, HistogramGroups& split);
   // Element-wise sum; throws core::RuntimeError when the bin layouts differ.
