@@ -83,31 +83,14 @@ void VariantAccumulator::flush() {
 }
 
 void VariantAccumulator::flush_kind_times() {
-  // Counting sort of the batch by kind (one pass to count, one to scatter),
-  // then one add_binned per kind present: O(batch + kinds), not batch x
-  // kinds, and each time binned once (flush() filled pending_bins_).
-  const std::size_t K = kind_time_hist.size();
-  std::array<double, kTimeBatch> t;
-  std::array<std::uint32_t, kTimeBatch> g, b;
-  kind_start_.assign(K + 1, 0);
-  for (std::size_t j = 0; j < pending_; ++j) ++kind_start_[pending_kinds_[j] + 1];
-  for (std::size_t k = 0; k < K; ++k) kind_start_[k + 1] += kind_start_[k];
-  kind_fill_.assign(kind_start_.begin(), kind_start_.end() - 1);
+  // Each time straight into its kind's histogram and groups, with the bin
+  // flush() has just computed: O(batch), each time binned once.
   for (std::size_t j = 0; j < pending_; ++j) {
-    const std::size_t at = kind_fill_[pending_kinds_[j]]++;
-    t[at] = pending_times_[j];
-    g[at] = pending_groups_[j];
-    b[at] = pending_bins_[j];
-  }
-  for (std::size_t k = 0; k < K; ++k) {
-    const std::size_t first = kind_start_[k], n = kind_start_[k + 1] - first;
-    if (n == 0) continue;
     // Trusted: flush() has just checked every value and group of the batch
     // and binned it (time_hist.bin_checked), and each kind's histogram and
     // groups have time_hist's layout (VariantAccumulator's constructor).
-    kind_time_hist[k].add_binned_trusted(std::span<const double>(t.data() + first, n),
-                                         std::span<const std::uint32_t>(b.data() + first, n),
-                                         std::span<const std::uint32_t>(g.data() + first, n), kind_time_groups[k]);
+    const std::size_t k = pending_kinds_[j];
+    kind_time_hist[k].add_binned_trusted(pending_times_[j], pending_bins_[j], pending_groups_[j], kind_time_groups[k]);
   }
 }
 

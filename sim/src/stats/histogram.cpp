@@ -213,15 +213,7 @@ void LogHistogram::add_binned(std::span<const double> xs, std::span<const std::u
 
 void LogHistogram::add_binned_trusted(std::span<const double> xs, std::span<const std::uint32_t> bins,
                                       std::span<const std::uint32_t> groups, HistogramGroups& split) {
-  double lo = min_, hi = max_;
-  for (std::size_t j = 0; j < xs.size(); ++j) {
-    counts_[bins[j]] += 1.0;
-    split.add(groups[j], bins[j]);
-    lo = std::min(lo, xs[j]);
-    hi = std::max(hi, xs[j]);
-  }
-  min_ = lo;
-  max_ = hi;
+  for (std::size_t j = 0; j < xs.size(); ++j) add_binned_trusted(xs[j], bins[j], groups[j], split);
 }
 
 void LogHistogram::merge(const LogHistogram& other) {

@@ -207,7 +207,6 @@ class VariantAccumulator {
   std::array<std::uint32_t, kTimeBatch> pending_groups_;
   std::array<std::uint16_t, kTimeBatch> pending_kinds_;
   std::array<std::uint32_t, kTimeBatch> pending_bins_;  // time_hist's bin of each pending time (set by flush)
-  std::vector<std::size_t> kind_start_, kind_fill_;     // flush_kind_times' scratch (kinds + 1)
 };
 
 // Paired accumulator for one variant against the baseline: moments of the

@@ -19,6 +19,7 @@
 // (the engine: customer i in group i mod G), so that a quantile's sampling
 // variability can be estimated from between-group variation, and a paired
 // quantile difference (paired_quantile_difference) gets a paired SE.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -77,6 +78,9 @@ class LogHistogram {
   // add_binned.
   void add_binned_trusted(std::span<const double> xs, std::span<const std::uint32_t> bins,
                           std::span<const std::uint32_t> groups, HistogramGroups& split);
+  // The same for one value (inline: the engine adds each walk of a batch to
+  // its outcome kind's histogram with it).
+  inline void add_binned_trusted(double x, std::uint32_t bin, std::uint32_t group, HistogramGroups& split);
   // Element-wise sum; throws core::RuntimeError when the bin layouts differ.
   void merge(const LogHistogram& other);
 
@@ -222,6 +226,13 @@ class HistogramGroups {
 // histogram is empty. Throws core::InputError when p is outside (0, 1) or
 // the splits' layouts differ from each other or from the histograms.
 // Method and its calibration: docs/methods/comparisons.md.
+inline void LogHistogram::add_binned_trusted(double x, std::uint32_t bin, std::uint32_t group, HistogramGroups& split) {
+  counts_[bin] += 1.0;
+  split.add(group, bin);
+  min_ = std::min(min_, x);
+  max_ = std::max(max_, x);
+}
+
 Estimate paired_quantile_difference(const LogHistogram& variant, const HistogramGroups& variant_groups,
                                     const LogHistogram& baseline, const HistogramGroups& baseline_groups, double p,
                                     double n_eff);
