@@ -277,3 +277,55 @@ TEST(PairedQuantileDifference, EdgeCases) {
 }
 
 }  // namespace
+
+namespace {
+
+// The engine's per-kind path: bin_checked, add_trusted into the groups only,
+// then add_group_totals builds the histogram. Every bin count, min and max
+// equal add_all of the same values, for small and large layouts (the bin of
+// each list entry is its remainder by the bin count) and for a split whose
+// list overflowed into dense rows.
+void expect_group_totals_equal_add_all(int bins_per_decade, int groups, std::size_t n, double mean) {
+  const std::vector<double> xs = exponential(static_cast<std::uint64_t>(bins_per_decade) * 31 + n, n, mean);
+  std::vector<std::uint32_t> gs(xs.size()), bins(xs.size());
+  for (std::size_t i = 0; i < xs.size(); ++i) gs[i] = static_cast<std::uint32_t>((i * 5 + i / 3) % groups);
+  LogHistogram direct(bins_per_decade), built(bins_per_decade);
+  HistogramGroups direct_g(groups, direct.bin_count()), built_g(groups, built.bin_count());
+  direct.add_all(xs, gs, direct_g);
+  built.bin_checked(xs, gs, built_g, bins);
+  EXPECT_EQ(built.count(), 0.0);  // bin_checked adds nothing
+  for (std::size_t i = 0; i < xs.size(); ++i) built_g.add_trusted(gs[i], bins[i]);
+  const auto [lo, hi] = std::minmax_element(xs.begin(), xs.end());
+  built.add_group_totals(built_g, *lo, *hi);
+  ASSERT_EQ(direct.bin_count(), built.bin_count());
+  for (std::size_t b = 0; b < direct.bin_count(); ++b)
+    ASSERT_EQ(direct.raw_counts()[b], built.raw_counts()[b]) << "bins/decade " << bins_per_decade << ", bin " << b;
+  EXPECT_EQ(direct.min(), built.min());
+  EXPECT_EQ(direct.max(), built.max());
+  // (operator== compares dense rows: only for layouts that fit in memory.)
+  if (static_cast<double>(groups) * static_cast<double>(direct.bin_count()) < 1e7) {
+    EXPECT_TRUE(direct_g == built_g);
+  } else {
+    EXPECT_TRUE(std::ranges::equal(direct_g.raw_pending(), built_g.raw_pending()));
+    EXPECT_TRUE(direct_g.raw_counts().empty() && built_g.raw_counts().empty());
+  }
+}
+
+}  // namespace
+
+TEST(HistogramGroups, GroupTotalsEqualAddAll) {
+  expect_group_totals_equal_add_all(200, 32, 5000, 7.0);
+  expect_group_totals_equal_add_all(1, 3, 2000, 50.0);
+  expect_group_totals_equal_add_all(7, 1, 2000, 0.01);
+  // 100,003 bins x 40,000 groups: list entries near 2^32.
+  expect_group_totals_equal_add_all(10000, 40000, 20000, 1e5);
+  // More values than the list holds: part of them folded into dense rows.
+  expect_group_totals_equal_add_all(200, 32, HistogramGroups::kMaxPending + 1000, 3.0);
+}
+
+TEST(HistogramGroups, GroupTotalsRefuseAnotherLayout) {
+  LogHistogram h(200);
+  HistogramGroups other(2, LogHistogram(100).bin_count());
+  EXPECT_THROW(h.add_group_totals(other, 0.0, 1.0), cxsim::core::InputError);
+  EXPECT_EQ(h.count(), 0.0);
+}

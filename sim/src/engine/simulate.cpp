@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 
 #include "cxsim/core/errors.h"
 #include "cxsim/engine/queue.h"
@@ -53,6 +54,8 @@ VariantAccumulator::VariantAccumulator(const model::CompiledModel& m, int n_peri
       segment_customers(m.segments.size(), 0.0),
       walk_counts(static_cast<std::size_t>(std::max(0, n_periods)) + 1, 0.0),
       paths(path_capacity, m.num_kinds() + 2) {
+  kind_min_.assign(m.num_kinds(), std::numeric_limits<double>::infinity());
+  kind_max_.assign(m.num_kinds(), -std::numeric_limits<double>::infinity());
   for (auto& p : periods) p.kinds.assign(m.num_kinds(), 0.0);
   for (auto& t : touchpoints) t.exits.assign(m.num_kinds(), 0.0);
   if (m.segments.size() >= 2) {
@@ -83,14 +86,17 @@ void VariantAccumulator::flush() {
 }
 
 void VariantAccumulator::flush_kind_times() {
-  // Each time straight into its kind's histogram and groups, with the bin
-  // flush() has just computed: O(batch), each time binned once.
+  // Each time into its kind's groups only (a short list written in
+  // sequence), with the bin flush() has just computed; finish_chunk builds
+  // the kinds' histograms from their groups (LogHistogram::add_group_totals).
   for (std::size_t j = 0; j < pending_; ++j) {
     // Trusted: flush() has just checked every value and group of the batch
-    // and binned it (time_hist.bin_checked), and each kind's histogram and
-    // groups have time_hist's layout (VariantAccumulator's constructor).
+    // and binned it (time_hist.bin_checked), and each kind's groups have
+    // time_hist's layout (VariantAccumulator's constructor).
     const std::size_t k = pending_kinds_[j];
-    kind_time_hist[k].add_binned_trusted(pending_times_[j], pending_bins_[j], pending_groups_[j], kind_time_groups[k]);
+    kind_time_groups[k].add_trusted(pending_groups_[j], pending_bins_[j]);
+    kind_min_[k] = std::min(kind_min_[k], pending_times_[j]);
+    kind_max_[k] = std::max(kind_max_[k], pending_times_[j]);
   }
 }
 
@@ -102,8 +108,10 @@ void add_vec(std::vector<double>& a, const std::vector<double>& b) {
 
 void VariantAccumulator::finish_chunk() {
   flush();
-  // The walk times: the sum of the kinds' histograms and groups, in kind order.
+  // The walk times: each kind's histogram from its groups, then the total as
+  // the sum of the kinds', in kind order.
   for (std::size_t k = 0; k < kind_time_hist.size(); ++k) {
+    kind_time_hist[k].add_group_totals(kind_time_groups[k], kind_min_[k], kind_max_[k]);
     time_hist.merge(kind_time_hist[k]);
     time_groups.merge(kind_time_groups[k]);
   }

@@ -216,6 +216,43 @@ void LogHistogram::add_binned_trusted(std::span<const double> xs, std::span<cons
   for (std::size_t j = 0; j < xs.size(); ++j) add_binned_trusted(xs[j], bins[j], groups[j], split);
 }
 
+namespace {
+// a mod d for 32-bit a and d >= 1 by two multiplications instead of a
+// division (Lemire, Kaser & Kurz 2019, "Faster remainder by direct
+// computation": exact for every 32-bit a and d; M wraps to 0 for d = 1,
+// which gives 0).
+class Mod32 {
+ public:
+  explicit Mod32(std::uint32_t d) : m_(~std::uint64_t{0} / d + 1), d_(d) {}
+  std::uint32_t operator()(std::uint32_t a) const {
+    // The high 64 bits of low x d, in 64-bit arithmetic (no overflow: the
+    // first product is at most (2^32 - 1)^2 and the second term below 2^32).
+    const std::uint64_t low = m_ * a;
+    const std::uint64_t hi = (low >> 32) * d_ + (((low & 0xFFFFFFFFu) * d_) >> 32);
+    return static_cast<std::uint32_t>(hi >> 32);
+  }
+
+ private:
+  std::uint64_t m_;
+  std::uint32_t d_;
+};
+}  // namespace
+
+void LogHistogram::add_group_totals(const HistogramGroups& split, double min, double max) {
+  if (split.bins_ != counts_.size()) {
+    throw core::InputError("LogHistogram::add_group_totals: groups of " + std::to_string(split.bins_) +
+                           " bins, expected " + std::to_string(counts_.size()));
+  }
+  const std::size_t B = counts_.size();
+  if (!split.counts_.empty())
+    for (std::size_t g = 0; g < static_cast<std::size_t>(split.groups_); ++g)
+      for (std::size_t b = 0; b < B; ++b) counts_[b] += split.counts_[g * B + b];
+  const Mod32 bin_of_entry(static_cast<std::uint32_t>(B));
+  for (std::uint32_t k : split.pending_) counts_[bin_of_entry(k)] += 1.0;
+  min_ = std::min(min_, min);
+  max_ = std::max(max_, max);
+}
+
 void LogHistogram::merge(const LogHistogram& other) {
   if (other.bins_per_decade_ != bins_per_decade_) {
     throw core::RuntimeError("LogHistogram::merge: bins per decade differ (" + std::to_string(bins_per_decade_) +

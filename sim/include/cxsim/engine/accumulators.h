@@ -132,8 +132,9 @@ class VariantAccumulator {
   // calls it exactly once per chunk, after the chunk's last customer and
   // before reading or merging it. A second call would count twice.
   // - Walk times: each walk's time goes to its outcome kind's histogram and
-  //   groups only (flush); time_hist and time_groups become their sum, in
-  //   kind order (exact: the counts are integers).
+  //   groups only (flush); each kind's histogram is built from its groups
+  //   (their bin totals), and time_hist and time_groups become the kinds'
+  //   sum, in kind order (exact: the counts are integers).
   // - With two or more segments, each customer goes to its segment's tables
   //   only: segment_headline (added by the runner), segment_periods,
   //   segment_tp_visits/_frictions, segment_outcomes and segment_walks_sq
@@ -145,10 +146,11 @@ class VariantAccumulator {
 
   // Walk times are counted in batches (binning a batch at once keeps the end
   // of a walk off the histogram's memory latency; the counts are the same as
-  // adding one at a time): each in kind_time_hist[kind] (time_p90_<kind>)
-  // and in kind_time_groups[kind] under the walker's group (customer mod
-  // kTimeGroups). finish_chunk() sums those into time_hist and time_groups
-  // (a journey without outcome kinds has flush add to them directly).
+  // adding one at a time): each in kind_time_groups[kind] under the walker's
+  // group (customer mod kTimeGroups). finish_chunk() builds
+  // kind_time_hist[kind] (time_p90_<kind>) from those and sums them into
+  // time_hist and time_groups (a journey without outcome kinds has flush add
+  // to those two directly).
   void add_time(double t, std::uint64_t customer, int kind) {
     pending_times_[pending_] = t;
     pending_groups_[pending_] = static_cast<std::uint32_t>(customer % kTimeGroups);
@@ -207,6 +209,9 @@ class VariantAccumulator {
   std::array<std::uint32_t, kTimeBatch> pending_groups_;
   std::array<std::uint16_t, kTimeBatch> pending_kinds_;
   std::array<std::uint32_t, kTimeBatch> pending_bins_;  // time_hist's bin of each pending time (set by flush)
+  // The extremes of each kind's times counted since construction (finish_chunk
+  // hands them to the kind's histogram with its groups' totals).
+  std::vector<double> kind_min_, kind_max_;
 };
 
 // Paired accumulator for one variant against the baseline: moments of the

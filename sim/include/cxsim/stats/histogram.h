@@ -81,6 +81,14 @@ class LogHistogram {
   // The same for one value (inline: the engine adds each walk of a batch to
   // its outcome kind's histogram with it).
   inline void add_binned_trusted(double x, std::uint32_t bin, std::uint32_t group, HistogramGroups& split);
+  // Adds the bin totals of `split` (each bin's count summed over the groups)
+  // to the bins, and takes min/max as the extremes of the values it counted:
+  // the engine counts a chunk's walk times per outcome kind in the kind's
+  // split only (HistogramGroups::add_trusted) and builds the kind's histogram
+  // from it once, at the chunk's end, so that a walk touches one short list
+  // instead of a histogram per kind. Throws core::InputError when split's bin
+  // count differs from bin_count().
+  void add_group_totals(const HistogramGroups& split, double min, double max);
   // Element-wise sum; throws core::RuntimeError when the bin layouts differ.
   void merge(const LogHistogram& other);
 
@@ -193,6 +201,10 @@ class HistogramGroups {
   std::span<const double> raw_counts() const { return counts_; }
   std::span<const std::uint32_t> raw_pending() const { return pending_; }
   void restore(std::vector<double> counts, std::vector<std::uint32_t> pending);
+  // Counts one unit in (group, bin) without checking either: for a value
+  // that LogHistogram::bin_checked with a split of this shape has just
+  // accepted and binned. Anything else is undefined behaviour.
+  void add_trusted(std::uint32_t group, std::uint32_t bin) { add(group, bin); }
 
  private:
   friend class LogHistogram;
