@@ -66,7 +66,7 @@ TEST(EngineQuantileGroups, GroupsSumToTheHistogramAndNoOpIsExact) {
   s.seed = 5;
   const RunResult r = run(variants, s);
   for (const auto& acc : r.variants) {
-    const auto& g = acc.time_groups;
+    const stats::HistogramGroups g = acc.all_time_groups();
     ASSERT_EQ(g.groups(), VariantAccumulator::kTimeGroups);
     ASSERT_EQ(g.bins(), acc.time_hist.bin_count());
     for (std::size_t b = 0; b < g.bins(); ++b) {

@@ -429,12 +429,12 @@ io::Table comparison_table(const Variant& variant, const Variant& baseline, cons
       // same group under both): docs/methods/comparisons.md. Exactly 0 with
       // SE 0 when the histograms agree.
       const double n = static_cast<double>(acc_b.headline.count());
+      const stats::HistogramGroups groups_v = acc_v.all_time_groups(), groups_b = acc_b.all_time_groups();
       for (double p : {0.5, 0.9}) {
         names.push_back(p == 0.5 ? "time_p50" : "time_p90");
         base.push_back(acc_b.time_hist.quantile(p));
         var.push_back(acc_v.time_hist.quantile(p));
-        delta.push(stats::paired_quantile_difference(acc_v.time_hist, acc_v.time_groups, acc_b.time_hist,
-                                                     acc_b.time_groups, p, n));
+        delta.push(stats::paired_quantile_difference(acc_v.time_hist, groups_v, acc_b.time_hist, groups_b, p, n));
       }
     }
     if (const int c = time_mean_kind(baseline.model, d.name); c >= 0) {

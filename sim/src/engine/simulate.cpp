@@ -109,11 +109,11 @@ void add_vec(std::vector<double>& a, const std::vector<double>& b) {
 void VariantAccumulator::finish_chunk() {
   flush();
   // The walk times: each kind's histogram from its groups, then the total as
-  // the sum of the kinds', in kind order.
+  // the sum of the kinds', in kind order (the total's groups are summed only
+  // when read: all_time_groups).
   for (std::size_t k = 0; k < kind_time_hist.size(); ++k) {
     kind_time_hist[k].add_group_totals(kind_time_groups[k], kind_min_[k], kind_max_[k]);
     time_hist.merge(kind_time_hist[k]);
-    time_groups.merge(kind_time_groups[k]);
   }
   for (std::size_t g = 0; g < segment_headline.size(); ++g) headline.merge(segment_headline[g]);
   for (std::size_t g = 0; g < segment_periods.size(); ++g) {
@@ -127,6 +127,12 @@ void VariantAccumulator::finish_chunk() {
       outcomes[o].merge(segment_outcomes[g][o]);
     walks_sq += segment_walks_sq[g];
   }
+}
+
+stats::HistogramGroups VariantAccumulator::all_time_groups() const {
+  stats::HistogramGroups all = time_groups;
+  for (const auto& g : kind_time_groups) all.merge(g);
+  return all;
 }
 
 void VariantAccumulator::merge(const VariantAccumulator& o) {

@@ -133,8 +133,9 @@ class VariantAccumulator {
   // before reading or merging it. A second call would count twice.
   // - Walk times: each walk's time goes to its outcome kind's histogram and
   //   groups only (flush); each kind's histogram is built from its groups
-  //   (their bin totals), and time_hist and time_groups become the kinds'
-  //   sum, in kind order (exact: the counts are integers).
+  //   (their bin totals), and time_hist becomes the kinds' sum, in kind
+  //   order (exact: the counts are integers). The total's groups are not
+  //   built per chunk: all_time_groups() sums them when they are read.
   // - With two or more segments, each customer goes to its segment's tables
   //   only: segment_headline (added by the runner), segment_periods,
   //   segment_tp_visits/_frictions, segment_outcomes and segment_walks_sq
@@ -149,8 +150,8 @@ class VariantAccumulator {
   // adding one at a time): each in kind_time_groups[kind] under the walker's
   // group (customer mod kTimeGroups). finish_chunk() builds
   // kind_time_hist[kind] (time_p90_<kind>) from those and sums them into
-  // time_hist and time_groups (a journey without outcome kinds has flush add
-  // to those two directly).
+  // time_hist (a journey without outcome kinds has flush add to time_hist
+  // and time_groups directly).
   void add_time(double t, std::uint64_t customer, int kind) {
     pending_times_[pending_] = t;
     pending_groups_[pending_] = static_cast<std::uint32_t>(customer % kTimeGroups);
@@ -171,7 +172,10 @@ class VariantAccumulator {
   // customer index alone, so every chunking and thread count gives the same
   // counts; memory is fixed (kTimeGroups rows of time_hist's bins).
   static constexpr int kTimeGroups = 32;
-  stats::HistogramGroups time_groups;
+  stats::HistogramGroups time_groups;  // only without outcome kinds: read all_time_groups()
+  // The groups of every walk time: time_groups plus every kind's groups
+  // (the total histogram's split for the paired time_p50/p90 Δ SE).
+  stats::HistogramGroups all_time_groups() const;
   // The same per outcome kind (walks ending in that kind): time to resolution.
   std::vector<stats::LogHistogram> kind_time_hist;
   std::vector<stats::HistogramGroups> kind_time_groups;

@@ -21,8 +21,9 @@ namespace cxsim::engine {
 
 // Version of the record layout; a part with another layout is refused.
 // 2: idle periods, per-kind time histograms, walk counts; 3: per-segment headline and paired moments;
-// 4: per-segment periods, touchpoint visits and frictions, outcomes
-inline constexpr std::int64_t kChunkRecordLayout = 4;
+// 4: per-segment periods, touchpoint visits and frictions, outcomes; 5: the total walk-time groups
+// are no longer filled (their walks are in the per-kind groups; VariantAccumulator::all_time_groups)
+inline constexpr std::int64_t kChunkRecordLayout = 5;
 
 // The accumulators of one chunk (every variant and every paired comparison;
 // not its per-customer records or event log rows) as words. The chunk's
