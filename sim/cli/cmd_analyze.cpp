@@ -17,6 +17,7 @@
 #include "cxsim/analytics/absorbing_chain.h"
 #include "cxsim/analytics/analytics_h5.h"
 #include "cxsim/analytics/uncertainty.h"
+#include "cxsim/app/analyze.h"
 #include "cxsim/app/run_plan.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/json.h"
@@ -31,7 +32,6 @@
 #include "cxsim/scenario/changes.h"
 #include "cxsim/scenario/scenario_loader.h"
 #include "print.h"
-#include <functional>
 #include <optional>
 
 namespace cxsim::cli {
@@ -448,14 +448,6 @@ analytics::AnalyzeOptions::Solver solver_of(const std::string& name) {
   return S::automatic;  // "auto" (CLI11 admits only these four)
 }
 
-// Queue waits (docs/methods/queues.md, "In the exact analytics"): a model
-// with `capacity` is analysed with the waits solved for the file's population.
-void add_queue_waits(analytics::AnalyzeOptions& opt, const model::CompiledModel& m, const model::PopulationSpec& pop) {
-  if (m.queues.empty()) return;
-  const engine::Variant v{"", "", m, opt.recovery};
-  opt.queue_waits = engine::analytics_queue_waits(m, engine::solve_queues(v, scenario::queue_check_settings(pop)));
-}
-
 // A scenario: the exact per-walk expectations of every variant and their Δ
 // against the baseline (one period, segment shares as written).
 int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_line, const model::YamlDocument& doc,
@@ -469,31 +461,9 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
                     o.journey));
   const scenario::LoadedScenario ls = scenario::load_scenario_document(doc, std::move(load_diags));
   std::cerr << ls.diagnostics.format();
-  struct Row {
-    std::string name, note;
-    model::CompiledModel m;
-    analytics::JourneyAnalytics a;
-  };
   check_analytics_size(ls.journey, ls.journey.touchpoints.size(), o.force);
   for (const auto& spec : ls.variant_specs) check_analytics_size(spec, spec.touchpoints.size(), o.force);
-  std::vector<Row> rows;
-  auto add = [&](const std::string& name, const model::JourneySpec& spec, std::string note,
-                 const std::optional<engine::RecoveryProgram>& recovery) {
-    analytics::AnalyzeOptions opt;
-    opt.friction_overridden = analytics::friction_override_mask(spec);
-    opt.removal = false;
-    opt.recovery = recovery;
-    opt.solver = solver_of(o.solver);
-    model::CompiledModel m = model::compile(spec);
-    add_queue_waits(opt, m, ls.scenario.population);
-    analytics::JourneyAnalytics a = analytics::analyze(m, opt);
-    rows.push_back({name, std::move(note), std::move(m), std::move(a)});
-  };
-  add("baseline", ls.journey, "", std::nullopt);
-  for (std::size_t v = 0; v < ls.scenario.variants.size(); ++v) {
-    const auto& vs = ls.scenario.variants[v];
-    add(vs.name, ls.variant_specs[v], app::recovery_exactness_note(vs.recovery), vs.recovery);
-  }
+  const std::vector<app::VariantAnalysis> rows = app::analyze_scenario(ls, solver_of(o.solver));
   std::optional<ExactUncertainty> unc;
   check_uncertainty_draws(o.uncertainty);
   std::vector<std::string> names;
@@ -529,27 +499,13 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
       return out;
     };
     std::vector<std::vector<std::pair<std::string, double>>> point;
-    for (const auto& r : rows) point.push_back(analytics::summary_values(r.m, r.a));
+    for (const auto& r : rows) point.push_back(analytics::summary_values(r.model, r.analytics));
     unc = summarise(static_cast<std::uint64_t>(o.uncertainty), seed,
                     analytics::analyze_uncertainty(n, make, draw_threads(o)), point);
   }
-  const auto& base = rows.front().a.population;
-  const auto& m0 = rows.front().m;
-  struct Metric {
-    std::string name;
-    std::function<double(const analytics::WalkExpectations&)> get;
-  };
-  std::vector<Metric> metrics;
-  for (std::size_t k = 0; k + 1 < m0.num_kinds(); ++k)
-    metrics.push_back({"share_" + m0.kinds[k], [k](const auto& w) { return w.kind_prob[k]; }});
-  metrics.push_back({"satisfaction_change_mean", [](const auto& w) { return w.satisfaction_change; }});
-  metrics.push_back({"effort_mean", [](const auto& w) { return w.effort; }});
-  metrics.push_back({"time_mean", [](const auto& w) { return w.time; }});
-  metrics.push_back({"cost_per_walk", [](const auto& w) { return w.cost; }});
-  metrics.push_back({"value_per_walk", [](const auto& w) { return w.value; }});
-  metrics.push_back({"frictions_mean", [](const auto& w) { return w.frictions; }});
-  metrics.push_back({"switches_mean", [](const auto& w) { return w.switches; }});
-  metrics.push_back({"steps_mean", [](const auto& w) { return w.steps; }});
+  const auto& base = rows.front().analytics.population;
+  const auto& m0 = rows.front().model;
+  const std::vector<app::ScenarioMetric> metrics = app::scenario_metrics(m0);
   if (!o.output.empty()) {
     io::AtomicFile file(o.output);
     io::File& f = file.file();
@@ -563,7 +519,7 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const io::Group g = f.require_group("analytics/" + rows[i].name);
       g.set_attribute("order", static_cast<std::int64_t>(i));  // 0 = baseline, then the scenario's order
-      analytics::write_analytics(g, rows[i].m, rows[i].a);
+      analytics::write_analytics(g, rows[i].model, rows[i].analytics);
     }
     if (unc) write_uncertainty(f, *unc, names);
     file.commit();
@@ -577,13 +533,13 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
       j.key(r.name).begin_object();
       for (const auto& mt : metrics) {
         j.key(mt.name).begin_object();
-        const double x = mt.get(r.a.population);  // NaN: no exact value
+        const double x = mt.get(r.analytics.population);  // NaN: no exact value
         j.key("exact").value(x);
         j.key("delta").value(x - mt.get(base));
         j.key("is_exact").value(!std::isnan(x));
         j.end_object();
       }
-      const auto& p = r.a.population;
+      const auto& p = r.analytics.population;
       if (p.recovery) {
         j.key("recovery").begin_object();
         j.key("is_exact").value(p.recovery_exact);
@@ -613,7 +569,7 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
     std::string line = fmt::format("  {:<26}{:>12.5g}", mt.name, mt.get(base));
     for (std::size_t r = 1; r < rows.size(); ++r) {
       const auto width = std::max<std::size_t>(14, rows[r].name.size() + 4);
-      const double x = mt.get(rows[r].a.population);
+      const double x = mt.get(rows[r].analytics.population);
       if (std::isnan(x))
         line += fmt::format("{:>{}}", "n/a", width);  // not exact (a recovery program triggered by satisfaction)
       else line += fmt::format("{:>{}.4g}", x - mt.get(base), width);
@@ -623,7 +579,7 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
   for (const auto& r : rows) {
     if (r.note.empty()) continue;
     std::cout << "\nnote: " << r.name << " " << r.note << '\n';
-    const auto& p = r.a.population;
+    const auto& p = r.analytics.population;
     if (p.recovery && p.recovery_exact)
       std::cout << fmt::format("      recovery per walk (exact): triggered {:.4g}, reached {:.4g}, succeeded {:.4g}\n",
                                p.recovery_triggered, p.recovery_reached, p.recovery_succeeded);
@@ -652,13 +608,11 @@ int run_analyze(const AnalyzeCliOptions& o, const std::string& command_line) {
   if (scenario::is_scenario(doc)) return run_analyze_scenario(o, command_line, doc, std::move(load_diags));
   const model::LoadedJourney lj =
       model::load_journey_document(doc, std::move(load_diags));  // InputError (exit 2) with diagnostics
-  const model::CompiledModel m = model::compile(lj.spec);
-  check_analytics_size(lj.spec, m.num_touchpoints(), o.force);
-  analytics::AnalyzeOptions opt;
-  opt.friction_overridden = analytics::friction_override_mask(lj.spec);
-  opt.solver = solver_of(o.solver);
-  add_queue_waits(opt, m, lj.spec.population);
-  const analytics::JourneyAnalytics a = analytics::analyze(m, opt);
+  check_analytics_size(lj.spec, lj.spec.touchpoints.size(), o.force);
+  const app::JourneyAnalysis ja = app::analyze_journey(lj.spec, solver_of(o.solver));
+  const model::CompiledModel& m = ja.model;
+  const analytics::AnalyzeOptions& opt = ja.options;
+  const analytics::JourneyAnalytics& a = ja.analytics;
   std::vector<std::string> ranking_notes;
   const auto ranking = analytics::friction_ranking(m, a, o.reduce, opt, &ranking_notes);
   std::optional<ExactUncertainty> unc;

@@ -5,7 +5,6 @@
 // as `cxsim analyze SCENARIO --json` (sim/cli/cmd_analyze.cpp,
 // run_analyze_scenario), as a pandas DataFrame.
 #include <cmath>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +14,7 @@
 
 #include "bindings.h"
 #include "cxsim/analytics/absorbing_chain.h"
+#include "cxsim/app/analyze.h"
 #include "cxsim/app/run_plan.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/model/compiled_model.h"
@@ -67,8 +67,7 @@ py::dict expectations(const model::CompiledModel& m, const analytics::WalkExpect
 
 struct Computed {
   model::LoadedJourney lj;
-  model::CompiledModel m;
-  analytics::JourneyAnalytics a;
+  app::JourneyAnalysis ja;
   std::vector<analytics::FrictionRankRow> ranking;
   std::vector<std::string> ranking_notes;
 };
@@ -86,20 +85,16 @@ void check_size(const model::JourneySpec& spec, bool force) {
 Computed compute(const model::YamlDocument& doc, core::Diagnostics load_diags, double reduce, const std::string& solver,
                  bool force) {
   const AnalyzeOptions::Solver s = solver_of(solver);
-  Computed c{model::load_journey_document(doc, std::move(load_diags)), {}, {}, {}, {}};
+  Computed c{model::load_journey_document(doc, std::move(load_diags)), {}, {}, {}};
   check_size(c.lj.spec, force);
-  c.m = model::compile(c.lj.spec);
-  AnalyzeOptions opt;
-  opt.friction_overridden = analytics::friction_override_mask(c.lj.spec);
-  opt.solver = s;
-  c.a = analytics::analyze(c.m, opt);
-  c.ranking = analytics::friction_ranking(c.m, c.a, reduce, opt, &c.ranking_notes);
+  c.ja = app::analyze_journey(c.lj.spec, s);
+  c.ranking = analytics::friction_ranking(c.ja.model, c.ja.analytics, reduce, c.ja.options, &c.ranking_notes);
   return c;
 }
 
 py::dict analyze_journey(const std::string& path, Computed c, double reduce) {
-  const auto& m = c.m;
-  const auto& a = c.a;
+  const auto& m = c.ja.model;
+  const auto& a = c.ja.analytics;
   const std::size_t K = m.num_kinds();
   py::dict out;
   out["file"] = path;
@@ -182,22 +177,14 @@ py::dict analyze_journey(const std::string& path, Computed c, double reduce) {
 
 // ------------------------------------------------------------------ scenario
 
-// One row of `cxsim analyze SCENARIO`: the baseline, then each variant.
-struct ScenarioRow {
-  std::string name, note;
-  model::CompiledModel m;
-  analytics::JourneyAnalytics a;
-};
-
 struct ScenarioComputed {
   std::string scenario;
-  std::vector<ScenarioRow> rows;
+  std::vector<app::VariantAnalysis> rows;
   core::Diagnostics warnings;
 };
 
-// As run_analyze_scenario in sim/cli/cmd_analyze.cpp (the same options per
-// variant and the same notes; tests/python/test_analyze_results.py compares
-// the two).
+// The rows of `cxsim analyze SCENARIO` (app::analyze_scenario, the one path
+// of both; tests/python/test_analyze_results.py compares the two).
 ScenarioComputed compute_scenario(const model::YamlDocument& doc, core::Diagnostics load_diags,
                                   const std::string& solver, bool force) {
   const AnalyzeOptions::Solver s = solver_of(solver);
@@ -207,22 +194,7 @@ ScenarioComputed compute_scenario(const model::YamlDocument& doc, core::Diagnost
   ScenarioComputed out;
   out.scenario = ls.scenario.name;
   out.warnings = ls.diagnostics;
-  auto add = [&](const std::string& name, const model::JourneySpec& spec, std::string note,
-                 const std::optional<engine::RecoveryProgram>& recovery) {
-    AnalyzeOptions opt;
-    opt.friction_overridden = analytics::friction_override_mask(spec);
-    opt.removal = false;
-    opt.recovery = recovery;
-    opt.solver = s;
-    model::CompiledModel m = model::compile(spec);
-    analytics::JourneyAnalytics a = analytics::analyze(m, opt);
-    out.rows.push_back({name, std::move(note), std::move(m), std::move(a)});
-  };
-  add("baseline", ls.journey, "", std::nullopt);
-  for (std::size_t v = 0; v < ls.scenario.variants.size(); ++v) {
-    const auto& vs = ls.scenario.variants[v];
-    add(vs.name, ls.variant_specs[v], app::recovery_exactness_note(vs.recovery), vs.recovery);
-  }
+  out.rows = app::analyze_scenario(ls, s);
   return out;
 }
 
@@ -230,33 +202,22 @@ ScenarioComputed compute_scenario(const model::YamlDocument& doc, core::Diagnost
 // baseline) and is_exact, as the JSON's variants.<v>.<metric>; the scenario
 // name, notes, recovery rates and warnings are in DataFrame.attrs.
 py::object analyze_scenario(const std::string& path, const ScenarioComputed& c) {
-  using W = analytics::WalkExpectations;
-  const auto& m0 = c.rows.front().m;
-  const auto& base = c.rows.front().a.population;
-  std::vector<std::pair<std::string, std::function<double(const W&)>>> metrics;
-  for (std::size_t k = 0; k + 1 < m0.num_kinds(); ++k)
-    metrics.emplace_back("share_" + m0.kinds[k], [k](const W& w) { return w.kind_prob[k]; });
-  metrics.emplace_back("satisfaction_change_mean", [](const W& w) { return w.satisfaction_change; });
-  metrics.emplace_back("effort_mean", [](const W& w) { return w.effort; });
-  metrics.emplace_back("time_mean", [](const W& w) { return w.time; });
-  metrics.emplace_back("cost_per_walk", [](const W& w) { return w.cost; });
-  metrics.emplace_back("value_per_walk", [](const W& w) { return w.value; });
-  metrics.emplace_back("frictions_mean", [](const W& w) { return w.frictions; });
-  metrics.emplace_back("switches_mean", [](const W& w) { return w.switches; });
-  metrics.emplace_back("steps_mean", [](const W& w) { return w.steps; });
+  const auto& m0 = c.rows.front().model;
+  const auto& base = c.rows.front().analytics.population;
+  const std::vector<app::ScenarioMetric> metrics = app::scenario_metrics(m0);
   py::list variant, metric, exact, delta, is_exact;
   py::dict notes, recovery;
   for (const auto& r : c.rows) {
-    for (const auto& [name, get] : metrics) {
-      const double x = get(r.a.population);  // NaN: no exact value
+    for (const auto& mt : metrics) {
+      const double x = mt.get(r.analytics.population);  // NaN: no exact value
       variant.append(r.name);
-      metric.append(name);
+      metric.append(mt.name);
       exact.append(x);
-      delta.append(x - get(base));
+      delta.append(x - mt.get(base));
       is_exact.append(!std::isnan(x));
     }
     if (!r.note.empty()) notes[py::str(r.name)] = r.note;
-    const auto& p = r.a.population;
+    const auto& p = r.analytics.population;
     if (p.recovery) {
       py::dict rec;
       rec["is_exact"] = p.recovery_exact;

@@ -29,7 +29,11 @@ def same(py, js, where="$"):
 
 
 def test_analyze_equals_cli_json(root, cli):
-    for journey in ["journeys/retail.yaml", "journeys/telecom_support.yaml", "journeys/bank_account.yaml"]:
+    # queue_journey: two queues (one with patience), Python gets the same solved waits as the command
+    for journey in [
+        "journeys/retail.yaml", "journeys/telecom_support.yaml", "journeys/bank_account.yaml",
+        "tests/data/exact/queue_journey.yaml",
+    ]:
         path = str(root / journey)
         py = cxsim.analyze(path, reduce=0.3)
         assert isinstance(py.pop("warnings"), list)
@@ -81,7 +85,10 @@ def test_read_results_types(tmp_path, root):
 def test_analyze_scenario_equals_cli_json(root, cli):
     # A scenario: every variant's exact expectations, delta and is_exact, as
     # `cxsim analyze SCENARIO --json`, one DataFrame row per (variant, metric).
-    for scenario in ["scenarios/retail_whatif.yaml", "scenarios/bank_kyc.yaml", "tests/data/exact/recovery.yaml"]:
+    for scenario in [
+        "scenarios/retail_whatif.yaml", "scenarios/bank_kyc.yaml", "tests/data/exact/recovery.yaml",
+        "tests/data/exact/queue_scenario.yaml",
+    ]:
         path = str(root / scenario)
         df = cxsim.analyze(path)
         js = json.loads(cli("analyze", path, "--json").stdout)

@@ -283,6 +283,88 @@ population: {customers: 20000, periods: 3, customer_base: 900, seed: 7}
   EXPECT_GT(std::fabs(sat.estimate - a0.run.pooled.satisfaction_change), 10 * sat.se);
 }
 
+// Patience at a queue (docs/methods/queues.md, "Patience with a queue in the
+// exact analytics"): the visit gives up when D + W > A. For each patience
+// family (and every duration family among the four cases), three periods of
+// churn (so the periods' waits differ and the analytics mix the periods'
+// chains) and a give-up that retries the queue (patience feeding back), the
+// engine's per-walk means match the exact analytics within 4 SE; the
+// analytics without the wait are far off (the test would fail on the old code,
+// which described that visit without its wait).
+TEST(Queue, PatienceWithAQueueEveryPatienceFamilyWithinFourStandardErrors) {
+  struct Case {
+    const char *ok, *fr, *patience;
+  };
+  const Case cases[] = {
+      {"{exponential: {mean: 0.5}}", "{gamma: {mean: 1, sd: 0.5}}", "{fixed: 2}"},
+      {"{fixed: 0.4}", "{exponential: {mean: 1}}", "{exponential: {mean: 2}}"},
+      {"{gamma: {mean: 0.5, sd: 0.3}}", "{lognormal: {median: 0.8, p90: 1.5}}", "{gamma: {mean: 2, sd: 1}}"},
+      {"{lognormal: {median: 0.4, p90: 0.9}}", "{fixed: 1}", "{lognormal: {median: 1.5, p90: 4}}"},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    const std::string yaml = std::string(R"(journey: queue_patience
+start: {phone: 1.0}
+retention: {alpha: 2, beta: 3}
+touchpoints:
+  phone:
+    channel: phone
+    friction: 0.2
+    duration: {ok: )") + c.ok +
+                             ", friction: " + c.fr + R"(}
+    waiting: {tolerance: 0.3, satisfaction_per_unit: -0.5}
+    patience: )" + c.patience +
+                             R"(
+    capacity: {servers: 3, service: {exponential: {mean: 1}}, period_length: 400}
+    next: {ok: {done: 1}, friction: {app: 0.5, phone: 0.3, lost: 0.2}}
+  app:
+    channel: app
+    duration: {fixed: 0.1}
+    next: {done: 1}
+outcomes:
+  done: {kind: resolved}
+  lost: {kind: abandoned}
+population: {customers: 20000, periods: 3, customer_base: 900, seed: 11}
+)";
+    const auto path = write_input("patience_queue_" + std::to_string(n++) + ".yaml", yaml);
+    app::RunPlan plan = app::plan_from_file(path.string(), app::RunOverrides{}, "test");
+    const engine::Variant& v = plan.variants[0];
+    const auto q = engine::solve_queues(v, plan.settings);
+    ASSERT_EQ(q.queue[0].size(), 3u);
+    EXPECT_GT(q.queue[0][0].p_wait, 0.3) << c.patience;
+    EXPECT_GT(q.queue[0][0].wait_if_waiting, 1.1 * q.queue[0][2].wait_if_waiting) << c.patience;
+
+    analytics::AnalyzeOptions opt;
+    opt.periods = plan.settings.periods;
+    opt.queue_waits = engine::analytics_queue_waits(v.model, q);
+    const auto a = analytics::analyze(v.model, opt);
+    analytics::AnalyzeOptions none = opt;
+    none.queue_waits.clear();
+    const auto a0 = analytics::analyze(v.model, none);
+    ASSERT_TRUE(a.run.pooled_exact);
+    const auto& ex = a.run.pooled;
+    for (const auto& note : a.notes) EXPECT_EQ(note.find("not in the exact"), std::string::npos) << note;
+
+    const auto r = engine::run(plan.variants, plan.settings);
+    const auto t = engine::variant_tables(v, r.variants[0]).summary;
+    std::size_t lost = 0;
+    while (v.model.kinds[lost] != "abandoned") ++lost;
+    const auto check = [&](const std::string& name, double exact, double without_wait) {
+      const auto e = engine::find_metric(t, name);
+      EXPECT_LT(std::fabs(e.estimate - exact), 4 * e.se)
+          << c.patience << " " << name << ": " << e.estimate << " ± " << e.se << " vs " << exact;
+      return std::fabs(e.estimate - without_wait) / e.se;
+    };
+    double off = 0;
+    off = std::max(off, check("time_mean", ex.time, a0.run.pooled.time));
+    off = std::max(off, check("satisfaction_change_mean", ex.satisfaction_change, a0.run.pooled.satisfaction_change));
+    off = std::max(off, check("frictions_mean", ex.frictions, a0.run.pooled.frictions));
+    off = std::max(off, check("steps_mean", ex.steps, a0.run.pooled.steps));
+    off = std::max(off, check("share_abandoned", ex.kind_prob[lost], a0.run.pooled.kind_prob[lost]));
+    EXPECT_GT(off, 10.0) << c.patience << ": the wait should matter";
+  }
+}
+
 }  // namespace
 }  // namespace cxsim
 

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <string>
@@ -866,6 +867,55 @@ TEST(Waiting, EveryFamilyPairClosedFormsMatchQuadrature) {
   const auto shorter = families(0.8);
   EXPECT_EQ(cxsim::analytics::prob_within_patience(ds[0].second, as[0].second), 1.0);
   EXPECT_EQ(cxsim::analytics::prob_within_patience(ds[0].second, shorter[0].second), 0.0);
+}
+
+TEST(Waiting, PatienceWithAQueueWaitEveryFamilyPairClosedFormsMatchQuadrature) {
+  // For every (duration, patience) pair and an exponential queue wait E (mean
+  // 2): P(D + E <= A) and E[(min(D + E, A) − t)+] by their closed forms
+  // against the quadrature over D, and J_A against a direct integral.
+  using namespace waiting_laws;
+  namespace an = cxsim::analytics;
+  const auto ds = families(1.0), as = families(1.3);
+  const double m = 2.0;
+  int pairs = 0;
+  for (const auto& [dn, d] : ds)
+    for (const auto& [aname, a] : as) {
+      ++pairs;
+      const std::string what = "D " + dn + ", A " + aname;
+      const double p = an::prob_within_patience_with_wait(d, a, m);
+      EXPECT_GT(p, 0.0) << what;
+      EXPECT_LT(p, an::prob_within_patience(d, a) + 1e-12) << what;  // waiting only adds give-ups
+      EXPECT_NEAR(p, an::prob_within_patience_with_wait_quadrature(d, a, m), 1e-8) << what;
+      for (double t : {0.0, 3.0}) {
+        const double e = an::expected_excess_of_min_with_wait(d, a, t, m);
+        EXPECT_NEAR(e, an::expected_excess_of_min_with_wait_quadrature(d, a, t, m), 1e-8 * (1 + e))
+            << what << " t=" << t;
+        // min(D + E, A) lies between min(D, A) and A.
+        EXPECT_GE(e, an::expected_excess_of_min(d, a, t) - 1e-9) << what;
+        EXPECT_LE(e, an::expected_excess(a, t) + 1e-9) << what;
+      }
+    }
+  EXPECT_EQ(pairs, 16);
+  // J_A(m, y) = ∫_y^∞ e^{−(x−y)/m} P(A > x) dx by a plain midpoint sum.
+  for (const auto& [aname, a] : as)
+    for (double y : {0.0, 2.5, 9.0}) {
+      double sum = 0;
+      const double h = 1e-3;
+      for (double x = y + h / 2; x < y + 200; x += h) sum += std::exp(-(x - y) / m) * an::duration_survival(a, x) * h;
+      EXPECT_NEAR(an::shifted_patience_integral(a, m, y), sum, 1e-5 * (1 + sum)) << aname << " y=" << y;
+    }
+  // Exponential D (mean 5), E (mean 2) and A (mean 6.5): P = E[e^{−D/α}]·E[e^{−E/α}],
+  // E[min(D + E, A)] = α·(1 − P).
+  const double pe = (6.5 / 11.5) * (6.5 / 8.5);
+  EXPECT_NEAR(an::prob_within_patience_with_wait(ds[1].second, as[1].second, m), pe, 1e-12);
+  EXPECT_NEAR(an::expected_excess_of_min_with_wait(ds[1].second, as[1].second, 0, m), 6.5 * (1 - pe), 1e-12);
+  // Fixed 5 + E against fixed 6.5: P(E <= 1.5) = 1 − e^{−0.75}; E[min] = 5 + 2·(1 − e^{−0.75}).
+  EXPECT_NEAR(an::prob_within_patience_with_wait(ds[0].second, as[0].second, m), -std::expm1(-0.75), 1e-14);
+  EXPECT_NEAR(an::expected_excess_of_min_with_wait(ds[0].second, as[0].second, 0, m), 5 - 2 * std::expm1(-0.75), 1e-12);
+  // A saturated queue (E = +inf): whoever waits gives up and lasts A.
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(an::prob_within_patience_with_wait(ds[2].second, as[2].second, inf), 0.0);
+  EXPECT_NEAR(an::expected_excess_of_min_with_wait(ds[2].second, as[2].second, 0, inf), as[2].second.mean, 1e-12);
 }
 
 TEST(Waiting, PatienceFoldsIntoTheChainFrictionAndTime) {

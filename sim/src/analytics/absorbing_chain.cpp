@@ -27,8 +27,8 @@ SegmentResult solve_segment(const CompiledModel& m, std::size_t s, const Analyze
   // A targeted recovery program (recovery.cpp) keeps its reroute touchpoint in
   // the chain and solves the two-layer chain instead.
   const bool targeted = opt.recovery && targeted_recovery(*opt.recovery);
-  const Chain c =
-      targeted ? recovery_chain(m, s, build_chain(m, s, opt.recovery->reroute), *opt.recovery) : build_chain(m, s);
+  const Chain c = targeted ? recovery_chain(m, s, opt, build_chain(m, s, opt, opt.recovery->reroute), *opt.recovery)
+                           : build_chain(m, s, opt);
   const std::size_t n = c.n;
   SegmentResult res;
   res.reachable = c.reachable;
@@ -49,13 +49,6 @@ SegmentResult solve_segment(const CompiledModel& m, std::size_t s, const Analyze
         "derivatives with respect to frictions that would open that branch are not defined (NaN)",
         seg.id));
 
-  if (s < opt.queue_waits.size())
-    for (const auto& q : opt.queue_waits[s])
-      if (seg.tp[q.touchpoint].has_patience && q.mean() > 0)
-        res.notes.push_back(fmt::format(
-            "segment '{}': the queue wait at '{}' (a touchpoint with patience) is not in the exact expectations "
-            "(durations, waiting penalty, give-ups): they describe that visit without its wait",
-            seg.id, m.touchpoint_ids[q.touchpoint]));
   LinearSolver lu(c, kind, seg.id);
   const Solved x = segment_expectations(m, s, opt, c, kind, lu, res);
   if (targeted) {
@@ -107,6 +100,86 @@ bool same_chain(const model::CompiledSegment& a, const model::CompiledSegment& b
   return true;
 }
 
+// A queue whose touchpoint has patience (docs/methods/queues.md, "Patience
+// with a queue in the exact analytics"): a walk of period t waits W_t at every
+// visit, and its routing depends on W_t (give-ups), so the segment's
+// expectations are the mixture over the periods of the chains solved with
+// each period's wait (one chain per distinct set of the periods' waits,
+// weighted by the segment's walks in those periods), not one chain with the
+// mixed wait. Every result mixes linearly (E[visits²] for the variance;
+// removal effects through their kind shares and values).
+SegmentResult solve_segment_periods(const CompiledModel& m, std::size_t s, const AnalyzeOptions& opt,
+                                    const Want& want) {
+  const auto& seg = m.segments[s];
+  if (s >= opt.queue_waits.size()) return solve_segment(m, s, opt, want);
+  const auto& waits = opt.queue_waits[s];
+  bool feedback = false;
+  for (const auto& q : waits) feedback = feedback || (seg.tp[q.touchpoint].has_patience && q.mean() > 0);
+  if (!feedback || waits.front().weight.size() < 2) return solve_segment(m, s, opt, want);
+  // Periods with the same waits at every queue share one chain.
+  struct Group {
+    double weight = 0;
+    std::vector<std::pair<double, double>> law;  // per queue: (P(W > 0), E[W | W > 0])
+  };
+  std::vector<Group> groups;
+  for (std::size_t t = 0; t < waits.front().weight.size(); ++t) {
+    Group g{waits.front().weight[t], {}};
+    for (const auto& q : waits) g.law.emplace_back(q.p_wait[t], q.wait_if_waiting[t]);
+    if (!(g.weight > 0)) continue;
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.law == g.law; });
+    if (it == groups.end()) groups.push_back(std::move(g));
+    else it->weight += g.weight;
+  }
+  if (groups.size() < 2) {
+    if (groups.empty()) return solve_segment(m, s, opt, want);
+    AnalyzeOptions one = opt;
+    for (std::size_t qi = 0; qi < waits.size(); ++qi)
+      one.queue_waits[s][qi] = {waits[qi].touchpoint, {1.0}, {groups[0].law[qi].first}, {groups[0].law[qi].second}};
+    return solve_segment(m, s, one, want);
+  }
+  const std::size_t T = m.num_touchpoints();
+  SegmentResult out;
+  out.w = empty_expectations(m);
+  if (opt.recovery) {
+    out.w.recovery = true;
+    out.w.recovery_triggered = out.w.recovery_reached = out.w.recovery_succeeded = 0;
+  }
+  for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+    const Group& g = groups[gi];
+    AnalyzeOptions one = opt;
+    for (std::size_t qi = 0; qi < waits.size(); ++qi)
+      one.queue_waits[s][qi] = {waits[qi].touchpoint, {1.0}, {g.law[qi].first}, {g.law[qi].second}};
+    SegmentResult r = solve_segment(m, s, one, want);
+    if (gi == 0) {
+      out.reachable = r.reachable;
+      out.solver = r.solver;
+      out.notes = r.notes;
+      if (!r.sens.satisfaction_change.empty()) out.sens = empty_sensitivity(m);
+      if (!r.removal.reach_prob.empty()) out.removal = empty_removal(m);
+    } else {
+      for (std::size_t k = 0; k < T && k < r.reachable.size(); ++k)
+        if (r.reachable[k]) out.reachable[k] = true;
+      for (auto& note : r.notes)
+        if (std::find(out.notes.begin(), out.notes.end(), note) == out.notes.end()) out.notes.push_back(note);
+    }
+    out.w.recovery_exact = out.w.recovery_exact && r.w.recovery_exact;
+    add_scaled(out.w, g.weight, r.w);
+    if (!out.sens.satisfaction_change.empty())
+      for (std::size_t k = 0; k < T; ++k) add_scaled_row(out.sens, k, g.weight, r.sens);
+    out.removal_skipped = out.removal_skipped || r.removal_skipped;
+    if (!out.removal.reach_prob.empty() && !r.removal.reach_prob.empty())
+      for (std::size_t k = 0; k < T; ++k) {
+        out.removal.reach_prob[k] += g.weight * r.removal.reach_prob[k];
+        for (std::size_t c = 0; c < out.removal.kind_prob[k].size(); ++c)
+          out.removal.kind_prob[k][c] += g.weight * r.removal.kind_prob[k][c];
+        out.removal.value[k] += g.weight * r.removal.value[k];
+      }
+  }
+  out.w.steps_variance = std::max(0.0, out.w.steps_second_moment - out.w.steps * out.w.steps);
+  if (!out.removal.reach_prob.empty()) fill_drops(out.removal, out.w.kind_prob, out.w.value);
+  return out;
+}
+
 std::vector<SegmentResult> solve_segments(const CompiledModel& m, const AnalyzeOptions& opt, const Want& want) {
   const std::size_t S = m.segments.size();
   std::vector<SegmentResult> res;
@@ -119,7 +192,7 @@ std::vector<SegmentResult> solve_segments(const CompiledModel& m, const AnalyzeO
     };
     while (twin < s && !(same_chain(m.segments[twin], m.segments[s]) && waits(twin) == waits(s))) ++twin;
     if (twin == s) {
-      res.push_back(solve_segment(m, s, opt, want));
+      res.push_back(solve_segment_periods(m, s, opt, want));
       continue;
     }
     // The same I−Q, rewards and start: the same numbers. Only the notes name
@@ -175,7 +248,7 @@ std::size_t primary_kind(const CompiledModel& m) {
 WalkExpectations analyze_segment(const CompiledModel& m, std::size_t segment, const AnalyzeOptions& options) {
   check_model(m);
   if (segment >= m.segments.size()) throw core::RuntimeError("analytics: segment index out of range");
-  return solve_segment(m, segment, options, Want{}).w;
+  return solve_segment_periods(m, segment, options, Want{}).w;
 }
 
 JourneyAnalytics analyze(const CompiledModel& m, const AnalyzeOptions& options) {

@@ -15,7 +15,7 @@
 namespace cxsim::analytics::detail {
 
 // P(k -> node) with the ok/friction draw folded in, merged by node.
-std::vector<Edge> folded_row(const CompiledModel& m, const CompiledTouchpoint& t) {
+std::vector<Edge> folded_row(const CompiledModel& m, const CompiledTouchpoint& t, const QueueWait* wait) {
   std::vector<Edge> row;
   auto add = [&row](std::uint32_t node, double p) {
     for (auto& e : row)
@@ -30,7 +30,7 @@ std::vector<Edge> folded_row(const CompiledModel& m, const CompiledTouchpoint& t
   } else {
     // With patience the branches are (1 − f)·keep and 1 − (1 − f)·keep (waiting.h).
     const double f = t.friction;
-    const double keep = t.has_patience ? visit_law(t).keep : 1.0;
+    const double keep = visit_keep(t, wait);
     const double p_ok = t.has_patience ? (1 - f) * keep : 1 - f, p_fr = t.has_patience ? 1 - (1 - f) * keep : f;
     for_each_entry(m, t.next_ok, [&](std::uint32_t n, double p) { add(n, p_ok * p); });
     for_each_entry(m, t.next_fr, [&](std::uint32_t n, double p) { add(n, p_fr * p); });
@@ -39,7 +39,7 @@ std::vector<Edge> folded_row(const CompiledModel& m, const CompiledTouchpoint& t
 }
 
 // d/df of the folded row: P_fr − P_ok, merged by node (empty when not split).
-std::vector<Edge> delta_row(const CompiledModel& m, const CompiledTouchpoint& t) {
+std::vector<Edge> delta_row(const CompiledModel& m, const CompiledTouchpoint& t, const QueueWait* wait) {
   std::vector<Edge> row;
   if (!split(t)) return row;
   auto add = [&row](std::uint32_t node, double p) {
@@ -54,7 +54,7 @@ std::vector<Edge> delta_row(const CompiledModel& m, const CompiledTouchpoint& t)
   for_each_entry(m, t.next_fr, [&](std::uint32_t n, double p) { add(n, p); });
   // With patience d(p_fr)/df = keep.
   if (t.has_patience) {
-    const double keep = visit_law(t).keep;
+    const double keep = visit_keep(t, wait);
     for (auto& e : row) e.p *= keep;
   }
   return row;
@@ -109,7 +109,7 @@ std::vector<std::size_t> traps(const CompiledModel& m, const std::vector<std::ve
 
 }  // namespace
 
-Chain build_chain(const CompiledModel& m, std::size_t s, std::uint32_t extra_source) {
+Chain build_chain(const CompiledModel& m, std::size_t s, const AnalyzeOptions& opt, std::uint32_t extra_source) {
   const auto& seg = m.segments[s];
   Chain c;
   c.T = m.num_touchpoints();
@@ -124,7 +124,7 @@ Chain build_chain(const CompiledModel& m, std::size_t s, std::uint32_t extra_sou
     if (!(t.friction >= 0 && t.friction <= 1))
       throw core::RuntimeError(fmt::format("analytics: segment '{}': friction of '{}' is {}, not in [0,1]", seg.id,
                                            m.touchpoint_ids[k], t.friction));
-    rows[k] = folded_row(m, t);
+    rows[k] = folded_row(m, t, queue_wait_at(opt, s, k));
     for_each_entry(m, t.next_ok, [&](std::uint32_t n, double) { union_adj[k].push_back(n); });
     if (split(t)) for_each_entry(m, t.next_fr, [&](std::uint32_t n, double) { union_adj[k].push_back(n); });
   }

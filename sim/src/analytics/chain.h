@@ -60,23 +60,27 @@ inline bool split(const CompiledTouchpoint& t) {
   return t.next_fr.offset != t.next_ok.offset || t.next_fr.count != t.next_ok.count;
 }
 
-// P(k -> node) with the ok/friction draw folded in, merged by node.
-std::vector<Edge> folded_row(const CompiledModel& m, const CompiledTouchpoint& t);
+// P(k -> node) with the ok/friction draw folded in, merged by node; `wait`
+// the queue's wait before the visit (queue_wait_at), which with patience
+// changes keep (waiting.h, visit_keep).
+std::vector<Edge> folded_row(const CompiledModel& m, const CompiledTouchpoint& t, const QueueWait* wait);
 // d/df of the folded row: P_fr − P_ok (times keep with patience), merged by
 // node (empty when not split).
-std::vector<Edge> delta_row(const CompiledModel& m, const CompiledTouchpoint& t);
+std::vector<Edge> delta_row(const CompiledModel& m, const CompiledTouchpoint& t, const QueueWait* wait);
 
 // The chain of segment s: its transient set, Q, R and the start distribution.
 // Throws core::RuntimeError on a trap reachable from start.
 // `extra_source` (a touchpoint, e.g. a recovery's reroute) is kept in the
 // transient set as if start could reach it (with start probability 0).
-Chain build_chain(const CompiledModel& m, std::size_t s, std::uint32_t extra_source = 0xffffffffu);
+Chain build_chain(const CompiledModel& m, std::size_t s, const AnalyzeOptions& opt,
+                  std::uint32_t extra_source = 0xffffffffu);
 
 // recovery.cpp: a trigger that is a function of one visit (at, wait_above,
 // outcome_kind), and the two-layer chain (before / after the trigger) that
 // makes such a program exact, reroute included.
 bool targeted_recovery(const engine::RecoveryProgram& p);
-Chain recovery_chain(const CompiledModel& m, std::size_t s, const Chain& c, const engine::RecoveryProgram& p);
+Chain recovery_chain(const CompiledModel& m, std::size_t s, const AnalyzeOptions& opt, const Chain& c,
+                     const engine::RecoveryProgram& p);
 
 enum class SolverKind { dense, sparse, iterative };
 class LinearSolver;  // linear_solver.h
@@ -112,8 +116,8 @@ struct Solved {
 WalkExpectations empty_expectations(const CompiledModel& m);
 void add_scaled(WalkExpectations& acc, double a, const WalkExpectations& x);
 double timeout_probability(const Chain& c, int max_steps, double work_limit, bool& skipped);
-double frictions_trigger_probability(const CompiledModel& m, const Chain& c, std::size_t s, double threshold,
-                                     SolverKind kind, std::size_t max_levels, bool& skipped);
+double frictions_trigger_probability(const CompiledModel& m, const AnalyzeOptions& opt, const Chain& c, std::size_t s,
+                                     double threshold, SolverKind kind, std::size_t max_levels, bool& skipped);
 // Fills res.w (and its notes) from the factorised I−Q.
 Solved segment_expectations(const CompiledModel& m, std::size_t s, const AnalyzeOptions& opt, const Chain& c,
                             SolverKind kind, LinearSolver& lu, SegmentResult& res);
@@ -136,6 +140,9 @@ void segment_removal(const CompiledModel& m, std::size_t s, const AnalyzeOptions
 
 // absorbing_chain.cpp
 SegmentResult solve_segment(const CompiledModel& m, std::size_t s, const AnalyzeOptions& opt, const Want& want);
+// solve_segment, or with a queue at a touchpoint with patience the mixture
+// over the periods of the chains with each period's wait.
+SegmentResult solve_segment_periods(const CompiledModel& m, std::size_t s, const AnalyzeOptions& opt, const Want& want);
 // True when two segments have the same chain (every touchpoint parameter the
 // analytics read): the same I−Q, so one factorisation serves both.
 bool same_chain(const model::CompiledSegment& a, const model::CompiledSegment& b);
@@ -147,10 +154,9 @@ std::vector<SegmentResult> solve_segments(const CompiledModel& m, const AnalyzeO
 WalkExpectations mix_population(const CompiledModel& m, const AnalyzeOptions& opt,
                                 const std::vector<SegmentResult>& res);
 // The queue wait before a visit to touchpoint k of segment s
-// (AnalyzeOptions::queue_waits), or null: no queue there, or a queue whose
-// touchpoint has patience (its wait is not folded in; solve_segment notes it).
-inline const QueueWait* queue_wait_at(const CompiledModel& m, const AnalyzeOptions& opt, std::size_t s, std::size_t k) {
-  if (s >= opt.queue_waits.size() || m.segments[s].tp[k].has_patience) return nullptr;
+// (AnalyzeOptions::queue_waits), or null: no queue there.
+inline const QueueWait* queue_wait_at(const AnalyzeOptions& opt, std::size_t s, std::size_t k) {
+  if (s >= opt.queue_waits.size()) return nullptr;
   for (const auto& q : opt.queue_waits[s])
     if (q.touchpoint == k) return &q;
   return nullptr;

@@ -87,8 +87,8 @@ double timeout_probability(const Chain& c, int max_steps, double work_limit, boo
 // v_{c+1} = (v_c F)(I−A)^-1, and the trigger probability is the expected
 // number of friction visits made on level k−1, Σ_i v_{k−1,i} f_i (at most one
 // such visit per walk). NaN (skipped = true) when k is above max_levels.
-double frictions_trigger_probability(const CompiledModel& m, const Chain& c, std::size_t s, double threshold,
-                                     LinearSolver::Kind kind, std::size_t max_levels, bool& skipped) {
+double frictions_trigger_probability(const CompiledModel& m, const AnalyzeOptions& opt, const Chain& c, std::size_t s,
+                                     double threshold, LinearSolver::Kind kind, std::size_t max_levels, bool& skipped) {
   skipped = false;
   const auto& seg = m.segments[s];
   const double walks_with_a_visit = 1.0 - std::accumulate(c.direct.begin(), c.direct.end(), 0.0);
@@ -106,7 +106,7 @@ double frictions_trigger_probability(const CompiledModel& m, const Chain& c, std
   for (std::size_t i = 0; i < c.n; ++i) {
     const auto& t = seg.tp[c.tp[i]];
     // A friction visit (patience included: waiting.h) moves the walk up a level.
-    const VisitLaw law = t.has_patience ? visit_law(t) : VisitLaw{};
+    const VisitLaw law = t.has_patience ? visit_law(t, queue_wait_at(opt, s, c.tp[i])) : VisitLaw{};
     f[i] = law.p_fr(t.friction);
     const double p_ok = law.p_ok(t.friction);
     a.q[i].clear();
@@ -174,7 +174,7 @@ void kind_times(const CompiledModel& m, std::size_t s, const AnalyzeOptions& opt
     const double f = t.friction;
     branch(t.next_ok, b_ok);
     branch(t.next_fr, b_fr);
-    const QueueWait* qw = queue_wait_at(m, opt, s, c.tp[i]);
+    const QueueWait* qw = queue_wait_at(opt, s, c.tp[i]);
     const double wait = qw ? qw->mean() : 0.0;
     for (std::size_t k = 0; k < K; ++k)
       w.kind_time[k] += v(static_cast<Eigen::Index>(i)) *
@@ -203,8 +203,8 @@ Solved segment_expectations(const CompiledModel& m, std::size_t s, const Analyze
       if (m.touchpoint_channel[c.tp[e.node]] != m.touchpoint_channel[k]) swi += e.p;
     sw(i) = swi;
     // A queue's wait before the visit (waiting.h, QueueWait): it lengthens the
-    // visit and counts against `waiting` (not yet against patience).
-    const QueueWait* qw = queue_wait_at(m, opt, s, k);
+    // visit and counts against `waiting` and `patience`.
+    const QueueWait* qw = queue_wait_at(opt, s, k);
     if (t.has_waiting || t.has_patience) {
       // A timed visit (waiting.h): patience turns ok draws into friction visits
       // and shortens the visit; the waiting penalty adds to satisfaction.
@@ -330,7 +330,8 @@ Solved segment_expectations(const CompiledModel& m, std::size_t s, const Analyze
     }
     if (w.recovery_exact) {
       bool too_many = false;
-      const double pt = frictions_trigger_probability(m, c, s, rp.threshold, kind, opt.recovery_max_levels, too_many);
+      const double pt =
+          frictions_trigger_probability(m, opt, c, s, rp.threshold, kind, opt.recovery_max_levels, too_many);
       if (too_many) {
         w.recovery_exact = false;
         res.notes.push_back(

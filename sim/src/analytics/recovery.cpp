@@ -30,9 +30,11 @@ void add(std::vector<Edge>& row, std::uint32_t node, double p) {
 // Touchpoint k's row split by route: `stay` (does not fire) and `fire`, each
 // by model node (touchpoint or T + outcome).
 void split_row(const CompiledModel& m, const CompiledTouchpoint& t, std::size_t k, const engine::RecoveryProgram& p,
-               std::vector<Edge>& stay, std::vector<Edge>& fire) {
+               const QueueWait* wait, std::vector<Edge>& stay, std::vector<Edge>& fire) {
   const double f = t.friction;
-  const VisitLaw law = (t.has_patience || t.has_waiting) ? visit_law(t) : VisitLaw{};
+  VisitLaw law;
+  law.patience = t.has_patience;
+  law.keep = visit_keep(t, wait);
   // Mass of (route ok, route friction) that stays / fires.
   double stay_ok = law.p_ok(f), stay_fr = law.p_fr(f), fire_ok = 0, fire_fr = 0;
   if (k == p.at && p.trigger == Trigger::at) {
@@ -73,7 +75,8 @@ bool targeted_recovery(const engine::RecoveryProgram& p) {
   return p.trigger == Trigger::at || p.trigger == Trigger::wait_above || p.trigger == Trigger::outcome_kind;
 }
 
-Chain recovery_chain(const CompiledModel& m, std::size_t s, const Chain& c, const engine::RecoveryProgram& p) {
+Chain recovery_chain(const CompiledModel& m, std::size_t s, const AnalyzeOptions& opt, const Chain& c,
+                     const engine::RecoveryProgram& p) {
   const auto& seg = m.segments[s];
   const std::size_t n = c.n;
   const double rs = p.reach * p.success;
@@ -97,7 +100,7 @@ Chain recovery_chain(const CompiledModel& m, std::size_t s, const Chain& c, cons
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t k = c.tp[i];
     std::vector<Edge> stay, fire;
-    split_row(m, seg.tp[k], k, p, stay, fire);
+    split_row(m, seg.tp[k], k, p, queue_wait_at(opt, s, k), stay, fire);
     for (const auto& e : stay) to(a.q[i], a.r[i], e.node, e.p, 0);
     double fired = 0;
     for (const auto& e : fire) {

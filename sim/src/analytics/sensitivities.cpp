@@ -43,7 +43,7 @@ void segment_sensitivities(const CompiledModel& m, std::size_t s, const AnalyzeO
     const std::size_t k = c.tp[i];
     const auto& t = seg.tp[k];
     if (v(i) == 0) continue;
-    const auto delta = delta_row(m, t);
+    const auto delta = delta_row(m, t, queue_wait_at(opt, s, k));
     bool defined = true;
     Eigen::VectorXd g = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(O + c_count));  // Σ_j Δ_j h_j· + ΔR
     double dsw = 0;
@@ -78,7 +78,7 @@ void segment_sensitivities(const CompiledModel& m, std::size_t s, const AnalyzeO
     if (t.has_waiting || t.has_patience) {
       // A timed visit (waiting.h): d(p_fr)/df = keep, d(time)/df = time_fr − time_ok,
       // d(penalty)/df = pen_fr − pen_ok; delta_row already carries keep (and so dsw).
-      const VisitLaw law = visit_law(t, queue_wait_at(m, opt, s, k));
+      const VisitLaw law = visit_law(t, queue_wait_at(opt, s, k));
       S.satisfaction_change[k] =
           vk * (g(O + c_sat) + law.keep * (t.sat_fr - t.sat_ok) + (law.pen_fr - law.pen_ok) + m.switch_sat * dsw);
       S.effort[k] = vk * (g(O + c_eff) + law.keep * (t.eff_fr - t.eff_ok) + m.switch_eff * dsw);

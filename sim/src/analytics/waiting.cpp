@@ -200,9 +200,153 @@ double expected_excess_with_wait(const DurationSampler& d, double t, double m) {
          integrate_unit([&](double u) { return below(duration_quantile(d, u)); }, 0.0, ft);
 }
 
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// E[e^{−sA}] (closed form but for a lognormal A).
+double laplace(const DurationSampler& a, double s) {
+  switch (a.kind) {
+    case K::fixed: return std::exp(-s * a.p1);
+    case K::exponential: return 1.0 / (1.0 + s * a.p1);
+    case K::gamma: return std::pow(1.0 + s * a.p2, -a.p1);
+    case K::lognormal: return integrate_unit([&](double u) { return std::exp(-s * duration_quantile(a, u)); }, 0, 1);
+  }
+  return 0.0;
+}
+
+// G(d) = E[(min(d + E, A) − t)+], y = max(t, d) (waiting.h).
+double excess_of_min_shifted(double d, const DurationSampler& a, double t, double m) {
+  const double y = std::max(t, d);
+  const double shift = std::isfinite(m) ? std::exp(-(y - d) / m) : 1.0;
+  return std::max(0.0, expected_excess(a, t) - expected_excess(a, y) + shift * shifted_patience_integral(a, m, y));
+}
+
+// The law of W as weights of "no wait" (m = 0) and of Exponential(m) waits,
+// equal means merged.
+struct WaitPart {
+  double weight = 0, m = 0;
+};
+std::vector<WaitPart> wait_parts(const QueueWait& w) {
+  std::vector<WaitPart> parts{{0.0, 0.0}};
+  for (std::size_t p = 0; p < w.weight.size(); ++p) {
+    const double waits = w.weight[p] * w.p_wait[p];
+    parts[0].weight += w.weight[p] - waits;
+    if (!(waits > 0) || !(w.wait_if_waiting[p] > 0)) {
+      parts[0].weight += waits;
+      continue;
+    }
+    auto it =
+        std::find_if(parts.begin() + 1, parts.end(), [&](const WaitPart& x) { return x.m == w.wait_if_waiting[p]; });
+    if (it == parts.end()) parts.push_back({waits, w.wait_if_waiting[p]});
+    else it->weight += waits;
+  }
+  return parts;
+}
+
+template <class F>
+double mix(const std::vector<WaitPart>& parts, F f) {
+  double x = 0;
+  for (const auto& p : parts)
+    if (p.weight > 0) x += p.weight * f(p.m);
+  return x;
+}
+
+}  // namespace
+
+double shifted_patience_integral(const DurationSampler& a, double m, double y) {
+  y = std::max(y, 0.0);
+  if (!std::isfinite(m)) return expected_excess(a, y);
+  if (!(m > 0)) return 0.0;
+  switch (a.kind) {
+    case K::fixed: return y < a.p1 ? -m * std::expm1(-(a.p1 - y) / m) : 0.0;
+    case K::exponential: return std::exp(-y / a.p1) * m * a.p1 / (m + a.p1);
+    case K::gamma: {
+      // m·[Q(k, y/θ) − (θ'/θ)^k·e^{y/m}·Q(k, y/θ')], 1/θ' = 1/θ + 1/m.
+      const double k = a.p1, th = a.p2, th2 = th * m / (th + m);
+      const double q2 = boost::math::gamma_q(k, y / th2);
+      const double second = q2 > 0 ? std::exp(k * std::log(th2 / th) + y / m + std::log(q2)) : 0.0;
+      return std::max(0.0, m * (boost::math::gamma_q(k, y / th) - second));
+    }
+    case K::lognormal:
+      return std::max(0.0, m * integrate_unit([&](double u) { return -std::expm1(-(duration_quantile(a, u) - y) / m); },
+                                              cdf(a, y), 1.0));
+  }
+  return 0.0;
+}
+
+double prob_within_patience_with_wait_quadrature(const DurationSampler& d, const DurationSampler& a, double m) {
+  if (!(m > 0)) return prob_within_patience_quadrature(d, a);
+  if (!std::isfinite(m)) return 0.0;
+  auto f = [&](double u) { return shifted_patience_integral(a, m, duration_quantile(d, u)) / m; };
+  if (d.kind == K::fixed) return std::clamp(f(0.5), 0.0, 1.0);
+  const double kink = a.kind == K::fixed ? cdf(d, a.p1) : 0.0;
+  return std::clamp(integrate_split(f, 0.0, kink, kink), 0.0, 1.0);
+}
+
+double prob_within_patience_with_wait(const DurationSampler& d, const DurationSampler& a, double m) {
+  if (!(m > 0)) return prob_within_patience(d, a);
+  if (!std::isfinite(m)) return 0.0;  // saturated: whoever waits gives up
+  if (d.kind == K::fixed) return std::clamp(shifted_patience_integral(a, m, d.p1) / m, 0.0, 1.0);
+  // Memoryless patience: P(D + E <= A) = E[e^{−D/α}]·E[e^{−E/α}].
+  if (a.kind == K::exponential) return prob_within_patience(d, a) * a.p1 / (a.p1 + m);
+  const double mu = d.p1;
+  if (d.kind == K::exponential && a.kind != K::lognormal && std::fabs(mu - m) > 1e-3 * std::max(mu, m))
+    return std::clamp(1.0 - (mu * laplace(a, 1.0 / mu) - m * laplace(a, 1.0 / m)) / (mu - m), 0.0, 1.0);
+  return prob_within_patience_with_wait_quadrature(d, a, m);
+}
+
+double expected_excess_of_min_with_wait_quadrature(const DurationSampler& d, const DurationSampler& a, double t,
+                                                   double m) {
+  t = std::max(t, 0.0);
+  if (!(m > 0)) return expected_excess_of_min_quadrature(d, a, t);
+  if (!std::isfinite(m)) return expected_excess(a, t);
+  auto f = [&](double u) { return excess_of_min_shifted(duration_quantile(d, u), a, t, m); };
+  if (d.kind == K::fixed) return f(0.5);
+  // Kinks of G at d = t and, for a fixed A, at d = a.
+  const double c1 = cdf(d, t), c2 = a.kind == K::fixed ? cdf(d, a.p1) : c1;
+  return std::max(0.0, integrate_split(f, 0.0, c1, c2));
+}
+
+double expected_excess_of_min_with_wait(const DurationSampler& d, const DurationSampler& a, double t, double m) {
+  t = std::max(t, 0.0);
+  if (!(m > 0)) return expected_excess_of_min(d, a, t);
+  if (!std::isfinite(m)) return expected_excess(a, t);
+  if (d.kind == K::fixed) return excess_of_min_shifted(d.p1, a, t, m);
+  // E[min(X, A)] = α·P(A < X) for an exponential A (X = D + E).
+  if (a.kind == K::exponential && t == 0) return a.p1 * (1.0 - prob_within_patience_with_wait(d, a, m));
+  return expected_excess_of_min_with_wait_quadrature(d, a, t, m);
+}
+
+double visit_keep(const model::CompiledTouchpoint& t, const QueueWait* wait) {
+  if (!t.has_patience) return 1.0;
+  if (wait == nullptr) return prob_within_patience(t.dur_ok, t.patience);
+  return mix(wait_parts(*wait), [&](double m) { return prob_within_patience_with_wait(t.dur_ok, t.patience, m); });
+}
+
 VisitLaw visit_law(const model::CompiledTouchpoint& t, const QueueWait* wait) {
+  if (wait == nullptr) return visit_law(t);
+  if (t.has_patience) {
+    // Every quantity mixes over W's law (waiting.h): with patience the give-up
+    // (D + W > A), the duration min(D + W, A) and the penalty.
+    VisitLaw w;
+    w.patience = true;
+    w.waiting = t.has_waiting;
+    const bool one_duration = same(t.dur_ok, t.dur_fr);
+    const auto parts = wait_parts(*wait);
+    w.keep = visit_keep(t, wait);
+    auto excess = [&](const DurationSampler& d, double tol) {
+      return mix(parts, [&](double m) { return expected_excess_of_min_with_wait(d, t.patience, tol, m); });
+    };
+    w.time_ok = excess(t.dur_ok, 0.0);
+    w.time_fr = one_duration ? w.time_ok : excess(t.dur_fr, 0.0);
+    if (t.has_waiting) {
+      w.pen_ok = t.wait_per_unit * excess(t.dur_ok, t.wait_tolerance);
+      w.pen_fr = one_duration ? w.pen_ok : t.wait_per_unit * excess(t.dur_fr, t.wait_tolerance);
+    }
+    return w;
+  }
   VisitLaw w = visit_law(t);
-  if (wait == nullptr || t.has_patience) return w;
   const double mean = wait->mean();
   w.time_ok += mean;
   w.time_fr += mean;

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <limits>
 
-#include <boost/math/quadrature/tanh_sinh.hpp>
 #include <boost/math/tools/toms748_solve.hpp>
 #include <fmt/format.h>
 
@@ -24,35 +23,14 @@ using model::DurationSampler;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr int kMaxSweeps = 200;  // Gauss–Seidel sweeps over several queues
 
-// ∫_0^1 f(u) du by tanh_sinh, u kept inside (0, 1).
-template <class F>
-double integrate_unit(F f) {
-  constexpr double kLo = std::numeric_limits<double>::min();
-  const double kHi = std::nextafter(1.0, 0.0);
-  auto g = [&](double u) { return f(std::clamp(u, kLo, kHi)); };
-  boost::math::quadrature::tanh_sinh<double> ts;
-  return ts.integrate(g, 0.0, 1.0, 1e-10);
-}
-
-// P(d + E <= A), E ~ Exponential(mean m), for a fixed d.
-double keep_shifted(double d, const DurationSampler& a, double m) {
-  if (a.kind == K::fixed) return d <= a.p1 ? -std::expm1(-(a.p1 - d) / m) : 0.0;
-  if (a.kind == K::exponential) return std::exp(-d / a.p1) * a.p1 / (a.p1 + m);
-  // ∫ P(A >= d + e) dF_E(e) over E's quantiles.
-  return integrate_unit([&](double v) { return analytics::duration_survival(a, d - m * std::log1p(-v)); });
-}
-
 // P(D + W <= A): the visit does not give up when the queue's wait W is 0
 // with probability 1 − C and Exponential(mean m) otherwise.
 double keep_with_wait(const DurationSampler& d, const DurationSampler& a, double c, double m) {
   const double no_wait = analytics::prob_within_patience(d, a);
   if (c <= 0) return no_wait;
   if (!std::isfinite(m)) return (1 - c) * no_wait;  // saturated: whoever waits gives up
-  double waited;
-  if (a.kind == K::exponential) waited = no_wait * a.p1 / (a.p1 + m);  // memoryless: E[e^{−(D+E)/α}]
-  else if (d.kind == K::fixed) waited = keep_shifted(d.p1, a, m);
-  else waited = integrate_unit([&](double u) { return keep_shifted(analytics::duration_quantile(d, u), a, m); });
-  return (1 - c) * no_wait + c * waited;
+  // P(D + E <= A), E ~ Exponential(m): the exact analytics' law (analytics/waiting.h).
+  return (1 - c) * no_wait + c * analytics::prob_within_patience_with_wait(d, a, m);
 }
 
 struct Wait {

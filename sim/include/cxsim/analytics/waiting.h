@@ -82,10 +82,51 @@ struct QueueWait {
 // (closed form for a fixed D).
 double expected_excess_with_wait(const model::DurationSampler& d, double t, double m);
 
+// Patience with a queue's wait (docs/methods/queues.md, "Patience with a
+// queue in the exact analytics"): D, E and A independent, E ~ Exponential
+// with mean m (m = +inf: a saturated queue, where whoever waits gives up).
+//
+// J_A(m, y) = ∫_y^∞ e^{−(x−y)/m}·P(A > x) dx = m·P(y + E <= A): closed form for
+// a fixed, exponential or gamma A, tanh_sinh quadrature over A's quantiles
+// for a lognormal A.
+double shifted_patience_integral(const model::DurationSampler& a, double m, double y);
+
+// P(D + E <= A): the visit that waited does not give up. Closed form when D
+// is fixed (J_A(m, d)/m), when A is exponential with mean α (P(D <= A)·α/(α + m),
+// memorylessness) or when D is exponential with mean μ ≠ m and A is not
+// lognormal (D + E is hypoexponential: 1 − (μ·L_A(1/μ) − m·L_A(1/m))/(μ − m),
+// L_A the Laplace transform of A); else quadrature over D's quantiles of
+// J_A(m, D)/m.
+double prob_within_patience_with_wait(const model::DurationSampler& d, const model::DurationSampler& a, double m);
+
+// E[(min(D + E, A) − t)+] (t = 0: E[min(D + E, A)], the visit's expected
+// duration). Given D = d, with y = max(t, d):
+//     G(d) = E[(A − t)+] − E[(A − y)+] + e^{−(y−d)/m}·J_A(m, y),
+// closed form for a fixed D (and a non-lognormal A), or an exponential A and
+// t = 0 (α·(1 − P(D + E <= A))); else quadrature over D's quantiles of G.
+double expected_excess_of_min_with_wait(const model::DurationSampler& d, const model::DurationSampler& a, double t,
+                                        double m);
+
+// The same two by quadrature whatever the families (the unit tests check the
+// closed forms against them).
+double prob_within_patience_with_wait_quadrature(const model::DurationSampler& d, const model::DurationSampler& a,
+                                                 double m);
+double expected_excess_of_min_with_wait_quadrature(const model::DurationSampler& d, const model::DurationSampler& a,
+                                                   double t, double m);
+
 // The law of a visit after the queue's wait `wait` (null: no queue): the
-// durations are D + W (time_ok/time_fr add E[W]) and the waiting penalty is
-// c·E[(D + W − t)+], mixed over the periods. Without patience only: at a
-// touchpoint with patience the wait is not folded in (the law without it).
+// durations are D + W and, with patience, the visit gives up when D + W > A
+// and lasts min(D + W, A) (the engine's order, engine/simulate.cpp); the
+// waiting penalty is c·E[(min(D + W, A) − t)+] (c·E[(D + W − t)+] without
+// patience). W's law is the mixture over the periods (QueueWait): every
+// expectation is the mixture of the one with W = 0 and those with W
+// exponential. Exact for a walk's visit when `wait` holds one period (or
+// without patience, where the routing does not depend on the wait); over
+// several periods the analytics mix the chains of the periods instead
+// (absorbing_chain.cpp).
 VisitLaw visit_law(const model::CompiledTouchpoint& t, const QueueWait* wait);
+
+// visit_law(t, wait).keep alone (the chain's rows need nothing else).
+double visit_keep(const model::CompiledTouchpoint& t, const QueueWait* wait);
 
 }  // namespace cxsim::analytics
