@@ -120,3 +120,17 @@ def test_calibrate_zone_names_and_timezone(tmp_path, root, cli):
     r = cli("calibrate", "--events", misspelt, "--on-bad-row", "skip", "-o", tmp_path / "x.yaml", check=False)
     assert r.returncode == 2 and ":2" in r.stderr and "did you mean 'Europe/Amsterdam'?" in r.stderr, r.stderr
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_calibrate_distributions_equals_cli_and_feeds_uncertainty(tmp_path, root, cli):
+    # distributions=True is --distributions: every fitted parameter with its distribution, for run(uncertainty=N).
+    data = root / "tests" / "data" / "calibrate"
+    ev = data / "shop_events.csv"
+    plain = cxsim.calibrate(events=str(ev), seed=3)
+    r = cxsim.calibrate(events=str(ev), seed=3, distributions=True, output=str(tmp_path / "d.yaml"))
+    cli("calibrate", "--events", ev, "--seed", 3, "--distributions", "-o", tmp_path / "cli.yaml", "-q")
+    assert body(r["yaml"]) == body((tmp_path / "cli.yaml").read_text())
+    assert body(r["yaml"]) != body(plain["yaml"])
+    info = cxsim.run(str(tmp_path / "d.yaml"), str(tmp_path / "u.h5"), customers=300, seed=1, threads=1,
+                     uncertainty=3)
+    assert info["uncertainty_draws"] == 3
