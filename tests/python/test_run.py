@@ -206,3 +206,34 @@ def test_customer_periods_refused_with_chunks(tmp_path, root, cli):
     assert c.returncode == 2
     assert e.value.message in c.stderr
     assert not (tmp_path / "p.h5").exists()
+
+
+def test_greedy_portfolio_chunks_equal_cli(tmp_path, root, cli):
+    # A greedy portfolio (more candidates than max_exhaustive) searches before the chunks run, in every part as
+    # in `cxsim run --chunks`: the part holds the chosen combinations as variants (without it, fewer variants).
+    text = (root / "scenarios" / "portfolio.yaml").read_text()
+    journey = root / "journeys" / "retail.yaml"
+    text = text.replace("portfolio:\n", "portfolio:\n  max_exhaustive: 2\n", 1)
+    s = tmp_path / "greedy.yaml"
+    s.write_text(text.replace("journey: ../journeys/retail.yaml", f"journey: {journey}"))
+    assert cxsim.validate(str(s)).valid, cxsim.validate(str(s)).diagnostics
+    common = dict(customers=400, periods=1, seed=2, chunk_size=128)
+    cxsim.run(str(s), str(tmp_path / "p.h5"), chunks="1:3", threads=1, **common)
+    cli("run", s, "-q", "-o", tmp_path / "c.h5", "--chunks", "1:3", "-n", 400, "-p", 1, "-s", 2, "--chunk-size", 128)
+    assert_same_file(tmp_path / "p.h5", tmp_path / "c.h5")
+
+
+def test_run_releases_the_gil(tmp_path, root):
+    # The results file's temporary (.<name>.tmp-*) exists only inside run's C++ call; this thread can see it
+    # only if the GIL is released meanwhile (held, it would wait until run has renamed the file).
+    import threading
+    j = str(root / "journeys" / "telecom_support.yaml")
+    out = tmp_path / "big.h5"
+    t = threading.Thread(target=cxsim.run, args=(j, str(out)), kwargs=dict(customers=100_000, periods=4, threads=1))
+    t.start()
+    saw_tmp = False
+    while t.is_alive() and not saw_tmp:
+        saw_tmp = any(tmp_path.glob(".big.h5.tmp-*"))
+    t.join()
+    assert out.exists()
+    assert saw_tmp
