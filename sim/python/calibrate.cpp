@@ -58,7 +58,7 @@ void register_calibrate(py::module_& m) {
          const std::string& separator, const std::string& time_unit, const std::string& durations,
          const std::string& name, double satisfaction0_sd, int csat_scale, int ces_scale,
          std::map<std::string, std::string> outcome_kinds, std::map<std::string, double> outcome_values,
-         bool dataframes) {
+         bool distributions, bool dataframes) {
         calibrate::CalibrateOptions o;
         o.events = opt(events);
         o.paths = opt(paths);
@@ -83,6 +83,7 @@ void register_calibrate(py::module_& m) {
         o.satisfaction0_sd = satisfaction0_sd;
         o.csat_scale = csat_scale;
         o.ces_scale = ces_scale;
+        o.distributions = distributions;  // --distributions (for run's uncertainty draws)
         o.outcome_kinds = std::move(outcome_kinds);
         o.command_line = "cxsim.calibrate(...)";
         for (const auto& [k, v] : outcome_values) {
@@ -146,7 +147,8 @@ void register_calibrate(py::module_& m) {
       py::arg("seed") = 1, py::arg("separator") = "auto", py::arg("time_unit") = "minutes",
       py::arg("durations") = "aic", py::arg("name") = "", py::arg("satisfaction0_sd") = 0.0, py::arg("csat_scale") = 5,
       py::arg("ces_scale") = 7, py::arg("outcome_kinds") = std::map<std::string, std::string>{},
-      py::arg("outcome_values") = std::map<std::string, double>{}, py::arg("dataframes") = true,
+      py::arg("outcome_values") = std::map<std::string, double>{}, py::arg("distributions") = false,
+      py::arg("dataframes") = true,
       "Fits a journey to data as `cxsim calibrate` (docs/calibration.md); every argument is the flag of the same "
       "name (events=--events, repeat=--repeat, dedupe=--dedupe, skip_bad_rows=--on-bad-row skip, map=[--map "
       "items], outcome_kinds/outcome_values as dicts). Returns a dict: yaml (the fitted journey's text, the same "

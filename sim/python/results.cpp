@@ -60,7 +60,8 @@ void read_group(const io::Group& g, Node& n, bool customers) {
       read_group(g.open_group(name), c, customers);
       n.children.push_back(std::move(c));
     } else if (g.is_dataset(name)) {
-      if (name == "customers" && !customers) continue;
+      // The per-customer tables (customers, customer_periods) can be large.
+      if ((name == "customers" || name == "customer_periods") && !customers) continue;
       Node c;
       c.name = name;
       const io::Dataset d = g.open_dataset(name);
@@ -215,7 +216,8 @@ void register_results(py::module_& m) {
         "(and the counts the file stores as float64: outcomes.walks, segments.customers, periods.active/"
         "respondents/walked/idle, walk_counts.customers, when whole); "
         "an array is a numpy array (int64 or float64) of its shape; a string is a str. The per-customer tables "
-        "(/variants/<v>/customers) are read only with customers=True. The integrity block is checked first: a "
+        "(/variants/<v>/customers and customer_periods) are read only with customers=True. The integrity block is "
+        "checked first: a "
         "damaged or foreign file raises cxsim.InputError.");
   m.def(
       "read_table",

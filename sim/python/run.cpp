@@ -20,6 +20,7 @@
 
 #include "bindings.h"
 #include "cxsim/app/partial_run.h"
+#include "cxsim/app/portfolio.h"
 #include "cxsim/app/run_plan.h"
 #include "cxsim/core/atomic_output.h"
 #include "cxsim/core/errors.h"
@@ -46,6 +47,7 @@ struct RunArgs {
   std::uint64_t chunk_size = 4096;
   std::vector<std::string> variants;
   bool no_sweeps = false, no_ranking = false, no_analytics = false, customers_out = false;
+  bool customer_periods = false;  // --customer-periods (implies customers_out)
   std::optional<long long> uncertainty;
 };
 
@@ -91,10 +93,20 @@ RunOutcome simulate(const RunArgs& a, const std::atomic<int>* stop) {
   ov.uncertainty = a.uncertainty;
   app::RunPlan plan = app::plan_from_file(a.input, ov, a.command_line);
   app::decide_analytics(plan, ov);
+  const bool customers_out = a.customers_out || a.customer_periods;  // as the command: implied
+  // The same refusal and message as the command's (sim/cli/cmd_run.cpp).
+  if (a.customer_periods && !a.chunks.empty())
+    throw core::InputError(
+        "--customer-periods: not available with --chunks (a partial run's parts keep no "
+        "per-period rows); run without --chunks, or use --customers-out alone");
   std::optional<app::ChunkRange> range;
   if (!a.chunks.empty()) {
     range = app::parse_chunk_range(a.chunks);
     app::check_partial_plan(plan, ov, *range, !a.events_out.empty());
+    // As the command: a greedy portfolio's search is made by every part alike.
+    engine::RunHooks search;
+    search.stop = stop;
+    app::search_portfolio(plan, search);
   }
   const std::filesystem::path out = app::run_output_path(a.input, a.output, range);
   app::check_run_outputs(plan, a.input, out, a.events_out, "output and events_out");
@@ -111,7 +123,7 @@ RunOutcome simulate(const RunArgs& a, const std::atomic<int>* stop) {
     engine::RunHooks hooks;
     hooks.stop = stop;
     const auto t0 = std::chrono::steady_clock::now();
-    app::run_partial(plan, ov, a.input, *range, out, a.customers_out, hooks);
+    app::run_partial(plan, ov, a.input, *range, out, customers_out, hooks);
     o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     o.partial = true;
     o.chunk_first = range->first;
@@ -123,10 +135,11 @@ RunOutcome simulate(const RunArgs& a, const std::atomic<int>* stop) {
   }
   const std::vector<engine::Variant> named(plan.variants.begin(),
                                            plan.variants.begin() + static_cast<long>(plan.named));
-  engine::ResultsWriter writer(out, plan.provenance, named, plan.settings, a.customers_out);
+  engine::ResultsWriter writer(out, plan.provenance, named, plan.settings, customers_out, a.customer_periods);
   app::write_run_attributes(writer, plan, 1);  // one process
   engine::RunHooks hooks;
-  hooks.customer_records = a.customers_out;
+  hooks.customer_records = customers_out;
+  hooks.customer_periods = a.customer_periods;
   hooks.stop = stop;
   std::optional<engine::EventLogWriter> events;
   if (!a.events_out.empty()) events.emplace(a.events_out);
@@ -207,6 +220,7 @@ std::string call_text(const RunArgs& a) {
   if (a.no_ranking) s += ", no_ranking=True";
   if (a.no_analytics) s += ", no_analytics=True";
   if (a.customers_out) s += ", customers_out=True";
+  if (a.customer_periods) s += ", customer_periods=True";
   if (a.uncertainty) s += fmt::format(", uncertainty={}", *a.uncertainty);
   if (!a.events_out.empty()) s += ", events_out=" + quoted(a.events_out);
   if (!a.chunks.empty()) s += ", chunks=" + quoted(a.chunks);
@@ -233,8 +247,8 @@ std::string chunk_text(const py::object& chunks) {
 py::dict run_py(const std::string& input, const std::string& output, std::optional<unsigned long long> seed,
                 std::optional<long long> customers, std::optional<int> periods, int threads, std::uint64_t chunk_size,
                 std::vector<std::string> variants, bool no_sweeps, bool no_ranking, bool no_analytics,
-                bool customers_out, std::optional<long long> uncertainty, const std::string& events_out,
-                const py::object& chunks, std::optional<std::string> command_line) {
+                bool customers_out, bool customer_periods, std::optional<long long> uncertainty,
+                const std::string& events_out, const py::object& chunks, std::optional<std::string> command_line) {
   RunArgs a;
   a.input = input;
   a.output = output;
@@ -248,6 +262,7 @@ py::dict run_py(const std::string& input, const std::string& output, std::option
   a.no_ranking = no_ranking;
   a.no_analytics = no_analytics;
   a.customers_out = customers_out;
+  a.customer_periods = customer_periods;
   a.uncertainty = uncertainty;
   a.events_out = events_out;
   a.chunks = chunk_text(chunks);
@@ -323,8 +338,8 @@ void register_run(py::module_& m) {
         py::arg("customers") = py::none(), py::arg("periods") = py::none(), py::arg("threads") = 0,
         py::arg("chunk_size") = 4096, py::arg("variants") = std::vector<std::string>{}, py::arg("no_sweeps") = false,
         py::arg("no_ranking") = false, py::arg("no_analytics") = false, py::arg("customers_out") = false,
-        py::arg("uncertainty") = py::none(), py::arg("events_out") = "", py::arg("chunks") = py::none(),
-        py::arg("command_line") = py::none(),
+        py::arg("customer_periods") = false, py::arg("uncertainty") = py::none(), py::arg("events_out") = "",
+        py::arg("chunks") = py::none(), py::arg("command_line") = py::none(),
         "Simulates a journey or scenario and writes the results file, as `cxsim run` (same bits for the same "
         "inputs, seed, customers, periods and chunk_size; threads never change them). output: the results file "
         "(default outputs/<input stem>.h5); None for seed/customers/periods: the file's population. Returns a dict "
@@ -332,7 +347,9 @@ void register_run(py::module_& m) {
         "timeout_walks, precision, analytics_skipped, uncertainty_draws, warnings, command_line, events_out, "
         "partial[, chunk_first, chunk_last, chunks_total]). events_out: a folder for events.csv, surveys.csv and "
         "cohorts.csv (as --events-out); chunks: 'A:B' or (A, B), run only chunks A..B-1 and write a partial file "
-        "(as --chunks; join the parts with cxsim.merge). Raises "
+        "(as --chunks; join the parts with cxsim.merge). customer_periods: also the per-customer, per-period "
+        "table /variants/<v>/customer_periods (as --customer-periods; implies customers_out; not with chunks). "
+        "Raises "
         "cxsim.InputError (bad input), cxsim.RuntimeError (I/O), KeyboardInterrupt (Ctrl-C: stopped at a chunk "
         "boundary, no file written). The GIL is released while simulating.");
   m.def("merge", &merge_py, py::arg("parts"), py::arg("output"), py::kw_only(), py::arg("command_line") = py::none(),

@@ -120,3 +120,34 @@ def test_calibrate_zone_names_and_timezone(tmp_path, root, cli):
     r = cli("calibrate", "--events", misspelt, "--on-bad-row", "skip", "-o", tmp_path / "x.yaml", check=False)
     assert r.returncode == 2 and ":2" in r.stderr and "did you mean 'Europe/Amsterdam'?" in r.stderr, r.stderr
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_calibrate_distributions_equals_cli_and_feeds_uncertainty(tmp_path, root, cli):
+    # distributions=True is --distributions: every fitted parameter with its distribution, for run(uncertainty=N).
+    data = root / "tests" / "data" / "calibrate"
+    ev = data / "shop_events.csv"
+    plain = cxsim.calibrate(events=str(ev), seed=3)
+    r = cxsim.calibrate(events=str(ev), seed=3, distributions=True, output=str(tmp_path / "d.yaml"))
+    cli("calibrate", "--events", ev, "--seed", 3, "--distributions", "-o", tmp_path / "cli.yaml", "-q")
+    assert body(r["yaml"]) == body((tmp_path / "cli.yaml").read_text())
+    assert body(r["yaml"]) != body(plain["yaml"])
+    info = cxsim.run(str(tmp_path / "d.yaml"), str(tmp_path / "u.h5"), customers=300, seed=1, threads=1,
+                     uncertainty=3)
+    assert info["uncertainty_draws"] == 3
+
+
+def test_calibrate_bad_file_message_equals_cli(tmp_path, cli):
+    # A bad timestamp on line 3: the InputError's text is what the command prints (file:line first; the CSV
+    # reader names the column, 'timestamp', instead of a column number: column is 0).
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customer_id,journey_id,timestamp,touchpoint\nc1,j1,2024-01-01T00:00:00,a\nc1,j1,not a time,b\n")
+    with pytest.raises(cxsim.InputError) as info:
+        cxsim.calibrate(events=str(bad), output=str(tmp_path / "py.yaml"))
+    e = info.value
+    assert e.file == str(bad) and e.line == 3 and "column 'timestamp'" in e.message
+    assert str(e).startswith(f"{bad}:3:")
+    c = cli("calibrate", "--events", bad, "-o", tmp_path / "cli.yaml", "-q", check=False)
+    assert c.returncode == 2
+    for d in e.diagnostics:
+        assert str(d) in c.stderr, (str(d), c.stderr)
+    assert not (tmp_path / "py.yaml").exists() and not (tmp_path / "cli.yaml").exists()

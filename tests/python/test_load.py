@@ -84,3 +84,19 @@ def test_exception_types_match_cli_exit_codes(tmp_path, root, cli):
     with pytest.raises(cxsim.InputError):
         cxsim.run(str(journey), "/dev/full", customers=100, threads=1)
     assert cli("run", journey, "-q", "-n", 100, "-o", "/dev/full", check=False).returncode == 2
+
+
+def test_run_bad_file_message_equals_cli(tmp_path, root, cli):
+    # A bad journey given to run (not only load_journey): the message the command prints, with file:line:col.
+    path, line = write_variant(tmp_path, root, "friction: 0.35", "friction: 1.35")
+    with pytest.raises(cxsim.InputError) as info:
+        cxsim.run(str(path), str(tmp_path / "r.h5"), customers=100, threads=1)
+    e = info.value
+    assert (e.file, e.line) == (str(path), line) and e.column > 0
+    assert f"{path}:{line}:{e.column}:" in str(e)
+    c = cli("run", path, "-q", "-n", 100, "-o", tmp_path / "c.h5", check=False)
+    assert c.returncode == 2
+    for d in e.diagnostics:
+        if d.severity == "error":
+            assert str(d) in c.stderr
+    assert not (tmp_path / "r.h5").exists() and not (tmp_path / "c.h5").exists()

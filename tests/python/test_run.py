@@ -155,3 +155,85 @@ def test_chunks_refusals(tmp_path, root):
     with pytest.raises(cxsim.InputError, match="chunks: expected 'A:B'"):
         cxsim.run(j, str(tmp_path / "x.h5"), customers=500, chunks=3)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_customer_periods_equals_cli_and_reads_back(tmp_path, root, cli):
+    # retail.yaml has two segments: the file also has /segments/<v>/{periods,touchpoints,outcomes} (format 1.6).
+    j = root / "journeys" / "retail.yaml"
+    py_out, cli_out, plain = tmp_path / "py.h5", tmp_path / "cli.h5", tmp_path / "plain.h5"
+    r = cxsim.run(str(j), str(py_out), customers=700, periods=3, seed=4, threads=2, customer_periods=True)
+    assert "customer_periods=True" in r["command_line"]
+    cli("run", j, "-q", "-t", 1, "-o", cli_out, "-n", 700, "-p", 3, "-s", 4, "--customer-periods")
+    assert_same_file(py_out, cli_out)
+    with h5py.File(py_out, "r") as f:
+        assert "variants/baseline/customer_periods" in f and "variants/baseline/customers" in f  # implied
+    cxsim.run(str(j), str(plain), customers=700, periods=3, seed=4, customers_out=True)
+    with h5py.File(plain, "r") as f:
+        assert "variants/baseline/customer_periods" not in f  # only when asked for
+
+    res = cxsim.read_results(str(py_out))
+    assert "customer_periods" not in res["variants"]["baseline"]  # large: only with customers=True
+    cp = cxsim.read_results(str(py_out), customers=True)["variants"]["baseline"]["customer_periods"]
+    assert list(cp.columns) == ["customer", "period", "walked", "satisfaction", "nps", "nps_measured", "value",
+                                "cost", "churned"]
+    for c in ("customer", "period", "walked", "nps", "nps_measured", "churned"):
+        assert cp[c].dtype == np.int64, c
+    assert cp["satisfaction"].dtype == np.float64
+    assert cp["period"].between(1, 3).all() and set(cp["churned"]) <= {0, 1}
+    customers = cxsim.read_table(str(py_out), "variants/baseline/customers")
+    assert cp["customer"].nunique() == len(customers) == 700
+    # the per-customer sums of the trajectory are the customer table's value (docs/results-format.md)
+    sums = cp.groupby("customer")["value"].sum().sort_index().to_numpy()
+    assert np.allclose(sums, customers.sort_values("customer")["clv"].to_numpy(), rtol=1e-9, atol=1e-9)
+
+    seg = res["segments"]
+    assert seg, "a two-segment journey has /segments"
+    for v, g in seg.items():
+        if v == "@attrs":
+            continue
+        for table in ("periods", "touchpoints", "outcomes"):
+            assert table in g, (v, table)
+        assert g["periods"]["active"].dtype == np.int64
+        assert g["outcomes"]["walks"].dtype == np.int64
+        assert g["touchpoints"].select_dtypes(object).apply(lambda s: s.map(type).eq(str).all()).all()
+
+
+def test_customer_periods_refused_with_chunks(tmp_path, root, cli):
+    j = root / "journeys" / "retail.yaml"
+    with pytest.raises(cxsim.InputError) as e:
+        cxsim.run(str(j), str(tmp_path / "p.h5"), customers=100, customer_periods=True, chunks="0:1")
+    c = cli("run", j, "-q", "-o", tmp_path / "c.h5", "-n", 100, "--customer-periods", "--chunks", "0:1", check=False)
+    assert c.returncode == 2
+    assert e.value.message in c.stderr
+    assert not (tmp_path / "p.h5").exists()
+
+
+def test_greedy_portfolio_chunks_equal_cli(tmp_path, root, cli):
+    # A greedy portfolio (more candidates than max_exhaustive) searches before the chunks run, in every part as
+    # in `cxsim run --chunks`: the part holds the chosen combinations as variants (without it, fewer variants).
+    text = (root / "scenarios" / "portfolio.yaml").read_text()
+    journey = root / "journeys" / "retail.yaml"
+    text = text.replace("portfolio:\n", "portfolio:\n  max_exhaustive: 2\n", 1)
+    s = tmp_path / "greedy.yaml"
+    s.write_text(text.replace("journey: ../journeys/retail.yaml", f"journey: {journey}"))
+    assert cxsim.validate(str(s)).valid, cxsim.validate(str(s)).diagnostics
+    common = dict(customers=400, periods=1, seed=2, chunk_size=128)
+    cxsim.run(str(s), str(tmp_path / "p.h5"), chunks="1:3", threads=1, **common)
+    cli("run", s, "-q", "-o", tmp_path / "c.h5", "--chunks", "1:3", "-n", 400, "-p", 1, "-s", 2, "--chunk-size", 128)
+    assert_same_file(tmp_path / "p.h5", tmp_path / "c.h5")
+
+
+def test_run_releases_the_gil(tmp_path, root):
+    # The results file's temporary (.<name>.tmp-*) exists only inside run's C++ call; this thread can see it
+    # only if the GIL is released meanwhile (held, it would wait until run has renamed the file).
+    import threading
+    j = str(root / "journeys" / "telecom_support.yaml")
+    out = tmp_path / "big.h5"
+    t = threading.Thread(target=cxsim.run, args=(j, str(out)), kwargs=dict(customers=100_000, periods=4, threads=1))
+    t.start()
+    saw_tmp = False
+    while t.is_alive() and not saw_tmp:
+        saw_tmp = any(tmp_path.glob(".big.h5.tmp-*"))
+    t.join()
+    assert out.exists()
+    assert saw_tmp
