@@ -57,8 +57,8 @@ Gaps write_events(const fs::path& file, int journeys, unsigned seed) {
     ev << fmt::format("c{0},c{0}-0,{1},browse,ok,web,\n", i, calibrate::format_timestamp_ms(t));
     ev << fmt::format("c{0},c{0}-0,{1},pay,{2},web,\n", i, calibrate::format_timestamp_ms(t + b_ms * 1000),
                       fr ? "friction" : "ok");
-    ev << fmt::format("c{0},c{0}-0,{1},confirm,ok,web,{2}\n", i, calibrate::format_timestamp_ms(t + (b_ms + p_ms) * 1000),
-                      bought ? "bought" : "left");
+    ev << fmt::format("c{0},c{0}-0,{1},confirm,ok,web,{2}\n", i,
+                      calibrate::format_timestamp_ms(t + (b_ms + p_ms) * 1000), bought ? "bought" : "left");
   }
   return g;
 }
