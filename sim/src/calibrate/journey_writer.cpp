@@ -100,8 +100,27 @@ std::string duration_text(const DurationFit& f, bool distributions) {
   bool any = false;
   for (std::size_t i = 0; i < fam.params.size(); ++i) {
     double sd = i == 0 ? f.se_a : f.se_b;
-    if (i == 1 && f.spec.kind == model::DurationSpec::Kind::lognormal)
+    if (i == 1 && f.spec.kind == model::DurationSpec::Kind::lognormal) {
       sd = std::sqrt(std::max(0.0, f.se_b * f.se_b - f.se_a * f.se_a));
+      // A draw must stay inside the model's limits (the mean of a lognormal
+      // at most 1e12 time units), and a small drawn median with a positive
+      // gap has a huge sigma: the p90 is uncertain only when the median's
+      // coefficient of variation is at most 0.2 and the median at a tenth
+      // with the p90 10 sd high still passes; else only the median is (the
+      // p90 then moves with it, its shape kept).
+      model::DurationSpec far = f.spec;
+      far.a = f.spec.a / 10;
+      far.b = f.spec.b + 10 * std::hypot(f.se_a, sd);
+      if (!(f.se_a <= 0.2 * f.spec.a) || !model::duration_problems(far).empty()) sd = 0;
+    }
+    if (i == 0 && f.spec.kind == model::DurationSpec::Kind::lognormal) {
+      // The median alone scales the mean: 10 sd high must still pass.
+      model::DurationSpec far = f.spec;
+      const double k = 1 + 10 * f.se_a / f.spec.a;
+      far.a *= k;
+      far.b *= k;
+      if (!model::duration_problems(far).empty()) sd = 0;
+    }
     inner += (i == 0 ? "" : ", ") + fam.params[i] + ": ";
     if (sd > 0 && std::isfinite(sd) && parse(values[i]) > 0) {
       inner += fmt::format("{{estimate: {}, sd: {}}}", values[i], num(sd));
