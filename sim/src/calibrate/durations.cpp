@@ -172,6 +172,27 @@ DurationFit fit_durations(const DurationStats& s, DurationChoice choice, double 
     }
   }
   f.family = model::duration_family(f.spec.kind).name;
+  // Standard errors (delta method on the MLE's asymptotic variances): the
+  // exponential mean s/sqrt(n); the lognormal's mu and sigma are independent
+  // with variances sigma^2/n and sigma^2/(2n), so se(median) = median
+  // sigma/sqrt(n) and se(p90) = p90 sigma sqrt((1 + z^2/2)/n); the gamma's
+  // mean and shape k are orthogonal, var(mean) = mean^2/(k n) and var(k) =
+  // 1/(n (trigamma(k) - 1/k)), and sd = mean/sqrt(k).
+  switch (f.spec.kind) {
+    case K::exponential: f.se_a = f.spec.a / std::sqrt(n); break;
+    case K::lognormal:
+      f.se_a = f.spec.a * sigma / std::sqrt(n);
+      f.se_b = f.spec.b * sigma * std::sqrt((1 + kZ90 * kZ90 / 2) / n);
+      break;
+    case K::gamma: {
+      const double k = f.gamma_shape;
+      const double var_k = 1 / (n * (boost::math::trigamma(k) - 1 / k));
+      f.se_a = f.spec.a / std::sqrt(k * n);
+      f.se_b = std::sqrt(f.spec.a * f.spec.a / (k * k * n) + f.spec.a * f.spec.a / (4 * k * k * k) * var_k);
+      break;
+    }
+    default: break;
+  }
   return f;
 }
 

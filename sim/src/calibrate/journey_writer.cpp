@@ -88,6 +88,60 @@ std::string dist_comment(const DurationFit& f) {
   return c;
 }
 
+// A duration: with --distributions each parameter with a standard error as
+// `{estimate, sd}` (a Gamma with that mean and sd; a lognormal's p90 is the
+// drawn median plus a Gamma gap whose sd sqrt(se_p90^2 - se_median^2) keeps
+// the p90's sd the fit's, docs/methods/calibration.md), else as duration_yaml.
+std::string duration_text(const DurationFit& f, bool distributions) {
+  const auto& fam = model::duration_family(f.spec.kind);
+  if (!distributions || fam.bare) return model::duration_yaml(f.spec);
+  const auto values = fam.yaml_params(f.spec);
+  std::string inner;
+  bool any = false;
+  for (std::size_t i = 0; i < fam.params.size(); ++i) {
+    double sd = i == 0 ? f.se_a : f.se_b;
+    if (i == 1 && f.spec.kind == model::DurationSpec::Kind::lognormal) {
+      sd = std::sqrt(std::max(0.0, f.se_b * f.se_b - f.se_a * f.se_a));
+      // A draw must stay inside the model's limits (the mean of a lognormal
+      // at most 1e12 time units), and a small drawn median with a positive
+      // gap has a huge sigma: the p90 is uncertain only when the median's
+      // coefficient of variation is at most 0.2 and the median at a tenth
+      // with the p90 10 sd high still passes; else only the median is (the
+      // p90 then moves with it, its shape kept).
+      model::DurationSpec far = f.spec;
+      far.a = f.spec.a / 10;
+      far.b = f.spec.b + 10 * std::hypot(f.se_a, sd);
+      if (!(f.se_a <= 0.2 * f.spec.a) || !model::duration_problems(far).empty()) sd = 0;
+    }
+    if (i == 0 && f.spec.kind == model::DurationSpec::Kind::lognormal) {
+      // The median alone scales the mean: 10 sd high must still pass.
+      model::DurationSpec far = f.spec;
+      const double k = 1 + 10 * f.se_a / f.spec.a;
+      far.a *= k;
+      far.b *= k;
+      if (!model::duration_problems(far).empty()) sd = 0;
+    }
+    inner += (i == 0 ? "" : ", ") + fam.params[i] + ": ";
+    if (sd > 0 && std::isfinite(sd) && parse(values[i]) > 0) {
+      inner += fmt::format("{{estimate: {}, sd: {}}}", values[i], num(sd));
+      any = true;
+    } else {
+      inner += values[i];
+    }
+  }
+  if (!any) return model::duration_yaml(f.spec);
+  return fmt::format("{{{}: {{{}}}}}", fam.name, inner);
+}
+
+// The comment of a duration: with --distributions, why it has none.
+std::string duration_comment(const DurationFit& f, bool distributions, bool override_) {
+  std::string c = dist_comment(f);
+  if (!distributions) return c;
+  if (override_) return c + "; no distribution (a segment override's duration takes none)";
+  if (duration_text(f, true) == model::duration_yaml(f.spec)) c += "; no distribution (no standard error)";
+  return c;
+}
+
 std::string ci(const Interval& i) { return fmt::format("[{:.4g}, {:.4g}]", i.lo, i.hi); }
 
 void write_map(std::string& out, const FittedMap& m, const std::string& indent, const std::string& what) {
@@ -123,6 +177,16 @@ std::string uncertain_number(const Coefficient& c, const std::string& plain, boo
       (positive && !(c.estimate > 0)))
     return plain;
   return fmt::format("{{estimate: {}, sd: {}}}", plain, num(c.se));
+}
+
+// --distributions: a value in (0, 1) with a standard error as the Beta with
+// that mean and sd (moments: a + b = m(1 - m)/sd^2 - 1), `estimate` the text
+// written without it (so the estimate's bits are the same); else the text.
+std::string beta_by_moments(const std::string& text, double se, bool distributions) {
+  const double v = parse(text);
+  if (!distributions || !(se > 0) || !std::isfinite(se) || !(v > 0 && v < 1) || !(se * se < v * (1 - v))) return text;
+  const double n = v * (1 - v) / (se * se) - 1;
+  return fmt::format("{{estimate: {}, beta: [{}, {}]}}", text, v * n, (1 - v) * n);
 }
 
 std::string coef(const Coefficient& c) {
@@ -222,10 +286,13 @@ std::string write_yaml(const FittedModel& m) {
     }
     if (t.dur_split) {
       o += "    duration:\n";
-      o += fmt::format("      ok: {}  # {}\n", model::duration_yaml(t.dur_ok.spec), dist_comment(t.dur_ok));
-      o += fmt::format("      friction: {}  # {}\n", model::duration_yaml(t.dur_fr.spec), dist_comment(t.dur_fr));
+      o += fmt::format("      ok: {}  # {}\n", duration_text(t.dur_ok, m.distributions),
+                       duration_comment(t.dur_ok, m.distributions, false));
+      o += fmt::format("      friction: {}  # {}\n", duration_text(t.dur_fr, m.distributions),
+                       duration_comment(t.dur_fr, m.distributions, false));
     } else {
-      o += fmt::format("    duration: {}  # {}\n", model::duration_yaml(t.dur_ok.spec), dist_comment(t.dur_ok));
+      o += fmt::format("    duration: {}  # {}\n", duration_text(t.dur_ok, m.distributions),
+                       duration_comment(t.dur_ok, m.distributions, false));
     }
     o += "    next:\n";
     if (t.split) {
@@ -343,12 +410,13 @@ std::string write_yaml(const FittedModel& m) {
             if (ov.dur_split) {
               o += fmt::format("        duration:  # {}\n", test("log-duration means", ov.dur_test));
               o += fmt::format("          ok: {}  # {}\n", model::duration_yaml(ov.dur_ok.spec),
-                               dist_comment(ov.dur_ok));
+                               duration_comment(ov.dur_ok, m.distributions, true));
               o += fmt::format("          friction: {}  # {}\n", model::duration_yaml(ov.dur_fr.spec),
-                               dist_comment(ov.dur_fr));
+                               duration_comment(ov.dur_fr, m.distributions, true));
             } else {
               o += fmt::format("        duration: {}  # {}; {}\n", model::duration_yaml(ov.dur_ok.spec),
-                               dist_comment(ov.dur_ok), test("log-duration means", ov.dur_test));
+                               duration_comment(ov.dur_ok, m.distributions, true),
+                               test("log-duration means", ov.dur_test));
             }
           }
           if (ov.has_next) {
@@ -370,13 +438,19 @@ std::string write_yaml(const FittedModel& m) {
     o += "\nsurvey:\n";
     if (m.dyn.present) {
       const auto& e = m.dyn.extremity;
+      const std::string rate = num(std::min(1.0, std::max(1e-6, m.response_rate)));
+      const std::string ext = m.distributions && e.estimated && e.se > 0 && std::isfinite(e.se)
+                                  ? fmt::format("{{estimate: {}, sd: {}}}", num(e.value), num(e.se))
+                                  : num(e.value);
       o += fmt::format("  response: {{rate: {}, extremity: {}}}  # joint fit: rate se {:.3g}; extremity {}\n",
-                       num(std::min(1.0, std::max(1e-6, m.response_rate))), num(e.value), m.dyn.response_se,
+                       beta_by_moments(rate, m.dyn.response_se, m.distributions), ext, m.dyn.response_se,
                        e.estimated ? fmt::format("se {:.3g}", e.se)
-                                   : "default: not identified by the data (" + clean_utf8(e.note) + ")");
+                                   : "default: not identified by the data (" + clean_utf8(e.note) + ")" +
+                                         (m.distributions ? ", no distribution" : ""));
     } else {
-      o += fmt::format("  response: {{rate: {}, extremity: 0}}  # respondents per journey\n",
-                       num(std::min(1.0, std::max(1e-6, m.response_rate))));
+      o += fmt::format("  response: {{rate: {}, extremity: 0}}  # respondents per journey{}\n",
+                       num(std::min(1.0, std::max(1e-6, m.response_rate))),
+                       m.distributions ? "; no distribution (no joint fit: no standard error)" : "");
     }
     auto scale = [&](const char* key, const FittedScale& s, bool with_scale) {
       if (!s.present) return;

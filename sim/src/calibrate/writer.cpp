@@ -48,6 +48,18 @@ void write_model(State& s) {
                                        s.train.journeys, 100 * o.holdout, o.seed));
   }
   s.m.distributions = o.distributions;
+  // The joint fit replaces a segment's sBG (alpha, beta) and their standard
+  // errors but not their covariance: keep the sBG's correlation (the same
+  // lifetimes) on the joint fit's standard errors, so the written covariance
+  // has the written se's (docs/calibration.md, "Uncertainty of the fit").
+  for (auto& seg : s.m.segments) {
+    if (!seg.has_cov) continue;
+    for (const auto& r : s.retention)
+      if (r.id == seg.id && r.fit.se_alpha > 0 && r.fit.se_beta > 0 &&
+          (seg.alpha != r.fit.alpha || seg.beta != r.fit.beta || seg.se_alpha != r.fit.se_alpha ||
+           seg.se_beta != r.fit.se_beta))
+        seg.cov_alpha_beta = r.fit.cov_alpha_beta / (r.fit.se_alpha * r.fit.se_beta) * seg.se_alpha * seg.se_beta;
+  }
   if (o.distributions)
     s.m.header.push_back(
         "--distributions: parameters carry their fitted distributions (run --uncertainty N draws from them).");

@@ -2,6 +2,7 @@
 // Duration fits per touchpoint from the gaps between consecutive events of a
 // journey (docs/methods/calibration.md, "Durations"). Only sufficient
 // statistics are kept, so memory does not grow with the number of events.
+#include <limits>
 #include <string>
 
 #include "cxsim/model/journey_spec.h"
@@ -35,6 +36,11 @@ struct DurationFit {
   double exp_mean = 0, exp_loglik = 0, exp_aic = 0;
   double gamma_mean = 0, gamma_sd = 0, gamma_shape = 0, gamma_loglik = 0, gamma_aic = 0;
   std::string note;  // why a fixed value was written, ...
+  // Standard errors of spec's parameters (a, b in the family's order, e.g.
+  // lognormal median and p90; NaN: none, as for `fixed`), from the Fisher
+  // information of the chosen family (docs/methods/calibration.md,
+  // "Durations"): written as distributions by calibrate --distributions.
+  double se_a = std::numeric_limits<double>::quiet_NaN(), se_b = std::numeric_limits<double>::quiet_NaN();
 };
 
 // `scale` divides the gaps (seconds -> the journey's time unit).
