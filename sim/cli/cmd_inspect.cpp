@@ -20,6 +20,15 @@ namespace cxsim::cli {
 
 namespace {
 
+// "money in EUR, totals: the segment's part of a base of 250000" for the per-segment header.
+std::string money_units(const io::File& f) {
+  const std::string cur = f.has_attribute("currency") ? f.attribute_string("currency") : std::string();
+  return fmt::format("money in {}, discounted; totals: the segment's part of a customer base of {:g}",
+                     cur.empty() ? std::string("units") : cur,
+                     f.has_attribute("customer_base") ? f.attribute_double("customer_base")
+                                                      : static_cast<double>(f.attribute_int64("customers")));
+}
+
 struct InspectOptions {
   std::string file;
   bool json = false;
@@ -183,7 +192,7 @@ int run_inspect_file(const InspectOptions& o, const io::File& f, const std::stri
         if (!f.is_group("segments/" + v)) continue;
         io::Group g = f.open_group("segments/" + v);
         j.key(v).begin_object();
-        for (const char* part : {"summary", "comparison"}) {
+        for (const char* part : {"summary", "comparison", "money", "periods", "touchpoints", "outcomes"}) {
           if (!g.exists(part)) continue;
           j.key(part);
           write_table_json(j, io::read_table(g, part));
@@ -219,6 +228,17 @@ int run_inspect_file(const InspectOptions& o, const io::File& f, const std::stri
                                  ? ": " + g.attribute_string("description")
                                  : std::string());
     std::cout << format_summary(io::read_table(g, "summary"));
+    if (f.is_group("segments/" + v)) {  // per segment (docs/results-format.md "/segments")
+      io::Group sg = f.open_group("segments/" + v);
+      std::string seg;
+      if (sg.exists("money")) seg += format_segment_money(io::read_table(sg, "money"), false);
+      if (sg.exists("periods")) seg += format_segment_periods(io::read_table(sg, "periods"));
+      if (sg.exists("touchpoints")) seg += format_segment_touchpoints(io::read_table(sg, "touchpoints"), 8);
+      if (!seg.empty())
+        std::cout << fmt::format("\n  per segment ({}; customers by their own segment; ± 95%: simulation noise only)\n",
+                                 money_units(f))
+                  << seg;
+    }
   }
   if (f.is_group("comparisons")) {
     io::Group c = f.open_group("comparisons");
@@ -236,8 +256,11 @@ int run_inspect_file(const InspectOptions& o, const io::File& f, const std::stri
                   << format_money(mt, static_cast<int>(f.attribute_int64("periods")));
       }
       if (f.is_group("segments/" + v) && f.open_group("segments/" + v).exists("comparison")) {
-        std::cout << "\n  per segment (customers grouped by their baseline segment; paired; * = 95% CI excludes 0)\n"
-                  << format_segment_comparison(io::read_table(f.open_group("segments/" + v), "comparison"));
+        io::Group sg = f.open_group("segments/" + v);
+        std::cout << "\n  per segment (customers grouped by their baseline segment; paired; * = 95% CI excludes 0; "
+                     "± 95%: simulation noise only)\n"
+                  << format_segment_comparison(io::read_table(sg, "comparison"));
+        if (sg.exists("money")) std::cout << format_segment_money(io::read_table(sg, "money"), true);
       }
     }
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 
 #include "cxsim/core/json.h"
 #include "cxsim/engine/uncertainty.h"
+#include "cxsim/report/segments.h"
 #include "cxsim/stats/estimates.h"
 
 namespace cxsim::cli {
@@ -229,6 +231,100 @@ bool segment_table_metric(const std::string& m) {
          m == "retention_final" || m == "clv_mean" || m == "cost_mean" || m == "net_value_mean";
 }
 }  // namespace
+
+namespace {
+
+// A grid with one row per label and one column per segment (at least
+// `width` wide, wider for a long segment name), the cell of (label, segment)
+// from `cell`.
+std::string segment_grid(const std::string& title, const std::vector<std::string>& segments,
+                         const std::vector<std::string>& labels,
+                         const std::function<std::string(const std::string&, const std::string&)>& cell,
+                         std::size_t width = 20) {
+  for (const auto& s : segments) width = std::max(width, s.size() + 2);
+  std::size_t label_width = 26;
+  for (const auto& l : labels) label_width = std::max(label_width, l.size());
+  std::string out = fmt::format("  {:<{}}", title, label_width);
+  for (const auto& s : segments) out += fmt::format(" {:>{}}", s, width);
+  out += "\n";
+  for (const auto& l : labels) {
+    out += fmt::format("  {:<{}}", l, label_width);
+    for (const auto& s : segments) out += fmt::format(" {:>{}}", cell(l, s), width);
+    out += "\n";
+  }
+  return out;
+}
+
+// "12.3 ± 0.4" (`sign`: "+" on positive values; `mark`: " *" when the CI
+// excludes 0, else two spaces), values times `scale`; "n/a" when missing.
+std::string estimate_text(const report::EstimateRow& e, double scale = 1.0, bool sign = false, bool mark = false) {
+  if (!e.found || std::isnan(e.estimate)) return "n/a";
+  const double x = scale * e.estimate, se = scale * e.se;
+  std::string out = fmt::format("{}{} {}", sign && x > 0 ? "+" : "", format_value(x, se), pm95(se));
+  if (mark) out += excludes_zero(e.lo, e.hi) && e.se > 0 ? " *" : "  ";
+  return out;
+}
+
+}  // namespace
+
+std::string format_segment_money(const io::Table& t, bool delta) {
+  const auto segments = report::segment_names(t);
+  if (segments.empty()) return {};
+  std::vector<std::string> metrics;
+  for (const char* m : {"value", "cost", "net_value"})
+    metrics.push_back(std::string(m) + (delta ? "_delta_per_customer" : "_per_customer"));
+  metrics.push_back(delta ? "net_value_delta_total" : "net_value_total");
+  std::vector<std::string> present;
+  for (const auto& m : metrics)
+    if (report::segment_row(t, segments.front(), "metric", m) != report::kNoRow) present.push_back(m);
+  if (present.empty()) return {};
+  present.emplace_back("customers");
+  const std::string key = present.front();
+  return segment_grid(delta ? "money delta by segment" : "money by segment", segments, present,
+                      [&](const std::string& m, const std::string& s) {
+                        if (m == "customers") {
+                          const std::size_t r = report::segment_row(t, s, "metric", key);
+                          return r == report::kNoRow ? std::string("n/a")
+                                                     : fmt::format("{:.0f}", report::table_number(t, "customers", r));
+                        }
+                        return estimate_text(report::segment_estimate(t, s, m), 1.0, delta, delta);
+                      });
+}
+
+std::string format_segment_periods(const io::Table& t) {
+  const auto finals = report::final_periods(t);
+  if (finals.empty()) return {};
+  std::vector<std::string> segments;
+  for (const auto& f : finals) segments.push_back(f.segment);
+  const std::string p = fmt::format("{:.0f}", finals.front().period);
+  const std::vector<std::string> labels{"alive after period " + p + " (%)", "nps_true in period " + p,
+                                        "nps_measured in period " + p, "churn_rate in period " + p + " (%)",
+                                        "customers"};
+  return segment_grid("last period by segment", segments, labels, [&](const std::string& l, const std::string& s) {
+    const auto it = std::find_if(finals.begin(), finals.end(), [&](const auto& f) { return f.segment == s; });
+    if (l == labels[0]) return estimate_text(it->alive, 100);
+    if (l == labels[1]) return estimate_text(it->nps_true);
+    if (l == labels[2]) return estimate_text(it->nps_measured);
+    if (l == labels[3]) return estimate_text(it->churn_rate, 100);
+    return fmt::format("{:.0f}", it->customers);
+  });
+}
+
+std::string format_segment_touchpoints(const io::Table& t, std::size_t limit) {
+  const auto segments = report::segment_names(t);
+  const auto spread = report::touchpoint_spread(t, limit);
+  if (segments.size() < 2 || spread.empty()) return {};
+  std::vector<std::string> columns = segments, labels;
+  columns.emplace_back("difference (pp)");
+  for (const auto& s : spread) labels.push_back(s.touchpoint);
+  return segment_grid(
+      "friction rate (%) by segment", columns, labels, [&](const std::string& tp, const std::string& col) {
+        const auto it = std::find_if(spread.begin(), spread.end(), [&](const auto& s) { return s.touchpoint == tp; });
+        if (col == columns.back()) return estimate_text(it->spread, 100, false, true);
+        const auto g = static_cast<std::size_t>(std::find(segments.begin(), segments.end(), col) - segments.begin());
+        return it->visits[g] > 0 ? estimate_text(it->friction[g], 100) : std::string("not visited");
+      });
+}
 
 std::string format_segment_comparison(const io::Table& t) {
   if (t.rows() == 0) return {};

@@ -26,6 +26,18 @@ std::string uncertainty_words(std::uint64_t draws, std::uint64_t customers);
 // (NPS, outcome shares, retention, CLV, cost, net value), one column per
 // segment, "Δ ± 95%" with * when the CI excludes 0; empty for an empty table.
 std::string format_segment_comparison(const cxsim::io::Table& cmp);
+// /segments/<variant>/money as a grid, one column per segment: the level rows
+// (value, cost and net value per customer, net value total) or, with
+// `delta`, the paired Δ rows marked * when the CI excludes 0; with each
+// segment's customers. Empty without segments.
+std::string format_segment_money(const cxsim::io::Table& money, bool delta);
+// /segments/<variant>/periods: each segment's last period (alive %, NPS true
+// and measured, churn rate %) and its customers, one column per segment.
+std::string format_segment_periods(const cxsim::io::Table& periods);
+// /segments/<variant>/touchpoints: the friction rate (%) per segment of the
+// `limit` touchpoints where segments differ most (report::touchpoint_spread)
+// and the difference highest − lowest (pp, * when its CI excludes 0).
+std::string format_segment_touchpoints(const cxsim::io::Table& touchpoints, std::size_t limit);
 // The money table of a comparison (engine::money_tables().summary), units in
 // the last column; payback as a period number or "not within P periods".
 std::string format_money(const cxsim::io::Table& money, int periods);

@@ -95,7 +95,11 @@ render() {
 [ -s "$W/named.html" ] || fail "-o named.html was not written"
 if ls -a "$W" | grep -q '\.tmp-'; then fail "a temporary file was left behind"; fi
 check_self_contained "$W/retail.html"
-expect_sections "$W/retail.html" headline nps survival map paths tables provenance '!deltas' '!ranking' '!sweeps' '!segments' '!drivers'
+expect_sections "$W/retail.html" headline nps survival map paths tables provenance segments '!deltas' '!ranking' '!sweeps' '!drivers'
+# A journey run with two segments: what each is worth, its curves and touchpoints, no fixes.
+grep -q '<h2 id="segments-h">[0-9]*\. Per segment</h2>' "$W/retail.html" || fail "the journey run's segment section is misnamed"
+grep -q 'What each segment is worth: baseline' "$W/retail.html" || fail "the journey run shows no money per segment"
+if grep -q 'Which profile gains from which fix' "$W/retail.html"; then fail "a journey run shows per-segment fixes"; fi
 grep -q 'online_retail' "$W/retail.html" || fail "journey name missing"
 grep -q '^| Metric | Estimate ± 95% | 95% CI | Unit |' "$W/retail.md" || fail "Markdown headline table missing"
 grep -q '^## Provenance' "$W/retail.md" || fail "Markdown provenance missing"
@@ -154,6 +158,51 @@ out=$("$CXSIM" inspect "$W/whatif.h5")
 grep -q '^  delta by segment  *new  *loyal$' <<<"$out" || fail "inspect prints no per-segment Δ table"
 out=$("$CXSIM" inspect "$W/whatif.h5" --json)
 grep -q '"weight_baseline"' <<<"$out" || fail "inspect --json has no per-segment comparison"
+# Per segment (results format 1.6, /segments/<variant>/money, periods, touchpoints): in the page ...
+for s in 'What each segment is worth: baseline' 'Δ money per segment against the baseline' \
+  '<i>All customers</i>' 'Retention and NPS across periods, per segment' \
+  'Customers still active after each period, per segment: baseline' 'NPS per period, per segment: baseline' \
+  'Touchpoints where segments differ most: baseline' '<caption>Δ per segment, paired by customer</caption>' \
+  'cover the simulation&#39;s customer noise only'; do
+  grep -qF "$s" "$W/whatif.html" || fail "the per-segment section lacks: $s"
+done
+# ... in inspect's text ...
+out=$("$CXSIM" inspect "$W/whatif.h5")
+for re in '^  money by segment  *new  *loyal$' '^  money delta by segment  *new  *loyal$' \
+  '^  net_value_delta_per_customer  ' '^  last period by segment  *new  *loyal$' '^  alive after period 6 (%)  ' \
+  '^  friction rate (%) by segment  *new  *loyal  *difference (pp)$' '^  checkout  '; do
+  grep -q "$re" <<<"$out" || fail "inspect prints no line matching: $re"
+done
+# ... and in inspect --json, every row equal to the file's datasets.
+"$CXSIM" inspect "$W/whatif.h5" --json >"$W/whatif.json"
+/usr/bin/python3 - "$W/whatif.h5" "$W/whatif.json" <<'PYEOF' || fail "inspect --json per segment differs from the HDF5 datasets"
+import json, math, sys
+import h5py
+f = h5py.File(sys.argv[1], "r")
+j = json.load(open(sys.argv[2]))["segments"]
+assert set(j) == set(f["segments"]), (sorted(j), sorted(f["segments"]))
+checked = 0
+for v in f["segments"]:
+    g = f["segments"][v]
+    parts = ["summary", "money", "periods", "touchpoints", "outcomes"] + (["comparison"] if v != "baseline" else [])
+    assert sorted(j[v]) == sorted(parts) and sorted(g) == sorted(parts), (v, sorted(j[v]), sorted(g))
+    for part in parts:
+        d, rows = g[part][()], j[v][part]
+        assert len(rows) == len(d), (v, part, len(rows), len(d))
+        for r, row in zip(d, rows):
+            assert list(row) == list(d.dtype.names), (v, part, list(row))
+            for c in d.dtype.names:
+                x, y = r[c], row[c]
+                if isinstance(x, bytes):
+                    assert x.decode() == y, (v, part, c, x, y)
+                elif y is None:
+                    assert math.isnan(x), (v, part, c, x)
+                else:
+                    assert float(x) == y, (v, part, c, x, y)
+                checked += 1
+print(f"inspect --json per segment: {checked} values equal to the file's")
+PYEOF
+pass "per segment in the report and in inspect"
 grep -q 'Variants against the baseline' "$W/whatif.html" || fail "variant table missing"
 grep -q 'fix_checkout' "$W/whatif.html" || fail "variant fix_checkout missing"
 grep -q '^## Variants against the baseline' "$W/whatif.md" || fail "Markdown variant table missing"
@@ -254,6 +303,17 @@ expect_sections "$W/queue.html" queues headline provenance
 grep -q 'Mean wait at &#39;phone&#39; per period' "$W/queue.html" || fail "the queues section has no wait chart"
 grep -q 'four_servers mean wait' "$W/queue.html" || fail "the queue table lacks the variant's column"
 expect_sections "$W/retail.html" '!queues'
+# One segment (no /segments in the file): no segment section, and inspect
+# reads the file cleanly without any per-segment table or key.
+expect_sections "$W/queue.html" '!segments'
+if /usr/bin/python3 -c 'import h5py, sys; sys.exit("segments" in h5py.File(sys.argv[1], "r"))' "$W/queue.h5"; then :; else
+  fail "the one-segment results file has /segments"
+fi
+out=$("$CXSIM" inspect "$W/queue.h5") || fail "inspect of a one-segment file failed"
+if grep -q 'by segment' <<<"$out"; then fail "inspect prints per-segment tables for a one-segment file"; fi
+out=$("$CXSIM" inspect "$W/queue.h5" --json) || fail "inspect --json of a one-segment file failed"
+/usr/bin/python3 -c 'import json, sys; d = json.loads(sys.stdin.read()); assert "segments" not in d and "four_servers" in d["comparisons"], sorted(d)' <<<"$out" ||
+  fail "inspect --json of a one-segment file has a segments key or no comparison"
 pass "queues report"
 render "$W/queue.html" "$W/report_queue.png"
 echo "e2e_report: passed"

@@ -13,6 +13,7 @@
 #include <random>
 #include <regex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "cxsim/core/errors.h"
@@ -247,6 +248,8 @@ void write_fixture(const fs::path& path, bool scenario, const std::function<void
     a.add_column("metric", std::vector<std::string>{"share_converted", "time_mean"});
     a.add_column("estimate", std::vector<double>{0.301, 11.49});
     io::write_table(f, "analytics/baseline/summary", a);
+  } else if (extra) {
+    extra(f);
   }
   out.commit();
 }
@@ -706,10 +709,11 @@ io::Table money_summary(double per_customer, double se, double base, double inve
 // up, investment 200,000, payback in period 2 [1, 3]) and cheap_fix (Δ net
 // value 0.1 ± 0.78: not significant, no investment). `draws` > 0 adds
 // /uncertainty with total intervals wider than the MC ones.
-void write_money_fixture(const fs::path& path, std::int64_t draws) {
+void write_money_fixture(const fs::path& path, std::int64_t draws, const std::function<void(io::File&)>& more = {}) {
   write_fixture(
       path, true,
-      [draws](io::File& f) {
+      [draws, &more](io::File& f) {
+        if (more) more(f);
         f.set_attribute("title", "fund_or_not");
         f.set_attribute("currency", "€");
         f.set_attribute("customer_base", 250000.0);
@@ -961,4 +965,307 @@ TEST_F(ReportTest, MarkdownHasTheMoneyTableAndTheScenarioTitle) {
   EXPECT_TRUE(has(md, "| fix_checkout | **+2.00 ± 0.78**\\* [1.22, 2.78] |"));
   EXPECT_TRUE(has(md, "| 2 [1, 3] |"));  // payback
   EXPECT_TRUE(has(md, "| cheap_fix | +0.10 ± 0.78 [−0.68, 0.88] |"));
+}
+
+// ---------------------------------------------------------------- per segment (format 1.6)
+
+namespace {
+
+// /segments/<variant>/... for `variants` as the engine writes them, for the
+// segments `segs` (customers split evenly out of 1000): segment i's checkout
+// friction is 0.10 + 0.05 i (web_page 0.05 everywhere), its baseline alive
+// share 0.9 / 0.8 / (0.7 − 0.05 i), its NPS 40 + i; fix_checkout's Δ net value
+// per customer in segment i is 2.0 + 0.5 i ± 0.4 (Δ cost +0.2 ± 0.05) and its
+// Δ NPS 3 ± 0.5.
+void write_segment_tables(io::File& f, const std::vector<std::string>& segs, const std::vector<std::string>& variants) {
+  const std::size_t S = segs.size();
+  const double n = 1000.0 / static_cast<double>(S), base = 250000;
+  for (const auto& v : variants) {
+    const bool delta = v != "baseline";
+    io::Group g = f.require_group("segments/" + v);
+    {
+      io::Table t;
+      std::vector<std::string> seg, metric, unit;
+      std::vector<double> est, se;
+      std::vector<std::int64_t> customers;
+      std::vector<double> base_customers;
+      for (std::size_t i = 0; i < S; ++i) {
+        auto row = [&](const std::string& m, double e, double s, const std::string& u) {
+          seg.push_back(segs[i]);
+          metric.push_back(m);
+          est.push_back(e);
+          se.push_back(s);
+          unit.push_back(u);
+          customers.push_back(static_cast<std::int64_t>(n));
+          base_customers.push_back(base * n / 1000);
+        };
+        const double x = static_cast<double>(i);
+        row("value_per_customer", 90 + x, 1.0, "€ per customer");
+        row("value_total", (90 + x) * base * n / 1000, 1000, "€");
+        row("cost_per_customer", 4, 0.05, "€ per customer");
+        row("cost_total", 4 * base * n / 1000, 50, "€");
+        row("net_value_per_customer", 86 + x, 1.0, "€ per customer");
+        row("net_value_total", (86 + x) * base * n / 1000, 1000, "€");
+        if (!delta) continue;
+        row("value_delta_per_customer", 2.2 + 0.5 * x, 0.4, "€ per customer");
+        row("value_delta_total", (2.2 + 0.5 * x) * base * n / 1000, 400, "€");
+        row("cost_delta_per_customer", 0.2, 0.05, "€ per customer");
+        row("cost_delta_total", 0.2 * base * n / 1000, 50, "€");
+        row("net_value_delta_per_customer", 2.0 + 0.5 * x, 0.4, "€ per customer");
+        row("net_value_delta_total", (2.0 + 0.5 * x) * base * n / 1000, 400, "€");
+      }
+      std::vector<double> lo, hi;
+      for (std::size_t i = 0; i < est.size(); ++i) {
+        lo.push_back(est[i] - 1.96 * se[i]);
+        hi.push_back(est[i] + 1.96 * se[i]);
+      }
+      t.add_column("segment", seg);
+      t.add_column("metric", metric);
+      t.add_column("estimate", est);
+      t.add_column("se", se);
+      t.add_column("ci_low", lo);
+      t.add_column("ci_high", hi);
+      t.add_column("unit", unit);
+      t.add_column("customers", customers);
+      t.add_column("base_customers", base_customers);
+      io::write_table(g, "money", t);
+    }
+    if (delta) {
+      io::Table c;
+      std::vector<std::string> seg, metric;
+      std::vector<double> d, se, lo, hi, b, var;
+      std::vector<std::int64_t> customers;
+      for (std::size_t i = 0; i < S; ++i)
+        for (const auto& [m, dd, s] : std::vector<std::tuple<std::string, double, double>>{
+                 {"nps_true", 3, 0.5},
+                 {"share_converted", 0.001, 0.002},
+                 {"retention_final", 0.01, 0.004},
+                 {"clv_mean", 2.2, 0.4},
+                 {"cost_mean", 0.2, 0.05},
+                 {"net_value_mean", 2.0 + 0.5 * static_cast<double>(i), 0.4}}) {
+          seg.push_back(segs[i]);
+          metric.push_back(m);
+          d.push_back(dd);
+          se.push_back(s);
+          lo.push_back(dd - 1.96 * s);
+          hi.push_back(dd + 1.96 * s);
+          b.push_back(1);
+          var.push_back(1 + dd);
+          customers.push_back(static_cast<std::int64_t>(n));
+        }
+      c.add_column("segment", seg);
+      c.add_column("metric", metric);
+      c.add_column("baseline", b);
+      c.add_column("variant", var);
+      c.add_column("delta", d);
+      c.add_column("se", se);
+      c.add_column("ci_low", lo);
+      c.add_column("ci_high", hi);
+      c.add_column("customers", customers);
+      io::write_table(g, "comparison", c);
+    }
+    {
+      io::Table p;
+      std::vector<std::string> seg;
+      std::vector<std::int64_t> period, customers;
+      std::vector<double> alive, nps, churn;
+      for (std::size_t i = 0; i < S; ++i)
+        for (int t = 1; t <= 3; ++t) {
+          seg.push_back(segs[i]);
+          period.push_back(t);
+          customers.push_back(static_cast<std::int64_t>(n));
+          alive.push_back(t == 1 ? 0.9 : t == 2 ? 0.8 : 0.7 - 0.05 * static_cast<double>(i));
+          nps.push_back(40 + static_cast<double>(i));
+          churn.push_back(0.1);
+        }
+      p.add_column("segment", seg);
+      p.add_column("period", period);
+      p.add_column("customers", customers);
+      p.add_column("active", std::vector<double>(seg.size(), n));
+      p.add_column("respondents", std::vector<double>(seg.size(), n / 4));
+      add_estimate(p, "alive", alive, 0.01);
+      add_estimate(p, "nps_true", nps, 1);
+      add_estimate(p, "nps_measured", nps, 2);
+      add_estimate(p, "churn_rate", churn, 0.01);
+      io::write_table(g, "periods", p);
+    }
+    {
+      io::Table t;
+      std::vector<std::string> seg, tp;
+      std::vector<double> visits, fr, fr_se, fr_lo, fr_hi;
+      for (std::size_t i = 0; i < S; ++i)
+        for (const auto& [id, rate] : std::vector<std::pair<std::string, double>>{
+                 {"web_page", 0.05}, {"checkout", 0.10 + 0.05 * static_cast<double>(i)}}) {
+          seg.push_back(segs[i]);
+          tp.push_back(id);
+          visits.push_back(n);
+          fr.push_back(rate);
+          fr_se.push_back(0.01);
+          fr_lo.push_back(rate - 0.0196);
+          fr_hi.push_back(rate + 0.0196);
+        }
+      t.add_column("segment", seg);
+      t.add_column("touchpoint", tp);
+      t.add_column("visits", visits);
+      add_estimate(t, "visits_per_walk", std::vector<double>(seg.size(), 1.0), 0.01);
+      t.add_column("friction_rate", fr);
+      t.add_column("friction_rate_se", fr_se);
+      t.add_column("friction_rate_ci_low", fr_lo);
+      t.add_column("friction_rate_ci_high", fr_hi);
+      io::write_table(g, "touchpoints", t);
+    }
+  }
+}
+
+// The money fixture (write_money_fixture) with /segments for the baseline
+// and fix_checkout (cheap_fix has none).
+void write_segment_fixture(const fs::path& path, const std::vector<std::string>& segs, std::int64_t draws = 0,
+                           const std::function<void(io::File&)>& more = {}) {
+  write_money_fixture(path, draws, [&](io::File& f) {
+    write_segment_tables(f, segs, {"baseline", "fix_checkout"});
+    if (more) more(f);
+  });
+}
+
+// The HTML of the section `id`.
+std::string section_of(const std::string& html, const std::string& id) {
+  const auto at = html.find("<section id=\"" + id + "\"");
+  if (at == std::string::npos) return {};
+  return html.substr(at, html.find("</section>", at) - at);
+}
+
+// The number of segment columns (<th> but the first) of each <table> in `s`.
+std::vector<std::size_t> header_columns(const std::string& s) {
+  std::vector<std::size_t> out;
+  for (auto at = s.find("<table>"); at != std::string::npos; at = s.find("<table>", at + 1)) {
+    const auto head = s.substr(at, s.find("</thead>", at) - at);
+    std::size_t th = 0;
+    for (auto p = head.find("<th"); p != std::string::npos; p = head.find("<th", p + 1))
+      if (head.compare(p, 6, "<thead") != 0) ++th;
+    out.push_back(th);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_F(ReportTest, ReadsTheSegmentTables) {
+  const fs::path p = dir_ / "segments.h5";
+  write_segment_fixture(p, {"new", "loyal"});
+  const ResultsData d = read_results(p);
+  const VariantData& b = d.baseline();
+  ASSERT_TRUE(b.segment_money);
+  ASSERT_TRUE(b.segment_periods);
+  ASSERT_TRUE(b.segment_touchpoints);
+  EXPECT_FALSE(b.segment_comparison);
+  EXPECT_TRUE(b.has_segments());
+  EXPECT_EQ(b.segment_periods->rows(), 6u);
+  ASSERT_EQ(d.variants[1].name, "fix_checkout");
+  EXPECT_TRUE(d.variants[1].segment_comparison);
+  EXPECT_FALSE(d.variants[2].has_segments());  // cheap_fix
+  // A table without a string `segment` column is left out, not misread.
+  const fs::path q = dir_ / "segments_bad.h5";
+  write_segment_fixture(q, {"new", "loyal"}, 0, [](io::File& f) {
+    io::Table bad;
+    bad.add_column("segment", std::vector<std::int64_t>{0});
+    bad.add_column("period", std::vector<std::int64_t>{1});
+    io::write_table(f.require_group("segments/cheap_fix"), "periods", bad);
+  });
+  EXPECT_FALSE(read_results(q).variants[2].segment_periods);
+}
+
+TEST_F(ReportTest, SegmentSectionShowsMoneyPeriodsAndTouchpoints) {
+  const fs::path p = dir_ / "segments.h5";
+  write_segment_fixture(p, {"new", kInjection});
+  const std::string html = render_html(read_results(p));
+  expect_self_contained(html);  // the segment named <script>... is escaped
+  const std::string s = section_of(html, "segments");
+  ASSERT_FALSE(s.empty());
+  EXPECT_TRUE(has(s, "Per segment: which profile gains from which fix</h2>"));
+  EXPECT_TRUE(has(s, "&lt;script&gt;"));
+  // What the intervals cover: customer noise only (no /uncertainty here).
+  EXPECT_TRUE(has(s, "cover the simulation&#39;s customer noise only"));
+  EXPECT_FALSE(has(s, "no per-segment total interval"));
+  // What each segment is worth (baseline levels), in the currency.
+  EXPECT_TRUE(has(s, "<caption>What each segment is worth: baseline (discounted over the run)</caption>"));
+  EXPECT_TRUE(has(s, "86.0 ± 2.0<br><span class=\"ci\">[84.0, 88.0]</span>"));
+  // fix_checkout's Δ money per segment: net value shaded as a gain by its
+  // direction, Δ cost beside it unshaded, the pooled row last, ROI/payback
+  // for all customers only.
+  EXPECT_TRUE(has(s, "<summary>Per segment: fix_checkout</summary>"));
+  EXPECT_TRUE(has(s, "Δ money per segment against the baseline"));
+  EXPECT_TRUE(has(s, "<td class=\"num sig-better\"><b>+2.50 ± 0.78</b>"));  // segment 2: 2.0 + 0.5
+  EXPECT_TRUE(has(s, "<td class=\"num\"><b>+0.200 ± 0.098</b>"));
+  EXPECT_FALSE(has(s, "sig-worse"));
+  EXPECT_TRUE(has(s, "<i>All customers</i>"));
+  EXPECT_TRUE(has(s,
+                  "ROI and payback are for all customers only: ROI +150 ± 98 % (95% CI [52, 248]), payback in "
+                  "period 2 (95% CI 1–3)"));
+  // cheap_fix has no per-segment tables: no block.
+  EXPECT_FALSE(has(s, "Per segment: cheap_fix"));
+  // The Δ table: one row per metric, one column per segment.
+  EXPECT_TRUE(has(s, "<caption>Δ per segment, paired by customer</caption>"));
+  EXPECT_TRUE(has(s, "Δ NPS (true) by segment: fix_checkout"));
+  // Retention and NPS across periods: one line per segment, the last period's table.
+  EXPECT_TRUE(has(s, "Customers still active after each period, per segment: baseline"));
+  EXPECT_TRUE(has(s, "NPS per period, per segment: baseline"));
+  EXPECT_TRUE(has(s, "<summary>Per period: fix_checkout</summary>"));
+  EXPECT_TRUE(has(s, "Alive after period 3 (%)"));
+  EXPECT_TRUE(has(s, "65.0 ± 2.0"));  // the second segment: 0.7 − 0.05
+  // Touchpoints where segments differ most: checkout (0.15 vs 0.10), the
+  // difference 5.0 ± 2.8 pp marked but never shaded; web_page (no difference) after it.
+  EXPECT_TRUE(has(s, "Touchpoints where segments differ most: baseline"));
+  const auto checkout = s.find("<tr><td>checkout</td>");
+  const auto web = s.find("<tr><td>web_page</td>");
+  ASSERT_NE(checkout, std::string::npos);
+  ASSERT_NE(web, std::string::npos);
+  EXPECT_LT(checkout, web);
+  EXPECT_TRUE(has(s, "<td class=\"num\"><b>+5.0 ± 2.8</b> <span class=\"mark\""));
+}
+
+TEST_F(ReportTest, PerSegmentTablesFitThePage) {
+  // Seven segments: every table with one column per segment is split, at
+  // most four segments each (the Δ table 4 + 3; before, one table with a
+  // column per metric and a row per segment, wider than the page).
+  const fs::path p = dir_ / "seven.h5";
+  const std::vector<std::string> segs{"s1", "s2", "s3", "s4", "s5", "s6", "s7"};
+  write_segment_fixture(p, segs);
+  const std::string s = section_of(render_html(read_results(p)), "segments");
+  EXPECT_TRUE(has(s, "<caption>Δ per segment, paired by customer (segments 1–4 of 7)</caption>"));
+  EXPECT_TRUE(has(s, "<caption>Δ per segment, paired by customer (segments 5–7 of 7)</caption>"));
+  for (std::size_t cols : header_columns(s)) EXPECT_LE(cols, 6u);  // label + ≤ 4 segments, or the fixed tables
+  // The Δ table's rows are metrics: its widest table has 1 + 4 columns.
+  const auto at = s.find("(segments 1–4 of 7)");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(header_columns(s.substr(s.rfind("<table>", at)))[0], 5u);
+}
+
+TEST_F(ReportTest, SegmentIntervalsSayTheyAreMonteCarloOnlyBesideTotalOnes) {
+  const fs::path p = dir_ / "segments_u.h5";
+  write_segment_fixture(p, {"new", "loyal"}, 40);
+  const std::string s = section_of(render_html(read_results(p)), "segments");
+  EXPECT_TRUE(has(s,
+                  "the file has no per-segment total interval, so unlike the pooled figures elsewhere on the "
+                  "page they leave out what we do not know about the journey&#39;s parameters"));
+  // The pooled row leads with its total interval, the MC one beside it.
+  EXPECT_TRUE(has(s, "<i>All customers</i>"));
+  EXPECT_TRUE(has(s, "MC only ± 0.78"));
+}
+
+TEST_F(ReportTest, WithoutSegmentsNoSegmentSectionAndAJourneyRunShowsLevels) {
+  // No /segments (one segment): no section, the rest renders.
+  EXPECT_FALSE(has(render_html(read_results(scenario_)), "<section id=\"segments\""));
+  EXPECT_FALSE(has(render_html(read_results(journey_)), "<section id=\"segments\""));
+  // A journey-only run with two segments: levels, periods and touchpoints, no fixes.
+  const fs::path p = dir_ / "journey_segments.h5";
+  write_fixture(p, false, [](io::File& f) { write_segment_tables(f, {"new", "loyal"}, {"baseline"}); });
+  const std::string html = render_html(read_results(p));
+  expect_self_contained(html);
+  const std::string s = section_of(html, "segments");
+  ASSERT_FALSE(s.empty());
+  EXPECT_TRUE(has(s, "Per segment</h2>"));
+  EXPECT_TRUE(has(s, "What each segment is worth: baseline"));
+  EXPECT_TRUE(has(s, "Retention and NPS across periods, per segment"));
+  EXPECT_TRUE(has(s, "Touchpoints where segments differ most"));
+  EXPECT_FALSE(has(s, "Which profile gains from which fix"));
 }

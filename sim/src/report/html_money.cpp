@@ -49,10 +49,8 @@ std::string group_numbers(const std::string& s) {
 // A currency label written before the amount (€12) rather than after it (12 EUR).
 bool is_symbol(const std::string& c) { return c == "€" || c == "$" || c == "£" || c == "¥" || c == "₹" || c == "₩"; }
 
-// An amount with the precision its 95% half-width `hw` supports: from hw 10 on,
-// rounded to two significant digits of hw (hw 195,996: a multiple of 10,000),
-// below it the decimals plus_minus would use; without an hw (a known
-// constant), whole units from 100 on, else cents. Thousands grouped.
+}  // namespace
+
 std::string amount_text(double x, double hw) {
   if (!std::isfinite(x)) return format_fixed(x, 0);
   if (std::isfinite(hw) && hw >= 10) {
@@ -63,10 +61,7 @@ std::string amount_text(double x, double hw) {
   return group_numbers(format_fixed(x, d));
 }
 
-// A money Δ as delta_cell shows any Δ (bold ▲*/▼* when its interval, the
-// total one when there is one, excludes 0; shaded by `better`), with
-// amount_text's rounding.
-Cell money_cell(const EstimateRow& e, double scale = 1.0, int better = +1) {
+Cell money_cell(const EstimateRow& e, double scale, int better) {
   if (!e.found || std::isnan(e.estimate)) return {"n/a", "num"};
   const double x = e.estimate * scale, hw = kZ95 * e.se * scale;
   auto signed_amount = [&](double v) { return (v > 0 ? "+" : "") + amount_text(v, hw); };
@@ -92,6 +87,8 @@ Cell money_cell(const EstimateRow& e, double scale = 1.0, int better = +1) {
   }
   return {s, cls};
 }
+
+namespace {
 
 // "a", "a and b", "a, b and c".
 std::string join_names(const std::vector<std::string>& names) {

@@ -28,7 +28,8 @@ std::string Page::render() {
   add_section("portfolio", "Portfolio: which combination to fund", portfolio());
   add_section("headline", "Headline", headline());
   add_section("deltas", "Changes against the baseline", delta_chart());
-  add_section("segments", "Per segment: which profile gains from which fix", segment_effects());
+  add_section("segments", d_.has_variants() ? "Per segment: which profile gains from which fix" : "Per segment",
+              segment_effects());
   add_section("nps", "NPS score distribution", nps_distribution());
   add_section("survival", "Retention (survival) across periods", survival());
   add_section("queues", "Queues: the wait per period", queues());

@@ -13,7 +13,8 @@
 //   html_retention.cpp   6. survival across periods and per-period table
 //   html_queues.cpp      each queue's solved mean wait per period (journeys with capacity)
 //   html_journey.cpp     7. journey map, 10. reference book of paths, 11. touchpoint/channel/outcome/segment tables
-//   html_segments.cpp    per-segment effects: each variant's Δ per segment (table and chart)
+//   html_segments.cpp    per segment: each variant's Δ money and Δ metrics per segment (tables and charts),
+//                        retention and NPS across periods per segment, touchpoints where segments differ most
 //   html_tornado.cpp     which uncertain input drives a Δ (tornado of /uncertainty/sensitivity)
 //   html_notes.cpp       warnings and notes (timeouts, touchpoints left out of the ranking), 12. provenance
 #include <algorithm>
@@ -64,6 +65,16 @@ Cell delta_cell(const EstimateRow& d, const MetricInfo& info);
 std::string signed_value(double estimate, double se, double scale = 1.0);
 // " (unit)" of a metric's value or difference; empty without a unit.
 std::string unit_suffix(const MetricInfo& info, bool delta);
+// An amount with the precision its 95% half-width `hw` supports: from hw 10 on,
+// rounded to two significant digits of hw (hw 195,996: a multiple of 10,000),
+// below it the decimals plus_minus would use; without an hw (a known
+// constant), whole units from 100 on, else cents. Thousands grouped
+// (html_money.cpp).
+std::string amount_text(double x, double hw);
+// A money Δ as delta_cell shows any Δ (bold ▲*/▼* when its interval, the
+// total one when there is one, excludes 0; shaded by `better`, the metric's
+// direction), with amount_text's rounding (html_money.cpp).
+Cell money_cell(const EstimateRow& e, double scale = 1.0, int better = +1);
 // A path "a > b > c" as steps with arrows.
 std::string path_html(const std::string& path);
 // A whole number ("12"), or "" when `x` is not finite (ranks).
@@ -120,7 +131,14 @@ class Page {
   std::string portfolio();
   std::string headline();
   std::string delta_chart();
-  std::string segment_effects();
+  std::string segment_effects();  // html_segments.cpp, with the blocks below
+  std::string segment_ci_words() const;
+  std::string segment_worth(const VariantData& v);
+  std::string segment_money_deltas(const VariantData& v);
+  std::string segment_delta_tables(const VariantData& v);
+  std::string segment_delta_charts(const VariantData& v);
+  std::string segment_periods(const VariantData& v);
+  std::string segment_touchpoints(const VariantData& v);
   std::string nps_distribution();
   std::string survival();
   std::string queues();  // html_queues.cpp

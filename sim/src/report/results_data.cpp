@@ -268,9 +268,29 @@ ResultsData read_opened(const std::filesystem::path& path, const io::File& f) {
         io::Group s = f.open_group(sg);
         v.segment_summary = optional_table(s, "summary");
         v.segment_comparison = optional_table(s, "comparison");
-        // Readable only with the columns the report uses.
-        for (auto* t : {&v.segment_summary, &v.segment_comparison})
-          if (*t && (!(*t)->has_column("segment") || !(*t)->has_column("metric"))) t->reset();
+        v.segment_money = optional_table(s, "money");
+        v.segment_periods = optional_table(s, "periods");
+        v.segment_touchpoints = optional_table(s, "touchpoints");
+        v.segment_outcomes = optional_table(s, "outcomes");
+        // Readable only with the columns the report uses (a string `segment`
+        // and the table's key).
+        auto keep = [](std::optional<io::Table>& t, const char* key) {
+          if (!t) return;
+          for (const char* c : {"segment", key})
+            if (!t->has_column(c) || t->column_type(c) != io::ColumnType::string) {
+              t.reset();
+              return;
+            }
+        };
+        keep(v.segment_summary, "metric");
+        keep(v.segment_comparison, "metric");
+        keep(v.segment_money, "metric");
+        keep(v.segment_touchpoints, "touchpoint");
+        keep(v.segment_outcomes, "outcome");
+        if (v.segment_periods && (!v.segment_periods->has_column("segment") ||
+                                  v.segment_periods->column_type("segment") != io::ColumnType::string ||
+                                  !v.segment_periods->has_column("period")))
+          v.segment_periods.reset();
       }
       if (f.is_group("queues")) {
         io::Group q = f.open_group("queues");

@@ -59,6 +59,14 @@ struct VariantData {
   // tables with a `segment` column (engine::segment_summary_table and
   // segment_comparison_table; the baseline has no comparison).
   std::optional<io::Table> segment_summary, segment_comparison;
+  // /segments/<name>/money, /periods, /touchpoints and /outcomes (format
+  // 1.6): money per segment (levels; Δ rows for every variant but the
+  // baseline), the periods table, visits and friction per touchpoint, walks
+  // per outcome, each per segment (cxsim/report/segments.h reads them).
+  std::optional<io::Table> segment_money, segment_periods, segment_touchpoints, segment_outcomes;
+  bool has_segments() const {
+    return segment_summary || segment_comparison || segment_money || segment_periods || segment_touchpoints;
+  }
   // /queues/<name> (journeys with capacity): touchpoint, period, mean_wait, ...
   std::optional<io::Table> queues;
 };
