@@ -254,7 +254,8 @@ grep -q 'Δ net value over the base' "$W/fund.html" || fail "money table missing
 # The tornado of /uncertainty/sensitivity (html_tornado.cpp): the one uncertain input, with its index.
 expect_sections "$W/fund.html" drivers
 grep -q 'checkout.friction (' "$W/fund.html" || fail "the tornado chart does not name the uncertain input"
-"$CXSIM" inspect "$W/fund.h5" --json | grep -q '"intervals": *{' || fail "inspect --json does not explain the intervals"
+"$CXSIM" inspect "$W/fund.h5" --json >"$W/fund_inspect.json"
+grep -q '"intervals": *{' "$W/fund_inspect.json" || fail "inspect --json does not explain the intervals"
 pass "money and uncertainty report"
 render "$W/fund.html" "$W/report_fund.png"
 
