@@ -478,12 +478,8 @@ int run_analyze_scenario(const AnalyzeCliOptions& o, const std::string& command_
       std::vector<analytics::DrawnModel> out;
       const auto one = [&](const std::string& name, const model::JourneySpec& spec,
                            const std::optional<engine::RecoveryProgram>& recovery) {
-        analytics::AnalyzeOptions opt;
-        opt.friction_overridden = analytics::friction_override_mask(spec);
-        opt.removal = false;
+        analytics::AnalyzeOptions opt = app::scenario_options(spec, recovery, solver_of(o.solver));
         opt.sensitivities = false;
-        opt.recovery = recovery;
-        opt.solver = solver_of(o.solver);
         out.push_back({name, model::compile(spec), opt});
       };
       one("baseline", drawn, std::nullopt);

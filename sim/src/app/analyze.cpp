@@ -26,16 +26,23 @@ JourneyAnalysis analyze_journey(const model::JourneySpec& spec, analytics::Analy
   return out;
 }
 
+analytics::AnalyzeOptions scenario_options(const model::JourneySpec& spec,
+                                           const std::optional<engine::RecoveryProgram>& recovery,
+                                           analytics::AnalyzeOptions::Solver solver) {
+  analytics::AnalyzeOptions opt;
+  opt.friction_overridden = analytics::friction_override_mask(spec);
+  opt.removal = false;
+  opt.recovery = recovery;
+  opt.solver = solver;
+  return opt;
+}
+
 std::vector<VariantAnalysis> analyze_scenario(const scenario::LoadedScenario& ls,
                                               analytics::AnalyzeOptions::Solver solver) {
   std::vector<VariantAnalysis> rows;
   auto add = [&](const std::string& name, const model::JourneySpec& spec, std::string note,
                  const std::optional<engine::RecoveryProgram>& recovery) {
-    analytics::AnalyzeOptions opt;
-    opt.friction_overridden = analytics::friction_override_mask(spec);
-    opt.removal = false;
-    opt.recovery = recovery;
-    opt.solver = solver;
+    analytics::AnalyzeOptions opt = scenario_options(spec, recovery, solver);
     model::CompiledModel m = model::compile(spec);
     add_queue_waits(opt, m, ls.scenario.population);
     analytics::JourneyAnalytics a = analytics::analyze(m, opt);

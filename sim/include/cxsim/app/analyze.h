@@ -38,6 +38,14 @@ struct VariantAnalysis {
   model::CompiledModel model;
   analytics::JourneyAnalytics analytics;
 };
+// The analytics options of one scenario run (the baseline or a variant):
+// friction overrides from `spec`, no removal effects, the variant's
+// recovery program and the solver. analyze_scenario and cxsim analyze's
+// parameter draws both start from these.
+analytics::AnalyzeOptions scenario_options(const model::JourneySpec& spec,
+                                           const std::optional<engine::RecoveryProgram>& recovery,
+                                           analytics::AnalyzeOptions::Solver solver);
+
 // Every variant's exact per-walk expectations (no removal effects; queue
 // waits solved for the scenario's population).
 std::vector<VariantAnalysis> analyze_scenario(const scenario::LoadedScenario& ls,
