@@ -10,11 +10,10 @@
 #include "cxsim/app/partial_run.h"
 #include "cxsim/app/portfolio.h"
 #include "cxsim/app/run_plan.h"
+#include "cxsim/app/run_session.h"
 #include "cxsim/core/atomic_output.h"
 #include "cxsim/core/errors.h"
 #include "cxsim/core/json.h"
-#include "cxsim/core/threads.h"
-#include "cxsim/engine/event_log.h"
 #include "cxsim/engine/results_file.h"
 #include "cxsim/engine/runner.h"
 #include "cxsim/model/journey_loader.h"
@@ -26,70 +25,24 @@ namespace cxsim::cli {
 namespace {
 
 struct RunOptions {
-  std::string input;
-  std::optional<long long> customers;
-  std::optional<int> periods;
-  std::optional<unsigned long long> seed;
-  int threads = 0;
-  std::string output;
+  app::RunRequest req;  // threads 0: every core
   bool json = false;
   bool quiet = false;
-  bool customers_out = false;
-  bool customer_periods = false;  // --customer-periods (implies --customers-out)
-  std::string events_out;
-  std::vector<std::string> variants;
-  bool no_sweeps = false;
-  bool no_ranking = false;
-  bool no_analytics = false;
-  std::uint64_t chunk_size = 4096;
-  std::optional<long long> uncertainty;
-  std::string chunks;  // --chunks A:B: a partial run (app/partial_run.h)
 };
 
 // `mpi`: the distributed run's session under mpirun (app/mpi_run.h; only in
 // a -DCXSIM_MPI=ON build), else nullptr.
 int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRun* mpi) {
-  const bool customers_out = o.customers_out || o.customer_periods;  // --customer-periods implies it
-  app::RunOverrides ov;
-  ov.customers = o.customers;
-  ov.periods = o.periods;
-  ov.seed = o.seed;
-  ov.threads = core::threads_or_all_cores(o.threads);
-  ov.chunk_size = o.chunk_size;
-  ov.only_variants = o.variants;
-  ov.no_sweeps = o.no_sweeps;
-  ov.no_ranking = o.no_ranking;
-  ov.no_analytics = o.no_analytics;
-  ov.uncertainty = o.uncertainty;
-  app::RunPlan plan = app::plan_from_file(o.input, ov, ctx.command_line);
-  app::decide_analytics(plan, ov);
+  const app::RunRequest& r = o.req;
+  app::PreparedRun p = app::load_run(r);
+  app::RunPlan& plan = p.plan;
   if (!o.quiet) std::cerr << plan.warnings.format();
   // A skip the user did not ask for is always said (also with --quiet).
-  if (!plan.analytics_skipped.empty() && !o.no_analytics)
+  if (!plan.analytics_skipped.empty() && !r.overrides.no_analytics)
     std::cerr << "cxsim: note: exact analytics skipped: " << plan.analytics_skipped << '\n';
-
-  // The trajectory table is streamed by this process's writer only.
-  if (o.customer_periods && !o.chunks.empty())
-    throw core::InputError(
-        "--customer-periods: not available with --chunks (a partial run's parts keep no "
-        "per-period rows); run without --chunks, or use --customers-out alone");
-  if (o.customer_periods && mpi != nullptr)
-    throw core::InputError(
-        "--customer-periods: not available in a distributed (mpirun) run; run in one process, or "
-        "use --customers-out alone");
-  std::optional<app::ChunkRange> range;
-  if (!o.chunks.empty()) {
-    range = app::parse_chunk_range(o.chunks);
-    app::check_partial_plan(plan, ov, *range, !o.events_out.empty());
-    // A greedy portfolio's search (pilot runs of the whole population) is made
-    // by every part, and by the merge, alike: its combinations are variants.
-    engine::RunHooks search;
-    search.stop = ctx.stop;
-    app::search_portfolio(plan, search);
-  }
-  const std::filesystem::path out = app::run_output_path(o.input, o.output, range);
-  // The output rules (core/atomic_output.h) up front, before simulating.
-  app::check_run_outputs(plan, o.input, out, o.events_out, "-o and --events-out");
+  app::check_run(p, r, mpi != nullptr, ctx.stop);
+  const std::filesystem::path& out = p.out;
+  const std::optional<app::ChunkRange>& range = p.range;
 
   int ranks = 1;
 #ifdef CXSIM_MPI
@@ -102,9 +55,9 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
       search.stop = ctx.stop;
       if (!range) app::search_portfolio(plan, search);
     }
-    mpi->start(plan, !o.events_out.empty(), range.has_value());
+    mpi->start(plan, !r.events_out.empty(), range.has_value());
     if (!mpi->root()) {
-      mpi->work(plan, customers_out, ctx.stop);
+      mpi->work(plan, p.customers_out, ctx.stop);
       if (plan.uncertainty_draws > 0) {  // this rank's parameter draws, sent to rank 0
         engine::RunResult point;
         point.settings = plan.settings;
@@ -123,7 +76,7 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
     engine::RunHooks hooks;
     hooks.progress = [&](std::uint64_t d, std::uint64_t t) { bar.update(d, t); };
     hooks.stop = ctx.stop;
-    app::run_partial(plan, ov, o.input, *range, out, customers_out, hooks);
+    app::run_partial(plan, p.overrides, r.input, *range, out, p.customers_out, hooks);
     bar.finish();
     if (o.json) {
       core::JsonWriter j;
@@ -145,77 +98,42 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
     return 0;
   }
 
-  const std::vector<engine::Variant> named(plan.variants.begin(),
-                                           plan.variants.begin() + static_cast<long>(plan.named));
-  engine::ResultsWriter writer(out, plan.provenance, named, plan.settings, customers_out, o.customer_periods);
-  app::write_run_attributes(writer, plan, ranks);
   ProgressBar bar("simulating", !o.quiet && !o.json);
-  engine::RunHooks hooks;
-  hooks.progress = [&](std::uint64_t d, std::uint64_t t) { bar.update(d, t); };
-  hooks.customer_records = customers_out;
-  hooks.customer_periods = o.customer_periods;
-  hooks.stop = ctx.stop;
-  std::optional<engine::EventLogWriter> events;
-  if (!o.events_out.empty()) events.emplace(o.events_out);
-  hooks.event_log = events.has_value();
-  hooks.on_chunk = [&](const engine::ChunkResult& c) {
-    writer.on_chunk(c);
-    if (events) events->append(c.events_csv, c.surveys_csv);
+  std::optional<ProgressBar> draw_bar;
+  app::RunCallbacks cb;
+  cb.progress = [&](std::uint64_t d, std::uint64_t t) { bar.update(d, t); };
+  cb.simulated = [&] {
+    bar.finish();
+    if (plan.uncertainty_draws > 0) draw_bar.emplace("parameter draws", !o.quiet && !o.json);
   };
-  const auto t0 = std::chrono::steady_clock::now();
-  app::PrecisionOutcome precision;
+  cb.draw_progress = [&](std::uint64_t d, std::uint64_t t) {
+    if (draw_bar) draw_bar->update(d, t);
+  };
+  cb.drawn = [&] {
+    if (draw_bar) draw_bar->finish();
+  };
+  cb.stop = ctx.stop;
+  cb.mpi_ranks = ranks;
 #ifdef CXSIM_MPI
-  engine::RunResult result = mpi != nullptr ? mpi->execute_root(plan, hooks) : app::execute(plan, hooks, &precision);
-#else
-  engine::RunResult result = app::execute(plan, hooks, &precision);
-#endif
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  bar.finish();
-  engine::UncertaintySummary uncertainty;
-  if (plan.uncertainty_draws > 0) {
-    ProgressBar draw_bar("parameter draws", !o.quiet && !o.json);
-    engine::RunHooks uh;
-    uh.progress = [&](std::uint64_t d, std::uint64_t t) { draw_bar.update(d, t); };
-    uh.stop = ctx.stop;
-    app::DrawRunner runner;
-#ifdef CXSIM_MPI
-    if (mpi != nullptr) runner = mpi->draw_runner();
-#endif
-    uncertainty = app::execute_uncertainty(plan, result, uh, runner);
-    draw_bar.finish();
+  if (mpi != nullptr) {
+    cb.execute = [mpi](app::RunPlan& pl, const engine::RunHooks& h) { return mpi->execute_root(pl, h); };
+    cb.draw_runner = mpi->draw_runner();
   }
-  app::write_all(writer, plan, result, precision);
-  app::write_uncertainty(writer, plan, result, uncertainty);
-  // A signal that arrived after the last chunk still stops before any
-  // output is renamed into place.
-  if (ctx.stop != nullptr && ctx.stop->load() != 0) throw core::Interrupted(ctx.stop->load());
-  // The outputs commit together: the event log's files are complete and
-  // flushed before the results file is committed, and renamed right after.
+#endif
+  const app::FinishedRun f = app::run_whole(p, r, cb);
+  const engine::RunResult& result = f.result;
+  const engine::UncertaintySummary& uncertainty = f.uncertainty;
+  const app::PrecisionOutcome& precision = f.precision;
+  const double secs = f.seconds, walks = f.walks, steps = f.steps;
   const auto& s = plan.settings;
-  if (events) {
-    std::vector<double> survivors;
-    double alive = static_cast<double>(s.customers);
-    survivors.push_back(alive);
-    for (const auto& p : result.variants[0].periods) survivors.push_back(alive -= p.churned);
-    events->prepare(survivors);
-  }
-  writer.commit();
-  if (events) events->commit();
-
-  double walks = 0, steps = 0;
-  for (const auto& v : result.variants) {
-    walks += v.headline.total(engine::kWalks);
-    steps += v.headline.total(engine::kSteps);
-  }
   // Walks that hit max_steps (outcome `timeout`): always warned on stderr
   // (even with --quiet), listed in --json and stored as attributes.
-  std::vector<double> timeouts(plan.named);
+  const std::vector<double>& timeouts = f.timeout_walks;
   std::vector<std::string> warnings;
   for (std::size_t v = 0; v < plan.named; ++v) {
-    const auto& m = plan.variants[v].model;
-    timeouts[v] = result.variants[v].headline.total(engine::kFirstKind + static_cast<int>(m.timeout_kind()));
-    const std::string w = timeout_warning(plan.variants[v].name, timeouts[v],
-                                          result.variants[v].headline.total(engine::kWalks), m.max_steps);
+    const std::string w =
+        timeout_warning(plan.variants[v].name, timeouts[v], result.variants[v].headline.total(engine::kWalks),
+                        plan.variants[v].model.max_steps);
     if (!w.empty()) warnings.push_back(w.substr(0, w.size() - 1));
     std::cerr << w;
   }
@@ -376,39 +294,46 @@ int run_run(const RunOptions& o, const Context& ctx, [[maybe_unused]] app::MpiRu
 
 void setup_run(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<RunOptions>();
+  o->req.overrides.threads = 0;  // every core unless -t says otherwise
   auto* sub = app.add_subcommand("run", "Simulate a journey (or a scenario's variants) and write the results file");
-  sub->add_option("input", o->input, "Journey or scenario YAML file")->required()->check(CLI::ExistingFile);
-  sub->add_option("-n,--customers", o->customers, "Customers to simulate (default: the file's population, else 10000)");
-  sub->add_option("-p,--periods", o->periods, "Periods per customer (default: the file's population, else 1)");
-  add_whole_number(sub, "-s,--seed", o->seed, "Random seed (default: the file's population, else 1)", 0, kMaxSeed);
-  sub->add_option("-t,--threads", o->threads, "Worker threads (default: all cores); results do not depend on it")
+  sub->add_option("input", o->req.input, "Journey or scenario YAML file")->required()->check(CLI::ExistingFile);
+  sub->add_option("-n,--customers", o->req.overrides.customers,
+                  "Customers to simulate (default: the file's population, else 10000)");
+  sub->add_option("-p,--periods", o->req.overrides.periods,
+                  "Periods per customer (default: the file's population, else 1)");
+  add_whole_number(sub, "-s,--seed", o->req.overrides.seed, "Random seed (default: the file's population, else 1)", 0,
+                   kMaxSeed);
+  sub->add_option("-t,--threads", o->req.overrides.threads,
+                  "Worker threads (default: all cores); results do not depend on it")
       ->check(CLI::Range(0, 1024));
-  sub->add_option("-o,--output", o->output, "Results file (default: outputs/<input stem>.h5)");
+  sub->add_option("-o,--output", o->req.output, "Results file (default: outputs/<input stem>.h5)");
   sub->add_flag("--json", o->json, "Print the headline table as JSON on stdout");
   sub->add_flag("-q,--quiet", o->quiet, "No progress bar, no table");
-  sub->add_flag("--customers-out", o->customers_out, "Also write the per-customer table (streamed, compressed)");
-  sub->add_flag("--customer-periods", o->customer_periods,
+  sub->add_flag("--customers-out", o->req.customers_out, "Also write the per-customer table (streamed, compressed)");
+  sub->add_flag("--customer-periods", o->req.customer_periods,
                 "With --customers-out (implied): also one row per customer and active period (satisfaction, NPS, "
                 "survey answer, value, cost, churn), streamed");
-  sub->add_option("--variant", o->variants, "Run only these variants of a scenario (repeatable; baseline always runs)");
-  sub->add_flag("--no-sweeps", o->no_sweeps, "Skip the scenario's sweeps");
-  sub->add_flag("--no-ranking", o->no_ranking, "Skip the scenario's friction ranking");
-  sub->add_flag("--no-analytics", o->no_analytics,
+  sub->add_option("--variant", o->req.overrides.only_variants,
+                  "Run only these variants of a scenario (repeatable; baseline always runs)");
+  sub->add_flag("--no-sweeps", o->req.overrides.no_sweeps, "Skip the scenario's sweeps");
+  sub->add_flag("--no-ranking", o->req.overrides.no_ranking, "Skip the scenario's friction ranking");
+  sub->add_flag("--no-analytics", o->req.overrides.no_analytics,
                 "Skip the exact analytics (/analytics; skipped anyway above 5000 touchpoints)");
-  sub->add_option("--events-out", o->events_out,
+  sub->add_option("--events-out", o->req.events_out,
                   "Write the simulated event log, survey answers and cohort survival as CSV into this folder");
-  sub->add_option("--uncertainty", o->uncertainty,
+  sub->add_option("--uncertainty", o->req.overrides.uncertainty,
                   "Parameter draws: run the population under N draws of the journey's uncertain parameters and "
                   "report total (parameter + Monte Carlo) intervals (default: population.uncertainty.draws, else 0)")
       ->check(CLI::Range(0LL, model::kMaxUncertaintyDraws));
-  sub->add_option("--chunks", o->chunks,
+  sub->add_option("--chunks", o->req.chunks,
                   "Run only chunks A..B-1 (A:B) and write a partial results file, to be joined by `cxsim merge` "
                   "(array jobs; docs/array-jobs.md)")
       ->type_name("A:B");
-  sub->add_option("--chunk-size", o->chunk_size, "Customers per work chunk (part of the reduction order)")
+  sub->add_option("--chunk-size", o->req.overrides.chunk_size, "Customers per work chunk (part of the reduction order)")
       ->check(CLI::Range(1, 1 << 24));
   sub->callback([o, &ctx] {
     ctx.action = [o, &ctx] {
+      o->req.command_line = ctx.command_line;
 #ifdef CXSIM_MPI
       if (std::shared_ptr<app::MpiRun> mpi = app::MpiRun::start_if_launched()) {
         ctx.session = mpi;  // finalised when main() returns (commands.h)

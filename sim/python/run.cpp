@@ -22,10 +22,9 @@
 #include "cxsim/app/partial_run.h"
 #include "cxsim/app/portfolio.h"
 #include "cxsim/app/run_plan.h"
+#include "cxsim/app/run_session.h"
 #include "cxsim/core/atomic_output.h"
 #include "cxsim/core/errors.h"
-#include "cxsim/core/threads.h"
-#include "cxsim/engine/event_log.h"
 #include "cxsim/engine/results_file.h"
 #include "cxsim/engine/runner.h"
 #include "cxsim/model/journey_spec.h"
@@ -36,19 +35,13 @@ namespace {
 
 constexpr std::uint64_t kMaxSeed = std::numeric_limits<std::int64_t>::max();  // as the CLI's --seed
 
+// The call's options, as `cxsim run`'s (threads 0: every core).
 struct RunArgs {
-  std::string input, output, command_line;
-  std::string events_out;  // --events-out DIR
-  std::string chunks;      // --chunks A:B
-  std::optional<long long> customers;
-  std::optional<int> periods;
-  std::optional<unsigned long long> seed;
-  int threads = 0;
-  std::uint64_t chunk_size = 4096;
-  std::vector<std::string> variants;
-  bool no_sweeps = false, no_ranking = false, no_analytics = false, customers_out = false;
-  bool customer_periods = false;  // --customer-periods (implies customers_out)
-  std::optional<long long> uncertainty;
+  app::RunRequest req;
+  RunArgs() {
+    req.overrides.threads = 0;
+    req.output_options = "output and events_out";
+  }
 };
 
 struct RunOutcome {
@@ -63,7 +56,8 @@ struct RunOutcome {
   core::Diagnostics warnings;
 };
 
-void check_args(const RunArgs& a) {
+void check_args(const RunArgs& args) {
+  const app::RunOverrides& a = args.req.overrides;
   if (a.threads < 0 || a.threads > 1024)
     throw core::InputError(fmt::format("threads: expected 0 (all cores) to 1024, got {}", a.threads));
   if (a.chunk_size < 1 || a.chunk_size > (1u << 24))
@@ -74,44 +68,19 @@ void check_args(const RunArgs& a) {
     throw core::InputError(
         fmt::format("uncertainty: expected 0 to {}, got {}", model::kMaxUncertaintyDraws, *a.uncertainty));
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(a.input, ec)) throw core::InputError(fmt::format("{}: no such file", a.input));
+  if (!std::filesystem::is_regular_file(args.req.input, ec))
+    throw core::InputError(fmt::format("{}: no such file", args.req.input));
 }
 
 // What `cxsim run` does (cmd_run.cpp), without its printing.
 RunOutcome simulate(const RunArgs& a, const std::atomic<int>* stop) {
   check_args(a);
-  app::RunOverrides ov;
-  ov.customers = a.customers;
-  ov.periods = a.periods;
-  ov.seed = a.seed;
-  ov.threads = core::threads_or_all_cores(a.threads);
-  ov.chunk_size = a.chunk_size;
-  ov.only_variants = a.variants;
-  ov.no_sweeps = a.no_sweeps;
-  ov.no_ranking = a.no_ranking;
-  ov.no_analytics = a.no_analytics;
-  ov.uncertainty = a.uncertainty;
-  app::RunPlan plan = app::plan_from_file(a.input, ov, a.command_line);
-  app::decide_analytics(plan, ov);
-  const bool customers_out = a.customers_out || a.customer_periods;  // as the command: implied
-  // The same refusal and message as the command's (sim/cli/cmd_run.cpp).
-  if (a.customer_periods && !a.chunks.empty())
-    throw core::InputError(
-        "--customer-periods: not available with --chunks (a partial run's parts keep no "
-        "per-period rows); run without --chunks, or use --customers-out alone");
-  std::optional<app::ChunkRange> range;
-  if (!a.chunks.empty()) {
-    range = app::parse_chunk_range(a.chunks);
-    app::check_partial_plan(plan, ov, *range, !a.events_out.empty());
-    // As the command: a greedy portfolio's search is made by every part alike.
-    engine::RunHooks search;
-    search.stop = stop;
-    app::search_portfolio(plan, search);
-  }
-  const std::filesystem::path out = app::run_output_path(a.input, a.output, range);
-  app::check_run_outputs(plan, a.input, out, a.events_out, "output and events_out");
+  const app::RunRequest& r = a.req;
+  app::PreparedRun p = app::load_run(r);
+  app::check_run(p, r, false, stop);
+  const app::RunPlan& plan = p.plan;
   RunOutcome o;
-  o.output = out.string();
+  o.output = p.out.string();
   o.title = plan.title;
   o.customers = plan.settings.customers;
   o.periods = plan.settings.periods;
@@ -119,77 +88,31 @@ RunOutcome simulate(const RunArgs& a, const std::atomic<int>* stop) {
   o.threads = plan.settings.threads;
   o.analytics_skipped = plan.analytics_skipped;
   o.warnings = plan.warnings;
-  if (range) {
+  for (std::size_t v = 0; v < plan.named; ++v) o.variants.push_back(plan.variants[v].name);
+  if (p.range) {
     engine::RunHooks hooks;
     hooks.stop = stop;
     const auto t0 = std::chrono::steady_clock::now();
-    app::run_partial(plan, ov, a.input, *range, out, customers_out, hooks);
+    app::run_partial(plan, p.overrides, r.input, *p.range, p.out, p.customers_out, hooks);
     o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     o.partial = true;
-    o.chunk_first = range->first;
-    o.chunk_last = range->last;
+    o.chunk_first = p.range->first;
+    o.chunk_last = p.range->last;
     o.chunks_total = engine::chunk_count(plan.settings);
-    o.chunks = range->last - range->first;
-    for (std::size_t v = 0; v < plan.named; ++v) o.variants.push_back(plan.variants[v].name);
+    o.chunks = p.range->last - p.range->first;
     return o;
   }
-  const std::vector<engine::Variant> named(plan.variants.begin(),
-                                           plan.variants.begin() + static_cast<long>(plan.named));
-  engine::ResultsWriter writer(out, plan.provenance, named, plan.settings, customers_out, a.customer_periods);
-  app::write_run_attributes(writer, plan, 1);  // one process
-  engine::RunHooks hooks;
-  hooks.customer_records = customers_out;
-  hooks.customer_periods = a.customer_periods;
-  hooks.stop = stop;
-  std::optional<engine::EventLogWriter> events;
-  if (!a.events_out.empty()) events.emplace(a.events_out);
-  hooks.event_log = events.has_value();
-  hooks.on_chunk = [&](const engine::ChunkResult& c) {
-    writer.on_chunk(c);
-    if (events) events->append(c.events_csv, c.surveys_csv);
-  };
-  const auto t0 = std::chrono::steady_clock::now();
-  app::PrecisionOutcome precision;
-  engine::RunResult result = app::execute(plan, hooks, &precision);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  engine::UncertaintySummary uncertainty;
-  if (plan.uncertainty_draws > 0) {
-    engine::RunHooks uh;
-    uh.stop = stop;
-    uncertainty = app::execute_uncertainty(plan, result, uh);
-  }
-  app::write_all(writer, plan, result, precision);
-  app::write_uncertainty(writer, plan, result, uncertainty);
-  if (stop->load() != 0) throw core::Interrupted(stop->load());
-  // As the command: the event log is complete and flushed before the results
-  // file is committed, and renamed right after.
-  if (events) {
-    std::vector<double> survivors;
-    double alive = static_cast<double>(plan.settings.customers);
-    survivors.push_back(alive);
-    for (const auto& p : result.variants[0].periods) survivors.push_back(alive -= p.churned);
-    events->prepare(survivors);
-  }
-  writer.commit();
-  if (events) {
-    events->commit();
-    o.events_out = a.events_out;
-  }
-
-  o.chunks = result.chunks;
-  o.draws = uncertainty.draws;
-  o.seconds = secs;
-  o.precision = precision.requested ? precision.message : "";
-  for (const auto& v : result.variants) {
-    o.walks += v.headline.total(engine::kWalks);
-    o.steps += v.headline.total(engine::kSteps);
-  }
-  for (std::size_t v = 0; v < plan.named; ++v) {
-    const auto& m = plan.variants[v].model;
-    o.variants.push_back(plan.variants[v].name);
-    o.timeout_walks.push_back(
-        result.variants[v].headline.total(engine::kFirstKind + static_cast<int>(m.timeout_kind())));
-  }
+  app::RunCallbacks cb;
+  cb.stop = stop;  // one process
+  const app::FinishedRun f = app::run_whole(p, r, cb);
+  if (!r.events_out.empty()) o.events_out = r.events_out;
+  o.chunks = f.result.chunks;
+  o.draws = f.uncertainty.draws;
+  o.seconds = f.seconds;
+  o.precision = f.precision.requested ? f.precision.message : "";
+  o.walks = f.walks;
+  o.steps = f.steps;
+  o.timeout_walks = f.timeout_walks;
   return o;
 }
 
@@ -203,27 +126,29 @@ std::string quoted(const std::string& s) {
 }
 
 // The call as a Python expression (the results file's `command_line`).
-std::string call_text(const RunArgs& a) {
-  std::string s = "cxsim.run(" + quoted(a.input);
-  if (!a.output.empty()) s += ", output=" + quoted(a.output);
+std::string call_text(const RunArgs& args) {
+  const app::RunRequest& r = args.req;
+  const app::RunOverrides& a = r.overrides;
+  std::string s = "cxsim.run(" + quoted(r.input);
+  if (!r.output.empty()) s += ", output=" + quoted(r.output);
   if (a.seed) s += fmt::format(", seed={}", *a.seed);
   if (a.customers) s += fmt::format(", customers={}", *a.customers);
   if (a.periods) s += fmt::format(", periods={}", *a.periods);
   if (a.threads) s += fmt::format(", threads={}", a.threads);
   if (a.chunk_size != 4096) s += fmt::format(", chunk_size={}", a.chunk_size);
-  if (!a.variants.empty()) {
+  if (!a.only_variants.empty()) {
     s += ", variants=[";
-    for (std::size_t i = 0; i < a.variants.size(); ++i) s += (i ? ", " : "") + quoted(a.variants[i]);
+    for (std::size_t i = 0; i < a.only_variants.size(); ++i) s += (i ? ", " : "") + quoted(a.only_variants[i]);
     s += "]";
   }
   if (a.no_sweeps) s += ", no_sweeps=True";
   if (a.no_ranking) s += ", no_ranking=True";
   if (a.no_analytics) s += ", no_analytics=True";
-  if (a.customers_out) s += ", customers_out=True";
-  if (a.customer_periods) s += ", customer_periods=True";
+  if (r.customers_out) s += ", customers_out=True";
+  if (r.customer_periods) s += ", customer_periods=True";
   if (a.uncertainty) s += fmt::format(", uncertainty={}", *a.uncertainty);
-  if (!a.events_out.empty()) s += ", events_out=" + quoted(a.events_out);
-  if (!a.chunks.empty()) s += ", chunks=" + quoted(a.chunks);
+  if (!r.events_out.empty()) s += ", events_out=" + quoted(r.events_out);
+  if (!r.chunks.empty()) s += ", chunks=" + quoted(r.chunks);
   return s + ")";
 }
 
@@ -250,23 +175,24 @@ py::dict run_py(const std::string& input, const std::string& output, std::option
                 bool customers_out, bool customer_periods, std::optional<long long> uncertainty,
                 const std::string& events_out, const py::object& chunks, std::optional<std::string> command_line) {
   RunArgs a;
-  a.input = input;
-  a.output = output;
-  a.seed = seed;
-  a.customers = customers;
-  a.periods = periods;
-  a.threads = threads;
-  a.chunk_size = chunk_size;
-  a.variants = std::move(variants);
-  a.no_sweeps = no_sweeps;
-  a.no_ranking = no_ranking;
-  a.no_analytics = no_analytics;
-  a.customers_out = customers_out;
-  a.customer_periods = customer_periods;
-  a.uncertainty = uncertainty;
-  a.events_out = events_out;
-  a.chunks = chunk_text(chunks);
-  a.command_line = command_line ? *command_line : call_text(a);
+  app::RunRequest& r = a.req;
+  r.input = input;
+  r.output = output;
+  r.overrides.seed = seed;
+  r.overrides.customers = customers;
+  r.overrides.periods = periods;
+  r.overrides.threads = threads;
+  r.overrides.chunk_size = chunk_size;
+  r.overrides.only_variants = std::move(variants);
+  r.overrides.no_sweeps = no_sweeps;
+  r.overrides.no_ranking = no_ranking;
+  r.overrides.no_analytics = no_analytics;
+  r.customers_out = customers_out;
+  r.customer_periods = customer_periods;
+  r.overrides.uncertainty = uncertainty;
+  r.events_out = events_out;
+  r.chunks = chunk_text(chunks);
+  r.command_line = command_line ? *command_line : call_text(a);
 
   const RunOutcome o = interruptible([&](const std::atomic<int>* stop) {
     std::lock_guard<std::mutex> lock(hdf5_mutex());  // taken by the worker, which never needs the GIL
@@ -291,7 +217,7 @@ py::dict run_py(const std::string& input, const std::string& output, std::option
   d["analytics_skipped"] = o.analytics_skipped;
   d["uncertainty_draws"] = o.draws;
   d["warnings"] = o.warnings.items();
-  d["command_line"] = a.command_line;
+  d["command_line"] = a.req.command_line;
   d["events_out"] = o.events_out.empty() ? py::object(py::none()) : py::object(py::str(o.events_out));
   d["partial"] = o.partial;
   if (o.partial) {

@@ -1,15 +1,11 @@
 #include "cxsim/analytics/uncertainty.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <exception>
-#include <mutex>
-#include <system_error>
-#include <thread>
 
 #include "cxsim/analytics/analytics_h5.h"
 #include "cxsim/core/errors.h"
+#include "cxsim/core/threads.h"
 #include "cxsim/stats/estimates.h"
 
 namespace cxsim::analytics {
@@ -45,42 +41,13 @@ UncertainAnalytics analyze_uncertainty(std::uint64_t draws, const DrawModels& ma
     std::vector<std::vector<std::pair<std::string, double>>> values;  // [variant]
   };
   std::vector<Slot> slots(draws);
-  const auto workers =
-      static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(std::max(1, threads)), draws));
-  std::atomic<std::uint64_t> next{0};
-  std::mutex mutex;
-  std::exception_ptr error;
-  std::uint64_t error_draw = draws;
-  auto worker = [&] {
-    for (std::uint64_t d = next++; d < draws; d = next++) {
-      try {
-        Slot& slot = slots[d];
-        for (const auto& dm : make(d)) {
-          slot.names.push_back(dm.name);
-          slot.values.push_back(summary_values(dm.model, analyze(dm.model, dm.options)));
-        }
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (d < error_draw) {
-          error = std::current_exception();
-          error_draw = d;
-        }
-        next = draws;
-        return;
-      }
+  core::for_each_index(0, draws, threads, [&](std::uint64_t d) {
+    Slot& slot = slots[d];
+    for (const auto& dm : make(d)) {
+      slot.names.push_back(dm.name);
+      slot.values.push_back(summary_values(dm.model, analyze(dm.model, dm.options)));
     }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < workers; ++t) {
-    try {
-      pool.emplace_back(worker);
-    } catch (const std::system_error&) {
-      break;  // fewer workers: the same bits
-    }
-  }
-  worker();
-  for (auto& th : pool) th.join();
-  if (error) std::rethrow_exception(error);
+  });
   out.variant_names = slots[0].names;
   const std::size_t V = out.variant_names.size();
   out.variants.resize(V);

@@ -2,12 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <exception>
-#include <mutex>
-#include <system_error>
-#include <thread>
 
 #include "cxsim/core/errors.h"
+#include "cxsim/core/threads.h"
 #include "cxsim/stats/estimates.h"
 
 namespace cxsim::engine {
@@ -80,39 +77,13 @@ UncertaintySummary run_uncertainty(std::uint64_t draws, const DrawVariants& make
   const auto workers = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(threads), draws - 1));
   if (workers == 0) return out;
   const int inner = std::max(1, threads / workers);
-  std::atomic<std::uint64_t> next{1};
-  std::mutex mutex;
-  std::exception_ptr error;
-  std::uint64_t error_draw = draws, done = 1;
-  auto worker = [&] {
-    for (std::uint64_t d = next++; d < draws; d = next++) {
-      try {
-        record(d, tables(d, inner, nullptr));
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (d < error_draw) {
-          error = std::current_exception();
-          error_draw = d;
-        }
-        next = draws;
-        return;
-      }
-      std::lock_guard<std::mutex> lock(mutex);
-      ++done;
-      if (progress) progress(done, draws);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < workers; ++t) {
-    try {
-      pool.emplace_back(worker);
-    } catch (const std::system_error&) {
-      break;  // fewer workers: the same bits, only slower
-    }
-  }
-  worker();
-  for (auto& th : pool) th.join();
-  if (error) std::rethrow_exception(error);
+  std::uint64_t done = 1;
+  core::for_each_index(
+      1, draws, workers, [&](std::uint64_t d) { record(d, tables(d, inner, nullptr)); },
+      [&] {
+        ++done;
+        if (progress) progress(done, draws);
+      });
   return out;
 }
 
