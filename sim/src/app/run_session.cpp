@@ -15,7 +15,6 @@ PreparedRun load_run(const RunRequest& r) {
   p.overrides = r.overrides;
   p.overrides.threads = core::threads_or_all_cores(r.overrides.threads);
   p.customers_out = r.customers_out || r.customer_periods;  // --customer-periods implies it
-  p.customer_periods = r.customer_periods;
   p.plan = plan_from_file(r.input, p.overrides, r.command_line);
   decide_analytics(p.plan, p.overrides);
   return p;
@@ -47,12 +46,12 @@ FinishedRun run_whole(PreparedRun& p, const RunRequest& r, const RunCallbacks& c
   RunPlan& plan = p.plan;
   const std::vector<engine::Variant> named(plan.variants.begin(),
                                            plan.variants.begin() + static_cast<long>(plan.named));
-  engine::ResultsWriter writer(p.out, plan.provenance, named, plan.settings, p.customers_out, p.customer_periods);
+  engine::ResultsWriter writer(p.out, plan.provenance, named, plan.settings, p.customers_out, r.customer_periods);
   write_run_attributes(writer, plan, cb.mpi_ranks);
   engine::RunHooks hooks;
   hooks.progress = cb.progress;
   hooks.customer_records = p.customers_out;
-  hooks.customer_periods = p.customer_periods;
+  hooks.customer_periods = r.customer_periods;
   hooks.stop = cb.stop;
   std::optional<engine::EventLogWriter> events;
   if (!r.events_out.empty()) events.emplace(r.events_out);

@@ -37,8 +37,7 @@ struct PreparedRun {
   RunOverrides overrides;  // the request's, threads resolved
   std::optional<ChunkRange> range;
   std::filesystem::path out;
-  bool customers_out = false;
-  bool customer_periods = false;
+  bool customers_out = false;  // the request's, or implied by --customer-periods
 };
 
 // Loads the plan (plan_from_file, decide_analytics). The front end may say
@@ -55,9 +54,9 @@ void check_run(PreparedRun& p, const RunRequest& r, bool distributed, const std:
 // How a whole run reports and what executes it.
 struct RunCallbacks {
   std::function<void(std::uint64_t, std::uint64_t)> progress;       // chunks done / total
-  std::function<void()> simulated;                                   // after the last chunk
+  std::function<void()> simulated;                                  // after the last chunk
   std::function<void(std::uint64_t, std::uint64_t)> draw_progress;  // parameter draws done / total
-  std::function<void()> drawn;                                       // after the last draw
+  std::function<void()> drawn;                                      // after the last draw
   // Runs the plan; empty: app::execute (with the precision target). The
   // distributed root passes its own (which has no precision target).
   std::function<engine::RunResult(RunPlan&, const engine::RunHooks&)> execute;
@@ -70,8 +69,8 @@ struct FinishedRun {
   engine::RunResult result;
   engine::UncertaintySummary uncertainty;
   PrecisionOutcome precision;
-  double seconds = 0;                // the simulation's wall time (not the draws')
-  double walks = 0, steps = 0;       // over every variant run
+  double seconds = 0;                 // the simulation's wall time (not the draws')
+  double walks = 0, steps = 0;        // over every variant run
   std::vector<double> timeout_walks;  // per named variant: walks that hit max_steps
 };
 
